@@ -1,0 +1,144 @@
+# hako - GNU Makefile.  `make` builds build/hako on top of build/libhako.a
+# (core/) and build/libhkwidgets.a (widgets/).  See README.md.
+
+BUILD    ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= gcc
+CLANG    ?= clang
+PKG_CONFIG ?= pkg-config
+FUZZ_SECONDS ?= 60
+
+PKG_CORE := libcap libseccomp libnl-3.0 libnl-route-3.0 inih
+PKG_TUI  := ncursesw
+
+WARN := -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wformat=2 -Wwrite-strings -Werror
+CFLAGS ?= -O2 -g
+ifeq ($(SAN),1)
+  CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDFLAGS += -fsanitize=address,undefined
+endif
+
+# Lazy (=) so that `make deps` works before pkg-config and the -dev packages exist.
+CORE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKG_CORE))
+CORE_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKG_CORE))
+TUI_CFLAGS  = $(shell $(PKG_CONFIG) --cflags $(PKG_TUI))
+TUI_LIBS    = $(shell $(PKG_CONFIG) --libs $(PKG_TUI))
+CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
+
+CPPFLAGS += -D_GNU_SOURCE -DHAKO_VERSION=\"$(VERSION)\" -DHAKO_PREFIX=\"$(PREFIX)\" -I. -Icore -Iwidgets
+VERSION  := 0.1.0
+
+CORE_SRC    := $(sort $(wildcard core/*.c))
+WIDGET_SRC  := $(sort $(wildcard widgets/*.c))
+TUI_SRC     := $(sort $(wildcard tui/*.c))
+UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
+WUNIT_SRC   := $(filter tests/unit/test_widget%,$(UNIT_SRC))
+CUNIT_SRC   := $(filter-out $(WUNIT_SRC),$(UNIT_SRC))
+FUZZ_SRC    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+HELPER_SRC  := $(sort $(wildcard tests/helpers/*.c))
+
+CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
+WIDGET_OBJ := $(WIDGET_SRC:%.c=$(BUILD)/%.o)
+TUI_OBJ    := $(TUI_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN   := $(CUNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(WUNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
+FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+
+DEPS_PKGS := build-essential pkg-config libncurses-dev libcap-dev libseccomp-dev \
+             libnl-3-dev libnl-route-3-dev libinih-dev libcmocka-dev clang \
+             libclang-rt-14-dev busybox-static uidmap tmux btrfs-progs lxc \
+             iproute2 util-linux acl attr cppcheck clang-format procps
+
+.PHONY: all deps demo check unit test-build bench fuzz fuzz-build install clean lint format-check
+
+all: $(BUILD)/hako
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(CORE_CFLAGS) $(if $(filter tui/% widgets/% tests/unit/test_widget%,$<),$(TUI_CFLAGS)) -MMD -MP -c $< -o $@
+
+$(BUILD)/libhako.a: $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libhkwidgets.a: $(WIDGET_OBJ)
+	@rm -f $@ && mkdir -p $(dir $@)
+	ar rcs $@ $^
+
+$(BUILD)/hako: $(TUI_OBJ) $(BUILD)/libhkwidgets.a $(BUILD)/libhako.a
+	$(CC) $(LDFLAGS) -o $@ $(TUI_OBJ) $(BUILD)/libhkwidgets.a $(BUILD)/libhako.a $(TUI_LIBS) $(CORE_LIBS)
+
+$(BUILD)/tests/test_widget%: $(BUILD)/tests/unit/test_widget%.o $(BUILD)/libhkwidgets.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(TUI_LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libhako.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(CMOCKA_LIBS)
+
+# Tiny static programs run inside containers by the integration tests.
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) -O2 -static -o $@ $<
+
+test-build: $(BUILD)/hako $(UNIT_BIN) $(HELPER_BIN)
+
+# libFuzzer targets: clang, ASan+UBSan; core/ is compiled once for them.
+FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
+FUZZ_CORE  := $(CORE_SRC:%.c=build/fuzz/obj/%.o)
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(CORE_CFLAGS) -MMD -MP -c $< -o $@
+
+build/fuzz/libhako-fuzz.a: $(FUZZ_CORE)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libhako-fuzz.a
+	@mkdir -p $(dir $@)
+	$(CLANG) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer $(CORE_CFLAGS) \
+		-o $@ $< build/fuzz/libhako-fuzz.a $(CORE_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run fuzz
+
+deps:
+	@tests/deps.sh $(DEPS_PKGS)
+
+demo: deps all
+	@tests/demo.sh $(BUILD)/hako
+
+check: deps
+	$(MAKE) test-build
+	$(MAKE) BUILD=build/asan SAN=1 test-build
+	$(MAKE) fuzz-build
+	tests/run all
+
+unit: test-build
+	tests/run unit
+
+bench: deps all
+	tests/bench/run.sh $(BUILD)/hako
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+		--inline-suppr --suppress=missingIncludeSystem -I core -I widgets core widgets tui
+
+format-check:
+	@clang-format --dry-run --Werror $(CORE_SRC) $(WIDGET_SRC) $(TUI_SRC) core/*.h widgets/*.h tui/*.h
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/hako/themes
+	install -m 0755 $(BUILD)/hako $(DESTDIR)$(PREFIX)/bin/hako
+	for m in man/*.[0-9]; do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+	install -m 0644 themes/*.theme $(DESTDIR)$(PREFIX)/share/hako/themes/
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,533 @@
+/* attach.c - hk_attach: parent (host side, proxies I/O), child A (joins
+ * the namespaces), grandchild B (in the container's pid namespace; takes
+ * its limits and execs).  Errors from A and B come back as text on a
+ * seqpacket socket; B's pty master comes back by SCM_RIGHTS. */
+#include "attach.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/keyctl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "cgroup-manage.h"
+#include "config.h"
+#include "lifecycle.h"
+#include "pty.h"
+#include "seccomp.h"
+#include "state.h"
+
+bool hk_attach_parse_id(const char *s, unsigned long *id)
+{
+	if (!s || !*s || strlen(s) > 10)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	if (s[0] == '0' && s[1]) /* no octal-looking or padded forms */
+		return false;
+	unsigned long v = strtoul(s, NULL, 10);
+	if (v >= 4294967295UL)
+		return false;
+	*id = v;
+	return true;
+}
+
+struct attach_ctx {
+	const struct hk_attach_opts *o;
+	struct hk_config cfg;
+	struct hk_caps_plan caps;
+	struct hk_seccomp_plan *seccomp;
+	int pidfd;
+	int errsock[2]; /* [0] parent, [1] children */
+	int fdsock[2];  /* pty master from B */
+	int pipes[3][2];
+};
+
+static __attribute__((noreturn)) void child_fail(struct attach_ctx *c, struct hk_error *e)
+{
+	char msg[2048];
+	snprintf(msg, sizeof(msg), "%d %s", e ? e->code : 0, e ? e->msg : "attach failed");
+	if (send(c->errsock[1], msg, strlen(msg), MSG_NOSIGNAL) < 0)
+		_exit(126);
+	_exit(126);
+}
+
+/* ---- inside the container (B) ---- */
+
+struct pw_entry {
+	char name[64];
+	unsigned long uid, gid;
+	char home[256];
+	char shell[256];
+};
+
+/* Finds a user in the container's /etc/passwd, by name (by_uid false) or
+ * uid, reading it as text: no NSS module of the container is ever loaded. */
+static bool passwd_find(const char *name, unsigned long uid, bool by_uid, struct pw_entry *out)
+{
+	char *text = NULL;
+	if (hk_read_file("/etc/passwd", &text, NULL, NULL) < 0)
+		return false;
+	bool found = false;
+	for (char *save, *line = strtok_r(text, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
+		char *f[7] = { 0 };
+		char *p = line;
+		for (int i = 0; i < 7 && p; i++) {
+			f[i] = p;
+			p = strchr(p, ':');
+			if (p)
+				*p++ = '\0';
+		}
+		unsigned long u, g;
+		if (!f[6] || !hk_parse_ulong(f[2], &u) || !hk_parse_ulong(f[3], &g))
+			continue;
+		if (by_uid ? u != uid : strcmp(f[0], name) != 0)
+			continue;
+		snprintf(out->name, sizeof(out->name), "%s", f[0]);
+		out->uid = u;
+		out->gid = g;
+		snprintf(out->home, sizeof(out->home), "%s", *f[5] ? f[5] : "/");
+		snprintf(out->shell, sizeof(out->shell), "%s", *f[6] ? f[6] : "/bin/sh");
+		found = true;
+	}
+	free(text);
+	return found;
+}
+
+static bool group_find(const char *name, unsigned long *gid)
+{
+	char *text = NULL;
+	if (hk_read_file("/etc/group", &text, NULL, NULL) < 0)
+		return false;
+	bool found = false;
+	for (char *save, *line = strtok_r(text, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *c3 = c2 ? strchr(c2 + 1, ':') : NULL;
+		if (!c3)
+			continue;
+		*c1 = *c3 = '\0';
+		if (strcmp(line, name) == 0 && hk_parse_ulong(c2 + 1, gid))
+			found = true;
+	}
+	free(text);
+	return found;
+}
+
+static int resolve_user(const struct hk_attach_opts *o, struct pw_entry *pw, struct hk_error **err)
+{
+	unsigned long id;
+	memset(pw, 0, sizeof(*pw));
+	if (!o->user) {
+		if (!passwd_find(NULL, 0, true, pw))
+			*pw = (struct pw_entry){ "root", 0, 0, "/root", "/bin/sh" };
+	} else if (hk_attach_parse_id(o->user, &id)) {
+		if (!passwd_find(NULL, id, true, pw))
+			*pw = (struct pw_entry){ "", id, id, "/", "/bin/sh" };
+		pw->uid = id; /* exactly what was written, whatever passwd says */
+	} else if (!passwd_find(o->user, 0, false, pw)) {
+		return hk_error_set(err, ENOENT, "user \"%s\" is neither a uid nor a name in the container's "
+						 "/etc/passwd", o->user);
+	}
+	if (o->group) {
+		if (!hk_attach_parse_id(o->group, &id) && !group_find(o->group, &id))
+			return hk_error_set(err, ENOENT, "group \"%s\" is neither a gid nor a name in the "
+							 "container's /etc/group", o->group);
+		pw->gid = id;
+	}
+	return 0;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char byte = 'F';
+	struct iovec iov = { &byte, 1 };
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1 || (mh.msg_flags & MSG_CTRUNC))
+		return -1;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -1;
+	int fd;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/* A pty from the container's own devpts; its master goes to the parent. */
+static int setup_pty(struct attach_ctx *c, struct hk_error **err)
+{
+	hk_autoclose int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	if (master < 0 || fstat(master, &st) < 0)
+		return hk_error_errno(err, "cannot open the container's /dev/pts/ptmx");
+	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 || minor(st.st_rdev) != 2)
+		return hk_error_set(err, EPERM, "the container's /dev/pts/ptmx is not a pty multiplexer");
+	if (unlockpt(master) < 0)
+		return hk_error_errno(err, "unlockpt");
+	int peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (peer < 0)
+		return hk_error_errno(err, "cannot open the pty peer");
+	if (send_fd(c->fdsock[1], master) < 0)
+		return hk_error_errno(err, "cannot pass the pty to hako");
+	if (setsid() < 0 || ioctl(peer, TIOCSCTTY, 0) < 0)
+		return hk_error_errno(err, "cannot make the pty the controlling terminal");
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(peer, fd) < 0)
+			return hk_error_errno(err, "dup2");
+	close(peer);
+	return 0;
+}
+
+static int setup_pipes(struct attach_ctx *c, struct hk_error **err)
+{
+	if (dup2(c->pipes[0][0], 0) < 0 || dup2(c->pipes[1][1], 1) < 0 || dup2(c->pipes[2][1], 2) < 0)
+		return hk_error_errno(err, "dup2");
+	return 0;
+}
+
+static void build_env(const struct hk_attach_opts *o, const struct pw_entry *pw, struct hk_strv *env)
+{
+	const char *term = getenv("TERM");
+	if (o->keep_env)
+		for (char **e = environ; *e; e++)
+			hk_strv_push(env, *e);
+	else if (term)
+		hk_strv_push_owned(env, xasprintf("TERM=%s", term));
+	hk_strv_push(env, "container=lxc");
+	hk_strv_push(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	hk_strv_push_owned(env, xasprintf("HOME=%s", pw->home));
+	if (*pw->name) {
+		hk_strv_push_owned(env, xasprintf("USER=%s", pw->name));
+		hk_strv_push_owned(env, xasprintf("LOGNAME=%s", pw->name));
+	}
+	for (size_t i = 0; o->env && i < o->env->n; i++)
+		hk_strv_push(env, o->env->v[i]);
+}
+
+static int become_user(const struct pw_entry *pw, struct hk_error **err)
+{
+	gid_t g = (gid_t)pw->gid;
+	if (setgroups(1, &g) < 0 && setgroups(0, NULL) < 0 && errno != EPERM)
+		return hk_error_errno(err, "cannot set groups");
+	if (setresgid(g, g, g) < 0)
+		return hk_error_errno(err, "cannot become gid %lu in the container", pw->gid);
+	if (setresuid((uid_t)pw->uid, (uid_t)pw->uid, (uid_t)pw->uid) < 0)
+		return hk_error_errno(err, "cannot become uid %lu in the container", pw->uid);
+	return 0;
+}
+
+static __attribute__((noreturn)) void grandchild(struct attach_ctx *c)
+{
+	struct hk_error *err = NULL;
+	const struct hk_attach_opts *o = c->o;
+	struct pw_entry pw;
+	/* The caller's keys must not be reachable: a new session keyring. */
+	syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
+	if (resolve_user(o, &pw, &err) < 0 || (o->pty ? setup_pty(c, &err) : setup_pipes(c, &err)) < 0)
+		child_fail(c, err);
+	if (hk_caps_apply(&c->caps, &err) < 0)
+		child_fail(c, err);
+	if ((c->cfg.no_new_privs || pw.uid != 0) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		hk_error_errno(&err, "no_new_privs");
+		child_fail(c, err);
+	}
+	if ((c->seccomp && hk_seccomp_load(c->seccomp, &err) < 0) || become_user(&pw, &err) < 0)
+		child_fail(c, err);
+	if (chdir(pw.home) < 0 && chdir("/") < 0) {
+		hk_error_errno(&err, "chdir");
+		child_fail(c, err);
+	}
+	struct hk_strv env = { 0 };
+	build_env(o, &pw, &env);
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	fcntl(c->errsock[1], F_SETFD, FD_CLOEXEC);
+	if (o->argv && o->argv[0]) {
+		execvpe(o->argv[0], o->argv, env.v);
+		hk_error_errno(&err, "cannot run \"%s\" in the container", o->argv[0]);
+	} else {
+		const char *base = strrchr(pw.shell, '/');
+		char *argv0 = xasprintf("-%s", base ? base + 1 : pw.shell);
+		char *argv[] = { argv0, NULL };
+		execve(pw.shell, argv, env.v);
+		hk_error_errno(&err, "cannot run the login shell \"%s\" in the container", pw.shell);
+	}
+	child_fail(c, err);
+}
+
+/* ---- A: joins the namespaces, forks B into the pid namespace ---- */
+
+static __attribute__((noreturn)) void child_a(struct attach_ctx *c)
+{
+	struct hk_error *err = NULL;
+	char go;
+	prctl(PR_SET_DUMPABLE, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Nothing of the caller's terminal goes along into the namespaces. */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+		_exit(126);
+	close(null);
+	if (read(c->errsock[1], &go, 1) != 1)
+		_exit(126);
+	int ns = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+	if (c->cfg.idmap.n)
+		ns |= CLONE_NEWUSER;
+	if (setns(c->pidfd, ns) < 0) {
+		hk_error_errno(&err, "cannot join the container's namespaces");
+		child_fail(c, err);
+	}
+	pid_t b = fork();
+	if (b < 0) {
+		hk_error_errno(&err, "fork");
+		child_fail(c, err);
+	}
+	if (b == 0)
+		grandchild(c);
+	int status;
+	while (waitpid(b, &status, 0) < 0 && errno == EINTR)
+		;
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+/* ---- the parent ---- */
+
+static int init_pidfd(const struct hk_store *st, const char *name, struct hk_error **err)
+{
+	struct hk_state_file sf;
+	enum hk_state s = hk_state_effective(st, name, &sf);
+	if (s != HK_STATE_RUNNING && s != HK_STATE_FROZEN)
+		return hk_error_set(err, ESRCH, "container \"%s\" is not running", name);
+	if (s == HK_STATE_FROZEN)
+		return hk_error_set(err, EAGAIN, "container \"%s\" is frozen; unfreeze it first", name);
+	int pidfd = hk_pidfd_open(sf.init_pid);
+	if (pidfd < 0)
+		return hk_error_errno(err, "container \"%s\": its init (pid %d) is gone", name, (int)sf.init_pid);
+	/* The pid could only have been reused if init was reaped, which
+	 * changes the state file: check it still names the same init. */
+	struct hk_state_file again;
+	if (hk_state_effective(st, name, &again) != s || again.init_pid != sf.init_pid ||
+	    again.started != sf.started) {
+		close(pidfd);
+		return hk_error_set(err, ESRCH, "container \"%s\" stopped while attaching", name);
+	}
+	return pidfd;
+}
+
+static int prepare(const struct hk_store *st, const char *name, struct attach_ctx *c, struct hk_error **err)
+{
+	if (hk_config_load_for_start(st, name, NULL, &c->cfg, err) < 0)
+		return -1;
+	if (hk_caps_plan(&c->cfg.cap_drop, &c->cfg.cap_keep, c->cfg.idmap.n == 0, &c->caps, err) < 0 ||
+	    hk_seccomp_plan_resolve(c->cfg.seccomp_profile, &c->seccomp, err) < 0)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->errsock) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->fdsock) < 0)
+		return hk_error_errno(err, "socketpair");
+	for (int i = 0; i < 3 && !c->o->pty; i++)
+		if (pipe2(c->pipes[i], O_CLOEXEC) < 0)
+			return hk_error_errno(err, "pipe");
+	return 0;
+}
+
+static void join_cgroup(const struct hk_store *st, const char *name, pid_t pid)
+{
+	struct hk_cgroup_info info;
+	if (hk_cgroup_detect("", &info, NULL) < 0)
+		return;
+	struct hk_cgroup_delegation d = { 0 };
+	bool root = hk_store_is_root(st);
+	if (!root)
+		hk_cgroup_check_delegation(&info, getuid(), getgid(), &d);
+	if (root || d.ok) {
+		struct hk_cgroup *cg = hk_cgroup_open(&info, root ? NULL : &d, name);
+		if (hk_cgroup_exists(cg))
+			hk_cgroup_attach(cg, pid, NULL);
+		hk_cgroup_free(cg);
+	}
+	if (!root)
+		hk_cgroup_delegation_free(&d);
+	hk_cgroup_info_free(&info);
+}
+
+static void copy_once(int from, int to, bool *open_flag)
+{
+	char buf[8192];
+	ssize_t n = read(from, buf, sizeof(buf));
+	if (n <= 0) {
+		*open_flag = false;
+		return;
+	}
+	for (ssize_t off = 0; off < n;) {
+		ssize_t w = write(to, buf + off, (size_t)(n - off));
+		if (w <= 0)
+			break;
+		off += w;
+	}
+}
+
+static void set_winsize(int from, int to)
+{
+	struct winsize ws;
+	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
+		ioctl(to, TIOCSWINSZ, &ws);
+}
+
+/* Proxies until A has exited and its output is drained. */
+static void proxy(struct attach_ctx *c, int a_pidfd, int master, int in, int out, int errfd)
+{
+	bool in_open = true, out_open = true, err_open = !c->o->pty, a_done = false;
+	int src_out = c->o->pty ? master : c->pipes[1][0], src_err = c->o->pty ? -1 : c->pipes[2][0];
+	int dst_in = c->o->pty ? master : c->pipes[0][1];
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGWINCH);
+	hk_autoclose int sigfd = c->o->pty ? signalfd(-1, &mask, SFD_CLOEXEC) : -1;
+	while (out_open || err_open) {
+		struct pollfd pf[5] = {
+			{ in_open ? in : -1, POLLIN, 0 }, { out_open ? src_out : -1, POLLIN, 0 },
+			{ err_open ? src_err : -1, POLLIN, 0 }, { a_done ? -1 : a_pidfd, POLLIN, 0 },
+			{ sigfd, POLLIN, 0 },
+		};
+		if (poll(pf, 5, a_done ? 200 : -1) == 0)
+			break; /* A is gone and nothing more came: done */
+		if (pf[1].revents)
+			copy_once(src_out, out, &out_open);
+		if (pf[2].revents)
+			copy_once(src_err, errfd, &err_open);
+		if (pf[0].revents) {
+			copy_once(in, dst_in, &in_open);
+			if (!in_open && !c->o->pty)
+				close(c->pipes[0][1]), c->pipes[0][1] = -1;
+		}
+		if (pf[3].revents)
+			a_done = true;
+		if (pf[4].revents) {
+			struct signalfd_siginfo si;
+			if (read(sigfd, &si, sizeof(si)) > 0)
+				set_winsize(in, master);
+		}
+	}
+}
+
+static void ctx_close(struct attach_ctx *c)
+{
+	int *fds[] = { &c->errsock[0], &c->errsock[1], &c->fdsock[0], &c->fdsock[1] };
+	for (size_t i = 0; i < HK_ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]), *fds[i] = -1;
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 2; j++)
+			if (c->pipes[i][j] >= 0)
+				close(c->pipes[i][j]), c->pipes[i][j] = -1;
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	c->pidfd = -1;
+	hk_seccomp_plan_free(c->seccomp);
+	c->seccomp = NULL;
+	hk_config_free(&c->cfg);
+}
+
+static int run_parent(struct attach_ctx *c, const struct hk_store *st, const char *name, pid_t a,
+		      int *exit_code, struct hk_error **err)
+{
+	const struct hk_attach_opts *o = c->o;
+	int in = o->in_fd, out = o->in_fd == 0 && o->out_fd == 0 ? 1 : o->out_fd;
+	int errfd = o->in_fd == 0 && o->err_fd == 0 ? 2 : o->err_fd;
+	close(c->errsock[1]), c->errsock[1] = -1;
+	close(c->fdsock[1]), c->fdsock[1] = -1;
+	for (int i = 0; i < 3 && !o->pty; i++)
+		close(c->pipes[i][i == 0 ? 0 : 1]), c->pipes[i][i == 0 ? 0 : 1] = -1;
+	join_cgroup(st, name, a);
+	if (write(c->errsock[0], "G", 1) != 1)
+		return hk_error_errno(err, "cannot start the attach");
+	hk_autoclose int master = -1;
+	bool raw = false;
+	if (o->pty) {
+		master = recv_fd(c->fdsock[0]);
+		if (master >= 0 && isatty(in)) {
+			set_winsize(in, master);
+			raw = hk_pty_raw_enter(in, NULL) == 0;
+		}
+	}
+	sigset_t mask, old;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	hk_autoclose int a_pidfd = hk_pidfd_open(a);
+	if (!o->pty || master >= 0)
+		proxy(c, a_pidfd, master, in, out, errfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (raw)
+		hk_pty_raw_restore();
+	int status;
+	while (waitpid(a, &status, 0) < 0 && errno == EINTR)
+		;
+	char msg[2100] = { 0 };
+	ssize_t n = recv(c->errsock[0], msg, sizeof(msg) - 1, MSG_DONTWAIT);
+	if (n > 0) {
+		int code = 0, off = 0;
+		sscanf(msg, "%d %n", &code, &off);
+		return hk_error_set(err, code, "attach \"%s\": %s", name, msg + off);
+	}
+	*exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return 0;
+}
+
+int hk_attach(const struct hk_store *st, const char *name, const struct hk_attach_opts *o,
+	      int *exit_code, struct hk_error **err)
+{
+	struct attach_ctx c = { .o = o, .pidfd = -1, .errsock = { -1, -1 }, .fdsock = { -1, -1 },
+				.pipes = { { -1, -1 }, { -1, -1 }, { -1, -1 } } };
+	hk_config_init(&c.cfg);
+	if (hk_name_validate(name, err) < 0)
+		return -1;
+	c.pidfd = init_pidfd(st, name, err);
+	if (c.pidfd < 0 || prepare(st, name, &c, err) < 0) {
+		ctx_close(&c);
+		return hk_error_prefix(err, "attach \"%s\"", name);
+	}
+	fflush(NULL);
+	pid_t a = fork();
+	if (a < 0) {
+		ctx_close(&c);
+		return hk_error_errno(err, "attach \"%s\": fork", name);
+	}
+	if (a == 0) {
+		close(c.errsock[0]);
+		close(c.fdsock[0]);
+		child_a(&c);
+	}
+	int rc = run_parent(&c, st, name, a, exit_code, err);
+	ctx_close(&c);
+	return rc;
+}

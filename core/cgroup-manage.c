@@ -1,0 +1,463 @@
+/* cgroup-manage.c - creating, filling, freezing, killing and removing a
+ * container's cgroup in every hierarchy of the host's layout.
+ *
+ * struct hk_cgroup holds, per hierarchy used, the base directory (the top,
+ * or the user's delegated cgroup) and the container's directory
+ * BASE/hako/NAME, both as paths with the detection ROOT in front, plus the
+ * ops table of that hierarchy's version.  The hk_cgroup_info it was opened
+ * from must outlive it. */
+#include "cgroup-manage.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+struct ct_hier {
+	const struct hk_cgroup_hier *h;
+	const struct hk_cgroup_ops *ops;
+	char *base; /* ROOT + base cgroup directory */
+	char *dir;  /* base + "/hako/NAME" */
+};
+
+struct hk_cgroup {
+	struct ct_hier *hs;
+	size_t n;
+	char *rel; /* "hako/NAME" */
+};
+
+int hk_cgroup_write_at(int dir_fd, const char *file, const char *value, struct hk_error **err)
+{
+	hk_autoclose int fd = openat(dir_fd, file, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return hk_error_errno(err, "cannot open cgroup file \"%s\"", file);
+	size_t len = strlen(value);
+	ssize_t w = write(fd, value, len);
+	if (w < 0 || (size_t)w != len)
+		return hk_error_errno(err, "cannot write \"%s\" to cgroup file \"%s\"", value, file);
+	return 0;
+}
+
+char *hk_cgroup_read_at(int dir_fd, const char *file)
+{
+	char *text = NULL;
+	if (hk_read_file_at(dir_fd, file, &text, NULL, 1 << 20, NULL) < 0)
+		return NULL;
+	return text;
+}
+
+/* Opens a cgroup directory and checks that it is on a cgroup filesystem. */
+static int open_cgroup_dir(const char *path, struct hk_error **err)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return hk_error_errno(err, "cannot open cgroup \"%s\"", path);
+	struct statfs sfs;
+	if (fstatfs(fd, &sfs) < 0 ||
+	    (sfs.f_type != CGROUP_SUPER_MAGIC && sfs.f_type != CGROUP2_SUPER_MAGIC)) {
+		close(fd);
+		return hk_error_set(err, EPERM, "\"%s\" is not on a cgroup filesystem; refusing", path);
+	}
+	return fd;
+}
+
+static bool hier_used(const struct hk_cgroup_hier *h)
+{
+	if (h->version == 2)
+		return true;
+	/* v1: hierarchies with controllers, and systemd's named one. */
+	return h->controllers.n > 0 || (h->name && strcmp(h->name, "systemd") == 0);
+}
+
+struct hk_cgroup *hk_cgroup_open(const struct hk_cgroup_info *info,
+				 const struct hk_cgroup_delegation *deleg, const char *name)
+{
+	struct hk_cgroup *cg = xcalloc(1, sizeof(*cg));
+	cg->rel = xasprintf("hako/%s", name);
+	cg->hs = xcalloc(info->n ? info->n : 1, sizeof(*cg->hs));
+	for (size_t i = 0; i < info->n; i++) {
+		const struct hk_cgroup_hier *h = &info->h[i];
+		if (!hier_used(h))
+			continue;
+		const char *base_dir = h->mountpoint;
+		if (deleg) {
+			if (i >= deleg->n || !deleg->a[i].writable)
+				continue; /* not delegated: the user cannot use it */
+			base_dir = deleg->a[i].dir;
+		}
+		struct ct_hier *c = &cg->hs[cg->n++];
+		c->h = h;
+		c->ops = h->version == 2 ? &hk_cgroup_v2_ops : &hk_cgroup_v1_ops;
+		c->base = hk_cgroup_path(info, base_dir);
+		c->dir = xasprintf("%s/%s", c->base, cg->rel);
+	}
+	return cg;
+}
+
+void hk_cgroup_free(struct hk_cgroup *cg)
+{
+	if (!cg)
+		return;
+	for (size_t i = 0; i < cg->n; i++) {
+		free(cg->hs[i].base);
+		free(cg->hs[i].dir);
+	}
+	free(cg->hs);
+	free(cg->rel);
+	free(cg);
+}
+
+void hk_cgroup_freep(struct hk_cgroup **cg)
+{
+	hk_cgroup_free(*cg);
+	*cg = NULL;
+}
+
+const char *hk_cgroup_rel(const struct hk_cgroup *cg)
+{
+	return cg->rel;
+}
+
+const char *hk_cgroup_main_dir(const struct hk_cgroup *cg)
+{
+	return cg->n ? cg->hs[0].dir : "";
+}
+
+bool hk_cgroup_exists(const struct hk_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n; i++)
+		if (access(cg->hs[i].dir, F_OK) == 0)
+			return true;
+	return false;
+}
+
+/* Appends the PIDs of dir and every cgroup below it. */
+static void collect_pids(int dir_fd, pid_t **pids, size_t *n)
+{
+	hk_autofree char *procs = hk_cgroup_read_at(dir_fd, "cgroup.procs");
+	for (char *save, *l = procs ? strtok_r(procs, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
+		long v;
+		if (hk_parse_long(l, &v) && v > 0) {
+			*pids = xrealloc(*pids, (*n + 1) * sizeof(pid_t));
+			(*pids)[(*n)++] = (pid_t)v;
+		}
+	}
+	int dup_fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	if (!d) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		hk_autoclose int sub = openat(dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0)
+			collect_pids(sub, pids, n);
+	}
+	closedir(d);
+}
+
+int hk_cgroup_pids(const struct hk_cgroup *cg, pid_t **pids, size_t *n)
+{
+	*pids = NULL;
+	*n = 0;
+	for (size_t i = 0; i < cg->n; i++) {
+		hk_autoclose int fd = open_cgroup_dir(cg->hs[i].dir, NULL);
+		if (fd < 0)
+			continue;
+		collect_pids(fd, pids, n);
+		return 0;
+	}
+	return 0;
+}
+
+static char *pid_list(const pid_t *pids, size_t n)
+{
+	struct hk_buf b = { 0 };
+	for (size_t i = 0; i < n && i < 10; i++)
+		hk_buf_printf(&b, "%s%d", i ? " " : "", (int)pids[i]);
+	if (n > 10)
+		hk_buf_printf(&b, " and %zu more", n - 10);
+	return hk_buf_steal(&b);
+}
+
+/* mkdir of one level; returns an fd of the (new or existing) directory. */
+static int make_level(int parent_fd, const char *name, const struct ct_hier *c, bool *created,
+		      struct hk_error **err)
+{
+	*created = false;
+	if (mkdirat(parent_fd, name, 0755) == 0)
+		*created = true;
+	else if (errno != EEXIST)
+		return hk_error_errno(err, "cannot create cgroup \"%s\" in \"%s\"", name, c->base);
+	int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return hk_error_errno(err, "cannot open cgroup \"%s\" in \"%s\"", name, c->base);
+	if (c->ops->init_dir(parent_fd, fd, c->h, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int create_one(struct ct_hier *c, const char *name, struct hk_error **err)
+{
+	hk_autoclose int base = open_cgroup_dir(c->base, err);
+	if (base < 0)
+		return -1;
+	bool created;
+	hk_autoclose int mid = make_level(base, "hako", c, &created, err);
+	if (mid < 0)
+		return -1;
+	hk_autoclose int leaf = make_level(mid, name, c, &created, err);
+	if (leaf < 0)
+		return -1;
+	return 0;
+}
+
+int hk_cgroup_create(struct hk_cgroup *cg, struct hk_error **err)
+{
+	if (cg->n == 0)
+		return hk_error_set(err, ENOENT, "no cgroup hierarchy is usable for \"%s\"", cg->rel);
+	pid_t *pids;
+	size_t n;
+	hk_cgroup_pids(cg, &pids, &n);
+	if (n > 0) {
+		hk_autofree char *list = pid_list(pids, n);
+		free(pids);
+		return hk_error_set(err, EBUSY,
+				    "cgroup \"%s\" still holds processes (%s) from an earlier run; "
+				    "clear it with \"hako stop -k\"",
+				    hk_cgroup_main_dir(cg), list);
+	}
+	free(pids);
+	/* An empty leftover (a crash before cleanup) is removed and reused. */
+	if (hk_cgroup_exists(cg) && hk_cgroup_remove(cg, err) < 0)
+		return -1;
+	const char *name = strrchr(cg->rel, '/') + 1;
+	for (size_t i = 0; i < cg->n; i++) {
+		if (create_one(&cg->hs[i], name, err) < 0) {
+			hk_cgroup_remove(cg, NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int hk_cgroup_attach(struct hk_cgroup *cg, pid_t pid, struct hk_error **err)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	for (size_t i = 0; i < cg->n; i++) {
+		hk_autoclose int fd = open_cgroup_dir(cg->hs[i].dir, err);
+		if (fd < 0 || hk_cgroup_write_at(fd, "cgroup.procs", buf, err) < 0) {
+			hk_autofree char *label = hk_cgroup_hier_label(cg->hs[i].h);
+			return hk_error_prefix(err, "enter cgroup \"%s\" (%s)", cg->hs[i].dir, label);
+		}
+	}
+	return 0;
+}
+
+static struct ct_hier *find_v1(struct hk_cgroup *cg, const char *controller)
+{
+	for (size_t i = 0; i < cg->n; i++)
+		if (cg->hs[i].h->version == 1 && hk_strv_contains(&cg->hs[i].h->controllers, controller))
+			return &cg->hs[i];
+	return NULL;
+}
+
+static struct ct_hier *find_v2(struct hk_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n; i++)
+		if (cg->hs[i].h->version == 2)
+			return &cg->hs[i];
+	return NULL;
+}
+
+static int apply_one(struct ct_hier *c, const char *key, const char *value, const char *cfgkey,
+		     struct hk_error **err)
+{
+	if (strchr(key, '/') || key[0] == '.')
+		return hk_error_set(err, EINVAL, "%s: \"%s\" is not a cgroup file name", cfgkey, key);
+	hk_autoclose int fd = open_cgroup_dir(c->dir, err);
+	if (fd < 0 || hk_cgroup_write_at(fd, key, value, err) < 0)
+		return hk_error_prefix(err, "%s = %s", cfgkey, value);
+	return 0;
+}
+
+int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_kvlist *v1, const struct hk_kvlist *v2,
+		    struct hk_error **err)
+{
+	for (size_t i = 0; v1 && i < v1->n; i++) {
+		const char *key = v1->v[i].key;
+		hk_autofree char *controller = xstrndup(key, strcspn(key, "."));
+		hk_autofree char *cfgkey = xasprintf("lxc.cgroup.%s", key);
+		struct ct_hier *c = find_v1(cg, controller);
+		if (!c)
+			return hk_error_set(err, ENOENT,
+					    "%s: this host has no cgroup v1 \"%s\" hierarchy (layout without it); "
+					    "use the lxc.cgroup2.* spelling of the limit",
+					    cfgkey, controller);
+		if (apply_one(c, key, v1->v[i].value, cfgkey, err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; v2 && i < v2->n; i++) {
+		hk_autofree char *cfgkey = xasprintf("lxc.cgroup2.%s", v2->v[i].key);
+		struct ct_hier *c = find_v2(cg);
+		if (!c)
+			return hk_error_set(err, ENOENT,
+					    "%s: this host has no cgroup v2 hierarchy; use the lxc.cgroup.* spelling",
+					    cfgkey);
+		if (apply_one(c, v2->v[i].key, v2->v[i].value, cfgkey, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Freezing and killing prefer v2 (cgroup.freeze and cgroup.kill are core
+ * files, present even on a hybrid host's controller-less hierarchy), then
+ * the v1 freezer. */
+static struct ct_hier *freezer(struct hk_cgroup *cg)
+{
+	struct ct_hier *c = find_v2(cg);
+	if (c && access(c->dir, F_OK) == 0) {
+		hk_autofree char *f = xasprintf("%s/cgroup.freeze", c->dir);
+		if (access(f, F_OK) == 0)
+			return c;
+	}
+	return find_v1(cg, "freezer");
+}
+
+int hk_cgroup_freeze(struct hk_cgroup *cg, bool freeze, struct hk_error **err)
+{
+	struct ct_hier *c = freezer(cg);
+	if (!c)
+		return hk_error_set(err, ENOTSUP, "no freezer for \"%s\": the host has neither cgroup v2 "
+					     "nor the v1 freezer controller", cg->rel);
+	hk_autoclose int fd = open_cgroup_dir(c->dir, err);
+	if (fd < 0)
+		return -1;
+	return c->ops->freeze(fd, freeze, err);
+}
+
+bool hk_cgroup_is_frozen(struct hk_cgroup *cg)
+{
+	struct ct_hier *c = freezer(cg);
+	if (!c)
+		return false;
+	hk_autoclose int fd = open_cgroup_dir(c->dir, NULL);
+	return fd >= 0 && c->ops->frozen(fd) == 1;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static bool wait_empty(struct hk_cgroup *cg, unsigned timeout_ms)
+{
+	for (unsigned waited = 0;; waited += 10) {
+		pid_t *pids;
+		size_t n;
+		hk_cgroup_pids(cg, &pids, &n);
+		free(pids);
+		if (n == 0)
+			return true;
+		if (waited >= timeout_ms)
+			return false;
+		sleep_ms(10);
+	}
+}
+
+int hk_cgroup_kill(struct hk_cgroup *cg, unsigned timeout_ms, struct hk_error **err)
+{
+	struct ct_hier *v2 = find_v2(cg);
+	if (v2) {
+		hk_autoclose int fd = open_cgroup_dir(v2->dir, NULL);
+		if (fd >= 0 && v2->ops->kill(fd) == 1 && wait_empty(cg, timeout_ms))
+			return 0;
+	}
+	/* No cgroup.kill: freeze so nothing forks, kill every pid, thaw so
+	 * the signals are delivered.  Frozen pids cannot be reused. */
+	bool frozen = hk_cgroup_freeze(cg, true, NULL) == 0;
+	pid_t *pids;
+	size_t n;
+	hk_cgroup_pids(cg, &pids, &n);
+	for (size_t i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+	free(pids);
+	if (frozen)
+		hk_cgroup_freeze(cg, false, NULL);
+	if (!wait_empty(cg, timeout_ms))
+		return hk_error_set(err, EBUSY, "processes of \"%s\" survived SIGKILL for %u ms", cg->rel,
+				    timeout_ms);
+	return 0;
+}
+
+/* rmdir of a cgroup and everything below it, deepest first. */
+static int remove_tree_at(int parent_fd, const char *name, const char *shown, struct hk_error **err)
+{
+	int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : hk_error_errno(err, "cannot open cgroup \"%s\"", shown);
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return hk_error_errno(err, "cannot read cgroup \"%s\"", shown);
+	}
+	int rc = 0;
+	struct dirent *de;
+	while (rc == 0 && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		hk_autofree char *sub = xasprintf("%s/%s", shown, de->d_name);
+		rc = remove_tree_at(dirfd(d), de->d_name, sub, err);
+	}
+	closedir(d);
+	if (rc == 0 && unlinkat(parent_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		rc = hk_error_errno(err, "cannot remove cgroup \"%s\"", shown);
+	return rc;
+}
+
+int hk_cgroup_remove(struct hk_cgroup *cg, struct hk_error **err)
+{
+	const char *name = strrchr(cg->rel, '/') + 1;
+	int rc = 0;
+	for (size_t i = 0; i < cg->n; i++) {
+		hk_autofree char *mid_path = xasprintf("%s/hako", cg->hs[i].base);
+		int mid = open(mid_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (mid < 0)
+			continue;
+		if (remove_tree_at(mid, name, cg->hs[i].dir, rc ? NULL : err) < 0)
+			rc = -1;
+		/* The shared "hako" level goes when its last container does. */
+		close(mid);
+		if (rmdir(mid_path) < 0 && errno != ENOTEMPTY && errno != EBUSY && errno != ENOENT)
+			hk_log(HK_LOG_DEBUG, "cannot remove \"%s\": %m", mid_path);
+	}
+	return rc;
+}
+
+void hk_cgroup_stats_read(const struct hk_cgroup *cg, struct hk_cgroup_stats *out)
+{
+	*out = (struct hk_cgroup_stats){ -1, -1, -1 };
+	for (size_t i = 0; i < cg->n; i++) {
+		hk_autoclose int fd = open_cgroup_dir(cg->hs[i].dir, NULL);
+		if (fd >= 0)
+			cg->hs[i].ops->stats(fd, cg->hs[i].h, out);
+	}
+}

@@ -1,0 +1,89 @@
+/* cgroup-manage.h - a container's own cgroup, across every hierarchy.
+ *
+ * A container NAME gets BASE/hako/NAME in each hierarchy: BASE is the top
+ * of the hierarchy for root, and the user's delegated cgroup for an
+ * ordinary user.  v1 hierarchies and the v2 one are driven through one ops
+ * table per version (cgroup-v1.c, cgroup-v2.c); hybrid hosts use both.
+ * Every file is written through a descriptor of the container's cgroup
+ * directory, checked to be a cgroup filesystem (fstatfs), never by a path
+ * string built from container-controlled names.
+ */
+#ifndef HAKO_CGROUP_MANAGE_H
+#define HAKO_CGROUP_MANAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "config.h"
+#include "error.h"
+
+struct hk_cgroup;
+
+/* Computes the container's cgroup paths; changes nothing.  deleg is NULL
+ * for root (the hierarchy tops are used); for a user it must be ok. */
+struct hk_cgroup *hk_cgroup_open(const struct hk_cgroup_info *info,
+				 const struct hk_cgroup_delegation *deleg, const char *name);
+void hk_cgroup_free(struct hk_cgroup *cg);
+void hk_cgroup_freep(struct hk_cgroup **cg);
+#define hk_autocgroup __attribute__((cleanup(hk_cgroup_freep))) struct hk_cgroup *
+
+/* "hako/NAME" below the base, as the container sees its cgroup root. */
+const char *hk_cgroup_rel(const struct hk_cgroup *cg);
+/* The container's directory in the first hierarchy (v2 if any), for logs. */
+const char *hk_cgroup_main_dir(const struct hk_cgroup *cg);
+
+/* Makes the cgroups.  An existing empty one (left by a crash) is removed
+ * and made again; a populated one is an error naming its PIDs and the fix
+ * (`hako stop -k NAME`).  v1 cpuset gets cpuset.cpus/mems copied from its
+ * parent, so that entering never fails with ENOSPC. */
+int hk_cgroup_create(struct hk_cgroup *cg, struct hk_error **err);
+/* Moves pid into the container's cgroup in every hierarchy. */
+int hk_cgroup_attach(struct hk_cgroup *cg, pid_t pid, struct hk_error **err);
+/* lxc.cgroup.KEY = V go to v1 hierarchies (file KEY in the hierarchy of
+ * its controller), lxc.cgroup2.KEY = V to v2. */
+int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_kvlist *v1, const struct hk_kvlist *v2,
+		    struct hk_error **err);
+int hk_cgroup_freeze(struct hk_cgroup *cg, bool freeze, struct hk_error **err);
+/* true when the container's cgroup is frozen. */
+bool hk_cgroup_is_frozen(struct hk_cgroup *cg);
+/* Kills every process in the container's cgroup tree: cgroup.kill where
+ * the kernel has it, else freeze, SIGKILL each pid, thaw.  Waits (up to
+ * timeout_ms) until the tree is empty. */
+int hk_cgroup_kill(struct hk_cgroup *cg, unsigned timeout_ms, struct hk_error **err);
+/* Removes the tree bottom-up (nested cgroups included); EBUSY if a
+ * process is still inside. */
+int hk_cgroup_remove(struct hk_cgroup *cg, struct hk_error **err);
+/* true when any hierarchy still has the container's directory. */
+bool hk_cgroup_exists(const struct hk_cgroup *cg);
+/* PIDs in the container's tree (first hierarchy that has them). */
+int hk_cgroup_pids(const struct hk_cgroup *cg, pid_t **pids, size_t *n);
+
+struct hk_cgroup_stats {
+	int64_t memory_bytes; /* -1 unknown */
+	int64_t cpu_usec;     /* total CPU time, -1 unknown */
+	int64_t pids;         /* -1 unknown */
+};
+void hk_cgroup_stats_read(const struct hk_cgroup *cg, struct hk_cgroup_stats *out);
+
+/* Per-version operations (internal to the cgroup-*.c files). */
+struct hk_cgroup_ops {
+	int version;
+	/* Prepare a new child directory of parent_fd named name. */
+	int (*init_dir)(int parent_fd, int dir_fd, const struct hk_cgroup_hier *h,
+			struct hk_error **err);
+	int (*freeze)(int dir_fd, bool freeze, struct hk_error **err);
+	int (*frozen)(int dir_fd);
+	/* 1 = done by the kernel (cgroup.kill), 0 = not supported */
+	int (*kill)(int dir_fd);
+	void (*stats)(int dir_fd, const struct hk_cgroup_hier *h, struct hk_cgroup_stats *out);
+};
+extern const struct hk_cgroup_ops hk_cgroup_v1_ops;
+extern const struct hk_cgroup_ops hk_cgroup_v2_ops;
+
+/* Small file helpers shared by the ops (cgroup-manage.c). */
+int hk_cgroup_write_at(int dir_fd, const char *file, const char *value, struct hk_error **err);
+char *hk_cgroup_read_at(int dir_fd, const char *file);
+
+#endif

@@ -1,0 +1,90 @@
+/* cgroup-v1.c - operations on a legacy (v1) hierarchy. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cgroup-manage.h"
+
+/* cpuset: a new cgroup starts with empty cpus and mems, and entering it
+ * then fails with ENOSPC (the guides' CentOS failure); copy the parent's. */
+static int copy_if_empty(int parent_fd, int dir_fd, const char *file, struct hk_error **err)
+{
+	hk_autofree char *mine = hk_cgroup_read_at(dir_fd, file);
+	if (mine && strspn(mine, " \n") != strlen(mine))
+		return 0;
+	hk_autofree char *parent = hk_cgroup_read_at(parent_fd, file);
+	if (!parent)
+		return hk_error_errno(err, "cannot read the parent's %s", file);
+	parent[strcspn(parent, "\n")] = '\0';
+	return hk_cgroup_write_at(dir_fd, file, parent, err);
+}
+
+static int v1_init_dir(int parent_fd, int dir_fd, const struct hk_cgroup_hier *h,
+		       struct hk_error **err)
+{
+	if (!hk_strv_contains(&h->controllers, "cpuset"))
+		return 0;
+	if (copy_if_empty(parent_fd, dir_fd, "cpuset.cpus", err) < 0 ||
+	    copy_if_empty(parent_fd, dir_fd, "cpuset.mems", err) < 0)
+		return hk_error_prefix(err, "initialise cpuset");
+	return 0;
+}
+
+static int v1_frozen(int dir_fd)
+{
+	hk_autofree char *state = hk_cgroup_read_at(dir_fd, "freezer.state");
+	if (!state)
+		return -1;
+	return strncmp(state, "FROZEN", 6) == 0;
+}
+
+static int v1_freeze(int dir_fd, bool freeze, struct hk_error **err)
+{
+	if (hk_cgroup_write_at(dir_fd, "freezer.state", freeze ? "FROZEN" : "THAWED", err) < 0)
+		return -1;
+	for (int i = 0; i < 500; i++) {
+		if (v1_frozen(dir_fd) == (freeze ? 1 : 0))
+			return 0;
+		struct timespec ts = { 0, 10000000L };
+		nanosleep(&ts, NULL);
+	}
+	return hk_error_set(err, ETIMEDOUT, "the cgroup did not %s within 5 s", freeze ? "freeze" : "thaw");
+}
+
+static int v1_kill(int dir_fd)
+{
+	(void)dir_fd;
+	return 0; /* v1 has no cgroup.kill */
+}
+
+static int64_t read_number(int dir_fd, const char *file)
+{
+	hk_autofree char *text = hk_cgroup_read_at(dir_fd, file);
+	long v;
+	if (!text)
+		return -1;
+	text[strcspn(text, "\n")] = '\0';
+	return hk_parse_long(text, &v) ? v : -1;
+}
+
+static void v1_stats(int dir_fd, const struct hk_cgroup_hier *h, struct hk_cgroup_stats *out)
+{
+	int64_t v;
+	if (hk_strv_contains(&h->controllers, "memory") &&
+	    (v = read_number(dir_fd, "memory.usage_in_bytes")) >= 0)
+		out->memory_bytes = v;
+	if (hk_strv_contains(&h->controllers, "cpuacct") && (v = read_number(dir_fd, "cpuacct.usage")) >= 0)
+		out->cpu_usec = v / 1000;
+	if (hk_strv_contains(&h->controllers, "pids") && (v = read_number(dir_fd, "pids.current")) >= 0)
+		out->pids = v;
+}
+
+const struct hk_cgroup_ops hk_cgroup_v1_ops = {
+	.version = 1,
+	.init_dir = v1_init_dir,
+	.freeze = v1_freeze,
+	.frozen = v1_frozen,
+	.kill = v1_kill,
+	.stats = v1_stats,
+};

@@ -1,0 +1,87 @@
+/* cgroup-v2.c - operations on a cgroup2 hierarchy. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cgroup-manage.h"
+
+/* Enables in the parent's subtree_control every controller the parent
+ * has, so that limits can be set on the child. */
+static int v2_init_dir(int parent_fd, int dir_fd, const struct hk_cgroup_hier *h,
+		       struct hk_error **err)
+{
+	(void)dir_fd;
+	(void)h;
+	(void)err;
+	hk_autofree char *avail = hk_cgroup_read_at(parent_fd, "cgroup.controllers");
+	if (!avail)
+		return 0;
+	for (char *save, *c = strtok_r(avail, " \n", &save); c; c = strtok_r(NULL, " \n", &save)) {
+		hk_autofree char *word = xasprintf("+%s", c);
+		/* A controller the parent cannot delegate (e.g. it holds
+		 * processes) is skipped; limits on it then fail with a clear
+		 * error when set. */
+		hk_cgroup_write_at(parent_fd, "cgroup.subtree_control", word, NULL);
+	}
+	return 0;
+}
+
+static int v2_frozen(int dir_fd)
+{
+	hk_autofree char *events = hk_cgroup_read_at(dir_fd, "cgroup.events");
+	if (!events)
+		return -1;
+	return strstr(events, "frozen 1") != NULL;
+}
+
+static int v2_freeze(int dir_fd, bool freeze, struct hk_error **err)
+{
+	if (hk_cgroup_write_at(dir_fd, "cgroup.freeze", freeze ? "1" : "0", err) < 0)
+		return -1;
+	for (int i = 0; i < 500; i++) { /* up to 5 s for the tree to settle */
+		if (v2_frozen(dir_fd) == (freeze ? 1 : 0))
+			return 0;
+		struct timespec ts = { 0, 10000000L };
+		nanosleep(&ts, NULL);
+	}
+	return hk_error_set(err, ETIMEDOUT, "the cgroup did not %s within 5 s", freeze ? "freeze" : "thaw");
+}
+
+static int v2_kill(int dir_fd)
+{
+	return hk_cgroup_write_at(dir_fd, "cgroup.kill", "1", NULL) == 0 ? 1 : 0;
+}
+
+static int64_t read_number(int dir_fd, const char *file)
+{
+	hk_autofree char *text = hk_cgroup_read_at(dir_fd, file);
+	long v;
+	if (!text)
+		return -1;
+	text[strcspn(text, "\n")] = '\0';
+	return hk_parse_long(text, &v) ? v : -1;
+}
+
+static void v2_stats(int dir_fd, const struct hk_cgroup_hier *h, struct hk_cgroup_stats *out)
+{
+	(void)h;
+	int64_t v = read_number(dir_fd, "memory.current");
+	if (v >= 0)
+		out->memory_bytes = v;
+	if ((v = read_number(dir_fd, "pids.current")) >= 0)
+		out->pids = v;
+	hk_autofree char *cpu = hk_cgroup_read_at(dir_fd, "cpu.stat");
+	const char *u = cpu ? strstr(cpu, "usage_usec ") : NULL;
+	if (u)
+		out->cpu_usec = strtoll(u + strlen("usage_usec "), NULL, 10);
+}
+
+const struct hk_cgroup_ops hk_cgroup_v2_ops = {
+	.version = 2,
+	.init_dir = v2_init_dir,
+	.freeze = v2_freeze,
+	.frozen = v2_frozen,
+	.kill = v2_kill,
+	.stats = v2_stats,
+};

@@ -1,0 +1,188 @@
+/* console.c - the viewer side of a container console: two connections to
+ * the monitor, one turned into a raw byte stream (proxy mode), one for
+ * control messages (window size). */
+#include "console.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lifecycle.h"
+#include "proto.h"
+#include "state.h"
+#include "unixsock.h"
+
+static int send_winsize(int ctl, int tty_fd, unsigned tty)
+{
+	struct winsize ws;
+	if (ioctl(tty_fd, TIOCGWINSZ, &ws) < 0 || !ws.ws_row || !ws.ws_col)
+		return 0;
+	struct hk_buf req = { 0 };
+	size_t s = hk_proto_begin(&req, HK_MSG_WINSIZE, 0);
+	hk_proto_put_u32(&req, HK_TAG_ROWS, ws.ws_row);
+	hk_proto_put_u32(&req, HK_TAG_COLS, ws.ws_col);
+	(void)tty;
+	hk_automsg reply;
+	hk_msg_init(&reply);
+	int rc = hk_proto_end(&req, s, NULL);
+	if (rc == 0)
+		rc = hk_monitor_call(ctl, &req, &reply, 2000, NULL);
+	hk_buf_free(&req);
+	return rc;
+}
+
+static int open_view(const struct hk_store *st, const char *name, const struct hk_console_opts *o,
+		     struct hk_error **err)
+{
+	int fd = hk_monitor_connect(st, name, err);
+	if (fd < 0)
+		return -1;
+	struct hk_buf req = { 0 };
+	size_t s = hk_proto_begin(&req, HK_MSG_CONSOLE_ATTACH, 0);
+	hk_proto_put_u32(&req, HK_TAG_TTY, o->tty);
+	hk_proto_put_u32(&req, HK_TAG_WANT_LOG, o->replay);
+	hk_automsg reply;
+	hk_msg_init(&reply);
+	int rc = hk_proto_end(&req, s, err);
+	if (rc == 0)
+		rc = hk_monitor_call(fd, &req, &reply, 5000, err);
+	hk_buf_free(&req);
+	if (rc == 0 && (reply.type != HK_MSG_CONSOLE ||
+			hk_msg_u32_or(&reply, HK_TAG_CONSOLE_MODE, 0) != HK_CONSOLE_PROXY))
+		rc = hk_error_set(err, EPROTO, "the monitor of \"%s\" answered the console request oddly", name);
+	if (rc < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* The proxy loop; returns 1 on detach, 0 when the container went away. */
+static int proxy(int in, int out, int view, int ctl, int sigfd, const struct hk_console_opts *o)
+{
+	struct hk_escape esc;
+	hk_escape_init(&esc, o->escape ? o->escape : HK_ESCAPE_DEFAULT);
+	char buf[8192], filtered[8193];
+	for (;;) {
+		struct pollfd pf[3] = { { in, POLLIN, 0 }, { view, POLLIN, 0 }, { sigfd, POLLIN, 0 } };
+		if (poll(pf, sigfd >= 0 ? 3 : 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 0;
+		}
+		if (pf[1].revents) {
+			ssize_t n = read(view, buf, sizeof(buf));
+			if (n <= 0)
+				return 0;
+			if (write_all(out, buf, (size_t)n) < 0)
+				return 1;
+		}
+		if (pf[0].revents) {
+			ssize_t n = read(in, buf, sizeof(buf));
+			if (n <= 0)
+				return 1;
+			size_t f = hk_escape_feed(&esc, buf, (size_t)n, filtered);
+			if (f && write_all(view, filtered, f) < 0)
+				return 0;
+			if (esc.detached)
+				return 1;
+		}
+		if (sigfd >= 0 && pf[2].revents) {
+			struct signalfd_siginfo si;
+			if (read(sigfd, &si, sizeof(si)) > 0)
+				send_winsize(ctl, in, o->tty);
+		}
+	}
+}
+
+int hk_console_run(const struct hk_store *st, const char *name, const struct hk_console_opts *o,
+		   int *exit_status, struct hk_error **err)
+{
+	int in = o->in_fd, out = o->in_fd == 0 && o->out_fd == 0 ? 1 : o->out_fd;
+	hk_autoclose int ctl = hk_monitor_connect(st, name, err);
+	if (ctl < 0)
+		return hk_error_prefix(err, "console \"%s\"", name);
+	hk_autoclose int view = open_view(st, name, o, err);
+	if (view < 0)
+		return hk_error_prefix(err, "console \"%s\"", name);
+	bool tty = isatty(in);
+	if (tty) {
+		char c = (char)('a' + (o->escape ? o->escape : 1) - 1);
+		dprintf(out, "Connected to the %s of \"%s\": type Ctrl+%c q to detach, Ctrl+%c Ctrl+%c for Ctrl+%c.\r\n",
+			o->tty ? "tty" : "console", name, c, c, c, c);
+		if (hk_pty_raw_enter(in, err) < 0)
+			return -1;
+		send_winsize(ctl, in, o->tty);
+	}
+	sigset_t mask, old;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	hk_autoclose int sigfd = tty ? signalfd(-1, &mask, SFD_CLOEXEC) : -1;
+	int detached = proxy(in, out, view, ctl, sigfd, o);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (tty) {
+		hk_pty_raw_restore();
+		dprintf(out, "\r\n%s \"%s\".\r\n", detached ? "Detached from" : "The container stopped:", name);
+	}
+	if (exit_status) {
+		*exit_status = 0;
+		struct hk_state_file sf;
+		if (!detached && hk_state_effective(st, name, &sf) == HK_STATE_STOPPED && sf.exit_status > 0)
+			*exit_status = WIFEXITED(sf.exit_status) ? WEXITSTATUS(sf.exit_status) : 128 + WTERMSIG(sf.exit_status);
+	}
+	return 0;
+}
+
+int hk_console_log(const struct hk_store *st, const char *name, struct hk_buf *out,
+		   struct hk_error **err)
+{
+	hk_autoclose int fd = hk_monitor_connect(st, name, err);
+	if (fd < 0)
+		return hk_error_prefix(err, "console log of \"%s\"", name);
+	int64_t offset = 0;
+	for (int rounds = 0; rounds < 64; rounds++) {
+		struct hk_buf req = { 0 };
+		size_t s = hk_proto_begin(&req, HK_MSG_CONSOLE_LOG_GET, 0);
+		hk_proto_put_i64(&req, HK_TAG_OFFSET, offset);
+		hk_automsg reply;
+		hk_msg_init(&reply);
+		int rc = hk_proto_end(&req, s, err);
+		if (rc == 0)
+			rc = hk_monitor_call(fd, &req, &reply, 5000, err);
+		hk_buf_free(&req);
+		const void *data = NULL;
+		size_t len = 0;
+		int64_t start = 0, total = 0;
+		if (rc < 0 || hk_msg_get_i64(&reply, HK_TAG_OFFSET, &start, err) < 0 ||
+		    hk_msg_get_i64(&reply, HK_TAG_TOTAL, &total, err) < 0 ||
+		    hk_msg_get_bytes(&reply, HK_TAG_DATA, &data, &len, err) < 0)
+			return hk_error_prefix(err, "console log of \"%s\"", name);
+		hk_buf_append(out, data, len);
+		offset = start + (int64_t)len;
+		if (len == 0 || offset >= total)
+			return 0;
+	}
+	return 0;
+}

@@ -1,0 +1,146 @@
+/* destroy.c - `hako destroy`: removes a stopped container's rootfs,
+ * directory and run directory (see create.h).  A rootfs that belongs to
+ * sub-ids is removed from inside a user namespace holding the container's
+ * map; nothing is removed across a mount point, and a rootfs the config
+ * places outside the container directory is left alone.
+ */
+#include "create.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "mountinfo.h"
+#include "userns-exec.h"
+#include "util.h"
+
+static int rm_in_userns(void *arg, struct hk_error **err)
+{
+	return hk_rm_rf(arg, err);
+}
+
+int hk_destroy_tree(const char *path, const struct hk_idmap *map, struct hk_error **err)
+{
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	if (!map || map->n == 0 || geteuid() == 0)
+		return hk_rm_rf(path, err);
+	return hk_userns_run(map, HK_USERNS_MAP_SELF, rm_in_userns, (void *)path, err);
+}
+
+/* Refuses when anything is mounted at or below dir. */
+static int refuse_mounts(const char *name, const char *dir, struct hk_error **err)
+{
+	struct hk_mountinfo mi = {0};
+	if (hk_mountinfo_load("/proc/self/mountinfo", &mi, err) < 0)
+		return -1;
+	size_t len = strlen(dir);
+	int rc = 0;
+	for (size_t i = 0; i < mi.n && rc == 0; i++) {
+		const char *mp = mi.e[i].mountpoint;
+		if (!strncmp(mp, dir, len) && (mp[len] == '\0' || mp[len] == '/'))
+			rc = hk_error_set(err, EBUSY,
+					  "\"%s\" is mounted inside container \"%s\"; "
+					  "unmount it first (is the container running?)",
+					  mp, name);
+	}
+	hk_mountinfo_free(&mi);
+	return rc;
+}
+
+static int lock_container(struct hk_store *st, const char *name, unsigned flags,
+			  struct hk_lock **lock, struct hk_error **err)
+{
+	hk_autoerr e = NULL;
+	if (hk_lock_acquire(st, name, HK_LOCK_TRY, 0, lock, &e) == 0)
+		return 0;
+	if (e->code != EBUSY) {
+		hk_error_propagate(err, &e);
+		return -1;
+	}
+	pid_t pid = hk_lock_probe(st, name);
+	hk_autofree char *who = pid > 0 ? xasprintf(" (pid %d)", (int)pid) : xstrdup("");
+	return hk_error_set(err, 0, "container \"%s\" is running%s; stop it first%s", name, who,
+			    flags & HK_DESTROY_FORCE ? " (-f cannot stop it yet)" : " or use -f");
+}
+
+/* What the config says about the rootfs and the id map; a config that no
+ * longer parses still lets the directory go. */
+static void read_config(struct hk_store *st, const char *name, char **rootfs, struct hk_idmap *map)
+{
+	hk_autoerr e = NULL;
+	const struct hk_config *cfg = hk_store_config(st, name, &e);
+	if (!cfg) {
+		hk_autofree char *msg = hk_error_render(e);
+		hk_log(HK_LOG_WARN, "destroy \"%s\": %s; removing the container directory anyway",
+		       name, msg);
+		return;
+	}
+	hk_idmap_copy(map, &cfg->idmap);
+	if (cfg->rootfs.path &&
+	    (cfg->rootfs.backend == HK_BACKEND_DIR || cfg->rootfs.backend == HK_BACKEND_BTRFS))
+		*rootfs = xstrdup(cfg->rootfs.path);
+}
+
+/* The rootfs first (a btrfs subvolume is its own device, which the
+ * directory's rm -rf would refuse to enter), then the directory. */
+static int remove_container(struct hk_store *st, const char *name, struct hk_error **err)
+{
+	hk_autofree char *dir = hk_store_container_dir(st, name);
+	hk_autofree char *rootfs = NULL;
+	struct hk_idmap map = {0};
+	read_config(st, name, &rootfs, &map);
+	int rc = refuse_mounts(name, dir, err);
+	size_t len = strlen(dir);
+	if (rc == 0 && rootfs && !(strncmp(rootfs, dir, len) == 0 && rootfs[len] == '/'))
+		hk_log(HK_LOG_NOTICE,
+		       "destroy \"%s\": rootfs \"%s\" is outside \"%s\"; left in "
+		       "place",
+		       name, rootfs, dir);
+	else if (rc == 0 && rootfs)
+		rc = hk_destroy_tree(rootfs, &map, err);
+	if (rc == 0)
+		rc = hk_destroy_tree(dir, &map, err);
+	hk_idmap_free(&map);
+	return rc;
+}
+
+static void remove_run_dir(const char *name, const char *run)
+{
+	hk_autoerr e = NULL;
+	if (hk_rm_rf(run, &e) < 0) {
+		hk_autofree char *msg = hk_error_render(e);
+		hk_log(HK_LOG_WARN, "destroy \"%s\": %s", name, msg);
+	}
+}
+
+int hk_destroy(struct hk_store *st, const char *name, unsigned flags, struct hk_error **err)
+{
+	hk_autolock lock = NULL;
+	if (hk_name_validate(name, err) < 0)
+		return hk_error_prefix(err, "destroy");
+	hk_autofree char *run = hk_store_container_run_dir(st, name);
+	bool had_run = access(run, F_OK) == 0;
+	if (lock_container(st, name, flags, &lock, err) < 0)
+		return hk_error_prefix(err, "destroy \"%s\"", name);
+	if (!hk_store_exists(st, name)) {
+		if (!had_run) /* the lock made it */
+			remove_run_dir(name, run);
+		return hk_error_set(err, 0,
+				    "destroy \"%s\": container \"%s\" does not exist "
+				    "in %s",
+				    name, name, hk_store_path(st));
+	}
+	/* Once removal starts it runs to the end: an interrupt would leave
+	 * half a container that neither start nor create accepts. */
+	hk_autocleanup hold = HK_CLEANUP_INIT;
+	hk_cleanup_block_signals(&hold);
+	if (remove_container(st, name, err) < 0)
+		return hk_error_prefix(err, "destroy \"%s\"", name);
+	remove_run_dir(name, run);
+	hk_log(HK_LOG_INFO, "destroyed container \"%s\" in %s", name, hk_store_path(st));
+	return 0;
+}

@@ -1,0 +1,311 @@
+/* lifecycle.c - starting a container (fork its monitor and wait for the
+ * readiness line) and the requests that stop or freeze it. */
+#include "lifecycle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup-manage.h"
+#include "log.h"
+#include "monitor.h"
+#include "safepath.h"
+#include "state.h"
+#include "unixsock.h"
+#include "userns-exec.h"
+
+static int require_container(const struct hk_store *st, const char *name, struct hk_error **err)
+{
+	if (hk_name_validate(name, err) < 0)
+		return -1;
+	if (!hk_store_exists(st, name))
+		return hk_error_set(err, ENOENT, "container \"%s\" does not exist in %s; create it with "
+						 "\"hako create %s -t busybox\"", name, hk_store_path(st), name);
+	return 0;
+}
+
+int hk_config_load_for_start(const struct hk_store *st, const char *name,
+			     const struct hk_strv *overrides, struct hk_config *cfg,
+			     struct hk_error **err)
+{
+	hk_config_init(cfg);
+	hk_autofree char *path = hk_store_config_path(st, name);
+	if (hk_config_parse_file(cfg, path, err) < 0)
+		return -1;
+	for (size_t i = 0; overrides && i < overrides->n; i++) {
+		const char *kv = overrides->v[i];
+		const char *eq = strchr(kv, '=');
+		if (!eq)
+			return hk_error_set(err, EINVAL, "-s \"%s\": expected KEY=VALUE", kv);
+		hk_autofree char *key = xstrndup(kv, (size_t)(eq - kv));
+		hk_autofree char *value = xstrdup(eq + 1);
+		if (hk_config_set(cfg, hk_str_trim(key), hk_str_trim(value), err) < 0)
+			return hk_error_prefix(err, "-s %s", kv);
+	}
+	return 0;
+}
+
+/* Checks that can fail early, with messages better than the child's. */
+static int preflight(const struct hk_store *st, const char *name, const struct hk_config *cfg,
+		     struct hk_error **err)
+{
+	if (!hk_store_is_root(st) && cfg->idmap.n == 0)
+		return hk_error_set(err, EPERM,
+				    "container \"%s\" has no lxc.idmap, and an ordinary user can only run "
+				    "unprivileged containers; add \"lxc.idmap = u 0 START 65536\" and a g line "
+				    "from your /etc/subuid and /etc/subgid ranges",
+				    name);
+	if (cfg->idmap.n && hk_userns_check_map(&cfg->idmap, err) < 0)
+		return hk_error_prefix(err, "container \"%s\"", name);
+	const char *rootfs = cfg->rootfs.path;
+	if (!rootfs)
+		return hk_error_set(err, EINVAL, "container \"%s\" has no lxc.rootfs.path", name);
+	if (cfg->rootfs.backend != HK_BACKEND_DIR && cfg->rootfs.backend != HK_BACKEND_BTRFS)
+		return 0; /* other backends are checked when mounted */
+	hk_autoclose int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return hk_error_errno(err, "container \"%s\": rootfs \"%s\"", name, rootfs);
+	hk_autofree char *init = xstrndup(cfg->init_cmd ? cfg->init_cmd : "/sbin/init",
+					  strcspn(cfg->init_cmd ? cfg->init_cmd : "/sbin/init", " \t"));
+	hk_autoclose int fd = hk_safe_open(root, init, O_PATH, 0, 0, NULL);
+	if (fd < 0)
+		return hk_error_set(err, ENOENT, "container \"%s\": init \"%s\" is not in rootfs \"%s\"; "
+						 "install it or set lxc.init.cmd", name, init, rootfs);
+	return 0;
+}
+
+/* The monitor process: detached from the terminal, holding the lock. */
+static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const char *name,
+						    struct hk_config *cfg, struct hk_lock *lock, int ready)
+{
+	setsid();
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		if (hk_log_get_level() > HK_LOG_INFO || !isatty(2))
+			dup2(null, 2);
+		close(null);
+	}
+	if (chdir("/") < 0)
+		_exit(1);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	hk_lock_set_holder(lock, getpid());
+	struct hk_monitor_args a = { .st = st, .name = name, .cfg = cfg, .ready_fd = ready };
+	_exit(hk_monitor_run(&a));
+}
+
+/* Reads the monitor's "OK PID" or "ERR CODE MESSAGE" line. */
+static int read_ready(int fd, const char *name, pid_t *init_pid, struct hk_error **err)
+{
+	char line[2400] = { 0 };
+	size_t len = 0;
+	while (len < sizeof(line) - 1) {
+		ssize_t r = read(fd, line + len, sizeof(line) - 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (memchr(line, '\n', len))
+			break;
+	}
+	line[strcspn(line, "\n")] = '\0';
+	int code = 0, off = 0;
+	if (sscanf(line, "OK %d", &code) == 1) {
+		if (init_pid)
+			*init_pid = code;
+		return 0;
+	}
+	if (sscanf(line, "ERR %d %n", &code, &off) == 1 && off > 0)
+		return hk_error_set(err, code, "%s", line + off);
+	return hk_error_set(err, EPROTO, "the monitor of \"%s\" exited before the container started; "
+					 "run with --logfile FILE --logpriority DEBUG to see why", name);
+}
+
+int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *o, pid_t *init_pid,
+	     struct hk_error **err)
+{
+	if (require_container(st, name, err) < 0)
+		return -1;
+	hk_autolock lock = NULL;
+	if (hk_lock_acquire(st, name, HK_LOCK_TRY, 0, &lock, err) < 0) {
+		struct hk_state_file sf;
+		enum hk_state s = hk_state_effective(st, name, &sf);
+		if (hk_state_is_active(s)) {
+			hk_error_freep(err);
+			return hk_error_set(err, EBUSY, "container \"%s\" is already running (pid %d)", name,
+					    (int)sf.init_pid);
+		}
+		return -1;
+	}
+	struct hk_config cfg;
+	if (hk_config_load_for_start(st, name, o ? o->overrides : NULL, &cfg, err) < 0 ||
+	    preflight(st, name, &cfg, err) < 0) {
+		hk_config_free(&cfg);
+		return hk_error_prefix(err, "start \"%s\"", name);
+	}
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		hk_config_free(&cfg);
+		return hk_error_errno(err, "start \"%s\": pipe", name);
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		hk_config_free(&cfg);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return hk_error_errno(err, "start \"%s\": fork", name);
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		monitor_child(st, name, &cfg, lock, pipefd[1]);
+	}
+	close(pipefd[1]);
+	int rc = read_ready(pipefd[0], name, init_pid, err);
+	close(pipefd[0]);
+	hk_config_free(&cfg);
+	if (rc < 0) {
+		waitpid(pid, NULL, 0);
+		return hk_error_prefix(err, "start \"%s\"", name);
+	}
+	return 0;
+}
+
+int hk_monitor_connect(const struct hk_store *st, const char *name, struct hk_error **err)
+{
+	if (hk_lock_probe(st, name) == 0)
+		return hk_error_set(err, ESRCH, "container \"%s\" is not running", name);
+	hk_autofree char *path = hk_monitor_socket_path(st, name);
+	int fd = hk_unixsock_connect(path, err);
+	if (fd < 0)
+		return hk_error_prefix(err, "container \"%s\": its monitor does not answer", name);
+	return fd;
+}
+
+int hk_monitor_call(int fd, const struct hk_buf *req, struct hk_msg *reply, int timeout_ms,
+		    struct hk_error **err)
+{
+	if (hk_unixsock_send(fd, req->data, req->len, -1, timeout_ms, err) < 0 ||
+	    hk_unixsock_recv_msg(fd, reply, timeout_ms, err) < 0)
+		return -1;
+	if (reply->type == HK_MSG_ERROR) {
+		const char *msg = "the monitor refused the request";
+		uint32_t code = hk_msg_u32_or(reply, HK_TAG_ERRNO, 0);
+		hk_msg_get_str(reply, HK_TAG_MESSAGE, &msg, NULL);
+		return hk_error_set(err, (int)code, "%s", msg);
+	}
+	return 0;
+}
+
+/* Waits until the monitor closes the connection (it exits when the
+ * container has stopped). */
+static int wait_monitor_gone(int fd, int timeout_ms)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	for (;;) {
+		int r = poll(&pf, 1, timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		char c;
+		if (recv(fd, &c, 1, 0) <= 0)
+			return 0;
+	}
+}
+
+/* A container without a monitor: kill through its cgroup. */
+static int stop_orphan(struct hk_store *st, const char *name, struct hk_error **err)
+{
+	struct hk_cgroup_info info;
+	if (hk_cgroup_detect("", &info, err) < 0)
+		return -1;
+	struct hk_cgroup_delegation d = { 0 };
+	bool root = hk_store_is_root(st);
+	if (!root)
+		hk_cgroup_check_delegation(&info, getuid(), getgid(), &d);
+	struct hk_cgroup *cg = hk_cgroup_open(&info, root ? NULL : &d, name);
+	int rc = 0;
+	if (!hk_cgroup_exists(cg))
+		rc = hk_error_set(err, ESRCH, "container \"%s\" is not running", name);
+	else if (hk_cgroup_kill(cg, 5000, err) < 0 || hk_cgroup_remove(cg, err) < 0)
+		rc = -1;
+	hk_cgroup_free(cg);
+	if (!root)
+		hk_cgroup_delegation_free(&d);
+	hk_cgroup_info_free(&info);
+	if (rc == 0) {
+		struct hk_state_file sf;
+		hk_state_file_init(&sf);
+		sf.stopped = time(NULL);
+		hk_state_write_container(st, name, &sf, NULL);
+	}
+	return rc;
+}
+
+int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
+	    struct hk_error **err)
+{
+	if (require_container(st, name, err) < 0)
+		return -1;
+	struct hk_state_file sf;
+	enum hk_state s = hk_state_effective(st, name, &sf);
+	if (s == HK_STATE_ORPHANED)
+		return stop_orphan(st, name, err);
+	if (!hk_state_is_active(s))
+		return hk_error_set(err, ESRCH, "container \"%s\" is not running", name);
+	hk_autoclose int fd = hk_monitor_connect(st, name, err);
+	if (fd < 0)
+		return -1;
+	unsigned timeout = o && o->timeout_s ? o->timeout_s : 30;
+	struct hk_buf req = { 0 };
+	size_t start = hk_proto_begin(&req, HK_MSG_STOP, 0);
+	hk_proto_put_u32(&req, HK_TAG_TIMEOUT_MS, timeout * 1000);
+	hk_proto_put_u32(&req, HK_TAG_KILL, o && o->kill);
+	hk_proto_put_u32(&req, HK_TAG_REBOOT, o && o->reboot);
+	hk_automsg reply;
+	hk_msg_init(&reply);
+	int rc = hk_proto_end(&req, start, err);
+	if (rc == 0)
+		rc = hk_monitor_call(fd, &req, &reply, 5000, err);
+	hk_buf_free(&req);
+	if (rc < 0)
+		return hk_error_prefix(err, "stop \"%s\"", name);
+	if (o && o->reboot)
+		return 0;
+	if (wait_monitor_gone(fd, (int)(timeout + 15) * 1000) < 0)
+		return hk_error_set(err, ETIMEDOUT, "stop \"%s\": still running after %u s", name, timeout + 15);
+	return 0;
+}
+
+int hk_freeze(struct hk_store *st, const char *name, bool freeze, struct hk_error **err)
+{
+	if (require_container(st, name, err) < 0)
+		return -1;
+	hk_autoclose int fd = hk_monitor_connect(st, name, err);
+	if (fd < 0)
+		return -1;
+	struct hk_buf req = { 0 };
+	hk_automsg reply;
+	hk_msg_init(&reply);
+	int rc = hk_proto_encode_simple(&req, freeze ? HK_MSG_FREEZE : HK_MSG_THAW, err);
+	if (rc == 0)
+		rc = hk_monitor_call(fd, &req, &reply, 10000, err);
+	hk_buf_free(&req);
+	if (rc < 0)
+		return hk_error_prefix(err, "%s \"%s\"", freeze ? "freeze" : "unfreeze", name);
+	return 0;
+}

@@ -1,0 +1,72 @@
+/* list.h - the rows of `hako ls` and of the dashboard's container list.
+ *
+ * A row is built from the store alone, without forking: the container's
+ * parsed config (cached by the store by mtime/size/inode), the lock probe
+ * and state file (state.h), and, for a running container, hooks that will
+ * read its addresses (netlink) and usage (cgroup).  A container whose
+ * config does not parse is still a row: its state is known, config_error
+ * says why the rest is empty.
+ */
+#ifndef HAKO_LIST_H
+#define HAKO_LIST_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "error.h"
+#include "state.h"
+#include "store.h"
+#include "util.h"
+
+struct hk_list_row {
+	char *name;
+	enum hk_state state;
+	pid_t init_pid;		   /* 0 = none */
+	bool unprivileged;	   /* the config has an id map, or the store is a user's */
+	bool autostart;		   /* lxc.start.auto */
+	struct hk_strv groups;	   /* lxc.group */
+	char *backend;		   /* "dir", "btrfs", ... from the rootfs spec; NULL = unknown */
+	char *rootfs;		   /* the rootfs spec as written, NULL = unknown */
+	struct hk_strv interfaces; /* link of each interface ("" when none) */
+	struct hk_strv ipv4;	   /* filled by hk_list_fill_addresses */
+	struct hk_strv ipv6;
+	long long mem_bytes;	     /* -1 = unknown; filled by hk_list_fill_usage */
+	long long swap_bytes;	     /* -1 = unknown */
+	double cpu_seconds;	     /* < 0 = unknown */
+	long long pids;		     /* -1 = unknown */
+	char *config_error;	     /* NULL when the config parsed */
+	const struct hk_config *cfg; /* the store's parsed config, NULL on error */
+};
+
+struct hk_list {
+	struct hk_list_row *rows;
+	size_t n;
+};
+
+/* What hk_list_build keeps.  regex: POSIX extended, matched against the
+ * name (unanchored, like lxc-ls); NULL = all. running: only containers
+ * with processes (hk_state_is_active); stopped: only STOPPED ones; both
+ * false (or both true) = every state. */
+struct hk_list_filter {
+	const char *regex;
+	bool running;
+	bool stopped;
+};
+
+/* Rows for every container of the store that passes the filter, sorted
+ * by name.  Fails only on a bad regex or an unreadable container path. */
+int hk_list_build(struct hk_store *st, const struct hk_list_filter *filter, struct hk_list *out,
+		  struct hk_error **err);
+/* One row (for `hako info`): also for a name hk_store_list would skip. */
+void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row *row);
+void hk_list_row_free(struct hk_list_row *row);
+void hk_list_free(struct hk_list *l);
+
+/* Hooks that fill a running container's addresses and resource usage.
+ * Until networking and cgroup reading land they leave the row as it is
+ * (empty lists, -1), which the front ends show as "-". */
+void hk_list_fill_addresses(struct hk_store *st, struct hk_list_row *row);
+void hk_list_fill_usage(struct hk_store *st, struct hk_list_row *row);
+
+#endif

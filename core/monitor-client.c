@@ -1,0 +1,239 @@
+/* monitor-client.c - the monitor socket's clients: a table of request
+ * handlers for control connections, and console viewers (proxy mode),
+ * each reading the terminal's ring buffer at its own pace. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "monitor-internal.h"
+#include "unixsock.h"
+
+#define CONTROL_TIMEOUT_MS 200
+
+typedef int (*request_fn)(struct hk_monitor *m, size_t i, const struct hk_msg *req, struct hk_buf *reply,
+			  struct hk_error **err);
+
+static int reply_ok(struct hk_buf *reply, struct hk_error **err)
+{
+	return hk_proto_encode_simple(reply, HK_MSG_OK, err);
+}
+
+static int on_hello(struct hk_monitor *m, size_t i, const struct hk_msg *req, struct hk_buf *reply,
+		    struct hk_error **err)
+{
+	(void)m, (void)i, (void)req;
+	size_t s = hk_proto_begin(reply, HK_MSG_HELLO, 0);
+	hk_proto_put_u32(reply, HK_TAG_VERSION, HK_PROTO_VERSION);
+	return hk_proto_end(reply, s, err);
+}
+
+static int on_state_get(struct hk_monitor *m, size_t i, const struct hk_msg *req, struct hk_buf *reply,
+			struct hk_error **err)
+{
+	(void)i, (void)req;
+	size_t s = hk_proto_begin(reply, HK_MSG_STATE, 0);
+	hk_proto_put_str(reply, HK_TAG_STATE, hk_state_name(m->state.state));
+	hk_proto_put_u32(reply, HK_TAG_INIT_PID, (uint32_t)m->init_pid);
+	hk_proto_put_u32(reply, HK_TAG_MONITOR_PID, (uint32_t)getpid());
+	hk_proto_put_i64(reply, HK_TAG_STARTED, m->state.started);
+	return hk_proto_end(reply, s, err);
+}
+
+static int on_stop(struct hk_monitor *m, size_t i, const struct hk_msg *req, struct hk_buf *reply,
+		   struct hk_error **err)
+{
+	(void)i;
+	uint32_t timeout = hk_msg_u32_or(req, HK_TAG_TIMEOUT_MS, 30000);
+	bool kill_now = hk_msg_u32_or(req, HK_TAG_KILL, 0);
+	bool reboot = hk_msg_u32_or(req, HK_TAG_REBOOT, 0);
+	if (hk_monitor_request_stop(m, timeout, kill_now, reboot, err) < 0)
+		return -1;
+	return reply_ok(reply, err);
+}
+
+static int on_kill(struct hk_monitor *m, size_t i, const struct hk_msg *req, struct hk_buf *reply,
+		   struct hk_error **err)
+{
+	(void)i;
+	uint32_t sig;
+	if (hk_msg_get_u32(req, HK_TAG_SIGNAL, &sig, err) < 0)
+		return -1;
+	if (sig == 0 || sig >= 65)
+		return hk_error_set(err, EINVAL, "signal %u is out of range", sig);
+	if (hk_pidfd_signal(m->pidfd, (int)sig) < 0)
+		return hk_error_errno(err, "cannot signal init of \"%s\"", m->name);
+	return reply_ok(reply, err);
+}
+
+static int on_freeze(struct hk_monitor *m, size_t i, const struct hk_msg *req, struct hk_buf *reply,
+		     struct hk_error **err)
+{
+	(void)i;
+	if (hk_monitor_set_frozen(m, req->type == HK_MSG_FREEZE, err) < 0)
+		return -1;
+	return reply_ok(reply, err);
+}
+
+static int on_console_attach(struct hk_monitor *m, size_t i, const struct hk_msg *req,
+			     struct hk_buf *reply, struct hk_error **err)
+{
+	uint32_t tty = hk_msg_u32_or(req, HK_TAG_TTY, 0);
+	if (tty >= m->n_terms)
+		return hk_error_set(err, ENOENT, "container \"%s\" has no tty %u (lxc.tty.max = %zu)", m->name,
+				    tty, m->n_terms - 1);
+	size_t s = hk_proto_begin(reply, HK_MSG_CONSOLE, 0);
+	hk_proto_put_u32(reply, HK_TAG_TTY, tty);
+	hk_proto_put_u32(reply, HK_TAG_CONSOLE_MODE, HK_CONSOLE_PROXY);
+	if (hk_proto_end(reply, s, err) < 0)
+		return -1;
+	/* After this reply the connection carries raw console bytes. */
+	struct mon_client *c = &m->clients[i];
+	c->mode = CLIENT_PROXY;
+	c->tty = tty;
+	hk_ringbuf_reader_init(m->terms[tty].ring, &c->reader, hk_msg_u32_or(req, HK_TAG_WANT_LOG, 0));
+	return 0;
+}
+
+static int on_console_log(struct hk_monitor *m, size_t i, const struct hk_msg *req, struct hk_buf *reply,
+			  struct hk_error **err)
+{
+	(void)i;
+	int64_t offset = 0;
+	if (hk_msg_has(req, HK_TAG_OFFSET) && hk_msg_get_i64(req, HK_TAG_OFFSET, &offset, err) < 0)
+		return -1;
+	const struct hk_ringbuf *rb = m->terms[0].ring;
+	hk_autofree char *chunk = xmalloc(HK_PROTO_MAX_LOG_CHUNK);
+	uint64_t start = 0, lost = 0;
+	size_t n = hk_ringbuf_read_from(rb, offset < 0 ? 0 : (uint64_t)offset, chunk,
+					HK_PROTO_MAX_LOG_CHUNK, &start, &lost);
+	size_t s = hk_proto_begin(reply, HK_MSG_CONSOLE_LOG, 0);
+	hk_proto_put_i64(reply, HK_TAG_OFFSET, (int64_t)start);
+	hk_proto_put_i64(reply, HK_TAG_TOTAL, (int64_t)hk_ringbuf_total(rb));
+	hk_proto_put_i64(reply, HK_TAG_LOST, (int64_t)lost);
+	hk_proto_put_bytes(reply, HK_TAG_DATA, chunk, n);
+	return hk_proto_end(reply, s, err);
+}
+
+static int on_winsize(struct hk_monitor *m, size_t i, const struct hk_msg *req, struct hk_buf *reply,
+		      struct hk_error **err)
+{
+	(void)i;
+	uint32_t rows, cols;
+	if (hk_msg_get_u32(req, HK_TAG_ROWS, &rows, err) < 0 || hk_msg_get_u32(req, HK_TAG_COLS, &cols, err) < 0)
+		return -1;
+	if (rows == 0 || cols == 0 || rows > 10000 || cols > 10000)
+		return hk_error_set(err, EINVAL, "window size %ux%u is out of range", cols, rows);
+	uint32_t tty = hk_msg_u32_or(req, HK_TAG_TTY, 0);
+	if (tty >= m->n_terms)
+		return hk_error_set(err, ENOENT, "no tty %u", tty);
+	if (hk_pty_set_winsize(m->terms[tty].pty.master, (unsigned short)rows, (unsigned short)cols, err) < 0)
+		return -1;
+	return reply_ok(reply, err);
+}
+
+static const request_fn handlers[HK_MSG__COUNT] = {
+	[HK_MSG_HELLO] = on_hello,
+	[HK_MSG_STATE_GET] = on_state_get,
+	[HK_MSG_STOP] = on_stop,
+	[HK_MSG_KILL] = on_kill,
+	[HK_MSG_FREEZE] = on_freeze,
+	[HK_MSG_THAW] = on_freeze,
+	[HK_MSG_CONSOLE_ATTACH] = on_console_attach,
+	[HK_MSG_CONSOLE_LOG_GET] = on_console_log,
+	[HK_MSG_WINSIZE] = on_winsize,
+};
+
+void hk_monitor_accept(struct hk_monitor *m)
+{
+	hk_autoerr err = NULL;
+	int fd = hk_unixsock_accept(m->listen_fd, &err);
+	if (fd < 0)
+		return;
+	if (hk_unixsock_peer_allowed(fd, getuid(), &err) < 0 || m->n_clients == HK_MONITOR_MAX_CLIENTS) {
+		hk_log(HK_LOG_WARN, "monitor of \"%s\": refused a client: %s", m->name,
+		       err ? err->msg : "too many clients");
+		close(fd);
+		return;
+	}
+	m->clients[m->n_clients++] = (struct mon_client){ .fd = fd, .mode = CLIENT_CONTROL };
+}
+
+void hk_monitor_drop_client(struct hk_monitor *m, size_t i)
+{
+	close(m->clients[i].fd);
+	m->clients[i] = m->clients[--m->n_clients];
+}
+
+/* One request on a control connection; a malformed frame gets an ERROR
+ * reply and the connection is closed (the monitor itself stays up). */
+static bool control_input(struct hk_monitor *m, size_t i)
+{
+	hk_automsg req;
+	hk_msg_init(&req);
+	hk_autoerr err = NULL;
+	struct hk_buf reply = { 0 };
+	int fd = m->clients[i].fd;
+	bool keep = true;
+	if (hk_unixsock_recv_msg(fd, &req, CONTROL_TIMEOUT_MS, &err) < 0) {
+		if (err && err->code == 0) /* orderly EOF */
+			return false;
+		keep = false;
+	} else if (req.type >= HK_MSG__COUNT || !handlers[req.type]) {
+		hk_error_set(&err, EPROTO, "message %s is not a request", hk_msg_type_name(req.type));
+	} else {
+		handlers[req.type](m, i, &req, &reply, &err);
+	}
+	if (err) {
+		hk_buf_free(&reply);
+		hk_proto_encode_error(&reply, err->code, err->msg, NULL);
+	}
+	if (reply.len && hk_unixsock_send(fd, reply.data, reply.len, -1, CONTROL_TIMEOUT_MS, NULL) < 0)
+		keep = false;
+	hk_buf_free(&reply);
+	return keep;
+}
+
+static bool proxy_input(struct hk_monitor *m, size_t i)
+{
+	char buf[4096];
+	ssize_t n = recv(m->clients[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return true;
+	if (n <= 0)
+		return false;
+	int master = m->terms[m->clients[i].tty].pty.master;
+	for (ssize_t off = 0; off < n;) {
+		ssize_t w = write(master, buf + off, (size_t)(n - off));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			break; /* the container's terminal is gone or full: drop input */
+		off += w;
+	}
+	return true;
+}
+
+bool hk_monitor_client_input(struct hk_monitor *m, size_t i)
+{
+	return m->clients[i].mode == CLIENT_CONTROL ? control_input(m, i) : proxy_input(m, i);
+}
+
+bool hk_monitor_client_output(struct hk_monitor *m, size_t i)
+{
+	struct mon_client *c = &m->clients[i];
+	const struct hk_ringbuf *rb = m->terms[c->tty].ring;
+	char buf[8192];
+	uint64_t start = 0;
+	size_t n = hk_ringbuf_read_from(rb, c->reader.pos, buf, sizeof(buf), &start, NULL);
+	if (n == 0)
+		return true;
+	ssize_t w = send(c->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (w < 0)
+		return errno == EAGAIN || errno == EINTR;
+	c->reader.pos = start + (uint64_t)w;
+	return true;
+}

@@ -1,0 +1,78 @@
+/* monitor-internal.h - the state of a container's monitor process, shared
+ * by monitor.c (setup, event loop, teardown) and monitor-client.c (the
+ * socket's requests and console viewers). */
+#ifndef HAKO_MONITOR_INTERNAL_H
+#define HAKO_MONITOR_INTERNAL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "cgroup-manage.h"
+#include "config.h"
+#include "proto.h"
+#include "pty.h"
+#include "ringbuf.h"
+#include "state.h"
+#include "store.h"
+
+#define HK_MONITOR_MAX_CLIENTS 32
+#define HK_CONSOLE_RING (128 * 1024)
+#define HK_TTY_RING (16 * 1024)
+
+enum client_mode { CLIENT_CONTROL, CLIENT_PROXY };
+
+struct mon_client {
+	int fd;
+	enum client_mode mode;
+	unsigned tty; /* PROXY: 0 = console, N = ttyN */
+	struct hk_ringbuf_reader reader;
+};
+
+/* One terminal of the container: the console (index 0) or a tty. */
+struct mon_term {
+	struct hk_pty pty;
+	struct hk_ringbuf *ring;
+};
+
+struct hk_monitor {
+	struct hk_store *st;
+	const char *name;
+	struct hk_config *cfg;
+	struct hk_state_file state;
+
+	struct hk_cgroup_info cg_info;
+	bool have_cg_info;
+	struct hk_cgroup *cgroup; /* NULL: no cgroup (a user without delegation) */
+
+	struct mon_term *terms; /* [0] console, [1..tty_max] ttys */
+	size_t n_terms;
+	int console_log_fd; /* lxc.console.logfile, or -1 */
+
+	pid_t init_pid;
+	int pidfd;
+	int listen_fd;
+	char *sock_path;
+	struct mon_client clients[HK_MONITOR_MAX_CLIENTS];
+	size_t n_clients;
+
+	/* A stop in progress: kill the cgroup at this time (0 = none). */
+	struct timespec kill_deadline;
+	bool stopping;
+	bool rebooting;
+};
+
+/* monitor-client.c */
+void hk_monitor_accept(struct hk_monitor *m);
+/* Handles readable data on client i; false when the client went away. */
+bool hk_monitor_client_input(struct hk_monitor *m, size_t i);
+/* Sends pending console bytes to a proxy client; false when it went away. */
+bool hk_monitor_client_output(struct hk_monitor *m, size_t i);
+void hk_monitor_drop_client(struct hk_monitor *m, size_t i);
+/* Requests that monitor.c carries out. */
+int hk_monitor_request_stop(struct hk_monitor *m, unsigned timeout_ms, bool kill_now, bool reboot,
+			    struct hk_error **err);
+int hk_monitor_set_frozen(struct hk_monitor *m, bool freeze, struct hk_error **err);
+void hk_monitor_write_state(struct hk_monitor *m, enum hk_state s);
+
+#endif

@@ -1,0 +1,481 @@
+/* monitor.c - a container's monitor: the process that owns one running
+ * container.  It holds the container's lock for its whole life, opens the
+ * console and tty ptys, makes the cgroup, spawns init, answers its socket,
+ * keeps the last console output in a ring buffer, and when init exits
+ * kills and removes what is left and records how the container ended.
+ * An init killed by SIGHUP asked for a reboot (reboot(2) in a pid
+ * namespace): the container is started again. */
+#include "monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "log.h"
+#include "monitor-internal.h"
+#include "rootfs.h"
+#include "seccomp.h"
+#include "spawn.h"
+#include "unixsock.h"
+
+char *hk_monitor_socket_path(const struct hk_store *st, const char *name)
+{
+	hk_autofree char *dir = hk_store_container_run_dir(st, name);
+	return xasprintf("%s/monitor.sock", dir);
+}
+
+void hk_monitor_write_state(struct hk_monitor *m, enum hk_state s)
+{
+	m->state.state = s;
+	m->state.monitor_pid = getpid();
+	m->state.init_pid = m->init_pid;
+	const char *boot = hk_state_boot_id(NULL);
+	if (boot)
+		snprintf(m->state.boot_id, sizeof(m->state.boot_id), "%s", boot);
+	hk_autoerr err = NULL;
+	if (hk_state_write_container(m->st, m->name, &m->state, &err) < 0)
+		hk_log(HK_LOG_WARN, "monitor of \"%s\": %s", m->name, err->msg);
+}
+
+/* ---- terminals ---- */
+
+static int open_terms(struct hk_monitor *m, struct hk_error **err)
+{
+	m->n_terms = 1 + m->cfg->tty_max;
+	m->terms = xcalloc(m->n_terms, sizeof(*m->terms));
+	for (size_t i = 0; i < m->n_terms; i++) {
+		m->terms[i].pty.master = m->terms[i].pty.peer = -1;
+		if (hk_pty_open(&m->terms[i].pty, err) < 0)
+			return hk_error_prefix(err, "%s pty", i ? "tty" : "console");
+		m->terms[i].ring = hk_ringbuf_new(i ? HK_TTY_RING : HK_CONSOLE_RING);
+		hk_pty_set_winsize(m->terms[i].pty.master, 24, 80, NULL);
+	}
+	m->console_log_fd = -1;
+	if (m->cfg->console_logfile) {
+		m->console_log_fd = open(m->cfg->console_logfile,
+					 O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (m->console_log_fd < 0)
+			return hk_error_errno(err, "lxc.console.logfile \"%s\"", m->cfg->console_logfile);
+	}
+	return 0;
+}
+
+static void close_terms(struct hk_monitor *m)
+{
+	for (size_t i = 0; i < m->n_terms; i++) {
+		hk_pty_close(&m->terms[i].pty);
+		hk_ringbuf_free(m->terms[i].ring);
+	}
+	free(m->terms);
+	m->terms = NULL;
+	m->n_terms = 0;
+	if (m->console_log_fd >= 0)
+		close(m->console_log_fd);
+	m->console_log_fd = -1;
+}
+
+/* Reads what a container wrote on a terminal into its ring buffer. */
+static void drain_term(struct hk_monitor *m, size_t t)
+{
+	char buf[8192];
+	ssize_t n = read(m->terms[t].pty.master, buf, sizeof(buf));
+	if (n <= 0)
+		return;
+	hk_ringbuf_append(m->terms[t].ring, buf, (size_t)n);
+	if (t == 0 && m->console_log_fd >= 0 && write(m->console_log_fd, buf, (size_t)n) < 0)
+		hk_log(HK_LOG_DEBUG, "console log: %m");
+}
+
+/* ---- cgroups ---- */
+
+static int setup_cgroup(struct hk_monitor *m, struct hk_error **err)
+{
+	if (hk_cgroup_detect("", &m->cg_info, err) < 0)
+		return -1;
+	m->have_cg_info = true;
+	if (getuid() == 0) {
+		m->cgroup = hk_cgroup_open(&m->cg_info, NULL, m->name);
+	} else {
+		struct hk_cgroup_delegation d;
+		hk_cgroup_check_delegation(&m->cg_info, getuid(), getgid(), &d);
+		if (d.ok)
+			m->cgroup = hk_cgroup_open(&m->cg_info, &d, m->name);
+		else
+			hk_log(HK_LOG_WARN,
+			       "\"%s\" runs without its own cgroup: user %u has no delegated cgroup, so limits, "
+			       "freeze and per-container stats are unavailable; run \"hako setup-user\" as root",
+			       m->name, (unsigned)getuid());
+		hk_cgroup_delegation_free(&d);
+	}
+	if (m->cgroup && hk_cgroup_create(m->cgroup, err) < 0)
+		return hk_error_prefix(err, "container \"%s\"", m->name);
+	return 0;
+}
+
+static int before_go(void *ctx, pid_t pid, struct hk_error **err)
+{
+	struct hk_monitor *m = ctx;
+	if (!m->cgroup)
+		return 0;
+	if (hk_cgroup_attach(m->cgroup, pid, err) < 0)
+		return -1;
+	return hk_cgroup_apply(m->cgroup, &m->cfg->cgroup_v1, &m->cfg->cgroup_v2, err);
+}
+
+/* The hierarchies to mount inside, named as on the host. */
+static size_t cgroup_mounts(const struct hk_cgroup_info *info, struct hk_cgroup_mount *out,
+			    char **opts)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < info->n && n < 16; i++) {
+		const struct hk_cgroup_hier *h = &info->h[i];
+		const char *base = strrchr(h->mountpoint, '/');
+		base = base ? base + 1 : h->mountpoint;
+		if (h->version == 2) {
+			bool pure = info->layout == HK_CGROUP_V2;
+			out[n++] = (struct hk_cgroup_mount){ pure ? "" : base, "cgroup2", NULL };
+			continue;
+		}
+		struct hk_buf b = { 0 };
+		for (size_t c = 0; c < h->controllers.n; c++)
+			hk_buf_printf(&b, "%s%s", c ? "," : "", h->controllers.v[c]);
+		if (h->name)
+			hk_buf_printf(&b, "%sname=%s", b.len ? "," : "", h->name);
+		opts[n] = hk_buf_steal(&b);
+		out[n] = (struct hk_cgroup_mount){ base, "cgroup", opts[n] };
+		n++;
+	}
+	return n;
+}
+
+/* ---- the spawn ---- */
+
+static void split_words(const char *s, struct hk_strv *out)
+{
+	hk_autofree char *copy = xstrdup(s);
+	for (char *save, *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+		hk_strv_push(out, w);
+}
+
+static void build_env(const struct hk_config *cfg, struct hk_strv *env)
+{
+	hk_strv_push(env, "container=lxc");
+	hk_strv_push(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	hk_strv_push(env, "TERM=linux");
+	hk_strv_push(env, "HOME=/root");
+	for (size_t i = 0; i < cfg->environment.n; i++)
+		if (strchr(cfg->environment.v[i], '='))
+			hk_strv_push(env, cfg->environment.v[i]);
+}
+
+static const char *rootfs_dir(const struct hk_config *cfg, struct hk_error **err)
+{
+	const struct hk_rootfs_spec *r = &cfg->rootfs;
+	if (!r->path || !*r->path)
+		return hk_error_set(err, EINVAL, "no lxc.rootfs.path in the config"), NULL;
+	if (r->backend != HK_BACKEND_DIR && r->backend != HK_BACKEND_BTRFS)
+		return hk_error_set(err, ENOTSUP, "rootfs backend \"%s\" cannot be mounted by this version of hako",
+				    hk_backend_name(r->backend)),
+		       NULL;
+	if (access(r->path, F_OK) < 0)
+		return hk_error_errno(err, "rootfs \"%s\"", r->path), NULL;
+	return r->path;
+}
+
+struct spawn_parts {
+	struct hk_mount_plan plan;
+	struct hk_caps_plan caps;
+	struct hk_seccomp_plan *seccomp;
+	struct hk_strv argv, env;
+	int *ttys;
+	char *cg_opts[16];
+};
+
+static void spawn_parts_free(struct spawn_parts *p)
+{
+	hk_mount_plan_free(&p->plan);
+	hk_seccomp_plan_free(p->seccomp);
+	hk_strv_clear(&p->argv);
+	hk_strv_clear(&p->env);
+	free(p->ttys);
+	for (size_t i = 0; i < 16; i++)
+		free(p->cg_opts[i]);
+}
+
+static int prepare_parts(struct hk_monitor *m, struct spawn_parts *p, struct hk_error **err)
+{
+	const struct hk_config *cfg = m->cfg;
+	bool userns = cfg->idmap.n > 0;
+	struct hk_cgroup_mount cgm[16];
+	size_t n_cgm = m->have_cg_info ? cgroup_mounts(&m->cg_info, cgm, p->cg_opts) : 0;
+	p->ttys = xcalloc(m->n_terms, sizeof(int));
+	for (size_t i = 1; i < m->n_terms; i++)
+		p->ttys[i - 1] = m->terms[i].pty.peer;
+	struct hk_plan_input in = {
+		.mount_auto = &cfg->mount_auto, .mount_entries = &cfg->mount_entries,
+		.autodev = cfg->autodev, .userns = userns, .tty_max = cfg->tty_max,
+		.pty_max = cfg->pty_max, .console = true, .cgroups = cgm, .n_cgroups = n_cgm,
+	};
+	if (hk_mount_plan_build(&in, &p->plan, err) < 0)
+		return -1;
+	if (hk_caps_plan(&cfg->cap_drop, &cfg->cap_keep, !userns, &p->caps, err) < 0)
+		return -1;
+	if (hk_seccomp_plan_resolve(cfg->seccomp_profile, &p->seccomp, err) < 0)
+		return -1;
+	split_words(cfg->init_cmd && *cfg->init_cmd ? cfg->init_cmd : "/sbin/init", &p->argv);
+	build_env(cfg, &p->env);
+	return 0;
+}
+
+static int spawn_init(struct hk_monitor *m, struct hk_error **err)
+{
+	const char *rootfs = rootfs_dir(m->cfg, err);
+	if (!rootfs)
+		return -1;
+	struct spawn_parts p = { 0 };
+	int rc = prepare_parts(m, &p, err);
+	if (rc == 0) {
+		struct hk_spawn_spec spec = {
+			.name = m->name, .rootfs = rootfs,
+			.hostname = m->cfg->uts_name ? m->cfg->uts_name : m->name,
+			.idmap = &m->cfg->idmap, .share_net = m->cfg->n_nets && m->cfg->nets[0].type &&
+							  strcmp(m->cfg->nets[0].type, "none") == 0,
+			.plan = &p.plan, .caps = &p.caps, .seccomp = p.seccomp,
+			.no_new_privs = m->cfg->no_new_privs, .console = m->terms[0].pty.peer,
+			.ttys = p.ttys, .argv = p.argv.v, .envp = p.env.v, .cwd = m->cfg->init_cwd,
+			.before_go = before_go, .ctx = m,
+		};
+		struct hk_spawned sp;
+		rc = hk_spawn(&spec, &sp, err);
+		if (rc == 0) {
+			m->init_pid = sp.pid;
+			m->pidfd = sp.pidfd;
+		}
+	}
+	spawn_parts_free(&p);
+	return rc;
+}
+
+/* ---- stop, freeze ---- */
+
+static int halt_signal(const struct hk_config *cfg, bool reboot)
+{
+	if (reboot)
+		return cfg->signal_reboot ? cfg->signal_reboot : SIGINT;
+	return cfg->signal_halt ? cfg->signal_halt : SIGPWR;
+}
+
+int hk_monitor_request_stop(struct hk_monitor *m, unsigned timeout_ms, bool kill_now, bool reboot,
+			    struct hk_error **err)
+{
+	if (kill_now) {
+		m->stopping = true;
+		/* SIGKILL to init ends its pid namespace; the cgroup catches
+		 * whatever escaped it (nothing can, but be thorough). */
+		if (m->cgroup)
+			hk_cgroup_freeze(m->cgroup, false, NULL);
+		if (hk_pidfd_signal(m->pidfd, SIGKILL) < 0 && errno != ESRCH)
+			return hk_error_errno(err, "cannot kill init of \"%s\"", m->name);
+		return 0;
+	}
+	if (m->state.state == HK_STATE_FROZEN && m->cgroup)
+		hk_cgroup_freeze(m->cgroup, false, NULL);
+	if (hk_pidfd_signal(m->pidfd, halt_signal(m->cfg, reboot)) < 0 && errno != ESRCH)
+		return hk_error_errno(err, "cannot signal init of \"%s\"", m->name);
+	if (reboot) {
+		m->rebooting = true;
+		return 0;
+	}
+	m->stopping = true;
+	hk_monitor_write_state(m, HK_STATE_STOPPING);
+	clock_gettime(CLOCK_MONOTONIC, &m->kill_deadline);
+	m->kill_deadline.tv_sec += timeout_ms / 1000;
+	m->kill_deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (m->kill_deadline.tv_nsec >= 1000000000L) {
+		m->kill_deadline.tv_sec++;
+		m->kill_deadline.tv_nsec -= 1000000000L;
+	}
+	return 0;
+}
+
+int hk_monitor_set_frozen(struct hk_monitor *m, bool freeze, struct hk_error **err)
+{
+	if (!m->cgroup)
+		return hk_error_set(err, ENOTSUP, "container \"%s\" has no cgroup of its own (no delegated "
+						  "cgroup when it started): it cannot be frozen", m->name);
+	if (hk_cgroup_freeze(m->cgroup, freeze, err) < 0)
+		return -1;
+	hk_monitor_write_state(m, freeze ? HK_STATE_FROZEN : HK_STATE_RUNNING);
+	return 0;
+}
+
+/* ---- the event loop ---- */
+
+static int ms_until(const struct timespec *deadline)
+{
+	if (!deadline->tv_sec)
+		return -1;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long ms = (deadline->tv_sec - now.tv_sec) * 1000LL + (deadline->tv_nsec - now.tv_nsec) / 1000000L;
+	return ms < 0 ? 0 : (int)(ms > 1000 ? 1000 : ms);
+}
+
+static void check_deadline(struct hk_monitor *m)
+{
+	if (!m->kill_deadline.tv_sec || ms_until(&m->kill_deadline) > 0)
+		return;
+	hk_log(HK_LOG_NOTICE, "\"%s\" did not stop in time: killing it", m->name);
+	m->kill_deadline.tv_sec = 0;
+	if (m->cgroup)
+		hk_cgroup_kill(m->cgroup, 0, NULL);
+	hk_pidfd_signal(m->pidfd, SIGKILL);
+}
+
+/* Polls until init exits. */
+static void event_loop(struct hk_monitor *m)
+{
+	for (;;) {
+		struct pollfd pf[2 + 16 + HK_MONITOR_MAX_CLIENTS];
+		size_t n = 0, terms = m->n_terms > 16 ? 16 : m->n_terms;
+		pf[n++] = (struct pollfd){ .fd = m->pidfd, .events = POLLIN };
+		pf[n++] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
+		for (size_t t = 0; t < terms; t++)
+			pf[n++] = (struct pollfd){ .fd = m->terms[t].pty.master, .events = POLLIN };
+		for (size_t c = 0; c < m->n_clients; c++) {
+			struct mon_client *cl = &m->clients[c];
+			short ev = POLLIN;
+			if (cl->mode == CLIENT_PROXY && hk_ringbuf_reader_pending(m->terms[cl->tty].ring, &cl->reader))
+				ev |= POLLOUT;
+			pf[n++] = (struct pollfd){ .fd = cl->fd, .events = ev };
+		}
+		int r = poll(pf, n, ms_until(&m->kill_deadline));
+		if (r < 0 && errno != EINTR)
+			break;
+		check_deadline(m);
+		if (pf[0].revents)
+			return;
+		if (pf[1].revents & POLLIN)
+			hk_monitor_accept(m);
+		for (size_t t = 0; t < terms; t++)
+			if (pf[2 + t].revents & POLLIN)
+				drain_term(m, t);
+		/* Clients last, from the end, so dropping one keeps indexes valid. */
+		size_t first = 2 + terms;
+		for (size_t c = n - first; c-- > 0;) {
+			short re = pf[first + c].revents;
+			if (c >= m->n_clients || !re)
+				continue;
+			bool keep = true;
+			if (re & POLLOUT)
+				keep = hk_monitor_client_output(m, c);
+			if (keep && (re & (POLLIN | POLLHUP | POLLERR)))
+				keep = hk_monitor_client_input(m, c);
+			if (!keep)
+				hk_monitor_drop_client(m, c);
+		}
+	}
+}
+
+/* ---- lifecycle of one run ---- */
+
+static void send_ready(int *fd, int code, const char *msg, pid_t pid)
+{
+	if (*fd < 0)
+		return;
+	char line[2300];
+	if (msg)
+		snprintf(line, sizeof(line), "ERR %d %s\n", code, msg);
+	else
+		snprintf(line, sizeof(line), "OK %d\n", (int)pid);
+	if (write(*fd, line, strlen(line)) < 0)
+		hk_log(HK_LOG_DEBUG, "ready pipe: %m");
+	close(*fd);
+	*fd = -1;
+}
+
+static void teardown(struct hk_monitor *m)
+{
+	for (size_t c = m->n_clients; c-- > 0;)
+		hk_monitor_drop_client(m, c);
+	if (m->cgroup) {
+		hk_autoerr err = NULL;
+		if (hk_cgroup_kill(m->cgroup, 5000, &err) < 0 || hk_cgroup_remove(m->cgroup, &err) < 0)
+			hk_log(HK_LOG_ERROR, "cleanup of \"%s\": %s", m->name, err->msg);
+		hk_cgroup_free(m->cgroup);
+		m->cgroup = NULL;
+	}
+	if (m->have_cg_info)
+		hk_cgroup_info_free(&m->cg_info);
+	m->have_cg_info = false;
+	close_terms(m);
+	if (m->pidfd >= 0)
+		close(m->pidfd);
+	m->pidfd = -1;
+}
+
+/* Starts init once and runs until it exits; returns its wait status, or
+ * -1 when the start failed (err set). */
+static int run_once(struct hk_monitor *m, int *ready_fd, struct hk_error **err)
+{
+	m->pidfd = -1;
+	m->init_pid = 0;
+	m->stopping = m->rebooting = false;
+	m->kill_deadline.tv_sec = 0;
+	m->state.started = time(NULL);
+	hk_monitor_write_state(m, HK_STATE_STARTING);
+	if (open_terms(m, err) < 0 || setup_cgroup(m, err) < 0 || spawn_init(m, err) < 0) {
+		teardown(m);
+		return -1;
+	}
+	hk_monitor_write_state(m, HK_STATE_RUNNING);
+	send_ready(ready_fd, 0, NULL, m->init_pid);
+	event_loop(m);
+	siginfo_t si = { 0 };
+	waitid(P_PIDFD, (id_t)m->pidfd, &si, WEXITED);
+	int status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status;
+	teardown(m);
+	return status;
+}
+
+int hk_monitor_run(const struct hk_monitor_args *a)
+{
+	struct hk_monitor m = { .st = a->st, .name = a->name, .cfg = a->cfg, .pidfd = -1, .listen_fd = -1,
+				.console_log_fd = -1 };
+	hk_state_file_init(&m.state);
+	int ready_fd = a->ready_fd;
+	hk_autoerr err = NULL;
+	m.sock_path = hk_monitor_socket_path(a->st, a->name);
+	unlink(m.sock_path); /* a socket file left by a monitor that died */
+	m.listen_fd = hk_unixsock_listen(m.sock_path, &err);
+	int status = -1;
+	if (m.listen_fd >= 0) {
+		for (;;) {
+			status = run_once(&m, &ready_fd, &err);
+			/* reboot(2) inside a pid namespace kills init with SIGHUP. */
+			bool reboot = status >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP;
+			if (!reboot || m.stopping)
+				break;
+			hk_log(HK_LOG_NOTICE, "\"%s\" rebooted: starting it again", a->name);
+		}
+	}
+	if (err)
+		send_ready(&ready_fd, err->code, err->msg, 0);
+	if (m.listen_fd >= 0)
+		close(m.listen_fd);
+	unlink(m.sock_path);
+	free(m.sock_path);
+	m.state.exit_status = status;
+	m.state.stopped = time(NULL);
+	m.init_pid = 0;
+	hk_monitor_write_state(&m, HK_STATE_STOPPED);
+	return status < 0 ? 1 : 0;
+}

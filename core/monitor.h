@@ -1,0 +1,23 @@
+/* monitor.h - the per-container monitor process (see monitor.c).  Only
+ * lifecycle.c starts one. */
+#ifndef HAKO_MONITOR_H
+#define HAKO_MONITOR_H
+
+#include "config.h"
+#include "store.h"
+
+struct hk_monitor_args {
+	struct hk_store *st;
+	const char *name;
+	struct hk_config *cfg;
+	int ready_fd; /* gets "OK PID\n" or "ERR ERRNO MESSAGE\n", then is closed */
+};
+
+/* Runs the container until its init exits (restarting it on reboot);
+ * returns the monitor's exit status. */
+int hk_monitor_run(const struct hk_monitor_args *a);
+
+/* The monitor socket of a container: RUNDIR/.../NAME/monitor.sock. */
+char *hk_monitor_socket_path(const struct hk_store *st, const char *name);
+
+#endif

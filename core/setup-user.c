@@ -1,0 +1,194 @@
+/* setup-user.c - sub-id ranges and delegated cgroups for an ordinary user
+ * (see setup-user.h). */
+#include "setup-user.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroup-manage.h"
+#include "idmap.h"
+#include "util.h"
+
+unsigned long hk_setup_user_next_free(const char *text)
+{
+	unsigned long next = 100000;
+	hk_autofree char *copy = xstrdup(text ? text : "");
+	for (char *save, *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		unsigned long start, count;
+		if (!c2 || l[0] == '#')
+			continue;
+		*c2 = '\0';
+		if (hk_parse_ulong(c1 + 1, &start) && hk_parse_ulong(c2 + 1, &count) && start + count > next)
+			next = start + count;
+	}
+	return next;
+}
+
+static void report_fmt(hk_setup_report report, void *ctx, int done, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void report_fmt(hk_setup_report report, void *ctx, int done, const char *fmt, ...)
+{
+	char *msg;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r >= 0 && report)
+		report(ctx, done, msg);
+	free(msg);
+}
+
+/* Gives the user a range in one sub-id file unless it has 65536 ids. */
+static int ensure_subids(const char *path, const char *file_label, const struct passwd *pw,
+			 hk_setup_report report, void *ctx, struct hk_error **err)
+{
+	char *text = NULL;
+	if (access(path, F_OK) == 0 && hk_read_file(path, &text, NULL, err) < 0)
+		return -1;
+	hk_autofree char *owned = text ? text : xstrdup("");
+	struct hk_subids ids = { 0 };
+	hk_subid_parse(owned, pw->pw_name, pw->pw_uid, &ids, NULL);
+	unsigned long total = 0;
+	for (size_t i = 0; i < ids.n; i++)
+		total += ids.r[i].count;
+	if (total >= 65536) {
+		report_fmt(report, ctx, 0, "%s: user \"%s\" already has %lu ids in %s (first %lu-%lu)", file_label,
+			   pw->pw_name, total, path, ids.r[0].start, ids.r[0].start + ids.r[0].count - 1);
+		hk_subids_free(&ids);
+		return 0;
+	}
+	hk_subids_free(&ids);
+	unsigned long start = hk_setup_user_next_free(owned);
+	size_t len = strlen(owned);
+	hk_autofree char *updated = xasprintf("%s%s%s:%lu:%d\n", owned, len && owned[len - 1] != '\n' ? "\n" : "",
+					      pw->pw_name, start, HK_SETUP_USER_IDS);
+	if (hk_write_file_atomic(path, updated, strlen(updated), 0644, err) < 0)
+		return -1;
+	report_fmt(report, ctx, 1, "%s: gave user \"%s\" ids %lu-%lu in %s", file_label, pw->pw_name, start,
+		   start + HK_SETUP_USER_IDS - 1, path);
+	return 0;
+}
+
+static int chown_cgroup_dir(const char *dir, const struct passwd *pw, struct hk_error **err)
+{
+	static const char *const files[] = { "", "/cgroup.procs", "/tasks", "/cgroup.clone_children",
+					     "/cgroup.subtree_control", "/cgroup.threads" };
+	for (size_t i = 0; i < HK_ARRAY_SIZE(files); i++) {
+		hk_autofree char *p = xasprintf("%s%s", dir, files[i]);
+		if (lchown(p, pw->pw_uid, pw->pw_gid) < 0 && !(i > 0 && errno == ENOENT))
+			return hk_error_errno(err, "cannot give \"%s\" to user \"%s\"", p, pw->pw_name);
+	}
+	return 0;
+}
+
+/* cpuset.cpus and cpuset.mems of a new cpuset cgroup start empty. */
+static void init_cpuset(const char *parent, const char *dir)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	for (size_t i = 0; i < HK_ARRAY_SIZE(files); i++) {
+		hk_autofree char *from = xasprintf("%s/%s", parent, files[i]);
+		hk_autofree char *to = xasprintf("%s/%s", dir, files[i]);
+		hk_autofree char *value = NULL;
+		if (hk_read_file(from, &value, NULL, NULL) < 0)
+			continue;
+		FILE *f = fopen(to, "we");
+		if (f) {
+			fputs(value, f);
+			fclose(f);
+		}
+	}
+}
+
+static int ensure_v1(const struct hk_cgroup_info *info, const struct hk_cgroup_hier *h,
+		     const struct passwd *pw, hk_setup_report report, void *ctx, struct hk_error **err)
+{
+	hk_autofree char *top = hk_cgroup_path(info, h->mountpoint);
+	hk_autofree char *users = xasprintf("%s/%s", top, HK_CGROUP_USERS_DIR);
+	hk_autofree char *mine = xasprintf("%s/%u", users, (unsigned)pw->pw_uid);
+	hk_autofree char *label = hk_cgroup_hier_label(h);
+	bool cpuset = hk_strv_contains(&h->controllers, "cpuset");
+	if (mkdir(users, 0755) == 0 && cpuset)
+		init_cpuset(top, users);
+	else if (errno != EEXIST && access(users, F_OK) < 0)
+		return hk_error_errno(err, "cannot create cgroup \"%s\"", users);
+	bool made = mkdir(mine, 0755) == 0;
+	if (!made && errno != EEXIST)
+		return hk_error_errno(err, "cannot create cgroup \"%s\"", mine);
+	if (cpuset)
+		init_cpuset(users, mine);
+	if (chown_cgroup_dir(mine, pw, err) < 0)
+		return -1;
+	report_fmt(report, ctx, made, "cgroup %s: %s \"%s\" for user \"%s\"", label,
+		   made ? "delegated" : "already delegated", mine, pw->pw_name);
+	return 0;
+}
+
+static void report_v2(const struct hk_cgroup_info *info, const struct hk_cgroup_hier *h,
+		      const struct passwd *pw, hk_setup_report report, void *ctx)
+{
+	hk_autofree char *svc = xasprintf("%s/user.slice/user-%u.slice/user@%u.service", h->mountpoint,
+					  (unsigned)pw->pw_uid, (unsigned)pw->pw_uid);
+	hk_autofree char *path = hk_cgroup_path(info, svc);
+	struct stat st;
+	if (stat(path, &st) == 0 && st.st_uid == pw->pw_uid)
+		report_fmt(report, ctx, 0, "cgroup v2: systemd already delegates \"%s\" to user \"%s\"; hako "
+					   "uses it in that user's sessions", svc, pw->pw_name);
+	else
+		report_fmt(report, ctx, 0, "cgroup v2: no delegated cgroup for user \"%s\" yet; log in through "
+					   "a systemd session (pam_systemd), or run hako under "
+					   "\"systemd-run --user --scope -p Delegate=yes\"", pw->pw_name);
+}
+
+static int ensure_cgroups(const struct hk_setup_user_opts *o, const struct passwd *pw,
+			  hk_setup_report report, void *ctx, struct hk_error **err)
+{
+	struct hk_cgroup_info info;
+	if (hk_cgroup_detect(o && o->cgroup_root ? o->cgroup_root : "", &info, err) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < info.n && rc == 0; i++) {
+		const struct hk_cgroup_hier *h = &info.h[i];
+		if (h->version == 2) {
+			if (info.layout == HK_CGROUP_V2)
+				report_v2(&info, h, pw, report, ctx);
+			continue;
+		}
+		if (h->controllers.n > 0 || (h->name && strcmp(h->name, "systemd") == 0))
+			rc = ensure_v1(&info, h, pw, report, ctx, err);
+	}
+	hk_cgroup_info_free(&info);
+	return rc;
+}
+
+int hk_setup_user(const char *user, const struct hk_setup_user_opts *o, hk_setup_report report,
+		  void *ctx, struct hk_error **err)
+{
+	if (geteuid() != 0)
+		return hk_error_set(err, EPERM, "setup-user changes /etc/subuid, /etc/subgid and the cgroup "
+						"tree: run it as root");
+	struct passwd *pwp = getpwnam(user);
+	if (!pwp)
+		return hk_error_set(err, ENOENT, "there is no user \"%s\" on this host; create it first "
+						 "(useradd -m %s)", user, user);
+	struct passwd pw = *pwp;
+	pw.pw_name = xstrdup(pwp->pw_name);
+	int rc = ensure_subids(o && o->subuid_path ? o->subuid_path : "/etc/subuid", "sub-uids", &pw, report,
+			       ctx, err);
+	if (rc == 0)
+		rc = ensure_subids(o && o->subgid_path ? o->subgid_path : "/etc/subgid", "sub-gids", &pw, report,
+				   ctx, err);
+	if (rc == 0)
+		rc = ensure_cgroups(o, &pw, report, ctx, err);
+	free(pw.pw_name);
+	if (rc < 0)
+		return hk_error_prefix(err, "setup-user \"%s\"", user);
+	return 0;
+}

@@ -1,0 +1,266 @@
+/* spawn.c - clone3, the staged handshake, and the container child's setup.
+ * The child runs only async-signal-safe-enough code paths of our own (no
+ * locks are held across fork in this single-threaded program). */
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mountfd.h"
+#include "util.h"
+
+struct sync_msg {
+	uint32_t stage;
+	int32_t code;
+	char text[2048];
+};
+
+static int sync_send(int fd, enum hk_spawn_stage stage, int code, const char *text)
+{
+	struct sync_msg m = { .stage = stage, .code = code };
+	if (text)
+		snprintf(m.text, sizeof(m.text), "%s", text);
+	ssize_t w = send(fd, &m, sizeof(m), MSG_NOSIGNAL);
+	return w == (ssize_t)sizeof(m) ? 0 : -1;
+}
+
+/* 1 = message, 0 = EOF (the child exec'd), -1 = error. */
+static int sync_recv(int fd, struct sync_msg *m)
+{
+	for (;;) {
+		ssize_t r = recv(fd, m, sizeof(*m), 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			return 0;
+		if (r != (ssize_t)sizeof(*m))
+			return -1;
+		m->text[sizeof(m->text) - 1] = '\0';
+		return 1;
+	}
+}
+
+static __attribute__((noreturn)) void child_fail(int sock, struct hk_error *e)
+{
+	sync_send(sock, HK_SPAWN_CHILD_ERROR, e ? e->code : 0, e ? e->msg : "container setup failed");
+	_exit(127);
+}
+
+static int become_root(bool userns, struct hk_error **err)
+{
+	if (!userns)
+		return 0;
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return hk_error_errno(err, "cannot become root of the user namespace");
+	/* setgroups may be denied (newgidmap as a user writes "deny"). */
+	if (setgroups(0, NULL) < 0 && errno != EPERM)
+		return hk_error_errno(err, "cannot drop supplementary groups");
+	return 0;
+}
+
+static int loopback_up(struct hk_error **err)
+{
+	hk_autoclose int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = { 0 };
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return hk_error_errno(err, "cannot read the loopback interface");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		return hk_error_errno(err, "cannot bring the loopback interface up");
+	return 0;
+}
+
+/* Mounts the rootfs on itself (pivot_root needs a mount point), runs the
+ * plan and pivots.  Afterwards "/" is the container's root. */
+static int setup_rootfs(const struct hk_spawn_spec *s, struct hk_error **err)
+{
+	/* Nothing we mount may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return hk_error_errno(err, "cannot make the mount tree private");
+	hk_autoclose int dir = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return hk_error_errno(err, "cannot open rootfs \"%s\"", s->rootfs);
+	if (hk_mount_bind(dir, dir, HK_MNT_RECURSIVE, err) < 0)
+		return hk_error_prefix(err, "bind rootfs \"%s\"", s->rootfs);
+	hk_autoclose int root = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return hk_error_errno(err, "cannot open rootfs \"%s\"", s->rootfs);
+	struct hk_plan_fds fds = { .console = s->console, .ttys = s->ttys };
+	if (hk_mount_plan_execute(s->plan, root, &fds, err) < 0)
+		return -1;
+	if (fchdir(root) < 0)
+		return hk_error_errno(err, "cannot enter rootfs");
+	/* pivot_root(".", ".") stacks the old root under the new one; the
+	 * lazy unmount then drops the host's tree from this namespace. */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return hk_error_errno(err, "pivot_root into \"%s\"", s->rootfs);
+	if (umount2(".", MNT_DETACH) < 0)
+		return hk_error_errno(err, "cannot detach the host's root");
+	if (chdir("/") < 0)
+		return hk_error_errno(err, "chdir /");
+	return 0;
+}
+
+static int take_console(int console, struct hk_error **err)
+{
+	if (setsid() < 0)
+		return hk_error_errno(err, "setsid");
+	if (console < 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null < 0)
+			return hk_error_errno(err, "cannot open /dev/null in the container");
+		console = null;
+	} else if (ioctl(console, TIOCSCTTY, 0) < 0) {
+		return hk_error_errno(err, "cannot make the console the controlling terminal");
+	}
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(console, fd) < 0)
+			return hk_error_errno(err, "cannot set up stdio");
+	return 0;
+}
+
+static int setup_security(const struct hk_spawn_spec *s, struct hk_error **err)
+{
+	if (s->caps && hk_caps_apply(s->caps, err) < 0)
+		return hk_error_prefix(err, "capabilities");
+	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return hk_error_errno(err, "cannot set no_new_privs");
+	if (s->seccomp && hk_seccomp_load(s->seccomp, err) < 0)
+		return hk_error_prefix(err, "seccomp");
+	return 0;
+}
+
+static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, int sock)
+{
+	struct hk_error *err = NULL;
+	struct sync_msg m;
+	bool userns = s->idmap && s->idmap->n > 0;
+	/* A monitor that dies takes its container with it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (sync_send(sock, HK_SPAWN_CHILD_READY, 0, NULL) < 0 || sync_recv(sock, &m) != 1 ||
+	    m.stage != HK_SPAWN_PARENT_GO)
+		_exit(126);
+	if (become_root(userns, &err) < 0 || unshare(CLONE_NEWCGROUP) < 0)
+		child_fail(sock, err ? err : (hk_error_errno(&err, "cannot make a cgroup namespace"), err));
+	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
+		hk_error_errno(&err, "cannot set the hostname \"%s\"", s->hostname);
+		child_fail(sock, err);
+	}
+	if ((!s->share_net && loopback_up(&err) < 0) || setup_rootfs(s, &err) < 0 ||
+	    take_console(s->console, &err) < 0)
+		child_fail(sock, err);
+	if (chdir(s->cwd ? s->cwd : "/") < 0) {
+		hk_error_errno(&err, "cannot change to \"%s\"", s->cwd);
+		child_fail(sock, err);
+	}
+	if (setup_security(s, &err) < 0)
+		child_fail(sock, err);
+	/* Only stdio (the console) and the sync socket (CLOEXEC) cross exec. */
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		hk_error_errno(&err, "cannot mark descriptors close-on-exec");
+		child_fail(sock, err);
+	}
+	/* From here on the container outlives a monitor that dies (it then
+	 * shows as ORPHANED and can be stopped through its cgroup). */
+	prctl(PR_SET_PDEATHSIG, 0);
+	execve(s->argv[0], s->argv, s->envp);
+	hk_error_errno(&err, "cannot run init \"%s\" in the container", s->argv[0]);
+	child_fail(sock, err);
+}
+
+static unsigned long clone_flags(const struct hk_spawn_spec *s)
+{
+	unsigned long f = CLONE_PIDFD | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+	if (!s->share_net)
+		f |= CLONE_NEWNET;
+	if (s->idmap && s->idmap->n > 0)
+		f |= CLONE_NEWUSER;
+	return f;
+}
+
+static int reap_failed(pid_t pid, int pidfd)
+{
+	int status;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	close(pidfd);
+	return -1;
+}
+
+/* The parent side: maps, cgroup, GO, then wait for exec or an error. */
+static int parent_side(const struct hk_spawn_spec *s, int sock, pid_t pid, int pidfd,
+		       struct hk_error **err)
+{
+	struct sync_msg m;
+	if (sync_recv(sock, &m) != 1 || m.stage != HK_SPAWN_CHILD_READY) {
+		hk_error_set(err, EPROTO, "the container's init died before it was ready");
+		return reap_failed(pid, pidfd);
+	}
+	if (s->idmap && s->idmap->n > 0 && hk_userns_write_maps(pid, s->idmap, err) < 0)
+		return reap_failed(pid, pidfd);
+	if (s->before_go && s->before_go(s->ctx, pid, err) < 0)
+		return reap_failed(pid, pidfd);
+	if (sync_send(sock, HK_SPAWN_PARENT_GO, 0, NULL) < 0) {
+		hk_error_errno(err, "cannot talk to the container's init");
+		return reap_failed(pid, pidfd);
+	}
+	int r = sync_recv(sock, &m);
+	if (r == 0)
+		return 0; /* socket closed by exec: init runs */
+	if (r == 1 && m.stage == HK_SPAWN_CHILD_ERROR)
+		hk_error_set(err, m.code, "%s", m.text);
+	else
+		hk_error_set(err, EPROTO, "the container's init died during setup");
+	return reap_failed(pid, pidfd);
+}
+
+int hk_spawn(const struct hk_spawn_spec *s, struct hk_spawned *out, struct hk_error **err)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return hk_error_errno(err, "cannot create the setup socket");
+	int pidfd = -1;
+	struct clone_args args = {
+		.flags = clone_flags(s),
+		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0) {
+		hk_error_errno(err, "cannot create the container's namespaces (clone3)");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		child_main(s, sv[1]);
+	}
+	close(sv[1]);
+	int rc = parent_side(s, sv[0], (pid_t)pid, pidfd, err);
+	close(sv[0]);
+	if (rc < 0)
+		return -1;
+	out->pid = (pid_t)pid;
+	out->pidfd = pidfd;
+	return 0;
+}

@@ -1,0 +1,64 @@
+/* spawn.h - creating a container's init: clone3 into new namespaces with
+ * a pidfd, the parent/child handshake, and the child's setup up to exec.
+ *
+ * The parent (the monitor) and the child talk over a SOCK_SEQPACKET pair
+ * in numbered stages (enum hk_spawn_stage).  The child waits until the
+ * parent has written its id maps and put it in its cgroup, then becomes
+ * root of its user namespace, enters a new cgroup namespace, mounts the
+ * rootfs (the mount plan), pivots into it, takes the console as its
+ * controlling terminal, drops capabilities, installs seccomp, closes every
+ * other descriptor and execs init.  Any failure before exec travels back
+ * as an error message; a successful exec closes the socket (CLOEXEC),
+ * which the parent reads as success.
+ */
+#ifndef HAKO_SPAWN_H
+#define HAKO_SPAWN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "caps.h"
+#include "error.h"
+#include "idmap.h"
+#include "rootfs.h"
+#include "seccomp.h"
+
+enum hk_spawn_stage {
+	HK_SPAWN_CHILD_READY = 1, /* child: namespaces exist, waiting */
+	HK_SPAWN_PARENT_GO,       /* parent: maps written, cgroup joined */
+	HK_SPAWN_CHILD_ERROR,     /* child: setup failed (errno + message) */
+};
+
+struct hk_spawn_spec {
+	const char *name;        /* for messages */
+	const char *rootfs;      /* the mounted rootfs directory on the host */
+	const char *hostname;
+	const struct hk_idmap *idmap; /* NULL or empty: no user namespace */
+	bool share_net;          /* lxc.net.0.type = none: stay in the host's netns */
+	const struct hk_mount_plan *plan;
+	const struct hk_caps_plan *caps;
+	const struct hk_seccomp_plan *seccomp; /* NULL: none */
+	bool no_new_privs;
+	int console;             /* pty peer for /dev/console and stdio, or -1 */
+	const int *ttys;         /* tty_max pty peers */
+	char *const *argv;       /* init and its arguments */
+	char *const *envp;
+	const char *cwd;         /* NULL: "/" */
+	/* Called in the parent once the child exists, before it goes on:
+	 * join cgroups, write limits.  May be NULL. */
+	int (*before_go)(void *ctx, pid_t pid, struct hk_error **err);
+	void *ctx;
+};
+
+struct hk_spawned {
+	pid_t pid;
+	int pidfd; /* O_CLOEXEC */
+};
+
+int hk_spawn(const struct hk_spawn_spec *spec, struct hk_spawned *out, struct hk_error **err);
+
+/* Writes the id maps of pid: directly as root, through newuidmap and
+ * newgidmap otherwise (core/userns-exec.c). */
+int hk_userns_write_maps(pid_t pid, const struct hk_idmap *map, struct hk_error **err);
+
+#endif

@@ -1,0 +1,54 @@
+/* template.h - how a rootfs comes to be.  A template is one const ops
+ * entry in the table that hk_template_find() searches (busybox now;
+ * download, tar: and dir: slot in later).
+ *
+ * create calls, in order: prepare (in the caller, before anything is on
+ * disk: parse the template's arguments, find and check its inputs), config
+ * (the template's config lines), build (fills the new, empty rootfs given as
+ * a directory fd; for an unprivileged container it runs as root of a user
+ * namespace holding the container's id map, so it must not rely on
+ * anything but the descriptors and data prepare left in ctx) and release.
+ */
+#ifndef HAKO_TEMPLATE_H
+#define HAKO_TEMPLATE_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "util.h"
+
+struct hk_template_ctx {
+	const char *name;   /* container name (hostname) */
+	const char *rootfs; /* rootfs path, for messages only */
+	char *const *args;  /* template arguments, NULL-terminated, or NULL */
+	void *priv;	    /* the template's own state, from prepare */
+};
+
+struct hk_template {
+	const char *name;
+	const char *summary;
+	const char *usage; /* template arguments, for `hako create -t NAME -- -h` */
+	int (*prepare)(struct hk_template_ctx *ctx, struct hk_error **err);
+	/* Appends config lines (with a comment saying why). */
+	void (*config)(const struct hk_template_ctx *ctx, struct hk_buf *out);
+	int (*build)(int rootfd, const struct hk_template_ctx *ctx, struct hk_error **err);
+	void (*release)(struct hk_template_ctx *ctx);
+};
+
+extern const struct hk_template hk_template_busybox;
+
+/* The template called `name`; the error lists the ones there are. */
+const struct hk_template *hk_template_find(const char *name, struct hk_error **err);
+size_t hk_template_count(void);
+const struct hk_template *hk_template_at(size_t i);
+
+/* Busybox helpers, exposed for tests. */
+/* 1 when the ELF file at fd is statically linked (no PT_INTERP), 0 when it
+ * is dynamic, -1 when it is not an ELF executable (shown names it). */
+int hk_elf_is_static(int fd, const char *shown, struct hk_error **err);
+/* Checks one line of `busybox --list-full` ("usr/bin/awk"): true when it
+ * is DIR/NAME with DIR one of bin, sbin, usr/bin, usr/sbin and NAME a
+ * plain file name. */
+bool hk_busybox_applet_ok(const char *line);
+
+#endif

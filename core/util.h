@@ -1,0 +1,106 @@
+/* util.h - allocation that aborts on failure, cleanup attributes, string
+ * vectors and the small file helpers every core module needs (reading a
+ * file, writing one atomically, making directories).
+ *
+ * Allocation failure aborts, so no caller checks for NULL.  Every owned type
+ * has a cleanup attribute next to its free function; cleanups accept NULL
+ * and -1.  hk_steal_ptr()/hk_steal_fd() hand ownership out of a scope.
+ */
+#ifndef HAKO_UTIL_H
+#define HAKO_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void hk_freep(void *p);
+void hk_closep(int *fd);
+void hk_fclosep(FILE **f);
+
+#define hk_autofree __attribute__((cleanup(hk_freep)))
+#define hk_autoclose __attribute__((cleanup(hk_closep)))
+#define hk_autofclose __attribute__((cleanup(hk_fclosep)))
+
+static inline void *hk_steal_ptr_impl(void *pp)
+{
+	void **p = pp;
+	void *v = *p;
+	*p = NULL;
+	return v;
+}
+#define hk_steal_ptr(pp) hk_steal_ptr_impl(pp)
+
+static inline int hk_steal_fd(int *fd)
+{
+	int v = *fd;
+	*fd = -1;
+	return v;
+}
+
+#define HK_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A NULL-terminated, growable vector of owned strings. */
+struct hk_strv {
+	char **v;
+	size_t n;
+	size_t cap;
+};
+
+void hk_strv_push(struct hk_strv *sv, const char *s);
+void hk_strv_push_owned(struct hk_strv *sv, char *s);
+void hk_strv_clear(struct hk_strv *sv);
+bool hk_strv_contains(const struct hk_strv *sv, const char *s);
+void hk_strv_copy(struct hk_strv *dst, const struct hk_strv *src);
+
+/* String helpers. */
+bool hk_str_has_prefix(const char *s, const char *prefix);
+bool hk_str_has_suffix(const char *s, const char *suffix);
+char *hk_str_trim(char *s); /* in place; returns s advanced past blanks */
+/* Parses a whole decimal unsigned number; false on anything else. */
+bool hk_parse_ulong(const char *s, unsigned long *out);
+bool hk_parse_long(const char *s, long *out);
+
+/* Reads a whole file (at most max bytes, 0 = 64 MiB) into a NUL-terminated
+ * buffer.  dirfd may be AT_FDCWD. */
+int hk_read_file_at(int dirfd, const char *path, char **out, size_t *len, size_t max,
+		    struct hk_error **err);
+int hk_read_file(const char *path, char **out, size_t *len, struct hk_error **err);
+
+/* Writes data to path atomically: a temp file in the same directory, fsync,
+ * rename over path, fsync of the directory.  Never leaves a partial file. */
+int hk_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			 struct hk_error **err);
+
+/* mkdir -p with the given mode for directories it creates. */
+int hk_mkdir_p(const char *path, mode_t mode, struct hk_error **err);
+
+/* rm -rf that never crosses into another mount and never follows symlinks. */
+int hk_rm_rf(const char *path, struct hk_error **err);
+
+/* pidfd helpers: signals go through pidfds so a reused PID is never hit. */
+int hk_pidfd_open(pid_t pid);
+int hk_pidfd_signal(int pidfd, int sig);
+
+/* A growable byte buffer for building text. */
+struct hk_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+void hk_buf_append(struct hk_buf *b, const void *data, size_t len);
+void hk_buf_puts(struct hk_buf *b, const char *s);
+void hk_buf_printf(struct hk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void hk_buf_free(struct hk_buf *b);
+char *hk_buf_steal(struct hk_buf *b); /* NUL-terminated; resets b */
+
+#endif

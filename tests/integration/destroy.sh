@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# destroy.sh - `hako destroy`: removes rootfs, config, container dir and
+# run dir; refuses a missing or running (locked) container and anything
+# mounted inside; never follows a symlink or a config path out of the
+# container; works for an ordinary user's sub-id owned rootfs.
+. "$(dirname "$0")/../lib.sh"
+plan_begin
+need_root "destroy tests" || { plan_end; exit; }
+[ -x "$HAKO" ] || { not_ok "no $HAKO; run make first"; plan_end; exit; }
+
+T=$(mktemp -d /tmp/hako-destroy.XXXXXX)
+chmod 755 "$T"
+HOLDER=
+cleanup() {
+	[ -n "$HOLDER" ] && kill "$HOLDER" 2>/dev/null
+	umount "$T/lxc/d3/rootfs/mnt" 2>/dev/null
+	local d
+	for d in "$T"/lxc/*/; do
+		[ -f "$d/config" ] && "$HAKO" destroy -q "$(basename "$d")" -P "$T/lxc" >/dev/null 2>&1
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+P=$T/lxc
+
+# The run dir of a container just made: the newest RUNDIR/s-HASH/NAME.
+run_dir_of() { ls -dt /run/hako/s-*/"$1" 2>/dev/null | head -1; }
+
+check "create d1" "$HAKO" create d1 -t busybox -P "$P"
+RUN=$(run_dir_of d1)
+check "destroy d1" "$HAKO" destroy d1 -P "$P"
+check "d1's directory is gone" test ! -e "$P/d1"
+check "the container path stays" test -d "$P"
+if [ -n "$RUN" ]; then check "d1's run dir is gone" test ! -e "$RUN"; else skip "no run dir found for d1"; fi
+check_output "destroy of a missing container names the path" "does not exist in $P" "$HAKO" destroy d1 -P "$P"
+check_fails "destroy of a missing container fails" "$HAKO" destroy nothere -P "$P"
+check_output "bad name refused" 'name' "$HAKO" destroy '../x' -P "$P"
+check_output "usage without a name" 'usage' "$HAKO" destroy -P "$P"
+
+# Locked = running: hold the OFD lock the way the monitor does.
+check "create d2" "$HAKO" create d2 -t busybox -P "$P"
+LOCK=$(run_dir_of d2)/lock
+if [ -f "$LOCK" ]; then
+	/usr/bin/python3 -c '
+import fcntl, os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0, 0, 0))
+os.ftruncate(fd, 0); os.write(fd, b"%d hako-test-monitor\n" % os.getpid())
+print("locked", flush=True); time.sleep(60)' "$LOCK" >"$T/holder.out" &
+	HOLDER=$!
+	for _ in $(seq 50); do grep -q locked "$T/holder.out" 2>/dev/null && break; sleep 0.1; done
+	check_output "a locked (running) container is refused with its pid" \
+		"container \"d2\" is running \(pid $HOLDER\); stop it first or use -f" "$HAKO" destroy d2 -P "$P"
+	check_output "-f is refused too, for now" 'is running' "$HAKO" destroy -f d2 -P "$P"
+	check "... and d2 is intact" test -x "$P/d2/rootfs/bin/busybox"
+	kill "$HOLDER"; wait "$HOLDER" 2>/dev/null; HOLDER=
+	check "destroy d2 once unlocked" "$HAKO" destroy d2 -P "$P"
+else
+	skip "no lock file found for d2"
+fi
+
+# Something mounted inside: refuse and remove nothing.
+check "create d3" "$HAKO" create d3 -t busybox -P "$P"
+if mount -t tmpfs hk-test "$P/d3/rootfs/mnt"; then
+	check_output "a mount inside is refused" 'mounted inside container "d3"' "$HAKO" destroy d3 -P "$P"
+	check "... and nothing was removed" test -x "$P/d3/rootfs/bin/busybox" -a -f "$P/d3/config"
+	umount "$P/d3/rootfs/mnt"
+fi
+check "destroy d3 once unmounted" "$HAKO" destroy d3 -P "$P"
+
+# Symlinks in the rootfs pointing at the host are removed, never followed.
+mkdir -p "$T/host/dir" && echo keep >"$T/host/file" && echo keep >"$T/host/dir/inner"
+check "create d4" "$HAKO" create d4 -t busybox -P "$P"
+ln -s "$T/host/file" "$P/d4/rootfs/root/file-link"
+ln -s "$T/host/dir" "$P/d4/rootfs/root/dir-link"
+ln -s / "$P/d4/rootfs/rootlink"
+check "destroy d4 with host symlinks inside" "$HAKO" destroy d4 -P "$P"
+check "host files behind the symlinks are untouched" test -f "$T/host/file" -a -f "$T/host/dir/inner"
+
+# A config pointing the rootfs outside the container dir: left in place.
+check "create d5" "$HAKO" create d5 -t busybox -P "$P"
+mkdir -p "$T/outside" && echo keep >"$T/outside/f"
+sed -i "s|^lxc.rootfs.path = .*|lxc.rootfs.path = dir:$T/outside|" "$P/d5/config"
+check "destroy d5" "$HAKO" destroy d5 -P "$P"
+check "a rootfs outside the container dir is left alone" test -f "$T/outside/f"
+check "d5's directory (with its own rootfs) is gone" test ! -e "$P/d5"
+
+# ---- an ordinary user ----
+if ! ensure_test_user; then
+	skip "ordinary user: cannot make $HK_TEST_USER"
+	plan_end; exit
+fi
+UP=$T/user
+mkdir -p "$UP" && chown "$HK_TEST_USER:" "$UP"
+check "user: create u1" as_user "$HAKO" create u1 -t busybox -P "$UP/lxc"
+check "user: its rootfs is not the user's" test "$(stat -c %U "$UP/lxc/u1/rootfs/root")" != "$HK_TEST_USER"
+check_fails "user: plain rm cannot remove it" as_user rm -rf "$UP/lxc/u1/rootfs/root"
+check "user: destroy u1" as_user "$HAKO" destroy u1 -P "$UP/lxc"
+check "user: u1 is gone completely" test ! -e "$UP/lxc/u1"
+check_output "user: destroy of a missing container" 'does not exist' as_user "$HAKO" destroy u1 -P "$UP/lxc"
+check "user: create u2" as_user "$HAKO" create u2 -t busybox -P "$UP/lxc"
+check "root: destroy the user's u2 with -P" "$HAKO" destroy u2 -P "$UP/lxc"
+check "u2 is gone" test ! -e "$UP/lxc/u2"
+
+plan_end

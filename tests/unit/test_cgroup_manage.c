@@ -1,0 +1,165 @@
+/* test_cgroup_manage.c - a container cgroup on this host's real layout:
+ * create (cpuset filled), attach, a limit, freeze/thaw, stats, kill and
+ * removal with nothing left; a stale empty cgroup is reused and a
+ * populated one refused.  Root only. */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cgroup-manage.h"
+#include "util.h"
+
+struct fx {
+	struct hk_cgroup_info info;
+	struct hk_cgroup *cg;
+	char name[32];
+};
+
+static int setup(void **state)
+{
+	if (geteuid() != 0)
+		return 0;
+	struct fx *f = xcalloc(1, sizeof(*f));
+	hk_autoerr err = NULL;
+	assert_int_equal(hk_cgroup_detect("", &f->info, &err), 0);
+	snprintf(f->name, sizeof(f->name), "unit-%d", (int)getpid());
+	f->cg = hk_cgroup_open(&f->info, NULL, f->name);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	if (!f)
+		return 0;
+	hk_cgroup_kill(f->cg, 1000, NULL);
+	hk_cgroup_remove(f->cg, NULL);
+	hk_cgroup_free(f->cg);
+	hk_cgroup_info_free(&f->info);
+	free(f);
+	return 0;
+}
+
+static pid_t spawn_sleeper(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	int st;
+	waitpid(pid, &st, 0);
+}
+
+static void test_lifecycle(void **state)
+{
+	if (geteuid() != 0)
+		skip();
+	struct fx *f = *state;
+	hk_autoerr err = NULL;
+	assert_int_equal(hk_cgroup_create(f->cg, &err), 0);
+	assert_true(hk_cgroup_exists(f->cg));
+	pid_t child = spawn_sleeper();
+	assert_int_equal(hk_cgroup_attach(f->cg, child, &err), 0);
+	pid_t *pids;
+	size_t n;
+	hk_cgroup_pids(f->cg, &pids, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(pids[0], child);
+	free(pids);
+	/* A limit through the spelling this layout has. */
+	struct hk_kvlist v1 = { 0 }, v2 = { 0 };
+	if (hk_cgroup_v1_for(&f->info, "memory"))
+		hk_kvlist_add(&v1, "memory.limit_in_bytes", "268435456");
+	else
+		hk_kvlist_add(&v2, "memory.max", "268435456");
+	assert_int_equal(hk_cgroup_apply(f->cg, &v1, &v2, &err), 0);
+	hk_kvlist_clear(&v1);
+	hk_kvlist_clear(&v2);
+	struct hk_cgroup_stats st;
+	hk_cgroup_stats_read(f->cg, &st);
+	assert_true(st.memory_bytes >= 0);
+	assert_true(st.pids == -1 || st.pids == 1);
+	assert_int_equal(hk_cgroup_freeze(f->cg, true, &err), 0);
+	assert_true(hk_cgroup_is_frozen(f->cg));
+	assert_int_equal(hk_cgroup_freeze(f->cg, false, &err), 0);
+	assert_false(hk_cgroup_is_frozen(f->cg));
+	assert_int_equal(hk_cgroup_kill(f->cg, 2000, &err), 0);
+	reap(child);
+	assert_int_equal(hk_cgroup_remove(f->cg, &err), 0);
+	assert_false(hk_cgroup_exists(f->cg));
+}
+
+static void test_unknown_limit_refused(void **state)
+{
+	if (geteuid() != 0)
+		skip();
+	struct fx *f = *state;
+	hk_autoerr err = NULL;
+	assert_int_equal(hk_cgroup_create(f->cg, &err), 0);
+	struct hk_kvlist v1 = { 0 };
+	hk_kvlist_add(&v1, "nosuchcontroller.limit", "1");
+	assert_int_equal(hk_cgroup_apply(f->cg, &v1, NULL, &err), -1);
+	assert_non_null(strstr(err->msg, "lxc.cgroup.nosuchcontroller.limit"));
+	hk_kvlist_clear(&v1);
+	hk_error_freep(&err);
+	struct hk_kvlist bad = { 0 };
+	hk_kvlist_add(&bad, "../../escape", "1");
+	if (hk_cgroup_unified(&f->info)) {
+		assert_int_equal(hk_cgroup_apply(f->cg, NULL, &bad, &err), -1);
+		assert_non_null(err);
+	}
+	hk_kvlist_clear(&bad);
+}
+
+static void test_stale_and_populated(void **state)
+{
+	if (geteuid() != 0)
+		skip();
+	struct fx *f = *state;
+	hk_autoerr err = NULL;
+	assert_int_equal(hk_cgroup_create(f->cg, &err), 0);
+	/* A nested cgroup left inside (a container made its own). */
+	char nested[512];
+	snprintf(nested, sizeof(nested), "%s/inner", hk_cgroup_main_dir(f->cg));
+	assert_int_equal(mkdir(nested, 0755), 0);
+	/* Stale and empty: create again reuses it. */
+	assert_int_equal(hk_cgroup_create(f->cg, &err), 0);
+	assert_int_equal(access(nested, F_OK), -1);
+	/* Populated: refused, naming the PID and the fix. */
+	pid_t child = spawn_sleeper();
+	assert_int_equal(hk_cgroup_attach(f->cg, child, &err), 0);
+	assert_int_equal(hk_cgroup_create(f->cg, &err), -1);
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", (int)child);
+	assert_non_null(strstr(err->msg, pid));
+	assert_non_null(strstr(err->msg, "hako stop -k"));
+	assert_int_equal(hk_cgroup_kill(f->cg, 2000, NULL), 0);
+	reap(child);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_limit_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_and_populated, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

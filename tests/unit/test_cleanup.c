@@ -1,0 +1,152 @@
+/* test_cleanup.c - the cleanup stack runs newest first, only once, frees
+ * what it owns, is dropped on success; held signals and the test hook make
+ * hk_cleanup_step fail. */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cleanup.h"
+#include "util.h"
+
+static char order[16];
+static int freed;
+
+static void record(void *arg)
+{
+	strncat(order, arg, sizeof(order) - strlen(order) - 1);
+}
+
+static void count_free(void *arg)
+{
+	(void)arg;
+	freed++;
+}
+
+static void reset(void)
+{
+	order[0] = '\0';
+	freed = 0;
+}
+
+static void test_runs_newest_first(void **state)
+{
+	(void)state;
+	reset();
+	struct hk_cleanup c = HK_CLEANUP_INIT;
+	hk_cleanup_push(&c, record, (void *)"a", NULL);
+	hk_cleanup_push(&c, record, (void *)"b", count_free);
+	hk_cleanup_push(&c, record, (void *)"c", NULL);
+	hk_cleanup_run(&c);
+	assert_string_equal(order, "cba");
+	assert_int_equal(freed, 1);
+	hk_cleanup_run(&c); /* empty now: nothing runs twice */
+	assert_string_equal(order, "cba");
+}
+
+static void test_forget_runs_nothing(void **state)
+{
+	(void)state;
+	reset();
+	struct hk_cleanup c = HK_CLEANUP_INIT;
+	for (int i = 0; i < 20; i++) /* past the first growth */
+		hk_cleanup_push(&c, record, (void *)"x", count_free);
+	hk_cleanup_forget(&c);
+	assert_string_equal(order, "");
+	assert_int_equal(freed, 20);
+	hk_cleanup_done(&c);
+	assert_string_equal(order, "");
+}
+
+static void test_auto_runs_at_scope_end(void **state)
+{
+	(void)state;
+	reset();
+	{
+		hk_autocleanup c = HK_CLEANUP_INIT;
+		hk_cleanup_push(&c, record, (void *)"z", NULL);
+	}
+	assert_string_equal(order, "z");
+}
+
+static void test_path_undos(void **state)
+{
+	(void)state;
+	char top[] = "/tmp/hk-cleanup-XXXXXX";
+	assert_non_null(mkdtemp(top));
+	hk_autofree char *d = xasprintf("%s/d", top);
+	hk_autofree char *f = xasprintf("%s/f", top);
+	hk_autofree char *t = xasprintf("%s/t", top);
+	hk_autofree char *tf = xasprintf("%s/t/inner", top);
+	assert_int_equal(mkdir(d, 0755), 0);
+	assert_int_equal(mkdir(t, 0755), 0);
+	assert_int_equal(hk_write_file_atomic(f, "x", 1, 0644, NULL), 0);
+	assert_int_equal(hk_write_file_atomic(tf, "x", 1, 0644, NULL), 0);
+	struct hk_cleanup c = HK_CLEANUP_INIT;
+	hk_cleanup_push_rmdir(&c, top); /* runs last, once the rest is gone */
+	hk_cleanup_push_rmdir(&c, d);
+	hk_cleanup_push_unlink(&c, f);
+	hk_cleanup_push_rm_rf(&c, t);
+	hk_cleanup_run(&c);
+	assert_int_equal(access(top, F_OK), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+static void test_step_fails_on_request(void **state)
+{
+	(void)state;
+	struct hk_cleanup c = HK_CLEANUP_INIT;
+	setenv("HAKO_TEST_FAIL_STEP", "3", 1);
+	assert_int_equal(hk_cleanup_step(&c, 2, "two", NULL), 0);
+	struct hk_error *err = NULL;
+	assert_int_equal(hk_cleanup_step(&c, 3, "three", &err), -1);
+	assert_non_null(strstr(err->msg, "step 3 (three)"));
+	assert_int_equal(c.step, 3);
+	hk_error_free(err);
+	unsetenv("HAKO_TEST_FAIL_STEP");
+	assert_int_equal(hk_cleanup_step(&c, 3, "three", NULL), 0);
+}
+
+static void test_step_sees_held_signal(void **state)
+{
+	(void)state;
+	struct hk_cleanup c = HK_CLEANUP_INIT;
+	hk_cleanup_block_signals(&c);
+	assert_int_equal(hk_cleanup_step(&c, 1, "one", NULL), 0);
+	raise(SIGTERM); /* held: stays pending */
+	struct hk_error *err = NULL;
+	assert_int_equal(hk_cleanup_step(&c, 2, "two", &err), -1);
+	assert_int_equal(err->code, EINTR);
+	assert_non_null(strstr(err->msg, "SIGTERM"));
+	hk_error_free(err);
+	/* consume it so that unblocking does not end the test */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	assert_int_equal(sigwaitinfo(&set, NULL), SIGTERM);
+	hk_cleanup_unblock_signals(&c);
+	sigset_t now;
+	sigprocmask(SIG_SETMASK, NULL, &now);
+	assert_false(sigismember(&now, SIGTERM));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_runs_newest_first),
+		cmocka_unit_test(test_forget_runs_nothing),
+		cmocka_unit_test(test_auto_runs_at_scope_end),
+		cmocka_unit_test(test_path_undos),
+		cmocka_unit_test(test_step_fails_on_request),
+		cmocka_unit_test(test_step_sees_held_signal),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

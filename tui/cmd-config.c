@@ -1,0 +1,154 @@
+/* cmd-config.c - `hako config`: show or edit a container's config file.
+ *
+ *   hako config NAME              the file (sanitised lines on a terminal,
+ *                                 the exact bytes in a pipe)
+ *   hako config NAME KEY          the key's values, one per line
+ *   hako config NAME KEY VALUE    set (validated; comments kept)
+ *   hako config NAME --unset KEY  remove every line of the key
+ *   hako config -l                every key with its one-line doc
+ *
+ * Writes happen under the container's lock (TRY), so they never race a
+ * start, a clone or a destroy. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "sanitize.h"
+#include "util.h"
+
+static void print_line(const char *s, size_t n)
+{
+	hk_autofree char *safe = hk_sanitize_line_n(s, n);
+	puts(safe);
+}
+
+static int show_file(const struct hk_cli *cli, const char *path)
+{
+	hk_autoerr err = NULL;
+	hk_autofree char *text = NULL;
+	size_t len = 0;
+	if (hk_read_file(path, &text, &len, &err) < 0)
+		return hk_cli_fail(err);
+	if (!cli->stdout_tty) {
+		fwrite(text, 1, len, stdout);
+		return 0;
+	}
+	for (const char *p = text; p < text + len;) {
+		const char *nl = memchr(p, '\n', (size_t)(text + len - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(text + len - p);
+		print_line(p, n);
+		p += n + (nl ? 1 : 0);
+	}
+	return 0;
+}
+
+static int show_key(struct hk_store *st, const char *name, const char *key)
+{
+	hk_autoerr err = NULL;
+	const struct hk_config *cfg = hk_store_config(st, name, &err);
+	struct hk_strv values = {0};
+	if (!cfg || hk_config_get(cfg, key, &values, &err) < 0) {
+		hk_error_prefix(&err, "container \"%s\"", name);
+		return hk_cli_fail(err);
+	}
+	for (size_t i = 0; i < values.n; i++)
+		print_line(values.v[i], strlen(values.v[i]));
+	hk_strv_clear(&values);
+	return 0;
+}
+
+static int edit(struct hk_store *st, const char *name, const char *key, const char *value)
+{
+	hk_autoerr err = NULL;
+	if (value && strpbrk(value, "\n\r")) {
+		hk_error_set(&err, 0, "a value for \"%s\" cannot hold a line break", key);
+		return hk_cli_fail(err);
+	}
+	hk_autolock lock = NULL;
+	if (hk_lock_acquire(st, name, HK_LOCK_TRY, 0, &lock, &err) < 0) {
+		hk_error_prefix(&err, "cannot change the config of \"%s\" now", name);
+		return hk_cli_fail(err);
+	}
+	hk_autofree char *path = hk_store_config_path(st, name);
+	int rc = value ? hk_config_file_set(path, key, value, &err)
+		       : hk_config_file_unset(path, key, &err);
+	if (rc < 0) {
+		hk_error_prefix(&err, "container \"%s\"", name);
+		return hk_cli_fail(err);
+	}
+	return 0;
+}
+
+static void list_keys(void)
+{
+	for (size_t i = 0; i < hk_config_key_count(); i++) {
+		const struct hk_config_key_info *k = hk_config_key_at(i);
+		printf("%-32s %s%s\n", k->name, k->doc, k->list ? " (repeatable)" : "");
+	}
+}
+
+static int run_config(struct hk_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"unset", required_argument, NULL, 'u'},
+		{"list-keys", no_argument, NULL, 'l'},
+		HK_CLI_COMMON_LONG,
+		{NULL, 0, NULL, 0},
+	};
+	const char *unset = NULL;
+	bool list = false;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "lu:" HK_CLI_COMMON_SHORT, opts, NULL)) != -1) {
+		if (hk_cli_common_opt(cli, opt, optarg))
+			continue;
+		if (opt == 'u')
+			unset = optarg;
+		else if (opt == 'l')
+			list = true;
+		else
+			return hk_cli_usage(&hk_cmd_config);
+	}
+	int nargs = argc - optind;
+	char **args = argv + optind;
+	if (list) {
+		if (nargs != 0 || unset)
+			return hk_cli_usage(&hk_cmd_config);
+		list_keys();
+		return 0;
+	}
+	if (nargs < 1 || nargs > 3 || (unset && nargs != 1))
+		return hk_cli_usage(&hk_cmd_config);
+	hk_autoerr err = NULL;
+	if (hk_name_validate(args[0], &err) < 0)
+		return hk_cli_fail(err);
+	hk_autostore st = hk_cli_store(cli);
+	if (!st)
+		return 1;
+	if (!hk_store_exists(st, args[0])) {
+		hk_error_set(&err, 0,
+			     "container \"%s\" does not exist in \"%s\"; "
+			     "'hako ls -P %s' lists the containers there",
+			     args[0], hk_store_path(st), hk_store_path(st));
+		return hk_cli_fail(err);
+	}
+	if (unset)
+		return edit(st, args[0], unset, NULL);
+	if (nargs == 3)
+		return edit(st, args[0], args[1], args[2]);
+	if (nargs == 2)
+		return show_key(st, args[0], args[1]);
+	hk_autofree char *path = hk_store_config_path(st, args[0]);
+	return show_file(cli, path);
+}
+
+const struct hk_cmd hk_cmd_config = {
+	.name = "config",
+	.alias = NULL,
+	.summary = "show or change a container's config",
+	.usage = "NAME [KEY [VALUE]] | NAME --unset KEY | -l  [-P PATH]",
+	.run = run_config,
+};

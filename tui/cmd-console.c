@@ -1,0 +1,99 @@
+/* cmd-console.c - `hako console NAME [-e CHAR] [-t TTY] [--log] [-P PATH]`. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "console.h"
+#include "sanitize.h"
+#include "util.h"
+
+/* --log: the buffer as text; on a terminal with escape sequences made
+ * harmless, in a pipe byte for byte. */
+static int print_log(const struct hk_store *st, const char *name)
+{
+	hk_autoerr err = NULL;
+	struct hk_buf log = { 0 };
+	if (hk_console_log(st, name, &log, &err) < 0)
+		return hk_cli_fail(err);
+	if (isatty(STDOUT_FILENO)) {
+		/* Line by line, so newlines stay and nothing else can act. */
+		const char *p = log.data ? log.data : "", *end = p + log.len;
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			size_t shown = n && p[n - 1] == '\r' ? n - 1 : n;
+			hk_autofree char *safe = hk_sanitize_line_n(p, shown);
+			printf("%s\n", safe);
+			p += n + (nl ? 1 : 0);
+		}
+	} else if (log.len) {
+		fwrite(log.data, 1, log.len, stdout);
+	}
+	hk_buf_free(&log);
+	return 0;
+}
+
+static int run(struct hk_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		HK_CLI_COMMON_LONG,
+		{ "escape", required_argument, NULL, 'e' },
+		{ "tty", required_argument, NULL, 't' },
+		{ "log", no_argument, NULL, 'L' },
+		{ "name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct hk_console_opts o = { .escape = HK_ESCAPE_DEFAULT, .replay = true };
+	const char *name = NULL;
+	bool log_only = false;
+	int opt;
+	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "e:t:n:", opts, NULL)) != -1) {
+		if (hk_cli_common_opt(cli, opt, optarg))
+			continue;
+		hk_autoerr err = NULL;
+		unsigned long t;
+		switch (opt) {
+		case 'e':
+			if (hk_escape_parse(optarg, &o.escape, &err) < 0)
+				return hk_cli_fail(err);
+			break;
+		case 't':
+			if (!hk_parse_ulong(optarg, &t) || t > 64) {
+				fprintf(stderr, "hako: error: -t \"%s\": give a tty number (0 is the console)\n", optarg);
+				return 2;
+			}
+			o.tty = (unsigned)t;
+			break;
+		case 'L':
+			log_only = true;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		default:
+			return hk_cli_usage(&hk_cmd_console);
+		}
+	}
+	if (!name && optind < argc)
+		name = argv[optind++];
+	if (!name || optind != argc)
+		return hk_cli_usage(&hk_cmd_console);
+	hk_autostore st = hk_cli_store(cli);
+	if (!st)
+		return 1;
+	if (log_only)
+		return print_log(st, name);
+	hk_autoerr err = NULL;
+	if (hk_console_run(st, name, &o, NULL, &err) < 0)
+		return hk_cli_fail(err);
+	return 0;
+}
+
+const struct hk_cmd hk_cmd_console = {
+	.name = "console",
+	.summary = "join the container's console (Ctrl-a q detaches); --log prints its buffer",
+	.usage = "NAME [-e CHAR] [-t TTY] [--log] [-P PATH]",
+	.run = run,
+};

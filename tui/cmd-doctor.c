@@ -1,0 +1,150 @@
+/* cmd-doctor.c - `hako doctor [-q] [--json]`: prints the host checks of
+ * core/doctor.c, one line each ("  [ OK ] name: detail", with "-> fix: ..."
+ * on lines that are not OK), or a JSON document.  The status tag is
+ * coloured only on a terminal and never when NO_COLOR is set.  Exit status
+ * 0 when nothing FAILs, 1 otherwise. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "doctor.h"
+#include "log.h"
+#include "sanitize.h"
+#include "store.h"
+#include "util.h"
+
+struct out {
+	bool json;
+	bool quiet; /* only what is not OK */
+	bool colour;
+	unsigned n; /* checks printed (JSON: for the commas) */
+	unsigned counts[4];
+};
+
+static const char *const tags[] = {
+	[HK_DOCTOR_OK] = "[ OK ]",
+	[HK_DOCTOR_WARN] = "[WARN]",
+	[HK_DOCTOR_FAIL] = "[FAIL]",
+	[HK_DOCTOR_SKIP] = "[SKIP]",
+};
+
+static const char *const colours[] = {
+	[HK_DOCTOR_OK] = "\033[32m",
+	[HK_DOCTOR_WARN] = "\033[33m",
+	[HK_DOCTOR_FAIL] = "\033[1;31m",
+	[HK_DOCTOR_SKIP] = "\033[2m",
+};
+
+static void print_json(struct out *o, const struct hk_doctor_check *c)
+{
+	hk_autofree char *name = hk_sanitize_json(c->name);
+	hk_autofree char *detail = hk_sanitize_json(c->detail);
+	hk_autofree char *fix = hk_sanitize_json(c->fix);
+	hk_autofree char *status = xstrdup(hk_doctor_status_name(c->status));
+	for (char *p = status; *p; p++)
+		*p = (char)(*p | 0x20); /* "ok", "warn", "fail", "skip" */
+	printf("%s\n    {\"name\": %s, \"status\": \"%s\", \"detail\": %s, \"fix\": %s}",
+	       o->n ? "," : "", name, status, detail, fix);
+}
+
+static void print_line(struct out *o, const struct hk_doctor_check *c)
+{
+	hk_autofree char *detail = hk_sanitize_line(c->detail);
+	const char *tag = tags[c->status];
+	if (o->colour)
+		printf("  %s%s\033[0m %s: %s", colours[c->status], tag, c->name, detail);
+	else
+		printf("  %s %s: %s", tag, c->name, detail);
+	if (c->fix && c->status != HK_DOCTOR_OK) {
+		hk_autofree char *fix = hk_sanitize_line(c->fix);
+		printf(" -> fix: %s", fix);
+	}
+	putchar('\n');
+}
+
+static void on_check(void *ctx, const struct hk_doctor_check *c)
+{
+	struct out *o = ctx;
+	if ((size_t)c->status < HK_ARRAY_SIZE(o->counts))
+		o->counts[c->status]++;
+	if (o->json)
+		print_json(o, c);
+	else if (!o->quiet || c->status == HK_DOCTOR_WARN || c->status == HK_DOCTOR_FAIL)
+		print_line(o, c);
+	o->n++;
+	fflush(stdout);
+}
+
+/* hako.conf's bridge, or NULL for the default; a broken hako.conf is not
+ * a reason to stop the doctor. */
+static char *configured_bridge(const struct hk_cli *cli)
+{
+	struct hk_store *st = NULL;
+	hk_autoerr err = NULL;
+	if (hk_store_open(cli->lxcpath, &st, &err) < 0) {
+		hk_autofree char *msg = hk_error_render(err);
+		hk_log(HK_LOG_WARN, "%s; checking the default bridge", msg);
+		return NULL;
+	}
+	const struct hk_settings *s = hk_store_settings(st);
+	char *br = s && s->bridge ? xstrdup(s->bridge) : NULL;
+	hk_store_free(st);
+	return br;
+}
+
+static int parse_args(struct hk_cli *cli, struct out *o, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"quiet", no_argument, NULL, 'q'},
+		{"json", no_argument, NULL, 'j'},
+		HK_CLI_COMMON_LONG,
+		{NULL, 0, NULL, 0},
+	};
+	int opt;
+	while ((opt = getopt_long(argc, argv, "+q" HK_CLI_COMMON_SHORT, opts, NULL)) != -1) {
+		if (opt == 'q')
+			o->quiet = true;
+		else if (opt == 'j')
+			o->json = true;
+		else if (!hk_cli_common_opt(cli, opt, optarg))
+			return -1;
+	}
+	return optind == argc ? 0 : -1;
+}
+
+static int run(struct hk_cli *cli, int argc, char **argv)
+{
+	struct out o = {.quiet = cli->quiet};
+	if (parse_args(cli, &o, argc, argv) < 0)
+		return hk_cli_usage(&hk_cmd_doctor);
+	o.colour = cli->stdout_tty && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	struct hk_doctor_opts opts;
+	hk_doctor_opts_init(&opts);
+	hk_autofree char *bridge = configured_bridge(cli);
+	opts.bridge = bridge;
+	hk_autofree char *juser = hk_sanitize_json(opts.user);
+	if (o.json)
+		printf("{\"user\": %s, \"uid\": %u, \"checks\": [", juser, (unsigned)opts.uid);
+	hk_autoerr err = NULL;
+	int fails = hk_doctor_run(&opts, on_check, &o, &err);
+	if (fails < 0)
+		return hk_cli_fail(err);
+	if (o.json)
+		printf("\n  ], \"failed\": %d, \"warnings\": %u}\n", fails,
+		       o.counts[HK_DOCTOR_WARN]);
+	else if (!o.quiet)
+		printf("%u ok, %u warning%s, %d failed\n", o.counts[HK_DOCTOR_OK],
+		       o.counts[HK_DOCTOR_WARN], o.counts[HK_DOCTOR_WARN] == 1 ? "" : "s", fails);
+	return fails ? 1 : 0;
+}
+
+const struct hk_cmd hk_cmd_doctor = {
+	.name = "doctor",
+	.alias = "checkconfig",
+	.summary = "check that this host can run containers, and say how to fix what is missing",
+	.usage = "[-q] [--json]",
+	.run = run,
+};

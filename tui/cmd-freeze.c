@@ -1,0 +1,62 @@
+/* cmd-freeze.c - `hako freeze NAME` and `hako unfreeze NAME`. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lifecycle.h"
+#include "util.h"
+
+static int run_common(struct hk_cli *cli, int argc, char **argv, const struct hk_cmd *cmd, bool freeze)
+{
+	static const struct option opts[] = {
+		HK_CLI_COMMON_LONG,
+		{ "name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name = NULL;
+	int opt;
+	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "n:", opts, NULL)) != -1) {
+		if (hk_cli_common_opt(cli, opt, optarg))
+			continue;
+		if (opt != 'n')
+			return hk_cli_usage(cmd);
+		name = optarg;
+	}
+	if (!name && optind < argc)
+		name = argv[optind++];
+	if (!name || optind != argc)
+		return hk_cli_usage(cmd);
+	hk_autostore st = hk_cli_store(cli);
+	if (!st)
+		return 1;
+	hk_autoerr err = NULL;
+	if (hk_freeze(st, name, freeze, &err) < 0)
+		return hk_cli_fail(err);
+	return 0;
+}
+
+static int run_freeze(struct hk_cli *cli, int argc, char **argv)
+{
+	return run_common(cli, argc, argv, &hk_cmd_freeze, true);
+}
+
+static int run_unfreeze(struct hk_cli *cli, int argc, char **argv)
+{
+	return run_common(cli, argc, argv, &hk_cmd_unfreeze, false);
+}
+
+const struct hk_cmd hk_cmd_freeze = {
+	.name = "freeze",
+	.summary = "freeze every process of a running container (its cgroup)",
+	.usage = "NAME [-P PATH]",
+	.run = run_freeze,
+};
+
+const struct hk_cmd hk_cmd_unfreeze = {
+	.name = "unfreeze",
+	.alias = "thaw",
+	.summary = "thaw a frozen container",
+	.usage = "NAME [-P PATH]",
+	.run = run_unfreeze,
+};

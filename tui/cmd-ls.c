@@ -1,0 +1,403 @@
+/* cmd-ls.c - `hako ls`: the containers of a path, like lxc-ls.
+ *
+ * Plain: names (columns on a terminal, one per line in a pipe).  -f / -F:
+ * a table (header and aligned columns on a terminal; no header and
+ * TAB-separated fields in a pipe).  --json: an array of objects with every
+ * column under its lower-case name.  Rows come from core/list.c; all
+ * container-controlled text is sanitised by table.c or hk_sanitize_json. */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "list.h"
+#include "sanitize.h"
+#include "table.h"
+#include "util.h"
+
+enum json_kind { J_STRING, J_BOOL, J_NUMBER, J_ARRAY };
+
+struct column {
+	const char *name;
+	enum json_kind kind;
+	/* Text of the cell (owned), NULL for "-". */
+	char *(*text)(const struct hk_list_row *row);
+	/* J_NUMBER: the JSON number (owned) or NULL for null. */
+	char *(*number)(const struct hk_list_row *row);
+	/* J_ARRAY: the values. */
+	const struct hk_strv *(*array)(const struct hk_list_row *row);
+};
+
+static char *join(const struct hk_strv *sv)
+{
+	if (sv->n == 0)
+		return NULL;
+	struct hk_buf b = {0};
+	for (size_t i = 0; i < sv->n; i++) {
+		if (i)
+			hk_buf_puts(&b, ",");
+		hk_buf_puts(&b, sv->v[i][0] ? sv->v[i] : "-");
+	}
+	return hk_buf_steal(&b);
+}
+
+static char *mib(long long bytes)
+{
+	return bytes < 0 ? NULL : xasprintf("%.2fMiB", (double)bytes / (1024.0 * 1024.0));
+}
+
+static char *t_name(const struct hk_list_row *r)
+{
+	return xstrdup(r->name);
+}
+
+static char *t_state(const struct hk_list_row *r)
+{
+	return xstrdup(hk_state_name(r->state));
+}
+
+static char *t_pid(const struct hk_list_row *r)
+{
+	return r->init_pid > 0 ? xasprintf("%d", (int)r->init_pid) : NULL;
+}
+
+static char *t_ram(const struct hk_list_row *r)
+{
+	return mib(r->mem_bytes);
+}
+
+static char *t_swap(const struct hk_list_row *r)
+{
+	return mib(r->swap_bytes);
+}
+
+static char *t_auto(const struct hk_list_row *r)
+{
+	return xstrdup(r->autostart ? "true" : "false");
+}
+
+static char *t_unpriv(const struct hk_list_row *r)
+{
+	return xstrdup(r->unprivileged ? "true" : "false");
+}
+
+static char *t_backend(const struct hk_list_row *r)
+{
+	return r->backend ? xstrdup(r->backend) : NULL;
+}
+
+static char *t_groups(const struct hk_list_row *r)
+{
+	return join(&r->groups);
+}
+
+static char *t_ifaces(const struct hk_list_row *r)
+{
+	return join(&r->interfaces);
+}
+
+static char *t_ipv4(const struct hk_list_row *r)
+{
+	return join(&r->ipv4);
+}
+
+static char *t_ipv6(const struct hk_list_row *r)
+{
+	return join(&r->ipv6);
+}
+
+static char *t_cpu(const struct hk_list_row *r)
+{
+	return r->cpu_seconds < 0 ? NULL : xasprintf("%.2fs", r->cpu_seconds);
+}
+
+static char *t_pids(const struct hk_list_row *r)
+{
+	return r->pids < 0 ? NULL : xasprintf("%lld", r->pids);
+}
+
+static char *n_ram(const struct hk_list_row *r)
+{
+	return r->mem_bytes < 0 ? NULL : xasprintf("%lld", r->mem_bytes);
+}
+
+static char *n_swap(const struct hk_list_row *r)
+{
+	return r->swap_bytes < 0 ? NULL : xasprintf("%lld", r->swap_bytes);
+}
+
+static char *n_cpu(const struct hk_list_row *r)
+{
+	return r->cpu_seconds < 0 ? NULL : xasprintf("%.3f", r->cpu_seconds);
+}
+
+static const struct hk_strv *a_groups(const struct hk_list_row *r)
+{
+	return &r->groups;
+}
+
+static const struct hk_strv *a_ifaces(const struct hk_list_row *r)
+{
+	return &r->interfaces;
+}
+
+static const struct hk_strv *a_ipv4(const struct hk_list_row *r)
+{
+	return &r->ipv4;
+}
+
+static const struct hk_strv *a_ipv6(const struct hk_list_row *r)
+{
+	return &r->ipv6;
+}
+
+/* LXC's column names, then hako's own (BACKEND, CPU, PIDS). */
+static const struct column columns[] = {
+	{"NAME", J_STRING, t_name, NULL, NULL},
+	{"STATE", J_STRING, t_state, NULL, NULL},
+	{"PID", J_NUMBER, t_pid, t_pid, NULL},
+	{"RAM", J_NUMBER, t_ram, n_ram, NULL},
+	{"SWAP", J_NUMBER, t_swap, n_swap, NULL},
+	{"AUTOSTART", J_BOOL, t_auto, NULL, NULL},
+	{"GROUPS", J_ARRAY, t_groups, NULL, a_groups},
+	{"INTERFACE", J_ARRAY, t_ifaces, NULL, a_ifaces},
+	{"IPV4", J_ARRAY, t_ipv4, NULL, a_ipv4},
+	{"IPV6", J_ARRAY, t_ipv6, NULL, a_ipv6},
+	{"UNPRIVILEGED", J_BOOL, t_unpriv, NULL, NULL},
+	{"BACKEND", J_STRING, t_backend, NULL, NULL},
+	{"CPU", J_NUMBER, t_cpu, n_cpu, NULL},
+	{"PIDS", J_NUMBER, t_pids, t_pids, NULL},
+};
+
+static const char default_fancy[] = "NAME,STATE,IPV4,IPV6,UNPRIVILEGED,AUTOSTART,BACKEND";
+
+static const struct column *find_column(const char *name)
+{
+	for (size_t i = 0; i < HK_ARRAY_SIZE(columns); i++)
+		if (strcasecmp(columns[i].name, name) == 0)
+			return &columns[i];
+	return NULL;
+}
+
+static char *valid_columns(void)
+{
+	struct hk_buf b = {0};
+	for (size_t i = 0; i < HK_ARRAY_SIZE(columns); i++)
+		hk_buf_printf(&b, "%s%s", i ? " " : "", columns[i].name);
+	return hk_buf_steal(&b);
+}
+
+/* "NAME,STATE,..." -> columns; prints the error itself. */
+static int parse_columns(const char *spec, const struct column **out, size_t *n)
+{
+	hk_autofree char *copy = xstrdup(spec);
+	char *save = NULL;
+	*n = 0;
+	for (char *w = strtok_r(copy, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
+		const struct column *c = find_column(w);
+		if (!c) {
+			hk_autofree char *valid = valid_columns();
+			hk_autofree char *safe = hk_sanitize_line(w);
+			fprintf(stderr,
+				"hako: error: unknown column \"%s\" for -F; valid columns: %s\n",
+				safe, valid);
+			return -1;
+		}
+		if (*n < HK_ARRAY_SIZE(columns) * 2)
+			out[(*n)++] = c;
+	}
+	if (*n == 0) {
+		hk_autofree char *valid = valid_columns();
+		fprintf(stderr, "hako: error: -F needs at least one column of: %s\n", valid);
+		return -1;
+	}
+	return 0;
+}
+
+static void print_table(const struct hk_list *l, const struct column **cols, size_t ncols, bool tty)
+{
+	const char *headers[HK_ARRAY_SIZE(columns) * 2];
+	for (size_t c = 0; c < ncols; c++)
+		headers[c] = cols[c]->name;
+	struct hk_table *t = hk_table_new(ncols, headers);
+	for (size_t r = 0; r < l->n; r++) {
+		hk_table_add_row(t);
+		for (size_t c = 0; c < ncols; c++) {
+			hk_autofree char *s = cols[c]->text(&l->rows[r]);
+			hk_table_set(t, c, s);
+		}
+	}
+	hk_table_print(t, stdout, tty);
+	hk_table_free(t);
+}
+
+static void json_value(struct hk_buf *b, const struct column *c, const struct hk_list_row *r)
+{
+	hk_autofree char *v = NULL;
+	switch (c->kind) {
+	case J_STRING: {
+		v = c->text(r);
+		hk_autofree char *q = hk_sanitize_json(v);
+		hk_buf_puts(b, q);
+		return;
+	}
+	case J_BOOL:
+	case J_NUMBER:
+		v = c->kind == J_BOOL ? c->text(r) : c->number(r);
+		hk_buf_puts(b, v ? v : "null");
+		return;
+	case J_ARRAY: {
+		const struct hk_strv *sv = c->array(r);
+		hk_buf_puts(b, "[");
+		for (size_t i = 0; i < sv->n; i++) {
+			hk_autofree char *item = hk_sanitize_json(sv->v[i]);
+			hk_buf_printf(b, "%s%s", i ? ", " : "", item);
+		}
+		hk_buf_puts(b, "]");
+		return;
+	}
+	}
+}
+
+static void print_json(const struct hk_list *l)
+{
+	struct hk_buf b = {0};
+	hk_buf_puts(&b, "[");
+	for (size_t r = 0; r < l->n; r++) {
+		hk_buf_puts(&b, r ? ",\n  {" : "\n  {");
+		for (size_t c = 0; c < HK_ARRAY_SIZE(columns); c++) {
+			hk_autofree char *key = xstrdup(columns[c].name);
+			for (char *p = key; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
+			hk_buf_printf(&b, "%s\"%s\": ", c ? ", " : "", key);
+			json_value(&b, &columns[c], &l->rows[r]);
+		}
+		hk_autofree char *e = hk_sanitize_json(l->rows[r].config_error);
+		hk_buf_printf(&b, ", \"config_error\": %s}", e);
+	}
+	hk_buf_puts(&b, l->n ? "\n]\n" : "]\n");
+	fputs(b.data, stdout);
+	hk_buf_free(&b);
+}
+
+static unsigned terminal_width(void)
+{
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	unsigned long n;
+	const char *env = getenv("COLUMNS");
+	if (env && hk_parse_ulong(env, &n) && n > 0 && n < 10000)
+		return (unsigned)n;
+	return 80;
+}
+
+/* A broken config is listed anyway; say why once, on stderr. */
+static void warn_broken(const struct hk_list *l)
+{
+	for (size_t r = 0; r < l->n; r++) {
+		if (!l->rows[r].config_error)
+			continue;
+		hk_autofree char *name = hk_sanitize_line(l->rows[r].name);
+		hk_autofree char *why = hk_sanitize_line(l->rows[r].config_error);
+		fprintf(stderr,
+			"hako: warning: container \"%s\" is listed without its settings: %s\n",
+			name, why);
+	}
+}
+
+struct ls_opts {
+	bool fancy, json, one;
+	const char *format;
+	struct hk_list_filter filter;
+};
+
+static int parse_args(struct hk_cli *cli, int argc, char **argv, struct ls_opts *o)
+{
+	enum { OPT_JSON = 256, OPT_RUNNING, OPT_STOPPED };
+	static const struct option opts[] = {
+		{"fancy", no_argument, NULL, 'f'},
+		{"fancy-format", required_argument, NULL, 'F'},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"running", no_argument, NULL, OPT_RUNNING},
+		{"stopped", no_argument, NULL, OPT_STOPPED},
+		HK_CLI_COMMON_LONG,
+		{NULL, 0, NULL, 0},
+	};
+	int opt;
+	while ((opt = getopt_long(argc, argv, "1fF:" HK_CLI_COMMON_SHORT, opts, NULL)) != -1) {
+		if (hk_cli_common_opt(cli, opt, optarg))
+			continue;
+		switch (opt) {
+		case '1':
+			o->one = true;
+			break;
+		case 'f':
+			o->fancy = true;
+			break;
+		case 'F':
+			o->fancy = true;
+			o->format = optarg;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_RUNNING:
+			o->filter.running = true;
+			break;
+		case OPT_STOPPED:
+			o->filter.stopped = true;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (optind < argc)
+		o->filter.regex = argv[optind++];
+	return optind < argc ? -1 : 0;
+}
+
+static int run_ls(struct hk_cli *cli, int argc, char **argv)
+{
+	struct ls_opts o = {0};
+	if (parse_args(cli, argc, argv, &o) < 0)
+		return hk_cli_usage(&hk_cmd_ls);
+	const struct column *cols[HK_ARRAY_SIZE(columns) * 2];
+	size_t ncols = 0;
+	if (o.fancy && parse_columns(o.format ? o.format : default_fancy, cols, &ncols) < 0)
+		return 2;
+	hk_autostore st = hk_cli_store(cli);
+	if (!st)
+		return 1;
+	hk_autoerr err = NULL;
+	struct hk_list l;
+	if (hk_list_build(st, &o.filter, &l, &err) < 0)
+		return hk_cli_fail(err);
+	warn_broken(&l);
+	if (o.json) {
+		print_json(&l);
+	} else if (o.fancy) {
+		print_table(&l, cols, ncols, cli->stdout_tty);
+	} else {
+		hk_autofree char **names = xcalloc(l.n + 1, sizeof(char *));
+		for (size_t i = 0; i < l.n; i++)
+			names[i] = l.rows[i].name;
+		hk_table_print_names(names, l.n, stdout, cli->stdout_tty && !o.one,
+				     terminal_width());
+	}
+	hk_list_free(&l);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+const struct hk_cmd hk_cmd_ls = {
+	.name = "ls",
+	.alias = "list",
+	.summary = "list containers (names, or a table with -f)",
+	.usage = "[-1] [-f] [-F COLUMNS] [--json] [--running|--stopped] [-P PATH] [REGEX]",
+	.run = run_ls,
+};

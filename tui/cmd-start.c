@@ -1,0 +1,81 @@
+/* cmd-start.c - `hako start NAME [-F] [-s KEY=VALUE]... [-P PATH]`. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "console.h"
+#include "lifecycle.h"
+#include "util.h"
+
+static int run(struct hk_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		HK_CLI_COMMON_LONG,
+		{ "foreground", no_argument, NULL, 'F' },
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "define", required_argument, NULL, 's' },
+		{ "name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct hk_strv overrides = { 0 };
+	const char *name = NULL;
+	bool foreground = false;
+	int opt;
+	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "Fds:n:", opts, NULL)) != -1) {
+		if (hk_cli_common_opt(cli, opt, optarg))
+			continue;
+		switch (opt) {
+		case 'F':
+			foreground = true;
+			break;
+		case 'd':
+			foreground = false;
+			break;
+		case 's':
+			hk_strv_push(&overrides, optarg);
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		default:
+			hk_strv_clear(&overrides);
+			return hk_cli_usage(&hk_cmd_start);
+		}
+	}
+	if (!name && optind < argc)
+		name = argv[optind++];
+	if (!name || optind != argc) {
+		hk_strv_clear(&overrides);
+		return hk_cli_usage(&hk_cmd_start);
+	}
+	hk_autostore st = hk_cli_store(cli);
+	if (!st) {
+		hk_strv_clear(&overrides);
+		return 1;
+	}
+	hk_autoerr err = NULL;
+	struct hk_start_opts so = { .overrides = &overrides };
+	pid_t pid = 0;
+	int rc = hk_start(st, name, &so, &pid, &err);
+	hk_strv_clear(&overrides);
+	if (rc < 0)
+		return hk_cli_fail(err);
+	if (!foreground)
+		return 0;
+	/* Foreground: this terminal becomes the console until the container
+	 * stops or the escape sequence detaches. */
+	struct hk_console_opts co = { .escape = HK_ESCAPE_DEFAULT, .replay = true };
+	int status = 0;
+	if (hk_console_run(st, name, &co, &status, &err) < 0)
+		return hk_cli_fail(err);
+	return status;
+}
+
+const struct hk_cmd hk_cmd_start = {
+	.name = "start",
+	.summary = "start a container (-F: with this terminal as its console)",
+	.usage = "NAME [-F] [-s KEY=VALUE]... [-P PATH]",
+	.run = run,
+};

@@ -1,0 +1,143 @@
+/* main.c - `hako`: dispatch to a subcommand from the command table, or
+ * open the dashboard when there is none.  Global options (-P, --logfile,
+ * --logpriority, -q) may come before the subcommand. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log.h"
+#include "util.h"
+
+static const struct hk_cmd *const commands[] = {
+	&hk_cmd_ls,      &hk_cmd_info,    &hk_cmd_create,   &hk_cmd_destroy,
+	&hk_cmd_start,   &hk_cmd_stop,    &hk_cmd_console,  &hk_cmd_attach, &hk_cmd_freeze,
+	&hk_cmd_unfreeze, &hk_cmd_config, &hk_cmd_setup_user, &hk_cmd_doctor,
+};
+
+static const struct hk_cmd *find_command(const char *name)
+{
+	for (size_t i = 0; i < HK_ARRAY_SIZE(commands); i++) {
+		const struct hk_cmd *c = commands[i];
+		if (strcmp(c->name, name) == 0 || (c->alias && strcmp(c->alias, name) == 0))
+			return c;
+	}
+	return NULL;
+}
+
+static void print_help(FILE *out)
+{
+	fprintf(out, "usage: hako [-P PATH] [--logfile FILE] [--logpriority LEVEL] [COMMAND [ARGS]]\n\n"
+		     "With no command, hako opens the dashboard.  Commands:\n");
+	for (size_t i = 0; i < HK_ARRAY_SIZE(commands); i++)
+		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+	fprintf(out, "\nhako help COMMAND shows a command's usage; man hako tells the whole story.\n");
+}
+
+static int help_command(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_help(stdout);
+		return 0;
+	}
+	const struct hk_cmd *c = find_command(argv[1]);
+	if (!c) {
+		fprintf(stderr, "hako: error: no command \"%s\"; 'hako help' lists them\n", argv[1]);
+		return 2;
+	}
+	printf("usage: hako %s %s\n  %s\n", c->name, c->usage, c->summary);
+	return 0;
+}
+
+static FILE *log_file;
+
+static void file_sink(void *ctx, enum hk_log_level level, const char *msg)
+{
+	(void)ctx;
+	fprintf(log_file, "hako %d %s %s\n", (int)getpid(), hk_log_level_name(level), msg);
+	fflush(log_file);
+	if (level >= HK_LOG_WARN)
+		hk_log_sink_stderr(NULL, level, msg);
+}
+
+/* Parses the options before the subcommand; returns the index of the
+ * subcommand in argv, or -1 after printing an error. */
+static int parse_global(struct hk_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lxcpath", required_argument, NULL, 'P' },
+		{ "logfile", required_argument, NULL, 'o' },
+		{ "logpriority", required_argument, NULL, 'l' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+	while ((opt = getopt_long(argc, argv, "+P:o:l:qhV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'P':
+			cli->lxcpath = optarg;
+			break;
+		case 'o':
+			log_file = fopen(optarg, "ae");
+			if (!log_file) {
+				fprintf(stderr, "hako: error: cannot open log file \"%s\": %m\n", optarg);
+				return -1;
+			}
+			hk_log_set_sink(file_sink, NULL);
+			if (hk_log_get_level() > HK_LOG_INFO)
+				hk_log_set_level(HK_LOG_INFO);
+			break;
+		case 'l': {
+			int lvl = hk_log_level_parse(optarg);
+			if (lvl < 0) {
+				fprintf(stderr, "hako: error: unknown log priority \"%s\" "
+						"(use TRACE, DEBUG, INFO, NOTICE, WARN or ERROR)\n", optarg);
+				return -1;
+			}
+			hk_log_set_level((enum hk_log_level)lvl);
+			break;
+		}
+		case 'q':
+			cli->quiet = true;
+			break;
+		case 'h':
+			print_help(stdout);
+			exit(0);
+		case 'V':
+			printf("hako %s\n", HAKO_VERSION);
+			exit(0);
+		default:
+			print_help(stderr);
+			return -1;
+		}
+	}
+	return optind;
+}
+
+int main(int argc, char **argv)
+{
+	struct hk_cli cli = { .stdout_tty = isatty(STDOUT_FILENO) };
+	int first = parse_global(&cli, argc, argv);
+	if (first < 0)
+		return 2;
+	if (first >= argc) {
+		/* The dashboard comes with issue 4; until then show the list. */
+		char *ls_argv[] = { (char *)"ls", (char *)"-f", NULL };
+		optind = 0;
+		return hk_cmd_ls.run(&cli, 2, ls_argv);
+	}
+	const char *name = argv[first];
+	if (strcmp(name, "help") == 0)
+		return help_command(argc - first, argv + first);
+	const struct hk_cmd *c = find_command(name);
+	if (!c) {
+		fprintf(stderr, "hako: error: no command \"%s\"; 'hako help' lists them\n", name);
+		return 2;
+	}
+	optind = 0; /* reset getopt for the subcommand (GNU: also reinitialises) */
+	return c->run(&cli, argc - first, argv + first);
+}
