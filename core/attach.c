@@ -361,22 +361,12 @@ static int prepare(const struct hk_store *st, const char *name, struct attach_ct
 
 static void join_cgroup(const struct hk_store *st, const char *name, pid_t pid)
 {
-	struct hk_cgroup_info info;
-	if (hk_cgroup_detect("", &info, NULL) < 0)
+	struct hk_ct_cgroup c;
+	if (hk_ct_cgroup_open(st, name, &c, NULL) < 0)
 		return;
-	struct hk_cgroup_delegation d = { 0 };
-	bool root = hk_store_is_root(st);
-	if (!root)
-		hk_cgroup_check_delegation(&info, getuid(), getgid(), &d);
-	if (root || d.ok) {
-		struct hk_cgroup *cg = hk_cgroup_open(&info, root ? NULL : &d, name);
-		if (hk_cgroup_exists(cg))
-			hk_cgroup_attach(cg, pid, NULL);
-		hk_cgroup_free(cg);
-	}
-	if (!root)
-		hk_cgroup_delegation_free(&d);
-	hk_cgroup_info_free(&info);
+	if (c.cg && hk_cgroup_exists(c.cg))
+		hk_cgroup_attach(c.cg, pid, NULL);
+	hk_ct_cgroup_close(&c);
 }
 
 static void copy_once(int from, int to, bool *open_flag)

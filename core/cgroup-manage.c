@@ -56,6 +56,30 @@ char *hk_cgroup_read_at(int dir_fd, const char *file)
 	return text;
 }
 
+int64_t hk_cgroup_read_number(int dir_fd, const char *file)
+{
+	hk_autofree char *text = hk_cgroup_read_at(dir_fd, file);
+	long v;
+	if (!text)
+		return -1;
+	text[strcspn(text, "\n")] = '\0';
+	return hk_parse_long(text, &v) ? v : -1;
+}
+
+int hk_cgroup_freeze_and_wait(int dir_fd, const char *file, const char *value, int (*frozen)(int),
+			      int want, struct hk_error **err)
+{
+	if (hk_cgroup_write_at(dir_fd, file, value, err) < 0)
+		return -1;
+	for (int i = 0; i < 500; i++) { /* up to 5 s for the whole tree to settle */
+		if (frozen(dir_fd) == want)
+			return 0;
+		struct timespec ts = { 0, 10000000L };
+		nanosleep(&ts, NULL);
+	}
+	return hk_error_set(err, ETIMEDOUT, "the cgroup did not %s within 5 s", want ? "freeze" : "thaw");
+}
+
 /* Opens a cgroup directory and checks that it is on a cgroup filesystem. */
 static int open_cgroup_dir(const char *path, struct hk_error **err)
 {
@@ -460,4 +484,67 @@ void hk_cgroup_stats_read(const struct hk_cgroup *cg, struct hk_cgroup_stats *ou
 		if (fd >= 0)
 			cg->hs[i].ops->stats(fd, cg->hs[i].h, out);
 	}
+}
+
+/* The directory holding KEY: the v1 hierarchy of its controller, else v2. */
+static struct ct_hier *hier_for_key(struct hk_cgroup *cg, const char *key)
+{
+	hk_autofree char *controller = xstrndup(key, strcspn(key, "."));
+	struct ct_hier *c = find_v1(cg, controller);
+	for (size_t i = 0; !c && i < cg->n; i++) {
+		if (cg->hs[i].h->version != 2)
+			continue;
+		hk_autofree char *f = xasprintf("%s/%s", cg->hs[i].dir, key);
+		if (access(f, F_OK) == 0)
+			c = &cg->hs[i];
+	}
+	return c;
+}
+
+int hk_cgroup_file_access(struct hk_cgroup *cg, const char *key, const char *value, char **out,
+			  struct hk_error **err)
+{
+	if (!*key || strchr(key, '/') || key[0] == '.' || !strchr(key, '.'))
+		return hk_error_set(err, EINVAL, "\"%s\" is not a cgroup file name (like memory.max or "
+						 "pids.max)", key);
+	if (!hk_cgroup_exists(cg))
+		return hk_error_set(err, 0, "cgroup \"%s\" does not exist: is the container running?",
+				    cg->rel);
+	struct ct_hier *c = hier_for_key(cg, key);
+	if (!c)
+		return hk_error_set(err, ENOENT, "no cgroup hierarchy of this host has \"%s\"", key);
+	hk_autoclose int fd = open_cgroup_dir(c->dir, err);
+	if (fd < 0)
+		return -1;
+	if (value)
+		return hk_cgroup_write_at(fd, key, value, err);
+	*out = hk_cgroup_read_at(fd, key);
+	if (!*out)
+		return hk_error_errno(err, "cannot read \"%s\" in \"%s\"", key, c->dir);
+	return 0;
+}
+
+int hk_ct_cgroup_open(const struct hk_store *st, const char *name, struct hk_ct_cgroup *out,
+		      struct hk_error **err)
+{
+	memset(out, 0, sizeof(*out));
+	if (hk_cgroup_detect("", &out->info, err) < 0)
+		return -1;
+	hk_autofree char *cg_name = hk_store_cgroup_name(st, name);
+	if (hk_store_is_root(st)) {
+		out->cg = hk_cgroup_open(&out->info, NULL, cg_name);
+		return 0;
+	}
+	hk_cgroup_check_delegation(&out->info, hk_store_uid(st), hk_store_gid(st), &out->deleg);
+	if (out->deleg.ok)
+		out->cg = hk_cgroup_open(&out->info, &out->deleg, cg_name);
+	return 0;
+}
+
+void hk_ct_cgroup_close(struct hk_ct_cgroup *c)
+{
+	hk_cgroup_free(c->cg);
+	c->cg = NULL;
+	hk_cgroup_delegation_free(&c->deleg);
+	hk_cgroup_info_free(&c->info);
 }

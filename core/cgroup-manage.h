@@ -18,6 +18,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "error.h"
+#include "store.h"
 
 struct hk_cgroup;
 
@@ -85,5 +86,31 @@ extern const struct hk_cgroup_ops hk_cgroup_v2_ops;
 /* Small file helpers shared by the ops (cgroup-manage.c). */
 int hk_cgroup_write_at(int dir_fd, const char *file, const char *value, struct hk_error **err);
 char *hk_cgroup_read_at(int dir_fd, const char *file);
+/* A file holding one number ("123\n"); -1 when absent or not a number. */
+int64_t hk_cgroup_read_number(int dir_fd, const char *file);
+/* Writes `value` to `file` and waits up to 5 s until frozen(dir_fd)
+ * reports `want` (1 frozen, 0 thawed). */
+int hk_cgroup_freeze_and_wait(int dir_fd, const char *file, const char *value, int (*frozen)(int),
+			      int want, struct hk_error **err);
+
+/* `hako cgroup NAME KEY [VALUE]`: reads (value NULL, into *out) or writes
+ * one file of a running container's cgroup.  KEY names the file
+ * ("memory.limit_in_bytes", "memory.max", "pids.max"); its controller
+ * picks the v1 hierarchy, and a v2 hierarchy is used when no v1 one has it. */
+int hk_cgroup_file_access(struct hk_cgroup *cg, const char *key, const char *value, char **out,
+			  struct hk_error **err);
+
+/* A container's cgroup as the caller sees it: detection, the caller's
+ * delegation (none for root) and the opened hk_cgroup, kept together so
+ * they are freed together.  cg is NULL when an ordinary user has no
+ * delegated cgroup. */
+struct hk_ct_cgroup {
+	struct hk_cgroup_info info;
+	struct hk_cgroup_delegation deleg;
+	struct hk_cgroup *cg;
+};
+int hk_ct_cgroup_open(const struct hk_store *st, const char *name, struct hk_ct_cgroup *out,
+		      struct hk_error **err);
+void hk_ct_cgroup_close(struct hk_ct_cgroup *c);
 
 #endif

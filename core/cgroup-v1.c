@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cgroup-manage.h"
 
@@ -41,15 +40,7 @@ static int v1_frozen(int dir_fd)
 
 static int v1_freeze(int dir_fd, bool freeze, struct hk_error **err)
 {
-	if (hk_cgroup_write_at(dir_fd, "freezer.state", freeze ? "FROZEN" : "THAWED", err) < 0)
-		return -1;
-	for (int i = 0; i < 500; i++) {
-		if (v1_frozen(dir_fd) == (freeze ? 1 : 0))
-			return 0;
-		struct timespec ts = { 0, 10000000L };
-		nanosleep(&ts, NULL);
-	}
-	return hk_error_set(err, ETIMEDOUT, "the cgroup did not %s within 5 s", freeze ? "freeze" : "thaw");
+	return hk_cgroup_freeze_and_wait(dir_fd, "freezer.state", freeze ? "FROZEN" : "THAWED", v1_frozen, freeze, err);
 }
 
 static int v1_kill(int dir_fd)
@@ -58,25 +49,15 @@ static int v1_kill(int dir_fd)
 	return 0; /* v1 has no cgroup.kill */
 }
 
-static int64_t read_number(int dir_fd, const char *file)
-{
-	hk_autofree char *text = hk_cgroup_read_at(dir_fd, file);
-	long v;
-	if (!text)
-		return -1;
-	text[strcspn(text, "\n")] = '\0';
-	return hk_parse_long(text, &v) ? v : -1;
-}
-
 static void v1_stats(int dir_fd, const struct hk_cgroup_hier *h, struct hk_cgroup_stats *out)
 {
 	int64_t v;
 	if (hk_strv_contains(&h->controllers, "memory") &&
-	    (v = read_number(dir_fd, "memory.usage_in_bytes")) >= 0)
+	    (v = hk_cgroup_read_number(dir_fd, "memory.usage_in_bytes")) >= 0)
 		out->memory_bytes = v;
-	if (hk_strv_contains(&h->controllers, "cpuacct") && (v = read_number(dir_fd, "cpuacct.usage")) >= 0)
+	if (hk_strv_contains(&h->controllers, "cpuacct") && (v = hk_cgroup_read_number(dir_fd, "cpuacct.usage")) >= 0)
 		out->cpu_usec = v / 1000;
-	if (hk_strv_contains(&h->controllers, "pids") && (v = read_number(dir_fd, "pids.current")) >= 0)
+	if (hk_strv_contains(&h->controllers, "pids") && (v = hk_cgroup_read_number(dir_fd, "pids.current")) >= 0)
 		out->pids = v;
 }
 

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cgroup-manage.h"
 
@@ -37,15 +36,7 @@ static int v2_frozen(int dir_fd)
 
 static int v2_freeze(int dir_fd, bool freeze, struct hk_error **err)
 {
-	if (hk_cgroup_write_at(dir_fd, "cgroup.freeze", freeze ? "1" : "0", err) < 0)
-		return -1;
-	for (int i = 0; i < 500; i++) { /* up to 5 s for the tree to settle */
-		if (v2_frozen(dir_fd) == (freeze ? 1 : 0))
-			return 0;
-		struct timespec ts = { 0, 10000000L };
-		nanosleep(&ts, NULL);
-	}
-	return hk_error_set(err, ETIMEDOUT, "the cgroup did not %s within 5 s", freeze ? "freeze" : "thaw");
+	return hk_cgroup_freeze_and_wait(dir_fd, "cgroup.freeze", freeze ? "1" : "0", v2_frozen, freeze, err);
 }
 
 static int v2_kill(int dir_fd)
@@ -53,23 +44,13 @@ static int v2_kill(int dir_fd)
 	return hk_cgroup_write_at(dir_fd, "cgroup.kill", "1", NULL) == 0 ? 1 : 0;
 }
 
-static int64_t read_number(int dir_fd, const char *file)
-{
-	hk_autofree char *text = hk_cgroup_read_at(dir_fd, file);
-	long v;
-	if (!text)
-		return -1;
-	text[strcspn(text, "\n")] = '\0';
-	return hk_parse_long(text, &v) ? v : -1;
-}
-
 static void v2_stats(int dir_fd, const struct hk_cgroup_hier *h, struct hk_cgroup_stats *out)
 {
 	(void)h;
-	int64_t v = read_number(dir_fd, "memory.current");
+	int64_t v = hk_cgroup_read_number(dir_fd, "memory.current");
 	if (v >= 0)
 		out->memory_bytes = v;
-	if ((v = read_number(dir_fd, "pids.current")) >= 0)
+	if ((v = hk_cgroup_read_number(dir_fd, "pids.current")) >= 0)
 		out->pids = v;
 	hk_autofree char *cpu = hk_cgroup_read_at(dir_fd, "cpu.stat");
 	const char *u = cpu ? strstr(cpu, "usage_usec ") : NULL;

@@ -16,7 +16,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <ini.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -26,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ini-run.h"
 #include "log.h"
 
 /* Deeper include chains than this are refused (a loop through differently
@@ -514,28 +514,13 @@ static int handler(void *user, const char *section, const char *name, const char
 static int run_inih(struct parse_ctx *p, struct hk_error **err)
 {
 	static char comment_prefixes[] = "#";
-	bool multi = ini_allow_multiline, inl = ini_allow_inline_comments, stack = ini_use_stack,
-	     realloc_ok = ini_allow_realloc, novalue = ini_allow_no_value,
-	     stop = ini_stop_on_first_error;
-	char *prefixes = ini_start_comment_prefixes;
-	int max_line = ini_max_line;
-	ini_allow_multiline = false;
-	ini_allow_inline_comments = false;
-	ini_start_comment_prefixes = comment_prefixes;
-	ini_use_stack = false;
-	ini_allow_realloc = true;
-	ini_max_line = INT_MAX / 2; /* grows by doubling only as far as a line needs */
-	ini_allow_no_value = true;
-	ini_stop_on_first_error = true;
-	int r = ini_parse_stream(reader, p, handler, p);
-	ini_allow_multiline = multi;
-	ini_allow_inline_comments = inl;
-	ini_start_comment_prefixes = prefixes;
-	ini_use_stack = stack;
-	ini_allow_realloc = realloc_ok;
-	ini_max_line = max_line;
-	ini_allow_no_value = novalue;
-	ini_stop_on_first_error = stop;
+	const struct hk_ini_options o = {
+		.multiline = false, .inline_comments = false, .stop_on_first_error = true,
+		.use_stack = false, .allow_realloc = true, .no_value = true,
+		.comment_prefixes = comment_prefixes,
+		.max_line = INT_MAX / 2, /* grows by doubling only as far as a line needs */
+	};
+	int r = hk_ini_parse_stream(&o, reader, p, handler, p);
 	if (p->err) {
 		hk_error_propagate(err, &p->err);
 		return -1;

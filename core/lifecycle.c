@@ -54,10 +54,27 @@ int hk_config_load_for_start(const struct hk_store *st, const char *name,
 	return 0;
 }
 
+/* Network types this engine sets up: an empty namespace (lo only) or the
+ * host's own.  Others are refused rather than silently left out. */
+static int check_nets(const char *name, const struct hk_config *cfg, struct hk_error **err)
+{
+	for (size_t i = 0; i < cfg->n_nets; i++) {
+		const char *t = cfg->nets[i].type;
+		if (!t || !strcmp(t, "empty") || !strcmp(t, "none"))
+			continue;
+		return hk_error_set(err, 0, "container \"%s\": lxc.net.%u.type = %s cannot be set up by this "
+					    "hako yet; use lxc.net.%u.type = empty (loopback only) or none (the "
+					    "host's network)", name, cfg->nets[i].index, t, cfg->nets[i].index);
+	}
+	return 0;
+}
+
 /* Checks that can fail early, with messages better than the child's. */
 static int preflight(const struct hk_store *st, const char *name, const struct hk_config *cfg,
 		     struct hk_error **err)
 {
+	if (check_nets(name, cfg, err) < 0)
+		return -1;
 	if (!hk_store_is_root(st) && cfg->idmap.n == 0)
 		return hk_error_set(err, EPERM,
 				    "container \"%s\" has no lxc.idmap, and an ordinary user can only run "
@@ -66,6 +83,14 @@ static int preflight(const struct hk_store *st, const char *name, const struct h
 				    name);
 	if (cfg->idmap.n && hk_userns_check_map(&cfg->idmap, err) < 0)
 		return hk_error_prefix(err, "container \"%s\"", name);
+	if (!hk_store_is_root(st)) {
+		struct hk_ct_cgroup c;
+		if (hk_ct_cgroup_open(st, name, &c, NULL) == 0 && !c.cg)
+			hk_log(HK_LOG_WARN, "\"%s\" will run without its own cgroup: you have no delegated cgroup, "
+					    "so limits, freeze and usage figures are unavailable; run \"hako "
+					    "setup-user %s\" as root", name, hk_store_user(st));
+		hk_ct_cgroup_close(&c);
+	}
 	const char *rootfs = cfg->rootfs.path;
 	if (!rootfs)
 		return hk_error_set(err, EINVAL, "container \"%s\" has no lxc.rootfs.path", name);
@@ -102,7 +127,7 @@ static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const c
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	hk_lock_set_holder(lock, getpid());
-	struct hk_monitor_args a = { .st = st, .name = name, .cfg = cfg, .ready_fd = ready };
+	struct hk_monitor_args a = { .st = st, .name = name, .cfg = cfg, .ready_fd = ready, .lock = lock };
 	_exit(hk_monitor_run(&a));
 }
 
@@ -230,23 +255,16 @@ static int wait_monitor_gone(int fd, int timeout_ms)
 /* A container without a monitor: kill through its cgroup. */
 static int stop_orphan(struct hk_store *st, const char *name, struct hk_error **err)
 {
-	struct hk_cgroup_info info;
-	if (hk_cgroup_detect("", &info, err) < 0)
+	struct hk_ct_cgroup c;
+	if (hk_ct_cgroup_open(st, name, &c, err) < 0)
 		return -1;
-	struct hk_cgroup_delegation d = { 0 };
-	bool root = hk_store_is_root(st);
-	if (!root)
-		hk_cgroup_check_delegation(&info, getuid(), getgid(), &d);
-	struct hk_cgroup *cg = hk_cgroup_open(&info, root ? NULL : &d, name);
 	int rc = 0;
-	if (!hk_cgroup_exists(cg))
-		rc = hk_error_set(err, ESRCH, "container \"%s\" is not running", name);
-	else if (hk_cgroup_kill(cg, 5000, err) < 0 || hk_cgroup_remove(cg, err) < 0)
+	if (!c.cg || !hk_cgroup_exists(c.cg))
+		rc = hk_error_set(err, ESRCH, "container \"%s\" has lost its monitor and has no cgroup to "
+					      "kill it through; stop its init (pid in \"hako info\") by hand", name);
+	else if (hk_cgroup_kill(c.cg, 5000, err) < 0 || hk_cgroup_remove(c.cg, err) < 0)
 		rc = -1;
-	hk_cgroup_free(cg);
-	if (!root)
-		hk_cgroup_delegation_free(&d);
-	hk_cgroup_info_free(&info);
+	hk_ct_cgroup_close(&c);
 	if (rc == 0) {
 		struct hk_state_file sf;
 		hk_state_file_init(&sf);

@@ -3,10 +3,13 @@
  * for a dashboard refreshing hundreds of containers every second. */
 #include "list.h"
 
+
 #include <errno.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cgroup-manage.h"
 
 static void fill_from_config(struct hk_store *st, const struct hk_config *cfg,
 			     struct hk_list_row *row)
@@ -56,11 +59,37 @@ void hk_list_fill_addresses(struct hk_store *st, struct hk_list_row *row)
 	(void)row;
 }
 
+/* The host's cgroup layout and the caller's delegation, detected once per
+ * process: neither changes while hako runs. */
+static struct {
+	bool tried, ok;
+	struct hk_cgroup_info info;
+	struct hk_cgroup_delegation deleg;
+} layout;
+
+static bool layout_ready(const struct hk_store *st)
+{
+	if (!layout.tried) {
+		layout.tried = true;
+		layout.ok = hk_cgroup_detect("", &layout.info, NULL) == 0;
+		if (layout.ok && !hk_store_is_root(st))
+			hk_cgroup_check_delegation(&layout.info, hk_store_uid(st), hk_store_gid(st), &layout.deleg);
+	}
+	return layout.ok && (hk_store_is_root(st) || layout.deleg.ok);
+}
+
 void hk_list_fill_usage(struct hk_store *st, struct hk_list_row *row)
 {
-	/* Cgroup statistics come with start/stop. */
-	(void)st;
-	(void)row;
+	if (!layout_ready(st))
+		return;
+	hk_autofree char *cg_name = hk_store_cgroup_name(st, row->name);
+	struct hk_cgroup *cg = hk_cgroup_open(&layout.info, hk_store_is_root(st) ? NULL : &layout.deleg, cg_name);
+	struct hk_cgroup_stats stats;
+	hk_cgroup_stats_read(cg, &stats);
+	hk_cgroup_free(cg);
+	row->mem_bytes = stats.memory_bytes;
+	row->cpu_seconds = stats.cpu_usec >= 0 ? (double)stats.cpu_usec / 1e6 : -1;
+	row->pids = stats.pids;
 }
 
 void hk_list_row_free(struct hk_list_row *row)

@@ -98,16 +98,17 @@ static void drain_term(struct hk_monitor *m, size_t t)
 
 static int setup_cgroup(struct hk_monitor *m, struct hk_error **err)
 {
+	hk_autofree char *cg_name = hk_store_cgroup_name(m->st, m->name);
 	if (hk_cgroup_detect("", &m->cg_info, err) < 0)
 		return -1;
 	m->have_cg_info = true;
 	if (getuid() == 0) {
-		m->cgroup = hk_cgroup_open(&m->cg_info, NULL, m->name);
+		m->cgroup = hk_cgroup_open(&m->cg_info, NULL, cg_name);
 	} else {
 		struct hk_cgroup_delegation d;
 		hk_cgroup_check_delegation(&m->cg_info, getuid(), getgid(), &d);
 		if (d.ok)
-			m->cgroup = hk_cgroup_open(&m->cg_info, &d, m->name);
+			m->cgroup = hk_cgroup_open(&m->cg_info, &d, cg_name);
 		else
 			hk_log(HK_LOG_WARN,
 			       "\"%s\" runs without its own cgroup: user %u has no delegated cgroup, so limits, "
@@ -192,6 +193,8 @@ static const char *rootfs_dir(const struct hk_config *cfg, struct hk_error **err
 
 struct spawn_parts {
 	struct hk_mount_plan plan;
+	struct hk_limits limits;
+	struct hk_strv entries; /* lxc.mount.fstab lines, then lxc.mount.entry */
 	struct hk_caps_plan caps;
 	struct hk_seccomp_plan *seccomp;
 	struct hk_strv argv, env;
@@ -202,12 +205,28 @@ struct spawn_parts {
 static void spawn_parts_free(struct spawn_parts *p)
 {
 	hk_mount_plan_free(&p->plan);
+	hk_limits_free(&p->limits);
+	hk_strv_clear(&p->entries);
 	hk_seccomp_plan_free(p->seccomp);
 	hk_strv_clear(&p->argv);
 	hk_strv_clear(&p->env);
 	free(p->ttys);
 	for (size_t i = 0; i < 16; i++)
 		free(p->cg_opts[i]);
+}
+
+/* lxc.mount.fstab: fstab lines, same syntax as lxc.mount.entry. */
+static int read_fstab(const char *path, struct hk_strv *out, struct hk_error **err)
+{
+	hk_autofree char *text = NULL;
+	if (hk_read_file(path, &text, NULL, err) < 0)
+		return hk_error_prefix(err, "lxc.mount.fstab");
+	for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *t = hk_str_trim(l);
+		if (*t && *t != '#')
+			hk_strv_push(out, t);
+	}
+	return 0;
 }
 
 static int prepare_parts(struct hk_monitor *m, struct spawn_parts *p, struct hk_error **err)
@@ -219,8 +238,13 @@ static int prepare_parts(struct hk_monitor *m, struct spawn_parts *p, struct hk_
 	p->ttys = xcalloc(m->n_terms, sizeof(int));
 	for (size_t i = 1; i < m->n_terms; i++)
 		p->ttys[i - 1] = m->terms[i].pty.peer;
+	if (cfg->mount_fstab && read_fstab(cfg->mount_fstab, &p->entries, err) < 0)
+		return -1;
+	hk_strv_copy(&p->entries, &cfg->mount_entries);
+	if (hk_limits_plan(cfg, &p->limits, err) < 0)
+		return -1;
 	struct hk_plan_input in = {
-		.mount_auto = &cfg->mount_auto, .mount_entries = &cfg->mount_entries,
+		.mount_auto = &cfg->mount_auto, .mount_entries = &p->entries,
 		.autodev = cfg->autodev, .userns = userns, .tty_max = cfg->tty_max,
 		.pty_max = cfg->pty_max, .console = true, .cgroups = cgm, .n_cgroups = n_cgm,
 	};
@@ -249,7 +273,8 @@ static int spawn_init(struct hk_monitor *m, struct hk_error **err)
 			.idmap = &m->cfg->idmap, .share_net = m->cfg->n_nets && m->cfg->nets[0].type &&
 							  strcmp(m->cfg->nets[0].type, "none") == 0,
 			.plan = &p.plan, .caps = &p.caps, .seccomp = p.seccomp,
-			.no_new_privs = m->cfg->no_new_privs, .console = m->terms[0].pty.peer,
+			.no_new_privs = m->cfg->no_new_privs, .limits = &p.limits,
+			.console = m->terms[0].pty.peer,
 			.ttys = p.ttys, .argv = p.argv.v, .envp = p.env.v, .cwd = m->cfg->init_cwd,
 			.before_go = before_go, .ctx = m,
 		};
@@ -258,6 +283,7 @@ static int spawn_init(struct hk_monitor *m, struct hk_error **err)
 		if (rc == 0) {
 			m->init_pid = sp.pid;
 			m->pidfd = sp.pidfd;
+			m->state.init_start = hk_proc_start_time(sp.pid);
 		}
 	}
 	spawn_parts_free(&p);
@@ -404,8 +430,6 @@ static void send_ready(int *fd, int code, const char *msg, pid_t pid)
 
 static void teardown(struct hk_monitor *m)
 {
-	for (size_t c = m->n_clients; c-- > 0;)
-		hk_monitor_drop_client(m, c);
 	if (m->cgroup) {
 		hk_autoerr err = NULL;
 		if (hk_cgroup_kill(m->cgroup, 5000, &err) < 0 || hk_cgroup_remove(m->cgroup, &err) < 0)
@@ -477,5 +501,10 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 	m.state.stopped = time(NULL);
 	m.init_pid = 0;
 	hk_monitor_write_state(&m, HK_STATE_STOPPED);
+	/* Release the lock before the waiting clients see EOF, so that a
+	 * `stop` returning means the next `start` can go. */
+	hk_lock_release(a->lock);
+	for (size_t c = m.n_clients; c-- > 0;)
+		hk_monitor_drop_client(&m, c);
 	return status < 0 ? 1 : 0;
 }

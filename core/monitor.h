@@ -11,6 +11,7 @@ struct hk_monitor_args {
 	const char *name;
 	struct hk_config *cfg;
 	int ready_fd; /* gets "OK PID\n" or "ERR ERRNO MESSAGE\n", then is closed */
+	struct hk_lock *lock; /* the container's lock, released when all is cleaned up */
 };
 
 /* Runs the container until its init exits (restarting it on reboot);

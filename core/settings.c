@@ -14,11 +14,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "ini-run.h"
 #include "store-internal.h"
 
 #define LINE_MAX_BYTES 4096 /* longer lines are an error, never split */
@@ -284,32 +284,6 @@ static int precheck(const char *text, size_t len, const char *file, struct hk_er
 	return 0;
 }
 
-struct ini_options {
-	bool multiline, inline_comments, stop_on_first_error, use_stack, allow_realloc;
-	bool no_value;
-	char *comment_prefixes;
-	int max_line;
-};
-
-static void ini_options_swap(struct ini_options *o)
-{
-	struct ini_options cur = {
-		ini_allow_multiline,	    ini_allow_inline_comments,
-		ini_stop_on_first_error,    ini_use_stack,
-		ini_allow_realloc,	    ini_allow_no_value,
-		ini_start_comment_prefixes, ini_max_line,
-	};
-	ini_allow_multiline = o->multiline;
-	ini_allow_inline_comments = o->inline_comments;
-	ini_stop_on_first_error = o->stop_on_first_error;
-	ini_use_stack = o->use_stack;
-	ini_allow_realloc = o->allow_realloc;
-	ini_allow_no_value = o->no_value;
-	ini_start_comment_prefixes = o->comment_prefixes;
-	ini_max_line = o->max_line;
-	*o = cur;
-}
-
 int hk_settings_parse(struct hk_settings *s, const char *text, size_t len, const char *file,
 		      struct hk_error **err)
 {
@@ -318,7 +292,7 @@ int hk_settings_parse(struct hk_settings *s, const char *text, size_t len, const
 	struct parse_ctx c = {
 		.s = s, .file = file, .text = text, .len = len, .at_line_start = true};
 	static char comment_prefixes[] = "#;";
-	struct ini_options o = {.multiline = false,
+	struct hk_ini_options o = {.multiline = false,
 				.inline_comments = false,
 				.stop_on_first_error = true,
 				.use_stack = false,
@@ -326,9 +300,7 @@ int hk_settings_parse(struct hk_settings *s, const char *text, size_t len, const
 				.no_value = false,
 				.comment_prefixes = comment_prefixes,
 				.max_line = LINE_MAX_BYTES + 2};
-	ini_options_swap(&o);
-	int r = ini_parse_stream(reader, &c, handler, &c);
-	ini_options_swap(&o);
+	int r = hk_ini_parse_stream(&o, reader, &c, handler, &c);
 	if (c.bad_section_line) {
 		hk_autofree char *bad = c.bad_section;
 		return hk_error_set(

@@ -164,7 +164,8 @@ static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, 
 		hk_error_errno(&err, "cannot set the hostname \"%s\"", s->hostname);
 		child_fail(sock, err);
 	}
-	if ((!s->share_net && loopback_up(&err) < 0) || setup_rootfs(s, &err) < 0 ||
+	if ((!s->share_net && loopback_up(&err) < 0) || (s->limits && hk_limits_apply(s->limits, &err) < 0) ||
+	    setup_rootfs(s, &err) < 0 ||
 	    take_console(s->console, &err) < 0)
 		child_fail(sock, err);
 	if (chdir(s->cwd ? s->cwd : "/") < 0) {

@@ -20,6 +20,7 @@
 #include "caps.h"
 #include "error.h"
 #include "idmap.h"
+#include "prlimits.h"
 #include "rootfs.h"
 #include "seccomp.h"
 
@@ -39,6 +40,7 @@ struct hk_spawn_spec {
 	const struct hk_caps_plan *caps;
 	const struct hk_seccomp_plan *seccomp; /* NULL: none */
 	bool no_new_privs;
+	const struct hk_limits *limits; /* prlimits and sysctls, or NULL */
 	int console;             /* pty peer for /dev/console and stdio, or -1 */
 	const int *ttys;         /* tty_max pty peers */
 	char *const *argv;       /* init and its arguments */

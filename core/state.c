@@ -77,6 +77,7 @@ static const struct field {
 } fields[] = {
 	{"state", F_STATE, offsetof(struct hk_state_file, state)},
 	{"init_pid", F_PID, offsetof(struct hk_state_file, init_pid)},
+	{"init_start", F_TIME, offsetof(struct hk_state_file, init_start)},
 	{"monitor_pid", F_PID, offsetof(struct hk_state_file, monitor_pid)},
 	{"started", F_TIME, offsetof(struct hk_state_file, started)},
 	{"boot_id", F_BOOT_ID, offsetof(struct hk_state_file, boot_id)},
@@ -221,6 +222,12 @@ static bool pid_gone(pid_t pid)
 	return pid > 0 && kill(pid, 0) < 0 && errno == ESRCH;
 }
 
+/* The pid still names the process that was recorded (not a reuse). */
+static bool init_alive(pid_t pid, long long start)
+{
+	return pid > 0 && start > 0 && hk_proc_start_time(pid) == start;
+}
+
 enum hk_state hk_state_effective(const struct hk_store *st, const char *name,
 				 struct hk_state_file *sf)
 {
@@ -228,14 +235,22 @@ enum hk_state hk_state_effective(const struct hk_store *st, const char *name,
 	if (!sf)
 		sf = &local;
 	hk_state_file_init(sf);
-	if (hk_lock_probe(st, name) == 0)
-		return HK_STATE_STOPPED;
+	bool locked = hk_lock_probe(st, name) != 0;
 	hk_autofree char *path = hk_state_path(st, name);
 	const char *boot = hk_state_boot_id(NULL);
-	if (hk_state_read(path, sf, NULL) < 0 || !boot || strcmp(sf->boot_id, boot) != 0) {
+	bool current = hk_state_read(path, sf, NULL) == 0 && boot && strcmp(sf->boot_id, boot) == 0;
+	if (!current)
 		hk_state_file_init(sf);
-		return HK_STATE_BUSY;
+	if (!locked) {
+		/* No monitor holds the lock: stopped, unless its init survived it. */
+		if (current && hk_state_is_active(sf->state) && init_alive(sf->init_pid, sf->init_start))
+			return HK_STATE_ORPHANED;
+		if (current && hk_state_is_active(sf->state))
+			sf->state = HK_STATE_STOPPED;
+		return HK_STATE_STOPPED;
 	}
+	if (!current)
+		return HK_STATE_BUSY;
 	if (hk_state_is_active(sf->state) && pid_gone(sf->monitor_pid))
 		return HK_STATE_ORPHANED;
 	return sf->state;

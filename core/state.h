@@ -13,7 +13,10 @@
  *
  * The file alone never says a container runs: the lock does.  Effective
  * state (what ls and the dashboard show):
- *   lock free                         -> STOPPED (a stale file is ignored)
+ *   lock free                         -> STOPPED, or ORPHANED when the file of
+ *                                        this boot names an active container
+ *                                        whose init (same pid and start
+ *                                        time) still runs: its monitor died
  *   lock held, file of this boot      -> the file's state, or ORPHANED when
  *                                        it names a monitor that is gone
  *   lock held, no file of this boot   -> BUSY (being created, destroyed,
@@ -50,6 +53,7 @@ int hk_state_from_name(const char *name);
 struct hk_state_file {
 	enum hk_state state;
 	pid_t init_pid;	   /* 0 = none */
+	long long init_start; /* init start time (/proc/PID/stat field 22): tells a reused pid */
 	pid_t monitor_pid; /* 0 = none */
 	long long started; /* unix time, 0 = unknown */
 	char boot_id[HK_BOOT_ID_LEN + 1];

@@ -23,6 +23,7 @@ struct hk_store {
 	char *cache_dir;    /* /var/cache/hako or $XDG_CACHE_HOME/hako */
 	char *run_base;	    /* RUNDIR: /run/hako, $XDG_RUNTIME_DIR/hako ... */
 	char *run_dir;	    /* RUNDIR/s-HASH */
+	bool default_path;  /* path is the default one (no -P) */
 	struct hk_settings settings;
 	struct hk_store_cache *cache;
 };

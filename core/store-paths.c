@@ -193,6 +193,9 @@ int hk_store_resolve_paths(struct hk_store *st, const char *lxcpath, struct hk_e
 						    : data_dir;
 	if (hk_store_canonical_path(chosen, &st->path, err) < 0)
 		return -1;
+	hk_autofree char *dflt = NULL;
+	const char *dflt_src = st->settings.lxcpath ? st->settings.lxcpath : data_dir;
+	st->default_path = hk_store_canonical_path(dflt_src, &dflt, NULL) == 0 && strcmp(dflt, st->path) == 0;
 	st->run_dir = xasprintf("%s/s-%016" PRIx64, st->run_base, hk_store_path_hash(st->path));
 	return 0;
 }
@@ -215,4 +218,12 @@ int hk_store_make_run_dir(const struct hk_store *st, const char *name, char **ou
 		return -1;
 	*out = hk_steal_ptr(&dir);
 	return 0;
+}
+
+char *hk_store_cgroup_name(const struct hk_store *st, const char *name)
+{
+	if (st->default_path)
+		return xstrdup(name);
+	/* '@' never appears in a container name, so this cannot collide. */
+	return xasprintf("%s@%08" PRIx32, name, (uint32_t)hk_store_path_hash(st->path));
 }

@@ -80,6 +80,10 @@ char *hk_store_config_path(const struct hk_store *st, const char *name);
 char *hk_store_rootfs_default(const struct hk_store *st, const char *name);
 char *hk_store_container_run_dir(const struct hk_store *st, const char *name);
 
+/* The container's cgroup name: NAME in the default container path,
+ * NAME@HASH for any other (-P), so two paths may hold the same name. */
+char *hk_store_cgroup_name(const struct hk_store *st, const char *name);
+
 /* true when PATH/NAME/config exists. */
 bool hk_store_exists(const struct hk_store *st, const char *name);
 /* Names of every container (directories holding a `config`), sorted,

@@ -411,3 +411,24 @@ int hk_pidfd_signal(int pidfd, int sig)
 {
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
+
+long long hk_proc_start_time(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	hk_autofree char *text = NULL;
+	if (hk_read_file(path, &text, NULL, NULL) < 0)
+		return -1;
+	/* The command name may hold spaces and ')': fields start after the last ')'. */
+	const char *p = strrchr(text, ')');
+	if (!p)
+		return -1;
+	long long start = -1;
+	int field = 2;
+	for (char *save, *tok = strtok_r((char *)p + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		if (++field == 22) {
+			start = strtoll(tok, NULL, 10);
+			break;
+		}
+	return start;
+}

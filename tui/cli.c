@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "log.h"
 #include "util.h"
+#include <unistd.h>
 
 int hk_cli_fail(const struct hk_error *err)
 {
@@ -38,4 +40,43 @@ bool hk_cli_common_opt(struct hk_cli *cli, int opt, const char *arg)
 		return true;
 	}
 	return false;
+}
+
+static FILE *log_file;
+
+/* The --logfile sink: every message with its pid and level; warnings and
+ * errors also on stderr. */
+static void file_sink(void *ctx, enum hk_log_level level, const char *msg)
+{
+	(void)ctx;
+	fprintf(log_file, "hako %d %s %s\n", (int)getpid(), hk_log_level_name(level), msg);
+	fflush(log_file);
+	if (level >= HK_LOG_WARN)
+		hk_log_sink_stderr(NULL, level, msg);
+}
+
+int hk_cli_log_opt(int opt, const char *arg)
+{
+	if (opt == 'o') {
+		FILE *f = fopen(arg, "ae");
+		if (!f) {
+			fprintf(stderr, "hako: error: cannot open log file \"%s\": %m\n", arg);
+			return -1;
+		}
+		if (log_file)
+			fclose(log_file);
+		log_file = f;
+		hk_log_set_sink(file_sink, NULL);
+		if (hk_log_get_level() > HK_LOG_INFO)
+			hk_log_set_level(HK_LOG_INFO);
+		return 0;
+	}
+	int lvl = hk_log_level_parse(arg);
+	if (lvl < 0) {
+		fprintf(stderr, "hako: error: unknown log priority \"%s\" (use TRACE, DEBUG, INFO, NOTICE, WARN "
+				"or ERROR)\n", arg);
+		return -1;
+	}
+	hk_log_set_level((enum hk_log_level)lvl);
+	return 0;
 }

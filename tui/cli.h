@@ -36,6 +36,9 @@ struct hk_store *hk_cli_store(const struct hk_cli *cli);
  * true if opt was one of them.  Use HK_CLI_COMMON_SHORT ("P:") in the
  * optstring and HK_CLI_COMMON_LONG in the long options. */
 bool hk_cli_common_opt(struct hk_cli *cli, int opt, const char *arg);
+/* --logfile FILE (opt 'o') and --logpriority LEVEL (opt 'l'), as global
+ * options and on `start` (like lxc-start); -1 after printing an error. */
+int hk_cli_log_opt(int opt, const char *arg);
 #define HK_CLI_COMMON_SHORT "P:"
 #define HK_CLI_COMMON_LONG { "lxcpath", required_argument, NULL, 'P' }
 
@@ -52,5 +55,6 @@ extern const struct hk_cmd hk_cmd_freeze;
 extern const struct hk_cmd hk_cmd_unfreeze;
 extern const struct hk_cmd hk_cmd_attach;
 extern const struct hk_cmd hk_cmd_setup_user;
+extern const struct hk_cmd hk_cmd_cgroup;
 
 #endif

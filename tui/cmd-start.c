@@ -17,13 +17,15 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "define", required_argument, NULL, 's' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "logfile", required_argument, NULL, 'o' },
+		{ "logpriority", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct hk_strv overrides = { 0 };
 	const char *name = NULL;
 	bool foreground = false;
 	int opt;
-	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "Fds:n:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "Fds:n:o:l:", opts, NULL)) != -1) {
 		if (hk_cli_common_opt(cli, opt, optarg))
 			continue;
 		switch (opt) {
@@ -38,6 +40,13 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 			break;
 		case 'n':
 			name = optarg;
+			break;
+		case 'o':
+		case 'l':
+			if (hk_cli_log_opt(opt, optarg) < 0) {
+				hk_strv_clear(&overrides);
+				return 2;
+			}
 			break;
 		default:
 			hk_strv_clear(&overrides);
@@ -76,6 +85,6 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 const struct hk_cmd hk_cmd_start = {
 	.name = "start",
 	.summary = "start a container (-F: with this terminal as its console)",
-	.usage = "NAME [-F] [-s KEY=VALUE]... [-P PATH]",
+	.usage = "NAME [-F] [-s KEY=VALUE]... [--logfile FILE] [--logpriority LEVEL] [-P PATH]",
 	.run = run,
 };

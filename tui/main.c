@@ -14,7 +14,7 @@
 static const struct hk_cmd *const commands[] = {
 	&hk_cmd_ls,      &hk_cmd_info,    &hk_cmd_create,   &hk_cmd_destroy,
 	&hk_cmd_start,   &hk_cmd_stop,    &hk_cmd_console,  &hk_cmd_attach, &hk_cmd_freeze,
-	&hk_cmd_unfreeze, &hk_cmd_config, &hk_cmd_setup_user, &hk_cmd_doctor,
+	&hk_cmd_unfreeze, &hk_cmd_cgroup, &hk_cmd_config, &hk_cmd_setup_user, &hk_cmd_doctor,
 };
 
 static const struct hk_cmd *find_command(const char *name)
@@ -51,17 +51,6 @@ static int help_command(int argc, char **argv)
 	return 0;
 }
 
-static FILE *log_file;
-
-static void file_sink(void *ctx, enum hk_log_level level, const char *msg)
-{
-	(void)ctx;
-	fprintf(log_file, "hako %d %s %s\n", (int)getpid(), hk_log_level_name(level), msg);
-	fflush(log_file);
-	if (level >= HK_LOG_WARN)
-		hk_log_sink_stderr(NULL, level, msg);
-}
-
 /* Parses the options before the subcommand; returns the index of the
  * subcommand in argv, or -1 after printing an error. */
 static int parse_global(struct hk_cli *cli, int argc, char **argv)
@@ -82,25 +71,10 @@ static int parse_global(struct hk_cli *cli, int argc, char **argv)
 			cli->lxcpath = optarg;
 			break;
 		case 'o':
-			log_file = fopen(optarg, "ae");
-			if (!log_file) {
-				fprintf(stderr, "hako: error: cannot open log file \"%s\": %m\n", optarg);
+		case 'l':
+			if (hk_cli_log_opt(opt, optarg) < 0)
 				return -1;
-			}
-			hk_log_set_sink(file_sink, NULL);
-			if (hk_log_get_level() > HK_LOG_INFO)
-				hk_log_set_level(HK_LOG_INFO);
 			break;
-		case 'l': {
-			int lvl = hk_log_level_parse(optarg);
-			if (lvl < 0) {
-				fprintf(stderr, "hako: error: unknown log priority \"%s\" "
-						"(use TRACE, DEBUG, INFO, NOTICE, WARN or ERROR)\n", optarg);
-				return -1;
-			}
-			hk_log_set_level((enum hk_log_level)lvl);
-			break;
-		}
 		case 'q':
 			cli->quiet = true;
 			break;

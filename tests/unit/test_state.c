@@ -189,7 +189,25 @@ static void test_effective(void **state)
 	struct stat stb;
 	assert_int_equal(stat(path, &stb), 0);
 	assert_int_equal(hk_state_effective(f->st, "c1", &sf), HK_STATE_STOPPED);
-	assert_int_equal(sf.init_pid, 0);
+	/* The file's record stays readable (exit status, times); its state is
+	 * what counts: stopped.  Init 777 is not alive with that start time. */
+	assert_int_equal(sf.state, HK_STATE_STOPPED);
+	/* Lock free, but the recorded init (this process, same start time)
+	 * still runs: its monitor died, the container is ORPHANED. */
+	{
+		struct hk_state_file live;
+		hk_state_file_init(&live);
+		live.state = HK_STATE_RUNNING;
+		live.init_pid = getpid();
+		live.init_start = hk_proc_start_time(getpid());
+		strcpy(live.boot_id, boot);
+		assert_int_equal(hk_state_write_container(f->st, "c1", &live, NULL), 0);
+		assert_int_equal(hk_state_effective(f->st, "c1", &sf), HK_STATE_ORPHANED);
+		live.init_start += 1; /* a reused pid: another start time */
+		assert_int_equal(hk_state_write_container(f->st, "c1", &live, NULL), 0);
+		assert_int_equal(hk_state_effective(f->st, "c1", &sf), HK_STATE_STOPPED);
+		write_state(f, HK_STATE_RUNNING, boot, getpid());
+	}
 
 	hk_autoerr err = NULL;
 	struct hk_lock *lock = NULL;

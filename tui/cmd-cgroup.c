@@ -1,0 +1,60 @@
+/* cmd-cgroup.c - `hako cgroup NAME KEY [VALUE]`, like lxc-cgroup: read or
+ * set one cgroup file of a running container. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cgroup-manage.h"
+#include "cli.h"
+#include "util.h"
+
+static int run(struct hk_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		HK_CLI_COMMON_LONG,
+		{ "name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name = NULL;
+	int opt;
+	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "n:", opts, NULL)) != -1) {
+		if (hk_cli_common_opt(cli, opt, optarg))
+			continue;
+		if (opt != 'n')
+			return hk_cli_usage(&hk_cmd_cgroup);
+		name = optarg;
+	}
+	if (!name && optind < argc)
+		name = argv[optind++];
+	if (!name || argc - optind < 1 || argc - optind > 2)
+		return hk_cli_usage(&hk_cmd_cgroup);
+	const char *key = argv[optind], *value = argc - optind == 2 ? argv[optind + 1] : NULL;
+	hk_autostore st = hk_cli_store(cli);
+	if (!st)
+		return 1;
+	hk_autoerr err = NULL;
+	struct hk_ct_cgroup c;
+	if (hk_name_validate(name, &err) < 0 || hk_ct_cgroup_open(st, name, &c, &err) < 0)
+		return hk_cli_fail(err);
+	hk_autofree char *out = NULL;
+	int rc = 0;
+	if (!c.cg)
+		rc = hk_error_set(&err, 0, "container \"%s\" has no cgroup of its own: you have no delegated "
+					   "cgroup; run \"hako setup-user\" as root", name);
+	else
+		rc = hk_cgroup_file_access(c.cg, key, value, &out, &err);
+	hk_ct_cgroup_close(&c);
+	if (rc < 0) {
+		hk_error_prefix(&err, "cgroup \"%s\"", name);
+		return hk_cli_fail(err);
+	}
+	if (out)
+		fputs(out, stdout);
+	return 0;
+}
+
+const struct hk_cmd hk_cmd_cgroup = {
+	.name = "cgroup",
+	.summary = "read or set a cgroup file of a running container (like lxc-cgroup)",
+	.usage = "NAME KEY [VALUE] [-P PATH]",
+	.run = run,
+};
