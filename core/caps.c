@@ -133,7 +133,7 @@ int hk_caps_plan(const struct hk_strv *drop, const struct hk_strv *keep, bool pr
 		 struct hk_caps_plan *out, struct hk_error **err)
 {
 	unsigned last = hk_caps_last_cap();
-	struct word_ctx c = {.last_cap = last, .err = err};
+	struct word_ctx c = { .last_cap = last, .err = err };
 
 	if (has_words(drop) && has_words(keep))
 		return hk_error_set(err, EINVAL,
@@ -198,7 +198,7 @@ char *hk_caps_format(uint64_t mask)
 {
 	if (!mask)
 		return xstrdup("none");
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	for (unsigned cap = 0; cap < 64; cap++) {
 		if (!(mask & (UINT64_C(1) << cap)))
 			continue;

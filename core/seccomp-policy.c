@@ -80,12 +80,12 @@ static const struct {
 	const char *word;
 	uint32_t action;
 } action_words[] = {
-	{"allow", SCMP_ACT_ALLOW},
-	{"kill", SCMP_ACT_KILL_PROCESS},
-	{"kill_process", SCMP_ACT_KILL_PROCESS},
-	{"kill_thread", SCMP_ACT_KILL_THREAD},
-	{"trap", SCMP_ACT_TRAP},
-	{"log", SCMP_ACT_LOG},
+	{ "allow", SCMP_ACT_ALLOW },
+	{ "kill", SCMP_ACT_KILL_PROCESS },
+	{ "kill_process", SCMP_ACT_KILL_PROCESS },
+	{ "kill_thread", SCMP_ACT_KILL_THREAD },
+	{ "trap", SCMP_ACT_TRAP },
+	{ "log", SCMP_ACT_LOG },
 };
 
 /* Reads an action at *s ("kill", "errno 1", ...); *s moves past it. */
@@ -119,13 +119,13 @@ static const struct {
 	const char *name, *symbol;
 	enum scmp_compare op;
 } cmp_ops[] = {
-	{"SCMP_CMP_NE", "!=", SCMP_CMP_NE},
-	{"SCMP_CMP_LT", "<", SCMP_CMP_LT},
-	{"SCMP_CMP_LE", "<=", SCMP_CMP_LE},
-	{"SCMP_CMP_EQ", "==", SCMP_CMP_EQ},
-	{"SCMP_CMP_GE", ">=", SCMP_CMP_GE},
-	{"SCMP_CMP_GT", ">", SCMP_CMP_GT},
-	{"SCMP_CMP_MASKED_EQ", "&=", SCMP_CMP_MASKED_EQ},
+	{ "SCMP_CMP_NE", "!=", SCMP_CMP_NE },
+	{ "SCMP_CMP_LT", "<", SCMP_CMP_LT },
+	{ "SCMP_CMP_LE", "<=", SCMP_CMP_LE },
+	{ "SCMP_CMP_EQ", "==", SCMP_CMP_EQ },
+	{ "SCMP_CMP_GE", ">=", SCMP_CMP_GE },
+	{ "SCMP_CMP_GT", ">", SCMP_CMP_GT },
+	{ "SCMP_CMP_MASKED_EQ", "&=", SCMP_CMP_MASKED_EQ },
 };
 
 static bool parse_u64(const char *s, uint64_t *out)
@@ -144,7 +144,7 @@ static bool parse_u64(const char *s, uint64_t *out)
 /* "index,value,op[,mask]" (blanks allowed around the fields). */
 static int parse_cond(struct parser *ps, char *text, struct hk_seccomp_rule *r)
 {
-	char *f[4];
+	char *f[4] = { NULL };
 	size_t n = 0, commas = 0;
 	char *save = NULL;
 	hk_autofree char *copy = xstrdup(text);
@@ -183,6 +183,13 @@ static int parse_cond(struct parser *ps, char *text, struct hk_seccomp_rule *r)
 	if (masked && !parse_u64(f[3], &mask))
 		return perr(ps, "condition \"[%s]\": mask \"%s\" is not an unsigned number", text,
 			    f[3]);
+	/* A zero mask compares nothing, and libseccomp 2.5 can loop forever
+	 * merging such a rule with a similar one. */
+	if (masked && mask == 0)
+		return perr(ps,
+			    "condition \"[%s]\": a zero mask compares nothing: "
+			    "drop the condition or give the bits to test",
+			    text);
 	if (r->n_conds == HK_SECCOMP_MAX_CONDS)
 		return perr(ps, "too many conditions for \"%s\": at most %d", r->name,
 			    HK_SECCOMP_MAX_CONDS);
@@ -228,6 +235,52 @@ static void add_force_umount(struct parser *ps)
 	r->line = ps->line;
 }
 
+/* Bit i set when a condition tests argument i. */
+static unsigned arg_set(const struct hk_seccomp_rule *r)
+{
+	unsigned set = 0;
+	for (unsigned i = 0; i < r->n_conds; i++)
+		set |= 1u << r->conds[i].index;
+	return set;
+}
+
+/* The first range or != comparison two rules share, or NULL. */
+static const struct hk_seccomp_cond *shared_range(const struct hk_seccomp_rule *a,
+						  const struct hk_seccomp_rule *b)
+{
+	for (unsigned i = 0; i < a->n_conds; i++) {
+		const struct hk_seccomp_cond *c = &a->conds[i];
+		if (c->op == SCMP_CMP_EQ || c->op == SCMP_CMP_MASKED_EQ)
+			continue;
+		for (unsigned j = 0; j < b->n_conds; j++)
+			if (b->conds[j].index == c->index && b->conds[j].op == c->op &&
+			    b->conds[j].value == c->value)
+				return c;
+	}
+	return NULL;
+}
+
+/* libseccomp 2.5 loops forever adding a rule that shares a range or !=
+ * comparison with an earlier rule of the same syscall but tests other
+ * arguments: refuse such a pair here rather than hang the start. */
+static int check_mergeable(struct parser *ps, const struct hk_seccomp_rule *r)
+{
+	for (size_t i = 0; i < ps->plan->n_rules; i++) {
+		const struct hk_seccomp_rule *o = &ps->plan->rules[i];
+		if (strcmp(o->name, r->name) != 0 || (o->arch && r->arch && o->arch != r->arch) ||
+		    arg_set(o) == arg_set(r))
+			continue;
+		const struct hk_seccomp_cond *c = shared_range(r, o);
+		if (c)
+			return perr(ps,
+				    "the rule for \"%s\" repeats the comparison of argument %u "
+				    "from line %u but tests other arguments, which libseccomp "
+				    "cannot merge: use distinct values or one rule",
+				    r->name, c->index, o->line);
+	}
+	return 0;
+}
+
 static int parse_rule(struct parser *ps, char *s)
 {
 	hk_autofree char *sys = next_word(&s);
@@ -243,7 +296,7 @@ static int parse_rule(struct parser *ps, char *s)
 		return -1;
 	/* Parse the conditions into a scratch rule first: an unknown syscall
 	 * is skipped, but a broken condition is an error either way. */
-	struct hk_seccomp_rule scratch = {.name = sys};
+	struct hk_seccomp_rule scratch = { .name = sys };
 	if (parse_conds(ps, s, &scratch) < 0)
 		return -1;
 	if (!syscall_known(ps, sys, ps->section)) {
@@ -254,6 +307,9 @@ static int parse_rule(struct parser *ps, char *s)
 		       hk_seccomp_arch_name(ps->section ? ps->section : ps->native));
 		return 0;
 	}
+	scratch.arch = ps->section;
+	if (check_mergeable(ps, &scratch) < 0)
+		return -1;
 	struct hk_seccomp_rule *r = hk_seccomp_plan_add(ps->plan, ps->section, sys, action);
 	memcpy(r->conds, scratch.conds, sizeof(r->conds));
 	r->n_conds = scratch.n_conds;
@@ -266,29 +322,29 @@ static const struct {
 	const char *name;
 	uint32_t arch;
 } sections[] = {
-	{"all", 0},
-	{"x86", SCMP_ARCH_X86},
-	{"i386", SCMP_ARCH_X86},
-	{"i686", SCMP_ARCH_X86},
-	{"x32", SCMP_ARCH_X32},
-	{"x86_64", SCMP_ARCH_X86_64},
-	{"amd64", SCMP_ARCH_X86_64},
-	{"arm", SCMP_ARCH_ARM},
-	{"armhf", SCMP_ARCH_ARM},
-	{"arm64", SCMP_ARCH_AARCH64},
-	{"aarch64", SCMP_ARCH_AARCH64},
-	{"ppc", SCMP_ARCH_PPC},
-	{"ppc64", SCMP_ARCH_PPC64},
-	{"ppc64le", SCMP_ARCH_PPC64LE},
-	{"s390", SCMP_ARCH_S390},
-	{"s390x", SCMP_ARCH_S390X},
-	{"mips", SCMP_ARCH_MIPS},
-	{"mips64", SCMP_ARCH_MIPS64},
-	{"mips64n32", SCMP_ARCH_MIPS64N32},
-	{"mipsel", SCMP_ARCH_MIPSEL},
-	{"mipsel64", SCMP_ARCH_MIPSEL64},
-	{"mipsel64n32", SCMP_ARCH_MIPSEL64N32},
-	{"riscv64", SCMP_ARCH_RISCV64},
+	{ "all", 0 },
+	{ "x86", SCMP_ARCH_X86 },
+	{ "i386", SCMP_ARCH_X86 },
+	{ "i686", SCMP_ARCH_X86 },
+	{ "x32", SCMP_ARCH_X32 },
+	{ "x86_64", SCMP_ARCH_X86_64 },
+	{ "amd64", SCMP_ARCH_X86_64 },
+	{ "arm", SCMP_ARCH_ARM },
+	{ "armhf", SCMP_ARCH_ARM },
+	{ "arm64", SCMP_ARCH_AARCH64 },
+	{ "aarch64", SCMP_ARCH_AARCH64 },
+	{ "ppc", SCMP_ARCH_PPC },
+	{ "ppc64", SCMP_ARCH_PPC64 },
+	{ "ppc64le", SCMP_ARCH_PPC64LE },
+	{ "s390", SCMP_ARCH_S390 },
+	{ "s390x", SCMP_ARCH_S390X },
+	{ "mips", SCMP_ARCH_MIPS },
+	{ "mips64", SCMP_ARCH_MIPS64 },
+	{ "mips64n32", SCMP_ARCH_MIPS64N32 },
+	{ "mipsel", SCMP_ARCH_MIPSEL },
+	{ "mipsel64", SCMP_ARCH_MIPSEL64 },
+	{ "mipsel64n32", SCMP_ARCH_MIPSEL64N32 },
+	{ "riscv64", SCMP_ARCH_RISCV64 },
 };
 
 static int parse_section(struct parser *ps, char *s)
@@ -399,9 +455,9 @@ static int parse_line(struct parser *ps, char *line)
 struct hk_seccomp_plan *hk_seccomp_policy_parse(const char *text, size_t len, const char *name,
 						uint32_t native, struct hk_error **err)
 {
-	struct parser ps = {.name = name,
-			    .native = native ? native : (uint32_t)seccomp_arch_native(),
-			    .err = err};
+	struct parser ps = { .name = name,
+			     .native = native ? native : (uint32_t)seccomp_arch_native(),
+			     .err = err };
 	const char *p = text, *end = text + len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));

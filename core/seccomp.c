@@ -31,35 +31,35 @@ static const struct {
 	uint32_t native;
 	uint32_t compat[HK_SECCOMP_MAX_ARCHES - 1];
 } compat_table[] = {
-	{SCMP_ARCH_X86_64, {SCMP_ARCH_X86, SCMP_ARCH_X32}},
-	{SCMP_ARCH_AARCH64, {SCMP_ARCH_ARM}},
-	{SCMP_ARCH_PPC64, {SCMP_ARCH_PPC}},
-	{SCMP_ARCH_S390X, {SCMP_ARCH_S390}},
-	{SCMP_ARCH_MIPS64, {SCMP_ARCH_MIPS, SCMP_ARCH_MIPS64N32}},
-	{SCMP_ARCH_MIPSEL64, {SCMP_ARCH_MIPSEL, SCMP_ARCH_MIPSEL64N32}},
+	{ SCMP_ARCH_X86_64, { SCMP_ARCH_X86, SCMP_ARCH_X32 } },
+	{ SCMP_ARCH_AARCH64, { SCMP_ARCH_ARM } },
+	{ SCMP_ARCH_PPC64, { SCMP_ARCH_PPC } },
+	{ SCMP_ARCH_S390X, { SCMP_ARCH_S390 } },
+	{ SCMP_ARCH_MIPS64, { SCMP_ARCH_MIPS, SCMP_ARCH_MIPS64N32 } },
+	{ SCMP_ARCH_MIPSEL64, { SCMP_ARCH_MIPSEL, SCMP_ARCH_MIPSEL64N32 } },
 };
 
 static const struct {
 	uint32_t arch;
 	const char *name;
 } arch_names[] = {
-	{SCMP_ARCH_X86_64, "x86_64"},
-	{SCMP_ARCH_X86, "x86"},
-	{SCMP_ARCH_X32, "x32"},
-	{SCMP_ARCH_AARCH64, "aarch64"},
-	{SCMP_ARCH_ARM, "arm"},
-	{SCMP_ARCH_PPC64, "ppc64"},
-	{SCMP_ARCH_PPC64LE, "ppc64le"},
-	{SCMP_ARCH_PPC, "ppc"},
-	{SCMP_ARCH_S390X, "s390x"},
-	{SCMP_ARCH_S390, "s390"},
-	{SCMP_ARCH_MIPS, "mips"},
-	{SCMP_ARCH_MIPS64, "mips64"},
-	{SCMP_ARCH_MIPS64N32, "mips64n32"},
-	{SCMP_ARCH_MIPSEL, "mipsel"},
-	{SCMP_ARCH_MIPSEL64, "mipsel64"},
-	{SCMP_ARCH_MIPSEL64N32, "mipsel64n32"},
-	{SCMP_ARCH_RISCV64, "riscv64"},
+	{ SCMP_ARCH_X86_64, "x86_64" },
+	{ SCMP_ARCH_X86, "x86" },
+	{ SCMP_ARCH_X32, "x32" },
+	{ SCMP_ARCH_AARCH64, "aarch64" },
+	{ SCMP_ARCH_ARM, "arm" },
+	{ SCMP_ARCH_PPC64, "ppc64" },
+	{ SCMP_ARCH_PPC64LE, "ppc64le" },
+	{ SCMP_ARCH_PPC, "ppc" },
+	{ SCMP_ARCH_S390X, "s390x" },
+	{ SCMP_ARCH_S390, "s390" },
+	{ SCMP_ARCH_MIPS, "mips" },
+	{ SCMP_ARCH_MIPS64, "mips64" },
+	{ SCMP_ARCH_MIPS64N32, "mips64n32" },
+	{ SCMP_ARCH_MIPSEL, "mipsel" },
+	{ SCMP_ARCH_MIPSEL64, "mipsel64" },
+	{ SCMP_ARCH_MIPSEL64N32, "mipsel64n32" },
+	{ SCMP_ARCH_RISCV64, "riscv64" },
 };
 
 const char *hk_seccomp_arch_name(uint32_t arch)
@@ -141,7 +141,7 @@ void hk_seccomp_rule_cond(struct hk_seccomp_rule *r, unsigned index, int op, uin
 {
 	if (r->n_conds >= HK_SECCOMP_MAX_CONDS)
 		abort(); /* a programming error: parsers check the limit first */
-	r->conds[r->n_conds++] = (struct hk_seccomp_cond){index, op, value, mask};
+	r->conds[r->n_conds++] = (struct hk_seccomp_cond){ index, op, value, mask };
 }
 
 /* ---- built-in profiles ------------------------------------------------ */
@@ -175,9 +175,9 @@ static const struct {
 	uint64_t value, mask;
 	bool strict;
 } deny_arg[] = {
-	{"umount2", 1, MNT_FORCE, MNT_FORCE, false}, {"ioctl", 1, TIOCSTI, 0xffffffffu, false},
-	{"ioctl", 1, TIOCLINUX, 0xffffffffu, false}, {"socket", 0, AF_ALG, 0xffffffffu, true},
-	{"socket", 0, AF_VSOCK, 0xffffffffu, true},
+	{ "umount2", 1, MNT_FORCE, MNT_FORCE, false }, { "ioctl", 1, TIOCSTI, 0xffffffffu, false },
+	{ "ioctl", 1, TIOCLINUX, 0xffffffffu, false }, { "socket", 0, AF_ALG, 0xffffffffu, true },
+	{ "socket", 0, AF_VSOCK, 0xffffffffu, true },
 };
 
 struct hk_seccomp_plan *hk_seccomp_default_plan(bool strict)
@@ -228,12 +228,12 @@ const char *hk_seccomp_action_format(uint32_t action, char *buf, size_t size)
 		uint32_t action;
 		const char *name;
 	} names[] = {
-		{SCMP_ACT_ALLOW, "allow"},
-		{SCMP_ACT_KILL_PROCESS, "kill"},
-		{SCMP_ACT_KILL_THREAD, "kill_thread"},
-		{SCMP_ACT_TRAP, "trap"},
-		{SCMP_ACT_LOG, "log"},
-		{SCMP_ACT_NOTIFY, "notify"},
+		{ SCMP_ACT_ALLOW, "allow" },
+		{ SCMP_ACT_KILL_PROCESS, "kill" },
+		{ SCMP_ACT_KILL_THREAD, "kill_thread" },
+		{ SCMP_ACT_TRAP, "trap" },
+		{ SCMP_ACT_LOG, "log" },
+		{ SCMP_ACT_NOTIFY, "notify" },
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(names); i++)
 		if (names[i].action == action)
@@ -312,7 +312,8 @@ static int add_rule(const struct hk_seccomp_plan *p, const struct hk_seccomp_rul
 			.arg = c->index,
 			.op = c->op,
 			.datum_a = c->op == SCMP_CMP_MASKED_EQ ? c->mask : c->value,
-			.datum_b = c->op == SCMP_CMP_MASKED_EQ ? c->value : 0};
+			.datum_b = c->op == SCMP_CMP_MASKED_EQ ? c->value : 0
+		};
 	}
 	int rc = seccomp_rule_add_array(ctx, r->action, nr, r->n_conds, cmp);
 	if (rc < 0) {
@@ -354,6 +355,8 @@ void *hk_seccomp_build(const struct hk_seccomp_plan *p, struct hk_error **err)
 
 int hk_seccomp_load(const struct hk_seccomp_plan *p, struct hk_error **err)
 {
+	if (!p)
+		return 0; /* "unconfined" */
 	hk_autoscmp ctx = hk_seccomp_build(p, err);
 	if (!ctx)
 		return -1;

@@ -123,7 +123,8 @@ void hk_scmp_releasep(void *ctx);
 /* A libseccomp context (scmp_filter_ctx) holding the plan for every arch of
  * it.  It does not set no_new_privs on load (lxc.no_new_privs decides). */
 void *hk_seccomp_build(const struct hk_seccomp_plan *p, struct hk_error **err);
-/* Builds and installs the filter in the calling process. */
+/* Builds and installs the filter in the calling process; a NULL plan
+ * ("unconfined") installs nothing. */
 int hk_seccomp_load(const struct hk_seccomp_plan *p, struct hk_error **err);
 /* Builds and writes the BPF program to fd. */
 int hk_seccomp_export_bpf(const struct hk_seccomp_plan *p, int fd, struct hk_error **err);

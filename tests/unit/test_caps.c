@@ -27,7 +27,7 @@ static const uint64_t lxc_default_drop = BIT(CAP_MAC_ADMIN) | BIT(CAP_MAC_OVERRI
 /* Builds a strv from a NULL-terminated list of config values. */
 static struct hk_strv strv_of(const char *first, ...)
 {
-	struct hk_strv sv = {0};
+	struct hk_strv sv = { 0 };
 	va_list ap;
 	va_start(ap, first);
 	for (const char *s = first; s; s = va_arg(ap, const char *))
@@ -82,7 +82,7 @@ static void test_plan_privileged_default(void **state)
 static void test_plan_unprivileged_default(void **state)
 {
 	(void)state;
-	struct hk_strv empty = {0};
+	struct hk_strv empty = { 0 };
 	struct hk_caps_plan p;
 	assert_int_equal(hk_caps_plan(&empty, &empty, false, &p, NULL), 0);
 	assert_int_equal(p.keep, hk_caps_all(hk_caps_last_cap()));
@@ -122,7 +122,7 @@ static void test_plan_keep_none(void **state)
 {
 	(void)state;
 	struct hk_strv keep = strv_of("none", NULL);
-	struct hk_caps_plan p = {.keep = 1};
+	struct hk_caps_plan p = { .keep = 1 };
 	assert_int_equal(hk_caps_plan(NULL, &keep, true, &p, NULL), 0);
 	assert_int_equal(p.keep, 0);
 	hk_strv_clear(&keep);
@@ -138,7 +138,7 @@ static void test_plan_both_is_error(void **state)
 	(void)state;
 	struct hk_strv drop = strv_of("sys_admin", NULL);
 	struct hk_strv keep = strv_of("chown", NULL);
-	struct hk_caps_plan p = {0};
+	struct hk_caps_plan p = { 0 };
 	hk_autoerr err = NULL;
 	assert_int_equal(hk_caps_plan(&drop, &keep, true, &p, &err), -1);
 	assert_non_null(err);
@@ -153,7 +153,7 @@ static void test_plan_unknown_name(void **state)
 {
 	(void)state;
 	struct hk_strv drop = strv_of("sys_admin sys_modul", NULL);
-	struct hk_caps_plan p = {0};
+	struct hk_caps_plan p = { 0 };
 	hk_autoerr err = NULL;
 	assert_int_equal(hk_caps_plan(&drop, NULL, false, &p, &err), -1);
 	assert_non_null(strstr(err->msg, "lxc.cap.drop"));
@@ -204,7 +204,7 @@ static uint64_t status_field(const char *name)
 static void child_apply(const struct hk_caps_plan *p)
 {
 	hk_autocap caps = cap_get_proc();
-	cap_value_t raise[] = {CAP_NET_BIND_SERVICE};
+	cap_value_t raise[] = { CAP_NET_BIND_SERVICE };
 	CHILD_CHECK(caps && cap_set_flag(caps, CAP_INHERITABLE, 1, raise, CAP_SET) == 0);
 	CHILD_CHECK(cap_set_proc(caps) == 0);
 	CHILD_CHECK(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_BIND_SERVICE, 0, 0) == 0);
@@ -259,7 +259,7 @@ static void test_apply_without_privilege_fails(void **state)
 	if (pid == 0) {
 		hk_autocap none = cap_init(); /* all sets empty */
 		CHILD_CHECK(none && cap_set_proc(none) == 0);
-		struct hk_caps_plan p = {.keep = 0, .last_cap = hk_caps_last_cap()};
+		struct hk_caps_plan p = { .keep = 0, .last_cap = hk_caps_last_cap() };
 		hk_autoerr err = NULL;
 		CHILD_CHECK(hk_caps_apply(&p, &err) == -1);
 		CHILD_CHECK(err->code == EPERM && strstr(err->msg, "CAP_SETPCAP"));

@@ -147,7 +147,7 @@ static void test_v1(void **state)
 	assert_non_null(p);
 	assert_int_equal(p->default_action, SCMP_ACT_KILL_PROCESS);
 	assert_int_equal(p->n_rules, 4);
-	const char *names[] = {"read", "write", "exit", "exit_group"};
+	const char *names[] = { "read", "write", "exit", "exit_group" };
 	for (size_t i = 0; i < 4; i++) {
 		assert_string_equal(p->rules[i].name, names[i]);
 		assert_int_equal(p->rules[i].arch, SCMP_ARCH_X86_64); /* native only */
@@ -275,14 +275,14 @@ static void test_v2_conditions(void **state)
 		int op;
 		uint64_t value, mask;
 	} want[] = {
-		{"personality", 0, SCMP_CMP_EQ, 8, 0},
-		{"mount", 3, SCMP_CMP_MASKED_EQ, 4096, 4096},
-		{"ioctl", 1, SCMP_CMP_MASKED_EQ, 0x5412, 0xffffffff},
-		{"kill", 0, SCMP_CMP_NE, 1, 0},
-		{"setuid", 0, SCMP_CMP_LT, 1000, 0},
-		{"setgid", 0, SCMP_CMP_LE, 1000, 0},
-		{"socket", 0, SCMP_CMP_GE, 16, 0},
-		{"clone", 0, SCMP_CMP_GT, 0x10000000, 0},
+		{ "personality", 0, SCMP_CMP_EQ, 8, 0 },
+		{ "mount", 3, SCMP_CMP_MASKED_EQ, 4096, 4096 },
+		{ "ioctl", 1, SCMP_CMP_MASKED_EQ, 0x5412, 0xffffffff },
+		{ "kill", 0, SCMP_CMP_NE, 1, 0 },
+		{ "setuid", 0, SCMP_CMP_LT, 1000, 0 },
+		{ "setgid", 0, SCMP_CMP_LE, 1000, 0 },
+		{ "socket", 0, SCMP_CMP_GE, 16, 0 },
+		{ "clone", 0, SCMP_CMP_GT, 0x10000000, 0 },
 	};
 	assert_int_equal(p->n_rules, HK_ARRAY_SIZE(want));
 	for (size_t i = 0; i < HK_ARRAY_SIZE(want); i++) {
@@ -376,28 +376,31 @@ static void test_errors(void **state)
 		unsigned line;
 		const char *says;
 	} cases[] = {
-		{"bad-version.policy", 1, "version \"3\""},
-		{"bad-type.policy", 2, "\"graylist\""},
-		{"bad-v1-denylist.policy", 2, "version 2 for a denylist"},
-		{"bad-v1-name.policy", 3, "\"read\" is not a syscall number"},
-		{"bad-action.policy", 3, "unknown action \"explode\""},
-		{"bad-errno.policy", 3, "needs a number from 0 to 4095"},
-		{"bad-errno-range.policy", 3, "not \"5000\""},
-		{"bad-notify.policy", 4, "\"notify\""},
-		{"bad-default-action.policy", 2, "unknown action \"kaboom\""},
-		{"bad-cond-op.policy", 3, "unknown operator \"=~\""},
-		{"bad-cond-index.policy", 3, "index must be 0 to 5"},
-		{"bad-cond-value.policy", 3, "\"-1\" is not an unsigned number"},
-		{"bad-cond-fields.policy", 3, "needs 3 or 4 fields"},
-		{"bad-cond-empty.policy", 3, "needs 3 or 4 fields"},
-		{"bad-cond-unclosed.policy", 3, "closing \"]\""},
-		{"bad-cond-nomask.policy", 3, "needs a mask"},
-		{"bad-cond-mask.policy", 3, "only SCMP_CMP_MASKED_EQ takes a mask"},
-		{"bad-cond-junk.policy", 3, "unexpected \"junk\""},
-		{"bad-too-many-conds.policy", 3, "too many conditions for \"mmap\": at most 6"},
-		{"bad-section.policy", 3, "unknown architecture section \"[vax]\""},
-		{"bad-section-unclosed.policy", 3, "section \"[x86_64\" lacks"},
-		{"bad-truncated.policy", 2, "unexpected end of file"},
+		{ "bad-version.policy", 1, "version \"3\"" },
+		{ "bad-type.policy", 2, "\"graylist\"" },
+		{ "bad-v1-denylist.policy", 2, "version 2 for a denylist" },
+		{ "bad-v1-name.policy", 3, "\"read\" is not a syscall number" },
+		{ "bad-action.policy", 3, "unknown action \"explode\"" },
+		{ "bad-errno.policy", 3, "needs a number from 0 to 4095" },
+		{ "bad-errno-range.policy", 3, "not \"5000\"" },
+		{ "bad-notify.policy", 4, "\"notify\"" },
+		{ "bad-default-action.policy", 2, "unknown action \"kaboom\"" },
+		{ "bad-cond-op.policy", 3, "unknown operator \"=~\"" },
+		{ "bad-cond-index.policy", 3, "index must be 0 to 5" },
+		{ "bad-cond-value.policy", 3, "\"-1\" is not an unsigned number" },
+		{ "bad-cond-fields.policy", 3, "needs 3 or 4 fields" },
+		{ "bad-cond-empty.policy", 3, "needs 3 or 4 fields" },
+		{ "bad-cond-unclosed.policy", 3, "closing \"]\"" },
+		{ "bad-cond-nomask.policy", 3, "needs a mask" },
+		{ "bad-cond-mask.policy", 3, "only SCMP_CMP_MASKED_EQ takes a mask" },
+		{ "bad-cond-zero-mask.policy", 4, "a zero mask compares nothing" },
+		{ "bad-unmergeable.policy", 5,
+		  "repeats the comparison of argument 0 from line 3 but tests other arguments" },
+		{ "bad-cond-junk.policy", 3, "unexpected \"junk\"" },
+		{ "bad-too-many-conds.policy", 3, "too many conditions for \"mmap\": at most 6" },
+		{ "bad-section.policy", 3, "unknown architecture section \"[vax]\"" },
+		{ "bad-section-unclosed.policy", 3, "section \"[x86_64\" lacks" },
+		{ "bad-truncated.policy", 2, "unexpected end of file" },
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(cases); i++) {
 		hk_autoerr err = NULL;
@@ -510,7 +513,7 @@ static void test_strict_plan(void **state)
 static void test_resolve(void **state)
 {
 	(void)state;
-	static const char *const defaults[] = {NULL, "", HK_SECCOMP_PROFILE_DEFAULT};
+	static const char *const defaults[] = { NULL, "", HK_SECCOMP_PROFILE_DEFAULT };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(defaults); i++) {
 		hk_autoseccomp_plan p = NULL;
 		assert_int_equal(hk_seccomp_plan_resolve(defaults[i], &p, NULL), 0);
@@ -523,6 +526,7 @@ static void test_resolve(void **state)
 	struct hk_seccomp_plan *none = (void *)1;
 	assert_int_equal(hk_seccomp_plan_resolve("unconfined", &none, NULL), 0);
 	assert_null(none);
+	assert_int_equal(hk_seccomp_load(none, NULL), 0); /* loads nothing */
 
 	hk_autofree char *path = fixture("v2-conds.policy");
 	hk_autoseccomp_plan file = NULL;
@@ -823,7 +827,7 @@ static int child_no_privs(const void *arg)
 {
 	(void)arg;
 	hk_autocap caps = cap_get_proc();
-	cap_value_t admin[] = {CAP_SYS_ADMIN};
+	cap_value_t admin[] = { CAP_SYS_ADMIN };
 	CHILD_CHECK(caps && cap_set_flag(caps, CAP_EFFECTIVE, 1, admin, CAP_CLEAR) == 0);
 	CHILD_CHECK(cap_set_flag(caps, CAP_PERMITTED, 1, admin, CAP_CLEAR) == 0);
 	CHILD_CHECK(cap_set_proc(caps) == 0);
