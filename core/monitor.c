@@ -121,12 +121,46 @@ static int setup_cgroup(struct hk_monitor *m, struct hk_error **err)
 	return 0;
 }
 
+/* LXC's default device policy for privileged containers (common.conf):
+ * nodes may be made, but only the standard ones opened.  Without it a
+ * privileged container could mknod and read the host's disks.  (Unprivileged
+ * containers cannot reach host devices at all.) */
+static const char *const default_devices[][2] = {
+	{ "devices.deny", "a" },           { "devices.allow", "c *:* m" },
+	{ "devices.allow", "b *:* m" },    { "devices.allow", "c 1:3 rwm" },
+	{ "devices.allow", "c 1:5 rwm" },  { "devices.allow", "c 1:7 rwm" },
+	{ "devices.allow", "c 1:8 rwm" },  { "devices.allow", "c 1:9 rwm" },
+	{ "devices.allow", "c 5:0 rwm" },  { "devices.allow", "c 5:1 rwm" },
+	{ "devices.allow", "c 5:2 rwm" },  { "devices.allow", "c 136:* rwm" },
+	{ "devices.allow", "c 10:229 rwm" }, { "devices.allow", "c 10:200 rwm" },
+};
+
+static bool has_device_rules(const struct hk_config *cfg)
+{
+	for (size_t i = 0; i < cfg->cgroup_v1.n; i++)
+		if (hk_str_has_prefix(cfg->cgroup_v1.v[i].key, "devices."))
+			return true;
+	return false;
+}
+
+static int apply_default_devices(struct hk_monitor *m, struct hk_error **err)
+{
+	if (m->cfg->idmap.n || has_device_rules(m->cfg) || !hk_cgroup_v1_for(&m->cg_info, "devices"))
+		return 0;
+	struct hk_kvlist l = { 0 };
+	for (size_t i = 0; i < HK_ARRAY_SIZE(default_devices); i++)
+		hk_kvlist_add(&l, default_devices[i][0], default_devices[i][1]);
+	int rc = hk_cgroup_apply(m->cgroup, &l, NULL, err);
+	hk_kvlist_clear(&l);
+	return rc;
+}
+
 static int before_go(void *ctx, pid_t pid, struct hk_error **err)
 {
 	struct hk_monitor *m = ctx;
 	if (!m->cgroup)
 		return 0;
-	if (hk_cgroup_attach(m->cgroup, pid, err) < 0)
+	if (hk_cgroup_attach(m->cgroup, pid, err) < 0 || apply_default_devices(m, err) < 0)
 		return -1;
 	return hk_cgroup_apply(m->cgroup, &m->cfg->cgroup_v1, &m->cfg->cgroup_v2, err);
 }
@@ -413,19 +447,23 @@ static void event_loop(struct hk_monitor *m)
 
 /* ---- lifecycle of one run ---- */
 
-static void send_ready(int *fd, int code, const char *msg, pid_t pid)
+/* Returns false when the starting `hako start` is gone (interrupted): its
+ * start must then be undone, not left running behind the user's back. */
+static bool send_ready(int *fd, int code, const char *msg, pid_t pid)
 {
 	if (*fd < 0)
-		return;
+		return true;
 	char line[2300];
 	if (msg)
 		snprintf(line, sizeof(line), "ERR %d %s\n", code, msg);
 	else
 		snprintf(line, sizeof(line), "OK %d\n", (int)pid);
-	if (write(*fd, line, strlen(line)) < 0)
-		hk_log(HK_LOG_DEBUG, "ready pipe: %m");
+	bool ok = write(*fd, line, strlen(line)) == (ssize_t)strlen(line);
+	if (!ok)
+		hk_log(HK_LOG_NOTICE, "the start of this container was interrupted: undoing it");
 	close(*fd);
 	*fd = -1;
+	return ok;
 }
 
 static void teardown(struct hk_monitor *m)
@@ -461,7 +499,8 @@ static int run_once(struct hk_monitor *m, int *ready_fd, struct hk_error **err)
 		return -1;
 	}
 	hk_monitor_write_state(m, HK_STATE_RUNNING);
-	send_ready(ready_fd, 0, NULL, m->init_pid);
+	if (!send_ready(ready_fd, 0, NULL, m->init_pid))
+		hk_monitor_request_stop(m, 0, true, false, NULL);
 	event_loop(m);
 	siginfo_t si = { 0 };
 	waitid(P_PIDFD, (id_t)m->pidfd, &si, WEXITED);
