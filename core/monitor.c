@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cleanup.h"
 #include "log.h"
 #include "monitor-internal.h"
 #include "rootfs.h"
@@ -494,10 +495,17 @@ static int run_once(struct hk_monitor *m, int *ready_fd, struct hk_error **err)
 	m->kill_deadline.tv_sec = 0;
 	m->state.started = time(NULL);
 	hk_monitor_write_state(m, HK_STATE_STARTING);
-	if (open_terms(m, err) < 0 || setup_cgroup(m, err) < 0 || spawn_init(m, err) < 0) {
+	/* Numbered steps: a test build can make each fail (HAKO_TEST_FAIL_STEP)
+	 * to prove that teardown leaves nothing behind. */
+	struct hk_cleanup steps = HK_CLEANUP_INIT;
+	if (hk_cleanup_step(&steps, 101, "terminals", err) < 0 || open_terms(m, err) < 0 ||
+	    hk_cleanup_step(&steps, 102, "cgroup", err) < 0 || setup_cgroup(m, err) < 0 ||
+	    hk_cleanup_step(&steps, 103, "spawn", err) < 0 || spawn_init(m, err) < 0) {
 		teardown(m);
+		hk_cleanup_done(&steps);
 		return -1;
 	}
+	hk_cleanup_done(&steps);
 	hk_monitor_write_state(m, HK_STATE_RUNNING);
 	if (!send_ready(ready_fd, 0, NULL, m->init_pid))
 		hk_monitor_request_stop(m, 0, true, false, NULL);

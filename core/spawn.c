@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "log.h"
 #include "mountfd.h"
 #include "util.h"
@@ -96,6 +97,10 @@ static int setup_rootfs(const struct hk_spawn_spec *s, struct hk_error **err)
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return hk_error_errno(err, "cannot make the mount tree private");
 	hk_autoclose int dir = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0 && errno == EACCES && s->idmap && s->idmap->n)
+		return hk_error_set(err, EACCES, "the container's root (a mapped id) cannot reach rootfs \"%s\": a "
+						 "directory on that path is not searchable by others (the guides' 0770 "
+						 "problem); run \"chmod o+x\" on each directory of the path", s->rootfs);
 	if (dir < 0)
 		return hk_error_errno(err, "cannot open rootfs \"%s\"", s->rootfs);
 	if (hk_mount_bind(dir, dir, HK_MNT_RECURSIVE, err) < 0)
@@ -164,15 +169,17 @@ static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, 
 		hk_error_errno(&err, "cannot set the hostname \"%s\"", s->hostname);
 		child_fail(sock, err);
 	}
-	if ((!s->share_net && loopback_up(&err) < 0) || (s->limits && hk_limits_apply(s->limits, &err) < 0) ||
-	    setup_rootfs(s, &err) < 0 ||
-	    take_console(s->console, &err) < 0)
+	struct hk_cleanup steps = HK_CLEANUP_INIT;
+	if (hk_cleanup_step(&steps, 106, "network and limits", &err) < 0 ||
+	    (!s->share_net && loopback_up(&err) < 0) || (s->limits && hk_limits_apply(s->limits, &err) < 0) ||
+	    hk_cleanup_step(&steps, 107, "rootfs", &err) < 0 || setup_rootfs(s, &err) < 0 ||
+	    hk_cleanup_step(&steps, 108, "console", &err) < 0 || take_console(s->console, &err) < 0)
 		child_fail(sock, err);
 	if (chdir(s->cwd ? s->cwd : "/") < 0) {
 		hk_error_errno(&err, "cannot change to \"%s\"", s->cwd);
 		child_fail(sock, err);
 	}
-	if (setup_security(s, &err) < 0)
+	if (hk_cleanup_step(&steps, 109, "security", &err) < 0 || setup_security(s, &err) < 0)
 		child_fail(sock, err);
 	/* Only stdio (the console) and the sync socket (CLOEXEC) cross exec. */
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
@@ -216,9 +223,15 @@ static int parent_side(const struct hk_spawn_spec *s, int sock, pid_t pid, int p
 		hk_error_set(err, EPROTO, "the container's init died before it was ready");
 		return reap_failed(pid, pidfd);
 	}
-	if (s->idmap && s->idmap->n > 0 && hk_userns_write_maps(pid, s->idmap, err) < 0)
-		return reap_failed(pid, pidfd);
-	if (s->before_go && s->before_go(s->ctx, pid, err) < 0)
+	struct hk_cleanup steps = HK_CLEANUP_INIT;
+	int rc = 0;
+	if (hk_cleanup_step(&steps, 104, "id maps", err) < 0 ||
+	    (s->idmap && s->idmap->n > 0 && hk_userns_write_maps(pid, s->idmap, err) < 0) ||
+	    hk_cleanup_step(&steps, 105, "cgroup and limits", err) < 0 ||
+	    (s->before_go && s->before_go(s->ctx, pid, err) < 0))
+		rc = -1;
+	hk_cleanup_done(&steps);
+	if (rc < 0)
 		return reap_failed(pid, pidfd);
 	if (sync_send(sock, HK_SPAWN_PARENT_GO, 0, NULL) < 0) {
 		hk_error_errno(err, "cannot talk to the container's init");

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# crash-injection: every numbered step of `hako start` (101-109) is made to
+# fail in turn (HAKO_TEST_FAIL_STEP, a test switch); each time the start
+# must fail cleanly and leave nothing: no cgroup, no mount, no process, the
+# state STOPPED and the lock free, so that the next start works.  Run for
+# root with a privileged container, root with a user-namespaced one, and an
+# ordinary user with and without a delegated cgroup.
+source "$(dirname "$0")/../lib.sh"
+need_root "crash injection" || { plan_end; exit 0; }
+ensure_test_user || { not_ok "cannot make the test user"; plan_end; exit 1; }
+
+leftovers() { # path name: prints what is left of the container
+	local path=$1 name=$2
+	ls -d /sys/fs/cgroup/*/hako/"$name"@* /sys/fs/cgroup/*/hako.users/*/hako/"$name"@* 2>/dev/null
+	grep -F "$path" /proc/self/mountinfo
+	local p
+	for p in $(pgrep -f "$path" 2>/dev/null); do
+		[ "$(ps -o stat= -p "$p" 2>/dev/null | cut -c1)" = Z ] || echo "process $p"
+	done
+}
+
+run_mode() { # label, runner (as_user or env), path, extra config file or ""
+	local label=$1 runner=$2 path=$3 extra=$4 step out
+	if ! out=$($runner "$HAKO" create ci -t busybox -P "$path" ${extra:+-f "$extra"} 2>&1); then
+		not_ok "$label: create"; diag "$out"; return
+	fi
+	for step in 101 102 103 104 105 106 107 108 109; do
+		out=$(HK_EXTRA_ENV="HAKO_TEST_FAIL_STEP=$step" $runner env HAKO_TEST_FAIL_STEP=$step \
+			"$HAKO" start ci -P "$path" 2>&1)
+		if [ $? = 0 ]; then
+			not_ok "$label: step $step did not fail"; $runner "$HAKO" stop -k ci -P "$path"; continue
+		fi
+		local left state
+		left=$(leftovers "$path" ci)
+		state=$($runner "$HAKO" ls -f -P "$path" 2>/dev/null | cut -f2)
+		if [ -z "$left" ] && [ "$state" = STOPPED ] && echo "$out" | grep -q "step $step"; then
+			ok "$label: failure at step $step leaves nothing"
+		else
+			not_ok "$label: failure at step $step"; diag "$out"; diag "state=$state left: $left"
+		fi
+	done
+	check "$label: the next start works" $runner "$HAKO" start ci -P "$path"
+	check "$label: and stops" $runner "$HAKO" stop -k ci -P "$path"
+	check "$label: nothing left after stop" test -z "$(leftovers "$path" ci)"
+	$runner "$HAKO" destroy ci -P "$path" >/dev/null 2>&1
+}
+
+root_dir=$(mktemp -d /tmp/hk-crash-XXXXXX)
+home=$(getent passwd "$HK_TEST_USER" | cut -d: -f6)
+user_dir=$(mktemp -d "$home/hk-crash-XXXXXX")
+# The containers' mapped roots must be able to reach their rootfs.
+chmod 755 "$root_dir" "$user_dir"
+chown "$HK_TEST_USER:" "$user_dir"
+trap 'rm -rf "$root_dir"; rm -rf "$user_dir"' EXIT
+printf 'lxc.idmap = u 0 300000 65536\nlxc.idmap = g 0 300000 65536\n' >"$root_dir/idmap.conf"
+
+run_mode "root, privileged" env "$root_dir/p" ""
+run_mode "root, user namespace" env "$root_dir/u" "$root_dir/idmap.conf"
+"$HAKO" setup-user "$HK_TEST_USER" >/dev/null
+run_mode "user, delegated cgroup" as_user "$user_dir/d" ""
+# Without delegation: hide the delegated cgroups for the duration.
+for d in /sys/fs/cgroup/*/hako.users/$(id -u "$HK_TEST_USER"); do chown root: "$d" "$d"/cgroup.procs 2>/dev/null; done
+run_mode "user, no delegated cgroup" as_user "$user_dir/n" ""
+"$HAKO" setup-user "$HK_TEST_USER" >/dev/null
+plan_end
