@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app.h"
 #include "cli.h"
 #include "log.h"
 #include "util.h"
@@ -15,6 +16,7 @@ static const struct hk_cmd *const commands[] = {
 	&hk_cmd_ls,      &hk_cmd_info,    &hk_cmd_create,   &hk_cmd_destroy,
 	&hk_cmd_start,   &hk_cmd_stop,    &hk_cmd_console,  &hk_cmd_attach, &hk_cmd_freeze,
 	&hk_cmd_unfreeze, &hk_cmd_cgroup, &hk_cmd_config, &hk_cmd_setup_user, &hk_cmd_doctor,
+	&hk_cmd_clone,   &hk_cmd_snapshot,
 };
 
 static const struct hk_cmd *find_command(const char *name)
@@ -29,7 +31,8 @@ static const struct hk_cmd *find_command(const char *name)
 
 static void print_help(FILE *out)
 {
-	fprintf(out, "usage: hako [-P PATH] [--logfile FILE] [--logpriority LEVEL] [COMMAND [ARGS]]\n\n"
+	fprintf(out, "usage: hako [-P PATH] [--logfile FILE] [--logpriority LEVEL] [COMMAND [ARGS]]\n"
+		     "       hako [-P PATH] [--read-only] [--theme NAME] [--mouse]   (the dashboard)\n\n"
 		     "With no command, hako opens the dashboard.  Commands:\n");
 	for (size_t i = 0; i < HK_ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
@@ -51,6 +54,9 @@ static int help_command(int argc, char **argv)
 	return 0;
 }
 
+/* Options of the dashboard (--read-only, --theme, --mouse). */
+static struct hk_app_opts dash_opts;
+
 /* Parses the options before the subcommand; returns the index of the
  * subcommand in argv, or -1 after printing an error. */
 static int parse_global(struct hk_cli *cli, int argc, char **argv)
@@ -62,6 +68,9 @@ static int parse_global(struct hk_cli *cli, int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "read-only", no_argument, NULL, 'R' },
+		{ "theme", required_argument, NULL, 'T' },
+		{ "mouse", no_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -77,6 +86,15 @@ static int parse_global(struct hk_cli *cli, int argc, char **argv)
 			break;
 		case 'q':
 			cli->quiet = true;
+			break;
+		case 'R':
+			dash_opts.read_only = true;
+			break;
+		case 'T':
+			dash_opts.theme = optarg;
+			break;
+		case 'M':
+			dash_opts.mouse = true;
 			break;
 		case 'h':
 			print_help(stdout);
@@ -99,10 +117,8 @@ int main(int argc, char **argv)
 	if (first < 0)
 		return 2;
 	if (first >= argc) {
-		/* The dashboard comes with issue 4; until then show the list. */
-		char *ls_argv[] = { (char *)"ls", (char *)"-f", NULL };
-		optind = 0;
-		return hk_cmd_ls.run(&cli, 2, ls_argv);
+		dash_opts.lxcpath = cli.lxcpath;
+		return hk_app_run(&dash_opts);
 	}
 	const char *name = argv[first];
 	if (strcmp(name, "help") == 0)

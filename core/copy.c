@@ -1,0 +1,385 @@
+/* copy.c - the full-copy engine (see copy.h).
+ *
+ * A copy is a depth-first walk holding one directory descriptor per level
+ * on each side.  Entries are opened with O_NOFOLLOW relative to their
+ * parent, so a symlink in the source (which a container controls) is
+ * copied as a link and never followed.  Files with more than one link are
+ * remembered by (dev, inode) with their path relative to the destination
+ * root, and later names become hard links to the first copy.  Metadata of
+ * a directory is applied after its contents, so its times and a read-only
+ * mode do not get in the way of filling it.
+ */
+#include "copy.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+#define LINK_BUCKETS 1024
+
+struct link_seen {
+	dev_t dev;
+	ino_t ino;
+	char *rel; /* destination path relative to the destination root */
+	struct link_seen *next;
+};
+
+struct walk {
+	dev_t dev; /* the source root's filesystem: never left */
+	int dst_root;
+	unsigned flags;
+	struct hk_copy_stats *stats;
+	struct link_seen *links[LINK_BUCKETS];
+	char *buf; /* read/write fallback buffer */
+};
+
+static void walk_free(struct walk *w)
+{
+	for (size_t i = 0; i < LINK_BUCKETS; i++)
+		for (struct link_seen *l = w->links[i], *n; l; l = n) {
+			n = l->next;
+			free(l->rel);
+			free(l);
+		}
+	free(w->buf);
+}
+
+static struct link_seen **link_slot(struct walk *w, const struct stat *sb)
+{
+	size_t h = ((size_t)sb->st_ino * 31u + (size_t)sb->st_dev) % LINK_BUCKETS;
+	struct link_seen **p = &w->links[h];
+	while (*p && !((*p)->dev == sb->st_dev && (*p)->ino == sb->st_ino))
+		p = &(*p)->next;
+	return p;
+}
+
+/* ---- metadata ---- */
+
+/* Which xattr failures mean "this destination cannot hold it" rather than
+ * a broken copy: no xattr support, or a namespace (trusted.*, security.*
+ * in a user namespace) the caller may not write. */
+static bool xattr_skippable(int e)
+{
+	return e == ENOTSUP || e == EPERM || e == EACCES;
+}
+
+/* Copies the xattrs of src to dst, both given as paths the *xattr calls
+ * can use (an fd path under /proc/self/fd for entries opened O_PATH). */
+static int copy_xattrs(const char *src, const char *dst, const char *shown, struct hk_error **err)
+{
+	ssize_t n = listxattr(src, NULL, 0);
+	if (n < 0)
+		return errno == ENOTSUP
+			       ? 0
+			       : hk_error_errno(err, "cannot list xattrs of \"%s\"", shown);
+	if (n == 0)
+		return 0;
+	hk_autofree char *names = xmalloc((size_t)n + 1);
+	n = listxattr(src, names, (size_t)n);
+	if (n < 0)
+		return hk_error_errno(err, "cannot list xattrs of \"%s\"", shown);
+	for (char *k = names; k < names + n; k += strlen(k) + 1) {
+		ssize_t vn = getxattr(src, k, NULL, 0);
+		if (vn < 0)
+			return hk_error_errno(err, "cannot read xattr %s of \"%s\"", k, shown);
+		hk_autofree char *v = xmalloc((size_t)vn + 1);
+		vn = getxattr(src, k, v, (size_t)vn);
+		if (vn < 0)
+			return hk_error_errno(err, "cannot read xattr %s of \"%s\"", k, shown);
+		if (setxattr(dst, k, v, (size_t)vn, 0) < 0) {
+			if (!xattr_skippable(errno))
+				return hk_error_errno(
+					err, "cannot set xattr %s on the copy of \"%s\"", k, shown);
+			hk_log(HK_LOG_DEBUG, "copy: xattr %s of \"%s\" not kept", k, shown);
+		}
+	}
+	return 0;
+}
+
+static char *fd_path(int fd)
+{
+	return xasprintf("/proc/self/fd/%d", fd);
+}
+
+/* Owner, then mode (chown clears setuid), then xattrs (chown clears
+ * security.capability), then times.  src_fd and dst_fd may be O_PATH. */
+static int apply_meta(int src_fd, int dst_fd, const struct stat *sb, const char *shown,
+		      struct hk_error **err)
+{
+	hk_autofree char *dp = fd_path(dst_fd);
+	hk_autofree char *sp = fd_path(src_fd);
+	if (fchownat(dst_fd, "", sb->st_uid, sb->st_gid, AT_EMPTY_PATH) < 0)
+		return hk_error_errno(err, "cannot set the owner of the copy of \"%s\"", shown);
+	if (chmod(dp, sb->st_mode & 07777) < 0)
+		return hk_error_errno(err, "cannot set the mode of the copy of \"%s\"", shown);
+	if (copy_xattrs(sp, dp, shown, err) < 0)
+		return -1;
+	struct timespec ts[2] = { sb->st_atim, sb->st_mtim };
+	if (utimensat(AT_FDCWD, dp, ts, 0) < 0)
+		return hk_error_errno(err, "cannot set the times of the copy of \"%s\"", shown);
+	return 0;
+}
+
+/* ---- file data ---- */
+
+static int copy_range_rw(struct walk *w, int in, int out, off_t off, off_t end)
+{
+	if (!w->buf)
+		w->buf = xmalloc(1 << 20);
+	while (off < end) {
+		size_t want = (size_t)(end - off) < (1u << 20) ? (size_t)(end - off) : (1u << 20);
+		ssize_t r = pread(in, w->buf, want, off);
+		if (r <= 0)
+			return r < 0 ? -1 : 0; /* shrank under us: stop at EOF */
+		for (ssize_t done = 0; done < r;) {
+			ssize_t wr = pwrite(out, w->buf + done, (size_t)(r - done), off + done);
+			if (wr < 0)
+				return -1;
+			done += wr;
+		}
+		off += r;
+		w->stats->bytes += (uint64_t)r;
+	}
+	return 0;
+}
+
+/* One data extent [off, end): copy_file_range, falling back to read and
+ * write where the kernel or filesystem pair cannot do it. */
+static int copy_extent(struct walk *w, int in, int out, off_t off, off_t end)
+{
+	while (off < end) {
+		loff_t io = off, oo = off;
+		ssize_t n = copy_file_range(in, &io, out, &oo, (size_t)(end - off), 0);
+		if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+			      errno == EOPNOTSUPP || errno == EBADF))
+			return copy_range_rw(w, in, out, off, end);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		off += n;
+		w->stats->bytes += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* Copies only the data extents, so holes stay holes. */
+static int copy_data(struct walk *w, int in, int out, off_t size)
+{
+	if (!(w->flags & HK_COPY_NO_REFLINK) && ioctl(out, FICLONE, in) == 0) {
+		w->stats->reflinks++;
+		return 0;
+	}
+	off_t off = 0;
+	while (off < size) {
+		off_t data = lseek(in, off, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			break; /* only a hole is left */
+		if (data < 0)
+			return copy_extent(w, in, out, off, size); /* no SEEK_DATA here */
+		off_t hole = lseek(in, data, SEEK_HOLE);
+		if (hole < 0)
+			hole = size;
+		if (copy_extent(w, in, out, data, hole) < 0)
+			return -1;
+		off = hole;
+	}
+	return ftruncate(out, size);
+}
+
+static int copy_file(struct walk *w, int sdir, int ddir, const char *name, const struct stat *sb,
+		     const char *shown, struct hk_error **err)
+{
+	hk_autoclose int in = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (in < 0)
+		return hk_error_errno(err, "cannot open \"%s\"", shown);
+	hk_autoclose int out =
+		openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out < 0)
+		return hk_error_errno(err, "cannot create the copy of \"%s\"", shown);
+	if (copy_data(w, in, out, sb->st_size) < 0)
+		return hk_error_errno(err, "cannot copy the data of \"%s\"", shown);
+	return apply_meta(in, out, sb, shown, err);
+}
+
+/* ---- other entries ---- */
+
+static int copy_symlink(int sdir, int ddir, const char *name, const struct stat *sb,
+			const char *shown, struct hk_error **err)
+{
+	size_t cap = sb->st_size > 0 ? (size_t)sb->st_size + 1 : 4096;
+	hk_autofree char *target = xmalloc(cap);
+	ssize_t n = readlinkat(sdir, name, target, cap);
+	if (n < 0 || (size_t)n >= cap)
+		return hk_error_errno(err, "cannot read symlink \"%s\"", shown);
+	target[n] = '\0';
+	if (symlinkat(target, ddir, name) < 0)
+		return hk_error_errno(err, "cannot create the copy of symlink \"%s\"", shown);
+	if (fchownat(ddir, name, sb->st_uid, sb->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return hk_error_errno(err, "cannot set the owner of the copy of \"%s\"", shown);
+	struct timespec ts[2] = { sb->st_atim, sb->st_mtim };
+	if (utimensat(ddir, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return hk_error_errno(err, "cannot set the times of the copy of \"%s\"", shown);
+	return 0;
+}
+
+/* Device nodes, fifos and sockets. */
+static int copy_node(int sdir, int ddir, const char *name, const struct stat *sb, const char *shown,
+		     struct hk_error **err)
+{
+	if (mknodat(ddir, name, sb->st_mode & (S_IFMT | 07777), sb->st_rdev) < 0)
+		return hk_error_errno(err,
+				      "cannot create the copy of special file \"%s\" (device "
+				      "%u:%u)",
+				      shown, major(sb->st_rdev), minor(sb->st_rdev));
+	hk_autoclose int s = openat(sdir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	hk_autoclose int d = openat(ddir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (s < 0 || d < 0)
+		return hk_error_errno(err, "cannot open special file \"%s\"", shown);
+	return apply_meta(s, d, sb, shown, err);
+}
+
+static int copy_dir_at(struct walk *w, int sfd, int dfd, const char *rel, const char *shown,
+		       struct hk_error **err);
+
+static int copy_subdir(struct walk *w, int sdir, int ddir, const char *name, const struct stat *sb,
+		       const char *rel, const char *shown, struct hk_error **err)
+{
+	if (mkdirat(ddir, name, 0700) < 0)
+		return hk_error_errno(err, "cannot create the copy of \"%s\"", shown);
+	hk_autoclose int s = openat(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	hk_autoclose int d = openat(ddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s < 0 || d < 0)
+		return hk_error_errno(err, "cannot open directory \"%s\"", shown);
+	if (sb->st_dev != w->dev) {
+		/* A mount point: keep the empty directory, as cp -x does. */
+		hk_log(HK_LOG_INFO, "copy: \"%s\" is a mount point; copied empty", shown);
+		return apply_meta(s, d, sb, shown, err);
+	}
+	if (copy_dir_at(w, s, d, rel, shown, err) < 0)
+		return -1;
+	return apply_meta(s, d, sb, shown, err);
+}
+
+/* A second name of a file seen before becomes a hard link; true when done. */
+static int try_link(struct walk *w, int ddir, const char *name, const struct stat *sb,
+		    const char *rel, const char *shown, bool *done, struct hk_error **err)
+{
+	*done = false;
+	if (S_ISDIR(sb->st_mode) || sb->st_nlink < 2)
+		return 0;
+	struct link_seen **slot = link_slot(w, sb);
+	if (!*slot) {
+		struct link_seen *l = xcalloc(1, sizeof(*l));
+		l->dev = sb->st_dev;
+		l->ino = sb->st_ino;
+		l->rel = xstrdup(rel);
+		*slot = l;
+		return 0;
+	}
+	if (linkat(w->dst_root, (*slot)->rel, ddir, name, 0) < 0)
+		return hk_error_errno(err, "cannot link \"%s\" in the copy", shown);
+	w->stats->links++;
+	*done = true;
+	return 0;
+}
+
+static int copy_entry(struct walk *w, int sdir, int ddir, const char *name, const char *rel,
+		      const char *shown, struct hk_error **err)
+{
+	struct stat sb;
+	if (fstatat(sdir, name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : hk_error_errno(err, "cannot look at \"%s\"", shown);
+	bool linked;
+	if (try_link(w, ddir, name, &sb, rel, shown, &linked, err) < 0)
+		return -1;
+	if (linked)
+		return 0;
+	w->stats->files++;
+	switch (sb.st_mode & S_IFMT) {
+	case S_IFDIR:
+		return copy_subdir(w, sdir, ddir, name, &sb, rel, shown, err);
+	case S_IFREG:
+		return copy_file(w, sdir, ddir, name, &sb, shown, err);
+	case S_IFLNK:
+		return copy_symlink(sdir, ddir, name, &sb, shown, err);
+	default:
+		return copy_node(sdir, ddir, name, &sb, shown, err);
+	}
+}
+
+static int copy_dir_at(struct walk *w, int sfd, int dfd, const char *rel, const char *shown,
+		       struct hk_error **err)
+{
+	int dup_fd = fcntl(sfd, F_DUPFD_CLOEXEC, 3);
+	DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
+	if (!d) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return hk_error_errno(err, "cannot read directory \"%s\"", shown);
+	}
+	int rc = 0;
+	struct dirent *de;
+	while (rc == 0 && (errno = 0, de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		hk_autofree char *r =
+			*rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+		hk_autofree char *s = xasprintf("%s/%s", shown, de->d_name);
+		rc = copy_entry(w, sfd, dfd, de->d_name, r, s, err);
+	}
+	if (rc == 0 && errno)
+		rc = hk_error_errno(err, "cannot read directory \"%s\"", shown);
+	closedir(d);
+	return rc;
+}
+
+static int open_dst_root(const char *dst, bool *made, struct hk_error **err)
+{
+	*made = false;
+	if (mkdir(dst, 0700) == 0)
+		*made = true;
+	else if (errno != EEXIST)
+		return hk_error_errno(err, "cannot create \"%s\"", dst);
+	int fd = open(dst, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return hk_error_errno(err, "cannot open \"%s\"", dst);
+	return fd;
+}
+
+int hk_copy_tree(const char *src, const char *dst, unsigned flags, struct hk_copy_stats *stats,
+		 struct hk_error **err)
+{
+	struct hk_copy_stats local = { 0 };
+	struct walk w = { .flags = flags, .stats = stats ? stats : &local };
+	hk_autoclose int sfd = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd < 0)
+		return hk_error_errno(err, "cannot open \"%s\" to copy it", src);
+	struct stat sb;
+	if (fstat(sfd, &sb) < 0)
+		return hk_error_errno(err, "cannot look at \"%s\"", src);
+	w.dev = sb.st_dev;
+	bool made;
+	hk_autoclose int dfd = open_dst_root(dst, &made, err);
+	if (dfd < 0)
+		return -1;
+	w.dst_root = dfd;
+	int rc = copy_dir_at(&w, sfd, dfd, "", src, err);
+	if (rc == 0)
+		rc = apply_meta(sfd, dfd, &sb, src, err);
+	walk_free(&w);
+	if (rc < 0)
+		return hk_error_prefix(err, "copy \"%s\" to \"%s\"", src, dst);
+	return 0;
+}

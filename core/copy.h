@@ -1,0 +1,40 @@
+/* copy.h - the full-copy engine behind `hako clone` (dir backend), snapshots
+ * without a cheap backend, and restores.
+ *
+ * hk_copy_tree() copies a directory tree the way `cp -a --reflink=auto
+ * --sparse=always -x` would, without a shell: owners, modes (set after the
+ * owner, so setuid bits survive), timestamps, extended attributes
+ * (security.capability and POSIX ACLs included, copied after chown because
+ * chown clears file capabilities), hard links (kept as links), sparse files
+ * (only the data extents found with SEEK_DATA/SEEK_HOLE are copied), device
+ * nodes, fifos and sockets, symlinks (copied as links, never followed).
+ * File data moves by FICLONE reflink where the filesystem shares extents,
+ * else copy_file_range, else read/write.  Everything is opened relative to
+ * directory descriptors with O_NOFOLLOW; a directory on another filesystem
+ * (a mount point) is recreated empty and not entered.
+ */
+#ifndef HAKO_COPY_H
+#define HAKO_COPY_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+struct hk_copy_stats {
+	uint64_t files;	   /* entries made, directories included */
+	uint64_t bytes;	   /* file data copied (not holes) */
+	uint64_t links;	   /* hard links kept */
+	uint64_t reflinks; /* files cloned with FICLONE */
+};
+
+enum hk_copy_flags {
+	HK_COPY_NO_REFLINK = 1 << 0, /* force a real copy (tests, benchmarks) */
+};
+
+/* Copies the tree at src to dst.  dst may be missing (it is made) or an
+ * existing empty directory (a fresh btrfs subvolume); either way it gets
+ * src's owner, mode, xattrs and times.  stats may be NULL. */
+int hk_copy_tree(const char *src, const char *dst, unsigned flags, struct hk_copy_stats *stats,
+		 struct hk_error **err);
+
+#endif

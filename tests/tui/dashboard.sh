@@ -1,0 +1,330 @@
+#!/usr/bin/env bash
+# dashboard.sh - the dashboard as a person sees it: tmux runs build/hako
+# against real containers in a temporary container path, send-keys types,
+# capture-pane reads the screen.  Covers the list with states, start and
+# stop, destroy with its confirmation, an error dialog, a console round
+# trip, details tabs, filter, help, read-only, resizes to 80x24 and
+# 200x60, LANG=C rendering (no UTF-8 line drawing), and themes.
+. "$(dirname "$0")/../lib.sh"
+plan_begin
+
+need_root "dashboard" || { plan_end; exit; }
+command -v tmux >/dev/null || { skip "dashboard: tmux is not installed"; plan_end; exit; }
+
+T=$(mktemp -d /tmp/hako-tui.XXXXXX)
+export HAKO_RUN_DIR=$T/run
+P=$T/path
+SOCK=hako-tui-$$
+tm() { tmux -L "$SOCK" "$@"; }
+hk() { "$HAKO" -P "$P" "$@"; }
+cleanup() {
+	tm kill-server 2>/dev/null
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
+	for c in $(hk ls 2>/dev/null); do
+		hk stop -k "$c" >/dev/null 2>&1
+		hk destroy "$c" >/dev/null 2>&1
+	done
+	rm -rf "$T"
+	[ -n "${user_conf:-}" ] && rm -f "$user_conf"
+}
+trap cleanup EXIT
+
+screen() { tm capture-pane -p -t dash; }
+# wait_for DESC PATTERN [SECONDS]: ok when the screen matches the regex.
+wait_for() {
+	local desc=$1 pat=$2 secs=${3:-8} i
+	for ((i = 0; i < secs * 10; i++)); do
+		if screen | grep -Eq -- "$pat"; then ok "$desc"; return 0; fi
+		sleep 0.1
+	done
+	not_ok "$desc"; echo "#   expected /$pat/ on the screen:"; screen | sed 's/^/#   /'
+	return 1
+}
+# wait_gone DESC PATTERN [SECONDS]: ok when the screen stops matching.
+wait_gone() {
+	local desc=$1 pat=$2 secs=${3:-8} i
+	for ((i = 0; i < secs * 10; i++)); do
+		if ! screen | grep -Eq -- "$pat"; then ok "$desc"; return 0; fi
+		sleep 0.1
+	done
+	not_ok "$desc"; echo "#   /$pat/ still on the screen:"; screen | sed 's/^/#   /'
+	return 1
+}
+# dash [ENV=VALUE...] -- [HAKO OPTIONS]: (re)starts the dashboard in tmux.
+dash() {
+	local envs=() 
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
+	[ "${1:-}" = -- ] && shift
+	local try
+	for try in 1 2 3 4 5; do
+		# kill-server returns before the server is gone: wait for it.
+		tm kill-server 2>/dev/null
+		while tm has-session 2>/dev/null; do sleep 0.1; done
+		sleep 0.2
+		tm -f /dev/null new-session -d -s dash -x "${W:-120}" -y "${H:-30}" \
+			env HAKO_RUN_DIR="$HAKO_RUN_DIR" TERM=screen-256color LANG=C.UTF-8 \
+			"${envs[@]}" "$HAKO" -P "$P" "$@" 2>/dev/null && break
+	done
+	tm set-option -t dash remain-on-exit on >/dev/null
+}
+keys() { tm send-keys -t dash "$@"; sleep 0.3; }
+state_of() { hk ls -f 2>/dev/null | awk -v n="$1" '$1 == n { print $2 }'; }
+
+# --- containers: c1 running, c2 stopped, broken (its rootfs removed)
+check "create c1" hk create c1 -t busybox
+check "create c2" hk create c2 -t busybox
+check "create broken" hk create broken -t busybox
+rm -rf "$P/broken/rootfs"
+check "start c1" hk start c1
+
+# --- the list
+dash
+wait_for "the list shows c1 RUNNING" '^c1 +RUNNING'
+wait_for "the list shows c2 STOPPED" '^c2 +STOPPED'
+wait_for "the header counts running and stopped" '1 running, 2 stopped'
+wait_for "the header says root and the cgroup layout" 'cgroup:(legacy|hybrid|unified).*root'
+wait_for "the key bar is generated from the bindings" 'Help.*Start/stop.*Quit'
+wait_for "UTF-8 line drawing in a UTF-8 locale (sort marker)" 'NAME▼'
+
+# --- start and stop c2 (sorted by name: broken, c1, c2)
+keys End
+keys s
+wait_for "s starts c2" '^c2 +RUNNING' 20
+[ "$(state_of c2)" = RUNNING ] && ok "c2 runs for the CLI too" || not_ok "c2 state: $(state_of c2)"
+keys s
+wait_for "s stops c2" '^c2 +STOPPED' 40
+[ "$(state_of c2)" = STOPPED ] && ok "c2 is stopped for the CLI too" || not_ok "c2 state: $(state_of c2)"
+
+# --- an error dialog keeps the whole message
+keys Home
+keys s
+wait_for "starting a container without rootfs opens an error dialog" 'failed'
+wait_for "the dialog names the missing rootfs" 'rootfs'
+keys Enter
+wait_gone "Enter closes the dialog" '\[ OK \]'
+
+# --- destroy with its confirmation (broken is selected)
+keys D
+wait_for "D asks, naming the container" 'Destroy "broken"\?'
+keys n
+wait_gone "n keeps it" 'Destroy "broken"\?'
+hk ls | grep -qx broken && ok "broken still exists after n" || not_ok "broken vanished after n"
+keys D
+keys y
+wait_gone "y destroys it" '^broken '
+hk ls | grep -qx broken && not_ok "broken still listed by the CLI" || ok "broken is gone for the CLI too"
+
+# --- create through the dialog (a background job; the screen stays live)
+keys n
+wait_for "n opens the create dialog" 'New container'
+keys 'made1' Enter
+wait_for "the dialog creates made1" '^made1 +STOPPED' 30
+hk ls | grep -qx made1 && ok "made1 exists for the CLI" || not_ok "made1 missing for the CLI"
+
+# --- clone c2 through its dialog
+keys / '^c2$' Enter
+keys C
+wait_for "C opens the clone dialog naming the source" 'Clone "c2"'
+keys C-u 'c2-twin' Enter
+keys Escape
+wait_for "the dialog clones c2 into c2-twin" '^c2-twin +STOPPED' 60
+hk ls | grep -qx c2-twin && ok "c2-twin exists for the CLI" || not_ok "c2-twin missing for the CLI"
+
+# --- freeze and thaw c1, kill c2 with its confirmation
+keys / C-u '^c1$' Enter
+keys p
+wait_for "p freezes c1" '^c1 +FROZEN' 15
+keys p
+wait_for "p thaws c1" '^c1 +RUNNING' 15
+keys Escape
+hk start c2 >/dev/null 2>&1
+keys / '^c2$' Enter
+wait_for "c2 runs again" '^c2 +RUNNING' 10
+keys K
+wait_for "K asks before killing" 'Kill "c2"\?'
+keys y
+wait_for "y kills c2" '^c2 +STOPPED' 20
+keys Escape
+
+# --- a change made elsewhere shows at once (inotify), not at the next tick
+keys - - - - -
+wait_for "- slows the refresh down" 'every 16.0s'
+hk start c2 >/dev/null 2>&1
+wait_for "a start from the CLI shows without waiting for the refresh" '^c2 +RUNNING' 5
+hk stop -k c2 >/dev/null 2>&1
+wait_for "a stop from the CLI shows too" '^c2 +STOPPED' 5
+keys + + + + +
+wait_for "+ speeds it up again" 'every 0.5s|every 1.0s'
+
+# --- filter: a regex, ! inverts, Esc clears
+keys / '^c1' Enter
+wait_gone "filter ^c1 hides c2" '^c2 '
+keys / C-u '!c1' Enter
+wait_gone "filter !c1 hides c1" '^c1 '
+wait_for "filter !c1 keeps c2" '^c2 '
+keys Escape
+wait_for "Esc clears the filter" '^c1 '
+
+# --- details: tabs
+keys Home
+keys Enter
+wait_for "Enter opens the details of c1" 'Info +Cgroups +ID maps +Config +Console log'
+wait_for "the Info tab shows the init pid" 'Init PID +[0-9]+'
+keys Tab
+wait_for "the Cgroups tab shows the container's tree" 'hako/c1'
+keys Tab
+wait_for "the ID maps tab says c1 is privileged" 'No id map: a privileged container'
+keys Tab
+wait_for "the Config tab shows the config file" 'lxc.rootfs.path'
+keys Tab
+wait_for "the Console log tab shows what init printed" 'login|init|BusyBox|Please press' 10
+keys Escape
+wait_for "Esc goes back to the list" '^c1 +RUNNING'
+
+# --- help
+keys '?'
+wait_for "? shows the help with every binding" 'start-stop'
+wait_for "the help lists destroy's keys" 'D, Delete'
+keys q
+wait_for "q leaves the help" '^c1 +RUNNING'
+
+# --- ID maps of a container with a map: ranges drawn as bars
+check "create mapped" hk create mapped -t busybox
+printf 'lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n' >>"$P/mapped/config"
+keys / C-u '^mapped$' Enter
+keys Enter
+keys 3
+wait_for "the ID maps tab lists the uid range" 'u +0 +100000 +65536 .*ok'
+wait_for "the ID maps tab lists the gid range" 'g +0 +100000 +65536 .*ok'
+wait_for "the ranges are drawn as bars" '█'
+keys Escape
+keys Escape
+keys D
+keys y
+wait_gone "mapped is destroyed" '^mapped ' 20
+
+# --- e runs a command
+keys Home
+keys e
+wait_for "e asks for a command" 'Run in "c1"'
+keys 'echo ran-$((40+2))' Enter
+wait_for "the command runs inside the container" 'ran-42'
+wait_for "and waits for Enter" 'press Enter'
+keys Enter
+wait_for "Enter comes back to the list" '^c1 +RUNNING'
+
+# --- console round trip: c, then Ctrl-a q comes back to the same list
+# and selection (sorted in reverse, c1 is the last row)
+keys I
+keys End
+keys c
+wait_for "c joins the console" 'Connected to the console of "c1"'
+keys C-a q
+wait_for "Ctrl-a q comes back to the list" '^c1 +RUNNING'
+keys Enter
+wait_for "the selection is kept (details of c1)" 'Name +c1'
+keys Escape
+keys I
+
+# --- attach: a shell in the container, exit comes back
+keys Home
+keys a
+sleep 1
+keys 'echo answer-$((6*7))' Enter
+wait_for "a runs a shell inside the container" 'answer-42'
+keys 'exit' Enter
+wait_for "leaving the shell comes back to the list" '^c1 +RUNNING'
+
+# --- escape sequences on the console are shown, never obeyed
+hk attach c1 -- /bin/sh -c 'printf "\033]2;PWNED\007evil\033[2Jline\n" >/dev/console' >/dev/null 2>&1
+keys Home
+keys Enter
+keys 5
+wait_for "the Console log shows escape bytes as text" 'x1b\]2;PWNED\\x07evil\\x1b\[2Jline'
+title=$(tm display-message -p -t dash '#{pane_title}')
+[ "$title" != PWNED ] && ok "the terminal title was not changed ($title)" || not_ok "the title became PWNED"
+keys Escape
+
+# --- resize
+tm resize-window -t dash -x 80 -y 24
+wait_gone "at 80x24 low-priority columns are dropped" 'AUTOSTART'
+wait_for "at 80x24 NAME and STATE stay" '^NAME.*STATE'
+[ "$(screen | wc -l)" -le 24 ] && ok "the screen is 24 lines" || not_ok "lines: $(screen | wc -l)"
+tm resize-window -t dash -x 200 -y 60
+wait_for "at 200x60 every column shows" 'IPV6.*AUTOSTART'
+wait_for "at 200x60 the key bar is at the bottom" 'Help.*Quit'
+
+# --- themes
+keys T
+wait_for "T switches the theme" 'Theme "[a-z-]+"'
+keys q
+dash -- --theme no-such-theme
+wait_for "an unknown theme is an error naming it" 'theme "no-such-theme"'
+keys Enter
+printf '[colors]\nheader = black, cyan\nselection = purple, black\n' >"$T/bad.theme"
+dash -- --theme "$T/bad.theme"
+wait_for "a bad theme file names its line" 'bad.theme:3'
+wait_for "and falls back to the default" 'using the default'
+keys Enter
+keys q
+
+# --- LANG=C: ASCII only, also in dialogs
+dash LANG=C LC_ALL=C --
+wait_for "LANG=C shows the list" '^c1 +RUNNING'
+keys D
+wait_for "LANG=C draws the dialog in ASCII" '\+-'
+if screen | LC_ALL=C grep -q "$(printf '[\200-\377]')"; then
+	not_ok "LANG=C output has non-ASCII bytes"; screen | sed 's/^/#   /'
+else ok "LANG=C output has no UTF-8 bytes"; fi
+keys n
+keys q
+dash TERM=vt100 --
+wait_for "TERM=vt100 uses the ASCII sort marker" 'NAMEv'
+keys q
+
+# --- read-only: nothing changes
+dash -- --read-only
+wait_for "--read-only says so in the header" 'read-only'
+keys End
+keys s
+wait_for "--read-only refuses s" 'Read-only dashboard'
+sleep 1
+[ "$(state_of c2)" = STOPPED ] && ok "c2 was not started" || not_ok "c2 state: $(state_of c2)"
+keys q
+sleep 0.5
+tm list-panes -t dash -F '#{pane_dead}' 2>/dev/null | grep -q 1 && ok "q quits" || not_ok "q did not quit"
+
+# --- an ordinary user: their own (empty) store, and [keys] remaps
+if ensure_test_user; then
+	home=$(getent passwd "$HK_TEST_USER" | cut -d: -f6)
+	conf_dir=$home/.config/hako
+	if [ -e "$conf_dir/hako.conf" ]; then
+		skip "[keys] remap: $conf_dir/hako.conf exists already"
+	else
+		setpriv --reuid="$HK_TEST_USER" --regid="$HK_TEST_USER" --init-groups -- mkdir -p "$conf_dir"
+		user_conf=$conf_dir/hako.conf
+		printf '[keys]\nquit = x\nhelp = nosuchkey\n' >"$user_conf"
+		chown "$HK_TEST_USER:" "$user_conf"
+		tm kill-server 2>/dev/null
+		while tm has-session 2>/dev/null; do sleep 0.1; done
+		tm -f /dev/null new-session -d -s dash -x 120 -y 30 \
+			env -i HOME="$home" USER="$HK_TEST_USER" LOGNAME="$HK_TEST_USER" \
+			PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=screen-256color LANG=C.UTF-8 \
+			setpriv --reuid="$HK_TEST_USER" --regid="$HK_TEST_USER" --init-groups -- "$HAKO"
+		tm set-option -t dash remain-on-exit on >/dev/null
+		wait_for "an ordinary user's dashboard says whose it is" "user $HK_TEST_USER"
+		wait_for "a bad [keys] line is shown in a dialog" 'unknown key "nosuchkey"'
+		keys Enter
+		keys q
+		sleep 0.5
+		tm list-panes -t dash -F '#{pane_dead}' 2>/dev/null | grep -q 0 && ok "q no longer quits (remapped)" || not_ok "q still quits"
+		wait_for "the key bar shows the remapped key" 'xQuit'
+		keys x
+		sleep 0.5
+		tm list-panes -t dash -F '#{pane_dead}' 2>/dev/null | grep -q 1 && ok "x quits" || not_ok "x did not quit"
+	fi
+else
+	skip "ordinary user: cannot make the test user"
+fi
+
+plan_end

@@ -1,0 +1,561 @@
+/* app-actions.c - what the dashboard's keys do.  Every action on a
+ * container calls the same core function as the CLI command (hk_start,
+ * hk_stop, hk_freeze, hk_console_run, hk_attach, hk_create, hk_destroy);
+ * errors open a dialog with the whole message.  With --read-only every
+ * changing action is refused, saying so. */
+#include <errno.h>
+#include <ncurses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "app-internal.h"
+#include "attach.h"
+#include "clone.h"
+#include "config.h"
+#include "console.h"
+#include "create.h"
+#include "lifecycle.h"
+#include "pty.h"
+#include "sanitize.h"
+#include "state.h"
+
+/* The containers an action applies to: the marked ones, else the
+ * selected one.  Caller frees the vector. */
+static void targets(struct hk_app *app, struct hk_strv *out)
+{
+	if (app->screen == HK_SCREEN_LIST && hkw_table_mark_count(app->table) > 0) {
+		for (size_t i = 0; i < app->list.n; i++)
+			if (hkw_table_marked(app->table, app->list.rows[i].name))
+				hk_strv_push(out, app->list.rows[i].name);
+		return;
+	}
+	const char *sel = hk_app_selected(app);
+	if (sel)
+		hk_strv_push(out, sel);
+}
+
+static int do_start_stop(struct hk_app *app, const char *name, struct hk_error **err)
+{
+	const struct hk_list_row *r = hk_app_row(app, name);
+	if (r && hk_state_is_active(r->state)) {
+		struct hk_stop_opts so = { .timeout_s = 10 };
+		return hk_stop(app->st, name, &so, err);
+	}
+	pid_t pid = 0;
+	return hk_start(app->st, name, NULL, &pid, err);
+}
+
+static int do_restart(struct hk_app *app, const char *name, struct hk_error **err)
+{
+	const struct hk_list_row *r = hk_app_row(app, name);
+	struct hk_stop_opts so = { .timeout_s = 10 };
+	if (r && hk_state_is_active(r->state) && hk_stop(app->st, name, &so, err) < 0)
+		return -1;
+	pid_t pid = 0;
+	return hk_start(app->st, name, NULL, &pid, err);
+}
+
+static int do_kill(struct hk_app *app, const char *name, struct hk_error **err)
+{
+	struct hk_stop_opts so = { .kill = true };
+	return hk_stop(app->st, name, &so, err);
+}
+
+static int do_freeze(struct hk_app *app, const char *name, struct hk_error **err)
+{
+	const struct hk_list_row *r = hk_app_row(app, name);
+	bool frozen = r && r->state == HK_STATE_FROZEN;
+	return hk_freeze(app->st, name, !frozen, err);
+}
+
+static int do_destroy(struct hk_app *app, const char *name, struct hk_error **err)
+{
+	return hk_destroy(app->st, name, 0, err);
+}
+
+struct targets_job {
+	struct hk_strv names;
+	int (*fn)(struct hk_app *, const char *, struct hk_error **);
+};
+
+/* In the job's child: fn on every target, stopping at the first error. */
+static int run_targets(struct hk_app *app, void *arg, struct hk_error **err)
+{
+	struct targets_job *j = arg;
+	for (size_t i = 0; i < j->names.n; i++)
+		if (j->fn(app, j->names.v[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+/* Runs fn on every target as a background job; what says what it does
+ * ("Starting"), or is chosen by the state for start/stop. */
+static void for_targets(struct hk_app *app, const char *what,
+			int (*fn)(struct hk_app *, const char *, struct hk_error **))
+{
+	struct targets_job j = { .fn = fn };
+	targets(app, &j.names);
+	if (!j.names.n) {
+		hkw_status_set(app->status, HKW_STATUS, "No container selected.");
+		return;
+	}
+	if (!what) {
+		const struct hk_list_row *r = hk_app_row(app, j.names.v[0]);
+		what = r && hk_state_is_active(r->state) ? "Stopping" : "Starting";
+	}
+	hk_autofree char *label = j.names.n == 1 ? xasprintf("%s \"%s\"", what, j.names.v[0])
+						 : xasprintf("%s %zu containers", what, j.names.n);
+	hk_app_job_start(app, label, run_targets, &j);
+	hk_strv_clear(&j.names);
+}
+
+static void console(struct hk_app *app, const char *name)
+{
+	hk_autoerr err = NULL;
+	hk_app_suspend(app);
+	struct hk_console_opts co = { .escape = HK_ESCAPE_DEFAULT, .replay = true };
+	int rc = hk_console_run(app->st, name, &co, NULL, &err);
+	hk_app_resume(app);
+	if (rc < 0)
+		hk_app_error(app, "Console failed", err);
+	hk_list_screen_refresh(app);
+}
+
+static void attach(struct hk_app *app, const char *name)
+{
+	hk_autoerr err = NULL;
+	int code = 0;
+	hk_app_suspend(app);
+	printf("\r\nhako: shell in \"%s\"; exit it to come back to the dashboard\r\n", name);
+	fflush(stdout);
+	struct hk_attach_opts ao = { .pty = true };
+	int rc = hk_attach(app->st, name, &ao, &code, &err);
+	hk_app_resume(app);
+	if (rc < 0)
+		hk_app_error(app, "Attach failed", err);
+	else
+		hkw_status_set(app->status, HKW_STATUS, "Shell in \"%s\" exited with %d.", name,
+			       code);
+}
+
+static void exec_dialog(struct hk_app *app, const char *name)
+{
+	static const char *const labels[] = { "Command" };
+	hk_autofree char *title = xasprintf("Run in \"%s\" (through /bin/sh -c)", name);
+	if (app->dialog)
+		hkw_destroy(hkw_dialog_widget(app->dialog));
+	app->dialog = hkw_dialog_form(title, labels, NULL, 1);
+	app->pending = HK_PENDING_EXEC;
+	free(app->pending_name);
+	app->pending_name = xstrdup(name);
+}
+
+/* Runs the command with a pty on the real terminal, then waits for Enter
+ * so that its output can be read before the dashboard comes back. */
+static void do_exec(struct hk_app *app)
+{
+	hk_autofree char *cmd = xstrdup(hkw_dialog_value(app->dialog, 0));
+	hkw_destroy(hkw_dialog_widget(app->dialog));
+	app->dialog = NULL;
+	if (!*cmd)
+		return;
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", cmd, NULL };
+	struct hk_attach_opts ao = { .argv = argv, .pty = true };
+	hk_autoerr err = NULL;
+	int code = 0;
+	hk_app_suspend(app);
+	int rc = hk_attach(app->st, app->pending_name, &ao, &code, &err);
+	if (rc == 0) {
+		printf("\r\n[exit status %d; press Enter to go back to the dashboard]", code);
+		fflush(stdout);
+		int c;
+		while ((c = getchar()) != EOF && c != '\n' && c != '\r')
+			;
+	}
+	hk_app_resume(app);
+	if (rc < 0)
+		hk_app_error(app, "Run failed", err);
+	else
+		hkw_status_set(app->status, HKW_STATUS, "The command exited with %d.", code);
+}
+
+/* $VISUAL, $EDITOR or vi on path, through sh so that "code -w" works. */
+static int run_editor(const char *path)
+{
+	const char *ed = getenv("VISUAL");
+	if (!ed || !*ed)
+		ed = getenv("EDITOR");
+	if (!ed || !*ed)
+		ed = "vi";
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", "exec $HAKO_EDITOR \"$1\"", "sh", path, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+static void edit_config(struct hk_app *app, const char *name)
+{
+	hk_autofree char *path = hk_store_config_path(app->st, name);
+	const char *ed = getenv("VISUAL");
+	if (!ed || !*ed)
+		ed = getenv("EDITOR");
+	setenv("HAKO_EDITOR", ed && *ed ? ed : "vi", 1);
+	hk_app_suspend(app);
+	run_editor(path);
+	hk_app_resume(app);
+	struct hk_config cfg;
+	hk_config_init(&cfg);
+	hk_autoerr err = NULL;
+	int rc = hk_config_parse_file(&cfg, path, &err);
+	hk_config_free(&cfg);
+	if (rc < 0) {
+		hk_app_error(app, "The config has an error (fix it with E)", err);
+		return;
+	}
+	hkw_status_set(app->status, HKW_STATUS, "Config of \"%s\" checked: OK.", name);
+	hk_list_screen_refresh(app);
+	if (app->screen == HK_SCREEN_DETAILS)
+		hk_details_refresh(app);
+}
+
+static void ask(struct hk_app *app, enum hk_pending what, const char *title, const char *text,
+		const char *name)
+{
+	struct hkw_dialog *d = hkw_dialog_confirm(title, text);
+	if (app->dialog)
+		hkw_destroy(hkw_dialog_widget(app->dialog));
+	app->dialog = d;
+	app->pending = what;
+	free(app->pending_name);
+	app->pending_name = name ? xstrdup(name) : NULL;
+}
+
+static void ask_about_targets(struct hk_app *app, enum hk_pending what, const char *verb)
+{
+	struct hk_strv names = { 0 };
+	targets(app, &names);
+	if (!names.n) {
+		hkw_status_set(app->status, HKW_STATUS, "No container selected.");
+		return;
+	}
+	struct hk_buf b = { 0 };
+	hk_buf_printf(&b, "%s ", verb);
+	for (size_t i = 0; i < names.n; i++)
+		hk_buf_printf(&b, "%s\"%s\"", i ? ", " : "", names.v[i]);
+	hk_buf_puts(&b, what == HK_PENDING_DESTROY ? "?\n\nIts root filesystem and configuration "
+						     "are removed for good."
+						   : "?\n\nIts processes get SIGKILL at once.");
+	hk_autofree char *text = hk_buf_steal(&b);
+	hk_autofree char *title =
+		xasprintf("%s %s", verb, names.n == 1 ? names.v[0] : "containers");
+	ask(app, what, title, text, names.v[0]);
+	hk_strv_clear(&names);
+}
+
+static void create_dialog(struct hk_app *app)
+{
+	static const char *const labels[] = { "Name", "Template", "Backend" };
+	const char *defaults[] = { "", "busybox", "" };
+	if (app->dialog)
+		hkw_destroy(hkw_dialog_widget(app->dialog));
+	app->dialog = hkw_dialog_form("New container", labels, defaults, 3);
+	app->pending = HK_PENDING_CREATE;
+}
+
+static int create_job(struct hk_app *app, void *arg, struct hk_error **err)
+{
+	return hk_create(app->st, arg, err);
+}
+
+static void do_create(struct hk_app *app)
+{
+	hk_autofree char *n = xstrdup(hkw_dialog_value(app->dialog, 0));
+	const char *tmpl = hkw_dialog_value(app->dialog, 1);
+	hk_autofree char *t = xstrdup(*tmpl ? tmpl : "busybox");
+	hk_autofree char *b = xstrdup(hkw_dialog_value(app->dialog, 2));
+	hkw_destroy(hkw_dialog_widget(app->dialog));
+	app->dialog = NULL;
+	struct hk_create_opts co = { .name = n, .template_name = t };
+	hk_autoerr err = NULL;
+	if (*b && (co.backend = hk_backend_from_name(b)) == HK_BACKEND_UNSET) {
+		hk_error_set(&err, EINVAL, "backend \"%s\": not known (dir, btrfs, overlay...)", b);
+		hk_app_error(app, "Create failed", err);
+		return;
+	}
+	if (hk_name_validate(n, &err) < 0) {
+		hk_app_error(app, "Create failed", err);
+		return;
+	}
+	hk_autofree char *label = xasprintf("Creating \"%s\"", n);
+	if (hk_app_job_start(app, label, create_job, &co)) {
+		free(app->job_select);
+		app->job_select = xstrdup(n);
+	}
+}
+
+static void clone_dialog(struct hk_app *app, const char *src)
+{
+	static const char *const labels[] = { "New name", "Snapshot (y/n)", "Backend" };
+	hk_autofree char *name = xasprintf("%s-copy", src);
+	const char *defaults[] = { name, "n", "" };
+	hk_autofree char *title = xasprintf("Clone \"%s\"", src);
+	if (app->dialog)
+		hkw_destroy(hkw_dialog_widget(app->dialog));
+	app->dialog = hkw_dialog_form(title, labels, defaults, 3);
+	app->pending = HK_PENDING_CLONE;
+	free(app->pending_name);
+	app->pending_name = xstrdup(src);
+}
+
+static int clone_job(struct hk_app *app, void *arg, struct hk_error **err)
+{
+	return hk_clone(app->st, arg, NULL, err);
+}
+
+static void do_clone(struct hk_app *app)
+{
+	hk_autofree char *dst = xstrdup(hkw_dialog_value(app->dialog, 0));
+	const char *snap = hkw_dialog_value(app->dialog, 1);
+	bool snapshot = snap[0] == 'y' || snap[0] == 'Y';
+	hk_autofree char *b = xstrdup(hkw_dialog_value(app->dialog, 2));
+	hkw_destroy(hkw_dialog_widget(app->dialog));
+	app->dialog = NULL;
+	struct hk_clone_opts co = { .src = app->pending_name, .dst = dst, .snapshot = snapshot };
+	hk_autoerr err = NULL;
+	if (*b && (co.backend = hk_backend_from_name(b)) == HK_BACKEND_UNSET) {
+		hk_error_set(&err, EINVAL, "backend \"%s\": not known (dir, btrfs, overlay...)", b);
+		hk_app_error(app, "Clone failed", err);
+		return;
+	}
+	if (hk_name_validate(dst, &err) < 0) {
+		hk_app_error(app, "Clone failed", err);
+		return;
+	}
+	hk_autofree char *label = xasprintf("Cloning \"%s\" to \"%s\"", co.src, dst);
+	if (hk_app_job_start(app, label, clone_job, &co)) {
+		free(app->job_select);
+		app->job_select = xstrdup(dst);
+	}
+}
+
+void hk_app_dialog_done(struct hk_app *app)
+{
+	struct hkw_dialog *d = app->dialog;
+	bool yes = hkw_dialog_result(d) == HKW_DIALOG_YES;
+	enum hk_pending what = app->pending;
+	app->pending = HK_PENDING_NONE;
+	if (what == HK_PENDING_CREATE && yes) {
+		do_create(app); /* reads the form, then frees it */
+		return;
+	}
+	if (what == HK_PENDING_CLONE && yes) {
+		do_clone(app);
+		return;
+	}
+	if (what == HK_PENDING_EXEC && yes) {
+		do_exec(app);
+		return;
+	}
+	hkw_destroy(hkw_dialog_widget(d));
+	app->dialog = NULL;
+	if (!yes)
+		return;
+	if (what == HK_PENDING_KILL)
+		for_targets(app, "Killing", do_kill);
+	else if (what == HK_PENDING_DESTROY) {
+		for_targets(app, "Destroying", do_destroy);
+		hkw_table_clear_marks(app->table);
+		if (app->screen == HK_SCREEN_DETAILS)
+			app->screen = HK_SCREEN_LIST;
+	}
+}
+
+/* OSC 52: the terminal (even over SSH) puts the text on the clipboard. */
+static void copy_name(struct hk_app *app, const char *name)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct hk_buf b = { 0 };
+	size_t n = strlen(name);
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)name[i] << 16;
+		v |= i + 1 < n ? (unsigned char)name[i + 1] << 8 : 0;
+		v |= i + 2 < n ? (unsigned char)name[i + 2] : 0;
+		char q[5] = { b64[v >> 18 & 63], b64[v >> 12 & 63],
+			      i + 1 < n ? b64[v >> 6 & 63] : '=', i + 2 < n ? b64[v & 63] : '=',
+			      0 };
+		hk_buf_puts(&b, q);
+	}
+	hk_autofree char *enc = hk_buf_steal(&b);
+	printf("\033]52;c;%s\a", enc ? enc : "");
+	fflush(stdout);
+	hkw_status_set(app->status, HKW_STATUS, "Copied \"%s\" to the clipboard (OSC 52).", name);
+}
+
+static bool refuse_read_only(struct hk_app *app, enum hk_action a)
+{
+	const struct hk_binding *b = hk_keys_binding(a);
+	if (!app->read_only || !b || !b->changes)
+		return false;
+	hkw_status_set(app->status, HKW_ERROR, "Read-only dashboard (--read-only): \"%s\" is off.",
+		       b->name);
+	return true;
+}
+
+/* Actions about one selected container that need no confirmation. */
+static void container_action(struct hk_app *app, enum hk_action a, const char *sel)
+{
+	switch (a) {
+	case HK_ACT_START_STOP:
+		for_targets(app, NULL, do_start_stop);
+		break;
+	case HK_ACT_RESTART:
+		for_targets(app, "Restarting", do_restart);
+		break;
+	case HK_ACT_FREEZE:
+		for_targets(app, "Freezing/thawing", do_freeze);
+		break;
+	case HK_ACT_KILL:
+		ask_about_targets(app, HK_PENDING_KILL, "Kill");
+		break;
+	case HK_ACT_DESTROY:
+		ask_about_targets(app, HK_PENDING_DESTROY, "Destroy");
+		break;
+	case HK_ACT_CLONE:
+		clone_dialog(app, sel);
+		break;
+	case HK_ACT_EXEC:
+		exec_dialog(app, sel);
+		break;
+	case HK_ACT_CONSOLE:
+		console(app, sel);
+		break;
+	case HK_ACT_ATTACH:
+		attach(app, sel);
+		break;
+	case HK_ACT_EDIT:
+		edit_config(app, sel);
+		break;
+	case HK_ACT_COPY:
+		copy_name(app, sel);
+		break;
+	default:
+		break;
+	}
+}
+
+static void view_action(struct hk_app *app, enum hk_action a)
+{
+	switch (a) {
+	case HK_ACT_QUIT:
+		/* From help or details q goes back, as in htop. */
+		if (app->screen == HK_SCREEN_LIST)
+			app->quit = true;
+		app->screen = HK_SCREEN_LIST;
+		break;
+	case HK_ACT_HELP: {
+		hk_autofree char *text = hk_keys_help_text(app->read_only);
+		hkw_textview_set(app->help, text);
+		hkw_textview_add(app->help, HKW_NORMAL, "");
+		hkw_textview_add(app->help, HKW_HEADER, "Recent messages:");
+		for (size_t i = 0; i < HK_APP_LOG_LINES; i++) {
+			const char *l = app->log[(app->log_next + i) % HK_APP_LOG_LINES];
+			if (l) {
+				hk_autofree char *safe = hk_sanitize_line(l);
+				hkw_textview_add(app->help, HKW_DIM, safe);
+			}
+		}
+		app->screen = HK_SCREEN_HELP;
+		break;
+	}
+	case HK_ACT_BACK:
+		if (app->screen != HK_SCREEN_LIST)
+			app->screen = HK_SCREEN_LIST;
+		else if (app->filter) {
+			hk_list_screen_filter_set(app, NULL, NULL);
+			hk_list_screen_refresh(app);
+		} else
+			hkw_table_clear_marks(app->table);
+		break;
+	case HK_ACT_FILTER:
+		app->screen = HK_SCREEN_LIST;
+		app->filtering = true;
+		hkw_input_set(&app->filter_in, app->filter);
+		break;
+	case HK_ACT_SORT_NEXT:
+	case HK_ACT_SORT_PREV:
+		hkw_table_sort_step(app->table, a == HK_ACT_SORT_NEXT ? 1 : -1);
+		break;
+	case HK_ACT_SORT_REVERSE:
+		hkw_table_set_sort(app->table, hkw_table_sort_col(app->table),
+				   !hkw_table_sort_reverse(app->table));
+		break;
+	case HK_ACT_MARK:
+		hkw_table_toggle_mark(app->table);
+		hkw_handle_key(hkw_table_widget(app->table), KEY_DOWN);
+		break;
+	case HK_ACT_REFRESH:
+		hk_list_screen_refresh(app);
+		if (app->screen == HK_SCREEN_DETAILS)
+			hk_details_refresh(app);
+		break;
+	case HK_ACT_REPAINT:
+		clearok(curscr, TRUE);
+		break;
+	case HK_ACT_FASTER:
+	case HK_ACT_SLOWER: {
+		unsigned ms = a == HK_ACT_FASTER ? app->refresh_ms / 2 : app->refresh_ms * 2;
+		app->refresh_ms = ms < 250 ? 250 : ms > 16000 ? 16000 : ms;
+		hkw_status_set(app->status, HKW_STATUS, "Refreshing every %.2fs.",
+			       app->refresh_ms / 1000.0);
+		break;
+	}
+	case HK_ACT_THEME: {
+		hk_autofree char *next = hk_app_theme_next(app, app->theme);
+		hk_app_theme_apply(app, next);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+void hk_app_action(struct hk_app *app, enum hk_action a)
+{
+	if (refuse_read_only(app, a))
+		return;
+	if (a == HK_ACT_CREATE) {
+		create_dialog(app);
+		return;
+	}
+	if (a == HK_ACT_DETAILS) {
+		const char *sel = hk_app_selected(app);
+		if (sel && app->screen == HK_SCREEN_LIST) {
+			hk_autofree char *name = xstrdup(sel);
+			hk_details_open(app, name);
+		}
+		return;
+	}
+	const struct hk_binding *b = hk_keys_binding(a);
+	if (b && (b->changes || a == HK_ACT_COPY)) {
+		const char *sel = hk_app_selected(app);
+		if (!sel) {
+			hkw_status_set(app->status, HKW_STATUS, "No container selected.");
+			return;
+		}
+		hk_autofree char *name = xstrdup(sel);
+		container_action(app, a, name);
+		return;
+	}
+	view_action(app, a);
+}

@@ -1,0 +1,171 @@
+/* app-internal.h - the dashboard's state, shared by app.c (the loop and
+ * layout), app-actions.c (what keys do to containers), app-theme.c
+ * (theme files), screen-list.c (the container list) and screen-details.c
+ * (the tabs of one container). */
+#ifndef HAKO_APP_INTERNAL_H
+#define HAKO_APP_INTERNAL_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "bars.h"
+#include "cgroup-manage.h"
+#include "cgroup.h"
+#include "dialog.h"
+#include "input.h"
+#include "keys.h"
+#include "list.h"
+#include "store.h"
+#include "style.h"
+#include "wtable.h"
+#include "tabs.h"
+#include "textview.h"
+#include "tree.h"
+#include "widget.h"
+
+enum hk_screen { HK_SCREEN_LIST, HK_SCREEN_DETAILS, HK_SCREEN_HELP };
+
+/* What a dialog's "yes" will do. */
+enum hk_pending {
+	HK_PENDING_NONE,
+	HK_PENDING_KILL,
+	HK_PENDING_DESTROY,
+	HK_PENDING_CREATE,
+	HK_PENDING_CLONE,
+	HK_PENDING_EXEC,
+};
+
+/* CPU time seen at the last refresh, for CPU%. */
+struct hk_cpu_sample {
+	char *name;
+	int64_t cpu_usec;
+	int64_t at_usec; /* monotonic */
+};
+
+enum hk_tab { HK_TAB_INFO, HK_TAB_CGROUPS, HK_TAB_IDMAPS, HK_TAB_CONFIG, HK_TAB_LOG, HK_TAB_COUNT };
+
+#define HK_APP_LOG_LINES 64
+
+struct hk_app {
+	const struct hk_app_opts *opts;
+	struct hk_store *st;
+	bool read_only;
+	unsigned refresh_ms;
+	bool quit;
+
+	/* Host facts for the header. */
+	char hostname[256];
+	struct hk_cgroup_info cg;
+	bool cg_ok;
+	struct hk_cgroup_delegation deleg;
+
+	/* Data of the last refresh. */
+	struct hk_list list;
+	struct hk_cpu_sample *samples;
+	size_t nsamples;
+	double *cpu_pct; /* per list row, < 0 unknown */
+	int64_t *mem;	 /* per list row, -1 unknown */
+	int64_t *pids;
+	unsigned running, stopped;
+
+	/* Filter: the regex being typed, and the one applied. */
+	bool filtering;
+	struct hkw_input filter_in;
+	char *filter;
+	bool filter_invert;
+	regex_t filter_re;
+	bool filter_ok;
+
+	enum hk_screen screen;
+	struct hkw_cursescanvas canvas;
+	struct hkw_table *table;
+	struct hkw_keybar *keybar;
+	struct hkw_status *status;
+	struct hkw_tabs *tabs;
+	struct hkw_textview *text; /* Info, ID maps, Config, Console log */
+	struct hkw_tree *tree;	   /* Cgroups */
+	struct hkw_textview *help;
+	char *details_name;
+
+	struct hkw_dialog *dialog;
+	enum hk_pending pending;
+	char *pending_name;
+
+	/* Theme. */
+	char *theme;
+	struct hkw_style styles[HKW_ROLE_COUNT];
+
+	/* The one background job (create, start, stop...): a child process
+	 * running the core call, its error text coming back through a pipe. */
+	pid_t job_pid;
+	int job_fd;
+	char *job_what;
+	unsigned job_ticks;
+	struct hk_buf job_out; /* what the child wrote so far */
+	char *job_select;      /* select this container when the job is done */
+
+	/* inotify on the container path and the run directories, so that a
+	 * state change shows at once. */
+	int watch_fd;
+
+	/* The log ring: what core logs while curses owns the screen. */
+	char *log[HK_APP_LOG_LINES];
+	size_t log_next;
+};
+
+/* app.c */
+void hk_app_error(struct hk_app *app, const char *title, const struct hk_error *err);
+void hk_app_message(struct hk_app *app, const char *title, const char *text);
+void hk_app_redraw_now(struct hk_app *app);
+/* The selected container's name, or NULL. */
+const char *hk_app_selected(const struct hk_app *app);
+const struct hk_list_row *hk_app_row(const struct hk_app *app, const char *name);
+void hk_app_suspend(struct hk_app *app);
+void hk_app_resume(struct hk_app *app);
+
+/* app-actions.c */
+void hk_app_action(struct hk_app *app, enum hk_action a);
+void hk_app_dialog_done(struct hk_app *app);
+
+/* app-theme.c: loads NAME (a file path when it holds '/') over the
+ * built-in default.  On error the default stays in styles. */
+int hk_app_theme_load(struct hk_app *app, const char *name, struct hkw_style *styles,
+		      struct hk_error **err);
+/* Sets and applies a theme; an error opens a dialog and keeps default. */
+void hk_app_theme_apply(struct hk_app *app, const char *name);
+/* The name of the theme after `current` among the installed ones. */
+char *hk_app_theme_next(struct hk_app *app, const char *current);
+
+/* app-jobs.c: runs fn(app, arg, err) in a child; the loop polls it. */
+typedef int (*hk_job_fn)(struct hk_app *app, void *arg, struct hk_error **err);
+bool hk_app_job_start(struct hk_app *app, const char *what, hk_job_fn fn, void *arg);
+/* Called by the loop: reaps a finished job (dialog on error). */
+void hk_app_job_poll(struct hk_app *app);
+bool hk_app_job_running(const struct hk_app *app);
+/* Waits for a running job (at quit). */
+void hk_app_job_wait(struct hk_app *app);
+/* True inside a job's child: no drawing there. */
+extern bool hk_app_in_job;
+
+/* app-watch.c */
+void hk_app_watch_init(struct hk_app *app);
+/* Adds watches for containers seen in the last refresh. */
+void hk_app_watch_update(struct hk_app *app);
+/* Drains pending events; true when something changed. */
+bool hk_app_watch_drain(struct hk_app *app);
+void hk_app_watch_close(struct hk_app *app);
+
+/* screen-list.c */
+void hk_list_screen_refresh(struct hk_app *app);
+void hk_list_screen_draw_header(struct hk_app *app, struct hkw_canvas *c);
+const struct hkw_column *hk_list_screen_columns(size_t *n);
+int hk_list_screen_filter_set(struct hk_app *app, const char *text, struct hk_error **err);
+
+/* screen-details.c */
+void hk_details_open(struct hk_app *app, const char *name);
+void hk_details_refresh(struct hk_app *app);
+struct hkw_widget *hk_details_body(struct hk_app *app);
+
+#endif

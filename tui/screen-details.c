@@ -1,0 +1,369 @@
+/* screen-details.c - the details of one container, in tabs: Info,
+ * Cgroups (the live tree of its cgroup directories in each hierarchy,
+ * with memory, CPU and pids per node), ID maps (each range as a bar over
+ * the host ids in use, checked against the user's sub-ids), Config (the
+ * files as written, includes too) and Console log (the monitor's ring
+ * buffer).  Everything a container controls is sanitised before it is
+ * shown.  The open tab is rebuilt on every refresh. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app-internal.h"
+#include "config.h"
+#include "console.h"
+#include "idmap.h"
+#include "sanitize.h"
+#include "state.h"
+
+#define TREE_MAX_DEPTH 12
+#define TREE_MAX_NODES 2000
+
+/* Adds "LABEL: value" to the text view, the value sanitised. */
+static void info_line(struct hk_app *app, const char *label, const char *value, int role)
+{
+	hk_autofree char *safe = hk_sanitize_line(value ? value : "-");
+	hk_autofree char *line = xasprintf("  %-16s %s", label, safe);
+	hkw_textview_add(app->text, role, line);
+}
+
+static char *join(const struct hk_strv *sv)
+{
+	struct hk_buf b = { 0 };
+	for (size_t i = 0; i < sv->n; i++)
+		hk_buf_printf(&b, "%s%s", i ? ", " : "", sv->v[i]);
+	return b.len ? hk_buf_steal(&b) : xstrdup("-");
+}
+
+static char *uptime(long long started)
+{
+	if (started <= 0)
+		return xstrdup("-");
+	long long s = (long long)time(NULL) - started;
+	if (s < 0)
+		s = 0;
+	return xasprintf("%lldd %02lld:%02lld:%02lld", s / 86400, s / 3600 % 24, s / 60 % 60,
+			 s % 60);
+}
+
+static void fill_info(struct hk_app *app, const struct hk_list_row *r)
+{
+	struct hk_state_file sf;
+	enum hk_state state = hk_state_effective(app->st, r->name, &sf);
+	hk_autofree char *pid = sf.init_pid > 0 ? xasprintf("%d", (int)sf.init_pid) : NULL;
+	hk_autofree char *up = hk_state_is_active(state) ? uptime(sf.started) : xstrdup("-");
+	hk_autofree char *v4 = join(&r->ipv4), *v6 = join(&r->ipv6);
+	hk_autofree char *cfgpath = hk_store_config_path(app->st, r->name);
+	info_line(app, "Name", r->name, HKW_HEADER);
+	info_line(app, "State", hk_state_name(state), HKW_NORMAL);
+	info_line(app, "Init PID", pid, HKW_NORMAL);
+	info_line(app, "Uptime", up, HKW_NORMAL);
+	info_line(app, "IPv4", v4, HKW_NORMAL);
+	info_line(app, "IPv6", v6, HKW_NORMAL);
+	info_line(app, "Unprivileged", r->unprivileged ? "yes" : "no", HKW_NORMAL);
+	info_line(app, "Autostart", r->autostart ? "yes" : "no", HKW_NORMAL);
+	info_line(app, "Backend", r->backend, HKW_NORMAL);
+	info_line(app, "Rootfs", r->rootfs, HKW_NORMAL);
+	info_line(app, "Config", cfgpath, HKW_NORMAL);
+	if (r->config_error)
+		info_line(app, "Config error", r->config_error, HKW_ERROR);
+	const struct hk_config *cfg = r->cfg;
+	if (!cfg)
+		return;
+	info_line(app, "Hostname", cfg->uts_name, HKW_NORMAL);
+	info_line(app, "Init", cfg->init_cmd, HKW_NORMAL);
+	for (size_t i = 0; i < cfg->n_nets; i++) {
+		const struct hk_net_spec *n = &cfg->nets[i];
+		hk_autofree char *label = xasprintf("Net %u", n->index);
+		hk_autofree char *v =
+			xasprintf("%s link=%s host veth=%s name=%s", n->type ? n->type : "-",
+				  n->link ? n->link : "-", n->veth_pair ? n->veth_pair : "-",
+				  n->name ? n->name : "-");
+		info_line(app, label, v, HKW_NORMAL);
+	}
+	for (size_t i = 0; i < cfg->idmap.n; i++) {
+		hk_autofree char *m = hk_idmap_format_range(&cfg->idmap.r[i]);
+		info_line(app, i ? "" : "ID map", m, HKW_NORMAL);
+	}
+}
+
+static long long read_num(int dfd, const char *file, const char *key)
+{
+	char *text = NULL;
+	size_t len = 0;
+	if (hk_read_file_at(dfd, file, &text, &len, 1 << 16, NULL) < 0)
+		return -1;
+	long long v = -1;
+	const char *p = key ? strstr(text, key) : text;
+	if (p)
+		v = strtoll(p + (key ? strlen(key) : 0), NULL, 10);
+	free(text);
+	return v;
+}
+
+/* "mem 12.3M  cpu 1.23s  pids 4" of one cgroup directory. */
+static char *node_stats(int dfd, int version)
+{
+	long long mem =
+		read_num(dfd, version == 2 ? "memory.current" : "memory.usage_in_bytes", NULL);
+	long long pids = read_num(dfd, "pids.current", NULL);
+	long long cpu_us = version == 2 ? read_num(dfd, "cpu.stat", "usage_usec ")
+					: read_num(dfd, "cpuacct.usage", NULL);
+	if (version == 1 && cpu_us >= 0)
+		cpu_us /= 1000; /* ns */
+	struct hk_buf b = { 0 };
+	if (mem >= 0)
+		hk_buf_printf(&b, "  mem %.1fM", (double)mem / (1024.0 * 1024.0));
+	if (cpu_us >= 0)
+		hk_buf_printf(&b, "  cpu %.2fs", (double)cpu_us / 1e6);
+	if (pids >= 0)
+		hk_buf_printf(&b, "  pids %lld", pids);
+	return b.len ? hk_buf_steal(&b) : xstrdup("");
+}
+
+static void walk(struct hk_app *app, int dfd, ssize_t parent, const char *key, int depth,
+		 int version)
+{
+	hk_autoclose int dup_fd = dup(dfd);
+	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	if (!d)
+		return;
+	dup_fd = -1; /* owned by d */
+	struct dirent *de;
+	while ((de = readdir(d)) && hkw_tree_count(app->tree) < TREE_MAX_NODES) {
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+			continue;
+		int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			continue;
+		hk_autofree char *name = hk_sanitize_line(de->d_name);
+		hk_autofree char *stats = node_stats(sub, version);
+		hk_autofree char *text = xasprintf("%s%s", name, stats);
+		hk_autofree char *k = xasprintf("%s/%s", key, de->d_name);
+		size_t idx = hkw_tree_add(app->tree, parent, k, text, HKW_NORMAL);
+		if (depth < TREE_MAX_DEPTH)
+			walk(app, sub, (ssize_t)idx, k, depth + 1, version);
+		close(sub);
+	}
+	closedir(d);
+}
+
+/* The container's directory in hierarchy i (what hk_cgroup_open
+ * computes; core does not export it per hierarchy). */
+static char *hier_dir(struct hk_app *app, size_t i, const char *name)
+{
+	const struct hk_cgroup_hier *h = &app->cg.h[i];
+	const char *base = h->mountpoint;
+	if (!hk_store_is_root(app->st)) {
+		if (!app->deleg.ok || i >= app->deleg.n || !app->deleg.a[i].writable)
+			return NULL;
+		base = app->deleg.a[i].dir;
+	}
+	hk_autofree char *b = hk_cgroup_path(&app->cg, base);
+	hk_autofree char *cg_name = hk_store_cgroup_name(app->st, name);
+	return xasprintf("%s/hako/%s", b, cg_name);
+}
+
+static void fill_cgroups(struct hk_app *app, const char *name)
+{
+	hkw_tree_clear(app->tree);
+	for (size_t i = 0; app->cg_ok && i < app->cg.n; i++) {
+		hk_autofree char *dir = hier_dir(app, i, name);
+		if (!dir)
+			continue;
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			continue;
+		hk_autofree char *label = hk_cgroup_hier_label(&app->cg.h[i]);
+		hk_autofree char *stats = node_stats(dfd, app->cg.h[i].version);
+		hk_autofree char *text = xasprintf("%s: %s%s", label, dir, stats);
+		size_t root = hkw_tree_add(app->tree, -1, label, text, HKW_HEADER);
+		walk(app, dfd, (ssize_t)root, label, 1, app->cg.h[i].version);
+		close(dfd);
+	}
+	if (hkw_tree_count(app->tree) == 0)
+		hkw_tree_add(app->tree, -1, "-", "No cgroup: the container is not running.",
+			     HKW_DIM);
+}
+
+/* One range as a bar over [0, span). */
+static void idmap_bar(struct hk_app *app, const struct hk_idmap_range *r, unsigned long span,
+		      bool allowed)
+{
+	int w = app->canvas.base.w - 44;
+	w = w < 10 ? 10 : w > 60 ? 60 : w;
+	char bar[64 * 4];
+	size_t off = 0;
+	const char *full = hkw_glyph_str(&app->canvas.base, HKW_G_BLOCK);
+	const char *empty = hkw_glyph_str(&app->canvas.base, HKW_G_SHADE);
+	long a = (long)((double)r->host / (double)span * w);
+	long b = (long)((double)(r->host + r->count) / (double)span * w);
+	if (b == a)
+		b = a + 1;
+	for (long i = 0; i < w; i++) {
+		const char *g = i >= a && i < b ? full : empty;
+		size_t n = strlen(g);
+		memcpy(bar + off, g, n);
+		off += n;
+	}
+	bar[off] = '\0';
+	hk_autofree char *line = xasprintf("  %c %10lu %10lu %8lu  %s %s", r->kind, r->ns, r->host,
+					   r->count, bar, allowed ? "ok" : "NOT YOURS");
+	hkw_textview_add(app->text, allowed ? HKW_BAR : HKW_ERROR, line);
+}
+
+static void fill_idmaps(struct hk_app *app, const struct hk_list_row *r)
+{
+	const struct hk_config *cfg = r->cfg;
+	if (!cfg || cfg->idmap.n == 0) {
+		hkw_textview_add(app->text, HKW_NORMAL,
+				 cfg ? "  No id map: a privileged container (ids are the host's)."
+				     : "  The config does not parse; see the Info tab.");
+		return;
+	}
+	struct hk_subids su = { 0 }, sg = { 0 };
+	bool root = hk_store_is_root(app->st);
+	hk_subid_load("/etc/subuid", hk_store_user(app->st), hk_store_uid(app->st), &su, NULL);
+	hk_subid_load("/etc/subgid", hk_store_user(app->st), hk_store_uid(app->st), &sg, NULL);
+	unsigned long span = 0;
+	for (size_t i = 0; i < cfg->idmap.n; i++)
+		if (cfg->idmap.r[i].host + cfg->idmap.r[i].count > span)
+			span = cfg->idmap.r[i].host + cfg->idmap.r[i].count;
+	span += span / 10 + 1;
+	hk_autofree char *head =
+		xasprintf("  host ids 0..%lu; %s", span,
+			  root ? "root may map any range"
+			       : "ranges must lie in your /etc/subuid, /etc/subgid");
+	hkw_textview_add(app->text, HKW_HEADER, head);
+	hkw_textview_add(app->text, HKW_COLHEAD, "  kind       ns       host    count  host range");
+	for (size_t i = 0; i < cfg->idmap.n; i++) {
+		const struct hk_idmap_range *x = &cfg->idmap.r[i];
+		bool own =
+			!root && x->count == 1 &&
+			x->host == (x->kind == 'u' ? hk_store_uid(app->st) : hk_store_gid(app->st));
+		bool ok = root || own ||
+			  hk_subids_cover(x->kind == 'u' ? &su : &sg, x->host, x->count);
+		idmap_bar(app, x, span, ok);
+	}
+	hk_autoerr err = NULL;
+	if (hk_idmap_check_allowed(&cfg->idmap, hk_store_user(app->st), hk_store_uid(app->st),
+				   hk_store_gid(app->st), &su, &sg, &err) < 0) {
+		hk_autofree char *m = hk_error_render(err);
+		hkw_textview_add(app->text, HKW_NORMAL, "");
+		hkw_textview_add(app->text, HKW_ERROR, m);
+	}
+	hk_subids_free(&su);
+	hk_subids_free(&sg);
+}
+
+static void fill_config(struct hk_app *app, const struct hk_list_row *r)
+{
+	hk_autofree char *top = hk_store_config_path(app->st, r->name);
+	struct hk_strv files = { 0 };
+	if (r->cfg)
+		hk_strv_copy(&files, &r->cfg->files);
+	else
+		hk_strv_push(&files, top);
+	for (size_t i = 0; i < files.n; i++) {
+		hk_autofree char *fname = hk_sanitize_line(files.v[i]);
+		hk_autofree char *head = xasprintf("# %s", fname);
+		hkw_textview_add(app->text, HKW_HEADER, head);
+		char *text = NULL;
+		size_t len;
+		hk_autoerr err = NULL;
+		if (hk_read_file(files.v[i], &text, &len, &err) < 0) {
+			hk_autofree char *m = hk_error_render(err);
+			hkw_textview_add(app->text, HKW_ERROR, m);
+			continue;
+		}
+		for (char *save = NULL, *l = strtok_r(text, "\n", &save); l;
+		     l = strtok_r(NULL, "\n", &save)) {
+			hk_autofree char *safe = hk_sanitize_line(l);
+			hkw_textview_add(app->text, l[0] == '#' ? HKW_DIM : HKW_NORMAL, safe);
+		}
+		free(text);
+	}
+	if (r->config_error)
+		hkw_textview_add(app->text, HKW_ERROR, r->config_error);
+	hkw_textview_add(app->text, HKW_DIM, app->read_only ? "" : "(E edits it in $EDITOR)");
+	hk_strv_clear(&files);
+}
+
+static void fill_log(struct hk_app *app, const struct hk_list_row *r)
+{
+	if (!hk_state_is_active(r->state)) {
+		hkw_textview_add(app->text, HKW_DIM,
+				 "The container is not running: no console log.");
+		return;
+	}
+	struct hk_buf b = { 0 };
+	hk_autoerr err = NULL;
+	if (hk_console_log(app->st, r->name, &b, &err) < 0) {
+		hk_autofree char *m = hk_error_render(err);
+		hkw_textview_add(app->text, HKW_ERROR, m);
+		hk_buf_free(&b);
+		return;
+	}
+	const char *p = b.data, *end = b.data + b.len;
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n && p[n - 1] == '\r')
+			n--; /* CRLF from the pty */
+		hk_autofree char *safe = hk_sanitize_line_n(p, n);
+		hkw_textview_add(app->text, HKW_NORMAL, safe);
+		p = nl ? nl + 1 : NULL;
+	}
+	hk_buf_free(&b);
+}
+
+void hk_details_refresh(struct hk_app *app)
+{
+	const struct hk_list_row *r = hk_app_row(app, app->details_name);
+	size_t tab = hkw_tabs_active(app->tabs);
+	hkw_textview_clear(app->text);
+	if (!r) {
+		hkw_textview_add(app->text, HKW_ERROR, "The container is gone.");
+		return;
+	}
+	switch (tab) {
+	case HK_TAB_INFO:
+		fill_info(app, r);
+		break;
+	case HK_TAB_CGROUPS:
+		fill_cgroups(app, r->name);
+		break;
+	case HK_TAB_IDMAPS:
+		fill_idmaps(app, r);
+		break;
+	case HK_TAB_CONFIG:
+		fill_config(app, r);
+		break;
+	case HK_TAB_LOG:
+		fill_log(app, r);
+		break;
+	}
+}
+
+void hk_details_open(struct hk_app *app, const char *name)
+{
+	free(app->details_name);
+	app->details_name = xstrdup(name);
+	app->screen = HK_SCREEN_DETAILS;
+	hkw_tabs_set_active(app->tabs, HK_TAB_INFO);
+	hkw_textview_follow(app->text, false);
+	hkw_textview_set_top(app->text, 0);
+	hk_details_refresh(app);
+}
+
+struct hkw_widget *hk_details_body(struct hk_app *app)
+{
+	if (hkw_tabs_active(app->tabs) == HK_TAB_CGROUPS)
+		return hkw_tree_widget(app->tree);
+	return hkw_textview_widget(app->text);
+}

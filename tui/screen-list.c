@@ -1,0 +1,224 @@
+/* screen-list.c - the home screen: the container list (rows from
+ * core/list.c, usage from each running container's cgroup, CPU% from the
+ * change in CPU time between two refreshes), the header line, and the
+ * name filter (a POSIX extended regex; a leading '!' inverts it). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app-internal.h"
+#include "sanitize.h"
+#include "state.h"
+
+enum col { C_NAME, C_STATE, C_IPV4, C_IPV6, C_UNPRIV, C_BACKEND, C_MEM, C_CPU, C_PIDS, C_AUTO };
+
+/* Priority: 0 is never dropped; the highest number goes first. */
+static const struct hkw_column columns[] = {
+	[C_NAME] = { "NAME", 12, 40, 0, false, false },
+	[C_STATE] = { "STATE", 8, 0, 0, false, false },
+	[C_IPV4] = { "IPV4", 15, 32, 2, false, false },
+	[C_IPV6] = { "IPV6", 25, 40, 6, false, false },
+	[C_UNPRIV] = { "UNPRIV", 6, 0, 5, false, false },
+	[C_BACKEND] = { "BACKEND", 7, 0, 4, false, false },
+	[C_MEM] = { "MEM", 8, 0, 1, true, true },
+	[C_CPU] = { "CPU%", 6, 0, 1, true, true },
+	[C_PIDS] = { "PIDS", 5, 0, 3, true, true },
+	[C_AUTO] = { "AUTOSTART", 9, 0, 7, false, false },
+};
+
+const struct hkw_column *hk_list_screen_columns(size_t *n)
+{
+	*n = HK_ARRAY_SIZE(columns);
+	return columns;
+}
+
+static int state_role(const struct hk_list_row *r)
+{
+	if (r->config_error)
+		return HKW_ERROR;
+	switch (r->state) {
+	case HK_STATE_RUNNING:
+		return HKW_RUNNING;
+	case HK_STATE_STOPPED:
+		return HKW_STOPPED;
+	case HK_STATE_FROZEN:
+		return HKW_FROZEN;
+	case HK_STATE_ORPHANED:
+	case HK_STATE_ABORTING:
+		return HKW_ERROR;
+	default:
+		return HKW_BUSY;
+	}
+}
+
+static int64_t mono_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static struct hk_cpu_sample *sample_for(struct hk_app *app, const char *name)
+{
+	for (size_t i = 0; i < app->nsamples; i++)
+		if (strcmp(app->samples[i].name, name) == 0)
+			return &app->samples[i];
+	app->samples = xrealloc(app->samples, (app->nsamples + 1) * sizeof(*app->samples));
+	struct hk_cpu_sample *s = &app->samples[app->nsamples++];
+	*s = (struct hk_cpu_sample){ .name = xstrdup(name), .cpu_usec = -1 };
+	return s;
+}
+
+/* Memory and pids as core's list filled them; CPU% from the change in
+ * CPU time since the last refresh. */
+static void read_usage(struct hk_app *app, size_t i)
+{
+	const struct hk_list_row *r = &app->list.rows[i];
+	app->cpu_pct[i] = -1;
+	app->mem[i] = hk_state_is_active(r->state) ? r->mem_bytes : -1;
+	app->pids[i] = hk_state_is_active(r->state) ? r->pids : -1;
+	if (!hk_state_is_active(r->state) || r->cpu_seconds < 0)
+		return;
+	int64_t cpu = (int64_t)(r->cpu_seconds * 1e6);
+	struct hk_cpu_sample *prev = sample_for(app, r->name);
+	int64_t now = mono_usec();
+	if (prev->cpu_usec >= 0 && now > prev->at_usec && cpu >= prev->cpu_usec)
+		app->cpu_pct[i] =
+			100.0 * (double)(cpu - prev->cpu_usec) / (double)(now - prev->at_usec);
+	prev->cpu_usec = cpu;
+	prev->at_usec = now;
+}
+
+static char *join(const struct hk_strv *sv)
+{
+	struct hk_buf b = { 0 };
+	for (size_t i = 0; i < sv->n; i++) {
+		if (i)
+			hk_buf_puts(&b, ",");
+		hk_buf_puts(&b, sv->v[i]);
+	}
+	return b.len ? hk_buf_steal(&b) : xstrdup("-");
+}
+
+static char *human_bytes(int64_t b)
+{
+	if (b < 0)
+		return xstrdup("-");
+	static const char units[] = "BKMGT";
+	double v = (double)b;
+	size_t u = 0;
+	while (v >= 1024 && u < sizeof(units) - 2) {
+		v /= 1024;
+		u++;
+	}
+	return u == 0 ? xasprintf("%lldB", (long long)b) : xasprintf("%.1f%c", v, units[u]);
+}
+
+/* Sets a cell from text a container may control. */
+static void set_safe(struct hkw_table *t, size_t row, size_t col, const char *text, double num)
+{
+	hk_autofree char *safe = hk_sanitize_line(text);
+	hkw_table_set(t, row, col, safe, num);
+}
+
+static void add_row(struct hk_app *app, size_t i)
+{
+	const struct hk_list_row *r = &app->list.rows[i];
+	struct hkw_table *t = app->table;
+	size_t row = hkw_table_add_row(t, r->name, state_role(r), 0);
+	hk_autofree char *v4 = join(&r->ipv4), *v6 = join(&r->ipv6);
+	hk_autofree char *mem = human_bytes(app->mem[i]);
+	hk_autofree char *cpu =
+		app->cpu_pct[i] < 0 ? xstrdup("-") : xasprintf("%.1f", app->cpu_pct[i]);
+	hk_autofree char *pids =
+		app->pids[i] < 0 ? xstrdup("-") : xasprintf("%lld", (long long)app->pids[i]);
+	set_safe(t, row, C_NAME, r->name, NAN);
+	hkw_table_set(t, row, C_STATE, r->config_error ? "BADCONF" : hk_state_name(r->state), NAN);
+	set_safe(t, row, C_IPV4, v4, NAN);
+	set_safe(t, row, C_IPV6, v6, NAN);
+	hkw_table_set(t, row, C_UNPRIV, r->unprivileged ? "yes" : "no", NAN);
+	set_safe(t, row, C_BACKEND, r->backend ? r->backend : "-", NAN);
+	hkw_table_set(t, row, C_MEM, mem, app->mem[i] < 0 ? NAN : (double)app->mem[i]);
+	hkw_table_set(t, row, C_CPU, cpu, app->cpu_pct[i] < 0 ? NAN : app->cpu_pct[i]);
+	hkw_table_set(t, row, C_PIDS, pids, app->pids[i] < 0 ? NAN : (double)app->pids[i]);
+	hkw_table_set(t, row, C_AUTO, r->autostart ? "yes" : "no", NAN);
+}
+
+static bool passes_filter(const struct hk_app *app, const char *name)
+{
+	if (!app->filter_ok)
+		return true;
+	bool match = regexec(&app->filter_re, name, 0, NULL, 0) == 0;
+	return match != app->filter_invert;
+}
+
+int hk_list_screen_filter_set(struct hk_app *app, const char *text, struct hk_error **err)
+{
+	if (app->filter_ok)
+		regfree(&app->filter_re);
+	app->filter_ok = false;
+	free(app->filter);
+	app->filter = NULL;
+	if (!text || !*text || strcmp(text, "!") == 0)
+		return 0;
+	app->filter_invert = text[0] == '!';
+	const char *re = text + (app->filter_invert ? 1 : 0);
+	int rc = regcomp(&app->filter_re, re, REG_EXTENDED | REG_NOSUB);
+	if (rc != 0) {
+		char why[128];
+		regerror(rc, &app->filter_re, why, sizeof(why));
+		return hk_error_set(err, EINVAL, "filter \"%s\": %s", re, why);
+	}
+	app->filter_ok = true;
+	app->filter = xstrdup(text);
+	return 0;
+}
+
+void hk_list_screen_refresh(struct hk_app *app)
+{
+	hk_autoerr err = NULL;
+	struct hk_list fresh = { 0 };
+	if (hk_list_build(app->st, NULL, &fresh, &err) < 0) {
+		hk_autofree char *m = hk_error_render(err);
+		hkw_status_set(app->status, HKW_ERROR, "%s", m);
+		return;
+	}
+	hk_list_free(&app->list);
+	app->list = fresh;
+	size_t n = app->list.n ? app->list.n : 1;
+	app->cpu_pct = xrealloc(app->cpu_pct, n * sizeof(*app->cpu_pct));
+	app->mem = xrealloc(app->mem, n * sizeof(*app->mem));
+	app->pids = xrealloc(app->pids, n * sizeof(*app->pids));
+	app->running = app->stopped = 0;
+	hkw_table_clear(app->table);
+	for (size_t i = 0; i < app->list.n; i++) {
+		const struct hk_list_row *r = &app->list.rows[i];
+		if (hk_state_is_active(r->state))
+			app->running++;
+		else
+			app->stopped++;
+		read_usage(app, i);
+		if (passes_filter(app, r->name))
+			add_row(app, i);
+	}
+	hkw_table_sort(app->table);
+}
+
+void hk_list_screen_draw_header(struct hk_app *app, struct hkw_canvas *c)
+{
+	hk_autofree char *host = hk_sanitize_line(app->hostname);
+	const char *layout = app->cg_ok ? hk_cgroup_layout_name(app->cg.layout) : "no cgroups";
+	hk_autofree char *who = hk_store_is_root(app->st)
+					? xstrdup("root")
+					: xasprintf("user %s", hk_store_user(app->st));
+	hk_autofree char *filter = app->filter ? hk_sanitize_line(app->filter) : NULL;
+	hk_autofree char *line =
+		xasprintf(" hako  %s  cgroup:%s  %u running, %u stopped  %s  every %.1fs%s%s%s",
+			  host, layout, app->running, app->stopped, who, app->refresh_ms / 1000.0,
+			  filter ? "  filter:/" : "", filter ? filter : "",
+			  app->read_only ? "  [read-only]" : "");
+	hkw_text_pad(c, 0, 0, c->w, HKW_HEADER, line);
+}
