@@ -350,6 +350,8 @@ static int prepare(const struct hk_store *st, const char *name, struct attach_ct
 	if (hk_caps_plan(&c->cfg.cap_drop, &c->cfg.cap_keep, c->cfg.idmap.n == 0, &c->caps, err) < 0 ||
 	    hk_seccomp_plan_resolve(c->cfg.seccomp_profile, &c->seccomp, err) < 0)
 		return -1;
+	if (c->cfg.idmap.n == 0)
+		hk_seccomp_add_host_guard(&c->seccomp);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->errsock) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->fdsock) < 0)
 		return hk_error_errno(err, "socketpair");

@@ -289,6 +289,8 @@ static int prepare_parts(struct hk_monitor *m, struct spawn_parts *p, struct hk_
 		return -1;
 	if (hk_seccomp_plan_resolve(cfg->seccomp_profile, &p->seccomp, err) < 0)
 		return -1;
+	if (!userns)
+		hk_seccomp_add_host_guard(&p->seccomp);
 	split_words(cfg->init_cmd && *cfg->init_cmd ? cfg->init_cmd : "/sbin/init", &p->argv);
 	build_env(cfg, &p->env);
 	return 0;

@@ -199,6 +199,19 @@ struct hk_seccomp_plan *hk_seccomp_default_plan(bool strict)
 	return p;
 }
 
+void hk_seccomp_add_host_guard(struct hk_seccomp_plan **plan)
+{
+	if (!*plan)
+		*plan = hk_seccomp_plan_new("hako:host-guard", 0, SCMP_ACT_ALLOW);
+	const uint32_t deny = SCMP_ACT_ERRNO(EPERM);
+	/* mount(2) with MS_REMOUNT but not MS_BIND changes the superblock. */
+	struct hk_seccomp_rule *r = hk_seccomp_plan_add(*plan, 0, "mount", deny);
+	hk_seccomp_rule_cond(r, 3, SCMP_CMP_MASKED_EQ, MS_REMOUNT, MS_REMOUNT | MS_BIND);
+	/* fsconfig(FSCONFIG_CMD_RECONFIGURE) is the same through the new API. */
+	r = hk_seccomp_plan_add(*plan, 0, "fsconfig", deny);
+	hk_seccomp_rule_cond(r, 1, SCMP_CMP_MASKED_EQ, 7 /* FSCONFIG_CMD_RECONFIGURE */, 0xffffffffu);
+}
+
 int hk_seccomp_plan_resolve(const char *profile, struct hk_seccomp_plan **out,
 			    struct hk_error **err)
 {

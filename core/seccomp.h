@@ -103,6 +103,14 @@ struct hk_seccomp_plan *hk_seccomp_default_plan(bool strict);
 int hk_seccomp_plan_resolve(const char *profile, struct hk_seccomp_plan **out,
 			    struct hk_error **err);
 
+/* Privileged containers share the host's superblocks: a remount of one
+ * (mount with MS_REMOUNT but not MS_BIND, or fsconfig RECONFIGURE) would
+ * change it for the host too, e.g. make the host's / read-only.  Adds
+ * EPERM rules for both to *plan (creating an allow-all plan when *plan is
+ * NULL: this guard holds even for "unconfined").  Bind remounts, which
+ * change only one mount's flags, stay allowed. */
+void hk_seccomp_add_host_guard(struct hk_seccomp_plan **plan);
+
 /* LXC policy files (seccomp-policy.c).  `name` is used in messages
  * ("NAME:LINE: ...").  native = SCMP_ARCH_* or 0 for this machine; it picks
  * which [arch] sections apply. */

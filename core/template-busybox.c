@@ -273,7 +273,7 @@ static const char inittab[] = "# /etc/inittab - busybox init (hako busybox templ
 			      "console::respawn:/sbin/getty -L console 0 vt100\n"
 			      "tty1::respawn:/sbin/getty -L tty1 0 vt100\n"
 			      "::ctrlaltdel:/sbin/reboot\n"
-			      "::shutdown:/bin/umount -a -r\n";
+			      "::shutdown:/bin/sync\n";
 
 static const char rcs[] =
 	"#!/bin/sh\n"

@@ -204,7 +204,7 @@ static void check_tree(const char *top)
 	expect_mode(top, "etc/fstab", S_IFREG, 0644);
 	expect_text(top, "etc/inittab", "::sysinit:/etc/init.d/rcS\n");
 	expect_text(top, "etc/inittab", "console::respawn:/sbin/getty -L console 0 vt100\n");
-	expect_text(top, "etc/inittab", "::shutdown:/bin/umount -a -r\n");
+	expect_text(top, "etc/inittab", "::shutdown:/bin/sync\n");
 	expect_text(top, "etc/passwd", "root::0:0:root:/root:/bin/sh\n");
 	expect_text(top, "etc/hostname", "t1\n");
 	expect_text(top, "etc/hosts", "t1");
