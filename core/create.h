@@ -38,7 +38,8 @@ int hk_create(struct hk_store *st, const struct hk_create_opts *o, struct hk_err
 enum hk_backend hk_create_backend(const struct hk_store *st, const struct hk_create_opts *o);
 
 enum hk_destroy_flags {
-	HK_DESTROY_FORCE = 1 << 0, /* -f: stop it first (not yet: refused while running) */
+	HK_DESTROY_FORCE = 1 << 0,     /* -f: kill it first when it runs */
+	HK_DESTROY_SNAPSHOTS = 1 << 1, /* -s: destroy its snapshot clones too */
 };
 
 int hk_destroy(struct hk_store *st, const char *name, unsigned flags, struct hk_error **err);

@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "mountinfo.h"
+#include "storage.h"
 #include "userns-exec.h"
 #include "util.h"
 
@@ -62,9 +64,16 @@ static int lock_container(struct hk_store *st, const char *name, unsigned flags,
 		return -1;
 	}
 	pid_t pid = hk_lock_probe(st, name);
+	if (flags & HK_DESTROY_FORCE) {
+		/* -f: kill it, then take the lock its monitor gave up. */
+		struct hk_stop_opts so = { .kill = true };
+		if (hk_stop(st, name, &so, err) < 0 ||
+		    hk_lock_acquire(st, name, HK_LOCK_WAIT, 10000, lock, err) < 0)
+			return -1;
+		return 0;
+	}
 	hk_autofree char *who = pid > 0 ? xasprintf(" (pid %d)", (int)pid) : xstrdup("");
-	return hk_error_set(err, 0, "container \"%s\" is running%s; stop it first%s", name, who,
-			    flags & HK_DESTROY_FORCE ? " (-f cannot stop it yet)" : " or use -f");
+	return hk_error_set(err, 0, "container \"%s\" is running%s; stop it first or use -f", name, who);
 }
 
 /* What the config says about the rootfs and the id map; a config that no
@@ -90,6 +99,13 @@ static void read_config(struct hk_store *st, const char *name, char **rootfs, st
 static int remove_container(struct hk_store *st, const char *name, struct hk_error **err)
 {
 	hk_autofree char *dir = hk_store_container_dir(st, name);
+	/* A config that parses: its backend removes the rootfs (btrfs
+	 * subvolumes, overlay layers) and its snapshots. */
+	if (hk_store_config(st, name, NULL)) {
+		if (refuse_mounts(name, dir, err) < 0)
+			return -1;
+		return hk_storage_destroy_container(st, name, err);
+	}
 	hk_autofree char *rootfs = NULL;
 	struct hk_idmap map = {0};
 	read_config(st, name, &rootfs, &map);
@@ -117,6 +133,28 @@ static void remove_run_dir(const char *name, const char *run)
 	}
 }
 
+/* Snapshot clones (overlay lowers) need this container: refuse, naming
+ * them, or destroy them first with HK_DESTROY_SNAPSHOTS. */
+static int check_dependents(struct hk_store *st, const char *name, unsigned flags, struct hk_error **err)
+{
+	struct hk_strv deps = { 0 };
+	if (hk_storage_dependents(st, name, &deps, err) < 0)
+		return -1;
+	int rc = 0;
+	if (deps.n && !(flags & HK_DESTROY_SNAPSHOTS)) {
+		struct hk_buf b = { 0 };
+		for (size_t i = 0; i < deps.n; i++)
+			hk_buf_printf(&b, "%s\"%s\"", i ? ", " : "", deps.v[i]);
+		rc = hk_error_set(err, 0, "snapshot clones depend on it: %s; destroy them first, or use -s to "
+					  "destroy them too", b.data);
+		hk_buf_free(&b);
+	}
+	for (size_t i = 0; rc == 0 && i < deps.n; i++)
+		rc = hk_destroy(st, deps.v[i], flags, err);
+	hk_strv_clear(&deps);
+	return rc;
+}
+
 int hk_destroy(struct hk_store *st, const char *name, unsigned flags, struct hk_error **err)
 {
 	hk_autolock lock = NULL;
@@ -134,6 +172,8 @@ int hk_destroy(struct hk_store *st, const char *name, unsigned flags, struct hk_
 				    "in %s",
 				    name, name, hk_store_path(st));
 	}
+	if (check_dependents(st, name, flags, err) < 0)
+		return hk_error_prefix(err, "destroy \"%s\"", name);
 	/* Once removal starts it runs to the end: an interrupt would leave
 	 * half a container that neither start nor create accepts. */
 	hk_autocleanup hold = HK_CLEANUP_INIT;

@@ -25,6 +25,7 @@
 #include "rootfs.h"
 #include "seccomp.h"
 #include "spawn.h"
+#include "storage.h"
 #include "unixsock.h"
 
 char *hk_monitor_socket_path(const struct hk_store *st, const char *name)
@@ -212,18 +213,24 @@ static void build_env(const struct hk_config *cfg, struct hk_strv *env)
 			hk_strv_push(env, cfg->environment.v[i]);
 }
 
-static const char *rootfs_dir(const struct hk_config *cfg, struct hk_error **err)
+/* The directory that becomes "/": the rootfs itself, or the mount point
+ * PATH/NAME/rootfs of a backend the child mounts (overlay, aufs). */
+static char *rootfs_dir(const struct hk_monitor *m, struct hk_error **err)
 {
-	const struct hk_rootfs_spec *r = &cfg->rootfs;
+	const struct hk_rootfs_spec *r = &m->cfg->rootfs;
 	if (!r->path || !*r->path)
 		return hk_error_set(err, EINVAL, "no lxc.rootfs.path in the config"), NULL;
-	if (r->backend != HK_BACKEND_DIR && r->backend != HK_BACKEND_BTRFS)
-		return hk_error_set(err, ENOTSUP, "rootfs backend \"%s\" cannot be mounted by this version of hako",
-				    hk_backend_name(r->backend)),
-		       NULL;
-	if (access(r->path, F_OK) < 0)
-		return hk_error_errno(err, "rootfs \"%s\"", r->path), NULL;
-	return r->path;
+	const struct hk_storage_ops *ops = hk_storage_find(r->backend, err);
+	if (!ops || ops->support(NULL, err) < 0)
+		return NULL;
+	hk_autofree char *dir = hk_store_container_dir(m->st, m->name);
+	char *target = hk_storage_rootfs_target(r, dir);
+	if (access(target, F_OK) < 0) {
+		hk_error_errno(err, "rootfs \"%s\"", target);
+		free(target);
+		return NULL;
+	}
+	return target;
 }
 
 struct spawn_parts {
@@ -298,14 +305,14 @@ static int prepare_parts(struct hk_monitor *m, struct spawn_parts *p, struct hk_
 
 static int spawn_init(struct hk_monitor *m, struct hk_error **err)
 {
-	const char *rootfs = rootfs_dir(m->cfg, err);
+	hk_autofree char *rootfs = rootfs_dir(m, err);
 	if (!rootfs)
 		return -1;
 	struct spawn_parts p = { 0 };
 	int rc = prepare_parts(m, &p, err);
 	if (rc == 0) {
 		struct hk_spawn_spec spec = {
-			.name = m->name, .rootfs = rootfs,
+			.name = m->name, .rootfs = rootfs, .rootfs_spec = &m->cfg->rootfs,
 			.hostname = m->cfg->uts_name ? m->cfg->uts_name : m->name,
 			.idmap = &m->cfg->idmap, .share_net = m->cfg->n_nets && m->cfg->nets[0].type &&
 							  strcmp(m->cfg->nets[0].type, "none") == 0,
@@ -519,6 +526,21 @@ static int run_once(struct hk_monitor *m, int *ready_fd, struct hk_error **err)
 	return status;
 }
 
+/* An ephemeral container goes when it stops (lxc.ephemeral = 1), while
+ * the lock is still held so nobody can start it in between. */
+static void destroy_ephemeral(struct hk_store *st, const char *name)
+{
+	hk_autoerr err = NULL;
+	if (hk_storage_destroy_container(st, name, &err) < 0) {
+		hk_log(HK_LOG_ERROR, "ephemeral \"%s\" was not destroyed: %s", name, err->msg);
+		return;
+	}
+	hk_autofree char *run = hk_store_container_run_dir(st, name);
+	hk_autofree char *state = xasprintf("%s/state", run);
+	unlink(state);
+	hk_log(HK_LOG_INFO, "ephemeral container \"%s\" destroyed", name);
+}
+
 int hk_monitor_run(const struct hk_monitor_args *a)
 {
 	struct hk_monitor m = { .st = a->st, .name = a->name, .cfg = a->cfg, .pidfd = -1, .listen_fd = -1,
@@ -550,6 +572,8 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 	m.state.stopped = time(NULL);
 	m.init_pid = 0;
 	hk_monitor_write_state(&m, HK_STATE_STOPPED);
+	if (a->cfg->ephemeral)
+		destroy_ephemeral(a->st, a->name);
 	/* Release the lock before the waiting clients see EOF, so that a
 	 * `stop` returning means the next `start` can go. */
 	hk_lock_release(a->lock);

@@ -25,6 +25,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "mountfd.h"
+#include "storage.h"
 #include "util.h"
 
 struct sync_msg {
@@ -96,6 +97,9 @@ static int setup_rootfs(const struct hk_spawn_spec *s, struct hk_error **err)
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return hk_error_errno(err, "cannot make the mount tree private");
+	if (s->rootfs_spec && hk_storage_needs_mount(s->rootfs_spec) &&
+	    hk_storage_mount_rootfs(s->rootfs_spec, s->rootfs, err) < 0)
+		return -1;
 	hk_autoclose int dir = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0 && errno == EACCES && s->idmap && s->idmap->n)
 		return hk_error_set(err, EACCES, "the container's root (a mapped id) cannot reach rootfs \"%s\": a "

@@ -33,6 +33,7 @@ enum hk_spawn_stage {
 struct hk_spawn_spec {
 	const char *name;        /* for messages */
 	const char *rootfs;      /* the mounted rootfs directory on the host */
+	const struct hk_rootfs_spec *rootfs_spec; /* mounted on rootfs first when its backend needs it */
 	const char *hostname;
 	const struct hk_idmap *idmap; /* NULL or empty: no user namespace */
 	bool share_net;          /* lxc.net.0.type = none: stay in the host's netns */

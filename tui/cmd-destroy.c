@@ -11,6 +11,7 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		{"name", required_argument, NULL, 'n'},
 		{"force", no_argument, NULL, 'f'},
+		{"snapshots", no_argument, NULL, 's'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		HK_CLI_COMMON_LONG,
@@ -19,7 +20,7 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	const char *name = NULL;
 	unsigned flags = 0;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "n:fqh" HK_CLI_COMMON_SHORT, opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "n:fsqh" HK_CLI_COMMON_SHORT, opts, NULL)) != -1) {
 		if (hk_cli_common_opt(cli, opt, optarg))
 			continue;
 		switch (opt) {
@@ -28,6 +29,9 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 			break;
 		case 'f':
 			flags |= HK_DESTROY_FORCE;
+			break;
+		case 's':
+			flags |= HK_DESTROY_SNAPSHOTS;
 			break;
 		case 'q':
 			cli->quiet = true;
@@ -59,6 +63,6 @@ const struct hk_cmd hk_cmd_destroy = {
 	.name = "destroy",
 	.alias = NULL,
 	.summary = "remove a stopped container and its rootfs",
-	.usage = "NAME [-P PATH] [-f] [-q]",
+	.usage = "NAME [-P PATH] [-f] [-s] [-q]",
 	.run = run,
 };

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "clone.h"
+#include "create.h"
 #include "console.h"
 #include "lifecycle.h"
 #include "util.h"
@@ -19,13 +21,14 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "logfile", required_argument, NULL, 'o' },
 		{ "logpriority", required_argument, NULL, 'l' },
+		{ "ephemeral", no_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct hk_strv overrides = { 0 };
-	const char *name = NULL;
-	bool foreground = false;
+	const char *name = NULL, *src = NULL;
+	bool foreground = false, ephemeral = false;
 	int opt;
-	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "Fds:n:o:l:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "Fds:n:o:l:e", opts, NULL)) != -1) {
 		if (hk_cli_common_opt(cli, opt, optarg))
 			continue;
 		switch (opt) {
@@ -41,6 +44,9 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		case 'n':
 			name = optarg;
 			break;
+		case 'e':
+			ephemeral = true;
+			break;
 		case 'o':
 		case 'l':
 			if (hk_cli_log_opt(opt, optarg) < 0) {
@@ -53,9 +59,12 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 			return hk_cli_usage(&hk_cmd_start);
 		}
 	}
-	if (!name && optind < argc)
+	/* --ephemeral SRC [-n NAME]: an overlay clone that goes when it stops. */
+	if (ephemeral && optind < argc)
+		src = argv[optind++];
+	if (!name && !ephemeral && optind < argc)
 		name = argv[optind++];
-	if (!name || optind != argc) {
+	if ((!name && !src) || optind != argc) {
 		hk_strv_clear(&overrides);
 		return hk_cli_usage(&hk_cmd_start);
 	}
@@ -65,12 +74,26 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		return 1;
 	}
 	hk_autoerr err = NULL;
+	hk_autofree char *made = NULL;
+	if (src) {
+		struct hk_clone_opts co = { .src = src, .dst = name, .ephemeral = true, .snapshot = true };
+		if (hk_clone(st, &co, &made, &err) < 0) {
+			hk_strv_clear(&overrides);
+			return hk_cli_fail(err);
+		}
+		name = made;
+	}
 	struct hk_start_opts so = { .overrides = &overrides };
 	pid_t pid = 0;
 	int rc = hk_start(st, name, &so, &pid, &err);
 	hk_strv_clear(&overrides);
-	if (rc < 0)
+	if (rc < 0) {
+		if (made)
+			hk_destroy(st, made, 0, NULL);
 		return hk_cli_fail(err);
+	}
+	if (made && !cli->quiet)
+		printf("Started ephemeral container \"%s\" (destroyed when it stops)\n", made);
 	if (!foreground)
 		return 0;
 	/* Foreground: this terminal becomes the console until the container
@@ -85,6 +108,6 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 const struct hk_cmd hk_cmd_start = {
 	.name = "start",
 	.summary = "start a container (-F: with this terminal as its console)",
-	.usage = "NAME [-F] [-s KEY=VALUE]... [--logfile FILE] [--logpriority LEVEL] [-P PATH]",
+	.usage = "NAME [-F] [-s KEY=VALUE]... [--logfile FILE] [--logpriority LEVEL] [-P PATH]\n       hako start --ephemeral SRC [-n NAME] [-F] ...",
 	.run = run,
 };
