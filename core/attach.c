@@ -345,7 +345,11 @@ static int init_pidfd(const struct hk_store *st, const char *name, struct hk_err
 
 static int prepare(const struct hk_store *st, const char *name, struct attach_ctx *c, struct hk_error **err)
 {
-	if (hk_config_load_for_start(st, name, NULL, &c->cfg, err) < 0)
+	struct hk_strv overrides = { 0 };
+	hk_start_overrides_load(st, name, &overrides);
+	int rc = hk_config_load_for_start(st, name, &overrides, &c->cfg, err);
+	hk_strv_clear(&overrides);
+	if (rc < 0)
 		return -1;
 	if (hk_caps_plan(&c->cfg.cap_drop, &c->cfg.cap_keep, c->cfg.idmap.n == 0, &c->caps, err) < 0 ||
 	    hk_seccomp_plan_resolve(c->cfg.seccomp_profile, &c->seccomp, err) < 0)

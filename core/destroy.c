@@ -15,6 +15,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "mountinfo.h"
+#include "state.h"
 #include "storage.h"
 #include "userns-exec.h"
 #include "util.h"
@@ -64,7 +65,7 @@ static int lock_container(struct hk_store *st, const char *name, unsigned flags,
 		return -1;
 	}
 	pid_t pid = hk_lock_probe(st, name);
-	if (flags & HK_DESTROY_FORCE) {
+	if ((flags & HK_DESTROY_FORCE) && hk_state_is_active(hk_state_effective(st, name, NULL))) {
 		/* -f: kill it, then take the lock its monitor gave up. */
 		struct hk_stop_opts so = { .kill = true };
 		if (hk_stop(st, name, &so, err) < 0 ||
@@ -73,6 +74,9 @@ static int lock_container(struct hk_store *st, const char *name, unsigned flags,
 		return 0;
 	}
 	hk_autofree char *who = pid > 0 ? xasprintf(" (pid %d)", (int)pid) : xstrdup("");
+	if (flags & HK_DESTROY_FORCE) /* locked, but not by a running container's monitor */
+		return hk_error_set(err, 0, "container \"%s\" is busy: its lock is held%s; try again later",
+				    name, who);
 	return hk_error_set(err, 0, "container \"%s\" is running%s; stop it first or use -f", name, who);
 }
 

@@ -108,6 +108,37 @@ static int preflight(const struct hk_store *st, const char *name, const struct h
 	return 0;
 }
 
+static char *overrides_path(const struct hk_store *st, const char *name)
+{
+	hk_autofree char *run = hk_store_container_run_dir(st, name);
+	return xasprintf("%s/overrides", run);
+}
+
+/* Records the -s overrides so that attach applies the same config (caps,
+ * seccomp, no_new_privs) as the running container got. */
+static int save_overrides(const struct hk_store *st, const char *name, const struct hk_strv *o,
+			  struct hk_error **err)
+{
+	struct hk_buf b = { 0 };
+	for (size_t i = 0; o && i < o->n; i++)
+		hk_buf_printf(&b, "%s\n", o->v[i]);
+	hk_autofree char *path = overrides_path(st, name);
+	int rc = hk_write_file_atomic(path, b.data ? b.data : "", b.len, 0600, err);
+	hk_buf_free(&b);
+	return rc;
+}
+
+void hk_start_overrides_load(const struct hk_store *st, const char *name, struct hk_strv *out)
+{
+	hk_autofree char *path = overrides_path(st, name);
+	hk_autofree char *text = NULL;
+	if (hk_read_file(path, &text, NULL, NULL) < 0)
+		return;
+	for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (*l)
+			hk_strv_push(out, l);
+}
+
 /* The monitor process: detached from the terminal, holding the lock. */
 static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const char *name,
 						    struct hk_config *cfg, struct hk_lock *lock, int ready)
@@ -177,7 +208,7 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 	}
 	struct hk_config cfg;
 	if (hk_config_load_for_start(st, name, o ? o->overrides : NULL, &cfg, err) < 0 ||
-	    preflight(st, name, &cfg, err) < 0) {
+	    preflight(st, name, &cfg, err) < 0 || save_overrides(st, name, o ? o->overrides : NULL, err) < 0) {
 		hk_config_free(&cfg);
 		return hk_error_prefix(err, "start \"%s\"", name);
 	}

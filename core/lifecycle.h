@@ -38,6 +38,10 @@ int hk_config_load_for_start(const struct hk_store *st, const char *name,
 			     const struct hk_strv *overrides, struct hk_config *cfg,
 			     struct hk_error **err);
 
+/* The -s overrides the running container was started with (recorded in
+ * its run directory), appended to out; nothing when there were none. */
+void hk_start_overrides_load(const struct hk_store *st, const char *name, struct hk_strv *out);
+
 /* Connects to a running container's monitor (SOCK_CLOEXEC); a clear error
  * when the container is not running. */
 int hk_monitor_connect(const struct hk_store *st, const char *name, struct hk_error **err);

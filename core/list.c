@@ -7,9 +7,13 @@
 #include <errno.h>
 #include <regex.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cgroup-manage.h"
+#include "log.h"
+#include "net.h"
 
 static void fill_from_config(struct hk_store *st, const struct hk_config *cfg,
 			     struct hk_list_row *row)
@@ -52,11 +56,25 @@ void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row 
 	}
 }
 
+/* true when pid shares our network namespace (lxc.net.0.type = none):
+ * its addresses are the host's, not the container's. */
+static bool shares_our_netns(pid_t pid)
+{
+	char path[64];
+	struct stat a, b;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	return stat(path, &a) == 0 && stat("/proc/self/ns/net", &b) == 0 && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
 void hk_list_fill_addresses(struct hk_store *st, struct hk_list_row *row)
 {
-	/* Networking (netlink in the container's netns) comes later. */
 	(void)st;
-	(void)row;
+	if (row->init_pid <= 0 || !hk_state_is_active(row->state) || shares_our_netns(row->init_pid))
+		return;
+	hk_autoerr err = NULL;
+	if (hk_netns_read_addrs(row->init_pid, &row->ipv4, &row->ipv6, &err) < 0)
+		hk_log(HK_LOG_DEBUG, "addresses of \"%s\": %s", row->name, err->msg);
 }
 
 /* The host's cgroup layout and the caller's delegation, detected once per

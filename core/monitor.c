@@ -49,16 +49,16 @@ void hk_monitor_write_state(struct hk_monitor *m, enum hk_state s)
 
 /* ---- terminals ---- */
 
+/* Ring buffers for the console and ttys; their ptys come from the
+ * container's devpts at spawn (take_terms). */
 static int open_terms(struct hk_monitor *m, struct hk_error **err)
 {
-	m->n_terms = 1 + m->cfg->tty_max;
+	unsigned ttys = m->cfg->tty_max < HK_MAX_TERMS - 1 ? m->cfg->tty_max : HK_MAX_TERMS - 1;
+	m->n_terms = 1 + ttys;
 	m->terms = xcalloc(m->n_terms, sizeof(*m->terms));
 	for (size_t i = 0; i < m->n_terms; i++) {
 		m->terms[i].pty.master = m->terms[i].pty.peer = -1;
-		if (hk_pty_open(&m->terms[i].pty, err) < 0)
-			return hk_error_prefix(err, "%s pty", i ? "tty" : "console");
 		m->terms[i].ring = hk_ringbuf_new(i ? HK_TTY_RING : HK_CONSOLE_RING);
-		hk_pty_set_winsize(m->terms[i].pty.master, 24, 80, NULL);
 	}
 	m->console_log_fd = -1;
 	if (m->cfg->console_logfile) {
@@ -82,6 +82,18 @@ static void close_terms(struct hk_monitor *m)
 	if (m->console_log_fd >= 0)
 		close(m->console_log_fd);
 	m->console_log_fd = -1;
+}
+
+/* The ptys the container's devpts gave; the monitor keeps a peer of each
+ * open so that a terminal nobody in the container holds (a getty between
+ * respawns) does not hang up under the poll loop. */
+static void take_terms(struct hk_monitor *m, const struct hk_spawned *sp)
+{
+	for (size_t i = 0; i < m->n_terms; i++) {
+		m->terms[i].pty.master = sp->masters[i];
+		m->terms[i].pty.peer = sp->peers[i];
+		hk_pty_set_winsize(m->terms[i].pty.master, 24, 80, NULL);
+	}
 }
 
 /* Reads what a container wrote on a terminal into its ring buffer. */
@@ -240,7 +252,6 @@ struct spawn_parts {
 	struct hk_caps_plan caps;
 	struct hk_seccomp_plan *seccomp;
 	struct hk_strv argv, env;
-	int *ttys;
 	char *cg_opts[16];
 };
 
@@ -252,7 +263,6 @@ static void spawn_parts_free(struct spawn_parts *p)
 	hk_seccomp_plan_free(p->seccomp);
 	hk_strv_clear(&p->argv);
 	hk_strv_clear(&p->env);
-	free(p->ttys);
 	for (size_t i = 0; i < 16; i++)
 		free(p->cg_opts[i]);
 }
@@ -277,9 +287,6 @@ static int prepare_parts(struct hk_monitor *m, struct spawn_parts *p, struct hk_
 	bool userns = cfg->idmap.n > 0;
 	struct hk_cgroup_mount cgm[16];
 	size_t n_cgm = m->have_cg_info ? cgroup_mounts(&m->cg_info, cgm, p->cg_opts) : 0;
-	p->ttys = xcalloc(m->n_terms, sizeof(int));
-	for (size_t i = 1; i < m->n_terms; i++)
-		p->ttys[i - 1] = m->terms[i].pty.peer;
 	if (cfg->mount_fstab && read_fstab(cfg->mount_fstab, &p->entries, err) < 0)
 		return -1;
 	hk_strv_copy(&p->entries, &cfg->mount_entries);
@@ -287,7 +294,7 @@ static int prepare_parts(struct hk_monitor *m, struct spawn_parts *p, struct hk_
 		return -1;
 	struct hk_plan_input in = {
 		.mount_auto = &cfg->mount_auto, .mount_entries = &p->entries,
-		.autodev = cfg->autodev, .userns = userns, .tty_max = cfg->tty_max,
+		.autodev = cfg->autodev, .userns = userns, .tty_max = (unsigned)m->n_terms - 1,
 		.pty_max = cfg->pty_max, .console = true, .cgroups = cgm, .n_cgroups = n_cgm,
 	};
 	if (hk_mount_plan_build(&in, &p->plan, err) < 0)
@@ -318,8 +325,7 @@ static int spawn_init(struct hk_monitor *m, struct hk_error **err)
 							  strcmp(m->cfg->nets[0].type, "none") == 0,
 			.plan = &p.plan, .caps = &p.caps, .seccomp = p.seccomp,
 			.no_new_privs = m->cfg->no_new_privs, .limits = &p.limits,
-			.console = m->terms[0].pty.peer,
-			.ttys = p.ttys, .argv = p.argv.v, .envp = p.env.v, .cwd = m->cfg->init_cwd,
+			.n_terms = (unsigned)m->n_terms, .argv = p.argv.v, .envp = p.env.v, .cwd = m->cfg->init_cwd,
 			.before_go = before_go, .ctx = m,
 		};
 		struct hk_spawned sp;
@@ -328,6 +334,7 @@ static int spawn_init(struct hk_monitor *m, struct hk_error **err)
 			m->init_pid = sp.pid;
 			m->pidfd = sp.pidfd;
 			m->state.init_start = hk_proc_start_time(sp.pid);
+			take_terms(m, &sp);
 		}
 	}
 	spawn_parts_free(&p);

@@ -11,6 +11,7 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -21,7 +22,7 @@
 
 struct exec_ctx {
 	int rootfd;
-	const struct hk_plan_fds *fds;
+	struct hk_plan_fds *fds;
 	int host_null; /* the host's /dev/null, verified 1:3 */
 };
 
@@ -89,8 +90,12 @@ static int exec_devnode(struct exec_ctx *x, const struct hk_op *op, bool userns,
 	if (dfd < 0)
 		return -1;
 	if (!userns && mknodat(dfd, base_of(op->target), S_IFCHR | op->mode,
-			       makedev(op->major, op->minor)) == 0)
+			       makedev(op->major, op->minor)) == 0) {
+		/* mknod applies the umask: set the mode the node must have. */
+		if (fchmodat(dfd, base_of(op->target), op->mode, 0) < 0)
+			return hk_error_errno(err, "cannot set the mode of /%s", op->target);
 		return 0;
+	}
 	if (errno != EPERM && errno != EEXIST && !userns)
 		return hk_error_errno(err, "cannot create /%s", op->target);
 	/* No mknod in a user namespace: bind the host's node instead. */
@@ -169,38 +174,27 @@ static int exec_mask(struct exec_ctx *x, const struct hk_op *op, struct hk_error
 	return rc;
 }
 
-/* A pty peer opened by the monitor lives on a mount of the monitor's
- * namespace, which open_tree() cannot clone from here: reopen the same
- * node through this namespace's copy of /dev/pts and check it is the very
- * device (same st_rdev) before binding it. */
-static int reopen_pty(int pty, struct hk_error **err)
+/* A new pty from the container's devpts (mounted by an earlier op): the
+ * peer is bound onto target, master and peer are kept for the monitor. */
+static int exec_pty(struct exec_ctx *x, const struct hk_op *op, unsigned index, struct hk_error **err)
 {
-	char link[32], path[64] = { 0 };
-	hk_fd_path(pty, link);
-	if (readlink(link, path, sizeof(path) - 1) < 0 || !hk_str_has_prefix(path, "/dev/pts/"))
-		return hk_error_set(err, EINVAL, "the console pty is not under /dev/pts");
-	struct stat want, got;
-	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return hk_error_errno(err, "cannot reopen %s", path);
-	if (fstat(pty, &want) < 0 || fstat(fd, &got) < 0 || !S_ISCHR(got.st_mode) || got.st_rdev != want.st_rdev) {
-		close(fd);
-		return hk_error_set(err, EPERM, "%s is not the console pty; refusing", path);
-	}
-	return fd;
-}
-
-static int exec_pty_bind(struct exec_ctx *x, const struct hk_op *op, int pty, struct hk_error **err)
-{
-	if (pty < 0)
-		return hk_error_set(err, EINVAL, "no pty was prepared for /%s", op->target);
-	hk_autoclose int src = reopen_pty(pty, err);
-	if (src < 0)
+	if (!x->fds || index >= HK_MAX_TERMS)
+		return hk_error_set(err, EINVAL, "no room for the pty of /%s", op->target);
+	hk_autoclose int master = hk_safe_open(x->rootfd, "dev/pts/ptmx", O_RDWR | O_NOCTTY, 0,
+						HK_SAFE_BENEATH | HK_SAFE_NOFOLLOW_LAST, err);
+	if (master < 0 || check_chardev(master, 5, 2, "the container's /dev/pts/ptmx", err) < 0)
 		return -1;
+	if (unlockpt(master) < 0)
+		return hk_error_errno(err, "cannot unlock a pty for /%s", op->target);
+	hk_autoclose int peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (peer < 0)
+		return hk_error_errno(err, "cannot open the pty for /%s", op->target);
 	hk_autoclose int dst = open_target(x, op, err);
-	if (dst < 0)
+	if (dst < 0 || hk_mount_bind(peer, dst, 0, err) < 0)
 		return -1;
-	return hk_mount_bind(src, dst, 0, err);
+	x->fds->masters[index] = hk_steal_fd(&master);
+	x->fds->peers[index] = hk_steal_fd(&peer);
+	return 0;
 }
 
 static int exec_op(struct exec_ctx *x, const struct hk_op *op, bool userns, struct hk_error **err)
@@ -232,16 +226,18 @@ static int exec_op(struct exec_ctx *x, const struct hk_op *op, bool userns, stru
 	case HK_OP_MASK:
 		return exec_mask(x, op, err);
 	case HK_OP_CONSOLE:
-		return exec_pty_bind(x, op, x->fds ? x->fds->console : -1, err);
+		return exec_pty(x, op, 0, err);
 	case HK_OP_TTY:
-		return exec_pty_bind(x, op, x->fds && x->fds->ttys ? x->fds->ttys[op->minor - 1] : -1, err);
+		return exec_pty(x, op, op->minor, err);
 	}
 	return hk_error_set(err, EINVAL, "unknown mount operation");
 }
 
-int hk_mount_plan_execute(const struct hk_mount_plan *plan, int rootfd,
-			  const struct hk_plan_fds *fds, struct hk_error **err)
+int hk_mount_plan_execute(const struct hk_mount_plan *plan, int rootfd, struct hk_plan_fds *fds,
+			  struct hk_error **err)
 {
+	for (size_t i = 0; fds && i < HK_MAX_TERMS; i++)
+		fds->masters[i] = fds->peers[i] = -1;
 	struct exec_ctx x = { .rootfd = rootfd, .fds = fds };
 	x.host_null = open("/dev/null", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (x.host_null < 0)

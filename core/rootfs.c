@@ -165,8 +165,11 @@ static void plan_dev(struct hk_mount_plan *p, const struct hk_plan_input *in)
 		add_newfs(p, "dev/shm", "tmpfs", "mode=1777", MNT_SAFE);
 		add_newfs(p, "dev/mqueue", "mqueue", NULL, MNT_SAFE)->optional = true;
 	}
-	hk_autofree char *pts = in->pty_max ? xasprintf("newinstance,ptmxmode=0666,mode=0620,max=%u", in->pty_max)
-					     : xstrdup("newinstance,ptmxmode=0666,mode=0620");
+	/* The console and ttys come from this devpts too: room for them on
+	 * top of lxc.pty.max. */
+	hk_autofree char *pts = in->pty_max
+		? xasprintf("newinstance,ptmxmode=0666,mode=0620,max=%u", in->pty_max + 1 + in->tty_max)
+		: xstrdup("newinstance,ptmxmode=0666,mode=0620");
 	add_newfs(p, "dev/pts", "devpts", pts, HK_MNT_NOSUID | HK_MNT_NOEXEC);
 	if (in->console)
 		add_op(p, HK_OP_CONSOLE, "dev/console")->create = HK_CREATE_FILE;

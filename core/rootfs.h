@@ -77,15 +77,19 @@ void hk_mount_plan_free(struct hk_mount_plan *plan);
 /* A one-line description of an op, for debug logs and tests. */
 char *hk_op_describe(const struct hk_op *op);
 
-/* Descriptors the executor needs from outside the rootfs. */
+/* The console and ttys are allocated by the executor from the container's
+ * own devpts (so that they belong to the container's root, in a user
+ * namespace too) and bound onto /dev/console and /dev/ttyN; their masters
+ * and peers come back here: [0] the console, [N] ttyN, -1 where none. */
+#define HK_MAX_TERMS 65 /* the console and up to 64 ttys */
 struct hk_plan_fds {
-	int console; /* pty peer for /dev/console, or -1 */
-	const int *ttys; /* tty_max pty peers, or NULL */
+	int masters[HK_MAX_TERMS];
+	int peers[HK_MAX_TERMS];
 };
 
 /* Runs the plan against rootfd (an O_PATH fd of the mounted rootfs) in the
  * current mount namespace. */
-int hk_mount_plan_execute(const struct hk_mount_plan *plan, int rootfd,
-			  const struct hk_plan_fds *fds, struct hk_error **err);
+int hk_mount_plan_execute(const struct hk_mount_plan *plan, int rootfd, struct hk_plan_fds *fds,
+			  struct hk_error **err);
 
 #endif

@@ -59,6 +59,61 @@ static int sync_recv(int fd, struct sync_msg *m)
 	}
 }
 
+/* Sends the pty masters and peers (2 * n descriptors) with one message. */
+static int send_terms(int sock, const struct hk_plan_fds *fds, unsigned n)
+{
+	struct sync_msg m = { .stage = HK_SPAWN_CHILD_TERMS, .code = (int32_t)n };
+	int list[2 * HK_MAX_TERMS];
+	for (unsigned i = 0; i < n; i++) {
+		if (fds->masters[i] < 0 || fds->peers[i] < 0)
+			return -1;
+		list[i] = fds->masters[i];
+		list[n + i] = fds->peers[i];
+	}
+	struct iovec iov = { &m, sizeof(m) };
+	char cbuf[CMSG_SPACE(sizeof(list))];
+	memset(cbuf, 0, sizeof(cbuf));
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = CMSG_SPACE(2 * n * sizeof(int)) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(2 * n * sizeof(int));
+	memcpy(CMSG_DATA(cm), list, 2 * n * sizeof(int));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0 : -1;
+}
+
+/* Receives send_terms' message into out (masters then peers): 1 when it
+ * came, 2 when the child sent an error instead (in *m), 0 at EOF, -1 on a
+ * protocol error. */
+static int recv_terms(int sock, unsigned n, struct hk_spawned *out, struct sync_msg *m)
+{
+	struct iovec iov = { m, sizeof(*m) };
+	char cbuf[CMSG_SPACE(2 * HK_MAX_TERMS * sizeof(int))];
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	ssize_t r;
+	while ((r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (r == 0)
+		return 0;
+	if (r != (ssize_t)sizeof(*m))
+		return -1;
+	m->text[sizeof(m->text) - 1] = '\0';
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	if (m->stage == HK_SPAWN_CHILD_ERROR && !cm)
+		return 2;
+	if (!cm || cm->cmsg_type != SCM_RIGHTS || m->stage != HK_SPAWN_CHILD_TERMS || (unsigned)m->code != n ||
+	    cm->cmsg_len != CMSG_LEN(2 * n * sizeof(int)))
+		return -1;
+	int list[2 * HK_MAX_TERMS];
+	memcpy(list, CMSG_DATA(cm), 2 * n * sizeof(int));
+	for (unsigned i = 0; i < n; i++) {
+		out->masters[i] = list[i];
+		out->peers[i] = list[n + i];
+	}
+	return 1;
+}
+
 static __attribute__((noreturn)) void child_fail(int sock, struct hk_error *e)
 {
 	sync_send(sock, HK_SPAWN_CHILD_ERROR, e ? e->code : 0, e ? e->msg : "container setup failed");
@@ -92,7 +147,7 @@ static int loopback_up(struct hk_error **err)
 
 /* Mounts the rootfs on itself (pivot_root needs a mount point), runs the
  * plan and pivots.  Afterwards "/" is the container's root. */
-static int setup_rootfs(const struct hk_spawn_spec *s, struct hk_error **err)
+static int setup_rootfs(const struct hk_spawn_spec *s, struct hk_plan_fds *fds, struct hk_error **err)
 {
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
@@ -112,8 +167,7 @@ static int setup_rootfs(const struct hk_spawn_spec *s, struct hk_error **err)
 	hk_autoclose int root = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return hk_error_errno(err, "cannot open rootfs \"%s\"", s->rootfs);
-	struct hk_plan_fds fds = { .console = s->console, .ttys = s->ttys };
-	if (hk_mount_plan_execute(s->plan, root, &fds, err) < 0)
+	if (hk_mount_plan_execute(s->plan, root, fds, err) < 0)
 		return -1;
 	if (fchdir(root) < 0)
 		return hk_error_errno(err, "cannot enter rootfs");
@@ -128,18 +182,15 @@ static int setup_rootfs(const struct hk_spawn_spec *s, struct hk_error **err)
 	return 0;
 }
 
+/* The console becomes init's stdio but not its controlling terminal: a
+ * getty in another session must be able to take it, and in a user
+ * namespace stealing a controlling terminal needs the host's CAP_SYS_ADMIN. */
 static int take_console(int console, struct hk_error **err)
 {
 	if (setsid() < 0)
 		return hk_error_errno(err, "setsid");
-	if (console < 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (null < 0)
-			return hk_error_errno(err, "cannot open /dev/null in the container");
-		console = null;
-	} else if (ioctl(console, TIOCSCTTY, 0) < 0) {
-		return hk_error_errno(err, "cannot make the console the controlling terminal");
-	}
+	if (console < 0)
+		return hk_error_set(err, EINVAL, "no console was allocated");
 	for (int fd = 0; fd < 3; fd++)
 		if (dup2(console, fd) < 0)
 			return hk_error_errno(err, "cannot set up stdio");
@@ -174,11 +225,16 @@ static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, 
 		child_fail(sock, err);
 	}
 	struct hk_cleanup steps = HK_CLEANUP_INIT;
+	struct hk_plan_fds fds;
 	if (hk_cleanup_step(&steps, 106, "network and limits", &err) < 0 ||
 	    (!s->share_net && loopback_up(&err) < 0) || (s->limits && hk_limits_apply(s->limits, &err) < 0) ||
-	    hk_cleanup_step(&steps, 107, "rootfs", &err) < 0 || setup_rootfs(s, &err) < 0 ||
-	    hk_cleanup_step(&steps, 108, "console", &err) < 0 || take_console(s->console, &err) < 0)
+	    hk_cleanup_step(&steps, 107, "rootfs", &err) < 0 || setup_rootfs(s, &fds, &err) < 0 ||
+	    hk_cleanup_step(&steps, 108, "console", &err) < 0 || take_console(fds.peers[0], &err) < 0)
 		child_fail(sock, err);
+	if (send_terms(sock, &fds, s->n_terms) < 0) {
+		hk_error_set(&err, EPROTO, "cannot pass the console to the monitor");
+		child_fail(sock, err);
+	}
 	if (chdir(s->cwd ? s->cwd : "/") < 0) {
 		hk_error_errno(&err, "cannot change to \"%s\"", s->cwd);
 		child_fail(sock, err);
@@ -220,7 +276,7 @@ static int reap_failed(pid_t pid, int pidfd)
 
 /* The parent side: maps, cgroup, GO, then wait for exec or an error. */
 static int parent_side(const struct hk_spawn_spec *s, int sock, pid_t pid, int pidfd,
-		       struct hk_error **err)
+		       struct hk_spawned *out, struct hk_error **err)
 {
 	struct sync_msg m;
 	if (sync_recv(sock, &m) != 1 || m.stage != HK_SPAWN_CHILD_READY) {
@@ -241,10 +297,19 @@ static int parent_side(const struct hk_spawn_spec *s, int sock, pid_t pid, int p
 		hk_error_errno(err, "cannot talk to the container's init");
 		return reap_failed(pid, pidfd);
 	}
-	int r = sync_recv(sock, &m);
-	if (r == 0)
-		return 0; /* socket closed by exec: init runs */
-	if (r == 1 && m.stage == HK_SPAWN_CHILD_ERROR)
+	/* The terminals first (or an error), then EOF from exec, or an error. */
+	int t = recv_terms(sock, s->n_terms, out, &m);
+	if (t == 1) {
+		int r = sync_recv(sock, &m);
+		if (r == 0)
+			return 0; /* socket closed by exec: init runs */
+		for (unsigned i = 0; i < s->n_terms; i++) {
+			close(out->masters[i]);
+			close(out->peers[i]);
+		}
+		t = r == 1 && m.stage == HK_SPAWN_CHILD_ERROR ? 2 : -1;
+	}
+	if (t == 2)
 		hk_error_set(err, m.code, "%s", m.text);
 	else
 		hk_error_set(err, EPROTO, "the container's init died during setup");
@@ -274,7 +339,9 @@ int hk_spawn(const struct hk_spawn_spec *s, struct hk_spawned *out, struct hk_er
 		child_main(s, sv[1]);
 	}
 	close(sv[1]);
-	int rc = parent_side(s, sv[0], (pid_t)pid, pidfd, err);
+	for (unsigned i = 0; i < HK_MAX_TERMS; i++)
+		out->masters[i] = out->peers[i] = -1;
+	int rc = parent_side(s, sv[0], (pid_t)pid, pidfd, out, err);
 	close(sv[0]);
 	if (rc < 0)
 		return -1;

@@ -5,7 +5,8 @@
  * in numbered stages (enum hk_spawn_stage).  The child waits until the
  * parent has written its id maps and put it in its cgroup, then becomes
  * root of its user namespace, enters a new cgroup namespace, mounts the
- * rootfs (the mount plan), pivots into it, takes the console as its
+ * rootfs (the mount plan, which allocates the console and ttys from the
+ * container's devpts and sends them to the parent), pivots into it, takes the console as its
  * controlling terminal, drops capabilities, installs seccomp, closes every
  * other descriptor and execs init.  Any failure before exec travels back
  * as an error message; a successful exec closes the socket (CLOEXEC),
@@ -28,6 +29,7 @@ enum hk_spawn_stage {
 	HK_SPAWN_CHILD_READY = 1, /* child: namespaces exist, waiting */
 	HK_SPAWN_PARENT_GO,       /* parent: maps written, cgroup joined */
 	HK_SPAWN_CHILD_ERROR,     /* child: setup failed (errno + message) */
+	HK_SPAWN_CHILD_TERMS,     /* child: pty masters and peers (SCM_RIGHTS) */
 };
 
 struct hk_spawn_spec {
@@ -42,8 +44,7 @@ struct hk_spawn_spec {
 	const struct hk_seccomp_plan *seccomp; /* NULL: none */
 	bool no_new_privs;
 	const struct hk_limits *limits; /* prlimits and sysctls, or NULL */
-	int console;             /* pty peer for /dev/console and stdio, or -1 */
-	const int *ttys;         /* tty_max pty peers */
+	unsigned n_terms;        /* the console and lxc.tty.max ttys (<= HK_MAX_TERMS) */
 	char *const *argv;       /* init and its arguments */
 	char *const *envp;
 	const char *cwd;         /* NULL: "/" */
@@ -56,6 +57,10 @@ struct hk_spawn_spec {
 struct hk_spawned {
 	pid_t pid;
 	int pidfd; /* O_CLOEXEC */
+	/* The container's console ([0]) and ttys, allocated in its devpts:
+	 * masters and peers, O_CLOEXEC, -1 where none.  The caller owns them. */
+	int masters[HK_MAX_TERMS];
+	int peers[HK_MAX_TERMS];
 };
 
 int hk_spawn(const struct hk_spawn_spec *spec, struct hk_spawned *out, struct hk_error **err);

@@ -66,3 +66,67 @@ as_user() {
 	env -i HOME="$home" USER="$HK_TEST_USER" LOGNAME="$HK_TEST_USER" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		${HK_EXTRA_ENV:-} setpriv --reuid="$HK_TEST_USER" --regid="$HK_TEST_USER" --init-groups -- "$@"
 }
+
+# ---- container leftovers (tests/integration/run.sh and friends) ----
+# hk_init_cgroups PID NAME: the cgroup directories (every hierarchy in
+# /sys/fs/cgroup) of process PID whose last component is NAME or NAME@...
+# (hako suffixes a hash of the container path), one a line.
+hk_init_cgroups() {
+	local pid=$1 name=$2 line rel d
+	while IFS= read -r line; do
+		rel=${line#*:}; rel=${rel#*:}
+		case "${rel##*/}" in "$name" | "$name"@*) ;; *) continue ;; esac
+		for d in /sys/fs/cgroup/*"$rel" /sys/fs/cgroup"$rel"; do
+			[ -d "$d" ] && echo "$d"
+		done
+	done <"/proc/$pid/cgroup" | sort -u
+}
+# hk_cg_pids DIR...: every pid in those cgroup directories.
+hk_cg_pids() {
+	local d
+	for d in "$@"; do cat "$d/cgroup.procs" 2>/dev/null; done | sort -un
+}
+# hk_live PID...: those of PID that still exist and are not zombies (this
+# sandbox's pid 1 does not reap, so a zombie is dead enough).
+hk_live() {
+	local p st
+	for p in "$@"; do
+		st=$(ps -o stat= -p "$p" 2>/dev/null) || continue
+		case "$st" in Z*) ;; *) echo "$p" ;; esac
+	done
+}
+# hk_live_matching STRING: live (non-zombie) processes whose command line
+# holds STRING, as "pid args" lines.
+hk_live_matching() {
+	ps -eo pid=,stat=,args= | awk -v s="$1" -v me=$$ \
+		'index($0, s) && $2 !~ /^Z/ && $1 != me && $0 !~ /awk -v s=/ { print }'
+}
+# hk_leftovers PATH CGDIRS [PIDS...]: prints what a stopped container left
+# on the host: those of the cgroup directories CGDIRS (one string, spaces
+# or newlines between) that still exist, mounts whose mountinfo line
+# mentions PATH, live processes naming PATH or among PIDS (its former
+# cgroup's).  Prints nothing when clean.
+hk_leftovers() {
+	local path=$1 cgs=$2; shift 2
+	local d
+	for d in $cgs; do [ -d "$d" ] && echo "cgroup $d"; done
+	grep -F -- "$path" /proc/self/mountinfo | sed 's/^/mount /'
+	hk_live_matching "$path" | sed 's/^/process /'
+	[ $# -gt 0 ] && hk_live "$@" | sed 's/^/process in the old cgroup: /'
+	return 0
+}
+# check_clean DESC PATH CGDIRS [PIDS...]: ok when hk_leftovers prints nothing.
+check_clean() {
+	local desc=$1; shift
+	local out
+	out=$(hk_leftovers "$@")
+	if [ -z "$out" ]; then ok "$desc"; else
+		not_ok "$desc"; printf '%s\n' "$out" | sed 's/^/#   /' | head -20
+	fi
+}
+# hk_state HAKO-ARGS...: the STATE column of `hako ls -f` for the
+# container named by the first argument (the rest go to hako, e.g. -P).
+hk_state() {
+	local n=$1; shift
+	"$HAKO" ls -f "$@" 2>/dev/null | awk -F'\t' -v n="$n" '$1 == n { print $2 }'
+}

@@ -51,7 +51,8 @@ print("locked", flush=True); time.sleep(60)' "$LOCK" >"$T/holder.out" &
 	for _ in $(seq 50); do grep -q locked "$T/holder.out" 2>/dev/null && break; sleep 0.1; done
 	check_output "a locked (running) container is refused with its pid" \
 		"container \"d2\" is running \(pid $HOLDER\); stop it first or use -f" "$HAKO" destroy d2 -P "$P"
-	check_output "-f is refused too, for now" 'is running' "$HAKO" destroy -f d2 -P "$P"
+	check_output "-f on a lock that is not a running container's is refused, naming the holder" \
+		"is busy: its lock is held \(pid $HOLDER\)" "$HAKO" destroy -f d2 -P "$P"
 	check "... and d2 is intact" test -x "$P/d2/rootfs/bin/busybox"
 	kill "$HOLDER"; wait "$HOLDER" 2>/dev/null; HOLDER=
 	check "destroy d2 once unlocked" "$HAKO" destroy d2 -P "$P"

@@ -73,7 +73,7 @@ static void test_defaults(void **state)
 	op = find_op(&p, HK_OP_NEWFS, "dev/pts");
 	assert_non_null(strstr(op->data, "newinstance"));
 	assert_non_null(strstr(op->data, "ptmxmode=0666"));
-	assert_non_null(strstr(op->data, "max=100"));
+	assert_non_null(strstr(op->data, "max=103")); /* 100 + console + 2 ttys */
 	op = find_op(&p, HK_OP_DEVNODE, "dev/null");
 	assert_int_equal(op->major, 1);
 	assert_int_equal(op->minor, 3);

@@ -1,0 +1,315 @@
+/* net.c - networking plan and the host-side orchestration: lxc.net.N.*
+ * becomes a struct hk_net_state (plain data, see net.h), then the host
+ * ends are made, addresses leased, and on any failure or at stop undone. */
+#include "net.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "log.h"
+#include "sanitize.h"
+#include "util.h"
+
+struct hk_net_state *hk_net_state_new_shared(void)
+{
+	void *p = mmap(NULL, sizeof(struct hk_net_state), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		abort(); /* like xmalloc: out of memory */
+	return p;
+}
+
+void hk_net_state_free_shared(struct hk_net_state *st)
+{
+	if (st)
+		munmap(st, sizeof(*st));
+}
+
+int hk_net_ifname_validate(const char *name, const char *what, struct hk_error **err)
+{
+	size_t len = name ? strlen(name) : 0;
+	/* The name may come from a config a container's owner wrote. */
+	hk_autofree char *shown = hk_sanitize_line(name);
+	if (len == 0 || len >= HK_IFNAME_SIZE)
+		return hk_error_set(err, EINVAL, "%s \"%s\": an interface name needs 1 to %d bytes", what,
+				    shown, HK_IFNAME_SIZE - 1);
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return hk_error_set(err, EINVAL, "%s \"%s\" is not a valid interface name", what, shown);
+	for (const char *p = name; *p; p++)
+		if (*p == '/' || *p == ':' || *p == '%' || isspace((unsigned char)*p) ||
+		    iscntrl((unsigned char)*p))
+			return hk_error_set(err, EINVAL,
+					    "%s \"%s\": an interface name may not hold '/', ':', '%%', "
+					    "blanks or control characters", what, shown);
+	return 0;
+}
+
+void hk_net_host_name(pid_t child, unsigned index, char out[HK_IFNAME_SIZE])
+{
+	snprintf(out, HK_IFNAME_SIZE, "hk%u_%u", (unsigned)child % 100000000u, index % 100u);
+}
+
+static int bad_value(struct hk_error **err, const char *s, const char *why)
+{
+	hk_autofree char *shown = hk_sanitize_line(s);
+	return hk_error_set(err, EINVAL, "\"%s\" %s", shown, why);
+}
+
+int hk_net_ip_parse(const char *s, int family, struct hk_net_ip *out, struct hk_error **err)
+{
+	char buf[128];
+	/* LXC allows "ADDR/PREFIX BROADCAST": the first word is the address. */
+	snprintf(buf, sizeof(buf), "%s", s ? s : "");
+	buf[strcspn(buf, " \t")] = '\0';
+	char *slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	memset(out, 0, sizeof(*out));
+	if ((family == 0 || family == AF_INET) && inet_pton(AF_INET, buf, out->bytes) == 1)
+		out->family = AF_INET;
+	else if ((family == 0 || family == AF_INET6) && inet_pton(AF_INET6, buf, out->bytes) == 1)
+		out->family = AF_INET6;
+	else
+		return bad_value(err, s, family == AF_INET ? "is not an IPv4 address" :
+				      family == AF_INET6 ? "is not an IPv6 address" : "is not an IP address");
+	unsigned max = out->family == AF_INET ? 32 : 128;
+	unsigned long p = out->family == AF_INET ? 24 : 64;
+	if (slash && (!hk_parse_ulong(slash, &p) || p > max))
+		return bad_value(err, s, max == 32 ? "needs a prefix length of 0 to 32" :
+						  "needs a prefix length of 0 to 128");
+	out->prefix = (unsigned)p;
+	return 0;
+}
+
+void hk_net_ip_format(const struct hk_net_ip *ip, bool prefix, char out[HK_NET_IP_STRLEN + 4])
+{
+	char a[HK_NET_IP_STRLEN] = "";
+	if (ip->family)
+		inet_ntop(ip->family, ip->bytes, a, sizeof(a));
+	if (prefix)
+		snprintf(out, HK_NET_IP_STRLEN + 4, "%s/%u", a, ip->prefix);
+	else
+		snprintf(out, HK_NET_IP_STRLEN + 4, "%s", a);
+}
+
+static const struct {
+	const char *type;
+	enum hk_net_kind kind; /* 0: nothing to make */
+} net_types[] = {
+	{ "veth", HK_NET_VETH }, { "macvlan", HK_NET_MACVLAN }, { "empty", 0 }, { "none", 0 },
+};
+
+/* -1: a type hako cannot set up. */
+static int kind_of(const char *type)
+{
+	if (!type || !*type)
+		return 0;
+	for (size_t i = 0; i < HK_ARRAY_SIZE(net_types); i++)
+		if (!strcmp(type, net_types[i].type))
+			return (int)net_types[i].kind;
+	return -1;
+}
+
+bool hk_net_wanted(const struct hk_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_nets; i++)
+		if (kind_of(cfg->nets[i].type) > 0)
+			return true;
+	return false;
+}
+
+static int copy_name(char dst[HK_IFNAME_SIZE], const char *src, const char *what, struct hk_error **err)
+{
+	if (hk_net_ifname_validate(src, what, err) < 0)
+		return -1;
+	snprintf(dst, HK_IFNAME_SIZE, "%s", src);
+	return 0;
+}
+
+static int plan_gateway(const char *gw, int family, struct hk_net_ip *out, bool *is_auto,
+			struct hk_error **err)
+{
+	if (!gw || !*gw)
+		return 0;
+	if (!strcmp(gw, "auto")) {
+		*is_auto = true;
+		return 0;
+	}
+	if (!strcmp(gw, "dev")) { /* a route through the device, no gateway */
+		memset(out, 0, sizeof(*out));
+		out->family = family;
+		return 0;
+	}
+	if (hk_net_ip_parse(gw, family, out, err) < 0)
+		return -1;
+	out->prefix = family == AF_INET ? 32 : 128;
+	return 0;
+}
+
+static int plan_addrs(const struct hk_net_spec *ns, struct hk_net_iface *ifc, struct hk_error **err)
+{
+	const struct hk_strv *lists[2] = { &ns->ipv4, &ns->ipv6 };
+	const int fams[2] = { AF_INET, AF_INET6 };
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			if (ifc->n_addrs == HK_NET_MAX_ADDRS)
+				return hk_error_set(err, EINVAL, "at most %d addresses per interface",
+						    HK_NET_MAX_ADDRS);
+			if (hk_net_ip_parse(lists[l]->v[i], fams[l], &ifc->addrs[ifc->n_addrs++], err) < 0)
+				return -1;
+		}
+	if (plan_gateway(ns->ipv4_gateway, AF_INET, &ifc->gw4, &ifc->gw4_auto, err) < 0 ||
+	    plan_gateway(ns->ipv6_gateway, AF_INET6, &ifc->gw6, &ifc->gw6_auto, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int plan_hwaddr(const char *mac, struct hk_net_iface *ifc, struct hk_error **err)
+{
+	if (!mac || !*mac)
+		return 0;
+	snprintf(ifc->hwaddr, sizeof(ifc->hwaddr), "%s", mac);
+	/* Fills any xx still there (create/clone fill them for good). */
+	if (strlen(mac) != 17 || !hk_hwaddr_fill(ifc->hwaddr))
+		return bad_value(err, mac, "is not a MAC address (like 00:16:3e:xx:xx:xx)");
+	return 0;
+}
+
+static int plan_one(const struct hk_net_spec *ns, unsigned ordinal, pid_t child, struct hk_net_iface *ifc,
+		    struct hk_error **err)
+{
+	ifc->index = ns->index;
+	ifc->kind = (enum hk_net_kind)kind_of(ns->type);
+	ifc->up = ns->flags && strstr(ns->flags, "up");
+	ifc->mtu = ns->mtu;
+	if (ns->link && *ns->link && copy_name(ifc->link, ns->link, "lxc.net.N.link", err) < 0)
+		return -1;
+	if (ifc->kind == HK_NET_MACVLAN && !*ifc->link)
+		return hk_error_set(err, EINVAL, "a macvlan interface needs lxc.net.%u.link (the host device)",
+				    ns->index);
+	if (ns->macvlan_mode)
+		snprintf(ifc->macvlan_mode, sizeof(ifc->macvlan_mode), "%s", ns->macvlan_mode);
+	if (ns->veth_pair && *ns->veth_pair) {
+		if (copy_name(ifc->host, ns->veth_pair, "lxc.net.N.veth.pair", err) < 0)
+			return -1;
+	} else {
+		hk_net_host_name(child, ns->index, ifc->host);
+	}
+	snprintf(ifc->tmp, sizeof(ifc->tmp), "hkc%u_%u", (unsigned)child % 10000000u, ns->index % 100u);
+	char def[HK_IFNAME_SIZE];
+	snprintf(def, sizeof(def), "eth%u", ordinal);
+	if (copy_name(ifc->name, ns->name && *ns->name ? ns->name : def, "lxc.net.N.name", err) < 0)
+		return -1;
+	if (plan_hwaddr(ns->hwaddr, ifc, err) < 0)
+		return -1;
+	return plan_addrs(ns, ifc, err);
+}
+
+int hk_net_plan(const struct hk_config *cfg, const char *name, pid_t child, struct hk_net_state *out,
+		struct hk_error **err)
+{
+	memset(out, 0, sizeof(*out));
+	out->child = child;
+	snprintf(out->owner, sizeof(out->owner), "%s", name ? name : "-");
+	for (size_t i = 0; i < cfg->n_nets; i++) {
+		const struct hk_net_spec *ns = &cfg->nets[i];
+		int kind = kind_of(ns->type);
+		if (kind < 0) {
+			hk_autofree char *shown = hk_sanitize_line(ns->type);
+			return hk_error_set(err, ENOTSUP,
+					    "lxc.net.%u.type = %s is not supported by hako; use veth (on a bridge), "
+					    "macvlan, empty (loopback only) or none (the host's network)",
+					    ns->index, shown);
+		}
+		if (kind == 0)
+			continue;
+		if (out->n == HK_NET_MAX_IFACES)
+			return hk_error_set(err, EINVAL, "at most %d network interfaces per container",
+					    HK_NET_MAX_IFACES);
+		if (plan_one(ns, out->n, child, &out->ifs[out->n], err) < 0)
+			return hk_error_prefix(err, "lxc.net.%u", ns->index);
+		out->n++;
+	}
+	return 0;
+}
+
+/* Leases an address on the bridge when the interface has no IPv4 of its
+ * own, and resolves "auto" gateways to the bridge's addresses. */
+static int host_addresses(struct hk_net_state *st, struct hk_net_iface *ifc, struct hk_error **err)
+{
+	bool has4 = false;
+	for (unsigned i = 0; i < ifc->n_addrs; i++)
+		has4 |= ifc->addrs[i].family == AF_INET;
+	if (ifc->kind != HK_NET_VETH || !*ifc->link)
+		return 0;
+	struct hk_net_ip br;
+	if ((!has4 || ifc->gw4_auto) && hk_net_link_addr(ifc->link, AF_INET, &br, err) < 0)
+		return hk_error_prefix(err, "bridge \"%s\"", ifc->link);
+	if (!has4 && ifc->n_addrs < HK_NET_MAX_ADDRS) {
+		if (hk_net_lease_acquire(&br, st->owner, st->child, st->child_start, ifc->lease, err) < 0)
+			return -1;
+		struct hk_net_ip *a = &ifc->addrs[ifc->n_addrs++];
+		hk_net_ip_parse(ifc->lease, AF_INET, a, NULL);
+		a->prefix = br.prefix;
+		if (!ifc->gw4.family)
+			ifc->gw4_auto = true;
+	}
+	if (ifc->gw4_auto) {
+		ifc->gw4 = br;
+		ifc->gw4.prefix = 32;
+	}
+	if (ifc->gw6_auto) {
+		if (hk_net_link_addr(ifc->link, AF_INET6, &ifc->gw6, err) < 0)
+			return hk_error_prefix(err, "lxc.net.%u.ipv6.gateway = auto", ifc->index);
+		ifc->gw6.prefix = 128;
+	}
+	return 0;
+}
+
+int hk_net_host_setup(const struct hk_config *cfg, const char *name, pid_t child,
+		      struct hk_net_state *out, struct hk_error **err)
+{
+	if (hk_net_plan(cfg, name, child, out, err) < 0)
+		return -1;
+	out->child_start = hk_proc_start_time(child);
+	if (out->n == 0)
+		return 0;
+	hk_autonl sk = hk_net_nl_open(err);
+	if (!sk)
+		return -1;
+	for (unsigned i = 0; i < out->n; i++) {
+		struct hk_net_iface *ifc = &out->ifs[i];
+		if (hk_net_host_make(sk, ifc, child, err) < 0 || host_addresses(out, ifc, err) < 0) {
+			hk_error_prefix(err, "container \"%s\": lxc.net.%u", out->owner, ifc->index);
+			hk_net_host_teardown(out);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void hk_net_host_teardown(struct hk_net_state *st)
+{
+	if (!st || st->n == 0)
+		return;
+	hk_autoerr err = NULL;
+	hk_autonl sk = hk_net_nl_open(&err);
+	for (unsigned i = 0; i < st->n; i++) {
+		struct hk_net_iface *ifc = &st->ifs[i];
+		if (sk)
+			hk_net_host_unmake(sk, ifc);
+		if (ifc->lease[0]) {
+			hk_autoerr e2 = NULL;
+			if (hk_net_lease_release(ifc->lease, st->child, &e2) < 0)
+				hk_log(HK_LOG_WARN, "lease %s of \"%s\": %s", ifc->lease, st->owner, e2->msg);
+			ifc->lease[0] = '\0';
+		}
+	}
+	if (!sk)
+		hk_log(HK_LOG_WARN, "network cleanup of \"%s\": %s", st->owner, err->msg);
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# tests/bench/start.sh - how fast hako starts, stops and attaches to a
+# busybox container, side by side in the same run with LXC on its own
+# busybox container (lxc-start -d, lxc-stop -k, lxc-attach) and with the
+# kernel floor (unshare with the same namespaces, nsenter into init).
+# Medians of RUNS runs (default 7), timed with date +%s%N; prints the
+# ratios against the targets (start <= 0.5x lxc-start -d, attach <=
+# nsenter, stop -k <= 0.5x lxc-stop -k) and which are missed, and the
+# monitor's peak memory (VmHWM).  Never fails on timing, only when
+# something did not work.
+set -uo pipefail
+HAKO=${HAKO:-build/hako}
+RUNS=${RUNS:-7}
+T=$(mktemp -d /tmp/hako-bench-start.XXXXXX)
+chmod 755 "$T"
+HN=hbstart$$
+LN=lbstart$$
+status=0
+
+cleanup() {
+	"$HAKO" stop -k "$HN" -P "$T/hako" >/dev/null 2>&1
+	if command -v lxc-stop >/dev/null; then
+		lxc-stop -k -n "$LN" -P "$T/lxc" >/dev/null 2>&1
+		lxc-destroy -n "$LN" -P "$T/lxc" >/dev/null 2>&1
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now() { date +%s%N; }
+# timed VAR CMD...: runs CMD, appends its wall time (ns) to array VAR;
+# returns CMD's status.
+timed() {
+	local -n _arr=$1; shift
+	local t0 t1 rc
+	t0=$(now); "$@" >/dev/null 2>&1; rc=$?; t1=$(now)
+	_arr+=($((t1 - t0)))
+	return $rc
+}
+median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
+ms() { awk -v n="$1" 'BEGIN { printf "%.1f", n / 1e6 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
+init_pid() { "$HAKO" ls -F NAME,PID -P "$T/hako" 2>/dev/null | awk -F'\t' -v n="$HN" '$1 == n { print $2 }'; }
+
+if [ "$(id -u)" != 0 ]; then echo "start bench skipped: needs root (namespaces, LXC)"; exit 0; fi
+[ -x "$HAKO" ] || { echo "start bench: no hako at $HAKO"; exit 2; }
+
+# ---- hako
+"$HAKO" create "$HN" -t busybox -P "$T/hako" >/dev/null 2>&1 || { echo "FAIL: hako create"; exit 1; }
+h_start=() h_stop=() h_attach=() ns_enter=() hwm=
+"$HAKO" start "$HN" -P "$T/hako" >/dev/null 2>&1 && "$HAKO" stop -k "$HN" -P "$T/hako" >/dev/null 2>&1 # warm up
+for ((i = 0; i < RUNS; i++)); do
+	timed h_start "$HAKO" start "$HN" -P "$T/hako" || { echo "FAIL: hako start (run $i)"; status=1; break; }
+	pid=$(init_pid)
+	timed h_attach "$HAKO" attach "$HN" -P "$T/hako" -- true || { echo "FAIL: hako attach -- true"; status=1; }
+	[ -n "$pid" ] && [ "$pid" != - ] && timed ns_enter nsenter -t "$pid" -a true
+	if [ -n "$pid" ] && [ "$pid" != - ]; then
+		mon=$(ps -o ppid= -p "$pid" | tr -d ' ')
+		v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$mon/status" 2>/dev/null)
+		[ -n "$v" ] && { [ -z "$hwm" ] || [ "$v" -gt "$hwm" ]; } && hwm=$v && hwm_cmd=$(ps -o args= -p "$mon")
+	fi
+	timed h_stop "$HAKO" stop -k "$HN" -P "$T/hako" || { echo "FAIL: hako stop -k (run $i)"; status=1; break; }
+done
+
+# ---- the kernel floor
+floor=()
+for ((i = 0; i < RUNS; i++)); do timed floor unshare -m -p -u -i -n -f true; done
+
+# ---- LXC on its own busybox container
+l_start=() l_stop=() l_attach=() lxc_note=
+if ! command -v lxc-create >/dev/null; then
+	lxc_note="LXC is not installed"
+elif ! lxc-create -t busybox -n "$LN" -P "$T/lxc" >"$T/lxc-create.log" 2>&1; then
+	lxc_note="lxc-create failed: $(tail -1 "$T/lxc-create.log")"
+else
+	# No lxcbr0 here, and LXC's console setup fails on this host.
+	sed -i '/^lxc\.net\.0\./d' "$T/lxc/$LN/config"
+	printf 'lxc.net.0.type = empty\nlxc.console.path = none\n' >>"$T/lxc/$LN/config"
+	lxc-start -d -n "$LN" -P "$T/lxc" >/dev/null 2>&1 && lxc-stop -k -n "$LN" -P "$T/lxc" >/dev/null 2>&1
+	for ((i = 0; i < RUNS; i++)); do
+		timed l_start lxc-start -d -n "$LN" -P "$T/lxc" || { lxc_note="lxc-start failed"; break; }
+		timed l_attach lxc-attach -n "$LN" -P "$T/lxc" -- true
+		timed l_stop lxc-stop -k -n "$LN" -P "$T/lxc"
+	done
+fi
+
+# ---- report
+m_hs=$(median "${h_start[@]:-0}") m_hp=$(median "${h_stop[@]:-0}") m_ha=$(median "${h_attach[@]:-0}")
+m_ns=$(median "${ns_enter[@]:-0}") m_fl=$(median "${floor[@]:-0}")
+m_ls=$(median "${l_start[@]:-0}") m_lp=$(median "${l_stop[@]:-0}") m_la=$(median "${l_attach[@]:-0}")
+echo
+printf '%-36s %10s %10s %10s\n' "median of $RUNS runs (ms)" hako lxc floor
+printf '%-36s %10s %10s %10s\n' "start (returns when init runs)" "$(ms "$m_hs")" "$(ms "$m_ls")" "$(ms "$m_fl")"
+printf '%-36s %10s %10s %10s\n' "stop -k" "$(ms "$m_hp")" "$(ms "$m_lp")" -
+printf '%-36s %10s %10s %10s\n' "attach NAME -- true" "$(ms "$m_ha")" "$(ms "$m_la")" "$(ms "$m_ns")"
+echo "(floor: start = unshare -m -p -u -i -n -f true; attach = nsenter -t INIT -a true)"
+[ -n "$lxc_note" ] && echo "note: LXC comparison incomplete: $lxc_note"
+echo
+missed=()
+r=$(ratio "$m_hs" "$m_ls")
+printf '%-36s %10s   target <= 0.50\n' "start: hako / lxc-start -d" "$r"
+[ "$r" != - ] && awk -v r="$r" 'BEGIN { exit !(r > 0.5) }' && missed+=("start ($r x lxc-start -d)")
+printf '%-36s %10s   (the floor bounds it from below)\n' "start: hako / unshare floor" "$(ratio "$m_hs" "$m_fl")"
+r=$(ratio "$m_hp" "$m_lp")
+printf '%-36s %10s   target <= 0.50\n' "stop -k: hako / lxc-stop -k" "$r"
+[ "$r" != - ] && awk -v r="$r" 'BEGIN { exit !(r > 0.5) }' && missed+=("stop -k ($r x lxc-stop -k)")
+r=$(ratio "$m_ha" "$m_ns")
+printf '%-36s %10s   target <= 1.00\n' "attach: hako / nsenter" "$r"
+[ "$r" != - ] && awk -v r="$r" 'BEGIN { exit !(r > 1.0) }' && missed+=("attach ($r x nsenter)")
+printf '%-36s %10s\n' "attach: hako / lxc-attach" "$(ratio "$m_ha" "$m_la")"
+echo
+if [ -n "$hwm" ]; then
+	echo "monitor peak RSS (VmHWM): ${hwm} kB  ($hwm_cmd)"
+else
+	echo "monitor peak RSS: not found"; status=1
+fi
+if [ ${#missed[@]} = 0 ]; then echo "all targets met"; else
+	echo "targets missed: ${missed[*]}"
+	echo "(see where the time goes with: strace -f -c $HAKO start NAME; perf record -g)"
+fi
+exit $status

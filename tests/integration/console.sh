@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# tests/integration/console.sh - `hako console` and `hako start -F` driven
+# in tmux (a dedicated server): the getty's login prompt appears, root logs
+# in (no password in the busybox template), a command's output shows in
+# the pane, Ctrl-a q detaches back to the shell while the container keeps
+# running, and `console --log` holds the session's output afterwards.  For
+# root with a privileged container and for the test user (after
+# setup-user) with an unprivileged one.
+. "$(dirname "$0")/../lib.sh"
+plan_begin
+
+T=$(mktemp -d /tmp/hako-console.XXXXXX)
+chmod 755 "$T"
+TM="tmux -L hakotest-$$"
+UP=
+started=()
+
+cleanup() {
+	local s who path
+	$TM kill-server >/dev/null 2>&1
+	for s in "${started[@]}"; do
+		read -r who path <<<"$s"
+		h "$who" stop -k c1 -P "$path" >/dev/null 2>&1
+	done
+	rm -rf "$T"
+	[ -n "$UP" ] && rm -rf "$UP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+h() {
+	local who=$1; shift
+	if [ "$who" = root ]; then "$HAKO" "$@"; else HK_TEST_USER=$who as_user "$HAKO" "$@"; fi
+}
+state() { h "$1" ls -f -P "$2" 2>/dev/null | awk -F'\t' '$1 == "c1" { print $2 }'; }
+# The command line a pane runs hako with, as WHO, TERM set as tmux does.
+hako_cmd() {
+	local who=$1; shift
+	if [ "$who" = root ]; then printf '%q ' "$HAKO" "$@"; else
+		local home
+		home=$(getent passwd "$who" | cut -d: -f6)
+		printf '%q ' env -i HOME="$home" PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=screen \
+			setpriv --reuid="$who" --regid="$who" --init-groups -- "$HAKO" "$@"
+	fi
+}
+pane() { $TM capture-pane -p -t hk 2>/dev/null; }
+# wait_pane ERE [TENTHS]: until the pane shows ERE (default 5 s).
+wait_pane() {
+	local i
+	for ((i = 0; i < ${2:-50}; i++)); do
+		pane | grep -Eq -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check_pane() { # DESC ERE
+	if wait_pane "$2"; then ok "$1"; else
+		not_ok "$1"; echo "#   expected /$2/ in the pane:"; pane | grep -v '^$' | sed 's/^/#   /' | tail -15
+	fi
+}
+new_pane() {
+	local i
+	$TM kill-server >/dev/null 2>&1
+	for i in 1 2 3 4 5; do # the old server may still be going away
+		$TM new-session -d -s hk -x 120 -y 30 "env PS1='HKPROMPT\$ ' bash --norc --noprofile" \
+			>/dev/null 2>&1 && break
+		sleep 0.2
+	done
+	wait_pane 'HKPROMPT' 30
+}
+
+# console_mode WHO PATH
+console_mode() {
+	local who=$1 P=$2 m=$1 tag="hello-$$-$RANDOM"
+	started+=("$who $P")
+	check "$m: create" h "$who" create c1 -t busybox -P "$P"
+	check "$m: start" h "$who" start c1 -P "$P"
+	new_pane || { not_ok "$m: tmux did not start"; return; }
+	$TM send-keys -t hk "$(hako_cmd "$who" console c1 -P "$P")" Enter
+	check_pane "$m: console connects" 'Connected to the console of "c1"'
+	$TM send-keys -t hk Enter
+	check_pane "$m: the getty's login: prompt appears" 'login: *$'
+	$TM send-keys -t hk root Enter
+	check_pane "$m: root logs in without a password" '# *$'
+	$TM send-keys -t hk "echo $tag-\$((6*7))" Enter
+	check_pane "$m: the command's output shows" "^$tag-42"
+	$TM send-keys -t hk C-a q
+	check_pane "$m: Ctrl-a q prints the Detached line" '^Detached from "c1"'
+	check_pane "$m: ... and the shell prompt is back" 'Detached.*' && \
+		{ wait_pane '^HKPROMPT\$ *$' && ok "$m: the prompt follows" || not_ok "$m: no prompt after detaching"; }
+	[ "$(state "$who" "$P")" = RUNNING ] && ok "$m: still RUNNING after detaching" \
+		|| not_ok "$m: state after detach: $(state "$who" "$P")"
+	check_output "$m: console --log holds the command's output" "^$tag-42" h "$who" console --log c1 -P "$P"
+	check_output "$m: console --log holds the login" 'login:' h "$who" console --log c1 -P "$P"
+	check "$m: stop -k" h "$who" stop -k c1 -P "$P"
+
+	# start -F: this terminal becomes the console.
+	new_pane || { not_ok "$m: tmux did not start"; return; }
+	$TM send-keys -t hk "$(hako_cmd "$who" start -F c1 -P "$P")" Enter
+	check_pane "$m: start -F connects the terminal to the console" 'Connected to the console of "c1"'
+	sleep 0.5
+	$TM send-keys -t hk Enter
+	check_pane "$m: start -F: login prompt" 'login: *$'
+	[ "$(state "$who" "$P")" = RUNNING ] && ok "$m: start -F: RUNNING" || not_ok "$m: start -F: state $(state "$who" "$P")"
+	$TM send-keys -t hk C-a q
+	check_pane "$m: start -F: Ctrl-a q detaches" '^Detached from "c1"'
+	wait_pane '^HKPROMPT\$ *$' && ok "$m: start -F: the shell prompt is back" \
+		|| { not_ok "$m: start -F: no prompt after detaching"; pane | grep -v '^$' | sed 's/^/#   /' | tail -8; }
+	sleep 0.3
+	[ "$(state "$who" "$P")" = RUNNING ] && ok "$m: start -F: the container keeps running after detaching" \
+		|| not_ok "$m: start -F: state after detach: $(state "$who" "$P")"
+	$TM kill-server >/dev/null 2>&1
+	check "$m: stop" h "$who" stop -k c1 -P "$P"
+	check "$m: destroy" h "$who" destroy c1 -P "$P"
+}
+
+if [ ! -x "$HAKO" ] || ! command -v tmux >/dev/null; then
+	skip "console: needs build/hako and tmux"
+	plan_end; exit
+fi
+need_root "console tests" || { plan_end; exit; }
+
+console_mode root "$T"
+
+if ensure_test_user && "$HAKO" setup-user "$HK_TEST_USER" >/dev/null 2>&1; then
+	UHOME=$(getent passwd "$HK_TEST_USER" | cut -d: -f6)
+	UP=$(as_user mktemp -d "$UHOME/hako-console.XXXXXX")
+	chmod 755 "$UP"
+	console_mode "$HK_TEST_USER" "$UP"
+else
+	skip "console as $HK_TEST_USER: cannot make the user or set it up"
+fi
+
+plan_end

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# tests/integration/failed-start.sh - starts that must fail, clearly and
+# without leaving anything: init missing (the error names it), a
+# lxc.mount.entry whose source is missing (not optional), and, as the test
+# user, an lxc.idmap outside the user's sub-ids.  After each: no cgroup
+# named after the container, no mount of its path, no process, state
+# STOPPED; and once the cause is fixed, start works.
+. "$(dirname "$0")/../lib.sh"
+plan_begin
+
+T=$(mktemp -d /tmp/hako-fstart.XXXXXX)
+chmod 755 "$T"
+N=hkfs$$ # unique, so that its cgroups can be told from anyone else's
+UP=
+
+cleanup() {
+	"$HAKO" stop -k "$N" -P "$T" >/dev/null 2>&1
+	[ -n "$UP" ] && { as_user "$HAKO" stop -k "$N" -P "$UP" >/dev/null 2>&1; rm -rf "$UP"; }
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ ! -x "$HAKO" ]; then skip "failed-start: build first"; plan_end; exit; fi
+need_root "failed-start tests" || { plan_end; exit; }
+
+# cgroups named after the container: hako/N, hako/N@hash, and the same
+# under an ordinary user's hako.users/UID/.
+cg_of() {
+	local d
+	for d in /sys/fs/cgroup/*/hako/"$N" /sys/fs/cgroup/*/hako/"$N"@* \
+		/sys/fs/cgroup/*/hako.users/*/hako/"$N" /sys/fs/cgroup/*/hako.users/*/hako/"$N"@* \
+		/sys/fs/cgroup/hako/"$N" /sys/fs/cgroup/hako/"$N"@*; do
+		[ -d "$d" ] && echo "$d"
+	done
+}
+# nothing_left DESC PATH [RUNNER]: no cgroup, mount, process; STOPPED.
+nothing_left() {
+	local desc=$1 P=$2 st
+	check_clean "$desc: no cgroup, mount or process left" "$P/$N" "$(cg_of)"
+	if [ "${3:-}" = user ]; then st=$(as_user "$HAKO" ls -f -P "$P" 2>/dev/null)
+	else st=$("$HAKO" ls -f -P "$P" 2>/dev/null); fi
+	st=$(printf '%s\n' "$st" | awk -F'\t' -v n="$N" '$1 == n { print $2 }')
+	[ "$st" = STOPPED ] && ok "$desc: state STOPPED" || not_ok "$desc: state '$st'"
+}
+# fails_clearly DESC ERE CMD...: CMD fails, and its message matches ERE.
+fails_clearly() {
+	local desc=$1 pat=$2 out rc; shift 2
+	out=$("$@" 2>&1); rc=$?
+	if [ $rc != 0 ] && printf '%s\n' "$out" | grep -Eq -- "$pat"; then ok "$desc"; else
+		not_ok "$desc (rc=$rc, want /$pat/)"; printf '%s\n' "$out" | sed 's/^/#   /' | head -10
+	fi
+}
+
+check "create $N" "$HAKO" create "$N" -t busybox -P "$T"
+R=$T/$N/rootfs
+
+# ---- init missing
+mv "$R/sbin/init" "$T/init.saved"
+fails_clearly "init missing: start fails naming init" '/sbin/init' "$HAKO" start "$N" -P "$T"
+nothing_left "init missing" "$T"
+fails_clearly "init missing: start -F fails too" '/sbin/init' "$HAKO" start -F "$N" -P "$T" </dev/null
+nothing_left "init missing, -F" "$T"
+fails_clearly "lxc.init.cmd naming a missing program: the error names it" '/bin/hk-no-such-init' \
+	"$HAKO" start "$N" -s lxc.init.cmd=/bin/hk-no-such-init -P "$T"
+nothing_left "missing lxc.init.cmd" "$T"
+mv "$T/init.saved" "$R/sbin/init"
+check "init back: start works" "$HAKO" start "$N" -P "$T"
+[ -n "$(cg_of)" ] && ok "while running, its cgroups are found (so the checks above can fail)" \
+	|| not_ok "no cgroup named $N found while it runs"
+check "... and stop -k" "$HAKO" stop -k "$N" -P "$T"
+nothing_left "after the good start" "$T"
+
+# ---- a bad mount entry
+cp "$T/$N/config" "$T/config.good"
+echo "lxc.mount.entry = $T/no-such-source mnt none bind 0 0" >>"$T/$N/config"
+fails_clearly "mount entry with a missing source: start fails naming it" 'no-such-source' \
+	"$HAKO" start "$N" -P "$T"
+nothing_left "bad mount entry" "$T"
+cp "$T/config.good" "$T/$N/config"
+echo "lxc.mount.entry = $T/no-such-source mnt none bind,optional 0 0" >>"$T/$N/config"
+check "the same entry with optional: start works" "$HAKO" start "$N" -P "$T"
+check "... stop -k" "$HAKO" stop -k "$N" -P "$T"
+nothing_left "optional entry" "$T"
+cp "$T/config.good" "$T/$N/config"
+echo "lxc.mount.entry = /nonexistent-hk-dir mnt none bind 0 0" >>"$T/$N/config"
+echo "lxc.mount.entry = $T/no-such-source2 mnt none bind 0 0" >>"$T/$N/config"
+fails_clearly "two bad entries: the first is named" 'nonexistent-hk-dir' "$HAKO" start "$N" -P "$T"
+nothing_left "two bad entries" "$T"
+mkdir -p "$T/share"
+cp "$T/config.good" "$T/$N/config"
+echo "lxc.mount.entry = $T/share mnt none bind 0 0" >>"$T/$N/config"
+echo "lxc.mount.entry = $T/no-such-source3 tmp none bind 0 0" >>"$T/$N/config"
+fails_clearly "a good entry then a bad one: fails" 'no-such-source3' "$HAKO" start "$N" -P "$T"
+nothing_left "good then bad entry (the good bind undone)" "$T"
+grep -F " $T/share" /proc/self/mountinfo >/dev/null && not_ok "the good entry's bind is still mounted" \
+	|| ok "the good entry's bind is not left mounted"
+cp "$T/config.good" "$T/$N/config"
+check "entry removed: start works" "$HAKO" start "$N" -P "$T"
+check "... stop -k" "$HAKO" stop -k "$N" -P "$T"
+nothing_left "after the fix" "$T"
+check "destroy $N" "$HAKO" destroy "$N" -P "$T"
+
+# ---- an id map outside the user's sub-ids
+if ! ensure_test_user || ! "$HAKO" setup-user "$HK_TEST_USER" >/dev/null 2>&1; then
+	skip "idmap outside the sub-ids: no test user"
+	plan_end; exit
+fi
+UHOME=$(getent passwd "$HK_TEST_USER" | cut -d: -f6)
+UP=$(as_user mktemp -d "$UHOME/hako-fstart.XXXXXX")
+chmod 755 "$UP"
+check "user: create $N" as_user "$HAKO" create "$N" -t busybox -P "$UP"
+check "user: start works with the created map" as_user "$HAKO" start "$N" -P "$UP"
+[ -n "$(cg_of)" ] && ok "user: while running, its cgroups are found" || not_ok "user: no cgroup named $N while it runs"
+check "user: stop -k" as_user "$HAKO" stop -k "$N" -P "$UP"
+cp "$UP/$N/config" "$UP/config.good"
+sed -i 's/^lxc.idmap = u 0 [0-9]* /lxc.idmap = u 0 7000000 /' "$UP/$N/config"
+grep -q '^lxc.idmap = u 0 7000000 ' "$UP/$N/config" || diag "the config had no lxc.idmap = u line to change"
+fails_clearly "user: a uid map beyond /etc/subuid fails naming the range and the file" \
+	'7000000.*(/etc/)?subuid|subuid.*7000000' as_user "$HAKO" start "$N" -P "$UP"
+nothing_left "user: bad uid map" "$UP" user
+cp "$UP/config.good" "$UP/$N/config"
+sed -i 's/^lxc.idmap = g 0 [0-9]* /lxc.idmap = g 0 7000000 /' "$UP/$N/config"
+fails_clearly "user: a gid map beyond /etc/subgid fails naming it" \
+	'7000000.*(/etc/)?subgid|subgid.*7000000' as_user "$HAKO" start "$N" -P "$UP"
+nothing_left "user: bad gid map" "$UP" user
+cp "$UP/config.good" "$UP/$N/config"
+printf 'lxc.idmap = u 0 %s 65536\n' "$(id -u "$HK_TEST_USER")" >/dev/null
+sed -i '/^lxc.idmap = u/d' "$UP/$N/config"
+echo "lxc.idmap = u 0 0 1" >>"$UP/$N/config"
+fails_clearly "user: mapping host root fails clearly" 'subuid|not allowed|uid 0|range' \
+	as_user "$HAKO" start "$N" -P "$UP"
+nothing_left "user: map of host root" "$UP" user
+cp "$UP/config.good" "$UP/$N/config"
+check "user: good map back: start works" as_user "$HAKO" start "$N" -P "$UP"
+check "user: stop -k" as_user "$HAKO" stop -k "$N" -P "$UP"
+nothing_left "user: after the fix" "$UP" user
+check "user: destroy" as_user "$HAKO" destroy "$N" -P "$UP"
+
+plan_end
