@@ -18,6 +18,7 @@
 #include "cgroup-manage.h"
 #include "log.h"
 #include "monitor.h"
+#include "net.h"
 #include "safepath.h"
 #include "state.h"
 #include "unixsock.h"
@@ -54,18 +55,18 @@ int hk_config_load_for_start(const struct hk_store *st, const char *name,
 	return 0;
 }
 
-/* Network types this engine sets up: an empty namespace (lo only) or the
- * host's own.  Others are refused rather than silently left out. */
-static int check_nets(const char *name, const struct hk_config *cfg, struct hk_error **err)
+/* The interfaces are planned (and checked) before anything starts; an
+ * ordinary user's veth needs the setuid helper hako-nic, not written yet. */
+static int check_nets(const struct hk_store *st, const char *name, const struct hk_config *cfg,
+		      struct hk_error **err)
 {
-	for (size_t i = 0; i < cfg->n_nets; i++) {
-		const char *t = cfg->nets[i].type;
-		if (!t || !strcmp(t, "empty") || !strcmp(t, "none"))
-			continue;
-		return hk_error_set(err, 0, "container \"%s\": lxc.net.%u.type = %s cannot be set up by this "
-					    "hako yet; use lxc.net.%u.type = empty (loopback only) or none (the "
-					    "host's network)", name, cfg->nets[i].index, t, cfg->nets[i].index);
-	}
+	struct hk_net_state plan;
+	if (hk_net_plan(cfg, name, 0, &plan, err) < 0)
+		return hk_error_prefix(err, "container \"%s\"", name);
+	if (plan.n && !hk_store_is_root(st))
+		return hk_error_set(err, 0, "container \"%s\": an ordinary user's veth or macvlan needs the "
+					    "privileged helper hako-nic, which this hako does not have yet; use "
+					    "lxc.net.0.type = empty (loopback only)", name);
 	return 0;
 }
 
@@ -73,7 +74,7 @@ static int check_nets(const char *name, const struct hk_config *cfg, struct hk_e
 static int preflight(const struct hk_store *st, const char *name, const struct hk_config *cfg,
 		     struct hk_error **err)
 {
-	if (check_nets(name, cfg, err) < 0)
+	if (check_nets(st, name, cfg, err) < 0)
 		return -1;
 	if (!hk_store_is_root(st) && cfg->idmap.n == 0)
 		return hk_error_set(err, EPERM,

@@ -10,6 +10,7 @@
 
 #include "cgroup-manage.h"
 #include "config.h"
+#include "net.h"
 #include "proto.h"
 #include "pty.h"
 #include "ringbuf.h"
@@ -44,6 +45,7 @@ struct hk_monitor {
 	struct hk_cgroup_info cg_info;
 	bool have_cg_info;
 	struct hk_cgroup *cgroup; /* NULL: no cgroup (a user without delegation) */
+	struct hk_net_state *net; /* shared with the child; NULL: no interfaces to make */
 
 	struct mon_term *terms; /* [0] console, [1..tty_max] ttys */
 	size_t n_terms;

@@ -172,6 +172,9 @@ static int apply_default_devices(struct hk_monitor *m, struct hk_error **err)
 static int before_go(void *ctx, pid_t pid, struct hk_error **err)
 {
 	struct hk_monitor *m = ctx;
+	/* Interfaces first: the child configures them inside after GO. */
+	if (m->net && hk_net_host_setup(m->cfg, m->name, pid, m->net, err) < 0)
+		return -1;
 	if (!m->cgroup)
 		return 0;
 	if (hk_cgroup_attach(m->cgroup, pid, err) < 0 || apply_default_devices(m, err) < 0)
@@ -328,6 +331,10 @@ static int spawn_init(struct hk_monitor *m, struct hk_error **err)
 			.n_terms = (unsigned)m->n_terms, .argv = p.argv.v, .envp = p.env.v, .cwd = m->cfg->init_cwd,
 			.before_go = before_go, .ctx = m,
 		};
+		if (hk_net_wanted(m->cfg)) {
+			m->net = hk_net_state_new_shared();
+			spec.net = m->net;
+		}
 		struct hk_spawned sp;
 		rc = hk_spawn(&spec, &sp, err);
 		if (rc == 0) {
@@ -485,6 +492,9 @@ static bool send_ready(int *fd, int code, const char *msg, pid_t pid)
 
 static void teardown(struct hk_monitor *m)
 {
+	hk_net_host_teardown(m->net);
+	hk_net_state_free_shared(m->net);
+	m->net = NULL;
 	if (m->cgroup) {
 		hk_autoerr err = NULL;
 		if (hk_cgroup_kill(m->cgroup, 5000, &err) < 0 || hk_cgroup_remove(m->cgroup, &err) < 0)

@@ -227,6 +227,7 @@ static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, 
 	struct hk_cleanup steps = HK_CLEANUP_INIT;
 	struct hk_plan_fds fds;
 	if (hk_cleanup_step(&steps, 106, "network and limits", &err) < 0 ||
+	    (s->net && s->net->n && hk_net_child_setup(s->net, &err) < 0) ||
 	    (!s->share_net && loopback_up(&err) < 0) || (s->limits && hk_limits_apply(s->limits, &err) < 0) ||
 	    hk_cleanup_step(&steps, 107, "rootfs", &err) < 0 || setup_rootfs(s, &fds, &err) < 0 ||
 	    hk_cleanup_step(&steps, 108, "console", &err) < 0 || take_console(fds.peers[0], &err) < 0)

@@ -21,6 +21,7 @@
 #include "caps.h"
 #include "error.h"
 #include "idmap.h"
+#include "net.h"
 #include "prlimits.h"
 #include "rootfs.h"
 #include "seccomp.h"
@@ -44,6 +45,7 @@ struct hk_spawn_spec {
 	const struct hk_seccomp_plan *seccomp; /* NULL: none */
 	bool no_new_privs;
 	const struct hk_limits *limits; /* prlimits and sysctls, or NULL */
+	const struct hk_net_state *net; /* interfaces set up by before_go (shared memory), or NULL */
 	unsigned n_terms;        /* the console and lxc.tty.max ttys (<= HK_MAX_TERMS) */
 	char *const *argv;       /* init and its arguments */
 	char *const *envp;
