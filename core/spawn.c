@@ -63,7 +63,9 @@ static int sync_recv(int fd, struct sync_msg *m)
 static int send_terms(int sock, const struct hk_plan_fds *fds, unsigned n)
 {
 	struct sync_msg m = { .stage = HK_SPAWN_CHILD_TERMS, .code = (int32_t)n };
-	int list[2 * HK_MAX_TERMS];
+	int list[2 * HK_MAX_TERMS] = { 0 };
+	if (n == 0 || n > HK_MAX_TERMS)
+		return -1;
 	for (unsigned i = 0; i < n; i++) {
 		if (fds->masters[i] < 0 || fds->peers[i] < 0)
 			return -1;
