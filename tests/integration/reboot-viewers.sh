@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# stop -r reboots (a new init, still RUNNING); several console viewers see
+# the same output at once; console -t 1 reaches tty1.
+source "$(dirname "$0")/../lib.sh"
+need_root "reboot and viewers" || { plan_end; exit 0; }
+P=$(mktemp -d /tmp/hk-reboot-XXXXXX)
+trap '"$HAKO" stop -k rv -P "$P" >/dev/null 2>&1; rm -rf "$P"' EXIT
+state_pid() { "$HAKO" ls -F pid -P "$P" rv 2>/dev/null | tr -d '[:space:]'; }
+
+check "create" "$HAKO" create rv -t busybox -P "$P"
+check "start" "$HAKO" start rv -P "$P"
+first=$(state_pid)
+check "stop -r returns at once" "$HAKO" stop -r rv -P "$P"
+for _ in $(seq 50); do second=$(state_pid); [ -n "$second" ] && [ "$second" != "$first" ] && break; sleep 0.1; done
+check "after the reboot a new init runs (pid $first -> ${second:-none})" test -n "$second" -a "$second" != "$first"
+check_output "and the container is RUNNING" "RUNNING" "$HAKO" ls -f -P "$P"
+sleep 1
+# Two viewers at once: what one types (echoed by getty) reaches both.
+(sleep 1; printf 'marker-%s\n' $$; sleep 2) | timeout 10 "$HAKO" console rv -P "$P" >"$P/a.out" 2>&1 &
+a=$!
+sleep 3.5 | timeout 10 "$HAKO" console rv -P "$P" >"$P/b.out" 2>&1 &
+b=$!
+wait $a $b
+check "viewer one sees the typed text" grep -q "marker-$$" "$P/a.out"
+check "viewer two sees it too" grep -q "marker-$$" "$P/b.out"
+check "console -t 1 reaches tty1's getty" sh -c "sleep 2 | timeout 10 '$HAKO' console rv -t 1 -P '$P' | grep -q login"
+check "stop" "$HAKO" stop rv -P "$P" -t 20
+plan_end
