@@ -22,6 +22,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "storage.h"
 #include "template.h"
 #include "userns-exec.h"
 #include "util.h"
@@ -103,23 +104,6 @@ enum hk_backend hk_create_backend(const struct hk_store *st, const struct hk_cre
 
 /* ---- backends ---- */
 
-/* The filesystem type of path or of its nearest existing ancestor; -1
- * with errno set when it cannot be found. */
-static long fs_type_of(const char *path)
-{
-	hk_autofree char *p = xstrdup(path);
-	struct statfs sfs;
-	while (statfs(p, &sfs) < 0) {
-		char *slash = strrchr(p, '/');
-		if (errno != ENOENT || !slash)
-			return -1;
-		if (slash == p)
-			return statfs("/", &sfs) == 0 ? (long)sfs.f_type : -1;
-		*slash = '\0';
-	}
-	return (long)sfs.f_type;
-}
-
 static int check_dir(struct job *j, struct hk_error **err)
 {
 	(void)j;
@@ -130,7 +114,7 @@ static int check_dir(struct job *j, struct hk_error **err)
 static int check_btrfs(struct job *j, struct hk_error **err)
 {
 	const char *path = hk_store_path(j->st);
-	long type = fs_type_of(path);
+	long type = hk_storage_fs_type(path);
 	if (type < 0)
 		return hk_error_errno(err, "backend btrfs: cannot find the filesystem of \"%s\"",
 				      path);

@@ -50,7 +50,11 @@ static int set_link(struct nl_sock *sk, const struct hk_net_iface *ifc, struct h
 	return 0;
 }
 
-static int add_addr(struct nl_sock *sk, int idx, const struct hk_net_ip *ip, struct hk_error **err)
+/* Adds one address to interface idx; an IPv6 one without duplicate
+ * address detection, so that it is usable at once, before init runs.
+ * exist_ok: an address already there is fine (an idempotent bridge setup). */
+int hk_net_add_addr(struct nl_sock *sk, int idx, const struct hk_net_ip *ip, bool exist_ok,
+		    struct hk_error **err)
 {
 	struct rtnl_addr *a = rtnl_addr_alloc();
 	struct nl_addr *local = nl_addr_build(ip->family, ip->bytes, ip->family == AF_INET ? 4 : 16);
@@ -60,11 +64,11 @@ static int add_addr(struct nl_sock *sk, int idx, const struct hk_net_ip *ip, str
 	rtnl_addr_set_local(a, local);
 	rtnl_addr_set_prefixlen(a, (int)ip->prefix);
 	if (ip->family == AF_INET6)
-		rtnl_addr_set_flags(a, IFA_F_NODAD); /* usable at once, before init runs */
+		rtnl_addr_set_flags(a, IFA_F_NODAD);
 	int rc = rtnl_addr_add(sk, a, 0);
 	nl_addr_put(local);
 	rtnl_addr_put(a);
-	if (rc < 0) {
+	if (rc < 0 && !(exist_ok && rc == -NLE_EXIST)) {
 		char txt[HK_NET_IP_STRLEN + 4];
 		hk_net_ip_format(ip, true, txt);
 		return hk_net_nl_error(err, rc, "cannot add address %s", txt);
@@ -106,7 +110,7 @@ static int setup_one(struct nl_sock *sk, const struct hk_net_iface *ifc, struct 
 	if (idx <= 0)
 		return idx < 0 ? -1 : hk_error_set(err, ENODEV, "interface \"%s\" vanished", ifc->name);
 	for (unsigned i = 0; i < ifc->n_addrs; i++)
-		if (add_addr(sk, idx, &ifc->addrs[i], err) < 0)
+		if (hk_net_add_addr(sk, idx, &ifc->addrs[i], false, err) < 0)
 			return -1;
 	/* A default route needs the link up. */
 	if (ifc->gw4.family && ifc->up && add_default(sk, idx, &ifc->gw4, err) < 0)

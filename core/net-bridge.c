@@ -148,26 +148,6 @@ int hk_net_link_addr(const char *ifname, int family, struct hk_net_ip *out, stru
 	return 0;
 }
 
-static int add_addr(struct nl_sock *sk, int ifindex, const struct hk_net_ip *ip, struct hk_error **err)
-{
-	struct rtnl_addr *a = rtnl_addr_alloc();
-	struct nl_addr *local = nl_addr_build(ip->family, ip->bytes, ip->family == AF_INET ? 4 : 16);
-	nl_addr_set_prefixlen(local, (int)ip->prefix);
-	rtnl_addr_set_ifindex(a, ifindex);
-	rtnl_addr_set_family(a, ip->family);
-	rtnl_addr_set_local(a, local);
-	rtnl_addr_set_prefixlen(a, (int)ip->prefix);
-	int rc = rtnl_addr_add(sk, a, 0);
-	nl_addr_put(local);
-	rtnl_addr_put(a);
-	if (rc < 0 && rc != -NLE_EXIST) {
-		char txt[HK_NET_IP_STRLEN + 4];
-		hk_net_ip_format(ip, true, txt);
-		return hk_net_nl_error(err, rc, "cannot add address %s", txt);
-	}
-	return 0;
-}
-
 int hk_net_bridge_setup(const char *bridge, const char *cidr, struct hk_net_bridge_report *rep,
 			struct hk_error **err)
 {
@@ -198,7 +178,7 @@ int hk_net_bridge_setup(const char *bridge, const char *cidr, struct hk_net_brid
 	if (find_addr(sk, idx, AF_INET, &have, &found, err) < 0)
 		return -1;
 	if (!found || have.prefix != ip.prefix || memcmp(have.bytes, ip.bytes, 4)) {
-		if (add_addr(sk, idx, &ip, err) < 0)
+		if (hk_net_add_addr(sk, idx, &ip, true, err) < 0)
 			return hk_error_prefix(err, "bridge \"%s\"", bridge);
 		rep->addr_added = true;
 	}

@@ -155,6 +155,9 @@ struct nl_sock *hk_net_nl_open(struct hk_error **err);
 void hk_net_nl_closep(struct nl_sock **sk);
 #define hk_autonl __attribute__((cleanup(hk_net_nl_closep))) struct nl_sock *
 int hk_net_nl_error(struct hk_error **err, int nlerr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Adds ip to interface idx (net-addr.c); exist_ok: already there is fine. */
+int hk_net_add_addr(struct nl_sock *sk, int idx, const struct hk_net_ip *ip, bool exist_ok,
+		    struct hk_error **err);
 int hk_net_host_make(struct nl_sock *sk, struct hk_net_iface *ifc, pid_t child, struct hk_error **err);
 void hk_net_host_unmake(struct nl_sock *sk, struct hk_net_iface *ifc);
 int hk_net_ifindex(struct nl_sock *sk, const char *name, bool *is_bridge, struct hk_error **err);
