@@ -284,24 +284,41 @@ static int wait_monitor_gone(int fd, int timeout_ms)
 	}
 }
 
-/* A container without a monitor: kill through its cgroup. */
-static int stop_orphan(struct hk_store *st, const char *name, struct hk_error **err)
+/* An orphan without a cgroup of its own (an ordinary user without
+ * delegation): SIGKILL to its init, which ends its pid namespace.  The
+ * pid is trusted only with the start time recorded next to it. */
+static int kill_orphan_init(const struct hk_state_file *sf, const char *name, struct hk_error **err)
+{
+	hk_autoclose int pidfd = sf->init_pid > 0 ? hk_pidfd_open(sf->init_pid) : -1;
+	if (pidfd < 0 || hk_proc_start_time(sf->init_pid) != sf->init_start)
+		return hk_error_set(err, ESRCH, "container \"%s\": its init is already gone", name);
+	if (hk_pidfd_signal(pidfd, SIGKILL) < 0)
+		return hk_error_errno(err, "cannot kill init (pid %d) of \"%s\"", (int)sf->init_pid, name);
+	struct pollfd pf = { .fd = pidfd, .events = POLLIN };
+	if (poll(&pf, 1, 5000) <= 0)
+		return hk_error_set(err, ETIMEDOUT, "init (pid %d) of \"%s\" survived SIGKILL for 5 s",
+				    (int)sf->init_pid, name);
+	return 0;
+}
+
+/* A container without a monitor: kill through its cgroup, else its init. */
+static int stop_orphan(struct hk_store *st, const char *name, const struct hk_state_file *sf,
+		       struct hk_error **err)
 {
 	struct hk_ct_cgroup c;
 	if (hk_ct_cgroup_open(st, name, &c, err) < 0)
 		return -1;
 	int rc = 0;
 	if (!c.cg || !hk_cgroup_exists(c.cg))
-		rc = hk_error_set(err, ESRCH, "container \"%s\" has lost its monitor and has no cgroup to "
-					      "kill it through; stop its init (pid in \"hako info\") by hand", name);
+		rc = kill_orphan_init(sf, name, err);
 	else if (hk_cgroup_kill(c.cg, 5000, err) < 0 || hk_cgroup_remove(c.cg, err) < 0)
 		rc = -1;
 	hk_ct_cgroup_close(&c);
 	if (rc == 0) {
-		struct hk_state_file sf;
-		hk_state_file_init(&sf);
-		sf.stopped = time(NULL);
-		hk_state_write_container(st, name, &sf, NULL);
+		struct hk_state_file done;
+		hk_state_file_init(&done);
+		done.stopped = time(NULL);
+		hk_state_write_container(st, name, &done, NULL);
 	}
 	return rc;
 }
@@ -314,7 +331,7 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 	struct hk_state_file sf;
 	enum hk_state s = hk_state_effective(st, name, &sf);
 	if (s == HK_STATE_ORPHANED)
-		return stop_orphan(st, name, err);
+		return stop_orphan(st, name, &sf, err);
 	if (!hk_state_is_active(s))
 		return hk_error_set(err, ESRCH, "container \"%s\" is not running", name);
 	hk_autoclose int fd = hk_monitor_connect(st, name, err);

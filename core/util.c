@@ -425,10 +425,14 @@ long long hk_proc_start_time(pid_t pid)
 		return -1;
 	long long start = -1;
 	int field = 2;
-	for (char *save, *tok = strtok_r((char *)p + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-		if (++field == 22) {
+	for (char *save, *tok = strtok_r((char *)p + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		/* A zombie (Z) or a dying task (X) no longer runs. */
+		if (++field == 3 && (tok[0] == 'Z' || tok[0] == 'X'))
+			return -1;
+		if (field == 22) {
 			start = strtoll(tok, NULL, 10);
 			break;
 		}
+	}
 	return start;
 }

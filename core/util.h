@@ -90,7 +90,8 @@ int hk_rm_rf(const char *path, struct hk_error **err);
 /* pidfd helpers: signals go through pidfds so a reused PID is never hit. */
 int hk_pidfd_open(pid_t pid);
 int hk_pidfd_signal(int pidfd, int sig);
-/* Field 22 of /proc/PID/stat (start time in clock ticks), -1 if gone. */
+/* Field 22 of /proc/PID/stat (start time in clock ticks); -1 when the
+ * process is gone or a zombie. */
 long long hk_proc_start_time(pid_t pid);
 
 /* A growable byte buffer for building text. */

@@ -213,12 +213,8 @@ run_mode() {
 		sleep 0.3
 		[ "$(state "$who" "$P" "$name")" = ORPHANED ] && ok "$m: killing the monitor leaves it ORPHANED" \
 			|| not_ok "$m: state after killing the monitor: $(state "$who" "$P" "$name")"
-		if [ -n "${5:-}" ]; then # no cgroup to kill it through: a clear refusal
-			out=$(h "$who" stop -k "$name" -P "$P" 2>&1); rc=$?
-			[ $rc != 0 ] && printf '%s' "$out" | grep -q 'by hand\|pid' \
-				&& ok "$m: stop -k of an orphan with no cgroup says to stop init by hand" \
-				|| not_ok "$m: stop -k of an orphan without a cgroup: rc=$rc: $out"
-			kill -9 "$init" 2>/dev/null
+		if [ -n "${5:-}" ]; then # no cgroup: stop -k kills its init through a pidfd
+			check "$m: stop -k of an orphan with no cgroup kills its init" h "$who" stop -k "$name" -P "$P"
 			sleep 0.3
 		else
 			check "$m: stop -k of an orphan" h "$who" stop -k "$name" -P "$P"
