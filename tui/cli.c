@@ -1,6 +1,7 @@
 /* cli.c - shared helpers of the subcommands: error printing, store. */
 #include "cli.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -79,4 +80,32 @@ int hk_cli_log_opt(int opt, const char *arg)
 	}
 	hk_log_set_level((enum hk_log_level)lvl);
 	return 0;
+}
+
+int hk_cli_name_args(struct hk_cli *cli, int argc, char **argv, const struct hk_cmd *cmd,
+		     const char **name)
+{
+	static const struct option opts[] = {
+		HK_CLI_COMMON_LONG,
+		{ "name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	*name = NULL;
+	int opt;
+	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "n:", opts, NULL)) != -1) {
+		if (hk_cli_common_opt(cli, opt, optarg))
+			continue;
+		if (opt != 'n') {
+			hk_cli_usage(cmd);
+			return -1;
+		}
+		*name = optarg;
+	}
+	if (!*name && optind < argc)
+		*name = argv[optind++];
+	if (!*name) {
+		hk_cli_usage(cmd);
+		return -1;
+	}
+	return optind;
 }

@@ -36,6 +36,12 @@ struct hk_store *hk_cli_store(const struct hk_cli *cli);
  * true if opt was one of them.  Use HK_CLI_COMMON_SHORT ("P:") in the
  * optstring and HK_CLI_COMMON_LONG in the long options. */
 bool hk_cli_common_opt(struct hk_cli *cli, int opt, const char *arg);
+/* For commands whose only options are -P/--lxcpath and -n/--name: parses
+ * them and takes NAME (from -n or the first word); returns the index of
+ * the first remaining argument, or -1 after printing the usage. */
+int hk_cli_name_args(struct hk_cli *cli, int argc, char **argv, const struct hk_cmd *cmd,
+		     const char **name);
+
 /* --logfile FILE (opt 'o') and --logpriority LEVEL (opt 'l'), as global
  * options and on `start` (like lxc-start); -1 after printing an error. */
 int hk_cli_log_opt(int opt, const char *arg);

@@ -1,6 +1,5 @@
 /* cmd-cgroup.c - `hako cgroup NAME KEY [VALUE]`, like lxc-cgroup: read or
  * set one cgroup file of a running container. */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cgroup-manage.h"
@@ -9,25 +8,13 @@
 
 static int run(struct hk_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		HK_CLI_COMMON_LONG,
-		{ "name", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *name = NULL;
-	int opt;
-	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "n:", opts, NULL)) != -1) {
-		if (hk_cli_common_opt(cli, opt, optarg))
-			continue;
-		if (opt != 'n')
-			return hk_cli_usage(&hk_cmd_cgroup);
-		name = optarg;
-	}
-	if (!name && optind < argc)
-		name = argv[optind++];
-	if (!name || argc - optind < 1 || argc - optind > 2)
+	const char *name;
+	int rest = hk_cli_name_args(cli, argc, argv, &hk_cmd_cgroup, &name);
+	if (rest < 0)
+		return 2;
+	if (argc - rest < 1 || argc - rest > 2)
 		return hk_cli_usage(&hk_cmd_cgroup);
-	const char *key = argv[optind], *value = argc - optind == 2 ? argv[optind + 1] : NULL;
+	const char *key = argv[rest], *value = argc - rest == 2 ? argv[rest + 1] : NULL;
 	hk_autostore st = hk_cli_store(cli);
 	if (!st)
 		return 1;

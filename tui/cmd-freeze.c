@@ -1,5 +1,4 @@
 /* cmd-freeze.c - `hako freeze NAME` and `hako unfreeze NAME`. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,23 +8,11 @@
 
 static int run_common(struct hk_cli *cli, int argc, char **argv, const struct hk_cmd *cmd, bool freeze)
 {
-	static const struct option opts[] = {
-		HK_CLI_COMMON_LONG,
-		{ "name", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *name = NULL;
-	int opt;
-	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "n:", opts, NULL)) != -1) {
-		if (hk_cli_common_opt(cli, opt, optarg))
-			continue;
-		if (opt != 'n')
-			return hk_cli_usage(cmd);
-		name = optarg;
-	}
-	if (!name && optind < argc)
-		name = argv[optind++];
-	if (!name || optind != argc)
+	const char *name;
+	int rest = hk_cli_name_args(cli, argc, argv, cmd, &name);
+	if (rest < 0)
+		return 2;
+	if (rest != argc)
 		return hk_cli_usage(cmd);
 	hk_autostore st = hk_cli_store(cli);
 	if (!st)
