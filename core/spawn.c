@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/keyctl.h>
 #include <linux/sched.h>
 #include <net/if.h>
 #include <sched.h>
@@ -222,6 +223,9 @@ static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, 
 		_exit(126);
 	if (become_root(userns, &err) < 0 || unshare(CLONE_NEWCGROUP) < 0)
 		child_fail(sock, err ? err : (hk_error_errno(&err, "cannot make a cgroup namespace"), err));
+	/* The caller's session keyring must not reach init: a new one, owned by
+	 * the container's root.  Failure (no keyring support) leaves none. */
+	syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
 		hk_error_errno(&err, "cannot set the hostname \"%s\"", s->hostname);
 		child_fail(sock, err);
