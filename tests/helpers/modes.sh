@@ -88,3 +88,15 @@ modes_done() {
 	[ -n "$HM_T" ] && rm -rf "$HM_T"
 	[ -n "$HM_U" ] && rm -rf "$HM_U"
 }
+
+# modes_begin TAG DESC: the start of every four-mode script: cleanup on
+# exit, the build and root checks (a skip naming the reason), then
+# modes_init.  Returns 1 when the script should end.
+modes_begin() {
+	plan_begin
+	trap modes_done EXIT
+	trap 'exit 130' INT TERM
+	if [ ! -x "$HAKO" ] || [ ! -x "$HM_PROBE" ]; then skip "$2: build first (make test-build)"; return 1; fi
+	need_root "$2" || return 1
+	modes_init "$1"
+}

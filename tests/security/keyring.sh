@@ -7,12 +7,7 @@
 # keyring.  Four modes.
 . "$(dirname "$0")/../lib.sh"
 . "$HK_TOP/tests/helpers/modes.sh"
-plan_begin
-trap modes_done EXIT
-trap 'exit 130' INT TERM
-[ -x "$HAKO" ] && [ -x "$HM_PROBE" ] || { skip "keyring: build first (make test-build)"; plan_end; exit; }
-need_root "keyring" || { plan_end; exit; }
-modes_init kr
+modes_begin kr keyring || { plan_end; exit; }
 KEY=hk-caller-key-$$
 
 # keyed MODE HAKO-ARGS...: hako run by a caller holding $KEY.

@@ -11,12 +11,7 @@
 # told apart from the kernel's own answer.  Four modes.
 . "$(dirname "$0")/../lib.sh"
 . "$HK_TOP/tests/helpers/modes.sh"
-plan_begin
-trap modes_done EXIT
-trap 'exit 130' INT TERM
-[ -x "$HAKO" ] && [ -x "$HM_PROBE" ] || { skip "seccomp: build first (make test-build)"; plan_end; exit; }
-need_root "seccomp" || { plan_end; exit; }
-modes_init sc
+modes_begin sc seccomp || { plan_end; exit; }
 
 seccomp_mode() {
 	local m=$1 l=${HM_LABEL[$1]} out
