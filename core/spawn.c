@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/keyctl.h>
 #include <linux/sched.h>
 #include <net/if.h>
@@ -26,6 +27,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "mountfd.h"
+#include "safepath.h"
 #include "storage.h"
 #include "util.h"
 
@@ -211,6 +213,23 @@ static int setup_security(const struct hk_spawn_spec *s, struct hk_error **err)
 	return 0;
 }
 
+/* Init's working directory, resolved in the new root with magic links
+ * refused (a cwd of /proc/self/fd/N would reach whatever descriptor the
+ * setup holds), then checked to lie under that root. */
+static int enter_cwd(const char *cwd, struct hk_error **err)
+{
+	char buf[PATH_MAX];
+	hk_autoclose int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	hk_autoclose int fd = root < 0 ? -1 : hk_safe_open(root, cwd, O_PATH | O_DIRECTORY, 0, 0, err);
+	if (root < 0 || (fd >= 0 && fchdir(fd) < 0))
+		hk_error_errno(err, "cannot change to \"%s\"", cwd);
+	if (root < 0 || fd < 0 || *err)
+		return hk_error_prefix(err, "lxc.init.cwd");
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+		return hk_error_set(err, EPERM, "lxc.init.cwd \"%s\" is outside the container: give a path inside it", cwd);
+	return 0;
+}
+
 static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, int sock)
 {
 	struct hk_error *err = NULL;
@@ -242,10 +261,8 @@ static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, 
 		hk_error_set(&err, EPROTO, "cannot pass the console to the monitor");
 		child_fail(sock, err);
 	}
-	if (chdir(s->cwd ? s->cwd : "/") < 0) {
-		hk_error_errno(&err, "cannot change to \"%s\"", s->cwd);
+	if (enter_cwd(s->cwd ? s->cwd : "/", &err) < 0)
 		child_fail(sock, err);
-	}
 	if (hk_cleanup_step(&steps, 109, "security", &err) < 0 || setup_security(s, &err) < 0)
 		child_fail(sock, err);
 	/* Only stdio (the console) and the sync socket (CLOEXEC) cross exec. */
