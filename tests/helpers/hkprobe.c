@@ -6,7 +6,7 @@
  * Every call is made with arguments the kernel rejects, so a probe that
  * gets through does no harm.  Static, no dependency on the rootfs.
  *
- *   hkprobe sti                 TIOCSTI / TIOCLINUX on fd 0, 32- and 64-bit cmd
+ *   hkprobe sti [TEXT]          TIOCSTI TEXT / TIOCLINUX on fd 0, 32- and 64-bit cmd
  *   hkprobe sys                 denied syscalls, native and i386/x32 ABIs
  *   hkprobe strict              the strict profile's kernel-surface calls
  *   hkprobe nested              install a filter of its own (nested runtimes)
@@ -71,13 +71,25 @@ static bool i386_works(void)
 }
 #endif
 
-static int probe_sti(void)
+/* Pushes TEXT and a newline into fd 0's input, a byte an ioctl; the
+ * result of the first byte is reported. */
+static long sti(unsigned long cmd, const char *text)
 {
-	char c = '#';
+	long rc = 0;
+	char nl = '\n';
+	for (const char *p = text; *p && rc >= 0; p++)
+		rc = syscall(SYS_ioctl, 0, cmd, p);
+	if (rc >= 0)
+		rc = syscall(SYS_ioctl, 0, cmd, &nl);
+	return rc;
+}
+
+static int probe_sti(const char *text)
+{
 	unsigned long cmd64 = (unsigned long)TIOCSTI | (1UL << 32);
 	char sub = 0; /* TIOCLINUX subcode 0 (screen dump): rejected either way */
-	report("tiocsti", ioctl(0, TIOCSTI, &c));
-	report("tiocsti64", syscall(SYS_ioctl, 0, cmd64, &c));
+	report("tiocsti", sti(TIOCSTI, text));
+	report("tiocsti64", sti(cmd64, text));
 	report("tioclinux", ioctl(0, TIOCLINUX, &sub));
 	report("tioclinux64", syscall(SYS_ioctl, 0, (unsigned long)TIOCLINUX | (1UL << 32), &sub));
 	return 0;
@@ -173,7 +185,7 @@ int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
 	if (strcmp(what, "sti") == 0)
-		return probe_sti();
+		return probe_sti(argc > 2 ? argv[2] : "#");
 	if (strcmp(what, "sys") == 0)
 		return probe_sys();
 	if (strcmp(what, "strict") == 0)
