@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -82,6 +83,17 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
+/* create holds SIGINT/SIGTERM/SIGHUP blocked so that its undo runs; a long
+ * download must still stop when one of them is pending. */
+static int interrupted(void)
+{
+	sigset_t pending;
+	if (sigpending(&pending) < 0)
+		return 0;
+	return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 ||
+	       sigismember(&pending, SIGHUP) == 1;
+}
+
 static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 		       curl_off_t ulnow)
 {
@@ -91,7 +103,7 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	if (f->p && f->p->fn)
 		f->p->fn(f->p->data, f->what, f->start + (uint64_t)dlnow,
 			 dltotal ? f->start + (uint64_t)dltotal : 0);
-	return 0;
+	return interrupted(); /* non-zero aborts the transfer */
 }
 
 static void setup(struct fetch *f, const char *url, char *errbuf)
@@ -137,6 +149,11 @@ static int fetch_error(struct fetch *f, const char *url, CURLcode rc, const char
 				    "-r, -a and --variant against `hako create -t download -- "
 				    "--list`",
 				    url, code, code == 404 ? " (not found)" : "");
+	if (rc == CURLE_ABORTED_BY_CALLBACK)
+		return hk_error_set(err, EINTR,
+				    "download of \"%s\" interrupted after %llu bytes; what "
+				    "arrived is kept: run the same command again to resume",
+				    url, (unsigned long long)(f->start + f->got));
 	if (rc == CURLE_PARTIAL_FILE || rc == CURLE_RECV_ERROR || rc == CURLE_OPERATION_TIMEDOUT)
 		return hk_error_set(err, 0,
 				    "download of \"%s\" broke off after %llu bytes (%s); what "
@@ -153,7 +170,9 @@ int hk_image_fetch(const char *url, int fd, uint64_t max, const struct hk_progre
 		return hk_error_errno(err, "cannot look at the download file for \"%s\"", url);
 	if (lseek(fd, 0, SEEK_END) < 0)
 		return hk_error_errno(err, "cannot seek in the download file for \"%s\"", url);
-	struct fetch f = {.fd = fd, .start = (uint64_t)sb.st_size, .max = max, .p = p, .what = what};
+	struct fetch f = {
+		.fd = fd, .start = (uint64_t)sb.st_size, .max = max, .p = p, .what = what
+	};
 	if (f.start)
 		hk_log(HK_LOG_INFO, "%s: resuming after %llu bytes", what,
 		       (unsigned long long)f.start);
@@ -179,15 +198,14 @@ int hk_image_fetch(const char *url, int fd, uint64_t max, const struct hk_progre
 	return ret;
 }
 
-int hk_image_fetch_mem(const char *url, size_t max, char **out, size_t *len,
-		       struct hk_error **err)
+int hk_image_fetch_mem(const char *url, size_t max, char **out, size_t *len, struct hk_error **err)
 {
 	hk_autoclose int fd = memfd_create("hako-fetch", MFD_CLOEXEC);
 	if (fd < 0)
 		return hk_error_errno(err, "cannot create a memory file");
 	if (hk_image_fetch(url, fd, max, NULL, url, err) < 0)
 		return -1;
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	char chunk[8192];
 	ssize_t n;
 	off_t off = 0;

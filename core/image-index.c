@@ -78,7 +78,7 @@ void hk_image_index_free(struct hk_image_index *ix)
  * an unsafe field. */
 static bool parse_line(const char *line, size_t len, struct hk_image_entry *e)
 {
-	char *f[FIELDS] = {0};
+	char *f[FIELDS] = { 0 };
 	size_t n = 0;
 	const char *p = line, *end = line + len;
 	bool ended = false; /* the last field ran to the end of the line */
@@ -108,14 +108,14 @@ static bool parse_line(const char *line, size_t len, struct hk_image_entry *e)
 			free(f[i]);
 		return false;
 	}
-	*e = (struct hk_image_entry){f[0], f[1], f[2], f[3], f[4], f[5]};
+	*e = (struct hk_image_entry){ f[0], f[1], f[2], f[3], f[4], f[5] };
 	return true;
 }
 
 int hk_image_index_parse(const char *text, size_t len, struct hk_image_index *out,
 			 struct hk_error **err)
 {
-	*out = (struct hk_image_index){0};
+	*out = (struct hk_image_index){ 0 };
 	size_t cap = 0, lineno = 0, bad = 0;
 	for (const char *p = text, *end = text + len; p < end && out->n < MAX_ENTRIES;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -147,9 +147,9 @@ int hk_image_index_parse(const char *text, size_t len, struct hk_image_index *ou
 	return 0;
 }
 
-const struct hk_image_entry *hk_image_index_find(const struct hk_image_index *ix,
-						 const char *dist, const char *release,
-						 const char *arch, const char *variant)
+const struct hk_image_entry *hk_image_index_find(const struct hk_image_index *ix, const char *dist,
+						 const char *release, const char *arch,
+						 const char *variant)
 {
 	for (size_t i = ix->n; i-- > 0;) {
 		const struct hk_image_entry *e = &ix->v[i];

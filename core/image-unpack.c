@@ -33,9 +33,9 @@
 
 #include "log.h"
 
-#define META_MAX      (1u << 20)
-#define TEMPLATE_MAX  (1u << 20)
-#define BLOCK_SIZE    65536
+#define META_MAX       (1u << 20)
+#define TEMPLATE_MAX   (1u << 20)
+#define BLOCK_SIZE     65536
 #define LXC_CONFIG_DIR "/usr/share/lxc/config"
 
 /* ---- names ---- */
@@ -54,7 +54,7 @@ char *hk_image_tar_path(const char *name)
 {
 	if (!name || *name == '/' || strlen(name) >= PATH_MAX)
 		return NULL;
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	for (const char *p = name; *p;) {
 		size_t len = strcspn(p, "/");
 		bool dot = len == 1 && p[0] == '.';
@@ -83,7 +83,8 @@ bool hk_image_excluded(const char *clean, const struct hk_strv *patterns)
 			pat++;
 		if (!*pat)
 			continue;
-		if (fnmatch(pat, clean, FNM_PATHNAME) == 0 || fnmatch(pat, clean, FNM_LEADING_DIR) == 0)
+		if (fnmatch(pat, clean, FNM_PATHNAME) == 0 ||
+		    fnmatch(pat, clean, FNM_LEADING_DIR) == 0)
 			return true;
 	}
 	return false;
@@ -105,11 +106,11 @@ char *hk_image_fill(const char *text, const char *name, const char *rootfs)
 	const struct {
 		const char *token, *value;
 	} subst[] = {
-		{"LXC_NAME", name},
-		{"LXC_ROOTFS_PATH", rootfs},
-		{"LXC_TEMPLATE_CONFIG", LXC_CONFIG_DIR},
+		{ "LXC_NAME", name },
+		{ "LXC_ROOTFS_PATH", rootfs },
+		{ "LXC_TEMPLATE_CONFIG", LXC_CONFIG_DIR },
 	};
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	for (const char *p = text; *p;) {
 		size_t i;
 		for (i = 0; i < HK_ARRAY_SIZE(subst); i++)
@@ -133,7 +134,7 @@ void hk_image_meta_free(struct hk_image_meta *m)
 	free(m->config_user);
 	free(m->templates);
 	free(m->excludes_user);
-	*m = (struct hk_image_meta){0};
+	*m = (struct hk_image_meta){ 0 };
 }
 
 static char **meta_slot(struct hk_image_meta *m, const char *clean)
@@ -189,7 +190,7 @@ static int meta_entry(struct archive *a, struct archive_entry *e, struct hk_imag
 
 int hk_image_meta_read(int fd, struct hk_image_meta *m, struct hk_error **err)
 {
-	*m = (struct hk_image_meta){0};
+	*m = (struct hk_image_meta){ 0 };
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return hk_error_errno(err, "image metadata: cannot seek");
 	struct archive *a = archive_read_new();
@@ -244,10 +245,11 @@ static int clean_names(struct archive_entry *e, char **clean, struct hk_error **
 	if (link) {
 		hk_autofree char *cl = hk_image_tar_path(link);
 		if (!cl || !*cl)
-			return hk_error_set(err, EINVAL,
-					    "archive entry \"%s\" is a hard link to \"%s\", outside "
-					    "the rootfs; the archive is refused",
-					    *clean, link);
+			return hk_error_set(
+				err, EINVAL,
+				"archive entry \"%s\" is a hard link to \"%s\", outside "
+				"the rootfs; the archive is refused",
+				*clean, link);
 		archive_entry_set_hardlink(e, cl);
 	}
 	return 0;
@@ -419,7 +421,7 @@ int hk_image_unpack(int rootfd, const struct hk_unpack *u, struct hk_error **err
 		close(p[0]);
 		return hk_error_errno(err, "cannot fork to unpack");
 	}
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	char chunk[1024];
 	ssize_t n;
 	while ((n = read(p[0], chunk, sizeof(chunk))) > 0 || (n < 0 && errno == EINTR))
@@ -435,7 +437,8 @@ int hk_image_unpack(int rootfd, const struct hk_unpack *u, struct hk_error **err
 	char *text = NULL;
 	long code = strtol(msg, &text, 10);
 	if (!*msg)
-		return hk_error_set(err, 0, "unpacking \"%s\" failed (the unpacker died)", u->shown);
+		return hk_error_set(err, 0, "unpacking \"%s\" failed (the unpacker died)",
+				    u->shown);
 	return hk_error_set(err, (int)code, "unpack \"%s\": %s", u->shown,
 			    *text == ' ' ? text + 1 : text);
 }

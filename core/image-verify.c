@@ -23,9 +23,9 @@
 
 #include "log.h"
 
-#define GPGV	    "/usr/bin/gpgv"
-#define STATUS_MAX  65536
-#define GPGV_FIX    "apt-get install gpgv"
+#define GPGV	   "/usr/bin/gpgv"
+#define STATUS_MAX 65536
+#define GPGV_FIX   "apt-get install gpgv"
 #define KEYRING_FIX                                                                                \
 	"put the image server's public key there (gpg --export KEYID > FILE), or name "            \
 	"another with --keyring FILE"
@@ -48,17 +48,16 @@ static const struct {
 	const char *word;
 	const char *why;
 } refusals[] = {
-	{"BADSIG", "the signature does not match the file (it was changed or damaged)"},
-	{"ERRSIG", "the signature cannot be checked (unknown key or algorithm)"},
-	{"NO_PUBKEY", "the signing key is not in the keyring"},
-	{"EXPKEYSIG", "the signing key has expired"},
-	{"REVKEYSIG", "the signing key was revoked"},
-	{"EXPSIG", "the signature has expired"},
-	{"NODATA", "the signature file holds no OpenPGP signature"},
+	{ "BADSIG", "the signature does not match the file (it was changed or damaged)" },
+	{ "ERRSIG", "the signature cannot be checked (unknown key or algorithm)" },
+	{ "NO_PUBKEY", "the signing key is not in the keyring" },
+	{ "EXPKEYSIG", "the signing key has expired" },
+	{ "REVKEYSIG", "the signing key was revoked" },
+	{ "EXPSIG", "the signature has expired" },
+	{ "NODATA", "the signature file holds no OpenPGP signature" },
 };
 
-int hk_image_verify_status(const char *status, const char *shown, char **fpr,
-			   struct hk_error **err)
+int hk_image_verify_status(const char *status, const char *shown, char **fpr, struct hk_error **err)
 {
 	bool good = false;
 	hk_autofree char *valid = NULL;
@@ -88,17 +87,17 @@ int hk_image_verify_status(const char *status, const char *shown, char **fpr,
 
 static __attribute__((noreturn)) void exec_gpgv(const int fds[4])
 {
-	static char *const envp[] = {(char *)"LC_ALL=C", NULL};
-	char *const argv[] = {(char *)GPGV,
-			      (char *)"--homedir",
-			      (char *)"/nonexistent",
-			      (char *)"--status-fd",
-			      (char *)"3",
-			      (char *)"--keyring",
-			      (char *)"/proc/self/fd/6",
-			      (char *)"/proc/self/fd/5",
-			      (char *)"/proc/self/fd/4",
-			      NULL};
+	static char *const envp[] = { (char *)"LC_ALL=C", NULL };
+	char *const argv[] = { (char *)GPGV,
+			       (char *)"--homedir",
+			       (char *)"/nonexistent",
+			       (char *)"--status-fd",
+			       (char *)"3",
+			       (char *)"--keyring",
+			       (char *)"/proc/self/fd/6",
+			       (char *)"/proc/self/fd/5",
+			       (char *)"/proc/self/fd/4",
+			       NULL };
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -119,7 +118,7 @@ static __attribute__((noreturn)) void exec_gpgv(const int fds[4])
 
 static char *read_status(int fd)
 {
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	char chunk[1024];
 	ssize_t n;
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0 || (n < 0 && errno == EINTR))
@@ -146,7 +145,8 @@ int hk_image_verify(const char *keyring, int data_fd, int sig_fd, const char *sh
 		    struct hk_error **err)
 {
 	if (access(GPGV, X_OK) < 0)
-		return hk_error_errno(err, "cannot check the signature of \"%s\": %s is missing (%s)",
+		return hk_error_errno(err,
+				      "cannot check the signature of \"%s\": %s is missing (%s)",
 				      shown, GPGV, GPGV_FIX);
 	hk_autoclose int kfd = open_keyring(keyring, err);
 	if (kfd < 0)
@@ -157,7 +157,7 @@ int hk_image_verify(const char *keyring, int data_fd, int sig_fd, const char *sh
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
-		const int fds[4] = {p[1], data_fd, sig_fd, kfd};
+		const int fds[4] = { p[1], data_fd, sig_fd, kfd };
 		close(p[0]);
 		exec_gpgv(fds);
 	}

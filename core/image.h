@@ -41,9 +41,9 @@ int hk_image_index_parse(const char *text, size_t len, struct hk_image_index *ou
 			 struct hk_error **err);
 void hk_image_index_free(struct hk_image_index *ix);
 /* The last entry (the newest build) matching all four; NULL when none. */
-const struct hk_image_entry *hk_image_index_find(const struct hk_image_index *ix,
-						 const char *dist, const char *release,
-						 const char *arch, const char *variant);
+const struct hk_image_entry *hk_image_index_find(const struct hk_image_index *ix, const char *dist,
+						 const char *release, const char *arch,
+						 const char *variant);
 /* (a path given as "/images/x/" is stored as "images/x")
  * A field usable as one path component: 1-64 bytes of [A-Za-z0-9._+-:],
  * not "." or "..". */
@@ -90,8 +90,7 @@ int hk_image_verify_status(const char *status, const char *shown, char **fpr,
 int hk_image_fetch(const char *url, int fd, uint64_t max, const struct hk_progress *p,
 		   const char *what, struct hk_error **err);
 /* Fetches a small file into memory (NUL-terminated). */
-int hk_image_fetch_mem(const char *url, size_t max, char **out, size_t *len,
-		       struct hk_error **err);
+int hk_image_fetch_mem(const char *url, size_t max, char **out, size_t *len, struct hk_error **err);
 /* True for https:// URLs (whose transport authenticates the server). */
 bool hk_image_url_is_https(const char *url);
 
@@ -117,13 +116,13 @@ void hk_image_lines(const char *text, struct hk_strv *out);
 /* ---- unpacking (image-unpack.c) ---- */
 
 struct hk_unpack {
-	int archive_fd;		       /* the rootfs tarball, any compression */
-	const char *shown;	       /* its name in messages */
-	bool unprivileged;	       /* skip device nodes and `excludes` */
-	const struct hk_strv *excludes; /* excludes-user patterns, or NULL */
+	int archive_fd;			 /* the rootfs tarball, any compression */
+	const char *shown;		 /* its name in messages */
+	bool unprivileged;		 /* skip device nodes and `excludes` */
+	const struct hk_strv *excludes;	 /* excludes-user patterns, or NULL */
 	const struct hk_strv *templates; /* files to fill in, or NULL */
-	const char *name;	       /* the container's name, for templates */
-	const char *rootfs;	       /* the rootfs path, for templates */
+	const char *name;		 /* the container's name, for templates */
+	const char *rootfs;		 /* the rootfs path, for templates */
 };
 
 /* Extracts the archive below rootfd (secure flags, owners and modes kept,

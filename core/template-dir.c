@@ -92,7 +92,7 @@ static int dir_build(int rootfd, const struct hk_template_ctx *ctx, struct hk_er
 {
 	(void)rootfd;
 	const struct srcdir *s = ctx->priv;
-	struct hk_copy_stats st = {0};
+	struct hk_copy_stats st = { 0 };
 	if (hk_copy_tree(s->path, ctx->rootfs, 0, &st, err) < 0)
 		return hk_error_prefix(err, "template dir: copy \"%s\"", ctx->source);
 	return 0;

@@ -32,13 +32,13 @@
 
 #include "log.h"
 
-#define DEFAULT_SERVER	 "https://images.linuxcontainers.org"
-#define SYSTEM_KEYRING	 "/etc/hako/keyring"
-#define INDEX_PATH	 "meta/1.0/index-system"
-#define INDEX_MAX	 (16u << 20)
-#define SIG_MAX		 (64u << 10)
-#define META_FILE_MAX	 (16ull << 20)
-#define ROOTFS_FILE_MAX	 (16ull << 30)
+#define DEFAULT_SERVER	"https://images.linuxcontainers.org"
+#define SYSTEM_KEYRING	"/etc/hako/keyring"
+#define INDEX_PATH	"meta/1.0/index-system"
+#define INDEX_MAX	(16u << 20)
+#define SIG_MAX		(64u << 10)
+#define META_FILE_MAX	(16ull << 20)
+#define ROOTFS_FILE_MAX (16ull << 30)
 #define DOWNLOAD_USAGE                                                                             \
 	"-d DIST -r RELEASE [-a ARCH] [--variant V] [--server URL] [--keyring FILE] "              \
 	"[--no-validate] [--flush-cache] [--force-cache] [--cache-dir DIR] | --list"
@@ -67,8 +67,14 @@ struct arg_spec {
 	size_t off; /* where in struct dl_opts */
 };
 
-#define STR(s, l, f) {s, l, false, offsetof(struct dl_opts, f)}
-#define FLAG(l, f)   {NULL, l, true, offsetof(struct dl_opts, f)}
+#define STR(s, l, f)                                                                               \
+	{                                                                                          \
+		s, l, false, offsetof(struct dl_opts, f)                                           \
+	}
+#define FLAG(l, f)                                                                                 \
+	{                                                                                          \
+		NULL, l, true, offsetof(struct dl_opts, f)                                         \
+	}
 static const struct arg_spec arg_table[] = {
 	STR("-d", "--dist", dist),
 	STR("-r", "--release", release),
@@ -86,9 +92,9 @@ static const struct arg_spec arg_table[] = {
 static const char *host_arch(void)
 {
 	static const char *const map[][2] = {
-		{"x86_64", "amd64"},   {"aarch64", "arm64"}, {"armv7l", "armhf"},
-		{"i686", "i386"},      {"ppc64le", "ppc64el"}, {"s390x", "s390x"},
-		{"riscv64", "riscv64"},
+		{ "x86_64", "amd64" },	  { "aarch64", "arm64" },   { "armv7l", "armhf" },
+		{ "i686", "i386" },	  { "ppc64le", "ppc64el" }, { "s390x", "s390x" },
+		{ "riscv64", "riscv64" },
 	};
 	static struct utsname u;
 	if (uname(&u) < 0)
@@ -131,7 +137,7 @@ static int check_field(const char *what, const char *v, struct hk_error **err)
 
 static int parse_args(char *const *args, struct dl_opts *o, struct hk_error **err)
 {
-	*o = (struct dl_opts){.server = DEFAULT_SERVER};
+	*o = (struct dl_opts){ .server = DEFAULT_SERVER };
 	for (size_t i = 0; args && args[i]; i++)
 		if (parse_one(o, args, &i, err) < 0)
 			return -1;
@@ -285,8 +291,7 @@ static int open_cached(const struct download *d, const char *file, struct hk_err
 }
 
 /* Checks a cached file against its cached .asc. */
-static int verify_cached(const struct download *d, int fd, const char *file,
-			 struct hk_error **err)
+static int verify_cached(const struct download *d, int fd, const char *file, struct hk_error **err)
 {
 	if (!d->keyring)
 		return 0;
@@ -362,11 +367,10 @@ static int fetch_file(struct download *d, const struct hk_image_entry *e, const 
 	return 0;
 }
 
-static int download_build(struct download *d, const struct hk_progress *p,
-			  struct hk_error **err)
+static int download_build(struct download *d, const struct hk_progress *p, struct hk_error **err)
 {
 	const struct dl_opts *o = &d->o;
-	struct hk_image_index ix = {0};
+	struct hk_image_index ix = { 0 };
 	if (fetch_index(o, d->keyring, &ix, err) < 0)
 		return -1;
 	int rc = -1;
@@ -491,13 +495,13 @@ static int download_build_rootfs(int rootfd, const struct hk_template_ctx *ctx,
 	return hk_image_unpack(rootfd, &u, err);
 }
 
-int hk_template_download_list(const char *conf_dir, char *const *args,
-			      struct hk_image_index *out, struct hk_error **err)
+int hk_template_download_list(const char *conf_dir, char *const *args, struct hk_image_index *out,
+			      struct hk_error **err)
 {
 	struct dl_opts o;
 	hk_autofree char *keyring = NULL;
-	struct hk_image_index ix = {0};
-	*out = (struct hk_image_index){0};
+	struct hk_image_index ix = { 0 };
+	*out = (struct hk_image_index){ 0 };
 	if (parse_args(args, &o, err) < 0 || pick_keyring(&o, conf_dir, &keyring, err) < 0 ||
 	    fetch_index(&o, keyring, &ix, err) < 0)
 		return hk_error_prefix(err, "template download: --list");
@@ -511,7 +515,7 @@ int hk_template_download_list(const char *conf_dir, char *const *args,
 			continue;
 		out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
 		out->v[out->n++] = *e;
-		*e = (struct hk_image_entry){0};
+		*e = (struct hk_image_entry){ 0 };
 	}
 	hk_image_index_free(&ix);
 	return 0;

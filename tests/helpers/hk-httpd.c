@@ -8,11 +8,13 @@
  * Misbehaves on request, for the tests of broken downloads: when
  * ROOT/.stop-after holds a number N, the next whole-file GET of a file
  * longer than N sends the full Content-Length but only N bytes, closes the
- * connection and removes .stop-after.  Stop it with SIGTERM.
+ * connection and removes .stop-after; while ROOT/.slow exists, file data
+ * goes out 4 KiB every 50 ms.  Stop it with SIGTERM.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,10 +46,21 @@ static long stop_after(void)
 	return n > 0 ? atol(buf) : -1;
 }
 
+/* ROOT/.slow present: 4 KiB every 50 ms (for interrupting a download). */
+static bool slow(void)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/.slow", root);
+	return access(path, F_OK) == 0;
+}
+
 static void send_range(int c, int fd, off_t from, off_t len)
 {
+	bool crawl = slow();
 	while (len > 0) {
-		ssize_t n = sendfile(c, fd, &from, (size_t)len);
+		if (crawl)
+			usleep(50000);
+		ssize_t n = sendfile(c, fd, &from, crawl && len > 4096 ? 4096 : (size_t)len);
 		if (n <= 0)
 			return;
 		len -= n;

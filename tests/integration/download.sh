@@ -174,6 +174,21 @@ check "retry: create r1" "$HAKO" create r1 -t download -P "$P" -- -d busybox -r 
 check_output "... resumed from byte 20000 (206)" '^1$' gets resume "20000 206"
 check "... the resumed rootfs is complete" test -x "$P/r1/rootfs/bin/busybox"
 
+# Ctrl-C during a slow download: it stops at once, says so, keeps the
+# partial file, and leaves no container.
+touch "$ROOT/.slow"
+"$HAKO" create i1 -t download -P "$P" -- -d busybox -r stable --flush-cache "${A[@]}" >"$T/int.out" 2>&1 &
+CPID=$!
+sleep 1.5
+kill -INT $CPID
+for i in $(seq 50); do kill -0 $CPID 2>/dev/null || break; sleep 0.1; done
+kill -0 $CPID 2>/dev/null && { not_ok "interrupt: create still runs 5 s after SIGINT"; kill -9 $CPID; } \
+	|| ok "interrupt: create stopped soon after SIGINT"
+wait $CPID 2>/dev/null
+rm -f "$ROOT/.slow"
+check_output "interrupt: says so and how to resume" 'interrupted after [0-9]+ bytes.*resume' cat "$T/int.out"
+check "interrupt: no container left" gone i1
+
 # ---- the test user ----
 if ! ensure_test_user; then skip "user: cannot make $HK_TEST_USER"; plan_end; exit; fi
 "$HAKO" setup-user "$HK_TEST_USER" >/dev/null 2>&1
