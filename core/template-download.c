@@ -18,6 +18,7 @@
  */
 #include "image.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -262,14 +263,31 @@ static char *server_key(const char *server)
 	return hk_steal_ptr(&k);
 }
 
+/* Removes the entry's files ending in suffix ("": all but the lock). */
+static int clean_entry(const struct download *d, const char *suffix, struct hk_error **err)
+{
+	DIR *dir = opendir(d->dir);
+	if (!dir)
+		return hk_error_errno(err, "cannot read the cache \"%s\"", d->dir);
+	int rc = 0;
+	for (struct dirent *e; (e = readdir(dir));) {
+		if (e->d_name[0] == '.' || !hk_str_has_suffix(e->d_name, suffix))
+			continue;
+		if (unlinkat(dirfd(dir), e->d_name, 0) < 0 && errno != ENOENT) {
+			rc = hk_error_errno(err, "cannot remove \"%s/%s\"", d->dir, e->d_name);
+			break;
+		}
+	}
+	closedir(dir);
+	return rc;
+}
+
 static int open_cache(struct download *d, const char *cache_dir, struct hk_error **err)
 {
 	const struct dl_opts *o = &d->o;
 	hk_autofree char *key = server_key(o->server);
 	d->dir = xasprintf("%s/download/%s/%s/%s/%s/%s", o->cache_dir ? o->cache_dir : cache_dir,
 			   key, o->dist, o->release, o->arch, o->variant);
-	if (o->flush && hk_rm_rf(d->dir, err) < 0)
-		return hk_error_prefix(err, "--flush-cache");
 	if (hk_mkdir_p(d->dir, 0755, err) < 0)
 		return hk_error_prefix(err, "image cache");
 	hk_autofree char *lock = xasprintf("%s/.lock", d->dir);
@@ -278,6 +296,8 @@ static int open_cache(struct download *d, const char *cache_dir, struct hk_error
 		return hk_error_errno(err, "cannot open the cache lock \"%s\"", lock);
 	if (flock(d->lock_fd, LOCK_EX) < 0)
 		return hk_error_errno(err, "cannot lock the cache \"%s\"", lock);
+	if (o->flush && clean_entry(d, "", err) < 0) /* under the lock: no one uses it */
+		return hk_error_prefix(err, "--flush-cache");
 	return 0;
 }
 
@@ -396,6 +416,8 @@ static int download_build(struct download *d, const struct hk_progress *p, struc
 		goto out;
 	line = xasprintf("%s\n", e->build);
 	rc = hk_write_file_atomic(idp, line, strlen(line), 0644, err);
+	if (rc == 0 && clean_entry(d, ".partial", NULL) < 0) /* older builds' leftovers */
+		hk_log(HK_LOG_DEBUG, "cannot remove old partial downloads in %s", d->dir);
 out:
 	hk_image_index_free(&ix);
 	return rc;
