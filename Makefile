@@ -9,7 +9,7 @@ CLANG    ?= clang
 PKG_CONFIG ?= pkg-config
 FUZZ_SECONDS ?= 60
 
-PKG_CORE := libcap libseccomp libnl-3.0 libnl-route-3.0 inih
+PKG_CORE := libcap libseccomp libnl-3.0 libnl-route-3.0 inih libarchive libcurl
 PKG_TUI  := ncursesw
 
 WARN := -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -49,7 +49,8 @@ FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 DEPS_PKGS := build-essential pkg-config libncurses-dev libcap-dev libseccomp-dev \
              libnl-3-dev libnl-route-3-dev libinih-dev libcmocka-dev clang \
              libclang-rt-14-dev busybox-static uidmap tmux btrfs-progs lxc \
-             iproute2 util-linux acl attr cppcheck clang-format procps
+             iproute2 util-linux acl attr cppcheck clang-format procps \
+             libarchive-dev libcurl4-openssl-dev gpgv gnupg xz-utils
 
 .PHONY: all deps demo check unit test-build bench fuzz fuzz-build install clean lint format-check
 

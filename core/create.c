@@ -33,7 +33,12 @@
 
 /* ---- the template table ---- */
 
-static const struct hk_template *const templates[] = {&hk_template_busybox};
+static const struct hk_template *const templates[] = {
+	&hk_template_busybox,
+	&hk_template_download,
+	&hk_template_tar,
+	&hk_template_dir,
+};
 
 size_t hk_template_count(void)
 {
@@ -45,17 +50,45 @@ const struct hk_template *hk_template_at(size_t i)
 	return i < HK_ARRAY_SIZE(templates) ? templates[i] : NULL;
 }
 
-const struct hk_template *hk_template_find(const char *name, struct hk_error **err)
+/* The template for "NAME" or "NAME:SOURCE", or NULL with *why set. */
+static const struct hk_template *lookup(const char *name, const char **source, const char **why)
+{
+	const char *colon = strchr(name, ':');
+	size_t len = colon ? (size_t)(colon - name) : strlen(name);
+	for (size_t i = 0; i < HK_ARRAY_SIZE(templates); i++) {
+		const struct hk_template *t = templates[i];
+		if (strlen(t->name) != len || strncmp(t->name, name, len))
+			continue;
+		if (t->needs_source && (!colon || !colon[1])) {
+			*why = "needs its source after a colon";
+			return NULL;
+		}
+		if (!t->needs_source && colon) {
+			*why = "takes nothing after a colon (its arguments go after --)";
+			return NULL;
+		}
+		if (source)
+			*source = colon ? colon + 1 : NULL;
+		return t;
+	}
+	return NULL;
+}
+
+const struct hk_template *hk_template_find(const char *name, const char **source,
+					   struct hk_error **err)
 {
 	struct hk_buf names = {0};
-	for (size_t i = 0; i < HK_ARRAY_SIZE(templates); i++) {
-		if (name && !strcmp(templates[i]->name, name)) {
-			hk_buf_free(&names);
-			return templates[i];
-		}
-		hk_buf_printf(&names, "%s%s", i ? ", " : "", templates[i]->name);
-	}
-	if (!name)
+	const char *why = NULL;
+	const struct hk_template *t = name ? lookup(name, source, &why) : NULL;
+	if (t)
+		return t;
+	for (size_t i = 0; i < HK_ARRAY_SIZE(templates); i++)
+		hk_buf_printf(&names, "%s%s%s", i ? ", " : "", templates[i]->name,
+			      templates[i]->needs_source ? ":SOURCE" : "");
+	if (why)
+		hk_error_set(err, EINVAL, "template \"%s\" %s; the templates are: %s", name, why,
+			     names.data);
+	else if (!name)
 		hk_error_set(err, 0, "no template given; choose one with -t (%s)", names.data);
 	else
 		hk_error_set(err, 0, "no template \"%s\"; the templates are: %s", name, names.data);
@@ -471,6 +504,7 @@ static int run_template(struct job *j, struct hk_error **err)
 		if (fchown(j->rootfd, (uid_t)uid, (gid_t)gid) < 0)
 			return hk_error_errno(err, "cannot chown rootfs \"%s\"", j->rootfs);
 	}
+	j->tctx.mapped = true;
 	return hk_userns_run(map, HK_USERNS_MAP_SELF, build_in_userns, j, err);
 }
 
@@ -487,14 +521,23 @@ static int plan(struct job *j, struct hk_error **err)
 {
 	if (hk_name_validate(j->o->name, err) < 0)
 		return -1;
-	j->tpl = hk_template_find(j->o->template_name, err);
+	const char *source = NULL;
+	j->tpl = hk_template_find(j->o->template_name, &source, err);
 	if (!j->tpl || resolve_backend(j, err) < 0)
 		return -1;
 	j->dir = hk_store_container_dir(j->st, j->o->name);
 	j->rootfs = hk_store_rootfs_default(j->st, j->o->name);
 	j->config_path = hk_store_config_path(j->st, j->o->name);
 	j->tctx = (struct hk_template_ctx){
-		.name = j->o->name, .rootfs = j->rootfs, .args = j->o->template_args};
+		.name = j->o->name,
+		.rootfs = j->rootfs,
+		.source = source,
+		.args = j->o->template_args,
+		.conf_dir = hk_store_conf_dir(j->st),
+		.cache_dir = hk_store_cache_dir(j->st),
+		.user = !hk_store_is_root(j->st),
+		.progress = j->o->progress,
+	};
 	return 0;
 }
 

@@ -12,20 +12,37 @@
 #ifndef HAKO_TEMPLATE_H
 #define HAKO_TEMPLATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "util.h"
 
+/* Progress of a long step (a download), for the front end to draw; core/
+ * never prints.  total is 0 when unknown; done == total ends the step. */
+typedef void (*hk_progress_fn)(void *data, const char *what, uint64_t done, uint64_t total);
+struct hk_progress {
+	hk_progress_fn fn; /* may be NULL */
+	void *data;
+};
+
 struct hk_template_ctx {
-	const char *name;   /* container name (hostname) */
-	const char *rootfs; /* rootfs path, for messages only */
-	char *const *args;  /* template arguments, NULL-terminated, or NULL */
-	void *priv;	    /* the template's own state, from prepare */
+	const char *name;     /* container name (hostname) */
+	const char *rootfs;   /* rootfs path (messages, dir: copies into it) */
+	const char *source;   /* what followed "tar:" or "dir:", else NULL */
+	char *const *args;    /* template arguments, NULL-terminated, or NULL */
+	const char *conf_dir; /* /etc/hako or ~/.config/hako (keyring) */
+	const char *cache_dir; /* /var/cache/hako or ~/.cache/hako */
+	bool user;	      /* the caller is an ordinary user */
+	bool mapped;	      /* build runs as root of a user namespace (set by create) */
+	struct hk_progress progress;
+	void *priv; /* the template's own state, from prepare */
 };
 
 struct hk_template {
 	const char *name;
+	bool needs_source; /* called as NAME:SOURCE */
 	const char *summary;
 	const char *usage; /* template arguments, for `hako create -t NAME -- -h` */
 	int (*prepare)(struct hk_template_ctx *ctx, struct hk_error **err);
@@ -36,9 +53,21 @@ struct hk_template {
 };
 
 extern const struct hk_template hk_template_busybox;
+extern const struct hk_template hk_template_download;
+extern const struct hk_template hk_template_tar;
+extern const struct hk_template hk_template_dir;
 
-/* The template called `name`; the error lists the ones there are. */
-const struct hk_template *hk_template_find(const char *name, struct hk_error **err);
+/* The template called `name` ("busybox", or "tar:FILE" with *source set to
+ * "FILE"); the error lists the ones there are. */
+const struct hk_template *hk_template_find(const char *name, const char **source,
+					   struct hk_error **err);
+
+struct hk_image_index;
+/* `hako create -t download -- --list [--server URL] [--keyring FILE]
+ * [--no-validate] [-d DIST] [-r RELEASE] [-a ARCH] [--variant V]`: the
+ * server's index, signature checked, filtered by what was given. */
+int hk_template_download_list(const char *conf_dir, char *const *args,
+			      struct hk_image_index *out, struct hk_error **err);
 size_t hk_template_count(void);
 const struct hk_template *hk_template_at(size_t i);
 

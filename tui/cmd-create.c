@@ -1,12 +1,83 @@
 /* cmd-create.c - `hako create NAME -t TEMPLATE [-B BACKEND] [-f CONFIG]
- * [-- TEMPLATE-ARGS]` (lxc-create's -n NAME works too). */
+ * [-- TEMPLATE-ARGS]` (lxc-create's -n NAME works too), and
+ * `hako create -t download -- --list`.  Draws the download progress bar
+ * (on a terminal only) from core's progress callback. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "create.h"
+#include "image.h"
 #include "template.h"
+
+#define BAR_WIDTH 30
+
+static void human(char *out, size_t n, uint64_t v)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB"};
+	double d = (double)v;
+	size_t u = 0;
+	while (d >= 1024 && u + 1 < HK_ARRAY_SIZE(units)) {
+		d /= 1024;
+		u++;
+	}
+	snprintf(out, n, u ? "%.1f %s" : "%.0f %s", d, units[u]);
+}
+
+/* One line, redrawn in place: "rootfs.tar.xz [=====>    ]  42%  12.0 MiB". */
+static void draw_progress(void *data, const char *what, uint64_t done, uint64_t total)
+{
+	(void)data;
+	char have[32];
+	human(have, sizeof(have), done);
+	if (!total) {
+		fprintf(stderr, "\r%-16.16s %s   ", what, have);
+	} else {
+		unsigned pct = (unsigned)(done * 100 / (total ? total : 1));
+		int fill = (int)(done * BAR_WIDTH / total);
+		fprintf(stderr, "\r%-16.16s [%.*s%*s] %3u%% %s   ", what, fill,
+			"==============================", BAR_WIDTH - fill, "", pct, have);
+	}
+	if (total && done >= total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static bool wants_list(char **args)
+{
+	for (size_t i = 0; args && args[i]; i++)
+		if (!strcmp(args[i], "--list"))
+			return true;
+	return false;
+}
+
+/* `hako create -t download -- --list`: DIST RELEASE ARCH VARIANT BUILD. */
+static int list_images(struct hk_cli *cli, const char *tpl, char **args)
+{
+	if (!tpl || strcmp(tpl, "download"))
+		return fprintf(stderr, "hako: error: --list is an argument of the download "
+				       "template: hako create -t download -- --list\n"),
+		       2;
+	hk_autostore st = hk_cli_store(cli);
+	if (!st)
+		return 1;
+	hk_autoerr err = NULL;
+	struct hk_image_index ix = {0};
+	if (hk_template_download_list(hk_store_conf_dir(st), args, &ix, &err) < 0)
+		return hk_cli_fail(err);
+	if (cli->stdout_tty)
+		printf("%-12s %-12s %-8s %-10s %s\n", "DIST", "RELEASE", "ARCH", "VARIANT", "BUILD");
+	for (size_t i = 0; i < ix.n; i++) {
+		const struct hk_image_entry *e = &ix.v[i];
+		printf(cli->stdout_tty ? "%-12s %-12s %-8s %-10s %s\n" : "%s\t%s\t%s\t%s\t%s\n",
+		       e->dist, e->release, e->arch, e->variant, e->build);
+	}
+	hk_image_index_free(&ix);
+	return 0;
+}
 
 static int parse_backend(const char *arg, enum hk_backend *out)
 {
@@ -62,11 +133,15 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	}
 	/* getopt moved the name before what followed "--": NAME comes first
 	 * unless -n gave it, the rest are the template's arguments. */
+	if (!o.name && optind < argc && argv[optind][0] == '-' && wants_list(argv + optind))
+		return list_images(cli, o.template_name, argv + optind); /* no NAME */
 	if (!o.name && optind < argc)
 		o.name = argv[optind++];
 	o.template_args = argv + optind;
 	if (!o.name) /* a missing -t is hk_create's to explain (it lists the templates) */
 		return hk_cli_usage(&hk_cmd_create);
+	if (isatty(STDERR_FILENO) && !cli->quiet)
+		o.progress = (struct hk_progress){.fn = draw_progress};
 
 	hk_autostore st = hk_cli_store(cli);
 	if (!st)
@@ -83,7 +158,8 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 const struct hk_cmd hk_cmd_create = {
 	.name = "create",
 	.alias = NULL,
-	.summary = "make a container from a template (busybox)",
-	.usage = "NAME -t TEMPLATE [-B dir|btrfs] [-P PATH] [-f CONFIG] [-q] [-- TEMPLATE-ARGS]",
+	.summary = "make a container from a template (busybox, download, tar:FILE, dir:PATH)",
+	.usage = "NAME -t TEMPLATE [-B dir|btrfs] [-P PATH] [-f CONFIG] [-q] [-- TEMPLATE-ARGS] | "
+		 "-t download -- --list",
 	.run = run,
 };

@@ -88,17 +88,17 @@ static void test_applet_names(void **state)
 static void test_find(void **state)
 {
 	(void)state;
-	assert_ptr_equal(hk_template_find("busybox", NULL), &hk_template_busybox);
+	assert_ptr_equal(hk_template_find("busybox", NULL, NULL), &hk_template_busybox);
 	assert_true(hk_template_count() >= 1);
 	assert_ptr_equal(hk_template_at(0), &hk_template_busybox);
 	assert_null(hk_template_at(hk_template_count()));
 	struct hk_error *err = NULL;
-	assert_null(hk_template_find("ubuntu", &err));
+	assert_null(hk_template_find("ubuntu", NULL, &err));
 	assert_non_null(strstr(err->msg, "no template \"ubuntu\""));
 	assert_non_null(strstr(err->msg, "busybox"));
 	hk_error_free(err);
 	err = NULL;
-	assert_null(hk_template_find(NULL, &err));
+	assert_null(hk_template_find(NULL, NULL, &err));
 	assert_non_null(strstr(err->msg, "-t"));
 	hk_error_free(err);
 }

@@ -1,0 +1,120 @@
+/* template-dir.c - `-t dir:PATH`: a root filesystem copied from a directory
+ * with the full-copy engine (copy.c: owners, modes, xattrs, hard links,
+ * never following a symlink, never crossing a mount).
+ *
+ * prepare checks the source with the caller's own rights and refuses a
+ * source that holds the new rootfs (a copy into itself would never end);
+ * build copies inside the container's user namespace when it has an id map,
+ * so the copy is owned by ids of that map where the source's owners are
+ * mapped (an ordinary user's own files map to the id past the map's range).
+ */
+#include "template.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "copy.h"
+
+struct srcdir {
+	char *path; /* canonical */
+};
+
+/* True when path is dir or lies below it. */
+static bool is_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	if (n == 1 && dir[0] == '/')
+		return true;
+	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+/* path made canonical as far as it exists (the new rootfs does not yet). */
+static char *canon_prefix(const char *path)
+{
+	hk_autofree char *head = xstrdup(path);
+	hk_autofree char *tail = xstrdup("");
+	for (;;) {
+		char *real = realpath(*head ? head : "/", NULL);
+		if (real) {
+			char *out = xasprintf("%s%s", strcmp(real, "/") ? real : "", tail);
+			free(real);
+			return out;
+		}
+		char *slash = strrchr(head, '/');
+		if (!slash)
+			return xstrdup(path);
+		char *t = xasprintf("%s%s", slash, tail);
+		free(tail);
+		tail = t;
+		*slash = '\0';
+	}
+}
+
+static int dir_prepare(struct hk_template_ctx *ctx, struct hk_error **err)
+{
+	if (ctx->args && ctx->args[0])
+		return hk_error_set(err, EINVAL,
+				    "template dir: takes no arguments (got \"%s\"); the "
+				    "directory follows the colon: -t dir:PATH",
+				    ctx->args[0]);
+	struct srcdir *s = xcalloc(1, sizeof(*s));
+	ctx->priv = s;
+	s->path = realpath(ctx->source, NULL);
+	struct stat sb;
+	if (!s->path || stat(s->path, &sb) < 0)
+		return hk_error_errno(err, "template dir: cannot find \"%s\"", ctx->source);
+	if (!S_ISDIR(sb.st_mode))
+		return hk_error_set(err, ENOTDIR, "template dir: \"%s\" is not a directory",
+				    ctx->source);
+	if (access(s->path, R_OK | X_OK) < 0)
+		return hk_error_errno(err, "template dir: cannot read \"%s\"", ctx->source);
+	hk_autofree char *dest = canon_prefix(ctx->rootfs);
+	if (is_within(dest, s->path))
+		return hk_error_set(err, EINVAL,
+				    "template dir: \"%s\" holds the new rootfs \"%s\"; a copy "
+				    "into itself never ends: choose a directory outside the "
+				    "container path",
+				    ctx->source, ctx->rootfs);
+	return 0;
+}
+
+static void dir_config(const struct hk_template_ctx *ctx, struct hk_buf *out)
+{
+	hk_buf_printf(out, "# Template dir: copied from %s\n", ctx->source);
+}
+
+static int dir_build(int rootfd, const struct hk_template_ctx *ctx, struct hk_error **err)
+{
+	(void)rootfd;
+	const struct srcdir *s = ctx->priv;
+	struct hk_copy_stats st = { 0 };
+	if (hk_copy_tree(s->path, ctx->rootfs, 0, &st, err) < 0)
+		return hk_error_prefix(err, "template dir: copy \"%s\"", ctx->source);
+	return 0;
+}
+
+static void dir_release(struct hk_template_ctx *ctx)
+{
+	struct srcdir *s = ctx->priv;
+	if (!s)
+		return;
+	free(s->path);
+	free(s);
+	ctx->priv = NULL;
+}
+
+const struct hk_template hk_template_dir = {
+	.name = "dir",
+	.needs_source = true,
+	.summary = "a rootfs copied from a directory: -t dir:PATH",
+	.usage = "(none; the directory follows the colon)",
+	.prepare = dir_prepare,
+	.config = dir_config,
+	.build = dir_build,
+	.release = dir_release,
+};
