@@ -37,12 +37,18 @@ static void targets(struct hk_app *app, struct hk_strv *out)
 		hk_strv_push(out, sel);
 }
 
+/* Stop as `hako stop -t [tui] stop_timeout` does. */
+static int stop_gently(struct hk_app *app, const char *name, struct hk_error **err)
+{
+	struct hk_stop_opts so = { .timeout_s = hk_store_settings(app->st)->stop_timeout };
+	return hk_stop(app->st, name, &so, err);
+}
+
 static int do_start_stop(struct hk_app *app, const char *name, struct hk_error **err)
 {
 	const struct hk_list_row *r = hk_app_row(app, name);
 	if (r && hk_state_is_active(r->state)) {
-		struct hk_stop_opts so = { .timeout_s = 10 };
-		return hk_stop(app->st, name, &so, err);
+		return stop_gently(app, name, err);
 	}
 	pid_t pid = 0;
 	return hk_start(app->st, name, NULL, &pid, err);
@@ -51,8 +57,7 @@ static int do_start_stop(struct hk_app *app, const char *name, struct hk_error *
 static int do_restart(struct hk_app *app, const char *name, struct hk_error **err)
 {
 	const struct hk_list_row *r = hk_app_row(app, name);
-	struct hk_stop_opts so = { .timeout_s = 10 };
-	if (r && hk_state_is_active(r->state) && hk_stop(app->st, name, &so, err) < 0)
+	if (r && hk_state_is_active(r->state) && stop_gently(app, name, err) < 0)
 		return -1;
 	pid_t pid = 0;
 	return hk_start(app->st, name, NULL, &pid, err);
@@ -102,9 +107,14 @@ static void for_targets(struct hk_app *app, const char *what,
 		hkw_status_set(app->status, HKW_STATUS, "No container selected.");
 		return;
 	}
+	hk_autofree char *stopping = NULL;
 	if (!what) {
 		const struct hk_list_row *r = hk_app_row(app, j.names.v[0]);
-		what = r && hk_state_is_active(r->state) ? "Stopping" : "Starting";
+		bool active = r && hk_state_is_active(r->state);
+		/* Say how long a stop may take: [tui] stop_timeout. */
+		stopping = xasprintf("Stopping (kill after %us)",
+				     hk_store_settings(app->st)->stop_timeout);
+		what = active ? stopping : "Starting";
 	}
 	hk_autofree char *label = j.names.n == 1 ? xasprintf("%s \"%s\"", what, j.names.v[0])
 						 : xasprintf("%s %zu containers", what, j.names.n);

@@ -282,6 +282,32 @@ dash TERM=vt100 --
 wait_for "TERM=vt100 uses the ASCII sort marker" 'NAMEv'
 keys q
 
+# --- s stops with [tui] stop_timeout of hako.conf: an init that ignores
+# its halt signal is killed after that many seconds (root's hako.conf is
+# /etc/hako/hako.conf: an overlay on /etc in a private mount namespace
+# gives this dashboard its own)
+check "create stubborn" hk create stubborn -t busybox
+echo 'lxc.signal.halt = SIGCONT' >>"$P/stubborn/config"
+check "start stubborn" hk start stubborn
+mkdir -p "$T/etc-up/hako" "$T/etc-work"
+printf '[tui]\nstop_timeout = 2\n' >"$T/etc-up/hako/hako.conf"
+cat >"$T/ns-hako" <<EOF
+#!/bin/sh
+exec unshare -m --propagation slave sh -c 'mount -t overlay overlay -o lowerdir=/etc,upperdir=$T/etc-up,workdir=$T/etc-work /etc && exec "\$0" "\$@"' "$HAKO" "\$@"
+EOF
+chmod +x "$T/ns-hako"
+real_hako=$HAKO
+HAKO=$T/ns-hako dash
+HAKO=$real_hako
+keys / '^stubborn$' Enter
+wait_for "stubborn runs" '^stubborn +RUNNING'
+keys s
+wait_for "s says when it will kill ([tui] stop_timeout = 2)" 'Stopping \(kill after 2s\) "stubborn"'
+wait_for "s kills stubborn after 2 s (not the default 30)" '^stubborn +STOPPED' 8
+keys Escape
+keys q
+check "destroy stubborn" hk destroy stubborn
+
 # --- read-only: nothing changes
 dash -- --read-only
 wait_for "--read-only says so in the header" 'read-only'
