@@ -11,7 +11,8 @@
 
 static const struct hk_binding table[] = {
 	{ HK_ACT_HELP, "help", "? F1", "Help", "show this help", false },
-	{ HK_ACT_START_STOP, "start-stop", "s", "Start/stop", "start or stop the container", true },
+	{ HK_ACT_START_STOP, "start-stop", "s", "Start/stop", "start or stop it (stop: [tui] stop_timeout)",
+	  true },
 	{ HK_ACT_CONSOLE, "console", "c", "Console", "join the console (Ctrl-a q comes back)",
 	  true },
 	{ HK_ACT_ATTACH, "attach", "a", "Shell", "run a shell in the container", true },

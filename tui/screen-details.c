@@ -7,6 +7,7 @@
  * shown.  The open tab is rebuilt on every refresh. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "config.h"
 #include "console.h"
 #include "idmap.h"
+#include "net.h"
 #include "sanitize.h"
 #include "state.h"
 
@@ -51,6 +53,21 @@ static char *uptime(long long started)
 			 s % 60);
 }
 
+/* The host end of a veth: lxc.net.N.veth.pair, else the name start gave
+ * it (from init's pid), when that interface is there. */
+static char *host_veth(const struct hk_net_spec *n, pid_t init_pid)
+{
+	if (!n->type || strcmp(n->type, "veth") != 0)
+		return xstrdup("-");
+	if (n->veth_pair && *n->veth_pair)
+		return xstrdup(n->veth_pair);
+	char name[HK_IFNAME_SIZE];
+	if (init_pid <= 0)
+		return xstrdup("-");
+	hk_net_host_name(init_pid, n->index, name);
+	return if_nametoindex(name) ? xstrdup(name) : xstrdup("-");
+}
+
 static void fill_info(struct hk_app *app, const struct hk_list_row *r)
 {
 	struct hk_state_file sf;
@@ -80,10 +97,10 @@ static void fill_info(struct hk_app *app, const struct hk_list_row *r)
 	for (size_t i = 0; i < cfg->n_nets; i++) {
 		const struct hk_net_spec *n = &cfg->nets[i];
 		hk_autofree char *label = xasprintf("Net %u", n->index);
-		hk_autofree char *v =
-			xasprintf("%s link=%s host veth=%s name=%s", n->type ? n->type : "-",
-				  n->link ? n->link : "-", n->veth_pair ? n->veth_pair : "-",
-				  n->name ? n->name : "-");
+		hk_autofree char *host = host_veth(n, hk_state_is_active(state) ? sf.init_pid : 0);
+		hk_autofree char *v = xasprintf("%s link=%s host veth=%s name=%s",
+						n->type ? n->type : "-", n->link ? n->link : "-",
+						host, n->name ? n->name : "-");
 		info_line(app, label, v, HKW_NORMAL);
 	}
 	for (size_t i = 0; i < cfg->idmap.n; i++) {

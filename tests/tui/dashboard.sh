@@ -26,6 +26,7 @@ cleanup() {
 	done
 	rm -rf "$T"
 	[ -n "${user_conf:-}" ] && rm -f "$user_conf"
+	[ -n "${bridge_made:-}" ] && "$HAKO" net remove -b hktuibr0 -q >/dev/null 2>&1
 }
 trap cleanup EXIT
 
@@ -391,6 +392,33 @@ wait_for "s kills stubborn after 2 s (not the default 30)" '^stubborn +STOPPED' 
 keys Escape
 keys q
 check "destroy stubborn" hk destroy stubborn
+
+# --- addresses: a container with a veth on a test bridge (hktuibr0,
+# 10.99.95.1/24, removed at the end) shows its IPv4 in the list, its host
+# veth in Info, and Y copies the address
+BR=hktuibr0
+if "$HAKO" net setup -b "$BR" -s 10.99.95.1/24 >/dev/null 2>&1; then
+	bridge_made=1
+	check "create wired" hk create wired -t busybox
+	printf 'lxc.net.0.type = veth\nlxc.net.0.link = %s\nlxc.net.0.flags = up\n' "$BR" >>"$P/wired/config"
+	check "start wired" hk start wired
+	dash
+	keys / '^wired$' Enter
+	wait_for "the list shows wired's IPv4" '^wired +RUNNING +10\.99\.95\.[0-9]+'
+	tm set-option -s set-clipboard on
+	keys Y
+	case "$(tm show-buffer 2>/dev/null)" in
+	10.99.95.*) ok "Y puts the address on the clipboard" ;;
+	*) not_ok "Y: the clipboard holds \"$(tm show-buffer 2>/dev/null)\"" ;;
+	esac
+	keys Enter
+	wait_for "Info names the host end of the veth" 'Net 0 +veth link=hktuibr0 host veth=hk[0-9]+_0'
+	keys Escape Escape q
+	hk stop -k wired >/dev/null 2>&1
+	check "destroy wired" hk destroy wired
+else
+	skip "addresses: hako net setup -b $BR failed here"
+fi
 
 # --- read-only: nothing changes
 dash -- --read-only
