@@ -146,6 +146,17 @@ static int set_refresh(struct parse_ctx *c, const char *key, const char *value)
 	return 0;
 }
 
+/* The dashboard's `s` and `r`: seconds for init to halt before the kill,
+ * bounded like `hako stop -t`. */
+static int set_stop_timeout(struct parse_ctx *c, const char *key, const char *value)
+{
+	unsigned long s;
+	if (!hk_parse_ulong(value, &s) || s < 1 || s > 86400)
+		return bad_value(c, "tui", key, value, "give seconds between 1 and 86400");
+	c->s->stop_timeout = (unsigned)s;
+	return 0;
+}
+
 /* [keys] ACTION = KEY: the TUI checks action and key names against its
  * tables; here only the shape.  A later line for an action replaces it. */
 static int set_key(struct parse_ctx *c, const char *key, const char *value)
@@ -173,7 +184,8 @@ static const struct setting_key keys[] = {
 	{"", "lxcpath", set_lxcpath},	    {"paths", "lxcpath", set_lxcpath},
 	{"create", "backend", set_backend}, {"net", "bridge", set_bridge},
 	{"net", "subnet", set_subnet},	    {"tui", "theme", set_theme},
-	{"tui", "refresh", set_refresh},    {"keys", NULL, set_key},
+	{"tui", "refresh", set_refresh},    {"tui", "stop_timeout", set_stop_timeout},
+	{"keys", NULL, set_key},
 };
 
 static bool section_known(const char *section)
@@ -331,6 +343,7 @@ void hk_settings_init(struct hk_settings *s)
 		.subnet = xstrdup("10.0.100.1/24"),
 		.theme = xstrdup("default"),
 		.refresh_ms = 1000,
+		.stop_timeout = 30,
 	};
 }
 

@@ -266,6 +266,9 @@ static const char *stamp_path(const struct cache_entry *e, size_t i)
 static bool entry_fresh(const struct cache_entry *e)
 {
 	for (size_t i = 0; i < e->n_stamps; i++) {
+		/* cfg.files starts with the top file: one stat of it is enough. */
+		if (i > 0 && strcmp(stamp_path(e, i), e->path) == 0)
+			continue;
 		struct file_stamp now;
 		stamp_file(stamp_path(e, i), &now);
 		if (!stamp_equal(&now, &e->stamps[i]))

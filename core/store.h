@@ -46,6 +46,7 @@ struct hk_settings {
 	char *subnet;	       /* [net] subnet, default "10.0.100.1/24" */
 	char *theme;	       /* [tui] theme, default "default" */
 	unsigned refresh_ms;   /* [tui] refresh, default 1000 */
+	unsigned stop_timeout; /* [tui] stop_timeout (s), default 30 as `hako stop` */
 	struct hk_strv keys;   /* [keys] ACTION = KEY lines, "action=key" */
 };
 void hk_settings_init(struct hk_settings *s);

@@ -37,22 +37,42 @@ static void targets(struct hk_app *app, struct hk_strv *out)
 		hk_strv_push(out, sel);
 }
 
-static int do_start_stop(struct hk_app *app, const char *name, struct hk_error **err)
+/* Stop as `hako stop -t [tui] stop_timeout` does. */
+static int stop_gently(struct hk_app *app, const char *name, struct hk_error **err)
+{
+	struct hk_stop_opts so = { .timeout_s = hk_store_settings(app->st)->stop_timeout };
+	return hk_stop(app->st, name, &so, err);
+}
+
+/* With marks, s and p act in one direction, chosen by the first target
+ * (the selected one without marks): the ones already there are left. */
+static bool is_active(struct hk_app *app, const char *name)
 {
 	const struct hk_list_row *r = hk_app_row(app, name);
-	if (r && hk_state_is_active(r->state)) {
-		struct hk_stop_opts so = { .timeout_s = 10 };
-		return hk_stop(app->st, name, &so, err);
-	}
+	return r && hk_state_is_active(r->state);
+}
+
+static bool is_frozen(struct hk_app *app, const char *name)
+{
+	const struct hk_list_row *r = hk_app_row(app, name);
+	return r && r->state == HK_STATE_FROZEN;
+}
+
+static int do_start(struct hk_app *app, const char *name, struct hk_error **err)
+{
 	pid_t pid = 0;
-	return hk_start(app->st, name, NULL, &pid, err);
+	return is_active(app, name) ? 0 : hk_start(app->st, name, NULL, &pid, err);
+}
+
+static int do_stop(struct hk_app *app, const char *name, struct hk_error **err)
+{
+	return is_active(app, name) ? stop_gently(app, name, err) : 0;
 }
 
 static int do_restart(struct hk_app *app, const char *name, struct hk_error **err)
 {
 	const struct hk_list_row *r = hk_app_row(app, name);
-	struct hk_stop_opts so = { .timeout_s = 10 };
-	if (r && hk_state_is_active(r->state) && hk_stop(app->st, name, &so, err) < 0)
+	if (r && hk_state_is_active(r->state) && stop_gently(app, name, err) < 0)
 		return -1;
 	pid_t pid = 0;
 	return hk_start(app->st, name, NULL, &pid, err);
@@ -66,9 +86,13 @@ static int do_kill(struct hk_app *app, const char *name, struct hk_error **err)
 
 static int do_freeze(struct hk_app *app, const char *name, struct hk_error **err)
 {
-	const struct hk_list_row *r = hk_app_row(app, name);
-	bool frozen = r && r->state == HK_STATE_FROZEN;
-	return hk_freeze(app->st, name, !frozen, err);
+	return is_active(app, name) && !is_frozen(app, name) ? hk_freeze(app->st, name, true, err)
+							      : 0;
+}
+
+static int do_thaw(struct hk_app *app, const char *name, struct hk_error **err)
+{
+	return is_frozen(app, name) ? hk_freeze(app->st, name, false, err) : 0;
 }
 
 static int do_destroy(struct hk_app *app, const char *name, struct hk_error **err)
@@ -92,7 +116,7 @@ static int run_targets(struct hk_app *app, void *arg, struct hk_error **err)
 }
 
 /* Runs fn on every target as a background job; what says what it does
- * ("Starting"), or is chosen by the state for start/stop. */
+ * ("Starting"). */
 static void for_targets(struct hk_app *app, const char *what,
 			int (*fn)(struct hk_app *, const char *, struct hk_error **))
 {
@@ -102,14 +126,34 @@ static void for_targets(struct hk_app *app, const char *what,
 		hkw_status_set(app->status, HKW_STATUS, "No container selected.");
 		return;
 	}
-	if (!what) {
-		const struct hk_list_row *r = hk_app_row(app, j.names.v[0]);
-		what = r && hk_state_is_active(r->state) ? "Stopping" : "Starting";
-	}
 	hk_autofree char *label = j.names.n == 1 ? xasprintf("%s \"%s\"", what, j.names.v[0])
 						 : xasprintf("%s %zu containers", what, j.names.n);
 	hk_app_job_start(app, label, run_targets, &j);
 	hk_strv_clear(&j.names);
+}
+
+/* pred() of the first target: the first marked one in list order, else
+ * the selected one. */
+static bool first_target_is(struct hk_app *app, const char *sel,
+			    bool (*pred)(struct hk_app *, const char *))
+{
+	struct hk_strv names = { 0 };
+	targets(app, &names);
+	bool r = pred(app, names.n ? names.v[0] : sel);
+	hk_strv_clear(&names);
+	return r;
+}
+
+static void start_stop(struct hk_app *app, const char *sel)
+{
+	if (!first_target_is(app, sel, is_active)) {
+		for_targets(app, "Starting", do_start);
+		return;
+	}
+	/* Say how long a stop may take: [tui] stop_timeout. */
+	hk_autofree char *what =
+		xasprintf("Stopping (kill after %us)", hk_store_settings(app->st)->stop_timeout);
+	for_targets(app, what, do_stop);
 }
 
 static void console(struct hk_app *app, const char *name)
@@ -381,7 +425,7 @@ void hk_app_dialog_done(struct hk_app *app)
 }
 
 /* OSC 52: the terminal (even over SSH) puts the text on the clipboard. */
-static void copy_name(struct hk_app *app, const char *name)
+static void copy_text(struct hk_app *app, const char *name)
 {
 	static const char b64[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -402,6 +446,19 @@ static void copy_name(struct hk_app *app, const char *name)
 	hkw_status_set(app->status, HKW_STATUS, "Copied \"%s\" to the clipboard (OSC 52).", name);
 }
 
+/* The first IPv4 address, else the first IPv6 one. */
+static void copy_ip(struct hk_app *app, const char *name)
+{
+	const struct hk_list_row *r = hk_app_row(app, name);
+	const struct hk_strv *v = r && r->ipv4.n ? &r->ipv4 : r ? &r->ipv6 : NULL;
+	if (!v || !v->n) {
+		hkw_status_set(app->status, HKW_STATUS, "\"%s\" has no IP address to copy.", name);
+		return;
+	}
+	hk_autofree char *safe = hk_sanitize_line(v->v[0]);
+	copy_text(app, safe);
+}
+
 static bool refuse_read_only(struct hk_app *app, enum hk_action a)
 {
 	const struct hk_binding *b = hk_keys_binding(a);
@@ -417,13 +474,16 @@ static void container_action(struct hk_app *app, enum hk_action a, const char *s
 {
 	switch (a) {
 	case HK_ACT_START_STOP:
-		for_targets(app, NULL, do_start_stop);
+		start_stop(app, sel);
 		break;
 	case HK_ACT_RESTART:
 		for_targets(app, "Restarting", do_restart);
 		break;
 	case HK_ACT_FREEZE:
-		for_targets(app, "Freezing/thawing", do_freeze);
+		if (first_target_is(app, sel, is_frozen))
+			for_targets(app, "Thawing", do_thaw);
+		else
+			for_targets(app, "Freezing", do_freeze);
 		break;
 	case HK_ACT_KILL:
 		ask_about_targets(app, HK_PENDING_KILL, "Kill");
@@ -447,7 +507,10 @@ static void container_action(struct hk_app *app, enum hk_action a, const char *s
 		edit_config(app, sel);
 		break;
 	case HK_ACT_COPY:
-		copy_name(app, sel);
+		copy_text(app, sel);
+		break;
+	case HK_ACT_COPY_IP:
+		copy_ip(app, sel);
 		break;
 	default:
 		break;
@@ -547,7 +610,7 @@ void hk_app_action(struct hk_app *app, enum hk_action a)
 		return;
 	}
 	const struct hk_binding *b = hk_keys_binding(a);
-	if (b && (b->changes || a == HK_ACT_COPY)) {
+	if (b && (b->changes || a == HK_ACT_COPY || a == HK_ACT_COPY_IP)) {
 		const char *sel = hk_app_selected(app);
 		if (!sel) {
 			hkw_status_set(app->status, HKW_STATUS, "No container selected.");

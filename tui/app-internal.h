@@ -109,6 +109,9 @@ struct hk_app {
 	/* inotify on the container path and the run directories, so that a
 	 * state change shows at once. */
 	int watch_fd;
+	struct hk_strv watched; /* containers whose run directory is watched */
+	bool rewatch;		/* an event came: add every watch again */
+	bool run_dir_watched;
 
 	/* The log ring: what core logs while curses owns the screen. */
 	char *log[HK_APP_LOG_LINES];
@@ -119,6 +122,8 @@ struct hk_app {
 void hk_app_error(struct hk_app *app, const char *title, const struct hk_error *err);
 void hk_app_message(struct hk_app *app, const char *title, const char *text);
 void hk_app_redraw_now(struct hk_app *app);
+/* What the refresh timer does: the list, the watches, the open tab. */
+void hk_app_refresh_data(struct hk_app *app);
 /* The selected container's name, or NULL. */
 const char *hk_app_selected(const struct hk_app *app);
 const struct hk_list_row *hk_app_row(const struct hk_app *app, const char *name);
@@ -148,6 +153,20 @@ bool hk_app_job_running(const struct hk_app *app);
 void hk_app_job_wait(struct hk_app *app);
 /* True inside a job's child: no drawing there. */
 extern bool hk_app_in_job;
+
+/* app-bench.c: HAKO_BENCH_FRAMES=N (0 when unset or bad). */
+struct hk_app_bench_result {
+	int64_t first_frame_realtime_ns, first_frame_ns, median_ns, max_ns;
+	unsigned frames;
+	long rss_kb, hwm_kb;
+};
+unsigned hk_app_bench_frames(void);
+/* Draws the first frame, then `frames` refreshes; started_ns is the
+ * CLOCK_MONOTONIC of hk_app_run's start. */
+void hk_app_bench(struct hk_app *app, unsigned frames, int64_t started_ns,
+		  struct hk_app_bench_result *out);
+/* On stderr, once the terminal is restored. */
+void hk_app_bench_print(const struct hk_app_bench_result *r);
 
 /* app-watch.c */
 void hk_app_watch_init(struct hk_app *app);

@@ -138,7 +138,7 @@ void hk_app_redraw_now(struct hk_app *app)
 	draw(app);
 }
 
-static void refresh_data(struct hk_app *app)
+void hk_app_refresh_data(struct hk_app *app)
 {
 	hk_list_screen_refresh(app);
 	hk_app_watch_update(app);
@@ -271,11 +271,11 @@ static void loop(struct hk_app *app)
 		int key = hk_term_key(left > 0 ? (int)left : 0, fds, (size_t)nfds);
 		hk_app_job_poll(app);
 		if (key == HK_TERM_WAKE && hk_app_watch_drain(app)) {
-			refresh_data(app);
+			hk_app_refresh_data(app);
 			continue;
 		}
 		if (key == ERR && now_ms() >= next) {
-			refresh_data(app);
+			hk_app_refresh_data(app);
 			next = now_ms() + app->refresh_ms;
 			continue;
 		}
@@ -385,6 +385,11 @@ static void apply_keys(struct hk_app *app)
 
 int hk_app_run(const struct hk_app_opts *o)
 {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	int64_t started_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	unsigned bench = hk_app_bench_frames();
+	struct hk_app_bench_result br = { 0 };
 	struct hk_app app = { .opts = o, .read_only = o->read_only, .watch_fd = -1, .job_fd = -1 };
 	if (setup(&app, o) < 0) {
 		app_free(&app);
@@ -406,9 +411,14 @@ int hk_app_run(const struct hk_app_opts *o)
 	hk_list_screen_refresh(&app);
 	hk_app_watch_init(&app);
 	hk_app_watch_update(&app);
-	loop(&app);
+	if (bench)
+		hk_app_bench(&app, bench, started_ns, &br);
+	else
+		loop(&app);
 	hk_term_end();
 	hk_log_set_sink(hk_log_sink_stderr, NULL);
+	if (bench)
+		hk_app_bench_print(&br);
 	app_free(&app);
 	return 0;
 }

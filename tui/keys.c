@@ -11,7 +11,8 @@
 
 static const struct hk_binding table[] = {
 	{ HK_ACT_HELP, "help", "? F1", "Help", "show this help", false },
-	{ HK_ACT_START_STOP, "start-stop", "s", "Start/stop", "start or stop the container", true },
+	{ HK_ACT_START_STOP, "start-stop", "s", "Start/stop", "start or stop it (stop: [tui] stop_timeout)",
+	  true },
 	{ HK_ACT_CONSOLE, "console", "c", "Console", "join the console (Ctrl-a q comes back)",
 	  true },
 	{ HK_ACT_ATTACH, "attach", "a", "Shell", "run a shell in the container", true },
@@ -36,6 +37,8 @@ static const struct hk_binding table[] = {
 	{ HK_ACT_MARK, "mark", "Space", NULL, "mark; actions then apply to every marked one",
 	  false },
 	{ HK_ACT_COPY, "copy", "y", NULL, "copy the name to the clipboard (OSC 52)", false },
+	{ HK_ACT_COPY_IP, "copy-ip", "Y", NULL, "copy the first IP address to the clipboard",
+	  false },
 	{ HK_ACT_REPAINT, "repaint", "C-l", NULL, "repaint the screen", false },
 	{ HK_ACT_FASTER, "faster", "+", NULL, "refresh more often", false },
 	{ HK_ACT_SLOWER, "slower", "-", NULL, "refresh less often", false },

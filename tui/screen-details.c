@@ -7,6 +7,7 @@
  * shown.  The open tab is rebuilt on every refresh. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "config.h"
 #include "console.h"
 #include "idmap.h"
+#include "net.h"
 #include "sanitize.h"
 #include "state.h"
 
@@ -51,6 +53,21 @@ static char *uptime(long long started)
 			 s % 60);
 }
 
+/* The host end of a veth: lxc.net.N.veth.pair, else the name start gave
+ * it (from init's pid), when that interface is there. */
+static char *host_veth(const struct hk_net_spec *n, pid_t init_pid)
+{
+	if (!n->type || strcmp(n->type, "veth") != 0)
+		return xstrdup("-");
+	if (n->veth_pair && *n->veth_pair)
+		return xstrdup(n->veth_pair);
+	char name[HK_IFNAME_SIZE];
+	if (init_pid <= 0)
+		return xstrdup("-");
+	hk_net_host_name(init_pid, n->index, name);
+	return if_nametoindex(name) ? xstrdup(name) : xstrdup("-");
+}
+
 static void fill_info(struct hk_app *app, const struct hk_list_row *r)
 {
 	struct hk_state_file sf;
@@ -80,10 +97,10 @@ static void fill_info(struct hk_app *app, const struct hk_list_row *r)
 	for (size_t i = 0; i < cfg->n_nets; i++) {
 		const struct hk_net_spec *n = &cfg->nets[i];
 		hk_autofree char *label = xasprintf("Net %u", n->index);
-		hk_autofree char *v =
-			xasprintf("%s link=%s host veth=%s name=%s", n->type ? n->type : "-",
-				  n->link ? n->link : "-", n->veth_pair ? n->veth_pair : "-",
-				  n->name ? n->name : "-");
+		hk_autofree char *host = host_veth(n, hk_state_is_active(state) ? sf.init_pid : 0);
+		hk_autofree char *v = xasprintf("%s link=%s host veth=%s name=%s",
+						n->type ? n->type : "-", n->link ? n->link : "-",
+						host, n->name ? n->name : "-");
 		info_line(app, label, v, HKW_NORMAL);
 	}
 	for (size_t i = 0; i < cfg->idmap.n; i++) {
@@ -261,6 +278,52 @@ static void fill_idmaps(struct hk_app *app, const struct hk_list_row *r)
 	hk_subids_free(&sg);
 }
 
+#define CONFIG_MAX_FILES 32
+
+/* Adds path (a file, or a directory's *.conf files) to files once. */
+static void add_include(struct hk_strv *files, const char *path)
+{
+	struct stat sb;
+	if (files->n >= CONFIG_MAX_FILES || stat(path, &sb) < 0 || hk_strv_contains(files, path))
+		return;
+	if (S_ISREG(sb.st_mode)) {
+		hk_strv_push(files, path);
+		return;
+	}
+	struct dirent **ents = NULL;
+	int n = S_ISDIR(sb.st_mode) ? scandir(path, &ents, NULL, alphasort) : -1;
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(ents[i]->d_name);
+		if (len > 5 && strcmp(ents[i]->d_name + len - 5, ".conf") == 0) {
+			hk_autofree char *f = xasprintf("%s/%s", path, ents[i]->d_name);
+			add_include(files, f);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+/* A config that does not parse has no list of its files: the absolute
+ * lxc.include lines of the text shown say which to show after it. */
+static void scan_includes(char *text, struct hk_strv *files)
+{
+	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		l += strspn(l, " \t");
+		if (strncmp(l, "lxc.include", 11) != 0)
+			continue;
+		char *v = l + 11 + strspn(l + 11, " \t");
+		if (*v != '=')
+			continue;
+		v += 1 + strspn(v + 1, " \t");
+		size_t n = strlen(v);
+		while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r'))
+			v[--n] = '\0';
+		if (v[0] == '/')
+			add_include(files, v);
+	}
+}
+
 static void fill_config(struct hk_app *app, const struct hk_list_row *r)
 {
 	hk_autofree char *top = hk_store_config_path(app->st, r->name);
@@ -281,15 +344,20 @@ static void fill_config(struct hk_app *app, const struct hk_list_row *r)
 			hkw_textview_add(app->text, HKW_ERROR, m);
 			continue;
 		}
+		hk_autofree char *copy = r->cfg ? NULL : xstrdup(text);
 		for (char *save = NULL, *l = strtok_r(text, "\n", &save); l;
 		     l = strtok_r(NULL, "\n", &save)) {
 			hk_autofree char *safe = hk_sanitize_line(l);
 			hkw_textview_add(app->text, l[0] == '#' ? HKW_DIM : HKW_NORMAL, safe);
 		}
 		free(text);
+		if (copy)
+			scan_includes(copy, &files);
 	}
-	if (r->config_error)
-		hkw_textview_add(app->text, HKW_ERROR, r->config_error);
+	if (r->config_error) {
+		hk_autofree char *safe = hk_sanitize_line(r->config_error);
+		hkw_textview_add(app->text, HKW_ERROR, safe);
+	}
 	hkw_textview_add(app->text, HKW_DIM, app->read_only ? "" : "(E edits it in $EDITOR)");
 	hk_strv_clear(&files);
 }

@@ -215,10 +215,13 @@ void hk_list_screen_draw_header(struct hk_app *app, struct hkw_canvas *c)
 					? xstrdup("root")
 					: xasprintf("user %s", hk_store_user(app->st));
 	hk_autofree char *filter = app->filter ? hk_sanitize_line(app->filter) : NULL;
+	size_t marked = hkw_table_mark_count(app->table);
+	/* Marks show as a colour, which a monochrome terminal may not have. */
+	hk_autofree char *marks = marked ? xasprintf("  %zu marked", marked) : xstrdup("");
 	hk_autofree char *line =
-		xasprintf(" hako  %s  cgroup:%s  %u running, %u stopped  %s  every %.1fs%s%s%s",
-			  host, layout, app->running, app->stopped, who, app->refresh_ms / 1000.0,
-			  filter ? "  filter:/" : "", filter ? filter : "",
+		xasprintf(" hako  %s  cgroup:%s  %u running, %u stopped%s  %s  every %.1fs%s%s%s",
+			  host, layout, app->running, app->stopped, marks, who,
+			  app->refresh_ms / 1000.0, filter ? "  filter:/" : "", filter ? filter : "",
 			  app->read_only ? "  [read-only]" : "");
 	hkw_text_pad(c, 0, 0, c->w, HKW_HEADER, line);
 }

@@ -26,6 +26,7 @@ cleanup() {
 	done
 	rm -rf "$T"
 	[ -n "${user_conf:-}" ] && rm -f "$user_conf"
+	[ -n "${bridge_made:-}" ] && "$HAKO" net remove -b hktuibr0 -q >/dev/null 2>&1
 }
 trap cleanup EXIT
 
@@ -243,6 +244,90 @@ keys 5
 wait_for "the Console log shows escape bytes as text" 'x1b\]2;PWNED\\x07evil\\x1b\[2Jline'
 title=$(tm display-message -p -t dash '#{pane_title}')
 [ "$title" != PWNED ] && ok "the terminal title was not changed ($title)" || not_ok "the title became PWNED"
+hk attach c1 -- /bin/sh -c 'i=0; while [ $i -lt 60 ]; do echo follow-$i; i=$((i+1)); done >/dev/console' </dev/null >/dev/null 2>&1
+wait_for "the Console log follows new output (the last of 60 lines shows)" '^follow-59'
+keys Escape
+
+# --- CPU% from the change in CPU time between refreshes: a busy loop in
+# c1 shows as most of one CPU
+hk attach c1 -- /bin/sh -c 'echo $$ >/tmp/busy.pid; while :; do :; done' </dev/null >/dev/null 2>&1 &
+busy=$!
+keys / C-u '^c1$' Enter
+wait_for "a busy loop in c1 shows as CPU% of at least 50" '^c1 +RUNNING.* ([5-9][0-9]|1[01][0-9])\.[0-9] +[0-9]+' 10
+hk attach c1 -- /bin/sh -c 'kill $(cat /tmp/busy.pid)' </dev/null >/dev/null 2>&1
+wait "$busy" 2>/dev/null
+wait_for "and CPU% falls back to 0 when it ends" '^c1 +RUNNING.* 0\.[0-9] +[0-9]+' 10
+keys Escape
+
+# --- Space marks; s then acts on every marked one in the direction of the
+# first (c2 runs: both stop, made1 is not started)
+hk start c2 >/dev/null 2>&1
+keys / C-u '^(c2|made1)$' Enter
+wait_for "c2 runs, made1 is stopped" '^c2 +RUNNING'
+keys Home Space Space
+wait_for "the header counts the marks" '2 marked'
+keys s
+wait_for "s on marks says how many" 'Stopping \(kill after [0-9]+s\) 2 containers'
+wait_for "s stops the marked c2" '^c2 +STOPPED' 40
+sleep 1
+[ "$(state_of made1)" = STOPPED ] && ok "s did not start the marked made1" || not_ok "made1 state: $(state_of made1)"
+keys s
+wait_for "s again starts c2" '^c2 +RUNNING' 20
+wait_for "and made1" '^made1 +RUNNING' 20
+keys Escape
+wait_gone "Esc clears the filter" 'filter:/'
+keys Escape
+wait_gone "a second Esc clears the marks" 'marked'
+hk stop -k c2 >/dev/null 2>&1
+hk stop -k made1 >/dev/null 2>&1
+
+# --- y and Y: OSC 52 to the clipboard (tmux keeps it as a paste buffer)
+tm set-option -s set-clipboard on
+keys / C-u '^made1$' Enter
+keys y
+[ "$(tm show-buffer 2>/dev/null)" = made1 ] && ok "y puts the name on the clipboard (OSC 52)" \
+	|| not_ok "y: the clipboard holds \"$(tm show-buffer 2>/dev/null)\""
+keys Y
+wait_for "Y says when there is no address to copy" '"made1" has no IP address to copy'
+keys Escape
+
+# --- E edits the config in $EDITOR, checks it and shows what is wrong; the
+# Config tab shows the includes, also while the config has an error
+printf 'lxc.start.auto = 1\n' >"$T/inc.conf"
+echo "lxc.include = $T/inc.conf" >>"$P/made1/config"
+cat >"$T/ed.sh" <<'EOF'
+#!/bin/sh
+# Breaks the config, or mends what it broke the last time.
+if grep -q bogus "$1"; then sed -i '/bogus/d' "$1"; else echo 'lxc.bogus.key = 1' >>"$1"; fi
+EOF
+chmod +x "$T/ed.sh"
+dash EDITOR="$T/ed.sh" --
+keys / '^made1$' Enter
+keys E
+wait_for "E checks the edited config and names the bad line" 'line 1[0-9]: unknown key "lxc.bogus.key"'
+keys Enter
+keys Enter 4
+wait_for "the Config tab shows the bad line" '^lxc.bogus.key = 1'
+wait_for "and the included file, though the config has an error" "^# $T/inc.conf"
+keys E
+wait_for "E again: the mended config is checked" 'Config of "made1" checked: OK'
+wait_gone "and re-read" '^lxc.bogus.key'
+wait_for "the include is still shown" "^# $T/inc.conf"
+
+# --- a resize in the details, the help and a dialog
+tm resize-window -t dash -x 80 -y 24
+wait_for "details at 80x24 keep the tabs" 'Info +Cgroups +ID maps'
+keys Escape '?'
+wait_for "help at 80x24" 'start-stop'
+[ "$(screen | wc -l)" -le 24 ] && ok "the help fits 24 lines" || not_ok "lines: $(screen | wc -l)"
+keys q n
+wait_for "the create dialog at 80x24" 'New container'
+tm resize-window -t dash -x 200 -y 60
+wait_for "the create dialog after growing to 200x60" 'Template'
+tm resize-window -t dash -x 60 -y 16
+wait_for "the create dialog after shrinking to 60x16" 'Backend'
+keys Escape
+tm resize-window -t dash -x 120 -y 30
 keys Escape
 
 # --- resize
@@ -281,6 +366,59 @@ keys q
 dash TERM=vt100 --
 wait_for "TERM=vt100 uses the ASCII sort marker" 'NAMEv'
 keys q
+
+# --- s stops with [tui] stop_timeout of hako.conf: an init that ignores
+# its halt signal is killed after that many seconds (root's hako.conf is
+# /etc/hako/hako.conf: an overlay on /etc in a private mount namespace
+# gives this dashboard its own)
+check "create stubborn" hk create stubborn -t busybox
+echo 'lxc.signal.halt = SIGCONT' >>"$P/stubborn/config"
+check "start stubborn" hk start stubborn
+mkdir -p "$T/etc-up/hako" "$T/etc-work"
+printf '[tui]\nstop_timeout = 2\n' >"$T/etc-up/hako/hako.conf"
+cat >"$T/ns-hako" <<EOF
+#!/bin/sh
+exec unshare -m --propagation slave sh -c 'mount -t overlay overlay -o lowerdir=/etc,upperdir=$T/etc-up,workdir=$T/etc-work /etc && exec "\$0" "\$@"' "$HAKO" "\$@"
+EOF
+chmod +x "$T/ns-hako"
+real_hako=$HAKO
+HAKO=$T/ns-hako dash
+HAKO=$real_hako
+keys / '^stubborn$' Enter
+wait_for "stubborn runs" '^stubborn +RUNNING'
+keys s
+wait_for "s says when it will kill ([tui] stop_timeout = 2)" 'Stopping \(kill after 2s\) "stubborn"'
+wait_for "s kills stubborn after 2 s (not the default 30)" '^stubborn +STOPPED' 8
+keys Escape
+keys q
+check "destroy stubborn" hk destroy stubborn
+
+# --- addresses: a container with a veth on a test bridge (hktuibr0,
+# 10.99.95.1/24, removed at the end) shows its IPv4 in the list, its host
+# veth in Info, and Y copies the address
+BR=hktuibr0
+if "$HAKO" net setup -b "$BR" -s 10.99.95.1/24 >/dev/null 2>&1; then
+	bridge_made=1
+	check "create wired" hk create wired -t busybox
+	printf 'lxc.net.0.type = veth\nlxc.net.0.link = %s\nlxc.net.0.flags = up\n' "$BR" >>"$P/wired/config"
+	check "start wired" hk start wired
+	dash
+	keys / '^wired$' Enter
+	wait_for "the list shows wired's IPv4" '^wired +RUNNING +10\.99\.95\.[0-9]+'
+	tm set-option -s set-clipboard on
+	keys Y
+	case "$(tm show-buffer 2>/dev/null)" in
+	10.99.95.*) ok "Y puts the address on the clipboard" ;;
+	*) not_ok "Y: the clipboard holds \"$(tm show-buffer 2>/dev/null)\"" ;;
+	esac
+	keys Enter
+	wait_for "Info names the host end of the veth" 'Net 0 +veth link=hktuibr0 host veth=hk[0-9]+_0'
+	keys Escape Escape q
+	hk stop -k wired >/dev/null 2>&1
+	check "destroy wired" hk destroy wired
+else
+	skip "addresses: hako net setup -b $BR failed here"
+fi
 
 # --- read-only: nothing changes
 dash -- --read-only

@@ -61,6 +61,7 @@ static void test_defaults(void **state)
 	assert_string_equal(s.subnet, "10.0.100.1/24");
 	assert_string_equal(s.theme, "default");
 	assert_int_equal(s.refresh_ms, 1000);
+	assert_int_equal(s.stop_timeout, 30);
 	assert_int_equal(s.keys.n, 0);
 	hk_settings_free(&s);
 	assert_null(s.bridge);
@@ -136,6 +137,23 @@ static void test_refresh_bounds(void **state)
 	expect_error("[tui]\nrefresh = -5\n", ":2:", NULL);
 	expect_error("[tui]\nrefresh =\n", ":2:", NULL);
 	expect_error("[tui]\nrefresh = 99999999999999999999999\n", ":2:", NULL);
+}
+
+static void test_stop_timeout(void **state)
+{
+	(void)state;
+	struct hk_settings s;
+	assert_int_equal(parse(&s, "[tui]\nstop_timeout = 5\n", NULL), 0);
+	assert_int_equal(s.stop_timeout, 5);
+	hk_settings_free(&s);
+	assert_int_equal(parse(&s, "[tui]\nstop_timeout = 86400\n", NULL), 0);
+	assert_int_equal(s.stop_timeout, 86400);
+	hk_settings_free(&s);
+	expect_error("[tui]\nstop_timeout = 0\n", "/x/hako.conf:2:",
+		     "[tui] stop_timeout = \"0\"", "between 1 and 86400", NULL);
+	expect_error("[tui]\nstop_timeout = 86401\n", ":2:", NULL);
+	expect_error("[tui]\nstop_timeout = 10s\n", ":2:", "\"10s\"", NULL);
+	expect_error("[tui]\nstop_timeout =\n", ":2:", NULL);
 }
 
 static void test_bad_values(void **state)
@@ -297,7 +315,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),	cmocka_unit_test(test_every_key),
-		cmocka_unit_test(test_refresh_bounds),	cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_refresh_bounds), cmocka_unit_test(test_stop_timeout),	cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_unknown),		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_ini_options_restored), cmocka_unit_test(test_load_file),
 	};

@@ -1,0 +1,83 @@
+/* app-bench.c - HAKO_BENCH_FRAMES=N, for tests/bench/dashboard.sh: the
+ * dashboard draws its first full frame, then N refreshes back to back
+ * (each one what the timer does: rebuild the list, draw, let curses send
+ * what changed), restores the terminal and prints on stderr, one
+ * "key value" a line:
+ *
+ *   first_frame_realtime_ns  CLOCK_REALTIME when the first frame was out
+ *   first_frame_ms           from hk_app_run to the first frame
+ *   refresh_median_ms, refresh_max_ms, refreshes
+ *   vm_rss_kb, vm_hwm_kb     /proc/self/status after the last refresh
+ *
+ * The script reads the time before exec itself, so that the time to the
+ * first frame includes loading the program. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app-internal.h"
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* "VmRSS:   1234 kB" -> 1234; -1 when missing. */
+static long status_kb(const char *text, const char *key)
+{
+	const char *p = text ? strstr(text, key) : NULL;
+	return p ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
+unsigned hk_app_bench_frames(void)
+{
+	const char *v = getenv("HAKO_BENCH_FRAMES");
+	unsigned long n;
+	if (!v || !hk_parse_ulong(v, &n) || n == 0)
+		return 0;
+	return n > 100000 ? 100000 : (unsigned)n;
+}
+
+void hk_app_bench(struct hk_app *app, unsigned frames, int64_t started_ns,
+		  struct hk_app_bench_result *out)
+{
+	hk_app_redraw_now(app);
+	out->first_frame_realtime_ns = clock_ns(CLOCK_REALTIME);
+	out->first_frame_ns = clock_ns(CLOCK_MONOTONIC) - started_ns;
+	int64_t *t = xcalloc(frames, sizeof(*t));
+	for (unsigned i = 0; i < frames; i++) {
+		int64_t t0 = clock_ns(CLOCK_MONOTONIC);
+		hk_app_refresh_data(app);
+		hk_app_redraw_now(app);
+		t[i] = clock_ns(CLOCK_MONOTONIC) - t0;
+	}
+	qsort(t, frames, sizeof(*t), cmp_i64);
+	out->frames = frames;
+	out->median_ns = t[frames / 2];
+	out->max_ns = t[frames - 1];
+	free(t);
+	char *status = NULL;
+	size_t len;
+	hk_read_file("/proc/self/status", &status, &len, NULL);
+	out->rss_kb = status_kb(status, "VmRSS:");
+	out->hwm_kb = status_kb(status, "VmHWM:");
+	free(status);
+}
+
+void hk_app_bench_print(const struct hk_app_bench_result *r)
+{
+	fprintf(stderr,
+		"first_frame_realtime_ns %lld\nfirst_frame_ms %.2f\nrefreshes %u\n"
+		"refresh_median_ms %.3f\nrefresh_max_ms %.3f\nvm_rss_kb %ld\nvm_hwm_kb %ld\n",
+		(long long)r->first_frame_realtime_ns, (double)r->first_frame_ns / 1e6, r->frames,
+		(double)r->median_ns / 1e6, (double)r->max_ns / 1e6, r->rss_kb, r->hwm_kb);
+}
