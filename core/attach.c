@@ -313,6 +313,12 @@ static __attribute__((noreturn)) void child_a(struct attach_ctx *c)
 	}
 	if (b == 0)
 		grandchild(c);
+	/* A keeps no end of B's pipes: the command must see the end of its
+	 * input when hako closes the write end, and hako the end of output. */
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 2; j++)
+			if (c->pipes[i][j] >= 0)
+				close(c->pipes[i][j]), c->pipes[i][j] = -1;
 	int status;
 	while (waitpid(b, &status, 0) < 0 && errno == EINTR)
 		;

@@ -123,6 +123,15 @@ run_mode() {
 	check_output "$m: attach -- id -u prints 0" '^0$' h "$who" attach "$name" -P "$P" -- id -u
 	h "$who" attach "$name" -P "$P" -- sh -c 'exit 7' >/dev/null 2>&1; rc=$?
 	[ $rc = 7 ] && ok "$m: attach returns the command's status (7)" || not_ok "$m: attach sh -c 'exit 7' returned $rc"
+	# The end of piped input reaches the command (no copy of the pipe's
+	# write end may stay open in hako's helper processes).
+	if [ "$who" = root ]; then
+		out=$(printf 'hi\nthere\n' | timeout 10 "$HAKO" attach "$name" -P "$P" -- wc -l 2>&1); rc=$?
+	else
+		out=$(printf 'hi\nthere\n' | HK_TEST_USER=$who as_user timeout 10 "$HAKO" attach "$name" -P "$P" -- wc -l 2>&1); rc=$?
+	fi
+	[ $rc = 0 ] && [ "$(echo "$out" | tr -d ' ')" = 2 ] && ok "$m: attach -- wc -l sees the end of piped input" \
+		|| not_ok "$m: attach with piped input: rc $rc, output '$out'"
 	check_output "$m: attach -u 1 -- id -u prints 1" '^1$' h "$who" attach "$name" -u 1 -P "$P" -- id -u
 	check "$m: uid 1 inside can use /dev/null, /dev/zero, /dev/full, /dev/urandom" \
 		h "$who" attach "$name" -u 1 -P "$P" -- sh -c \
@@ -263,8 +272,13 @@ chmod 755 "$NHOME"
 NP=$NHOME/lxc
 HK_TEST_USER=$NOCG as_user mkdir -p "$NP"
 NUID=$(id -u "$NOCG")
+# A delegation left by an earlier user with the same uid (another test's
+# user, deleted) would give this one cgroups: remove it, bottom-up.
+for d in /sys/fs/cgroup/*/hako.users/"$NUID" /sys/fs/cgroup/unified/hako.users/"$NUID"; do
+	[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+done
 if ls -d /sys/fs/cgroup/*/hako.users/"$NUID" >/dev/null 2>&1; then
-	diag "$NOCG already has delegated cgroups under hako.users/$NUID"
+	diag "$NOCG still has delegated cgroups under hako.users/$NUID"
 fi
 # Its container lands in whatever cgroup it is in (here root's): look for
 # the processes by the container path instead of a cgroup name.
