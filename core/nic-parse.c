@@ -22,7 +22,7 @@
 static size_t split_words(char *line, char *w[MAX_WORDS])
 {
 	size_t n = 0;
-	for (char *save, *t = strtok_r(line, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
+	for (char *save, *t = strtok_r(line, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
 		if (n == MAX_WORDS)
 			return MAX_WORDS + 1;
 		w[n++] = t;
