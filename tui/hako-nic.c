@@ -62,6 +62,11 @@ int main(int argc, char **argv)
 					  "(make install does: chown root:root and chmod 4755)");
 		return fail(err);
 	}
+	/* What it creates (its directory, records, leases) is root:root. */
+	if (setegid(0) < 0) {
+		hk_error_errno(&err, "hako-nic cannot switch to group root");
+		return fail(err);
+	}
 	struct hk_nic_request req;
 	if (hk_nic_request_parse(argc - 1, argv + 1, &req, &err) < 0)
 		return fail(err);
