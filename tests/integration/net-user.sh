@@ -22,14 +22,10 @@ UP=$T/user
 A=hkua$$
 B=hkub$$
 
-restore_usernet() {
-	if [ -f "$T/usernet.saved" ]; then cp -p "$T/usernet.saved" "$USERNET"
-	else rm -f "$USERNET"; rmdir /etc/hako 2>/dev/null; fi
-}
 cleanup() {
 	as_user "$HAKO" stop -k "$A" -P "$UP/lxc" >/dev/null 2>&1
 	as_user "$HAKO" stop -k "$B" -P "$UP/lxc" >/dev/null 2>&1
-	[ -n "${SAVED:-}" ] && restore_usernet
+	hk_nic_restore "$T"
 	"$HAKO" net remove -b "$BR" -q >/dev/null 2>&1
 	rm -rf "$T"
 }
@@ -44,11 +40,8 @@ if [ ! -u /usr/bin/newuidmap ] && ! getcap /usr/bin/newuidmap 2>/dev/null | grep
 fi
 
 # ---- the helper, the policy, the bridge ----
-mkdir -p "$T/bin" && install -m 4755 -o root -g root "$HK_TOP/build/hako-nic" "$NIC"
+hk_nic_setup "$T" || { not_ok "cannot install hako-nic in $T"; plan_end; exit; }
 export HK_EXTRA_ENV="HAKO_NIC=$NIC"
-mkdir -p /etc/hako
-[ -f "$USERNET" ] && cp -p "$USERNET" "$T/usernet.saved"
-SAVED=1
 printf '# written by tests/integration/net-user.sh\n%s veth %s 1\n' "$HK_TEST_USER" "$BR" >"$USERNET"
 chmod 644 "$USERNET"
 "$HAKO" net remove -b "$BR" -q >/dev/null 2>&1

@@ -23,16 +23,12 @@ chmod 755 "$T"
 NIC=$T/bin/hako-nic
 HOLDERS=()
 
-restore_usernet() {
-	if [ -f "$T/usernet.saved" ]; then cp -p "$T/usernet.saved" "$USERNET"
-	else rm -f "$USERNET"; rmdir /etc/hako 2>/dev/null; fi
-}
 cleanup() {
 	local p
 	for p in "${HOLDERS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	[ -L "$DB/nics" ] && rm -f "$DB/nics"
 	[ -f "$T/nics.saved" ] && mv "$T/nics.saved" "$DB/nics"
-	[ -n "${SAVED:-}" ] && restore_usernet
+	hk_nic_restore "$T"
 	[ -x "$NIC" ] && as_user "$NIC" list >/dev/null 2>&1 # culls what the holders left
 	"$HAKO" net remove -b "$BR" -q >/dev/null 2>&1
 	"$HAKO" net remove -b "$BR2" -q >/dev/null 2>&1
@@ -45,10 +41,7 @@ if [ ! -x "$HAKO" ] || [ ! -x "$HK_TOP/build/hako-nic" ]; then skip "nic-helper:
 need_root "nic-helper" || { plan_end; exit; }
 if ! ensure_test_user; then skip "nic-helper: cannot make $HK_TEST_USER"; plan_end; exit; fi
 
-mkdir -p "$T/bin" && install -m 4755 -o root -g root "$HK_TOP/build/hako-nic" "$NIC"
-mkdir -p /etc/hako
-[ -f "$USERNET" ] && cp -p "$USERNET" "$T/usernet.saved"
-SAVED=1
+hk_nic_setup "$T" || { not_ok "cannot install hako-nic in $T"; plan_end; exit; }
 set_usernet() { printf '%s\n' "$@" >"$USERNET"; chown root:root "$USERNET"; chmod 644 "$USERNET"; }
 set_usernet "$HK_TEST_USER veth $BR 1" "root veth $BR 1"
 "$HAKO" net remove -b "$BR" -q >/dev/null 2>&1
