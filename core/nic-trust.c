@@ -27,6 +27,19 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+void hk_nic_user_groups(const char *user, gid_t gid, struct hk_strv *out)
+{
+	gid_t groups[256];
+	int n = HK_ARRAY_SIZE(groups);
+	if (getgrouplist(user, gid, groups, &n) < 0)
+		n = HK_ARRAY_SIZE(groups); /* more than 256: the first ones count */
+	for (int i = 0; i < n; i++) {
+		struct group *g = getgrgid(groups[i]);
+		if (g && !hk_strv_contains(out, g->gr_name))
+			hk_strv_push(out, g->gr_name);
+	}
+}
+
 int hk_nic_caller_get(struct hk_nic_caller *c, struct hk_error **err)
 {
 	memset(c, 0, sizeof(*c));
@@ -37,15 +50,7 @@ int hk_nic_caller_get(struct hk_nic_caller *c, struct hk_error **err)
 		return hk_error_set(err, ENOENT, "uid %u has no usable entry in /etc/passwd; hako-nic grants nics "
 						 "to named users (and their groups) only", (unsigned)c->uid);
 	snprintf(c->user, sizeof(c->user), "%s", pw->pw_name);
-	gid_t groups[256];
-	int n = HK_ARRAY_SIZE(groups);
-	if (getgrouplist(c->user, pw->pw_gid, groups, &n) < 0)
-		n = HK_ARRAY_SIZE(groups); /* more than 256: the first ones count */
-	for (int i = 0; i < n; i++) {
-		struct group *g = getgrgid(groups[i]);
-		if (g && !hk_strv_contains(&c->groups, g->gr_name))
-			hk_strv_push(&c->groups, g->gr_name);
-	}
+	hk_nic_user_groups(c->user, pw->pw_gid, &c->groups);
 	return 0;
 }
 

@@ -111,6 +111,8 @@ struct hk_nic_paths {
 };
 
 int hk_nic_caller_get(struct hk_nic_caller *c, struct hk_error **err);
+/* The names of user's groups (primary gid and /etc/group), appended. */
+void hk_nic_user_groups(const char *user, gid_t gid, struct hk_strv *out);
 void hk_nic_caller_free(struct hk_nic_caller *c);
 
 /* path must be a regular file (or directory, dir true) owned by root and

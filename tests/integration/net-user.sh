@@ -42,8 +42,15 @@ fi
 # ---- the helper, the policy, the bridge ----
 hk_nic_setup "$T" || { not_ok "cannot install hako-nic in $T"; plan_end; exit; }
 export HK_EXTRA_ENV="HAKO_NIC=$NIC"
-printf '# written by tests/integration/net-user.sh\n%s veth %s 1\n' "$HK_TEST_USER" "$BR" >"$USERNET"
-chmod 644 "$USERNET"
+rm -f "$USERNET"
+check_output "setup-user says the user has no veth yet" "grants user \"$HK_TEST_USER\" no veth on bridge \"$BR\".*-n 1" \
+	"$HAKO" setup-user "$HK_TEST_USER" -b "$BR"
+check_output "setup-user -n 1 grants one" "\[done\] usernet: user \"$HK_TEST_USER\" may now have 1 veth on bridge \"$BR\"" \
+	"$HAKO" setup-user "$HK_TEST_USER" -n 1 -b "$BR"
+check_output "setup-user -n again changes nothing" "\[ ok \] usernet: user \"$HK_TEST_USER\" may have 1 veth on bridge" \
+	"$HAKO" setup-user "$HK_TEST_USER" -n 1 -b "$BR"
+[ "$(stat -c '%U %a' "$USERNET")" = "root 644" ] && [ "$(grep -c "^$HK_TEST_USER veth $BR 1\$" "$USERNET")" = 1 ] &&
+	ok "usernet holds one line, root's, mode 644" || not_ok "usernet: $(stat -c '%U %a' "$USERNET"): $(cat "$USERNET")"
 "$HAKO" net remove -b "$BR" -q >/dev/null 2>&1
 check "a test bridge" "$HAKO" net setup -b "$BR" -s "$CIDR"
 UID_T=$(id -u "$HK_TEST_USER")
