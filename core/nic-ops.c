@@ -292,12 +292,22 @@ static int take_lease(const struct hk_nic_request *req, const struct hk_nic_call
 	return hk_net_lease_acquire(&br, owner, req->pid, r->start, r->lease, err);
 }
 
-static void random_name(char out[HK_IFNAME_SIZE])
+/* A host end name nobody uses: checked under the lock, and only hako-nic
+ * makes "hkn" names (root's containers use hkPID_N), so a pending record
+ * never names someone else's interface. */
+static int free_name(struct nl_sock *sk, char out[HK_IFNAME_SIZE], struct hk_error **err)
 {
-	unsigned v = 0;
-	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
-		v = (unsigned)getpid() * 2654435761u;
-	snprintf(out, HK_IFNAME_SIZE, "hkn%08x", v);
+	for (int tries = 0; tries < 16; tries++) {
+		unsigned v = 0;
+		if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+			v = (unsigned)getpid() * 2654435761u + (unsigned)tries;
+		snprintf(out, HK_IFNAME_SIZE, "hkn%08x", v);
+		int idx = hk_net_ifindex(sk, out, NULL, err);
+		if (idx <= 0)
+			return idx;
+	}
+	return hk_error_set(err, EEXIST, "no free host interface name after 16 tries; delete stale hkn* "
+					 "interfaces (as root: ip link del NAME)");
 }
 
 /* Under the lock: the pending record, the pair, the lease, the record. */
@@ -310,7 +320,8 @@ static int create_locked(struct nic_db *db, struct nl_sock *sk, const struct hk_
 	snprintf(r.bridge, sizeof(r.bridge), "%s", req->bridge);
 	snprintf(r.lease, sizeof(r.lease), "-");
 	snprintf(r.name, sizeof(r.name), "%s", req->name);
-	random_name(r.host);
+	if (free_name(sk, r.host, err) < 0)
+		return -1;
 	db->r = xrealloc(db->r, (db->n + 1) * sizeof(*db->r));
 	db->r[db->n++] = r;
 	if (db_write(db, err) < 0)

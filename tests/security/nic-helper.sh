@@ -5,7 +5,8 @@
 # namespace, another user's, pid 1, no such pid: no existence oracle); a
 # bridge not in usernet; interface names with '/', '%', blanks, newlines or
 # 16+ bytes; a usernet file that is group- or other-writable, not root's or
-# a symlink; a symlink planted at its database.  It ignores the environment
+# a symlink; a symlink planted at its database, or a database directory
+# that is not root's alone.  It ignores the environment
 # (LD_PRELOAD, PATH, LANG, TMPDIR, IFS), closes descriptors it inherits,
 # cannot be read through /proc by its caller, finishes what it started
 # when signalled, deletes only the caller's own nics, and its quota holds
@@ -28,6 +29,7 @@ cleanup() {
 	for p in "${HOLDERS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	[ -L "$DB/nics" ] && rm -f "$DB/nics"
 	[ -f "$T/nics.saved" ] && mv "$T/nics.saved" "$DB/nics"
+	[ -d "$DB" ] && chown root:root "$DB" && chmod 755 "$DB"
 	hk_nic_restore "$T"
 	[ -x "$NIC" ] && as_user "$NIC" list >/dev/null 2>&1 # culls what the holders left
 	"$HAKO" net remove -b "$BR" -q >/dev/null 2>&1
@@ -127,6 +129,15 @@ check_output "a symlink at $DB/nics is refused" "$DB/nics\" is a symbolic link.*
 [ -L "$DB/nics" ] && rm -f "$DB/nics"
 [ -f "$T/nics.saved" ] && mv "$T/nics.saved" "$DB/nics"
 
+# ---- a database directory it cannot trust ----
+chmod 775 "$DB"
+check_output "a group-writable $DB is refused" "hako-nic's directory \"$DB\" is writable by its group" \
+	nic create c1 "$MINE" veth "$BR" eth0
+chmod 755 "$DB"; chown "$HK_TEST_USER" "$DB"
+check_output "a $DB not owned by root is refused" "owned by uid $UID_T, not root" nic create c1 "$MINE" veth "$BR" eth0
+chown root "$DB"
+[ "$(ports)" = 0 ] && ok "nothing made with an untrusted database directory" || not_ok "ports on $BR: $(ports)"
+
 # ---- environment, descriptors, /proc, signals ----
 cat >"$T/evil.c" <<'EOF'
 #include <stdio.h>
@@ -179,6 +190,17 @@ check_output "the user's delete of root's nic deletes nothing" "^deleted 0$" nic
 check_output "root's delete removes it" "^deleted 1$" "$NIC" delete r1 "$ROOTNS"
 check_output "the user's delete removes the user's" "^deleted 1$" nic delete c1 "$MINE"
 [ "$(ports)" = 0 ] && [ "$(records)" = 0 ] && ok "no veth or record left" || not_ok "ports $(ports), records $(records)"
+
+# ---- a hako-nic killed halfway ----
+# It writes a pending record (ifindex 0) before making the veth; a call
+# killed after that leaves both, and the next call removes them.
+ip link add hkn0000dead type veth peer name hkp0000dead 2>/dev/null
+printf '%s veth %s hkn0000dead 0 %s %s - c9\n' "$UID_T" "$BR" "$MINE" "$(awk '{print $22}' /proc/$MINE/stat)" >>"$DB/nics"
+nic list >/dev/null 2>&1
+[ ! -e /sys/class/net/hkn0000dead ] && [ "$(records)" = 0 ] &&
+	ok "a pending record left by a killed hako-nic is culled with its veth" ||
+	not_ok "pending record: $(cat "$DB/nics"), veth $(ls -d /sys/class/net/hkn0000dead 2>&1)"
+ip link del hkn0000dead 2>/dev/null
 
 # ---- the quota with 8 parallel callers ----
 set_usernet "$HK_TEST_USER veth $BR 3"
