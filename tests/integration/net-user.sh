@@ -74,6 +74,7 @@ check "user: create two busybox containers with a veth" bash -c "$(declare -f mk
 check "user: start $A (its veth comes from hako-nic)" as_user "$HAKO" start "$A" -P "$UP/lxc"
 ia=$(ipv4_of "$A")
 [ -n "$ia" ] && ok "user: ls -f shows $A's address $ia" || not_ok "user: ls -f shows no address for $A"
+check_output "user: info shows $A's address" "^IP: +$ia" as_user "$HAKO" info "$A" -P "$UP/lxc"
 check "user: $A pings the bridge" as_user "$HAKO" attach "$A" -P "$UP/lxc" -- ping -c 1 -W 3 "${CIDR%/*}"
 check_output "user: $A has eth0 with its address" "inet $ia/24" as_user "$HAKO" attach "$A" -P "$UP/lxc" -- ip addr show eth0
 check_output "user: $A has a default route via the bridge" "default via ${CIDR%/*}" \

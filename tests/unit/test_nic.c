@@ -265,6 +265,24 @@ static void test_reply(void **state)
 	}
 }
 
+/* ---- an ordinary user's plan ---- */
+
+static void test_check_plan(void **state)
+{
+	(void)state;
+	struct hk_net_state plan = { .n = 2 };
+	plan.ifs[0] = (struct hk_net_iface){ .index = 0, .kind = HK_NET_VETH, .link = "hakobr0" };
+	plan.ifs[1] = (struct hk_net_iface){ .index = 3, .kind = HK_NET_VETH, .link = "br1" };
+	assert_int_equal(hk_nic_check_plan(&plan, NULL), 0);
+	hk_autoerr e1 = NULL;
+	plan.ifs[1].link[0] = '\0';
+	expect_err(hk_nic_check_plan(&plan, &e1), &e1, "lxc.net.3: an ordinary user's veth needs lxc.net.3.link");
+	hk_autoerr e2 = NULL;
+	plan.ifs[1].kind = HK_NET_MACVLAN;
+	expect_err(hk_nic_check_plan(&plan, &e2), &e2, "can only have veths");
+	assert_int_equal(e2->code, ENOTSUP);
+}
+
 /* ---- trusted files (root: chown) ---- */
 
 static char *tmpdir(void)
@@ -430,7 +448,7 @@ int main(void)
 		cmocka_unit_test(test_records_parse),	  cmocka_unit_test(test_request_good),
 		cmocka_unit_test(test_request_bad),	  cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_open_trusted),	  cmocka_unit_test(test_netns_owner),
-		cmocka_unit_test(test_policy_refusals),
+		cmocka_unit_test(test_policy_refusals),  cmocka_unit_test(test_check_plan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
