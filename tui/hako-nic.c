@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 	hk_log_set_level(HK_LOG_WARN);
 	struct hk_error *err = NULL;
 	if (geteuid() != 0) {
-		hk_error_set(&err, EPERM, "hako-nic is not running as root; as root, install it setuid root "
+		hk_error_set(&err, EPERM, "not running as root; as root, install it setuid root "
 					  "(make install does: chown root:root and chmod 4755)");
 		return fail(err);
 	}
