@@ -32,7 +32,8 @@ VERSION  := 0.1.0
 
 CORE_SRC    := $(sort $(wildcard core/*.c))
 WIDGET_SRC  := $(sort $(wildcard widgets/*.c))
-TUI_SRC     := $(sort $(wildcard tui/*.c))
+NIC_SRC     := tui/hako-nic.c
+TUI_SRC     := $(filter-out $(NIC_SRC),$(sort $(wildcard tui/*.c)))
 UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
 WUNIT_SRC   := $(filter tests/unit/test_widget%,$(UNIT_SRC))
 CUNIT_SRC   := $(filter-out $(WUNIT_SRC),$(UNIT_SRC))
@@ -54,7 +55,7 @@ DEPS_PKGS := build-essential pkg-config libncurses-dev libcap-dev libseccomp-dev
 
 .PHONY: all deps demo check unit test-build bench fuzz fuzz-build install clean lint format-check
 
-all: $(BUILD)/hako
+all: $(BUILD)/hako $(BUILD)/hako-nic
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -71,6 +72,10 @@ $(BUILD)/libhkwidgets.a: $(WIDGET_OBJ)
 $(BUILD)/hako: $(TUI_OBJ) $(BUILD)/libhkwidgets.a $(BUILD)/libhako.a
 	$(CC) $(LDFLAGS) -o $@ $(TUI_OBJ) $(BUILD)/libhkwidgets.a $(BUILD)/libhako.a $(TUI_LIBS) $(CORE_LIBS)
 
+# The setuid helper: core/ only, never ncurses.
+$(BUILD)/hako-nic: $(BUILD)/tui/hako-nic.o $(BUILD)/libhako.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
+
 $(BUILD)/tests/test_widget%: $(BUILD)/tests/unit/test_widget%.o $(BUILD)/libhkwidgets.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(TUI_LIBS) $(CMOCKA_LIBS)
 
@@ -82,7 +87,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) -O2 -static -o $@ $<
 
-test-build: $(BUILD)/hako $(UNIT_BIN) $(HELPER_BIN)
+test-build: $(BUILD)/hako $(BUILD)/hako-nic $(UNIT_BIN) $(HELPER_BIN)
 
 # libFuzzer targets: clang, ASan+UBSan; core/ is compiled once for them.
 FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -136,6 +141,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/hako/themes
 	install -m 0755 $(BUILD)/hako $(DESTDIR)$(PREFIX)/bin/hako
+	install -d $(DESTDIR)$(PREFIX)/libexec/hako
+	install -m 4755 $(if $(DESTDIR),,-o root -g root) $(BUILD)/hako-nic $(DESTDIR)$(PREFIX)/libexec/hako/hako-nic
 	for m in man/*.[0-9]; do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
 	install -m 0644 themes/*.theme $(DESTDIR)$(PREFIX)/share/hako/themes/
 

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "net.h"
+#include "nic.h"
 #include "safepath.h"
 #include "state.h"
 #include "unixsock.h"
@@ -56,17 +57,15 @@ int hk_config_load_for_start(const struct hk_store *st, const char *name,
 }
 
 /* The interfaces are planned (and checked) before anything starts; an
- * ordinary user's veth needs the setuid helper hako-nic, not written yet. */
+ * ordinary user's veths are made by the setuid helper hako-nic. */
 static int check_nets(const struct hk_store *st, const char *name, const struct hk_config *cfg,
 		      struct hk_error **err)
 {
 	struct hk_net_state plan;
 	if (hk_net_plan(cfg, name, 0, &plan, err) < 0)
 		return hk_error_prefix(err, "container \"%s\"", name);
-	if (plan.n && !hk_store_is_root(st))
-		return hk_error_set(err, 0, "container \"%s\": an ordinary user's veth or macvlan needs the "
-					    "privileged helper hako-nic, which this hako does not have yet; use "
-					    "lxc.net.0.type = empty (loopback only)", name);
+	if (plan.n && !hk_store_is_root(st) && hk_nic_check_plan(&plan, err) < 0)
+		return hk_error_prefix(err, "container \"%s\"", name);
 	return 0;
 }
 
@@ -314,6 +313,11 @@ static int stop_orphan(struct hk_store *st, const char *name, const struct hk_st
 	else if (hk_cgroup_kill(c.cg, 5000, err) < 0 || hk_cgroup_remove(c.cg, err) < 0)
 		rc = -1;
 	hk_ct_cgroup_close(&c);
+	/* An ordinary user's veths and leases: hako-nic removes those of the
+	 * dead init (its monitor, which would have, is gone). */
+	hk_autofree char *helper = hk_nic_helper_path();
+	if (rc == 0 && !hk_store_is_root(st) && sf->init_pid > 0 && access(helper, X_OK) == 0)
+		hk_nic_client_delete(name, sf->init_pid, NULL);
 	if (rc == 0) {
 		struct hk_state_file done;
 		hk_state_file_init(&done);

@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "nic.h"
 #include "sanitize.h"
 #include "util.h"
 
@@ -238,20 +240,28 @@ int hk_net_plan(const struct hk_config *cfg, const char *name, pid_t child, stru
 	return 0;
 }
 
+static bool has_ipv4(const struct hk_net_iface *ifc)
+{
+	for (unsigned i = 0; i < ifc->n_addrs; i++)
+		if (ifc->addrs[i].family == AF_INET)
+			return true;
+	return false;
+}
+
 /* Leases an address on the bridge when the interface has no IPv4 of its
- * own, and resolves "auto" gateways to the bridge's addresses. */
+ * own (hako-nic already did for an ordinary user), and resolves "auto"
+ * gateways to the bridge's addresses. */
 static int host_addresses(struct hk_net_state *st, struct hk_net_iface *ifc, struct hk_error **err)
 {
-	bool has4 = false;
-	for (unsigned i = 0; i < ifc->n_addrs; i++)
-		has4 |= ifc->addrs[i].family == AF_INET;
+	bool has4 = has_ipv4(ifc);
 	if (ifc->kind != HK_NET_VETH || !*ifc->link)
 		return 0;
 	struct hk_net_ip br;
 	if ((!has4 || ifc->gw4_auto) && hk_net_link_addr(ifc->link, AF_INET, &br, err) < 0)
 		return hk_error_prefix(err, "bridge \"%s\"", ifc->link);
 	if (!has4 && ifc->n_addrs < HK_NET_MAX_ADDRS) {
-		if (hk_net_lease_acquire(&br, st->owner, st->child, st->child_start, ifc->lease, err) < 0)
+		if (!ifc->lease[0] &&
+		    hk_net_lease_acquire(&br, st->owner, st->child, st->child_start, ifc->lease, err) < 0)
 			return -1;
 		struct hk_net_ip *a = &ifc->addrs[ifc->n_addrs++];
 		hk_net_ip_parse(ifc->lease, AF_INET, a, NULL);
@@ -279,12 +289,17 @@ int hk_net_host_setup(const struct hk_config *cfg, const char *name, pid_t child
 	out->child_start = hk_proc_start_time(child);
 	if (out->n == 0)
 		return 0;
+	bool user = geteuid() != 0;
+	if (user && hk_nic_check_plan(out, err) < 0)
+		return hk_error_prefix(err, "container \"%s\"", out->owner);
 	hk_autonl sk = hk_net_nl_open(err);
 	if (!sk)
 		return -1;
 	for (unsigned i = 0; i < out->n; i++) {
 		struct hk_net_iface *ifc = &out->ifs[i];
-		if (hk_net_host_make(sk, ifc, child, err) < 0 || host_addresses(out, ifc, err) < 0) {
+		bool lease = !has_ipv4(ifc) && ifc->n_addrs < HK_NET_MAX_ADDRS;
+		int rc = user ? hk_nic_client_make(out, ifc, lease, err) : hk_net_host_make(sk, ifc, child, err);
+		if (rc < 0 || host_addresses(out, ifc, err) < 0) {
 			hk_error_prefix(err, "container \"%s\": lxc.net.%u", out->owner, ifc->index);
 			hk_net_host_teardown(out);
 			return -1;
@@ -293,10 +308,27 @@ int hk_net_host_setup(const struct hk_config *cfg, const char *name, pid_t child
 	return 0;
 }
 
+/* hako-nic deletes what it made (the veths and their leases). */
+static void helper_teardown(struct hk_net_state *st)
+{
+	hk_autoerr err = NULL;
+	if (hk_nic_client_delete(st->owner, st->child, &err) < 0)
+		hk_log(HK_LOG_WARN, "network cleanup of \"%s\": %s", st->owner, err->msg);
+	for (unsigned i = 0; i < st->n; i++) {
+		st->ifs[i].host_made = false;
+		st->ifs[i].lease[0] = '\0';
+	}
+	st->helper = false;
+}
+
 void hk_net_host_teardown(struct hk_net_state *st)
 {
 	if (!st || st->n == 0)
 		return;
+	if (st->helper) {
+		helper_teardown(st);
+		return;
+	}
 	hk_autoerr err = NULL;
 	hk_autonl sk = hk_net_nl_open(&err);
 	for (unsigned i = 0; i < st->n; i++) {

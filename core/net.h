@@ -13,6 +13,9 @@
  *   3. hk_net_child_setup, in the child after GO: renames, MAC, MTU, up,
  *      addresses, default routes, lo up.
  * hk_net_host_teardown undoes step 2 (host veths, leases).
+ * An ordinary user's monitor cannot make host interfaces: step 2 then runs
+ * the setuid helper hako-nic (nic.h) for each veth, which also leases the
+ * address (the lease file is root's), and teardown asks it to delete them.
  *
  * struct hk_net_state is plain data with fixed arrays: the child reads the
  * copy the parent filled after the clone, so it must live in memory shared
@@ -76,6 +79,7 @@ struct hk_net_state {
 	pid_t child; /* the init the leases belong to */
 	long long child_start;
 	char owner[64]; /* container name, for lease lines */
+	bool helper;	/* an ordinary user's: hako-nic made the veths and leases */
 	struct hk_net_iface ifs[HK_NET_MAX_IFACES];
 };
 
@@ -160,6 +164,8 @@ int hk_net_add_addr(struct nl_sock *sk, int idx, const struct hk_net_ip *ip, boo
 		    struct hk_error **err);
 int hk_net_host_make(struct nl_sock *sk, struct hk_net_iface *ifc, pid_t child, struct hk_error **err);
 void hk_net_host_unmake(struct nl_sock *sk, struct hk_net_iface *ifc);
+/* A host end onto bridge (index; 0 = none) with that MTU (0 = as is), up. */
+int hk_net_host_attach(struct nl_sock *sk, const char *host, int bridge, unsigned mtu, struct hk_error **err);
 int hk_net_ifindex(struct nl_sock *sk, const char *name, bool *is_bridge, struct hk_error **err);
 
 #endif

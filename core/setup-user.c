@@ -14,6 +14,7 @@
 
 #include "cgroup-manage.h"
 #include "idmap.h"
+#include "nic.h"
 #include "util.h"
 
 unsigned long hk_setup_user_next_free(const char *text)
@@ -168,6 +169,50 @@ static int ensure_cgroups(const struct hk_setup_user_opts *o, const struct passw
 	return rc;
 }
 
+/* hako-nic's policy for the user on the bridge: reported, and granted when
+ * asked (o->nics) and there is none. */
+static int ensure_usernet(const struct hk_setup_user_opts *o, const struct passwd *pw, hk_setup_report report,
+			  void *ctx, struct hk_error **err)
+{
+	const char *path = o && o->usernet_path ? o->usernet_path : HK_NIC_USERNET;
+	const char *bridge = o && o->bridge ? o->bridge : "hakobr0";
+	unsigned want = o ? o->nics : 0;
+	char *text = NULL;
+	if (access(path, F_OK) == 0 && hk_read_file(path, &text, NULL, err) < 0)
+		return hk_error_prefix(err, "usernet");
+	hk_autofree char *owned = text ? text : xstrdup("");
+	struct hk_strv groups = { 0 };
+	hk_nic_user_groups(pw->pw_name, pw->pw_gid, &groups);
+	unsigned q = hk_nic_usernet_quota(owned, pw->pw_name, &groups, "veth", bridge, NULL);
+	hk_strv_clear(&groups);
+	if (q > 0 || want == 0) {
+		if (q > 0)
+			report_fmt(report, ctx, 0, "usernet: user \"%s\" may have %u veth%s on bridge \"%s\" (%s)",
+				   pw->pw_name, q, q == 1 ? "" : "s", bridge, path);
+		else
+			report_fmt(report, ctx, 0, "usernet: %s grants user \"%s\" no veth on bridge \"%s\", so its "
+						   "containers get no network; \"hako setup-user %s -n 1\" adds one "
+						   "(see hako-nic(8))", path, pw->pw_name, bridge, pw->pw_name);
+		return 0;
+	}
+	if (hk_net_ifname_validate(bridge, "bridge", err) < 0)
+		return -1;
+	hk_autofree char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir)
+		*slash = '\0';
+	if (slash && slash != dir && mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return hk_error_errno(err, "cannot create \"%s\"", dir);
+	size_t len = strlen(owned);
+	hk_autofree char *updated = xasprintf("%s%s%s veth %s %u\n", owned, len && owned[len - 1] != '\n' ? "\n" : "",
+					      pw->pw_name, bridge, want);
+	if (hk_write_file_atomic(path, updated, strlen(updated), 0644, err) < 0)
+		return -1;
+	report_fmt(report, ctx, 1, "usernet: user \"%s\" may now have %u veth%s on bridge \"%s\" (added to %s)",
+		   pw->pw_name, want, want == 1 ? "" : "s", bridge, path);
+	return 0;
+}
+
 int hk_setup_user(const char *user, const struct hk_setup_user_opts *o, hk_setup_report report,
 		  void *ctx, struct hk_error **err)
 {
@@ -187,6 +232,8 @@ int hk_setup_user(const char *user, const struct hk_setup_user_opts *o, hk_setup
 				   ctx, err);
 	if (rc == 0)
 		rc = ensure_cgroups(o, &pw, report, ctx, err);
+	if (rc == 0)
+		rc = ensure_usernet(o, &pw, report, ctx, err);
 	free(pw.pw_name);
 	if (rc < 0)
 		return hk_error_prefix(err, "setup-user \"%s\"", user);

@@ -6,6 +6,9 @@
  *     none, placed after every range already in use;
  *   - a delegated cgroup HK_CGROUP_USERS_DIR/UID in every v1 hierarchy hako
  *     uses (cpuset initialised), owned by the user;
+ *   - hako-nic's /etc/hako/usernet: says how many veths the user may have
+ *     on the bridge, and with nics > 0 adds "USER veth BRIDGE nics" when
+ *     the user may have none;
  *   - on a pure cgroup v2 host, nothing is created: systemd already
  *     delegates user@UID.service to the user, and hako says so (or that
  *     `systemd-run --user --scope -p Delegate=yes` gives a delegated scope).
@@ -26,6 +29,9 @@ struct hk_setup_user_opts {
 	const char *subuid_path; /* default /etc/subuid (tests point elsewhere) */
 	const char *subgid_path; /* default /etc/subgid */
 	const char *cgroup_root; /* "" for the running system */
+	const char *usernet_path; /* default HK_NIC_USERNET */
+	const char *bridge;	  /* default "hakobr0" */
+	unsigned nics;		  /* > 0: grant that many veths when none */
 };
 
 int hk_setup_user(const char *user, const struct hk_setup_user_opts *o, hk_setup_report report,

@@ -130,3 +130,19 @@ hk_state() {
 	local n=$1; shift
 	"$HAKO" ls -f "$@" 2>/dev/null | awk -F'\t' -v n="$n" '$1 == n { print $2 }'
 }
+
+# ---- hako-nic (tests/integration/net-user.sh, tests/security/nic-*.sh) ----
+# hk_nic_setup DIR: installs build/hako-nic (or $HK_NIC_BIN) setuid root as DIR/bin/hako-nic
+# (DIR must be root's) and saves /etc/hako/usernet into DIR for
+# hk_nic_restore, which puts it back (or removes the test's).
+hk_nic_setup() {
+	mkdir -p "$1/bin" && install -m 4755 -o root -g root "${HK_NIC_BIN:-$HK_TOP/build/hako-nic}" "$1/bin/hako-nic" || return 1
+	mkdir -p /etc/hako && touch "$1/usernet.taken"
+	[ ! -f /etc/hako/usernet ] || cp -p /etc/hako/usernet "$1/usernet.saved"
+}
+hk_nic_restore() {
+	[ -f "$1/usernet.taken" ] || return 0
+	if [ -f "$1/usernet.saved" ]; then cp -p "$1/usernet.saved" /etc/hako/usernet
+	else rm -f /etc/hako/usernet; rmdir /etc/hako 2>/dev/null; fi
+	rm -f "$1/usernet.taken"
+}

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "setup-user.h"
+#include "store.h"
 #include "util.h"
 
 static void print_line(void *ctx, int done, const char *what)
@@ -14,15 +15,30 @@ static void print_line(void *ctx, int done, const char *what)
 
 static int run(struct hk_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { HK_CLI_COMMON_LONG, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = { HK_CLI_COMMON_LONG,
+					      { "nics", required_argument, NULL, 'n' },
+					      { "bridge", required_argument, NULL, 'b' },
+					      { NULL, 0, NULL, 0 } };
+	struct hk_setup_user_opts o = { 0 };
+	unsigned long n;
 	int opt;
-	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT, opts, NULL)) != -1)
-		if (!hk_cli_common_opt(cli, opt, optarg))
+	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "n:b:", opts, NULL)) != -1) {
+		if (hk_cli_common_opt(cli, opt, optarg))
+			continue;
+		if (opt == 'n' && hk_parse_ulong(optarg, &n) && n >= 1 && n <= 4096)
+			o.nics = (unsigned)n;
+		else if (opt == 'b')
+			o.bridge = optarg;
+		else
 			return hk_cli_usage(&hk_cmd_setup_user);
+	}
 	if (optind != argc - 1)
 		return hk_cli_usage(&hk_cmd_setup_user);
+	hk_autostore st = o.bridge ? NULL : hk_cli_store(cli);
+	if (st)
+		o.bridge = hk_store_settings(st)->bridge;
 	hk_autoerr err = NULL;
-	if (hk_setup_user(argv[optind], NULL, print_line, NULL, &err) < 0)
+	if (hk_setup_user(argv[optind], &o, print_line, NULL, &err) < 0)
 		return hk_cli_fail(err);
 	printf("User \"%s\" can now create and start unprivileged containers.\n", argv[optind]);
 	return 0;
@@ -30,7 +46,7 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 
 const struct hk_cmd hk_cmd_setup_user = {
 	.name = "setup-user",
-	.summary = "give an ordinary user sub-ids and delegated cgroups (root)",
-	.usage = "USER",
+	.summary = "give an ordinary user sub-ids, delegated cgroups and veths (root)",
+	.usage = "USER [-n COUNT] [-b BRIDGE]",
 	.run = run,
 };
