@@ -51,7 +51,7 @@ DEPS_PKGS := build-essential pkg-config libncurses-dev libcap-dev libseccomp-dev
              libnl-3-dev libnl-route-3-dev libinih-dev libcmocka-dev clang \
              libclang-rt-14-dev busybox-static uidmap tmux btrfs-progs lxc \
              iproute2 util-linux acl attr cppcheck clang-format procps \
-             libarchive-dev libcurl4-openssl-dev gpgv gnupg xz-utils
+             libarchive-dev libcurl4-openssl-dev gpgv gnupg xz-utils python3
 
 .PHONY: all deps demo check unit test-build bench fuzz fuzz-build install clean lint format-check
 
