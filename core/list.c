@@ -182,5 +182,8 @@ int hk_list_build(struct hk_store *st, const struct hk_list_filter *filter, stru
 	if (have_re)
 		regfree(&re);
 	hk_strv_clear(&names);
+	/* A listing by regex does not ask for every container: keep all. */
+	if (!have_re)
+		hk_netns_cache_sweep();
 	return 0;
 }

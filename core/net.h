@@ -152,6 +152,9 @@ void hk_net_ip_format(const struct hk_net_ip *ip, bool prefix, char out[HK_NET_I
 /* Global IPv4 and IPv6 addresses of every interface but lo in the network
  * namespace of pid, read by a short-lived thread that setns()es into it. */
 int hk_netns_read_addrs(pid_t pid, struct hk_strv *ipv4, struct hk_strv *ipv6, struct hk_error **err);
+/* Closes the kept netlink sockets of namespaces no read asked for since the
+ * previous sweep (hk_list_build sweeps after each listing). */
+void hk_netns_cache_sweep(void);
 
 /* ---- for core/net-*.c ---- */
 struct nl_sock;

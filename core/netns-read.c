@@ -8,7 +8,14 @@
  * namespace joined first, which a threaded process cannot do: a forked
  * child joins both, makes a netlink socket there, hands it back over a
  * socketpair and exits (a socket stays in the namespace it was made in).
- * The socket has a receive timeout, so a list never hangs on one container. */
+ * The socket has a receive timeout, so a list never hangs on one container.
+ *
+ * The sockets are kept, one per network namespace (a socket pins its
+ * namespace, so the inode that keys it cannot be reused meanwhile): a
+ * dashboard refreshing every second starts no thread and forks no process
+ * per container per refresh.  hk_netns_cache_sweep() drops the sockets of
+ * namespaces that a whole listing did not ask for, so a stopped container's
+ * namespace is not kept alive. */
 #include "net.h"
 
 #include <arpa/inet.h>
@@ -22,6 +29,7 @@
 #include <string.h>
 #include <linux/netlink.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,20 +73,25 @@ static void dump_addrs(struct read_job *j, struct nl_sock *sk)
 	}
 }
 
-static void *read_thread(void *arg)
+/* Root: a thread joins the namespace (the caller's own stays as it is) and
+ * makes the socket there. */
+static void *socket_thread(void *arg)
 {
 	struct read_job *j = arg;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	j->rc = -1;
 	if (setns(j->nsfd, CLONE_NEWNET) < 0) {
 		j->sys_errno = errno;
-		j->rc = -1;
 		return NULL;
 	}
-	struct nl_sock *sk = nl_socket_alloc();
-	if (!sk || (j->nlerr = nl_connect(sk, NETLINK_ROUTE)) < 0)
-		j->rc = -1;
-	else
-		dump_addrs(j, sk);
-	nl_socket_free(sk);
+	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (nl < 0 || bind(nl, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		j->sys_errno = errno;
+		if (nl >= 0)
+			close(nl);
+		return NULL;
+	}
+	j->rc = nl;
 	return NULL;
 }
 
@@ -140,10 +153,86 @@ static int socket_via_userns(pid_t pid, int nsfd, struct read_job *j)
 	return fd;
 }
 
-static void read_via_userns(pid_t pid, struct read_job *j)
+static int socket_via_thread(struct read_job *j)
 {
-	int fd = socket_via_userns(pid, j->nsfd, j);
+	pthread_t t;
+	int rc = pthread_create(&t, NULL, socket_thread, j);
+	if (rc != 0)
+		return (j->sys_errno = rc), -1;
+	pthread_join(t, NULL);
+	return j->rc;
+}
+
+/* ---- the socket cache ---- */
+
+struct ns_sock {
+	dev_t dev;
+	ino_t ino;
+	int fd;
+	bool used; /* asked for since the last sweep */
+};
+
+static struct {
+	struct ns_sock *v;
+	size_t n, cap;
+} cache;
+
+static struct ns_sock *cache_find(const struct stat *sb)
+{
+	for (size_t i = 0; i < cache.n; i++)
+		if (cache.v[i].dev == sb->st_dev && cache.v[i].ino == sb->st_ino)
+			return &cache.v[i];
+	return NULL;
+}
+
+static void cache_drop(struct ns_sock *e)
+{
+	close(e->fd);
+	*e = cache.v[--cache.n];
+}
+
+void hk_netns_cache_sweep(void)
+{
+	for (size_t i = 0; i < cache.n;) {
+		if (!cache.v[i].used) {
+			cache_drop(&cache.v[i]);
+			continue;
+		}
+		cache.v[i++].used = false;
+	}
+}
+
+/* The kept socket of the namespace nsfd refers to, made when missing. */
+static struct ns_sock *ns_socket(pid_t pid, struct read_job *j)
+{
+	struct stat sb;
+	if (fstat(j->nsfd, &sb) < 0)
+		return (j->sys_errno = errno), NULL;
+	struct ns_sock *e = cache_find(&sb);
+	if (!e) {
+		int fd = geteuid() != 0 ? socket_via_userns(pid, j->nsfd, j) : socket_via_thread(j);
+		if (fd < 0)
+			return NULL;
+		if (cache.n == cache.cap) {
+			cache.cap = cache.cap ? cache.cap * 2 : 16;
+			cache.v = xrealloc(cache.v, cache.cap * sizeof(*cache.v));
+		}
+		e = &cache.v[cache.n++];
+		*e = (struct ns_sock){ .dev = sb.st_dev, .ino = sb.st_ino, .fd = fd };
+	}
+	e->used = true;
+	return e;
+}
+
+/* One dump over a copy of the kept socket (libnl closes what it is given). */
+static void read_addrs(pid_t pid, struct read_job *j)
+{
+	struct ns_sock *e = ns_socket(pid, j);
+	j->rc = 0;
+	int fd = e ? fcntl(e->fd, F_DUPFD_CLOEXEC, 3) : -1;
 	if (fd < 0) {
+		if (e && !j->sys_errno)
+			j->sys_errno = errno;
 		j->rc = -1;
 		return;
 	}
@@ -156,7 +245,10 @@ static void read_via_userns(pid_t pid, struct read_job *j)
 	} else {
 		dump_addrs(j, sk);
 	}
-	nl_socket_free(sk); /* closes fd once it was taken */
+	nl_socket_free(sk);
+	/* A dump that failed half-way may leave replies queued: start afresh. */
+	if (j->rc < 0 && e)
+		cache_drop(e);
 }
 
 int hk_netns_read_addrs(pid_t pid, struct hk_strv *ipv4, struct hk_strv *ipv6, struct hk_error **err)
@@ -167,15 +259,8 @@ int hk_netns_read_addrs(pid_t pid, struct hk_strv *ipv4, struct hk_strv *ipv6, s
 	j.nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (j.nsfd < 0)
 		return hk_error_errno(err, "cannot open the network namespace of pid %d", (int)pid);
-	pthread_t t;
-	int rc = 0;
-	if (geteuid() != 0)
-		read_via_userns(pid, &j);
-	else if ((rc = pthread_create(&t, NULL, read_thread, &j)) == 0)
-		pthread_join(t, NULL);
+	read_addrs(pid, &j);
 	close(j.nsfd);
-	if (rc != 0)
-		return hk_error_set(err, rc, "cannot start a thread to read addresses");
 	if (j.sys_errno)
 		return hk_error_set(err, j.sys_errno, "cannot enter the network namespace of pid %d", (int)pid);
 	if (j.rc < 0)
