@@ -55,7 +55,7 @@ int hk_nest_cgroup_remove(struct hk_cgroup *cg, const struct hk_config *cfg, str
 	return hk_userns_run(&cfg->idmap, HK_USERNS_MAP_SELF, remove_in_userns, cg, err);
 }
 
-static void parse_map_text(const char *text, char kind, struct hk_idmap *out)
+void hk_nest_parse_kernel_map(const char *text, char kind, struct hk_idmap *out)
 {
 	hk_autofree char *copy = xstrdup(text ? text : "");
 	for (char *save, *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
@@ -68,8 +68,8 @@ static void parse_map_text(const char *text, char kind, struct hk_idmap *out)
 bool hk_nest_window_parse(const char *uid_map, const char *gid_map, struct hk_idmap *out)
 {
 	memset(out, 0, sizeof(*out));
-	parse_map_text(uid_map, 'u', out);
-	parse_map_text(gid_map, 'g', out);
+	hk_nest_parse_kernel_map(uid_map, 'u', out);
+	hk_nest_parse_kernel_map(gid_map, 'g', out);
 	bool identity = out->n == 2;
 	for (size_t i = 0; identity && i < out->n; i++)
 		identity = out->r[i].ns == 0 && out->r[i].host == 0 && out->r[i].count == 4294967295UL;

@@ -49,6 +49,9 @@ int hk_nest_cgroup_remove(struct hk_cgroup *cg, const struct hk_config *cfg, str
  * uid_map and gid_map ("0 0 4294967295" on the host): ranges NS PARENT
  * COUNT, where NS is what the namespace may hand to a child.  Returns
  * false (and an empty map) for the initial namespace or unreadable text. */
+/* Adds the lines of a /proc/PID/{u,g}id_map text ("NS PARENT COUNT") as
+ * ranges of kind; malformed lines are skipped. */
+void hk_nest_parse_kernel_map(const char *text, char kind, struct hk_idmap *out);
 bool hk_nest_window_parse(const char *uid_map, const char *gid_map, struct hk_idmap *out);
 /* The same for the running process; false on the host. */
 bool hk_nest_window(struct hk_idmap *out);
