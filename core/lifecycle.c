@@ -85,9 +85,8 @@ static int preflight(const struct hk_store *st, const char *name, const struct h
 				    name);
 	struct hk_idmap window;
 	if (hk_nest_window(&window)) { /* hako runs inside a container */
-		int rc = hk_nest_preflight(cfg, &window, hk_store_is_root(st), err);
 		hk_idmap_free(&window);
-		if (rc < 0)
+		if (hk_nest_preflight(cfg, hk_store_is_root(st), err) < 0)
 			return hk_error_prefix(err, "container \"%s\"", name);
 	}
 	if (cfg->idmap.n && hk_userns_check_map(&cfg->idmap, err) < 0)

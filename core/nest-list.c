@@ -171,8 +171,31 @@ static pid_t tree_init(const char *dir)
 	return init;
 }
 
+/* Frozen by the v1 freezer, or by the v2 cgroup.freeze that hako prefers
+ * on a hybrid host: dir is in the v1 freezer (or pids) hierarchy or the
+ * v2 one; the same relative path is looked up in the other. */
+static bool is_frozen(const struct hk_cgroup_info *info, const char *dir)
+{
+	const struct hk_cgroup_hier *f = hk_cgroup_v1_for(info, "freezer");
+	const struct hk_cgroup_hier *u = hk_cgroup_unified(info);
+	const char *rel = NULL;
+	for (size_t i = 0; i < info->n && !rel; i++)
+		if (hk_str_has_prefix(dir, info->h[i].mountpoint))
+			rel = dir + strlen(info->h[i].mountpoint);
+	if (!rel)
+		return false;
+	hk_autofree char *text = NULL;
+	hk_autofree char *v1 = f ? xasprintf("%s%s/freezer.state", f->mountpoint, rel) : NULL;
+	if (v1 && hk_read_file(v1, &text, NULL, NULL) == 0 && strncmp(text, "FROZEN", 6) == 0)
+		return true;
+	hk_autofree char *events = NULL;
+	hk_autofree char *v2 = u ? xasprintf("%s%s/cgroup.events", u->mountpoint, rel) : NULL;
+	return v2 && hk_read_file(v2, &events, NULL, NULL) == 0 && strstr(events, "\nfrozen 1");
+}
+
 /* PARENTCG/hako/ * as running children. */
-static void scan_cgroup_level(const char *hako_dir, struct children *cs)
+static void scan_cgroup_level(const struct hk_cgroup_info *info, const char *hako_dir,
+			      struct children *cs)
 {
 	DIR *d = opendir(hako_dir);
 	struct dirent *de;
@@ -186,18 +209,16 @@ static void scan_cgroup_level(const char *hako_dir, struct children *cs)
 		free(c->cgdir);
 		c->cgdir = xasprintf("%s/%s", hako_dir, de->d_name);
 		c->init = tree_init(c->cgdir);
-		hk_autofree char *state = xasprintf("%s/freezer.state", c->cgdir);
-		hk_autofree char *fs = NULL;
-		c->frozen = hk_read_file(state, &fs, NULL, NULL) == 0 && strncmp(fs, "FROZEN", 6) == 0;
+		c->frozen = is_frozen(info, c->cgdir);
 	}
 	if (d)
 		closedir(d);
 }
 
-static void scan_cgroups(const char *pcg, struct children *cs)
+static void scan_cgroups(const struct hk_cgroup_info *info, const char *pcg, struct children *cs)
 {
 	hk_autofree char *root_level = xasprintf("%s/hako", pcg);
-	scan_cgroup_level(root_level, cs);
+	scan_cgroup_level(info, root_level, cs);
 	hk_autofree char *users = xasprintf("%s/%s", pcg, HK_CGROUP_USERS_DIR);
 	DIR *d = opendir(users);
 	struct dirent *de;
@@ -206,7 +227,7 @@ static void scan_cgroups(const char *pcg, struct children *cs)
 		if (de->d_type != DT_DIR || !hk_parse_ulong(de->d_name, &uid))
 			continue;
 		hk_autofree char *level = xasprintf("%s/%s/hako", users, de->d_name);
-		scan_cgroup_level(level, cs);
+		scan_cgroup_level(info, level, cs);
 	}
 	if (d)
 		closedir(d);
@@ -358,7 +379,7 @@ static size_t add_children(struct hk_list *l, size_t at, const struct hk_cgroup_
 	struct children cs = { 0 };
 	hk_autofree char *pcg = cgroup_dir_of(info, p->init_pid);
 	if (pcg)
-		scan_cgroups(pcg, &cs);
+		scan_cgroups(info, pcg, &cs);
 	scan_stores(p->init_pid, &cs);
 	size_t added = 0;
 	hk_autofree char *pname = xstrdup(l->rows[at].name);

@@ -215,7 +215,8 @@ static int check_controllers(const struct hk_config *cfg, const struct hk_cgroup
 static bool uncovered_mount(const struct hk_mountinfo *mi, const char *fstype)
 {
 	for (size_t i = 0; i < mi->n; i++) {
-		if (strcmp(mi->e[i].fstype, fstype) != 0)
+		/* A whole one: binds of parts (proc:mixed's /proc/sys) do not count. */
+		if (strcmp(mi->e[i].fstype, fstype) != 0 || strcmp(mi->e[i].root, "/") != 0)
 			continue;
 		bool covered = false;
 		for (size_t j = 0; j < mi->n && !covered; j++)
@@ -243,11 +244,8 @@ static int check_visible_fs(struct hk_error **err)
 			    "restart it", missing, HK_NEST_PROFILE_DIR);
 }
 
-int hk_nest_preflight(const struct hk_config *cfg, const struct hk_idmap *window, bool root,
-		      struct hk_error **err)
+int hk_nest_preflight(const struct hk_config *cfg, bool root, struct hk_error **err)
 {
-	if (cfg->idmap.n && hk_nest_check_child_map(&cfg->idmap, window, err) < 0)
-		return -1;
 	struct hk_cgroup_info info;
 	if (hk_cgroup_detect("", &info, err) < 0)
 		return hk_error_prefix(err, "inside a container (the parent needs lxc.mount.auto = "

@@ -72,9 +72,11 @@ int hk_nest_subid_slot(const struct hk_idmap *window, char kind, const char *sub
 		       struct hk_error **err);
 
 /* Run before a start inside a container (hk_nest_window true): refuses a
- * child map outside the window, and a cgroup hako cannot write because the
- * parent was started without nesting, with the fix. */
-int hk_nest_preflight(const struct hk_config *cfg, const struct hk_idmap *window, bool root,
-		      struct hk_error **err);
+ * cgroup hako cannot write because the parent was started without nesting,
+ * a lxc.cgroup.* controller that is not mounted here, and (for a child
+ * with its own user namespace) a parent without uncovered proc and sysfs
+ * mounts, each with the fix.  The child's map is checked against the
+ * window by hk_userns_check_map (userns-exec.h). */
+int hk_nest_preflight(const struct hk_config *cfg, bool root, struct hk_error **err);
 
 #endif

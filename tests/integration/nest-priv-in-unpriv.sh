@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# tests/integration/nest-priv-in-unpriv.sh - the second guide's nesting, for
+# real: an unprivileged parent p1 (root-made, map 0 1000000 65536) includes
+# the nesting profile; hako inside it (the static build the profile binds)
+# makes and runs a privileged child c1 (no id map: on the host it is still
+# p1's unprivileged ids).  Checks: p1's own cgroup is writable inside in
+# every v1 hierarchy and the v2 one, c1's cgroups sit in p1's tree (cpuset
+# filled in), attach and freeze work inside, `hako ls -f --nested` on the
+# host shows p1/c1 with its state and its map in host ids, stop leaves
+# nothing (also when p1 stops with c1 running).  Then the classic failures,
+# each with the fix: a parent without nesting (cgroup not writable), a
+# missing controller, a parent without uncovered proc/sysfs for a child
+# with its own id map.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/nest.lib"
+plan_begin
+
+T=$(mktemp -d /tmp/hako-nestp.XXXXXX)
+chmod 755 "$T"
+cleanup() {
+	local n
+	for n in p1 p2 p3; do "$HAKO" stop -k "$n" -P "$T" >/dev/null 2>&1; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ -x "$HAKO" ] || { skip "nest-priv: build first"; plan_end; exit; }
+need_root "nest-priv" || { plan_end; exit; }
+nest_ready || { skip "nest-priv: make hako-static first"; plan_end; exit; }
+
+inp() { in_parent root "$T" p1 "$@"; }
+hako_in() { local p=$1; shift; in_parent root "$T" "$p" /usr/local/bin/hako "$@"; }
+map="lxc.idmap = u 0 1000000 65536
+lxc.idmap = g 0 1000000 65536
+lxc.net.0.type = empty"
+printf 'lxc.include = %s\n%s\n' "$NEST_PROFILE" "$map" >"$T/p1.conf"
+check "create p1 (busybox, unprivileged) with the nesting profile" \
+	"$HAKO" create p1 -t busybox -P "$T" -f "$T/p1.conf" -q
+check "start p1" "$HAKO" start p1 -P "$T"
+wait_boot root "$T" p1 || diag "p1's boot script still runs"
+
+# p1's own cgroup, in every hierarchy hako uses, is its root's inside
+bad=
+for d in $(inp sh -c 'ls -d /sys/fs/cgroup/*/'); do
+	case "$d" in */unified/ | */cpu/ | */cpuacct/ | */cpuset/ | */memory/ | */devices/ | */freezer/ | */blkio/ | */pids/ | */systemd/) ;;
+	*) continue ;; esac
+	inp sh -c "test -w $d/cgroup.procs && mkdir ${d}hk-probe && rmdir ${d}hk-probe" >/dev/null 2>&1 || bad="$bad $d"
+done
+[ -z "$bad" ] && ok "p1's root can write its cgroup (cgroup.procs, new children) in every hierarchy" \
+	|| not_ok "not writable inside p1:$bad"
+check_fails "... but not its own limits (memory.limit_in_bytes stays the host's)" \
+	inp sh -c 'echo 1 >/sys/fs/cgroup/memory/memory.limit_in_bytes'
+check_fails "... nor the release_agent trick" inp sh -c 'echo /x >/sys/fs/cgroup/memory/release_agent'
+
+check "hako inside p1 creates a privileged c1" hako_in p1 create c1 -t busybox -q
+out=$(hako_in p1 start c1 2>&1)
+[ $? = 0 ] && [ -z "$out" ] && ok "hako inside p1 starts c1, silently" || not_ok "start c1 inside p1: $out"
+check_output "c1 is RUNNING inside p1" '^c1[[:space:]]+RUNNING' hako_in p1 ls -f
+check_output "attach c1 runs a command (uname -n is c1)" '^c1$' hako_in p1 attach c1 -- uname -n
+out=$(hako_in p1 attach c1 -- cat /proc/self/uid_map | awk '{ $1 = $1; print }')
+[ "$out" = "0 1000000 65536" ] && ok "c1 shares p1's ids (uid_map 0 1000000 65536)" || not_ok "c1 uid_map '$out'"
+check_output "c1 has its own pid namespace (init is pid 1)" '^init' hako_in p1 attach c1 -- sh -c 'cat /proc/1/comm'
+
+p1init=$("$HAKO" ls -F NAME,PID -P "$T" | awk -F'\t' '$1 == "p1" { print $2 }')
+pcg=$(awk -F: '$2 == "freezer" { print $3 }' /proc/"$p1init"/cgroup)
+missing=
+for h in cpu cpuacct cpuset memory devices freezer blkio pids systemd unified; do
+	[ -d /sys/fs/cgroup/$h ] || continue
+	hp=$(awk -F: -v h="$h" '($2 == h || $2 == "name=" h || (h == "unified" && $1 == 0)) { print $3 }' /proc/"$p1init"/cgroup)
+	[ -d "/sys/fs/cgroup/$h$hp/hako/c1" ] || missing="$missing $h"
+done
+[ -z "$missing" ] && ok "c1's cgroup is below p1's (…/hako/p1@…/hako/c1) in every hierarchy" \
+	|| not_ok "no c1 cgroup under p1 in:$missing"
+cs=$(cat /sys/fs/cgroup/cpuset"$(awk -F: '$2 == "cpuset" { print $3 }' /proc/"$p1init"/cgroup)"/hako/c1/cpuset.cpus 2>/dev/null)
+[ -n "$cs" ] && ok "c1's cpuset is filled in ($cs)" || not_ok "c1's cpuset.cpus is empty"
+
+out=$("$HAKO" ls -f --nested -P "$T")
+printf '%s\n' "$out" | grep -qP '^p1/c1\tRUNNING\t.*\tfalse\tfalse\t-\tu 0 1000000 65536; g 0 1000000 65536$' \
+	&& ok "host ls -f --nested: p1/c1 RUNNING, privileged inside, host ids u 0 1000000 65536" \
+	|| { not_ok "host ls -f --nested"; printf '%s\n' "$out" | sed 's/^/#   /'; }
+cinit=$("$HAKO" ls --nested -F NAME,PID -P "$T" | awk -F'\t' '$1 == "p1/c1" { print $2 }')
+[ "$(awk '/^Uid:/ { print $2 }' /proc/"$cinit"/status 2>/dev/null)" = 1000000 ] \
+	&& ok "c1's init (host pid $cinit) runs as host uid 1000000" || not_ok "c1's init '$cinit' uid"
+grep -qx "$cinit" /sys/fs/cgroup/freezer"$pcg"/hako/c1/cgroup.procs 2>/dev/null \
+	&& ok "... inside c1's cgroup in p1's tree" || not_ok "c1's init not in its cgroup"
+
+check "freeze c1 inside p1" hako_in p1 freeze c1
+check_output "the host sees p1/c1 FROZEN" '^p1/c1	FROZEN' "$HAKO" ls -f --nested -P "$T"
+check "unfreeze c1 inside p1" hako_in p1 unfreeze c1
+
+check "stop c1 inside p1" hako_in p1 stop c1
+[ ! -d /sys/fs/cgroup/freezer"$pcg"/hako/c1 ] && ok "c1's cgroup is gone" || not_ok "c1's cgroup left"
+[ -z "$(hk_live "$cinit")" ] && ok "c1's init is gone" || not_ok "c1's init $cinit left"
+check_output "the host sees p1/c1 STOPPED (p1's store)" '^p1/c1	STOPPED' "$HAKO" ls -f --nested -P "$T"
+
+# a missing controller: named, with the fix
+hako_in p1 create c2 -t busybox -q >/dev/null 2>&1
+inp sh -c 'echo "lxc.cgroup.net_cls.classid = 1" >>/var/lib/hako/c2/config'
+check_output "a controller not mounted inside is named, with the fix" \
+	'lxc.cgroup.net_cls.classid: the "net_cls" controller is not mounted in this container' hako_in p1 start c2
+
+# p1 stopped while c1 runs: nothing of either is left
+hako_in p1 start c1 >/dev/null 2>&1
+cinit=$("$HAKO" ls --nested -F NAME,PID -P "$T" | awk -F'\t' '$1 == "p1/c1" { print $2 }')
+check "stop p1 with c1 running inside" "$HAKO" stop p1 -P "$T"
+left=$(ls -d /sys/fs/cgroup/*/hako/p1@* /sys/fs/cgroup/*/hako/p1 2>/dev/null)
+[ -z "$left" ] && ok "no cgroup of p1 or c1 is left" || not_ok "left: $left"
+[ -n "$cinit" ] && [ -z "$(hk_live "$cinit")" ] && ok "c1's init ($cinit) is gone" || not_ok "c1's init '$cinit' left"
+check_clean "no mount or process of p1 is left" "$T" ""
+
+# p2: hako bound in, but no nesting: its cgroup is not its root's
+printf '%s\nlxc.mount.entry = %s usr/local/bin/hako none bind,ro,create=file 0 0\n' "$map" "$NEST_STATIC" >"$T/p2.conf"
+"$HAKO" create p2 -t busybox -P "$T" -f "$T/p2.conf" -q && "$HAKO" start p2 -P "$T"
+hako_in p2 create c1 -t busybox -q >/dev/null 2>&1
+check_output "a parent without nesting: the start inside says to include the nesting profile" \
+	'is not writable inside this container.*started without nesting.*lxc.include = .*/nesting.conf' \
+	hako_in p2 start c1
+"$HAKO" stop -k p2 -P "$T" >/dev/null 2>&1
+
+# p3: its cgroup delegated, but no uncovered proc/sysfs: a child with its
+# own user namespace cannot mount proc, and hako says why first
+printf '%s\nlxc.apparmor.allow_nesting = 1\nlxc.mount.entry = %s usr/local/bin/hako none bind,ro,create=file 0 0\n' \
+	"$map" "$NEST_STATIC" >"$T/p3.conf"
+"$HAKO" create p3 -t busybox -P "$T" -f "$T/p3.conf" -q && "$HAKO" start p3 -P "$T"
+in_parent root "$T" p3 sh -c 'printf "lxc.idmap = u 0 1000 1000\nlxc.idmap = g 0 1000 1000\nlxc.net.0.type = empty\n" >/c.conf'
+hako_in p3 create c1 -t busybox -f /c.conf -q >/dev/null 2>&1
+check_output "a parent without uncovered proc: a user-namespaced child is refused with the fix" \
+	'no uncovered proc mount.*dev/.lxc/proc' hako_in p3 start c1
+"$HAKO" stop -k p3 -P "$T" >/dev/null 2>&1
+plan_end
