@@ -19,6 +19,7 @@ T=$(mktemp -d /tmp/hako-nestp.XXXXXX)
 chmod 755 "$T"
 cleanup() {
 	local n
+	tmux -L "hako-nest-$$" kill-server 2>/dev/null
 	for n in p1 p2 p3; do "$HAKO" stop -k "$n" -P "$T" >/dev/null 2>&1; done
 	rm -rf "$T"
 }
@@ -84,6 +85,30 @@ cinit=$("$HAKO" ls --nested -F NAME,PID -P "$T" | awk -F'\t' '$1 == "p1/c1" { pr
 	&& ok "c1's init (host pid $cinit) runs as host uid 1000000" || not_ok "c1's init '$cinit' uid"
 grep -qx "$cinit" /sys/fs/cgroup/freezer"$pcg"/hako/c1/cgroup.procs 2>/dev/null \
 	&& ok "... inside c1's cgroup in p1's tree" || not_ok "c1's init not in its cgroup"
+
+# the dashboard: c1 indented under p1; its ID maps chain; p1's cgroup tree
+if command -v tmux >/dev/null; then
+	SOCK=hako-nest-$$
+	tm() { tmux -L "$SOCK" "$@"; }
+	scr() { tm capture-pane -p -t d; }
+	wait_screen() { # DESC PATTERN
+		local i
+		for i in $(seq 60); do scr | grep -Eq -- "$2" && { ok "$1"; return; }; sleep 0.1; done
+		not_ok "$1"; scr | sed 's/^/#   /'
+	}
+	tm -f /dev/null new-session -d -s d -x 120 -y 40 env TERM=screen-256color LANG=C.UTF-8 "$HAKO" -P "$T"
+	wait_screen "dashboard: c1 is listed indented under p1, RUNNING" '^p1 .*RUNNING' 
+	scr | grep -A1 '^p1 ' | tail -1 | grep -Eq '^  c1 +RUNNING' && ok "... on the line right below p1" \
+		|| { not_ok "c1 not right below p1"; scr | sed 's/^/#   /'; }
+	tm send-keys -t d g j Enter Tab Tab
+	wait_screen "dashboard: c1's ID maps tab shows the chain host <- p1 <- c1" 'host <- p1 <- c1'
+	wait_screen "... with c1's host ids" 'u +0 +1000000 +65536 .* ok'
+	tm send-keys -t d Escape g Enter Tab
+	wait_screen "dashboard: p1's cgroup tree holds c1's cgroup, marked" 'c1 .*\[nested container\]'
+	tm kill-server 2>/dev/null
+else
+	skip "dashboard nesting checks: tmux is not installed"
+fi
 
 check "freeze c1 inside p1" hako_in p1 freeze c1
 check_output "the host sees p1/c1 FROZEN" '^p1/c1	FROZEN' "$HAKO" ls -f --nested -P "$T"
