@@ -263,7 +263,8 @@ static void scan_store(int rootfd, const char *store, struct children *cs)
 		if (de->d_name[0] == '.' || hk_name_validate(de->d_name, NULL) < 0)
 			continue;
 		hk_autofree char *cfg = xasprintf("%s/%s/config", store, de->d_name);
-		hk_autoclose int fd = hk_safe_open(rootfd, cfg, O_RDONLY | O_NOFOLLOW, 0, 0, NULL);
+		/* O_PATH first: a FIFO or device planted as config is never opened. */
+		hk_autoclose int fd = hk_safe_open(rootfd, cfg, O_PATH, 0, HK_SAFE_NOFOLLOW_LAST, NULL);
 		struct stat st;
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;

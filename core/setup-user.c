@@ -182,6 +182,21 @@ static int ensure_cgroups(const struct hk_setup_user_opts *o, const struct passw
 	return rc;
 }
 
+/* Inside a container, delegating needs the container's own cgroup to be
+ * its root's (a parent started with nesting): say so instead of EACCES. */
+static int check_inside(const struct hk_setup_user_opts *o, struct hk_error **err)
+{
+	struct hk_idmap window;
+	if ((o && o->cgroup_root && *o->cgroup_root) || !hk_nest_window(&window))
+		return 0;
+	hk_idmap_free(&window);
+	struct hk_config none;
+	hk_config_init(&none);
+	int rc = hk_nest_preflight(&none, true, err);
+	hk_config_free(&none);
+	return rc;
+}
+
 int hk_setup_user(const char *user, const struct hk_setup_user_opts *o, hk_setup_report report,
 		  void *ctx, struct hk_error **err)
 {
@@ -194,7 +209,9 @@ int hk_setup_user(const char *user, const struct hk_setup_user_opts *o, hk_setup
 						 "(useradd -m %s)", user, user);
 	struct passwd pw = *pwp;
 	pw.pw_name = xstrdup(pwp->pw_name);
-	int rc = ensure_subids(o && o->subuid_path ? o->subuid_path : "/etc/subuid", 'u', "sub-uids", &pw, report,
+	int rc = check_inside(o, err);
+	if (rc == 0)
+		rc = ensure_subids(o && o->subuid_path ? o->subuid_path : "/etc/subuid", 'u', "sub-uids", &pw, report,
 			       ctx, err);
 	if (rc == 0)
 		rc = ensure_subids(o && o->subgid_path ? o->subgid_path : "/etc/subgid", 'g', "sub-gids", &pw, report,

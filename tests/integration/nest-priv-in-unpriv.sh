@@ -137,10 +137,12 @@ check_clean "no mount or process of p1 is left" "$T" ""
 # p2: hako bound in, but no nesting: its cgroup is not its root's
 printf '%s\nlxc.mount.entry = %s usr/local/bin/hako none bind,ro,create=file 0 0\n' "$map" "$NEST_STATIC" >"$T/p2.conf"
 "$HAKO" create p2 -t busybox -P "$T" -f "$T/p2.conf" -q && "$HAKO" start p2 -P "$T"
-hako_in p2 create c1 -t busybox -q >/dev/null 2>&1
+wait_boot root "$T" p2 || diag "p2's boot script still runs"
+check "hako inside p2 creates c1" hako_in p2 create c1 -t busybox -q
 check_output "a parent without nesting: the start inside says to include the nesting profile" \
 	'is not writable inside this container.*started without nesting.*lxc.include = .*/nesting.conf' \
 	hako_in p2 start c1
+check_output "... and so does setup-user there" 'started without nesting.*lxc.include' hako_in p2 setup-user root
 "$HAKO" stop -k p2 -P "$T" >/dev/null 2>&1
 
 # p3: its cgroup delegated, but no uncovered proc/sysfs: a child with its
@@ -148,8 +150,9 @@ check_output "a parent without nesting: the start inside says to include the nes
 printf '%s\nlxc.apparmor.allow_nesting = 1\nlxc.mount.entry = %s usr/local/bin/hako none bind,ro,create=file 0 0\n' \
 	"$map" "$NEST_STATIC" >"$T/p3.conf"
 "$HAKO" create p3 -t busybox -P "$T" -f "$T/p3.conf" -q && "$HAKO" start p3 -P "$T"
+wait_boot root "$T" p3 || diag "p3's boot script still runs"
 in_parent root "$T" p3 sh -c 'printf "lxc.idmap = u 0 1000 1000\nlxc.idmap = g 0 1000 1000\nlxc.net.0.type = empty\n" >/c.conf'
-hako_in p3 create c1 -t busybox -f /c.conf -q >/dev/null 2>&1
+check "hako inside p3 creates a child with an id map" hako_in p3 create c1 -t busybox -f /c.conf -q
 check_output "a parent without uncovered proc: a user-namespaced child is refused with the fix" \
 	'no uncovered proc mount.*dev/.lxc/proc' hako_in p3 start c1
 "$HAKO" stop -k p3 -P "$T" >/dev/null 2>&1
