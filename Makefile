@@ -96,7 +96,8 @@ $(BUILD)/config/nesting.conf: core/profiles/nesting.conf.in
 	sed -e 's|@HAKO_STATIC@|$(abspath $(BUILD))/hako-static|' \
 	    -e 's|@PROFILE_DIR@|$(PREFIX)/share/hako/config|' $< >$@
 
-test-build: $(BUILD)/hako $(UNIT_BIN) $(HELPER_BIN) hako-static
+# (No static build under the sanitizers: ASan does not link statically.)
+test-build: $(BUILD)/hako $(UNIT_BIN) $(HELPER_BIN) $(if $(filter 1,$(SAN)),,hako-static)
 
 # libFuzzer targets: clang, ASan+UBSan; core/ is compiled once for them.
 FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
