@@ -103,6 +103,13 @@ static bool hier_used(const struct hk_cgroup_hier *h)
 	return h->controllers.n > 0 || (h->name && strcmp(h->name, "systemd") == 0);
 }
 
+static bool dir_writable(const struct hk_cgroup_info *info, const char *dir)
+{
+	hk_autofree char *path = hk_cgroup_path(info, dir);
+	hk_autofree char *procs = xasprintf("%s/cgroup.procs", path);
+	return access(path, W_OK) == 0 && access(procs, W_OK) == 0;
+}
+
 struct hk_cgroup *hk_cgroup_open(const struct hk_cgroup_info *info,
 				 const struct hk_cgroup_delegation *deleg, const char *name)
 {
@@ -114,6 +121,10 @@ struct hk_cgroup *hk_cgroup_open(const struct hk_cgroup_info *info,
 		if (!hier_used(h))
 			continue;
 		const char *base_dir = h->mountpoint;
+		/* A hybrid's v2 tree carries no controller: root skips it where
+		 * it may not write it (inside a container whose owner had none). */
+		if (!deleg && h->version == 2 && info->layout != HK_CGROUP_V2 && !dir_writable(info, base_dir))
+			continue;
 		if (deleg) {
 			if (i >= deleg->n || !deleg->a[i].writable)
 				continue; /* not delegated: the user cannot use it */

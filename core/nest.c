@@ -177,6 +177,8 @@ static int check_cgroups_writable(const struct hk_cgroup_info *info, struct hk_e
 		const struct hk_cgroup_hier *h = &info->h[i];
 		if (h->version == 1 && !h->controllers.n && !(h->name && strcmp(h->name, "systemd") == 0))
 			continue;
+		if (h->version == 2 && info->layout != HK_CGROUP_V2)
+			continue; /* a hybrid's v2 tree has no controllers: optional */
 		hk_autofree char *dir = hk_cgroup_path(info, h->mountpoint);
 		hk_autofree char *procs = xasprintf("%s/cgroup.procs", dir);
 		if (access(dir, W_OK) == 0 && access(procs, W_OK) == 0)

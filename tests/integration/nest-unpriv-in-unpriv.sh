@@ -139,6 +139,14 @@ check_output "the host sees p1/c1 STOPPED (from p1's store)" '^p1/c1	STOPPED' nu
 	&& ok "c1's cgroup is gone" || not_ok "c1's cgroup left in p1's tree"
 [ -z "$(hk_live "$cinit")" ] && ok "c1's init is gone" || not_ok "c1's init $cinit still runs"
 
+# the second guide's case too: a privileged child made by p1's root
+check "p1's root creates a privileged r1 next to nest's c1" inp /usr/local/bin/hako create r1 -t busybox -q
+out=$(inp /usr/local/bin/hako start r1 2>&1)
+[ $? = 0 ] && ok "... and starts it (p1 is $NU's: no v2 cgroup to use, v1 only)" || not_ok "start r1 in p1: $out"
+check_output "attach r1 -- id -u is 0 (p1's root, host uid 165536)" '^0$' inp /usr/local/bin/hako attach r1 -- id -u
+check_output "the host lists p1/r1 with p1's ids" '^p1/r1	RUNNING	.*u 0 165536 131072' nu "$HAKO" ls -f --nested -P "$P"
+check "p1's root stops r1" inp /usr/local/bin/hako stop r1
+
 # p1 stopped with a child running: everything goes
 asnest 'hako start c1' >/dev/null 2>&1
 cinit=$(nu "$HAKO" ls --nested -F NAME,PID -P "$P" | awk -F'\t' '$1 == "p1/c1" { print $2 }')
