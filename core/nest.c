@@ -55,13 +55,26 @@ int hk_nest_cgroup_remove(struct hk_cgroup *cg, const struct hk_config *cfg, str
 	return hk_userns_run(&cfg->idmap, HK_USERNS_MAP_SELF, remove_in_userns, cg, err);
 }
 
+/* "NS PARENT COUNT": three decimal numbers (no sign), a range that fits
+ * in 32 bits on both sides, as the kernel writes it. */
+static bool parse_map_line(char *line, unsigned long v[3])
+{
+	size_t n = 0;
+	for (char *save, *w = strtok_r(line, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+		if (n == 3 || !hk_parse_ulong(w, &v[n++]))
+			return false;
+	const unsigned long limit = 4294967295UL; /* uid -1 is never an id */
+	return n == 3 && v[2] > 0 && v[0] < limit && v[1] < limit && v[2] <= limit - v[0] &&
+	       v[2] <= limit - v[1];
+}
+
 void hk_nest_parse_kernel_map(const char *text, char kind, struct hk_idmap *out)
 {
 	hk_autofree char *copy = xstrdup(text ? text : "");
 	for (char *save, *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		unsigned long ns, host, count;
-		if (sscanf(l, "%lu %lu %lu", &ns, &host, &count) == 3 && count > 0)
-			hk_idmap_add(out, kind, ns, host, count);
+		unsigned long v[3];
+		if (parse_map_line(l, v))
+			hk_idmap_add(out, kind, v[0], v[1], v[2]);
 	}
 }
 

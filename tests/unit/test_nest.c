@@ -105,8 +105,10 @@ static void test_kernel_map_lines(void **state)
 {
 	(void)state;
 	struct hk_idmap m = { 0 };
-	hk_nest_parse_kernel_map("0 1000 1\n1 100000 65535\nbad line\n5 6 0\n", 'u', &m);
-	assert_int_equal(m.n, 2);
+	hk_nest_parse_kernel_map("0 1000 1\n1 100000 65535\nbad line\n5 6 0\n7 -1 5\n"
+				 "0 0 4294967296\n1 0 4294967295\n8 9 10 11\n",
+				 'u', &m);
+	assert_int_equal(m.n, 2); /* zero count, sign, past 32 bits, 4 fields: skipped */
 	assert_int_equal(m.r[1].ns, 1);
 	assert_int_equal(m.r[1].host, 100000);
 	assert_int_equal(m.r[1].count, 65535);
