@@ -114,6 +114,27 @@ check "freeze c1 inside p1" hako_in p1 freeze c1
 check_output "the host sees p1/c1 FROZEN" '^p1/c1	FROZEN' "$HAKO" ls -f --nested -P "$T"
 check "unfreeze c1 inside p1" hako_in p1 unfreeze c1
 
+# p1's store is p1's to forge: a FIFO as config, an absolute symlink to a
+# host file, a name with an escape byte.  The host's ls neither blocks,
+# nor reads the host file, nor prints the name.
+secret=$(mktemp /tmp/hako-nest-secret.XXXXXX)
+echo 'lxc.idmap = u 0 4242 1' >"$secret"; chmod 644 "$secret"
+inp sh -c "mkdir -p /var/lib/hako/fifo /var/lib/hako/evil /var/lib/hako/\$(printf 'e\033[31mx') &&
+	mkfifo /var/lib/hako/fifo/config && ln -s $secret /var/lib/hako/evil/config &&
+	touch /var/lib/hako/\$(printf 'e\033[31mx')/config"
+t0=$(date +%s)
+out=$(timeout 20 "$HAKO" ls -f --nested -P "$T" 2>&1); rc=$?
+[ $rc = 0 ] && [ $(($(date +%s) - t0)) -lt 5 ] && ok "ls --nested is not blocked by a FIFO planted as a config" \
+	|| not_ok "ls --nested with a FIFO config: rc=$rc after $(($(date +%s) - t0)) s"
+case "$out" in *4242*) not_ok "ls --nested read a host file through p1's symlink" ;;
+*) ok "... nor reads a host file through an absolute symlink in p1's store" ;; esac
+printf '%s' "$out" | grep -q $'\033' && not_ok "an escape byte from p1's store reached the terminal" \
+	|| ok "... nor prints a name holding an escape byte"
+printf '%s\n' "$out" | grep -q '^p1/c1	RUNNING' && ! printf '%s\n' "$out" | grep -qE '^p1/(fifo|evil)' \
+	&& ok "... and lists p1/c1, not the forged entries" || not_ok "ls --nested with forged entries: $out"
+rm -f "$secret"
+inp sh -c 'rm -rf /var/lib/hako/fifo /var/lib/hako/evil /var/lib/hako/e*x'
+
 check "stop c1 inside p1" hako_in p1 stop c1
 [ ! -d /sys/fs/cgroup/freezer"$pcg"/hako/c1 ] && ok "c1's cgroup is gone" || not_ok "c1's cgroup left"
 [ -z "$(hk_live "$cinit")" ] && ok "c1's init is gone" || not_ok "c1's init $cinit left"
