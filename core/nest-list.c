@@ -33,7 +33,7 @@
 #include "net.h"
 #include "safepath.h"
 
-#define MAX_DEPTH 4
+#define MAX_DEPTH  4
 #define MAX_CONFIG (64 * 1024)
 
 struct child {
@@ -96,15 +96,18 @@ static char *cgroup_dir_of(const struct hk_cgroup_info *info, pid_t pid)
 	hk_autofree char *path = xasprintf("/proc/%d/cgroup", (int)pid);
 	hk_autofree char *text = NULL;
 	struct hk_proc_cgroup pc;
-	if (!h || hk_read_file(path, &text, NULL, NULL) < 0 || hk_cgroup_parse_proc(text, &pc, NULL) < 0)
+	if (!h || hk_read_file(path, &text, NULL, NULL) < 0 ||
+	    hk_cgroup_parse_proc(text, &pc, NULL) < 0)
 		return NULL;
 	char *dir = NULL;
 	for (size_t i = 0; i < pc.n && !dir; i++) {
-		bool match = h->version == 2 ? pc.e[i].id == 0 : hk_strv_contains(&h->controllers, "freezer")
-				? strstr(pc.e[i].controllers, "freezer") != NULL
-				: strstr(pc.e[i].controllers, "pids") != NULL;
+		bool match = h->version == 2 ? pc.e[i].id == 0
+			     : hk_strv_contains(&h->controllers, "freezer")
+				     ? strstr(pc.e[i].controllers, "freezer") != NULL
+				     : strstr(pc.e[i].controllers, "pids") != NULL;
 		if (match && !strstr(pc.e[i].path, "/.."))
-			dir = xasprintf("%s%s", h->mountpoint, strcmp(pc.e[i].path, "/") ? pc.e[i].path : "");
+			dir = xasprintf("%s%s", h->mountpoint,
+					strcmp(pc.e[i].path, "/") ? pc.e[i].path : "");
 	}
 	hk_proc_cgroup_free(&pc);
 	return dir;
@@ -115,7 +118,8 @@ static void read_pids(const char *dir, pid_t **pids, size_t *n)
 	hk_autofree char *procs = xasprintf("%s/cgroup.procs", dir);
 	hk_autofree char *text = NULL;
 	if (hk_read_file(procs, &text, NULL, NULL) == 0) {
-		for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		for (char *save, *l = strtok_r(text, "\n", &save); l;
+		     l = strtok_r(NULL, "\n", &save)) {
 			long v;
 			if (hk_parse_long(l, &v) && v > 0) {
 				*pids = xrealloc(*pids, (*n + 1) * sizeof(pid_t));
@@ -264,7 +268,8 @@ static void scan_store(int rootfd, const char *store, struct children *cs)
 			continue;
 		hk_autofree char *cfg = xasprintf("%s/%s/config", store, de->d_name);
 		/* O_PATH first: a FIFO or device planted as config is never opened. */
-		hk_autoclose int fd = hk_safe_open(rootfd, cfg, O_PATH, 0, HK_SAFE_NOFOLLOW_LAST, NULL);
+		hk_autoclose int fd =
+			hk_safe_open(rootfd, cfg, O_PATH, 0, HK_SAFE_NOFOLLOW_LAST, NULL);
 		struct stat st;
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
@@ -332,7 +337,8 @@ static char *host_map_of(const struct child *c, const struct hk_idmap *parent_ho
 		hk_autofree char *g = NULL;
 		hk_autofree char *up = xasprintf("/proc/%d/uid_map", (int)c->init);
 		hk_autofree char *gp = xasprintf("/proc/%d/gid_map", (int)c->init);
-		if (hk_read_file(up, &u, NULL, NULL) == 0 && hk_read_file(gp, &g, NULL, NULL) == 0) {
+		if (hk_read_file(up, &u, NULL, NULL) == 0 &&
+		    hk_read_file(gp, &g, NULL, NULL) == 0) {
 			hk_nest_parse_kernel_map(u, 'u', out);
 			hk_nest_parse_kernel_map(g, 'g', out);
 		}

@@ -34,8 +34,10 @@ int hk_nest_delegate_cgroup(struct hk_cgroup *cg, const struct hk_idmap *map, st
 {
 	unsigned long uid, gid;
 	if (!hk_idmap_to_host(map, 'u', 0, &uid) || !hk_idmap_to_host(map, 'g', 0, &gid))
-		return hk_error_set(err, EINVAL, "nesting: the id map has no uid and gid 0 for the "
-						 "container's root; add \"lxc.idmap = u 0 START COUNT\" and a g line");
+		return hk_error_set(
+			err, EINVAL,
+			"nesting: the id map has no uid and gid 0 for the "
+			"container's root; add \"lxc.idmap = u 0 START COUNT\" and a g line");
 	if (geteuid() == 0)
 		return hk_cgroup_chown(cg, (uid_t)uid, (gid_t)gid, false, err);
 	/* The files are the caller's: root of a namespace mapping both the
@@ -50,7 +52,8 @@ static int remove_in_userns(void *arg, struct hk_error **err)
 
 int hk_nest_cgroup_remove(struct hk_cgroup *cg, const struct hk_config *cfg, struct hk_error **err)
 {
-	if (!cfg || !cfg->idmap.n || !hk_nest_enabled(cfg) || geteuid() == 0 || !hk_cgroup_exists(cg))
+	if (!cfg || !cfg->idmap.n || !hk_nest_enabled(cfg) || geteuid() == 0 ||
+	    !hk_cgroup_exists(cg))
 		return hk_cgroup_remove(cg, err);
 	return hk_userns_run(&cfg->idmap, HK_USERNS_MAP_SELF, remove_in_userns, cg, err);
 }
@@ -85,7 +88,8 @@ bool hk_nest_window_parse(const char *uid_map, const char *gid_map, struct hk_id
 	hk_nest_parse_kernel_map(gid_map, 'g', out);
 	bool identity = out->n == 2;
 	for (size_t i = 0; identity && i < out->n; i++)
-		identity = out->r[i].ns == 0 && out->r[i].host == 0 && out->r[i].count == 4294967295UL;
+		identity =
+			out->r[i].ns == 0 && out->r[i].host == 0 && out->r[i].count == 4294967295UL;
 	if (identity || !hk_idmap_has_kind(out, 'u')) {
 		hk_idmap_free(out);
 		return false;
@@ -106,7 +110,8 @@ bool hk_nest_window(struct hk_idmap *out)
 }
 
 /* The window range of kind holding id, or NULL. */
-static const struct hk_idmap_range *window_range(const struct hk_idmap *w, char kind, unsigned long id)
+static const struct hk_idmap_range *window_range(const struct hk_idmap *w, char kind,
+						 unsigned long id)
 {
 	for (size_t i = 0; i < w->n; i++)
 		if (w->r[i].kind == kind && id >= w->r[i].ns && id - w->r[i].ns < w->r[i].count)
@@ -114,7 +119,8 @@ static const struct hk_idmap_range *window_range(const struct hk_idmap *w, char 
 	return NULL;
 }
 
-static bool window_covers(const struct hk_idmap *w, char kind, unsigned long start, unsigned long count)
+static bool window_covers(const struct hk_idmap *w, char kind, unsigned long start,
+			  unsigned long count)
 {
 	unsigned long id = start, end = start + count;
 	while (id < end) {
@@ -151,12 +157,13 @@ int hk_nest_check_child_map(const struct hk_idmap *child, const struct hk_idmap 
 		hk_autofree char *line = hk_idmap_format_range(r);
 		hk_autofree char *have = describe_window(window, r->kind);
 		const char *what = r->kind == 'u' ? "uids" : "gids";
-		return hk_error_set(err, ERANGE,
-				    "lxc.idmap \"%s\" uses %s %lu-%lu, but this container maps only %s %s: "
-				    "on the host, give the parent container a map that holds its children "
-				    "too (one level of nesting: lxc.idmap = %c 0 START 131072, with 131072 "
-				    "sub-ids in /etc/sub%cid), or pick a range inside it here",
-				    line, what, r->host, r->host + r->count - 1, what, have, r->kind, r->kind);
+		return hk_error_set(
+			err, ERANGE,
+			"lxc.idmap \"%s\" uses %s %lu-%lu, but this container maps only %s %s: "
+			"on the host, give the parent container a map that holds its children "
+			"too (one level of nesting: lxc.idmap = %c 0 START 131072, with 131072 "
+			"sub-ids in /etc/sub%cid), or pick a range inside it here",
+			line, what, r->host, r->host + r->count - 1, what, have, r->kind, r->kind);
 	}
 	return 0;
 }
@@ -171,11 +178,12 @@ int hk_nest_subid_slot(const struct hk_idmap *window, char kind, const char *sub
 	unsigned long room = r ? r->ns + r->count - s : 0;
 	if (room < 65536) {
 		hk_autofree char *have = describe_window(window, kind);
-		return hk_error_set(err, ERANGE,
-				    "no room for 65536 sub-%cids from %lu: this container maps only %s; "
-				    "on the host, give it 65536 more ids per level of nesting (lxc.idmap = "
-				    "%c 0 START 131072 for one level, with those sub-ids in /etc/sub%cid)",
-				    kind, s, have, kind, kind);
+		return hk_error_set(
+			err, ERANGE,
+			"no room for 65536 sub-%cids from %lu: this container maps only %s; "
+			"on the host, give it 65536 more ids per level of nesting (lxc.idmap = "
+			"%c 0 START 131072 for one level, with those sub-ids in /etc/sub%cid)",
+			kind, s, have, kind, kind);
 	}
 	*start = s;
 	*count = room < want ? room : want;
@@ -188,7 +196,8 @@ static int check_cgroups_writable(const struct hk_cgroup_info *info, struct hk_e
 {
 	for (size_t i = 0; i < info->n; i++) {
 		const struct hk_cgroup_hier *h = &info->h[i];
-		if (h->version == 1 && !h->controllers.n && !(h->name && strcmp(h->name, "systemd") == 0))
+		if (h->version == 1 && !h->controllers.n &&
+		    !(h->name && strcmp(h->name, "systemd") == 0))
 			continue;
 		if (h->version == 2 && info->layout != HK_CGROUP_V2)
 			continue; /* a hybrid's v2 tree has no controllers: optional */
@@ -197,12 +206,14 @@ static int check_cgroups_writable(const struct hk_cgroup_info *info, struct hk_e
 		if (access(dir, W_OK) == 0 && access(procs, W_OK) == 0)
 			continue;
 		hk_autofree char *label = hk_cgroup_hier_label(h);
-		return hk_error_set(err, EACCES,
-				    "cgroup \"%s\" (%s) is not writable inside this container, so hako cannot "
-				    "make a child's cgroup here: the parent container was started without "
-				    "nesting; on the host add \"lxc.include = %s/nesting.conf\" to the parent's "
-				    "config and restart it",
-				    dir, label, HK_NEST_PROFILE_DIR);
+		return hk_error_set(
+			err, EACCES,
+			"cgroup \"%s\" (%s) is not writable inside this container, so hako cannot "
+			"make a child's cgroup here: the parent container was started without "
+			"nesting; on the host add \"lxc.include = %s/nesting.conf\" to the "
+			"parent's "
+			"config and restart it",
+			dir, label, HK_NEST_PROFILE_DIR);
 	}
 	return 0;
 }
@@ -215,11 +226,12 @@ static int check_controllers(const struct hk_config *cfg, const struct hk_cgroup
 		hk_autofree char *controller = xstrndup(key, strcspn(key, "."));
 		if (hk_cgroup_v1_for(info, controller))
 			continue;
-		return hk_error_set(err, ENOENT,
-				    "lxc.cgroup.%s: the \"%s\" controller is not mounted in this container; "
-				    "the parent needs its cgroups mounted (lxc.mount.auto = cgroup:rw, in the "
-				    "nesting profile) and the host the controller, or drop the line",
-				    key, controller);
+		return hk_error_set(
+			err, ENOENT,
+			"lxc.cgroup.%s: the \"%s\" controller is not mounted in this container; "
+			"the parent needs its cgroups mounted (lxc.mount.auto = cgroup:rw, in the "
+			"nesting profile) and the host the controller, or drop the line",
+			key, controller);
 	}
 	return 0;
 }
@@ -247,16 +259,20 @@ static int check_visible_fs(struct hk_error **err)
 	struct hk_mountinfo mi;
 	if (hk_mountinfo_load("/proc/self/mountinfo", &mi, NULL) < 0)
 		return 0; /* the mount itself will say */
-	const char *missing = !uncovered_mount(&mi, "proc") ? "proc" : !uncovered_mount(&mi, "sysfs") ? "sysfs" : NULL;
+	const char *missing = !uncovered_mount(&mi, "proc")    ? "proc"
+			      : !uncovered_mount(&mi, "sysfs") ? "sysfs"
+							       : NULL;
 	hk_mountinfo_free(&mi);
 	if (!missing)
 		return 0;
-	return hk_error_set(err, EPERM,
-			    "this container has no uncovered %s mount, so a child with its own user "
-			    "namespace cannot mount one: the parent container was started without "
-			    "nesting; on the host add \"lxc.include = %s/nesting.conf\" to the parent's "
-			    "config (it mounts proc at /dev/.lxc/proc and sysfs at /dev/.lxc/sys) and "
-			    "restart it", missing, HK_NEST_PROFILE_DIR);
+	return hk_error_set(
+		err, EPERM,
+		"this container has no uncovered %s mount, so a child with its own user "
+		"namespace cannot mount one: the parent container was started without "
+		"nesting; on the host add \"lxc.include = %s/nesting.conf\" to the parent's "
+		"config (it mounts proc at /dev/.lxc/proc and sysfs at /dev/.lxc/sys) and "
+		"restart it",
+		missing, HK_NEST_PROFILE_DIR);
 }
 
 int hk_nest_preflight(const struct hk_config *cfg, bool root, struct hk_error **err)

@@ -28,7 +28,7 @@
 #include "idmap.h"
 
 /* Where make install puts the profile, and the path LXC's configs use. */
-#define HK_NEST_PROFILE_DIR HAKO_PREFIX "/share/hako/config"
+#define HK_NEST_PROFILE_DIR    HAKO_PREFIX "/share/hako/config"
 #define HK_NEST_LXC_CONFIG_DIR "/usr/share/lxc/config"
 
 /* true when the config turns nesting on. */
@@ -37,7 +37,8 @@ bool hk_nest_enabled(const struct hk_config *cfg);
 /* Gives the container's cgroup (directories and delegation files in every
  * hierarchy) to the root of its id map: by chown as root, through a helper
  * user namespace (newuidmap) as an ordinary user. */
-int hk_nest_delegate_cgroup(struct hk_cgroup *cg, const struct hk_idmap *map, struct hk_error **err);
+int hk_nest_delegate_cgroup(struct hk_cgroup *cg, const struct hk_idmap *map,
+			    struct hk_error **err);
 
 /* Removes the container's cgroup tree.  A nesting container's tree is its
  * root's (and holds its children's cgroups): an ordinary user removes it
