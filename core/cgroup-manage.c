@@ -123,7 +123,8 @@ struct hk_cgroup *hk_cgroup_open(const struct hk_cgroup_info *info,
 		const char *base_dir = h->mountpoint;
 		/* A hybrid's v2 tree carries no controller: root skips it where
 		 * it may not write it (inside a container whose owner had none). */
-		if (!deleg && h->version == 2 && info->layout != HK_CGROUP_V2 && !dir_writable(info, base_dir))
+		if (!deleg && h->version == 2 && info->layout != HK_CGROUP_V2 &&
+		    !dir_writable(info, base_dir))
 			continue;
 		if (deleg) {
 			if (i >= deleg->n || !deleg->a[i].writable)
@@ -296,7 +297,8 @@ int hk_cgroup_create(struct hk_cgroup *cg, struct hk_error **err)
  * children (the directory), moving processes (cgroup.procs, tasks) and
  * enabling controllers below (cgroup.subtree_control). */
 static const char *const delegation_files[] = {
-	"cgroup.procs", "tasks", "cgroup.clone_children", "cgroup.subtree_control", "cgroup.threads",
+	"cgroup.procs",		  "tasks",	    "cgroup.clone_children",
+	"cgroup.subtree_control", "cgroup.threads",
 };
 
 /* chown, then g+w when asked, of one file (NULL: the directory itself). */
@@ -314,19 +316,21 @@ static int give_one(int dir_fd, const char *file, uid_t uid, gid_t gid, bool gro
 	return group_write ? chmod(proc, (st.st_mode & 07777) | S_IWGRP) : 0;
 }
 
-int hk_cgroup_chown(struct hk_cgroup *cg, uid_t uid, gid_t gid, bool group_write, struct hk_error **err)
+int hk_cgroup_chown(struct hk_cgroup *cg, uid_t uid, gid_t gid, bool group_write,
+		    struct hk_error **err)
 {
 	for (size_t i = 0; i < cg->n; i++) {
 		hk_autoclose int fd = open_cgroup_dir(cg->hs[i].dir, err);
 		if (fd < 0)
 			return -1;
 		if (give_one(fd, NULL, uid, gid, group_write) < 0)
-			return hk_error_errno(err, "cannot give cgroup \"%s\" to uid %u", cg->hs[i].dir,
-					      (unsigned)uid);
+			return hk_error_errno(err, "cannot give cgroup \"%s\" to uid %u",
+					      cg->hs[i].dir, (unsigned)uid);
 		for (size_t f = 0; f < HK_ARRAY_SIZE(delegation_files); f++)
 			if (give_one(fd, delegation_files[f], uid, gid, group_write) < 0)
-				return hk_error_errno(err, "cannot give \"%s/%s\" to uid %u", cg->hs[i].dir,
-						      delegation_files[f], (unsigned)uid);
+				return hk_error_errno(err, "cannot give \"%s/%s\" to uid %u",
+						      cg->hs[i].dir, delegation_files[f],
+						      (unsigned)uid);
 	}
 	return 0;
 }

@@ -452,9 +452,11 @@ static int do_include(struct parse_ctx *p, const char *value)
 	hk_autofree char *path =
 		value[0] == '/' || !p->dir ? xstrdup(value) : xasprintf("%s/%s", p->dir, value);
 	struct stat st;
-	if (stat(path, &st) < 0 && errno == ENOENT && hk_str_has_prefix(path, HK_NEST_LXC_CONFIG_DIR "/")) {
+	if (stat(path, &st) < 0 && errno == ENOENT &&
+	    hk_str_has_prefix(path, HK_NEST_LXC_CONFIG_DIR "/")) {
 		/* Without LXC installed, LXC's nesting.conf is hako's profile. */
-		char *own = xasprintf("%s%s", HK_NEST_PROFILE_DIR, path + strlen(HK_NEST_LXC_CONFIG_DIR));
+		char *own = xasprintf("%s%s", HK_NEST_PROFILE_DIR,
+				      path + strlen(HK_NEST_LXC_CONFIG_DIR));
 		if (access(own, F_OK) == 0) {
 			free(path);
 			path = own;

@@ -162,8 +162,8 @@ static int apply_default_devices(struct hk_monitor *m, struct hk_error **err)
 {
 	/* Inside a user namespace (a nested container) the devices cgroup
 	 * cannot be written, and no device can be made there anyway. */
-	if (m->cfg->idmap.n || has_device_rules(m->cfg) || !hk_cgroup_v1_for(&m->cg_info, "devices") ||
-	    !hk_storage_in_init_userns())
+	if (m->cfg->idmap.n || has_device_rules(m->cfg) ||
+	    !hk_cgroup_v1_for(&m->cg_info, "devices") || !hk_storage_in_init_userns())
 		return 0;
 	struct hk_kvlist l = { 0 };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(default_devices); i++)
@@ -507,7 +507,8 @@ static void teardown(struct hk_monitor *m)
 	m->net = NULL;
 	if (m->cgroup) {
 		hk_autoerr err = NULL;
-		if (hk_cgroup_kill(m->cgroup, 5000, &err) < 0 || hk_nest_cgroup_remove(m->cgroup, m->cfg, &err) < 0)
+		if (hk_cgroup_kill(m->cgroup, 5000, &err) < 0 ||
+		    hk_nest_cgroup_remove(m->cgroup, m->cfg, &err) < 0)
 			hk_log(HK_LOG_ERROR, "cleanup of \"%s\": %s", m->name, err->msg);
 		hk_cgroup_free(m->cgroup);
 		m->cgroup = NULL;

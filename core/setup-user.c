@@ -53,8 +53,9 @@ static void report_fmt(hk_setup_report report, void *ctx, int done, const char *
 }
 
 /* Gives the user a range in one sub-id file unless it has 65536 ids. */
-static int ensure_subids(const char *path, char kind, const char *file_label, const struct passwd *pw,
-			 hk_setup_report report, void *ctx, struct hk_error **err)
+static int ensure_subids(const char *path, char kind, const char *file_label,
+			 const struct passwd *pw, hk_setup_report report, void *ctx,
+			 struct hk_error **err)
 {
 	char *text = NULL;
 	if (access(path, F_OK) == 0 && hk_read_file(path, &text, NULL, err) < 0)
@@ -76,18 +77,20 @@ static int ensure_subids(const char *path, char kind, const char *file_label, co
 	/* Inside a container only the ids its own map holds can be given. */
 	struct hk_idmap window;
 	if (hk_nest_window(&window)) {
-		int rc = hk_nest_subid_slot(&window, kind, owned, HK_SETUP_USER_IDS, &start, &count, err);
+		int rc = hk_nest_subid_slot(&window, kind, owned, HK_SETUP_USER_IDS, &start, &count,
+					    err);
 		hk_idmap_free(&window);
 		if (rc < 0)
 			return hk_error_prefix(err, "%s for user \"%s\"", file_label, pw->pw_name);
 	}
 	size_t len = strlen(owned);
-	hk_autofree char *updated = xasprintf("%s%s%s:%lu:%lu\n", owned, len && owned[len - 1] != '\n' ? "\n" : "",
-					      pw->pw_name, start, count);
+	hk_autofree char *updated =
+		xasprintf("%s%s%s:%lu:%lu\n", owned, len && owned[len - 1] != '\n' ? "\n" : "",
+			  pw->pw_name, start, count);
 	if (hk_write_file_atomic(path, updated, strlen(updated), 0644, err) < 0)
 		return -1;
-	report_fmt(report, ctx, 1, "%s: gave user \"%s\" ids %lu-%lu in %s", file_label, pw->pw_name, start,
-		   start + count - 1, path);
+	report_fmt(report, ctx, 1, "%s: gave user \"%s\" ids %lu-%lu in %s", file_label,
+		   pw->pw_name, start, start + count - 1, path);
 	return 0;
 }
 
@@ -211,11 +214,11 @@ int hk_setup_user(const char *user, const struct hk_setup_user_opts *o, hk_setup
 	pw.pw_name = xstrdup(pwp->pw_name);
 	int rc = check_inside(o, err);
 	if (rc == 0)
-		rc = ensure_subids(o && o->subuid_path ? o->subuid_path : "/etc/subuid", 'u', "sub-uids", &pw, report,
-			       ctx, err);
+		rc = ensure_subids(o && o->subuid_path ? o->subuid_path : "/etc/subuid", 'u',
+				   "sub-uids", &pw, report, ctx, err);
 	if (rc == 0)
-		rc = ensure_subids(o && o->subgid_path ? o->subgid_path : "/etc/subgid", 'g', "sub-gids", &pw, report,
-				   ctx, err);
+		rc = ensure_subids(o && o->subgid_path ? o->subgid_path : "/etc/subgid", 'g',
+				   "sub-gids", &pw, report, ctx, err);
 	if (rc == 0)
 		rc = ensure_cgroups(o, &pw, report, ctx, err);
 	free(pw.pw_name);

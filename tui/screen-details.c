@@ -167,9 +167,11 @@ static void walk(struct hk_app *app, int dfd, ssize_t parent, const char *key, i
 		/* hako inside puts a child container at .../hako/NAME */
 		const char *last = strrchr(key, '/');
 		bool nested = depth > 1 && strcmp(last ? last + 1 : key, "hako") == 0;
-		hk_autofree char *text = xasprintf("%s%s%s", name, stats, nested ? "  [nested container]" : "");
+		hk_autofree char *text =
+			xasprintf("%s%s%s", name, stats, nested ? "  [nested container]" : "");
 		hk_autofree char *k = xasprintf("%s/%s", key, de->d_name);
-		size_t idx = hkw_tree_add(app->tree, parent, k, text, nested ? HKW_RUNNING : HKW_NORMAL);
+		size_t idx =
+			hkw_tree_add(app->tree, parent, k, text, nested ? HKW_RUNNING : HKW_NORMAL);
 		if (depth < TREE_MAX_DEPTH)
 			walk(app, sub, (ssize_t)idx, k, depth + 1, version);
 		close(sub);
@@ -201,7 +203,8 @@ static void fill_cgroups(struct hk_app *app, const struct hk_list_row *r)
 		if (dfd >= 0) {
 			hk_autofree char *dir = hk_sanitize_line(r->cgroup_host);
 			size_t root = hkw_tree_add(app->tree, -1, "nested", dir, HKW_HEADER);
-			walk(app, dfd, (ssize_t)root, "nested", 1, strstr(r->cgroup_host, "/unified") ? 2 : 1);
+			walk(app, dfd, (ssize_t)root, "nested", 1,
+			     strstr(r->cgroup_host, "/unified") ? 2 : 1);
 			close(dfd);
 		}
 	}
@@ -263,7 +266,8 @@ static bool inside_map(const struct hk_idmap_range *r, const struct hk_idmap *ou
 {
 	for (size_t i = 0; i < outer->n; i++) {
 		const struct hk_idmap_range *o = &outer->r[i];
-		if (o->kind == r->kind && r->host >= o->host && r->host + r->count <= o->host + o->count)
+		if (o->kind == r->kind && r->host >= o->host &&
+		    r->host + r->count <= o->host + o->count)
 			return true;
 	}
 	return false;
@@ -298,14 +302,17 @@ static void fill_idmap_chain(struct hk_app *app, const struct hk_list_row *r)
 	hk_autofree char *safe = hk_sanitize_line(head);
 	hkw_textview_add(app->text, HKW_NORMAL, "");
 	hkw_textview_add(app->text, HKW_HEADER, safe);
-	hkw_textview_add(app->text, HKW_COLHEAD, "  kind       ns       host    count  host ids used by each level");
+	hkw_textview_add(app->text, HKW_COLHEAD,
+			 "  kind       ns       host    count  host ids used by each level");
 	for (size_t i = 0; i < n; i++) {
 		hk_autofree char *name = hk_sanitize_line(levels[i]->name);
-		hk_autofree char *title = xasprintf("  %s%s", name, maps[i].n ? "" : ": the host's own ids");
+		hk_autofree char *title =
+			xasprintf("  %s%s", name, maps[i].n ? "" : ": the host's own ids");
 		hkw_textview_add(app->text, HKW_NORMAL, title);
 		for (size_t k = 0; k < maps[i].n; k++)
-			idmap_bar(app, &maps[i].r[k], span, i == 0 || maps[i - 1].n == 0 ||
-				  inside_map(&maps[i].r[k], &maps[i - 1]));
+			idmap_bar(app, &maps[i].r[k], span,
+				  i == 0 || maps[i - 1].n == 0 ||
+					  inside_map(&maps[i].r[k], &maps[i - 1]));
 	}
 	for (size_t i = 0; i < n; i++)
 		hk_idmap_free(&maps[i]);
@@ -315,7 +322,8 @@ static bool has_nested(const struct hk_app *app, const struct hk_list_row *r)
 {
 	size_t len = strlen(r->name);
 	for (size_t i = 0; i < app->list.n; i++)
-		if (app->list.rows[i].depth > r->depth && strncmp(app->list.rows[i].name, r->name, len) == 0 &&
+		if (app->list.rows[i].depth > r->depth &&
+		    strncmp(app->list.rows[i].name, r->name, len) == 0 &&
 		    app->list.rows[i].name[len] == '/')
 			return true;
 	return false;
