@@ -51,9 +51,10 @@ DEPS_PKGS := build-essential pkg-config libncurses-dev libcap-dev libseccomp-dev
              libnl-3-dev libnl-route-3-dev libinih-dev libcmocka-dev clang \
              libclang-rt-14-dev busybox-static uidmap tmux btrfs-progs lxc \
              iproute2 util-linux acl attr cppcheck clang-format procps \
-             libarchive-dev libcurl4-openssl-dev gpgv gnupg xz-utils python3
+             libarchive-dev libcurl4-openssl-dev gpgv gnupg xz-utils python3 \
+             libacl1-dev libzstd-dev liblz4-dev
 
-.PHONY: all deps demo check unit test-build bench fuzz fuzz-build install clean lint format-check
+.PHONY: all deps demo check unit test-build hako-static bench fuzz fuzz-build install clean lint format-check
 
 all: $(BUILD)/hako $(BUILD)/hako-nic
 
@@ -87,7 +88,28 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) -O2 -static -o $@ $<
 
-test-build: $(BUILD)/hako $(BUILD)/hako-nic $(UNIT_BIN) $(HELPER_BIN)
+# hako for use inside containers (hako-nesting(7)): static, so that it
+# runs in any rootfs; the nesting profile bind-mounts it read-only at
+# /usr/local/bin/hako.  build/config/nesting.conf points at this build.
+# No libcurl in it (core/image-http.c says why): its own image-http.o
+# comes before libhako.a, so the archive's is never pulled in.
+STATIC_LIBS = $(shell $(PKG_CONFIG) --static --libs $(PKG_TUI) $(filter-out libcurl,$(PKG_CORE)))
+$(BUILD)/static/image-http.o: core/image-http.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DHAKO_NO_CURL $(WARN) $(CFLAGS) -c $< -o $@
+$(BUILD)/hako-static: $(TUI_OBJ) $(BUILD)/static/image-http.o $(BUILD)/libhkwidgets.a $(BUILD)/libhako.a
+	$(CC) $(LDFLAGS) -static -o $@ $(TUI_OBJ) $(BUILD)/static/image-http.o $(BUILD)/libhkwidgets.a \
+		$(BUILD)/libhako.a $(STATIC_LIBS) 2>$@.log || { cat $@.log; exit 1; }
+
+hako-static: $(BUILD)/hako-static $(BUILD)/config/nesting.conf
+
+$(BUILD)/config/nesting.conf: core/profiles/nesting.conf.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@HAKO_STATIC@|$(abspath $(BUILD))/hako-static|' \
+	    -e 's|@PROFILE_DIR@|$(PREFIX)/share/hako/config|' $< >$@
+
+# (No static build under the sanitizers: ASan does not link statically.)
+test-build: $(BUILD)/hako $(BUILD)/hako-nic $(UNIT_BIN) $(HELPER_BIN) $(if $(filter 1,$(SAN)),,hako-static)
 
 # libFuzzer targets: clang, ASan+UBSan; core/ is compiled once for them.
 FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -136,7 +158,7 @@ lint:
 format-check:
 	@clang-format --dry-run --Werror $(CORE_SRC) $(WIDGET_SRC) $(TUI_SRC) core/*.h widgets/*.h tui/*.h
 
-install: all
+install: all $(BUILD)/hako-static
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/hako/themes
@@ -145,6 +167,10 @@ install: all
 	install -m 4755 $(if $(DESTDIR),,-o root -g root) $(BUILD)/hako-nic $(DESTDIR)$(PREFIX)/libexec/hako/hako-nic
 	for m in man/*.[0-9]; do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
 	install -m 0644 themes/*.theme $(DESTDIR)$(PREFIX)/share/hako/themes/
+	install -d $(DESTDIR)$(PREFIX)/lib/hako $(DESTDIR)$(PREFIX)/share/hako/config
+	install -m 0755 $(BUILD)/hako-static $(DESTDIR)$(PREFIX)/lib/hako/hako-static
+	sed -e 's|@HAKO_STATIC@|$(PREFIX)/lib/hako/hako-static|' -e 's|@PROFILE_DIR@|$(PREFIX)/share/hako/config|' \
+		core/profiles/nesting.conf.in >$(DESTDIR)$(PREFIX)/share/hako/config/nesting.conf
 
 clean:
 	rm -rf build

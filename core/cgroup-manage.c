@@ -103,6 +103,13 @@ static bool hier_used(const struct hk_cgroup_hier *h)
 	return h->controllers.n > 0 || (h->name && strcmp(h->name, "systemd") == 0);
 }
 
+static bool dir_writable(const struct hk_cgroup_info *info, const char *dir)
+{
+	hk_autofree char *path = hk_cgroup_path(info, dir);
+	hk_autofree char *procs = xasprintf("%s/cgroup.procs", path);
+	return access(path, W_OK) == 0 && access(procs, W_OK) == 0;
+}
+
 struct hk_cgroup *hk_cgroup_open(const struct hk_cgroup_info *info,
 				 const struct hk_cgroup_delegation *deleg, const char *name)
 {
@@ -114,6 +121,11 @@ struct hk_cgroup *hk_cgroup_open(const struct hk_cgroup_info *info,
 		if (!hier_used(h))
 			continue;
 		const char *base_dir = h->mountpoint;
+		/* A hybrid's v2 tree carries no controller: root skips it where
+		 * it may not write it (inside a container whose owner had none). */
+		if (!deleg && h->version == 2 && info->layout != HK_CGROUP_V2 &&
+		    !dir_writable(info, base_dir))
+			continue;
 		if (deleg) {
 			if (i >= deleg->n || !deleg->a[i].writable)
 				continue; /* not delegated: the user cannot use it */
@@ -277,6 +289,48 @@ int hk_cgroup_create(struct hk_cgroup *cg, struct hk_error **err)
 			hk_cgroup_remove(cg, NULL);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* The files that make a cgroup usable by whoever owns them: creating
+ * children (the directory), moving processes (cgroup.procs, tasks) and
+ * enabling controllers below (cgroup.subtree_control). */
+static const char *const delegation_files[] = {
+	"cgroup.procs",		  "tasks",	    "cgroup.clone_children",
+	"cgroup.subtree_control", "cgroup.threads",
+};
+
+/* chown, then g+w when asked, of one file (NULL: the directory itself). */
+static int give_one(int dir_fd, const char *file, uid_t uid, gid_t gid, bool group_write)
+{
+	hk_autoclose int fd = file ? openat(dir_fd, file, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+				   : fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return file && errno == ENOENT ? 0 : -1;
+	struct stat st;
+	hk_autofree char *proc = xasprintf("/proc/self/fd/%d", fd);
+	if (fstat(fd, &st) < 0 || fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
+		return -1;
+	/* chmod through the O_PATH descriptor's magic link, never by name. */
+	return group_write ? chmod(proc, (st.st_mode & 07777) | S_IWGRP) : 0;
+}
+
+int hk_cgroup_chown(struct hk_cgroup *cg, uid_t uid, gid_t gid, bool group_write,
+		    struct hk_error **err)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		hk_autoclose int fd = open_cgroup_dir(cg->hs[i].dir, err);
+		if (fd < 0)
+			return -1;
+		if (give_one(fd, NULL, uid, gid, group_write) < 0)
+			return hk_error_errno(err, "cannot give cgroup \"%s\" to uid %u",
+					      cg->hs[i].dir, (unsigned)uid);
+		for (size_t f = 0; f < HK_ARRAY_SIZE(delegation_files); f++)
+			if (give_one(fd, delegation_files[f], uid, gid, group_write) < 0)
+				return hk_error_errno(err, "cannot give \"%s/%s\" to uid %u",
+						      cg->hs[i].dir, delegation_files[f],
+						      (unsigned)uid);
 	}
 	return 0;
 }

@@ -40,6 +40,13 @@ const char *hk_cgroup_main_dir(const struct hk_cgroup *cg);
  * (`hako stop -k NAME`).  v1 cpuset gets cpuset.cpus/mems copied from its
  * parent, so that entering never fails with ENOSPC. */
 int hk_cgroup_create(struct hk_cgroup *cg, struct hk_error **err);
+/* Gives the container's directory in every hierarchy, and the files that
+ * delegate it (cgroup.procs, tasks, cgroup.clone_children,
+ * cgroup.subtree_control, cgroup.threads), to uid/gid (gid -1: the group
+ * stays), group-writable too when asked; limit files stay as they are.
+ * For nesting (nest.h). */
+int hk_cgroup_chown(struct hk_cgroup *cg, uid_t uid, gid_t gid, bool group_write,
+		    struct hk_error **err);
 /* Moves pid into the container's cgroup in every hierarchy. */
 int hk_cgroup_attach(struct hk_cgroup *cg, pid_t pid, struct hk_error **err);
 /* lxc.cgroup.KEY = V go to v1 hierarchies (file KEY in the hierarchy of

@@ -753,8 +753,9 @@ static const struct hk_key_def keys[] = {
 	BOOL("lxc.no_new_privs", no_new_privs, "1: set PR_SET_NO_NEW_PRIVS before init"),
 	AA("lxc.apparmor.profile", set_str, get_str, apparmor_profile,
 	   "AppArmor profile (ignored with a warning without AppArmor)"),
-	AA("lxc.apparmor.allow_nesting", set_bool, get_bool, apparmor_allow_nesting,
-	   "1: allow nested containers under AppArmor"),
+	/* Not only AppArmor's: hako's nesting switch (nest.h), so no warning. */
+	BOOL("lxc.apparmor.allow_nesting", apparmor_allow_nesting,
+	     "1: nesting: the container's cgroup is given to its root (hako-nesting(7))"),
 	AA("lxc.apparmor.allow_incomplete", set_bool, get_bool, apparmor_allow_incomplete,
 	   "1: start even if AppArmor support is incomplete"),
 	STR("lxc.selinux.context", selinux_context, "SELinux context for init"),

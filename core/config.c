@@ -27,6 +27,7 @@
 
 #include "ini-run.h"
 #include "log.h"
+#include "nest.h"
 
 /* Deeper include chains than this are refused (a loop through differently
  * named hard links would otherwise recurse without end). */
@@ -451,6 +452,18 @@ static int do_include(struct parse_ctx *p, const char *value)
 	hk_autofree char *path =
 		value[0] == '/' || !p->dir ? xstrdup(value) : xasprintf("%s/%s", p->dir, value);
 	struct stat st;
+	if (stat(path, &st) < 0 && errno == ENOENT &&
+	    hk_str_has_prefix(path, HK_NEST_LXC_CONFIG_DIR "/")) {
+		/* Without LXC installed, LXC's nesting.conf is hako's profile. */
+		char *own = xasprintf("%s%s", HK_NEST_PROFILE_DIR,
+				      path + strlen(HK_NEST_LXC_CONFIG_DIR));
+		if (access(own, F_OK) == 0) {
+			free(path);
+			path = own;
+		} else {
+			free(own);
+		}
+	}
 	if (stat(path, &st) < 0) {
 		/* LXC's stock userns.conf includes an optional userns.conf.d/. */
 		if (errno == ENOENT && hk_str_has_suffix(value, "/")) {

@@ -8,9 +8,40 @@
  * request and for redirects; curl honours http_proxy and friends, as every
  * other download tool does.
  * Progress goes to the caller's callback; nothing here prints.
+ *
+ * HAKO_NO_CURL: the static hako that nesting containers run (make
+ * hako-static) is linked without libcurl, whose static link needs libraries
+ * Debian ships only shared (Kerberos, LDAP): there a fetch is refused with
+ * the way round it.
  */
 #include "image.h"
 
+#ifdef HAKO_NO_CURL
+#include <errno.h>
+#include <string.h>
+
+bool hk_image_url_is_https(const char *url)
+{
+	return url && !strncasecmp(url, "https://", 8);
+}
+
+int hk_image_fetch(const char *url, int fd, uint64_t max, const struct hk_progress *p,
+		   const char *what, struct hk_error **err)
+{
+	(void)fd, (void)max, (void)p, (void)what;
+	return hk_error_set(err, ENOTSUP,
+			    "cannot download \"%s\": this is the static hako for use inside "
+			    "containers, built without an HTTP client; download the image on the host "
+			    "and create from the file with -t tar:FILE, or copy the host's cache in",
+			    url);
+}
+
+int hk_image_fetch_mem(const char *url, size_t max, char **out, size_t *len, struct hk_error **err)
+{
+	(void)max, (void)out, (void)len;
+	return hk_image_fetch(url, -1, 0, NULL, url, err);
+}
+#else
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -222,3 +253,4 @@ int hk_image_fetch_mem(const char *url, size_t max, char **out, size_t *len, str
 	*out = hk_buf_steal(&b);
 	return 0;
 }
+#endif /* HAKO_NO_CURL */

@@ -18,6 +18,7 @@
 #include "cgroup-manage.h"
 #include "log.h"
 #include "monitor.h"
+#include "nest.h"
 #include "net.h"
 #include "nic.h"
 #include "safepath.h"
@@ -81,6 +82,12 @@ static int preflight(const struct hk_store *st, const char *name, const struct h
 				    "unprivileged containers; add \"lxc.idmap = u 0 START 65536\" and a g line "
 				    "from your /etc/subuid and /etc/subgid ranges",
 				    name);
+	struct hk_idmap window;
+	if (hk_nest_window(&window)) { /* hako runs inside a container */
+		hk_idmap_free(&window);
+		if (hk_nest_preflight(cfg, hk_store_is_root(st), err) < 0)
+			return hk_error_prefix(err, "container \"%s\"", name);
+	}
 	if (cfg->idmap.n && hk_userns_check_map(&cfg->idmap, err) < 0)
 		return hk_error_prefix(err, "container \"%s\"", name);
 	if (!hk_store_is_root(st)) {
@@ -310,7 +317,8 @@ static int stop_orphan(struct hk_store *st, const char *name, const struct hk_st
 	int rc = 0;
 	if (!c.cg || !hk_cgroup_exists(c.cg))
 		rc = kill_orphan_init(sf, name, err);
-	else if (hk_cgroup_kill(c.cg, 5000, err) < 0 || hk_cgroup_remove(c.cg, err) < 0)
+	else if (hk_cgroup_kill(c.cg, 5000, err) < 0 ||
+		 hk_nest_cgroup_remove(c.cg, hk_store_config(st, name, NULL), err) < 0)
 		rc = -1;
 	hk_ct_cgroup_close(&c);
 	/* An ordinary user's veths and leases: hako-nic removes those of the

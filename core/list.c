@@ -120,6 +120,8 @@ void hk_list_row_free(struct hk_list_row *row)
 	hk_strv_clear(&row->ipv4);
 	hk_strv_clear(&row->ipv6);
 	free(row->config_error);
+	free(row->idmap_host);
+	free(row->cgroup_host);
 	memset(row, 0, sizeof(*row));
 }
 

@@ -37,6 +37,11 @@ struct hk_list_row {
 	long long pids;		     /* -1 = unknown */
 	char *config_error;	     /* NULL when the config parsed */
 	const struct hk_config *cfg; /* the store's parsed config, NULL on error */
+	/* Nesting (nest.h, hk_list_add_nested): 0 for the store's own
+	 * containers; N for one found N levels down, named "PARENT/NAME". */
+	unsigned depth;
+	char *idmap_host;  /* the id map in host ids ("u 0 231072 65536; g ..."), NULL = none */
+	char *cgroup_host; /* its cgroup directory on the host (first hierarchy), NULL = unknown */
 };
 
 struct hk_list {
@@ -62,6 +67,15 @@ int hk_list_build(struct hk_store *st, const struct hk_list_filter *filter, stru
 void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row *row);
 void hk_list_row_free(struct hk_list_row *row);
 void hk_list_free(struct hk_list *l);
+
+/* Adds, after each running container, the containers hako runs inside it
+ * (and inside those, up to 4 levels), with depth > 0: read from the host
+ * through the parent's cgroup tree and, for stopped ones and id maps, its
+ * stores (/var/lib/hako, /home/USER/.local/share/hako) opened inside
+ * /proc/INIT/root; nothing inside runs, and nothing it wrote is trusted
+ * beyond names checked like any container name and id maps composed down
+ * to host ids (nest-list.c). */
+void hk_list_add_nested(struct hk_list *l);
 
 /* Hooks that fill a running container's addresses and resource usage.
  * Until networking and cgroup reading land they leave the row as it is

@@ -22,6 +22,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "monitor-internal.h"
+#include "nest.h"
 #include "rootfs.h"
 #include "seccomp.h"
 #include "spawn.h"
@@ -159,7 +160,10 @@ static bool has_device_rules(const struct hk_config *cfg)
 
 static int apply_default_devices(struct hk_monitor *m, struct hk_error **err)
 {
-	if (m->cfg->idmap.n || has_device_rules(m->cfg) || !hk_cgroup_v1_for(&m->cg_info, "devices"))
+	/* Inside a user namespace (a nested container) the devices cgroup
+	 * cannot be written, and no device can be made there anyway. */
+	if (m->cfg->idmap.n || has_device_rules(m->cfg) ||
+	    !hk_cgroup_v1_for(&m->cg_info, "devices") || !hk_storage_in_init_userns())
 		return 0;
 	struct hk_kvlist l = { 0 };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(default_devices); i++)
@@ -177,9 +181,15 @@ static int before_go(void *ctx, pid_t pid, struct hk_error **err)
 		return -1;
 	if (!m->cgroup)
 		return 0;
-	if (hk_cgroup_attach(m->cgroup, pid, err) < 0 || apply_default_devices(m, err) < 0)
+	if (hk_cgroup_attach(m->cgroup, pid, err) < 0 || apply_default_devices(m, err) < 0 ||
+	    hk_cgroup_apply(m->cgroup, &m->cfg->cgroup_v1, &m->cfg->cgroup_v2, err) < 0)
 		return -1;
-	return hk_cgroup_apply(m->cgroup, &m->cfg->cgroup_v1, &m->cfg->cgroup_v2, err);
+	/* Last, once the monitor no longer writes it: a nesting parent's
+	 * root makes its children's cgroups in its own. */
+	if (m->cfg->idmap.n && hk_nest_enabled(m->cfg) &&
+	    hk_nest_delegate_cgroup(m->cgroup, &m->cfg->idmap, err) < 0)
+		return hk_error_prefix(err, "container \"%s\": nesting", m->name);
+	return 0;
 }
 
 /* The hierarchies to mount inside, named as on the host. */
@@ -497,7 +507,8 @@ static void teardown(struct hk_monitor *m)
 	m->net = NULL;
 	if (m->cgroup) {
 		hk_autoerr err = NULL;
-		if (hk_cgroup_kill(m->cgroup, 5000, &err) < 0 || hk_cgroup_remove(m->cgroup, &err) < 0)
+		if (hk_cgroup_kill(m->cgroup, 5000, &err) < 0 ||
+		    hk_nest_cgroup_remove(m->cgroup, m->cfg, &err) < 0)
 			hk_log(HK_LOG_ERROR, "cleanup of \"%s\": %s", m->name, err->msg);
 		hk_cgroup_free(m->cgroup);
 		m->cgroup = NULL;

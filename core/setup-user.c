@@ -15,11 +15,17 @@
 #include "cgroup-manage.h"
 #include "idmap.h"
 #include "nic.h"
+#include "nest.h"
 #include "util.h"
 
 unsigned long hk_setup_user_next_free(const char *text)
 {
-	unsigned long next = 100000;
+	return hk_setup_user_next_free_from(text, 100000);
+}
+
+unsigned long hk_setup_user_next_free_from(const char *text, unsigned long base)
+{
+	unsigned long next = base;
 	hk_autofree char *copy = xstrdup(text ? text : "");
 	for (char *save, *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
@@ -48,8 +54,9 @@ static void report_fmt(hk_setup_report report, void *ctx, int done, const char *
 }
 
 /* Gives the user a range in one sub-id file unless it has 65536 ids. */
-static int ensure_subids(const char *path, const char *file_label, const struct passwd *pw,
-			 hk_setup_report report, void *ctx, struct hk_error **err)
+static int ensure_subids(const char *path, char kind, const char *file_label,
+			 const struct passwd *pw, hk_setup_report report, void *ctx,
+			 struct hk_error **err)
 {
 	char *text = NULL;
 	if (access(path, F_OK) == 0 && hk_read_file(path, &text, NULL, err) < 0)
@@ -67,14 +74,24 @@ static int ensure_subids(const char *path, const char *file_label, const struct 
 		return 0;
 	}
 	hk_subids_free(&ids);
-	unsigned long start = hk_setup_user_next_free(owned);
+	unsigned long start = hk_setup_user_next_free(owned), count = HK_SETUP_USER_IDS;
+	/* Inside a container only the ids its own map holds can be given. */
+	struct hk_idmap window;
+	if (hk_nest_window(&window)) {
+		int rc = hk_nest_subid_slot(&window, kind, owned, HK_SETUP_USER_IDS, &start, &count,
+					    err);
+		hk_idmap_free(&window);
+		if (rc < 0)
+			return hk_error_prefix(err, "%s for user \"%s\"", file_label, pw->pw_name);
+	}
 	size_t len = strlen(owned);
-	hk_autofree char *updated = xasprintf("%s%s%s:%lu:%d\n", owned, len && owned[len - 1] != '\n' ? "\n" : "",
-					      pw->pw_name, start, HK_SETUP_USER_IDS);
+	hk_autofree char *updated =
+		xasprintf("%s%s%s:%lu:%lu\n", owned, len && owned[len - 1] != '\n' ? "\n" : "",
+			  pw->pw_name, start, count);
 	if (hk_write_file_atomic(path, updated, strlen(updated), 0644, err) < 0)
 		return -1;
-	report_fmt(report, ctx, 1, "%s: gave user \"%s\" ids %lu-%lu in %s", file_label, pw->pw_name, start,
-		   start + HK_SETUP_USER_IDS - 1, path);
+	report_fmt(report, ctx, 1, "%s: gave user \"%s\" ids %lu-%lu in %s", file_label,
+		   pw->pw_name, start, start + count - 1, path);
 	return 0;
 }
 
@@ -213,6 +230,21 @@ static int ensure_usernet(const struct hk_setup_user_opts *o, const struct passw
 	return 0;
 }
 
+/* Inside a container, delegating needs the container's own cgroup to be
+ * its root's (a parent started with nesting): say so instead of EACCES. */
+static int check_inside(const struct hk_setup_user_opts *o, struct hk_error **err)
+{
+	struct hk_idmap window;
+	if ((o && o->cgroup_root && *o->cgroup_root) || !hk_nest_window(&window))
+		return 0;
+	hk_idmap_free(&window);
+	struct hk_config none;
+	hk_config_init(&none);
+	int rc = hk_nest_preflight(&none, true, err);
+	hk_config_free(&none);
+	return rc;
+}
+
 int hk_setup_user(const char *user, const struct hk_setup_user_opts *o, hk_setup_report report,
 		  void *ctx, struct hk_error **err)
 {
@@ -225,11 +257,13 @@ int hk_setup_user(const char *user, const struct hk_setup_user_opts *o, hk_setup
 						 "(useradd -m %s)", user, user);
 	struct passwd pw = *pwp;
 	pw.pw_name = xstrdup(pwp->pw_name);
-	int rc = ensure_subids(o && o->subuid_path ? o->subuid_path : "/etc/subuid", "sub-uids", &pw, report,
-			       ctx, err);
+	int rc = check_inside(o, err);
 	if (rc == 0)
-		rc = ensure_subids(o && o->subgid_path ? o->subgid_path : "/etc/subgid", "sub-gids", &pw, report,
-				   ctx, err);
+		rc = ensure_subids(o && o->subuid_path ? o->subuid_path : "/etc/subuid", 'u',
+				   "sub-uids", &pw, report, ctx, err);
+	if (rc == 0)
+		rc = ensure_subids(o && o->subgid_path ? o->subgid_path : "/etc/subgid", 'g',
+				   "sub-gids", &pw, report, ctx, err);
 	if (rc == 0)
 		rc = ensure_cgroups(o, &pw, report, ctx, err);
 	if (rc == 0)

@@ -39,5 +39,7 @@ int hk_setup_user(const char *user, const struct hk_setup_user_opts *o, hk_setup
 
 /* The first id >= 100000 after every range in the text (subuid format). */
 unsigned long hk_setup_user_next_free(const char *text);
+/* The same from base (inside a container: 65536, see nest.h). */
+unsigned long hk_setup_user_next_free_from(const char *text, unsigned long base);
 
 #endif

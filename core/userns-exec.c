@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "nest.h"
 #include "util.h"
 
 #define NEWUIDMAP   "/usr/bin/newuidmap"
@@ -282,6 +283,14 @@ int hk_userns_check_map(const struct hk_idmap *map, struct hk_error **err)
 {
 	if (hk_idmap_validate(map, err) < 0)
 		return -1;
+	/* Inside a container, first the ids its own map holds (nest.h). */
+	struct hk_idmap window;
+	if (hk_nest_window(&window)) {
+		int rc = hk_nest_check_child_map(map, &window, err);
+		hk_idmap_free(&window);
+		if (rc < 0)
+			return -1;
+	}
 	if (geteuid() == 0)
 		return 0;
 	return check_for(map, getuid(), getgid(), err);

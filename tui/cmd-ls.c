@@ -121,6 +121,16 @@ static char *t_pids(const struct hk_list_row *r)
 	return r->pids < 0 ? NULL : xasprintf("%lld", r->pids);
 }
 
+static char *t_idmap(const struct hk_list_row *r)
+{
+	return r->idmap_host ? xstrdup(r->idmap_host) : NULL;
+}
+
+static char *t_depth(const struct hk_list_row *r)
+{
+	return xasprintf("%u", r->depth);
+}
+
 static char *n_ram(const struct hk_list_row *r)
 {
 	return r->mem_bytes < 0 ? NULL : xasprintf("%lld", r->mem_bytes);
@@ -172,9 +182,13 @@ static const struct column columns[] = {
 	{"BACKEND", J_STRING, t_backend, NULL, NULL},
 	{"CPU", J_NUMBER, t_cpu, n_cpu, NULL},
 	{"PIDS", J_NUMBER, t_pids, t_pids, NULL},
+	{"DEPTH", J_NUMBER, t_depth, t_depth, NULL},
+	{"IDMAP", J_STRING, t_idmap, NULL, NULL},
 };
 
 static const char default_fancy[] = "NAME,STATE,IPV4,IPV6,UNPRIVILEGED,AUTOSTART,BACKEND";
+/* --nested: nested containers are named PARENT/NAME; IDMAP in host ids. */
+static const char nested_fancy[] = "NAME,STATE,IPV4,IPV6,UNPRIVILEGED,AUTOSTART,BACKEND,IDMAP";
 
 static const struct column *find_column(const char *name)
 {
@@ -312,20 +326,22 @@ static void warn_broken(const struct hk_list *l)
 }
 
 struct ls_opts {
-	bool fancy, json, one;
+	bool fancy, json, one, nested;
 	const char *format;
 	struct hk_list_filter filter;
 };
 
 static int parse_args(struct hk_cli *cli, int argc, char **argv, struct ls_opts *o)
 {
-	enum { OPT_JSON = 256, OPT_RUNNING, OPT_STOPPED };
+	enum { OPT_JSON = 256, OPT_RUNNING, OPT_STOPPED, OPT_NESTED };
 	static const struct option opts[] = {
 		{"fancy", no_argument, NULL, 'f'},
 		{"fancy-format", required_argument, NULL, 'F'},
 		{"json", no_argument, NULL, OPT_JSON},
 		{"running", no_argument, NULL, OPT_RUNNING},
 		{"stopped", no_argument, NULL, OPT_STOPPED},
+		{"nested", no_argument, NULL, OPT_NESTED},
+		{"nesting", no_argument, NULL, OPT_NESTED},
 		HK_CLI_COMMON_LONG,
 		{NULL, 0, NULL, 0},
 	};
@@ -353,6 +369,9 @@ static int parse_args(struct hk_cli *cli, int argc, char **argv, struct ls_opts 
 		case OPT_STOPPED:
 			o->filter.stopped = true;
 			break;
+		case OPT_NESTED:
+			o->nested = true;
+			break;
 		default:
 			return -1;
 		}
@@ -369,7 +388,8 @@ static int run_ls(struct hk_cli *cli, int argc, char **argv)
 		return hk_cli_usage(&hk_cmd_ls);
 	const struct column *cols[HK_ARRAY_SIZE(columns) * 2];
 	size_t ncols = 0;
-	if (o.fancy && parse_columns(o.format ? o.format : default_fancy, cols, &ncols) < 0)
+	const char *fancy = o.format ? o.format : o.nested ? nested_fancy : default_fancy;
+	if (o.fancy && parse_columns(fancy, cols, &ncols) < 0)
 		return 2;
 	hk_autostore st = hk_cli_store(cli);
 	if (!st)
@@ -378,6 +398,8 @@ static int run_ls(struct hk_cli *cli, int argc, char **argv)
 	struct hk_list l;
 	if (hk_list_build(st, &o.filter, &l, &err) < 0)
 		return hk_cli_fail(err);
+	if (o.nested)
+		hk_list_add_nested(&l);
 	warn_broken(&l);
 	if (o.json) {
 		print_json(&l);
@@ -398,6 +420,6 @@ const struct hk_cmd hk_cmd_ls = {
 	.name = "ls",
 	.alias = "list",
 	.summary = "list containers (names, or a table with -f)",
-	.usage = "[-1] [-f] [-F COLUMNS] [--json] [--running|--stopped] [-P PATH] [REGEX]",
+	.usage = "[-1] [-f] [-F COLUMNS] [--json] [--running|--stopped] [--nested] [-P PATH] [REGEX]",
 	.run = run_ls,
 };

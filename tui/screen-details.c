@@ -1,7 +1,8 @@
 /* screen-details.c - the details of one container, in tabs: Info,
  * Cgroups (the live tree of its cgroup directories in each hierarchy,
  * with memory, CPU and pids per node), ID maps (each range as a bar over
- * the host ids in use, checked against the user's sub-ids), Config (the
+ * the host ids in use, checked against the user's sub-ids; for nested
+ * containers the chain host <- parent <- child), Config (the
  * files as written, includes too) and Console log (the monitor's ring
  * buffer).  Everything a container controls is sanitised before it is
  * shown.  The open tab is rebuilt on every refresh. */
@@ -68,8 +69,28 @@ static char *host_veth(const struct hk_net_spec *n, pid_t init_pid)
 	return if_nametoindex(name) ? xstrdup(name) : xstrdup("-");
 }
 
+/* A nested container: what the host can see of it (nest-list.c). */
+static void fill_info_nested(struct hk_app *app, const struct hk_list_row *r)
+{
+	hk_autofree char *pid = r->init_pid > 0 ? xasprintf("%d (host)", (int)r->init_pid) : NULL;
+	hk_autofree char *v4 = join(&r->ipv4), *v6 = join(&r->ipv6);
+	hk_autofree char *parent = xstrndup(r->name, (size_t)(strrchr(r->name, '/') - r->name));
+	info_line(app, "Name", r->name, HKW_HEADER);
+	info_line(app, "Nested in", parent, HKW_NORMAL);
+	info_line(app, "State", hk_state_name(r->state), HKW_NORMAL);
+	info_line(app, "Init PID", pid, HKW_NORMAL);
+	info_line(app, "IPv4", v4, HKW_NORMAL);
+	info_line(app, "IPv6", v6, HKW_NORMAL);
+	info_line(app, "Id map (host)", r->idmap_host, HKW_NORMAL);
+	info_line(app, "Cgroup", r->cgroup_host, HKW_NORMAL);
+}
+
 static void fill_info(struct hk_app *app, const struct hk_list_row *r)
 {
+	if (r->depth) {
+		fill_info_nested(app, r);
+		return;
+	}
 	struct hk_state_file sf;
 	enum hk_state state = hk_state_effective(app->st, r->name, &sf);
 	hk_autofree char *pid = sf.init_pid > 0 ? xasprintf("%d", (int)sf.init_pid) : NULL;
@@ -160,9 +181,14 @@ static void walk(struct hk_app *app, int dfd, ssize_t parent, const char *key, i
 			continue;
 		hk_autofree char *name = hk_sanitize_line(de->d_name);
 		hk_autofree char *stats = node_stats(sub, version);
-		hk_autofree char *text = xasprintf("%s%s", name, stats);
+		/* hako inside puts a child container at .../hako/NAME */
+		const char *last = strrchr(key, '/');
+		bool nested = depth > 1 && strcmp(last ? last + 1 : key, "hako") == 0;
+		hk_autofree char *text =
+			xasprintf("%s%s%s", name, stats, nested ? "  [nested container]" : "");
 		hk_autofree char *k = xasprintf("%s/%s", key, de->d_name);
-		size_t idx = hkw_tree_add(app->tree, parent, k, text, HKW_NORMAL);
+		size_t idx =
+			hkw_tree_add(app->tree, parent, k, text, nested ? HKW_RUNNING : HKW_NORMAL);
 		if (depth < TREE_MAX_DEPTH)
 			walk(app, sub, (ssize_t)idx, k, depth + 1, version);
 		close(sub);
@@ -186,11 +212,21 @@ static char *hier_dir(struct hk_app *app, size_t i, const char *name)
 	return xasprintf("%s/hako/%s", b, cg_name);
 }
 
-static void fill_cgroups(struct hk_app *app, const char *name)
+static void fill_cgroups(struct hk_app *app, const struct hk_list_row *r)
 {
 	hkw_tree_clear(app->tree);
-	for (size_t i = 0; app->cg_ok && i < app->cg.n; i++) {
-		hk_autofree char *dir = hier_dir(app, i, name);
+	if (r->depth && r->cgroup_host) { /* a nested one: its tree in one hierarchy */
+		int dfd = open(r->cgroup_host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			hk_autofree char *dir = hk_sanitize_line(r->cgroup_host);
+			size_t root = hkw_tree_add(app->tree, -1, "nested", dir, HKW_HEADER);
+			walk(app, dfd, (ssize_t)root, "nested", 1,
+			     strstr(r->cgroup_host, "/unified") ? 2 : 1);
+			close(dfd);
+		}
+	}
+	for (size_t i = 0; !r->depth && app->cg_ok && i < app->cg.n; i++) {
+		hk_autofree char *dir = hier_dir(app, i, r->name);
 		if (!dir)
 			continue;
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -234,8 +270,97 @@ static void idmap_bar(struct hk_app *app, const struct hk_idmap_range *r, unsign
 	hkw_textview_add(app->text, allowed ? HKW_BAR : HKW_ERROR, line);
 }
 
+/* "u 0 231072 65536; g 0 231072 65536" (list.h) back into ranges. */
+static void parse_host_map(const char *text, struct hk_idmap *out)
+{
+	memset(out, 0, sizeof(*out));
+	hk_autofree char *copy = xstrdup(text ? text : "");
+	for (char *save, *l = strtok_r(copy, ";", &save); l; l = strtok_r(NULL, ";", &save))
+		hk_idmap_parse_line(hk_str_trim(l), out, NULL);
+}
+
+static bool inside_map(const struct hk_idmap_range *r, const struct hk_idmap *outer)
+{
+	for (size_t i = 0; i < outer->n; i++) {
+		const struct hk_idmap_range *o = &outer->r[i];
+		if (o->kind == r->kind && r->host >= o->host &&
+		    r->host + r->count <= o->host + o->count)
+			return true;
+	}
+	return false;
+}
+
+/* Host <- parent <- child: each level's map in host ids, as bars, and a
+ * level using host ids its parent does not map shown as an error. */
+static void fill_idmap_chain(struct hk_app *app, const struct hk_list_row *r)
+{
+	const struct hk_list_row *levels[8];
+	size_t n = 0;
+	for (size_t i = 0; i < app->list.n && n < 8; i++) {
+		const struct hk_list_row *l = &app->list.rows[i];
+		size_t len = strlen(l->name);
+		if (strncmp(r->name, l->name, len) == 0 && (r->name[len] == '/' || !r->name[len]))
+			levels[n++] = l;
+	}
+	struct hk_idmap maps[8];
+	unsigned long span = 65536;
+	struct hk_buf chain = { 0 };
+	hk_buf_puts(&chain, "  host");
+	for (size_t i = 0; i < n; i++) {
+		parse_host_map(levels[i]->idmap_host, &maps[i]);
+		for (size_t k = 0; k < maps[i].n; k++)
+			if (maps[i].r[k].host + maps[i].r[k].count > span)
+				span = maps[i].r[k].host + maps[i].r[k].count;
+		const char *leaf = strrchr(levels[i]->name, '/');
+		hk_buf_printf(&chain, " <- %s", leaf ? leaf + 1 : levels[i]->name);
+	}
+	span += span / 10 + 1;
+	hk_autofree char *head = hk_buf_steal(&chain);
+	hk_autofree char *safe = hk_sanitize_line(head);
+	hkw_textview_add(app->text, HKW_NORMAL, "");
+	hkw_textview_add(app->text, HKW_HEADER, safe);
+	hkw_textview_add(app->text, HKW_COLHEAD,
+			 "  kind       ns       host    count  host ids used by each level");
+	for (size_t i = 0; i < n; i++) {
+		hk_autofree char *name = hk_sanitize_line(levels[i]->name);
+		hk_autofree char *title =
+			xasprintf("  %s%s", name, maps[i].n ? "" : ": the host's own ids");
+		hkw_textview_add(app->text, HKW_NORMAL, title);
+		for (size_t k = 0; k < maps[i].n; k++)
+			idmap_bar(app, &maps[i].r[k], span,
+				  i == 0 || maps[i - 1].n == 0 ||
+					  inside_map(&maps[i].r[k], &maps[i - 1]));
+	}
+	for (size_t i = 0; i < n; i++)
+		hk_idmap_free(&maps[i]);
+}
+
+static bool has_nested(const struct hk_app *app, const struct hk_list_row *r)
+{
+	size_t len = strlen(r->name);
+	for (size_t i = 0; i < app->list.n; i++)
+		if (app->list.rows[i].depth > r->depth &&
+		    strncmp(app->list.rows[i].name, r->name, len) == 0 &&
+		    app->list.rows[i].name[len] == '/')
+			return true;
+	return false;
+}
+
 static void fill_idmaps(struct hk_app *app, const struct hk_list_row *r)
 {
+	if (r->depth) {
+		fill_idmap_chain(app, r);
+		return;
+	}
+	if (has_nested(app, r)) {
+		for (size_t i = 0; i < app->list.n; i++) {
+			const struct hk_list_row *c = &app->list.rows[i];
+			size_t len = strlen(r->name);
+			if (c->depth && strncmp(c->name, r->name, len) == 0 && c->name[len] == '/')
+				fill_idmap_chain(app, c);
+		}
+		hkw_textview_add(app->text, HKW_NORMAL, "");
+	}
 	const struct hk_config *cfg = r->cfg;
 	if (!cfg || cfg->idmap.n == 0) {
 		hkw_textview_add(app->text, HKW_NORMAL,
@@ -404,7 +529,7 @@ void hk_details_refresh(struct hk_app *app)
 		fill_info(app, r);
 		break;
 	case HK_TAB_CGROUPS:
-		fill_cgroups(app, r->name);
+		fill_cgroups(app, r);
 		break;
 	case HK_TAB_IDMAPS:
 		fill_idmaps(app, r);

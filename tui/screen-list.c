@@ -1,9 +1,11 @@
 /* screen-list.c - the home screen: the container list (rows from
  * core/list.c, usage from each running container's cgroup, CPU% from the
- * change in CPU time between two refreshes), the header line, and the
+ * change in CPU time between two refreshes; nested containers indented
+ * under their parent, core/nest-list.c), the header line, and the
  * name filter (a POSIX extended regex; a leading '!' inverts it). */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,18 +126,23 @@ static void set_safe(struct hkw_table *t, size_t row, size_t col, const char *te
 	hkw_table_set(t, row, col, safe, num);
 }
 
-static void add_row(struct hk_app *app, size_t i)
+/* A nested container's row sits under its parent's, indented, showing
+ * its own name; its key stays the full PARENT/NAME. */
+static size_t add_row(struct hk_app *app, size_t i, size_t parent_row)
 {
 	const struct hk_list_row *r = &app->list.rows[i];
 	struct hkw_table *t = app->table;
-	size_t row = hkw_table_add_row(t, r->name, state_role(r), 0);
+	size_t row = hkw_table_add_row(t, r->name, state_role(r), (int)r->depth);
+	if (r->depth && parent_row != SIZE_MAX)
+		hkw_table_set_parent(t, row, parent_row);
+	const char *shown = r->depth && strrchr(r->name, '/') ? strrchr(r->name, '/') + 1 : r->name;
 	hk_autofree char *v4 = join(&r->ipv4), *v6 = join(&r->ipv6);
 	hk_autofree char *mem = human_bytes(app->mem[i]);
 	hk_autofree char *cpu =
 		app->cpu_pct[i] < 0 ? xstrdup("-") : xasprintf("%.1f", app->cpu_pct[i]);
 	hk_autofree char *pids =
 		app->pids[i] < 0 ? xstrdup("-") : xasprintf("%lld", (long long)app->pids[i]);
-	set_safe(t, row, C_NAME, r->name, NAN);
+	set_safe(t, row, C_NAME, shown, NAN);
 	hkw_table_set(t, row, C_STATE, r->config_error ? "BADCONF" : hk_state_name(r->state), NAN);
 	set_safe(t, row, C_IPV4, v4, NAN);
 	set_safe(t, row, C_IPV6, v6, NAN);
@@ -145,6 +152,7 @@ static void add_row(struct hk_app *app, size_t i)
 	hkw_table_set(t, row, C_CPU, cpu, app->cpu_pct[i] < 0 ? NAN : app->cpu_pct[i]);
 	hkw_table_set(t, row, C_PIDS, pids, app->pids[i] < 0 ? NAN : (double)app->pids[i]);
 	hkw_table_set(t, row, C_AUTO, r->autostart ? "yes" : "no", NAN);
+	return row;
 }
 
 static bool passes_filter(const struct hk_app *app, const char *name)
@@ -186,6 +194,7 @@ void hk_list_screen_refresh(struct hk_app *app)
 		hkw_status_set(app->status, HKW_ERROR, "%s", m);
 		return;
 	}
+	hk_list_add_nested(&fresh);
 	hk_list_free(&app->list);
 	app->list = fresh;
 	size_t n = app->list.n ? app->list.n : 1;
@@ -194,6 +203,9 @@ void hk_list_screen_refresh(struct hk_app *app)
 	app->pids = xrealloc(app->pids, n * sizeof(*app->pids));
 	app->running = app->stopped = 0;
 	hkw_table_clear(app->table);
+	size_t level_row[8]; /* the table row of the last container at each depth */
+	for (size_t d = 0; d < 8; d++)
+		level_row[d] = SIZE_MAX;
 	for (size_t i = 0; i < app->list.n; i++) {
 		const struct hk_list_row *r = &app->list.rows[i];
 		if (hk_state_is_active(r->state))
@@ -201,8 +213,9 @@ void hk_list_screen_refresh(struct hk_app *app)
 		else
 			app->stopped++;
 		read_usage(app, i);
-		if (passes_filter(app, r->name))
-			add_row(app, i);
+		size_t d = r->depth < 8 ? r->depth : 7;
+		size_t parent = d ? level_row[d - 1] : SIZE_MAX;
+		level_row[d] = passes_filter(app, r->name) ? add_row(app, i, parent) : SIZE_MAX;
 	}
 	hkw_table_sort(app->table);
 }

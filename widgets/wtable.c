@@ -4,6 +4,7 @@
  * and marks are kept by key, so a refresh that rebuilds the rows keeps
  * them on the same containers. */
 #include <ncurses.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ struct row {
 	char *key;
 	int role;
 	int indent;
+	size_t parent; /* index of the row it sits under, SIZE_MAX for none */
 	struct cell *cells;
 };
 
@@ -91,11 +93,18 @@ size_t hkw_table_add_row(struct hkw_table *t, const char *key, int role, int ind
 	r->key = hkw_strdup(key);
 	r->role = role;
 	r->indent = indent;
+	r->parent = SIZE_MAX;
 	r->cells = hkw_alloc(t->ncols * sizeof(*r->cells));
 	for (size_t c = 0; c < t->ncols; c++)
 		r->cells[c].num = NAN;
 	t->order[t->n] = t->n;
 	return t->n++;
+}
+
+void hkw_table_set_parent(struct hkw_table *t, size_t row, size_t parent)
+{
+	if (row < t->n && parent < row)
+		t->rows[row].parent = parent;
 }
 
 void hkw_table_set(struct hkw_table *t, size_t row, size_t col, const char *text, double num)
@@ -126,10 +135,44 @@ static int cmp_cells(const struct cell *a, const struct cell *b, bool desc)
 	return strcmp(a->text ? a->text : "", b->text ? b->text : "");
 }
 
+static size_t depth_of(const struct hkw_table *t, size_t i)
+{
+	size_t d = 0;
+	while (t->rows[i].parent != SIZE_MAX && d < t->n) {
+		i = t->rows[i].parent;
+		d++;
+	}
+	return d;
+}
+
+/* Rows under a parent stay right below it, sorted among their siblings:
+ * both sides are lifted to ancestors that share a parent, which compare
+ * like any two rows; a row comes before its own descendants. */
+static int cmp_tree(const struct hkw_table *t, size_t *ia, size_t *ib)
+{
+	size_t da = depth_of(t, *ia), db = depth_of(t, *ib);
+	int deeper = 0;
+	for (; da > db; da--, deeper = 1)
+		*ia = t->rows[*ia].parent;
+	for (; db > da; db--, deeper = -1)
+		*ib = t->rows[*ib].parent;
+	if (*ia == *ib)
+		return deeper;
+	while (t->rows[*ia].parent != t->rows[*ib].parent) {
+		*ia = t->rows[*ia].parent;
+		*ib = t->rows[*ib].parent;
+	}
+	return 0;
+}
+
 static int cmp_rows(const void *pa, const void *pb)
 {
 	const struct hkw_table *t = sorting;
-	const struct row *a = &t->rows[*(const size_t *)pa], *b = &t->rows[*(const size_t *)pb];
+	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+	int tree = cmp_tree(t, &ia, &ib);
+	if (tree)
+		return tree;
+	const struct row *a = &t->rows[ia], *b = &t->rows[ib];
 	int r = cmp_cells(&a->cells[t->sort_col], &b->cells[t->sort_col],
 			  t->cols[t->sort_col].desc);
 	if (r == 0)

@@ -30,6 +30,9 @@ struct hkw_widget *hkw_table_widget(struct hkw_table *t);
  * the selection back on the row with the same key). */
 void hkw_table_clear(struct hkw_table *t);
 size_t hkw_table_add_row(struct hkw_table *t, const char *key, int role, int indent);
+/* Puts row under an earlier row: sorting keeps it (and its own children)
+ * right below that parent, sorted among its siblings. */
+void hkw_table_set_parent(struct hkw_table *t, size_t row, size_t parent);
 /* num: the value sorting uses; NAN sorts by text. */
 void hkw_table_set(struct hkw_table *t, size_t row, size_t col, const char *text, double num);
 void hkw_table_sort(struct hkw_table *t);

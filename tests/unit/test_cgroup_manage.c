@@ -1,7 +1,7 @@
 /* test_cgroup_manage.c - a container cgroup on this host's real layout:
  * create (cpuset filled), attach, a limit, freeze/thaw, stats, kill and
  * removal with nothing left; a stale empty cgroup is reused and a
- * populated one refused.  Root only. */
+ * populated one refused; the nesting chown.  Root only. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -154,12 +154,47 @@ static void test_stale_and_populated(void **state)
 	reap(child);
 }
 
+/* Nesting: the directory and its delegation files change owner (and get
+ * g+w when asked); the limit files stay root's. */
+static void test_chown_delegation(void **state)
+{
+	struct fx *f = *state;
+	if (!f)
+		skip();
+	hk_autoerr err = NULL;
+	assert_int_equal(hk_cgroup_create(f->cg, &err), 0);
+	assert_int_equal(hk_cgroup_chown(f->cg, 4242, 4343, true, &err), 0);
+	const char *dir = hk_cgroup_main_dir(f->cg);
+	static const char *const given[] = { "", "/cgroup.procs" };
+	for (size_t i = 0; i < 2; i++) {
+		hk_autofree char *p = xasprintf("%s%s", dir, given[i]);
+		struct stat st;
+		assert_int_equal(stat(p, &st), 0);
+		assert_int_equal(st.st_uid, 4242);
+		assert_int_equal(st.st_gid, 4343);
+		assert_true(st.st_mode & S_IWGRP);
+	}
+	hk_autofree char *ctl = xasprintf("%s/cgroup.controllers", dir);
+	hk_autofree char *max = xasprintf("%s/pids.max", dir);
+	struct stat st;
+	if (stat(ctl, &st) == 0 || stat(max, &st) == 0)
+		assert_int_equal(st.st_uid, 0);
+	/* gid -1 keeps the group */
+	assert_int_equal(hk_cgroup_chown(f->cg, 4444, (gid_t)-1, false, &err), 0);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_uid, 4444);
+	assert_int_equal(st.st_gid, 4343);
+	assert_int_equal(hk_cgroup_remove(f->cg, &err), 0);
+	assert_false(hk_cgroup_exists(f->cg));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_limit_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_and_populated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chown_delegation, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

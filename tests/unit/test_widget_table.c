@@ -94,14 +94,20 @@ static void test_layout_200_keeps_all(void **state)
 	hkw_destroy(hkw_table_widget(t));
 }
 
+/* Draws the table into a fresh ASCII memory canvas of h x w. */
+static void draw_table(struct hkw_table *t, struct hkw_memcanvas *m, int h, int w)
+{
+	hkw_memcanvas_init(m, h, w, true);
+	hkw_resize(hkw_table_widget(t), 0, 0, h, w);
+	hkw_draw(hkw_table_widget(t), &m->base);
+}
+
 static void test_table_render_cells(void **state)
 {
 	(void)state;
 	struct hkw_table *t = sample_table();
 	struct hkw_memcanvas m;
-	hkw_memcanvas_init(&m, 6, 80, true);
-	hkw_resize(hkw_table_widget(t), 0, 0, 6, 80);
-	hkw_draw(hkw_table_widget(t), &m.base);
+	draw_table(t, &m, 6, 80);
 	char *h = row_text(&m, 0);
 	assert_memory_equal(h, "NAME", 4);
 	assert_non_null(strstr(h, "STATE"));
@@ -156,6 +162,50 @@ static void test_table_sort_and_selection(void **state)
 	hkw_table_sort_step(t, -1);
 	hkw_table_sort_step(t, -1);
 	assert_int_equal(hkw_table_sort_col(t), NCOLS - 1);
+	hkw_destroy(hkw_table_widget(t));
+}
+
+/* Nested rows stay under their parent whatever the sort, indented. */
+static void test_table_nested_rows(void **state)
+{
+	(void)state;
+	struct hkw_table *t = hkw_table_new(cols, NCOLS);
+	static const struct {
+		const char *key, *shown;
+		int indent;
+		int parent;
+		double mem;
+	} rows[] = {
+		{ "b", "b", 0, -1, 10 },	    { "b/x", "x", 1, 0, 500 },
+		{ "b/x/deep", "deep", 2, 1, 1 }, { "a", "a", 0, -1, 50 },
+		{ "b/w", "w", 1, 0, 5 },	    { "c", "c", 0, -1, 100 },
+	};
+	for (size_t i = 0; i < 6; i++) {
+		size_t r = hkw_table_add_row(t, rows[i].key, HKW_RUNNING, rows[i].indent);
+		hkw_table_set(t, r, 0, rows[i].shown, NAN);
+		hkw_table_set(t, r, 6, "m", rows[i].mem);
+		if (rows[i].parent >= 0)
+			hkw_table_set_parent(t, r, (size_t)rows[i].parent);
+	}
+	static const char *const by_name[] = { "a", "b", "b/w", "b/x", "b/x/deep", "c" };
+	static const char *const by_mem[] = { "c", "a", "b", "b/x", "b/x/deep", "b/w" };
+	const char *const *want[] = { by_name, by_mem };
+	for (size_t pass = 0; pass < 2; pass++) {
+		hkw_table_set_sort(t, pass ? 6 : 0, false);
+		hkw_handle_key(hkw_table_widget(t), 'g');
+		for (size_t i = 0; i < 6; i++) {
+			assert_string_equal(hkw_table_selected(t), want[pass][i]);
+			hkw_handle_key(hkw_table_widget(t), KEY_DOWN);
+		}
+	}
+	/* drawn indented by two columns per level */
+	hkw_table_set_sort(t, 0, false);
+	struct hkw_memcanvas m;
+	draw_table(t, &m, 8, 80);
+	char *deep = row_text(&m, 5);
+	assert_memory_equal(deep, "    deep", 8);
+	free(deep);
+	hkw_memcanvas_free(&m);
 	hkw_destroy(hkw_table_widget(t));
 }
 
@@ -501,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_layout_200_keeps_all),
 		cmocka_unit_test(test_table_render_cells),
 		cmocka_unit_test(test_table_sort_and_selection),
+		cmocka_unit_test(test_table_nested_rows),
 		cmocka_unit_test(test_table_scrolls),
 		cmocka_unit_test(test_tree_folding),
 		cmocka_unit_test(test_input_editing),
