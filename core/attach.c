@@ -215,6 +215,20 @@ static int setup_pipes(struct attach_ctx *c, struct hk_error **err)
 	return 0;
 }
 
+/* Sets KEY=VALUE in env, replacing an earlier KEY (getenv and the shell
+ * take the first, so a later duplicate would be silently ignored). */
+static void env_put(struct hk_strv *env, char *kv)
+{
+	size_t klen = strcspn(kv, "=") + 1;
+	for (size_t i = 0; i < env->n; i++)
+		if (!strncmp(env->v[i], kv, klen)) {
+			free(env->v[i]);
+			env->v[i] = kv;
+			return;
+		}
+	hk_strv_push_owned(env, kv);
+}
+
 static void build_env(const struct hk_attach_opts *o, const struct pw_entry *pw, struct hk_strv *env)
 {
 	const char *term = getenv("TERM");
@@ -223,15 +237,29 @@ static void build_env(const struct hk_attach_opts *o, const struct pw_entry *pw,
 			hk_strv_push(env, *e);
 	else if (term)
 		hk_strv_push_owned(env, xasprintf("TERM=%s", term));
-	hk_strv_push(env, "container=lxc");
-	hk_strv_push(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	hk_strv_push_owned(env, xasprintf("HOME=%s", pw->home));
+	env_put(env, xstrdup("container=lxc"));
+	/* --keep-env keeps the caller's PATH, as lxc-attach does. */
+	if (!o->keep_env || !getenv("PATH"))
+		env_put(env, xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+	env_put(env, xasprintf("HOME=%s", pw->home));
 	if (*pw->name) {
-		hk_strv_push_owned(env, xasprintf("USER=%s", pw->name));
-		hk_strv_push_owned(env, xasprintf("LOGNAME=%s", pw->name));
+		env_put(env, xasprintf("USER=%s", pw->name));
+		env_put(env, xasprintf("LOGNAME=%s", pw->name));
 	}
 	for (size_t i = 0; o->env && i < o->env->n; i++)
-		hk_strv_push(env, o->env->v[i]);
+		env_put(env, xstrdup(o->env->v[i]));
+}
+
+/* execvpe searches the PATH of the calling process: make it the one the
+ * command gets, so the search happens in the container's directories. */
+static void use_env_path(const struct hk_strv *env)
+{
+	for (size_t i = 0; i < env->n; i++)
+		if (!strncmp(env->v[i], "PATH=", 5)) {
+			setenv("PATH", env->v[i] + 5, 1);
+			return;
+		}
+	unsetenv("PATH");
 }
 
 static int become_user(const struct pw_entry *pw, struct hk_error **err)
@@ -272,6 +300,7 @@ static __attribute__((noreturn)) void grandchild(struct attach_ctx *c)
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	fcntl(c->errsock[1], F_SETFD, FD_CLOEXEC);
 	if (o->argv && o->argv[0]) {
+		use_env_path(&env);
 		execvpe(o->argv[0], o->argv, env.v);
 		hk_error_errno(&err, "cannot run \"%s\" in the container", o->argv[0]);
 	} else {

@@ -132,6 +132,21 @@ run_mode() {
 	fi
 	[ $rc = 0 ] && [ "$(echo "$out" | tr -d ' ')" = 2 ] && ok "$m: attach -- wc -l sees the end of piped input" \
 		|| not_ok "$m: attach with piped input: rc $rc, output '$out'"
+	# The command is looked up in the container's PATH, not the caller's
+	# (which has no /usr/local/bin here); -v VAR=VALUE given twice: the last.
+	mkdir -p "$P/$name/rootfs/usr/local/bin"
+	printf '#!/bin/sh\necho found-in-local\n' >"$P/$name/rootfs/usr/local/bin/hkpathprobe"
+	chmod 755 "$P/$name/rootfs/usr/local/bin/hkpathprobe"
+	chown -R --reference="$P/$name/rootfs" "$P/$name/rootfs/usr/local"
+	if [ "$who" = root ]; then
+		check_output "$m: attach finds a command in the container's /usr/local/bin" '^found-in-local$' \
+			env PATH=/usr/bin:/bin "$HAKO" attach "$name" -P "$P" -- hkpathprobe
+	else
+		check_output "$m: attach finds a command in the container's /usr/local/bin" '^found-in-local$' \
+			h "$who" attach "$name" -P "$P" -- hkpathprobe
+	fi
+	check_output "$m: attach -v X=1 -v X=2 gives X=2" '^2$' \
+		h "$who" attach "$name" -v X=1 -v X=2 -P "$P" -- sh -c 'echo $X'
 	check_output "$m: attach -u 1 -- id -u prints 1" '^1$' h "$who" attach "$name" -u 1 -P "$P" -- id -u
 	check "$m: uid 1 inside can use /dev/null, /dev/zero, /dev/full, /dev/urandom" \
 		h "$who" attach "$name" -u 1 -P "$P" -- sh -c \
