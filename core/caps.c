@@ -21,19 +21,19 @@ void hk_cap_freep(cap_t *c)
 	*c = NULL;
 }
 
+/* Asked of the kernel (PR_CAPBSET_READ fails with EINVAL past the last
+ * capability), never of /proc/sys/kernel/cap_last_cap: an attach runs in
+ * the container's mount namespace, where its root may have mounted a
+ * tmpfs over /proc saying "1", and only caps 0..1 would be dropped. */
 unsigned hk_caps_last_cap(void)
 {
-	hk_autofree char *text = NULL;
-	unsigned long n;
-	if (hk_read_file("/proc/sys/kernel/cap_last_cap", &text, NULL, NULL) == 0 &&
-	    hk_parse_ulong(hk_str_trim(text), &n) && n < 64)
-		return (unsigned)n;
-	/* /proc not mounted (early in the child): ask libcap, which probes the
-	 * kernel itself, and fall back to the headers' value. */
-	int bits = cap_max_bits();
-	if (bits > 0 && bits <= 64)
-		return (unsigned)bits - 1;
-	return CAP_LAST_CAP;
+	unsigned last = 0;
+	for (unsigned cap = 0; cap < 64; cap++) {
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0 && errno == EINVAL)
+			break;
+		last = cap;
+	}
+	return last ? last : CAP_LAST_CAP;
 }
 
 uint64_t hk_caps_all(unsigned last_cap)
