@@ -22,6 +22,7 @@ T=$(mktemp -d /tmp/hako-conc.XXXXXX)
 chmod 755 "$T"
 P=$T/pool
 SECS=${CONC_SECONDS:-30} EDITS=${CONC_EDITS:-200}
+[ "${HK_NOOPENAT2:-0}" = 1 ] && SECS=${CONC_SECONDS:-10} EDITS=${CONC_EDITS:-50} # locks, not paths
 [ "${HAKO_SOAK:-0}" = 1 ] && SECS=${CONC_SECONDS:-300} EDITS=${CONC_EDITS:-1000}
 STOPPED_MON=
 cleanup() {

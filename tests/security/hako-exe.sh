@@ -18,6 +18,7 @@
 modes_begin ex hako-exe || { plan_end; exit; }
 TRACER=$HK_TOP/build/tests/helpers/hkptrace
 ATTACHES=${HAKO_EXE_ATTACHES:-100}
+[ "${HK_NOOPENAT2:-0}" = 1 ] && ATTACHES=${HAKO_EXE_ATTACHES:-30} # the attach path, not path resolution
 BIN=$(readlink -f "$HAKO")
 SUM=$(sha256sum "$BIN" | cut -d' ' -f1)
 
