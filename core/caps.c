@@ -194,6 +194,24 @@ int hk_caps_apply(const struct hk_caps_plan *p, struct hk_error **err)
 	return 0;
 }
 
+int hk_caps_limit(const struct hk_caps_plan *p, struct hk_error **err)
+{
+	hk_autocap caps = cap_get_proc();
+	if (!caps)
+		return hk_error_errno(err, "capabilities: read the process's sets (cap_get_proc)");
+	unsigned last = hk_caps_last_cap();
+	for (unsigned cap = 0; cap <= last && cap < 64; cap++) {
+		cap_value_t v = (cap_value_t)cap;
+		if (!(p->keep & (UINT64_C(1) << cap)) &&
+		    (cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_CLEAR) < 0 ||
+		     cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_CLEAR) < 0))
+			return hk_error_errno(err, "capabilities: clear %u", cap);
+	}
+	if (cap_set_proc(caps) < 0)
+		return hk_error_errno(err, "capabilities: limit the effective and permitted sets");
+	return 0;
+}
+
 char *hk_caps_format(uint64_t mask)
 {
 	if (!mask)

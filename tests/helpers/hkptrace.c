@@ -11,6 +11,8 @@
  *     pidfd_getfd (got_fd); a descriptor naming a file, directory or
  *     device that is not the same inode at that path inside the
  *     container is a host descriptor (host_fd, with its link text);
+ *   - a process traced while still hako must hold no capability the
+ *     probe lacks (more_caps) and be under seccomp (no_seccomp);
  *   - count the pids caught while their command was still "hako"
  *     (caught_hako), so a run that never caught one proves nothing.
  * Runs for SECONDS or until the file STOP exists; then prints counters
@@ -74,6 +76,35 @@ static void check_fd(int pid, int n, int fd)
 	fprintf(out, "host_fd pid=%d fd=%d -> %s\n", pid, n, target);
 }
 
+/* "CapEff:\t..." and "Seccomp:\t..." of pid ("self" for us). */
+static unsigned long long status_field(const char *pid, const char *key)
+{
+	char path[64], line[256];
+	unsigned long long v = 0;
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	FILE *f = fopen(path, "re");
+	size_t n = strlen(key);
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, key, n) == 0)
+			v = strtoull(line + n, NULL, strcmp(key, "Seccomp:") == 0 ? 10 : 16);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* A traced hako process may hold no capability we lack, and must be
+ * under seccomp when we are. */
+static void check_confined(int pid)
+{
+	char p[16];
+	snprintf(p, sizeof(p), "%d", pid);
+	unsigned long long mine = status_field("self", "CapEff:"), its = status_field(p, "CapEff:");
+	if (its & ~mine)
+		fprintf(out, "more_caps pid=%d capeff=%llx ours=%llx\n", pid, its, mine);
+	if (status_field("self", "Seccomp:") && !status_field(p, "Seccomp:"))
+		fprintf(out, "no_seccomp pid=%d\n", pid);
+}
+
 static void seize(int pid)
 {
 	if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0)
@@ -82,6 +113,7 @@ static void seize(int pid)
 	if (comm_is_hako(pid)) { /* traced before its exec: hako's own code */
 		n_seized_hako++;
 		fprintf(out, "seized_hako pid=%d\n", pid);
+		check_confined(pid);
 	}
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	for (int n = 0; pidfd >= 0 && n < 64; n++) {

@@ -9,9 +9,9 @@
 # unchanged (sha256).  The probe must catch attaching processes while
 # they are still hako (before their exec), else the run proves nothing.
 # A privileged container's root holds CAP_SYS_PTRACE over the host and
-# can trace an attaching process before its exec: there only the
-# binary's integrity and exe are checked, and what it got is reported
-# (see hako(7), what hako does not defend against).
+# can trace an attaching process before its exec: there the process must
+# already be confined (capabilities cut to the container's, seccomp on),
+# and what descriptors it got is reported (see hako(7)).
 # Four modes.
 . "$(dirname "$0")/../lib.sh"
 . "$HK_TOP/tests/helpers/modes.sh"
@@ -48,6 +48,9 @@ ex_mode() {
 		|| ok "$l: /proc/PID/exe of no attaching process opens for writing"
 	grep -q '^exe_reopen_write' <<<"$out" && not_ok "$l: an O_PATH of a caught exe reopened for writing" \
 		|| ok "$l: no O_PATH of /proc/PID/exe kept from a caught process reopens for writing"
+	grep -qE '^(more_caps|no_seccomp)' <<<"$out" \
+		&& not_ok "$l: a process traced before its exec held more than the container's root: $(grep -E '^(more_caps|no_seccomp)' <<<"$out" | head -3 | tr '\n' ' ')" \
+		|| ok "$l: any process traced before its exec held no capability beyond the container root's, and its seccomp filter"
 	if [ "$m" = rp ]; then
 		diag "$l: a privileged root (CAP_SYS_PTRACE over the host) seized $(sed -n 's/.*seized_hako=\([0-9]*\).*/\1/p' <<<"$out") attaching processes before their exec, taking $(grep -c '^host_fd' <<<"$out") host descriptors (see hako(7))"
 	else
