@@ -279,17 +279,14 @@ static __attribute__((noreturn)) void grandchild(struct attach_ctx *c)
 	struct hk_error *err = NULL;
 	const struct hk_attach_opts *o = c->o;
 	struct pw_entry pw;
-	/* The caller's keys must not be reachable: a new session keyring. */
-	syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
+	/* Keyring, capabilities and seccomp were set up by A (confine()). */
 	if (resolve_user(o, &pw, &err) < 0 || (o->pty ? setup_pty(c, &err) : setup_pipes(c, &err)) < 0)
 		child_fail(c, err);
-	if (hk_caps_apply(&c->caps, &err) < 0)
-		child_fail(c, err);
-	if ((c->cfg.no_new_privs || pw.uid != 0) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+	if (pw.uid != 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		hk_error_errno(&err, "no_new_privs");
 		child_fail(c, err);
 	}
-	if ((c->seccomp && hk_seccomp_load(c->seccomp, &err) < 0) || become_user(&pw, &err) < 0)
+	if (become_user(&pw, &err) < 0)
 		child_fail(c, err);
 	if (chdir(pw.home) < 0 && chdir("/") < 0) {
 		hk_error_errno(&err, "chdir");
@@ -315,6 +312,25 @@ static __attribute__((noreturn)) void grandchild(struct attach_ctx *c)
 
 /* ---- A: joins the namespaces, forks B into the pid namespace ---- */
 
+/* What B would otherwise do first, done in A before B exists: B is in
+ * the container's pid namespace from its fork to its exec, where a root
+ * holding CAP_SYS_PTRACE over the host (a privileged container) can trace
+ * it; it must then hold no more than the container's own root.  A new
+ * session keyring (the caller's keys out of reach; before seccomp, which
+ * may deny keyctl), the bounding set, no_new_privs, seccomp, and last the
+ * effective and permitted sets cut to the container's. */
+static int confine(struct attach_ctx *c, struct hk_error **err)
+{
+	syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
+	if (hk_caps_apply(&c->caps, err) < 0)
+		return -1;
+	if (c->cfg.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return hk_error_errno(err, "no_new_privs");
+	if (c->seccomp && hk_seccomp_load(c->seccomp, err) < 0)
+		return -1;
+	return hk_caps_limit(&c->caps, err);
+}
+
 static __attribute__((noreturn)) void child_a(struct attach_ctx *c)
 {
 	struct hk_error *err = NULL;
@@ -335,6 +351,8 @@ static __attribute__((noreturn)) void child_a(struct attach_ctx *c)
 		hk_error_errno(&err, "cannot join the container's namespaces");
 		child_fail(c, err);
 	}
+	if (confine(c, &err) < 0)
+		child_fail(c, err);
 	pid_t b = fork();
 	if (b < 0) {
 		hk_error_errno(&err, "fork");

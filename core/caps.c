@@ -21,19 +21,19 @@ void hk_cap_freep(cap_t *c)
 	*c = NULL;
 }
 
+/* Asked of the kernel (PR_CAPBSET_READ fails with EINVAL past the last
+ * capability), never of /proc/sys/kernel/cap_last_cap: an attach runs in
+ * the container's mount namespace, where its root may have mounted a
+ * tmpfs over /proc saying "1", and only caps 0..1 would be dropped. */
 unsigned hk_caps_last_cap(void)
 {
-	hk_autofree char *text = NULL;
-	unsigned long n;
-	if (hk_read_file("/proc/sys/kernel/cap_last_cap", &text, NULL, NULL) == 0 &&
-	    hk_parse_ulong(hk_str_trim(text), &n) && n < 64)
-		return (unsigned)n;
-	/* /proc not mounted (early in the child): ask libcap, which probes the
-	 * kernel itself, and fall back to the headers' value. */
-	int bits = cap_max_bits();
-	if (bits > 0 && bits <= 64)
-		return (unsigned)bits - 1;
-	return CAP_LAST_CAP;
+	unsigned last = 0;
+	for (unsigned cap = 0; cap < 64; cap++) {
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0 && errno == EINVAL)
+			break;
+		last = cap;
+	}
+	return last ? last : CAP_LAST_CAP;
 }
 
 uint64_t hk_caps_all(unsigned last_cap)
@@ -191,6 +191,24 @@ int hk_caps_apply(const struct hk_caps_plan *p, struct hk_error **err)
 		return -1;
 	hk_log(HK_LOG_DEBUG, "capabilities: bounding set is now %#llx",
 	       (unsigned long long)p->keep);
+	return 0;
+}
+
+int hk_caps_limit(const struct hk_caps_plan *p, struct hk_error **err)
+{
+	hk_autocap caps = cap_get_proc();
+	if (!caps)
+		return hk_error_errno(err, "capabilities: read the process's sets (cap_get_proc)");
+	unsigned last = hk_caps_last_cap();
+	for (unsigned cap = 0; cap <= last && cap < 64; cap++) {
+		cap_value_t v = (cap_value_t)cap;
+		if (!(p->keep & (UINT64_C(1) << cap)) &&
+		    (cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_CLEAR) < 0 ||
+		     cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_CLEAR) < 0))
+			return hk_error_errno(err, "capabilities: clear %u", cap);
+	}
+	if (cap_set_proc(caps) < 0)
+		return hk_error_errno(err, "capabilities: limit the effective and permitted sets");
 	return 0;
 }
 

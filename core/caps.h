@@ -29,8 +29,9 @@ struct hk_caps_plan {
 	unsigned last_cap; /* highest capability of the running kernel */
 };
 
-/* The running kernel's last capability: /proc/sys/kernel/cap_last_cap,
- * else libcap's idea of it (never above 63). */
+/* The running kernel's last capability, asked of the kernel with
+ * PR_CAPBSET_READ (never of /proc, which a container may fake; never
+ * above 63). */
 unsigned hk_caps_last_cap(void);
 
 /* Every capability 0..last_cap. */
@@ -50,6 +51,12 @@ int hk_caps_plan(const struct hk_strv *drop, const struct hk_strv *keep, bool pr
  * capability not in p->keep, clear the ambient and inheritable sets.
  * Needs CAP_SETPCAP (root in the container's user namespace). */
 int hk_caps_apply(const struct hk_caps_plan *p, struct hk_error **err);
+
+/* Also removes every capability not in p->keep from the effective and
+ * permitted sets: for a process that still runs hako's own code where the
+ * container can see it (an attach before its exec), so that a container
+ * root tracing it gains nothing it does not hold already. */
+int hk_caps_limit(const struct hk_caps_plan *p, struct hk_error **err);
 
 /* "chown,dac_override,..." (lower case, no "cap_"), "none" for 0. Caller
  * frees. */

@@ -5,7 +5,15 @@
  * or the user's delegated cgroup) and the container's directory
  * BASE/hako/NAME, both as paths with the detection ROOT in front, plus the
  * ops table of that hierarchy's version.  The hk_cgroup_info it was opened
- * from must outlive it. */
+ * from must outlive it.
+ *
+ * Inner/outer split (LXC 4's): limits go on BASE/hako/NAME, while init
+ * and everything attached live in its leaf child HK_CGROUP_LEAF, which
+ * becomes the root of the container's cgroup namespace.  The limit files
+ * of NAME are then above that root, unreachable from inside, so a
+ * container root that owns its cgroup cannot raise its own limits.
+ * Freeze, kill, stats, `hako cgroup` and removal act on NAME, whose
+ * totals and state include the leaf. */
 #include "cgroup-manage.h"
 
 #include <dirent.h>
@@ -258,10 +266,22 @@ static int create_one(struct ct_hier *c, const char *name, struct hk_error **err
 	hk_autoclose int mid = make_level(base, "hako", c, &created, err);
 	if (mid < 0)
 		return -1;
-	hk_autoclose int leaf = make_level(mid, name, c, &created, err);
-	if (leaf < 0)
+	hk_autoclose int outer = make_level(mid, name, c, &created, err);
+	if (outer < 0)
 		return -1;
 	return 0;
+}
+
+/* The leaf is made on the first attach, after the limits: v1 devices
+ * refuses a new default ("devices.deny = a") on a cgroup with children,
+ * and a new v1 devices child copies its parent's rules. */
+static int open_leaf(struct ct_hier *c, struct hk_error **err)
+{
+	hk_autoclose int outer = open_cgroup_dir(c->dir, err);
+	if (outer < 0)
+		return -1;
+	bool created;
+	return make_level(outer, HK_CGROUP_LEAF, c, &created, err);
 }
 
 int hk_cgroup_create(struct hk_cgroup *cg, struct hk_error **err)
@@ -320,7 +340,7 @@ int hk_cgroup_chown(struct hk_cgroup *cg, uid_t uid, gid_t gid, bool group_write
 		    struct hk_error **err)
 {
 	for (size_t i = 0; i < cg->n; i++) {
-		hk_autoclose int fd = open_cgroup_dir(cg->hs[i].dir, err);
+		hk_autoclose int fd = open_leaf(&cg->hs[i], err);
 		if (fd < 0)
 			return -1;
 		if (give_one(fd, NULL, uid, gid, group_write) < 0)
@@ -335,15 +355,18 @@ int hk_cgroup_chown(struct hk_cgroup *cg, uid_t uid, gid_t gid, bool group_write
 	return 0;
 }
 
+/* Joins the leaf (made on first use), never NAME itself: NAME holds the
+ * limits and stays out of the container's cgroup namespace. */
 int hk_cgroup_attach(struct hk_cgroup *cg, pid_t pid, struct hk_error **err)
 {
 	char buf[32];
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
 	for (size_t i = 0; i < cg->n; i++) {
-		hk_autoclose int fd = open_cgroup_dir(cg->hs[i].dir, err);
+		hk_autoclose int fd = open_leaf(&cg->hs[i], err);
 		if (fd < 0 || hk_cgroup_write_at(fd, "cgroup.procs", buf, err) < 0) {
 			hk_autofree char *label = hk_cgroup_hier_label(cg->hs[i].h);
-			return hk_error_prefix(err, "enter cgroup \"%s\" (%s)", cg->hs[i].dir, label);
+			return hk_error_prefix(err, "enter cgroup \"%s/%s\" (%s)", cg->hs[i].dir,
+					       HK_CGROUP_LEAF, label);
 		}
 	}
 	return 0;

@@ -2,7 +2,8 @@
  *
  * A container NAME gets BASE/hako/NAME in each hierarchy: BASE is the top
  * of the hierarchy for root, and the user's delegated cgroup for an
- * ordinary user.  v1 hierarchies and the v2 one are driven through one ops
+ * ordinary user.  Its processes live in the leaf NAME/payload (see
+ * HK_CGROUP_LEAF), its limits on NAME.  v1 hierarchies and the v2 one are driven through one ops
  * table per version (cgroup-v1.c, cgroup-v2.c); hybrid hosts use both.
  * Every file is written through a descriptor of the container's cgroup
  * directory, checked to be a cgroup filesystem (fstatfs), never by a path
@@ -22,6 +23,11 @@
 
 struct hk_cgroup;
 
+/* The leaf below BASE/hako/NAME that holds the container's processes and
+ * is the root of its cgroup namespace; the limits stay on NAME, out of
+ * the container's reach. */
+#define HK_CGROUP_LEAF "payload"
+
 /* Computes the container's cgroup paths; changes nothing.  deleg is NULL
  * for root (the hierarchy tops are used); for a user it must be ok. */
 struct hk_cgroup *hk_cgroup_open(const struct hk_cgroup_info *info,
@@ -30,24 +36,26 @@ void hk_cgroup_free(struct hk_cgroup *cg);
 void hk_cgroup_freep(struct hk_cgroup **cg);
 #define hk_autocgroup __attribute__((cleanup(hk_cgroup_freep))) struct hk_cgroup *
 
-/* "hako/NAME" below the base, as the container sees its cgroup root. */
+/* "hako/NAME" below the base (the cgroup that holds the limits). */
 const char *hk_cgroup_rel(const struct hk_cgroup *cg);
 /* The container's directory in the first hierarchy (v2 if any), for logs. */
 const char *hk_cgroup_main_dir(const struct hk_cgroup *cg);
 
-/* Makes the cgroups.  An existing empty one (left by a crash) is removed
+/* Makes the cgroups (NAME; its leaf comes with the first attach, after
+ * the limits).  An existing empty one (left by a crash) is removed
  * and made again; a populated one is an error naming its PIDs and the fix
  * (`hako stop -k NAME`).  v1 cpuset gets cpuset.cpus/mems copied from its
  * parent, so that entering never fails with ENOSPC. */
 int hk_cgroup_create(struct hk_cgroup *cg, struct hk_error **err);
-/* Gives the container's directory in every hierarchy, and the files that
+/* Gives the container's leaf (its cgroup namespace's root) in every hierarchy, and the files that
  * delegate it (cgroup.procs, tasks, cgroup.clone_children,
  * cgroup.subtree_control, cgroup.threads), to uid/gid (gid -1: the group
  * stays), group-writable too when asked; limit files stay as they are.
  * For nesting (nest.h). */
 int hk_cgroup_chown(struct hk_cgroup *cg, uid_t uid, gid_t gid, bool group_write,
 		    struct hk_error **err);
-/* Moves pid into the container's cgroup in every hierarchy. */
+/* Moves pid into the container's leaf cgroup in every hierarchy, making
+ * the leaf when missing.  Apply the limits first. */
 int hk_cgroup_attach(struct hk_cgroup *cg, pid_t pid, struct hk_error **err);
 /* lxc.cgroup.KEY = V go to v1 hierarchies (file KEY in the hierarchy of
  * its controller), lxc.cgroup2.KEY = V to v2. */

@@ -332,7 +332,7 @@ static int lock_dest(struct job *j, struct hk_lock **lock, struct hk_error **err
 	hk_autofree char *run = hk_store_container_run_dir(j->dst_st, j->dst);
 	bool had_run = access(run, F_OK) == 0;
 	if (hk_lock_acquire(j->dst_st, j->dst, HK_LOCK_TRY, 0, lock, err) < 0)
-		return hk_error_prefix(err, "container \"%s\" is busy", j->dst);
+		return -1; /* the lock's error names the container and its holder */
 	if (!had_run)
 		hk_cleanup_push_rm_rf(&j->cs, run);
 	if (hk_store_exists(j->dst_st, j->dst))

@@ -29,6 +29,7 @@
 #include "cgroup.h"
 #include "idmap.h"
 #include "log.h"
+#include "procfs.h"
 #include "util.h"
 
 /* How many ids one container maps (container ids 0-65535). */
@@ -693,11 +694,16 @@ struct overlay_probe {
 	gid_t gid;
 };
 
-static int write_proc(const char *path, const char *text)
+/* FILE of this process in /proc ("uid_map"), verified to be procfs. */
+static int write_proc(const char *file, const char *text)
 {
-	hk_autoclose int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
+	hk_autofree char *path = xasprintf("/proc/%d/%s", (int)getpid(), file);
+	hk_autoerr err = NULL;
+	hk_autoclose int fd = hk_procfs_open(path, O_WRONLY, &err);
+	if (fd < 0) {
+		errno = err->code;
 		return -1;
+	}
 	ssize_t n = write(fd, text, strlen(text));
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
@@ -705,13 +711,13 @@ static int write_proc(const char *path, const char *text)
 static int map_self(const struct overlay_probe *p, struct probe_result *res)
 {
 	char map[64];
-	if (write_proc("/proc/self/setgroups", "deny") < 0 && errno != ENOENT)
+	if (write_proc("setgroups", "deny") < 0 && errno != ENOENT)
 		return step_failed(res, "writing /proc/self/setgroups");
 	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)p->uid);
-	if (write_proc("/proc/self/uid_map", map) < 0)
+	if (write_proc("uid_map", map) < 0)
 		return step_failed(res, "writing /proc/self/uid_map");
 	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)p->gid);
-	if (write_proc("/proc/self/gid_map", map) < 0)
+	if (write_proc("gid_map", map) < 0)
 		return step_failed(res, "writing /proc/self/gid_map");
 	return 0;
 }

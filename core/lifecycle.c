@@ -206,10 +206,15 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 	if (hk_lock_acquire(st, name, HK_LOCK_TRY, 0, &lock, err) < 0) {
 		struct hk_state_file sf;
 		enum hk_state s = hk_state_effective(st, name, &sf);
-		if (hk_state_is_active(s)) {
+		if (hk_state_is_active(s) && sf.init_pid > 0) {
 			hk_error_freep(err);
 			return hk_error_set(err, EBUSY, "container \"%s\" is already running (pid %d)", name,
 					    (int)sf.init_pid);
+		}
+		if (hk_state_is_active(s)) { /* its monitor is still setting it up */
+			hk_error_freep(err);
+			return hk_error_set(err, EBUSY, "container \"%s\" is already starting (monitor pid %d)",
+					    name, (int)sf.monitor_pid);
 		}
 		return -1;
 	}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cgroup-manage.h"
 #include "log.h"
@@ -30,6 +31,20 @@ static void fill_from_config(struct hk_store *st, const struct hk_config *cfg,
 		hk_strv_push(&row->interfaces, cfg->nets[i].link ? cfg->nets[i].link : "");
 }
 
+/* A monitor in state T or t (SIGSTOP, or stopped by a tracer) would not
+ * answer a command: ls says so without asking it (it never talks to
+ * monitors, so it cannot block behind one). */
+static bool monitor_stopped(pid_t pid)
+{
+	char path[64];
+	hk_autofree char *stat = NULL;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || hk_read_file(path, &stat, NULL, NULL) < 0)
+		return false;
+	const char *s = strrchr(stat, ')'); /* the command may hold spaces and ')' */
+	return s && (s[2] == 'T' || s[2] == 't');
+}
+
 void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row *row)
 {
 	memset(row, 0, sizeof(*row));
@@ -42,12 +57,14 @@ void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row 
 	row->state = hk_state_effective(st, name, &sf);
 	if (hk_state_is_active(row->state))
 		row->init_pid = sf.init_pid;
+	if (hk_state_is_active(row->state) && row->state != HK_STATE_ORPHANED && monitor_stopped(sf.monitor_pid))
+		row->state = HK_STATE_UNRESPONSIVE;
 
 	hk_autoerr err = NULL;
 	const struct hk_config *cfg = hk_store_config(st, name, &err);
 	if (cfg)
 		fill_from_config(st, cfg, row);
-	else
+	else if (err->code != ENOENT || row->state != HK_STATE_BUSY) /* BUSY: being made or destroyed */
 		row->config_error = hk_error_render(err);
 
 	if (hk_state_is_active(row->state)) {
@@ -156,6 +173,13 @@ static int compile_filter(const struct hk_list_filter *f, regex_t *re, struct hk
 	return 1;
 }
 
+/* Destroyed between listing and reading: not a broken config, just gone. */
+static bool vanished(const struct hk_store *st, const struct hk_list_row *row)
+{
+	hk_autofree char *path = row->config_error ? hk_store_config_path(st, row->name) : NULL;
+	return path && access(path, F_OK) < 0 && errno == ENOENT;
+}
+
 int hk_list_build(struct hk_store *st, const struct hk_list_filter *filter, struct hk_list *out,
 		  struct hk_error **err)
 {
@@ -176,7 +200,7 @@ int hk_list_build(struct hk_store *st, const struct hk_list_filter *filter, stru
 			continue;
 		struct hk_list_row *row = &out->rows[out->n];
 		hk_list_row_fill(st, names.v[i], row);
-		if (state_wanted(filter, row->state))
+		if (state_wanted(filter, row->state) && !vanished(st, row))
 			out->n++;
 		else
 			hk_list_row_free(row);

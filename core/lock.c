@@ -80,7 +80,10 @@ static void write_holder(int fd, pid_t pid)
 	hk_autofree char *line = xasprintf("%ld %s\n", (long)pid, cmd);
 	free(cmd);
 	size_t n = strlen(line);
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, line, n, 0) != (ssize_t)n)
+	/* Write, then cut: a reader never sees an empty file (it would name
+	 * no holder), only the new line, maybe followed by old bytes after
+	 * its newline, which read_holder ignores. */
+	if (pwrite(fd, line, n, 0) != (ssize_t)n || ftruncate(fd, (off_t)n) < 0)
 		hk_log(HK_LOG_DEBUG, "cannot record the lock holder: %s", strerror(errno));
 }
 
@@ -109,10 +112,18 @@ static pid_t read_holder(int fd, char *cmd, size_t cmd_size)
 	return (pid_t)pid;
 }
 
+static void sleep_ms(long long ms);
+
 static int busy_error(const char *name, int fd, unsigned waited_ms, struct hk_error **err)
 {
 	char cmd[COMMAND_MAX + 1];
 	pid_t pid = read_holder(fd, cmd, sizeof(cmd));
+	/* A holder that has just locked writes its line right after: wait
+	 * for it a little (up to 50 ms), so the refusal can name it. */
+	for (int i = 0; i < 50 && pid <= 0; i++) {
+		sleep_ms(1);
+		pid = read_holder(fd, cmd, sizeof(cmd));
+	}
 	hk_autofree char *who = pid > 0 ? xasprintf("pid %ld (%s)", (long)pid, *cmd ? cmd : "?")
 					: xstrdup("another process");
 	hk_autofree char *waited =

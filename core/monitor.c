@@ -181,8 +181,10 @@ static int before_go(void *ctx, pid_t pid, struct hk_error **err)
 		return -1;
 	if (!m->cgroup)
 		return 0;
-	if (hk_cgroup_attach(m->cgroup, pid, err) < 0 || apply_default_devices(m, err) < 0 ||
-	    hk_cgroup_apply(m->cgroup, &m->cfg->cgroup_v1, &m->cfg->cgroup_v2, err) < 0)
+	/* Limits before the leaf exists (see hk_cgroup_attach). */
+	if (apply_default_devices(m, err) < 0 ||
+	    hk_cgroup_apply(m->cgroup, &m->cfg->cgroup_v1, &m->cfg->cgroup_v2, err) < 0 ||
+	    hk_cgroup_attach(m->cgroup, pid, err) < 0)
 		return -1;
 	/* Last, once the monitor no longer writes it: a nesting parent's
 	 * root makes its children's cgroups in its own. */

@@ -3,12 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
+#include "procfs.h"
 #include "util.h"
 
 static const struct {
@@ -111,12 +110,9 @@ static int write_sysctl(const char *key, const char *value, struct hk_error **er
 	for (char *p = path + strlen("/proc/sys/"); *p; p++)
 		if (*p == '.')
 			*p = '/';
-	hk_autoclose int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	hk_autoclose int fd = hk_procfs_open(path, O_WRONLY, err);
 	if (fd < 0)
-		return hk_error_errno(err, "lxc.sysctl.%s", key);
-	struct statfs sfs;
-	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
-		return hk_error_set(err, EPERM, "lxc.sysctl.%s: %s is not on procfs; refusing", key, path);
+		return hk_error_prefix(err, "lxc.sysctl.%s", key);
 	size_t len = strlen(value);
 	if (write(fd, value, len) != (ssize_t)len)
 		return hk_error_errno(err, "lxc.sysctl.%s = %s", key, value);

@@ -19,6 +19,7 @@ static const char *const state_names[HK_STATE_COUNT] = {
 	[HK_STATE_RUNNING] = "RUNNING",	  [HK_STATE_STOPPING] = "STOPPING",
 	[HK_STATE_FROZEN] = "FROZEN",	  [HK_STATE_ABORTING] = "ABORTING",
 	[HK_STATE_ORPHANED] = "ORPHANED", [HK_STATE_BUSY] = "BUSY",
+	[HK_STATE_UNRESPONSIVE] = "UNRESPONSIVE",
 };
 
 const char *hk_state_name(enum hk_state s)

@@ -40,8 +40,9 @@ enum hk_state {
 	HK_STATE_ABORTING,
 	HK_STATE_ORPHANED, /* lock held, its monitor is gone */
 	HK_STATE_BUSY,	   /* lock held, no state: being created/destroyed */
+	HK_STATE_UNRESPONSIVE, /* shown by ls only: its monitor is stopped (SIGSTOP, a tracer) */
 };
-#define HK_STATE_COUNT (HK_STATE_BUSY + 1)
+#define HK_STATE_COUNT (HK_STATE_UNRESPONSIVE + 1)
 
 /* "STOPPED", "RUNNING", ...; "UNKNOWN" for a value out of range. */
 const char *hk_state_name(enum hk_state s);

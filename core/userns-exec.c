@@ -25,6 +25,7 @@
 
 #include "log.h"
 #include "nest.h"
+#include "procfs.h"
 #include "util.h"
 
 #define NEWUIDMAP   "/usr/bin/newuidmap"
@@ -138,9 +139,9 @@ static int write_map_direct(pid_t pid, const struct hk_idmap *map, char kind, st
 {
 	hk_autofree char *path = xasprintf("/proc/%d/%cid_map", (int)pid, kind);
 	hk_autofree char *text = hk_idmap_format_proc(map, kind);
-	hk_autoclose int fd = open(path, O_WRONLY | O_CLOEXEC);
+	hk_autoclose int fd = hk_procfs_open(path, O_WRONLY, err);
 	if (fd < 0)
-		return hk_error_errno(err, "cannot open \"%s\"", path);
+		return hk_error_prefix(err, "write the %cid map", kind);
 	size_t len = strlen(text);
 	if (write(fd, text, len) != (ssize_t)len)
 		return hk_error_errno(err, "cannot write the %cid map to \"%s\"", kind, path);

@@ -68,23 +68,24 @@ as_user() {
 }
 
 # ---- container leftovers (tests/integration/run.sh and friends) ----
-# hk_init_cgroups PID NAME: the cgroup directories (every hierarchy in
-# /sys/fs/cgroup) of process PID whose last component is NAME or NAME@...
-# (hako suffixes a hash of the container path), one a line.
+# hk_init_cgroups PID NAME: the container cgroup directories (every
+# hierarchy in /sys/fs/cgroup) of process PID, whose last component is NAME
+# or NAME@... (hako suffixes a hash of the container path), one a line.
+# PID itself sits in the leaf NAME/payload below it.
 hk_init_cgroups() {
 	local pid=$1 name=$2 line rel d
 	while IFS= read -r line; do
-		rel=${line#*:}; rel=${rel#*:}
+		rel=${line#*:}; rel=${rel#*:}; rel=${rel%/payload}
 		case "${rel##*/}" in "$name" | "$name"@*) ;; *) continue ;; esac
 		for d in /sys/fs/cgroup/*"$rel" /sys/fs/cgroup"$rel"; do
 			[ -d "$d" ] && echo "$d"
 		done
 	done <"/proc/$pid/cgroup" | sort -u
 }
-# hk_cg_pids DIR...: every pid in those cgroup directories.
+# hk_cg_pids DIR...: every pid in those cgroup directories and below.
 hk_cg_pids() {
 	local d
-	for d in "$@"; do cat "$d/cgroup.procs" 2>/dev/null; done | sort -un
+	for d in "$@"; do find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null; done | sort -un
 }
 # hk_live PID...: those of PID that still exist and are not zombies (this
 # sandbox's pid 1 does not reap, so a zombie is dead enough).

@@ -49,6 +49,7 @@ static int state_role(const struct hk_list_row *r)
 	case HK_STATE_FROZEN:
 		return HKW_FROZEN;
 	case HK_STATE_ORPHANED:
+	case HK_STATE_UNRESPONSIVE:
 	case HK_STATE_ABORTING:
 		return HKW_ERROR;
 	default:

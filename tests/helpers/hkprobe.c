@@ -12,7 +12,8 @@
  *   hkprobe nested              install a filter of its own (nested runtimes)
  *   hkprobe addkey DESC CMD...  add a user key to the session keyring, run CMD
  *   hkprobe findkey DESC        look for that key from inside
- *   hkprobe exe PID             open /proc/PID/exe for writing */
+ *   hkprobe exe PID             open /proc/PID/exe for writing
+ *   hkprobe capbnd              the bounding set, asked of the kernel (prctl) */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -181,6 +182,16 @@ static int probe_exe(const char *pid)
 	return 0;
 }
 
+static int probe_capbnd(void)
+{
+	unsigned long long set = 0;
+	for (int cap = 0; cap < 64; cap++)
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+			set |= 1ULL << cap;
+	printf("capbnd=%016llx\n", set);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
@@ -198,6 +209,8 @@ int main(int argc, char **argv)
 		return probe_findkey(argv[2]);
 	if (strcmp(what, "exe") == 0 && argc > 2)
 		return probe_exe(argv[2]);
-	fprintf(stderr, "usage: hkprobe sti|sys|strict|nested|addkey DESC CMD...|findkey DESC|exe PID\n");
+	if (strcmp(what, "capbnd") == 0)
+		return probe_capbnd();
+	fprintf(stderr, "usage: hkprobe sti|sys|strict|nested|addkey DESC CMD...|findkey DESC|exe PID|capbnd\n");
 	return 2;
 }

@@ -83,7 +83,7 @@ printf '%s\n' "$out" | grep -qP '^p1/c1\tRUNNING\t.*\tfalse\tfalse\t-\tu 0 10000
 cinit=$("$HAKO" ls --nested -F NAME,PID -P "$T" | awk -F'\t' '$1 == "p1/c1" { print $2 }')
 [ "$(awk '/^Uid:/ { print $2 }' /proc/"$cinit"/status 2>/dev/null)" = 1000000 ] \
 	&& ok "c1's init (host pid $cinit) runs as host uid 1000000" || not_ok "c1's init '$cinit' uid"
-grep -qx "$cinit" /sys/fs/cgroup/freezer"$pcg"/hako/c1/cgroup.procs 2>/dev/null \
+grep -qx "$cinit" /sys/fs/cgroup/freezer"$pcg"/hako/c1/payload/cgroup.procs 2>/dev/null \
 	&& ok "... inside c1's cgroup in p1's tree" || not_ok "c1's init not in its cgroup"
 
 # the dashboard: c1 indented under p1; its ID maps chain; p1's cgroup tree

@@ -121,7 +121,7 @@ cinit=$(nu "$HAKO" ls --nested -F NAME,PID -P "$P" | awk -F'\t' '$1 == "p1/c1" {
 uids=$(awk '/^Uid:/ { print $2 }' /proc/"$cinit"/status 2>/dev/null)
 [ "$uids" = 231072 ] && ok "c1's init (host pid $cinit) runs as host uid 231072 = 165536 + 65536" \
 	|| not_ok "c1's init pid '$cinit' runs as host uid '$uids', want 231072"
-grep -qx "$cinit" "$cdir/cgroup.procs" 2>/dev/null && ok "... and is in c1's cgroup" || not_ok "init $cinit not in $cdir"
+grep -qx "$cinit" "$cdir/payload/cgroup.procs" 2>/dev/null && ok "... and is in c1's cgroup" || not_ok "init $cinit not in $cdir"
 out=$(nu "$HAKO" ls -f --nested -P "$P")
 printf '%s\n' "$out" | grep -qP '^p1/c1\tRUNNING\t.*\tu 0 231072 65536; g 0 231072 65536$' \
 	&& ok "ls -f --nested: p1/c1 RUNNING with its map in host ids (u 0 231072 65536)" \

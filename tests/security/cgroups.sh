@@ -4,10 +4,10 @@
 # v1 release_agent trick fails (mounting a v1 hierarchy and writing its
 # release_agent, directly and after unshare -Urm); the monitor is never in
 # the payload cgroup; no other container's cgroup that shows inside can
-# be written.
-# Known gap, checked only with HAKO_KNOWN_GAPS=1: a container root whose
-# cgroup files it owns (privileged, or a delegated user's) can raise its
-# own limits (pids.max at the top of its tree).  Four modes.
+# be written; the container cannot raise its own limits (started with
+# pids.max = 100, it writes "max" into every pids.max it can see: the
+# limit sits on hako/NAME, above its namespace root hako/NAME/payload, and
+# stays 100), nor widen its device rules (v1 devices.allow a).  Four modes.
 . "$(dirname "$0")/../lib.sh"
 . "$HK_TOP/tests/helpers/modes.sh"
 modes_begin cg cgroups || { plan_end; exit; }
@@ -20,7 +20,9 @@ fi; echo $r'
 
 cg_mode() {
 	local m=$1 l=${HM_LABEL[$1]} out init mon
-	hm_create "$m" || { not_ok "$l: create"; return; }
+	local key=lxc.cgroup.pids.max
+	[ -d /sys/fs/cgroup/pids ] || key=lxc.cgroup2.pids.max
+	hm_create "$m" "$key = 100" || { not_ok "$l: create"; return; }
 	check "$l: start" hm "$m" start "$HM_N"
 	out=$(hm_in "$m" cat /proc/1/cgroup 2>&1)
 	printf '%s\n' "$out" | grep -qv ':/$' && not_ok "$l: /proc/1/cgroup inside: $(echo $out)" \
@@ -45,9 +47,21 @@ cg_mode() {
 		case "$(cat /proc/1/cgroup)" in *"${d#/sys/fs/cgroup/*/}"*) continue ;; esac
 		mkdir "$d/hkprobe" 2>/dev/null && { echo "$d"; rmdir "$d/hkprobe"; }; done' 2>&1)
 	[ -z "$out" ] && ok "$l: no other container's cgroup is writable inside" || not_ok "$l: writable inside: $out"
-	if [ "${HAKO_KNOWN_GAPS:-0}" = 1 ]; then
-		check_fails "$l: the container cannot raise its own pids.max" \
-			hm_in "$m" sh -c 'echo max >/sys/fs/cgroup/pids/pids.max'
+	# Raising its own limit: every pids.max inside is at or below the
+	# namespace root, none of them is the limit's (100 on hako/NAME).
+	out=$(hm_in "$m" sh -c 'for f in $(find /sys/fs/cgroup -maxdepth 3 -name pids.max 2>/dev/null); do
+		[ "$(cat $f)" = 100 ] && echo "limit visible: $f"; { echo max >$f; } 2>/dev/null; done' 2>&1)
+	[ -z "$out" ] && ok "$l: the limit file is not visible inside" || not_ok "$l: $out"
+	if [ -d /sys/fs/cgroup/devices ] && [ "$m" != un ]; then
+		check_fails "$l: devices.allow a at its namespace root is refused (the rules sit above)" \
+			hm_in "$m" sh -c 'echo a >/sys/fs/cgroup/devices/devices.allow'
+	fi
+	if [ "$m" = un ]; then
+		ok "$l: no cgroup of its own, no limit to raise"
+	else
+		out=$(hm "$m" cgroup "$HM_N" pids.max 2>&1)
+		[ "$out" = 100 ] && ok "$l: the container cannot raise its own pids.max (still 100)" \
+			|| not_ok "$l: pids.max after the attempt: $out"
 	fi
 	check "$l: stop" hm "$m" stop -k "$HM_N"
 }

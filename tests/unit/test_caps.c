@@ -247,6 +247,33 @@ static void test_apply_in_child(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* hk_caps_limit cuts the effective and permitted sets to the plan, in a
+ * child (root only: otherwise there is nothing to cut). */
+static void test_limit_in_child(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		skip();
+		return;
+	}
+	struct hk_strv drop = strv_of("sys_module sys_time", NULL);
+	struct hk_caps_plan p;
+	assert_int_equal(hk_caps_plan(&drop, NULL, true, &p, NULL), 0);
+	hk_strv_clear(&drop);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (hk_caps_limit(&p, NULL) < 0)
+			_exit(1);
+		uint64_t eff = status_field("CapEff"), prm = status_field("CapPrm");
+		_exit((eff & ~p.keep) || (prm & ~p.keep) || !(eff & (UINT64_C(1) << CAP_CHOWN)) ? 2 : 0);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 static void test_apply_without_privilege_fails(void **state)
 {
 	(void)state;
@@ -286,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_apply_in_child),
 		cmocka_unit_test(test_apply_without_privilege_fails),
+		cmocka_unit_test(test_limit_in_child),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /* test_cgroup_manage.c - a container cgroup on this host's real layout:
- * create (cpuset filled), attach, a limit, freeze/thaw, stats, kill and
+ * create (cpuset filled), attach (into the leaf), a limit, freeze/thaw, stats, kill and
  * removal with nothing left; a stale empty cgroup is reused and a
  * populated one refused; the nesting chown.  Root only. */
 #include <errno.h>
@@ -106,6 +106,49 @@ static void test_lifecycle(void **state)
 	assert_false(hk_cgroup_exists(f->cg));
 }
 
+/* Inner/outer split: the process sits in NAME/payload in every
+ * hierarchy hako uses, while `hako cgroup NAME KEY` and the limits act on
+ * NAME itself, above the leaf (out of the container's namespace). */
+static void test_leaf_split(void **state)
+{
+	if (geteuid() != 0)
+		skip();
+	struct fx *f = *state;
+	hk_autoerr err = NULL;
+	assert_int_equal(hk_cgroup_create(f->cg, &err), 0);
+	pid_t child = spawn_sleeper();
+	assert_int_equal(hk_cgroup_attach(f->cg, child, &err), 0);
+	char path[64], want[96];
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)child);
+	snprintf(want, sizeof(want), "/hako/%s/" HK_CGROUP_LEAF, f->name);
+	hk_autofree char *text = NULL;
+	assert_int_equal(hk_read_file(path, &text, NULL, &err), 0);
+	assert_non_null(strstr(text, want));
+	for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (strstr(l, "/hako/"))
+			assert_true(hk_str_has_suffix(l, want));
+	const char *key = hk_cgroup_v1_for(&f->info, "pids") || hk_cgroup_unified(&f->info) ? "pids.max" : NULL;
+	if (key && hk_cgroup_file_access(f->cg, key, "77", NULL, &err) == 0) {
+		char file[512];
+		snprintf(file, sizeof(file), "%s/" HK_CGROUP_LEAF "/pids.max", hk_cgroup_main_dir(f->cg));
+		hk_autofree char *leafmax = NULL;
+		/* the leaf keeps its own (unlimited) value: the limit is on NAME */
+		if (hk_read_file(file, &leafmax, NULL, NULL) == 0)
+			assert_string_equal(leafmax, "max\n");
+		hk_autofree char *v = NULL;
+		assert_int_equal(hk_cgroup_file_access(f->cg, key, NULL, &v, &err), 0);
+		assert_string_equal(v, "77\n");
+	}
+	hk_error_freep(&err);
+	struct hk_cgroup_stats st;
+	hk_cgroup_stats_read(f->cg, &st);
+	assert_true(st.pids == -1 || st.pids == 1); /* NAME's total holds the leaf */
+	assert_int_equal(hk_cgroup_kill(f->cg, 2000, &err), 0);
+	reap(child);
+	assert_int_equal(hk_cgroup_remove(f->cg, &err), 0);
+	assert_false(hk_cgroup_exists(f->cg));
+}
+
 static void test_unknown_limit_refused(void **state)
 {
 	if (geteuid() != 0)
@@ -192,6 +235,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leaf_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_limit_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_and_populated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chown_delegation, setup, teardown),

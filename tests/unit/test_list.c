@@ -1,7 +1,9 @@
 /* test_list.c - rows of `hako ls` built from a real store in a temp
  * directory: fields from modern and legacy configs, a broken config still
  * listed with its error, the name regex, the running/stopped filters (a
- * container made RUNNING through its lock and state file), and row_fill. */
+ * container made RUNNING through its lock and state file), row_fill, a
+ * SIGSTOPped monitor shown UNRESPONSIVE, and a locked container without
+ * a config shown BUSY. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -150,19 +154,28 @@ static void test_regex(void **state)
 	assert_non_null(strstr(err->msg, "bad name filter \"(\""));
 }
 
-static void test_state_filters(void **state)
+/* Makes name RUNNING (init 4321) as a monitor would: its lock held and a
+ * state file naming monitor mon.  Returns the lock. */
+static struct hk_lock *make_running(struct fixture *f, const char *name, pid_t mon)
 {
-	struct fixture *f = *state;
 	hk_autoerr err = NULL;
 	struct hk_lock *lock = NULL;
-	assert_int_equal(hk_lock_acquire(f->st, "priv", HK_LOCK_TRY, 0, &lock, &err), 0);
+	assert_int_equal(hk_lock_acquire(f->st, name, HK_LOCK_TRY, 0, &lock, &err), 0);
 	struct hk_state_file sf;
 	hk_state_file_init(&sf);
 	sf.state = HK_STATE_RUNNING;
 	sf.init_pid = 4321;
-	sf.monitor_pid = getpid();
+	sf.monitor_pid = mon;
 	strcpy(sf.boot_id, hk_state_boot_id(NULL));
-	assert_int_equal(hk_state_write_container(f->st, "priv", &sf, &err), 0);
+	assert_int_equal(hk_state_write_container(f->st, name, &sf, &err), 0);
+	return lock;
+}
+
+static void test_state_filters(void **state)
+{
+	struct fixture *f = *state;
+	hk_autoerr err = NULL;
+	struct hk_lock *lock = make_running(f, "priv", getpid());
 
 	struct hk_list_filter flt = {.running = true};
 	struct hk_list l;
@@ -219,6 +232,54 @@ static void test_empty_and_missing_path(void **state)
 	rmdir(dir);
 }
 
+/* A monitor stopped by SIGSTOP: the row says UNRESPONSIVE (read from
+ * /proc, never by asking it); running again once it continues. */
+static void test_unresponsive(void **state)
+{
+	struct fixture *f = *state;
+	hk_autoerr err = NULL;
+	pid_t mon = fork();
+	if (mon == 0) {
+		for (;;)
+			pause();
+	}
+	struct hk_lock *lock = make_running(f, "priv", mon);
+	kill(mon, SIGSTOP);
+	waitpid(mon, NULL, WUNTRACED);
+	struct hk_list_row row;
+	hk_list_row_fill(f->st, "priv", &row);
+	assert_int_equal(row.state, HK_STATE_UNRESPONSIVE);
+	assert_string_equal(hk_state_name(row.state), "UNRESPONSIVE");
+	hk_list_row_free(&row);
+	kill(mon, SIGCONT);
+	waitpid(mon, NULL, WCONTINUED);
+	hk_list_row_fill(f->st, "priv", &row);
+	assert_int_equal(row.state, HK_STATE_RUNNING);
+	hk_list_row_free(&row);
+	kill(mon, SIGKILL);
+	waitpid(mon, NULL, 0);
+	hk_lock_release(lock);
+}
+
+/* A container whose config is missing while its lock is held (being
+ * created or destroyed) is BUSY, not broken; one destroyed after the
+ * listing drops out of the list instead of showing a config error. */
+static void test_busy_without_config(void **state)
+{
+	struct fixture *f = *state;
+	hk_autoerr err = NULL;
+	struct hk_lock *lock = NULL;
+	assert_int_equal(hk_lock_acquire(f->st, "half", HK_LOCK_TRY, 0, &lock, &err), 0);
+	hk_autofree char *dir = xasprintf("%s/half", f->path);
+	assert_int_equal(hk_mkdir_p(dir, 0755, NULL), 0);
+	struct hk_list_row row;
+	hk_list_row_fill(f->st, "half", &row);
+	assert_int_equal(row.state, HK_STATE_BUSY);
+	assert_null(row.config_error);
+	hk_list_row_free(&row);
+	hk_lock_release(lock);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +287,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_regex, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_row_fill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unresponsive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busy_without_config, setup, teardown),
 		cmocka_unit_test(test_empty_and_missing_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
