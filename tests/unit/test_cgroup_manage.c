@@ -197,8 +197,9 @@ static void test_stale_and_populated(void **state)
 	reap(child);
 }
 
-/* Nesting: the directory and its delegation files change owner (and get
- * g+w when asked); the limit files stay root's. */
+/* Nesting: the leaf (the container's cgroup namespace root) and its
+ * delegation files change owner (and get g+w when asked); NAME, which
+ * holds the limits, and the limit files stay root's. */
 static void test_chown_delegation(void **state)
 {
 	struct fx *f = *state;
@@ -207,7 +208,10 @@ static void test_chown_delegation(void **state)
 	hk_autoerr err = NULL;
 	assert_int_equal(hk_cgroup_create(f->cg, &err), 0);
 	assert_int_equal(hk_cgroup_chown(f->cg, 4242, 4343, true, &err), 0);
-	const char *dir = hk_cgroup_main_dir(f->cg);
+	hk_autofree char *dir = xasprintf("%s/%s", hk_cgroup_main_dir(f->cg), HK_CGROUP_LEAF);
+	struct stat outer;
+	assert_int_equal(stat(hk_cgroup_main_dir(f->cg), &outer), 0);
+	assert_int_equal(outer.st_uid, 0);
 	static const char *const given[] = { "", "/cgroup.procs" };
 	for (size_t i = 0; i < 2; i++) {
 		hk_autofree char *p = xasprintf("%s%s", dir, given[i]);
