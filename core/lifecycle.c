@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cgroup-manage.h"
+#include "cgroup-systemd.h"
 #include "log.h"
 #include "monitor.h"
 #include "net.h"
@@ -84,6 +85,7 @@ static int preflight(const struct hk_store *st, const char *name, const struct h
 				    name);
 	if (cfg->idmap.n && hk_userns_check_map(&cfg->idmap, err) < 0)
 		return hk_error_prefix(err, "container \"%s\"", name);
+	hk_cgroup_systemd_preflight();
 	if (!hk_store_is_root(st)) {
 		struct hk_ct_cgroup c;
 		if (hk_ct_cgroup_open(st, name, &c, NULL) == 0 && !c.cg)
