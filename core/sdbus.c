@@ -122,7 +122,8 @@ void hk_sdbus_build_call(struct hk_buf *out, uint32_t serial, const struct hk_sd
 	put_field(out, F_SIGNATURE, c->sig && *c->sig ? c->sig : NULL);
 	hk_sdbus_array_end(out, at, 8);
 	hk_sdbus_put_align(out, 8);
-	hk_buf_append(out, c->body, c->body_len);
+	if (c->body_len)
+		hk_buf_append(out, c->body, c->body_len);
 }
 
 /* One (sv) entry of a property array, its variant holding a string. */
@@ -296,7 +297,7 @@ static int skip_array(struct hk_sdbus_reader *r, const char **sig, unsigned dept
 	    n > r->len - r->off)
 		return -1;
 	const char *elem = *sig;
-	const char *after = sig_next(elem, 0); /* the signature was validated */
+	const char *after = sig_next(elem - 1, 0); /* from the 'a': "{..}" stands only there */
 	if (!after)
 		return -1;
 	size_t end = r->off + n;
