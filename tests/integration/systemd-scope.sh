@@ -40,11 +40,12 @@ V1SD=/sys/fs/cgroup/systemd/hako-sdtest-$$
 T=$(mktemp -d /tmp/hako-sd.XXXXXX)
 chmod 755 "$T"
 P=$T/ct RT=$T/rt RT2=$T/rt-nobus RT3=$T/rt-nosd
-NAME=sd1 SD= DBUS=
+NAME=sd1 SD= DBUS= SDR=
+PR=$T/ct-root RTR=$T/rt-root CGR=$U/hako-sdtest-root-$$ V1SDR=/sys/fs/cgroup/systemd/hako-sdtest-root-$$
 uid=$(id -u "$HK_TEST_USER")
-mkdir -p "$P" "$RT" "$RT2" "$RT3"
+mkdir -p "$P" "$RT" "$RT2" "$RT3" "$PR" "$RTR"
 chown "$HK_TEST_USER:" "$P" "$RT" "$RT2" "$RT3"
-chmod 700 "$RT" "$RT2" "$RT3"
+chmod 700 "$RT" "$RT2" "$RT3" "$RTR"
 
 # u RUNTIME_DIR CMD...: as the test user with that XDG_RUNTIME_DIR.
 u() { local rt=$1; shift; HK_EXTRA_ENV="XDG_RUNTIME_DIR=$rt" as_user "$@"; }
@@ -53,18 +54,19 @@ rmtree() { [ -d "$1" ] && find "$1" -depth -type d -exec rmdir {} + 2>/dev/null;
 cleanup() {
 	local rt
 	for rt in "$RT" "$RT2" "$RT3"; do u "$rt" "$HAKO" stop -k "$NAME" -P "$P" >/dev/null 2>&1; done
+	DBUS_SYSTEM_BUS_ADDRESS=unix:path=$RTR/bus "$HAKO" stop -k "$NAME" -P "$PR" >/dev/null 2>&1
 	[ -n "$DBUS" ] && kill "$DBUS" 2>/dev/null
-	if [ -n "$SD" ]; then
-		kill "$SD" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$SD" 2>/dev/null || break; sleep 0.1; done
-	fi
+	for p in $SD $SDR; do
+		kill "$p" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+	done
 	echo $$ >"$U/cgroup.procs"
 	[ -d "$V1SD" ] && echo $$ >/sys/fs/cgroup/systemd/cgroup.procs
-	for d in "$CG" "$V1SD"; do
+	for d in "$CG" "$V1SD" "$CGR" "$V1SDR"; do
 		[ -d "$d" ] && for p in $(cat $(find "$d" -name cgroup.procs) 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
 	done
 	sleep 0.2
-	rmtree "$CG"; rmtree "$V1SD"
+	rmtree "$CG"; rmtree "$V1SD"; rmtree "$CGR"; rmtree "$V1SDR"
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -150,4 +152,39 @@ else
 fi
 left=$(find "$CG" -type d -name "$NAME*" 2>/dev/null)
 if [ -z "$left" ]; then ok "bus without systemd: no cgroup left"; else not_ok "left: $left"; fi
+
+# Root: the system bus.  systemd is not pid 1 here, so root's own
+# `systemd --user` stands in for the system manager: hako (as root) finds
+# it through DBUS_SYSTEM_BUS_ADDRESS, as sd-bus clients do.
+(
+	for d in "$CGR" "$V1SDR"; do
+		[ -d "$(dirname "$d")" ] && mkdir "$d" && echo $BASHPID >"$d/cgroup.procs"
+	done
+	exec env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin XDG_RUNTIME_DIR="$RTR" "$SYSTEMD" --user
+) >"$T/systemd-root.log" 2>&1 &
+SDR=$!
+up=
+for _ in $(seq 100); do
+	if XDG_RUNTIME_DIR=$RTR busctl --user --no-pager status org.freedesktop.systemd1 >/dev/null 2>&1; then up=1; break; fi
+	sleep 0.1
+done
+r() { DBUS_SYSTEM_BUS_ADDRESS=unix:path=$RTR/bus "$HAKO" "$@"; }
+if [ -z "$up" ]; then
+	not_ok "root: a systemd manager answers on $RTR/bus"; sed 's/^/#   /' "$T/systemd-root.log" | tail -20
+else
+	check "root: create" r create "$NAME" -t busybox -P "$PR"
+	check "root: start" r start "$NAME" -P "$PR"
+	init=$(r ls -F NAME,PID -P "$PR" 2>/dev/null | awk -F'\t' -v n="$NAME" '$1 == n { print $2 }')
+	cg=$(awk -F: '$1 == 0 { print $3 }' "/proc/$init/cgroup" 2>/dev/null)
+	scope=${cg%/hako/*}
+	diag "root: init $init in $cg"
+	case "$cg" in
+	"/hako-sdtest-root-$$/"*"/hako-$NAME"*".scope/hako/$NAME"*) ok "root: init's cgroup is below the transient scope" ;;
+	*) not_ok "root: init's cgroup is below a transient scope: \"$cg\"" ;;
+	esac
+	check "root: stop" r stop "$NAME" -k -P "$PR"
+	gone=
+	for _ in $(seq 50); do [ -d "$U$scope" ] || { gone=1; break; }; sleep 0.1; done
+	if [ -n "$gone" ]; then ok "root: stop removes the scope"; else not_ok "root: $U$scope still exists"; fi
+fi
 plan_end
