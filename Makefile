@@ -49,7 +49,8 @@ FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 DEPS_PKGS := build-essential pkg-config libncurses-dev libcap-dev libseccomp-dev \
              libnl-3-dev libnl-route-3-dev libinih-dev libcmocka-dev clang \
              libclang-rt-14-dev busybox-static uidmap tmux btrfs-progs lxc \
-             iproute2 util-linux acl attr cppcheck clang-format procps
+             iproute2 util-linux acl attr cppcheck clang-format procps \
+             systemd dbus-daemon dbus-user-session
 
 .PHONY: all deps demo check unit test-build bench fuzz fuzz-build install clean lint format-check
 
