@@ -272,6 +272,13 @@ static __attribute__((noreturn)) void grandchild(struct attach_ctx *c)
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	fcntl(c->errsock[1], F_SETFD, FD_CLOEXEC);
 	if (o->argv && o->argv[0]) {
+		/* execvpe searches the PATH of this process, the host's: search
+		 * the one the command gets (the first, as its getenv sees). */
+		for (size_t i = 0; i < env.n; i++)
+			if (hk_str_has_prefix(env.v[i], "PATH=")) {
+				setenv("PATH", env.v[i] + 5, 1);
+				break;
+			}
 		execvpe(o->argv[0], o->argv, env.v);
 		hk_error_errno(&err, "cannot run \"%s\" in the container", o->argv[0]);
 	} else {

@@ -168,7 +168,7 @@ static int record_scope(const struct hk_store *st, const char *name, const char 
 	hk_autofree char *path = record_path(st, name);
 	hk_autofree char *text = xasprintf("%s\n", cg);
 	if (hk_mkdir_p(run, 0700, err) < 0 ||
-	    hk_write_file_atomic(path, text, strlen(text), 0600, err) < 0)
+	    hk_write_run_file(path, text, strlen(text), 0600, err) < 0)
 		return hk_error_prefix(err, "record the container's scope");
 	return 0;
 }

@@ -126,7 +126,7 @@ static int save_overrides(const struct hk_store *st, const char *name, const str
 	for (size_t i = 0; o && i < o->n; i++)
 		hk_buf_printf(&b, "%s\n", o->v[i]);
 	hk_autofree char *path = overrides_path(st, name);
-	int rc = hk_write_file_atomic(path, b.data ? b.data : "", b.len, 0600, err);
+	int rc = hk_write_run_file(path, b.data ? b.data : "", b.len, 0600, err);
 	hk_buf_free(&b);
 	return rc;
 }
