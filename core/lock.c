@@ -80,7 +80,9 @@ static void write_holder(int fd, pid_t pid)
 	hk_autofree char *line = xasprintf("%ld %s\n", (long)pid, cmd);
 	free(cmd);
 	size_t n = strlen(line);
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, line, n, 0) != (ssize_t)n)
+	/* Write, then cut what an older, longer line left: truncating to 0
+	 * first frees and reallocates the block, a journal commit on ext4. */
+	if (pwrite(fd, line, n, 0) != (ssize_t)n || ftruncate(fd, (off_t)n) < 0)
 		hk_log(HK_LOG_DEBUG, "cannot record the lock holder: %s", strerror(errno));
 }
 
