@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup-systemd.h"
 #include "log.h"
 
 struct ct_hier {
@@ -121,6 +122,13 @@ static bool dir_writable(const struct hk_cgroup_info *info, const char *dir)
 struct hk_cgroup *hk_cgroup_open(const struct hk_cgroup_info *info,
 				 const struct hk_cgroup_delegation *deleg, const char *name)
 {
+	return hk_cgroup_open_scoped(info, deleg, name, NULL);
+}
+
+struct hk_cgroup *hk_cgroup_open_scoped(const struct hk_cgroup_info *info,
+					const struct hk_cgroup_delegation *deleg, const char *name,
+					const char *v2_base)
+{
 	struct hk_cgroup *cg = xcalloc(1, sizeof(*cg));
 	cg->rel = xasprintf("hako/%s", name);
 	cg->hs = xcalloc(info->n ? info->n : 1, sizeof(*cg->hs));
@@ -131,10 +139,12 @@ struct hk_cgroup *hk_cgroup_open(const struct hk_cgroup_info *info,
 		const char *base_dir = h->mountpoint;
 		/* A hybrid's v2 tree carries no controller: root skips it where
 		 * it may not write it (inside a container whose owner had none). */
-		if (!deleg && h->version == 2 && info->layout != HK_CGROUP_V2 &&
+		if (!deleg && !v2_base && h->version == 2 && info->layout != HK_CGROUP_V2 &&
 		    !dir_writable(info, base_dir))
 			continue;
-		if (deleg) {
+		if (h->version == 2 && v2_base) {
+			base_dir = v2_base; /* systemd's scope, delegated to the caller */
+		} else if (deleg) {
 			if (i >= deleg->n || !deleg->a[i].writable)
 				continue; /* not delegated: the user cannot use it */
 			base_dir = deleg->a[i].dir;
@@ -607,15 +617,24 @@ int hk_ct_cgroup_open(const struct hk_store *st, const char *name, struct hk_ct_
 	memset(out, 0, sizeof(*out));
 	if (hk_cgroup_detect("", &out->info, err) < 0)
 		return -1;
-	hk_autofree char *cg_name = hk_store_cgroup_name(st, name);
 	if (hk_store_is_root(st)) {
-		out->cg = hk_cgroup_open(&out->info, NULL, cg_name);
+		out->cg = hk_cgroup_open_container(&out->info, NULL, st, name);
 		return 0;
 	}
 	hk_cgroup_check_delegation(&out->info, hk_store_uid(st), hk_store_gid(st), &out->deleg);
-	if (out->deleg.ok)
-		out->cg = hk_cgroup_open(&out->info, &out->deleg, cg_name);
+	/* With systemd, the monitor gets its delegation from a scope. */
+	if (out->deleg.ok || hk_cgroup_systemd_mode(&out->info, hk_store_uid(st)) == HK_SD_SCOPE)
+		out->cg = hk_cgroup_open_container(&out->info, &out->deleg, st, name);
 	return 0;
+}
+
+struct hk_cgroup *hk_cgroup_open_container(const struct hk_cgroup_info *info,
+					   const struct hk_cgroup_delegation *deleg,
+					   const struct hk_store *st, const char *name)
+{
+	hk_autofree char *cg_name = hk_store_cgroup_name(st, name);
+	hk_autofree char *scope = hk_cgroup_scope_recorded(info, st, name);
+	return hk_cgroup_open_scoped(info, deleg, cg_name, scope);
 }
 
 void hk_ct_cgroup_close(struct hk_ct_cgroup *c)

@@ -32,6 +32,16 @@ struct hk_cgroup;
  * for root (the hierarchy tops are used); for a user it must be ok. */
 struct hk_cgroup *hk_cgroup_open(const struct hk_cgroup_info *info,
 				 const struct hk_cgroup_delegation *deleg, const char *name);
+/* The same with the v2 hierarchy's base set to v2_base (systemd's
+ * transient scope, cgroup-systemd.h) when it is not NULL. */
+struct hk_cgroup *hk_cgroup_open_scoped(const struct hk_cgroup_info *info,
+					const struct hk_cgroup_delegation *deleg, const char *name,
+					const char *v2_base);
+/* A container's cgroup as its other processes find it: under the scope
+ * its monitor recorded, if any (deleg NULL for root). */
+struct hk_cgroup *hk_cgroup_open_container(const struct hk_cgroup_info *info,
+					   const struct hk_cgroup_delegation *deleg,
+					   const struct hk_store *st, const char *name);
 void hk_cgroup_free(struct hk_cgroup *cg);
 void hk_cgroup_freep(struct hk_cgroup **cg);
 #define hk_autocgroup __attribute__((cleanup(hk_cgroup_freep))) struct hk_cgroup *

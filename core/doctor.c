@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "cgroup-systemd.h"
 #include "idmap.h"
 #include "log.h"
 #include "procfs.h"
@@ -566,11 +567,39 @@ static char *describe_delegated(const struct hk_cgroup_delegation *d)
 			continue;
 		}
 		hk_autofree char *label = hk_cgroup_hier_label(d->a[i].hier);
-		hk_buf_printf(&b, "%s%s %s", b.len ? ", " : "", label, d->a[i].dir);
+		const char *dir = d->a[i].writable ? d->a[i].dir : "(systemd's transient scope)";
+		hk_buf_printf(&b, "%s%s %s%s", b.len ? ", " : "", label, dir,
+			      strstr(dir, "/" HK_CGROUP_USERS_DIR "/") ? " (hako's own v1 delegation)" : "");
 	}
 	if (more)
 		hk_buf_printf(&b, " (and %zu more)", more);
 	return hk_buf_steal(&b);
+}
+
+/* Only the v2 hierarchy is missing, and systemd will hand out scopes. */
+static bool scope_covers(const struct run *r, const struct hk_cgroup_delegation *d)
+{
+	if (hk_cgroup_systemd_mode(&r->cg, r->o->uid) != HK_SD_SCOPE)
+		return false;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->a[i].required && !d->a[i].writable && d->a[i].hier->version != 2)
+			return false;
+	return true;
+}
+
+/* Which delegation hako uses on the v2 tree: systemd's (a scope it asks
+ * for, or a cgroup systemd delegated already), else nothing to say. */
+static void check_systemd_delegation(struct run *r)
+{
+	hk_autofree char *how = hk_cgroup_systemd_describe(&r->cg, r->o->uid);
+	if (!how)
+		return;
+	bool no_bus = strstr(how, "not there now") != NULL;
+	report(r, "cgroup2 delegation", no_bus ? HK_DOCTOR_WARN : HK_DOCTOR_OK, xstrdup(how),
+	       no_bus ? xstrdup(r->is_root ? "start dbus (systemctl start dbus)"
+					    : "log in through a pam_systemd session, or as root: loginctl "
+					      "enable-linger USER")
+		      : NULL);
 }
 
 static void check_cgroup_delegation(struct run *r)
@@ -580,6 +609,7 @@ static void check_cgroup_delegation(struct run *r)
 		       NULL);
 		return;
 	}
+	check_systemd_delegation(r);
 	if (r->is_root) {
 		report(r, "cgroup delegation", HK_DOCTOR_OK,
 		       xstrdup("root may create cgroups in every hierarchy"), NULL);
@@ -587,7 +617,7 @@ static void check_cgroup_delegation(struct run *r)
 	}
 	struct hk_cgroup_delegation d;
 	hk_cgroup_check_delegation(&r->cg, r->o->uid, r->o->gid, &d);
-	if (d.ok) {
+	if (d.ok || scope_covers(r, &d)) {
 		hk_autofree char *where = describe_delegated(&d);
 		report(r, "cgroup delegation", HK_DOCTOR_OK,
 		       xasprintf("user \"%s\" may use %s", r->o->user, where), NULL);

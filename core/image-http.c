@@ -9,9 +9,12 @@
  * other download tool does.
  * Progress goes to the caller's callback; nothing here prints.
  *
+ * libcurl is loaded with dlopen at the first download, not linked: linked,
+ * it brings some 40 shared libraries (TLS, Kerberos, LDAP, ICU ...) into
+ * the exec of every hako command, most of the time a short `hako ls` takes.
+ *
  * HAKO_NO_CURL: the static hako that nesting containers run (make
- * hako-static) is linked without libcurl, whose static link needs libraries
- * Debian ships only shared (Kerberos, LDAP): there a fetch is refused with
+ * hako-static) cannot load shared libraries: there a fetch is refused with
  * the way round it.
  */
 #include "image.h"
@@ -43,6 +46,7 @@ int hk_image_fetch_mem(const char *url, size_t max, char **out, size_t *len, str
 }
 #else
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -56,6 +60,50 @@ int hk_image_fetch_mem(const char *url, size_t max, char **out, size_t *len, str
 
 #define CONNECT_TIMEOUT 30L
 #define STALL_SECONDS	60L
+
+#define LIBCURL "libcurl.so.4"
+
+/* The libcurl entry points hako uses, from dlopen. */
+static struct {
+	bool loaded;
+	CURL *(*init)(void);
+	CURLcode (*setopt)(CURL *, CURLoption, ...);
+	CURLcode (*perform)(CURL *);
+	CURLcode (*getinfo)(CURL *, CURLINFO, ...);
+	void (*cleanup)(CURL *);
+	const char *(*strerror)(CURLcode);
+} lc;
+
+static int load_libcurl(const char *url, struct hk_error **err)
+{
+	if (lc.loaded)
+		return 0;
+	void *lib = dlopen(LIBCURL, RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		return hk_error_set(err, ENOENT,
+				    "cannot download \"%s\": %s cannot be loaded (%s); install it: "
+				    "apt-get install libcurl4",
+				    url, LIBCURL, dlerror());
+	struct {
+		const char *name;
+		void **slot;
+	} syms[] = {
+		{ "curl_easy_init", (void **)&lc.init },
+		{ "curl_easy_setopt", (void **)&lc.setopt },
+		{ "curl_easy_perform", (void **)&lc.perform },
+		{ "curl_easy_getinfo", (void **)&lc.getinfo },
+		{ "curl_easy_cleanup", (void **)&lc.cleanup },
+		{ "curl_easy_strerror", (void **)&lc.strerror },
+	};
+	for (size_t i = 0; i < HK_ARRAY_SIZE(syms); i++)
+		if (!(*syms[i].slot = dlsym(lib, syms[i].name)))
+			return hk_error_set(err, ENOENT,
+					    "cannot download \"%s\": %s lacks %s; install a current "
+					    "libcurl4",
+					    url, LIBCURL, syms[i].name);
+	lc.loaded = true; /* the library stays loaded for the process */
+	return 0;
+}
 
 struct fetch {
 	int fd;
@@ -80,7 +128,7 @@ static void check_restart(struct fetch *f)
 {
 	f->checked = true;
 	long code = 0;
-	curl_easy_getinfo(f->h, CURLINFO_RESPONSE_CODE, &code);
+	lc.getinfo(f->h, CURLINFO_RESPONSE_CODE, &code);
 	if (f->start && code == 200) {
 		hk_log(HK_LOG_INFO, "%s: the server does not resume; downloading it again",
 		       f->what);
@@ -140,25 +188,25 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 static void setup(struct fetch *f, const char *url, char *errbuf)
 {
 	CURL *h = f->h;
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, STALL_SECONDS);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "hako/" HAKO_VERSION);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, f);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, f);
+	lc.setopt(h, CURLOPT_URL, url);
+	lc.setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	lc.setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	lc.setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	lc.setopt(h, CURLOPT_MAXREDIRS, 5L);
+	lc.setopt(h, CURLOPT_FAILONERROR, 1L);
+	lc.setopt(h, CURLOPT_NOSIGNAL, 1L);
+	lc.setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT);
+	lc.setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	lc.setopt(h, CURLOPT_LOW_SPEED_TIME, STALL_SECONDS);
+	lc.setopt(h, CURLOPT_USERAGENT, "hako/" HAKO_VERSION);
+	lc.setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	lc.setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	lc.setopt(h, CURLOPT_WRITEDATA, f);
+	lc.setopt(h, CURLOPT_NOPROGRESS, 0L);
+	lc.setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	lc.setopt(h, CURLOPT_XFERINFODATA, f);
 	if (f->start)
-		curl_easy_setopt(h, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)f->start);
+		lc.setopt(h, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)f->start);
 }
 
 /* Turns a failed transfer into a message naming the URL and what to do. */
@@ -166,8 +214,8 @@ static int fetch_error(struct fetch *f, const char *url, CURLcode rc, const char
 		       struct hk_error **err)
 {
 	long code = 0;
-	curl_easy_getinfo(f->h, CURLINFO_RESPONSE_CODE, &code);
-	const char *detail = *errbuf ? errbuf : curl_easy_strerror(rc);
+	lc.getinfo(f->h, CURLINFO_RESPONSE_CODE, &code);
+	const char *detail = *errbuf ? errbuf : lc.strerror(rc);
 	if (f->write_errno)
 		return hk_error_set(err, f->write_errno, "cannot save \"%s\" (is the disk full?)",
 				    url);
@@ -204,26 +252,28 @@ int hk_image_fetch(const char *url, int fd, uint64_t max, const struct hk_progre
 	struct fetch f = {
 		.fd = fd, .start = (uint64_t)sb.st_size, .max = max, .p = p, .what = what
 	};
+	if (load_libcurl(url, err) < 0)
+		return -1;
 	if (f.start)
 		hk_log(HK_LOG_INFO, "%s: resuming after %llu bytes", what,
 		       (unsigned long long)f.start);
-	f.h = curl_easy_init();
+	f.h = lc.init();
 	if (!f.h)
 		return hk_error_set(err, ENOMEM, "cannot start libcurl for \"%s\"", url);
 	char errbuf[CURL_ERROR_SIZE] = "";
 	setup(&f, url, errbuf);
-	CURLcode rc = curl_easy_perform(f.h);
+	CURLcode rc = lc.perform(f.h);
 	long code = 0;
-	curl_easy_getinfo(f.h, CURLINFO_RESPONSE_CODE, &code);
+	lc.getinfo(f.h, CURLINFO_RESPONSE_CODE, &code);
 	if (rc == CURLE_HTTP_RETURNED_ERROR && code == 416 && f.start) {
 		/* The partial file is as long as the server's or longer: stale. */
-		curl_easy_cleanup(f.h);
+		lc.cleanup(f.h);
 		if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
 			return hk_error_errno(err, "cannot restart the download of \"%s\"", url);
 		return hk_image_fetch(url, fd, max, p, what, err);
 	}
 	int ret = rc == CURLE_OK ? 0 : fetch_error(&f, url, rc, errbuf, err);
-	curl_easy_cleanup(f.h);
+	lc.cleanup(f.h);
 	if (ret == 0 && p && p->fn)
 		p->fn(p->data, what, f.start + f.got, f.start + f.got);
 	return ret;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cgroup-manage.h"
+#include "cgroup-systemd.h"
 #include "log.h"
 #include "monitor.h"
 #include "nest.h"
@@ -90,6 +91,7 @@ static int preflight(const struct hk_store *st, const char *name, const struct h
 	}
 	if (cfg->idmap.n && hk_userns_check_map(&cfg->idmap, err) < 0)
 		return hk_error_prefix(err, "container \"%s\"", name);
+	hk_cgroup_systemd_preflight();
 	if (!hk_store_is_root(st)) {
 		struct hk_ct_cgroup c;
 		if (hk_ct_cgroup_open(st, name, &c, NULL) == 0 && !c.cg)
@@ -130,7 +132,7 @@ static int save_overrides(const struct hk_store *st, const char *name, const str
 	for (size_t i = 0; o && i < o->n; i++)
 		hk_buf_printf(&b, "%s\n", o->v[i]);
 	hk_autofree char *path = overrides_path(st, name);
-	int rc = hk_write_file_atomic(path, b.data ? b.data : "", b.len, 0600, err);
+	int rc = hk_write_run_file(path, b.data ? b.data : "", b.len, 0600, err);
 	hk_buf_free(&b);
 	return rc;
 }

@@ -82,7 +82,8 @@ static void write_holder(int fd, pid_t pid)
 	size_t n = strlen(line);
 	/* Write, then cut: a reader never sees an empty file (it would name
 	 * no holder), only the new line, maybe followed by old bytes after
-	 * its newline, which read_holder ignores. */
+	 * its newline, which read_holder ignores; and truncating to 0 first
+	 * would free and reallocate the block, a journal commit on ext4. */
 	if (pwrite(fd, line, n, 0) != (ssize_t)n || ftruncate(fd, (off_t)n) < 0)
 		hk_log(HK_LOG_DEBUG, "cannot record the lock holder: %s", strerror(errno));
 }

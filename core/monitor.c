@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cgroup-systemd.h"
 #include "cleanup.h"
 #include "log.h"
 #include "monitor-internal.h"
@@ -114,16 +115,20 @@ static void drain_term(struct hk_monitor *m, size_t t)
 static int setup_cgroup(struct hk_monitor *m, struct hk_error **err)
 {
 	hk_autofree char *cg_name = hk_store_cgroup_name(m->st, m->name);
+	hk_autofree char *scope = NULL;
 	if (hk_cgroup_detect("", &m->cg_info, err) < 0)
 		return -1;
 	m->have_cg_info = true;
+	/* On a systemd host, systemd's transient scope is the v2 base. */
+	if (hk_cgroup_systemd_prepare(&m->cg_info, m->st, m->name, &scope, err) < 0)
+		return hk_error_prefix(err, "container \"%s\"", m->name);
 	if (getuid() == 0) {
-		m->cgroup = hk_cgroup_open(&m->cg_info, NULL, cg_name);
+		m->cgroup = hk_cgroup_open_scoped(&m->cg_info, NULL, cg_name, scope);
 	} else {
 		struct hk_cgroup_delegation d;
 		hk_cgroup_check_delegation(&m->cg_info, getuid(), getgid(), &d);
-		if (d.ok)
-			m->cgroup = hk_cgroup_open(&m->cg_info, &d, cg_name);
+		if (d.ok || scope)
+			m->cgroup = hk_cgroup_open_scoped(&m->cg_info, &d, cg_name, scope);
 		else
 			hk_log(HK_LOG_WARN,
 			       "\"%s\" runs without its own cgroup: user %u has no delegated cgroup, so limits, "
@@ -515,6 +520,7 @@ static void teardown(struct hk_monitor *m)
 		hk_cgroup_free(m->cgroup);
 		m->cgroup = NULL;
 	}
+	hk_cgroup_scope_forget(m->st, m->name);
 	if (m->have_cg_info)
 		hk_cgroup_info_free(&m->cg_info);
 	m->have_cg_info = false;

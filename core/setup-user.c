@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cgroup-manage.h"
+#include "cgroup-systemd.h"
 #include "idmap.h"
 #include "nic.h"
 #include "nest.h"
@@ -144,25 +145,23 @@ static int ensure_v1(const struct hk_cgroup_info *info, const struct hk_cgroup_h
 		init_cpuset(users, mine);
 	if (chown_cgroup_dir(mine, pw, err) < 0)
 		return -1;
-	report_fmt(report, ctx, made, "cgroup %s: %s \"%s\" for user \"%s\"", label,
-		   made ? "delegated" : "already delegated", mine, pw->pw_name);
+	report_fmt(report, ctx, made, "cgroup %s: %s \"%s\" for user \"%s\" (hako's own v1 delegation)",
+		   label, made ? "delegated" : "already delegated", mine, pw->pw_name);
 	return 0;
 }
 
-static void report_v2(const struct hk_cgroup_info *info, const struct hk_cgroup_hier *h,
-		      const struct passwd *pw, hk_setup_report report, void *ctx)
+/* On a systemd host, systemd delegates and hako asks it for scopes
+ * (cgroup-systemd.h); elsewhere a pure v2 host needs some delegation. */
+static void report_v2(const struct hk_cgroup_info *info, const struct passwd *pw, hk_setup_report report,
+		      void *ctx)
 {
-	hk_autofree char *svc = xasprintf("%s/user.slice/user-%u.slice/user@%u.service", h->mountpoint,
-					  (unsigned)pw->pw_uid, (unsigned)pw->pw_uid);
-	hk_autofree char *path = hk_cgroup_path(info, svc);
-	struct stat st;
-	if (stat(path, &st) == 0 && st.st_uid == pw->pw_uid)
-		report_fmt(report, ctx, 0, "cgroup v2: systemd already delegates \"%s\" to user \"%s\"; hako "
-					   "uses it in that user's sessions", svc, pw->pw_name);
-	else
-		report_fmt(report, ctx, 0, "cgroup v2: no delegated cgroup for user \"%s\" yet; log in through "
-					   "a systemd session (pam_systemd), or run hako under "
-					   "\"systemd-run --user --scope -p Delegate=yes\"", pw->pw_name);
+	hk_autofree char *how = hk_cgroup_systemd_describe(info, pw->pw_uid);
+	if (how)
+		report_fmt(report, ctx, 0, "%s", how);
+	else if (info->layout == HK_CGROUP_V2)
+		report_fmt(report, ctx, 0, "cgroup v2: no systemd on this host and no delegated cgroup for user "
+					   "\"%s\"; as root, make one (mkdir, chown to the user) and start hako "
+					   "from inside it", pw->pw_name);
 }
 
 static int ensure_cgroups(const struct hk_setup_user_opts *o, const struct passwd *pw,
@@ -175,8 +174,7 @@ static int ensure_cgroups(const struct hk_setup_user_opts *o, const struct passw
 	for (size_t i = 0; i < info.n && rc == 0; i++) {
 		const struct hk_cgroup_hier *h = &info.h[i];
 		if (h->version == 2) {
-			if (info.layout == HK_CGROUP_V2)
-				report_v2(&info, h, pw, report, ctx);
+			report_v2(&info, pw, report, ctx);
 			continue;
 		}
 		if (h->controllers.n > 0 || (h->name && strcmp(h->name, "systemd") == 0))

@@ -199,7 +199,7 @@ int hk_state_read(const char *path, struct hk_state_file *sf, struct hk_error **
 int hk_state_write(const char *path, const struct hk_state_file *sf, struct hk_error **err)
 {
 	hk_autofree char *text = hk_state_format(sf);
-	return hk_write_file_atomic(path, text, strlen(text), 0644, err);
+	return hk_write_run_file(path, text, strlen(text), 0644, err);
 }
 
 char *hk_state_path(const struct hk_store *st, const char *name)

@@ -75,7 +75,8 @@ char *hk_state_format(const struct hk_state_file *sf);
 int hk_state_parse(const char *text, const char *path, struct hk_state_file *sf,
 		   struct hk_error **err);
 
-/* Reads/writes a state file at path; writing is atomic. */
+/* Reads/writes a state file at path; writing is atomic (rename), without
+ * fsync: the file is void after a reboot anyway (boot_id). */
 int hk_state_read(const char *path, struct hk_state_file *sf, struct hk_error **err);
 int hk_state_write(const char *path, const struct hk_state_file *sf, struct hk_error **err);
 

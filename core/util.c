@@ -241,14 +241,14 @@ static void fsync_parent_dir(const char *path)
 		fsync(dfd);
 }
 
-int hk_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-			 struct hk_error **err)
+static int write_atomic(const char *path, const void *data, size_t len, mode_t mode, bool durable,
+			struct hk_error **err)
 {
 	hk_autofree char *tmp = xasprintf("%s.tmp.XXXXXX", path);
 	hk_autoclose int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return hk_error_errno(err, "cannot create a temporary file next to \"%s\"", path);
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
 		hk_error_errno(err, "cannot write \"%s\"", path);
 		unlink(tmp);
 		return -1;
@@ -258,8 +258,24 @@ int hk_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 		unlink(tmp);
 		return -1;
 	}
-	fsync_parent_dir(path);
+	if (durable)
+		fsync_parent_dir(path);
 	return 0;
+}
+
+int hk_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			 struct hk_error **err)
+{
+	return write_atomic(path, data, len, mode, true, err);
+}
+
+/* Run-time state is void after a reboot (the state file carries the boot
+ * id), so it needs no fsync: the rename alone keeps readers from ever
+ * seeing half a file.  (/run is not always tmpfs, where fsync is free.) */
+int hk_write_run_file(const char *path, const void *data, size_t len, mode_t mode,
+		      struct hk_error **err)
+{
+	return write_atomic(path, data, len, mode, false, err);
 }
 
 int hk_mkdir_p(const char *path, mode_t mode, struct hk_error **err)

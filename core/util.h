@@ -80,6 +80,9 @@ int hk_read_file(const char *path, char **out, size_t *len, struct hk_error **er
  * rename over path, fsync of the directory.  Never leaves a partial file. */
 int hk_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			 struct hk_error **err);
+/* The same without fsync, for run-time state that a reboot voids. */
+int hk_write_run_file(const char *path, const void *data, size_t len, mode_t mode,
+		      struct hk_error **err);
 
 /* mkdir -p with the given mode for directories it creates. */
 int hk_mkdir_p(const char *path, mode_t mode, struct hk_error **err);

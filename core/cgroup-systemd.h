@@ -1,0 +1,73 @@
+/* cgroup-systemd.h - living with systemd on its cgroup2 tree.
+ *
+ * When systemd runs (/run/systemd/system) it owns the unified hierarchy:
+ * a process may only make cgroups inside a subtree systemd delegated.  So
+ * on such a host the monitor asks systemd itself, over D-Bus (the system
+ * bus for root, the user's bus otherwise, where the user manager of
+ * user@UID.service answers), for a transient scope
+ * "hako-NAME-XXXX.scope" holding the monitor, with Delegate=yes.  The
+ * monitor then moves itself into SCOPE/monitor (a cgroup with processes
+ * may not also hand controllers to children) and the container's cgroup
+ * goes below the scope (SCOPE/hako/NAME).  When the monitor exits the
+ * scope is empty and systemd removes it.
+ *
+ * The scope's cgroup path is recorded in the container's run directory
+ * (file "cgroup2-scope") so that stop, attach, ls and `hako cgroup`, run
+ * by other processes, find the container's cgroup.
+ */
+#ifndef HAKO_CGROUP_SYSTEMD_H
+#define HAKO_CGROUP_SYSTEMD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "error.h"
+#include "store.h"
+
+enum hk_cgroup_systemd_mode {
+	HK_SD_NONE,	 /* no systemd on the v2 tree (or no v2 tree): hako's own ways */
+	HK_SD_DELEGATED, /* the caller already sits in a cgroup systemd delegated to it */
+	HK_SD_SCOPE,	 /* hako asks systemd for a transient scope per container */
+};
+
+/* Which of the three applies to uid on this host (info from
+ * hk_cgroup_detect; its root prefix is used for /run/systemd/system). */
+enum hk_cgroup_systemd_mode hk_cgroup_systemd_mode(const struct hk_cgroup_info *info, uid_t uid);
+
+/* "hako-" + cg_name escaped for a unit name ([A-Za-z0-9:_.-] kept, every
+ * other byte as \xHH, like systemd-escape) + "-" + 4 hex digits of salt +
+ * ".scope"; NULL (err set) when longer than systemd's 255 bytes. */
+char *hk_cgroup_scope_unit(const char *cg_name, uint16_t salt, struct hk_error **err);
+
+/* The monitor's step: when the mode is HK_SD_SCOPE, asks systemd for the
+ * scope, moves the calling process into SCOPE/monitor, records the scope
+ * for name, and sets *scope_dir to its directory (without info's root
+ * prefix).  A monitor already inside its scope (a reboot) reuses it.
+ * Without a bus to talk to, it logs why and leaves *scope_dir NULL (the
+ * caller falls back to what delegation it has); a refusal from systemd is
+ * an error naming the unit, systemd's error and the fix. */
+int hk_cgroup_systemd_prepare(const struct hk_cgroup_info *info, const struct hk_store *st,
+			      const char *name, char **scope_dir, struct hk_error **err);
+
+/* For the starting command (whose messages the user sees, unlike the
+ * monitor's): warns when hako will not be able to ask systemd for a scope
+ * because no bus socket is there. */
+void hk_cgroup_systemd_preflight(void);
+
+/* The scope recorded for a container whose directory still exists, as a
+ * directory without info's root prefix; NULL when none. */
+char *hk_cgroup_scope_recorded(const struct hk_cgroup_info *info, const struct hk_store *st,
+			       const char *name);
+void hk_cgroup_scope_forget(const struct hk_store *st, const char *name);
+
+/* Whether a recorded cgroup path is one hako could have made: absolute,
+ * no "..", "//" or control bytes, ending in a "hako-*.scope" component. */
+bool hk_cgroup_scope_path_valid(const char *path);
+
+/* One sentence for doctor and setup-user: which delegation hako uses for
+ * uid on the v2 tree (NULL when there is no v2 tree hako uses). */
+char *hk_cgroup_systemd_describe(const struct hk_cgroup_info *info, uid_t uid);
+
+#endif
