@@ -189,6 +189,9 @@ static int plan_one(const struct hk_net_spec *ns, unsigned ordinal, pid_t child,
 	ifc->kind = (enum hk_net_kind)kind_of(ns->type);
 	ifc->up = ns->flags && strstr(ns->flags, "up");
 	ifc->mtu = ns->mtu;
+	if (ifc->mtu && ifc->mtu < HK_NIC_MTU_MIN)
+		return hk_error_set(err, EINVAL, "lxc.net.%u.mtu = %u: the MTU must be from %u to %u", ns->index,
+				    ifc->mtu, HK_NIC_MTU_MIN, HK_NIC_MTU_MAX);
 	if (ns->link && *ns->link && copy_name(ifc->link, ns->link, "lxc.net.N.link", err) < 0)
 		return -1;
 	if (ifc->kind == HK_NET_MACVLAN && !*ifc->link)

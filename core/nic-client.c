@@ -117,7 +117,14 @@ int hk_nic_client_make(struct hk_net_state *st, struct hk_net_iface *ifc, bool l
 {
 	char pid[24];
 	snprintf(pid, sizeof(pid), "%d", (int)st->child);
-	const char *args[] = { "create", st->owner, pid, "veth", ifc->link, ifc->tmp, lease ? "lease" : NULL, NULL };
+	char mtu[24];
+	snprintf(mtu, sizeof(mtu), "mtu=%u", ifc->mtu);
+	const char *args[] = { "create", st->owner, pid, "veth", ifc->link, ifc->tmp, NULL, NULL, NULL };
+	size_t n = 6;
+	if (lease)
+		args[n++] = "lease";
+	if (ifc->mtu)
+		args[n++] = mtu;
 	hk_autofree char *out = NULL;
 	int rc = run_helper(args, &out, err);
 	if (rc < 0)

@@ -213,24 +213,47 @@ static int parse_type(const char *s, char out[8], struct hk_error **err)
 
 static int usage(struct hk_error **err)
 {
-	return hk_error_set(err, EINVAL, "usage: hako-nic create NAME PID veth BRIDGE IFNAME [lease] | "
+	return hk_error_set(err, EINVAL, "usage: hako-nic create NAME PID veth BRIDGE IFNAME [lease] [mtu=N] | "
 					 "hako-nic delete NAME PID | hako-nic list");
+}
+
+/* "mtu=N", N in HK_NIC_MTU_MIN..HK_NIC_MTU_MAX (the bridge bounds it later). */
+static int parse_mtu(const char *s, unsigned *out, struct hk_error **err)
+{
+	unsigned long v;
+	if (!hk_parse_ulong(s + strlen("mtu="), &v) || v < HK_NIC_MTU_MIN || v > HK_NIC_MTU_MAX) {
+		hk_autofree char *shown = hk_sanitize_line(s);
+		return hk_error_set(err, EINVAL, "\"%s\": the MTU must be a number from %u to %u", shown,
+				    HK_NIC_MTU_MIN, HK_NIC_MTU_MAX);
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* After IFNAME: "lease" and "mtu=N", each at most once, in this order. */
+static int parse_options(int argc, char *const argv[], struct hk_nic_request *req, struct hk_error **err)
+{
+	int i = 6;
+	if (i < argc && !strcmp(argv[i], "lease")) {
+		req->lease = true;
+		i++;
+	}
+	if (i < argc && !strncmp(argv[i], "mtu=", 4) && parse_mtu(argv[i++], &req->mtu, err) < 0)
+		return -1;
+	return i == argc ? 0 : usage(err);
 }
 
 static int parse_create(int argc, char *const argv[], struct hk_nic_request *req, struct hk_error **err)
 {
-	if (argc != 6 && argc != 7)
-		return usage(err);
-	if (argc == 7 && strcmp(argv[6], "lease"))
+	if (argc < 6 || argc > 8)
 		return usage(err);
 	long pid = 0;
-	req->lease = argc == 7;
 	if (copy_name(req->name, argv[1], err) < 0 || parse_pid(argv[2], &pid, err) < 0 ||
 	    parse_type(argv[3], req->type, err) < 0 || copy_ifname(req->bridge, argv[4], "bridge", err) < 0 ||
 	    copy_ifname(req->ifname, argv[5], "interface name", err) < 0)
 		return -1;
 	req->pid = (pid_t)pid;
-	return 0;
+	return parse_options(argc, argv, req, err);
 }
 
 int hk_nic_request_parse(int argc, char *const argv[], struct hk_nic_request *req, struct hk_error **err)

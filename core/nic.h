@@ -17,7 +17,7 @@
  * veth and lease are removed before anything is counted.
  *
  * Requests (hako-nic's arguments):
- *     create NAME PID veth BRIDGE IFNAME [lease]
+ *     create NAME PID veth BRIDGE IFNAME [lease] [mtu=N]
  *     delete NAME PID
  *     list
  * create answers one line "HOST IFNAME LEASE" (LEASE is IP/PREFIX or "-").
@@ -41,6 +41,8 @@
 #define HK_NIC_MAX_COUNT 4096 /* per line and in total */
 #define HK_NIC_NAME_SIZE 64   /* a container name (HK_NAME_MAX) and the NUL */
 #define HK_NIC_MAX_RECORDS 65536
+#define HK_NIC_MTU_MIN 68     /* IPv4's minimum (RFC 791) */
+#define HK_NIC_MTU_MAX 65535  /* IP's maximum datagram */
 
 /* ---- usernet (nic-parse.c) ---- */
 /* How many nics of type on bridge the user (or a member of groups) may
@@ -83,6 +85,7 @@ struct hk_nic_request {
 	char bridge[HK_IFNAME_SIZE];
 	char ifname[HK_IFNAME_SIZE];
 	bool lease;
+	unsigned mtu; /* host end's; 0 = the kernel's default */
 };
 
 /* argv without the program name; every field is checked. */

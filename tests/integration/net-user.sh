@@ -120,6 +120,31 @@ else
 	not_ok "user: no monitor found for $B (init '$init')"
 fi
 
+# ---- the MTU: both ends get lxc.net.N.mtu, never past the bridge ----
+mtu_of() { cat "/sys/class/net/$1/mtu" 2>/dev/null; }
+host_of() { as_user "$NIC" list 2>/dev/null | awk -v n="$1" '$1 == n { print $4 }'; }
+set_mtu() { sed -i '/^lxc.net.0.mtu/d' "$UP/lxc/$A/config" && echo "lxc.net.0.mtu = $1" >>"$UP/lxc/$A/config"; }
+set_mtu 1400
+br_mtu=$(mtu_of "$BR")
+check_output "user: MTU 1400 on a bridge that follows its ports is refused (it would shrink the bridge)" \
+	"MTU 1400 would lower bridge \"$BR\" from $br_mtu to 1400 for every container on it" as_user "$HAKO" start "$A" -P "$UP/lxc"
+sleep 0.2
+[ "$(mtu_of "$BR")" = "$br_mtu" ] && [ "$(ports)" = 0 ] && [ "$(records)" = 0 ] &&
+	ok "user: the refusal left the bridge at $br_mtu, no port, no record" ||
+	not_ok "user: after the MTU refusal: bridge MTU $(mtu_of "$BR"), ports $(ports), records $(records)"
+ip link set "$BR" mtu 1450 # root pins the bridge's MTU
+check "user: start $A with lxc.net.0.mtu = 1400 on a bridge pinned at 1450" as_user "$HAKO" start "$A" -P "$UP/lxc"
+host=$(host_of "$A")
+[ -n "$host" ] && [ "$(mtu_of "$host")" = 1400 ] && ok "user: the host end $host has MTU 1400" ||
+	not_ok "user: host end '$host' has MTU '$(mtu_of "$host")'"
+check_output "user: the container's end has MTU 1400" "^1400\$" as_user "$HAKO" attach "$A" -P "$UP/lxc" -- cat /sys/class/net/eth0/mtu
+[ "$(mtu_of "$BR")" = 1450 ] && ok "user: the pinned bridge kept MTU 1450" || not_ok "user: bridge MTU $(mtu_of "$BR")"
+check "user: stop $A" as_user "$HAKO" stop -k "$A" -P "$UP/lxc"
+set_mtu 1500
+check_output "user: an MTU above the bridge's is refused" "MTU 1500 is above the 1450 of bridge \"$BR\"; set lxc.net.N.mtu to at most 1450" \
+	as_user "$HAKO" start "$A" -P "$UP/lxc"
+sed -i '/^lxc.net.0.mtu/d' "$UP/lxc/$A/config"
+
 # ---- types hako-nic does not make ----
 printf 'lxc.net.0.type = macvlan\nlxc.net.0.link = %s\n' "$BR" >"$T/macvlan.conf"
 sed -i '/^lxc.net.0/d' "$UP/lxc/$A/config"

@@ -230,6 +230,7 @@ static void test_plan_refusals(void **state)
 	plan_fails_field(set_mac, "00:16:3e", "not a MAC");
 	plan_fails_field(set_gw4, "nope", "not an IPv4");
 	plan_fails("lxc.net.0.type = macvlan\n", "needs lxc.net.0.link");
+	plan_fails("lxc.net.0.type = veth\nlxc.net.0.mtu = 67\n", "lxc.net.0.mtu = 67: the MTU must be from 68 to 65535");
 	plan_fails("lxc.net.0.type = veth\nlxc.net.0.ipv4.address = 10.0.0.2/24\n"
 		   "lxc.net.0.ipv4.address = 10.0.0.3/24\nlxc.net.0.ipv4.address = 10.0.0.4/24\n"
 		   "lxc.net.0.ipv4.address = 10.0.0.5/24\nlxc.net.0.ipv4.address = 10.0.0.6/24\n",

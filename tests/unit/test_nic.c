@@ -188,6 +188,18 @@ static void test_request_good(void **state)
 	const char *cl[] = { "create", "c1", "1234", "veth", "hakobr0", "eth0", "lease", NULL };
 	assert_int_equal(parse_words(cl, &req, NULL), 0);
 	assert_true(req.lease);
+	assert_int_equal(req.mtu, 0);
+	const char *cm[] = { "create", "c1", "1234", "veth", "hakobr0", "eth0", "lease", "mtu=1400", NULL };
+	assert_int_equal(parse_words(cm, &req, NULL), 0);
+	assert_true(req.lease);
+	assert_int_equal(req.mtu, 1400);
+	const char *cm2[] = { "create", "c1", "1234", "veth", "hakobr0", "eth0", "mtu=68", NULL };
+	assert_int_equal(parse_words(cm2, &req, NULL), 0);
+	assert_false(req.lease);
+	assert_int_equal(req.mtu, 68);
+	const char *cm3[] = { "create", "c1", "1234", "veth", "hakobr0", "eth0", "mtu=65535", NULL };
+	assert_int_equal(parse_words(cm3, &req, NULL), 0);
+	assert_int_equal(req.mtu, 65535);
 	const char *d[] = { "delete", "c1", "99", NULL };
 	assert_int_equal(parse_words(d, &req, NULL), 0);
 	assert_int_equal(req.op, HK_NIC_DELETE);
@@ -212,6 +224,15 @@ static void test_request_bad(void **state)
 		{ { "create", "c1", "1", "veth", "br0", NULL }, "usage", EINVAL },
 		{ { "create", "c1", "1", "veth", "br0", "eth0", "lease2", NULL }, "usage", EINVAL },
 		{ { "create", "c1", "1", "veth", "br0", "eth0", "lease", "x", NULL }, "usage", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=1400", "lease", NULL }, "usage", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=1400", "mtu=1400", NULL }, "usage", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "lease", "lease", NULL }, "usage", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=67", NULL }, "from 68 to 65535", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=65536", NULL }, "from 68 to 65535", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=", NULL }, "from 68 to 65535", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=-1", NULL }, "from 68 to 65535", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=0x100", NULL }, "from 68 to 65535", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=99999999999999999999", NULL }, "from 68", EINVAL },
 		{ { "create", "a/b", "1", "veth", "br0", "eth0", NULL }, "container name", EINVAL },
 		{ { "create", "c1", "0", "veth", "br0", "eth0", NULL }, "pid", EINVAL },
 		{ { "create", "c1", "-5", "veth", "br0", "eth0", NULL }, "pid", EINVAL },
