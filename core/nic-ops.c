@@ -190,13 +190,13 @@ static void db_cull(struct nic_db *db, struct nl_sock *sk)
 
 /* ---- create ---- */
 
-static char *read_trusted(const char *path, const char *what, struct hk_error **err)
+char *hk_nic_usernet_read(const char *path, struct hk_error **err)
 {
 	hk_autofree char *copy = xstrdup(path);
 	hk_autoclose int dfd = hk_nic_open_trusted(dirname(copy), true, "the directory of the usernet file", err);
 	if (dfd < 0)
 		return NULL;
-	hk_autoclose int fd = hk_nic_open_trusted(path, false, what, err);
+	hk_autoclose int fd = hk_nic_open_trusted(path, false, "usernet file", err);
 	if (fd < 0 && err && *err && (*err)->code == ENOENT)
 		hk_error_prefix(err, "no ordinary user may have a network interface until root writes a line "
 				     "\"USER veth BRIDGE COUNT\" (see hako-nic(8))");
@@ -210,7 +210,7 @@ static char *read_trusted(const char *path, const char *what, struct hk_error **
 static int policy_quota(const struct hk_nic_paths *p, const struct hk_nic_request *req,
 			const struct hk_nic_caller *c, struct hk_error **err)
 {
-	hk_autofree char *text = read_trusted(p->usernet, "usernet file", err);
+	hk_autofree char *text = hk_nic_usernet_read(p->usernet, err);
 	if (!text)
 		return -1;
 	unsigned q = hk_nic_usernet_quota(text, c->user, &c->groups, req->type, req->bridge, NULL);

@@ -57,8 +57,11 @@ static bool usernet_match(const char *who, const char *user, const struct hk_str
 	return user && !strcmp(who, user);
 }
 
-unsigned hk_nic_usernet_quota(const char *text, const char *user, const struct hk_strv *groups,
-			      const char *type, const char *bridge, unsigned *bad)
+/* Sums the counts of the valid lines granting user (or one of groups) type
+ * on bridge (NULL: none); bridges (when not NULL) collects every bridge
+ * such a line names. */
+static unsigned usernet_scan(const char *text, const char *user, const struct hk_strv *groups, const char *type,
+			     const char *bridge, struct hk_strv *bridges, unsigned *bad)
 {
 	unsigned long total = 0;
 	unsigned nbad = 0;
@@ -73,8 +76,11 @@ unsigned hk_nic_usernet_quota(const char *text, const char *user, const struct h
 			nbad++;
 			continue;
 		}
-		if (usernet_match(w[0], user, groups) && type && !strcmp(w[1], type) && bridge &&
-		    !strcmp(w[2], bridge))
+		if (!usernet_match(w[0], user, groups) || !type || strcmp(w[1], type))
+			continue;
+		if (bridges && !hk_strv_contains(bridges, w[2]))
+			hk_strv_push(bridges, w[2]);
+		if (bridge && !strcmp(w[2], bridge))
 			total += count;
 		if (total > HK_NIC_MAX_COUNT)
 			total = HK_NIC_MAX_COUNT;
@@ -82,6 +88,18 @@ unsigned hk_nic_usernet_quota(const char *text, const char *user, const struct h
 	if (bad)
 		*bad = nbad;
 	return (unsigned)total;
+}
+
+unsigned hk_nic_usernet_quota(const char *text, const char *user, const struct hk_strv *groups,
+			      const char *type, const char *bridge, unsigned *bad)
+{
+	return usernet_scan(text, user, groups, type, bridge, NULL, bad);
+}
+
+void hk_nic_usernet_bridges(const char *text, const char *user, const struct hk_strv *groups, const char *type,
+			    struct hk_strv *out)
+{
+	usernet_scan(text, user, groups, type, NULL, out, NULL);
 }
 
 /* ---- records ---- */

@@ -49,6 +49,14 @@
  * hold; bad lines (counted in *bad) grant nothing. */
 unsigned hk_nic_usernet_quota(const char *text, const char *user, const struct hk_strv *groups,
 			      const char *type, const char *bridge, unsigned *bad);
+/* Every bridge a valid line names for the user (or groups) and type,
+ * appended to out once each, in file order (its count may be 0). */
+void hk_nic_usernet_bridges(const char *text, const char *user, const struct hk_strv *groups, const char *type,
+			    struct hk_strv *out);
+/* The usernet file at path, read only when it and its directory are
+ * trusted as hako-nic trusts them (hk_nic_open_trusted); NULL with *err
+ * (ENOENT when missing) otherwise.  Caller frees. */
+char *hk_nic_usernet_read(const char *path, struct hk_error **err);
 
 /* ---- records (nic-parse.c) ---- */
 struct hk_nic_record {
