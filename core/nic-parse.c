@@ -168,15 +168,40 @@ static int record_fields(char *w[MAX_WORDS], struct hk_nic_record *r, struct hk_
 	return copy_name(r->name, w[8], err);
 }
 
-int hk_nic_record_parse(const char *line, struct hk_nic_record *r, struct hk_error **err)
+/* Clears r; a copy of line (caller frees) split into w, or NULL unless it
+ * holds exactly n words. */
+static char *split_exact(const char *line, char *w[MAX_WORDS], size_t n, struct hk_nic_record *r)
 {
 	memset(r, 0, sizeof(*r));
-	hk_autofree char *copy = xstrdup(line ? line : "");
+	char *copy = xstrdup(line ? line : "");
+	if (split_words(copy, w) == n)
+		return copy;
+	free(copy);
+	return NULL;
+}
+
+int hk_nic_record_parse(const char *line, struct hk_nic_record *r, struct hk_error **err)
+{
 	char *w[MAX_WORDS];
-	if (split_words(copy, w) != 9)
+	hk_autofree char *copy = split_exact(line, w, 9, r);
+	if (!copy)
 		return hk_error_set(err, EINVAL, "a record needs 9 fields: UID TYPE BRIDGE HOST IFINDEX PID START "
 						 "LEASE NAME");
 	return record_fields(w, r, err);
+}
+
+int hk_nic_listing_parse(const char *line, struct hk_nic_record *r, struct hk_error **err)
+{
+	char *w[MAX_WORDS];
+	hk_autofree char *copy = split_exact(line, w, 5, r);
+	if (!copy)
+		return hk_error_set(err, EPROTO, "hako-nic listed a line without the 5 fields NAME PID BRIDGE HOST "
+						 "LEASE; is it the hako-nic of this hako?");
+	snprintf(r->type, sizeof(r->type), "veth");
+	if (copy_name(r->name, w[0], err) < 0 || parse_pid(w[1], &r->pid, err) < 0 ||
+	    copy_ifname(r->bridge, w[2], "bridge", err) < 0 || copy_ifname(r->host, w[3], "host end", err) < 0)
+		return -1;
+	return parse_lease(w[4], r->lease, err);
 }
 
 void hk_nic_record_format(const struct hk_nic_record *r, struct hk_buf *b)

@@ -74,6 +74,9 @@ struct hk_nic_record {
 int hk_nic_record_parse(const char *line, struct hk_nic_record *r, struct hk_error **err);
 /* One line with its newline, appended to b. */
 void hk_nic_record_format(const struct hk_nic_record *r, struct hk_buf *b);
+/* One line of `hako-nic list`: NAME PID BRIDGE HOST LEASE (uid, ifindex
+ * and start stay 0). */
+int hk_nic_listing_parse(const char *line, struct hk_nic_record *r, struct hk_error **err);
 /* Every well-formed line of text (at most HK_NIC_MAX_RECORDS); the others
  * are counted in *bad and dropped.  Caller frees *out. */
 size_t hk_nic_records_parse(const char *text, struct hk_nic_record **out, unsigned *bad);
@@ -151,5 +154,12 @@ int hk_nic_check_plan(const struct hk_net_state *plan, struct hk_error **err);
 int hk_nic_client_make(struct hk_net_state *st, struct hk_net_iface *ifc, bool lease, struct hk_error **err);
 /* Removes every nic of (name, pid) and culls stale ones. */
 int hk_nic_client_delete(const char *name, pid_t pid, struct hk_error **err);
+/* The caller's nics, from `hako-nic list` (which culls stale ones first).
+ * Returns how many (*out, caller frees), -1 with *err. */
+ssize_t hk_nic_client_list(struct hk_nic_record **out, struct hk_error **err);
+/* Root's view: every user's nic in db_dir's records whose process still
+ * runs (read without the lock: the file is replaced atomically).  A
+ * missing file is none.  Returns how many, -1 with *err. */
+ssize_t hk_nic_records_read(const char *db_dir, struct hk_nic_record **out, struct hk_error **err);
 
 #endif

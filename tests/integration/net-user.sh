@@ -3,7 +3,7 @@
 # hako-nic, for real: the test user gets a line in /etc/hako/usernet, its
 # unprivileged busybox container gets its veth from hako-nic (installed
 # setuid root in a root-owned temp dir, named by HAKO_NIC), has a leased
-# address, pings the bridge, and `ls -f` (as that user) shows it; the
+# address, pings the bridge, and `ls -f` and `net list` show it; the
 # quota of 1 refuses a second container with a clear error and leaves
 # nothing behind; after stop, and after kill -9 of the monitor and stop of
 # the orphan, no host veth, record or lease remains.  A test bridge
@@ -83,6 +83,10 @@ check_output "user: $A has a default route via the bridge" "default via ${CIDR%/
 [ "$(records)" = 1 ] && ok "user: hako-nic recorded one nic" || not_ok "user: records: $(records)"
 [ "$(leases_of "$A")" = 1 ] && ok "user: the lease names $HK_TEST_USER:$A" || not_ok "user: leases: $(cat /run/hako/net/leases 2>&1)"
 check_output "user: hako-nic list shows it" "^$A [0-9]+ $BR hkn" as_user "$NIC" list
+check_output "user: hako net list shows $A's veth with bridge, host end and address" \
+	"^$A	$BR	hkn[0-9a-f]{8}	$ia	[0-9]+\$" as_user "$HAKO" net list
+check_output "root: hako net list shows every user's, with the user" \
+	"^$HK_TEST_USER	$A	$BR	hkn[0-9a-f]{8}	$ia	[0-9]+\$" "$HAKO" net list
 
 # ---- the quota ----
 out=$(as_user "$HAKO" start "$B" -P "$UP/lxc" 2>&1); rc=$?

@@ -70,6 +70,27 @@ static void test_usernet_quota(void **state)
 	hk_strv_clear(&groups);
 }
 
+static void test_usernet_bridges(void **state)
+{
+	(void)state;
+	struct hk_strv groups = { 0 };
+	hk_strv_push(&groups, "lab");
+	const char *text = "alice veth br1 2\nbob veth br9 1\n@lab veth br2 1\nalice veth br1 1\n"
+			   "alice phys eth0 1\nalice veth br3 0\nalice veth bad/name 1\n";
+	struct hk_strv out = { 0 };
+	hk_nic_usernet_bridges(text, "alice", &groups, "veth", &out);
+	assert_int_equal(out.n, 3);
+	assert_string_equal(out.v[0], "br1"); /* once, in file order */
+	assert_string_equal(out.v[1], "br2");
+	assert_string_equal(out.v[2], "br3"); /* listed even with count 0 */
+	hk_strv_clear(&out);
+	hk_nic_usernet_bridges(text, "carol", NULL, "veth", &out);
+	assert_int_equal(out.n, 0);
+	hk_nic_usernet_bridges(NULL, "alice", NULL, "veth", &out);
+	assert_int_equal(out.n, 0);
+	hk_strv_clear(&groups);
+}
+
 static void test_usernet_bad_lines(void **state)
 {
 	(void)state;
@@ -171,6 +192,65 @@ static int parse_words(const char *const *words, struct hk_nic_request *req, str
 	while (words[n])
 		n++;
 	return hk_nic_request_parse(n, (char *const *)words, req, err);
+}
+
+static void test_listing(void **state)
+{
+	(void)state;
+	struct hk_nic_record r;
+	assert_int_equal(hk_nic_listing_parse("c1 1234 hakobr0 hkn0011aabb 10.0.100.7", &r, NULL), 0);
+	assert_string_equal(r.name, "c1");
+	assert_int_equal(r.pid, 1234);
+	assert_string_equal(r.bridge, "hakobr0");
+	assert_string_equal(r.host, "hkn0011aabb");
+	assert_string_equal(r.lease, "10.0.100.7");
+	assert_int_equal(hk_nic_listing_parse("c1 1234 hakobr0 hkn0011aabb -", &r, NULL), 0);
+	assert_string_equal(r.lease, "-");
+	static const struct {
+		const char *line, *frag;
+	} bad[] = {
+		{ "c1 1234 hakobr0 hkn0011aabb", "5 fields" },
+		{ "c1 1234 hakobr0 hkn0011aabb - x", "5 fields" },
+		{ "", "5 fields" },
+		{ "a/b 1234 hakobr0 hkn0 -", "container name" },
+		{ "c1 0 hakobr0 hkn0 -", "pid" },
+		{ "c1 1 br/0 hkn0 -", "may not hold" },
+		{ "c1 1 br0 hkn\0330 -", "may not hold" },
+		{ "c1 1 br0 hkn0 10.0.0.300", "lease" },
+	};
+	for (size_t i = 0; i < HK_ARRAY_SIZE(bad); i++) {
+		hk_autoerr err = NULL;
+		expect_err(hk_nic_listing_parse(bad[i].line, &r, &err), &err, bad[i].frag);
+	}
+}
+
+/* Root's view of the records: live ones only; none without the file. */
+static void test_records_read(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/hk-nicrec-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct hk_nic_record *r = NULL;
+	hk_autoerr err = NULL;
+	assert_int_equal(hk_nic_records_read(dir, &r, &err), 0);
+	hk_autofree char *path = xasprintf("%s/nics", dir);
+	hk_autofree char *text = xasprintf("1000 veth br0 hkn00000001 5 %d %lld 10.0.0.2 live\n"
+					   "1000 veth br0 hkn00000002 0 %d %lld - pending\n"
+					   "1001 veth br0 hkn00000003 6 %d 1 - restarted\n"
+					   "garbage\n",
+					   (int)getpid(), hk_proc_start_time(getpid()), (int)getpid(),
+					   hk_proc_start_time(getpid()), (int)getpid());
+	assert_int_equal(hk_write_file_atomic(path, text, strlen(text), 0644, NULL), 0);
+	assert_int_equal(hk_nic_records_read(dir, &r, &err), 1);
+	assert_string_equal(r[0].name, "live");
+	assert_int_equal(r[0].uid, 1000);
+	assert_string_equal(r[0].lease, "10.0.0.2");
+	free(r);
+	assert_int_equal(chmod(path, 0), 0);
+	if (geteuid() != 0) /* root reads it anyway */
+		expect_err((int)hk_nic_records_read(dir, &r, &err), &err, "nics");
+	unlink(path);
+	rmdir(dir);
 }
 
 static void test_request_good(void **state)
@@ -470,6 +550,8 @@ int main(void)
 		cmocka_unit_test(test_request_bad),	  cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_open_trusted),	  cmocka_unit_test(test_netns_owner),
 		cmocka_unit_test(test_policy_refusals),  cmocka_unit_test(test_check_plan),
+		cmocka_unit_test(test_usernet_bridges),  cmocka_unit_test(test_listing),
+		cmocka_unit_test(test_records_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
