@@ -202,6 +202,7 @@ static int plan_one(const struct hk_net_spec *ns, unsigned ordinal, pid_t child,
 	if (ns->veth_pair && *ns->veth_pair) {
 		if (copy_name(ifc->host, ns->veth_pair, "lxc.net.N.veth.pair", err) < 0)
 			return -1;
+		ifc->pair_set = true;
 	} else {
 		hk_net_host_name(child, ns->index, ifc->host);
 	}

@@ -44,6 +44,25 @@ int hk_nic_check_plan(const struct hk_net_state *plan, struct hk_error **err)
 	return 0;
 }
 
+/* hako-nic names every host end itself (hknXXXXXXXX, chosen under its
+ * lock), so that no user can take, guess or squat a name another user's
+ * or root's interface needs; LXC's unprivileged path does the same (it
+ * passes lxc-user-nic the bridge and the container-side name only). */
+unsigned hk_nic_plan_warn(const struct hk_net_state *plan, const char *name)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < plan->n; i++) {
+		const struct hk_net_iface *ifc = &plan->ifs[i];
+		if (!ifc->pair_set)
+			continue;
+		hk_log(HK_LOG_WARN, "container \"%s\": lxc.net.%u.veth.pair = %s is ignored: hako-nic names an "
+				    "ordinary user's host end itself (hknXXXXXXXX); remove the line to silence this",
+		       name, ifc->index, ifc->host);
+		n++;
+	}
+	return n;
+}
+
 static void child_exec(const char *path, const char *const *args, int out)
 {
 	const char *argv[12] = { path };

@@ -149,6 +149,9 @@ int hk_nic_run(const struct hk_nic_paths *p, const struct hk_nic_request *req, c
 char *hk_nic_helper_path(void);
 /* An ordinary user's plan: veths on a bridge only. */
 int hk_nic_check_plan(const struct hk_net_state *plan, struct hk_error **err);
+/* Warns (hk_log) once for each interface of an ordinary user's plan
+ * that sets lxc.net.N.veth.pair, which hako-nic ignores; returns how many. */
+unsigned hk_nic_plan_warn(const struct hk_net_state *plan, const char *name);
 /* Makes ifc's veth through hako-nic (host end named by it, peer ifc->tmp
  * in child's network namespace); fills ifc->host, ifc->lease. */
 int hk_nic_client_make(struct hk_net_state *st, struct hk_net_iface *ifc, bool lease, struct hk_error **err);

@@ -137,7 +137,14 @@ sleep 0.2
 	ok "user: the refusal left the bridge at $br_mtu, no port, no record" ||
 	not_ok "user: after the MTU refusal: bridge MTU $(mtu_of "$BR"), ports $(ports), records $(records)"
 ip link set "$BR" mtu 1450 # root pins the bridge's MTU
-check "user: start $A with lxc.net.0.mtu = 1400 on a bridge pinned at 1450" as_user "$HAKO" start "$A" -P "$UP/lxc"
+echo "lxc.net.0.veth.pair = hkuserpair0" >>"$UP/lxc/$A/config"
+out=$(as_user "$HAKO" start "$A" -P "$UP/lxc" 2>&1); rc=$?
+[ $rc = 0 ] && ok "user: start $A with lxc.net.0.mtu = 1400 on a bridge pinned at 1450" || not_ok "user: start $A (rc $rc): $out"
+[ "$(printf '%s\n' "$out" | grep -c 'lxc.net.0.veth.pair = hkuserpair0 is ignored: hako-nic names')" = 1 ] &&
+	ok "user: lxc.net.0.veth.pair is ignored, with one warning at start" || not_ok "user: veth.pair warning: $out"
+[ ! -e /sys/class/net/hkuserpair0 ] && ok "user: no host interface took the veth.pair name" ||
+	not_ok "user: hkuserpair0 exists on the host"
+sed -i '/^lxc.net.0.veth.pair/d' "$UP/lxc/$A/config"
 host=$(host_of "$A")
 [ -n "$host" ] && [ "$(mtu_of "$host")" = 1400 ] && ok "user: the host end $host has MTU 1400" ||
 	not_ok "user: host end '$host' has MTU '$(mtu_of "$host")'"

@@ -127,6 +127,7 @@ static void test_plan_veth(void **state)
 	assert_string_equal(a->link, "hakobr0");
 	assert_string_equal(a->name, "eth0");
 	assert_string_equal(a->host, "hk1234_0");
+	assert_false(a->pair_set);
 	assert_true(a->up);
 	assert_int_equal(a->mtu, 1400);
 	assert_true(a->gw4_auto);
@@ -136,6 +137,7 @@ static void test_plan_veth(void **state)
 	assert_int_equal(a->n_addrs, 0);
 	assert_string_equal(b->name, "data");
 	assert_string_equal(b->host, "vc1");
+	assert_true(b->pair_set);
 	assert_false(b->up);
 	assert_int_equal(b->n_addrs, 2);
 	assert_int_equal(b->addrs[0].family, AF_INET);

@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "log.h"
 #include "nic.h"
 
 #define NOBODY 65534
@@ -384,6 +385,36 @@ static void test_check_plan(void **state)
 	assert_int_equal(e2->code, ENOTSUP);
 }
 
+static void grab_log(void *ctx, enum hk_log_level level, const char *msg)
+{
+	struct hk_buf *b = ctx;
+	if (level == HK_LOG_WARN)
+		hk_buf_printf(b, "%s\n", msg);
+}
+
+/* lxc.net.N.veth.pair: one warning for each interface that sets it. */
+static void test_plan_warn(void **state)
+{
+	(void)state;
+	struct hk_net_state plan = { .n = 3 };
+	plan.ifs[0] = (struct hk_net_iface){ .index = 0, .kind = HK_NET_VETH, .host = "hk12_0" };
+	plan.ifs[1] = (struct hk_net_iface){ .index = 2, .kind = HK_NET_VETH, .host = "myveth", .pair_set = true };
+	plan.ifs[2] = (struct hk_net_iface){ .index = 5, .kind = HK_NET_VETH, .host = "hk12_5" };
+	struct hk_buf b = { 0 };
+	hk_buf_puts(&b, "");
+	enum hk_log_level level = hk_log_get_level();
+	hk_log_set_level(HK_LOG_WARN);
+	hk_log_set_sink(grab_log, &b);
+	assert_int_equal(hk_nic_plan_warn(&plan, "c1"), 1);
+	plan.ifs[1].pair_set = false;
+	assert_int_equal(hk_nic_plan_warn(&plan, "c1"), 0);
+	hk_log_set_sink(hk_log_sink_stderr, NULL);
+	hk_log_set_level(level);
+	assert_string_equal(b.data, "container \"c1\": lxc.net.2.veth.pair = myveth is ignored: hako-nic names an "
+				    "ordinary user's host end itself (hknXXXXXXXX); remove the line to silence this\n");
+	hk_buf_free(&b);
+}
+
 /* ---- trusted files (root: chown) ---- */
 
 static char *tmpdir(void)
@@ -551,7 +582,7 @@ int main(void)
 		cmocka_unit_test(test_open_trusted),	  cmocka_unit_test(test_netns_owner),
 		cmocka_unit_test(test_policy_refusals),  cmocka_unit_test(test_check_plan),
 		cmocka_unit_test(test_usernet_bridges),  cmocka_unit_test(test_listing),
-		cmocka_unit_test(test_records_read),
+		cmocka_unit_test(test_records_read),	  cmocka_unit_test(test_plan_warn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
