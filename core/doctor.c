@@ -8,6 +8,7 @@
  * one) run in a forked child, so the caller's namespaces never change.
  */
 #include "doctor.h"
+#include "doctor-internal.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -908,6 +909,15 @@ static void check_bridge(struct run *r)
 	}
 }
 
+/* hako-nic, /etc/hako/usernet and the user's allowance (doctor-nic.c). */
+static void check_nic(struct run *r)
+{
+	struct hk_doctor_result res[HK_DOCTOR_NIC_CHECKS];
+	size_t n = hk_doctor_nic_checks(r->o, r->root, res);
+	for (size_t i = 0; i < n; i++)
+		report(r, res[i].name, res[i].status, res[i].detail, res[i].fix);
+}
+
 /* ---- seccomp, capabilities ---------------------------------------------- */
 
 /* The value of "Field:\tVALUE" in /proc/self/status, or NULL. */
@@ -1050,6 +1060,7 @@ static void (*const checks[])(struct run *r) = {
 	check_overlay,		 /* overlay mounted in a user namespace */
 	check_backends,		 /* btrfs, aufs, zfs */
 	check_bridge,		 /* hako.conf [net] bridge */
+	check_nic,		 /* hako-nic, usernet, the user's veths */
 	check_seccomp,		 /* Seccomp: in /proc/self/status */
 	check_capabilities,	 /* cap_last_cap, bounding set */
 	check_busybox,		 /* a static busybox for the template */

@@ -68,6 +68,8 @@ static int check_nets(const struct hk_store *st, const char *name, const struct 
 		return hk_error_prefix(err, "container \"%s\"", name);
 	if (plan.n && !hk_store_is_root(st) && hk_nic_check_plan(&plan, err) < 0)
 		return hk_error_prefix(err, "container \"%s\"", name);
+	if (!hk_store_is_root(st))
+		hk_nic_plan_warn(&plan, name);
 	return 0;
 }
 

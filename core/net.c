@@ -189,6 +189,9 @@ static int plan_one(const struct hk_net_spec *ns, unsigned ordinal, pid_t child,
 	ifc->kind = (enum hk_net_kind)kind_of(ns->type);
 	ifc->up = ns->flags && strstr(ns->flags, "up");
 	ifc->mtu = ns->mtu;
+	if (ifc->mtu && ifc->mtu < HK_NIC_MTU_MIN)
+		return hk_error_set(err, EINVAL, "lxc.net.%u.mtu = %u: the MTU must be from %u to %u", ns->index,
+				    ifc->mtu, HK_NIC_MTU_MIN, HK_NIC_MTU_MAX);
 	if (ns->link && *ns->link && copy_name(ifc->link, ns->link, "lxc.net.N.link", err) < 0)
 		return -1;
 	if (ifc->kind == HK_NET_MACVLAN && !*ifc->link)
@@ -199,6 +202,7 @@ static int plan_one(const struct hk_net_spec *ns, unsigned ordinal, pid_t child,
 	if (ns->veth_pair && *ns->veth_pair) {
 		if (copy_name(ifc->host, ns->veth_pair, "lxc.net.N.veth.pair", err) < 0)
 			return -1;
+		ifc->pair_set = true;
 	} else {
 		hk_net_host_name(child, ns->index, ifc->host);
 	}

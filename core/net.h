@@ -59,6 +59,7 @@ struct hk_net_iface {
 	enum hk_net_kind kind;
 	char link[HK_IFNAME_SIZE]; /* bridge (veth) or parent device (macvlan); "" none */
 	char host[HK_IFNAME_SIZE]; /* host end of a veth */
+	bool pair_set;		   /* host set by lxc.net.N.veth.pair */
 	char tmp[HK_IFNAME_SIZE];  /* name in the container before the rename */
 	char name[HK_IFNAME_SIZE]; /* final name in the container */
 	char hwaddr[18];	   /* "" = kernel's choice */

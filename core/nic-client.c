@@ -44,6 +44,25 @@ int hk_nic_check_plan(const struct hk_net_state *plan, struct hk_error **err)
 	return 0;
 }
 
+/* hako-nic names every host end itself (hknXXXXXXXX, chosen under its
+ * lock), so that no user can take, guess or squat a name another user's
+ * or root's interface needs; LXC's unprivileged path does the same (it
+ * passes lxc-user-nic the bridge and the container-side name only). */
+unsigned hk_nic_plan_warn(const struct hk_net_state *plan, const char *name)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < plan->n; i++) {
+		const struct hk_net_iface *ifc = &plan->ifs[i];
+		if (!ifc->pair_set)
+			continue;
+		hk_log(HK_LOG_WARN, "container \"%s\": lxc.net.%u.veth.pair = %s is ignored: hako-nic names an "
+				    "ordinary user's host end itself (hknXXXXXXXX); remove the line to silence this",
+		       name, ifc->index, ifc->host);
+		n++;
+	}
+	return n;
+}
+
 static void child_exec(const char *path, const char *const *args, int out)
 {
 	const char *argv[12] = { path };
@@ -117,7 +136,14 @@ int hk_nic_client_make(struct hk_net_state *st, struct hk_net_iface *ifc, bool l
 {
 	char pid[24];
 	snprintf(pid, sizeof(pid), "%d", (int)st->child);
-	const char *args[] = { "create", st->owner, pid, "veth", ifc->link, ifc->tmp, lease ? "lease" : NULL, NULL };
+	char mtu[24];
+	snprintf(mtu, sizeof(mtu), "mtu=%u", ifc->mtu);
+	const char *args[] = { "create", st->owner, pid, "veth", ifc->link, ifc->tmp, NULL, NULL, NULL };
+	size_t n = 6;
+	if (lease)
+		args[n++] = "lease";
+	if (ifc->mtu)
+		args[n++] = mtu;
 	hk_autofree char *out = NULL;
 	int rc = run_helper(args, &out, err);
 	if (rc < 0)
@@ -139,17 +165,69 @@ int hk_nic_client_make(struct hk_net_state *st, struct hk_net_iface *ifc, bool l
 	return 0;
 }
 
+/* Runs hako-nic ARGS; 0 when it succeeded (*out: its output), else -1. */
+static int helper_call(const char *const *args, char **out, struct hk_error **err)
+{
+	int rc = run_helper(args, out, err);
+	if (rc < 0)
+		return -1;
+	return rc == 0 ? 0 : helper_failed(*out, err);
+}
+
 int hk_nic_client_delete(const char *name, pid_t pid, struct hk_error **err)
 {
 	char p[24];
 	snprintf(p, sizeof(p), "%d", (int)pid);
 	const char *args[] = { "delete", name, p, NULL };
 	hk_autofree char *out = NULL;
-	int rc = run_helper(args, &out, err);
-	if (rc < 0)
+	if (helper_call(args, &out, err) < 0)
 		return -1;
-	if (rc != 0)
-		return helper_failed(out, err);
 	hk_log(HK_LOG_DEBUG, "hako-nic: %s", last_line(out));
 	return 0;
+}
+
+ssize_t hk_nic_client_list(struct hk_nic_record **out, struct hk_error **err)
+{
+	*out = NULL;
+	const char *args[] = { "list", NULL };
+	hk_autofree char *text = NULL;
+	if (helper_call(args, &text, err) < 0)
+		return -1;
+	size_t n = 0;
+	const char *p = text;
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+		hk_autofree char *line = xstrndup(p, len);
+		p += len + (p[len] == '\n');
+		if (!*line)
+			continue;
+		*out = xrealloc(*out, (n + 1) * sizeof(**out));
+		if (hk_nic_listing_parse(line, &(*out)[n++], err) < 0) {
+			free(*out);
+			*out = NULL;
+			return -1;
+		}
+	}
+	return (ssize_t)n;
+}
+
+ssize_t hk_nic_records_read(const char *db_dir, struct hk_nic_record **out, struct hk_error **err)
+{
+	*out = NULL;
+	hk_autofree char *path = xasprintf("%s/nics", db_dir);
+	hk_autofree char *text = NULL;
+	hk_autoerr rerr = NULL;
+	if (hk_read_file(path, &text, NULL, &rerr) < 0) {
+		if (rerr->code == ENOENT)
+			return 0;
+		hk_error_propagate(err, &rerr);
+		return -1;
+	}
+	struct hk_nic_record *all = NULL;
+	size_t n = hk_nic_records_parse(text, &all, NULL), kept = 0;
+	for (size_t i = 0; i < n; i++)
+		if (all[i].ifindex && hk_net_pid_alive((pid_t)all[i].pid, all[i].start))
+			all[kept++] = all[i];
+	*out = all;
+	return (ssize_t)kept;
 }

@@ -190,13 +190,13 @@ static void db_cull(struct nic_db *db, struct nl_sock *sk)
 
 /* ---- create ---- */
 
-static char *read_trusted(const char *path, const char *what, struct hk_error **err)
+char *hk_nic_usernet_read(const char *path, struct hk_error **err)
 {
 	hk_autofree char *copy = xstrdup(path);
 	hk_autoclose int dfd = hk_nic_open_trusted(dirname(copy), true, "the directory of the usernet file", err);
 	if (dfd < 0)
 		return NULL;
-	hk_autoclose int fd = hk_nic_open_trusted(path, false, what, err);
+	hk_autoclose int fd = hk_nic_open_trusted(path, false, "usernet file", err);
 	if (fd < 0 && err && *err && (*err)->code == ENOENT)
 		hk_error_prefix(err, "no ordinary user may have a network interface until root writes a line "
 				     "\"USER veth BRIDGE COUNT\" (see hako-nic(8))");
@@ -210,7 +210,7 @@ static char *read_trusted(const char *path, const char *what, struct hk_error **
 static int policy_quota(const struct hk_nic_paths *p, const struct hk_nic_request *req,
 			const struct hk_nic_caller *c, struct hk_error **err)
 {
-	hk_autofree char *text = read_trusted(p->usernet, "usernet file", err);
+	hk_autofree char *text = hk_nic_usernet_read(p->usernet, err);
 	if (!text)
 		return -1;
 	unsigned q = hk_nic_usernet_quota(text, c->user, &c->groups, req->type, req->bridge, NULL);
@@ -268,6 +268,44 @@ static int make_pair(struct nl_sock *sk, struct hk_nic_record *r, const char *pe
 		return idx < 0 ? -1 : hk_error_set(err, ENODEV, "the new veth \"%s\" vanished", r->host);
 	r->ifindex = (unsigned long)idx;
 	return hk_net_host_attach(sk, r->host, bridge, 0, err);
+}
+
+static unsigned link_mtu(struct nl_sock *sk, int ifindex)
+{
+	struct rtnl_link *l = NULL;
+	if (rtnl_link_get_kernel(sk, ifindex, NULL, &l) < 0)
+		return 0;
+	unsigned mtu = rtnl_link_get_mtu(l);
+	rtnl_link_put(l);
+	return mtu;
+}
+
+/* The host end's MTU, so it matches the container's end (lxc.net.N.mtu).
+ * LXC's lxc-user-nic gives both ends the bridge's MTU; hako-nic takes the
+ * caller's value but never one that reaches past the shared bridge: above
+ * the bridge's MTU the port would take frames the bridge cannot pass on,
+ * and below it a bridge whose MTU root did not pin follows its smallest
+ * port, so one user would shrink it for every container and the host
+ * (under 1280, IPv6 leaves it).  The check after the change catches that;
+ * the caller then removes the nic, which gives the bridge its MTU back. */
+static int set_host_mtu(struct nl_sock *sk, const struct hk_nic_record *r, int bridge, unsigned mtu,
+			struct hk_error **err)
+{
+	unsigned before = link_mtu(sk, bridge);
+	if (!before)
+		return hk_error_set(err, ENODEV, "cannot read the MTU of bridge \"%s\"", r->bridge);
+	if (mtu > before)
+		return hk_error_set(err, EINVAL, "MTU %u is above the %u of bridge \"%s\"; set lxc.net.N.mtu to "
+						 "at most %u", mtu, before, r->bridge, before);
+	if (hk_net_host_attach(sk, r->host, 0, mtu, err) < 0)
+		return -1;
+	unsigned after = link_mtu(sk, bridge);
+	if (after != before)
+		return hk_error_set(err, EPERM, "MTU %u would lower bridge \"%s\" from %u to %u for every container "
+						"on it; set lxc.net.N.mtu to %u, or as root pin the bridge's MTU "
+						"(ip link set %s mtu N, N other than its current MTU)", mtu, r->bridge,
+				    before, after, before, r->bridge);
+	return 0;
 }
 
 static int take_lease(const struct hk_nic_request *req, const struct hk_nic_caller *c, struct hk_nic_record *r,
@@ -328,6 +366,7 @@ static int create_locked(struct nic_db *db, struct nl_sock *sk, const struct hk_
 		return -1;
 	unsigned prefix = 0;
 	if (make_pair(sk, &r, req->ifname, nsfd, bridge, err) < 0 ||
+	    (req->mtu && set_host_mtu(sk, &r, bridge, req->mtu, err) < 0) ||
 	    (req->lease && take_lease(req, c, &r, &prefix, err) < 0)) {
 		remove_nic(sk, &r);
 		db_drop(db, db->n - 1);

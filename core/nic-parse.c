@@ -57,8 +57,11 @@ static bool usernet_match(const char *who, const char *user, const struct hk_str
 	return user && !strcmp(who, user);
 }
 
-unsigned hk_nic_usernet_quota(const char *text, const char *user, const struct hk_strv *groups,
-			      const char *type, const char *bridge, unsigned *bad)
+/* Sums the counts of the valid lines granting user (or one of groups) type
+ * on bridge (NULL: none); bridges (when not NULL) collects every bridge
+ * such a line names. */
+static unsigned usernet_scan(const char *text, const char *user, const struct hk_strv *groups, const char *type,
+			     const char *bridge, struct hk_strv *bridges, unsigned *bad)
 {
 	unsigned long total = 0;
 	unsigned nbad = 0;
@@ -73,8 +76,11 @@ unsigned hk_nic_usernet_quota(const char *text, const char *user, const struct h
 			nbad++;
 			continue;
 		}
-		if (usernet_match(w[0], user, groups) && type && !strcmp(w[1], type) && bridge &&
-		    !strcmp(w[2], bridge))
+		if (!usernet_match(w[0], user, groups) || !type || strcmp(w[1], type))
+			continue;
+		if (bridges && !hk_strv_contains(bridges, w[2]))
+			hk_strv_push(bridges, w[2]);
+		if (bridge && !strcmp(w[2], bridge))
 			total += count;
 		if (total > HK_NIC_MAX_COUNT)
 			total = HK_NIC_MAX_COUNT;
@@ -82,6 +88,18 @@ unsigned hk_nic_usernet_quota(const char *text, const char *user, const struct h
 	if (bad)
 		*bad = nbad;
 	return (unsigned)total;
+}
+
+unsigned hk_nic_usernet_quota(const char *text, const char *user, const struct hk_strv *groups,
+			      const char *type, const char *bridge, unsigned *bad)
+{
+	return usernet_scan(text, user, groups, type, bridge, NULL, bad);
+}
+
+void hk_nic_usernet_bridges(const char *text, const char *user, const struct hk_strv *groups, const char *type,
+			    struct hk_strv *out)
+{
+	usernet_scan(text, user, groups, type, NULL, out, NULL);
 }
 
 /* ---- records ---- */
@@ -150,15 +168,40 @@ static int record_fields(char *w[MAX_WORDS], struct hk_nic_record *r, struct hk_
 	return copy_name(r->name, w[8], err);
 }
 
-int hk_nic_record_parse(const char *line, struct hk_nic_record *r, struct hk_error **err)
+/* Clears r; a copy of line (caller frees) split into w, or NULL unless it
+ * holds exactly n words. */
+static char *split_exact(const char *line, char *w[MAX_WORDS], size_t n, struct hk_nic_record *r)
 {
 	memset(r, 0, sizeof(*r));
-	hk_autofree char *copy = xstrdup(line ? line : "");
+	char *copy = xstrdup(line ? line : "");
+	if (split_words(copy, w) == n)
+		return copy;
+	free(copy);
+	return NULL;
+}
+
+int hk_nic_record_parse(const char *line, struct hk_nic_record *r, struct hk_error **err)
+{
 	char *w[MAX_WORDS];
-	if (split_words(copy, w) != 9)
+	hk_autofree char *copy = split_exact(line, w, 9, r);
+	if (!copy)
 		return hk_error_set(err, EINVAL, "a record needs 9 fields: UID TYPE BRIDGE HOST IFINDEX PID START "
 						 "LEASE NAME");
 	return record_fields(w, r, err);
+}
+
+int hk_nic_listing_parse(const char *line, struct hk_nic_record *r, struct hk_error **err)
+{
+	char *w[MAX_WORDS];
+	hk_autofree char *copy = split_exact(line, w, 5, r);
+	if (!copy)
+		return hk_error_set(err, EPROTO, "hako-nic listed a line without the 5 fields NAME PID BRIDGE HOST "
+						 "LEASE; is it the hako-nic of this hako?");
+	snprintf(r->type, sizeof(r->type), "veth");
+	if (copy_name(r->name, w[0], err) < 0 || parse_pid(w[1], &r->pid, err) < 0 ||
+	    copy_ifname(r->bridge, w[2], "bridge", err) < 0 || copy_ifname(r->host, w[3], "host end", err) < 0)
+		return -1;
+	return parse_lease(w[4], r->lease, err);
 }
 
 void hk_nic_record_format(const struct hk_nic_record *r, struct hk_buf *b)
@@ -213,24 +256,47 @@ static int parse_type(const char *s, char out[8], struct hk_error **err)
 
 static int usage(struct hk_error **err)
 {
-	return hk_error_set(err, EINVAL, "usage: hako-nic create NAME PID veth BRIDGE IFNAME [lease] | "
+	return hk_error_set(err, EINVAL, "usage: hako-nic create NAME PID veth BRIDGE IFNAME [lease] [mtu=N] | "
 					 "hako-nic delete NAME PID | hako-nic list");
+}
+
+/* "mtu=N", N in HK_NIC_MTU_MIN..HK_NIC_MTU_MAX (the bridge bounds it later). */
+static int parse_mtu(const char *s, unsigned *out, struct hk_error **err)
+{
+	unsigned long v;
+	if (!hk_parse_ulong(s + strlen("mtu="), &v) || v < HK_NIC_MTU_MIN || v > HK_NIC_MTU_MAX) {
+		hk_autofree char *shown = hk_sanitize_line(s);
+		return hk_error_set(err, EINVAL, "\"%s\": the MTU must be a number from %u to %u", shown,
+				    HK_NIC_MTU_MIN, HK_NIC_MTU_MAX);
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* After IFNAME: "lease" and "mtu=N", each at most once, in this order. */
+static int parse_options(int argc, char *const argv[], struct hk_nic_request *req, struct hk_error **err)
+{
+	int i = 6;
+	if (i < argc && !strcmp(argv[i], "lease")) {
+		req->lease = true;
+		i++;
+	}
+	if (i < argc && !strncmp(argv[i], "mtu=", 4) && parse_mtu(argv[i++], &req->mtu, err) < 0)
+		return -1;
+	return i == argc ? 0 : usage(err);
 }
 
 static int parse_create(int argc, char *const argv[], struct hk_nic_request *req, struct hk_error **err)
 {
-	if (argc != 6 && argc != 7)
-		return usage(err);
-	if (argc == 7 && strcmp(argv[6], "lease"))
+	if (argc < 6 || argc > 8)
 		return usage(err);
 	long pid = 0;
-	req->lease = argc == 7;
 	if (copy_name(req->name, argv[1], err) < 0 || parse_pid(argv[2], &pid, err) < 0 ||
 	    parse_type(argv[3], req->type, err) < 0 || copy_ifname(req->bridge, argv[4], "bridge", err) < 0 ||
 	    copy_ifname(req->ifname, argv[5], "interface name", err) < 0)
 		return -1;
 	req->pid = (pid_t)pid;
-	return 0;
+	return parse_options(argc, argv, req, err);
 }
 
 int hk_nic_request_parse(int argc, char *const argv[], struct hk_nic_request *req, struct hk_error **err)

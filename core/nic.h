@@ -17,7 +17,7 @@
  * veth and lease are removed before anything is counted.
  *
  * Requests (hako-nic's arguments):
- *     create NAME PID veth BRIDGE IFNAME [lease]
+ *     create NAME PID veth BRIDGE IFNAME [lease] [mtu=N]
  *     delete NAME PID
  *     list
  * create answers one line "HOST IFNAME LEASE" (LEASE is IP/PREFIX or "-").
@@ -41,12 +41,22 @@
 #define HK_NIC_MAX_COUNT 4096 /* per line and in total */
 #define HK_NIC_NAME_SIZE 64   /* a container name (HK_NAME_MAX) and the NUL */
 #define HK_NIC_MAX_RECORDS 65536
+#define HK_NIC_MTU_MIN 68     /* IPv4's minimum (RFC 791) */
+#define HK_NIC_MTU_MAX 65535  /* IP's maximum datagram */
 
 /* ---- usernet (nic-parse.c) ---- */
 /* How many nics of type on bridge the user (or a member of groups) may
  * hold; bad lines (counted in *bad) grant nothing. */
 unsigned hk_nic_usernet_quota(const char *text, const char *user, const struct hk_strv *groups,
 			      const char *type, const char *bridge, unsigned *bad);
+/* Every bridge a valid line names for the user (or groups) and type,
+ * appended to out once each, in file order (its count may be 0). */
+void hk_nic_usernet_bridges(const char *text, const char *user, const struct hk_strv *groups, const char *type,
+			    struct hk_strv *out);
+/* The usernet file at path, read only when it and its directory are
+ * trusted as hako-nic trusts them (hk_nic_open_trusted); NULL with *err
+ * (ENOENT when missing) otherwise.  Caller frees. */
+char *hk_nic_usernet_read(const char *path, struct hk_error **err);
 
 /* ---- records (nic-parse.c) ---- */
 struct hk_nic_record {
@@ -64,6 +74,9 @@ struct hk_nic_record {
 int hk_nic_record_parse(const char *line, struct hk_nic_record *r, struct hk_error **err);
 /* One line with its newline, appended to b. */
 void hk_nic_record_format(const struct hk_nic_record *r, struct hk_buf *b);
+/* One line of `hako-nic list`: NAME PID BRIDGE HOST LEASE (uid, ifindex
+ * and start stay 0). */
+int hk_nic_listing_parse(const char *line, struct hk_nic_record *r, struct hk_error **err);
 /* Every well-formed line of text (at most HK_NIC_MAX_RECORDS); the others
  * are counted in *bad and dropped.  Caller frees *out. */
 size_t hk_nic_records_parse(const char *text, struct hk_nic_record **out, unsigned *bad);
@@ -83,6 +96,7 @@ struct hk_nic_request {
 	char bridge[HK_IFNAME_SIZE];
 	char ifname[HK_IFNAME_SIZE];
 	bool lease;
+	unsigned mtu; /* host end's; 0 = the kernel's default */
 };
 
 /* argv without the program name; every field is checked. */
@@ -135,10 +149,20 @@ int hk_nic_run(const struct hk_nic_paths *p, const struct hk_nic_request *req, c
 char *hk_nic_helper_path(void);
 /* An ordinary user's plan: veths on a bridge only. */
 int hk_nic_check_plan(const struct hk_net_state *plan, struct hk_error **err);
+/* Warns (hk_log) once for each interface of an ordinary user's plan
+ * that sets lxc.net.N.veth.pair, which hako-nic ignores; returns how many. */
+unsigned hk_nic_plan_warn(const struct hk_net_state *plan, const char *name);
 /* Makes ifc's veth through hako-nic (host end named by it, peer ifc->tmp
  * in child's network namespace); fills ifc->host, ifc->lease. */
 int hk_nic_client_make(struct hk_net_state *st, struct hk_net_iface *ifc, bool lease, struct hk_error **err);
 /* Removes every nic of (name, pid) and culls stale ones. */
 int hk_nic_client_delete(const char *name, pid_t pid, struct hk_error **err);
+/* The caller's nics, from `hako-nic list` (which culls stale ones first).
+ * Returns how many (*out, caller frees), -1 with *err. */
+ssize_t hk_nic_client_list(struct hk_nic_record **out, struct hk_error **err);
+/* Root's view: every user's nic in db_dir's records whose process still
+ * runs (read without the lock: the file is replaced atomically).  A
+ * missing file is none.  Returns how many, -1 with *err. */
+ssize_t hk_nic_records_read(const char *db_dir, struct hk_nic_record **out, struct hk_error **err);
 
 #endif

@@ -1,15 +1,20 @@
-/* cmd-net.c - `hako net setup|leases|cleanup|remove`: the host's side of
- * container networking (core/net.h).  setup makes the bridge named in
+/* cmd-net.c - `hako net setup|leases|list|cleanup|remove`: the host's side
+ * of container networking (core/net.h).  setup makes the bridge named in
  * hako.conf ([net] bridge, subnet) or on the command line, idempotently,
- * and says what it did or found. */
+ * and says what it did or found; list shows the veths hako-nic made (an
+ * ordinary user's own, through `hako-nic list`; root sees every user's). */
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "net.h"
+#include "nic.h"
 #include "store.h"
+#include "table.h"
 #include "util.h"
 
 struct net_opts {
@@ -43,6 +48,35 @@ static int do_leases(void)
 	if (!text)
 		return hk_cli_fail(err);
 	fputs(text, stdout);
+	return 0;
+}
+
+/* An ordinary user's veths through hako-nic; root's view: every user's. */
+static int do_list(struct hk_cli *cli)
+{
+	bool root = geteuid() == 0;
+	hk_autoerr err = NULL;
+	struct hk_nic_record *r = NULL;
+	ssize_t n = root ? hk_nic_records_read(HK_NIC_DB_DIR, &r, &err) : hk_nic_client_list(&r, &err);
+	if (n < 0)
+		return hk_cli_fail(err);
+	static const char *const headers[] = { "USER", "NAME", "BRIDGE", "HOST", "ADDRESS", "PID" };
+	size_t skip = root ? 0 : 1; /* a user's list is the user's own */
+	struct hk_table *t = hk_table_new(HK_ARRAY_SIZE(headers) - skip, headers + skip);
+	for (ssize_t i = 0; i < n; i++) {
+		char pid[24], uid[24];
+		snprintf(pid, sizeof(pid), "%ld", r[i].pid);
+		snprintf(uid, sizeof(uid), "%lu", r[i].uid);
+		const struct passwd *pw = root ? getpwuid((uid_t)r[i].uid) : NULL;
+		const char *cells[] = { pw ? pw->pw_name : uid, r[i].name, r[i].bridge, r[i].host,
+					strcmp(r[i].lease, "-") ? r[i].lease : NULL, pid };
+		hk_table_add_row(t);
+		for (size_t c = skip; c < HK_ARRAY_SIZE(cells); c++)
+			hk_table_set(t, c - skip, cells[c]);
+	}
+	hk_table_print(t, stdout, cli->stdout_tty);
+	hk_table_free(t);
+	free(r);
 	return 0;
 }
 
@@ -101,6 +135,8 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	const char *verb = argv[optind];
 	if (!strcmp(verb, "leases"))
 		return do_leases();
+	if (!strcmp(verb, "list"))
+		return do_list(cli);
 	if (geteuid() != 0) {
 		fprintf(stderr, "hako: error: \"hako net %s\" changes the host's network: run it as root\n", verb);
 		return 1;
@@ -116,7 +152,7 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 
 const struct hk_cmd hk_cmd_net = {
 	.name = "net",
-	.summary = "host networking: make the containers' bridge, show or clean address leases",
-	.usage = "setup|leases|cleanup|remove [-b BRIDGE] [-s ADDRESS/PREFIX] [-q]",
+	.summary = "host networking: make the containers' bridge, show leases and veths, clean leases",
+	.usage = "setup|leases|list|cleanup|remove [-b BRIDGE] [-s ADDRESS/PREFIX] [-q]",
 	.run = run,
 };

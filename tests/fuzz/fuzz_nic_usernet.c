@@ -41,6 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Groups only add; nothing passes the cap. */
 	if (q > HK_NIC_MAX_COUNT || q_user > q)
 		abort();
+	/* Every bridge listed is a valid name, listed once. */
+	struct hk_strv br = { 0 };
+	hk_nic_usernet_bridges(text, "alice", &groups, "veth", &br);
+	for (size_t i = 0; i < br.n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(br.v[i], br.v[j]) || hk_net_ifname_validate(br.v[i], "b", NULL) < 0)
+				abort();
+	hk_strv_clear(&br);
 	hk_strv_clear(&groups);
 	check_records(text);
 	return 0;

@@ -28,8 +28,9 @@ fi
 # optional storage backends the kernel lacks, a bridge not yet set up,
 # root without sub-ids (only unprivileged containers need them), no static
 # busybox (only the busybox template needs it), overlay in a user namespace
-# (before Linux 5.11).
-ROOT_WARNS='^(sub-uids|sub-gids|btrfs backend|aufs backend|zfs backend|bridge|busybox|overlay in userns)$'
+# (before Linux 5.11), hako-nic not installed and no usernet file (only
+# unprivileged containers' veths need them).
+ROOT_WARNS='^(sub-uids|sub-gids|btrfs backend|aufs backend|zfs backend|bridge|busybox|overlay in userns|hako-nic|usernet)$'
 
 # The layout, found without hako: what is mounted at /sys/fs/cgroup.
 expected_layout() {
@@ -115,6 +116,21 @@ if need_root "doctor as the test user" && ensure_test_user; then
 	if [ "$rc" = "$want" ]; then ok "user: exit status $rc follows $fails FAIL line(s)"; else
 		not_ok "user: exit status $rc with $fails FAIL line(s)"; printf '%s\n' "$out" | sed 's/^/#   /'
 	fi
+fi
+
+# ---- hako-nic where HAKO_NIC points, as the test user ----
+if need_root "doctor: hako-nic" && ensure_test_user && [ -x "$HK_TOP/build/hako-nic" ]; then
+	NT=$(mktemp -d /tmp/hako-doctor-nic.XXXXXX)
+	chmod 755 "$NT"
+	install -m 4755 -o root -g root "$HK_TOP/build/hako-nic" "$NT/hako-nic"
+	HK_EXTRA_ENV="HAKO_NIC=$NT/hako-nic" check_output "user: hako-nic installed setuid root is OK" \
+		"^  \[ OK \] hako-nic: \"$NT/hako-nic\", setuid root" as_user "$HAKO" doctor
+	chmod u-s "$NT/hako-nic"
+	HK_EXTRA_ENV="HAKO_NIC=$NT/hako-nic" check_output "user: hako-nic without its setuid bit: no network, and the fix" \
+		"^  \[WARN\] hako-nic: \"$NT/hako-nic\" is not setuid root .*unprivileged containers get no network -> fix: chown root:root $NT/hako-nic && chmod u\+s" \
+		as_user "$HAKO" doctor
+	rm -rf "$NT"
+	check_output "user: the usernet and allowance lines are there" "^  \[(OK|WARN|FAIL)\] veth allowance: " as_user "$HAKO" doctor
 fi
 
 # ---- a user without sub-ids ----

@@ -3,7 +3,7 @@
 # hako-nic, for real: the test user gets a line in /etc/hako/usernet, its
 # unprivileged busybox container gets its veth from hako-nic (installed
 # setuid root in a root-owned temp dir, named by HAKO_NIC), has a leased
-# address, pings the bridge, and `ls -f` (as that user) shows it; the
+# address, pings the bridge, and `ls -f` and `net list` show it; the
 # quota of 1 refuses a second container with a clear error and leaves
 # nothing behind; after stop, and after kill -9 of the monitor and stop of
 # the orphan, no host veth, record or lease remains.  A test bridge
@@ -83,6 +83,10 @@ check_output "user: $A has a default route via the bridge" "default via ${CIDR%/
 [ "$(records)" = 1 ] && ok "user: hako-nic recorded one nic" || not_ok "user: records: $(records)"
 [ "$(leases_of "$A")" = 1 ] && ok "user: the lease names $HK_TEST_USER:$A" || not_ok "user: leases: $(cat /run/hako/net/leases 2>&1)"
 check_output "user: hako-nic list shows it" "^$A [0-9]+ $BR hkn" as_user "$NIC" list
+check_output "user: hako net list shows $A's veth with bridge, host end and address" \
+	"^$A	$BR	hkn[0-9a-f]{8}	$ia	[0-9]+\$" as_user "$HAKO" net list
+check_output "root: hako net list shows every user's, with the user" \
+	"^$HK_TEST_USER	$A	$BR	hkn[0-9a-f]{8}	$ia	[0-9]+\$" "$HAKO" net list
 
 # ---- the quota ----
 out=$(as_user "$HAKO" start "$B" -P "$UP/lxc" 2>&1); rc=$?
@@ -119,6 +123,38 @@ if [ -n "$mon" ] && [ "$mon" != 1 ]; then
 else
 	not_ok "user: no monitor found for $B (init '$init')"
 fi
+
+# ---- the MTU: both ends get lxc.net.N.mtu, never past the bridge ----
+mtu_of() { cat "/sys/class/net/$1/mtu" 2>/dev/null; }
+host_of() { as_user "$NIC" list 2>/dev/null | awk -v n="$1" '$1 == n { print $4 }'; }
+set_mtu() { sed -i '/^lxc.net.0.mtu/d' "$UP/lxc/$A/config" && echo "lxc.net.0.mtu = $1" >>"$UP/lxc/$A/config"; }
+set_mtu 1400
+br_mtu=$(mtu_of "$BR")
+check_output "user: MTU 1400 on a bridge that follows its ports is refused (it would shrink the bridge)" \
+	"MTU 1400 would lower bridge \"$BR\" from $br_mtu to 1400 for every container on it" as_user "$HAKO" start "$A" -P "$UP/lxc"
+sleep 0.2
+[ "$(mtu_of "$BR")" = "$br_mtu" ] && [ "$(ports)" = 0 ] && [ "$(records)" = 0 ] &&
+	ok "user: the refusal left the bridge at $br_mtu, no port, no record" ||
+	not_ok "user: after the MTU refusal: bridge MTU $(mtu_of "$BR"), ports $(ports), records $(records)"
+ip link set "$BR" mtu 1450 # root pins the bridge's MTU
+echo "lxc.net.0.veth.pair = hkuserpair0" >>"$UP/lxc/$A/config"
+out=$(as_user "$HAKO" start "$A" -P "$UP/lxc" 2>&1); rc=$?
+[ $rc = 0 ] && ok "user: start $A with lxc.net.0.mtu = 1400 on a bridge pinned at 1450" || not_ok "user: start $A (rc $rc): $out"
+[ "$(printf '%s\n' "$out" | grep -c 'lxc.net.0.veth.pair = hkuserpair0 is ignored: hako-nic names')" = 1 ] &&
+	ok "user: lxc.net.0.veth.pair is ignored, with one warning at start" || not_ok "user: veth.pair warning: $out"
+[ ! -e /sys/class/net/hkuserpair0 ] && ok "user: no host interface took the veth.pair name" ||
+	not_ok "user: hkuserpair0 exists on the host"
+sed -i '/^lxc.net.0.veth.pair/d' "$UP/lxc/$A/config"
+host=$(host_of "$A")
+[ -n "$host" ] && [ "$(mtu_of "$host")" = 1400 ] && ok "user: the host end $host has MTU 1400" ||
+	not_ok "user: host end '$host' has MTU '$(mtu_of "$host")'"
+check_output "user: the container's end has MTU 1400" "^1400\$" as_user "$HAKO" attach "$A" -P "$UP/lxc" -- cat /sys/class/net/eth0/mtu
+[ "$(mtu_of "$BR")" = 1450 ] && ok "user: the pinned bridge kept MTU 1450" || not_ok "user: bridge MTU $(mtu_of "$BR")"
+check "user: stop $A" as_user "$HAKO" stop -k "$A" -P "$UP/lxc"
+set_mtu 1500
+check_output "user: an MTU above the bridge's is refused" "MTU 1500 is above the 1450 of bridge \"$BR\"; set lxc.net.N.mtu to at most 1450" \
+	as_user "$HAKO" start "$A" -P "$UP/lxc"
+sed -i '/^lxc.net.0.mtu/d' "$UP/lxc/$A/config"
 
 # ---- types hako-nic does not make ----
 printf 'lxc.net.0.type = macvlan\nlxc.net.0.link = %s\n' "$BR" >"$T/macvlan.conf"

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -286,6 +287,66 @@ static void test_no_cgroups(void **state)
 	sh("chmod -R u+w '%s' && rm -rf '%s'", root, root);
 }
 
+/* hako-nic where HAKO_NIC points, the usernet file below the fake root,
+ * the user's allowance per bridge.  Needs root: the files hako-nic trusts
+ * are root's. */
+static void test_nic(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* the trusted files must be owned by root */
+	hk_autofree char *root = make_broken_host();
+	hk_autofree char *nic = xasprintf("%s/hako-nic", root);
+	setenv("HAKO_NIC", nic, 1);
+	struct results rs = {0};
+	int fails;
+	run_on(root, 4243, "alice", &rs, &fails);
+	expect(&rs, "hako-nic", HK_DOCTOR_WARN, "is not installed: unprivileged containers get no network",
+	       "make install");
+	expect(&rs, "usernet", HK_DOCTOR_WARN, "/etc/hako/usernet: no ordinary user may have a veth",
+	       "hako setup-user alice -n 1");
+	expect(&rs, "veth allowance", HK_DOCTOR_WARN, "user \"alice\" may have no veth",
+	       "hako setup-user alice -n 1 -b hakobr0");
+	results_free(&rs);
+
+	sh("cp /bin/true '%s' && chown 0:0 '%s' && chmod 0755 '%s'", nic, nic, nic);
+	put(root, "/etc/hako/usernet", "# veths\nalice veth br1 2\nalice veth hakobr0 1\nbob veth br9 3\n");
+	run_on(root, 4243, "alice", &rs, &fails);
+	expect(&rs, "hako-nic", HK_DOCTOR_WARN, "is not setuid root (owner uid 0, mode 0755)", "chmod u+s");
+	expect(&rs, "usernet", HK_DOCTOR_OK, "present, root's", NULL);
+	expect(&rs, "veth allowance", HK_DOCTOR_OK, "user \"alice\" may have 2 veth on br1, 1 on hakobr0", NULL);
+	results_free(&rs);
+
+	sh("chmod 4755 '%s'", nic);
+	put(root, "/etc/hako/usernet", "alice veth br1 2\nalice veth\n");
+	run_on(root, 4243, "alice", &rs, &fails);
+	struct statvfs vfs;
+	assert_int_equal(statvfs(nic, &vfs), 0);
+	if (vfs.f_flag & ST_NOSUID)
+		expect(&rs, "hako-nic", HK_DOCTOR_WARN, "nosuid mount", "without nosuid");
+	else
+		expect(&rs, "hako-nic", HK_DOCTOR_OK, "setuid root", NULL);
+	expect(&rs, "usernet", HK_DOCTOR_WARN, "1 malformed line, which grant nothing", "USER veth BRIDGE COUNT");
+	expect(&rs, "veth allowance", HK_DOCTOR_WARN, "may have 2 veth on br1, but none on \"hakobr0\"",
+	       "-b hakobr0");
+	results_free(&rs);
+
+	sh("chmod 4777 '%s' && chmod 666 '%s/etc/hako/usernet'", nic, root);
+	run_on(root, 4243, "alice", &rs, &fails);
+	expect(&rs, "hako-nic", HK_DOCTOR_FAIL, "writable by its group or others (mode 4777)", "chmod go-w");
+	expect(&rs, "usernet", HK_DOCTOR_FAIL, "writable by its group or others", "chown root:root");
+	expect(&rs, "veth allowance", HK_DOCTOR_WARN, "no usable /etc/hako/usernet", "hako setup-user alice");
+	results_free(&rs);
+
+	sh("chmod 644 '%s/etc/hako/usernet' && chown 4243 '%s/etc/hako/usernet'", root, root);
+	run_on(root, 0, "root", &rs, &fails);
+	expect(&rs, "usernet", HK_DOCTOR_FAIL, "owned by uid 4243, not root", "chmod 644");
+	expect(&rs, "veth allowance", HK_DOCTOR_OK, "root's containers make their veths themselves", NULL);
+	results_free(&rs);
+	unsetenv("HAKO_NIC");
+	sh("chmod -R u+w '%s' && rm -rf '%s'", root, root);
+}
+
 static void test_no_user(void **state)
 {
 	(void)state;
@@ -397,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_broken_host_root),
 		cmocka_unit_test(test_good_host_user),
 		cmocka_unit_test(test_no_cgroups),
+		cmocka_unit_test(test_nic),
 		cmocka_unit_test(test_no_user),
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_fcaps),

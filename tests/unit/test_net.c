@@ -127,6 +127,7 @@ static void test_plan_veth(void **state)
 	assert_string_equal(a->link, "hakobr0");
 	assert_string_equal(a->name, "eth0");
 	assert_string_equal(a->host, "hk1234_0");
+	assert_false(a->pair_set);
 	assert_true(a->up);
 	assert_int_equal(a->mtu, 1400);
 	assert_true(a->gw4_auto);
@@ -136,6 +137,7 @@ static void test_plan_veth(void **state)
 	assert_int_equal(a->n_addrs, 0);
 	assert_string_equal(b->name, "data");
 	assert_string_equal(b->host, "vc1");
+	assert_true(b->pair_set);
 	assert_false(b->up);
 	assert_int_equal(b->n_addrs, 2);
 	assert_int_equal(b->addrs[0].family, AF_INET);
@@ -230,6 +232,7 @@ static void test_plan_refusals(void **state)
 	plan_fails_field(set_mac, "00:16:3e", "not a MAC");
 	plan_fails_field(set_gw4, "nope", "not an IPv4");
 	plan_fails("lxc.net.0.type = macvlan\n", "needs lxc.net.0.link");
+	plan_fails("lxc.net.0.type = veth\nlxc.net.0.mtu = 67\n", "lxc.net.0.mtu = 67: the MTU must be from 68 to 65535");
 	plan_fails("lxc.net.0.type = veth\nlxc.net.0.ipv4.address = 10.0.0.2/24\n"
 		   "lxc.net.0.ipv4.address = 10.0.0.3/24\nlxc.net.0.ipv4.address = 10.0.0.4/24\n"
 		   "lxc.net.0.ipv4.address = 10.0.0.5/24\nlxc.net.0.ipv4.address = 10.0.0.6/24\n",

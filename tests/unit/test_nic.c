@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "log.h"
 #include "nic.h"
 
 #define NOBODY 65534
@@ -67,6 +68,27 @@ static void test_usernet_quota(void **state)
 	/* A prefix of a name is not the name. */
 	assert_int_equal(hk_nic_usernet_quota("alic veth br0 5\nalicex veth br0 5\n", "alice", NULL, "veth",
 					      "br0", NULL), 0);
+	hk_strv_clear(&groups);
+}
+
+static void test_usernet_bridges(void **state)
+{
+	(void)state;
+	struct hk_strv groups = { 0 };
+	hk_strv_push(&groups, "lab");
+	const char *text = "alice veth br1 2\nbob veth br9 1\n@lab veth br2 1\nalice veth br1 1\n"
+			   "alice phys eth0 1\nalice veth br3 0\nalice veth bad/name 1\n";
+	struct hk_strv out = { 0 };
+	hk_nic_usernet_bridges(text, "alice", &groups, "veth", &out);
+	assert_int_equal(out.n, 3);
+	assert_string_equal(out.v[0], "br1"); /* once, in file order */
+	assert_string_equal(out.v[1], "br2");
+	assert_string_equal(out.v[2], "br3"); /* listed even with count 0 */
+	hk_strv_clear(&out);
+	hk_nic_usernet_bridges(text, "carol", NULL, "veth", &out);
+	assert_int_equal(out.n, 0);
+	hk_nic_usernet_bridges(NULL, "alice", NULL, "veth", &out);
+	assert_int_equal(out.n, 0);
 	hk_strv_clear(&groups);
 }
 
@@ -173,6 +195,65 @@ static int parse_words(const char *const *words, struct hk_nic_request *req, str
 	return hk_nic_request_parse(n, (char *const *)words, req, err);
 }
 
+static void test_listing(void **state)
+{
+	(void)state;
+	struct hk_nic_record r;
+	assert_int_equal(hk_nic_listing_parse("c1 1234 hakobr0 hkn0011aabb 10.0.100.7", &r, NULL), 0);
+	assert_string_equal(r.name, "c1");
+	assert_int_equal(r.pid, 1234);
+	assert_string_equal(r.bridge, "hakobr0");
+	assert_string_equal(r.host, "hkn0011aabb");
+	assert_string_equal(r.lease, "10.0.100.7");
+	assert_int_equal(hk_nic_listing_parse("c1 1234 hakobr0 hkn0011aabb -", &r, NULL), 0);
+	assert_string_equal(r.lease, "-");
+	static const struct {
+		const char *line, *frag;
+	} bad[] = {
+		{ "c1 1234 hakobr0 hkn0011aabb", "5 fields" },
+		{ "c1 1234 hakobr0 hkn0011aabb - x", "5 fields" },
+		{ "", "5 fields" },
+		{ "a/b 1234 hakobr0 hkn0 -", "container name" },
+		{ "c1 0 hakobr0 hkn0 -", "pid" },
+		{ "c1 1 br/0 hkn0 -", "may not hold" },
+		{ "c1 1 br0 hkn\0330 -", "may not hold" },
+		{ "c1 1 br0 hkn0 10.0.0.300", "lease" },
+	};
+	for (size_t i = 0; i < HK_ARRAY_SIZE(bad); i++) {
+		hk_autoerr err = NULL;
+		expect_err(hk_nic_listing_parse(bad[i].line, &r, &err), &err, bad[i].frag);
+	}
+}
+
+/* Root's view of the records: live ones only; none without the file. */
+static void test_records_read(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/hk-nicrec-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct hk_nic_record *r = NULL;
+	hk_autoerr err = NULL;
+	assert_int_equal(hk_nic_records_read(dir, &r, &err), 0);
+	hk_autofree char *path = xasprintf("%s/nics", dir);
+	hk_autofree char *text = xasprintf("1000 veth br0 hkn00000001 5 %d %lld 10.0.0.2 live\n"
+					   "1000 veth br0 hkn00000002 0 %d %lld - pending\n"
+					   "1001 veth br0 hkn00000003 6 %d 1 - restarted\n"
+					   "garbage\n",
+					   (int)getpid(), hk_proc_start_time(getpid()), (int)getpid(),
+					   hk_proc_start_time(getpid()), (int)getpid());
+	assert_int_equal(hk_write_file_atomic(path, text, strlen(text), 0644, NULL), 0);
+	assert_int_equal(hk_nic_records_read(dir, &r, &err), 1);
+	assert_string_equal(r[0].name, "live");
+	assert_int_equal(r[0].uid, 1000);
+	assert_string_equal(r[0].lease, "10.0.0.2");
+	free(r);
+	assert_int_equal(chmod(path, 0), 0);
+	if (geteuid() != 0) /* root reads it anyway */
+		expect_err((int)hk_nic_records_read(dir, &r, &err), &err, "nics");
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_request_good(void **state)
 {
 	(void)state;
@@ -188,6 +269,18 @@ static void test_request_good(void **state)
 	const char *cl[] = { "create", "c1", "1234", "veth", "hakobr0", "eth0", "lease", NULL };
 	assert_int_equal(parse_words(cl, &req, NULL), 0);
 	assert_true(req.lease);
+	assert_int_equal(req.mtu, 0);
+	const char *cm[] = { "create", "c1", "1234", "veth", "hakobr0", "eth0", "lease", "mtu=1400", NULL };
+	assert_int_equal(parse_words(cm, &req, NULL), 0);
+	assert_true(req.lease);
+	assert_int_equal(req.mtu, 1400);
+	const char *cm2[] = { "create", "c1", "1234", "veth", "hakobr0", "eth0", "mtu=68", NULL };
+	assert_int_equal(parse_words(cm2, &req, NULL), 0);
+	assert_false(req.lease);
+	assert_int_equal(req.mtu, 68);
+	const char *cm3[] = { "create", "c1", "1234", "veth", "hakobr0", "eth0", "mtu=65535", NULL };
+	assert_int_equal(parse_words(cm3, &req, NULL), 0);
+	assert_int_equal(req.mtu, 65535);
 	const char *d[] = { "delete", "c1", "99", NULL };
 	assert_int_equal(parse_words(d, &req, NULL), 0);
 	assert_int_equal(req.op, HK_NIC_DELETE);
@@ -212,6 +305,15 @@ static void test_request_bad(void **state)
 		{ { "create", "c1", "1", "veth", "br0", NULL }, "usage", EINVAL },
 		{ { "create", "c1", "1", "veth", "br0", "eth0", "lease2", NULL }, "usage", EINVAL },
 		{ { "create", "c1", "1", "veth", "br0", "eth0", "lease", "x", NULL }, "usage", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=1400", "lease", NULL }, "usage", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=1400", "mtu=1400", NULL }, "usage", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "lease", "lease", NULL }, "usage", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=67", NULL }, "from 68 to 65535", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=65536", NULL }, "from 68 to 65535", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=", NULL }, "from 68 to 65535", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=-1", NULL }, "from 68 to 65535", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=0x100", NULL }, "from 68 to 65535", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=99999999999999999999", NULL }, "from 68", EINVAL },
 		{ { "create", "a/b", "1", "veth", "br0", "eth0", NULL }, "container name", EINVAL },
 		{ { "create", "c1", "0", "veth", "br0", "eth0", NULL }, "pid", EINVAL },
 		{ { "create", "c1", "-5", "veth", "br0", "eth0", NULL }, "pid", EINVAL },
@@ -281,6 +383,36 @@ static void test_check_plan(void **state)
 	plan.ifs[1].kind = HK_NET_MACVLAN;
 	expect_err(hk_nic_check_plan(&plan, &e2), &e2, "can only have veths");
 	assert_int_equal(e2->code, ENOTSUP);
+}
+
+static void grab_log(void *ctx, enum hk_log_level level, const char *msg)
+{
+	struct hk_buf *b = ctx;
+	if (level == HK_LOG_WARN)
+		hk_buf_printf(b, "%s\n", msg);
+}
+
+/* lxc.net.N.veth.pair: one warning for each interface that sets it. */
+static void test_plan_warn(void **state)
+{
+	(void)state;
+	struct hk_net_state plan = { .n = 3 };
+	plan.ifs[0] = (struct hk_net_iface){ .index = 0, .kind = HK_NET_VETH, .host = "hk12_0" };
+	plan.ifs[1] = (struct hk_net_iface){ .index = 2, .kind = HK_NET_VETH, .host = "myveth", .pair_set = true };
+	plan.ifs[2] = (struct hk_net_iface){ .index = 5, .kind = HK_NET_VETH, .host = "hk12_5" };
+	struct hk_buf b = { 0 };
+	hk_buf_puts(&b, "");
+	enum hk_log_level level = hk_log_get_level();
+	hk_log_set_level(HK_LOG_WARN);
+	hk_log_set_sink(grab_log, &b);
+	assert_int_equal(hk_nic_plan_warn(&plan, "c1"), 1);
+	plan.ifs[1].pair_set = false;
+	assert_int_equal(hk_nic_plan_warn(&plan, "c1"), 0);
+	hk_log_set_sink(hk_log_sink_stderr, NULL);
+	hk_log_set_level(level);
+	assert_string_equal(b.data, "container \"c1\": lxc.net.2.veth.pair = myveth is ignored: hako-nic names an "
+				    "ordinary user's host end itself (hknXXXXXXXX); remove the line to silence this\n");
+	hk_buf_free(&b);
 }
 
 /* ---- trusted files (root: chown) ---- */
@@ -449,6 +581,8 @@ int main(void)
 		cmocka_unit_test(test_request_bad),	  cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_open_trusted),	  cmocka_unit_test(test_netns_owner),
 		cmocka_unit_test(test_policy_refusals),  cmocka_unit_test(test_check_plan),
+		cmocka_unit_test(test_usernet_bridges),  cmocka_unit_test(test_listing),
+		cmocka_unit_test(test_records_read),	  cmocka_unit_test(test_plan_warn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
