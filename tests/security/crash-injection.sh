@@ -2,7 +2,9 @@
 # crash-injection: every numbered step of `hako start` (101-109) is made to
 # fail in turn (HAKO_TEST_FAIL_STEP, a test switch); each time the start
 # must fail cleanly and leave nothing: no cgroup, no mount, no process, the
-# state STOPPED and the lock free, so that the next start works.  Run for
+# state STOPPED and the lock free, so that the next start works.  At each
+# stop step (111-116) the monitor dies instead, as in a crash; the stop
+# must still end with nothing left and the next start working.  Run for
 # root with a privileged container, root with a user-namespaced one, and an
 # ordinary user with and without a delegated cgroup.
 source "$(dirname "$0")/../lib.sh"
@@ -17,6 +19,31 @@ leftovers() { # path name: prints what is left of the container
 	for p in $(pgrep -f "$path" 2>/dev/null); do
 		[ "$(ps -o stat= -p "$p" 2>/dev/null | cut -c1)" = Z ] || echo "process $p"
 	done
+}
+
+# The monitor dies (SIGKILL, as in a crash) at stop step N: `hako stop`
+# then finishes the stop itself, or leaves the container ORPHANED for
+# `hako stop -k`; never RUNNING with nothing alive, and nothing left.
+stop_step() { # label, runner, path, step
+	local label=$1 runner=$2 path=$3 step=$4 out state left
+	if ! out=$(HK_EXTRA_ENV="HAKO_TEST_FAIL_STEP=$step" $runner env HAKO_TEST_FAIL_STEP=$step \
+		"$HAKO" start ci -P "$path" 2>&1); then
+		not_ok "$label: start for stop step $step"; diag "$out"; return
+	fi
+	out=$($runner "$HAKO" stop -t 10 ci -P "$path" 2>&1)
+	state=$($runner "$HAKO" ls -f -P "$path" 2>/dev/null | cut -f2)
+	if [ "$state" = ORPHANED ]; then
+		out+=$'\n'$($runner "$HAKO" stop -k ci -P "$path" 2>&1)
+		state=$($runner "$HAKO" ls -f -P "$path" 2>/dev/null | cut -f2)
+	fi
+	left=$(leftovers "$path" ci)
+	if [ -z "$left" ] && [ "$state" = STOPPED ] && $runner "$HAKO" start ci -P "$path" >/dev/null 2>&1 &&
+		$runner "$HAKO" stop -k ci -P "$path" >/dev/null 2>&1 && [ -z "$(leftovers "$path" ci)" ]; then
+		ok "$label: a crash at stop step $step leaves nothing; the next start works"
+	else
+		not_ok "$label: crash at stop step $step"; diag "$out"; diag "state=$state left: $left"
+		$runner "$HAKO" stop -k ci -P "$path" >/dev/null 2>&1
+	fi
 }
 
 run_mode() { # label, runner (as_user or env), path, extra config file or ""
@@ -38,6 +65,9 @@ run_mode() { # label, runner (as_user or env), path, extra config file or ""
 		else
 			not_ok "$label: failure at step $step"; diag "$out"; diag "state=$state left: $left"
 		fi
+	done
+	for step in 111 112 113 114 115 116; do
+		stop_step "$label" "$runner" "$path" "$step"
 	done
 	check "$label: the next start works" $runner "$HAKO" start ci -P "$path"
 	check "$label: and stops" $runner "$HAKO" stop -k ci -P "$path"
