@@ -352,19 +352,30 @@ static int stop_orphan(struct hk_store *st, const char *name, const struct hk_st
 	return rc;
 }
 
-/* A monitor that died mid-stop (a crash) left its record active with no
- * lock held: what it did not finish (the cgroup, the record, a user's
- * veths) is finished here.  Returns 1 when it did so. */
-static int finish_dead_monitor(struct hk_store *st, const char *name, struct hk_error **err)
+/* The record of a container whose monitor is gone, or false. */
+static bool read_active_record(const struct hk_store *st, const char *name, struct hk_state_file *sf)
 {
-	if (hk_lock_probe(st, name) != 0)
-		return 0;
-	struct hk_state_file sf;
-	hk_state_file_init(&sf);
+	hk_state_file_init(sf);
 	hk_autofree char *path = hk_state_path(st, name);
 	const char *boot = hk_state_boot_id(NULL);
-	if (hk_state_read(path, &sf, NULL) < 0 || !boot || strcmp(sf.boot_id, boot) != 0 ||
-	    !hk_state_is_active(sf.state))
+	return hk_state_read(path, sf, NULL) == 0 && boot && strcmp(sf->boot_id, boot) == 0 &&
+	       hk_state_is_active(sf->state);
+}
+
+/* A monitor that died mid-stop (a crash) left its record active: what it
+ * did not finish (the cgroup, the record, a user's veths) is finished
+ * here, under the lock, so that no start can run in between.  The lock
+ * is waited for: a dying process's files close one by one (its socket
+ * before its lock), and a child it forked may hold the lock a moment
+ * longer.  Returns 1 when it finished a stop. */
+static int finish_dead_monitor(struct hk_store *st, const char *name, struct hk_error **err)
+{
+	struct hk_state_file sf;
+	if (!read_active_record(st, name, &sf))
+		return 0;
+	hk_autolock lock = NULL;
+	if (hk_lock_acquire(st, name, HK_LOCK_WAIT, 3000, &lock, NULL) < 0 ||
+	    !read_active_record(st, name, &sf))
 		return 0;
 	hk_log(HK_LOG_NOTICE, "the monitor of \"%s\" died while it stopped: finishing its cleanup", name);
 	return stop_orphan(st, name, &sf, err) < 0 ? -1 : 1;
