@@ -503,16 +503,17 @@ int hk_cgroup_kill(struct hk_cgroup *cg, unsigned timeout_ms, struct hk_error **
 			return 0;
 	}
 	/* No cgroup.kill: freeze so nothing forks, kill every pid, thaw so
-	 * the signals are delivered.  Frozen pids cannot be reused. */
-	bool frozen = hk_cgroup_freeze(cg, true, NULL) == 0;
+	 * the signals are delivered.  Frozen pids cannot be reused.  The thaw
+	 * comes even when the freeze timed out: the request stays written,
+	 * the tasks freeze later, and a frozen task never takes its SIGKILL. */
+	hk_cgroup_freeze(cg, true, NULL);
 	pid_t *pids;
 	size_t n;
 	hk_cgroup_pids(cg, &pids, &n);
 	for (size_t i = 0; i < n; i++)
 		kill(pids[i], SIGKILL);
 	free(pids);
-	if (frozen)
-		hk_cgroup_freeze(cg, false, NULL);
+	hk_cgroup_freeze(cg, false, NULL);
 	if (!wait_empty(cg, timeout_ms))
 		return hk_error_set(err, EBUSY, "processes of \"%s\" survived SIGKILL for %u ms", cg->rel,
 				    timeout_ms);

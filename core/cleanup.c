@@ -130,6 +130,14 @@ static int pending_signal(void)
 	return 0;
 }
 
+/* The test switch HAKO_TEST_FAIL_STEP names this step. */
+static bool step_chosen(unsigned step)
+{
+	const char *fail = getenv("HAKO_TEST_FAIL_STEP");
+	unsigned long n;
+	return fail && hk_parse_ulong(fail, &n) && n == step;
+}
+
 int hk_cleanup_step(struct hk_cleanup *c, unsigned step, const char *what, struct hk_error **err)
 {
 	c->step = step;
@@ -137,11 +145,17 @@ int hk_cleanup_step(struct hk_cleanup *c, unsigned step, const char *what, struc
 	if (sig)
 		return hk_error_set(err, EINTR, "interrupted by SIG%s before step %u (%s); undoing",
 				    sigabbrev_np(sig), step, what);
-	const char *fail = getenv("HAKO_TEST_FAIL_STEP");
-	unsigned long n;
-	if (fail && hk_parse_ulong(fail, &n) && n == step)
+	if (step_chosen(step))
 		return hk_error_set(err, 0, "step %u (%s) failed on purpose (HAKO_TEST_FAIL_STEP)",
 				    step, what);
 	hk_log(HK_LOG_TRACE, "step %u: %s", step, what);
 	return 0;
+}
+
+void hk_cleanup_crash_point(unsigned step, const char *what)
+{
+	if (!step_chosen(step))
+		return;
+	hk_log(HK_LOG_NOTICE, "step %u (%s): dying on purpose (HAKO_TEST_FAIL_STEP)", step, what);
+	raise(SIGKILL);
 }

@@ -316,6 +316,12 @@ static int kill_orphan_init(const struct hk_state_file *sf, const char *name, st
 	return 0;
 }
 
+/* The recorded init no longer runs (or never did). */
+static bool init_gone(const struct hk_state_file *sf)
+{
+	return sf->init_pid <= 0 || hk_proc_start_time(sf->init_pid) != sf->init_start;
+}
+
 /* A container without a monitor: kill through its cgroup, else its init. */
 static int stop_orphan(struct hk_store *st, const char *name, const struct hk_state_file *sf,
 		       struct hk_error **err)
@@ -324,11 +330,15 @@ static int stop_orphan(struct hk_store *st, const char *name, const struct hk_st
 	if (hk_ct_cgroup_open(st, name, &c, err) < 0)
 		return -1;
 	int rc = 0;
-	if (!c.cg || !hk_cgroup_exists(c.cg))
-		rc = kill_orphan_init(sf, name, err);
-	else if (hk_cgroup_kill(c.cg, 5000, err) < 0 ||
-		 hk_nest_cgroup_remove(c.cg, hk_store_config(st, name, NULL), err) < 0)
+	if (!c.cg || !hk_cgroup_exists(c.cg)) {
+		if (hk_state_is_active(sf->state) && init_gone(sf))
+			hk_log(HK_LOG_INFO, "\"%s\": its init is gone already", name);
+		else
+			rc = kill_orphan_init(sf, name, err);
+	} else if (hk_cgroup_kill(c.cg, 5000, err) < 0 ||
+		   hk_nest_cgroup_remove(c.cg, hk_store_config(st, name, NULL), err) < 0) {
 		rc = -1;
+	}
 	hk_ct_cgroup_close(&c);
 	/* An ordinary user's veths and leases: hako-nic removes those of the
 	 * dead init (its monitor, which would have, is gone). */
@@ -344,6 +354,35 @@ static int stop_orphan(struct hk_store *st, const char *name, const struct hk_st
 	return rc;
 }
 
+/* The record of a container whose monitor is gone, or false. */
+static bool read_active_record(const struct hk_store *st, const char *name, struct hk_state_file *sf)
+{
+	hk_state_file_init(sf);
+	hk_autofree char *path = hk_state_path(st, name);
+	const char *boot = hk_state_boot_id(NULL);
+	return hk_state_read(path, sf, NULL) == 0 && boot && strcmp(sf->boot_id, boot) == 0 &&
+	       hk_state_is_active(sf->state);
+}
+
+/* A monitor that died mid-stop (a crash) left its record active: what it
+ * did not finish (the cgroup, the record, a user's veths) is finished
+ * here, under the lock, so that no start can run in between.  The lock
+ * is waited for: a dying process's files close one by one (its socket
+ * before its lock), and a child it forked may hold the lock a moment
+ * longer.  Returns 1 when it finished a stop. */
+static int finish_dead_monitor(struct hk_store *st, const char *name, struct hk_error **err)
+{
+	struct hk_state_file sf;
+	if (!read_active_record(st, name, &sf))
+		return 0;
+	hk_autolock lock = NULL;
+	if (hk_lock_acquire(st, name, HK_LOCK_WAIT, 3000, &lock, NULL) < 0 ||
+	    !read_active_record(st, name, &sf))
+		return 0;
+	hk_log(HK_LOG_NOTICE, "the monitor of \"%s\" died while it stopped: finishing its cleanup", name);
+	return stop_orphan(st, name, &sf, err) < 0 ? -1 : 1;
+}
+
 int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 	    struct hk_error **err)
 {
@@ -353,8 +392,12 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 	enum hk_state s = hk_state_effective(st, name, &sf);
 	if (s == HK_STATE_ORPHANED)
 		return stop_orphan(st, name, &sf, err);
-	if (!hk_state_is_active(s))
+	if (!hk_state_is_active(s)) {
+		int dead = finish_dead_monitor(st, name, err);
+		if (dead != 0)
+			return dead < 0 ? hk_error_prefix(err, "stop \"%s\"", name) : 0;
 		return hk_error_set(err, ESRCH, "container \"%s\" is not running", name);
+	}
 	hk_autoclose int fd = hk_monitor_connect(st, name, err);
 	if (fd < 0)
 		return -1;
@@ -370,13 +413,19 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 	if (rc == 0)
 		rc = hk_monitor_call(fd, &req, &reply, 5000, err);
 	hk_buf_free(&req);
-	if (rc < 0)
-		return hk_error_prefix(err, "stop \"%s\"", name);
-	if (o && o->reboot)
-		return 0;
-	if (wait_monitor_gone(fd, (int)(timeout + 15) * 1000) < 0)
+	if (rc == 0 && !(o && o->reboot) && wait_monitor_gone(fd, (int)(timeout + 15) * 1000) < 0)
 		return hk_error_set(err, ETIMEDOUT, "stop \"%s\": still running after %u s", name, timeout + 15);
-	return 0;
+	/* Whether the call failed or the monitor went: if it died instead
+	 * of finishing, the stop is finished here. */
+	hk_autoerr dead_err = NULL;
+	int dead = finish_dead_monitor(st, name, &dead_err);
+	if (dead != 0 && rc < 0 && err)
+		hk_error_freep(err); /* the dead monitor's EOF: superseded */
+	if (dead < 0)
+		hk_error_propagate(err, &dead_err);
+	if (dead > 0)
+		return 0;
+	return rc < 0 || dead < 0 ? hk_error_prefix(err, "stop \"%s\"", name) : 0;
 }
 
 int hk_freeze(struct hk_store *st, const char *name, bool freeze, struct hk_error **err)

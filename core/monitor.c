@@ -377,6 +377,7 @@ static int halt_signal(const struct hk_config *cfg, bool reboot)
 int hk_monitor_request_stop(struct hk_monitor *m, unsigned timeout_ms, bool kill_now, bool reboot,
 			    struct hk_error **err)
 {
+	hk_cleanup_crash_point(111, "stop requested");
 	if (kill_now) {
 		m->stopping = true;
 		/* SIGKILL to init ends its pid namespace; the cgroup catches
@@ -512,6 +513,7 @@ static void teardown(struct hk_monitor *m)
 	hk_net_host_teardown(m->net);
 	hk_net_state_free_shared(m->net);
 	m->net = NULL;
+	hk_cleanup_crash_point(113, "network removed");
 	if (m->cgroup) {
 		hk_autoerr err = NULL;
 		if (hk_cgroup_kill(m->cgroup, 5000, &err) < 0 ||
@@ -558,6 +560,7 @@ static int run_once(struct hk_monitor *m, int *ready_fd, struct hk_error **err)
 	siginfo_t si = { 0 };
 	waitid(P_PIDFD, (id_t)m->pidfd, &si, WEXITED);
 	int status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status;
+	hk_cleanup_crash_point(112, "init exited");
 	teardown(m);
 	return status;
 }
@@ -607,12 +610,15 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 	m.state.exit_status = status;
 	m.state.stopped = time(NULL);
 	m.init_pid = 0;
+	hk_cleanup_crash_point(114, "cgroup removed");
 	hk_monitor_write_state(&m, HK_STATE_STOPPED);
+	hk_cleanup_crash_point(115, "state recorded");
 	if (a->cfg->ephemeral)
 		destroy_ephemeral(a->st, a->name);
 	/* Release the lock before the waiting clients see EOF, so that a
 	 * `stop` returning means the next `start` can go. */
 	hk_lock_release(a->lock);
+	hk_cleanup_crash_point(116, "lock released");
 	for (size_t c = m.n_clients; c-- > 0;)
 		hk_monitor_drop_client(&m, c);
 	return status < 0 ? 1 : 0;

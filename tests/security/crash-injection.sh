@@ -2,8 +2,11 @@
 # crash-injection: every numbered step of `hako start` (101-109) is made to
 # fail in turn (HAKO_TEST_FAIL_STEP, a test switch); each time the start
 # must fail cleanly and leave nothing: no cgroup, no mount, no process, the
-# state STOPPED and the lock free, so that the next start works.  Run for
-# root with a privileged container, root with a user-namespaced one, and an
+# state STOPPED and the lock free, so that the next start works.  At each
+# stop step (111-116) the monitor dies instead, as in a crash; the stop
+# must still end with nothing left and the next start working.  Run for
+# root with a privileged container, a user-namespaced one and a networked
+# one (a veth on a bridge of the script's own), and an
 # ordinary user with and without a delegated cgroup.
 source "$(dirname "$0")/../lib.sh"
 need_root "crash injection" || { plan_end; exit 0; }
@@ -13,10 +16,36 @@ leftovers() { # path name: prints what is left of the container
 	local path=$1 name=$2
 	ls -d /sys/fs/cgroup/*/hako/"$name"@* /sys/fs/cgroup/*/hako.users/*/hako/"$name"@* 2>/dev/null
 	grep -F "$path" /proc/self/mountinfo
+	[ -n "${CRASH_BR:-}" ] && ip -o link show master "$CRASH_BR" 2>/dev/null | cut -d: -f2
 	local p
 	for p in $(pgrep -f "$path" 2>/dev/null); do
 		[ "$(ps -o stat= -p "$p" 2>/dev/null | cut -c1)" = Z ] || echo "process $p"
 	done
+}
+
+# The monitor dies (SIGKILL, as in a crash) at stop step N: `hako stop`
+# then finishes the stop itself, or leaves the container ORPHANED for
+# `hako stop -k`; never RUNNING with nothing alive, and nothing left.
+stop_step() { # label, runner, path, step
+	local label=$1 runner=$2 path=$3 step=$4 out state left
+	if ! out=$(HK_EXTRA_ENV="HAKO_TEST_FAIL_STEP=$step" $runner env HAKO_TEST_FAIL_STEP=$step \
+		"$HAKO" start ci -P "$path" 2>&1); then
+		not_ok "$label: start for stop step $step"; diag "$out"; return
+	fi
+	out=$($runner "$HAKO" stop -t 10 ci -P "$path" 2>&1)
+	state=$($runner "$HAKO" ls -f -P "$path" 2>/dev/null | cut -f2)
+	if [ "$state" = ORPHANED ]; then
+		out+=$'\n'$($runner "$HAKO" stop -k ci -P "$path" 2>&1)
+		state=$($runner "$HAKO" ls -f -P "$path" 2>/dev/null | cut -f2)
+	fi
+	left=$(leftovers "$path" ci)
+	if [ -z "$left" ] && [ "$state" = STOPPED ] && $runner "$HAKO" start ci -P "$path" >/dev/null 2>&1 &&
+		$runner "$HAKO" stop -k ci -P "$path" >/dev/null 2>&1 && [ -z "$(leftovers "$path" ci)" ]; then
+		ok "$label: a crash at stop step $step leaves nothing; the next start works"
+	else
+		not_ok "$label: crash at stop step $step"; diag "$out"; diag "state=$state left: $left"
+		$runner "$HAKO" stop -k ci -P "$path" >/dev/null 2>&1
+	fi
 }
 
 run_mode() { # label, runner (as_user or env), path, extra config file or ""
@@ -39,6 +68,9 @@ run_mode() { # label, runner (as_user or env), path, extra config file or ""
 			not_ok "$label: failure at step $step"; diag "$out"; diag "state=$state left: $left"
 		fi
 	done
+	for step in 111 112 113 114 115 116; do
+		stop_step "$label" "$runner" "$path" "$step"
+	done
 	check "$label: the next start works" $runner "$HAKO" start ci -P "$path"
 	check "$label: and stops" $runner "$HAKO" stop -k ci -P "$path"
 	check "$label: nothing left after stop" test -z "$(leftovers "$path" ci)"
@@ -51,11 +83,21 @@ user_dir=$(mktemp -d "$home/hk-crash-XXXXXX")
 # The containers' mapped roots must be able to reach their rootfs.
 chmod 755 "$root_dir" "$user_dir"
 chown "$HK_TEST_USER:" "$user_dir"
-trap 'rm -rf "$root_dir"; rm -rf "$user_dir"' EXIT
+CRASH_BR=hkcrashbr0
+trap 'rm -rf "$root_dir"; rm -rf "$user_dir"; "$HAKO" net remove -b "$CRASH_BR" -q >/dev/null 2>&1' EXIT
 printf 'lxc.idmap = u 0 300000 65536\nlxc.idmap = g 0 300000 65536\n' >"$root_dir/idmap.conf"
+printf 'lxc.net.0.type = veth\nlxc.net.0.link = %s\nlxc.net.0.flags = up\nlxc.net.0.hwaddr = 00:16:3e:xx:xx:xx\n' \
+	"$CRASH_BR" >"$root_dir/net.conf"
 
 run_mode "root, privileged" env "$root_dir/p" ""
 run_mode "root, user namespace" env "$root_dir/u" "$root_dir/idmap.conf"
+# Networked: a veth on a bridge of its own; a leftover veth shows on it.
+"$HAKO" net remove -b "$CRASH_BR" -q >/dev/null 2>&1
+if "$HAKO" net setup -b "$CRASH_BR" -s 10.99.91.1/24 >/dev/null 2>&1; then
+	run_mode "root, networked" env "$root_dir/n" "$root_dir/net.conf"
+else
+	not_ok "root, networked: hako net setup -b $CRASH_BR failed"
+fi
 "$HAKO" setup-user "$HK_TEST_USER" >/dev/null
 run_mode "user, delegated cgroup" as_user "$user_dir/d" ""
 # Without delegation: hide the delegated cgroups for the duration.

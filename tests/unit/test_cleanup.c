@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -115,6 +116,34 @@ static void test_step_fails_on_request(void **state)
 	assert_int_equal(hk_cleanup_step(&c, 3, "three", NULL), 0);
 }
 
+/* Runs hk_cleanup_crash_point(step) in a child with the switch at 7;
+ * returns the child's wait status. */
+static int crash_child(unsigned step)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setenv("HAKO_TEST_FAIL_STEP", "7", 1);
+		hk_cleanup_crash_point(step, "test");
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static void test_crash_point_kills(void **state)
+{
+	(void)state;
+	int status = crash_child(7);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+	status = crash_child(8);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	hk_cleanup_crash_point(7, "no switch set"); /* returns */
+}
+
 static void test_step_sees_held_signal(void **state)
 {
 	(void)state;
@@ -147,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_path_undos),
 		cmocka_unit_test(test_step_fails_on_request),
 		cmocka_unit_test(test_step_sees_held_signal),
+		cmocka_unit_test(test_crash_point_kills),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
