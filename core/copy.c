@@ -39,6 +39,8 @@ struct walk {
 	dev_t dev; /* the source root's filesystem: never left */
 	int dst_root;
 	unsigned flags;
+	uid_t from_uid; /* owner that becomes 0 in the copy, or -1 */
+	gid_t from_gid;
 	struct hk_copy_stats *stats;
 	struct link_seen *links[LINK_BUCKETS];
 	char *buf; /* read/write fallback buffer */
@@ -107,6 +109,16 @@ static int copy_xattrs(const char *src, const char *dst, const char *shown, stru
 	return 0;
 }
 
+static uid_t owner_uid(const struct walk *w, const struct stat *sb)
+{
+	return w->from_uid != (uid_t)-1 && sb->st_uid == w->from_uid ? 0 : sb->st_uid;
+}
+
+static gid_t owner_gid(const struct walk *w, const struct stat *sb)
+{
+	return w->from_gid != (gid_t)-1 && sb->st_gid == w->from_gid ? 0 : sb->st_gid;
+}
+
 static char *fd_path(int fd)
 {
 	return xasprintf("/proc/self/fd/%d", fd);
@@ -114,12 +126,12 @@ static char *fd_path(int fd)
 
 /* Owner, then mode (chown clears setuid), then xattrs (chown clears
  * security.capability), then times.  src_fd and dst_fd may be O_PATH. */
-static int apply_meta(int src_fd, int dst_fd, const struct stat *sb, const char *shown,
-		      struct hk_error **err)
+static int apply_meta(const struct walk *w, int src_fd, int dst_fd, const struct stat *sb,
+		      const char *shown, struct hk_error **err)
 {
 	hk_autofree char *dp = fd_path(dst_fd);
 	hk_autofree char *sp = fd_path(src_fd);
-	if (fchownat(dst_fd, "", sb->st_uid, sb->st_gid, AT_EMPTY_PATH) < 0)
+	if (fchownat(dst_fd, "", owner_uid(w, sb), owner_gid(w, sb), AT_EMPTY_PATH) < 0)
 		return hk_error_errno(err, "cannot set the owner of the copy of \"%s\"", shown);
 	if (chmod(dp, sb->st_mode & 07777) < 0)
 		return hk_error_errno(err, "cannot set the mode of the copy of \"%s\"", shown);
@@ -210,12 +222,12 @@ static int copy_file(struct walk *w, int sdir, int ddir, const char *name, const
 		return hk_error_errno(err, "cannot create the copy of \"%s\"", shown);
 	if (copy_data(w, in, out, sb->st_size) < 0)
 		return hk_error_errno(err, "cannot copy the data of \"%s\"", shown);
-	return apply_meta(in, out, sb, shown, err);
+	return apply_meta(w, in, out, sb, shown, err);
 }
 
 /* ---- other entries ---- */
 
-static int copy_symlink(int sdir, int ddir, const char *name, const struct stat *sb,
+static int copy_symlink(const struct walk *w, int sdir, int ddir, const char *name, const struct stat *sb,
 			const char *shown, struct hk_error **err)
 {
 	size_t cap = sb->st_size > 0 ? (size_t)sb->st_size + 1 : 4096;
@@ -226,7 +238,7 @@ static int copy_symlink(int sdir, int ddir, const char *name, const struct stat 
 	target[n] = '\0';
 	if (symlinkat(target, ddir, name) < 0)
 		return hk_error_errno(err, "cannot create the copy of symlink \"%s\"", shown);
-	if (fchownat(ddir, name, sb->st_uid, sb->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fchownat(ddir, name, owner_uid(w, sb), owner_gid(w, sb), AT_SYMLINK_NOFOLLOW) < 0)
 		return hk_error_errno(err, "cannot set the owner of the copy of \"%s\"", shown);
 	struct timespec ts[2] = { sb->st_atim, sb->st_mtim };
 	if (utimensat(ddir, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
@@ -235,7 +247,7 @@ static int copy_symlink(int sdir, int ddir, const char *name, const struct stat 
 }
 
 /* Device nodes, fifos and sockets. */
-static int copy_node(int sdir, int ddir, const char *name, const struct stat *sb, const char *shown,
+static int copy_node(const struct walk *w, int sdir, int ddir, const char *name, const struct stat *sb, const char *shown,
 		     struct hk_error **err)
 {
 	if (mknodat(ddir, name, sb->st_mode & (S_IFMT | 07777), sb->st_rdev) < 0)
@@ -247,7 +259,7 @@ static int copy_node(int sdir, int ddir, const char *name, const struct stat *sb
 	hk_autoclose int d = openat(ddir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (s < 0 || d < 0)
 		return hk_error_errno(err, "cannot open special file \"%s\"", shown);
-	return apply_meta(s, d, sb, shown, err);
+	return apply_meta(w, s, d, sb, shown, err);
 }
 
 static int copy_dir_at(struct walk *w, int sfd, int dfd, const char *rel, const char *shown,
@@ -265,11 +277,11 @@ static int copy_subdir(struct walk *w, int sdir, int ddir, const char *name, con
 	if (sb->st_dev != w->dev) {
 		/* A mount point: keep the empty directory, as cp -x does. */
 		hk_log(HK_LOG_INFO, "copy: \"%s\" is a mount point; copied empty", shown);
-		return apply_meta(s, d, sb, shown, err);
+		return apply_meta(w, s, d, sb, shown, err);
 	}
 	if (copy_dir_at(w, s, d, rel, shown, err) < 0)
 		return -1;
-	return apply_meta(s, d, sb, shown, err);
+	return apply_meta(w, s, d, sb, shown, err);
 }
 
 /* A second name of a file seen before becomes a hard link; true when done. */
@@ -313,9 +325,9 @@ static int copy_entry(struct walk *w, int sdir, int ddir, const char *name, cons
 	case S_IFREG:
 		return copy_file(w, sdir, ddir, name, &sb, shown, err);
 	case S_IFLNK:
-		return copy_symlink(sdir, ddir, name, &sb, shown, err);
+		return copy_symlink(w, sdir, ddir, name, &sb, shown, err);
 	default:
-		return copy_node(sdir, ddir, name, &sb, shown, err);
+		return copy_node(w, sdir, ddir, name, &sb, shown, err);
 	}
 }
 
@@ -361,8 +373,15 @@ static int open_dst_root(const char *dst, bool *made, struct hk_error **err)
 int hk_copy_tree(const char *src, const char *dst, unsigned flags, struct hk_copy_stats *stats,
 		 struct hk_error **err)
 {
+	return hk_copy_tree_owned_by_root(src, dst, flags, (uid_t)-1, (gid_t)-1, stats, err);
+}
+
+int hk_copy_tree_owned_by_root(const char *src, const char *dst, unsigned flags, uid_t from_uid,
+			       gid_t from_gid, struct hk_copy_stats *stats, struct hk_error **err)
+{
 	struct hk_copy_stats local = { 0 };
-	struct walk w = { .flags = flags, .stats = stats ? stats : &local };
+	struct walk w = { .flags = flags, .from_uid = from_uid, .from_gid = from_gid,
+			  .stats = stats ? stats : &local };
 	hk_autoclose int sfd = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0)
 		return hk_error_errno(err, "cannot open \"%s\" to copy it", src);
@@ -377,7 +396,7 @@ int hk_copy_tree(const char *src, const char *dst, unsigned flags, struct hk_cop
 	w.dst_root = dfd;
 	int rc = copy_dir_at(&w, sfd, dfd, "", src, err);
 	if (rc == 0)
-		rc = apply_meta(sfd, dfd, &sb, src, err);
+		rc = apply_meta(&w, sfd, dfd, &sb, src, err);
 	walk_free(&w);
 	if (rc < 0)
 		return hk_error_prefix(err, "copy \"%s\" to \"%s\"", src, dst);

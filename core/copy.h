@@ -17,6 +17,7 @@
 #define HAKO_COPY_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -36,5 +37,10 @@ enum hk_copy_flags {
  * src's owner, mode, xattrs and times.  stats may be NULL. */
 int hk_copy_tree(const char *src, const char *dst, unsigned flags, struct hk_copy_stats *stats,
 		 struct hk_error **err);
+/* hk_copy_tree, where a source owned by uid from_uid (gid from_gid) gets
+ * owner 0 (group 0) in the copy: an ordinary user's own tree becomes the
+ * container root's (-t dir:).  (uid_t)-1 / (gid_t)-1: no change. */
+int hk_copy_tree_owned_by_root(const char *src, const char *dst, unsigned flags, uid_t from_uid,
+			       gid_t from_gid, struct hk_copy_stats *stats, struct hk_error **err);
 
 #endif

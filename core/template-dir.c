@@ -6,13 +6,16 @@
  * source that holds the new rootfs (a copy into itself would never end);
  * build copies inside the container's user namespace when it has an id map,
  * so the copy is owned by ids of that map where the source's owners are
- * mapped (an ordinary user's own files map to the id past the map's range).
+ * mapped.  An ordinary user's own files (a tree the user unpacked or built
+ * as himself) become the container root's: kept as the user's, they would
+ * be nobody's inside and no root there could change them.
  */
 #include "template.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,7 +25,25 @@
 
 struct srcdir {
 	char *path; /* canonical */
+	uid_t uid;  /* the caller's host ids, from prepare */
+	gid_t gid;
 };
+
+/* The id that host id `host` has in this process's user namespace (from
+ * /proc/self/uid_map or gid_map), or -1 when it is not mapped. */
+static long id_in_namespace(const char *map_file, unsigned long host)
+{
+	hk_autofree char *text = NULL;
+	if (hk_read_file(map_file, &text, NULL, NULL) < 0)
+		return -1;
+	for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		unsigned long ns, first, count;
+		if (sscanf(l, "%lu %lu %lu", &ns, &first, &count) == 3 && host >= first &&
+		    host - first < count)
+			return (long)(ns + (host - first));
+	}
+	return -1;
+}
 
 /* True when path is dir or lies below it. */
 static bool is_within(const char *path, const char *dir)
@@ -64,6 +85,8 @@ static int dir_prepare(struct hk_template_ctx *ctx, struct hk_error **err)
 				    ctx->args[0]);
 	struct srcdir *s = xcalloc(1, sizeof(*s));
 	ctx->priv = s;
+	s->uid = getuid();
+	s->gid = getgid();
 	s->path = realpath(ctx->source, NULL);
 	struct stat sb;
 	if (!s->path || stat(s->path, &sb) < 0)
@@ -93,7 +116,15 @@ static int dir_build(int rootfd, const struct hk_template_ctx *ctx, struct hk_er
 	(void)rootfd;
 	const struct srcdir *s = ctx->priv;
 	struct hk_copy_stats st = { 0 };
-	if (hk_copy_tree(s->path, ctx->rootfs, 0, &st, err) < 0)
+	uid_t from_uid = (uid_t)-1;
+	gid_t from_gid = (gid_t)-1;
+	if (ctx->user && ctx->mapped) {
+		long u = id_in_namespace("/proc/self/uid_map", s->uid);
+		long g = id_in_namespace("/proc/self/gid_map", s->gid);
+		from_uid = u > 0 ? (uid_t)u : (uid_t)-1;
+		from_gid = g > 0 ? (gid_t)g : (gid_t)-1;
+	}
+	if (hk_copy_tree_owned_by_root(s->path, ctx->rootfs, 0, from_uid, from_gid, &st, err) < 0)
 		return hk_error_prefix(err, "template dir: copy \"%s\"", ctx->source);
 	return 0;
 }

@@ -83,6 +83,9 @@ if ensure_test_user; then
 	as_user mkdir "$UP/src" && as_user tar -C "$UP/src" -xf "$T/rootfs.tar" --no-same-owner 2>/dev/null
 	check "user: create -t dir: of the user's own tree" as_user "$HAKO" create ud -t "dir:$UP/src" -P "$UP/lxc" -f "$UP/bb.conf"
 	check "user: dir: copied" cmp "$R/bin/busybox" "$UP/lxc/ud/rootfs/bin/busybox"
+	# The user's own files become the container root's (host: the mapped root).
+	check "user: dir: the user's own files belong to the mapped root" \
+		test "$(stat -c %u:%g "$UP/lxc/ud/rootfs/bin/busybox")" = "$SUB:$(awk -F: -v u="$HK_TEST_USER" '$1 == u && $3 >= 65536 { print $2; exit }' /etc/subgid)"
 	life user "$UP/lxc" ud
 	chmod 600 "$T/rootfs.tar"
 	check_output "user: a tarball the user cannot read" 'cannot open' \
