@@ -32,6 +32,7 @@
 #include "pty.h"
 #include "seccomp.h"
 #include "state.h"
+#include "unixsock.h"
 
 bool hk_attach_parse_id(const char *s, unsigned long *id)
 {
@@ -153,36 +154,6 @@ static int resolve_user(const struct hk_attach_opts *o, struct pw_entry *pw, str
 	return 0;
 }
 
-static int send_fd(int sock, int fd)
-{
-	char byte = 'F';
-	struct iovec iov = { &byte, 1 };
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-	char byte;
-	struct iovec iov = { &byte, 1 };
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1 || (mh.msg_flags & MSG_CTRUNC))
-		return -1;
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
-		return -1;
-	int fd;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
 /* A pty from the container's own devpts; its master goes to the parent. */
 static int setup_pty(struct attach_ctx *c, struct hk_error **err)
 {
@@ -197,7 +168,7 @@ static int setup_pty(struct attach_ctx *c, struct hk_error **err)
 	int peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (peer < 0)
 		return hk_error_errno(err, "cannot open the pty peer");
-	if (send_fd(c->fdsock[1], master) < 0)
+	if (hk_unixsock_send_one_fd(c->fdsock[1], master) < 0)
 		return hk_error_errno(err, "cannot pass the pty to hako");
 	if (setsid() < 0 || ioctl(peer, TIOCSCTTY, 0) < 0)
 		return hk_error_errno(err, "cannot make the pty the controlling terminal");
@@ -522,7 +493,7 @@ static int run_parent(struct attach_ctx *c, const struct hk_store *st, const cha
 	hk_autoclose int master = -1;
 	bool raw = false;
 	if (o->pty) {
-		master = recv_fd(c->fdsock[0]);
+		master = hk_unixsock_recv_one_fd(c->fdsock[0]);
 		if (master >= 0 && isatty(in)) {
 			set_winsize(in, master);
 			raw = hk_pty_raw_enter(in, NULL) == 0;

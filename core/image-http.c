@@ -19,14 +19,16 @@
  */
 #include "image.h"
 
-#ifdef HAKO_NO_CURL
-#include <errno.h>
-#include <string.h>
+#include <strings.h>
 
 bool hk_image_url_is_https(const char *url)
 {
 	return url && !strncasecmp(url, "https://", 8);
 }
+
+#ifdef HAKO_NO_CURL
+#include <errno.h>
+#include <string.h>
 
 int hk_image_fetch(const char *url, int fd, uint64_t max, const struct hk_progress *p,
 		   const char *what, struct hk_error **err)
@@ -117,11 +119,6 @@ struct fetch {
 	const struct hk_progress *p;
 	const char *what;
 };
-
-bool hk_image_url_is_https(const char *url)
-{
-	return url && !strncasecmp(url, "https://", 8);
-}
 
 /* On the first data: a 200 answer to a Range request is the whole file. */
 static void check_restart(struct fetch *f)

@@ -34,6 +34,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "unixsock.h"
 #include "util.h"
 
 struct read_job {
@@ -73,61 +74,40 @@ static void dump_addrs(struct read_job *j, struct nl_sock *sk)
 	}
 }
 
+/* A bound NETLINK_ROUTE socket in the caller's network namespace, or -1. */
+static int netlink_socket(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (nl >= 0 && bind(nl, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		close(nl);
+		errno = e;
+		return -1;
+	}
+	return nl;
+}
+
 /* Root: a thread joins the namespace (the caller's own stays as it is) and
  * makes the socket there. */
 static void *socket_thread(void *arg)
 {
 	struct read_job *j = arg;
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	j->rc = -1;
-	if (setns(j->nsfd, CLONE_NEWNET) < 0) {
+	if (setns(j->nsfd, CLONE_NEWNET) < 0 || (j->rc = netlink_socket()) < 0)
 		j->sys_errno = errno;
-		return NULL;
-	}
-	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (nl < 0 || bind(nl, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		j->sys_errno = errno;
-		if (nl >= 0)
-			close(nl);
-		return NULL;
-	}
-	j->rc = nl;
 	return NULL;
 }
 
 /* The forked child: only system calls, then _exit. */
 static __attribute__((noreturn)) void socket_child(int usfd, int nsfd, int sock)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	if (setns(usfd, CLONE_NEWUSER) < 0 || setns(nsfd, CLONE_NEWNET) < 0)
 		_exit(1);
-	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (nl < 0 || bind(nl, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	int nl = netlink_socket();
+	if (nl < 0)
 		_exit(2);
-	char byte = 0, cbuf[CMSG_SPACE(sizeof(int))];
-	memset(cbuf, 0, sizeof(cbuf));
-	struct iovec iov = { &byte, 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &nl, sizeof(int));
-	_exit(sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : 3);
-}
-
-static int recv_fd(int sock)
-{
-	char byte, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &byte, 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1)
-		return -1;
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	int fd = -1;
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
+	_exit(hk_unixsock_send_one_fd(sock, nl) == 0 ? 0 : 3);
 }
 
 /* A netlink socket made inside the user and network namespaces of pid. */
@@ -143,7 +123,7 @@ static int socket_via_userns(pid_t pid, int nsfd, struct read_job *j)
 	if (c == 0)
 		socket_child(usfd, nsfd, sv[1]);
 	close(sv[1]);
-	int fd = c > 0 ? recv_fd(sv[0]) : -1;
+	int fd = c > 0 ? hk_unixsock_recv_one_fd(sv[0]) : -1;
 	close(sv[0]);
 	int status = 0;
 	while (c > 0 && waitpid(c, &status, 0) < 0 && errno == EINTR)

@@ -45,6 +45,11 @@ int hk_unixsock_peer_allowed(int fd, uid_t owner, struct hk_error **err);
  * pass_fd >= 0, that descriptor with its first byte.  Waits at most
  * timeout_ms (< 0: forever) for room.  MSG_NOSIGNAL: a gone peer is EPIPE,
  * not SIGPIPE. */
+/* One descriptor over a socketpair between a process and its fork (one
+ * byte carries it).  Only system calls: safe in a forked child.  send:
+ * 0 or -1; recv: the descriptor (O_CLOEXEC) or -1. */
+int hk_unixsock_send_one_fd(int sock, int fd);
+int hk_unixsock_recv_one_fd(int sock);
 int hk_unixsock_send(int fd, const void *frame, size_t len, int pass_fd, int timeout_ms,
 		     struct hk_error **err);
 
