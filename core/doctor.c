@@ -32,6 +32,7 @@
 #include "idmap.h"
 #include "log.h"
 #include "procfs.h"
+#include "storage.h"
 #include "util.h"
 
 /* How many ids one container maps (container ids 0-65535). */
@@ -656,23 +657,7 @@ static char *fs_module(const struct run *r, const char *fs)
 	if (uname(&u) < 0)
 		return NULL;
 	hk_autofree char *path = xasprintf("%s/lib/modules/%s/modules.dep", r->root, u.release);
-	hk_autofree char *text = NULL;
-	hk_autoerr err = NULL;
-	if (hk_read_file_at(AT_FDCWD, path, &text, NULL, 64u << 20, &err) < 0)
-		return NULL;
-	hk_autofree char *want = xasprintf("%s.ko", fs);
-	char *save = NULL;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *colon = strchr(line, ':');
-		if (colon)
-			*colon = '\0';
-		char *slash = strrchr(line, '/');
-		char *base = slash ? slash + 1 : line;
-		size_t wl = strlen(want);
-		if (strncmp(base, want, wl) == 0 && (base[wl] == '\0' || base[wl] == '.'))
-			return xstrdup(line);
-	}
-	return NULL;
+	return hk_storage_fs_module(fs, path);
 }
 
 /* OK when fs is built in or a module; else fills *why. */

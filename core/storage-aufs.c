@@ -18,11 +18,10 @@
 static int aufs_support(const char *lxcpath, struct hk_error **err)
 {
 	(void)lxcpath;
-	if (!hk_storage_kernel_has("aufs", NULL, NULL))
-		return hk_error_set(err, ENODEV,
-				    "backend aufs: this kernel has no aufs support (no \"aufs\" in "
-				    "/proc/filesystems and no /sys/module/aufs); use a kernel with "
-				    "the aufs module, or -B overlay, which does the same job");
+	if (hk_storage_need_fs("aufs", "aufs",
+			       "use a kernel with the aufs module, or -B overlay, which does the same job",
+			       err) < 0)
+		return -1;
 	if (hk_storage_in_init_userns())
 		return 0;
 	hk_autofree char *v = NULL;

@@ -23,10 +23,8 @@
 
 static int btrfs_support(const char *lxcpath, struct hk_error **err)
 {
-	if (!hk_storage_kernel_has("btrfs", NULL, NULL))
-		return hk_error_set(err, ENODEV,
-				    "backend btrfs: the kernel has no btrfs (not in "
-				    "/proc/filesystems, no /sys/module/btrfs)");
+	if (hk_storage_need_fs("btrfs", "btrfs", "use a kernel with CONFIG_BTRFS_FS, or -B dir", err) < 0)
+		return -1;
 	if (!lxcpath)
 		return 0;
 	long type = hk_storage_fs_type(lxcpath);

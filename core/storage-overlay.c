@@ -23,12 +23,7 @@
 static int ovl_support(const char *lxcpath, struct hk_error **err)
 {
 	(void)lxcpath;
-	if (hk_storage_kernel_has("overlay", NULL, NULL))
-		return 0;
-	return hk_error_set(err, ENODEV,
-			    "backend overlay: the kernel has no overlay filesystem (not in "
-			    "/proc/filesystems, no /sys/module/overlay); load it with `modprobe "
-			    "overlay` or use -B dir");
+	return hk_storage_need_fs("overlay", "overlay", "use a kernel with CONFIG_OVERLAY_FS, or -B dir", err);
 }
 
 static int ovl_create(const char *path, struct hk_error **err)

@@ -19,11 +19,10 @@
 static int zfs_support(const char *lxcpath, struct hk_error **err)
 {
 	(void)lxcpath;
-	if (!hk_storage_kernel_has("zfs", NULL, NULL))
-		return hk_error_set(err, ENODEV,
-				    "backend zfs: this kernel has no zfs support (no \"zfs\" in "
-				    "/proc/filesystems and no /sys/module/zfs); install zfs-dkms "
-				    "and run `modprobe zfs`, or use -B dir, overlay or btrfs");
+	if (hk_storage_need_fs("zfs", "zfs",
+			       "install zfs-dkms and run `modprobe zfs`, or use -B dir, overlay or btrfs",
+			       err) < 0)
+		return -1;
 	if (access(ZFS_BIN, X_OK) < 0)
 		return hk_error_errno(err, "backend zfs: no %s (install zfsutils-linux)", ZFS_BIN);
 	return 0;

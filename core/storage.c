@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/utsname.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
@@ -94,6 +95,58 @@ bool hk_storage_kernel_has(const char *fs, const char *filesystems, const char *
 	}
 	hk_autofree char *mod = xasprintf("%s/%s", sysmod ? sysmod : "/sys/module", fs);
 	return access(mod, F_OK) == 0;
+}
+
+char *hk_storage_fs_module(const char *fs, const char *modules_dep)
+{
+	hk_autofree char *dflt = NULL;
+	if (!modules_dep) {
+		struct utsname u;
+		if (uname(&u) < 0)
+			return NULL;
+		modules_dep = dflt = xasprintf("/lib/modules/%s/modules.dep", u.release);
+	}
+	hk_autofree char *text = NULL;
+	if (hk_read_file_at(AT_FDCWD, modules_dep, &text, NULL, 64u << 20, NULL) < 0)
+		return NULL;
+	hk_autofree char *want = xasprintf("%s.ko", fs);
+	size_t wl = strlen(want);
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		line[strcspn(line, ":")] = '\0';
+		const char *slash = strrchr(line, '/');
+		const char *base = slash ? slash + 1 : line;
+		if (strncmp(base, want, wl) == 0 && (base[wl] == '\0' || base[wl] == '.'))
+			return xstrdup(line);
+	}
+	return NULL;
+}
+
+/* fsopen(2) makes the kernel look the type up, loading its module as the
+ * first mount would; it needs CAP_SYS_ADMIN, so it only helps root. */
+static bool fs_loads(const char *fs)
+{
+	int fd = fsopen(fs, FSOPEN_CLOEXEC);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+int hk_storage_need_fs(const char *backend, const char *fs, const char *fix, struct hk_error **err)
+{
+	if (hk_storage_kernel_has(fs, NULL, NULL))
+		return 0;
+	hk_autofree char *mod = hk_storage_fs_module(fs, NULL);
+	if (mod || fs_loads(fs))
+		return 0; /* the first mount loads it */
+	struct utsname u;
+	if (uname(&u) < 0)
+		snprintf(u.release, sizeof(u.release), "?");
+	return hk_error_set(err, ENODEV,
+			    "backend %s: the kernel has no %s filesystem (not in /proc/filesystems, "
+			    "no module %s.ko in /lib/modules/%s); %s",
+			    backend, fs, fs, u.release, fix);
 }
 
 bool hk_storage_in_init_userns(void)

@@ -123,6 +123,14 @@ int hk_storage_destroy_rootfs(const char *value, const char *dir, const struct h
  * (/proc/filesystems) or a module directory `sysmod`/fs exists
  * (/sys/module).  Test hooks: both paths may be replaced. */
 bool hk_storage_kernel_has(const char *fs, const char *filesystems, const char *sysmod);
+/* The module of filesystem fs in modules_dep (NULL: the running kernel's
+ * /lib/modules/RELEASE/modules.dep), as listed ("kernel/fs/btrfs/btrfs.ko.xz");
+ * NULL when there is none. */
+char *hk_storage_fs_module(const char *fs, const char *modules_dep);
+/* A backend's check that the kernel can mount fs: built in, loaded, or a
+ * module the first mount loads (distribution kernels build overlay and
+ * btrfs as modules); ENODEV naming what is missing and fix otherwise. */
+int hk_storage_need_fs(const char *backend, const char *fs, const char *fix, struct hk_error **err);
 /* true when the calling process is in the initial user namespace. */
 bool hk_storage_in_init_userns(void);
 /* The filesystem magic of path or its nearest existing ancestor, or -1. */

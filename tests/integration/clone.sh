@@ -104,9 +104,9 @@ check "... and c1 is intact" grep -qx changed "$P/c1/rootfs/marker"
 check_output "missing source" 'does not exist' "$HAKO" clone nosuch c9 -P "$P"
 check_output "bad backend name" 'unknown backend' "$HAKO" clone src c9 -B nope -P "$P"
 check_output "dir has no snapshots" 'no snapshots' "$HAKO" clone -s -B dir src c9 -P "$P"
-check_output "aufs: error names the missing kernel support" 'no aufs support.*(/proc/filesystems|/sys/module/aufs)' \
+check_output "aufs: error names the missing kernel support" 'no aufs filesystem.*/proc/filesystems.*aufs\.ko' \
 	"$HAKO" clone -s -B aufs src c9 -P "$P"
-check_output "zfs: error names the missing kernel support" 'no zfs support.*/sys/module/zfs' \
+check_output "zfs: error names the missing kernel support" 'no zfs filesystem.*/proc/filesystems.*zfs\.ko' \
 	"$HAKO" clone -s -B zfs src c9 -P "$P"
 check "refusals made nothing" test ! -e "$P/c9"
 

@@ -160,6 +160,27 @@ static void test_kernel_has_fixtures(void **state)
 	assert_false(hk_storage_kernel_has("zfs", fs, "/nonexistent"));
 }
 
+/* Distribution kernels build overlay and btrfs as modules: listed in
+ * modules.dep, loaded by the first mount, so a backend must not refuse. */
+static void test_fs_module_fixture(void **state)
+{
+	(void)state;
+	hk_autofree char *dep = xasprintf("%s/modules.dep", top);
+	write_text(dep, "kernel/fs/btrfs/btrfs.ko.xz: kernel/lib/raid6/raid6_pq.ko.xz\n"
+			"kernel/fs/overlayfs/overlay.ko.xz:\n"
+			"kernel/fs/overlayfs-extra/overlayx.ko:\n"
+			"kernel/drivers/net/veth.ko\n");
+	hk_autofree char *btrfs = hk_storage_fs_module("btrfs", dep);
+	hk_autofree char *ovl = hk_storage_fs_module("overlay", dep);
+	hk_autofree char *veth = hk_storage_fs_module("veth", dep);
+	assert_string_equal(btrfs, "kernel/fs/btrfs/btrfs.ko.xz");
+	assert_string_equal(ovl, "kernel/fs/overlayfs/overlay.ko.xz");
+	assert_string_equal(veth, "kernel/drivers/net/veth.ko");
+	assert_null(hk_storage_fs_module("over", dep));
+	assert_null(hk_storage_fs_module("aufs", dep));
+	assert_null(hk_storage_fs_module("btrfs", "/nonexistent/modules.dep"));
+}
+
 static void test_real_kernel(void **state)
 {
 	(void)state;
@@ -181,8 +202,8 @@ static void test_aufs_missing_error(void **state)
 	struct hk_error *err = NULL;
 	assert_int_equal(hk_storage_aufs.support(top, &err), -1);
 	assert_int_equal(err->code, ENODEV);
-	assert_non_null(strstr(err->msg, "no aufs support"));
-	assert_non_null(strstr(err->msg, "/sys/module/aufs"));
+	assert_non_null(strstr(err->msg, "no aufs filesystem"));
+	assert_non_null(strstr(err->msg, "aufs.ko"));
 	assert_non_null(strstr(err->msg, "/proc/filesystems"));
 	hk_error_free(err);
 	err = NULL;
@@ -197,7 +218,7 @@ static void test_aufs_missing_error(void **state)
 		.backend = HK_BACKEND_AUFS, .path = top, .upper = top, .raw = (char *)"aufs:x:y"
 	};
 	assert_int_equal(hk_storage_mount_rootfs(&a, top, &err), -1);
-	assert_non_null(strstr(err->msg, "no aufs support"));
+	assert_non_null(strstr(err->msg, "no aufs filesystem"));
 	hk_error_free(err);
 }
 
@@ -210,8 +231,8 @@ static void test_zfs_missing_error(void **state)
 	}
 	struct hk_error *err = NULL;
 	assert_int_equal(hk_storage_zfs.support(top, &err), -1);
-	assert_non_null(strstr(err->msg, "no zfs support"));
-	assert_non_null(strstr(err->msg, "/sys/module/zfs"));
+	assert_non_null(strstr(err->msg, "no zfs filesystem"));
+	assert_non_null(strstr(err->msg, "zfs.ko"));
 	hk_error_free(err);
 	err = NULL;
 	assert_int_equal(hk_storage_zfs.create("pool/c1", &err), -1);
@@ -224,7 +245,7 @@ static void test_zfs_missing_error(void **state)
 	struct hk_idmap none = { 0 };
 	struct hk_storage_req req = { .src = &z, .src_dir = top, .dst_dir = top, .map = &none };
 	assert_int_equal(hk_storage_zfs.snapshot(&req, &err), -1);
-	assert_non_null(strstr(err->msg, "no zfs support"));
+	assert_non_null(strstr(err->msg, "no zfs filesystem"));
 	hk_error_free(err);
 	err = NULL;
 	assert_int_equal(hk_storage_zfs.destroy(&z, &err), -1);
@@ -499,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_workdir),
 		cmocka_unit_test(test_rootfs_target_and_size),
 		cmocka_unit_test(test_kernel_has_fixtures),
+		cmocka_unit_test(test_fs_module_fixture),
 		cmocka_unit_test(test_real_kernel),
 		cmocka_unit_test(test_aufs_missing_error),
 		cmocka_unit_test(test_zfs_missing_error),
