@@ -133,13 +133,6 @@ static int busy_error(const char *name, int fd, unsigned waited_ms, struct hk_er
 			    name, who, waited);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(long long ms)
 {
 	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000};
@@ -161,7 +154,7 @@ static int lock_fd(int fd, enum hk_lock_mode mode, long long deadline)
 			continue;
 		if (errno != EAGAIN && errno != EACCES)
 			return -1;
-		long long left = deadline - now_ms();
+		long long left = deadline - hk_now_ms();
 		if (mode == HK_LOCK_TRY || left <= 0)
 			return 1;
 		sleep_ms(delay < left ? delay : left);
@@ -206,7 +199,7 @@ int hk_lock_acquire(const struct hk_store *st, const char *name, enum hk_lock_mo
 {
 	if (hk_name_validate(name, err) < 0)
 		return -1;
-	long long start = now_ms();
+	long long start = hk_now_ms();
 	int fd = -1;
 	for (int i = 0; i < REOPEN_MAX; i++) {
 		int r = try_once(st, name, mode, start, timeout_ms, &fd, err);

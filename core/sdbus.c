@@ -533,18 +533,11 @@ char *hk_sdbus_bus_path(bool system, uid_t uid)
 	return xasprintf("/run/user/%u/bus", (unsigned)uid);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits until fd is readable or the deadline passes: 1, 0 or -1. */
 static int wait_readable(int fd, long long deadline)
 {
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - hk_now_ms();
 		if (left <= 0)
 			return 0;
 		struct pollfd pfd = { fd, POLLIN, 0 };
@@ -647,7 +640,7 @@ static int authenticate(struct hk_sdbus *bus, struct hk_error **err)
 	hk_autofree char *hello = xasprintf("%cAUTH EXTERNAL %s\r\n", 0, hex);
 	if (send_all(bus->fd, hello, 1 + strlen(hello + 1), err) < 0)
 		return -1;
-	hk_autofree char *line = auth_line(bus, now_ms() + 5000, err);
+	hk_autofree char *line = auth_line(bus, hk_now_ms() + 5000, err);
 	if (!line)
 		return -1;
 	if (!hk_str_has_prefix(line, "OK "))
@@ -743,7 +736,7 @@ int hk_sdbus_call(struct hk_sdbus *bus, const struct hk_sdbus_call *c, int timeo
 	hk_sdbus_build_call(&out, serial, c);
 	int rc = send_all(bus->fd, out.data, out.len, err);
 	hk_buf_free(&out);
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = hk_now_ms() + timeout_ms;
 	while (rc == 0) {
 		struct hk_sdbus_msg m;
 		int r = read_msg(bus, deadline, &m, err);
@@ -774,7 +767,7 @@ int hk_sdbus_call(struct hk_sdbus *bus, const struct hk_sdbus_call *c, int timeo
 int hk_sdbus_poll(struct hk_sdbus *bus, int timeout_ms, hk_sdbus_msg_cb cb, void *ctx,
 		  struct hk_error **err)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = hk_now_ms() + timeout_ms;
 	int n = 0;
 	for (;;) {
 		struct hk_sdbus_msg m;

@@ -9,11 +9,18 @@
 #include <seccomp.h> /* ours, then libseccomp's: see seccomp.h */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
-#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -366,16 +373,113 @@ void *hk_seccomp_build(const struct hk_seccomp_plan *p, struct hk_error **err)
 	return hk_steal_ptr(&main_ctx);
 }
 
+/* What the compiling child sends back: a status byte, then the BPF
+ * program ('B') or an errno and a message ('E'). */
+static void compile_child(const struct hk_seccomp_plan *p, int fd)
+{
+	hk_autoerr err = NULL;
+	hk_autoscmp ctx = hk_seccomp_build(p, &err);
+	int rc = ctx ? 0 : -1;
+	if (ctx && (write(fd, "B", 1) != 1 || (rc = seccomp_export_bpf(ctx, fd)) < 0) && !err)
+		hk_error_set(&err, rc < 0 ? -rc : EIO, "seccomp profile \"%s\": export the BPF program",
+			     p->source);
+	if (err) {
+		struct hk_buf b = { 0 };
+		int code = err->code;
+		hk_buf_append(&b, "E", 1);
+		hk_buf_append(&b, &code, sizeof(code));
+		hk_buf_puts(&b, err->msg);
+		if (write(fd, b.data, b.len) < 0)
+			_exit(2);
+		hk_buf_free(&b);
+	}
+	_exit(err ? 1 : 0);
+}
+
+/* Reads fd to its end, giving up at the deadline (CLOCK_MONOTONIC ms). */
+static int read_until(int fd, struct hk_buf *out, long long deadline_ms)
+{
+	for (;;) {
+		long long left = deadline_ms - hk_now_ms();
+		struct pollfd pf = { fd, POLLIN, 0 };
+		int n = left > 0 ? poll(&pf, 1, (int)left) : 0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -1 : -ETIMEDOUT;
+		char chunk[4096];
+		ssize_t r = read(fd, chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -1 : 0;
+		hk_buf_append(out, chunk, (size_t)r);
+	}
+}
+
+int hk_seccomp_compile(const struct hk_seccomp_plan *p, unsigned deadline_ms, struct hk_buf *bpf,
+		       struct hk_error **err)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return hk_error_errno(err, "seccomp profile \"%s\": pipe", p->source);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]), close(fds[1]);
+		return hk_error_errno(err, "seccomp profile \"%s\": fork", p->source);
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		compile_child(p, fds[1]);
+	}
+	close(fds[1]);
+	struct hk_buf got = { 0 };
+	int rc = read_until(fds[0], &got, hk_now_ms() + deadline_ms);
+	close(fds[0]);
+	if (rc == -ETIMEDOUT)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (rc == -ETIMEDOUT)
+		rc = hk_error_set(err, ETIMEDOUT,
+				  "seccomp profile \"%s\": libseccomp did not finish compiling the "
+				  "filter within %u ms (libseccomp 2.5 never returns for some rules "
+				  "of one syscall that share a range comparison on one argument and "
+				  "then differ); merge or simplify those rules",
+				  p->source, deadline_ms);
+	else if (rc < 0 || got.len == 0)
+		rc = hk_error_set(err, EIO, "seccomp profile \"%s\": the filter compiler died",
+				  p->source);
+	else if (got.data[0] == 'E' && got.len > 1 + sizeof(int)) {
+		int code;
+		memcpy(&code, got.data + 1, sizeof(code));
+		rc = hk_error_set(err, code, "%.*s", (int)(got.len - 1 - sizeof(code)),
+				  got.data + 1 + sizeof(code));
+	} else if (got.data[0] != 'B' || (got.len - 1) % sizeof(struct sock_filter) != 0)
+		rc = hk_error_set(err, EIO, "seccomp profile \"%s\": malformed BPF program", p->source);
+	else {
+		hk_buf_append(bpf, got.data + 1, got.len - 1);
+		rc = 0;
+	}
+	hk_buf_free(&got);
+	return rc;
+}
+
 int hk_seccomp_load(const struct hk_seccomp_plan *p, struct hk_error **err)
 {
 	if (!p)
 		return 0; /* "unconfined" */
-	hk_autoscmp ctx = hk_seccomp_build(p, err);
-	if (!ctx)
+	struct hk_buf bpf = { 0 };
+	if (hk_seccomp_compile(p, HK_SECCOMP_COMPILE_MS, &bpf, err) < 0)
 		return -1;
-	int rc = seccomp_load(ctx);
+	struct sock_fprog prog = { .len = (unsigned short)(bpf.len / sizeof(struct sock_filter)),
+				   .filter = (struct sock_filter *)bpf.data };
+	int rc = bpf.len / sizeof(struct sock_filter) > BPF_MAXINSNS
+			 ? (errno = E2BIG, -1)
+			 : (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+	hk_buf_free(&bpf);
 	if (rc < 0)
-		return hk_error_set(err, -rc,
+		return hk_error_set(err, errno,
 				    "seccomp profile \"%s\": load the filter (needs "
 				    "no_new_privs or CAP_SYS_ADMIN)",
 				    p->source);

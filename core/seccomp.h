@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "util.h"
 
 #define HK_SECCOMP_MAX_CONDS  6
 #define HK_SECCOMP_MAX_ARCHES 4
@@ -131,8 +132,17 @@ void hk_scmp_releasep(void *ctx);
 /* A libseccomp context (scmp_filter_ctx) holding the plan for every arch of
  * it.  It does not set no_new_privs on load (lxc.no_new_privs decides). */
 void *hk_seccomp_build(const struct hk_seccomp_plan *p, struct hk_error **err);
-/* Builds and installs the filter in the calling process; a NULL plan
- * ("unconfined") installs nothing. */
+/* libseccomp 2.5.4 loops forever adding some rule sets (two rules of one
+ * syscall sharing a range comparison on one argument, then differing), so
+ * hako compiles a filter in a child process with a deadline: a bad policy
+ * file is refused, never a hung start or attach. */
+#define HK_SECCOMP_COMPILE_MS 5000
+/* The plan compiled to a BPF program (struct sock_filter array, appended
+ * to bpf) by a forked child; ETIMEDOUT naming the cause past deadline_ms. */
+int hk_seccomp_compile(const struct hk_seccomp_plan *p, unsigned deadline_ms, struct hk_buf *bpf,
+		       struct hk_error **err);
+/* Compiles (as above) and installs the filter in the calling process; a
+ * NULL plan ("unconfined") installs nothing. */
 int hk_seccomp_load(const struct hk_seccomp_plan *p, struct hk_error **err);
 /* Builds and writes the BPF program to fd. */
 int hk_seccomp_export_bpf(const struct hk_seccomp_plan *p, int fd, struct hk_error **err);

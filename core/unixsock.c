@@ -184,16 +184,9 @@ int hk_unixsock_peer_allowed(int fd, uid_t owner, struct hk_error **err)
 
 /* ---- deadlines ---- */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int64_t deadline_of(int timeout_ms)
 {
-	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	return timeout_ms < 0 ? -1 : hk_now_ms() + timeout_ms;
 }
 
 /* Waits until fd is ready for events or the deadline (-1: none) passes. */
@@ -202,7 +195,7 @@ static int wait_ready(int fd, short events, int64_t deadline, struct hk_error **
 	for (;;) {
 		int left = -1;
 		if (deadline >= 0) {
-			int64_t d = deadline - now_ms();
+			int64_t d = deadline - hk_now_ms();
 			left = d > 0 ? (int)d : 0;
 		}
 		struct pollfd p = {.fd = fd, .events = events};

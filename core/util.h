@@ -96,6 +96,8 @@ int hk_pidfd_signal(int pidfd, int sig);
 /* Field 22 of /proc/PID/stat (start time in clock ticks); -1 when the
  * process is gone or a zombie. */
 long long hk_proc_start_time(pid_t pid);
+/* CLOCK_MONOTONIC in milliseconds, for deadlines. */
+long long hk_now_ms(void);
 
 /* A growable byte buffer for building text. */
 struct hk_buf {

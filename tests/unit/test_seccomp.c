@@ -611,6 +611,51 @@ static void test_export_bpf_covers_compat_arches(void **state)
 	assert_non_null(strstr(err->msg, "export"));
 }
 
+/* The compiler child gives the same program as a direct export. */
+static void test_compile_matches_export(void **state)
+{
+	(void)state;
+	hk_autoseccomp_plan p = hk_seccomp_default_plan(false);
+	size_t n;
+	hk_autofree struct sock_filter *prog = export(p, &n);
+	struct hk_buf bpf = { 0 };
+	hk_autoerr err = NULL;
+	assert_int_equal(hk_seccomp_compile(p, HK_SECCOMP_COMPILE_MS, &bpf, &err), 0);
+	assert_int_equal(bpf.len, n * sizeof(struct sock_filter));
+	assert_memory_equal(bpf.data, prog, bpf.len);
+	hk_buf_free(&bpf);
+}
+
+/* libseccomp 2.5.4 never returns from adding these two rules (found by
+ * fuzz_seccomp_policy): hako refuses the policy at its deadline instead of
+ * hanging a start or an attach. */
+static void test_compile_deadline(void **state)
+{
+	(void)state;
+	static const char text[] = "2\ndenylist\n"
+				   "socket [0,16,>=][1,100,<=]\n"
+				   "socket [0,16,>=][1,1,==]\n";
+	hk_autoerr err = NULL;
+	hk_autoseccomp_plan p =
+		hk_seccomp_policy_parse(text, sizeof(text) - 1, "hang", SCMP_ARCH_X86_64, &err);
+	assert_non_null(p);
+	struct hk_buf bpf = { 0 };
+	long long t0 = hk_now_ms();
+	assert_int_equal(hk_seccomp_compile(p, 300, &bpf, &err), -1);
+	assert_true(hk_now_ms() - t0 < 5000);
+	assert_int_equal(err->code, ETIMEDOUT);
+	assert_non_null(strstr(err->msg, "\"hang\""));
+	assert_non_null(strstr(err->msg, "within 300 ms"));
+	assert_int_equal(bpf.len, 0);
+	/* and a refusal by libseccomp comes back with its own message */
+	hk_error_free(err);
+	err = NULL;
+	struct hk_seccomp_plan bad = *p;
+	bad.default_action = 0x12345678u; /* not an action */
+	assert_int_equal(hk_seccomp_compile(&bad, HK_SECCOMP_COMPILE_MS, &bpf, &err), -1);
+	assert_non_null(strstr(err->msg, "default action"));
+}
+
 /* ---- filters, for real ---------------------------------------------------- */
 
 #ifdef __x86_64__
@@ -872,6 +917,8 @@ int main(void)
 		cmocka_unit_test(test_nested_filter),
 		cmocka_unit_test(test_strict_filter),
 		cmocka_unit_test(test_load_without_privilege),
+		cmocka_unit_test(test_compile_matches_export),
+		cmocka_unit_test(test_compile_deadline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
