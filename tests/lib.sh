@@ -78,26 +78,35 @@ as_user() {
 # wrong place fails its positive twin (check_cgroups_found) instead.
 
 # hk_cg_mounts: every cgroup hierarchy mounted here (cgroup and cgroup2,
-# wherever), as "ROOT<tab>MOUNTPOINT" lines, ROOT the hierarchy's cgroup
-# mounted there.  A hierarchy mounted twice is listed once, by a mount of
-# its top when there is one.
+# wherever), as "KIND<tab>ROOT<tab>MOUNTPOINT" lines: KIND "cgroup2", or a
+# v1 mount's super options (its controllers among them), ROOT the
+# hierarchy's cgroup mounted there.  A hierarchy mounted twice is listed
+# once, by a mount of its top when there is one.
 hk_cg_mounts() {
-	local root mnt
+	local kind root mnt
 	awk '{ for (i = 7; $i != "-"; i++) ;
 		if ($(i + 1) != "cgroup" && $(i + 1) != "cgroup2") next
 		n++; dev[n] = $3; root[n] = $4; mnt[n] = $5
+		kind[n] = $(i + 1) == "cgroup2" ? "cgroup2" : $(i + 3)
 		if ($4 == "/" && !($3 in top)) top[$3] = n }
-	END { for (k = 1; k <= n; k++) if (!(dev[k] in top) || top[dev[k]] == k) print root[k], mnt[k] }' \
-		/proc/self/mountinfo | while read -r root mnt; do
+	END { for (k = 1; k <= n; k++) if (!(dev[k] in top) || top[dev[k]] == k) print kind[k], root[k], mnt[k] }' \
+		/proc/self/mountinfo | while read -r kind root mnt; do
 		# mountinfo writes a space as \040: octal escapes, which %b reads as \0NNN
-		printf '%b\t%b\n' "${root//\\/\\0}" "${mnt//\\/\\0}"
+		printf '%s\t%b\t%b\n' "$kind" "${root//\\/\\0}" "${mnt//\\/\\0}"
 	done
 }
-# hk_cg_dirs_of CGROUP: the directories of the cgroup path CGROUP (as in
-# /proc/PID/cgroup or a scope record) that exist in any hierarchy.
+# hk_cg_dirs_of LINE: the directory, where it exists, of the cgroup that a
+# line of /proc/PID/cgroup ("ID:CONTROLLERS:PATH"; "0::PATH" for v2) names,
+# in the hierarchy it names.
 hk_cg_dirs_of() {
-	local cg=$1 root mnt rel
-	while IFS=$'\t' read -r root mnt; do
+	local ctrls cg kind root mnt rel c
+	ctrls=${1#*:}; cg=${ctrls#*:}; ctrls=${ctrls%%:*}
+	while IFS=$'\t' read -r kind root mnt; do
+		if [ -z "$ctrls" ]; then [ "$kind" = cgroup2 ] || continue
+		else
+			[ "$kind" != cgroup2 ] || continue
+			for c in ${ctrls//,/ }; do case ",$kind," in *",$c,"*) ;; *) continue 2 ;; esac; done
+		fi
 		if [ "$root" = / ]; then rel=$cg
 		elif [ "$cg" = "$root" ]; then rel=
 		elif [ "${cg#"$root"/}" != "$cg" ]; then rel=/${cg#"$root"/}
@@ -105,14 +114,16 @@ hk_cg_dirs_of() {
 		[ "$rel" = / ] && rel=
 		[ -d "$mnt$rel" ] && echo "$mnt$rel"
 	done < <(hk_cg_mounts)
+	return 0
 }
 # hk_user_delegations UID: the delegated cgroups `hako setup-user` made
 # for UID (hako.users/UID) in every hierarchy.
 hk_user_delegations() {
-	local root mnt
-	while IFS=$'\t' read -r root mnt; do
+	local kind root mnt
+	while IFS=$'\t' read -r kind root mnt; do
 		[ -d "$mnt/hako.users/$1" ] && echo "$mnt/hako.users/$1"
 	done < <(hk_cg_mounts)
+	return 0
 }
 # hk_path_hash PATH: hako's hash of a container path (hk_store_path_hash:
 # 64-bit FNV-1a of the path made canonical), as a signed shell number.
@@ -160,16 +171,18 @@ hk_run_bases() {
 		[ -d "$d" ] && echo "$d"
 	done | sort -u
 }
-# hk_cgroups_named NAME [PATH]: every cgroup directory hako has for
+# hk_cgroups_named NAME [PATH [IN]]: every cgroup directory hako has for
 # container NAME, in every mounted hierarchy, one a line: NAME or NAME@*
 # right below a directory "hako" at any depth, systemd's transient scope
 # hako-NAME-XXXX.scope (hako-NAME\x40*-XXXX.scope), and the scope a run
 # directory of NAME records (file cgroup2-scope).  With PATH, the
 # container path (-P), only that container's: its exact cgroup name
-# (hk_cgroup_name), its scope, and its run directory's record.  A match's
-# subtree is not searched (it is the container's own); everything else is.
+# (hk_cgroup_name), its scope, and its run directory's record.  With IN
+# (a parent container's cgroup name), only those below hako/IN: a nested
+# container's.  A match's subtree is not searched (it is the container's
+# own); everything else is.
 hk_cgroups_named() {
-	local name=$1 path=${2:-} cg hex4 e root mnt rec run
+	local name=$1 path=${2:-} in=${3:-} cg hex4 e kind root mnt rec run
 	local -a match
 	hex4='[0-9a-f][0-9a-f][0-9a-f][0-9a-f]'
 	if [ -n "$path" ]; then
@@ -185,15 +198,15 @@ hk_cgroups_named() {
 		run='s-*'
 	fi
 	{
-		while IFS=$'\t' read -r root mnt; do
+		while IFS=$'\t' read -r kind root mnt; do
 			find "$mnt" -xdev -mindepth 1 -type d "${match[@]}" 2>/dev/null
 		done < <(hk_cg_mounts)
 		hk_run_bases | while read -r root; do
 			for rec in "$root"/$run/"$name"/cgroup2-scope; do
-				[ -f "$rec" ] && hk_cg_dirs_of "$(head -1 "$rec")"
+				[ -f "$rec" ] && hk_cg_dirs_of "0::$(head -1 "$rec")"
 			done
 		done
-	} | sort -u
+	} | { if [ -n "$in" ]; then grep -F "/hako/$in/"; else cat; fi; } | sort -u
 }
 # hk_init_cgroups PID NAME: the cgroup directories of process PID (in
 # every hierarchy, read from /proc/PID/cgroup) whose last component is
@@ -203,17 +216,17 @@ hk_init_cgroups() {
 	local pid=$1 name=$2 line rel
 	while IFS= read -r line; do
 		rel=${line#*:}; rel=${rel#*:}; rel=${rel%/payload}
-		case "${rel##*/}" in "$name" | "$name"@*) hk_cg_dirs_of "$rel" ;; esac
+		case "${rel##*/}" in "$name" | "$name"@*) hk_cg_dirs_of "${line%/payload}" ;; esac
 	done <"/proc/$pid/cgroup" | sort -u
 }
-# check_cgroups_found DESC NAME PATH [PID]: the positive twin of a
+# check_cgroups_found DESC NAME PATH [PID [IN]]: the positive twin of a
 # "nothing left" check, while the container runs: ok when
-# hk_cgroups_named NAME PATH finds its cgroups and, given its init's PID,
-# every cgroup of PID named after it is among them.  The same search
+# hk_cgroups_named NAME PATH IN finds its cgroups and, given its init's
+# PID, every cgroup of PID named after it is among them.  The same search
 # finding nothing after stop then means something.
 check_cgroups_found() {
 	local desc=$1 name=$2 path=$3 pid=${4:-} found own=
-	found=$(hk_cgroups_named "$name" "$path")
+	found=$(hk_cgroups_named "$name" "$path" "${5:-}")
 	[ -n "$pid" ] && own=$(hk_init_cgroups "$pid" "$name")
 	own=$(printf '%s\n' "$own" | grep -vxF -f <(printf '%s\n' "$found") | grep .)
 	if [ -n "$found" ] && [ -z "$own" ]; then ok "$desc"; else
