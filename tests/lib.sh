@@ -171,6 +171,18 @@ hk_run_bases() {
 		[ -d "$d" ] && echo "$d"
 	done | sort -u
 }
+# hk_cgroup_recorded NAME [PATH]: the scope directories that run
+# directories of container NAME (of its container path PATH, or any)
+# record (file cgroup2-scope, written by the monitor), where they exist.
+hk_cgroup_recorded() {
+	local run=s-* base rec
+	[ -n "${2:-}" ] && printf -v run 's-%016x' "$(hk_path_hash "$2")"
+	hk_run_bases | while read -r base; do
+		for rec in "$base"/$run/"$1"/cgroup2-scope; do
+			[ -f "$rec" ] && hk_cg_dirs_of "0::$(head -1 "$rec")"
+		done
+	done
+}
 # hk_cgroups_named NAME [PATH [IN]]: every cgroup directory hako has for
 # container NAME, in every mounted hierarchy, one a line: NAME or NAME@*
 # right below a directory "hako" at any depth, systemd's transient scope
@@ -182,7 +194,7 @@ hk_run_bases() {
 # container's.  A match's subtree is not searched (it is the container's
 # own); everything else is.
 hk_cgroups_named() {
-	local name=$1 path=${2:-} in=${3:-} cg hex4 e kind root mnt rec run
+	local name=$1 path=${2:-} in=${3:-} cg hex4 e kind root mnt
 	local -a match
 	hex4='[0-9a-f][0-9a-f][0-9a-f][0-9a-f]'
 	if [ -n "$path" ]; then
@@ -190,22 +202,16 @@ hk_cgroups_named() {
 		e=$(hk_unit_escape "$cg")
 		match=(\( -name "$cg" -path "*/hako/$cg" \) -print -prune
 			-o -name "hako-${e//\\/\\\\}-$hex4.scope" -print)
-		printf -v run 's-%016x' "$(hk_path_hash "$path")"
 	else
 		e=$(hk_unit_escape "$name")
 		match=(\( \( -name "$name" -path "*/hako/$name" \) -o \( -name "$name@*" -path "*/hako/$name@*" \) \)
 			-print -prune -o \( -name "hako-$e-$hex4.scope" -o -name "hako-$e\\\\x40*-$hex4.scope" \) -print)
-		run='s-*'
 	fi
 	{
 		while IFS=$'\t' read -r kind root mnt; do
 			find "$mnt" -xdev -mindepth 1 -type d "${match[@]}" 2>/dev/null
 		done < <(hk_cg_mounts)
-		hk_run_bases | while read -r root; do
-			for rec in "$root"/$run/"$name"/cgroup2-scope; do
-				[ -f "$rec" ] && hk_cg_dirs_of "0::$(head -1 "$rec")"
-			done
-		done
+		hk_cgroup_recorded "$name" "$path"
 	} | { if [ -n "$in" ]; then grep -F "/hako/$in/"; else cat; fi; } | sort -u
 }
 # hk_init_cgroups PID NAME: the cgroup directories of process PID (in
