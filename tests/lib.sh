@@ -125,6 +125,13 @@ hk_user_delegations() {
 	done < <(hk_cg_mounts)
 	return 0
 }
+# hk_undelegate USER: takes USER's delegated cgroups back (root owns them
+# again) for a test of a user without one; `hako setup-user USER` gives
+# them back.
+hk_undelegate() {
+	local d
+	for d in $(hk_user_delegations "$(id -u "$1")"); do chown root: "$d" "$d"/cgroup.procs 2>/dev/null; done
+}
 # hk_path_hash PATH: hako's hash of a container path (hk_store_path_hash:
 # 64-bit FNV-1a of the path made canonical), as a signed shell number.
 hk_path_hash() {
@@ -195,7 +202,7 @@ hk_cgroup_recorded() {
 # own); everything else is.
 hk_cgroups_named() {
 	local name=$1 path=${2:-} in=${3:-} cg hex4 e kind root mnt
-	local -a match
+	local -a match mnts=()
 	hex4='[0-9a-f][0-9a-f][0-9a-f][0-9a-f]'
 	if [ -n "$path" ]; then
 		cg=$(hk_cgroup_name "$name" "$path")
@@ -207,10 +214,9 @@ hk_cgroups_named() {
 		match=(\( \( -name "$name" -path "*/hako/$name" \) -o \( -name "$name@*" -path "*/hako/$name@*" \) \)
 			-print -prune -o \( -name "hako-$e-$hex4.scope" -o -name "hako-$e\\\\x40*-$hex4.scope" \) -print)
 	fi
+	while IFS=$'\t' read -r kind root mnt; do mnts+=("$mnt"); done < <(hk_cg_mounts)
 	{
-		while IFS=$'\t' read -r kind root mnt; do
-			find "$mnt" -xdev -mindepth 1 -type d "${match[@]}" 2>/dev/null
-		done < <(hk_cg_mounts)
+		[ ${#mnts[@]} = 0 ] || find "${mnts[@]}" -xdev -mindepth 1 -type d "${match[@]}" 2>/dev/null
 		hk_cgroup_recorded "$name" "$path"
 	} | { if [ -n "$in" ]; then grep -F "/hako/$in/"; else cat; fi; } | sort -u
 }
