@@ -67,20 +67,185 @@ as_user() {
 		${HK_EXTRA_ENV:-} setpriv --reuid="$HK_TEST_USER" --regid="$HK_TEST_USER" --init-groups -- "$@"
 }
 
-# ---- container leftovers (tests/integration/run.sh and friends) ----
-# hk_init_cgroups PID NAME: the container cgroup directories (every
-# hierarchy in /sys/fs/cgroup) of process PID, whose last component is NAME
-# or NAME@... (hako suffixes a hash of the container path), one a line.
-# PID itself sits in the leaf NAME/payload below it.
+# ---- where hako put a container's cgroups ----
+# Every check that a container left no cgroup searches the way hako
+# names them (core/cgroup-manage.h, core/cgroup-systemd.h): BASE/hako/CG
+# in each hierarchy, CG being NAME in a default container path and
+# NAME@HASH for a -P one; BASE is the hierarchy's top, a user's delegated
+# cgroup (hako.users/UID, a systemd delegation), a transient systemd scope
+# hako-CG-XXXX.scope, or a parent container's cgroup: any depth.  So they
+# hold on v1, hybrid and v2 hosts alike, and a search that looks in the
+# wrong place fails its positive twin (check_cgroups_found) instead.
+
+# hk_cg_mounts: every cgroup hierarchy mounted here (cgroup and cgroup2,
+# wherever), as "KIND<tab>ROOT<tab>MOUNTPOINT" lines: KIND "cgroup2", or a
+# v1 mount's super options (its controllers among them), ROOT the
+# hierarchy's cgroup mounted there.  A hierarchy mounted twice is listed
+# once, by a mount of its top when there is one.
+hk_cg_mounts() {
+	local kind root mnt
+	awk '{ for (i = 7; $i != "-"; i++) ;
+		if ($(i + 1) != "cgroup" && $(i + 1) != "cgroup2") next
+		n++; dev[n] = $3; root[n] = $4; mnt[n] = $5
+		kind[n] = $(i + 1) == "cgroup2" ? "cgroup2" : $(i + 3)
+		if ($4 == "/" && !($3 in top)) top[$3] = n }
+	END { for (k = 1; k <= n; k++) if (!(dev[k] in top) || top[dev[k]] == k) print kind[k], root[k], mnt[k] }' \
+		/proc/self/mountinfo | while read -r kind root mnt; do
+		# mountinfo writes a space as \040: octal escapes, which %b reads as \0NNN
+		printf '%s\t%b\t%b\n' "$kind" "${root//\\/\\0}" "${mnt//\\/\\0}"
+	done
+}
+# hk_cg_dirs_of LINE: the directory, where it exists, of the cgroup that a
+# line of /proc/PID/cgroup ("ID:CONTROLLERS:PATH"; "0::PATH" for v2) names,
+# in the hierarchy it names.
+hk_cg_dirs_of() {
+	local ctrls cg kind root mnt rel c
+	ctrls=${1#*:}; cg=${ctrls#*:}; ctrls=${ctrls%%:*}
+	while IFS=$'\t' read -r kind root mnt; do
+		if [ -z "$ctrls" ]; then [ "$kind" = cgroup2 ] || continue
+		else
+			[ "$kind" != cgroup2 ] || continue
+			for c in ${ctrls//,/ }; do case ",$kind," in *",$c,"*) ;; *) continue 2 ;; esac; done
+		fi
+		if [ "$root" = / ]; then rel=$cg
+		elif [ "$cg" = "$root" ]; then rel=
+		elif [ "${cg#"$root"/}" != "$cg" ]; then rel=/${cg#"$root"/}
+		else continue; fi
+		[ "$rel" = / ] && rel=
+		[ -d "$mnt$rel" ] && echo "$mnt$rel"
+	done < <(hk_cg_mounts)
+	return 0
+}
+# hk_user_delegations UID: the delegated cgroups `hako setup-user` made
+# for UID (hako.users/UID) in every hierarchy.
+hk_user_delegations() {
+	local kind root mnt
+	while IFS=$'\t' read -r kind root mnt; do
+		[ -d "$mnt/hako.users/$1" ] && echo "$mnt/hako.users/$1"
+	done < <(hk_cg_mounts)
+	return 0
+}
+# hk_undelegate USER: takes USER's delegated cgroups back (root owns them
+# again) for a test of a user without one; `hako setup-user USER` gives
+# them back.
+hk_undelegate() {
+	local d
+	for d in $(hk_user_delegations "$(id -u "$1")"); do chown root: "$d" "$d"/cgroup.procs 2>/dev/null; done
+}
+# hk_path_hash PATH: hako's hash of a container path (hk_store_path_hash:
+# 64-bit FNV-1a of the path made canonical), as a signed shell number.
+hk_path_hash() {
+	local LC_ALL=C s i c h=$((0xcbf29ce484222325))
+	s=$(realpath -m -- "$1")
+	for ((i = 0; i < ${#s}; i++)); do
+		printf -v c '%d' "'${s:i:1}"
+		h=$(((h ^ (c & 255)) * 0x100000001b3))
+	done
+	echo "$h"
+}
+# hk_cgroup_name NAME PATH: the name of container NAME's cgroup when its
+# container path is PATH (hk_store_cgroup_name): NAME in a default path
+# (/var/lib/hako, a user's ~/.local/share/hako), else NAME@ and the low
+# 32 bits of the path's hash.
+hk_cgroup_name() {
+	case "$(realpath -m -- "$2")" in
+	/var/lib/hako | */.local/share/hako) echo "$1" ;;
+	*) printf '%s@%08x\n' "$1" $(($(hk_path_hash "$2") & 0xffffffff)) ;;
+	esac
+}
+# hk_unit_escape STRING: STRING as hako escapes it into a unit name
+# (hk_cgroup_scope_unit): [A-Za-z0-9:_.-] kept, any other byte \xHH.
+hk_unit_escape() {
+	local LC_ALL=C s=$1 out= i c n
+	for ((i = 0; i < ${#s}; i++)); do
+		c=${s:i:1}
+		case "$c" in
+		[A-Za-z0-9:_.-]) out+=$c ;;
+		*) printf -v n '%d' "'$c"; printf -v c '\\x%02x' $((n & 255)); out+=$c ;;
+		esac
+	done
+	echo "$out"
+}
+# hk_run_bases: where hako's run directories may be (root's /run/hako, a
+# user's $XDG_RUNTIME_DIR/hako or ~/.cache/hako/run, HAKO_RUN_DIR, and
+# the extra ones a test names in HK_RUN_BASES).
+hk_run_bases() {
+	local d home
+	home=$(getent passwd "$HK_TEST_USER" | cut -d: -f6)
+	for d in /run/hako /run/user/*/hako ${XDG_RUNTIME_DIR:+"$XDG_RUNTIME_DIR/hako"} \
+		${HAKO_RUN_DIR:+"$HAKO_RUN_DIR"} ${HK_RUN_BASES:-} /root/.cache/hako/run \
+		/home/*/.cache/hako/run ${home:+"$home/.cache/hako/run"}; do
+		[ -d "$d" ] && echo "$d"
+	done | sort -u
+}
+# hk_cgroup_recorded NAME [PATH]: the scope directories that run
+# directories of container NAME (of its container path PATH, or any)
+# record (file cgroup2-scope, written by the monitor), where they exist.
+hk_cgroup_recorded() {
+	local run=s-* base rec
+	[ -n "${2:-}" ] && printf -v run 's-%016x' "$(hk_path_hash "$2")"
+	hk_run_bases | while read -r base; do
+		for rec in "$base"/$run/"$1"/cgroup2-scope; do
+			[ -f "$rec" ] && hk_cg_dirs_of "0::$(head -1 "$rec")"
+		done
+	done
+}
+# hk_cgroups_named NAME [PATH [IN]]: every cgroup directory hako has for
+# container NAME, in every mounted hierarchy, one a line: NAME or NAME@*
+# right below a directory "hako" at any depth, systemd's transient scope
+# hako-NAME-XXXX.scope (hako-NAME\x40*-XXXX.scope), and the scope a run
+# directory of NAME records (file cgroup2-scope).  With PATH, the
+# container path (-P), only that container's: its exact cgroup name
+# (hk_cgroup_name), its scope, and its run directory's record.  With IN
+# (a parent container's cgroup name), only those below hako/IN: a nested
+# container's.  A match's subtree is not searched (it is the container's
+# own); everything else is.
+hk_cgroups_named() {
+	local name=$1 path=${2:-} in=${3:-} cg hex4 e kind root mnt
+	local -a match mnts=()
+	hex4='[0-9a-f][0-9a-f][0-9a-f][0-9a-f]'
+	if [ -n "$path" ]; then
+		cg=$(hk_cgroup_name "$name" "$path")
+		e=$(hk_unit_escape "$cg")
+		match=(\( -name "$cg" -path "*/hako/$cg" \) -print -prune
+			-o -name "hako-${e//\\/\\\\}-$hex4.scope" -print)
+	else
+		e=$(hk_unit_escape "$name")
+		match=(\( \( -name "$name" -path "*/hako/$name" \) -o \( -name "$name@*" -path "*/hako/$name@*" \) \)
+			-print -prune -o \( -name "hako-$e-$hex4.scope" -o -name "hako-$e\\\\x40*-$hex4.scope" \) -print)
+	fi
+	while IFS=$'\t' read -r kind root mnt; do mnts+=("$mnt"); done < <(hk_cg_mounts)
+	{
+		[ ${#mnts[@]} = 0 ] || find "${mnts[@]}" -xdev -mindepth 1 -type d "${match[@]}" 2>/dev/null
+		hk_cgroup_recorded "$name" "$path"
+	} | { if [ -n "$in" ]; then grep -F "/hako/$in/"; else cat; fi; } | sort -u
+}
+# hk_init_cgroups PID NAME: the cgroup directories of process PID (in
+# every hierarchy, read from /proc/PID/cgroup) whose last component is
+# NAME or NAME@... (container NAME's, which hold PID in their leaf
+# NAME/payload), one a line.
 hk_init_cgroups() {
-	local pid=$1 name=$2 line rel d
+	local pid=$1 name=$2 line rel
 	while IFS= read -r line; do
 		rel=${line#*:}; rel=${rel#*:}; rel=${rel%/payload}
-		case "${rel##*/}" in "$name" | "$name"@*) ;; *) continue ;; esac
-		for d in /sys/fs/cgroup/*"$rel" /sys/fs/cgroup"$rel"; do
-			[ -d "$d" ] && echo "$d"
-		done
+		case "${rel##*/}" in "$name" | "$name"@*) hk_cg_dirs_of "${line%/payload}" ;; esac
 	done <"/proc/$pid/cgroup" | sort -u
+}
+# check_cgroups_found DESC NAME PATH [PID [IN]]: the positive twin of a
+# "nothing left" check, while the container runs: ok when
+# hk_cgroups_named NAME PATH IN finds its cgroups and, given its init's
+# PID, every cgroup of PID named after it is among them.  The same search
+# finding nothing after stop then means something.
+check_cgroups_found() {
+	local desc=$1 name=$2 path=$3 pid=${4:-} found own=
+	found=$(hk_cgroups_named "$name" "$path" "${5:-}")
+	[ -n "$pid" ] && own=$(hk_init_cgroups "$pid" "$name")
+	own=$(printf '%s\n' "$own" | grep -vxF -f <(printf '%s\n' "$found") | grep .)
+	if [ -n "$found" ] && [ -z "$own" ]; then ok "$desc"; else
+		not_ok "$desc: the search for $name${path:+ in $path} found:"
+		printf '%s\n' "${found:-nothing}" | sed 's/^/#   /' | head -20
+		[ -z "$own" ] || printf '%s\n' "$own" | sed 's/^/#   but not init'\''s /'
+	fi
 }
 # hk_cg_pids DIR...: every pid in those cgroup directories and below.
 hk_cg_pids() {
@@ -104,13 +269,16 @@ hk_live_matching() {
 }
 # hk_leftovers PATH CGDIRS [PIDS...]: prints what a stopped container left
 # on the host: those of the cgroup directories CGDIRS (one string, spaces
-# or newlines between) that still exist, mounts whose mountinfo line
-# mentions PATH, live processes naming PATH or among PIDS (its former
-# cgroup's).  Prints nothing when clean.
+# or newlines between) that still exist and any other cgroup of the
+# container PATH (PATH's last component in the container path before it,
+# hk_cgroups_named), mounts whose mountinfo line mentions PATH, live
+# processes naming PATH or among PIDS (its former cgroup's).  Prints
+# nothing when clean.
 hk_leftovers() {
 	local path=$1 cgs=$2; shift 2
 	local d
-	for d in $cgs; do [ -d "$d" ] && echo "cgroup $d"; done
+	{ printf '%s\n' $cgs; hk_cgroups_named "${path##*/}" "${path%/*}"; } | sort -u |
+		while read -r d; do [ -n "$d" ] && [ -d "$d" ] && echo "cgroup $d"; done
 	grep -F -- "$path" /proc/self/mountinfo | sed 's/^/mount /'
 	hk_live_matching "$path" | sed 's/^/process /'
 	[ $# -gt 0 ] && hk_live "$@" | sed 's/^/process in the old cgroup: /'
@@ -130,6 +298,14 @@ check_clean() {
 hk_state() {
 	local n=$1; shift
 	"$HAKO" ls -f "$@" 2>/dev/null | awk -F'\t' -v n="$n" '$1 == n { print $2 }'
+}
+
+# hk_pid_of NAME HAKO-CMD...: the init PID that `HAKO-CMD ls -F NAME,PID`
+# shows for container NAME (HAKO-CMD: "$HAKO" -P DIR, as_user "$HAKO" -P
+# DIR ...); nothing when it does not run.
+hk_pid_of() {
+	local n=$1; shift
+	"$@" ls -F NAME,PID 2>/dev/null | awk -F'\t' -v n="$n" '$1 == n && $2 != "-" { print $2 }'
 }
 
 # ---- hako-nic (tests/integration/net-user.sh, tests/security/nic-*.sh) ----

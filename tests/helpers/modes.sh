@@ -48,6 +48,13 @@ hm_create() { # MODE [CONFIG-LINE...]: a fresh container with the probe at /hkpr
 	install -m 755 "$HM_PROBE" "$(hm_rootfs "$m")/hkprobe"
 }
 hm_init_pid() { hm "$1" ls -F NAME,PID 2>/dev/null | awk -F'\t' -v n="$HM_N" '$1 == n { print $2 }'; }
+# hm_cgroups_found MODE DESC: while $HM_N runs, the positive twin of a
+# "nothing left" check (hk_leftovers): the same search finds its cgroups
+# (check_cgroups_found); in mode un, which has none, it finds none.
+hm_cgroups_found() {
+	if [ "$1" = un ]; then check "$2 (none: no delegated cgroup)" test -z "$(hk_cgroups_named "$HM_N" "$(hm_path "$1")")"
+	else check_cgroups_found "$2" "$HM_N" "$(hm_path "$1")" "$(hm_init_pid "$1")"; fi
+}
 # expect_kv DESC OUTPUT KEY REGEX: ok when OUTPUT's KEY=value matches REGEX.
 expect_kv() {
 	local v
@@ -57,12 +64,7 @@ expect_kv() {
 	fi
 }
 
-hm_undelegate() {
-	local d
-	for d in /sys/fs/cgroup/*/hako.users/$(id -u "$HK_TEST_USER") /sys/fs/cgroup/unified/hako.users/$(id -u "$HK_TEST_USER"); do
-		[ -d "$d" ] && chown root: "$d" "$d"/cgroup.procs 2>/dev/null
-	done
-}
+hm_undelegate() { hk_undelegate "$HK_TEST_USER"; }
 hm_redelegate() { "$HAKO" setup-user "$HK_TEST_USER" >/dev/null 2>&1; }
 
 for_modes() { # FUNC

@@ -24,16 +24,9 @@ trap 'exit 130' INT TERM
 if [ ! -x "$HAKO" ]; then skip "failed-start: build first"; plan_end; exit; fi
 need_root "failed-start tests" || { plan_end; exit; }
 
-# cgroups named after the container: hako/N, hako/N@hash, and the same
-# under an ordinary user's hako.users/UID/.
-cg_of() {
-	local d
-	for d in /sys/fs/cgroup/*/hako/"$N" /sys/fs/cgroup/*/hako/"$N"@* \
-		/sys/fs/cgroup/*/hako.users/*/hako/"$N" /sys/fs/cgroup/*/hako.users/*/hako/"$N"@* \
-		/sys/fs/cgroup/hako/"$N" /sys/fs/cgroup/hako/"$N"@*; do
-		[ -d "$d" ] && echo "$d"
-	done
-}
+# cgroups named after the container, wherever hako put them (any path:
+# N is unique to this run).
+cg_of() { hk_cgroups_named "$N"; }
 # nothing_left DESC PATH [RUNNER]: no cgroup, mount, process; STOPPED.
 nothing_left() {
 	local desc=$1 P=$2 st
@@ -66,8 +59,8 @@ fails_clearly "lxc.init.cmd naming a missing program: the error names it" '/bin/
 nothing_left "missing lxc.init.cmd" "$T"
 mv "$T/init.saved" "$R/sbin/init"
 check "init back: start works" "$HAKO" start "$N" -P "$T"
-[ -n "$(cg_of)" ] && ok "while running, its cgroups are found (so the checks above can fail)" \
-	|| not_ok "no cgroup named $N found while it runs"
+check_cgroups_found "while running, its cgroups are found (so the checks above can fail)" "$N" "$T" \
+	"$(hk_pid_of "$N" "$HAKO" -P "$T")"
 check "... and stop -k" "$HAKO" stop -k "$N" -P "$T"
 nothing_left "after the good start" "$T"
 
@@ -80,6 +73,7 @@ nothing_left "bad mount entry" "$T"
 cp "$T/config.good" "$T/$N/config"
 echo "lxc.mount.entry = $T/no-such-source mnt none bind,optional 0 0" >>"$T/$N/config"
 check "the same entry with optional: start works" "$HAKO" start "$N" -P "$T"
+check_cgroups_found "... its cgroups are found" "$N" "$T" "$(hk_pid_of "$N" "$HAKO" -P "$T")"
 check "... stop -k" "$HAKO" stop -k "$N" -P "$T"
 nothing_left "optional entry" "$T"
 cp "$T/config.good" "$T/$N/config"
@@ -97,6 +91,7 @@ grep -F " $T/share" /proc/self/mountinfo >/dev/null && not_ok "the good entry's 
 	|| ok "the good entry's bind is not left mounted"
 cp "$T/config.good" "$T/$N/config"
 check "entry removed: start works" "$HAKO" start "$N" -P "$T"
+check_cgroups_found "... its cgroups are found" "$N" "$T" "$(hk_pid_of "$N" "$HAKO" -P "$T")"
 check "... stop -k" "$HAKO" stop -k "$N" -P "$T"
 nothing_left "after the fix" "$T"
 check "destroy $N" "$HAKO" destroy "$N" -P "$T"
@@ -111,7 +106,8 @@ UP=$(as_user mktemp -d "$UHOME/hako-fstart.XXXXXX")
 chmod 755 "$UP"
 check "user: create $N" as_user "$HAKO" create "$N" -t busybox -P "$UP"
 check "user: start works with the created map" as_user "$HAKO" start "$N" -P "$UP"
-[ -n "$(cg_of)" ] && ok "user: while running, its cgroups are found" || not_ok "user: no cgroup named $N while it runs"
+check_cgroups_found "user: while running, its cgroups are found" "$N" "$UP" \
+	"$(hk_pid_of "$N" as_user "$HAKO" -P "$UP")"
 check "user: stop -k" as_user "$HAKO" stop -k "$N" -P "$UP"
 cp "$UP/$N/config" "$UP/config.good"
 sed -i 's/^lxc.idmap = u 0 [0-9]* /lxc.idmap = u 0 7000000 /' "$UP/$N/config"
@@ -133,6 +129,7 @@ fails_clearly "user: mapping host root fails clearly" 'subuid|not allowed|uid 0|
 nothing_left "user: map of host root" "$UP" user
 cp "$UP/config.good" "$UP/$N/config"
 check "user: good map back: start works" as_user "$HAKO" start "$N" -P "$UP"
+check_cgroups_found "user: ... its cgroups are found" "$N" "$UP" "$(hk_pid_of "$N" as_user "$HAKO" -P "$UP")"
 check "user: stop -k" as_user "$HAKO" stop -k "$N" -P "$UP"
 nothing_left "user: after the fix" "$UP" user
 check "user: destroy" as_user "$HAKO" destroy "$N" -P "$UP"

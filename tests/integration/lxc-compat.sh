@@ -43,10 +43,11 @@ check_output "pid 1 is busybox init" '^Name:[[:space:]]+init' "$HAKO" -P "$D" at
 check_output "LXC's lxc.mount.entry binds are there (/lib read-only)" ' /lib .*ro[, ]' \
 	"$HAKO" -P "$D" attach "$N" -- cat /proc/mounts
 check_output "lxc.tty.max = 5: five ttys" '^5$' "$HAKO" -P "$D" attach "$N" -- sh -c 'ls /dev | grep -c "^tty[0-9]"'
-init=$("$HAKO" -P "$D" ls -F NAME,PID 2>/dev/null | awk -F'\t' -v n="$N" '$1 == n { print $2 }')
+init=$(hk_pid_of "$N" "$HAKO" -P "$D")
 cgs=
-[ -n "$init" ] && [ "$init" != - ] && cgs=$(hk_init_cgroups "$init" "$N")
+[ -n "$init" ] && cgs=$(hk_init_cgroups "$init" "$N")
 pids=$(hk_cg_pids $cgs)
+check_cgroups_found "while it runs, its cgroups are found (init's among them)" "$N" "$D" "$init"
 check "stop" "$HAKO" -P "$D" stop "$N"
 check_output "ls -f shows it STOPPED" "^$N"$'\t'"STOPPED" "$HAKO" -P "$D" ls -f
 check_clean "nothing left on the host" "$D/$N" "$cgs" $pids

@@ -40,6 +40,9 @@ check "create p1 (busybox, unprivileged) with the nesting profile" \
 	"$HAKO" create p1 -t busybox -P "$T" -f "$T/p1.conf" -q
 check "start p1" "$HAKO" start p1 -P "$T"
 wait_boot root "$T" p1 || diag "p1's boot script still runs"
+p1init=$(hk_pid_of p1 "$HAKO" -P "$T")
+P1CG=$(hk_cgroup_name p1 "$T")
+check_cgroups_found "while p1 runs, its cgroups are found (init's among them)" p1 "$T" "$p1init"
 
 # p1's own cgroup, in every hierarchy hako uses, is its root's inside
 bad=
@@ -63,16 +66,13 @@ out=$(hako_in p1 attach c1 -- cat /proc/self/uid_map | awk '{ $1 = $1; print }')
 [ "$out" = "0 1000000 65536" ] && ok "c1 shares p1's ids (uid_map 0 1000000 65536)" || not_ok "c1 uid_map '$out'"
 check_output "c1 has its own pid namespace (init is pid 1)" '^init' hako_in p1 attach c1 -- sh -c 'cat /proc/1/comm'
 
-p1init=$("$HAKO" ls -F NAME,PID -P "$T" | awk -F'\t' '$1 == "p1" { print $2 }')
 pcg=$(awk -F: '$2 == "freezer" { print $3 }' /proc/"$p1init"/cgroup)
-missing=
-for h in cpu cpuacct cpuset memory devices freezer blkio pids systemd unified; do
-	[ -d /sys/fs/cgroup/$h ] || continue
-	hp=$(awk -F: -v h="$h" '($2 == h || $2 == "name=" h || (h == "unified" && $1 == 0)) { print $3 }' /proc/"$p1init"/cgroup)
-	[ -d "/sys/fs/cgroup/$h$hp/hako/c1" ] || missing="$missing $h"
+missing= n=0
+for d in $(nested_cgroups_in "$p1init"); do
+	n=$((n + 1)); [ -d "$d/hako/c1" ] || missing="$missing $d"
 done
-[ -z "$missing" ] && ok "c1's cgroup is below p1's (…/hako/p1@…/hako/c1) in every hierarchy" \
-	|| not_ok "no c1 cgroup under p1 in:$missing"
+[ "$n" -gt 0 ] && [ -z "$missing" ] && ok "c1's cgroup is below p1's (…/hako/p1@…/hako/c1) in all $n hierarchies" \
+	|| not_ok "no c1 cgroup under p1's cgroups ($n) in:$missing"
 cs=$(cat /sys/fs/cgroup/cpuset"$(awk -F: '$2 == "cpuset" { print $3 }' /proc/"$p1init"/cgroup)"/hako/c1/cpuset.cpus 2>/dev/null)
 [ -n "$cs" ] && ok "c1's cpuset is filled in ($cs)" || not_ok "c1's cpuset.cpus is empty"
 
@@ -85,6 +85,7 @@ cinit=$("$HAKO" ls --nested -F NAME,PID -P "$T" | awk -F'\t' '$1 == "p1/c1" { pr
 	&& ok "c1's init (host pid $cinit) runs as host uid 1000000" || not_ok "c1's init '$cinit' uid"
 grep -qx "$cinit" /sys/fs/cgroup/freezer"$pcg"/hako/c1/payload/cgroup.procs 2>/dev/null \
 	&& ok "... inside c1's cgroup in p1's tree" || not_ok "c1's init not in its cgroup"
+check_cgroups_found "while c1 runs, its cgroups in p1's tree are found (init's among them)" c1 "" "$cinit" "$P1CG"
 
 # the dashboard: c1 indented under p1; its ID maps chain; p1's cgroup tree
 if command -v tmux >/dev/null; then
@@ -136,7 +137,7 @@ rm -f "$secret"
 inp sh -c 'rm -rf /var/lib/hako/fifo /var/lib/hako/evil /var/lib/hako/e*x'
 
 check "stop c1 inside p1" hako_in p1 stop c1
-[ ! -d /sys/fs/cgroup/freezer"$pcg"/hako/c1 ] && ok "c1's cgroup is gone" || not_ok "c1's cgroup left"
+check "c1's cgroups are gone from p1's tree" test -z "$(hk_cgroups_named c1 "" "$P1CG")"
 [ -z "$(hk_live "$cinit")" ] && ok "c1's init is gone" || not_ok "c1's init $cinit left"
 check_output "the host sees p1/c1 STOPPED (p1's store)" '^p1/c1	STOPPED' "$HAKO" ls -f --nested -P "$T"
 
@@ -149,8 +150,9 @@ check_output "a controller not mounted inside is named, with the fix" \
 # p1 stopped while c1 runs: nothing of either is left
 hako_in p1 start c1 >/dev/null 2>&1
 cinit=$("$HAKO" ls --nested -F NAME,PID -P "$T" | awk -F'\t' '$1 == "p1/c1" { print $2 }')
+check_cgroups_found "c1 runs again: its cgroups in p1's tree are found" c1 "" "$cinit" "$P1CG"
 check "stop p1 with c1 running inside" "$HAKO" stop p1 -P "$T"
-left=$(ls -d /sys/fs/cgroup/*/hako/p1@* /sys/fs/cgroup/*/hako/p1 2>/dev/null)
+left=$(hk_cgroups_named p1 "$T"; hk_cgroups_named c1 "" "$P1CG")
 [ -z "$left" ] && ok "no cgroup of p1 or c1 is left" || not_ok "left: $left"
 [ -n "$cinit" ] && [ -z "$(hk_live "$cinit")" ] && ok "c1's init ($cinit) is gone" || not_ok "c1's init '$cinit' left"
 check_clean "no mount or process of p1 is left" "$T" ""

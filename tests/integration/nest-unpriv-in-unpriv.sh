@@ -26,8 +26,10 @@ cleanup() {
 		nu "$HAKO" destroy p1 -P "$P" >/dev/null 2>&1
 	fi
 	# the user's delegated cgroups (setup-user made them), then the user
-	id "$NU" >/dev/null 2>&1 && find /sys/fs/cgroup -maxdepth 3 -path "*/hako.users/$(id -u "$NU")" \
-		-exec find {} -depth -type d -exec rmdir {} + \; 2>/dev/null
+	local d
+	if id "$NU" >/dev/null 2>&1; then
+		for d in $(hk_user_delegations "$(id -u "$NU")"); do find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; done
+	fi
 	id "$NU" >/dev/null 2>&1 && userdel -r "$NU" >/dev/null 2>&1
 	cat "$SUBUID_BAK" >/etc/subuid; cat "$SUBGID_BAK" >/etc/subgid
 	rm -f "$SUBUID_BAK" "$SUBGID_BAK"
@@ -84,6 +86,8 @@ mkdir -p "$R/home/nest" && chown 166536:166536 "$R/home/nest"
 out=$(nu "$HAKO" start p1 -P "$P" 2>&1)
 [ $? = 0 ] && ok "$NU starts p1" || { not_ok "start p1: $out"; plan_end; exit; }
 wait_boot "$NU" "$P" p1 || diag "p1's boot script still runs"
+P1CG=$(hk_cgroup_name p1 "$P")
+check_cgroups_found "while p1 runs, its cgroups are found (init's among them)" p1 "$P" "$(hk_pid_of p1 nu "$HAKO" -P "$P")"
 check_output "hako runs inside p1 (the static build, bound read-only)" '^hako ' inp /usr/local/bin/hako --version
 check_fails "... and p1's root cannot write it" inp sh -c 'echo x >>/usr/local/bin/hako'
 
@@ -122,6 +126,7 @@ uids=$(awk '/^Uid:/ { print $2 }' /proc/"$cinit"/status 2>/dev/null)
 [ "$uids" = 231072 ] && ok "c1's init (host pid $cinit) runs as host uid 231072 = 165536 + 65536" \
 	|| not_ok "c1's init pid '$cinit' runs as host uid '$uids', want 231072"
 grep -qx "$cinit" "$cdir/payload/cgroup.procs" 2>/dev/null && ok "... and is in c1's cgroup" || not_ok "init $cinit not in $cdir"
+check_cgroups_found "while c1 runs, its cgroups in p1's tree are found (init's among them)" c1 "" "$cinit" "$P1CG"
 out=$(nu "$HAKO" ls -f --nested -P "$P")
 printf '%s\n' "$out" | grep -qP '^p1/c1\tRUNNING\t.*\tu 0 231072 65536; g 0 231072 65536$' \
 	&& ok "ls -f --nested: p1/c1 RUNNING with its map in host ids (u 0 231072 65536)" \
@@ -135,8 +140,7 @@ out=$(nu "$HAKO" ls -f -P "$P"); case "$out" in *p1/c1*) not_ok "plain ls shows 
 check "nest stops c1" asnest 'hako stop c1'
 check_output "c1 is STOPPED inside" '^c1[[:space:]]+STOPPED' asnest 'hako ls -f'
 check_output "the host sees p1/c1 STOPPED (from p1's store)" '^p1/c1	STOPPED' nu "$HAKO" ls -f --nested -P "$P"
-[ -z "$(ls -d /sys/fs/cgroup/freezer"$pcg"/hako.users/1000/hako/c1* 2>/dev/null)" ] \
-	&& ok "c1's cgroup is gone" || not_ok "c1's cgroup left in p1's tree"
+check "c1's cgroups are gone from p1's tree" test -z "$(hk_cgroups_named c1 "" "$P1CG")"
 [ -z "$(hk_live "$cinit")" ] && ok "c1's init is gone" || not_ok "c1's init $cinit still runs"
 
 # the second guide's case too: a privileged child made by p1's root
@@ -150,8 +154,9 @@ check "p1's root stops r1" inp /usr/local/bin/hako stop r1
 # p1 stopped with a child running: everything goes
 asnest 'hako start c1' >/dev/null 2>&1
 cinit=$(nu "$HAKO" ls --nested -F NAME,PID -P "$P" | awk -F'\t' '$1 == "p1/c1" { print $2 }')
+check_cgroups_found "c1 runs again: its cgroups in p1's tree are found" c1 "" "$cinit" "$P1CG"
 check "$NU stops p1 while c1 runs inside" nu "$HAKO" stop p1 -P "$P"
-left=$(ls -d /sys/fs/cgroup/*/hako.users/"$(id -u "$NU")"/hako/p1* 2>/dev/null)
+left=$(hk_cgroups_named p1 "$P"; hk_cgroups_named c1 "" "$P1CG")
 [ -z "$left" ] && ok "no cgroup of p1 (or c1) is left on the host" || not_ok "left: $left"
 [ -z "$(hk_live $cinit)" ] && ok "c1's init is gone too" || not_ok "c1's init $cinit survived p1"
 plan_end

@@ -63,16 +63,24 @@ wait_booted() {
 init_pid() {
 	h "$1" ls -F NAME,PID -P "$2" 2>/dev/null | awk -F'\t' -v n="$3" '$1 == n { print $2 }'
 }
-# snapshot WHO PATH NAME: sets cgs (init's cgroup directories named after
-# the container) and pids (their processes; without a cgroup, init and its
-# descendants).
+# snapshot WHO PATH NAME: while the container runs, sets cgs (init's
+# cgroup directories named after the container) and pids (their
+# processes; without a cgroup, init and its descendants), and checks that
+# the search check_clean makes after stop finds its cgroups now (in the
+# mode without a cgroup ($nocg): finds none, as there are none).
 snapshot() {
 	local init
 	cgs= pids=
 	init=$(init_pid "$1" "$2" "$3")
-	[ -n "$init" ] && [ "$init" != - ] || return 0
+	[ -n "$init" ] && [ "$init" != - ] || { not_ok "$m: no init to look at"; return 0; }
 	cgs=$(hk_init_cgroups "$init" "$3")
 	if [ -n "$cgs" ]; then pids=$(hk_cg_pids $cgs); else pids=$(descendants "$init"); fi
+	if [ -z "$nocg" ]; then
+		check_cgroups_found "$m: while it runs, its cgroups are found (init's among them)" "$3" "$2" "$init"
+	else
+		check "$m: while it runs, no cgroup of its own is found anywhere" \
+			test -z "$cgs$(hk_cgroups_named "$3" "$2")"
+	fi
 }
 descendants() {
 	local c
@@ -81,9 +89,10 @@ descendants() {
 }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# run_mode WHO PATH CGREL EXPECTED_UID_MAP: the whole life of container c1.
+# run_mode WHO PATH EXPECTED_UID_MAP [nocgroup]: the whole life of
+# container c1 (nocgroup: WHO has no delegated cgroup).
 run_mode() {
-	local who=$1 P=$2 cg=$3 map=$4 m="$1" out rc t0 t1 pids cgs
+	local who=$1 P=$2 map=$3 nocg=${4:-} m="$1" out rc t0 t1 pids cgs
 	local name=c1
 	started+=("$who $P $name")
 	check "$m: create" h "$who" create "$name" -t busybox -P "$P"
@@ -93,7 +102,7 @@ run_mode() {
 	out=$(h "$who" start "$name" -P "$P" 2>&1); rc=$?
 	t1=$(now_ms)
 	[ $rc = 0 ] && ok "$m: start" || { not_ok "$m: start"; printf '%s\n' "$out" | sed 's/^/#   /'; }
-	if [ -n "${5:-}" ]; then
+	if [ -n "$nocg" ]; then
 		printf '%s' "$out" | grep -qiE 'warn.*cgroup.*setup-user|cgroup.*delegat' \
 			&& ok "$m: start warns that there is no delegated cgroup" \
 			|| not_ok "$m: start without a delegated cgroup gave no warning naming the fix: '$out'"
@@ -156,16 +165,18 @@ run_mode() {
 	else not_ok "$m: /dev node modes"; printf '%s\n' "$out" | sed 's/^/#   /'; fi
 
 	snapshot "$who" "$P" "$name"
-	if [ -n "${5:-}" ]; then
+	if [ -n "$nocg" ]; then
 		[ -n "$pids" ] && [ -z "$cgs" ] && ok "$m: no cgroup of its own, processes found from init's pid" \
 			|| not_ok "$m: pids '$pids', cgroups: $cgs"
 	else
-		[ -n "$pids" ] && [ -n "$cgs" ] && ! printf '%s\n' $cgs | grep -qv "/$cg/$name\(@[^/]*\)\?\$" \
-			&& ok "$m: the container's processes are in its cgroup under $cg/" \
-			|| not_ok "$m: cgroups of init: '$cgs' (want $cg/$name[@hash]), pids: $pids"
+		# In the container's own cgroups, which WHO made (a user's sit in
+		# its delegation: hako.users/UID, a systemd scope ...).
+		[ -n "$pids" ] && [ -n "$cgs" ] && [ -z "$(stat -c %U $cgs | grep -vx "$who")" ] \
+			&& ok "$m: the container's processes are in its cgroups, $who's" \
+			|| not_ok "$m: cgroups of init: '$cgs' ($(stat -c %U $cgs 2>&1 | sort -u | xargs), want $who's), pids: $pids"
 	fi
 
-	if [ -n "${5:-}" ]; then # no delegated cgroup: freeze must fail clearly
+	if [ -n "$nocg" ]; then # no delegated cgroup: freeze must fail clearly
 		out=$(h "$who" freeze "$name" -P "$P" 2>&1); rc=$?
 		if [ $rc != 0 ] && printf '%s' "$out" | grep -qiE 'cgroup|setup-user|delegat'; then
 			ok "$m: freeze without a delegated cgroup fails clearly"
@@ -193,7 +204,7 @@ run_mode() {
 	t0=$(now_ms)
 	out=$(h "$who" stop "$name" -P "$P" 2>&1); rc=$?
 	t1=$(now_ms)
-	if [ -n "${5:-}" ]; then
+	if [ -n "$nocg" ]; then
 		[ $rc = 0 ] && ok "$m: stop exits 0 (${out:+with: $out})" || not_ok "$m: stop: rc=$rc: $out"
 	else
 		[ $rc = 0 ] && [ -z "$out" ] && ok "$m: stop is clean (exit 0, silent)" || not_ok "$m: stop: rc=$rc: $out"
@@ -237,7 +248,7 @@ run_mode() {
 		sleep 0.3
 		[ "$(state "$who" "$P" "$name")" = ORPHANED ] && ok "$m: killing the monitor leaves it ORPHANED" \
 			|| not_ok "$m: state after killing the monitor: $(state "$who" "$P" "$name")"
-		if [ -n "${5:-}" ]; then # no cgroup: stop -k kills its init through a pidfd
+		if [ -n "$nocg" ]; then # no cgroup: stop -k kills its init through a pidfd
 			check "$m: stop -k of an orphan with no cgroup kills its init" h "$who" stop -k "$name" -P "$P"
 			sleep 0.3
 		else
@@ -246,7 +257,7 @@ run_mode() {
 		local st
 		st=$(state "$who" "$P" "$name")
 		if [ "$st" = STOPPED ]; then ok "$m: the orphan is STOPPED"
-		elif [ -n "${5:-}" ] && ps -o stat= -p "$init" 2>/dev/null | grep -q '^Z'; then
+		elif [ -n "$nocg" ] && ps -o stat= -p "$init" 2>/dev/null | grep -q '^Z'; then
 			skip "$m: the orphan's init is a zombie that this host's pid 1 never reaps (state $st)"
 		else not_ok "$m: state after stopping the orphan: $st"; fi
 		check_clean "$m: nothing left of the orphan" "$P/$name" "$cgs" $pids
@@ -257,7 +268,7 @@ run_mode() {
 
 # ---- root, privileged ----
 mkdir -p "$T/root"
-run_mode root "$T/root" hako "0 0 4294967295"
+run_mode root "$T/root" "0 0 4294967295"
 check "root: destroy" "$HAKO" destroy c1 -P "$T/root"
 
 # ---- the test user, after setup-user ----
@@ -267,12 +278,11 @@ if ! ensure_test_user; then
 fi
 check "setup-user $HK_TEST_USER" "$HAKO" setup-user "$HK_TEST_USER"
 UHOME=$(getent passwd "$HK_TEST_USER" | cut -d: -f6)
-UID_=$(id -u "$HK_TEST_USER")
 UP=$(HK_TEST_USER=$HK_TEST_USER as_user mktemp -d "$UHOME/hako-run.XXXXXX")
 chmod 755 "$UP" # the container's root (a sub-uid) walks through it
 SUB=$(awk -F: -v u="$HK_TEST_USER" '$1 == u && $3 >= 65536 { print $2; exit }' /etc/subuid)
 # The map the config will hold: create writes it from the first range.
-run_mode "$HK_TEST_USER" "$UP" "hako.users/$UID_/hako" "0 $SUB 65536"
+run_mode "$HK_TEST_USER" "$UP" "0 $SUB 65536"
 check_output "user: the config's map is what the container saw" "^lxc.idmap = u 0 $SUB 65536\$" \
 	grep '^lxc.idmap = u' "$UP/c1/config"
 check "user: destroy" h "$HK_TEST_USER" destroy c1 -P "$UP"
@@ -289,15 +299,11 @@ HK_TEST_USER=$NOCG as_user mkdir -p "$NP"
 NUID=$(id -u "$NOCG")
 # A delegation left by an earlier user with the same uid (another test's
 # user, deleted) would give this one cgroups: remove it, bottom-up.
-for d in /sys/fs/cgroup/*/hako.users/"$NUID" /sys/fs/cgroup/unified/hako.users/"$NUID"; do
-	[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-done
-if ls -d /sys/fs/cgroup/*/hako.users/"$NUID" >/dev/null 2>&1; then
-	diag "$NOCG still has delegated cgroups under hako.users/$NUID"
-fi
+for d in $(hk_user_delegations "$NUID"); do find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; done
+[ -z "$(hk_user_delegations "$NUID")" ] || diag "$NOCG still has delegated cgroups: $(hk_user_delegations "$NUID")"
 # Its container lands in whatever cgroup it is in (here root's): look for
 # the processes by the container path instead of a cgroup name.
-run_mode "$NOCG" "$NP" "hako.users/$NUID/hako" "0 500000 65536" nocgroup
+run_mode "$NOCG" "$NP" "0 500000 65536" nocgroup
 check "no-cgroup user: destroy" h "$NOCG" destroy c1 -P "$NP"
 
 plan_end

@@ -16,9 +16,7 @@ cleanup() {
 	if id "$SU" >/dev/null 2>&1; then
 		local uid d
 		uid=$(id -u "$SU")
-		for d in /sys/fs/cgroup/*/hako.users/"$uid" /sys/fs/cgroup/hako.users/"$uid"; do
-			[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-		done
+		for d in $(hk_user_delegations "$uid"); do find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; done
 		userdel -r "$SU" >/dev/null 2>&1
 		sed -i "/^$SU:/d" /etc/subuid /etc/subgid
 	fi
@@ -87,7 +85,8 @@ if grep -q '^0::' /proc/self/cgroup; then
 			|| ok "a delegated cgroup in the v2 hierarchy too"
 	fi
 fi
-check "the parent hako.users stays root's" test "$(stat -c %U "$(ls -d /sys/fs/cgroup/*/hako.users | head -1)")" = root
+d=$(hk_user_delegations "$SUID_" | head -1)
+check "the parent hako.users stays root's" test "$(stat -c %U "${d%/*}")" = root
 
 out=$("$HAKO" setup-user "$SU" 2>&1); rc=$?
 [ $rc = 0 ] && ! printf '%s' "$out" | grep -q 'gave user\|: delegated "' && printf '%s' "$out" | grep -q already \
@@ -101,12 +100,13 @@ out=$(asu "$HAKO" start c1 -P "$SUHOME/lxc" 2>&1); rc=$?
 [ $rc = 0 ] && [ -z "$out" ] && ok "... and starts it (silently)" || not_ok "user start: rc=$rc: $out"
 check_output "its map comes from the new range" "^ *0 +$ustart +65536" \
 	asu "$HAKO" attach c1 -P "$SUHOME/lxc" -- cat /proc/self/uid_map
-pid=$(asu "$HAKO" ls -F NAME,PID -P "$SUHOME/lxc" | awk -F'\t' '$1 == "c1" { print $2 }')
+pid=$(hk_pid_of c1 asu "$HAKO" -P "$SUHOME/lxc")
 cgs=
-[ -n "$pid" ] && [ "$pid" != - ] && cgs=$(hk_init_cgroups "$pid" c1)
+[ -n "$pid" ] && cgs=$(hk_init_cgroups "$pid" c1)
 if [ -n "$cgs" ] && ! printf '%s\n' $cgs | grep -qv "/hako.users/$SUID_/"; then
 	ok "its cgroups are under hako.users/$SUID_ ($(printf '%s\n' $cgs | wc -l) hierarchies)"
 else not_ok "container cgroups: '$cgs'"; fi
+check_cgroups_found "while it runs, its cgroups are found (init's among them)" c1 "$SUHOME/lxc" "$pid"
 check "freeze works in the delegated cgroup" asu "$HAKO" freeze c1 -P "$SUHOME/lxc"
 check "unfreeze" asu "$HAKO" unfreeze c1 -P "$SUHOME/lxc"
 pids=$(hk_cg_pids $cgs)

@@ -43,6 +43,7 @@ P=$T/ct RT=$T/rt RT2=$T/rt-nobus RT3=$T/rt-nosd
 NAME=sd1 SD= DBUS= SDR=
 PR=$T/ct-root RTR=$T/rt-root CGR=$U/hako-sdtest-root-$$ V1SDR=/sys/fs/cgroup/systemd/hako-sdtest-root-$$
 uid=$(id -u "$HK_TEST_USER")
+HK_RUN_BASES="$RT/hako $RT2/hako $RT3/hako" # where the user's records are (hk_cgroups_named)
 mkdir -p "$P" "$RT" "$RT2" "$RT3" "$PR" "$RTR"
 chown "$HK_TEST_USER:" "$P" "$RT" "$RT2" "$RT3"
 chmod 700 "$RT" "$RT2" "$RT3" "$RTR"
@@ -123,10 +124,14 @@ check "the monitor sits in the scope's monitor leaf" grep -qxF "0::$scope/monito
 check_output "hako cgroup (another process) finds the cgroup in the scope" "populated 1" \
 	u "$RT" "$HAKO" cgroup "$NAME" cgroup.events -P "$P"
 check_output "attach works" '^0$' u "$RT" "$HAKO" attach "$NAME" -P "$P" -- id -u
+check_cgroups_found "the leftover search finds its cgroups (init's among them)" "$NAME" "$P" "$init"
+check "... the scope by its escaped name among them" grep -qxF "$U$scope" <<<"$(hk_cgroups_named "$NAME" "$P")"
+check "... and the scope hako recorded is that one" test "$(hk_cgroup_recorded "$NAME" "$P")" = "$U$scope"
 check "stop" u "$RT" "$HAKO" stop -k "$NAME" -P "$P"
 gone=
 for _ in $(seq 50); do [ -d "$U$scope" ] || { gone=1; break; }; sleep 0.1; done
 if [ -n "$gone" ]; then ok "stop: the scope's cgroup is gone"; else not_ok "stop: $U$scope still exists"; fi
+check "stop: no cgroup of it is left in any hierarchy" test -z "$(hk_cgroups_named "$NAME" "$P")"
 check_output "stop: systemd no longer has the unit" "ActiveState=inactive|LoadState=not-found" \
 	u "$RT" systemctl --user show -p ActiveState -p LoadState "$unit"
 check_fails "stop: the scope record is gone" ls "$RT/hako"/*/"$NAME"/cgroup2-scope
@@ -150,7 +155,7 @@ if [ $rc != 0 ] && printf '%s' "$out" | grep -Eq "transient scope \"hako-$NAME.*
 else
 	not_ok "bus without systemd: start fails clearly (rc $rc)"; printf '%s\n' "$out" | sed 's/^/#   /'
 fi
-left=$(find "$CG" -type d -name "$NAME*" 2>/dev/null)
+left=$(hk_cgroups_named "$NAME" "$P")
 if [ -z "$left" ]; then ok "bus without systemd: no cgroup left"; else not_ok "left: $left"; fi
 
 # Root: the system bus.  systemd is not pid 1 here, so root's own
@@ -182,9 +187,14 @@ else
 	"/hako-sdtest-root-$$/"*"/hako-$NAME"*".scope/hako/$NAME"*) ok "root: init's cgroup is below the transient scope" ;;
 	*) not_ok "root: init's cgroup is below a transient scope: \"$cg\"" ;;
 	esac
+	check_cgroups_found "root: the leftover search finds its cgroups (init's among them)" "$NAME" "$PR" "$init"
+	rec=$(hk_cgroup_recorded "$NAME" "$PR")
+	[ -n "$rec" ] && grep -qxF "$rec" <<<"$(hk_cgroups_named "$NAME" "$PR")" \
+		&& ok "root: ... the scope hako recorded among them" || not_ok "root: the recorded scope '$rec' is not found"
 	check "root: stop" r stop "$NAME" -k -P "$PR"
 	gone=
 	for _ in $(seq 50); do [ -d "$U$scope" ] || { gone=1; break; }; sleep 0.1; done
 	if [ -n "$gone" ]; then ok "root: stop removes the scope"; else not_ok "root: $U$scope still exists"; fi
+	check "root: no cgroup of it is left in any hierarchy" test -z "$(hk_cgroups_named "$NAME" "$PR")"
 fi
 plan_end

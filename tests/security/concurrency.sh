@@ -43,8 +43,8 @@ need_root concurrency || { plan_end; exit; }
 hk() { "$HAKO" "$@"; }
 # every container's cgroups, mounts and monitors under $1 (a -P path)
 leftovers() {
-	local d=$1
-	find /sys/fs/cgroup -maxdepth 3 -type d -name "kc*@*" 2>/dev/null
+	local d=$1 n
+	for n in base kc{0..19}; do hk_cgroups_named "$n" "$d"; done
 	grep -F "$d/" /proc/self/mountinfo
 	hk_live_matching "$d" | grep -v "concurrency.sh"
 }
@@ -117,6 +117,7 @@ diag "8 starts at once, done in $ms ms: $(cat "$T"/s?.out | sed -E 's/[0-9]+/N/g
 [ "$n_ok" = 1 ] && [ "$n_run" = 7 ] && ok "8 starts at once: one started, 7 refused naming the running or starting holder's pid" \
 	|| not_ok "8 starts at once: $n_ok started, $n_run refused as running: $(cat "$T"/s?.out | sort | uniq -c)"
 init=$(hk ls -F NAME,PID -P "$P" | awk -F'\t' '$1 == "base" { print $2 }')
+check_cgroups_found "the search of \"nothing left\" above finds base's cgroups while it runs" base "$P" "$init"
 t1=$(date +%s%N)
 out=$(hk start base -P "$P" 2>&1)
 t2=$(date +%s%N)

@@ -14,7 +14,7 @@ ensure_test_user || { not_ok "cannot make the test user"; plan_end; exit 1; }
 
 leftovers() { # path name: prints what is left of the container
 	local path=$1 name=$2
-	ls -d /sys/fs/cgroup/*/hako/"$name"@* /sys/fs/cgroup/*/hako.users/*/hako/"$name"@* 2>/dev/null
+	hk_cgroups_named "$name" "$path"
 	grep -F "$path" /proc/self/mountinfo
 	[ -n "${CRASH_BR:-}" ] && ip -o link show master "$CRASH_BR" 2>/dev/null | cut -d: -f2
 	local p
@@ -48,8 +48,8 @@ stop_step() { # label, runner, path, step
 	fi
 }
 
-run_mode() { # label, runner (as_user or env), path, extra config file or ""
-	local label=$1 runner=$2 path=$3 extra=$4 step out
+run_mode() { # label, runner (as_user or env), path, extra config file or "", [nocgroup]
+	local label=$1 runner=$2 path=$3 extra=$4 nocg=${5:-} step out
 	if ! out=$($runner "$HAKO" create ci -t busybox -P "$path" ${extra:+-f "$extra"} 2>&1); then
 		not_ok "$label: create"; diag "$out"; return
 	fi
@@ -72,6 +72,12 @@ run_mode() { # label, runner (as_user or env), path, extra config file or ""
 		stop_step "$label" "$runner" "$path" "$step"
 	done
 	check "$label: the next start works" $runner "$HAKO" start ci -P "$path"
+	if [ -z "$nocg" ]; then # the search that finds nothing left finds this
+		check_cgroups_found "$label: while it runs, its cgroups are found" ci "$path" \
+			"$(hk_pid_of ci $runner "$HAKO" -P "$path")"
+	else
+		check "$label: while it runs, no cgroup of its own is found" test -z "$(hk_cgroups_named ci "$path")"
+	fi
 	check "$label: and stops" $runner "$HAKO" stop -k ci -P "$path"
 	check "$label: nothing left after stop" test -z "$(leftovers "$path" ci)"
 	$runner "$HAKO" destroy ci -P "$path" >/dev/null 2>&1
@@ -101,7 +107,7 @@ fi
 "$HAKO" setup-user "$HK_TEST_USER" >/dev/null
 run_mode "user, delegated cgroup" as_user "$user_dir/d" ""
 # Without delegation: hide the delegated cgroups for the duration.
-for d in /sys/fs/cgroup/*/hako.users/$(id -u "$HK_TEST_USER"); do chown root: "$d" "$d"/cgroup.procs 2>/dev/null; done
-run_mode "user, no delegated cgroup" as_user "$user_dir/n" ""
+hk_undelegate "$HK_TEST_USER"
+run_mode "user, no delegated cgroup" as_user "$user_dir/n" "" nocgroup
 "$HAKO" setup-user "$HK_TEST_USER" >/dev/null
 plan_end

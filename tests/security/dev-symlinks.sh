@@ -55,6 +55,7 @@ dev_case() {
 		else
 			ok "$desc: started"
 		fi
+		hm_cgroups_found "$m" "$desc: while it runs, its cgroups are found"
 	else
 		[ -n "$out" ] && ok "$desc: refused ($(printf '%s' "$out" | head -1 | cut -c1-140))" \
 			|| not_ok "$desc: refused without a message"

@@ -48,13 +48,6 @@ fingerprint() {
 		awk -v p="$p" '$5 == p || index($5, p "/") == 1 { print "mount", $5 }' /proc/self/mountinfo
 	done
 }
-cgs_named() {
-	local d
-	for d in /sys/fs/cgroup/*/hako/"$N" /sys/fs/cgroup/*/hako/"$N"@* \
-		/sys/fs/cgroup/*/hako.users/*/hako/"$N" /sys/fs/cgroup/*/hako.users/*/hako/"$N"@*; do
-		[ -d "$d" ] && echo "$d"
-	done
-}
 
 # hostile WHO DESC SETUP TARGETS...: a fresh container, SETUP (a function
 # given the rootfs and the config path) makes it hostile, then start it
@@ -73,6 +66,7 @@ hostile() {
 	if [ $rc = 0 ]; then
 		init=$(h "$who" ls -F NAME,PID -P "$P" 2>/dev/null | awk -F'\t' -v n="$N" '$1 == n { print $2 }')
 		diag "$m: started (pid $init); checking that the host is untouched"
+		check_cgroups_found "$m: while it runs, its cgroups are found" "$N" "$P" "$init"
 		after=$(fingerprint "$@")
 		if [ -n "$INSIDE" ]; then
 			# A timeout: a check that blocks (a tty read) must not hang the suite.
@@ -95,7 +89,7 @@ hostile() {
 	after=$(fingerprint "$@")
 	[ "$before" = "$after" ] && ok "$m: host target still untouched after stop" \
 		|| not_ok "$m: host target changed after stop: $(diff <(printf '%s\n' "$before") <(printf '%s\n' "$after") | head -5)"
-	check_clean "$m: nothing left behind" "$P/$N" "$(cgs_named)"
+	check_clean "$m: nothing left behind" "$P/$N" "$(hk_cgroups_named "$N")"
 }
 
 # Host targets: a directory with a marker, a file with known bytes.
