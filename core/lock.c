@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -119,9 +120,10 @@ static int busy_error(const char *name, int fd, unsigned waited_ms, struct hk_er
 {
 	char cmd[COMMAND_MAX + 1];
 	pid_t pid = read_holder(fd, cmd, sizeof(cmd));
-	/* A holder that has just locked writes its line right after: wait
-	 * for it a little (up to 50 ms), so the refusal can name it. */
-	for (int i = 0; i < 50 && pid <= 0; i++) {
+	/* A holder that has just locked writes its line right after (a line
+	 * of a dead process is one a crash left): wait for it a little (up
+	 * to 50 ms), so the refusal can name it. */
+	for (int i = 0; i < 50 && (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH)); i++) {
 		sleep_ms(1);
 		pid = read_holder(fd, cmd, sizeof(cmd));
 	}
@@ -255,6 +257,11 @@ void hk_lock_release(struct hk_lock *l)
 {
 	if (!l)
 		return;
+	/* Still locked here: clear the line if it names us, so that the next
+	 * holder's refusals never name us in the moment before it writes its
+	 * own.  A line naming a child we handed the lock to stays. */
+	if (l->fd >= 0 && read_holder(l->fd, NULL, 0) == getpid() && ftruncate(l->fd, 0) < 0)
+		hk_log(HK_LOG_DEBUG, "cannot clear the holder of \"%s\": %m", l->name);
 	if (l->fd >= 0)
 		close(l->fd);
 	free(l->name);

@@ -209,7 +209,10 @@ run_mode() {
 	else
 		[ $rc = 0 ] && [ -z "$out" ] && ok "$m: stop is clean (exit 0, silent)" || not_ok "$m: stop: rc=$rc: $out"
 	fi
-	[ $((t1 - t0)) -lt 5000 ] && ok "$m: stop took $((t1 - t0)) ms (< 5 s)" || not_ok "$m: stop took $((t1 - t0)) ms"
+	# init halted on the signal: well under the 30 s after which stop kills
+	# (a timing bound loose enough for a busy machine; make bench times it)
+	[ $((t1 - t0)) -lt 20000 ] && ok "$m: stop took $((t1 - t0)) ms (< 20 s: no kill timeout)" ||
+		not_ok "$m: stop took $((t1 - t0)) ms"
 	[ "$(state "$who" "$P" "$name")" = STOPPED ] && ok "$m: STOPPED after stop" \
 		|| not_ok "$m: state after stop: $(state "$who" "$P" "$name")"
 	out=$(h "$who" stop "$name" -P "$P" 2>&1); rc=$?
@@ -223,7 +226,8 @@ run_mode() {
 	t0=$(now_ms)
 	check "$m: stop -k" h "$who" stop -k "$name" -P "$P"
 	t1=$(now_ms)
-	[ $((t1 - t0)) -lt 1000 ] && ok "$m: stop -k took $((t1 - t0)) ms (< 1 s)" || not_ok "$m: stop -k took $((t1 - t0)) ms"
+	[ $((t1 - t0)) -lt 5000 ] && ok "$m: stop -k took $((t1 - t0)) ms (< 5 s: no halt wait)" ||
+		not_ok "$m: stop -k took $((t1 - t0)) ms"
 	check_clean "$m: nothing left after stop -k" "$P/$name" "$cgs" $pids
 
 	check "$m: start -s lxc.uts.name=other" h "$who" start "$name" -s lxc.uts.name=other -P "$P"

@@ -123,7 +123,7 @@ out=$(hk start base -P "$P" 2>&1)
 t2=$(date +%s%N)
 ms=$(((t2 - t1) / 1000000))
 case "$out" in
-*"already running (pid $init)"*) [ "$ms" -lt 500 ] && ok "a second start is refused at once ($ms ms): $out" \
+*"already running (pid $init)"*) [ "$ms" -lt 3000 ] && ok "a second start is refused without waiting ($ms ms): $out" \
 	|| not_ok "a second start took $ms ms" ;;
 *) not_ok "a second start: $out (init $init)" ;;
 esac
@@ -162,7 +162,8 @@ out=$(timeout 10 "$HAKO" ls -f -P "$L" 2>&1)
 t2=$(date +%s%N)
 ms=$(((t2 - t1) / 1000000))
 rows=$(printf '%s\n' "$out" | grep -cE '^(st[0-9]+|run0)[[:space:]]')
-[ "$ms" -lt 1000 ] && [ "$rows" = 100 ] && ok "ls -f over 100 containers answers in $ms ms with a monitor stopped" \
+# a reader that waited for the stopped monitor would hit the timeout (10 s)
+[ "$ms" -lt 5000 ] && [ "$rows" = 100 ] && ok "ls -f over 100 containers answers in $ms ms with a monitor stopped" \
 	|| not_ok "ls -f: $ms ms, $rows rows"
 printf '%s\n' "$out" | grep -E '^run0[[:space:]]' | grep -q UNRESPONSIVE \
 	&& ok "the container whose monitor is stopped shows UNRESPONSIVE" \

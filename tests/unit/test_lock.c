@@ -57,13 +57,6 @@ static int teardown(void **state)
 	return r;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Runs fn in a child process and returns its exit status. */
 static int in_child(int (*fn)(struct fixture *f, const void *arg), struct fixture *f,
 		    const void *arg)
@@ -114,10 +107,10 @@ static int child_wait_times_out(struct fixture *f, const void *arg)
 	(void)arg;
 	struct hk_lock *l = NULL;
 	struct hk_error *err = NULL;
-	long long t0 = now_ms();
+	long long t0 = hk_now_ms();
 	if (hk_lock_acquire(f->st, "c1", HK_LOCK_WAIT, 300, &l, &err) == 0)
 		return 1;
-	long long took = now_ms() - t0;
+	long long took = hk_now_ms() - t0;
 	if (took < 300 || took > 2000)
 		return 2;
 	if (err->code != EBUSY || !strstr(err->msg, "waited 300 ms"))
@@ -151,10 +144,12 @@ static void test_acquire_probe_release(void **state)
 	assert_int_equal(in_child(child_probe, f, &zero), 0);
 	assert_int_equal(hk_lock_probe(f->st, "c1"), 0);
 	assert_int_equal(in_child(child_try_ok, f, NULL), 0);
-	/* The file stays (release never unlinks). */
+	/* The file stays (release never unlinks), without our line: the next
+	 * holder's refusals must never name us before it writes its own. */
 	struct stat sb;
 	hk_autofree char *path = xasprintf("%s/c1/lock", hk_store_run_dir(f->st));
 	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
 	hk_lock_release(NULL);
 }
 
@@ -246,10 +241,10 @@ static void test_wait_succeeds(void **state)
 	close(ready[0]);
 	assert_int_equal(hk_lock_probe(f->st, "c1"), pid);
 	hk_autolock l = NULL;
-	long long t0 = now_ms();
+	long long t0 = hk_now_ms();
 	if (hk_lock_acquire(f->st, "c1", HK_LOCK_WAIT, 5000, &l, &err) < 0)
 		fail_msg("%s", err->msg);
-	assert_true(now_ms() - t0 < 4000);
+	assert_true(hk_now_ms() - t0 < 4000);
 	assert_int_equal(hk_lock_probe(f->st, "c1"), getpid());
 	int status;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
