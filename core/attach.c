@@ -27,6 +27,7 @@
 
 #include "caps.h"
 #include "cgroup-manage.h"
+#include "nest.h"
 #include "config.h"
 #include "lifecycle.h"
 #include "pty.h"
@@ -55,6 +56,7 @@ struct attach_ctx {
 	struct hk_config cfg;
 	struct hk_caps_plan caps;
 	struct hk_seccomp_plan *seccomp;
+	struct hk_seccomp_prog sprog; /* compiled before the fork of A */
 	int pidfd;
 	int errsock[2]; /* [0] parent, [1] children */
 	int fdsock[2];  /* pty master from B */
@@ -297,7 +299,7 @@ static int confine(struct attach_ctx *c, struct hk_error **err)
 		return -1;
 	if (c->cfg.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return hk_error_errno(err, "no_new_privs");
-	if (c->seccomp && hk_seccomp_load(c->seccomp, err) < 0)
+	if (c->seccomp && hk_seccomp_install(&c->sprog, err) < 0)
 		return -1;
 	return hk_caps_limit(&c->caps, err);
 }
@@ -380,6 +382,8 @@ static int prepare(const struct hk_store *st, const char *name, struct attach_ct
 		return -1;
 	if (c->cfg.idmap.n == 0)
 		hk_seccomp_add_host_guard(&c->seccomp);
+	if (c->seccomp && hk_seccomp_prepare(c->seccomp, &c->sprog, err) < 0)
+		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->errsock) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->fdsock) < 0)
 		return hk_error_errno(err, "socketpair");
@@ -389,14 +393,21 @@ static int prepare(const struct hk_store *st, const char *name, struct attach_ct
 	return 0;
 }
 
-static void join_cgroup(const struct hk_store *st, const char *name, pid_t pid)
+/* Puts A (and so the command) into the container's cgroup.  A container
+ * that has none (an ordinary user without delegation, warned at start)
+ * has nothing to join; otherwise a failure fails the attach: a command
+ * outside the cgroup would escape pids.max and memory.max. */
+static int join_cgroup(const struct hk_store *st, const char *name, bool nesting, pid_t pid,
+		       struct hk_error **err)
 {
 	struct hk_ct_cgroup c;
-	if (hk_ct_cgroup_open(st, name, &c, NULL) < 0)
-		return;
-	if (c.cg && hk_cgroup_exists(c.cg))
-		hk_cgroup_attach(c.cg, pid, NULL);
+	if (hk_ct_cgroup_open(st, name, &c, err) < 0)
+		return -1;
+	if (c.cg && nesting)
+		hk_cgroup_attach_aside(c.cg);
+	int rc = c.cg && hk_cgroup_exists(c.cg) ? hk_cgroup_attach(c.cg, pid, err) : 0;
 	hk_ct_cgroup_close(&c);
+	return rc;
 }
 
 static void copy_once(int from, int to, bool *open_flag)
@@ -474,6 +485,7 @@ static void ctx_close(struct attach_ctx *c)
 	c->pidfd = -1;
 	hk_seccomp_plan_free(c->seccomp);
 	c->seccomp = NULL;
+	hk_seccomp_prog_free(&c->sprog);
 	hk_config_free(&c->cfg);
 }
 
@@ -487,7 +499,12 @@ static int run_parent(struct attach_ctx *c, const struct hk_store *st, const cha
 	close(c->fdsock[1]), c->fdsock[1] = -1;
 	for (int i = 0; i < 3 && !o->pty; i++)
 		close(c->pipes[i][i == 0 ? 0 : 1]), c->pipes[i][i == 0 ? 0 : 1] = -1;
-	join_cgroup(st, name, a);
+	if (join_cgroup(st, name, hk_nest_enabled(&c->cfg), a, err) < 0) {
+		kill(a, SIGKILL);
+		while (waitpid(a, NULL, 0) < 0 && errno == EINTR)
+			;
+		return hk_error_prefix(err, "attach \"%s\"", name);
+	}
 	if (write(c->errsock[0], "G", 1) != 1)
 		return hk_error_errno(err, "cannot start the attach");
 	hk_autoclose int master = -1;

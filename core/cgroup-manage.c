@@ -40,9 +40,11 @@ struct ct_hier {
 };
 
 struct hk_cgroup {
+	const struct hk_cgroup_info *info; /* outlives this */
 	struct ct_hier *hs;
 	size_t n;
 	char *rel; /* "hako/NAME" */
+	bool attach_aside; /* v2: join HK_CGROUP_ATTACH_LEAF, see hk_cgroup_attach_aside */
 };
 
 int hk_cgroup_write_at(int dir_fd, const char *file, const char *value, struct hk_error **err)
@@ -130,6 +132,7 @@ struct hk_cgroup *hk_cgroup_open_scoped(const struct hk_cgroup_info *info,
 					const char *v2_base)
 {
 	struct hk_cgroup *cg = xcalloc(1, sizeof(*cg));
+	cg->info = info;
 	cg->rel = xasprintf("hako/%s", name);
 	cg->hs = xcalloc(info->n ? info->n : 1, sizeof(*cg->hs));
 	for (size_t i = 0; i < info->n; i++) {
@@ -215,7 +218,7 @@ static void collect_pids(int dir_fd, pid_t **pids, size_t *n)
 	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		hk_autoclose int sub = openat(dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub >= 0)
@@ -267,8 +270,62 @@ static int make_level(int parent_fd, const char *name, const struct ct_hier *c, 
 	return fd;
 }
 
-static int create_one(struct ct_hier *c, const char *name, struct hk_error **err)
+/* Moves every process listed in dir_fd's cgroup.procs into to_fd; a few
+ * rounds, since a process may fork meanwhile.  0 once dir_fd is empty,
+ * 1 when what is left is outside our pid namespace (listed as pid 0, so
+ * not ours to move: a process attached from the host), -1 otherwise. */
+static int move_all(int dir_fd, int to_fd)
 {
+	for (int round = 0; round < 10; round++) {
+		hk_autofree char *procs = hk_cgroup_read_at(dir_fd, "cgroup.procs");
+		size_t ours = 0, foreign = 0;
+		for (char *save, *l = procs ? strtok_r(procs, "\n", &save) : NULL; l;
+		     l = strtok_r(NULL, "\n", &save)) {
+			if (strcmp(l, "0") == 0) {
+				foreign++;
+				continue;
+			}
+			ours++;
+			hk_cgroup_write_at(to_fd, "cgroup.procs", l, NULL); /* a pid may be gone */
+		}
+		if (!ours)
+			return foreign ? 1 : 0;
+	}
+	return -1;
+}
+
+int hk_cgroup_v2_make_room(const char *dir, struct hk_error **err)
+{
+	hk_autoclose int fd = open_cgroup_dir(dir, err);
+	if (fd < 0)
+		return -1;
+	/* The true root has no cgroup.freeze and may hold processes anyway. */
+	hk_autofree char *procs = hk_cgroup_read_at(fd, "cgroup.procs");
+	if (faccessat(fd, "cgroup.freeze", F_OK, 0) < 0 || !procs || !*procs)
+		return 0;
+	if (mkdirat(fd, HK_CGROUP_INIT_LEAF, 0755) < 0 && errno != EEXIST)
+		return hk_error_errno(err, "cannot create cgroup \"%s/%s\"", dir, HK_CGROUP_INIT_LEAF);
+	hk_autoclose int leaf = openat(fd, HK_CGROUP_INIT_LEAF, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int rc = leaf < 0 ? -1 : move_all(fd, leaf);
+	if (rc != 0)
+		return hk_error_set(err, EBUSY, "cannot move the processes of cgroup \"%s\" into its leaf \"%s\"%s, "
+						"so it cannot give controllers to containers (cgroup v2 lets a "
+						"cgroup hold processes or delegate controllers, not both)",
+				    dir, HK_CGROUP_INIT_LEAF,
+				    rc > 0 ? " (some were put there from outside this container: "
+					     "attach with a hako that knows nesting on v2)" : "");
+	hk_log(HK_LOG_INFO, "moved the processes of \"%s\" into \"%s\" to give controllers below it", dir,
+	       HK_CGROUP_INIT_LEAF);
+	return 0;
+}
+
+static int create_one(struct ct_hier *c, const char *root, const char *name, struct hk_error **err)
+{
+	/* At the top of a nested hako's cgroup2 mount: its container's own
+	 * processes leave the namespace root first. */
+	if (c->h->version == 2 && strcmp(c->base + strlen(root), c->h->mountpoint) == 0 &&
+	    hk_cgroup_v2_make_room(c->base, err) < 0)
+		return -1;
 	hk_autoclose int base = open_cgroup_dir(c->base, err);
 	if (base < 0)
 		return -1;
@@ -315,7 +372,7 @@ int hk_cgroup_create(struct hk_cgroup *cg, struct hk_error **err)
 		return -1;
 	const char *name = strrchr(cg->rel, '/') + 1;
 	for (size_t i = 0; i < cg->n; i++) {
-		if (create_one(&cg->hs[i], name, err) < 0) {
+		if (create_one(&cg->hs[i], cg->info->root, name, err) < 0) {
 			hk_cgroup_remove(cg, NULL);
 			return -1;
 		}
@@ -365,19 +422,99 @@ int hk_cgroup_chown(struct hk_cgroup *cg, uid_t uid, gid_t gid, bool group_write
 	return 0;
 }
 
+/* Whether pid's cgroup in the v2 hierarchy is leaf (a path without the
+ * detection root). */
+static bool v2_member(const struct hk_cgroup_info *info, pid_t pid, const char *leaf)
+{
+	const struct hk_cgroup_hier *u = hk_cgroup_unified(info);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	hk_autofree char *text = NULL;
+	struct hk_proc_cgroup pc;
+	if (!u || hk_read_file(path, &text, NULL, NULL) < 0 || hk_cgroup_parse_proc(text, &pc, NULL) < 0)
+		return false;
+	bool in = false;
+	size_t mlen = strlen(u->mountpoint);
+	for (size_t i = 0; i < pc.n; i++) {
+		if (pc.e[i].id != 0)
+			continue;
+		const char *cgp = pc.e[i].path, *rel = leaf + mlen;
+		if (strcmp(u->mount_root, "/") != 0 && hk_str_has_prefix(cgp, u->mount_root))
+			cgp += strlen(u->mount_root);
+		in = strcmp(cgp, rel) == 0;
+	}
+	hk_proc_cgroup_free(&pc);
+	return in;
+}
+
+/* A process in a login session's scope may not leave it for a cgroup its
+ * user owns elsewhere (v2 checks the common ancestor, root's): systemd,
+ * which delegated that cgroup, moves it for the user. */
+static int enter_via_systemd(const struct hk_cgroup *cg, const struct ct_hier *c, pid_t pid,
+			     struct hk_error **err)
+{
+	size_t rlen = strlen(cg->info->root);
+	hk_autofree char *leaf = xasprintf("%s/%s", c->dir + rlen, HK_CGROUP_LEAF);
+	hk_autoerr serr = NULL;
+	if (hk_cgroup_systemd_attach(cg->info, leaf, pid, &serr) < 0 ||
+	    (!v2_member(cg->info, pid, leaf) &&
+	     hk_error_set(&serr, 0, "systemd said it moved process %d, but it is not in \"%s\"",
+			  (int)pid, leaf) < 0)) {
+		char *msg = xasprintf("%s (the caller's cgroup is not its user's to leave), and %s",
+				      (*err)->msg, serr->msg);
+		free((*err)->msg);
+		(*err)->msg = msg;
+		return -1;
+	}
+	hk_error_free(*err);
+	*err = NULL;
+	return 0;
+}
+
+void hk_cgroup_attach_aside(struct hk_cgroup *cg)
+{
+	cg->attach_aside = true;
+}
+
+/* The container's root gives controllers to children (a nested hako
+ * made room): join its leaf HK_CGROUP_ATTACH_LEAF instead. */
+static int join_attach_leaf(int leaf_fd, const char *pid, struct hk_error **err)
+{
+	if (mkdirat(leaf_fd, HK_CGROUP_ATTACH_LEAF, 0755) < 0 && errno != EEXIST)
+		return -1;
+	hk_autoclose int fd = openat(leaf_fd, HK_CGROUP_ATTACH_LEAF, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || hk_cgroup_write_at(fd, "cgroup.procs", pid, NULL) < 0)
+		return -1;
+	hk_error_free(*err);
+	*err = NULL;
+	return 0;
+}
+
 /* Joins the leaf (made on first use), never NAME itself: NAME holds the
  * limits and stays out of the container's cgroup namespace. */
 int hk_cgroup_attach(struct hk_cgroup *cg, pid_t pid, struct hk_error **err)
 {
+	hk_autoerr ignored = NULL;
+	if (!err)
+		err = &ignored;
 	char buf[32];
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
 	for (size_t i = 0; i < cg->n; i++) {
-		hk_autoclose int fd = open_leaf(&cg->hs[i], err);
-		if (fd < 0 || hk_cgroup_write_at(fd, "cgroup.procs", buf, err) < 0) {
-			hk_autofree char *label = hk_cgroup_hier_label(cg->hs[i].h);
-			return hk_error_prefix(err, "enter cgroup \"%s/%s\" (%s)", cg->hs[i].dir,
-					       HK_CGROUP_LEAF, label);
-		}
+		struct ct_hier *c = &cg->hs[i];
+		hk_autoclose int fd = open_leaf(c, err);
+		if (fd >= 0 && c->h->version == 2 && cg->attach_aside && join_attach_leaf(fd, buf, err) == 0)
+			continue;
+		if (fd >= 0 && hk_cgroup_write_at(fd, "cgroup.procs", buf, err) == 0)
+			continue;
+		int code = *err ? (*err)->code : 0;
+		if (fd >= 0 && c->h->version == 2 && code == EBUSY && join_attach_leaf(fd, buf, err) == 0)
+			continue;
+		if (fd >= 0 && c->h->version == 2 && (code == EACCES || code == EPERM) &&
+		    hk_cgroup_systemd_mode(cg->info, geteuid()) != HK_SD_NONE &&
+		    enter_via_systemd(cg, c, pid, err) == 0)
+			continue;
+		hk_autofree char *label = hk_cgroup_hier_label(c->h);
+		return hk_error_prefix(err, "enter cgroup \"%s/%s\" (%s)", c->dir, HK_CGROUP_LEAF, label);
 	}
 	return 0;
 }
@@ -534,8 +671,8 @@ static int remove_tree_at(int parent_fd, const char *name, const char *shown, st
 	int rc = 0;
 	struct dirent *de;
 	while (rc == 0 && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue; /* ".hako" (HK_CGROUP_ATTACH_LEAF) is a cgroup too */
 		hk_autofree char *sub = xasprintf("%s/%s", shown, de->d_name);
 		rc = remove_tree_at(dirfd(d), de->d_name, sub, err);
 	}

@@ -27,6 +27,14 @@ struct hk_cgroup;
  * is the root of its cgroup namespace; the limits stay on NAME, out of
  * the container's reach. */
 #define HK_CGROUP_LEAF "payload"
+/* cgroup v2 lets a cgroup that gives controllers to children hold no
+ * processes.  A nested hako that needs controllers at its namespace root
+ * moves the processes it finds there into this leaf (as systemd moves
+ * itself into init.scope); */
+#define HK_CGROUP_INIT_LEAF "init.scope"
+/* and once a container's root cgroup has done so, processes attached from
+ * outside join this leaf of it (LXC's ".lxc"). */
+#define HK_CGROUP_ATTACH_LEAF ".hako"
 
 /* Computes the container's cgroup paths; changes nothing.  deleg is NULL
  * for root (the hierarchy tops are used); for a user it must be ok. */
@@ -67,6 +75,16 @@ int hk_cgroup_chown(struct hk_cgroup *cg, uid_t uid, gid_t gid, bool group_write
 /* Moves pid into the container's leaf cgroup in every hierarchy, making
  * the leaf when missing.  Apply the limits first. */
 int hk_cgroup_attach(struct hk_cgroup *cg, pid_t pid, struct hk_error **err);
+/* Attaches that follow put processes into the leaf's HK_CGROUP_ATTACH_LEAF
+ * on cgroup v2, for a nesting container: a nested hako needs the leaf to
+ * hold only the container's own processes, which it can move aside
+ * (hk_cgroup_v2_make_room); one attached from outside it could not. */
+void hk_cgroup_attach_aside(struct hk_cgroup *cg);
+/* Makes room for controllers below the cgroup2 directory dir (with the
+ * detection root): when it is not the true root cgroup and holds
+ * processes, they are moved into dir/HK_CGROUP_INIT_LEAF.  For the root
+ * of a cgroup namespace only (a nested hako's cgroup2 mount). */
+int hk_cgroup_v2_make_room(const char *dir, struct hk_error **err);
 /* lxc.cgroup.KEY = V go to v1 hierarchies (file KEY in the hierarchy of
  * its controller), lxc.cgroup2.KEY = V to v2. */
 int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_kvlist *v1, const struct hk_kvlist *v2,

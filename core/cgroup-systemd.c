@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -347,7 +348,7 @@ static int enter_monitor_leaf(const struct hk_cgroup_info *info, const char *sco
 	return 0;
 }
 
-static char *bus_path_for(uid_t uid)
+char *hk_cgroup_systemd_bus_path(uid_t uid)
 {
 	if (uid == geteuid())
 		return hk_sdbus_bus_path(uid == 0, uid);
@@ -388,7 +389,7 @@ void hk_cgroup_systemd_preflight(void)
 	if (access("/run/systemd/system", F_OK) < 0 || hk_cgroup_detect("", &info, NULL) < 0)
 		return;
 	bool no_bus = false;
-	hk_autofree char *path = bus_path_for(geteuid());
+	hk_autofree char *path = hk_cgroup_systemd_bus_path(geteuid());
 	if (hk_cgroup_systemd_mode(&info, geteuid()) == HK_SD_SCOPE) {
 		struct stat st;
 		no_bus = stat(path, &st) < 0 || !S_ISSOCK(st.st_mode);
@@ -404,7 +405,7 @@ static char *ask_systemd(const struct hk_cgroup_info *info, const char *cg_name,
 			 struct hk_error **err)
 {
 	bool root = geteuid() == 0;
-	hk_autofree char *path = bus_path_for(geteuid());
+	hk_autofree char *path = hk_cgroup_systemd_bus_path(geteuid());
 	uint16_t salt = 0;
 	while (getrandom(&salt, sizeof(salt), 0) != (ssize_t)sizeof(salt))
 		;
@@ -464,6 +465,103 @@ int hk_cgroup_systemd_prepare(const struct hk_cgroup_info *info, const struct hk
 	return 0;
 }
 
+/* ---- moving a process into a delegated unit ---- */
+
+/* One method call on the bus at path; its reply is not needed. */
+static int call_once(const char *path, const struct hk_sdbus_call *call, struct hk_error **err)
+{
+	bool no_bus;
+	struct hk_sdbus *bus = open_bus(path, &no_bus, err);
+	if (!bus) {
+		hk_error_free(*err);
+		*err = NULL;
+		return hk_error_set(err, EHOSTDOWN, "no D-Bus answers on \"%s\"", path);
+	}
+	struct hk_sdbus_msg reply = { 0 };
+	int rc = hk_sdbus_call(bus, call, SCOPE_TIMEOUT_MS, NULL, NULL, &reply, err);
+	hk_sdbus_msg_free(&reply);
+	hk_sdbus_close(bus);
+	return rc;
+}
+
+/* Splits cgroup path cg at its deepest systemd unit component (".scope" or
+ * ".service"): the unit's name and the rest ("/hako/NAME/payload"). */
+static bool split_unit(const char *cg, char **unit, char **sub)
+{
+	const char *best = NULL, *end = NULL;
+	for (const char *p = cg; (p = strchr(p, '/'));) {
+		const char *c = p + 1, *e = c + strcspn(c, "/");
+		size_t len = (size_t)(e - c);
+		if ((len > 6 && !strncmp(e - 6, ".scope", 6)) || (len > 8 && !strncmp(e - 8, ".service", 8)))
+			best = c, end = e;
+		p = e;
+	}
+	if (!best || !*end)
+		return false;
+	*unit = xstrndup(best, (size_t)(end - best));
+	*sub = xstrdup(end);
+	return true;
+}
+
+int hk_cgroup_systemd_attach(const struct hk_cgroup_info *info, const char *dir, pid_t pid,
+			     struct hk_error **err)
+{
+	const struct hk_cgroup_hier *u = hk_cgroup_unified(info);
+	size_t mlen = u ? strlen(u->mountpoint) : 0;
+	if (!u || strncmp(dir, u->mountpoint, mlen) != 0 || dir[mlen] != '/')
+		return hk_error_set(err, EINVAL, "\"%s\" is not in the cgroup2 tree", dir);
+	hk_autofree char *cg = strcmp(u->mount_root, "/") == 0
+				       ? xstrdup(dir + mlen)
+				       : xasprintf("%s%s", u->mount_root, dir + mlen);
+	hk_autofree char *unit = NULL, *sub = NULL;
+	if (!split_unit(cg, &unit, &sub))
+		return hk_error_set(err, ENOENT, "no systemd unit owns cgroup \"%s\"", cg);
+	bool root = geteuid() == 0;
+	hk_autofree char *path = hk_cgroup_systemd_bus_path(geteuid());
+	hk_autoerr berr = NULL;
+	struct hk_buf body = { 0 };
+	hk_sdbus_attach_body(&body, unit, sub, pid);
+	struct hk_sdbus_call call = { SD_DEST,	 SD_PATH,  SD_MANAGER, "AttachProcessesToUnit",
+				      "ssau",	 body.data, body.len };
+	int rc = call_once(path, &call, &berr);
+	hk_buf_free(&body);
+	if (rc < 0)
+		return hk_error_set(err, berr->code ? berr->code : EACCES,
+				    "%s (bus \"%s\") did not move process %d into unit \"%s\" at \"%s\": %s",
+				    manager_name(root), path, (int)pid, unit, sub, berr->msg);
+	return 0;
+}
+
+/* ---- linger ---- */
+
+int hk_cgroup_systemd_linger(uid_t uid, struct hk_error **err)
+{
+	hk_autoerr berr = NULL;
+	struct hk_buf body = { 0 };
+	hk_sdbus_put_u32(&body, (uint32_t)uid);
+	hk_sdbus_put_bool(&body, true);
+	hk_sdbus_put_bool(&body, false); /* not interactive */
+	struct hk_sdbus_call call = { "org.freedesktop.login1", "/org/freedesktop/login1",
+				      "org.freedesktop.login1.Manager", "SetUserLinger", "ubb",
+				      body.data, body.len };
+	int rc = call_once("/run/dbus/system_bus_socket", &call, &berr);
+	hk_buf_free(&body);
+	if (rc < 0)
+		return hk_error_set(err, berr->code, "logind did not turn linger on: %s", berr->msg);
+	/* logind starts user@UID.service now; its bus comes up shortly. */
+	hk_autofree char *user_bus = xasprintf("/run/user/%u/bus", (unsigned)uid);
+	struct stat st;
+	for (long long end = hk_now_ms() + SCOPE_TIMEOUT_MS; hk_now_ms() < end;) {
+		if (stat(user_bus, &st) == 0 && S_ISSOCK(st.st_mode))
+			return 0;
+		struct timespec ts = { 0, 50 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	return hk_error_set(err, ETIMEDOUT, "linger is on, but no user manager answered on \"%s\" within "
+					    "%d ms (see systemctl status user@%u.service)",
+			    user_bus, SCOPE_TIMEOUT_MS, (unsigned)uid);
+}
+
 /* ---- describing ---- */
 
 char *hk_cgroup_systemd_describe(const struct hk_cgroup_info *info, uid_t uid)
@@ -478,7 +576,7 @@ char *hk_cgroup_systemd_describe(const struct hk_cgroup_info *info, uid_t uid)
 				 "inside it",
 				 u->dir, (unsigned)uid);
 	case HK_SD_SCOPE: {
-		hk_autofree char *bus = bus_path_for(uid);
+		hk_autofree char *bus = hk_cgroup_systemd_bus_path(uid);
 		struct stat st;
 		bool there = stat(bus, &st) == 0 && S_ISSOCK(st.st_mode);
 		if (uid == 0)

@@ -66,6 +66,35 @@ void hk_cgroup_scope_forget(const struct hk_store *st, const char *name);
  * no "..", "//" or control bytes, ending in a "hako-*.scope" component. */
 bool hk_cgroup_scope_path_valid(const char *path);
 
+/* Asks the systemd manager that owns cgroup directory dir (no root
+ * prefix; below a delegated unit) to move pid there, with
+ * AttachProcessesToUnit: how a process in a login session's scope, which
+ * its user may not move out of, gets into the user's container (systemd's
+ * user manager asks the system manager when it cannot do it itself). */
+int hk_cgroup_systemd_attach(const struct hk_cgroup_info *info, const char *dir, pid_t pid,
+			     struct hk_error **err);
+
+/* The bus of the manager that delegates uid's cgroups: the system bus
+ * for root, the user's bus (as DBUS_SESSION_BUS_ADDRESS or
+ * XDG_RUNTIME_DIR name it when uid is the caller) otherwise. */
+char *hk_cgroup_systemd_bus_path(uid_t uid);
+
+/* Whether uid gets a cgroup for its containers here: usable with what
+ * saying how, or not with what saying why and fix what to do.  The same
+ * words are doctor's, start's and setup-user's (cgroup-verdict.c). */
+struct hk_cgroup_verdict {
+	bool usable;
+	char *what;
+	char *fix;
+};
+void hk_cgroup_verdict_get(const struct hk_cgroup_info *info, uid_t uid, gid_t gid, const char *user,
+			   struct hk_cgroup_verdict *v);
+void hk_cgroup_verdict_free(struct hk_cgroup_verdict *v);
+
+/* Turns logind's linger on for uid (over the system bus, as loginctl
+ * enable-linger does) and waits until the user manager's bus is there. */
+int hk_cgroup_systemd_linger(uid_t uid, struct hk_error **err);
+
 /* One sentence for doctor and setup-user: which delegation hako uses for
  * uid on the v2 tree (NULL when there is no v2 tree hako uses). */
 char *hk_cgroup_systemd_describe(const struct hk_cgroup_info *info, uid_t uid);

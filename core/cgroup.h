@@ -92,6 +92,13 @@ bool hk_cgroup_stat_writable(const struct stat *st, uid_t uid, gid_t gid);
  * HK_CGROUP_USERS_DIR/UID owned by that user (what pam_cgfs did for the
  * guides); the delegation check falls back to it. */
 #define HK_CGROUP_USERS_DIR "hako.users"
+/* On a pure v2 host without systemd, HK_CGROUP_USERS_DIR/UID (the user's)
+ * holds this root-owned leaf for the user's login processes: a process
+ * may move between two cgroups only when it may write their common
+ * ancestor, so the user's shell must start below the user's cgroup, and
+ * in a leaf, since a v2 cgroup with processes cannot give controllers to
+ * children (pam_cgfs does the same at login). */
+#define HK_CGROUP_LOGIN_LEAF "login"
 
 /* Delegation of one hierarchy to a user. */
 struct hk_cgroup_access {

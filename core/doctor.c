@@ -536,59 +536,6 @@ static void check_cgroup_layout(struct run *r)
 	report(r, "cgroup layout", HK_DOCTOR_OK, describe_layout(&r->cg), NULL);
 }
 
-/* "memory: \"/sys/...\" is not writable ... (and 3 more)" */
-static char *describe_missing(const struct hk_cgroup_delegation *d)
-{
-	size_t bad = 0;
-	const struct hk_cgroup_access *first = NULL;
-	for (size_t i = 0; i < d->n; i++) {
-		if (d->a[i].required && !d->a[i].writable) {
-			bad++;
-			if (!first)
-				first = &d->a[i];
-		}
-	}
-	if (!first)
-		return xstrdup("?");
-	hk_autofree char *label = hk_cgroup_hier_label(first->hier);
-	if (bad == 1)
-		return xasprintf("%s: %s", label, first->missing);
-	return xasprintf("%s: %s (and %zu more hierarch%s)", label, first->missing, bad - 1,
-			 bad == 2 ? "y" : "ies");
-}
-
-static char *describe_delegated(const struct hk_cgroup_delegation *d)
-{
-	struct hk_buf b = {0};
-	size_t shown = 0, more = 0;
-	for (size_t i = 0; i < d->n; i++) {
-		if (!d->a[i].required)
-			continue;
-		if (shown++ >= 2) {
-			more++;
-			continue;
-		}
-		hk_autofree char *label = hk_cgroup_hier_label(d->a[i].hier);
-		const char *dir = d->a[i].writable ? d->a[i].dir : "(systemd's transient scope)";
-		hk_buf_printf(&b, "%s%s %s%s", b.len ? ", " : "", label, dir,
-			      strstr(dir, "/" HK_CGROUP_USERS_DIR "/") ? " (hako's own v1 delegation)" : "");
-	}
-	if (more)
-		hk_buf_printf(&b, " (and %zu more)", more);
-	return hk_buf_steal(&b);
-}
-
-/* Only the v2 hierarchy is missing, and systemd will hand out scopes. */
-static bool scope_covers(const struct run *r, const struct hk_cgroup_delegation *d)
-{
-	if (hk_cgroup_systemd_mode(&r->cg, r->o->uid) != HK_SD_SCOPE)
-		return false;
-	for (size_t i = 0; i < d->n; i++)
-		if (d->a[i].required && !d->a[i].writable && d->a[i].hier->version != 2)
-			return false;
-	return true;
-}
-
 /* Which delegation hako uses on the v2 tree: systemd's (a scope it asks
  * for, or a cgroup systemd delegated already), else nothing to say. */
 static void check_systemd_delegation(struct run *r)
@@ -612,25 +559,11 @@ static void check_cgroup_delegation(struct run *r)
 		return;
 	}
 	check_systemd_delegation(r);
-	if (r->is_root) {
-		report(r, "cgroup delegation", HK_DOCTOR_OK,
-		       xstrdup("root may create cgroups in every hierarchy"), NULL);
-		return;
-	}
-	struct hk_cgroup_delegation d;
-	hk_cgroup_check_delegation(&r->cg, r->o->uid, r->o->gid, &d);
-	if (d.ok || scope_covers(r, &d)) {
-		hk_autofree char *where = describe_delegated(&d);
-		report(r, "cgroup delegation", HK_DOCTOR_OK,
-		       xasprintf("user \"%s\" may use %s", r->o->user, where), NULL);
-	} else {
-		hk_autofree char *why = describe_missing(&d);
-		report(r, "cgroup delegation", HK_DOCTOR_FAIL,
-		       xasprintf("user \"%s\" has no writable delegated cgroup: %s", r->o->user,
-				 why),
-		       xasprintf("hako setup-user %s (as root)", r->o->user));
-	}
-	hk_cgroup_delegation_free(&d);
+	struct hk_cgroup_verdict v;
+	hk_cgroup_verdict_get(&r->cg, r->is_root ? 0 : r->o->uid, r->o->gid, r->o->user, &v);
+	report(r, "cgroup delegation", v.usable ? HK_DOCTOR_OK : HK_DOCTOR_FAIL, hk_steal_ptr(&v.what),
+	       hk_steal_ptr(&v.fix));
+	hk_cgroup_verdict_free(&v);
 }
 
 /* ---- filesystems and storage backends ----------------------------------- */

@@ -73,6 +73,46 @@ static int check_nets(const struct hk_store *st, const char *name, const struct 
 	return 0;
 }
 
+/* The first limit an ordinary user's config sets ("lxc.cgroup2.pids.max"),
+ * or NULL; device rules do not count: a user namespace reaches no device
+ * anyway. */
+static char *first_limit(const struct hk_config *cfg)
+{
+	for (size_t i = 0; i < cfg->cgroup_v2.n; i++)
+		if (!hk_str_has_prefix(cfg->cgroup_v2.v[i].key, "devices."))
+			return xasprintf("lxc.cgroup2.%s", cfg->cgroup_v2.v[i].key);
+	for (size_t i = 0; i < cfg->cgroup_v1.n; i++)
+		if (!hk_str_has_prefix(cfg->cgroup_v1.v[i].key, "devices."))
+			return xasprintf("lxc.cgroup.%s", cfg->cgroup_v1.v[i].key);
+	return NULL;
+}
+
+/* An ordinary user without a cgroup to use: the container runs without
+ * its own (warned, with doctor's words and fix), unless it sets limits,
+ * which would then be silently lost (refused). */
+static int check_user_cgroup(const struct hk_store *st, const char *name, const struct hk_config *cfg,
+			     struct hk_error **err)
+{
+	struct hk_cgroup_info info;
+	if (hk_cgroup_detect("", &info, NULL) < 0)
+		return 0; /* no cgroups at all: the monitor says so */
+	struct hk_cgroup_verdict v;
+	hk_cgroup_verdict_get(&info, hk_store_uid(st), hk_store_gid(st), hk_store_user(st), &v);
+	hk_cgroup_info_free(&info);
+	hk_autofree char *limit = v.usable ? NULL : first_limit(cfg);
+	int rc = 0;
+	if (limit)
+		rc = hk_error_set(err, EPERM, "container \"%s\" sets %s, but %s; %s", name, limit, v.what,
+				  v.fix);
+	else if (!v.usable)
+		hk_log(HK_LOG_WARN, "\"%s\" will run without its own cgroup, so limits, freeze and usage "
+				    "figures are unavailable: %s; %s", name, v.what, v.fix);
+	else
+		hk_cgroup_systemd_preflight(); /* a delegation of its own, but no scope */
+	hk_cgroup_verdict_free(&v);
+	return rc;
+}
+
 /* Checks that can fail early, with messages better than the child's. */
 static int preflight(const struct hk_store *st, const char *name, const struct hk_config *cfg,
 		     struct hk_error **err)
@@ -93,15 +133,10 @@ static int preflight(const struct hk_store *st, const char *name, const struct h
 	}
 	if (cfg->idmap.n && hk_userns_check_map(&cfg->idmap, err) < 0)
 		return hk_error_prefix(err, "container \"%s\"", name);
-	hk_cgroup_systemd_preflight();
-	if (!hk_store_is_root(st)) {
-		struct hk_ct_cgroup c;
-		if (hk_ct_cgroup_open(st, name, &c, NULL) == 0 && !c.cg)
-			hk_log(HK_LOG_WARN, "\"%s\" will run without its own cgroup: you have no delegated cgroup, "
-					    "so limits, freeze and usage figures are unavailable; run \"hako "
-					    "setup-user %s\" as root", name, hk_store_user(st));
-		hk_ct_cgroup_close(&c);
-	}
+	if (hk_store_is_root(st))
+		hk_cgroup_systemd_preflight();
+	else if (check_user_cgroup(st, name, cfg, err) < 0)
+		return -1;
 	const char *rootfs = cfg->rootfs.path;
 	if (!rootfs)
 		return hk_error_set(err, EINVAL, "container \"%s\" has no lxc.rootfs.path", name);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cgroup-manage.h"
+#include "cgroup-systemd.h"
 #include "log.h"
 #include "net.h"
 
@@ -97,20 +98,27 @@ void hk_list_fill_addresses(struct hk_store *st, struct hk_list_row *row)
 /* The host's cgroup layout and the caller's delegation, detected once per
  * process: neither changes while hako runs. */
 static struct {
-	bool tried, ok;
+	bool tried, ok, usable;
 	struct hk_cgroup_info info;
 	struct hk_cgroup_delegation deleg;
 } layout;
 
+/* Root reads every container's cgroup; an ordinary user those below its
+ * delegated cgroup, or below the systemd scopes its monitors recorded
+ * (a user in a login session has no writable cgroup of its own). */
 static bool layout_ready(const struct hk_store *st)
 {
 	if (!layout.tried) {
 		layout.tried = true;
 		layout.ok = hk_cgroup_detect("", &layout.info, NULL) == 0;
-		if (layout.ok && !hk_store_is_root(st))
+		layout.usable = layout.ok && hk_store_is_root(st);
+		if (layout.ok && !hk_store_is_root(st)) {
 			hk_cgroup_check_delegation(&layout.info, hk_store_uid(st), hk_store_gid(st), &layout.deleg);
+			layout.usable = layout.deleg.ok ||
+					hk_cgroup_systemd_mode(&layout.info, hk_store_uid(st)) == HK_SD_SCOPE;
+		}
 	}
-	return layout.ok && (hk_store_is_root(st) || layout.deleg.ok);
+	return layout.usable;
 }
 
 void hk_list_fill_usage(struct hk_store *st, struct hk_list_row *row)

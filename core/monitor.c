@@ -271,6 +271,7 @@ struct spawn_parts {
 	struct hk_strv entries; /* lxc.mount.fstab lines, then lxc.mount.entry */
 	struct hk_caps_plan caps;
 	struct hk_seccomp_plan *seccomp;
+	struct hk_seccomp_prog sprog;
 	struct hk_strv argv, env;
 	char *cg_opts[16];
 };
@@ -281,6 +282,7 @@ static void spawn_parts_free(struct spawn_parts *p)
 	hk_limits_free(&p->limits);
 	hk_strv_clear(&p->entries);
 	hk_seccomp_plan_free(p->seccomp);
+	hk_seccomp_prog_free(&p->sprog);
 	hk_strv_clear(&p->argv);
 	hk_strv_clear(&p->env);
 	for (size_t i = 0; i < 16; i++)
@@ -325,6 +327,8 @@ static int prepare_parts(struct hk_monitor *m, struct spawn_parts *p, struct hk_
 		return -1;
 	if (!userns)
 		hk_seccomp_add_host_guard(&p->seccomp);
+	if (p->seccomp && hk_seccomp_prepare(p->seccomp, &p->sprog, err) < 0)
+		return -1;
 	split_words(cfg->init_cmd && *cfg->init_cmd ? cfg->init_cmd : "/sbin/init", &p->argv);
 	build_env(cfg, &p->env);
 	return 0;
@@ -343,7 +347,7 @@ static int spawn_init(struct hk_monitor *m, struct hk_error **err)
 			.hostname = m->cfg->uts_name ? m->cfg->uts_name : m->name,
 			.idmap = &m->cfg->idmap, .share_net = m->cfg->n_nets && m->cfg->nets[0].type &&
 							  strcmp(m->cfg->nets[0].type, "none") == 0,
-			.plan = &p.plan, .caps = &p.caps, .seccomp = p.seccomp,
+			.plan = &p.plan, .caps = &p.caps, .seccomp = p.seccomp ? &p.sprog : NULL,
 			.no_new_privs = m->cfg->no_new_privs, .limits = &p.limits,
 			.n_terms = (unsigned)m->n_terms, .argv = p.argv.v, .envp = p.env.v, .cwd = m->cfg->init_cwd,
 			.before_go = before_go, .ctx = m,

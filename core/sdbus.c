@@ -157,6 +157,15 @@ void hk_sdbus_scope_body(struct hk_buf *out, const char *unit, const char *descr
 	hk_sdbus_array_end(out, aux, 8);
 }
 
+void hk_sdbus_attach_body(struct hk_buf *out, const char *unit, const char *subcgroup, pid_t pid)
+{
+	hk_sdbus_put_string(out, unit);
+	hk_sdbus_put_string(out, subcgroup);
+	size_t pids = hk_sdbus_array_begin(out, 4);
+	hk_sdbus_put_u32(out, (uint32_t)pid);
+	hk_sdbus_array_end(out, pids, 4);
+}
+
 /* ---- signatures ---- */
 
 static size_t type_align(char t)

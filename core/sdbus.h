@@ -62,6 +62,10 @@ void hk_sdbus_build_call(struct hk_buf *out, uint32_t serial, const struct hk_sd
  * mode "fail", properties Description, PIDs [pid], Delegate true and
  * CollectMode "inactive-or-failed" (a failed scope does not linger). */
 void hk_sdbus_scope_body(struct hk_buf *out, const char *unit, const char *description, pid_t pid);
+/* The body of Manager.AttachProcessesToUnit(ssau): move pid into unit's
+ * cgroup, at subcgroup below it ("/hako/NAME/payload"; the unit must have
+ * Delegate=yes). */
+void hk_sdbus_attach_body(struct hk_buf *out, const char *unit, const char *subcgroup, pid_t pid);
 
 /* ---- parsing ---- */
 

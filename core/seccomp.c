@@ -465,26 +465,49 @@ int hk_seccomp_compile(const struct hk_seccomp_plan *p, unsigned deadline_ms, st
 	return rc;
 }
 
-int hk_seccomp_load(const struct hk_seccomp_plan *p, struct hk_error **err)
+int hk_seccomp_prepare(const struct hk_seccomp_plan *p, struct hk_seccomp_prog *out,
+		       struct hk_error **err)
 {
-	if (!p)
-		return 0; /* "unconfined" */
-	struct hk_buf bpf = { 0 };
-	if (hk_seccomp_compile(p, HK_SECCOMP_COMPILE_MS, &bpf, err) < 0)
+	memset(out, 0, sizeof(*out));
+	if (hk_seccomp_compile(p, HK_SECCOMP_COMPILE_MS, &out->bpf, err) < 0)
 		return -1;
-	struct sock_fprog prog = { .len = (unsigned short)(bpf.len / sizeof(struct sock_filter)),
-				   .filter = (struct sock_filter *)bpf.data };
-	int rc = bpf.len / sizeof(struct sock_filter) > BPF_MAXINSNS
-			 ? (errno = E2BIG, -1)
-			 : (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
-	hk_buf_free(&bpf);
+	out->source = xstrdup(p->source);
+	out->n_rules = p->n_rules;
+	return 0;
+}
+
+void hk_seccomp_prog_free(struct hk_seccomp_prog *prog)
+{
+	hk_buf_free(&prog->bpf);
+	free(prog->source);
+	memset(prog, 0, sizeof(*prog));
+}
+
+int hk_seccomp_install(const struct hk_seccomp_prog *prog, struct hk_error **err)
+{
+	size_t n = prog->bpf.len / sizeof(struct sock_filter);
+	struct sock_fprog fprog = { .len = (unsigned short)n, .filter = (struct sock_filter *)prog->bpf.data };
+	int rc = n > BPF_MAXINSNS ? (errno = E2BIG, -1)
+				  : (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog);
 	if (rc < 0)
 		return hk_error_set(err, errno,
 				    "seccomp profile \"%s\": load the filter (needs "
 				    "no_new_privs or CAP_SYS_ADMIN)",
-				    p->source);
-	hk_log(HK_LOG_DEBUG, "seccomp: loaded \"%s\" (%zu rules)", p->source, p->n_rules);
+				    prog->source);
+	hk_log(HK_LOG_DEBUG, "seccomp: loaded \"%s\" (%zu rules)", prog->source, prog->n_rules);
 	return 0;
+}
+
+int hk_seccomp_load(const struct hk_seccomp_plan *p, struct hk_error **err)
+{
+	if (!p)
+		return 0; /* "unconfined" */
+	struct hk_seccomp_prog prog;
+	if (hk_seccomp_prepare(p, &prog, err) < 0)
+		return -1;
+	int rc = hk_seccomp_install(&prog, err);
+	hk_seccomp_prog_free(&prog);
+	return rc;
 }
 
 int hk_seccomp_export_bpf(const struct hk_seccomp_plan *p, int fd, struct hk_error **err)

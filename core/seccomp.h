@@ -141,6 +141,18 @@ void *hk_seccomp_build(const struct hk_seccomp_plan *p, struct hk_error **err);
  * to bpf) by a forked child; ETIMEDOUT naming the cause past deadline_ms. */
 int hk_seccomp_compile(const struct hk_seccomp_plan *p, unsigned deadline_ms, struct hk_buf *bpf,
 		       struct hk_error **err);
+/* A compiled filter: made before a process enters a container (a child
+ * forked inside one to compile it would be a traceable process with the
+ * caller's capabilities), installed there by hk_seccomp_install. */
+struct hk_seccomp_prog {
+	struct hk_buf bpf; /* struct sock_filter[] */
+	char *source;	   /* the profile, for messages */
+	size_t n_rules;
+};
+int hk_seccomp_prepare(const struct hk_seccomp_plan *p, struct hk_seccomp_prog *out,
+		       struct hk_error **err);
+int hk_seccomp_install(const struct hk_seccomp_prog *prog, struct hk_error **err);
+void hk_seccomp_prog_free(struct hk_seccomp_prog *prog);
 /* Compiles (as above) and installs the filter in the calling process; a
  * NULL plan ("unconfined") installs nothing. */
 int hk_seccomp_load(const struct hk_seccomp_plan *p, struct hk_error **err);

@@ -150,18 +150,91 @@ static int ensure_v1(const struct hk_cgroup_info *info, const struct hk_cgroup_h
 	return 0;
 }
 
-/* On a systemd host, systemd delegates and hako asks it for scopes
- * (cgroup-systemd.h); elsewhere a pure v2 host needs some delegation. */
-static void report_v2(const struct hk_cgroup_info *info, const struct passwd *pw, hk_setup_report report,
-		      void *ctx)
+/* Controllers available at dir, enabled for its children (a failure is
+ * left to the limits that need them, which then say so). */
+static void enable_controllers(const char *dir)
+{
+	hk_autofree char *avail_path = xasprintf("%s/cgroup.controllers", dir);
+	hk_autofree char *ctl = xasprintf("%s/cgroup.subtree_control", dir);
+	hk_autofree char *avail = NULL;
+	if (hk_read_file(avail_path, &avail, NULL, NULL) < 0)
+		return;
+	for (char *save, *c = strtok_r(avail, " \n", &save); c; c = strtok_r(NULL, " \n", &save)) {
+		hk_autoclose int fd = open(ctl, O_WRONLY | O_CLOEXEC);
+		hk_autofree char *word = xasprintf("+%s", c);
+		if (fd < 0 || write(fd, word, strlen(word)) < 0)
+			continue;
+	}
+}
+
+/* A pure v2 host without systemd: HK_CGROUP_USERS_DIR/UID owned by the
+ * user, and the root-owned leaf HK_CGROUP_LOGIN_LEAF below it where the
+ * user's logins must start (cgroup.h says why). */
+static int ensure_v2_plain(const struct hk_cgroup_info *info, const struct hk_cgroup_hier *h,
+			   const struct passwd *pw, hk_setup_report report, void *ctx,
+			   struct hk_error **err)
+{
+	hk_autofree char *top = hk_cgroup_path(info, h->mountpoint);
+	hk_autofree char *users = xasprintf("%s/%s", top, HK_CGROUP_USERS_DIR);
+	hk_autofree char *mine = xasprintf("%s/%u", users, (unsigned)pw->pw_uid);
+	hk_autofree char *login = xasprintf("%s/%s", mine, HK_CGROUP_LOGIN_LEAF);
+	if (hk_cgroup_v2_make_room(top, err) < 0)
+		return -1;
+	enable_controllers(top);
+	if (mkdir(users, 0755) < 0 && errno != EEXIST)
+		return hk_error_errno(err, "cannot create cgroup \"%s\"", users);
+	enable_controllers(users);
+	bool made = mkdir(mine, 0755) == 0;
+	if (!made && errno != EEXIST)
+		return hk_error_errno(err, "cannot create cgroup \"%s\"", mine);
+	if (chown_cgroup_dir(mine, pw, err) < 0)
+		return -1;
+	if (mkdir(login, 0755) < 0 && errno != EEXIST)
+		return hk_error_errno(err, "cannot create cgroup \"%s\"", login);
+	report_fmt(report, ctx, made, "cgroup2: %s \"%s\" for user \"%s\" (no systemd here: hako's own "
+				      "delegation)", made ? "delegated" : "already delegated", mine, pw->pw_name);
+	report_fmt(report, ctx, HK_SETUP_TODO,
+		   "cgroup2: \"%s\" starts hako from a process inside \"%s\", or gets no cgroup (a v2 process "
+		   "may only move between cgroups whose common ancestor its user owns): a login through "
+		   "pam_cgfs puts the session there; for one shell, as root: echo $$ > %s/cgroup.procs; su %s",
+		   pw->pw_name, login, login, pw->pw_name);
+	return 0;
+}
+
+/* A systemd host: the user's manager delegates; linger keeps it running
+ * without a login, so the user's containers get scopes from setpriv,
+ * cron or a reboot too. */
+static int ensure_linger(const struct hk_setup_user_opts *o, const struct hk_cgroup_info *info,
+			 const struct passwd *pw, hk_setup_report report, void *ctx)
 {
 	hk_autofree char *how = hk_cgroup_systemd_describe(info, pw->pw_uid);
 	if (how)
 		report_fmt(report, ctx, 0, "%s", how);
-	else if (info->layout == HK_CGROUP_V2)
-		report_fmt(report, ctx, 0, "cgroup v2: no systemd on this host and no delegated cgroup for user "
-					   "\"%s\"; as root, make one (mkdir, chown to the user) and start hako "
-					   "from inside it", pw->pw_name);
+	hk_autofree char *flag = xasprintf("/var/lib/systemd/linger/%s", pw->pw_name);
+	if (access(flag, F_OK) == 0) {
+		report_fmt(report, ctx, 0, "linger: already on for user \"%s\": the user manager runs "
+					   "without a login", pw->pw_name);
+		return 0;
+	}
+	if (o && o->no_linger) {
+		report_fmt(report, ctx, HK_SETUP_TODO,
+			   "linger: off (--no-linger): \"%s\" gets cgroups only while logged in through a "
+			   "pam_systemd session; without one, containers run without a cgroup (or do not start "
+			   "with limits); \"loginctl enable-linger %s\" changes that",
+			   pw->pw_name, pw->pw_name);
+		return 0;
+	}
+	hk_autoerr lerr = NULL;
+	if (hk_cgroup_systemd_linger(pw->pw_uid, &lerr) < 0) {
+		report_fmt(report, ctx, HK_SETUP_TODO,
+			   "linger: cannot enable it for \"%s\" (%s); as root: loginctl enable-linger %s",
+			   pw->pw_name, lerr->msg, pw->pw_name);
+		return 0;
+	}
+	report_fmt(report, ctx, 1, "linger: enabled for user \"%s\" (loginctl enable-linger): the user "
+				   "manager runs without a login and delegates a scope per container",
+		   pw->pw_name);
+	return 0;
 }
 
 static int ensure_cgroups(const struct hk_setup_user_opts *o, const struct passwd *pw,
@@ -174,7 +247,10 @@ static int ensure_cgroups(const struct hk_setup_user_opts *o, const struct passw
 	for (size_t i = 0; i < info.n && rc == 0; i++) {
 		const struct hk_cgroup_hier *h = &info.h[i];
 		if (h->version == 2) {
-			report_v2(&info, pw, report, ctx);
+			if (hk_cgroup_systemd_mode(&info, pw->pw_uid) != HK_SD_NONE)
+				rc = ensure_linger(o, &info, pw, report, ctx);
+			else if (info.layout == HK_CGROUP_V2)
+				rc = ensure_v2_plain(&info, h, pw, report, ctx, err);
 			continue;
 		}
 		if (h->controllers.n > 0 || (h->name && strcmp(h->name, "systemd") == 0))

@@ -9,20 +9,28 @@
  *   - hako-nic's /etc/hako/usernet: says how many veths the user may have
  *     on the bridge, and with nics > 0 adds "USER veth BRIDGE nics" when
  *     the user may have none;
- *   - on a pure cgroup v2 host, nothing is created: systemd already
- *     delegates user@UID.service to the user, and hako says so (or that
- *     `systemd-run --user --scope -p Delegate=yes` gives a delegated scope).
+ *   - on a systemd host (cgroup v2), systemd's user manager delegates
+ *     user@UID.service to the user and hako asks it for a scope per
+ *     container: linger is enabled (logind's SetUserLinger) so that the
+ *     manager runs without a login, unless no_linger;
+ *   - on a pure cgroup v2 host without systemd, HK_CGROUP_USERS_DIR/UID
+ *     owned by the user with controllers enabled down to it, and the leaf
+ *     HK_CGROUP_LOGIN_LEAF where the user's logins must start (reported
+ *     as a step left to do: only a login module or root can put them there).
  */
 #ifndef HAKO_SETUP_USER_H
 #define HAKO_SETUP_USER_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "error.h"
 
 #define HK_SETUP_USER_IDS 131072
 
-/* Called once per finding or action ("done" false: was already there). */
+/* Called once per finding or action: done 0 was already there, 1 done now,
+ * HK_SETUP_TODO a step left to the user or root. */
+#define HK_SETUP_TODO 2
 typedef void (*hk_setup_report)(void *ctx, int done, const char *what);
 
 struct hk_setup_user_opts {
@@ -32,6 +40,7 @@ struct hk_setup_user_opts {
 	const char *usernet_path; /* default HK_NIC_USERNET */
 	const char *bridge;	  /* default "hakobr0" */
 	unsigned nics;		  /* > 0: grant that many veths when none */
+	bool no_linger;		  /* systemd hosts: leave linger off */
 };
 
 int hk_setup_user(const char *user, const struct hk_setup_user_opts *o, hk_setup_report report,

@@ -208,7 +208,7 @@ static int setup_security(const struct hk_spawn_spec *s, struct hk_error **err)
 		return hk_error_prefix(err, "capabilities");
 	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return hk_error_errno(err, "cannot set no_new_privs");
-	if (s->seccomp && hk_seccomp_load(s->seccomp, err) < 0)
+	if (s->seccomp && hk_seccomp_install(s->seccomp, err) < 0)
 		return hk_error_prefix(err, "seccomp");
 	return 0;
 }

@@ -42,7 +42,7 @@ struct hk_spawn_spec {
 	bool share_net;          /* lxc.net.0.type = none: stay in the host's netns */
 	const struct hk_mount_plan *plan;
 	const struct hk_caps_plan *caps;
-	const struct hk_seccomp_plan *seccomp; /* NULL: none */
+	const struct hk_seccomp_prog *seccomp; /* compiled; NULL: none */
 	bool no_new_privs;
 	const struct hk_limits *limits; /* prlimits and sysctls, or NULL */
 	const struct hk_net_state *net; /* interfaces set up by before_go (shared memory), or NULL */

@@ -127,10 +127,19 @@ hk_user_delegations() {
 }
 # hk_undelegate USER: takes USER's delegated cgroups back (root owns them
 # again) for a test of a user without one; `hako setup-user USER` gives
-# them back.
+# them back.  On a systemd host the delegation is the user manager's:
+# linger off and the manager stopped, so no bus answers for USER (the
+# tests' setpriv gives no login session).
 hk_undelegate() {
-	local d
-	for d in $(hk_user_delegations "$(id -u "$1")"); do chown root: "$d" "$d"/cgroup.procs 2>/dev/null; done
+	local d uid i
+	uid=$(id -u "$1")
+	for d in $(hk_user_delegations "$uid"); do chown root: "$d" "$d"/cgroup.procs 2>/dev/null; done
+	if [ -d /run/systemd/system ]; then
+		loginctl disable-linger "$1" 2>/dev/null
+		systemctl stop "user@$uid.service" 2>/dev/null
+		for i in $(seq 100); do [ -S "/run/user/$uid/bus" ] || break; sleep 0.1; done
+	fi
+	return 0
 }
 # hk_path_hash PATH: hako's hash of a container path (hk_store_path_hash:
 # 64-bit FNV-1a of the path made canonical), as a signed shell number.

@@ -1,5 +1,6 @@
 /* cmd-setup-user.c - `hako setup-user USER` (root). */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -9,8 +10,10 @@
 
 static void print_line(void *ctx, int done, const char *what)
 {
-	(void)ctx;
-	printf("  [%s] %s\n", done ? "done" : " ok ", what);
+	bool *todo = ctx;
+	if (done == HK_SETUP_TODO)
+		*todo = true;
+	printf("  [%s] %s\n", done == HK_SETUP_TODO ? "todo" : done ? "done" : " ok ", what);
 }
 
 static int run(struct hk_cli *cli, int argc, char **argv)
@@ -18,6 +21,7 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	static const struct option opts[] = { HK_CLI_COMMON_LONG,
 					      { "nics", required_argument, NULL, 'n' },
 					      { "bridge", required_argument, NULL, 'b' },
+					      { "no-linger", no_argument, NULL, 'L' },
 					      { NULL, 0, NULL, 0 } };
 	struct hk_setup_user_opts o = { 0 };
 	unsigned long n;
@@ -29,6 +33,8 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 			o.nics = (unsigned)n;
 		else if (opt == 'b')
 			o.bridge = optarg;
+		else if (opt == 'L')
+			o.no_linger = true;
 		else
 			return hk_cli_usage(&hk_cmd_setup_user);
 	}
@@ -38,15 +44,20 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	if (st)
 		o.bridge = hk_store_settings(st)->bridge;
 	hk_autoerr err = NULL;
-	if (hk_setup_user(argv[optind], &o, print_line, NULL, &err) < 0)
+	bool todo = false;
+	if (hk_setup_user(argv[optind], &o, print_line, &todo, &err) < 0)
 		return hk_cli_fail(err);
-	printf("User \"%s\" can now create and start unprivileged containers.\n", argv[optind]);
+	if (todo)
+		printf("User \"%s\" can now create unprivileged containers; starting them with cgroups "
+		       "needs the step marked todo.\n", argv[optind]);
+	else
+		printf("User \"%s\" can now create and start unprivileged containers.\n", argv[optind]);
 	return 0;
 }
 
 const struct hk_cmd hk_cmd_setup_user = {
 	.name = "setup-user",
 	.summary = "give an ordinary user sub-ids, delegated cgroups and veths (root)",
-	.usage = "USER [-n COUNT] [-b BRIDGE]",
+	.usage = "USER [-n COUNT] [-b BRIDGE] [--no-linger]",
 	.run = run,
 };

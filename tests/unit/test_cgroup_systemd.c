@@ -178,12 +178,53 @@ static void test_record(void **state)
 	host_free(&h);
 }
 
+/* The verdict doctor, start and setup-user share, on the v2 fixture host:
+ * for a uid with no bus and no delegation, with and without systemd. */
+static void test_verdict(void **state)
+{
+	(void)state;
+	struct host h;
+	struct hk_cgroup_verdict v;
+	host_make(&h, true, NULL); /* systemd, no user manager for this uid */
+	hk_cgroup_verdict_get(&h.info, 4000001, 4000001, "carol", &v);
+	assert_false(v.usable);
+	assert_non_null(strstr(v.what, "user \"carol\" gets no cgroup"));
+	assert_non_null(strstr(v.what, "no D-Bus answers on \"/run/user/4000001/bus\""));
+	assert_non_null(strstr(v.fix, "loginctl enable-linger carol"));
+	assert_non_null(strstr(v.fix, "hako setup-user carol"));
+	hk_cgroup_verdict_free(&v);
+	hk_cgroup_verdict_get(&h.info, 0, 0, "root", &v);
+	assert_true(v.usable);
+	assert_null(v.fix);
+	hk_cgroup_verdict_free(&v);
+	host_free(&h);
+
+	host_make(&h, false, NULL); /* pure v2, no systemd: root-made delegation */
+	hk_cgroup_verdict_get(&h.info, 4000001, 4000001, "carol", &v);
+	assert_false(v.usable);
+	assert_non_null(strstr(v.what, "no writable delegated cgroup"));
+	assert_non_null(strstr(v.fix, "hako setup-user carol makes that cgroup"));
+	assert_non_null(strstr(v.fix, "/sys/fs/cgroup/hako.users/4000001/login"));
+	hk_cgroup_verdict_free(&v);
+	/* once setup-user made it, only the login step is left */
+	hk_autofree char *mine = xasprintf("%s/sys/fs/cgroup/hako.users/4000001", h.dir);
+	assert_int_equal(hk_mkdir_p(mine, 0755, NULL), 0);
+	if (geteuid() == 0 && chown(mine, 4000001, 4000001) == 0) {
+		hk_cgroup_verdict_get(&h.info, 4000001, 4000001, "carol", &v);
+		assert_false(v.usable);
+		assert_null(strstr(v.fix, "setup-user"));
+		assert_non_null(strstr(v.fix, "start hako from a process inside"));
+		hk_cgroup_verdict_free(&v);
+	}
+	host_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unit_name), cmocka_unit_test(test_path_valid),
 		cmocka_unit_test(test_mode),	  cmocka_unit_test(test_mode_marked_delegated),
-		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_record),	  cmocka_unit_test(test_verdict),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

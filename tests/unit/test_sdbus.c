@@ -132,6 +132,22 @@ static void test_scope_body(void **state)
 	hk_buf_free(&b);
 }
 
+/* AttachProcessesToUnit's body, ssau, by hand. */
+static void test_attach_body(void **state)
+{
+	(void)state;
+	static const char want[] = "\x12\0\0\0hako-c1-0001.scope\0" /* 0: unit (18) */
+				   "\0"				  /* 23: pad */
+				   "\x10\0\0\0/hako/c1/payload\0"   /* 24: subcgroup (16) */
+				   "\0\0\0"				  /* 45: pad to 48 */
+				   "\x04\0\0\0"			  /* 48: 4 bytes of u32 */
+				   "\x39\x30\0\0";			  /* 52: pid 12345 */
+	struct hk_buf b = { 0 };
+	hk_sdbus_attach_body(&b, "hako-c1-0001.scope", "/hako/c1/payload", 12345);
+	assert_bytes(&b, want, sizeof(want) - 1);
+	hk_buf_free(&b);
+}
+
 /* ---- parsing real messages ---- */
 
 static uint8_t *fixture(const char *name, size_t *len)
@@ -525,7 +541,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_put_alignment),	  cmocka_unit_test(test_build_hello),
-		cmocka_unit_test(test_scope_body),	  cmocka_unit_test(test_parse_dbus_daemon),
+		cmocka_unit_test(test_scope_body), cmocka_unit_test(test_attach_body),	  cmocka_unit_test(test_parse_dbus_daemon),
 		cmocka_unit_test(test_parse_systemd),	  cmocka_unit_test(test_skip_properties),
 		cmocka_unit_test(test_parse_big_endian),  cmocka_unit_test(test_parse_rejects),
 		cmocka_unit_test(test_signatures),	  cmocka_unit_test(test_bus_path),
