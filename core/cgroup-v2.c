@@ -1,5 +1,7 @@
 /* cgroup-v2.c - operations on a cgroup2 hierarchy. */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +15,13 @@ static int v2_init_dir(int parent_fd, int dir_fd, const struct hk_cgroup_hier *h
 	(void)dir_fd;
 	(void)h;
 	(void)err;
+	/* A parent that holds processes gives nothing: the threaded
+	 * controllers (cpu, pids) would be accepted and make it a thread root,
+	 * below which no cgroup may hold processes (EOPNOTSUPP on entering).
+	 * The true root cgroup (no cgroup.freeze) is exempt. */
+	hk_autofree char *procs = hk_cgroup_read_at(parent_fd, "cgroup.procs");
+	if (procs && *procs && faccessat(parent_fd, "cgroup.freeze", F_OK, 0) == 0)
+		return 0;
 	hk_autofree char *avail = hk_cgroup_read_at(parent_fd, "cgroup.controllers");
 	if (!avail)
 		return 0;

@@ -40,8 +40,13 @@ trap 'exit 130' INT TERM
 nu() { HK_TEST_USER=$NU as_user "$@"; }
 inp() { in_parent "$NU" "$P" p1 "$@"; }
 # as user nest inside p1 (su from p1's root: no no_new_privs, so the
-# setuid newuidmap inside works, as in a login)
-asnest() { inp su nest -c "$1"; }
+# setuid newuidmap inside works, as in a login); on cgroup v2 from the
+# login leaf setup-user made for nest (what pam_cgfs would do at login)
+# shellcheck disable=SC2016
+asnest() {
+	inp sh -c 'l=/sys/fs/cgroup/hako.users/$(id -u nest)/login
+		[ -d "$l" ] && echo $$ >"$l/cgroup.procs"; exec su nest -c "$0"' "$1"
+}
 
 [ -x "$HAKO" ] || { skip "nest-unpriv: build first"; plan_end; exit; }
 need_root "nest-unpriv" || { plan_end; exit; }

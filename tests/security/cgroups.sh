@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/security/cgroups.sh - the cgroups class of issue 9: init is in a
-# cgroup namespace of its own (every line of /proc/1/cgroup is "/"); the
+# cgroup namespace of its own (every line of /proc/1/cgroup is "/"), and an
+# attached process in init's cgroup; the
 # v1 release_agent trick fails (mounting a v1 hierarchy and writing its
 # release_agent, directly and after unshare -Urm); the monitor is never in
 # the payload cgroup; no other container's cgroup that shows inside can
@@ -33,6 +34,10 @@ cg_mode() {
 	out=$(hm_in "$m" cat /proc/1/cgroup 2>&1)
 	printf '%s\n' "$out" | grep -qv ':/$' && not_ok "$l: /proc/1/cgroup inside: $(echo $out)" \
 		|| ok "$l: a cgroup namespace of its own (every line of /proc/1/cgroup is /)"
+	# An attached process joins the container's cgroup (an attach that cannot
+	# fails instead): inside, its /proc/self/cgroup is init's.
+	out=$(hm_in "$m" sh -c 'a=$(cat /proc/self/cgroup); i=$(cat /proc/1/cgroup); [ "$a" = "$i" ] && echo same || echo "attached: $a; init: $i"' 2>&1)
+	[ "$out" = same ] && ok "$l: an attached process is in init's cgroup" || not_ok "$l: $(echo $out)"
 	out=$(hm_in "$m" sh -c "$RELEASE" 2>&1)
 	[ "$out" = fail ] && ok "$l: release_agent trick fails" || not_ok "$l: release_agent trick: $out"
 	out=$(hm_in "$m" unshare -Urm sh -c "$RELEASE" 2>&1)
