@@ -103,8 +103,13 @@ printf '%s\n' "$out" | grep -q 'gave user "nest" ids 65536-131071' \
 	|| { not_ok "setup-user nest inside p1"; printf '%s\n' "$out" | sed 's/^/#   /'; }
 check_output "p1's /etc/subuid: nest:65536:65536" '^nest:65536:65536$' inp cat /etc/subuid
 check_output "p1's /etc/subgid: nest:65536:65536" '^nest:65536:65536$' inp cat /etc/subgid
-check "nest has a delegated freezer cgroup inside p1" \
-	inp sh -c 'test "$(stat -c %u /sys/fs/cgroup/freezer/hako.users/1000)" = 1000'
+if cgroup_v2_inside "$NU" "$P" p1; then
+	check "nest has a delegated cgroup2 hako.users/1000 inside p1" \
+		inp sh -c 'test "$(stat -c %u /sys/fs/cgroup/hako.users/1000)" = 1000'
+else
+	check "nest has a delegated freezer cgroup inside p1" \
+		inp sh -c 'test "$(stat -c %u /sys/fs/cgroup/freezer/hako.users/1000)" = 1000'
+fi
 
 # a child range outside p1's map: refused with the fix
 asnest 'printf "lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\nlxc.net.0.type = empty\n" >/home/nest/bad.conf' >/dev/null 2>&1
@@ -123,9 +128,9 @@ out=$(asnest 'hako attach c1 -- cat /proc/self/uid_map' 2>&1 | awk '{ $1 = $1; p
 check_output "attach c1 -- id -u is 0" '^0$' asnest 'hako attach c1 -- id -u'
 
 # from the host
-pcg=$(awk -F: '$2 == "freezer" { print $3 }' /proc/"$(nu "$HAKO" ls -F NAME,PID -P "$P" | awk -F'\t' '$1 == "p1" { print $2 }')"/cgroup)
-cdir=$(ls -d /sys/fs/cgroup/freezer"$pcg"/hako.users/1000/hako/c1* 2>/dev/null | head -1)
-[ -n "$cdir" ] && ok "c1's cgroup is inside p1's: ${cdir#/sys/fs/cgroup/freezer}" || not_ok "no c1 cgroup under $pcg"
+pcg=$(parent_cg_dir "$(nu "$HAKO" ls -F NAME,PID -P "$P" | awk -F'\t' '$1 == "p1" { print $2 }')")
+cdir=$(ls -d "$pcg"/hako.users/1000/hako/c1* 2>/dev/null | head -1)
+[ -n "$cdir" ] && ok "c1's cgroup is inside p1's: ${cdir#"$pcg"}" || not_ok "no c1 cgroup under $pcg"
 cinit=$(nu "$HAKO" ls --nested -F NAME,PID -P "$P" | awk -F'\t' '$1 == "p1/c1" { print $2 }')
 uids=$(awk '/^Uid:/ { print $2 }' /proc/"$cinit"/status 2>/dev/null)
 [ "$uids" = 231072 ] && ok "c1's init (host pid $cinit) runs as host uid 231072 = 165536 + 65536" \
