@@ -535,15 +535,42 @@ static struct ct_hier *find_v2(struct hk_cgroup *cg)
 	return NULL;
 }
 
+/* A v2 limit file that is missing: its controller was not given to the
+ * container's cgroup.  Says which and why, or nothing (-1 kept). */
+static int explain_missing_v2(struct ct_hier *c, int fd, const char *key, const char *cfgkey,
+			      struct hk_error **err)
+{
+	hk_autofree char *controller = xstrndup(key, strcspn(key, "."));
+	hk_autofree char *have = hk_cgroup_read_at(fd, "cgroup.controllers");
+	char *save = NULL;
+	for (char *w = have ? strtok_r(have, " \n", &save) : NULL; w; w = strtok_r(NULL, " \n", &save))
+		if (!strcmp(w, controller))
+			return -1; /* there: the file itself is unknown */
+	hk_error_free(*err);
+	*err = NULL;
+	return hk_error_set(err, ENOENT,
+			    "%s: the \"%s\" controller is not available to the container's cgroup \"%s\": "
+			    "its base \"%s\" does not have it, or holds processes (cgroup v2 gives "
+			    "controllers only to children of a cgroup without processes); start the "
+			    "container from a cgroup delegated to you that holds no other processes, "
+			    "or drop the limit",
+			    cfgkey, controller, c->dir, c->base);
+}
+
 static int apply_one(struct ct_hier *c, const char *key, const char *value, const char *cfgkey,
 		     struct hk_error **err)
 {
 	if (strchr(key, '/') || key[0] == '.')
 		return hk_error_set(err, EINVAL, "%s: \"%s\" is not a cgroup file name", cfgkey, key);
 	hk_autoclose int fd = open_cgroup_dir(c->dir, err);
-	if (fd < 0 || hk_cgroup_write_at(fd, key, value, err) < 0)
+	if (fd < 0)
 		return hk_error_prefix(err, "%s = %s", cfgkey, value);
-	return 0;
+	if (hk_cgroup_write_at(fd, key, value, err) == 0)
+		return 0;
+	if (err && *err && (*err)->code == ENOENT && c->h->version == 2 && explain_missing_v2(c, fd, key, cfgkey, err) < 0 &&
+	    hk_str_has_prefix((*err)->msg, cfgkey))
+		return -1;
+	return hk_error_prefix(err, "%s = %s", cfgkey, value);
 }
 
 int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_kvlist *v1, const struct hk_kvlist *v2,

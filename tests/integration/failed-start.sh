@@ -89,6 +89,15 @@ fails_clearly "a good entry then a bad one: fails" 'no-such-source3' "$HAKO" sta
 nothing_left "good then bad entry (the good bind undone)" "$T"
 grep -F " $T/share" /proc/self/mountinfo >/dev/null && not_ok "the good entry's bind is still mounted" \
 	|| ok "the good entry's bind is not left mounted"
+# ---- a v2 limit of a controller the container's cgroup does not have
+cp "$T/config.good" "$T/$N/config"
+echo "lxc.cgroup2.hkbogus.max = 1" >>"$T/$N/config"
+if [ -n "$(awk '$9 == "cgroup2"' /proc/self/mountinfo)" ]; then
+	fails_clearly "a v2 limit whose controller the cgroup lacks: the error names it and why" \
+		'lxc.cgroup2.hkbogus.max: the "hkbogus" controller is not available to the container.s cgroup' \
+		"$HAKO" start "$N" -P "$T"
+	nothing_left "missing v2 controller" "$T"
+else skip "no cgroup2 hierarchy mounted"; fi
 cp "$T/config.good" "$T/$N/config"
 check "entry removed: start works" "$HAKO" start "$N" -P "$T"
 check_cgroups_found "... its cgroups are found" "$N" "$T" "$(hk_pid_of "$N" "$HAKO" -P "$T")"
