@@ -778,7 +778,7 @@ static const struct hk_key_def keys[] = {
 	UINT("lxc.start.delay", start_delay, "seconds to wait after an autostart"),
 	LONG("lxc.start.order", start_order, 0, "autostart order (higher first)"),
 	WORDS("lxc.group", groups, WORDS_GROUP, "groups the container belongs to (for autostart)"),
-	SIG("lxc.signal.halt", signal_halt, "signal that halts init (default SIGPWR)"),
+	SIG("lxc.signal.halt", signal_halt, "signal that halts init (default: SIGRTMIN+3 for systemd, else SIGPWR)"),
 	SIG("lxc.signal.reboot", signal_reboot, "signal that reboots init (default SIGINT)"),
 	SIG("lxc.signal.stop", signal_stop, "signal that stops init (default SIGKILL)"),
 	STRC("lxc.arch", arch, check_arch, "architecture (personality) of the container"),

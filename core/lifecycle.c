@@ -208,7 +208,8 @@ static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const c
 	_exit(hk_monitor_run(&a));
 }
 
-/* Reads the monitor's "OK PID" or "ERR CODE MESSAGE" line. */
+/* Reads the monitor's "OK PID" or "ERR CODE MESSAGE" (which may hold
+ * lines: the console's last ones); the monitor closes the pipe after. */
 static int read_ready(int fd, const char *name, pid_t *init_pid, struct hk_error **err)
 {
 	char line[2400] = { 0 };
@@ -220,10 +221,9 @@ static int read_ready(int fd, const char *name, pid_t *init_pid, struct hk_error
 		if (r <= 0)
 			break;
 		len += (size_t)r;
-		if (memchr(line, '\n', len))
-			break;
 	}
-	line[strcspn(line, "\n")] = '\0';
+	while (len && line[len - 1] == '\n')
+		line[--len] = '\0';
 	int code = 0, off = 0;
 	if (sscanf(line, "OK %d", &code) == 1) {
 		if (init_pid)

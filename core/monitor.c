@@ -25,6 +25,8 @@
 #include "monitor-internal.h"
 #include "nest.h"
 #include "rootfs.h"
+#include "init-probe.h"
+#include "sanitize.h"
 #include "seccomp.h"
 #include "spawn.h"
 #include "storage.h"
@@ -371,11 +373,13 @@ static int spawn_init(struct hk_monitor *m, struct hk_error **err)
 
 /* ---- stop, freeze ---- */
 
-static int halt_signal(const struct hk_config *cfg, bool reboot)
+/* lxc.signal.halt, else what init obeys: SIGRTMIN+3 for systemd (which
+ * ignores SIGPWR), SIGPWR for the others (init-probe.h). */
+static int halt_signal(const struct hk_monitor *m, bool reboot)
 {
 	if (reboot)
-		return cfg->signal_reboot ? cfg->signal_reboot : SIGINT;
-	return cfg->signal_halt ? cfg->signal_halt : SIGPWR;
+		return m->cfg->signal_reboot ? m->cfg->signal_reboot : SIGINT;
+	return m->cfg->signal_halt ? m->cfg->signal_halt : hk_init_halt_signal(m->init_pid);
 }
 
 int hk_monitor_request_stop(struct hk_monitor *m, unsigned timeout_ms, bool kill_now, bool reboot,
@@ -394,7 +398,7 @@ int hk_monitor_request_stop(struct hk_monitor *m, unsigned timeout_ms, bool kill
 	}
 	if (m->state.state == HK_STATE_FROZEN && m->cgroup)
 		hk_cgroup_freeze(m->cgroup, false, NULL);
-	if (hk_pidfd_signal(m->pidfd, halt_signal(m->cfg, reboot)) < 0 && errno != ESRCH)
+	if (hk_pidfd_signal(m->pidfd, halt_signal(m, reboot)) < 0 && errno != ESRCH)
 		return hk_error_errno(err, "cannot signal init of \"%s\"", m->name);
 	if (reboot) {
 		m->rebooting = true;
@@ -536,6 +540,64 @@ static void teardown(struct hk_monitor *m)
 	m->pidfd = -1;
 }
 
+/* The first moments of init, while `hako start` waits: until it settles
+ * into its main loop (two looks in a row), dies, or HK_START_SETTLE_MS
+ * pass; its terminals are read meanwhile.  false when it died. */
+static bool settle(struct hk_monitor *m)
+{
+	long long end = hk_now_ms() + HK_START_SETTLE_MS;
+	int calm = 0;
+	while (hk_now_ms() < end && calm < 2) {
+		struct pollfd pf[1 + 16];
+		size_t n = 0, terms = m->n_terms > 16 ? 16 : m->n_terms;
+		pf[n++] = (struct pollfd){ .fd = m->pidfd, .events = POLLIN };
+		for (size_t t = 0; t < terms; t++)
+			pf[n++] = (struct pollfd){ .fd = m->terms[t].pty.master, .events = POLLIN };
+		if (poll(pf, n, 2) > 0 && pf[0].revents)
+			return false;
+		for (size_t t = 0; t < terms; t++)
+			if (pf[1 + t].revents & POLLIN)
+				drain_term(m, t);
+		calm = hk_init_settled(m->init_pid) ? calm + 1 : 0;
+	}
+	return true;
+}
+
+/* "exited with status 1" / "was killed by SIGSEGV", and the console's
+ * last lines (container text: escaped), for a start that failed. */
+static int init_died(struct hk_monitor *m, int status, struct hk_error **err)
+{
+	for (int rounds = 0; rounds < 64; rounds++) { /* what is still buffered, without blocking */
+		struct pollfd pf = { .fd = m->terms[0].pty.master, .events = POLLIN };
+		if (poll(&pf, 1, 0) <= 0 || !(pf.revents & POLLIN))
+			break;
+		drain_term(m, 0);
+	}
+	struct hk_buf all = { 0 }, tail = { 0 };
+	hk_ringbuf_read_all(m->terms[0].ring, &all);
+	const char *p = all.data ? all.data + all.len : NULL;
+	for (int lines = 0; p && p > all.data && lines <= 5;)
+		if (*--p == '\n' && p + 1 < all.data + all.len)
+			lines++;
+	while (p && p < all.data + all.len) {
+		size_t len = strcspn(p, "\n"), shown = len;
+		while (shown && p[shown - 1] == '\r') /* a terminal's CR LF */
+			shown--;
+		hk_autofree char *line = hk_sanitize_line_n(p, shown);
+		if (*hk_str_trim(line))
+			hk_buf_printf(&tail, "\n  | %.160s", line);
+		p += len + 1;
+	}
+	hk_autofree char *how = WIFSIGNALED(status) ? xasprintf("was killed by %s", strsignal(WTERMSIG(status)))
+						   : xasprintf("exited with status %d", WEXITSTATUS(status));
+	hk_error_set(err, 0, "its init %s right after it started%s%s", how,
+		     tail.len ? "; the last lines of its console:" : " (its console shows nothing)",
+		     tail.len ? tail.data : "");
+	hk_buf_free(&all);
+	hk_buf_free(&tail);
+	return -1;
+}
+
 /* Starts init once and runs until it exits; returns its wait status, or
  * -1 when the start failed (err set). */
 static int run_once(struct hk_monitor *m, int *ready_fd, struct hk_error **err)
@@ -557,6 +619,14 @@ static int run_once(struct hk_monitor *m, int *ready_fd, struct hk_error **err)
 		return -1;
 	}
 	hk_cleanup_done(&steps);
+	if (*ready_fd >= 0 && !settle(m)) {
+		siginfo_t si = { 0 };
+		waitid(P_PIDFD, (id_t)m->pidfd, &si, WEXITED);
+		int st = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status;
+		init_died(m, st, err);
+		teardown(m);
+		return -1;
+	}
 	hk_monitor_write_state(m, HK_STATE_RUNNING);
 	if (!send_ready(ready_fd, 0, NULL, m->init_pid))
 		hk_monitor_request_stop(m, 0, true, false, NULL);

@@ -10,9 +10,15 @@ struct hk_monitor_args {
 	struct hk_store *st;
 	const char *name;
 	struct hk_config *cfg;
-	int ready_fd; /* gets "OK PID\n" or "ERR ERRNO MESSAGE\n", then is closed */
+	int ready_fd; /* gets "OK PID\n" or "ERR ERRNO MESSAGE" (lines), then is closed */
 	struct hk_lock *lock; /* the container's lock, released when all is cleaned up */
 };
+
+/* How long a start waits at most for init to settle into its main loop
+ * (init-probe.h) before it reports the container started; an init that
+ * dies before fails the start, with its status and its console's last
+ * lines.  An init that settles returns at once (busybox: about 1 ms). */
+#define HK_START_SETTLE_MS 1000
 
 /* Runs the container until its init exits (restarting it on reboot);
  * returns the monitor's exit status. */

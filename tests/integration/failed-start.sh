@@ -64,6 +64,18 @@ check_cgroups_found "while running, its cgroups are found (so the checks above c
 check "... and stop -k" "$HAKO" stop -k "$N" -P "$T"
 nothing_left "after the good start" "$T"
 
+# ---- init that dies at once: start fails with its status and console
+printf '#!/bin/sh\necho "hk-boot \033]0;title\007"\necho hk-last-words\nexit 7\n' >"$R/hk-dies"
+chmod 755 "$R/hk-dies"
+out=$("$HAKO" start "$N" -s lxc.init.cmd=/hk-dies -P "$T" 2>&1); rc=$?
+[ $rc != 0 ] && printf '%s' "$out" | grep -q 'its init exited with status 7 right after it started' &&
+	printf '%s' "$out" | grep -q '| hk-last-words' && ok "init exits at once: start fails with its status and console" ||
+	{ not_ok "init exits at once: rc=$rc"; printf '%s\n' "$out" | sed 's/^/#   /'; }
+printf '%s' "$out" | grep -q "$(printf '\033')" && not_ok "... the console's escape reached the terminal raw" ||
+	ok "... the console's lines are escaped"
+nothing_left "init that dies at once" "$T"
+rm -f "$R/hk-dies"
+
 # ---- a bad mount entry
 cp "$T/$N/config" "$T/config.good"
 echo "lxc.mount.entry = $T/no-such-source mnt none bind 0 0" >>"$T/$N/config"
