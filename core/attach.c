@@ -377,7 +377,7 @@ static int prepare(const struct hk_store *st, const char *name, struct attach_ct
 	hk_strv_clear(&overrides);
 	if (rc < 0)
 		return -1;
-	if (hk_caps_plan(&c->cfg.cap_drop, &c->cfg.cap_keep, c->cfg.idmap.n == 0, &c->caps, err) < 0 ||
+	if (hk_caps_plan(&c->cfg.cap_drop, &c->cfg.cap_keep, &c->caps, err) < 0 ||
 	    hk_seccomp_plan_resolve(c->cfg.seccomp_profile, &c->seccomp, err) < 0)
 		return -1;
 	if (c->cfg.idmap.n == 0)

@@ -129,8 +129,8 @@ static int drop_word(const char *w, void *p)
 	return 0;
 }
 
-int hk_caps_plan(const struct hk_strv *drop, const struct hk_strv *keep, bool privileged,
-		 struct hk_caps_plan *out, struct hk_error **err)
+int hk_caps_plan(const struct hk_strv *drop, const struct hk_strv *keep, struct hk_caps_plan *out,
+		 struct hk_error **err)
 {
 	unsigned last = hk_caps_last_cap();
 	struct word_ctx c = { .last_cap = last, .err = err };
@@ -147,12 +147,13 @@ int hk_caps_plan(const struct hk_strv *drop, const struct hk_strv *keep, bool pr
 	} else {
 		c.key = "lxc.cap.drop";
 		c.mask = hk_caps_all(last);
-		if (privileged) {
-			for (size_t i = 0; i < HK_ARRAY_SIZE(default_drop); i++) {
-				int cap = hk_caps_parse_name(default_drop[i], c.key, last, NULL);
-				if (cap >= 0)
-					c.mask &= ~(UINT64_C(1) << cap);
-			}
+		/* LXC's common.conf drops, for every container: in a user
+		 * namespace they grant nothing, but systemd reads the bounding
+		 * set (ConditionCapability=) to skip what cannot work there. */
+		for (size_t i = 0; i < HK_ARRAY_SIZE(default_drop); i++) {
+			int cap = hk_caps_parse_name(default_drop[i], c.key, last, NULL);
+			if (cap >= 0)
+				c.mask &= ~(UINT64_C(1) << cap);
 		}
 		if (each_word(drop, drop_word, &c) < 0)
 			return -1;

@@ -43,9 +43,11 @@ uint64_t hk_caps_all(unsigned last_cap);
 int hk_caps_parse_name(const char *word, const char *key, unsigned last_cap, struct hk_error **err);
 
 /* Computes the bounding set from the lxc.cap.drop / lxc.cap.keep word lists
- * (an element may hold several words separated by blanks). */
-int hk_caps_plan(const struct hk_strv *drop, const struct hk_strv *keep, bool privileged,
-		 struct hk_caps_plan *out, struct hk_error **err);
+ * (an element may hold several words separated by blanks).  Without
+ * lxc.cap.keep, LXC's default drops (sys_module, sys_rawio, sys_time,
+ * mac_admin, mac_override) come before lxc.cap.drop's. */
+int hk_caps_plan(const struct hk_strv *drop, const struct hk_strv *keep, struct hk_caps_plan *out,
+		 struct hk_error **err);
 
 /* In the container child or an attached process: PR_CAPBSET_DROP every
  * capability not in p->keep, clear the ambient and inheritable sets.

@@ -161,6 +161,14 @@ struct hk_cgroup *hk_cgroup_open_scoped(const struct hk_cgroup_info *info,
 	return cg;
 }
 
+bool hk_cgroup_has_hier(const struct hk_cgroup *cg, const struct hk_cgroup_hier *h)
+{
+	for (size_t i = 0; cg && i < cg->n; i++)
+		if (cg->hs[i].h == h)
+			return true;
+	return false;
+}
+
 void hk_cgroup_free(struct hk_cgroup *cg)
 {
 	if (!cg)

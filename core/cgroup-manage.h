@@ -54,6 +54,10 @@ void hk_cgroup_free(struct hk_cgroup *cg);
 void hk_cgroup_freep(struct hk_cgroup **cg);
 #define hk_autocgroup __attribute__((cleanup(hk_cgroup_freep))) struct hk_cgroup *
 
+/* true when the container has its own cgroup in hierarchy h (h is one of
+ * the info's): hierarchies that were not delegated to its user, or that
+ * root may not write, are not the container's. */
+bool hk_cgroup_has_hier(const struct hk_cgroup *cg, const struct hk_cgroup_hier *h);
 /* "hako/NAME" below the base (the cgroup that holds the limits). */
 const char *hk_cgroup_rel(const struct hk_cgroup *cg);
 /* The container's directory in the first hierarchy (v2 if any), for logs. */

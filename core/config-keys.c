@@ -755,7 +755,7 @@ static const struct hk_key_def keys[] = {
 	   "AppArmor profile (ignored with a warning without AppArmor)"),
 	/* Not only AppArmor's: hako's nesting switch (nest.h), so no warning. */
 	BOOL("lxc.apparmor.allow_nesting", apparmor_allow_nesting,
-	     "1: nesting: the container's cgroup is given to its root (hako-nesting(7))"),
+	     "1: nesting: on cgroup v2, attach joins the leaf .hako (hako-nesting(7))"),
 	AA("lxc.apparmor.allow_incomplete", set_bool, get_bool, apparmor_allow_incomplete,
 	   "1: start even if AppArmor support is incomplete"),
 	STR("lxc.selinux.context", selinux_context, "SELinux context for init"),

@@ -41,6 +41,7 @@ struct walk {
 	unsigned flags;
 	uid_t from_uid; /* owner that becomes 0 in the copy, or -1 */
 	gid_t from_gid;
+	const struct hk_idmap *shift; /* owner N becomes the map's host id of N, or NULL */
 	struct hk_copy_stats *stats;
 	struct link_seen *links[LINK_BUCKETS];
 	char *buf; /* read/write fallback buffer */
@@ -109,14 +110,24 @@ static int copy_xattrs(const char *src, const char *dst, const char *shown, stru
 	return 0;
 }
 
-static uid_t owner_uid(const struct walk *w, const struct stat *sb)
+/* Gives the copy dirfd/name (name "" with AT_EMPTY_PATH: dirfd itself)
+ * its owner: the source's, 0 for from_uid/from_gid, or shifted into the
+ * map.  An owner outside the map is an error naming it: inside, the file
+ * would belong to nobody and no root there could change it. */
+static int set_owner(const struct walk *w, int dirfd, const char *name, int at_flags,
+		     const struct stat *sb, const char *shown, struct hk_error **err)
 {
-	return w->from_uid != (uid_t)-1 && sb->st_uid == w->from_uid ? 0 : sb->st_uid;
-}
-
-static gid_t owner_gid(const struct walk *w, const struct stat *sb)
-{
-	return w->from_gid != (gid_t)-1 && sb->st_gid == w->from_gid ? 0 : sb->st_gid;
+	unsigned long uid = w->from_uid != (uid_t)-1 && sb->st_uid == w->from_uid ? 0 : sb->st_uid;
+	unsigned long gid = w->from_gid != (gid_t)-1 && sb->st_gid == w->from_gid ? 0 : sb->st_gid;
+	if (w->shift && (!hk_idmap_to_host(w->shift, 'u', uid, &uid) ||
+			 !hk_idmap_to_host(w->shift, 'g', gid, &gid)))
+		return hk_error_set(err, ERANGE,
+				    "\"%s\" belongs to %u:%u, outside the container's id map "
+				    "(lxc.idmap): widen the map, or chown the source",
+				    shown, (unsigned)sb->st_uid, (unsigned)sb->st_gid);
+	if (fchownat(dirfd, name, (uid_t)uid, (gid_t)gid, at_flags) < 0)
+		return hk_error_errno(err, "cannot set the owner of the copy of \"%s\"", shown);
+	return 0;
 }
 
 static char *fd_path(int fd)
@@ -131,8 +142,8 @@ static int apply_meta(const struct walk *w, int src_fd, int dst_fd, const struct
 {
 	hk_autofree char *dp = fd_path(dst_fd);
 	hk_autofree char *sp = fd_path(src_fd);
-	if (fchownat(dst_fd, "", owner_uid(w, sb), owner_gid(w, sb), AT_EMPTY_PATH) < 0)
-		return hk_error_errno(err, "cannot set the owner of the copy of \"%s\"", shown);
+	if (set_owner(w, dst_fd, "", AT_EMPTY_PATH, sb, shown, err) < 0)
+		return -1;
 	if (chmod(dp, sb->st_mode & 07777) < 0)
 		return hk_error_errno(err, "cannot set the mode of the copy of \"%s\"", shown);
 	if (copy_xattrs(sp, dp, shown, err) < 0)
@@ -238,8 +249,8 @@ static int copy_symlink(const struct walk *w, int sdir, int ddir, const char *na
 	target[n] = '\0';
 	if (symlinkat(target, ddir, name) < 0)
 		return hk_error_errno(err, "cannot create the copy of symlink \"%s\"", shown);
-	if (fchownat(ddir, name, owner_uid(w, sb), owner_gid(w, sb), AT_SYMLINK_NOFOLLOW) < 0)
-		return hk_error_errno(err, "cannot set the owner of the copy of \"%s\"", shown);
+	if (set_owner(w, ddir, name, AT_SYMLINK_NOFOLLOW, sb, shown, err) < 0)
+		return -1;
 	struct timespec ts[2] = { sb->st_atim, sb->st_mtim };
 	if (utimensat(ddir, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
 		return hk_error_errno(err, "cannot set the times of the copy of \"%s\"", shown);
@@ -370,6 +381,9 @@ static int open_dst_root(const char *dst, bool *made, struct hk_error **err)
 	return fd;
 }
 
+static int copy_tree(struct walk *wp, const char *src, const char *dst, struct hk_copy_stats *stats,
+		     struct hk_error **err);
+
 int hk_copy_tree(const char *src, const char *dst, unsigned flags, struct hk_copy_stats *stats,
 		 struct hk_error **err)
 {
@@ -379,9 +393,23 @@ int hk_copy_tree(const char *src, const char *dst, unsigned flags, struct hk_cop
 int hk_copy_tree_owned_by_root(const char *src, const char *dst, unsigned flags, uid_t from_uid,
 			       gid_t from_gid, struct hk_copy_stats *stats, struct hk_error **err)
 {
+	struct walk w = { .flags = flags, .from_uid = from_uid, .from_gid = from_gid };
+	return copy_tree(&w, src, dst, stats, err);
+}
+
+int hk_copy_tree_shifted(const char *src, const char *dst, unsigned flags, const struct hk_idmap *map,
+			 struct hk_copy_stats *stats, struct hk_error **err)
+{
+	struct walk w = { .flags = flags, .from_uid = (uid_t)-1, .from_gid = (gid_t)-1, .shift = map };
+	return copy_tree(&w, src, dst, stats, err);
+}
+
+static int copy_tree(struct walk *wp, const char *src, const char *dst, struct hk_copy_stats *stats,
+		     struct hk_error **err)
+{
 	struct hk_copy_stats local = { 0 };
-	struct walk w = { .flags = flags, .from_uid = from_uid, .from_gid = from_gid,
-			  .stats = stats ? stats : &local };
+	struct walk w = *wp;
+	w.stats = stats ? stats : &local;
 	hk_autoclose int sfd = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0)
 		return hk_error_errno(err, "cannot open \"%s\" to copy it", src);

@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "idmap.h"
 
 struct hk_copy_stats {
 	uint64_t files;	   /* entries made, directories included */
@@ -42,5 +43,12 @@ int hk_copy_tree(const char *src, const char *dst, unsigned flags, struct hk_cop
  * container root's (-t dir:).  (uid_t)-1 / (gid_t)-1: no change. */
 int hk_copy_tree_owned_by_root(const char *src, const char *dst, unsigned flags, uid_t from_uid,
 			       gid_t from_gid, struct hk_copy_stats *stats, struct hk_error **err);
+
+/* hk_copy_tree, where owner N (uid and gid alike) becomes the host id of N
+ * in map: a tree copied by root into an id-mapped container (-t dir:),
+ * owned inside as in the source.  An owner outside the map fails the copy,
+ * naming the file. */
+int hk_copy_tree_shifted(const char *src, const char *dst, unsigned flags, const struct hk_idmap *map,
+			 struct hk_copy_stats *stats, struct hk_error **err);
 
 #endif

@@ -494,6 +494,10 @@ static int run_template(struct job *j, struct hk_error **err)
 	const struct hk_idmap *map = &j->cfg.idmap;
 	if (map->n == 0)
 		return j->tpl->build(j->rootfd, &j->tctx, err);
+	if (hk_store_is_root(j->st) && j->tpl->shifts_owners) {
+		j->tctx.shift = map;
+		return j->tpl->build(j->rootfd, &j->tctx, err);
+	}
 	if (hk_store_is_root(j->st)) {
 		/* root is not mapped in the namespace: hand the directory over. */
 		unsigned long uid, gid;

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "safepath.h"
 #include "util.h"
 
 /* Where an init waits once it is up: an event loop, a wait for its
@@ -90,6 +91,18 @@ int hk_init_halt_signal_for(const char *status, const char *exe)
 	    mask_has(status, "\nSigCgt:", SIGRTMIN + 3))
 		return SIGRTMIN + 3;
 	return SIGPWR;
+}
+
+bool hk_init_file_is_systemd(int fd)
+{
+	char link[32], path[4096];
+	hk_fd_path(fd, link);
+	ssize_t n = readlink(link, path, sizeof(path) - 1);
+	if (n <= 0)
+		return false;
+	path[n] = '\0';
+	const char *base = strrchr(path, '/');
+	return strcmp(base ? base + 1 : path, "systemd") == 0;
 }
 
 int hk_init_halt_signal(pid_t pid)

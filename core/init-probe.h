@@ -21,4 +21,8 @@ bool hk_init_settled(pid_t pid);
 int hk_init_halt_signal_for(const char *status, const char *exe);
 int hk_init_halt_signal(pid_t pid);
 
+/* true when fd (an O_PATH descriptor of the init a config names, resolved
+ * inside the rootfs) is systemd: its file is named "systemd". */
+bool hk_init_file_is_systemd(int fd);
+
 #endif

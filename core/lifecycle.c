@@ -17,6 +17,7 @@
 
 #include "cgroup-manage.h"
 #include "cgroup-systemd.h"
+#include "init-probe.h"
 #include "log.h"
 #include "monitor.h"
 #include "nest.h"
@@ -89,9 +90,10 @@ static char *first_limit(const struct hk_config *cfg)
 
 /* An ordinary user without a cgroup to use: the container runs without
  * its own (warned, with doctor's words and fix), unless it sets limits,
- * which would then be silently lost (refused). */
+ * which would then be silently lost, or its init is systemd, which cannot
+ * boot without a cgroup of its own (both refused). */
 static int check_user_cgroup(const struct hk_store *st, const char *name, const struct hk_config *cfg,
-			     struct hk_error **err)
+			     bool systemd_init, struct hk_error **err)
 {
 	struct hk_cgroup_info info;
 	if (hk_cgroup_detect("", &info, NULL) < 0)
@@ -104,6 +106,11 @@ static int check_user_cgroup(const struct hk_store *st, const char *name, const 
 	if (limit)
 		rc = hk_error_set(err, EPERM, "container \"%s\" sets %s, but %s; %s", name, limit, v.what,
 				  v.fix);
+	else if (!v.usable && systemd_init)
+		rc = hk_error_set(err, EPERM,
+				  "container \"%s\": its init is systemd, which needs a cgroup of its own "
+				  "to boot, but %s; %s",
+				  name, v.what, v.fix);
 	else if (!v.usable)
 		hk_log(HK_LOG_WARN, "\"%s\" will run without its own cgroup, so limits, freeze and usage "
 				    "figures are unavailable: %s; %s", name, v.what, v.fix);
@@ -111,6 +118,30 @@ static int check_user_cgroup(const struct hk_store *st, const char *name, const 
 		hk_cgroup_systemd_preflight(); /* a delegation of its own, but no scope */
 	hk_cgroup_verdict_free(&v);
 	return rc;
+}
+
+/* The init is in the rootfs (resolved inside it); *systemd when it is
+ * systemd.  Only dir and btrfs rootfs are looked at: the others are
+ * checked when mounted. */
+static int check_init(const char *name, const struct hk_config *cfg, bool *systemd,
+		      struct hk_error **err)
+{
+	const char *rootfs = cfg->rootfs.path;
+	if (!rootfs)
+		return hk_error_set(err, EINVAL, "container \"%s\" has no lxc.rootfs.path", name);
+	if (cfg->rootfs.backend != HK_BACKEND_DIR && cfg->rootfs.backend != HK_BACKEND_BTRFS)
+		return 0;
+	hk_autoclose int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return hk_error_errno(err, "container \"%s\": rootfs \"%s\"", name, rootfs);
+	const char *cmd = cfg->init_cmd && *cfg->init_cmd ? cfg->init_cmd : "/sbin/init";
+	hk_autofree char *init = xstrndup(cmd, strcspn(cmd, " \t"));
+	hk_autoclose int fd = hk_safe_open(root, init, O_PATH, 0, 0, NULL);
+	if (fd < 0)
+		return hk_error_set(err, ENOENT, "container \"%s\": init \"%s\" is not in rootfs \"%s\"; "
+						 "install it or set lxc.init.cmd", name, init, rootfs);
+	*systemd = hk_init_file_is_systemd(fd);
+	return 0;
 }
 
 /* Checks that can fail early, with messages better than the child's. */
@@ -133,24 +164,13 @@ static int preflight(const struct hk_store *st, const char *name, const struct h
 	}
 	if (cfg->idmap.n && hk_userns_check_map(&cfg->idmap, err) < 0)
 		return hk_error_prefix(err, "container \"%s\"", name);
+	bool systemd_init = false;
+	if (check_init(name, cfg, &systemd_init, err) < 0)
+		return -1;
 	if (hk_store_is_root(st))
 		hk_cgroup_systemd_preflight();
-	else if (check_user_cgroup(st, name, cfg, err) < 0)
+	else if (check_user_cgroup(st, name, cfg, systemd_init, err) < 0)
 		return -1;
-	const char *rootfs = cfg->rootfs.path;
-	if (!rootfs)
-		return hk_error_set(err, EINVAL, "container \"%s\" has no lxc.rootfs.path", name);
-	if (cfg->rootfs.backend != HK_BACKEND_DIR && cfg->rootfs.backend != HK_BACKEND_BTRFS)
-		return 0; /* other backends are checked when mounted */
-	hk_autoclose int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return hk_error_errno(err, "container \"%s\": rootfs \"%s\"", name, rootfs);
-	hk_autofree char *init = xstrndup(cfg->init_cmd ? cfg->init_cmd : "/sbin/init",
-					  strcspn(cfg->init_cmd ? cfg->init_cmd : "/sbin/init", " \t"));
-	hk_autoclose int fd = hk_safe_open(root, init, O_PATH, 0, 0, NULL);
-	if (fd < 0)
-		return hk_error_set(err, ENOENT, "container \"%s\": init \"%s\" is not in rootfs \"%s\"; "
-						 "install it or set lxc.init.cmd", name, init, rootfs);
 	return 0;
 }
 
@@ -319,9 +339,12 @@ int hk_monitor_call(int fd, const struct hk_buf *req, struct hk_msg *reply, int 
 
 /* Waits until the monitor closes the connection (it exits when the
  * container has stopped). */
+/* 0 when the monitor is gone, 1 when it is gone and said it had to kill
+ * init (HK_STOP_KILLED_NOTICE), -1 on timeout. */
 static int wait_monitor_gone(int fd, int timeout_ms)
 {
 	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	bool killed = false;
 	for (;;) {
 		int r = poll(&pf, 1, timeout_ms);
 		if (r < 0 && errno == EINTR)
@@ -330,7 +353,8 @@ static int wait_monitor_gone(int fd, int timeout_ms)
 			return -1;
 		char c;
 		if (recv(fd, &c, 1, 0) <= 0)
-			return 0;
+			return killed;
+		killed |= c == HK_STOP_KILLED_NOTICE;
 	}
 }
 
@@ -371,7 +395,7 @@ static int stop_orphan(struct hk_store *st, const char *name, const struct hk_st
 		else
 			rc = kill_orphan_init(sf, name, err);
 	} else if (hk_cgroup_kill(c.cg, 5000, err) < 0 ||
-		   hk_nest_cgroup_remove(c.cg, hk_store_config(st, name, NULL), err) < 0) {
+		   hk_cgroup_remove_as_ct(c.cg, hk_store_config(st, name, NULL), err) < 0) {
 		rc = -1;
 	}
 	hk_ct_cgroup_close(&c);
@@ -448,8 +472,14 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 	if (rc == 0)
 		rc = hk_monitor_call(fd, &req, &reply, 5000, err);
 	hk_buf_free(&req);
-	if (rc == 0 && !(o && o->reboot) && wait_monitor_gone(fd, (int)(timeout + 15) * 1000) < 0)
+	int gone = rc == 0 && !(o && o->reboot) ? wait_monitor_gone(fd, (int)(timeout + 15) * 1000) : 0;
+	if (gone < 0)
 		return hk_error_set(err, ETIMEDOUT, "stop \"%s\": still running after %u s", name, timeout + 15);
+	if (gone > 0)
+		hk_log(HK_LOG_WARN,
+		       "\"%s\" did not halt within %u s of its halt signal and was killed; set "
+		       "lxc.signal.halt to the signal its init obeys, or give stop a longer -t",
+		       name, timeout);
 	/* Whether the call failed or the monitor went: if it died instead
 	 * of finishing, the stop is finished here. */
 	hk_autoerr dead_err = NULL;

@@ -46,12 +46,12 @@ static int on_state_get(struct hk_monitor *m, size_t i, const struct hk_msg *req
 static int on_stop(struct hk_monitor *m, size_t i, const struct hk_msg *req, struct hk_buf *reply,
 		   struct hk_error **err)
 {
-	(void)i;
 	uint32_t timeout = hk_msg_u32_or(req, HK_TAG_TIMEOUT_MS, 30000);
 	bool kill_now = hk_msg_u32_or(req, HK_TAG_KILL, 0);
 	bool reboot = hk_msg_u32_or(req, HK_TAG_REBOOT, 0);
 	if (hk_monitor_request_stop(m, timeout, kill_now, reboot, err) < 0)
 		return -1;
+	m->clients[i].awaits_stop = !kill_now && !reboot;
 	return reply_ok(reply, err);
 }
 

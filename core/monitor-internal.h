@@ -27,6 +27,7 @@ struct mon_client {
 	int fd;
 	enum client_mode mode;
 	unsigned tty; /* PROXY: 0 = console, N = ttyN */
+	bool awaits_stop; /* CONTROL: sent a STOP; told HK_STOP_KILLED_NOTICE */
 	struct hk_ringbuf_reader reader;
 };
 

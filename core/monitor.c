@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -193,21 +194,30 @@ static int before_go(void *ctx, pid_t pid, struct hk_error **err)
 	    hk_cgroup_apply(m->cgroup, &m->cfg->cgroup_v1, &m->cfg->cgroup_v2, err) < 0 ||
 	    hk_cgroup_attach(m->cgroup, pid, err) < 0)
 		return -1;
-	/* Last, once the monitor no longer writes it: a nesting parent's
-	 * root makes its children's cgroups in its own. */
-	if (m->cfg->idmap.n && hk_nest_enabled(m->cfg) &&
-	    hk_nest_delegate_cgroup(m->cgroup, &m->cfg->idmap, err) < 0)
-		return hk_error_prefix(err, "container \"%s\": nesting", m->name);
+	/* Last, once the monitor no longer writes it: an id-mapped
+	 * container's root makes its own cgroups (systemd's init.scope, a
+	 * nesting parent's children) below the one it was given. */
+	if (m->cfg->idmap.n &&
+	    hk_cgroup_delegate_to_ct_root(m->cgroup, &m->cfg->idmap, err) < 0)
+		return hk_error_prefix(err, "container \"%s\"", m->name);
 	return 0;
 }
 
-/* The hierarchies to mount inside, named as on the host. */
-static size_t cgroup_mounts(const struct hk_cgroup_info *info, struct hk_cgroup_mount *out,
-			    char **opts)
+/* The hierarchies to mount inside, named as on the host: those where the
+ * container has its own cgroup, the root of its cgroup namespace.  Any
+ * other would show the host's tree (or its user's) above the container,
+ * other containers' names included.  It also picks systemd's mode: on a
+ * hybrid host, a user whose unified tree was not delegated gets no
+ * "unified" mount, and a systemd before 256 runs in legacy mode instead
+ * of failing to make its cgroups there (what LXC does). */
+static size_t cgroup_mounts(const struct hk_cgroup_info *info, const struct hk_cgroup *cg,
+			    struct hk_cgroup_mount *out, char **opts)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < info->n && n < 16; i++) {
 		const struct hk_cgroup_hier *h = &info->h[i];
+		if (!hk_cgroup_has_hier(cg, h))
+			continue;
 		const char *base = strrchr(h->mountpoint, '/');
 		base = base ? base + 1 : h->mountpoint;
 		if (h->version == 2) {
@@ -310,7 +320,7 @@ static int prepare_parts(struct hk_monitor *m, struct spawn_parts *p, struct hk_
 	const struct hk_config *cfg = m->cfg;
 	bool userns = cfg->idmap.n > 0;
 	struct hk_cgroup_mount cgm[16];
-	size_t n_cgm = m->have_cg_info ? cgroup_mounts(&m->cg_info, cgm, p->cg_opts) : 0;
+	size_t n_cgm = m->have_cg_info ? cgroup_mounts(&m->cg_info, m->cgroup, cgm, p->cg_opts) : 0;
 	if (cfg->mount_fstab && read_fstab(cfg->mount_fstab, &p->entries, err) < 0)
 		return -1;
 	hk_strv_copy(&p->entries, &cfg->mount_entries);
@@ -323,7 +333,7 @@ static int prepare_parts(struct hk_monitor *m, struct spawn_parts *p, struct hk_
 	};
 	if (hk_mount_plan_build(&in, &p->plan, err) < 0)
 		return -1;
-	if (hk_caps_plan(&cfg->cap_drop, &cfg->cap_keep, !userns, &p->caps, err) < 0)
+	if (hk_caps_plan(&cfg->cap_drop, &cfg->cap_keep, &p->caps, err) < 0)
 		return -1;
 	if (hk_seccomp_plan_resolve(cfg->seccomp_profile, &p->seccomp, err) < 0)
 		return -1;
@@ -448,6 +458,10 @@ static void check_deadline(struct hk_monitor *m)
 	if (m->cgroup)
 		hk_cgroup_kill(m->cgroup, 0, NULL);
 	hk_pidfd_signal(m->pidfd, SIGKILL);
+	const char notice = HK_STOP_KILLED_NOTICE;
+	for (size_t i = 0; i < m->n_clients; i++)
+		if (m->clients[i].awaits_stop)
+			(void)send(m->clients[i].fd, &notice, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 /* Polls until init exits. */
@@ -525,7 +539,7 @@ static void teardown(struct hk_monitor *m)
 	if (m->cgroup) {
 		hk_autoerr err = NULL;
 		if (hk_cgroup_kill(m->cgroup, 5000, &err) < 0 ||
-		    hk_nest_cgroup_remove(m->cgroup, m->cfg, &err) < 0)
+		    hk_cgroup_remove_as_ct(m->cgroup, m->cfg, &err) < 0)
 			hk_log(HK_LOG_ERROR, "cleanup of \"%s\": %s", m->name, err->msg);
 		hk_cgroup_free(m->cgroup);
 		m->cgroup = NULL;
@@ -583,7 +597,7 @@ static int init_died(struct hk_monitor *m, int status, struct hk_error **err)
 		size_t len = strcspn(p, "\n"), shown = len;
 		while (shown && p[shown - 1] == '\r') /* a terminal's CR LF */
 			shown--;
-		hk_autofree char *line = hk_sanitize_line_n(p, shown);
+		hk_autofree char *line = hk_sanitize_line_plain_n(p, shown);
 		if (*hk_str_trim(line))
 			hk_buf_printf(&tail, "\n  | %.160s", line);
 		p += len + 1;

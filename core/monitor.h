@@ -20,6 +20,11 @@ struct hk_monitor_args {
  * lines.  An init that settles returns at once (busybox: about 1 ms). */
 #define HK_START_SETTLE_MS 1000
 
+/* The one byte a monitor sends, outside any frame, to each client that
+ * asked it to stop (and waits for its end), when init did not halt in
+ * time and was killed: `hako stop` says so. */
+#define HK_STOP_KILLED_NOTICE 'K'
+
 /* Runs the container until its init exits (restarting it on reboot);
  * returns the monitor's exit status. */
 int hk_monitor_run(const struct hk_monitor_args *a);

@@ -1,4 +1,4 @@
-/* nest.c - the nesting switch, the cgroup handed to a nesting container's
+/* nest.c - the nesting switch, the cgroup handed to an id-mapped container's
  * root, and the checks hako makes when it runs inside a container (see
  * nest.h).  The window is the caller's own user-namespace map, read from
  * /proc/self/{u,g}id_map: its NS side is what a child may map. */
@@ -30,14 +30,14 @@ static int chown_in_userns(void *arg, struct hk_error **err)
 	return hk_cgroup_chown(arg, 0, (gid_t)-1, true, err);
 }
 
-int hk_nest_delegate_cgroup(struct hk_cgroup *cg, const struct hk_idmap *map, struct hk_error **err)
+int hk_cgroup_delegate_to_ct_root(struct hk_cgroup *cg, const struct hk_idmap *map, struct hk_error **err)
 {
 	unsigned long uid, gid;
 	if (!hk_idmap_to_host(map, 'u', 0, &uid) || !hk_idmap_to_host(map, 'g', 0, &gid))
 		return hk_error_set(
 			err, EINVAL,
-			"nesting: the id map has no uid and gid 0 for the "
-			"container's root; add \"lxc.idmap = u 0 START COUNT\" and a g line");
+			"its cgroup goes to the container's root, but the id map has no uid and "
+			"gid 0; add \"lxc.idmap = u 0 START COUNT\" and a g line");
 	if (geteuid() == 0)
 		return hk_cgroup_chown(cg, (uid_t)uid, (gid_t)gid, false, err);
 	/* The files are the caller's: root of a namespace mapping both the
@@ -50,9 +50,9 @@ static int remove_in_userns(void *arg, struct hk_error **err)
 	return hk_cgroup_remove(arg, err);
 }
 
-int hk_nest_cgroup_remove(struct hk_cgroup *cg, const struct hk_config *cfg, struct hk_error **err)
+int hk_cgroup_remove_as_ct(struct hk_cgroup *cg, const struct hk_config *cfg, struct hk_error **err)
 {
-	if (!cfg || !cfg->idmap.n || !hk_nest_enabled(cfg) || geteuid() == 0 ||
+	if (!cfg || !cfg->idmap.n || geteuid() == 0 ||
 	    !hk_cgroup_exists(cg))
 		return hk_cgroup_remove(cg, err);
 	return hk_userns_run(&cfg->idmap, HK_USERNS_MAP_SELF, remove_in_userns, cg, err);
@@ -236,9 +236,9 @@ static int check_controllers(const struct hk_config *cfg, const struct hk_cgroup
 	return 0;
 }
 
-/* A child in its own user namespace may mount proc and sysfs only when a
- * mount of each is fully visible here (no mounts over parts of it): the
- * nesting profile's dev/.lxc/proc and dev/.lxc/sys. */
+/* A child may mount proc and sysfs from a user namespace other than the
+ * host's only when a mount of each is fully visible here (no mounts over
+ * parts of it): the nesting profile's dev/.lxc/proc and dev/.lxc/sys. */
 static bool uncovered_mount(const struct hk_mountinfo *mi, const char *fstype)
 {
 	for (size_t i = 0; i < mi->n; i++) {
@@ -267,8 +267,8 @@ static int check_visible_fs(struct hk_error **err)
 		return 0;
 	return hk_error_set(
 		err, EPERM,
-		"this container has no uncovered %s mount, so a child with its own user "
-		"namespace cannot mount one: the parent container was started without "
+		"this container has no uncovered %s mount, so a child container cannot "
+		"mount one: the parent container was started without "
 		"nesting; on the host add \"lxc.include = %s/nesting.conf\" to the parent's "
 		"config (it mounts proc at /dev/.lxc/proc and sysfs at /dev/.lxc/sys) and "
 		"restart it",
@@ -277,6 +277,11 @@ static int check_visible_fs(struct hk_error **err)
 
 int hk_nest_preflight(const struct hk_config *cfg, bool root, struct hk_error **err)
 {
+	/* First what only the nesting profile gives: every container in a
+	 * user namespace owns its cgroup, but a child of any kind mounts its
+	 * proc and sysfs from this user namespace too. */
+	if (check_visible_fs(err) < 0)
+		return -1;
 	struct hk_cgroup_info info;
 	if (hk_cgroup_detect("", &info, err) < 0)
 		return hk_error_prefix(err, "inside a container (the parent needs lxc.mount.auto = "
@@ -285,7 +290,5 @@ int hk_nest_preflight(const struct hk_config *cfg, bool root, struct hk_error **
 	if (rc == 0)
 		rc = check_controllers(cfg, &info, err);
 	hk_cgroup_info_free(&info);
-	if (rc == 0 && cfg->idmap.n)
-		rc = check_visible_fs(err);
 	return rc;
 }

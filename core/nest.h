@@ -36,15 +36,17 @@ bool hk_nest_enabled(const struct hk_config *cfg);
 
 /* Gives the container's cgroup (directories and delegation files in every
  * hierarchy) to the root of its id map: by chown as root, through a helper
- * user namespace (newuidmap) as an ordinary user. */
-int hk_nest_delegate_cgroup(struct hk_cgroup *cg, const struct hk_idmap *map,
+ * user namespace (newuidmap) as an ordinary user.  Every id-mapped
+ * container gets it, as in LXC: its init (systemd above all) makes its
+ * own cgroups below the one hako made for it, whose limits stay root's. */
+int hk_cgroup_delegate_to_ct_root(struct hk_cgroup *cg, const struct hk_idmap *map,
 			    struct hk_error **err);
 
-/* Removes the container's cgroup tree.  A nesting container's tree is its
- * root's (and holds its children's cgroups): an ordinary user removes it
- * through a helper user namespace mapping the container's ids.  cfg may
- * be NULL (a plain removal). */
-int hk_nest_cgroup_remove(struct hk_cgroup *cg, const struct hk_config *cfg, struct hk_error **err);
+/* Removes the container's cgroup tree.  An id-mapped container's tree is
+ * its root's (and holds the cgroups its init made): an ordinary user
+ * removes it through a helper user namespace mapping the container's ids.
+ * cfg may be NULL (a plain removal). */
+int hk_cgroup_remove_as_ct(struct hk_cgroup *cg, const struct hk_config *cfg, struct hk_error **err);
 
 /* The id maps of the caller's user namespace, from the text of its
  * uid_map and gid_map ("0 0 4294967295" on the host): ranges NS PARENT

@@ -90,6 +90,50 @@ char *hk_sanitize_line_n(const char *s, size_t n)
 	return hk_buf_steal(&b);
 }
 
+/* Length of the complete escape sequence at s[0] == ESC, or 0. */
+static size_t ansi_len(const char *s, size_t n)
+{
+	if (n < 2)
+		return 0;
+	if (s[1] == '[') { /* CSI: parameter and intermediate bytes, then a final byte */
+		for (size_t i = 2; i < n; i++) {
+			unsigned char c = (unsigned char)s[i];
+			if (c >= 0x40 && c <= 0x7e)
+				return i + 1;
+			if (c < 0x20 || c > 0x3f)
+				return 0;
+		}
+		return 0;
+	}
+	if (s[1] == ']') { /* OSC: up to BEL or ST (ESC \) */
+		for (size_t i = 2; i < n; i++) {
+			if (s[i] == '\a')
+				return i + 1;
+			if (s[i] == '\x1b' && i + 1 < n && s[i + 1] == '\\')
+				return i + 2;
+		}
+		return 0;
+	}
+	unsigned char c = (unsigned char)s[1];
+	return c >= 0x20 && c <= 0x7e ? 2 : 0;
+}
+
+char *hk_sanitize_line_plain_n(const char *s, size_t n)
+{
+	struct hk_buf b = { 0 };
+	size_t from = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t skip = s[i] == '\x1b' ? ansi_len(s + i, n - i) : 0;
+		if (!skip)
+			continue;
+		hk_sanitize_line_buf(&b, s + from, i - from);
+		i += skip - 1;
+		from = i + 1;
+	}
+	hk_sanitize_line_buf(&b, s + from, n - from);
+	return hk_buf_steal(&b);
+}
+
 char *hk_sanitize_line(const char *s)
 {
 	return hk_sanitize_line_n(s, s ? strlen(s) : 0);

@@ -38,6 +38,12 @@ void hk_sanitize_line_buf(struct hk_buf *b, const char *s, size_t n);
 char *hk_sanitize_line(const char *s);
 char *hk_sanitize_line_n(const char *s, size_t n);
 
+/* The terminal rendering of s[0..n) without its complete ANSI escape
+ * sequences (CSI "ESC [ ... final", OSC "ESC ] ... BEL or ESC \\", and
+ * two-byte ESC X): a console line's colours dropped, for a message.  An
+ * incomplete sequence is rendered like any other control byte. */
+char *hk_sanitize_line_plain_n(const char *s, size_t n);
+
 /* Appends the JSON string contents (no quotes) of s[0..n) to b. */
 void hk_sanitize_json_buf(struct hk_buf *b, const char *s, size_t n);
 /* A quoted JSON string for a NUL-terminated string; NULL gives "null".

@@ -4,16 +4,21 @@
  *
  * prepare checks the source with the caller's own rights and refuses a
  * source that holds the new rootfs (a copy into itself would never end);
- * build copies inside the container's user namespace when it has an id map,
- * so the copy is owned by ids of that map where the source's owners are
- * mapped.  An ordinary user's own files (a tree the user unpacked or built
- * as himself) become the container root's: kept as the user's, they would
- * be nobody's inside and no root there could change them.
+ * for an ordinary user it also refuses, naming them, the files the user
+ * cannot read (a tree root made: /etc/shadow), before anything is copied.
+ * root copies an id-mapped container's tree as itself, each owner shifted
+ * into the map (hk_copy_tree_shifted); an ordinary user's copy runs inside
+ * the container's user namespace, so the copy is owned by ids of that map
+ * where the source's owners are mapped.  An ordinary user's own files (a
+ * tree the user unpacked or built as himself) become the container root's:
+ * kept as the user's, they would be nobody's inside and no root there could
+ * change them.
  */
 #include "template.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +81,43 @@ static char *canon_prefix(const char *path)
 	}
 }
 
+/* What an ordinary user cannot copy: files it may not read, directories
+ * it may not list (nftw is not reentrant: one walk at a time). */
+static struct {
+	struct hk_buf names;
+	unsigned n;
+} unreadable;
+
+static int note_unreadable(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	bool need = type == FTW_DNR || (type == FTW_F && S_ISREG(sb->st_mode) && access(path, R_OK) < 0) ||
+		    (type == FTW_D && access(path, R_OK | X_OK) < 0);
+	if (need && unreadable.n++ < 5)
+		hk_buf_printf(&unreadable.names, "%s\"%s\"", unreadable.n > 1 ? ", " : "", path);
+	return 0;
+}
+
+/* An ordinary user's copy reads each file as that user: refuse, before
+ * anything is copied, a tree with files only root may read. */
+static int check_readable(const char *path, struct hk_error **err)
+{
+	unreadable.n = 0;
+	hk_buf_free(&unreadable.names);
+	if (nftw(path, note_unreadable, 32, FTW_PHYS | FTW_MOUNT) < 0)
+		return hk_error_errno(err, "template dir: cannot walk \"%s\"", path);
+	int rc = 0;
+	if (unreadable.n)
+		rc = hk_error_set(err, EACCES,
+				  "template dir: %u file%s of \"%s\" you cannot read, so they cannot be "
+				  "copied: %s%s; have root create the container, or pack the tree as "
+				  "root (tar -C %s -cpf FILE .) and use -t tar:FILE",
+				  unreadable.n, unreadable.n == 1 ? "" : "s", path, unreadable.names.data,
+				  unreadable.n > 5 ? " ..." : "", path);
+	hk_buf_free(&unreadable.names);
+	return rc;
+}
+
 static int dir_prepare(struct hk_template_ctx *ctx, struct hk_error **err)
 {
 	if (ctx->args && ctx->args[0])
@@ -103,7 +145,7 @@ static int dir_prepare(struct hk_template_ctx *ctx, struct hk_error **err)
 				    "into itself never ends: choose a directory outside the "
 				    "container path",
 				    ctx->source, ctx->rootfs);
-	return 0;
+	return ctx->user ? check_readable(s->path, err) : 0;
 }
 
 static void dir_config(const struct hk_template_ctx *ctx, struct hk_buf *out)
@@ -124,7 +166,9 @@ static int dir_build(int rootfd, const struct hk_template_ctx *ctx, struct hk_er
 		from_uid = u > 0 ? (uid_t)u : (uid_t)-1;
 		from_gid = g > 0 ? (gid_t)g : (gid_t)-1;
 	}
-	if (hk_copy_tree_owned_by_root(s->path, ctx->rootfs, 0, from_uid, from_gid, &st, err) < 0)
+	int rc = ctx->shift ? hk_copy_tree_shifted(s->path, ctx->rootfs, 0, ctx->shift, &st, err)
+			    : hk_copy_tree_owned_by_root(s->path, ctx->rootfs, 0, from_uid, from_gid, &st, err);
+	if (rc < 0)
 		return hk_error_prefix(err, "template dir: copy \"%s\"", ctx->source);
 	return 0;
 }
@@ -142,6 +186,7 @@ static void dir_release(struct hk_template_ctx *ctx)
 const struct hk_template hk_template_dir = {
 	.name = "dir",
 	.needs_source = true,
+	.shifts_owners = true,
 	.summary = "a rootfs copied from a directory: -t dir:PATH",
 	.usage = "(none; the directory follows the colon)",
 	.prepare = dir_prepare,

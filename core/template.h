@@ -36,6 +36,10 @@ struct hk_template_ctx {
 	const char *cache_dir; /* /var/cache/hako or ~/.cache/hako */
 	bool user;	      /* the caller is an ordinary user */
 	bool mapped;	      /* build runs as root of a user namespace (set by create) */
+	/* root's container with an id map, for a template that copies with
+	 * owners shifted (shifts_owners): build runs as the host's root and
+	 * gives the copy owner N's host id in this map (set by create). */
+	const struct hk_idmap *shift;
 	struct hk_progress progress;
 	void *priv; /* the template's own state, from prepare */
 };
@@ -43,6 +47,10 @@ struct hk_template_ctx {
 struct hk_template {
 	const char *name;
 	bool needs_source; /* called as NAME:SOURCE */
+	/* For root, build copies with ctx->shift instead of running in the
+	 * user namespace, where host root's files that are not readable by
+	 * others (/etc/shadow) could not be read. */
+	bool shifts_owners;
 	const char *summary;
 	const char *usage; /* template arguments, for `hako create -t NAME -- -h` */
 	int (*prepare)(struct hk_template_ctx *ctx, struct hk_error **err);

@@ -116,20 +116,21 @@ static int run_targets(struct hk_app *app, void *arg, struct hk_error **err)
 }
 
 /* Runs fn on every target as a background job; what says what it does
- * ("Starting"). */
-static void for_targets(struct hk_app *app, const char *what,
-			int (*fn)(struct hk_app *, const char *, struct hk_error **))
+ * ("Starting").  Returns how many targets the job has (0: none started). */
+static size_t for_targets(struct hk_app *app, const char *what,
+			  int (*fn)(struct hk_app *, const char *, struct hk_error **))
 {
 	struct targets_job j = { .fn = fn };
 	targets(app, &j.names);
 	if (!j.names.n) {
 		hkw_status_set(app->status, HKW_STATUS, "No container selected.");
-		return;
+		return 0;
 	}
 	hk_autofree char *label = j.names.n == 1 ? xasprintf("%s \"%s\"", what, j.names.v[0])
 						 : xasprintf("%s %zu containers", what, j.names.n);
-	hk_app_job_start(app, label, run_targets, &j);
+	size_t n = hk_app_job_start(app, label, run_targets, &j) ? j.names.n : 0;
 	hk_strv_clear(&j.names);
+	return n;
 }
 
 /* pred() of the first target: the first marked one in list order, else
@@ -150,10 +151,12 @@ static void start_stop(struct hk_app *app, const char *sel)
 		for_targets(app, "Starting", do_start);
 		return;
 	}
-	/* Say how long a stop may take: [tui] stop_timeout. */
-	hk_autofree char *what =
-		xasprintf("Stopping (kill after %us)", hk_store_settings(app->st)->stop_timeout);
-	for_targets(app, what, do_stop);
+	/* Say how long a stop may take ([tui] stop_timeout); for one
+	 * container, count down to the kill. */
+	unsigned timeout = hk_store_settings(app->st)->stop_timeout;
+	hk_autofree char *what = xasprintf("Stopping (kill after %us)", timeout);
+	if (for_targets(app, what, do_stop) == 1)
+		hk_app_job_countdown(app, timeout);
 }
 
 static void console(struct hk_app *app, const char *name)

@@ -103,6 +103,7 @@ struct hk_app {
 	int job_fd;
 	char *job_what;
 	unsigned job_ticks;
+	long long job_deadline_ms; /* a countdown shown while the job runs (hk_now_ms), or 0 */
 	struct hk_buf job_out; /* what the child wrote so far */
 	char *job_select;      /* select this container when the job is done */
 
@@ -146,6 +147,8 @@ char *hk_app_theme_next(struct hk_app *app, const char *current);
 /* app-jobs.c: runs fn(app, arg, err) in a child; the loop polls it. */
 typedef int (*hk_job_fn)(struct hk_app *app, void *arg, struct hk_error **err);
 bool hk_app_job_start(struct hk_app *app, const char *what, hk_job_fn fn, void *arg);
+/* The running job's status line counts down to "kill in N s" (a stop). */
+void hk_app_job_countdown(struct hk_app *app, unsigned seconds);
 /* Called by the loop: reaps a finished job (dialog on error). */
 void hk_app_job_poll(struct hk_app *app);
 bool hk_app_job_running(const struct hk_app *app);

@@ -86,6 +86,7 @@ bool hk_app_job_start(struct hk_app *app, const char *what, hk_job_fn fn, void *
 	free(app->job_what);
 	app->job_what = xstrdup(what);
 	app->job_ticks = 0;
+	app->job_deadline_ms = 0;
 	hk_buf_free(&app->job_out);
 	hkw_status_set(app->status, HKW_BUSY, "%s...", what);
 	return true;
@@ -139,8 +140,21 @@ void hk_app_job_poll(struct hk_app *app)
 		finish(app, status, &app->job_out);
 		return;
 	}
-	hkw_status_set(app->status, HKW_BUSY, "%s... %c", app->job_what,
-		       spin[app->job_ticks++ % 4]);
+	char spinner = spin[app->job_ticks++ % 4];
+	long long left = app->job_deadline_ms ? app->job_deadline_ms - hk_now_ms() : 0;
+	if (left > 0)
+		hkw_status_set(app->status, HKW_BUSY, "%s... %c kill in %llds", app->job_what,
+			       spinner, (left + 999) / 1000);
+	else if (app->job_deadline_ms)
+		hkw_status_set(app->status, HKW_BUSY, "%s... %c killing", app->job_what, spinner);
+	else
+		hkw_status_set(app->status, HKW_BUSY, "%s... %c", app->job_what, spinner);
+}
+
+void hk_app_job_countdown(struct hk_app *app, unsigned seconds)
+{
+	if (hk_app_job_running(app))
+		app->job_deadline_ms = hk_now_ms() + (long long)seconds * 1000;
 }
 
 void hk_app_job_wait(struct hk_app *app)

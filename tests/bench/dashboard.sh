@@ -38,8 +38,7 @@ command -v tmux >/dev/null || { echo "dashboard bench skipped: tmux is not insta
 [ -x "$HAKO" ] || { echo "dashboard bench: no hako at $HAKO"; exit 2; }
 HAKO=$(realpath "$HAKO")
 
-median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
-ms() { awk -v n="$1" 'BEGIN { printf "%.2f", n / 1e6 }'; }
+. "$(dirname "$0")/bench.lib"
 
 # grow_to N RUNNING: N containers b000..., the first RUNNING of them running.
 grow_to() {
@@ -88,8 +87,8 @@ measure() {
 		firsts+=("$f"); refs+=("$r")
 		((s > rss)) && rss=$s; ((h > hwm)) && hwm=$h
 	done
-	printf '%-24s %12s %14s %10s %10s\n' "$1 ($2 running)" "$(ms "$(median "${firsts[@]}")")" \
-		"$(ms "$(median "${refs[@]}")")" "$rss" "$hwm"
+	printf '%-24s %12s %14s %10s %10s\n' "$1 ($2 running)" "$(ms "$(median "${firsts[@]}")" 2)" \
+		"$(ms "$(median "${refs[@]}")" 2)" "$rss" "$hwm"
 }
 
 # idle N: CPU of a dashboard left alone for IDLE_SECS seconds.

@@ -28,19 +28,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-now() { date +%s%N; }
-# timed VAR CMD...: runs CMD, appends its wall time (ns) to array VAR;
-# returns CMD's status.
-timed() {
-	local -n _arr=$1; shift
-	local t0 t1 rc
-	t0=$(now); "$@" >/dev/null 2>&1; rc=$?; t1=$(now)
-	_arr+=($((t1 - t0)))
-	return $rc
-}
-median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
-ms() { awk -v n="$1" 'BEGIN { printf "%.1f", n / 1e6 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
+. "$(dirname "$0")/bench.lib"
 init_pid() { "$HAKO" ls -F NAME,PID -P "$T/hako" 2>/dev/null | awk -F'\t' -v n="$HN" '$1 == n { print $2 }'; }
 
 if [ "$(id -u)" != 0 ]; then echo "start bench skipped: needs root (namespaces, LXC)"; exit 0; fi

@@ -28,46 +28,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-h() {
-	local who=$1; shift
-	if [ "$who" = root ]; then "$HAKO" "$@"; else HK_TEST_USER=$who as_user "$HAKO" "$@"; fi
-}
-state() { h "$1" ls -f -P "$2" 2>/dev/null | awk -F'\t' '$1 == "c1" { print $2 }'; }
-# The command line a pane runs hako with, as WHO, TERM set as tmux does.
-hako_cmd() {
-	local who=$1; shift
-	if [ "$who" = root ]; then printf '%q ' "$HAKO" "$@"; else
-		local home
-		home=$(getent passwd "$who" | cut -d: -f6)
-		printf '%q ' env -i HOME="$home" PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=screen \
-			setpriv --reuid="$who" --regid="$who" --init-groups -- "$HAKO" "$@"
-	fi
-}
-pane() { $TM capture-pane -p -t hk 2>/dev/null; }
-# wait_pane ERE [TENTHS]: until the pane shows ERE (default 5 s).
-wait_pane() {
-	local i
-	for ((i = 0; i < ${2:-50}; i++)); do
-		pane | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-check_pane() { # DESC ERE
-	if wait_pane "$2"; then ok "$1"; else
-		not_ok "$1"; echo "#   expected /$2/ in the pane:"; pane | grep -v '^$' | sed 's/^/#   /' | tail -15
-	fi
-}
-new_pane() {
-	local i
-	$TM kill-server >/dev/null 2>&1
-	for i in 1 2 3 4 5; do # the old server may still be going away
-		$TM new-session -d -s hk -x 120 -y 30 "env PS1='HKPROMPT\$ ' bash --norc --noprofile" \
-			>/dev/null 2>&1 && break
-		sleep 0.2
-	done
-	wait_pane 'HKPROMPT' 30
-}
+. "$(dirname "$0")/console.lib"
 
 # console_mode WHO PATH
 console_mode() {

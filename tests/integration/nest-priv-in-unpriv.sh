@@ -8,9 +8,10 @@
 # filled in), attach and freeze work inside, `hako ls -f --nested` on the
 # host shows p1/c1 with its state and its map in host ids, stop leaves
 # nothing (also when p1 stops with c1 running).  Then the classic failures,
-# each with the fix: a parent without nesting (cgroup not writable), a
-# missing controller, a parent without uncovered proc/sysfs for a child
-# with its own id map.
+# each with the fix: a parent without nesting (its cgroup is its root's,
+# as for every id-mapped container, but it has no uncovered proc/sysfs),
+# a missing controller, a parent that turns nesting on without the
+# profile's proc/sysfs, for a child with its own id map.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/nest.lib"
 plan_begin
@@ -162,13 +163,13 @@ left=$(hk_cgroups_named p1 "$T"; hk_cgroups_named c1 "" "$P1CG")
 [ -n "$cinit" ] && [ -z "$(hk_live "$cinit")" ] && ok "c1's init ($cinit) is gone" || not_ok "c1's init '$cinit' left"
 check_clean "no mount or process of p1 is left" "$T" ""
 
-# p2: hako bound in, but no nesting: its cgroup is not its root's
+# p2: hako bound in, but no nesting profile: no uncovered proc to mount from
 printf '%s\nlxc.mount.entry = %s usr/local/bin/hako none bind,ro,create=file 0 0\n' "$map" "$NEST_STATIC" >"$T/p2.conf"
 "$HAKO" create p2 -t busybox -P "$T" -f "$T/p2.conf" -q && "$HAKO" start p2 -P "$T"
 wait_boot root "$T" p2 || diag "p2's boot script still runs"
 check "hako inside p2 creates c1" hako_in p2 create c1 -t busybox -q
 check_output "a parent without nesting: the start inside says to include the nesting profile" \
-	'is not writable inside this container.*started without nesting.*lxc.include = .*/nesting.conf' \
+	'no uncovered proc mount.*started without nesting.*lxc.include = .*/nesting.conf' \
 	hako_in p2 start c1
 check_output "... and so does setup-user there" 'started without nesting.*lxc.include' hako_in p2 setup-user root
 "$HAKO" stop -k p2 -P "$T" >/dev/null 2>&1

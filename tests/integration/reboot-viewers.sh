@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # stop -r reboots (a new init, still RUNNING); several console viewers see
-# the same output at once; console -t 1 reaches tty1.
+# the same output at once; console -t 1 reaches tty1; a stop that has to
+# kill says so, one that does not is silent.
 source "$(dirname "$0")/../lib.sh"
 need_root "reboot and viewers" || { plan_end; exit 0; }
 P=$(mktemp -d /tmp/hk-reboot-XXXXXX)
@@ -24,5 +25,13 @@ wait $a $b
 check "viewer one sees the typed text" grep -q "marker-$$" "$P/a.out"
 check "viewer two sees it too" grep -q "marker-$$" "$P/b.out"
 check "console -t 1 reaches tty1's getty" sh -c "sleep 2 | timeout 10 '$HAKO' console rv -t 1 -P '$P' | grep -q login"
-check "stop" "$HAKO" stop rv -P "$P" -t 20
+check_output "stop: init halted, nothing said of a kill" '^$' "$HAKO" stop rv -P "$P" -t 20
+# An init that ignores its halt signal (busybox and SIGCONT) is killed
+# after -t, and stop says so and what to do.
+echo "lxc.signal.halt = SIGCONT" >>"$P/rv/config"
+check "start with lxc.signal.halt = SIGCONT" "$HAKO" start rv -P "$P"
+check_output "stop -t 1 says the init was killed, and the fix" \
+	'"rv" did not halt within 1 s of its halt signal and was killed; set lxc.signal.halt' \
+	"$HAKO" stop rv -P "$P" -t 1
+check_output "and it is STOPPED" "STOPPED" "$HAKO" ls -f -P "$P"
 plan_end

@@ -3,7 +3,11 @@
 # `-t dir:PATH`, as root and as the test user: the rootfs lands, the
 # container starts and `attach -- true` works; refusals (missing file, not
 # a tarball, garbage, a directory holding the new rootfs, a template
-# without its source) are clear and leave no container.
+# without its source) are clear and leave no container.  A root-made tree
+# with files only root may read (a 0640 root:42 /etc/shadow, a setuid
+# binary): root copies it into an id-mapped container, owners shifted into
+# the map and modes kept, and refuses an owner outside the map; the test
+# user is refused before anything is copied, with the files' names.
 . "$(dirname "$0")/../lib.sh"
 plan_begin
 need_root "tar/dir tests" || { plan_end; exit; }
@@ -69,6 +73,25 @@ check_output "busybox: with a colon" 'takes nothing after a colon' "$HAKO" creat
 check_output "dir: a file is not a directory" 'not a directory' "$HAKO" create x5 -t "dir:$T/rootfs.tar" -P "$P"
 check_output "dir: the source holds the new rootfs" 'holds the new rootfs' "$HAKO" create x6 -t "dir:$T" -P "$P"
 check "... no container left" test ! -e "$P/x6"
+# A tree root made, as debootstrap makes one.
+cp -a "$R" "$T/rooty"
+printf 'root:*:1:0:::::\n' >"$T/rooty/etc/shadow" && chown 0:42 "$T/rooty/etc/shadow" && chmod 640 "$T/rooty/etc/shadow"
+cp "$R/bin/busybox" "$T/rooty/bin/suid" && chmod 4755 "$T/rooty/bin/suid"
+printf 'lxc.idmap = u 0 500000 65536\nlxc.idmap = g 0 500000 65536\n' >"$T/map.conf"
+cat "$T/bb.conf" >>"$T/map.conf"
+check "root: create -t dir: of a root-made tree into an id-mapped container" \
+	"$HAKO" create dm -t "dir:$T/rooty" -P "$P" -f "$T/map.conf"
+check_output "... the root-only file is copied, its owners shifted into the map, mode kept" \
+	'^500000:500042 640$' stat -c '%u:%g %a' "$P/dm/rootfs/etc/shadow"
+check_output "... the setuid binary keeps its bit, owned by the mapped root" \
+	'^500000 4755$' stat -c '%u %a' "$P/dm/rootfs/bin/suid"
+life root "$P" dm
+chown 70000 "$T/rooty/bin/suid"
+check_output "root: dir: an owner outside the map is refused, naming the file" \
+	'bin/suid" belongs to 70000:0, outside the container.s id map' \
+	"$HAKO" create dm2 -t "dir:$T/rooty" -P "$P" -f "$T/map.conf"
+check "... no container left" test ! -e "$P/dm2"
+chown 0 "$T/rooty/bin/suid"
 check_output "tar: takes no template arguments" 'takes no arguments' "$HAKO" create x7 -t "tar:$T/rootfs.tar" -P "$P" -- -x
 
 if ensure_test_user; then
@@ -87,6 +110,10 @@ if ensure_test_user; then
 	check "user: dir: the user's own files belong to the mapped root" \
 		test "$(stat -c %u:%g "$UP/lxc/ud/rootfs/bin/busybox")" = "$SUB:$(awk -F: -v u="$HK_TEST_USER" '$1 == u && $3 >= 65536 { print $2; exit }' /etc/subgid)"
 	life user "$UP/lxc" ud
+	check_output "user: dir: a root-made tree: refused with the unreadable files' names and the fix" \
+		'template dir: [0-9]+ files? of .* you cannot read.*rooty/etc/shadow.*-t tar:FILE' \
+		as_user "$HAKO" create ur -t "dir:$T/rooty" -P "$UP/lxc" -f "$UP/bb.conf"
+	check "... no container left" test ! -e "$UP/lxc/ur"
 	chmod 600 "$T/rootfs.tar"
 	check_output "user: a tarball the user cannot read" 'cannot open' \
 		as_user "$HAKO" create ux -t "tar:$T/rootfs.tar" -P "$UP/lxc"

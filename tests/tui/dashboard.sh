@@ -388,6 +388,7 @@ keys / '^stubborn$' Enter
 wait_for "stubborn runs" '^stubborn +RUNNING'
 keys s
 wait_for "s says when it will kill ([tui] stop_timeout = 2)" 'Stopping \(kill after 2s\) "stubborn"'
+wait_for "the status line counts down to the kill" '"stubborn"\.\.\. . (kill in [12]s|killing)'
 wait_for "s kills stubborn after 2 s (not the default 30)" '^stubborn +STOPPED' 8
 keys Escape
 keys q

@@ -67,11 +67,11 @@ static void test_parse_name(void **state)
 	assert_int_equal(hk_caps_parse_name("-1", "lxc.cap.drop", 40, &err), -1);
 }
 
-static void test_plan_privileged_default(void **state)
+static void test_plan_default(void **state)
 {
 	(void)state;
 	struct hk_caps_plan p;
-	assert_int_equal(hk_caps_plan(NULL, NULL, true, &p, NULL), 0);
+	assert_int_equal(hk_caps_plan(NULL, NULL, &p, NULL), 0);
 	uint64_t all = hk_caps_all(hk_caps_last_cap());
 	assert_int_equal(p.keep, all & ~lxc_default_drop);
 	assert_int_equal(p.last_cap, hk_caps_last_cap());
@@ -79,13 +79,13 @@ static void test_plan_privileged_default(void **state)
 	assert_false(p.keep & BIT(CAP_SYS_MODULE));
 }
 
-static void test_plan_unprivileged_default(void **state)
+static void test_plan_empty_lists_default(void **state)
 {
 	(void)state;
 	struct hk_strv empty = { 0 };
 	struct hk_caps_plan p;
-	assert_int_equal(hk_caps_plan(&empty, &empty, false, &p, NULL), 0);
-	assert_int_equal(p.keep, hk_caps_all(hk_caps_last_cap()));
+	assert_int_equal(hk_caps_plan(&empty, &empty, &p, NULL), 0);
+	assert_int_equal(p.keep, hk_caps_all(hk_caps_last_cap()) & ~lxc_default_drop);
 }
 
 static void test_plan_drop(void **state)
@@ -96,10 +96,8 @@ static void test_plan_drop(void **state)
 	uint64_t all = hk_caps_all(hk_caps_last_cap());
 	uint64_t dropped = BIT(CAP_SYS_ADMIN) | BIT(CAP_NET_RAW) | BIT(CAP_MKNOD);
 
-	assert_int_equal(hk_caps_plan(&drop, NULL, false, &p, NULL), 0);
-	assert_int_equal(p.keep, all & ~dropped);
-	/* Privileged: the config's drops come on top of LXC's defaults. */
-	assert_int_equal(hk_caps_plan(&drop, NULL, true, &p, NULL), 0);
+	/* The config's drops come on top of LXC's defaults. */
+	assert_int_equal(hk_caps_plan(&drop, NULL, &p, NULL), 0);
 	assert_int_equal(p.keep, all & ~dropped & ~lxc_default_drop);
 	hk_strv_clear(&drop);
 }
@@ -111,9 +109,7 @@ static void test_plan_keep(void **state)
 	struct hk_caps_plan p;
 	uint64_t want = BIT(CAP_CHOWN) | BIT(CAP_SETUID) | BIT(CAP_SETGID) | BIT(CAP_SYS_MODULE);
 	/* keep wins over the default drop list: sys_module stays. */
-	assert_int_equal(hk_caps_plan(NULL, &keep, true, &p, NULL), 0);
-	assert_int_equal(p.keep, want);
-	assert_int_equal(hk_caps_plan(NULL, &keep, false, &p, NULL), 0);
+	assert_int_equal(hk_caps_plan(NULL, &keep, &p, NULL), 0);
 	assert_int_equal(p.keep, want);
 	hk_strv_clear(&keep);
 }
@@ -123,12 +119,12 @@ static void test_plan_keep_none(void **state)
 	(void)state;
 	struct hk_strv keep = strv_of("none", NULL);
 	struct hk_caps_plan p = { .keep = 1 };
-	assert_int_equal(hk_caps_plan(NULL, &keep, true, &p, NULL), 0);
+	assert_int_equal(hk_caps_plan(NULL, &keep, &p, NULL), 0);
 	assert_int_equal(p.keep, 0);
 	hk_strv_clear(&keep);
 	/* As in LXC, "none" forgets what came before it, not what follows. */
 	keep = strv_of("sys_admin", "none net_admin", NULL);
-	assert_int_equal(hk_caps_plan(NULL, &keep, false, &p, NULL), 0);
+	assert_int_equal(hk_caps_plan(NULL, &keep, &p, NULL), 0);
 	assert_int_equal(p.keep, BIT(CAP_NET_ADMIN));
 	hk_strv_clear(&keep);
 }
@@ -140,7 +136,7 @@ static void test_plan_both_is_error(void **state)
 	struct hk_strv keep = strv_of("chown", NULL);
 	struct hk_caps_plan p = { 0 };
 	hk_autoerr err = NULL;
-	assert_int_equal(hk_caps_plan(&drop, &keep, true, &p, &err), -1);
+	assert_int_equal(hk_caps_plan(&drop, &keep, &p, &err), -1);
 	assert_non_null(err);
 	assert_non_null(strstr(err->msg, "lxc.cap.drop"));
 	assert_non_null(strstr(err->msg, "lxc.cap.keep"));
@@ -155,7 +151,7 @@ static void test_plan_unknown_name(void **state)
 	struct hk_strv drop = strv_of("sys_admin sys_modul", NULL);
 	struct hk_caps_plan p = { 0 };
 	hk_autoerr err = NULL;
-	assert_int_equal(hk_caps_plan(&drop, NULL, false, &p, &err), -1);
+	assert_int_equal(hk_caps_plan(&drop, NULL, &p, &err), -1);
 	assert_non_null(strstr(err->msg, "lxc.cap.drop"));
 	assert_non_null(strstr(err->msg, "\"sys_modul\""));
 	assert_non_null(strstr(err->msg, "without \"cap_\""));
@@ -163,7 +159,7 @@ static void test_plan_unknown_name(void **state)
 
 	struct hk_strv keep = strv_of("chown bogus", NULL);
 	hk_error_freep(&err);
-	assert_int_equal(hk_caps_plan(NULL, &keep, false, &p, &err), -1);
+	assert_int_equal(hk_caps_plan(NULL, &keep, &p, &err), -1);
 	assert_non_null(strstr(err->msg, "lxc.cap.keep"));
 	assert_non_null(strstr(err->msg, "\"bogus\""));
 	hk_strv_clear(&keep);
@@ -232,7 +228,7 @@ static void test_apply_in_child(void **state)
 	}
 	struct hk_strv drop = strv_of("sys_admin net_raw", NULL);
 	struct hk_caps_plan p;
-	assert_int_equal(hk_caps_plan(&drop, NULL, true, &p, NULL), 0);
+	assert_int_equal(hk_caps_plan(&drop, NULL, &p, NULL), 0);
 	hk_strv_clear(&drop);
 	/* Only what this process still has can stay in a child's set. */
 	p.keep &= status_field("CapBnd");
@@ -258,7 +254,7 @@ static void test_limit_in_child(void **state)
 	}
 	struct hk_strv drop = strv_of("sys_module sys_time", NULL);
 	struct hk_caps_plan p;
-	assert_int_equal(hk_caps_plan(&drop, NULL, true, &p, NULL), 0);
+	assert_int_equal(hk_caps_plan(&drop, NULL, &p, NULL), 0);
 	hk_strv_clear(&drop);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -303,8 +299,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_last_cap_matches_proc),
 		cmocka_unit_test(test_parse_name),
-		cmocka_unit_test(test_plan_privileged_default),
-		cmocka_unit_test(test_plan_unprivileged_default),
+		cmocka_unit_test(test_plan_default),
+		cmocka_unit_test(test_plan_empty_lists_default),
 		cmocka_unit_test(test_plan_drop),
 		cmocka_unit_test(test_plan_keep),
 		cmocka_unit_test(test_plan_keep_none),

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +17,7 @@
 #include <cmocka.h>
 
 #include "init-probe.h"
+#include "safepath.h"
 #include "util.h"
 
 static void test_settled_text(void **state)
@@ -103,12 +106,43 @@ static void test_real_processes(void **state)
 	assert_false(hk_init_settled(blocker)); /* gone */
 }
 
+/* The init a config names, resolved inside a rootfs: Debian's
+ * /sbin/init -> /lib/systemd/systemd is systemd; busybox's init is not,
+ * nor is a file that only has systemd in a directory's name. */
+static void test_init_file_is_systemd(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/hk-initprobe.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	hk_autofree char *cmd = xasprintf("cd %s && mkdir -p sbin bin lib/systemd usr/systemd && "
+					  "touch lib/systemd/systemd bin/busybox usr/systemd/init && "
+					  "ln -s /lib/systemd/systemd sbin/init && ln -s ../bin/busybox sbin/bb && "
+					  "ln -s ../usr/systemd/init sbin/other", dir);
+	assert_int_equal(system(cmd), 0);
+	int root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(root >= 0);
+	static const struct {
+		const char *path;
+		bool systemd;
+	} cases[] = { { "/sbin/init", true }, { "/sbin/bb", false }, { "/sbin/other", false } };
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int fd = hk_safe_open(root, cases[i].path, O_PATH, 0, 0, NULL);
+		assert_true(fd >= 0);
+		assert_int_equal(hk_init_file_is_systemd(fd), cases[i].systemd);
+		close(fd);
+	}
+	close(root);
+	hk_autofree char *rm = xasprintf("rm -rf %s", dir);
+	assert_int_equal(system(rm), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_settled_text),
 		cmocka_unit_test(test_halt_signal_text),
 		cmocka_unit_test(test_real_processes),
+		cmocka_unit_test(test_init_file_is_systemd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -136,6 +136,31 @@ static void test_width(void **state)
 	assert_int_equal(hk_utf8_width("\xf0\x9f\x90\xb3!"), 2);
 }
 
+/* A console line's colours are dropped; an incomplete or odd escape is
+ * still shown escaped, never passed through. */
+static void test_line_plain_drops_ansi(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "\x1b[0;1;31mFailed\x1b[0m", "Failed" },
+		{ "[\x1b[0;32m  OK  \x1b[0m] Started", "[  OK  ] Started" },
+		{ "\x1b]0;title\a text", " text" },
+		{ "\x1b]52;c;AAAA\x1b\\x", "x" },
+		{ "a\x1b" "7b", "ab" },
+		{ "cut \x1b[0;1", "cut \\x1b[0;1" },
+		{ "bad \x1b[1\x01m", "bad \\x1b[1\\x01m" },
+		{ "\x1b", "\\x1b" },
+		{ "", "" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = hk_sanitize_line_plain_n(cases[i].in, strlen(cases[i].in));
+		assert_string_equal(got, cases[i].want);
+		free(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_utf8_decode),
 		cmocka_unit_test(test_width),
+		cmocka_unit_test(test_line_plain_drops_ansi),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
