@@ -455,19 +455,38 @@ static bool v2_member(const struct hk_cgroup_info *info, pid_t pid, const char *
 	return in;
 }
 
+/* systemd moves pid into dir (a path below the detection root). */
+static int systemd_move(const struct hk_cgroup *cg, const char *dir, pid_t pid, struct hk_error **err)
+{
+	if (hk_cgroup_systemd_attach(cg->info, dir, pid, err) < 0)
+		return -1;
+	if (!v2_member(cg->info, pid, dir))
+		return hk_error_set(err, 0, "systemd said it moved process %d, but it is not in \"%s\"",
+				    (int)pid, dir);
+	return 0;
+}
+
 /* A process in a login session's scope may not leave it for a cgroup its
  * user owns elsewhere (v2 checks the common ancestor, root's): systemd,
- * which delegated that cgroup, moves it for the user. */
-static int enter_via_systemd(const struct hk_cgroup *cg, const struct ct_hier *c, pid_t pid,
-			     struct hk_error **err)
+ * which delegated that cgroup, moves it for the user: into the leaf, or
+ * its HK_CGROUP_ATTACH_LEAF when attaches go aside or the leaf gives
+ * controllers to children (systemd inside the container). */
+static int enter_via_systemd(const struct hk_cgroup *cg, const struct ct_hier *c, int leaf_fd,
+			     pid_t pid, struct hk_error **err)
 {
 	size_t rlen = strlen(cg->info->root);
 	hk_autofree char *leaf = xasprintf("%s/%s", c->dir + rlen, HK_CGROUP_LEAF);
+	hk_autofree char *aside = xasprintf("%s/%s", leaf, HK_CGROUP_ATTACH_LEAF);
 	hk_autoerr serr = NULL;
-	if (hk_cgroup_systemd_attach(cg->info, leaf, pid, &serr) < 0 ||
-	    (!v2_member(cg->info, pid, leaf) &&
-	     hk_error_set(&serr, 0, "systemd said it moved process %d, but it is not in \"%s\"",
-			  (int)pid, leaf) < 0)) {
+	int rc = cg->attach_aside ? -1 : systemd_move(cg, leaf, pid, &serr);
+	if (rc < 0) {
+		hk_error_freep(&serr);
+		if (mkdirat(leaf_fd, HK_CGROUP_ATTACH_LEAF, 0755) < 0 && errno != EEXIST)
+			hk_error_errno(&serr, "cannot make \"%s\"", aside);
+		else
+			rc = systemd_move(cg, aside, pid, &serr);
+	}
+	if (rc < 0) {
 		char *msg = xasprintf("%s (the caller's cgroup is not its user's to leave), and %s",
 				      (*err)->msg, serr->msg);
 		free((*err)->msg);
@@ -519,7 +538,7 @@ int hk_cgroup_attach(struct hk_cgroup *cg, pid_t pid, struct hk_error **err)
 			continue;
 		if (fd >= 0 && c->h->version == 2 && (code == EACCES || code == EPERM) &&
 		    hk_cgroup_systemd_mode(cg->info, geteuid()) != HK_SD_NONE &&
-		    enter_via_systemd(cg, c, pid, err) == 0)
+		    enter_via_systemd(cg, c, fd, pid, err) == 0)
 			continue;
 		hk_autofree char *label = hk_cgroup_hier_label(c->h);
 		return hk_error_prefix(err, "enter cgroup \"%s/%s\" (%s)", c->dir, HK_CGROUP_LEAF, label);
