@@ -29,8 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup-devices.h"
 #include "cgroup-systemd.h"
 #include "log.h"
+#include "storage.h"
 
 struct ct_hier {
 	const struct hk_cgroup_hier *h;
@@ -600,6 +602,32 @@ static int apply_one(struct ct_hier *c, const char *key, const char *value, cons
 	return hk_error_prefix(err, "%s = %s", cfgkey, value);
 }
 
+/* lxc.cgroup2.devices.*: one eBPF program on NAME for all of them.  Only
+ * the host's root may attach one; a user namespace reaches no device
+ * anyway, so elsewhere the rules are skipped (said in the debug log). */
+static int apply_v2_devices(struct ct_hier *c, const struct hk_kvlist *v2, struct hk_error **err)
+{
+	struct hk_dev_policy pol;
+	hk_dev_policy_init(&pol);
+	size_t rules = 0;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && v2 && i < v2->n; i++) {
+		if (!hk_str_has_prefix(v2->v[i].key, "devices."))
+			continue;
+		hk_autofree char *cfgkey = xasprintf("lxc.cgroup2.%s", v2->v[i].key);
+		rules++;
+		rc = hk_dev_policy_add(&pol, v2->v[i].key, v2->v[i].value, cfgkey, err);
+	}
+	if (rc == 0 && rules && (geteuid() != 0 || !hk_storage_in_init_userns()))
+		hk_log(HK_LOG_DEBUG, "%s: device rules skipped: not the host's root", c->dir);
+	else if (rc == 0 && rules) {
+		hk_autoclose int fd = open_cgroup_dir(c->dir, err);
+		rc = fd < 0 ? -1 : hk_dev_policy_attach(&pol, fd, c->dir, err);
+	}
+	hk_dev_policy_free(&pol);
+	return rc;
+}
+
 int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_kvlist *v1, const struct hk_kvlist *v2,
 		    struct hk_error **err)
 {
@@ -619,11 +647,23 @@ int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_kvlist *v1, const stru
 	for (size_t i = 0; v2 && i < v2->n; i++) {
 		hk_autofree char *cfgkey = xasprintf("lxc.cgroup2.%s", v2->v[i].key);
 		struct ct_hier *c = find_v2(cg);
+		if (hk_str_has_prefix(v2->v[i].key, "devices."))
+			continue; /* no such files: below */
 		if (!c)
 			return hk_error_set(err, ENOENT,
 					    "%s: this host has no cgroup v2 hierarchy; use the lxc.cgroup.* spelling",
 					    cfgkey);
 		if (apply_one(c, v2->v[i].key, v2->v[i].value, cfgkey, err) < 0)
+			return -1;
+	}
+	struct ct_hier *c2 = find_v2(cg), *dev1 = find_v1(cg, "devices");
+	if (c2)
+		return apply_v2_devices(c2, v2, err);
+	/* A v1 host: the same rules, in the v1 controller's own files. */
+	for (size_t i = 0; v2 && dev1 && i < v2->n; i++) {
+		hk_autofree char *cfgkey = xasprintf("lxc.cgroup2.%s", v2->v[i].key);
+		if (hk_str_has_prefix(v2->v[i].key, "devices.") &&
+		    apply_one(dev1, v2->v[i].key, v2->v[i].value, cfgkey, err) < 0)
 			return -1;
 	}
 	return 0;

@@ -177,7 +177,7 @@ void hk_config_free(struct hk_config *cfg)
 		free(*strs[i]);
 	struct hk_strv *vs[] = {&cfg->files,	&cfg->mount_entries, &cfg->mount_auto,
 				&cfg->cap_drop, &cfg->cap_keep,	     &cfg->environment,
-				&cfg->groups};
+				&cfg->groups,	    &cfg->host_notes};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(vs); i++)
 		hk_strv_clear(vs[i]);
 	struct hk_kvlist *kvs[] = {&cfg->cgroup_v1, &cfg->cgroup_v2, &cfg->sysctl, &cfg->prlimits,
@@ -251,13 +251,13 @@ bool hk_config_apparmor_enabled(void)
 
 static void apparmor_warn(struct hk_config *cfg, const char *key)
 {
-	static bool warned;
 	cfg->warnings++;
-	if (warned)
-		return;
-	warned = true;
-	hk_log(HK_LOG_WARN, "%s: AppArmor is not enabled on this host; AppArmor keys are ignored",
-	       key);
+	for (size_t i = 0; i < cfg->host_notes.n; i++)
+		if (strstr(cfg->host_notes.v[i], "AppArmor"))
+			return;
+	hk_autofree char *note =
+		xasprintf("%s: AppArmor is not enabled on this host; AppArmor keys are ignored", key);
+	hk_strv_push(&cfg->host_notes, note);
 }
 
 /* Applies a resolved key; sets *net_out to the interface it touched. */

@@ -147,6 +147,10 @@ struct hk_config {
 	struct hk_config_entry *entries; /* every accepted line, in order */
 	size_t n_entries;
 	unsigned warnings; /* keys accepted with a warning (e.g. apparmor) */
+	/* What those warnings say, once each: `hako start` prints them (and
+	 * info shows them); loading a config prints nothing, so ls, stop,
+	 * attach and console stay quiet. */
+	struct hk_strv host_notes;
 };
 
 void hk_config_init(struct hk_config *cfg); /* defaults */

@@ -148,6 +148,8 @@ static int check_init(const char *name, const struct hk_config *cfg, bool *syste
 static int preflight(const struct hk_store *st, const char *name, const struct hk_config *cfg,
 		     struct hk_error **err)
 {
+	for (size_t i = 0; i < cfg->host_notes.n; i++)
+		hk_log(HK_LOG_WARN, "container \"%s\": %s", name, cfg->host_notes.v[i]);
 	if (check_nets(st, name, cfg, err) < 0)
 		return -1;
 	if (!hk_store_is_root(st) && cfg->idmap.n == 0)

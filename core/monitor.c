@@ -163,20 +163,26 @@ static bool has_device_rules(const struct hk_config *cfg)
 	for (size_t i = 0; i < cfg->cgroup_v1.n; i++)
 		if (hk_str_has_prefix(cfg->cgroup_v1.v[i].key, "devices."))
 			return true;
+	for (size_t i = 0; i < cfg->cgroup_v2.n; i++)
+		if (hk_str_has_prefix(cfg->cgroup_v2.v[i].key, "devices."))
+			return true;
 	return false;
 }
 
+/* The default rules go to the v1 devices controller where there is one,
+ * else to cgroup v2 (an eBPF program, cgroup-devices.h). */
 static int apply_default_devices(struct hk_monitor *m, struct hk_error **err)
 {
 	/* Inside a user namespace (a nested container) the devices cgroup
 	 * cannot be written, and no device can be made there anyway. */
-	if (m->cfg->idmap.n || has_device_rules(m->cfg) ||
-	    !hk_cgroup_v1_for(&m->cg_info, "devices") || !hk_storage_in_init_userns())
+	bool v1 = hk_cgroup_v1_for(&m->cg_info, "devices") != NULL;
+	if (m->cfg->idmap.n || has_device_rules(m->cfg) || !hk_storage_in_init_userns() ||
+	    (!v1 && !hk_cgroup_unified(&m->cg_info)))
 		return 0;
 	struct hk_kvlist l = { 0 };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(default_devices); i++)
 		hk_kvlist_add(&l, default_devices[i][0], default_devices[i][1]);
-	int rc = hk_cgroup_apply(m->cgroup, &l, NULL, err);
+	int rc = hk_cgroup_apply(m->cgroup, v1 ? &l : NULL, v1 ? NULL : &l, err);
 	hk_kvlist_clear(&l);
 	return rc;
 }

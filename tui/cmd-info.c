@@ -92,6 +92,8 @@ static void print_info(struct hk_store *st, const struct hk_list_row *row)
 	print_idmap(cfg);
 	print_nets(cfg);
 	print_usage(row);
+	for (size_t i = 0; i < cfg->host_notes.n; i++)
+		field("Note", cfg->host_notes.v[i]);
 }
 
 static int run_info(struct hk_cli *cli, int argc, char **argv)
