@@ -128,13 +128,14 @@ static int remove_container(struct hk_store *st, const char *name, struct hk_err
 	return rc;
 }
 
-static void remove_run_dir(const char *name, const char *run)
+static void remove_run_dir(const struct hk_store *st, const char *name, const char *run)
 {
 	hk_autoerr e = NULL;
 	if (hk_rm_rf(run, &e) < 0) {
 		hk_autofree char *msg = hk_error_render(e);
 		hk_log(HK_LOG_WARN, "destroy \"%s\": %s", name, msg);
 	}
+	hk_store_prune_run_dir(st);
 }
 
 /* Snapshot clones (overlay lowers) need this container: refuse, naming
@@ -170,7 +171,7 @@ int hk_destroy(struct hk_store *st, const char *name, unsigned flags, struct hk_
 		return hk_error_prefix(err, "destroy \"%s\"", name);
 	if (!hk_store_exists(st, name)) {
 		if (!had_run) /* the lock made it */
-			remove_run_dir(name, run);
+			remove_run_dir(st, name, run);
 		return hk_error_set(err, 0,
 				    "destroy \"%s\": container \"%s\" does not exist "
 				    "in %s",
@@ -184,7 +185,7 @@ int hk_destroy(struct hk_store *st, const char *name, unsigned flags, struct hk_
 	hk_cleanup_block_signals(&hold);
 	if (remove_container(st, name, err) < 0)
 		return hk_error_prefix(err, "destroy \"%s\"", name);
-	remove_run_dir(name, run);
+	remove_run_dir(st, name, run);
 	hk_log(HK_LOG_INFO, "destroyed container \"%s\" in %s", name, hk_store_path(st));
 	return 0;
 }

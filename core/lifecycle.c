@@ -447,10 +447,14 @@ static int finish_dead_monitor(struct hk_store *st, const char *name, struct hk_
 int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 	    struct hk_error **err)
 {
-	if (require_container(st, name, err) < 0)
-		return -1;
+	if (hk_name_validate(name, err) < 0)
+		return hk_error_prefix(err, "stop");
 	struct hk_state_file sf;
 	enum hk_state s = hk_state_effective(st, name, &sf);
+	/* A running container whose directory was removed can still be
+	 * stopped: its run directory knows it. */
+	if (!hk_state_is_active(s) && s != HK_STATE_ORPHANED && require_container(st, name, err) < 0)
+		return -1;
 	if (s == HK_STATE_ORPHANED)
 		return stop_orphan(st, name, &sf, err);
 	if (!hk_state_is_active(s)) {

@@ -668,10 +668,19 @@ static void destroy_ephemeral(struct hk_store *st, const char *name)
 		hk_log(HK_LOG_ERROR, "ephemeral \"%s\" was not destroyed: %s", name, err->msg);
 		return;
 	}
-	hk_autofree char *run = hk_store_container_run_dir(st, name);
-	hk_autofree char *state = xasprintf("%s/state", run);
-	unlink(state);
 	hk_log(HK_LOG_INFO, "ephemeral container \"%s\" destroyed", name);
+}
+
+/* A container that is gone (ephemeral, or its directory removed while it
+ * ran) keeps no run directory, and its store none once it is empty; the
+ * lock file goes while still held (a waiter sees it replaced). */
+static void forget_run_dir(struct hk_store *st, const char *name)
+{
+	hk_autofree char *run = hk_store_container_run_dir(st, name);
+	hk_autoerr err = NULL;
+	if (hk_rm_rf(run, &err) < 0)
+		hk_log(HK_LOG_WARN, "run directory of \"%s\": %s", name, err->msg);
+	hk_store_prune_run_dir(st);
 }
 
 int hk_monitor_run(const struct hk_monitor_args *a)
@@ -709,6 +718,8 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 	hk_cleanup_crash_point(115, "state recorded");
 	if (a->cfg->ephemeral)
 		destroy_ephemeral(a->st, a->name);
+	if (!hk_store_exists(a->st, a->name))
+		forget_run_dir(a->st, a->name);
 	/* Release the lock before the waiting clients see EOF, so that a
 	 * `stop` returning means the next `start` can go. */
 	hk_lock_release(a->lock);

@@ -214,10 +214,25 @@ int hk_store_make_run_dir(const struct hk_store *st, const char *name, char **ou
 	if (hk_mkdir_p(st->run_base, st->is_root ? 0755 : 0700, err) < 0)
 		return -1;
 	hk_autofree char *dir = xasprintf("%s/%s", st->run_dir, name);
-	if (mkdir_mode(st->run_dir, 0700, err) < 0 || mkdir_mode(dir, 0700, err) < 0)
-		return -1;
+	/* A destroy elsewhere removes the store's directory once it is
+	 * empty (hk_store_prune_run_dir): make it again when that happened
+	 * between the two mkdirs. */
+	for (int tries = 0;; tries++) {
+		if (mkdir_mode(st->run_dir, 0700, err) < 0)
+			return -1;
+		if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+			break;
+		if (errno != ENOENT || tries == 8)
+			return hk_error_errno(err, "cannot create the run directory \"%s\"", dir);
+	}
 	*out = hk_steal_ptr(&dir);
 	return 0;
+}
+
+void hk_store_prune_run_dir(const struct hk_store *st)
+{
+	if (rmdir(st->run_dir) < 0 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
+		hk_log(HK_LOG_DEBUG, "run directory \"%s\" kept: %s", st->run_dir, strerror(errno));
 }
 
 char *hk_store_cgroup_name(const struct hk_store *st, const char *name)

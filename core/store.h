@@ -71,6 +71,10 @@ const char *hk_store_cache_dir(const struct hk_store *st);
 const char *hk_store_run_dir(const struct hk_store *st);      /* RUNDIR/s-HASH */
 const char *hk_store_default_conf(const struct hk_store *st); /* CONF_DIR/default.conf */
 const struct hk_settings *hk_store_settings(const struct hk_store *st);
+/* Removes the store's run directory when no container has one in it any
+ * more (after a destroy): nothing is left under the run base by a store
+ * whose containers are gone. */
+void hk_store_prune_run_dir(const struct hk_store *st);
 uid_t hk_store_uid(const struct hk_store *st);
 gid_t hk_store_gid(const struct hk_store *st);
 const char *hk_store_user(const struct hk_store *st); /* the caller's user name */

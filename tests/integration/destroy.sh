@@ -87,6 +87,28 @@ check "a rootfs outside the container dir is left alone" test -f "$T/outside/f"
 check "d5's directory (with its own rootfs) is gone" test ! -e "$P/d5"
 
 # ---- an ordinary user ----
+# Run directories: the store's goes with its last container, and a
+# container whose directory was removed while it ran leaves none.
+R=$T/runs
+run_of() { printf '/run/hako/s-%016x' "$(hk_path_hash "$1")"; }
+check "runs: create r1 and r2" sh -c "'$HAKO' create r1 -t busybox -P '$R' -q && '$HAKO' create r2 -t busybox -P '$R' -q"
+check "runs: start and stop r1" sh -c "'$HAKO' start r1 -P '$R' && '$HAKO' stop -k r1 -P '$R'"
+check "runs: the store's run directory exists" test -d "$(run_of "$R")"
+check "runs: destroy r1" "$HAKO" destroy r1 -P "$R"
+check "runs: r1's run directory is gone, the store's stays for r2" \
+	sh -c "test ! -e '$(run_of "$R")/r1' && test -d '$(run_of "$R")'"
+"$HAKO" start r2 -P "$R" >/dev/null 2>&1
+"$HAKO" destroy r2 -P "$R" >/dev/null 2>&1 # refused: running
+check "runs: destroy -f of the last one" "$HAKO" destroy -f r2 -P "$R"
+check "runs: no run directory of the store is left" test ! -e "$(run_of "$R")"
+R2=$T/runs2
+check "runs: create and start g1" sh -c "'$HAKO' create g1 -t busybox -P '$R2' -q && '$HAKO' start g1 -P '$R2'"
+mv "$R2/g1" "$T/g1.moved"
+check "runs: stop -k of a running container whose directory went" "$HAKO" stop -k g1 -P "$R2"
+for _ in $(seq 50); do [ -e "$(run_of "$R2")" ] || break; sleep 0.1; done
+check "runs: a container whose directory went while it ran leaves no run directory" test ! -e "$(run_of "$R2")"
+mv "$T/g1.moved" "$R2/g1" 2>/dev/null
+
 if ! ensure_test_user; then
 	skip "ordinary user: cannot make $HK_TEST_USER"
 	plan_end; exit
