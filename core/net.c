@@ -261,8 +261,19 @@ static int host_addresses(struct hk_net_state *st, struct hk_net_iface *ifc, str
 	if (ifc->kind != HK_NET_VETH || !*ifc->link)
 		return 0;
 	struct hk_net_ip br;
-	if ((!has4 || ifc->gw4_auto) && hk_net_link_addr(ifc->link, AF_INET, &br, err) < 0)
-		return hk_error_prefix(err, "bridge \"%s\"", ifc->link);
+	hk_autoerr no_addr = NULL;
+	if ((!has4 || ifc->gw4_auto) && hk_net_link_addr(ifc->link, AF_INET, &br, &no_addr) < 0) {
+		/* A bridge without IPv4 (its addresses come from elsewhere, or
+		 * none at all): like LXC, the container gets no address from
+		 * hako, unless it asked for the bridge as its gateway. */
+		if (no_addr->code != EADDRNOTAVAIL || ifc->gw4_auto) {
+			hk_error_propagate(err, &no_addr);
+			return hk_error_prefix(err, "bridge \"%s\"", ifc->link);
+		}
+		hk_log(HK_LOG_INFO, "bridge \"%s\" has no IPv4 address: no lease, no IPv4 for the container",
+		       ifc->link);
+		has4 = true; /* nothing to lease */
+	}
 	if (!has4 && ifc->n_addrs < HK_NET_MAX_ADDRS) {
 		if (!ifc->lease[0] &&
 		    hk_net_lease_acquire(&br, st->owner, st->child, st->child_start, ifc->lease, err) < 0)

@@ -312,9 +312,13 @@ static int take_lease(const struct hk_nic_request *req, const struct hk_nic_call
 		      unsigned *prefix, struct hk_error **err)
 {
 	struct hk_net_ip br;
-	if (hk_net_link_addr(req->bridge, AF_INET, &br, err) < 0)
-		return hk_error_prefix(err, "bridge \"%s\" has no IPv4 address to lease from (give the container "
-					    "lxc.net.N.ipv4.address, or as root run \"hako net setup\")", req->bridge);
+	hk_autoerr no_addr = NULL;
+	if (hk_net_link_addr(req->bridge, AF_INET, &br, &no_addr) < 0) {
+		if (no_addr->code == EADDRNOTAVAIL)
+			return 0; /* nothing to lease from: no address, as with LXC */
+		hk_error_propagate(err, &no_addr);
+		return hk_error_prefix(err, "bridge \"%s\"", req->bridge);
+	}
 	hk_autofree char *dir = hk_net_lease_dir();
 	hk_autofree char *parent = xstrdup(dir);
 	if (mkdir(dirname(parent), 0755) < 0 && errno != EEXIST)

@@ -166,6 +166,39 @@ static int user_dirs(struct hk_store *st, char **data_dir, struct hk_error **err
 	return 0;
 }
 
+/* LXC's config directory beside hako's: /etc/lxc, or ~/.config/lxc. */
+static char *lxc_conf_dir(const struct hk_store *st)
+{
+	if (st->is_root)
+		return xstrdup("/etc/lxc");
+	const char *slash = strrchr(st->conf_dir, '/');
+	return xasprintf("%.*s/lxc", (int)(slash ? slash - st->conf_dir : 0), st->conf_dir);
+}
+
+/* lxc.lxcpath from LXC's lxc.conf (the guides set it there), or NULL. */
+static char *lxc_conf_lxcpath(const struct hk_store *st)
+{
+	hk_autofree char *dir = lxc_conf_dir(st);
+	hk_autofree char *path = xasprintf("%s/lxc.conf", dir);
+	hk_autofree char *text = NULL;
+	if (hk_read_file(path, &text, NULL, NULL) < 0)
+		return NULL;
+	char *found = NULL;
+	for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(l, '=');
+		if (!eq || *hk_str_trim(l) == '#')
+			continue;
+		*eq = '\0';
+		if (strcmp(hk_str_trim(l), "lxc.lxcpath") == 0 && *hk_str_trim(eq + 1)) {
+			free(found);
+			found = xstrdup(hk_str_trim(eq + 1));
+		}
+	}
+	if (found)
+		hk_log(HK_LOG_DEBUG, "container path %s: lxc.lxcpath of %s", found, path);
+	return found;
+}
+
 int hk_store_resolve_paths(struct hk_store *st, const char *lxcpath, struct hk_error **err)
 {
 	hk_autofree char *data_dir = NULL;
@@ -185,16 +218,25 @@ int hk_store_resolve_paths(struct hk_store *st, const char *lxcpath, struct hk_e
 			return hk_error_prefix(err, "HAKO_RUN_DIR");
 	}
 	st->default_conf = xasprintf("%s/default.conf", st->conf_dir);
+	/* An ordinary user who followed LXC's guides wrote
+	 * ~/.config/lxc/default.conf: it serves until hako's own exists.
+	 * (root's /etc/lxc/default.conf is the lxc package's, for lxcbr0.) */
+	hk_autofree char *lxc_dir = lxc_conf_dir(st);
+	hk_autofree char *lxc_default = xasprintf("%s/default.conf", lxc_dir);
+	if (!st->is_root && access(st->default_conf, F_OK) < 0 && access(lxc_default, R_OK) == 0) {
+		free(st->default_conf);
+		st->default_conf = hk_steal_ptr(&lxc_default);
+	}
 	hk_autofree char *conf = xasprintf("%s/hako.conf", st->conf_dir);
 	if (hk_settings_load(&st->settings, conf, err) < 0)
 		return -1;
-	const char *chosen = lxcpath		    ? lxcpath
-			     : st->settings.lxcpath ? st->settings.lxcpath
-						    : data_dir;
+	/* hako.conf's lxcpath, else LXC's lxc.lxcpath, else hako's own. */
+	hk_autofree char *lxc_path = st->settings.lxcpath ? NULL : lxc_conf_lxcpath(st);
+	const char *dflt_src = st->settings.lxcpath ? st->settings.lxcpath : lxc_path ? lxc_path : data_dir;
+	const char *chosen = lxcpath ? lxcpath : dflt_src;
 	if (hk_store_canonical_path(chosen, &st->path, err) < 0)
 		return -1;
 	hk_autofree char *dflt = NULL;
-	const char *dflt_src = st->settings.lxcpath ? st->settings.lxcpath : data_dir;
 	st->default_path = hk_store_canonical_path(dflt_src, &dflt, NULL) == 0 && strcmp(dflt, st->path) == 0;
 	st->run_dir = xasprintf("%s/s-%016" PRIx64, st->run_base, hk_store_path_hash(st->path));
 	return 0;

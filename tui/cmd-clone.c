@@ -21,6 +21,7 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
+		{ "orig", required_argument, NULL, 'o' },
 		{ "newname", required_argument, NULL, 'N' },
 		{ "snapshot", no_argument, NULL, 's' },
 		{ "backingstorage", required_argument, NULL, 'B' },
@@ -32,14 +33,19 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct hk_clone_opts o = { 0 };
+	/* lxc-copy's -n SRC -N NEW, and old lxc-clone's -o SRC -n NEW. */
+	const char *n_arg = NULL, *o_arg = NULL;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "n:N:sB:efqh" HK_CLI_COMMON_SHORT, opts, NULL)) !=
+	while ((opt = getopt_long(argc, argv, "n:N:o:sB:efqh" HK_CLI_COMMON_SHORT, opts, NULL)) !=
 	       -1) {
 		if (hk_cli_common_opt(cli, opt, optarg))
 			continue;
 		switch (opt) {
 		case 'n':
-			o.src = optarg;
+			n_arg = optarg;
+			break;
+		case 'o':
+			o_arg = optarg;
 			break;
 		case 'N':
 			o.dst = optarg;
@@ -67,6 +73,9 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 			return hk_cli_usage(&hk_cmd_clone);
 		}
 	}
+	o.src = o_arg ? o_arg : n_arg;
+	if (o_arg && n_arg && !o.dst)
+		o.dst = n_arg;
 	if (!o.src && optind < argc)
 		o.src = argv[optind++];
 	if (!o.dst && optind < argc)
@@ -98,6 +107,7 @@ const struct hk_cmd hk_cmd_clone = {
 	.alias = "copy",
 	.summary = "copy a container, or make a snapshot clone of it",
 	.usage = "SRC NEW [-s] [-B dir|overlay|btrfs|zfs|aufs] [-e] [-f] [-q] [-P PATH]\n"
+		 "       hako clone -n SRC -N NEW ...   (lxc-copy), -o SRC -n NEW ...   (lxc-clone)\n"
 		 "       hako clone -e SRC [NEW]   (ephemeral overlay clone)",
 	.run = run,
 };

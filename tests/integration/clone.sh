@@ -55,6 +55,8 @@ echo changed >"$P/c1/rootfs/marker"
 check "a write in the copy never reaches the source" grep -qx "from the source" "$P/src/rootfs/marker"
 check "hako copy is the same command" "$HAKO" copy src c1b -P "$P"
 check "... lxc-copy spelling -n/-N" "$HAKO" clone -n src -N c1c -P "$P"
+check "... old lxc-clone spelling -o/-n" "$HAKO" clone -o src -n c1d -P "$P"
+check "... which makes c1d from src" test -f "$P/c1d/config"
 
 if started c1; then
 	check_output "dir clone starts and runs (hostname)" '^c1$' in_ct c1 hostname

@@ -8,7 +8,9 @@
 # a privileged container without rules cannot read the host's disk
 # either, on any host layout; a note about a key the host cannot honour
 # (AppArmor) is printed by start, shown by info, and never by ls,
-# attach or stop.
+# attach or stop.  The guides' own files, for the test user:
+# ~/.config/lxc/default.conf serves until ~/.config/hako/default.conf
+# exists, and lxc.lxcpath of ~/.config/lxc/lxc.conf is the default path.
 . "$(dirname "$0")/../lib.sh"
 plan_begin
 need_root "LXC's stock configs" || { plan_end; exit; }
@@ -18,8 +20,10 @@ D=/usr/share/lxc/config
 
 P=$(mktemp -d /tmp/hako-lxcconf.XXXXXX)
 chmod 755 "$P"
+UHOME= LXCCFG_MADE=
 cleanup() {
 	local c
+	[ -n "$LXCCFG_MADE" ] && rm -rf "$UHOME/.config/lxc" "$UHOME/.config/hako/default.conf"
 	for c in "$P"/*/config; do
 		[ -f "$c" ] && "$HAKO" stop -k "$(basename "$(dirname "$c")")" -P "$P" >/dev/null 2>&1
 	done
@@ -107,5 +111,29 @@ else
 		out=$("$HAKO" $c -P "$P" 2>&1)
 		grep -q AppArmor <<<"$out" && not_ok "$c repeats the AppArmor note" || ok "$c is quiet about AppArmor"
 	done
+fi
+
+# The guides' files, for an ordinary user.
+if ensure_test_user && UHOME=$(getent passwd "$HK_TEST_USER" | cut -d: -f6) &&
+	[ ! -e "$UHOME/.config/lxc" ] && [ ! -e "$UHOME/.config/hako/default.conf" ]; then
+	LXCCFG_MADE=1
+	UP=$(as_user mktemp -d "$UHOME/hako-lxcfiles.XXXXXX")
+	as_user mkdir -p "$UHOME/.config/lxc" "$UHOME/.config/hako"
+	as_user sh -c "echo 'lxc.environment = HKMARK=lxc' >'$UHOME/.config/lxc/default.conf'"
+	as_user sh -c "echo 'lxc.lxcpath = $UP/lxcpath' >'$UHOME/.config/lxc/lxc.conf'"
+	check "user: create with no -P" as_user "$HAKO" create gx -t busybox -q
+	check "user: ... it lands in lxc.lxcpath of ~/.config/lxc/lxc.conf" test -f "$UP/lxcpath/gx/config"
+	check_output "user: ... with ~/.config/lxc/default.conf's lines" '^lxc.environment = HKMARK=lxc' \
+		cat "$UP/lxcpath/gx/config"
+	check_output "user: ls with no -P lists it" '^gx$' as_user "$HAKO" ls
+	as_user sh -c "echo 'lxc.environment = HKMARK=hako' >'$UHOME/.config/hako/default.conf'"
+	check "user: create gy" as_user "$HAKO" create gy -t busybox -q
+	check_output "user: hako's own default.conf wins once it exists" '^lxc.environment = HKMARK=hako' \
+		cat "$UP/lxcpath/gy/config"
+	as_user "$HAKO" destroy gx -q >/dev/null 2>&1
+	as_user "$HAKO" destroy gy -q >/dev/null 2>&1
+	rm -rf "$UP"
+else
+	skip "the guides' files: no test user, or it has ~/.config/lxc or ~/.config/hako/default.conf of its own"
 fi
 plan_end

@@ -161,4 +161,21 @@ printf 'lxc.net.0.type = macvlan\nlxc.net.0.link = %s\n' "$BR" >"$T/macvlan.conf
 sed -i '/^lxc.net.0/d' "$UP/lxc/$A/config"
 cat "$T/macvlan.conf" >>"$UP/lxc/$A/config"
 check_output "user: a macvlan is refused clearly" "can only have veths" as_user "$HAKO" start "$A" -P "$UP/lxc"
+
+# ---- a bridge without an IPv4 address (as LXC: no address, or the config's) ----
+"$HAKO" net remove -b "$BR" -q >/dev/null 2>&1
+ip link add "$BR" type bridge && ip link set "$BR" up
+sed -i '/^lxc.net.0/d' "$UP/lxc/$A/config"
+printf 'lxc.net.0.type = veth\nlxc.net.0.link = %s\nlxc.net.0.flags = up\n' "$BR" >>"$UP/lxc/$A/config"
+check "user: start on a bridge without IPv4" as_user "$HAKO" start "$A" -P "$UP/lxc"
+check_output "user: ... eth0 is up with no IPv4 address" '^0$' \
+	as_user "$HAKO" attach "$A" -P "$UP/lxc" -- sh -c 'ip -4 -o addr show eth0 | wc -l'
+check "user: stop" as_user "$HAKO" stop -k "$A" -P "$UP/lxc"
+"$HAKO" create nb -t busybox -P "$T/root" -q 2>/dev/null
+printf 'lxc.net.0.type = veth\nlxc.net.0.link = %s\nlxc.net.0.flags = up\nlxc.net.0.ipv4.address = 10.77.0.5/24\n' "$BR" \
+	>>"$T/root/nb/config"
+check "root: start on a bridge without IPv4, with the config's address" "$HAKO" start nb -P "$T/root"
+check_output "root: ... eth0 has it" 'inet 10\.77\.0\.5/24' "$HAKO" attach nb -P "$T/root" -- ip -4 addr show eth0
+check "root: stop" "$HAKO" stop -k nb -P "$T/root"
+"$HAKO" destroy nb -P "$T/root" >/dev/null 2>&1
 plan_end
