@@ -197,7 +197,12 @@ char *hk_nic_usernet_read(const char *path, struct hk_error **err)
 	if (dfd < 0)
 		return NULL;
 	hk_autoclose int fd = hk_nic_open_trusted(path, false, "usernet file", err);
-	if (fd < 0 && err && *err && (*err)->code == ENOENT)
+	if (fd < 0 && err && *err && (*err)->code == ENOENT && access(HK_NIC_LXC_USERNET, F_OK) == 0)
+		hk_error_prefix(err, "no ordinary user may have a network interface until root writes a line "
+				     "\"USER veth BRIDGE COUNT\" there: hako does not read LXC's %s; copy its lines, "
+				     "or run \"hako setup-user USER -n COUNT -b BRIDGE\" (see hako-nic(8))",
+				HK_NIC_LXC_USERNET);
+	else if (fd < 0 && err && *err && (*err)->code == ENOENT)
 		hk_error_prefix(err, "no ordinary user may have a network interface until root writes a line "
 				     "\"USER veth BRIDGE COUNT\" (see hako-nic(8))");
 	char *text = NULL;

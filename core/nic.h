@@ -37,6 +37,9 @@
 #include "util.h"
 
 #define HK_NIC_USERNET "/etc/hako/usernet"
+/* LXC's: same lines, never read (another tool's grants are not hako's),
+ * only named when hako's is missing. */
+#define HK_NIC_LXC_USERNET "/etc/lxc/lxc-usernet"
 #define HK_NIC_DB_DIR "/run/hako-nic"
 #define HK_NIC_MAX_COUNT 4096 /* per line and in total */
 #define HK_NIC_NAME_SIZE 64   /* a container name (HK_NAME_MAX) and the NUL */
