@@ -165,12 +165,34 @@ struct hostname_job {
 	const char *old_name, *new_name;
 };
 
+/* The rootfs's etc/hostname opened with flags (resolved inside it), only
+ * when it is a regular file: a FIFO there would hang the clone, a device
+ * node be opened by root.  The type is checked on an O_PATH descriptor,
+ * and the same inode reopened, so nothing can be swapped in between.
+ * -1 with ENOENT when there is none. */
+static int open_hostname_file(int rfd, int flags, struct hk_error **err)
+{
+	hk_autoclose int pfd = hk_safe_open(rfd, "etc/hostname", O_PATH, 0, 0, err);
+	if (pfd < 0)
+		return -1;
+	struct stat sb;
+	if (fstat(pfd, &sb) < 0)
+		return hk_error_errno(err, "cannot look at /etc/hostname");
+	if (!S_ISREG(sb.st_mode))
+		return hk_error_set(err, EINVAL, "/etc/hostname is not a regular file: left alone");
+	char path[32];
+	hk_fd_path(pfd, path);
+	int fd = open(path, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return hk_error_errno(err, "cannot open /etc/hostname");
+	return fd;
+}
+
 /* true when rootfs/etc/hostname (read inside the rootfs) names old_name. */
 static bool names_old(const char *root, const char *old_name)
 {
 	hk_autoclose int rfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	hk_autoclose int fd =
-		rfd < 0 ? -1 : hk_safe_open(rfd, "etc/hostname", O_RDONLY, 0, 0, NULL);
+	hk_autoclose int fd = rfd < 0 ? -1 : open_hostname_file(rfd, O_RDONLY, NULL);
 	char buf[128] = { 0 };
 	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) < 0)
 		return false;
@@ -192,8 +214,13 @@ static int write_hostname(void *arg, struct hk_error **err)
 			return -1;
 		close(d);
 	}
-	hk_autoclose int fd = hk_safe_open(rfd, "etc/hostname", O_WRONLY | O_CREAT | O_TRUNC, 0644,
-					   HK_SAFE_CREATE_OK, err);
+	/* The upper of an overlay may not have it yet: a new file, then. */
+	hk_autoerr why = NULL;
+	hk_autoclose int fd = open_hostname_file(rfd, O_WRONLY | O_TRUNC, &why);
+	if (fd < 0 && why->code == ENOENT)
+		fd = hk_safe_open(rfd, "etc/hostname", O_WRONLY | O_CREAT, 0644, 0, err);
+	else if (fd < 0)
+		hk_error_propagate(err, &why);
 	if (fd < 0)
 		return hk_error_prefix(err, "hostname of the clone");
 	hk_autofree char *line = xasprintf("%s\n", h->new_name);

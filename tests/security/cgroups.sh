@@ -51,13 +51,19 @@ cg_mode() {
 	else
 		not_ok "$l: cannot find the monitor (init $init, parent $mon)"
 	fi
-	# Other containers' cgroups may show (a hierarchy where the container has
-	# no cgroup of its own leaves its namespace at the host's level), but
-	# none may be written: try to make a child cgroup in each.
+	# No other container's cgroup may be written (nor shown, below): try to
+	# make a child cgroup in each.
 	out=$(hm_in "$m" sh -c 'for d in $(find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d -name "*@*" 2>/dev/null); do
 		case "$(cat /proc/1/cgroup)" in *"${d#/sys/fs/cgroup/*/}"*) continue ;; esac
 		mkdir "$d/hkprobe" 2>/dev/null && { echo "$d"; rmdir "$d/hkprobe"; }; done' 2>&1)
 	[ -z "$out" ] && ok "$l: no other container's cgroup is writable inside" || not_ok "$l: writable inside: $out"
+	# And none shows: only hierarchies where the container has a cgroup of
+	# its own are mounted, each rooted there (a user on a hybrid host saw
+	# the host's whole cgroup2 tree, other containers' names included).
+	out=$(hm_in "$m" sh -c 'find /sys/fs/cgroup -mindepth 1 -maxdepth 5 -type d \( -name hako -o -name "hako.users" \
+		-o -name "*@*" -o -name "*.slice" -o -name "*.scope" \) 2>/dev/null | head -5' 2>&1)
+	[ -z "$out" ] && ok "$l: no cgroup of the host or of another container is in sight" ||
+		not_ok "$l: the container sees: $(echo $out)"
 	# Raising its own limit: every pids.max inside is at or below the
 	# namespace root, none of them is the limit's (100 on hako/NAME).
 	out=$(hm_in "$m" sh -c 'for f in $(find /sys/fs/cgroup -maxdepth 3 -name pids.max 2>/dev/null); do
