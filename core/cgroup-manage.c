@@ -725,12 +725,54 @@ static bool wait_empty(struct hk_cgroup *cg, unsigned timeout_ms)
 	}
 }
 
+/* Thaws every v1 freezer cgroup at or below dir_fd (depth-bounded): a
+ * child the container froze itself stays FROZEN when its parent thaws,
+ * and a frozen task never takes its SIGKILL. */
+static void thaw_v1_tree(int dir_fd, int depth)
+{
+	hk_autofree char *state = hk_cgroup_read_at(dir_fd, "freezer.state");
+	if (state && strncmp(state, "THAWED", 6) != 0)
+		hk_cgroup_write_at(dir_fd, "freezer.state", "THAWED", NULL);
+	int dup_fd = depth < 32 ? dup(dir_fd) : -1;
+	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	if (!d) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return;
+	}
+	for (struct dirent *de; (de = readdir(d));) {
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		hk_autoclose int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0)
+			thaw_v1_tree(sub, depth + 1);
+	}
+	closedir(d);
+}
+
+static void thaw_v1(struct hk_cgroup *cg)
+{
+	struct ct_hier *f = find_v1(cg, "freezer");
+	hk_autoclose int fd = f ? open_cgroup_dir(f->dir, NULL) : -1;
+	if (fd >= 0)
+		thaw_v1_tree(fd, 0);
+}
+
+void hk_cgroup_thaw_all(struct hk_cgroup *cg)
+{
+	hk_cgroup_freeze(cg, false, NULL);
+	thaw_v1(cg);
+}
+
 int hk_cgroup_kill(struct hk_cgroup *cg, unsigned timeout_ms, struct hk_error **err)
 {
 	struct ct_hier *v2 = find_v2(cg);
 	if (v2) {
 		hk_autoclose int fd = open_cgroup_dir(v2->dir, NULL);
-		if (fd >= 0 && v2->ops->kill(fd) == 1 && wait_empty(cg, timeout_ms))
+		bool killed = fd >= 0 && v2->ops->kill(fd) == 1;
+		if (killed)
+			thaw_v1(cg); /* the SIGKILLs are pending: let them land */
+		if (killed && wait_empty(cg, timeout_ms))
 			return 0;
 	}
 	/* No cgroup.kill: freeze so nothing forks, kill every pid, thaw so
@@ -745,6 +787,7 @@ int hk_cgroup_kill(struct hk_cgroup *cg, unsigned timeout_ms, struct hk_error **
 		kill(pids[i], SIGKILL);
 	free(pids);
 	hk_cgroup_freeze(cg, false, NULL);
+	thaw_v1(cg);
 	if (!wait_empty(cg, timeout_ms))
 		return hk_error_set(err, EBUSY, "processes of \"%s\" survived SIGKILL for %u ms", cg->rel,
 				    timeout_ms);

@@ -94,6 +94,10 @@ int hk_cgroup_v2_make_room(const char *dir, struct hk_error **err);
 int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_kvlist *v1, const struct hk_kvlist *v2,
 		    struct hk_error **err);
 int hk_cgroup_freeze(struct hk_cgroup *cg, bool freeze, struct hk_error **err);
+/* Thaws the container and every v1 freezer cgroup below it: a child the
+ * container froze itself stays frozen when its parent thaws, and a frozen
+ * task takes no SIGKILL (a kill does this after signalling). */
+void hk_cgroup_thaw_all(struct hk_cgroup *cg);
 /* true when the container's cgroup is frozen. */
 bool hk_cgroup_is_frozen(struct hk_cgroup *cg);
 /* Kills every process in the container's cgroup tree: cgroup.kill where

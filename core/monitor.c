@@ -404,12 +404,13 @@ int hk_monitor_request_stop(struct hk_monitor *m, unsigned timeout_ms, bool kill
 	hk_cleanup_crash_point(111, "stop requested");
 	if (kill_now) {
 		m->stopping = true;
-		/* SIGKILL to init ends its pid namespace; the cgroup catches
-		 * whatever escaped it (nothing can, but be thorough). */
-		if (m->cgroup)
-			hk_cgroup_freeze(m->cgroup, false, NULL);
+		/* SIGKILL to init ends its pid namespace (the cgroup catches
+		 * whatever escaped it); init's end waits for every task in it,
+		 * so none may stay frozen, wherever the container froze it. */
 		if (hk_pidfd_signal(m->pidfd, SIGKILL) < 0 && errno != ESRCH)
 			return hk_error_errno(err, "cannot kill init of \"%s\"", m->name);
+		if (m->cgroup)
+			hk_cgroup_thaw_all(m->cgroup);
 		return 0;
 	}
 	if (m->state.state == HK_STATE_FROZEN && m->cgroup)
