@@ -33,6 +33,7 @@
 #   HK_GUEST_SHARDS=N        systemd guests booted side by side, the scripts
 #                            shared out between them (default 2; see shards())
 #   HK_GUEST_TIMEOUT=S       one systemd guest's whole run (default 2400)
+#   HK_GUEST_BUSYBOX_TIMEOUT=S  the busybox guest's whole run (default 300)
 #   HK_GUEST_SCRIPT_TIMEOUT=S  one script inside a guest (default 900, as tests/run)
 #   HK_GUEST_BUILD_TIMEOUT=S   building the systemd image (default 1200)
 #   HK_GUEST_CACHE=DIR       kernel and images (default /var/cache/hako-guest)
@@ -224,7 +225,7 @@ busybox_v2() {
 		{ fail initramfs "cannot make the busybox-v2 initramfs" "$RUN/initramfs.log"; return; }
 	rm -rf "$RUN/root"
 	phase initramfs $((SECONDS - t0))
-	boot "${HK_GUEST_A_TIMEOUT:-300}" -initrd "$RUN/initrd.gz" -append "console=ttyS0 quiet panic=-1 ${HK_GUEST_APPEND:-}"
+	boot "${HK_GUEST_BUSYBOX_TIMEOUT:-300}" -initrd "$RUN/initrd.gz" -append "console=ttyS0 quiet panic=-1 ${HK_GUEST_APPEND:-}"
 	follow guest/busybox-v2
 }
 
@@ -264,9 +265,10 @@ scripts() {
 # N guests.  A guest under TCG keeps about one host core busy, as the
 # scripts run one at a time, so guests side by side use the others.
 # Longest first to the least loaded guest, by the times of earlier runs
-# ($HG_CACHE/durations; a script never timed counts 60 s).
+# ($HG_CACHE/durations, else durations.seed; a script never timed counts
+# 60 s).
 shards() {
-	{ cat "$HG_CACHE/durations" 2>/dev/null; echo --; cat; } |
+	{ grep -v '^#' "$here/durations.seed"; cat "$HG_CACHE/durations" 2>/dev/null; echo --; cat; } |
 		awk '$0 == "--" { s = 1; next } !s { d[$1] = $2; next } { print (($1 in d) ? d[$1] : 60), $1 }' |
 		sort -k1,1nr -k2 |
 		awk -v n="$1" '{ b = 1; for (i = 2; i <= n; i++) if (load[i] < load[b]) b = i; load[b] += $1; print b, $2 }' |
