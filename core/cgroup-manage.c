@@ -190,6 +190,17 @@ const char *hk_cgroup_main_dir(const struct hk_cgroup *cg)
 	return cg->n ? cg->hs[0].dir : "";
 }
 
+size_t hk_cgroup_count(const struct hk_cgroup *cg)
+{
+	return cg ? cg->n : 0;
+}
+
+const char *hk_cgroup_dir_at(const struct hk_cgroup *cg, size_t i, const struct hk_cgroup_hier **h)
+{
+	*h = cg->hs[i].h;
+	return cg->hs[i].dir;
+}
+
 bool hk_cgroup_exists(const struct hk_cgroup *cg)
 {
 	for (size_t i = 0; i < cg->n; i++)
@@ -449,12 +460,18 @@ static bool v2_member(const struct hk_cgroup_info *info, pid_t pid, const char *
 
 /* A process in a login session's scope may not leave it for a cgroup its
  * user owns elsewhere (v2 checks the common ancestor, root's): systemd,
- * which delegated that cgroup, moves it for the user. */
-static int enter_via_systemd(const struct hk_cgroup *cg, const struct ct_hier *c, pid_t pid,
-			     struct hk_error **err)
+ * which delegated that cgroup, moves it for the user.  Into the leaf's
+ * HK_CGROUP_ATTACH_LEAF when attaching aside (join_attach_leaf made it):
+ * a process of ours in the leaf itself would keep a nested hako from
+ * giving controllers below its namespace root, and it could not move
+ * the process (outside its pid namespace) away. */
+static int enter_via_systemd(const struct hk_cgroup *cg, const struct ct_hier *c, int leaf_fd,
+			     pid_t pid, struct hk_error **err)
 {
 	size_t rlen = strlen(cg->info->root);
-	hk_autofree char *leaf = xasprintf("%s/%s", c->dir + rlen, HK_CGROUP_LEAF);
+	bool aside = cg->attach_aside && faccessat(leaf_fd, HK_CGROUP_ATTACH_LEAF, F_OK, 0) == 0;
+	hk_autofree char *leaf = xasprintf("%s/%s%s", c->dir + rlen, HK_CGROUP_LEAF,
+					   aside ? "/" HK_CGROUP_ATTACH_LEAF : "");
 	hk_autoerr serr = NULL;
 	if (hk_cgroup_systemd_attach(cg->info, leaf, pid, &serr) < 0 ||
 	    (!v2_member(cg->info, pid, leaf) &&
@@ -511,7 +528,7 @@ int hk_cgroup_attach(struct hk_cgroup *cg, pid_t pid, struct hk_error **err)
 			continue;
 		if (fd >= 0 && c->h->version == 2 && (code == EACCES || code == EPERM) &&
 		    hk_cgroup_systemd_mode(cg->info, geteuid()) != HK_SD_NONE &&
-		    enter_via_systemd(cg, c, pid, err) == 0)
+		    enter_via_systemd(cg, c, fd, pid, err) == 0)
 			continue;
 		hk_autofree char *label = hk_cgroup_hier_label(c->h);
 		return hk_error_prefix(err, "enter cgroup \"%s/%s\" (%s)", c->dir, HK_CGROUP_LEAF, label);
