@@ -2,7 +2,8 @@
 # tests/guest/sessions.sh - ordinary users on a systemd host, in the
 # guest lane's systemd guest (tests/guest/lane.sh): systemd as PID 1,
 # logind, a session bus per user manager.  Three users, each with sub-ids
-# from `hako setup-user`:
+# from `hako setup-user` (--no-linger for login and none: setup-user
+# turns linger on by default, which would give them a user manager):
 #   login   a real logind session: every command through `su -l` (PAM,
 #           pam_systemd: XDG_SESSION_ID set, user@UID.service delegated),
 #           while another session of it stays open, as over SSH;
@@ -52,11 +53,18 @@ wait_for() {
 	done
 }
 
-# new_user USER: the account (bash, for su -l's command line) and sub-ids.
+# new_user USER [--no-linger]: the account (bash, for su -l's command
+# line) and sub-ids.  setup-user turns linger on unless told not to:
+# the login and none users must get their user manager (or none) from
+# their session alone.
 new_user() {
 	useradd -m -s /bin/bash "$1" && chmod 755 "/home/$1" || not_ok "useradd $1"
-	check "setup-user $1" hk root setup-user "$1"
+	check "setup-user $*" hk root setup-user "$@"
 	check_output "$1 has a sub-uid range" "^$1:[0-9]+:[0-9]+\$" grep "^$1:" /etc/subuid
+	if [ "${2:-}" = --no-linger ]; then
+		[ -e "/var/lib/systemd/linger/$1" ] && not_ok "setup-user $* turned linger on" ||
+			ok "$1: no linger after setup-user --no-linger"
+	fi
 }
 
 # user_life WHO NAME MODE: the container's life as WHO; MODE "none"
@@ -88,7 +96,7 @@ trap 'exit 130' INT TERM
 cleanup
 
 # ---- login: a logind session ----
-new_user "$LOGIN"
+new_user "$LOGIN" --no-linger
 su -l "$LOGIN" -c 'exec sleep 100000' </dev/null >/dev/null 2>&1 &
 KEEPER=$!
 wait_for 30 systemctl is-active "user@$(id -u "$LOGIN").service" &&
@@ -108,7 +116,7 @@ wait_for 30 systemctl is-active "user@$(id -u "$LINGER").service" &&
 user_life "$LINGER" hkb-linger linger
 
 # ---- none: no session, no linger ----
-new_user "$NONE"
+new_user "$NONE" --no-linger
 systemctl is-active -q "user@$(id -u "$NONE").service" &&
 	not_ok "$NONE: has a user manager, so the case 'neither' is not tested" ||
 	ok "$NONE: no user manager runs for it"
