@@ -194,6 +194,10 @@ busybox_root() {
 	chmod u+s "$r/usr/bin/newuidmap" "$r/usr/bin/newgidmap"
 	mkdir -p "$r/usr/local/bin" && cp "$top/build/hako-static" "$r/usr/local/bin/hako" || return 1
 	hg_copy_modules "$r" overlay btrfs veth bridge loop || return 1
+	# The kernel's request_module runs /sbin/modprobe (its
+	# /proc/sys/kernel/modprobe), as on a distribution host; busybox's
+	# own reads the depmod index.
+	ln -sf /bin/busybox "$r/sbin/modprobe" || return 1
 	for f in tests/lib.sh tests/guest/in-guest.sh tests/guest/checks.lib tests/guest/busybox-v2.sh; do
 		mkdir -p "$r$top/$(dirname "$f")" && cp "$top/$f" "$r$top/$f" || return 1
 	done
