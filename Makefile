@@ -52,12 +52,14 @@ WUNIT_SRC   := $(filter tests/unit/test_widget%,$(UNIT_SRC))
 CUNIT_SRC   := $(filter-out $(WUNIT_SRC),$(UNIT_SRC))
 FUZZ_SRC    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 HELPER_SRC  := $(sort $(wildcard tests/helpers/*.c))
+HELPER_LIB_SRC := $(sort $(wildcard tests/helpers/lib/*.c))
 
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
 WIDGET_OBJ := $(WIDGET_SRC:%.c=$(BUILD)/%.o)
 TUI_OBJ    := $(TUI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(CUNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(WUNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
+HELPER_LIB := $(HELPER_LIB_SRC:tests/helpers/lib/%.c=$(BUILD)/tests/helpers/%.so)
 FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
 DEPS_PKGS := build-essential pkg-config libncurses-dev libcap-dev libseccomp-dev \
@@ -65,7 +67,8 @@ DEPS_PKGS := build-essential pkg-config libncurses-dev libcap-dev libseccomp-dev
              libclang-rt-14-dev busybox-static uidmap tmux btrfs-progs lxc \
              iproute2 util-linux acl attr cppcheck clang-format procps \
              libarchive-dev libcurl4-openssl-dev gpgv gnupg xz-utils python3 \
-             libacl1-dev libzstd-dev liblz4-dev systemd dbus-daemon dbus-user-session debootstrap strace
+             libacl1-dev libzstd-dev zstd liblz4-dev systemd dbus-daemon dbus-user-session \
+             qemu-system-x86 qemu-utils debootstrap e2fsprogs kmod strace
 
 .PHONY: all deps demo check unit test-build hako-static bench fuzz fuzz-build install clean lint format-check
 
@@ -101,6 +104,13 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) -O2 -static -o $@ $<
 
+# Shared libraries the security tests plant in a rootfs or preload
+# (built here, so that a host without a compiler, as the guest lane's,
+# runs those tests too).
+$(BUILD)/tests/helpers/%.so: tests/helpers/lib/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) -O2 -shared -fPIC -o $@ $<
+
 # hako for use inside containers (hako-nesting(7)): static, so that it
 # runs in any rootfs; the nesting profile bind-mounts it read-only at
 # /usr/local/bin/hako.  build/config/nesting.conf points at this build.
@@ -122,7 +132,7 @@ $(BUILD)/config/nesting.conf: core/profiles/nesting.conf.in
 	    -e 's|@PROFILE_DIR@|$(PREFIX)/share/hako/config|' $< >$@
 
 # (No static build under the sanitizers: ASan does not link statically.)
-test-build: $(BUILD)/hako $(BUILD)/hako-nic $(UNIT_BIN) $(HELPER_BIN) $(if $(filter 1,$(SAN)),,hako-static)
+test-build: $(BUILD)/hako $(BUILD)/hako-nic $(UNIT_BIN) $(HELPER_BIN) $(HELPER_LIB) $(if $(filter 1,$(SAN)),,hako-static)
 
 # libFuzzer targets: clang, ASan+UBSan; core/ is compiled once for them.
 FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer

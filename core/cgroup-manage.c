@@ -200,6 +200,17 @@ const char *hk_cgroup_main_dir(const struct hk_cgroup *cg)
 	return cg->n ? cg->hs[0].dir : "";
 }
 
+size_t hk_cgroup_count(const struct hk_cgroup *cg)
+{
+	return cg ? cg->n : 0;
+}
+
+const char *hk_cgroup_dir_at(const struct hk_cgroup *cg, size_t i, const struct hk_cgroup_hier **h)
+{
+	*h = cg->hs[i].h;
+	return cg->hs[i].dir;
+}
+
 bool hk_cgroup_exists(const struct hk_cgroup *cg)
 {
 	for (size_t i = 0; i < cg->n; i++)

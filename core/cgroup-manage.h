@@ -62,6 +62,11 @@ bool hk_cgroup_has_hier(const struct hk_cgroup *cg, const struct hk_cgroup_hier 
 const char *hk_cgroup_rel(const struct hk_cgroup *cg);
 /* The container's directory in the first hierarchy (v2 if any), for logs. */
 const char *hk_cgroup_main_dir(const struct hk_cgroup *cg);
+/* How many hierarchies cg uses; the i-th one (*h) and the container's
+ * directory in it (NAME, below the base: a systemd scope, a delegated
+ * cgroup or the hierarchy's top), for views of its tree. */
+size_t hk_cgroup_count(const struct hk_cgroup *cg);
+const char *hk_cgroup_dir_at(const struct hk_cgroup *cg, size_t i, const struct hk_cgroup_hier **h);
 
 /* Makes the cgroups (NAME; its leaf comes with the first attach, after
  * the limits).  An existing empty one (left by a crash) is removed

@@ -196,22 +196,6 @@ static void walk(struct hk_app *app, int dfd, ssize_t parent, const char *key, i
 	closedir(d);
 }
 
-/* The container's directory in hierarchy i (what hk_cgroup_open
- * computes; core does not export it per hierarchy). */
-static char *hier_dir(struct hk_app *app, size_t i, const char *name)
-{
-	const struct hk_cgroup_hier *h = &app->cg.h[i];
-	const char *base = h->mountpoint;
-	if (!hk_store_is_root(app->st)) {
-		if (!app->deleg.ok || i >= app->deleg.n || !app->deleg.a[i].writable)
-			return NULL;
-		base = app->deleg.a[i].dir;
-	}
-	hk_autofree char *b = hk_cgroup_path(&app->cg, base);
-	hk_autofree char *cg_name = hk_store_cgroup_name(app->st, name);
-	return xasprintf("%s/hako/%s", b, cg_name);
-}
-
 static void fill_cgroups(struct hk_app *app, const struct hk_list_row *r)
 {
 	hkw_tree_clear(app->tree);
@@ -225,18 +209,26 @@ static void fill_cgroups(struct hk_app *app, const struct hk_list_row *r)
 			close(dfd);
 		}
 	}
-	for (size_t i = 0; !r->depth && app->cg_ok && i < app->cg.n; i++) {
-		hk_autofree char *dir = hier_dir(app, i, r->name);
-		if (!dir)
-			continue;
+	/* Where its other commands find it: below the systemd scope its
+	 * monitor recorded (root's too, on a systemd host), the user's
+	 * delegated cgroup, or the hierarchy's top. */
+	hk_autocgroup cg =
+		!r->depth && app->cg_ok
+			? hk_cgroup_open_container(&app->cg,
+						   hk_store_is_root(app->st) ? NULL : &app->deleg,
+						   app->st, r->name)
+			: NULL;
+	for (size_t i = 0; i < hk_cgroup_count(cg); i++) {
+		const struct hk_cgroup_hier *h;
+		const char *dir = hk_cgroup_dir_at(cg, i, &h);
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
 			continue;
-		hk_autofree char *label = hk_cgroup_hier_label(&app->cg.h[i]);
-		hk_autofree char *stats = node_stats(dfd, app->cg.h[i].version);
+		hk_autofree char *label = hk_cgroup_hier_label(h);
+		hk_autofree char *stats = node_stats(dfd, h->version);
 		hk_autofree char *text = xasprintf("%s: %s%s", label, dir, stats);
 		size_t root = hkw_tree_add(app->tree, -1, label, text, HKW_HEADER);
-		walk(app, dfd, (ssize_t)root, label, 1, app->cg.h[i].version);
+		walk(app, dfd, (ssize_t)root, label, 1, h->version);
 		close(dfd);
 	}
 	if (hkw_tree_count(app->tree) == 0)

@@ -109,6 +109,10 @@ if need_root "doctor as the test user" && ensure_test_user; then
 	*"[ OK ]"*) ok "user: has a delegated cgroup ($deleg)" ;;
 	*"[FAIL]"*"no writable delegated cgroup"*"-> fix: hako setup-user $HK_TEST_USER (as root)")
 		ok "user: says the delegated cgroup is missing, and the fix" ;;
+	# a systemd host: the delegation is a user manager's, and this user
+	# (setpriv, no PAM session) has none unless linger is on
+	*"[FAIL]"*"no D-Bus answers on \"/run/user/$(id -u "$HK_TEST_USER")/bus\""*"-> fix: as root: loginctl enable-linger $HK_TEST_USER"*)
+		ok "user: says no user manager delegates a cgroup (systemd), and the fix" ;;
 	*) not_ok "user: delegation line: $deleg" ;;
 	esac
 	fails=$(printf '%s\n' "$out" | grep -c '^  \[FAIL\]')

@@ -156,7 +156,7 @@ check "c1's cgroups are gone from p1's tree" test -z "$(hk_cgroups_named c1 "" "
 # the second guide's case too: a privileged child made by p1's root
 check "p1's root creates a privileged r1 next to nest's c1" inp /usr/local/bin/hako create r1 -t busybox -q
 out=$(inp /usr/local/bin/hako start r1 2>&1)
-[ $? = 0 ] && ok "... and starts it (p1 is $NU's: no v2 cgroup to use, v1 only)" || not_ok "start r1 in p1: $out"
+[ $? = 0 ] && ok "... and starts it (on a hybrid host v1 only: p1 is $NU's, the v2 tree is not)" || not_ok "start r1 in p1: $out"
 check_output "attach r1 -- id -u is 0 (p1's root, host uid 165536)" '^0$' inp /usr/local/bin/hako attach r1 -- id -u
 check_output "the host lists p1/r1 with p1's ids" '^p1/r1	RUNNING	.*u 0 165536 131072' nu "$HAKO" ls -f --nested -P "$P"
 check "p1's root stops r1" inp /usr/local/bin/hako stop r1

@@ -139,21 +139,18 @@ chown root "$DB"
 [ "$(ports)" = 0 ] && ok "nothing made with an untrusted database directory" || not_ok "ports on $BR: $(ports)"
 
 # ---- environment, descriptors, /proc, signals ----
-cat >"$T/evil.c" <<'EOF'
-#include <stdio.h>
-__attribute__((constructor)) static void evil(void) { FILE *f = fopen("/tmp/hako-nic-preloaded", "w"); if (f) fclose(f); }
-EOF
 rm -f /tmp/hako-nic-preloaded
 mkdir -p "$T/evilbin" && chmod 755 "$T/evilbin"
-if cc -shared -fPIC -o "$T/evil.so" "$T/evil.c" 2>/dev/null; then
-	chmod 755 "$T/evil.so"
+# build/tests/helpers/preload-mark.so (tests/helpers/lib/preload-mark.c)
+# creates /tmp/hako-nic-preloaded when it is loaded.
+if install -m 755 "$HK_TOP/build/tests/helpers/preload-mark.so" "$T/evil.so" 2>/dev/null; then
 	# env sets the hostile values only for hako-nic itself, not for setpriv.
 	out=$(as_user /usr/bin/env -i "LD_PRELOAD=$T/evil.so" "PATH=$T/evilbin" LANG=tr_TR.UTF-8 LC_ALL=tr_TR.UTF-8 \
 		"TMPDIR=$T/evilbin" IFS=/ "$NIC" list 2>&1); rc=$?
 	[ $rc = 0 ] && [ ! -e /tmp/hako-nic-preloaded ] && ok "LD_PRELOAD, PATH, LANG, TMPDIR, IFS change nothing" ||
 		not_ok "hostile environment: rc $rc, preloaded: $([ -e /tmp/hako-nic-preloaded ] && echo yes || echo no): $out"
 else
-	skip "environment: no C compiler for the LD_PRELOAD library"
+	skip "environment: no build/tests/helpers/preload-mark.so (make test-build)"
 fi
 rm -f /tmp/hako-nic-preloaded
 
