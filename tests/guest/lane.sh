@@ -293,7 +293,20 @@ remember_durations() {
 checkout_tar() {
 	local rel=${top#/}
 	tar -cf "$1" -C / --exclude-vcs --exclude="$rel/build/asan" --exclude="$rel/build/fuzz" \
-		--exclude="$rel/build/*.o" --exclude="$rel/build/*.d" "$rel"
+		--exclude="$rel/build/*.o" --exclude="$rel/build/*.d" "$rel" "${DEBIAN_TARS[@]}"
+}
+
+# debian_tars: the Debian rootfs tarballs of the systemd container tests
+# (tests/helpers/debian-rootfs.sh, cached here, built once when missing),
+# into DEBIAN_TARS as paths from /: the guest has no network, so the job
+# disk brings them, at the same place, where the helper finds them again.
+DEBIAN_TARS=()
+debian_tars() {
+	local s t t0=$SECONDS
+	for s in bookworm trixie; do
+		t=$("$top/tests/helpers/debian-rootfs.sh" "$s" 2>>"$RUN/debian.log") && DEBIAN_TARS+=("${t#/}")
+	done
+	phase debian-rootfs $((SECONDS - t0))
 }
 
 # shard_disks SCRIPT...: $RUN's disks: an overlay of the base image (the
@@ -335,6 +348,7 @@ systemd_guest() {
 	unlock
 	t0=$SECONDS
 	plan=$(scripts | shards "$SHARDS")
+	debian_tars
 	checkout_tar "$RUN/checkout.tar" 2>"$RUN/tar.log" || { fail disks "cannot tar the checkout" "$RUN/tar.log"; return; }
 	phase disks $((SECONDS - t0))
 	for n in $(awk '{ print $1 }' <<<"$plan" | sort -un); do
