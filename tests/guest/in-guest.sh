@@ -9,7 +9,11 @@
 #
 # Reads HK_GUEST_TOP (the checkout, at the host's path), HK_GUEST_SCRIPTS
 # ("integration/clone guest/sessions": tests/NAME.sh), HK_GUEST_SCRIPT_TIMEOUT
-# (seconds per script) and HK_GUEST_RESULTS (the port).  Markers:
+# (seconds per script) and HK_GUEST_RESULTS (the port).  The scripts see
+# HK_GUEST=1: a long one that repeats the same thing (iterations, seconds
+# of racing) repeats less here, as the guest is there for the host's
+# layout (cgroups, mounts, sessions, modules) and the full counts run
+# natively.  Markers:
 #   ##hako-guest## hello uptime=S kernel=K init=COMM [multi-user=S]
 #   ##hako-guest## begin NAME
 #   ##hako-guest## end NAME rc=RC secs=S
@@ -35,6 +39,7 @@ exec 3>"$results" || { echo "in-guest: cannot open $results" >&2; exit 1; }
 stty -F "$results" raw -echo 115200 2>/dev/null
 mark "hello uptime=$(uptime_s) kernel=$(uname -r) init=$(cat /proc/1/comm)$(multi_user_at)"
 cd "${HK_GUEST_TOP:?}" || { mark "fatal no checkout at $HK_GUEST_TOP"; exit 1; }
+export HK_GUEST=1
 for s in ${HK_GUEST_SCRIPTS:?}; do
 	echo "in-guest: $s (at $(uptime_s) s)"
 	t0=$(uptime_s)

@@ -17,7 +17,8 @@
 # `tests/run guest` runs both guests this way (as do `tests/run all` and
 # make check); run alone, the output is for tests/run to read:
 #   guest: ...                                  progress, phase times
-#   ##hako-guest## phase NAME SECONDS           one phase's wall time
+#   ##hako-guest## phase NAME SECONDS           one phase's wall time (kernel,
+#                                               initramfs, image-build, disks, run[-SHARD])
 #   ##hako-guest## result NAME RC SECONDS FILE  FILE holds one script's TAP
 # Anything that goes wrong (no mirror, no image, no boot, a hung guest)
 # is such a result with a "not ok" in it, never silence.  The guest's
@@ -31,13 +32,14 @@
 #                            disk overlay); its path is printed
 #   HK_GUEST_REBUILD=1       rebuild the systemd image, debootstrap included
 #   HK_GUEST_SHARDS=N        systemd guests booted side by side, the scripts
-#                            shared out between them (default 2; see shards())
+#                            shared out between them (default 3; see shards())
 #   HK_GUEST_TIMEOUT=S       one systemd guest's whole run (default 2400)
 #   HK_GUEST_BUSYBOX_TIMEOUT=S  the busybox guest's whole run (default 300)
 #   HK_GUEST_SCRIPT_TIMEOUT=S  one script inside a guest (default 900, as tests/run)
 #   HK_GUEST_BUILD_TIMEOUT=S   building the systemd image (default 1200)
+#   HK_GUEST_LOCK_TIMEOUT=S    waiting for another lane's build (default 1800)
 #   HK_GUEST_CACHE=DIR       kernel and images (default /var/cache/hako-guest)
-#   HK_GUEST_MEM=3G HK_GUEST_SMP=2  each guest's memory and CPUs
+#   HK_GUEST_MEM=3G HK_GUEST_SMP=1  each guest's memory and CPUs (see shards())
 #   HK_GUEST_APPEND="..."    more kernel command line for both guests
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -47,9 +49,9 @@ top=$(cd "$here/../.." && pwd)
 guest=${1:?usage: lane.sh busybox-v2|systemd OUTDIR}
 out=${2:?usage: lane.sh busybox-v2|systemd OUTDIR}
 MEM=${HK_GUEST_MEM:-3G}
-SMP=${HK_GUEST_SMP:-2}
+SMP=${HK_GUEST_SMP:-1}
 SCRIPT_TIMEOUT=${HK_GUEST_SCRIPT_TIMEOUT:-900}
-SHARDS=${HK_GUEST_SHARDS:-2}
+SHARDS=${HK_GUEST_SHARDS:-3}
 # RUN: this run's directory (a shard's own below it); SHARD: "" or "-N",
 # in the names of a shard's results and files.
 RUN='' SHARD='' QPID='' nres=0
@@ -114,7 +116,7 @@ prepare() {
 # kernel: Debian's kernel, from the cache or downloaded now.
 kernel() {
 	local t0=$SECONDS
-	hg_lock && hg_kernel 2>"$RUN/kernel.log" || { fail kernel "no guest kernel: $(tail -n 1 "$RUN/kernel.log")"; return 1; }
+	{ hg_lock && hg_kernel; } 2>"$RUN/kernel.log" || { fail kernel "no guest kernel: $(tail -n 1 "$RUN/kernel.log")"; return 1; }
 	phase kernel $((SECONDS - t0))
 }
 unlock() { [ -n "${HG_LOCK_FD:-}" ] && exec {HG_LOCK_FD}>&-; HG_LOCK_FD=; }
@@ -161,7 +163,7 @@ follow() {
 		esac
 	done < <(tail -n +1 -F --pid="$QPID" "$RUN/results.log" 2>/dev/null)
 	wait "$QPID"; qrc=$?; QPID=''
-	phase "$guest$SHARD" $((SECONDS - t0))
+	phase "run$SHARD" $((SECONDS - t0))
 	[ -n "$done" ] && return 0
 	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then why="did not finish within $BOOT_TIMEOUT s and was killed"
 	elif [ -z "$hello" ]; then why="did not boot (qemu exit status $qrc)"
@@ -266,8 +268,11 @@ scripts() {
 }
 
 # shards N: "SHARD SCRIPT" lines that share the scripts (stdin) out among
-# N guests.  A guest under TCG keeps about one host core busy, as the
-# scripts run one at a time, so guests side by side use the others.
+# N guests.  Under TCG a guest's CPU is a host thread, and the scripts run
+# one at a time: one CPU per guest and more guests than host cores keeps
+# the cores busy.  Measured on 2 cores, the same 8 scripts (~550 s of
+# them): two guests with 2 CPUs each 453 s, two with 1 CPU 328 s, three
+# with 1 CPU 264 s (each run beside other work on the machine).
 # Longest first to the least loaded guest, by the times of earlier runs
 # ($HG_CACHE/durations, else durations.seed; a script never timed counts
 # 60 s).

@@ -2,12 +2,13 @@
 # tests/security/hako-exe.sh - the hako binary class of issue 9 (runc's
 # CVE-2019-5736 and kin): container root runs tests/helpers/hkptrace,
 # which watches for every new pid while the host attaches ATTACHES times
-# (default 100) and, on each, opens /proc/PID/exe for writing, keeps an
-# O_PATH to reopen for writing later, PTRACE_SEIZEs it and takes its
-# descriptors with pidfd_getfd.  Nothing may be writable and no
-# descriptor may name a file outside the container; the host binary is
-# unchanged (sha256).  The probe must catch attaching processes while
-# they are still hako (before their exec), else the run proves nothing.
+# (default 100; 30 with HK_NOOPENAT2=1 or HK_GUEST=1) and, on each, opens
+# /proc/PID/exe for writing, keeps an O_PATH to reopen for writing later,
+# PTRACE_SEIZEs it and takes its descriptors with pidfd_getfd.  Nothing
+# may be writable and no descriptor may name a file outside the
+# container; the host binary is unchanged (sha256).  The probe must catch
+# attaching processes while they are still hako (before their exec),
+# else the run proves nothing.
 # A privileged container's root holds CAP_SYS_PTRACE over the host and
 # can trace an attaching process before its exec: there the process must
 # already be confined (capabilities cut to the container's, seccomp on),
@@ -18,7 +19,10 @@
 modes_begin ex hako-exe || { plan_end; exit; }
 TRACER=$HK_TOP/build/tests/helpers/hkptrace
 ATTACHES=${HAKO_EXE_ATTACHES:-100}
-[ "${HK_NOOPENAT2:-0}" = 1 ] && ATTACHES=${HAKO_EXE_ATTACHES:-30} # the attach path, not path resolution
+# 30 where the point is elsewhere: the no-openat2 pass (the attach path
+# does not resolve rootfs paths) and the guest lane (the host's layout;
+# the full run is native).
+[ "${HK_NOOPENAT2:-0}" = 1 ] || [ "${HK_GUEST:-0}" = 1 ] && ATTACHES=${HAKO_EXE_ATTACHES:-30}
 BIN=$(readlink -f "$HAKO")
 SUM=$(sha256sum "$BIN" | cut -d' ' -f1)
 
