@@ -31,6 +31,7 @@
 #include "config.h"
 #include "lifecycle.h"
 #include "pty.h"
+#include "runner.h"
 #include "seccomp.h"
 #include "state.h"
 #include "unixsock.h"
@@ -351,6 +352,8 @@ static int init_pidfd(const struct hk_store *st, const char *name, struct hk_err
 {
 	struct hk_state_file sf;
 	enum hk_state s = hk_state_effective(st, name, &sf);
+	if (s == HK_STATE_STOPPED && hk_runner_refuse(st, name, HK_OP_ATTACH, err) < 0)
+		return -1;
 	if (s != HK_STATE_RUNNING && s != HK_STATE_FROZEN)
 		return hk_error_set(err, ESRCH, "container \"%s\" is not running", name);
 	if (s == HK_STATE_FROZEN)

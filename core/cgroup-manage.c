@@ -163,6 +163,84 @@ struct hk_cgroup *hk_cgroup_open_scoped(const struct hk_cgroup_info *info,
 	return cg;
 }
 
+/* The line of /proc/PID/cgroup for hierarchy h: v2's is "0::", a v1
+ * one names its controllers (or name=NAME). */
+static const struct hk_proc_cgroup_entry *proc_entry_for(const struct hk_proc_cgroup *pc,
+							 const struct hk_cgroup_hier *h)
+{
+	for (size_t i = 0; i < pc->n; i++) {
+		const struct hk_proc_cgroup_entry *e = &pc->e[i];
+		if (h->version == 2) {
+			if (e->id == 0)
+				return e;
+			continue;
+		}
+		hk_autofree char *want = h->controllers.n ? xstrdup(h->controllers.v[0])
+					 : h->name	  ? xasprintf("name=%s", h->name)
+							  : NULL;
+		hk_autofree char *list = xasprintf(",%s,", e->controllers);
+		hk_autofree char *item = want ? xasprintf(",%s,", want) : NULL;
+		if (e->id != 0 && item && strstr(list, item))
+			return e;
+	}
+	return NULL;
+}
+
+/* A path of /proc/PID/cgroup below the hierarchy's mount root, without a
+ * trailing init leaf; NULL when it is outside what is mounted here. */
+static char *proc_rel(const struct hk_cgroup_hier *h, const char *path)
+{
+	const char *root = h->mount_root && strcmp(h->mount_root, "/") ? h->mount_root : "";
+	size_t n = strlen(root);
+	if (strncmp(path, root, n) != 0 || (path[n] && path[n] != '/') || strstr(path, "/.."))
+		return NULL;
+	char *rel = xstrdup(path + n);
+	size_t len = strlen(rel), leaf = strlen("/" HK_CGROUP_INIT_LEAF);
+	if (len > leaf && strcmp(rel + len - leaf, "/" HK_CGROUP_INIT_LEAF) == 0)
+		rel[len - leaf] = '\0';
+	if (strcmp(rel, "/") == 0)
+		rel[0] = '\0';
+	return rel;
+}
+
+struct hk_cgroup *hk_cgroup_open_proc_text(const struct hk_cgroup_info *info, const char *text)
+{
+	struct hk_proc_cgroup pc;
+	if (!text || hk_cgroup_parse_proc(text, &pc, NULL) < 0)
+		return NULL;
+	struct hk_cgroup *cg = xcalloc(1, sizeof(*cg));
+	cg->info = info;
+	cg->hs = xcalloc(info->n ? info->n : 1, sizeof(*cg->hs));
+	for (size_t i = 0; i < info->n; i++) {
+		const struct hk_cgroup_hier *h = &info->h[i];
+		const struct hk_proc_cgroup_entry *e = hier_used(h) ? proc_entry_for(&pc, h) : NULL;
+		hk_autofree char *rel = e ? proc_rel(h, e->path) : NULL;
+		if (!rel)
+			continue;
+		struct ct_hier *c = &cg->hs[cg->n++];
+		c->h = h;
+		c->ops = h->version == 2 ? &hk_cgroup_v2_ops : &hk_cgroup_v1_ops;
+		c->base = hk_cgroup_path(info, h->mountpoint);
+		c->dir = xasprintf("%s%s", c->base, rel);
+		if (!cg->rel)
+			cg->rel = xstrdup(*rel ? rel + 1 : "");
+	}
+	if (!cg->rel)
+		cg->rel = xstrdup("");
+	hk_proc_cgroup_free(&pc);
+	return cg;
+}
+
+struct hk_cgroup *hk_cgroup_open_proc(const struct hk_cgroup_info *info, pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	hk_autofree char *text = NULL;
+	if (pid <= 0 || hk_read_file(path, &text, NULL, NULL) < 0)
+		return NULL;
+	return hk_cgroup_open_proc_text(info, text);
+}
+
 bool hk_cgroup_has_hier(const struct hk_cgroup *cg, const struct hk_cgroup_hier *h)
 {
 	for (size_t i = 0; cg && i < cg->n; i++)

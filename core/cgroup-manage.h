@@ -50,6 +50,13 @@ struct hk_cgroup *hk_cgroup_open_scoped(const struct hk_cgroup_info *info,
 struct hk_cgroup *hk_cgroup_open_container(const struct hk_cgroup_info *info,
 					   const struct hk_cgroup_delegation *deleg,
 					   const struct hk_store *st, const char *name);
+/* The cgroups a running process is in, in every hierarchy used: those of
+ * a container another program runs (runner.h), for reading only (stats,
+ * pids, frozen).  A trailing HK_CGROUP_INIT_LEAF (where systemd inside
+ * moves itself) is left for the container's cgroup above it.  text is
+ * /proc/PID/cgroup; NULL when it does not parse. */
+struct hk_cgroup *hk_cgroup_open_proc_text(const struct hk_cgroup_info *info, const char *text);
+struct hk_cgroup *hk_cgroup_open_proc(const struct hk_cgroup_info *info, pid_t pid);
 void hk_cgroup_free(struct hk_cgroup *cg);
 void hk_cgroup_freep(struct hk_cgroup **cg);
 #define hk_autocgroup __attribute__((cleanup(hk_cgroup_freep))) struct hk_cgroup *

@@ -18,6 +18,7 @@
 #include "safepath.h"
 #include "create.h"
 #include "log.h"
+#include "runner.h"
 #include "state.h"
 #include "storage.h"
 
@@ -452,6 +453,10 @@ int hk_clone_between(struct hk_store *st, struct hk_store *dst_st, const struct 
 {
 	hk_autolock src_lock = NULL;
 	hk_autolock dst_lock = NULL;
+	/* LXC's names of both (runner.h): not a copy of a container LXC runs,
+	 * and no lxc-start of either while the copy is made. */
+	hk_autoclose int src_claim = -1;
+	hk_autoclose int dst_claim = -1;
 	struct job j = { .st = st,
 			 .dst_st = dst_st,
 			 .keep_name = keep_name,
@@ -462,8 +467,13 @@ int hk_clone_between(struct hk_store *st, struct hk_store *dst_st, const struct 
 	int rc = plan(&j, err);
 	if (rc == 0)
 		rc = lock_source(&j, &src_lock, err);
+	/* (no lock with -f of a container this hako runs: its monitor holds the name) */
+	if (rc == 0 && src_lock && (src_claim = hk_runner_claim(st, o->src, HK_OP_CLONE, err)) == -1)
+		rc = -1;
 	if (rc == 0)
 		rc = lock_dest(&j, &dst_lock, err);
+	if (rc == 0 && (dst_claim = hk_runner_claim(dst_st, j.dst, HK_OP_CLONE, err)) == -1)
+		rc = -1;
 	if (rc == 0)
 		rc = execute(&j, err);
 	if (rc == 0 && new_name)

@@ -16,6 +16,7 @@
 
 #include "lifecycle.h"
 #include "proto.h"
+#include "runner.h"
 #include "state.h"
 #include "unixsock.h"
 
@@ -120,6 +121,8 @@ int hk_console_run(const struct hk_store *st, const char *name, const struct hk_
 		   int *exit_status, struct hk_error **err)
 {
 	int in = o->in_fd, out = o->in_fd == 0 && o->out_fd == 0 ? 1 : o->out_fd;
+	if (hk_runner_refuse(st, name, HK_OP_CONSOLE, err) < 0)
+		return hk_error_prefix(err, "console \"%s\"", name);
 	hk_autoclose int ctl = hk_monitor_connect(st, name, err);
 	if (ctl < 0)
 		return hk_error_prefix(err, "console \"%s\"", name);
@@ -158,6 +161,8 @@ int hk_console_run(const struct hk_store *st, const char *name, const struct hk_
 int hk_console_log(const struct hk_store *st, const char *name, struct hk_buf *out,
 		   struct hk_error **err)
 {
+	if (hk_runner_refuse(st, name, HK_OP_CONSOLE, err) < 0)
+		return hk_error_prefix(err, "console log of \"%s\"", name);
 	hk_autoclose int fd = hk_monitor_connect(st, name, err);
 	if (fd < 0)
 		return hk_error_prefix(err, "console log of \"%s\"", name);

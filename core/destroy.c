@@ -15,6 +15,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "mountinfo.h"
+#include "runner.h"
 #include "state.h"
 #include "storage.h"
 #include "userns-exec.h"
@@ -177,7 +178,9 @@ int hk_destroy(struct hk_store *st, const char *name, unsigned flags, struct hk_
 				    "in %s",
 				    name, name, hk_store_path(st));
 	}
-	if (check_dependents(st, name, flags, err) < 0)
+	/* Not under a container LXC runs; and lxc-start not while it goes. */
+	hk_autoclose int claim = hk_runner_claim(st, name, HK_OP_DESTROY, err);
+	if (claim == -1 || check_dependents(st, name, flags, err) < 0)
 		return hk_error_prefix(err, "destroy \"%s\"", name);
 	/* Once removal starts it runs to the end: an interrupt would leave
 	 * half a container that neither start nor create accepts. */

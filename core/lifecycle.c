@@ -23,6 +23,7 @@
 #include "nest.h"
 #include "net.h"
 #include "nic.h"
+#include "runner.h"
 #include "safepath.h"
 #include "state.h"
 #include "unixsock.h"
@@ -209,7 +210,8 @@ void hk_start_overrides_load(const struct hk_store *st, const char *name, struct
 
 /* The monitor process: detached from the terminal, holding the lock. */
 static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const char *name,
-						    struct hk_config *cfg, struct hk_lock *lock, int ready)
+						    struct hk_config *cfg, struct hk_lock *lock, int ready,
+						    int lxc_fd)
 {
 	setsid();
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -226,7 +228,8 @@ static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const c
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	hk_lock_set_holder(lock, getpid());
-	struct hk_monitor_args a = { .st = st, .name = name, .cfg = cfg, .ready_fd = ready, .lock = lock };
+	struct hk_monitor_args a = { .st = st, .name = name, .cfg = cfg, .ready_fd = ready, .lock = lock,
+				     .lxc_fd = lxc_fd };
 	_exit(hk_monitor_run(&a));
 }
 
@@ -279,6 +282,10 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 		}
 		return -1;
 	}
+	/* One runner: not while LXC runs it, and lxc-start not while hako does. */
+	hk_autoclose int lxc_fd = hk_runner_claim(st, name, HK_OP_START, err);
+	if (lxc_fd == -1)
+		return hk_error_prefix(err, "start \"%s\"", name);
 	struct hk_config cfg;
 	if (hk_config_load_for_start(st, name, o ? o->overrides : NULL, &cfg, err) < 0 ||
 	    preflight(st, name, &cfg, err) < 0 || save_overrides(st, name, o ? o->overrides : NULL, err) < 0) {
@@ -300,7 +307,7 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		monitor_child(st, name, &cfg, lock, pipefd[1]);
+		monitor_child(st, name, &cfg, lock, pipefd[1], lxc_fd);
 	}
 	close(pipefd[1]);
 	int rc = read_ready(pipefd[0], name, init_pid, err);
@@ -444,6 +451,24 @@ static int finish_dead_monitor(struct hk_store *st, const char *name, struct hk_
 	return stop_orphan(st, name, &sf, err) < 0 ? -1 : 1;
 }
 
+/* A container LXC runs: stopped as lxc-stop does (runner.h). */
+static int stop_foreign(struct hk_store *st, const char *name, const struct hk_runner *r,
+			const struct hk_stop_opts *o, struct hk_error **err)
+{
+	if (o && o->reboot)
+		return hk_runner_refusal(st, name, r, HK_OP_REBOOT, err);
+	unsigned timeout = o && o->timeout_s ? o->timeout_s : 30;
+	bool killed = false;
+	if (hk_runner_stop(st, name, r, timeout, o && o->kill, &killed, err) < 0)
+		return hk_error_prefix(err, "stop \"%s\"", name);
+	if (killed)
+		hk_log(HK_LOG_WARN,
+		       "\"%s\" did not halt within %u s of its halt signal and was killed; set "
+		       "lxc.signal.halt to the signal its init obeys, or give stop a longer -t",
+		       name, timeout);
+	return 0;
+}
+
 int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 	    struct hk_error **err)
 {
@@ -461,6 +486,11 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 		int dead = finish_dead_monitor(st, name, err);
 		if (dead != 0)
 			return dead < 0 ? hk_error_prefix(err, "stop \"%s\"", name) : 0;
+		struct hk_runner r = { .kind = HK_RUNNER_NONE };
+		if (hk_lock_probe(st, name) == 0) /* else this hako is starting it */
+			hk_runner_probe(st, name, &r);
+		if (r.kind != HK_RUNNER_NONE)
+			return stop_foreign(st, name, &r, o, err);
 		return hk_error_set(err, ESRCH, "container \"%s\" is not running", name);
 	}
 	hk_autoclose int fd = hk_monitor_connect(st, name, err);
@@ -501,7 +531,8 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 
 int hk_freeze(struct hk_store *st, const char *name, bool freeze, struct hk_error **err)
 {
-	if (require_container(st, name, err) < 0)
+	if (require_container(st, name, err) < 0 ||
+	    hk_runner_refuse(st, name, freeze ? HK_OP_FREEZE : HK_OP_UNFREEZE, err) < 0)
 		return -1;
 	hk_autoclose int fd = hk_monitor_connect(st, name, err);
 	if (fd < 0)

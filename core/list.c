@@ -46,6 +46,24 @@ static bool monitor_stopped(pid_t pid)
 	return s && (s[2] == 'T' || s[2] == 't');
 }
 
+/* Stopped as far as this hako knows: LXC (or another hako) may run it.
+ * Not while its lock is held: a start of this hako's is under way, and
+ * its monitor already holds LXC's name. */
+static void fill_foreign(const struct hk_store *st, const char *name, struct hk_list_row *row)
+{
+	if (hk_lock_probe(st, name) != 0)
+		return;
+	struct hk_runner r;
+	hk_runner_probe(st, name, &r);
+	if (r.kind == HK_RUNNER_NONE)
+		return;
+	row->runner = r.kind;
+	row->state = r.state;
+	row->init_pid = r.init_pid;
+	row->runner_pid = r.monitor_pid;
+	row->runner_uid = r.uid;
+}
+
 void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row *row)
 {
 	memset(row, 0, sizeof(*row));
@@ -60,6 +78,10 @@ void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row 
 		row->init_pid = sf.init_pid;
 	if (hk_state_is_active(row->state) && row->state != HK_STATE_ORPHANED && monitor_stopped(sf.monitor_pid))
 		row->state = HK_STATE_UNRESPONSIVE;
+	if (hk_state_is_active(row->state))
+		row->runner = HK_RUNNER_HAKO;
+	else if (row->state == HK_STATE_STOPPED)
+		fill_foreign(st, name, row);
 
 	hk_autoerr err = NULL;
 	const struct hk_config *cfg = hk_store_config(st, name, &err);
@@ -121,8 +143,32 @@ static bool layout_ready(const struct hk_store *st)
 	return layout.usable;
 }
 
+/* A container another program runs: its init's cgroups, which anyone
+ * may read. */
+static void fill_foreign_usage(struct hk_list_row *row)
+{
+	if (!layout.ok || row->init_pid <= 0)
+		return;
+	struct hk_cgroup *cg = hk_cgroup_open_proc(&layout.info, row->init_pid);
+	if (!cg)
+		return;
+	struct hk_cgroup_stats stats;
+	hk_cgroup_stats_read(cg, &stats);
+	row->mem_bytes = stats.memory_bytes;
+	row->cpu_seconds = stats.cpu_usec >= 0 ? (double)stats.cpu_usec / 1e6 : -1;
+	row->pids = stats.pids;
+	free(row->cgroup_host);
+	row->cgroup_host = *hk_cgroup_main_dir(cg) ? xstrdup(hk_cgroup_main_dir(cg)) : NULL;
+	hk_cgroup_free(cg);
+}
+
 void hk_list_fill_usage(struct hk_store *st, struct hk_list_row *row)
 {
+	if (row->runner == HK_RUNNER_LXC || row->runner == HK_RUNNER_OTHER) {
+		layout_ready(st);
+		fill_foreign_usage(row);
+		return;
+	}
 	if (!layout_ready(st))
 		return;
 	struct hk_cgroup *cg = hk_cgroup_open_container(&layout.info, hk_store_is_root(st) ? NULL : &layout.deleg, st,

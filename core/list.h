@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "runner.h"
 #include "state.h"
 #include "store.h"
 #include "util.h"
@@ -42,6 +43,11 @@ struct hk_list_row {
 	unsigned depth;
 	char *idmap_host;  /* the id map in host ids ("u 0 231072 65536; g ..."), NULL = none */
 	char *cgroup_host; /* its cgroup directory on the host (first hierarchy), NULL = unknown */
+	/* Who runs it (runner.h): this hako, or LXC or another program that
+	 * holds LXC's command socket for it; NONE when it does not run. */
+	enum hk_runner_kind runner;
+	pid_t runner_pid; /* another runner's monitor, 0 = unknown or this hako's */
+	uid_t runner_uid; /* another runner's uid */
 };
 
 struct hk_list {
@@ -77,7 +83,8 @@ void hk_list_free(struct hk_list *l);
  * to host ids (nest-list.c). */
 void hk_list_add_nested(struct hk_list *l);
 
-/* Hooks that fill a running container's addresses and resource usage.
+/* Hooks that fill a running container's addresses and resource usage
+ * (a container another program runs: from its init's cgroups).
  * Until networking and cgroup reading land they leave the row as it is
  * (empty lists, -1), which the front ends show as "-". */
 void hk_list_fill_addresses(struct hk_store *st, struct hk_list_row *row);

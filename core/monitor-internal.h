@@ -10,6 +10,7 @@
 
 #include "cgroup-manage.h"
 #include "config.h"
+#include "lxc-cmd.h"
 #include "net.h"
 #include "proto.h"
 #include "pty.h"
@@ -18,6 +19,7 @@
 #include "store.h"
 
 #define HK_MONITOR_MAX_CLIENTS 32
+#define HK_MONITOR_LXC_CLIENTS 8
 #define HK_CONSOLE_RING (128 * 1024)
 #define HK_TTY_RING (16 * 1024)
 
@@ -29,6 +31,14 @@ struct mon_client {
 	unsigned tty; /* PROXY: 0 = console, N = ttyN */
 	bool awaits_stop; /* CONTROL: sent a STOP; told HK_STOP_KILLED_NOTICE */
 	struct hk_ringbuf_reader reader;
+};
+
+/* A client of LXC's command socket (monitor-lxc.c): one request, then
+ * it is answered and closed. */
+struct mon_lxc_client {
+	int fd;
+	bool allowed; /* root or the owner (SO_PEERCRED): else answered -EPERM */
+	struct hk_lxc_conn conn; /* its request, as received so far */
 };
 
 /* One terminal of the container: the console (index 0) or a tty. */
@@ -58,6 +68,9 @@ struct hk_monitor {
 	char *sock_path;
 	struct mon_client clients[HK_MONITOR_MAX_CLIENTS];
 	size_t n_clients;
+	int lxc_fd; /* LXC's command socket name, claimed by hk_start; -1 = none */
+	struct mon_lxc_client lxc[HK_MONITOR_LXC_CLIENTS];
+	size_t n_lxc;
 
 	/* A stop in progress: kill the cgroup at this time (0 = none). */
 	struct timespec kill_deadline;
@@ -72,6 +85,14 @@ bool hk_monitor_client_input(struct hk_monitor *m, size_t i);
 /* Sends pending console bytes to a proxy client; false when it went away. */
 bool hk_monitor_client_output(struct hk_monitor *m, size_t i);
 void hk_monitor_drop_client(struct hk_monitor *m, size_t i);
+/* monitor-lxc.c */
+void hk_monitor_lxc_listen(struct hk_monitor *m);
+void hk_monitor_lxc_accept(struct hk_monitor *m);
+/* Handles readable data on LXC client i; false when it is done with. */
+bool hk_monitor_lxc_input(struct hk_monitor *m, size_t i);
+void hk_monitor_lxc_drop(struct hk_monitor *m, size_t i);
+/* Drops every LXC client and lets go of the name. */
+void hk_monitor_lxc_close(struct hk_monitor *m);
 /* Requests that monitor.c carries out. */
 int hk_monitor_request_stop(struct hk_monitor *m, unsigned timeout_ms, bool kill_now, bool reboot,
 			    struct hk_error **err);

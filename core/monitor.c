@@ -475,10 +475,13 @@ static void check_deadline(struct hk_monitor *m)
 static void event_loop(struct hk_monitor *m)
 {
 	for (;;) {
-		struct pollfd pf[2 + 16 + HK_MONITOR_MAX_CLIENTS];
-		size_t n = 0, terms = m->n_terms > 16 ? 16 : m->n_terms;
+		struct pollfd pf[3 + HK_MONITOR_LXC_CLIENTS + 16 + HK_MONITOR_MAX_CLIENTS];
+		size_t n = 0, terms = m->n_terms > 16 ? 16 : m->n_terms, lxcs = m->n_lxc;
 		pf[n++] = (struct pollfd){ .fd = m->pidfd, .events = POLLIN };
 		pf[n++] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
+		pf[n++] = (struct pollfd){ .fd = m->lxc_fd, .events = POLLIN }; /* -1: ignored by poll */
+		for (size_t l = 0; l < lxcs; l++)
+			pf[n++] = (struct pollfd){ .fd = m->lxc[l].fd, .events = POLLIN };
 		for (size_t t = 0; t < terms; t++)
 			pf[n++] = (struct pollfd){ .fd = m->terms[t].pty.master, .events = POLLIN };
 		for (size_t c = 0; c < m->n_clients; c++) {
@@ -496,11 +499,19 @@ static void event_loop(struct hk_monitor *m)
 			return;
 		if (pf[1].revents & POLLIN)
 			hk_monitor_accept(m);
+		/* LXC's clients from the end, so dropping one keeps indexes valid;
+		 * new ones only after, at the end of the table. */
+		for (size_t l = lxcs; l-- > 0;)
+			if ((pf[3 + l].revents & (POLLIN | POLLHUP | POLLERR)) && !hk_monitor_lxc_input(m, l))
+				hk_monitor_lxc_drop(m, l);
+		if (pf[2].revents & POLLIN)
+			hk_monitor_lxc_accept(m);
+		size_t tfirst = 3 + lxcs;
 		for (size_t t = 0; t < terms; t++)
-			if (pf[2 + t].revents & POLLIN)
+			if (pf[tfirst + t].revents & POLLIN)
 				drain_term(m, t);
 		/* Clients last, from the end, so dropping one keeps indexes valid. */
-		size_t first = 2 + terms;
+		size_t first = tfirst + terms;
 		for (size_t c = n - first; c-- > 0;) {
 			short re = pf[first + c].revents;
 			if (c >= m->n_clients || !re)
@@ -687,13 +698,14 @@ static void forget_run_dir(struct hk_store *st, const char *name)
 int hk_monitor_run(const struct hk_monitor_args *a)
 {
 	struct hk_monitor m = { .st = a->st, .name = a->name, .cfg = a->cfg, .pidfd = -1, .listen_fd = -1,
-				.console_log_fd = -1 };
+				.console_log_fd = -1, .lxc_fd = a->lxc_fd };
 	hk_state_file_init(&m.state);
 	int ready_fd = a->ready_fd;
 	hk_autoerr err = NULL;
 	m.sock_path = hk_monitor_socket_path(a->st, a->name);
 	unlink(m.sock_path); /* a socket file left by a monitor that died */
 	m.listen_fd = hk_unixsock_listen(m.sock_path, &err);
+	hk_monitor_lxc_listen(&m);
 	int status = -1;
 	if (m.listen_fd >= 0) {
 		for (;;) {
@@ -721,6 +733,8 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 		destroy_ephemeral(a->st, a->name);
 	if (!hk_store_exists(a->st, a->name))
 		forget_run_dir(a->st, a->name);
+	/* LXC may start it once hako has let go of everything. */
+	hk_monitor_lxc_close(&m);
 	/* Release the lock before the waiting clients see EOF, so that a
 	 * `stop` returning means the next `start` can go. */
 	hk_lock_release(a->lock);

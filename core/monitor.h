@@ -12,6 +12,7 @@ struct hk_monitor_args {
 	struct hk_config *cfg;
 	int ready_fd; /* gets "OK PID\n" or "ERR ERRNO MESSAGE" (lines), then is closed */
 	struct hk_lock *lock; /* the container's lock, released when all is cleaned up */
+	int lxc_fd; /* LXC's command socket name, bound (runner.h), or -1: listened on, closed at the end */
 };
 
 /* How long a start waits at most for init to settle into its main loop

@@ -370,6 +370,7 @@ static struct hk_list_row child_row(const char *parent_name, pid_t parent_init, 
 	r.cpu_seconds = -1;
 	r.state = c->init > 0 ? (c->frozen ? HK_STATE_FROZEN : HK_STATE_RUNNING) : HK_STATE_STOPPED;
 	r.init_pid = c->init;
+	r.runner = c->init > 0 ? HK_RUNNER_HAKO : HK_RUNNER_NONE; /* found by hako's cgroup names */
 	r.unprivileged = !c->have_map || c->map.n > 0;
 	r.cgroup_host = c->cgdir ? xstrdup(c->cgdir) : NULL;
 	/* A child sharing its parent's network has no addresses of its own. */

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "create.h"
 #include "log.h"
+#include "runner.h"
 #include "storage.h"
 #include "userns-exec.h"
 
@@ -358,6 +359,10 @@ int hk_snapshot_restore(struct hk_store *st, const char *name, const char *snap,
 	};
 	hk_cleanup_block_signals(&r.cs);
 	int rc = lock_stopped(st, name, &lock, err);
+	/* Not over a container LXC runs; and lxc-start not while it changes. */
+	hk_autoclose int claim = rc == 0 ? hk_runner_claim(st, name, HK_OP_RESTORE, err) : -1;
+	if (rc == 0 && claim == -1)
+		rc = -1;
 	if (rc == 0)
 		rc = restore_prepare(&r, err);
 	if (rc == 0)

@@ -4,6 +4,7 @@
 
 #include "cgroup-manage.h"
 #include "cli.h"
+#include "runner.h"
 #include "util.h"
 
 static int run(struct hk_cli *cli, int argc, char **argv)
@@ -20,7 +21,8 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		return 1;
 	hk_autoerr err = NULL;
 	struct hk_ct_cgroup c;
-	if (hk_name_validate(name, &err) < 0 || hk_ct_cgroup_open(st, name, &c, &err) < 0)
+	if (hk_name_validate(name, &err) < 0 || hk_runner_refuse(st, name, HK_OP_CGROUP, &err) < 0 ||
+	    hk_ct_cgroup_open(st, name, &c, &err) < 0)
 		return hk_cli_fail(err);
 	hk_autofree char *out = NULL;
 	int rc = 0;

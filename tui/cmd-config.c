@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "runner.h"
 #include "sanitize.h"
 #include "util.h"
 
@@ -73,6 +74,9 @@ static int edit(struct hk_store *st, const char *name, const char *key, const ch
 		hk_error_prefix(&err, "cannot change the config of \"%s\" now", name);
 		return hk_cli_fail(err);
 	}
+	hk_autoclose int claim = hk_runner_claim(st, name, HK_OP_CONFIG, &err);
+	if (claim == -1)
+		return hk_cli_fail(err);
 	hk_autofree char *path = hk_store_config_path(st, name);
 	int rc = value ? hk_config_file_set(path, key, value, &err)
 		       : hk_config_file_unset(path, key, &err);

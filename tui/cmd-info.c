@@ -65,6 +65,18 @@ static void print_usage(const struct hk_list_row *row)
 	field("Processes", pids);
 }
 
+/* "lxc (monitor pid 123)", "hako", "-": who runs it (runner.h). */
+static char *runner_text(const struct hk_list_row *row)
+{
+	const char *kind = hk_runner_kind_name(row->runner);
+	if (row->runner != HK_RUNNER_LXC && row->runner != HK_RUNNER_OTHER)
+		return xstrdup(kind);
+	hk_autofree char *uid = row->runner_uid ? xasprintf(", uid %u", (unsigned)row->runner_uid) : xstrdup("");
+	if (row->runner_pid > 0)
+		return xasprintf("%s (monitor pid %d%s)", kind, (int)row->runner_pid, uid);
+	return xasprintf("%s (monitor not visible%s)", kind, uid);
+}
+
 static void print_info(struct hk_store *st, const struct hk_list_row *row)
 {
 	const struct hk_config *cfg = row->cfg;
@@ -79,6 +91,8 @@ static void print_info(struct hk_store *st, const struct hk_list_row *row)
 	field("Name", row->name);
 	field("State", hk_state_name(row->state));
 	field("PID", pid);
+	hk_autofree char *runner = runner_text(row);
+	field("Runner", runner);
 	field_list("IP", &row->ipv4);
 	if (row->ipv6.n)
 		field_list("IP", &row->ipv6);

@@ -126,6 +126,12 @@ static char *t_idmap(const struct hk_list_row *r)
 	return r->idmap_host ? xstrdup(r->idmap_host) : NULL;
 }
 
+/* "hako", "lxc", "other"; "-" when it does not run. */
+static char *t_runner(const struct hk_list_row *r)
+{
+	return r->runner == HK_RUNNER_NONE ? NULL : xstrdup(hk_runner_kind_name(r->runner));
+}
+
 static char *t_depth(const struct hk_list_row *r)
 {
 	return xasprintf("%u", r->depth);
@@ -166,7 +172,7 @@ static const struct hk_strv *a_ipv6(const struct hk_list_row *r)
 	return &r->ipv6;
 }
 
-/* LXC's column names, then hako's own (BACKEND, CPU, PIDS). */
+/* LXC's column names, then hako's own (BACKEND, CPU, PIDS, RUNNER ...). */
 static const struct column columns[] = {
 	{"NAME", J_STRING, t_name, NULL, NULL},
 	{"STATE", J_STRING, t_state, NULL, NULL},
@@ -184,11 +190,16 @@ static const struct column columns[] = {
 	{"PIDS", J_NUMBER, t_pids, t_pids, NULL},
 	{"DEPTH", J_NUMBER, t_depth, t_depth, NULL},
 	{"IDMAP", J_STRING, t_idmap, NULL, NULL},
+	{"RUNNER", J_STRING, t_runner, NULL, NULL},
 };
 
 static const char default_fancy[] = "NAME,STATE,IPV4,IPV6,UNPRIVILEGED,AUTOSTART,BACKEND";
 /* --nested: nested containers are named PARENT/NAME; IDMAP in host ids. */
 static const char nested_fancy[] = "NAME,STATE,IPV4,IPV6,UNPRIVILEGED,AUTOSTART,BACKEND,IDMAP";
+/* The default table gains RUNNER when another program (LXC) runs one of
+ * the containers listed, so that it is told apart from hako's own; a
+ * path that only hako uses keeps its 7 columns. */
+static const char default_fancy_runner[] = "NAME,STATE,IPV4,IPV6,UNPRIVILEGED,AUTOSTART,BACKEND,RUNNER";
 
 static const struct column *find_column(const char *name)
 {
@@ -381,6 +392,14 @@ static int parse_args(struct hk_cli *cli, int argc, char **argv, struct ls_opts 
 	return optind < argc ? -1 : 0;
 }
 
+static bool any_foreign(const struct hk_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->rows[i].runner == HK_RUNNER_LXC || l->rows[i].runner == HK_RUNNER_OTHER)
+			return true;
+	return false;
+}
+
 static int run_ls(struct hk_cli *cli, int argc, char **argv)
 {
 	struct ls_opts o = {0};
@@ -400,6 +419,8 @@ static int run_ls(struct hk_cli *cli, int argc, char **argv)
 		return hk_cli_fail(err);
 	if (o.nested)
 		hk_list_add_nested(&l);
+	if (o.fancy && !o.format && !o.nested && any_foreign(&l))
+		parse_columns(default_fancy_runner, cols, &ncols);
 	warn_broken(&l);
 	if (o.json) {
 		print_json(&l);

@@ -69,6 +69,18 @@ static char *host_veth(const struct hk_net_spec *n, pid_t init_pid)
 	return if_nametoindex(name) ? xstrdup(name) : xstrdup("-");
 }
 
+/* "lxc, monitor pid 123: LXC's tools act on it" for a container another
+ * program runs; "hako" for this hako's; "-" when it does not run. */
+static char *runner_text(const struct hk_list_row *r)
+{
+	if (r->runner != HK_RUNNER_LXC && r->runner != HK_RUNNER_OTHER)
+		return xstrdup(hk_runner_kind_name(r->runner));
+	hk_autofree char *mon = r->runner_pid > 0 ? xasprintf(", monitor pid %d", (int)r->runner_pid) : xstrdup("");
+	return xasprintf("%s%s: only stop works here, %s", hk_runner_kind_name(r->runner), mon,
+			 r->runner == HK_RUNNER_LXC ? "use lxc-attach, lxc-console ... for the rest"
+						    : "use the program that runs it for the rest");
+}
+
 /* A nested container: what the host can see of it (nest-list.c). */
 static void fill_info_nested(struct hk_app *app, const struct hk_list_row *r)
 {
@@ -93,13 +105,20 @@ static void fill_info(struct hk_app *app, const struct hk_list_row *r)
 	}
 	struct hk_state_file sf;
 	enum hk_state state = hk_state_effective(app->st, r->name, &sf);
+	if (r->runner == HK_RUNNER_LXC || r->runner == HK_RUNNER_OTHER) {
+		state = r->state; /* another program runs it: as the list found it */
+		sf.init_pid = r->init_pid;
+		sf.started = 0;
+	}
 	hk_autofree char *pid = sf.init_pid > 0 ? xasprintf("%d", (int)sf.init_pid) : NULL;
+	hk_autofree char *runner = runner_text(r);
 	hk_autofree char *up = hk_state_is_active(state) ? uptime(sf.started) : xstrdup("-");
 	hk_autofree char *v4 = join(&r->ipv4), *v6 = join(&r->ipv6);
 	hk_autofree char *cfgpath = hk_store_config_path(app->st, r->name);
 	info_line(app, "Name", r->name, HKW_HEADER);
 	info_line(app, "State", hk_state_name(state), HKW_NORMAL);
 	info_line(app, "Init PID", pid, HKW_NORMAL);
+	info_line(app, "Runner", runner, HKW_NORMAL);
 	info_line(app, "Uptime", up, HKW_NORMAL);
 	info_line(app, "IPv4", v4, HKW_NORMAL);
 	info_line(app, "IPv6", v6, HKW_NORMAL);
@@ -198,6 +217,7 @@ static void walk(struct hk_app *app, int dfd, ssize_t parent, const char *key, i
 
 static void fill_cgroups(struct hk_app *app, const struct hk_list_row *r)
 {
+	bool foreign = r->runner == HK_RUNNER_LXC || r->runner == HK_RUNNER_OTHER;
 	hkw_tree_clear(app->tree);
 	if (r->depth && r->cgroup_host) { /* a nested one: its tree in one hierarchy */
 		int dfd = open(r->cgroup_host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -211,13 +231,14 @@ static void fill_cgroups(struct hk_app *app, const struct hk_list_row *r)
 	}
 	/* Where its other commands find it: below the systemd scope its
 	 * monitor recorded (root's too, on a systemd host), the user's
-	 * delegated cgroup, or the hierarchy's top. */
-	hk_autocgroup cg =
-		!r->depth && app->cg_ok
-			? hk_cgroup_open_container(&app->cg,
-						   hk_store_is_root(app->st) ? NULL : &app->deleg,
-						   app->st, r->name)
-			: NULL;
+	 * delegated cgroup, or the hierarchy's top; another program's
+	 * container, where its init is. */
+	hk_autocgroup cg = NULL;
+	if (!r->depth && app->cg_ok && foreign)
+		cg = r->init_pid > 0 ? hk_cgroup_open_proc(&app->cg, r->init_pid) : NULL;
+	else if (!r->depth && app->cg_ok)
+		cg = hk_cgroup_open_container(&app->cg, hk_store_is_root(app->st) ? NULL : &app->deleg,
+					      app->st, r->name);
 	for (size_t i = 0; i < hk_cgroup_count(cg); i++) {
 		const struct hk_cgroup_hier *h;
 		const char *dir = hk_cgroup_dir_at(cg, i, &h);

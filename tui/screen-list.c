@@ -1,7 +1,8 @@
 /* screen-list.c - the home screen: the container list (rows from
- * core/list.c, usage from each running container's cgroup, CPU% from the
- * change in CPU time between two refreshes; nested containers indented
- * under their parent, core/nest-list.c), the header line, and the
+ * core/list.c with who runs each, hako or LXC; usage from each running
+ * container's cgroup, CPU% from the change in CPU time between two
+ * refreshes; nested containers indented under their parent,
+ * core/nest-list.c), the header line, and the
  * name filter (a POSIX extended regex; a leading '!' inverts it). */
 #include <errno.h>
 #include <math.h>
@@ -15,7 +16,7 @@
 #include "sanitize.h"
 #include "state.h"
 
-enum col { C_NAME, C_STATE, C_IPV4, C_IPV6, C_UNPRIV, C_BACKEND, C_MEM, C_CPU, C_PIDS, C_AUTO };
+enum col { C_NAME, C_STATE, C_IPV4, C_IPV6, C_UNPRIV, C_BACKEND, C_MEM, C_CPU, C_PIDS, C_AUTO, C_RUNNER };
 
 /* Priority: 0 is never dropped; the highest number goes first. */
 static const struct hkw_column columns[] = {
@@ -29,6 +30,8 @@ static const struct hkw_column columns[] = {
 	[C_CPU] = { "CPU%", 6, 0, 1, true, true },
 	[C_PIDS] = { "PIDS", 5, 0, 3, true, true },
 	[C_AUTO] = { "AUTOSTART", 9, 0, 7, false, false },
+	/* who runs it: hako, or LXC (runner.h); kept as long as IPV4 */
+	[C_RUNNER] = { "RUNNER", 6, 0, 2, false, false },
 };
 
 const struct hkw_column *hk_list_screen_columns(size_t *n)
@@ -145,6 +148,7 @@ static size_t add_row(struct hk_app *app, size_t i, size_t parent_row)
 		app->pids[i] < 0 ? xstrdup("-") : xasprintf("%lld", (long long)app->pids[i]);
 	set_safe(t, row, C_NAME, shown, NAN);
 	hkw_table_set(t, row, C_STATE, r->config_error ? "BADCONF" : hk_state_name(r->state), NAN);
+	hkw_table_set(t, row, C_RUNNER, hk_runner_kind_name(r->runner), NAN);
 	set_safe(t, row, C_IPV4, v4, NAN);
 	set_safe(t, row, C_IPV6, v6, NAN);
 	hkw_table_set(t, row, C_UNPRIV, r->unprivileged ? "yes" : "no", NAN);

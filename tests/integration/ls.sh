@@ -83,11 +83,12 @@ import json, subprocess, sys
 rows = json.loads(subprocess.check_output([sys.argv[1], "ls", "--json", "-P", sys.argv[2]]))
 assert [r["name"] for r in rows] == ["auto1", "legacy", "priv"], rows
 keys = {"name","state","pid","ram","swap","autostart","groups","interface","ipv4","ipv6",
-        "unprivileged","backend","cpu","pids","depth","idmap","config_error"}
+        "unprivileged","backend","cpu","pids","depth","idmap","runner","config_error"}
 for r in rows:
     assert set(r) == keys, set(r) ^ keys
 l = rows[1]
 assert l["unprivileged"] is True and l["autostart"] is False and l["pid"] is None, l
+assert l["runner"] is None, l
 assert l["interface"] == ["lxcbr0"] and l["ipv4"] == [] and l["state"] == "STOPPED", l
 assert rows[0]["groups"] == ["onboot"] and rows[0]["autostart"] is True
 ' "$HAKO" "$D"

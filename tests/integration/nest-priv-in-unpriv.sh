@@ -93,6 +93,7 @@ out=$("$HAKO" ls -f --nested -P "$T")
 printf '%s\n' "$out" | grep -qP '^p1/c1\tRUNNING\t.*\tfalse\tfalse\t-\tu 0 1000000 65536; g 0 1000000 65536$' \
 	&& ok "host ls -f --nested: p1/c1 RUNNING, privileged inside, host ids u 0 1000000 65536" \
 	|| { not_ok "host ls -f --nested"; printf '%s\n' "$out" | sed 's/^/#   /'; }
+check_output "host ls --nested: RUNNER of p1/c1 is hako" $'^p1/c1\thako$' "$HAKO" ls --nested -F NAME,RUNNER -P "$T"
 cinit=$("$HAKO" ls --nested -F NAME,PID -P "$T" | awk -F'\t' '$1 == "p1/c1" { print $2 }')
 [ "$(awk '/^Uid:/ { print $2 }' /proc/"$cinit"/status 2>/dev/null)" = 1000000 ] \
 	&& ok "c1's init (host pid $cinit) runs as host uid 1000000" || not_ok "c1's init '$cinit' uid"
@@ -153,6 +154,7 @@ check "stop c1 inside p1" hako_in p1 stop c1
 check "c1's cgroups are gone from p1's tree" test -z "$(hk_cgroups_named c1 "" "$P1CG")"
 [ -z "$(hk_live "$cinit")" ] && ok "c1's init is gone" || not_ok "c1's init $cinit left"
 check_output "the host sees p1/c1 STOPPED (p1's store)" '^p1/c1	STOPPED' "$HAKO" ls -f --nested -P "$T"
+check_output "... with no RUNNER" $'^p1/c1\t-$' "$HAKO" ls --nested -F NAME,RUNNER -P "$T"
 
 # a missing controller: named, with the fix
 hako_in p1 create c2 -t busybox -q >/dev/null 2>&1
@@ -162,6 +164,7 @@ check_output "a controller not mounted inside is named, with the fix" \
 
 # p1 stopped while c1 runs: nothing of either is left
 hako_in p1 start c1 >/dev/null 2>&1
+check_output "host ls --nested: RUNNER of p1/c1 is hako" $'^p1/c1\thako$' "$HAKO" ls --nested -F NAME,RUNNER -P "$T"
 cinit=$("$HAKO" ls --nested -F NAME,PID -P "$T" | awk -F'\t' '$1 == "p1/c1" { print $2 }')
 check_cgroups_found "c1 runs again: its cgroups in p1's tree are found" c1 "" "$cinit" "$P1CG"
 check "stop p1 with c1 running inside" "$HAKO" stop p1 -P "$T"

@@ -2,7 +2,9 @@
 # tests/security/monitor-socket.sh - the monitor-socket class of issue 9:
 # the monitor listens on a path socket (never an abstract one, which a
 # container sharing the host's network namespace could reach) in a
-# directory only its owner can enter; another user cannot connect; and
+# directory only its owner can enter (its only abstract socket is LXC's
+# command name, which answers LXC's read-only requests: lxc-compat.sh);
+# another user cannot connect; and
 # malformed frames (zero length, a huge length, a truncated frame, an
 # unknown type, a string TLV with a NUL, garbage) get an error or a
 # closed connection while the monitor stays up and keeps answering.
@@ -51,8 +53,13 @@ ms_mode() {
 	sock=$(find /run /tmp /home -path "*/$HM_N/monitor.sock" 2>/dev/null | head -1)
 	[ -n "$sock" ] && [ -S "$sock" ] && ok "$l: the monitor listens on a path socket ($sock)" \
 		|| { not_ok "$l: no monitor.sock path socket for monitor $mon"; return; }
-	out=$(awk -v n="$HM_N" '$8 ~ /^@/ && index($8, n) { print $8 }' /proc/net/unix)
-	[ -z "$out" ] && ok "$l: no abstract socket" || not_ok "$l: abstract sockets: $out"
+	# LXC's command socket name is the one abstract socket, held so that
+	# LXC's tools see the container (lxc-compat.sh tests what it answers).
+	local lxcname="@$(hm_dir "$m")/command"
+	out=$(awk -v n="$HM_N" -v lxc="$lxcname" '$8 ~ /^@/ && index($8, n) && $8 != lxc { print $8 }' /proc/net/unix)
+	[ -z "$out" ] && ok "$l: no abstract socket but LXC's command name" || not_ok "$l: abstract sockets: $out"
+	[ "$(awk -v lxc="$lxcname" '$8 == lxc' /proc/net/unix | wc -l)" = 1 ] && ok "$l: ... which it holds ($lxcname)" \
+		|| not_ok "$l: LXC's command name $lxcname is not held"
 	dir=$(dirname "$sock")
 	local owner mode
 	owner=$(stat -c %U "$dir"); mode=$(stat -c %a "$dir")

@@ -1,7 +1,9 @@
 /* test_cgroup_manage.c - a container cgroup on this host's real layout:
  * create (cpuset filled), attach (into the leaf), a limit, freeze/thaw, stats, kill and
  * removal with nothing left; a stale empty cgroup is reused and a
- * populated one refused; the nesting chown.  Root only. */
+ * populated one refused; the nesting chown.  Root only.  And, on the
+ * hybrid fixture host, the cgroups of a process another program runs
+ * (hk_cgroup_open_proc_text), which need neither. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -235,6 +237,66 @@ static void test_chown_delegation(void **state)
 	assert_false(hk_cgroup_exists(f->cg));
 }
 
+static char *fixture(const char *name)
+{
+	const char *top = getenv("HK_TEST_FIXTURES");
+	return xasprintf("%s/cgroup/%s", top ? top : "tests/fixtures", name);
+}
+
+/* cg's directory in hierarchy want, or NULL. */
+static const char *dir_in(const struct hk_cgroup *cg, const struct hk_cgroup_hier *want)
+{
+	for (size_t i = 0; i < hk_cgroup_count(cg); i++) {
+		const struct hk_cgroup_hier *h;
+		const char *dir = hk_cgroup_dir_at(cg, i, &h);
+		if (h == want)
+			return dir;
+	}
+	return NULL;
+}
+
+/* LXC's container as /proc/INIT/cgroup shows it on a hybrid host, with
+ * systemd inside moved into init.scope on the v2 and name=systemd trees. */
+static void test_open_proc(void **state)
+{
+	(void)state;
+	hk_autofree char *root = fixture("hybrid");
+	struct hk_cgroup_info info;
+	hk_autoerr err = NULL;
+	assert_int_equal(hk_cgroup_detect(root, &info, &err), 0);
+	const char *text = "9:name=systemd:/lxc.payload.c1/init.scope\n8:pids:/lxc.payload.c1\n"
+			   "6:freezer:/lxc.payload.c1\n4:memory:/lxc.payload.c1\n3:cpuset:/lxc.payload.c1\n"
+			   "2:cpuacct:/lxc.payload.c1\n1:cpu:/lxc.payload.c1\n0::/lxc.payload.c1/init.scope\n";
+	struct hk_cgroup *cg = hk_cgroup_open_proc_text(&info, text);
+	assert_non_null(cg);
+	const char *want[][2] = {
+		{ "memory", "/sys/fs/cgroup/memory/lxc.payload.c1" },
+		{ "pids", "/sys/fs/cgroup/pids/lxc.payload.c1" },
+		{ "name=systemd", "/sys/fs/cgroup/systemd/lxc.payload.c1" },
+	};
+	for (size_t i = 0; i < HK_ARRAY_SIZE(want); i++) {
+		const struct hk_cgroup_hier *h = hk_cgroup_v1_for(&info, want[i][0]);
+		assert_non_null(h);
+		hk_autofree char *dir = xasprintf("%s%s", root, want[i][1]);
+		assert_string_equal(dir_in(cg, h), dir);
+	}
+	hk_autofree char *v2 = xasprintf("%s/sys/fs/cgroup/unified/lxc.payload.c1", root);
+	assert_string_equal(dir_in(cg, hk_cgroup_unified(&info)), v2);
+	assert_string_equal(hk_cgroup_main_dir(cg), v2);
+	assert_string_equal(hk_cgroup_rel(cg), "lxc.payload.c1");
+	hk_cgroup_free(cg);
+	/* a path climbing out is not followed; a hierarchy it is not in is absent */
+	cg = hk_cgroup_open_proc_text(&info, "4:memory:/a/../../etc\n0::/x\n");
+	assert_non_null(cg);
+	assert_null(dir_in(cg, hk_cgroup_v1_for(&info, "memory")));
+	assert_null(dir_in(cg, hk_cgroup_v1_for(&info, "pids")));
+	assert_non_null(dir_in(cg, hk_cgroup_unified(&info)));
+	hk_cgroup_free(cg);
+	assert_null(hk_cgroup_open_proc_text(&info, "garbage"));
+	assert_null(hk_cgroup_open_proc(&info, 0));
+	hk_cgroup_info_free(&info);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +305,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_limit_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_and_populated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chown_delegation, setup, teardown),
+		cmocka_unit_test(test_open_proc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,119 @@
+/* monitor-lxc.c - the monitor's second socket: LXC's command socket name
+ * of its container (lxc-cmd.h), claimed by `hako start` and listened on
+ * here, so that lxc-start refuses to start the container a second time
+ * and lxc-info and lxc-ls see it running.
+ *
+ * Each connection carries one request: its 16-byte header is gathered
+ * into the client's slot, the data that may follow is read and thrown
+ * away, the answer (hk_lxc_answer) is sent without waiting and the
+ * connection closed.  Nothing a client sends is trusted or kept beyond
+ * the header: a malformed or oversized request just closes the
+ * connection, a peer that is neither root nor the container's owner is
+ * answered -EPERM (as LXC answers it), and at most HK_MONITOR_LXC_CLIENTS
+ * are served at once (a new one beyond that is closed unanswered). */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "lxc-cmd.h"
+#include "monitor-internal.h"
+
+void hk_monitor_lxc_listen(struct hk_monitor *m)
+{
+	if (m->lxc_fd < 0)
+		return;
+	if (listen(m->lxc_fd, 16) == 0)
+		return;
+	hk_log(HK_LOG_WARN,
+	       "\"%s\": cannot listen on LXC's command socket (%m): LXC's tools will see it "
+	       "stopped, but lxc-start of it still fails",
+	       m->name);
+}
+
+void hk_monitor_lxc_accept(struct hk_monitor *m)
+{
+	int fd = accept4(m->lxc_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	if (m->n_lxc == HK_MONITOR_LXC_CLIENTS) {
+		hk_log(HK_LOG_DEBUG,
+		       "\"%s\": too many clients on LXC's command socket: one refused", m->name);
+		close(fd);
+		return;
+	}
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	bool allowed = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 &&
+		       len == sizeof(cr) && (cr.uid == 0 || cr.uid == getuid());
+	m->lxc[m->n_lxc++] = (struct mon_lxc_client){ .fd = fd, .allowed = allowed };
+}
+
+void hk_monitor_lxc_drop(struct hk_monitor *m, size_t i)
+{
+	close(m->lxc[i].fd);
+	m->lxc[i] = m->lxc[--m->n_lxc];
+}
+
+static enum hk_lxc_state lxc_state_of(enum hk_state s)
+{
+	switch (s) {
+	case HK_STATE_STARTING:
+		return HK_LXC_STARTING;
+	case HK_STATE_STOPPING:
+		return HK_LXC_STOPPING;
+	case HK_STATE_FROZEN:
+		return HK_LXC_FROZEN;
+	case HK_STATE_ABORTING:
+		return HK_LXC_ABORTING;
+	default: /* running, or cleaning up: the name is still held */
+		return HK_LXC_RUNNING;
+	}
+}
+
+static void answer(struct hk_monitor *m, struct mon_lxc_client *c, const struct hk_lxc_req *req)
+{
+	struct hk_lxc_facts f = { .state = lxc_state_of(m->state.state),
+				  .init_pid = m->init_pid,
+				  .name = m->name,
+				  .lxcpath = hk_store_path(m->st) };
+	struct hk_lxc_rsp rsp;
+	const void *data;
+	size_t len;
+	hk_lxc_answer(req, &f, c->allowed, &rsp, &data, &len);
+	/* Both fit in an empty socket buffer: a client that does not read
+	 * loses its answer, never the monitor its time. */
+	if (send(c->fd, &rsp, sizeof(rsp), MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)sizeof(rsp) &&
+	    len)
+		(void)send(c->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+bool hk_monitor_lxc_input(struct hk_monitor *m, size_t i)
+{
+	struct mon_lxc_client *c = &m->lxc[i];
+	char buf[4096];
+	size_t want = hk_lxc_conn_want(&c->conn);
+	if (want == 0)
+		return false; /* malformed */
+	ssize_t r = recv(c->fd, buf, want < sizeof(buf) ? want : sizeof(buf), MSG_DONTWAIT);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return true;
+	if (r <= 0)
+		return false; /* gone, or an error: nothing to answer */
+	struct hk_lxc_req req;
+	size_t used;
+	int whole = hk_lxc_conn_feed(&c->conn, buf, (size_t)r, &used, &req);
+	if (whole > 0)
+		answer(m, c, &req);
+	return whole == 0;
+}
+
+void hk_monitor_lxc_close(struct hk_monitor *m)
+{
+	for (size_t i = m->n_lxc; i-- > 0;)
+		hk_monitor_lxc_drop(m, i);
+	if (m->lxc_fd >= 0)
+		close(m->lxc_fd);
+	m->lxc_fd = -1;
+}
