@@ -39,6 +39,7 @@ struct mon_lxc_client {
 	int fd;
 	bool allowed; /* root or the owner (SO_PEERCRED): else answered -EPERM */
 	struct hk_lxc_conn conn; /* its request, as received so far */
+	unsigned long long seq;	 /* order of arrival: the oldest makes room */
 };
 
 /* One terminal of the container: the console (index 0) or a tty. */
@@ -71,6 +72,7 @@ struct hk_monitor {
 	int lxc_fd; /* LXC's command socket name, claimed by hk_start; -1 = none */
 	struct mon_lxc_client lxc[HK_MONITOR_LXC_CLIENTS];
 	size_t n_lxc;
+	unsigned long long lxc_seq;
 
 	/* A stop in progress: kill the cgroup at this time (0 = none). */
 	struct timespec kill_deadline;

@@ -10,8 +10,11 @@
  * the header: a malformed or oversized request just closes the
  * connection, a peer that is neither root nor the container's owner is
  * answered -EPERM (as LXC answers it), and at most HK_MONITOR_LXC_CLIENTS
- * are served at once (a new one beyond that is closed unanswered). */
+ * are served at once: a new one replaces the oldest, so connections left
+ * idle cannot keep LXC's tools out, and all that wait are taken at each
+ * wakeup, so a flood cannot fill the backlog while the monitor reads. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -24,7 +27,10 @@ void hk_monitor_lxc_listen(struct hk_monitor *m)
 {
 	if (m->lxc_fd < 0)
 		return;
-	if (listen(m->lxc_fd, 16) == 0)
+	/* Non-blocking: a wakeup accepts all that wait, never more. */
+	int fl = fcntl(m->lxc_fd, F_GETFL);
+	if (fl >= 0 && fcntl(m->lxc_fd, F_SETFL, fl | O_NONBLOCK) == 0 &&
+	    listen(m->lxc_fd, 16) == 0)
 		return;
 	hk_log(HK_LOG_WARN,
 	       "\"%s\": cannot listen on LXC's command socket (%m): LXC's tools will see it "
@@ -32,22 +38,44 @@ void hk_monitor_lxc_listen(struct hk_monitor *m)
 	       m->name);
 }
 
-void hk_monitor_lxc_accept(struct hk_monitor *m)
+/* The client that came first: the one a newcomer replaces when all
+ * slots are taken, so that idle connections cannot keep LXC's tools out. */
+static size_t oldest(const struct hk_monitor *m)
+{
+	size_t o = 0;
+	for (size_t i = 1; i < m->n_lxc; i++)
+		if (m->lxc[i].seq < m->lxc[o].seq)
+			o = i;
+	return o;
+}
+
+/* Takes one waiting connection; false when none waits. */
+static bool accept_one(struct hk_monitor *m)
 {
 	int fd = accept4(m->lxc_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
-		return;
+		return errno == EINTR || errno == ECONNABORTED;
 	if (m->n_lxc == HK_MONITOR_LXC_CLIENTS) {
 		hk_log(HK_LOG_DEBUG,
-		       "\"%s\": too many clients on LXC's command socket: one refused", m->name);
-		close(fd);
-		return;
+		       "\"%s\": too many clients on LXC's command socket: the oldest dropped",
+		       m->name);
+		hk_monitor_lxc_drop(m, oldest(m));
 	}
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
 	bool allowed = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 &&
 		       len == sizeof(cr) && (cr.uid == 0 || cr.uid == getuid());
-	m->lxc[m->n_lxc++] = (struct mon_lxc_client){ .fd = fd, .allowed = allowed };
+	m->lxc[m->n_lxc++] =
+		(struct mon_lxc_client){ .fd = fd, .allowed = allowed, .seq = ++m->lxc_seq };
+	return true;
+}
+
+void hk_monitor_lxc_accept(struct hk_monitor *m)
+{
+	/* All that wait (a flood's extra ones are closed at once), bounded
+	 * so that the container's console is still read in between. */
+	for (int i = 0; i < 64 && accept_one(m); i++)
+		;
 }
 
 void hk_monitor_lxc_drop(struct hk_monitor *m, size_t i)

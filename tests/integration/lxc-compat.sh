@@ -54,12 +54,16 @@ PY=$D/lxccmd.py
 cat >"$PY" <<'EOF'
 import socket, struct, sys
 HDR = "iiq" # int cmd/ret; int datalen; void *data (x86-64)
-def conn(path, name):
+def conn(path, name, wait=True):
     n = "%s/%s/command" % (path, name)
     assert len(n) < 106, "the test's path is too long for the plain name"
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
+    if wait: # as LXC's clients do: a full backlog is waited for (10 s at most here)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", 10, 0))
+    else:
+        s.setblocking(False)
     s.connect("\0" + n)
+    s.settimeout(10)
     return s
 def recv_all(s, n):
     b = b""
@@ -92,8 +96,14 @@ def abuse(path, name):
         out.append("len %d: %s" % (dlen, "closed" if recv_all(s, 16) == b"" else "answered"))
     s = conn(path, name); s.sendall(bytes(range(256)) * 16)            # garbage
     recv_all(s, 16); s.close()
-    idle = [conn(path, name) for _ in range(40)]                       # more than it serves
+    idle, full = [], 0                                                 # more than it serves:
+    for _ in range(40):                                                # a full backlog may
+        try:                                                           # refuse some at once
+            idle.append(conn(path, name, False))
+        except (BlockingIOError, ConnectionRefusedError):
+            full += 1
     for i in idle: i.close()
+    out.append("flood: %d connected" % len(idle))
     out.append("unknown: " + ask(path, name, 9999))
     out.append("stop: " + ask(path, name, 2))
     out.append("name with data: " + ask(path, name, 8, b"xyz"))
@@ -168,6 +178,7 @@ check_output "GET_LXCPATH answers the path" "^0 [0-9-]+ $D\$" lxc_cmd "$D" "$N" 
 out=$(lxc_cmd abuse "$D" "$N")
 printf '%s\n' "$out" | grep -q '^len -5: closed$' && printf '%s\n' "$out" | grep -q '^len 1073741824: closed$' \
 	&& ok "requests with a bad length are closed unanswered" || { not_ok "bad lengths"; printf '%s\n' "$out" | sed 's/^/#   /'; }
+diag "flood: $(printf '%s\n' "$out" | grep '^flood:')"
 printf '%s\n' "$out" | grep -q '^unknown: -38 ' && printf '%s\n' "$out" | grep -q '^stop: -1 ' \
 	&& printf '%s\n' "$out" | grep -q '^name with data: 0 .* hkcompat$' \
 	&& ok "unknown commands: -ENOSYS; stop: -EPERM; a request with data is read whole" \
