@@ -27,13 +27,17 @@ out=$(timeout 60 "$HAKO" clone src fifo -P "$P" 2>&1); rc=$?
 # A device node: /dev/ptmx would hand root a new pty master on open; its
 # count of ptys shows an open.
 rm -f "$P/src/rootfs/etc/hostname" && mknod "$P/src/rootfs/etc/hostname" c 5 2
-before=$(cat /proc/sys/kernel/pty/nr)
-out=$(timeout 60 strace -f -e trace=openat -o "$P/strace" "$HAKO" clone src dev -P "$P" 2>&1); rc=$?
-[ $rc = 0 ] && ok "a device node as /etc/hostname: the clone completes" || not_ok "device: rc $rc: $out"
-if grep -E 'openat\(.*hostname' "$P/strace" | grep -v O_PATH | grep -q .; then
-	not_ok "... the device node was opened: $(grep -E 'openat\(.*hostname' "$P/strace" | grep -v O_PATH | head -2)"
-else ok "... and never opened (only looked at through O_PATH)"; fi
-[ "$(cat /proc/sys/kernel/pty/nr)" -le "$before" ] || diag "pty count moved (other tests?)"
+if command -v strace >/dev/null; then
+	out=$(timeout 60 strace -f -e trace=openat -o "$P/strace" "$HAKO" clone src dev -P "$P" 2>&1); rc=$?
+	[ $rc = 0 ] && ok "a device node as /etc/hostname: the clone completes" || not_ok "device: rc $rc: $out"
+	if grep -E 'openat\(.*hostname' "$P/strace" | grep -v O_PATH | grep -q .; then
+		not_ok "... the device node was opened: $(grep -E 'openat\(.*hostname' "$P/strace" | grep -v O_PATH | head -2)"
+	else ok "... and never opened (only looked at through O_PATH)"; fi
+else
+	out=$(timeout 60 "$HAKO" clone src dev -P "$P" 2>&1); rc=$?
+	[ $rc = 0 ] && ok "a device node as /etc/hostname: the clone completes" || not_ok "device: rc $rc: $out"
+	skip "... never opened: no strace on this host to watch the opens (make deps installs it)"
+fi
 
 # A symlink out of the rootfs: resolved inside it, so the host's file is
 # neither read nor written.
