@@ -31,6 +31,7 @@
 
 #include "cgroup-devices.h"
 #include "cgroup-systemd.h"
+#include "cgroup-v2to1.h"
 #include "log.h"
 #include "storage.h"
 
@@ -717,6 +718,23 @@ static int apply_v2_devices(struct ct_hier *c, const struct hk_kvlist *v2, struc
 	return rc;
 }
 
+/* A v2 limit whose controller is on v1 here: written in the v1 files
+ * that mean the same, or skipped (start said so: hk_cgroup_v2_on_v1_notes). */
+static int apply_v2_on_v1(struct ct_hier *c, const char *key, const char *value,
+			  const char *cfgkey, struct hk_error **err)
+{
+	struct hk_kvlist files = {0};
+	const char *why;
+	int rc = hk_cgroup_v2_to_v1(key, value, &files, &why, err);
+	for (size_t i = 0; rc == 1 && i < files.n; i++)
+		if (apply_one(c, files.v[i].key, files.v[i].value, cfgkey, err) < 0)
+			rc = -1;
+	if (rc == 0)
+		hk_log(HK_LOG_DEBUG, "%s = %s: skipped on cgroup v1: %s", cfgkey, value, why);
+	hk_kvlist_clear(&files);
+	return rc < 0 ? -1 : 0;
+}
+
 int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_kvlist *v1, const struct hk_kvlist *v2,
 		    struct hk_error **err)
 {
@@ -738,6 +756,13 @@ int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_kvlist *v1, const stru
 		struct ct_hier *c = find_v2(cg);
 		if (hk_str_has_prefix(v2->v[i].key, "devices."))
 			continue; /* no such files: below */
+		const char *v1c = hk_cgroup_v1_controller_of(v2->v[i].key);
+		struct ct_hier *h1 = v1c ? find_v1(cg, v1c) : NULL;
+		if (h1) {
+			if (apply_v2_on_v1(h1, v2->v[i].key, v2->v[i].value, cfgkey, err) < 0)
+				return -1;
+			continue;
+		}
 		if (!c)
 			return hk_error_set(err, ENOENT,
 					    "%s: this host has no cgroup v2 hierarchy; use the lxc.cgroup.* spelling",

@@ -408,6 +408,8 @@ static int make_dst_dir(struct job *j, struct hk_error **err)
 	u->dir = xstrdup(j->dst_dir);
 	hk_idmap_copy(&u->map, &j->map);
 	hk_cleanup_push(&j->cs, undo_dir, u, free_dir_undo);
+	if (hk_store_seal_container_dir(j->dst_dir, &j->map, err) < 0)
+		return -1;
 	return 0;
 }
 

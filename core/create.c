@@ -572,6 +572,8 @@ static int execute(struct job *j, struct hk_error **err)
 	    hk_cleanup_step(c, 4, "container directory", err) < 0 || make_dir(j->dir, err) < 0)
 		return -1;
 	hk_cleanup_push_rmdir(c, j->dir);
+	if (hk_store_seal_container_dir(j->dir, &j->cfg.idmap, err) < 0)
+		return -1;
 	if (hk_cleanup_step(c, 5, "rootfs", err) < 0 || make_rootfs(j, err) < 0 ||
 	    hk_cleanup_step(c, 6, "template build", err) < 0 || run_template(j, err) < 0 ||
 	    hk_cleanup_step(c, 7, "config file", err) < 0 || write_config(j, err) < 0 ||

@@ -23,4 +23,9 @@ struct hk_doctor_result {
 size_t hk_doctor_nic_checks(const struct hk_doctor_opts *o, const char *root,
 			    struct hk_doctor_result out[HK_DOCTOR_NIC_CHECKS]);
 
+/* Whether other host users can enter a container directory of
+ * o->store_path (store.h says why they must not).  Fills out; returns 0
+ * when there is no store path to look at, else 1. */
+size_t hk_doctor_store_check(const struct hk_doctor_opts *o, struct hk_doctor_result *out);
+
 #endif

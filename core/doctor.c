@@ -836,6 +836,14 @@ static void check_nic(struct run *r)
 		report(r, res[i].name, res[i].status, res[i].detail, res[i].fix);
 }
 
+/* Container directories closed to other users (doctor-store.c). */
+static void check_store(struct run *r)
+{
+	struct hk_doctor_result res;
+	if (hk_doctor_store_check(r->o, &res))
+		report(r, res.name, res.status, res.detail, res.fix);
+}
+
 /* ---- seccomp, capabilities ---------------------------------------------- */
 
 /* The value of "Field:\tVALUE" in /proc/self/status, or NULL. */
@@ -979,6 +987,7 @@ static void (*const checks[])(struct run *r) = {
 	check_backends,		 /* btrfs, aufs, zfs */
 	check_bridge,		 /* hako.conf [net] bridge */
 	check_nic,		 /* hako-nic, usernet, the user's veths */
+	check_store,		 /* container directories closed to others */
 	check_seccomp,		 /* Seccomp: in /proc/self/status */
 	check_capabilities,	 /* cap_last_cap, bounding set */
 	check_busybox,		 /* a static busybox for the template */

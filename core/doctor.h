@@ -43,6 +43,7 @@ struct hk_doctor_opts {
 	const char *bridge; /* hako.conf [net] bridge; NULL = "hakobr0" */
 	const char *tmpdir; /* for the overlay probe; NULL = $TMPDIR or /tmp */
 	bool no_probes;	    /* skip the checks that fork (userns creation, overlay) */
+	const char *store_path; /* the container path whose directories are checked, or NULL */
 };
 
 /* Fills opts for the calling user (getuid, getgid, the passwd name). */

@@ -17,6 +17,7 @@
 
 #include "cgroup-manage.h"
 #include "cgroup-systemd.h"
+#include "cgroup-v2to1.h"
 #include "init-probe.h"
 #include "log.h"
 #include "monitor.h"
@@ -145,13 +146,28 @@ static int check_init(const char *name, const struct hk_config *cfg, bool *syste
 	return 0;
 }
 
+/* v2 limits that this host's v1 controllers cannot take: one note each. */
+static int note_v2_limits(const char *name, const struct hk_config *cfg, struct hk_error **err)
+{
+	struct hk_cgroup_info info;
+	if (cfg->cgroup_v2.n == 0 || hk_cgroup_detect("", &info, NULL) < 0)
+		return 0;
+	struct hk_strv notes = {0};
+	int rc = hk_cgroup_v2_on_v1_notes(&info, &cfg->cgroup_v2, &notes, err);
+	hk_cgroup_info_free(&info);
+	for (size_t i = 0; i < notes.n; i++)
+		hk_log(HK_LOG_WARN, "container \"%s\": %s", name, notes.v[i]);
+	hk_strv_clear(&notes);
+	return rc < 0 ? hk_error_prefix(err, "container \"%s\"", name) : 0;
+}
+
 /* Checks that can fail early, with messages better than the child's. */
 static int preflight(const struct hk_store *st, const char *name, const struct hk_config *cfg,
 		     struct hk_error **err)
 {
 	for (size_t i = 0; i < cfg->host_notes.n; i++)
 		hk_log(HK_LOG_WARN, "container \"%s\": %s", name, cfg->host_notes.v[i]);
-	if (check_nets(st, name, cfg, err) < 0)
+	if (note_v2_limits(name, cfg, err) < 0 || check_nets(st, name, cfg, err) < 0)
 		return -1;
 	if (!hk_store_is_root(st) && cfg->idmap.n == 0)
 		return hk_error_set(err, EPERM,

@@ -183,6 +183,8 @@ static int try_once(const struct hk_store *st, const char *name, enum hk_lock_mo
 	hk_autofree char *path = xasprintf("%s/lock", dir);
 	hk_autoclose int fd =
 		open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	if (fd < 0 && errno == ENOENT)
+		return 1; /* a sweep removed the directory just made (store-sweep.c) */
 	if (fd < 0)
 		return hk_error_errno(err, "lock container \"%s\": cannot open \"%s\"", name, path);
 	int r = lock_fd(fd, mode, start + timeout_ms);

@@ -48,6 +48,12 @@ int hk_store_canonical_path(const char *path, char **out, struct hk_error **err)
 int hk_store_make_run_dir(const struct hk_store *st, const char *name, char **out,
 			  struct hk_error **err);
 
+/* store-sweep.c: RUNDIR/s-HASH/.path names the container path (written
+ * with the first run directory of a store), and the sweep run by every
+ * store open removes the run directories of containers that are gone. */
+void hk_store_note_run_path(const struct hk_store *st);
+void hk_store_sweep_run_dirs(const struct hk_store *st);
+
 /* Parses hako.conf text (what hk_settings_load does after reading the
  * file); `file` names it in messages.  On failure s keeps what was parsed
  * up to the bad line. */

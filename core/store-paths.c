@@ -267,14 +267,9 @@ int hk_store_make_run_dir(const struct hk_store *st, const char *name, char **ou
 		if (errno != ENOENT || tries == 8)
 			return hk_error_errno(err, "cannot create the run directory \"%s\"", dir);
 	}
+	hk_store_note_run_path(st);
 	*out = hk_steal_ptr(&dir);
 	return 0;
-}
-
-void hk_store_prune_run_dir(const struct hk_store *st)
-{
-	if (rmdir(st->run_dir) < 0 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
-		hk_log(HK_LOG_DEBUG, "run directory \"%s\" kept: %s", st->run_dir, strerror(errno));
 }
 
 char *hk_store_cgroup_name(const struct hk_store *st, const char *name)

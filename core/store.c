@@ -56,6 +56,7 @@ int hk_store_open(const char *lxcpath, struct hk_store **out, struct hk_error **
 		hk_store_free(st);
 		return -1;
 	}
+	hk_store_sweep_run_dirs(st);
 	*out = st;
 	return 0;
 }

@@ -71,9 +71,10 @@ const char *hk_store_cache_dir(const struct hk_store *st);
 const char *hk_store_run_dir(const struct hk_store *st);      /* RUNDIR/s-HASH */
 const char *hk_store_default_conf(const struct hk_store *st); /* CONF_DIR/default.conf */
 const struct hk_settings *hk_store_settings(const struct hk_store *st);
-/* Removes the store's run directory when no container has one in it any
- * more (after a destroy): nothing is left under the run base by a store
- * whose containers are gone. */
+/* Removes the run directories of the store's containers that are gone,
+ * then the store's own when none is left (after a stop or a destroy):
+ * nothing is left under the run base by a store whose containers are
+ * gone (store-sweep.c). */
 void hk_store_prune_run_dir(const struct hk_store *st);
 uid_t hk_store_uid(const struct hk_store *st);
 gid_t hk_store_gid(const struct hk_store *st);
@@ -84,6 +85,17 @@ char *hk_store_container_dir(const struct hk_store *st, const char *name);
 char *hk_store_config_path(const struct hk_store *st, const char *name);
 char *hk_store_rootfs_default(const struct hk_store *st, const char *name);
 char *hk_store_container_run_dir(const struct hk_store *st, const char *name);
+
+/* Closes a container directory to other host users: a container's rootfs
+ * holds what its root made (setuid binaries, device nodes), so no host
+ * user may walk into it.  0700 when map is empty; with an id map 0710 and
+ * the group of the container's root (its gid 0 on the host), which must
+ * reach the rootfs by path when it mounts and pivots in its user
+ * namespace.  An ordinary user's directory gets that group from inside a
+ * user namespace holding the map. */
+struct hk_idmap;
+int hk_store_seal_container_dir(const char *dir, const struct hk_idmap *map,
+				struct hk_error **err);
 
 /* The container's cgroup name: NAME in the default container path,
  * NAME@HASH for any other (-P), so two paths may hold the same name. */

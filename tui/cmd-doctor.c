@@ -78,21 +78,22 @@ static void on_check(void *ctx, const struct hk_doctor_check *c)
 	fflush(stdout);
 }
 
-/* hako.conf's bridge, or NULL for the default; a broken hako.conf is not
- * a reason to stop the doctor. */
-static char *configured_bridge(const struct hk_cli *cli)
+/* hako.conf's bridge (NULL for the default) and the container path; a
+ * broken hako.conf is not a reason to stop the doctor. */
+static void store_facts(const struct hk_cli *cli, char **bridge, char **path)
 {
 	struct hk_store *st = NULL;
 	hk_autoerr err = NULL;
+	*bridge = *path = NULL;
 	if (hk_store_open(cli->lxcpath, &st, &err) < 0) {
 		hk_autofree char *msg = hk_error_render(err);
 		hk_log(HK_LOG_WARN, "%s; checking the default bridge", msg);
-		return NULL;
+		return;
 	}
 	const struct hk_settings *s = hk_store_settings(st);
-	char *br = s && s->bridge ? xstrdup(s->bridge) : NULL;
+	*bridge = s && s->bridge ? xstrdup(s->bridge) : NULL;
+	*path = xstrdup(hk_store_path(st));
 	hk_store_free(st);
-	return br;
 }
 
 static int parse_args(struct hk_cli *cli, struct out *o, int argc, char **argv)
@@ -123,8 +124,11 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	o.colour = cli->stdout_tty && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	struct hk_doctor_opts opts;
 	hk_doctor_opts_init(&opts);
-	hk_autofree char *bridge = configured_bridge(cli);
+	hk_autofree char *bridge = NULL;
+	hk_autofree char *path = NULL;
+	store_facts(cli, &bridge, &path);
 	opts.bridge = bridge;
+	opts.store_path = path;
 	hk_autofree char *juser = hk_sanitize_json(opts.user);
 	if (o.json)
 		printf("{\"user\": %s, \"uid\": %u, \"checks\": [", juser, (unsigned)opts.uid);

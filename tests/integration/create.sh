@@ -30,7 +30,7 @@ check "sbin/init is a busybox applet" test "$(readlink "$P/c1/rootfs/sbin/init")
 check "etc/inittab runs rcS" grep -qx '::sysinit:/etc/init.d/rcS' "$P/c1/rootfs/etc/inittab"
 check "etc/hostname is the name" grep -qx c1 "$P/c1/rootfs/etc/hostname"
 check "tmp is 1777, root 0700" test "$(stat -c %a "$P/c1/rootfs/tmp") $(stat -c %a "$P/c1/rootfs/root")" = "1777 700"
-check "container dir is 0755" test "$(stat -c %a "$P/c1")" = 755
+check "container dir is 0700 (no other user walks into a privileged rootfs)" test "$(stat -c %a "$P/c1")" = 700
 check "config: rootfs path" grep -qx "lxc.rootfs.path = dir:$P/c1/rootfs" "$P/c1/config"
 check "config: hostname" grep -qx "lxc.uts.name = c1" "$P/c1/config"
 check "config: busybox halt signal" grep -qx "lxc.signal.halt = SIGUSR1" "$P/c1/config"
@@ -70,7 +70,8 @@ printf 'lxc.idmap = u 0 300000 65536\nlxc.idmap = g 0 300000 65536\n' >"$T/idmap
 check "root: create with an idmap (-f)" "$HAKO" create c7 -t busybox -P "$P" -f "$T/idmap.conf"
 check "root: its rootfs belongs to the mapped root" \
 	test "$(stat -c %u:%g "$P/c7/rootfs" "$P/c7/rootfs/etc/passwd" | sort -u)" = "300000:300000"
-check "root: its container dir stays root's, 0755" test "$(stat -c %U:%a "$P/c7")" = "root:755"
+check "root: its container dir stays root's, 0710 with the mapped root's group" \
+	test "$(stat -c %U:%g:%a "$P/c7")" = "root:300000:710"
 
 check_output "overlay backend: clear error" 'snapshot backend' "$HAKO" create c6 -t busybox -B overlay -P "$P"
 check_output "btrfs backend off btrfs: clear error" 'not on a btrfs' "$HAKO" create c6 -t busybox -B btrfs -P "$P"

@@ -451,6 +451,49 @@ static void test_real_host(void **state)
 	results_free(&rs);
 }
 
+/* Container directories: open ones (others may search them) are named with
+ * the command that closes each; anything that is not a container is not
+ * looked at; no store path, no check. */
+static void test_store(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* the rootfs owners tell the two fixes apart */
+	char tmpl[] = "/tmp/hako-doctor-store.XXXXXX";
+	assert_non_null(mkdtemp(tmpl));
+	sh("cd '%s' && mkdir -p a/rootfs b/rootfs notct && touch a/config b/config && "
+	   "chmod 0700 a && chmod 0710 b && chmod 0755 notct",
+	   tmpl);
+	struct hk_doctor_opts opts;
+	hk_doctor_opts_init(&opts);
+	opts.no_probes = true;
+	opts.root = "/nonexistent-root";
+	struct results rs = {0};
+	hk_autoerr err = NULL;
+	hk_doctor_run(&opts, collect, &rs, &err);
+	for (size_t i = 0; i < rs.n; i++)
+		assert_string_not_equal(rs.r[i].name, "container directories");
+	results_free(&rs);
+
+	opts.store_path = tmpl;
+	hk_doctor_run(&opts, collect, &rs, &err);
+	expect(&rs, "container directories", HK_DOCTOR_OK, "closed to other users", NULL);
+	results_free(&rs);
+
+	sh("cd '%s' && chmod 0755 a && chmod 0711 b && chown 0:0 a/rootfs && "
+	   "chown 300000:300000 b/rootfs",
+	   tmpl);
+	hk_doctor_run(&opts, collect, &rs, &err);
+	hk_autofree char *fix_a = xasprintf("chmod 0700 %s/a", tmpl);
+	hk_autofree char *fix_b = xasprintf("chgrp 300000 %s/b && chmod 0710 %s/b", tmpl, tmpl);
+	expect(&rs, "container directories", HK_DOCTOR_WARN, "2 in", fix_a);
+	expect(&rs, "container directories", HK_DOCTOR_WARN, "a (0755)", fix_b);
+	expect(&rs, "container directories", HK_DOCTOR_WARN, "b (0711)", NULL);
+	assert_null(strstr(get(&rs, "container directories")->detail, "notct"));
+	results_free(&rs);
+	sh("rm -rf '%s'", tmpl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_good_host_user),
 		cmocka_unit_test(test_no_cgroups),
 		cmocka_unit_test(test_nic),
+		cmocka_unit_test(test_store),
 		cmocka_unit_test(test_no_user),
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_fcaps),

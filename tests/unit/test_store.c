@@ -555,6 +555,59 @@ static void test_many(void **state)
 	hk_strv_clear(&names);
 }
 
+static bool exists(const char *path)
+{
+	struct stat sb;
+	return lstat(path, &sb) == 0;
+}
+
+/* The run directories of containers that are gone: a store open removes
+ * a NAME whose config is gone and whose lock is free, then s-HASH when
+ * nothing is left; a running (locked) one and one with a config stay; an
+ * s-HASH from before .path is removed only when empty. */
+static void test_sweep(void **state)
+{
+	(void)state;
+	hk_autoerr err = NULL;
+	hk_autofree char *p = xstrdup(pathf("%s/ct", top)); /* pathf's buffers rotate */
+	hk_autostore st = NULL;
+	assert_int_equal(hk_store_open(p, &st, &err), 0);
+	const char *run = hk_store_run_dir(st);
+	hk_autofree char *da = NULL, *db = NULL;
+	assert_int_equal(hk_store_make_run_dir(st, "a", &da, &err), 0);
+	assert_int_equal(hk_store_make_run_dir(st, "b", &db, &err), 0);
+	assert_true(exists(pathf("%s/.path", run)));
+	hk_autolock lock = NULL;
+	assert_int_equal(hk_lock_acquire(st, "c", HK_LOCK_TRY, 0, &lock, &err), 0);
+	mkdirs(pathf("%s/a", p));
+	write_file(pathf("%s/a/config", p), "lxc.uts.name = a\n");
+	write_file(pathf("%s/b/state", run), "STOPPED\n");
+	mkdirs(pathf("%s/run/s-0000000000000000", top));
+	mkdirs(pathf("%s/run/s-0000000000000001/x", top));
+
+	hk_autostore again = NULL;
+	assert_int_equal(hk_store_open(p, &again, &err), 0);
+	assert_true(exists(pathf("%s/a", run)));  /* its config is there */
+	assert_false(exists(pathf("%s/b", run))); /* gone, and free */
+	assert_true(exists(pathf("%s/c", run)));  /* gone, but locked */
+	assert_false(exists(pathf("%s/run/s-0000000000000000", top)));
+	assert_true(exists(pathf("%s/run/s-0000000000000001/x", top)));
+
+	hk_lock_releasep(&lock);
+	hk_store_freep(&again);
+	assert_int_equal(hk_store_open(p, &again, &err), 0);
+	assert_false(exists(pathf("%s/c", run)));
+	assert_true(exists(pathf("%s/.path", run)));
+	assert_int_equal(unlink(pathf("%s/a/config", p)), 0);
+	hk_store_freep(&again);
+	assert_int_equal(hk_store_open(p, &again, &err), 0);
+	assert_false(exists(run));
+	/* and a lock taken afterwards makes it again */
+	assert_int_equal(hk_lock_acquire(again, "d", HK_LOCK_TRY, 0, &lock, &err), 0);
+	assert_true(exists(pathf("%s/d/lock", run)));
+	assert_true(exists(pathf("%s/.path", run)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -570,6 +623,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
