@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "ini-run.h"
@@ -157,6 +158,19 @@ static int set_stop_timeout(struct parse_ctx *c, const char *key, const char *va
 	return 0;
 }
 
+/* [tui] confirm_stop: whether `s` asks before it stops a container. */
+static int set_confirm_stop(struct parse_ctx *c, const char *key, const char *value)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off", "0"};
+	for (size_t i = 0; i < HK_ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
+			c->s->confirm_stop = strcasecmp(value, yes[i]) == 0;
+			return 0;
+		}
+	}
+	return bad_value(c, "tui", key, value, "give yes or no");
+}
+
 /* [keys] ACTION = KEY: the TUI checks action and key names against its
  * tables; here only the shape.  A later line for an action replaces it. */
 static int set_key(struct parse_ctx *c, const char *key, const char *value)
@@ -185,6 +199,7 @@ static const struct setting_key keys[] = {
 	{"create", "backend", set_backend}, {"net", "bridge", set_bridge},
 	{"net", "subnet", set_subnet},	    {"tui", "theme", set_theme},
 	{"tui", "refresh", set_refresh},    {"tui", "stop_timeout", set_stop_timeout},
+	{"tui", "confirm_stop", set_confirm_stop},
 	{"keys", NULL, set_key},
 };
 
@@ -344,6 +359,7 @@ void hk_settings_init(struct hk_settings *s)
 		.theme = xstrdup("default"),
 		.refresh_ms = 1000,
 		.stop_timeout = 30,
+		.confirm_stop = true,
 	};
 }
 

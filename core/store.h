@@ -47,6 +47,7 @@ struct hk_settings {
 	char *theme;	       /* [tui] theme, default "default" */
 	unsigned refresh_ms;   /* [tui] refresh, default 1000 */
 	unsigned stop_timeout; /* [tui] stop_timeout (s), default 30 as `hako stop` */
+	bool confirm_stop;     /* [tui] confirm_stop: `s` asks before a stop, default yes */
 	struct hk_strv keys;   /* [keys] ACTION = KEY lines, "action=key" */
 };
 void hk_settings_init(struct hk_settings *s);

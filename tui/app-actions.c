@@ -95,9 +95,10 @@ static int do_thaw(struct hk_app *app, const char *name, struct hk_error **err)
 	return is_frozen(app, name) ? hk_freeze(app->st, name, false, err) : 0;
 }
 
+/* A running container was said to be killed first when D asked. */
 static int do_destroy(struct hk_app *app, const char *name, struct hk_error **err)
 {
-	return hk_destroy(app->st, name, 0, err);
+	return hk_destroy(app->st, name, is_active(app, name) ? HK_DESTROY_FORCE : 0, err);
 }
 
 struct targets_job {
@@ -145,14 +146,60 @@ static bool first_target_is(struct hk_app *app, const char *sel,
 	return r;
 }
 
+static void ask_about_targets(struct hk_app *app, enum hk_pending what, const char *verb);
+static void stop_targets(struct hk_app *app);
+
+/* Whether any target is pred (running, frozen); when none is, says so
+ * ("Nothing to freeze: \"c4\" is STOPPED.") instead of a job that would
+ * report a success that did nothing. */
+static bool some_target(struct hk_app *app, bool (*pred)(struct hk_app *, const char *),
+			const char *verb)
+{
+	struct hk_strv names = { 0 };
+	targets(app, &names);
+	bool any = false;
+	for (size_t i = 0; i < names.n && !any; i++)
+		any = pred(app, names.v[i]);
+	const struct hk_list_row *r = names.n == 1 ? hk_app_row(app, names.v[0]) : NULL;
+	if (!any && r)
+		hkw_status_set(app->status, HKW_ERROR, "Nothing to %s: \"%s\" is %s.", verb,
+			       names.v[0], hk_state_name(r->state));
+	else if (!any && names.n)
+		hkw_status_set(app->status, HKW_ERROR, "Nothing to %s: none of the %zu marked "
+			       "containers is running.", verb, names.n);
+	else if (!any)
+		hkw_status_set(app->status, HKW_STATUS, "No container selected.");
+	hk_strv_clear(&names);
+	return any;
+}
+
+/* What needs a running container (a shell, a command, the console). */
+static bool selected_runs(struct hk_app *app, const char *sel, const char *what)
+{
+	const struct hk_list_row *r = hk_app_row(app, sel);
+	if (r && hk_state_is_active(r->state))
+		return true;
+	hkw_status_set(app->status, HKW_ERROR, "Cannot %s \"%s\": it is %s; start it first (s).",
+		       what, sel, r ? hk_state_name(r->state) : "gone");
+	return false;
+}
+
 static void start_stop(struct hk_app *app, const char *sel)
 {
 	if (!first_target_is(app, sel, is_active)) {
 		for_targets(app, "Starting", do_start);
 		return;
 	}
-	/* Say how long a stop may take ([tui] stop_timeout); for one
-	 * container, count down to the kill. */
+	if (hk_store_settings(app->st)->confirm_stop)
+		ask_about_targets(app, HK_PENDING_STOP, "Stop");
+	else
+		stop_targets(app);
+}
+
+/* Say how long a stop may take ([tui] stop_timeout); for one container,
+ * count down to the kill. */
+static void stop_targets(struct hk_app *app)
+{
 	unsigned timeout = hk_store_settings(app->st)->stop_timeout;
 	hk_autofree char *what = xasprintf("Stopping (kill after %us)", timeout);
 	if (for_targets(app, what, do_stop) == 1)
@@ -299,9 +346,19 @@ static void ask_about_targets(struct hk_app *app, enum hk_pending what, const ch
 	hk_buf_printf(&b, "%s ", verb);
 	for (size_t i = 0; i < names.n; i++)
 		hk_buf_printf(&b, "%s\"%s\"", i ? ", " : "", names.v[i]);
-	hk_buf_puts(&b, what == HK_PENDING_DESTROY ? "?\n\nIts root filesystem and configuration "
-						     "are removed for good."
-						   : "?\n\nIts processes get SIGKILL at once.");
+	size_t running = 0;
+	for (size_t i = 0; i < names.n; i++)
+		running += is_active(app, names.v[i]);
+	if (what == HK_PENDING_DESTROY)
+		hk_buf_puts(&b, running ? "?\n\nIt runs: it is killed first. Its root filesystem and "
+					  "configuration are removed for good."
+					: "?\n\nIts root filesystem and configuration are removed for good.");
+	else if (what == HK_PENDING_STOP)
+		hk_buf_printf(&b, "?\n\nInit gets its halt signal; what still runs after %us is "
+				  "killed. ([tui] confirm_stop = no stops without asking.)",
+			      hk_store_settings(app->st)->stop_timeout);
+	else
+		hk_buf_puts(&b, "?\n\nIts processes get SIGKILL at once.");
 	hk_autofree char *text = hk_buf_steal(&b);
 	hk_autofree char *title =
 		xasprintf("%s %s", verb, names.n == 1 ? names.v[0] : "containers");
@@ -419,6 +476,8 @@ void hk_app_dialog_done(struct hk_app *app)
 		return;
 	if (what == HK_PENDING_KILL)
 		for_targets(app, "Killing", do_kill);
+	else if (what == HK_PENDING_STOP)
+		stop_targets(app);
 	else if (what == HK_PENDING_DESTROY) {
 		for_targets(app, "Destroying", do_destroy);
 		hkw_table_clear_marks(app->table);
@@ -485,11 +544,12 @@ static void container_action(struct hk_app *app, enum hk_action a, const char *s
 	case HK_ACT_FREEZE:
 		if (first_target_is(app, sel, is_frozen))
 			for_targets(app, "Thawing", do_thaw);
-		else
+		else if (some_target(app, is_active, "freeze"))
 			for_targets(app, "Freezing", do_freeze);
 		break;
 	case HK_ACT_KILL:
-		ask_about_targets(app, HK_PENDING_KILL, "Kill");
+		if (some_target(app, is_active, "kill"))
+			ask_about_targets(app, HK_PENDING_KILL, "Kill");
 		break;
 	case HK_ACT_DESTROY:
 		ask_about_targets(app, HK_PENDING_DESTROY, "Destroy");
@@ -498,13 +558,16 @@ static void container_action(struct hk_app *app, enum hk_action a, const char *s
 		clone_dialog(app, sel);
 		break;
 	case HK_ACT_EXEC:
-		exec_dialog(app, sel);
+		if (selected_runs(app, sel, "run a command in"))
+			exec_dialog(app, sel);
 		break;
 	case HK_ACT_CONSOLE:
-		console(app, sel);
+		if (selected_runs(app, sel, "open the console of"))
+			console(app, sel);
 		break;
 	case HK_ACT_ATTACH:
-		attach(app, sel);
+		if (selected_runs(app, sel, "attach to"))
+			attach(app, sel);
 		break;
 	case HK_ACT_EDIT:
 		edit_config(app, sel);

@@ -93,7 +93,12 @@ keys s
 wait_for "s starts c2" '^c2 +RUNNING' 20
 [ "$(state_of c2)" = RUNNING ] && ok "c2 runs for the CLI too" || not_ok "c2 state: $(state_of c2)"
 keys s
-wait_for "s stops c2" '^c2 +STOPPED' 40
+wait_for "s on a running container asks first ([tui] confirm_stop)" 'Stop "c2"\?'
+keys n
+wait_gone "n keeps it running" 'Stop "c2"\?'
+[ "$(state_of c2)" = RUNNING ] && ok "c2 still runs after n" || not_ok "c2 state after n: $(state_of c2)"
+keys s y
+wait_for "s, y stops c2" '^c2 +STOPPED' 40
 [ "$(state_of c2)" = STOPPED ] && ok "c2 is stopped for the CLI too" || not_ok "c2 state: $(state_of c2)"
 
 # --- an error dialog keeps the whole message
@@ -145,6 +150,25 @@ keys K
 wait_for "K asks before killing" 'Kill "c2"\?'
 keys y
 wait_for "y kills c2" '^c2 +STOPPED' 20
+# --- what needs a running container says so on a stopped one
+keys p
+wait_for "p on a stopped container: nothing to freeze (no \"done\")" 'Nothing to freeze: "c2" is STOPPED'
+keys K
+wait_for "K on a stopped container: nothing to kill, no question" 'Nothing to kill: "c2" is STOPPED'
+screen | grep -q 'Kill "c2"?' && not_ok "K still asks about a stopped container" || ok "K asks nothing"
+keys e
+wait_for "e on a stopped container: start it first" 'Cannot run a command in "c2": it is STOPPED; start it first'
+keys a
+wait_for "a on a stopped container: start it first" 'Cannot attach to "c2": it is STOPPED'
+# --- D on a running container says it is killed first, and does it
+hk start c2 >/dev/null 2>&1
+wait_for "c2 runs for D" '^c2 +RUNNING' 10
+keys D
+wait_for "D on a running container says it is killed first" 'It runs: it is killed first'
+keys y
+wait_gone "y destroys the running c2" '^c2 ' 30
+hk ls | grep -qx c2 && not_ok "c2 still exists after D, y" || ok "the running c2 was killed and destroyed"
+hk create c2 -t busybox -q >/dev/null 2>&1
 keys Escape
 
 # --- a change made elsewhere shows at once (inotify), not at the next tick
@@ -267,6 +291,8 @@ wait_for "c2 runs, made1 is stopped" '^c2 +RUNNING'
 keys Home Space Space
 wait_for "the header counts the marks" '2 marked'
 keys s
+wait_for "s on marks asks about both" 'Stop "c2", "made1"\?'
+keys y
 wait_for "s on marks says how many" 'Stopping \(kill after [0-9]+s\) 2 containers'
 wait_for "s stops the marked c2" '^c2 +STOPPED' 40
 sleep 1
@@ -375,7 +401,7 @@ check "create stubborn" hk create stubborn -t busybox
 echo 'lxc.signal.halt = SIGCONT' >>"$P/stubborn/config"
 check "start stubborn" hk start stubborn
 mkdir -p "$T/etc-up/hako" "$T/etc-work"
-printf '[tui]\nstop_timeout = 2\n' >"$T/etc-up/hako/hako.conf"
+printf '[tui]\nstop_timeout = 2\nconfirm_stop = no\n' >"$T/etc-up/hako/hako.conf"
 cat >"$T/ns-hako" <<EOF
 #!/bin/sh
 exec unshare -m --propagation slave sh -c 'mount -t overlay overlay -o lowerdir=/etc,upperdir=$T/etc-up,workdir=$T/etc-work /etc && exec "\$0" "\$@"' "$HAKO" "\$@"
@@ -387,7 +413,7 @@ HAKO=$real_hako
 keys / '^stubborn$' Enter
 wait_for "stubborn runs" '^stubborn +RUNNING'
 keys s
-wait_for "s says when it will kill ([tui] stop_timeout = 2)" 'Stopping \(kill after 2s\) "stubborn"'
+wait_for "s stops at once with confirm_stop = no, and says when it will kill ([tui] stop_timeout = 2)" 'Stopping \(kill after 2s\) "stubborn"'
 wait_for "the status line counts down to the kill" '"stubborn"\.\.\. . (kill in [12]s|killing)'
 wait_for "s kills stubborn after 2 s (not the default 30)" '^stubborn +STOPPED' 8
 keys Escape

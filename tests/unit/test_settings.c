@@ -156,6 +156,23 @@ static void test_stop_timeout(void **state)
 	expect_error("[tui]\nstop_timeout =\n", ":2:", NULL);
 }
 
+/* [tui] confirm_stop: yes by default; yes/no and their usual spellings. */
+static void test_confirm_stop(void **state)
+{
+	(void)state;
+	struct hk_settings s;
+	assert_int_equal(parse(&s, "[tui]\nrefresh = 500\n", NULL), 0);
+	assert_true(s.confirm_stop);
+	hk_settings_free(&s);
+	assert_int_equal(parse(&s, "[tui]\nconfirm_stop = no\n", NULL), 0);
+	assert_false(s.confirm_stop);
+	hk_settings_free(&s);
+	assert_int_equal(parse(&s, "[tui]\nconfirm_stop = Off\nconfirm_stop = TRUE\n", NULL), 0);
+	assert_true(s.confirm_stop);
+	hk_settings_free(&s);
+	expect_error("[tui]\nconfirm_stop = maybe\n", ":2:", "\"maybe\"", "give yes or no", NULL);
+}
+
 static void test_bad_values(void **state)
 {
 	(void)state;
@@ -315,7 +332,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),	cmocka_unit_test(test_every_key),
-		cmocka_unit_test(test_refresh_bounds), cmocka_unit_test(test_stop_timeout),	cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_refresh_bounds), cmocka_unit_test(test_stop_timeout), cmocka_unit_test(test_confirm_stop),	cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_unknown),		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_ini_options_restored), cmocka_unit_test(test_load_file),
 	};
