@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "ini-run.h"
@@ -157,6 +158,31 @@ static int set_stop_timeout(struct parse_ctx *c, const char *key, const char *va
 	return 0;
 }
 
+/* yes/no, true/false, on/off, 1/0, as the INI files people know. */
+static int set_bool(struct parse_ctx *c, const char *section, const char *key, const char *value,
+		    bool *field)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	for (size_t i = 0; i < HK_ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
+			*field = strcasecmp(value, yes[i]) == 0;
+			return 0;
+		}
+	}
+	return bad_value(c, section, key, value, "give yes or no");
+}
+
+static int set_console_filter(struct parse_ctx *c, const char *key, const char *value)
+{
+	return set_bool(c, "console", key, value, &c->s->console_filter);
+}
+
+static int set_console_replay(struct parse_ctx *c, const char *key, const char *value)
+{
+	return set_bool(c, "console", key, value, &c->s->console_replay);
+}
+
 /* [keys] ACTION = KEY: the TUI checks action and key names against its
  * tables; here only the shape.  A later line for an action replaces it. */
 static int set_key(struct parse_ctx *c, const char *key, const char *value)
@@ -185,6 +211,8 @@ static const struct setting_key keys[] = {
 	{"create", "backend", set_backend}, {"net", "bridge", set_bridge},
 	{"net", "subnet", set_subnet},	    {"tui", "theme", set_theme},
 	{"tui", "refresh", set_refresh},    {"tui", "stop_timeout", set_stop_timeout},
+	{"console", "filter", set_console_filter},
+	{"console", "replay", set_console_replay},
 	{"keys", NULL, set_key},
 };
 
@@ -318,7 +346,7 @@ int hk_settings_parse(struct hk_settings *s, const char *text, size_t len, const
 		return hk_error_set(
 			err, EINVAL,
 			"%s:%u: unknown section [%s]; known sections: [paths], [create], "
-			"[net], [tui], [keys]",
+			"[net], [tui], [console], [keys]",
 			file, c.bad_section_line, bad);
 	}
 	if (c.err) {
@@ -344,6 +372,7 @@ void hk_settings_init(struct hk_settings *s)
 		.theme = xstrdup("default"),
 		.refresh_ms = 1000,
 		.stop_timeout = 30,
+		.console_replay = true,
 	};
 }
 
