@@ -261,7 +261,8 @@ static void test_filter_state(void **state)
 	strcpy(lng + 150, "mok");
 	assert_filter(lng, strlen(lng), "ok"); /* past HK_TERM_FILTER_HOLD: removed whole */
 	unsigned long removed = 0;
-	hk_autofree char *out = filter_chunks("\x1b[6n\x05\x1b]0;t\x07\x1b[1m", 17, 3, &removed);
+	static const char three[] = "\x1b[6n\x05\x1b]0;t\x07\x1b[1m";
+	hk_autofree char *out = filter_chunks(three, sizeof(three) - 1, 3, &removed);
 	assert_string_equal(out, "\x1b[1m");
 	assert_int_equal(removed, 3);
 }
