@@ -69,6 +69,12 @@ clean() {
 		not_ok "$1${bad:+: found$bad}"; od -c "$2" | head -8 | sed 's/^/#   /'
 	fi
 }
+# fresh DESC OUT: OUT holds the late payload but nothing from before.
+fresh() {
+	if ! has "$2" "hkearly<" && has "$2" "hk$LATE<"; then ok "$1"; else
+		not_ok "$1"; od -c "$2" | head -8 | sed 's/^/#   /'
+	fi
+}
 
 cf_mode() {
 	local m=$1 l=${HM_LABEL[$1]} o=$HM_T/out
@@ -83,11 +89,10 @@ cf_mode() {
 	clean "$l: --filter: the replay keeps text and colour, loses the rest" "$o" early
 	clean "$l: --filter: live output likewise" "$o" "$LATE"
 	view "$m" "$o" hm --no-replay
-	! has "$o" "hkearly<" && ok "$l: --no-replay: nothing from before" || not_ok "$l: --no-replay replayed"
+	fresh "$l: --no-replay: live output only, nothing from before" "$o"
 	raw "$l: --no-replay: live output passes" "$o" "$LATE"
 	view "$m" "$o" hm_conf
-	! has "$o" "hkearly<" && ok "$l: hako.conf replay = no: nothing from before" ||
-		not_ok "$l: hako.conf replay = no replayed"
+	fresh "$l: hako.conf replay = no: live output only, nothing from before" "$o"
 	clean "$l: hako.conf filter = yes: live output filtered" "$o" "$LATE"
 	view "$m" "$o" hm_conf --no-filter --replay
 	raw "$l: --no-filter --replay win over hako.conf (replay)" "$o" early

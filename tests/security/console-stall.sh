@@ -28,6 +28,12 @@ STOP_GETTY='for p in /proc/[0-9]*; do
 done'
 
 who_of() { if hm_user "$1"; then echo "$HK_TEST_USER"; else echo root; fi; }
+# hm_t SECONDS MODE SUB ARGS...: hm under timeout(1).
+hm_t() {
+	local s=$1 m=$2 sub=$3; shift 3
+	if hm_user "$m"; then as_user timeout "$s" "$HAKO" "$sub" -P "$(hm_path "$m")" "$@"
+	else timeout "$s" "$HAKO" "$sub" -P "$(hm_path "$m")" "$@"; fi
+}
 state_of() { hm "$1" ls -f 2>/dev/null | awk -F'\t' -v n="$HM_N" '$1 == n { print $2 }'; }
 
 # stall MODE HOW...: start, stop the getty, paste, check, then stop with HOW.
@@ -51,13 +57,13 @@ stall() {
 	# give it time to pile up against the stopped reader.
 	sleep 2
 	hm_in "$m" sh -c "echo $mark >/dev/console" >/dev/null 2>&1
-	out=$(timeout 30 hm "$m" console --log "$HM_N" 2>&1); rc=$?
-	if [ $rc = 0 ] && printf '%s\n' "$out" | grep -q "^$mark"; then
+	out=$(hm_t 30 "$m" console --log "$HM_N" 2>&1); rc=$?
+	if [ $rc = 0 ] && printf "%s\n" "$out" | grep -q "$mark"; then
 		ok "$l: the monitor answers console --log, which holds a line written after the paste"
 	else not_ok "$l: console --log (rc $rc) without \"$mark\""; printf '%s\n' "$out" | tail -3 | sed 's/^/#   /'; fi
 	PANE_HISTORY=2000 check_pane "$l: the pasting viewer still sees new output" "$mark" 100
 	t0=$SECONDS
-	out=$(timeout 120 hm "$m" "$@" "$HM_N" 2>&1); rc=$?
+	out=$(hm_t 120 "$m" "$@" "$HM_N" 2>&1); rc=$?
 	[ $rc = 0 ] && ok "$l: $* returns ($((SECONDS - t0)) s)" || not_ok "$l: $* (rc $rc, $((SECONDS - t0)) s): $out"
 	[ "$(state_of "$m")" = STOPPED ] && ok "$l: STOPPED" || not_ok "$l: state $(state_of "$m")"
 	PANE_HISTORY=2000 check_pane "$l: the viewer sees the container stop" "The container stopped: \"$HM_N\"" 150
