@@ -1,7 +1,10 @@
 /* sanitize.c - visible, reversible rendering of untrusted text for the
  * terminal and for JSON (see sanitize.h for the exact escapes).  One
  * decoder walks the input; each variant decides per code point or per bad
- * byte what to emit. */
+ * byte what to emit.  Also the console filter: a streaming terminal
+ * parser that passes a console's output minus the sequences that make a
+ * terminal answer or reach beyond the session; its parser also finds the
+ * whole sequences hk_sanitize_line_plain_n drops. */
 #include "sanitize.h"
 
 #include <stdbool.h>
