@@ -17,6 +17,7 @@
 #include "lifecycle.h"
 #include "proto.h"
 #include "runner.h"
+#include "sanitize.h"
 #include "state.h"
 #include "unixsock.h"
 
@@ -79,42 +80,131 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+void hk_console_opts_init(struct hk_console_opts *o, const struct hk_store *st)
+{
+	const struct hk_settings *s = st ? hk_store_settings(st) : NULL;
+	*o = (struct hk_console_opts){ .escape = HK_ESCAPE_DEFAULT,
+				       .replay = s ? s->console_replay : true,
+				       .filter = s && s->console_filter };
+}
+
+enum proxy_end { GO_ON, DETACHED, GONE };
+
+/* One viewer: what was typed goes to the monitor without waiting (held
+ * in typed[sent..], at most HK_CONSOLE_TYPED_MAX), what the container
+ * wrote comes back, through the filter when asked for. */
+struct proxy {
+	int in, out, view;
+	bool in_open, in_tty;
+	struct hk_escape esc;
+	struct hk_buf typed;
+	size_t sent;
+	struct hk_term_filter *filter; /* NULL: bytes as they are */
+	struct hk_buf shown;
+};
+
+/* false when the monitor is gone. */
+static bool send_typed(struct proxy *p)
+{
+	while (p->sent < p->typed.len) {
+		ssize_t w = send(p->view, p->typed.data + p->sent, p->typed.len - p->sent,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return errno == EAGAIN;
+		p->sent += (size_t)w;
+	}
+	p->typed.len = p->sent = 0;
+	return true;
+}
+
+static enum proxy_end read_typed(struct proxy *p)
+{
+	char buf[8192], keyed[sizeof(buf) + 1];
+	ssize_t n = read(p->in, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return GO_ON;
+	if (n <= 0) {
+		/* A terminal that hung up ends the session; a file or a pipe
+		 * that ended is sent in full first. */
+		p->in_open = false;
+		return p->in_tty ? DETACHED : GO_ON;
+	}
+	size_t f = hk_escape_feed(&p->esc, buf, (size_t)n, keyed);
+	if (p->sent) {
+		memmove(p->typed.data, p->typed.data + p->sent, p->typed.len - p->sent);
+		p->typed.len -= p->sent;
+		p->sent = 0;
+	}
+	hk_buf_append(&p->typed, keyed, f);
+	if (!send_typed(p))
+		return GONE;
+	return p->esc.detached ? DETACHED : GO_ON;
+}
+
+static enum proxy_end show_output(struct proxy *p)
+{
+	char buf[8192];
+	ssize_t n = read(p->view, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return GO_ON;
+	if (n <= 0)
+		return GONE;
+	const char *show = buf;
+	size_t len = (size_t)n;
+	if (p->filter) {
+		p->shown.len = 0;
+		hk_term_filter_feed(p->filter, buf, len, &p->shown);
+		show = p->shown.data, len = p->shown.len;
+	}
+	return len && write_all(p->out, show, len) < 0 ? DETACHED : GO_ON;
+}
+
+static enum proxy_end proxy_step(struct proxy *p, int ctl, int sigfd, unsigned tty)
+{
+	bool held = p->sent < p->typed.len;
+	if (!p->in_open && !held)
+		return DETACHED;
+	bool room = p->in_open && p->typed.len - p->sent < HK_CONSOLE_TYPED_MAX;
+	struct pollfd pf[3] = { { room ? p->in : -1, POLLIN, 0 },
+				{ p->view, (short)(POLLIN | (held ? POLLOUT : 0)), 0 },
+				{ sigfd, POLLIN, 0 } };
+	if (poll(pf, sigfd >= 0 ? 3 : 2, -1) < 0)
+		return errno == EINTR ? GO_ON : GONE;
+	enum proxy_end e = GO_ON;
+	if ((pf[1].revents & POLLOUT) && !send_typed(p))
+		return GONE;
+	if (pf[1].revents & (POLLIN | POLLHUP | POLLERR))
+		e = show_output(p);
+	if (e == GO_ON && pf[0].revents)
+		e = read_typed(p);
+	if (e == GO_ON && sigfd >= 0 && pf[2].revents) {
+		struct signalfd_siginfo si;
+		if (read(sigfd, &si, sizeof(si)) > 0)
+			send_winsize(ctl, p->in, tty);
+	}
+	return e;
+}
+
 /* The proxy loop; returns 1 on detach, 0 when the container went away. */
 static int proxy(int in, int out, int view, int ctl, int sigfd, const struct hk_console_opts *o)
 {
-	struct hk_escape esc;
-	hk_escape_init(&esc, o->escape ? o->escape : HK_ESCAPE_DEFAULT);
-	char buf[8192], filtered[8193];
-	for (;;) {
-		struct pollfd pf[3] = { { in, POLLIN, 0 }, { view, POLLIN, 0 }, { sigfd, POLLIN, 0 } };
-		if (poll(pf, sigfd >= 0 ? 3 : 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return 0;
-		}
-		if (pf[1].revents) {
-			ssize_t n = read(view, buf, sizeof(buf));
-			if (n <= 0)
-				return 0;
-			if (write_all(out, buf, (size_t)n) < 0)
-				return 1;
-		}
-		if (pf[0].revents) {
-			ssize_t n = read(in, buf, sizeof(buf));
-			if (n <= 0)
-				return 1;
-			size_t f = hk_escape_feed(&esc, buf, (size_t)n, filtered);
-			if (f && write_all(view, filtered, f) < 0)
-				return 0;
-			if (esc.detached)
-				return 1;
-		}
-		if (sigfd >= 0 && pf[2].revents) {
-			struct signalfd_siginfo si;
-			if (read(sigfd, &si, sizeof(si)) > 0)
-				send_winsize(ctl, in, o->tty);
-		}
+	struct hk_term_filter filter;
+	struct proxy p = {
+		.in = in, .out = out, .view = view, .in_open = true, .in_tty = isatty(in)
+	};
+	hk_escape_init(&p.esc, o->escape ? o->escape : HK_ESCAPE_DEFAULT);
+	if (o->filter) {
+		hk_term_filter_init(&filter);
+		p.filter = &filter;
 	}
+	enum proxy_end e;
+	while ((e = proxy_step(&p, ctl, sigfd, o->tty)) == GO_ON)
+		;
+	hk_buf_free(&p.typed);
+	hk_buf_free(&p.shown);
+	return e == DETACHED;
 }
 
 int hk_console_run(const struct hk_store *st, const char *name, const struct hk_console_opts *o,

@@ -4,7 +4,10 @@
  * The user's terminal is never handed to the container: bytes are proxied
  * between the given descriptors and the monitor, which owns the ptys.  The
  * terminal is put in raw mode while joined and restored after; window size
- * changes follow (SIGWINCH); the escape char then 'q' detaches. */
+ * changes follow (SIGWINCH); the escape char then 'q' detaches.  Neither
+ * side ever waits on the other: what the container does not read is held
+ * (in the monitor, then here, each bounded), and only this terminal's
+ * input waits when both are full. */
 #ifndef HAKO_CONSOLE_H
 #define HAKO_CONSOLE_H
 
@@ -18,9 +21,19 @@ struct hk_console_opts {
 	int escape;   /* default HK_ESCAPE_DEFAULT (Ctrl-a) */
 	unsigned tty; /* 0 = the console */
 	bool replay;  /* show the buffered output first */
+	bool filter;  /* remove escape sequences that make the terminal answer,
+		       * write the clipboard or retitle it (sanitize.h) */
 	int in_fd;    /* default 0 (when both are 0, stdin/stdout) */
 	int out_fd;   /* default 1 */
 };
+
+/* What a viewer typed that the monitor has not taken yet, at most: past
+ * it this terminal is not read until the container reads again. */
+#define HK_CONSOLE_TYPED_MAX (1024 * 1024)
+
+/* The defaults: Ctrl-a, the console, replay and filter as hako.conf's
+ * [console] section says (replay on, filter off when it says nothing). */
+void hk_console_opts_init(struct hk_console_opts *o, const struct hk_store *st);
 
 /* Runs until detach or until the container stops; *exit_status (may be
  * NULL) gets init's exit code when it stopped, else 0. */

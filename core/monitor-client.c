@@ -2,6 +2,7 @@
  * handlers for control connections, and console viewers (proxy mode),
  * each reading the terminal's ring buffer at its own pace. */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -147,13 +148,31 @@ static const request_fn handlers[HK_MSG__COUNT] = {
 	[HK_MSG_WINSIZE] = on_winsize,
 };
 
+/* A viewer that left with typed input still held makes room for a new
+ * client when the table is full; its input is lost (and logged). */
+static bool make_room(struct hk_monitor *m)
+{
+	for (size_t i = 0; i < m->n_clients; i++) {
+		if (m->clients[i].fd >= 0)
+			continue;
+		hk_log(HK_LOG_NOTICE,
+		       "console of \"%s\": %zu bytes typed by a viewer that left were not read by the "
+		       "container and are dropped to make room for a new client",
+		       m->name, m->clients[i].in_len);
+		hk_monitor_drop_client(m, i);
+		return true;
+	}
+	return false;
+}
+
 void hk_monitor_accept(struct hk_monitor *m)
 {
 	hk_autoerr err = NULL;
 	int fd = hk_unixsock_accept(m->listen_fd, &err);
 	if (fd < 0)
 		return;
-	if (hk_unixsock_peer_allowed(fd, getuid(), &err) < 0 || m->n_clients == HK_MONITOR_MAX_CLIENTS) {
+	if (hk_unixsock_peer_allowed(fd, getuid(), &err) < 0 ||
+	    (m->n_clients == HK_MONITOR_MAX_CLIENTS && !make_room(m))) {
 		hk_log(HK_LOG_WARN, "monitor of \"%s\": refused a client: %s", m->name,
 		       err ? err->msg : "too many clients");
 		close(fd);
@@ -164,8 +183,28 @@ void hk_monitor_accept(struct hk_monitor *m)
 
 void hk_monitor_drop_client(struct hk_monitor *m, size_t i)
 {
-	close(m->clients[i].fd);
+	if (m->clients[i].fd >= 0)
+		close(m->clients[i].fd);
+	free(m->clients[i].in);
 	m->clients[i] = m->clients[--m->n_clients];
+}
+
+void hk_monitor_client_gone(struct hk_monitor *m, size_t i)
+{
+	struct mon_client *c = &m->clients[i];
+	if (c->mode != CLIENT_PROXY || !c->in_len || c->fd < 0) {
+		hk_monitor_drop_client(m, i);
+		return;
+	}
+	close(c->fd);
+	c->fd = -1;
+}
+
+void hk_monitor_sweep_clients(struct hk_monitor *m)
+{
+	for (size_t i = m->n_clients; i-- > 0;)
+		if (m->clients[i].fd < 0 && !m->clients[i].in_len)
+			hk_monitor_drop_client(m, i);
 }
 
 /* One request on a control connection; a malformed frame gets an ERROR
@@ -197,24 +236,87 @@ static bool control_input(struct hk_monitor *m, size_t i)
 	return keep;
 }
 
+/* Hands a viewer's held input to its terminal without ever waiting (the
+ * master is non-blocking): false when the terminal is full, the rest
+ * then waits for POLLOUT.  A terminal that fails otherwise is gone: the
+ * input is dropped. */
+static bool write_input(struct hk_monitor *m, struct mon_client *c)
+{
+	int master = c->tty < m->n_terms ? m->terms[c->tty].pty.master : -1;
+	while (c->in_len) {
+		ssize_t w = write(master, c->in + c->in_off, c->in_len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w == 0 || (w < 0 && errno == EAGAIN))
+			return false;
+		if (w < 0) {
+			hk_log(HK_LOG_DEBUG, "console of \"%s\": input dropped: %m", m->name);
+			c->in_len = 0;
+			break;
+		}
+		c->in_off += (size_t)w;
+		c->in_len -= (size_t)w;
+	}
+	c->in_off = 0;
+	return true;
+}
+
+/* A viewer's keystrokes: taken only while there is room to hold what its
+ * terminal does not take at once (hk_monitor_client_events stops polling
+ * a viewer whose input is held in full). */
 static bool proxy_input(struct hk_monitor *m, size_t i)
 {
-	char buf[4096];
-	ssize_t n = recv(m->clients[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
+	struct mon_client *c = &m->clients[i];
+	if (!c->in)
+		c->in = xmalloc(HK_CONSOLE_INPUT_MAX);
+	if (c->in_off) {
+		memmove(c->in, c->in + c->in_off, c->in_len);
+		c->in_off = 0;
+	}
+	if (c->in_len == HK_CONSOLE_INPUT_MAX)
+		return true;
+	ssize_t n = recv(c->fd, c->in + c->in_len, HK_CONSOLE_INPUT_MAX - c->in_len, MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return true;
 	if (n <= 0)
 		return false;
-	int master = m->terms[m->clients[i].tty].pty.master;
-	for (ssize_t off = 0; off < n;) {
-		ssize_t w = write(master, buf + off, (size_t)(n - off));
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			break; /* the container's terminal is gone or full: drop input */
-		off += w;
-	}
+	c->in_len += (size_t)n;
+	write_input(m, c);
 	return true;
+}
+
+short hk_monitor_client_events(const struct hk_monitor *m, size_t i)
+{
+	const struct mon_client *c = &m->clients[i];
+	if (c->fd < 0)
+		return 0;
+	if (c->mode == CLIENT_CONTROL)
+		return POLLIN;
+	short ev = c->in_len < HK_CONSOLE_INPUT_MAX ? POLLIN : 0;
+	if (c->tty < m->n_terms && hk_ringbuf_reader_pending(m->terms[c->tty].ring, &c->reader))
+		ev |= POLLOUT;
+	return ev;
+}
+
+bool hk_monitor_term_input_pending(const struct hk_monitor *m, size_t t)
+{
+	for (size_t i = 0; i < m->n_clients; i++) {
+		const struct mon_client *c = &m->clients[i];
+		if (c->mode == CLIENT_PROXY && c->tty == t && c->in_len)
+			return true;
+	}
+	return false;
+}
+
+/* In table order; stops at the first viewer whose input the
+ * terminal could not take in full. */
+void hk_monitor_term_writable(struct hk_monitor *m, size_t t)
+{
+	for (size_t i = 0; i < m->n_clients; i++) {
+		struct mon_client *c = &m->clients[i];
+		if (c->mode == CLIENT_PROXY && c->tty == t && c->in_len && !write_input(m, c))
+			return;
+	}
 }
 
 bool hk_monitor_client_input(struct hk_monitor *m, size_t i)

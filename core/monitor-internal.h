@@ -22,15 +22,23 @@
 #define HK_MONITOR_LXC_CLIENTS 8
 #define HK_CONSOLE_RING (128 * 1024)
 #define HK_TTY_RING (16 * 1024)
+/* What one viewer typed that its terminal has not taken yet: past this
+ * the monitor stops reading that viewer (the container never makes the
+ * monitor wait; the viewer waits instead). */
+#define HK_CONSOLE_INPUT_MAX (64 * 1024)
 
 enum client_mode { CLIENT_CONTROL, CLIENT_PROXY };
 
 struct mon_client {
-	int fd;
+	int fd; /* -1: a viewer that left, its typed input still going out */
 	enum client_mode mode;
 	unsigned tty; /* PROXY: 0 = console, N = ttyN */
 	bool awaits_stop; /* CONTROL: sent a STOP; told HK_STOP_KILLED_NOTICE */
 	struct hk_ringbuf_reader reader;
+	/* PROXY: typed bytes the terminal did not take yet, at in[in_off..]
+	 * (HK_CONSOLE_INPUT_MAX bytes, allocated with the first input). */
+	char *in;
+	size_t in_off, in_len;
 };
 
 /* A client of LXC's command socket (monitor-lxc.c): one request, then
@@ -86,6 +94,18 @@ void hk_monitor_accept(struct hk_monitor *m);
 bool hk_monitor_client_input(struct hk_monitor *m, size_t i);
 /* Sends pending console bytes to a proxy client; false when it went away. */
 bool hk_monitor_client_output(struct hk_monitor *m, size_t i);
+/* The poll events client i waits for now: a viewer whose typed input is
+ * held back in full is not read (0: nothing to wait for). */
+short hk_monitor_client_events(const struct hk_monitor *m, size_t i);
+/* Whether some viewer holds input for terminal t, which then waits
+ * for POLLOUT; hk_monitor_term_writable passes it on. */
+bool hk_monitor_term_input_pending(const struct hk_monitor *m, size_t t);
+void hk_monitor_term_writable(struct hk_monitor *m, size_t t);
+/* A client that went away: a viewer whose typed input is still held stays
+ * (without its socket) until its terminal took it; others are dropped. */
+void hk_monitor_client_gone(struct hk_monitor *m, size_t i);
+/* Drops the viewers that left once their input went out. */
+void hk_monitor_sweep_clients(struct hk_monitor *m);
 void hk_monitor_drop_client(struct hk_monitor *m, size_t i);
 /* monitor-lxc.c */
 void hk_monitor_lxc_listen(struct hk_monitor *m);

@@ -91,13 +91,20 @@ static void close_terms(struct hk_monitor *m)
 
 /* The ptys the container's devpts gave; the monitor keeps a peer of each
  * open so that a terminal nobody in the container holds (a getty between
- * respawns) does not hang up under the poll loop. */
+ * respawns) does not hang up under the poll loop.  Masters are made
+ * non-blocking: the monitor reads and writes them only when poll says so,
+ * and a full one holds viewers' input back (monitor-client.c). */
 static void take_terms(struct hk_monitor *m, const struct hk_spawned *sp)
 {
 	for (size_t i = 0; i < m->n_terms; i++) {
 		m->terms[i].pty.master = sp->masters[i];
 		m->terms[i].pty.peer = sp->peers[i];
 		hk_pty_set_winsize(m->terms[i].pty.master, 24, 80, NULL);
+		/* A container that stops reading its terminal must not make the
+		 * monitor wait on a write: viewers' input is held instead. */
+		int fl = fcntl(sp->masters[i], F_GETFL);
+		if (fl >= 0)
+			(void)fcntl(sp->masters[i], F_SETFL, fl | O_NONBLOCK);
 	}
 }
 
@@ -482,14 +489,13 @@ static void event_loop(struct hk_monitor *m)
 		pf[n++] = (struct pollfd){ .fd = m->lxc_fd, .events = POLLIN }; /* -1: ignored by poll */
 		for (size_t l = 0; l < lxcs; l++)
 			pf[n++] = (struct pollfd){ .fd = m->lxc[l].fd, .events = POLLIN };
-		for (size_t t = 0; t < terms; t++)
-			pf[n++] = (struct pollfd){ .fd = m->terms[t].pty.master, .events = POLLIN };
+		for (size_t t = 0; t < terms; t++) {
+			short ev = POLLIN | (hk_monitor_term_input_pending(m, t) ? POLLOUT : 0);
+			pf[n++] = (struct pollfd){ .fd = m->terms[t].pty.master, .events = ev };
+		}
 		for (size_t c = 0; c < m->n_clients; c++) {
-			struct mon_client *cl = &m->clients[c];
-			short ev = POLLIN;
-			if (cl->mode == CLIENT_PROXY && hk_ringbuf_reader_pending(m->terms[cl->tty].ring, &cl->reader))
-				ev |= POLLOUT;
-			pf[n++] = (struct pollfd){ .fd = cl->fd, .events = ev };
+			short ev = hk_monitor_client_events(m, c); /* 0: not polled at all */
+			pf[n++] = (struct pollfd){ .fd = ev ? m->clients[c].fd : -1, .events = ev };
 		}
 		int r = poll(pf, n, ms_until(&m->kill_deadline));
 		if (r < 0 && errno != EINTR)
@@ -497,8 +503,6 @@ static void event_loop(struct hk_monitor *m)
 		check_deadline(m);
 		if (pf[0].revents)
 			return;
-		if (pf[1].revents & POLLIN)
-			hk_monitor_accept(m);
 		/* LXC's clients from the end, so dropping one keeps indexes valid;
 		 * new ones only after, at the end of the table. */
 		for (size_t l = lxcs; l-- > 0;)
@@ -507,9 +511,12 @@ static void event_loop(struct hk_monitor *m)
 		if (pf[2].revents & POLLIN)
 			hk_monitor_lxc_accept(m);
 		size_t tfirst = 3 + lxcs;
-		for (size_t t = 0; t < terms; t++)
+		for (size_t t = 0; t < terms; t++) {
 			if (pf[tfirst + t].revents & POLLIN)
 				drain_term(m, t);
+			if (pf[tfirst + t].revents & (POLLOUT | POLLERR | POLLHUP))
+				hk_monitor_term_writable(m, t);
+		}
 		/* Clients last, from the end, so dropping one keeps indexes valid. */
 		size_t first = tfirst + terms;
 		for (size_t c = n - first; c-- > 0;) {
@@ -522,8 +529,13 @@ static void event_loop(struct hk_monitor *m)
 			if (keep && (re & (POLLIN | POLLHUP | POLLERR)))
 				keep = hk_monitor_client_input(m, c);
 			if (!keep)
-				hk_monitor_drop_client(m, c);
+				hk_monitor_client_gone(m, c);
 		}
+		hk_monitor_sweep_clients(m);
+		/* New clients after the table was walked: accepting may drop
+		 * a viewer that left (make_room), which moves slots. */
+		if (pf[1].revents & POLLIN)
+			hk_monitor_accept(m);
 	}
 }
 

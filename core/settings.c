@@ -158,17 +158,35 @@ static int set_stop_timeout(struct parse_ctx *c, const char *key, const char *va
 	return 0;
 }
 
-/* [tui] confirm_stop: whether `s` asks before it stops a container. */
-static int set_confirm_stop(struct parse_ctx *c, const char *key, const char *value)
+/* yes/no, true/false, on/off, 1/0, as the INI files people know. */
+static int set_bool(struct parse_ctx *c, const char *section, const char *key, const char *value,
+		    bool *field)
 {
-	static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off", "0"};
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(yes); i++) {
 		if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
-			c->s->confirm_stop = strcasecmp(value, yes[i]) == 0;
+			*field = strcasecmp(value, yes[i]) == 0;
 			return 0;
 		}
 	}
-	return bad_value(c, "tui", key, value, "give yes or no");
+	return bad_value(c, section, key, value, "give yes or no");
+}
+
+static int set_console_filter(struct parse_ctx *c, const char *key, const char *value)
+{
+	return set_bool(c, "console", key, value, &c->s->console_filter);
+}
+
+static int set_console_replay(struct parse_ctx *c, const char *key, const char *value)
+{
+	return set_bool(c, "console", key, value, &c->s->console_replay);
+}
+
+/* [tui] confirm_stop: whether `s` asks before it stops a container. */
+static int set_confirm_stop(struct parse_ctx *c, const char *key, const char *value)
+{
+	return set_bool(c, "tui", key, value, &c->s->confirm_stop);
 }
 
 /* [keys] ACTION = KEY: the TUI checks action and key names against its
@@ -200,6 +218,8 @@ static const struct setting_key keys[] = {
 	{"net", "subnet", set_subnet},	    {"tui", "theme", set_theme},
 	{"tui", "refresh", set_refresh},    {"tui", "stop_timeout", set_stop_timeout},
 	{"tui", "confirm_stop", set_confirm_stop},
+	{"console", "filter", set_console_filter},
+	{"console", "replay", set_console_replay},
 	{"keys", NULL, set_key},
 };
 
@@ -333,7 +353,7 @@ int hk_settings_parse(struct hk_settings *s, const char *text, size_t len, const
 		return hk_error_set(
 			err, EINVAL,
 			"%s:%u: unknown section [%s]; known sections: [paths], [create], "
-			"[net], [tui], [keys]",
+			"[net], [tui], [console], [keys]",
 			file, c.bad_section_line, bad);
 	}
 	if (c.err) {
@@ -359,6 +379,7 @@ void hk_settings_init(struct hk_settings *s)
 		.theme = xstrdup("default"),
 		.refresh_ms = 1000,
 		.stop_timeout = 30,
+		.console_replay = true,
 		.confirm_stop = true,
 	};
 }

@@ -48,6 +48,8 @@ struct hk_settings {
 	unsigned refresh_ms;   /* [tui] refresh, default 1000 */
 	unsigned stop_timeout; /* [tui] stop_timeout (s), default 30 as `hako stop` */
 	bool confirm_stop;     /* [tui] confirm_stop: `s` asks before a stop, default yes */
+	bool console_filter;   /* [console] filter, default no (hako console --filter) */
+	bool console_replay;   /* [console] replay, default yes (--no-replay) */
 	struct hk_strv keys;   /* [keys] ACTION = KEY lines, "action=key" */
 };
 void hk_settings_init(struct hk_settings *s);

@@ -210,7 +210,8 @@ static void console(struct hk_app *app, const char *name)
 {
 	hk_autoerr err = NULL;
 	hk_app_suspend(app);
-	struct hk_console_opts co = { .escape = HK_ESCAPE_DEFAULT, .replay = true };
+	struct hk_console_opts co;
+	hk_console_opts_init(&co, app->st); /* hako.conf's [console] filter and replay */
 	int rc = hk_console_run(app->st, name, &co, NULL, &err);
 	hk_app_resume(app);
 	if (rc < 0)

@@ -1,4 +1,5 @@
-/* cmd-console.c - `hako console NAME [-e CHAR] [-t TTY] [--log] [-P PATH]`. */
+/* cmd-console.c - `hako console NAME [-e CHAR] [-t TTY] [--[no-]filter]
+ * [--[no-]replay] [--log] [-P PATH]`. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,9 +44,14 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		{ "tty", required_argument, NULL, 't' },
 		{ "log", no_argument, NULL, 'L' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "filter", no_argument, NULL, 'F' },
+		{ "no-filter", no_argument, NULL, 'f' },
+		{ "replay", no_argument, NULL, 'R' },
+		{ "no-replay", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct hk_console_opts o = { .escape = HK_ESCAPE_DEFAULT, .replay = true };
+	struct hk_console_opts o = { .escape = HK_ESCAPE_DEFAULT };
+	int filter = -1, replay = -1; /* -1: as hako.conf says */
 	const char *name = NULL;
 	bool log_only = false;
 	int opt;
@@ -72,6 +78,14 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		case 'n':
 			name = optarg;
 			break;
+		case 'F':
+		case 'f':
+			filter = opt == 'F';
+			break;
+		case 'R':
+		case 'r':
+			replay = opt == 'R';
+			break;
 		default:
 			return hk_cli_usage(&hk_cmd_console);
 		}
@@ -85,6 +99,14 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		return 1;
 	if (log_only)
 		return print_log(st, name);
+	int escape = o.escape;
+	unsigned tty = o.tty;
+	hk_console_opts_init(&o, st);
+	o.escape = escape, o.tty = tty;
+	if (filter >= 0)
+		o.filter = filter;
+	if (replay >= 0)
+		o.replay = replay;
 	hk_autoerr err = NULL;
 	if (hk_console_run(st, name, &o, NULL, &err) < 0)
 		return hk_cli_fail(err);
@@ -94,6 +116,6 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 const struct hk_cmd hk_cmd_console = {
 	.name = "console",
 	.summary = "join the container's console (Ctrl-a q detaches); --log prints its buffer",
-	.usage = "NAME [-e CHAR] [-t TTY] [--log] [-P PATH]",
+	.usage = "NAME [-e CHAR] [-t TTY] [--[no-]filter] [--[no-]replay] [--log] [-P PATH]",
 	.run = run,
 };

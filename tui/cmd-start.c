@@ -97,8 +97,11 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	if (!foreground)
 		return 0;
 	/* Foreground: this terminal becomes the console until the container
-	 * stops or the escape sequence detaches. */
-	struct hk_console_opts co = { .escape = HK_ESCAPE_DEFAULT, .replay = true };
+	 * stops or the escape sequence detaches; from its first byte (the
+	 * replay is this start's own output), filtered as hako.conf says. */
+	struct hk_console_opts co;
+	hk_console_opts_init(&co, st);
+	co.replay = true;
 	int status = 0;
 	if (hk_console_run(st, name, &co, &status, &err) < 0)
 		return hk_cli_fail(err);

@@ -62,6 +62,8 @@ static void test_defaults(void **state)
 	assert_string_equal(s.theme, "default");
 	assert_int_equal(s.refresh_ms, 1000);
 	assert_int_equal(s.stop_timeout, 30);
+	assert_false(s.console_filter);
+	assert_true(s.console_replay);
 	assert_int_equal(s.keys.n, 0);
 	hk_settings_free(&s);
 	assert_null(s.bridge);
@@ -90,6 +92,9 @@ static void test_every_key(void **state)
 				   "[tui]\n"
 				   "theme = solarized-dark\n"
 				   "refresh = 2500\n"
+				   "[console]\n"
+				   "filter = yes\n"
+				   "replay = off\n"
 				   "[keys]\n"
 				   "quit = q\n"
 				   "console = C-a\n"
@@ -104,6 +109,8 @@ static void test_every_key(void **state)
 	assert_string_equal(s.subnet, "192.168.77.1/24");
 	assert_string_equal(s.theme, "solarized-dark");
 	assert_int_equal(s.refresh_ms, 2500);
+	assert_true(s.console_filter);
+	assert_false(s.console_replay);
 	assert_int_equal(s.keys.n, 2);
 	assert_string_equal(s.keys.v[0], "quit=F10"); /* a later line replaces */
 	assert_string_equal(s.keys.v[1], "console=C-a");
@@ -121,6 +128,25 @@ static void test_every_key(void **state)
 	assert_int_equal(parse(&s, "\xef\xbb\xbf[tui]\r\nrefresh = 100\r\n", &err), 0);
 	assert_int_equal(s.refresh_ms, 100);
 	hk_settings_free(&s);
+}
+
+/* [console]: yes/no in the usual spellings, anything else named. */
+static void test_console(void **state)
+{
+	(void)state;
+	struct hk_settings s;
+	assert_int_equal(parse(&s, "[console]\nfilter = On\nreplay = 0\n", NULL), 0);
+	assert_true(s.console_filter);
+	assert_false(s.console_replay);
+	hk_settings_free(&s);
+	assert_int_equal(parse(&s, "[console]\nfilter = yes\nfilter = false\nreplay = TRUE\n", NULL), 0);
+	assert_false(s.console_filter);
+	assert_true(s.console_replay);
+	hk_settings_free(&s);
+	expect_error("[console]\nfilter = maybe\n", "/x/hako.conf:2:", "[console] filter = \"maybe\"",
+		     "give yes or no", NULL);
+	expect_error("[console]\nreplay =\n", ":2:", "[console] replay", NULL);
+	expect_error("[console]\nfiltre = yes\n", ":2:", "known keys: filter, replay", NULL);
 }
 
 static void test_refresh_bounds(void **state)
@@ -207,7 +233,7 @@ static void test_unknown(void **state)
 	expect_error("theme = dark\n", ":1:", "unknown key \"theme\" before any section", NULL);
 	/* An unknown section is reported at its header, even when empty. */
 	expect_error("[tui]\nrefresh = 200\n[colours]\n", "/x/hako.conf:3:",
-		     "unknown section [colours]", "[paths], [create], [net], [tui], [keys]", NULL);
+		     "unknown section [colours]", "[paths], [create], [net], [tui], [console], [keys]", NULL);
 	expect_error("\n  [net ]\nbridge = x\n", ":2:", "unknown section [net ]", NULL);
 	expect_error("[]\n", ":1:", "unknown section []", NULL);
 	char longsec[300];
@@ -332,7 +358,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),	cmocka_unit_test(test_every_key),
-		cmocka_unit_test(test_refresh_bounds), cmocka_unit_test(test_stop_timeout), cmocka_unit_test(test_confirm_stop),	cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_refresh_bounds), cmocka_unit_test(test_console), cmocka_unit_test(test_stop_timeout), cmocka_unit_test(test_confirm_stop),	cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_unknown),		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_ini_options_restored), cmocka_unit_test(test_load_file),
 	};
