@@ -78,9 +78,16 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(CORE_CFLAGS) $(if $(filter tui/% widgets/% tests/unit/test_widget%,$<),$(TUI_CFLAGS)) -MMD -MP -c $< -o $@
 
-$(BUILD)/libhako.a: $(CORE_OBJ)
+$(BUILD)/libhako.a: $(CORE_OBJ) $(BUILD)/stub/hako-stub-blob.o
 	@rm -f $@
 	ar rcs $@ $^
+
+# hako-stub (core/stub.h): static, never sanitized, embedded as bytes.
+$(BUILD)/stub/hako-stub: stub/hako-stub.c core/stub-proto.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) -O2 -static -s -o $@ $<
+$(BUILD)/stub/hako-stub-blob.o: stub/hako-stub-blob.S $(BUILD)/stub/hako-stub
+	$(CC) -DHK_STUB_BIN='"$(BUILD)/stub/hako-stub"' -c $< -o $@
 
 $(BUILD)/libhkwidgets.a: $(WIDGET_OBJ)
 	@rm -f $@ && mkdir -p $(dir $@)
@@ -142,7 +149,7 @@ build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CLANG) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(CORE_CFLAGS) -MMD -MP -c $< -o $@
 
-build/fuzz/libhako-fuzz.a: $(FUZZ_CORE)
+build/fuzz/libhako-fuzz.a: $(FUZZ_CORE) build/stub/hako-stub-blob.o
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -176,10 +183,10 @@ bench: deps all
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
-		--inline-suppr --suppress=missingIncludeSystem -I core -I widgets core widgets tui
+		--inline-suppr --suppress=missingIncludeSystem -I core -I widgets core widgets tui stub
 
 format-check:
-	@clang-format --dry-run --Werror $(CORE_SRC) $(WIDGET_SRC) $(TUI_SRC) core/*.h widgets/*.h tui/*.h
+	@clang-format --dry-run --Werror $(CORE_SRC) $(WIDGET_SRC) $(TUI_SRC) stub/*.c core/*.h widgets/*.h tui/*.h
 
 install: all $(BUILD)/hako-static
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
