@@ -45,7 +45,7 @@ int hk_stub_open(struct hk_error **err)
 		}
 		off += (size_t)w;
 	}
-	if (fchmod(fd, 0500) < 0 ||
+	if (fchmod(fd, 0555) < 0 ||
 	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
 		int e = errno;
 		close(fd);

@@ -9,21 +9,19 @@
 # fails, the mount still shows read-only, and the host's copy is unchanged
 # (sha256) - in a privileged container (whose root could otherwise write
 # any host file it reached) and in user-namespaced ones, where file modes
-# alone used to stop the write.  Three modes (mode un: nesting needs a
-# delegated cgroup).
+# alone used to stop the write.  Four modes.
 . "$(dirname "$0")/../lib.sh"
 . "$HK_TOP/tests/helpers/modes.sh"
-HM_MODES=${HM_MODES:-rp ru ud}
 modes_begin ns nest-static-ro || { plan_end; exit; }
 STATIC=$HK_TOP/build/hako-static
 
 ns_mode() {
 	local m=$1 l=${HM_LABEL[$1]} copy sum out
+	hm_create "$m" || { not_ok "$l: create"; return; }
 	copy=$(hm_path "$m")/hako-static-copy
 	install -m 755 "$STATIC" "$copy"
 	hm_user "$m" && chown "$HK_TEST_USER:" "$copy"
 	sum=$(sha256sum "$copy" | cut -d' ' -f1)
-	hm_create "$m" || { not_ok "$l: create"; return; }
 	sed -e "s|@HAKO_STATIC@|$copy|" -e "s|@PROFILE_DIR@|$HK_TOP/build/config|" \
 		"$HK_TOP/core/profiles/nesting.conf.in" >>"$(hm_dir "$m")/config"
 	check "$l: start with the nesting profile" hm "$m" start "$HM_N"
