@@ -130,11 +130,21 @@ static void check_confined(int pid)
 		fprintf(out, "no_seccomp pid=%d\n", pid);
 }
 
+/* Seizes pid and stops it (so that its comm and exe cannot change under
+ * the checks: it cannot exec while stopped), takes its descriptors, lets
+ * it go. */
 static void seize(int pid)
 {
+	int status;
 	if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0)
 		return;
 	n_seized++;
+	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0)
+		return;
+	while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) || WIFSIGNALED(status))
+		return;
 	if (comm_is_hako(pid)) { /* traced before its exec: hako's own code */
 		char exe[64];
 		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
@@ -152,14 +162,7 @@ static void seize(int pid)
 	}
 	if (pidfd >= 0)
 		close(pidfd);
-	/* Let it go: stop it, wait for the stop, detach. */
-	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) == 0) {
-		int status;
-		while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR)
-			;
-		if (!WIFEXITED(status) && !WIFSIGNALED(status))
-			ptrace(PTRACE_DETACH, pid, 0, 0);
-	}
+	ptrace(PTRACE_DETACH, pid, 0, 0);
 }
 
 static void probe(int pid)
