@@ -46,7 +46,8 @@ VERSION  := 0.1.0
 CORE_SRC    := $(sort $(wildcard core/*.c))
 WIDGET_SRC  := $(sort $(wildcard widgets/*.c))
 NIC_SRC     := tui/hako-nic.c
-TUI_SRC     := $(filter-out $(NIC_SRC),$(sort $(wildcard tui/*.c)))
+STUB_SRC    := tui/hako-stub.c
+TUI_SRC     := $(filter-out $(NIC_SRC) $(STUB_SRC),$(sort $(wildcard tui/*.c)))
 UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
 WUNIT_SRC   := $(filter tests/unit/test_widget%,$(UNIT_SRC))
 CUNIT_SRC   := $(filter-out $(WUNIT_SRC),$(UNIT_SRC))
@@ -78,9 +79,16 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(CORE_CFLAGS) $(if $(filter tui/% widgets/% tests/unit/test_widget%,$<),$(TUI_CFLAGS)) -MMD -MP -c $< -o $@
 
-$(BUILD)/libhako.a: $(CORE_OBJ)
+$(BUILD)/libhako.a: $(CORE_OBJ) $(BUILD)/tui/hako-stub-blob.o
 	@rm -f $@
 	ar rcs $@ $^
+
+# hako-stub (core/stub.h): static, never sanitized, embedded as bytes.
+$(BUILD)/tui/hako-stub: $(STUB_SRC) core/stub-proto.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) -O2 -static -s -o $@ $<
+$(BUILD)/tui/hako-stub-blob.o: tui/hako-stub-blob.S $(BUILD)/tui/hako-stub
+	$(CC) -DHK_STUB_BIN='"$(BUILD)/tui/hako-stub"' -c $< -o $@
 
 $(BUILD)/libhkwidgets.a: $(WIDGET_OBJ)
 	@rm -f $@ && mkdir -p $(dir $@)
@@ -142,7 +150,7 @@ build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CLANG) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(CORE_CFLAGS) -MMD -MP -c $< -o $@
 
-build/fuzz/libhako-fuzz.a: $(FUZZ_CORE)
+build/fuzz/libhako-fuzz.a: $(FUZZ_CORE) build/tui/hako-stub-blob.o
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -179,7 +187,7 @@ lint:
 		--inline-suppr --suppress=missingIncludeSystem -I core -I widgets core widgets tui
 
 format-check:
-	@clang-format --dry-run --Werror $(CORE_SRC) $(WIDGET_SRC) $(TUI_SRC) core/*.h widgets/*.h tui/*.h
+	@clang-format --dry-run --Werror $(CORE_SRC) $(WIDGET_SRC) $(TUI_SRC) $(STUB_SRC) core/*.h widgets/*.h tui/*.h
 
 install: all $(BUILD)/hako-static
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

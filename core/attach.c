@@ -1,7 +1,9 @@
 /* attach.c - hk_attach: parent (host side, proxies I/O), child A (joins
- * the namespaces), grandchild B (in the container's pid namespace; takes
- * its limits and execs).  Errors from A and B come back as text on a
- * seqpacket socket; B's pty master comes back by SCM_RIGHTS. */
+ * the namespaces, takes the container's limits, reads its passwd, opens
+ * the pty, then execs the sealed hako-stub, core/stub.h), and the stub's
+ * child B (in the container's pid namespace; becomes the user and execs
+ * the command).  Errors from A and B come back as one struct hk_stub_msg
+ * on a seqpacket socket; the pty master comes back by SCM_RIGHTS. */
 #include "attach.h"
 
 #include <ctype.h>
@@ -34,6 +36,7 @@
 #include "runner.h"
 #include "seccomp.h"
 #include "state.h"
+#include "stub.h"
 #include "unixsock.h"
 
 bool hk_attach_parse_id(const char *s, unsigned long *id)
@@ -62,18 +65,20 @@ struct attach_ctx {
 	int errsock[2]; /* [0] parent, [1] children */
 	int fdsock[2];  /* pty master from B */
 	int pipes[3][2];
+	int stubfd; /* the sealed hako-stub */
 };
 
+/* The same message hako-stub sends (struct hk_stub_msg). */
 static __attribute__((noreturn)) void child_fail(struct attach_ctx *c, struct hk_error *e)
 {
-	char msg[2048];
-	snprintf(msg, sizeof(msg), "%d %s", e ? e->code : 0, e ? e->msg : "attach failed");
-	if (send(c->errsock[1], msg, strlen(msg), MSG_NOSIGNAL) < 0)
+	struct hk_stub_msg m = { .code = e ? e->code : 0 };
+	snprintf(m.text, sizeof(m.text), "%s", e ? e->msg : "attach failed");
+	if (send(c->errsock[1], &m, sizeof(m), MSG_NOSIGNAL) < 0)
 		_exit(126);
 	_exit(126);
 }
 
-/* ---- inside the container (B) ---- */
+/* ---- in the container's namespaces, before the stub (A) ---- */
 
 struct pw_entry {
 	char name[64];
@@ -157,8 +162,9 @@ static int resolve_user(const struct hk_attach_opts *o, struct pw_entry *pw, str
 	return 0;
 }
 
-/* A pty from the container's own devpts; its master goes to the parent. */
-static int setup_pty(struct attach_ctx *c, struct hk_error **err)
+/* A pty from the container's own devpts: its master goes to the parent,
+ * its peer (returned) becomes the command's terminal in the stub. */
+static int open_pty(struct attach_ctx *c, struct hk_error **err)
 {
 	hk_autoclose int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	struct stat st;
@@ -171,22 +177,11 @@ static int setup_pty(struct attach_ctx *c, struct hk_error **err)
 	int peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (peer < 0)
 		return hk_error_errno(err, "cannot open the pty peer");
-	if (hk_unixsock_send_one_fd(c->fdsock[1], master) < 0)
+	if (hk_unixsock_send_one_fd(c->fdsock[1], master) < 0) {
+		close(peer);
 		return hk_error_errno(err, "cannot pass the pty to hako");
-	if (setsid() < 0 || ioctl(peer, TIOCSCTTY, 0) < 0)
-		return hk_error_errno(err, "cannot make the pty the controlling terminal");
-	for (int fd = 0; fd < 3; fd++)
-		if (dup2(peer, fd) < 0)
-			return hk_error_errno(err, "dup2");
-	close(peer);
-	return 0;
-}
-
-static int setup_pipes(struct attach_ctx *c, struct hk_error **err)
-{
-	if (dup2(c->pipes[0][0], 0) < 0 || dup2(c->pipes[1][1], 1) < 0 || dup2(c->pipes[2][1], 2) < 0)
-		return hk_error_errno(err, "dup2");
-	return 0;
+	}
+	return peer;
 }
 
 /* Sets KEY=VALUE in env, replacing an earlier KEY (getenv and the shell
@@ -224,73 +219,53 @@ static void build_env(const struct hk_attach_opts *o, const struct pw_entry *pw,
 		env_put(env, xstrdup(o->env->v[i]));
 }
 
-/* execvpe searches the PATH of the calling process: make it the one the
- * command gets, so the search happens in the container's directories. */
-static void use_env_path(const struct hk_strv *env)
+/* The stub's command line (tui/hako-stub.c, mode "attach"). */
+static void stub_argv(const struct attach_ctx *c, const struct pw_entry *pw, const int fds[3], struct hk_strv *v)
 {
-	for (size_t i = 0; i < env->n; i++)
-		if (!strncmp(env->v[i], "PATH=", 5)) {
-			setenv("PATH", env->v[i] + 5, 1);
-			return;
-		}
-	unsetenv("PATH");
-}
-
-static int become_user(const struct pw_entry *pw, struct hk_error **err)
-{
-	gid_t g = (gid_t)pw->gid;
-	if (setgroups(1, &g) < 0 && setgroups(0, NULL) < 0 && errno != EPERM)
-		return hk_error_errno(err, "cannot set groups");
-	if (setresgid(g, g, g) < 0)
-		return hk_error_errno(err, "cannot become gid %lu in the container", pw->gid);
-	if (setresuid((uid_t)pw->uid, (uid_t)pw->uid, (uid_t)pw->uid) < 0)
-		return hk_error_errno(err, "cannot become uid %lu in the container", pw->uid);
-	return 0;
-}
-
-static __attribute__((noreturn)) void grandchild(struct attach_ctx *c)
-{
-	struct hk_error *err = NULL;
 	const struct hk_attach_opts *o = c->o;
-	struct pw_entry pw;
-	/* Keyring, capabilities and seccomp were set up by A (confine()). */
-	if (resolve_user(o, &pw, &err) < 0 || (o->pty ? setup_pty(c, &err) : setup_pipes(c, &err)) < 0)
-		child_fail(c, err);
-	if (pw.uid != 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		hk_error_errno(&err, "no_new_privs");
-		child_fail(c, err);
-	}
-	if (become_user(&pw, &err) < 0)
-		child_fail(c, err);
-	if (chdir(pw.home) < 0 && chdir("/") < 0) {
-		hk_error_errno(&err, "chdir");
-		child_fail(c, err);
-	}
-	struct hk_strv env = { 0 };
-	build_env(o, &pw, &env);
-	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-	fcntl(c->errsock[1], F_SETFD, FD_CLOEXEC);
+	hk_strv_push(v, "hako-stub");
+	hk_strv_push(v, HK_STUB_MAGIC);
+	hk_strv_push(v, "attach");
+	hk_strv_push_owned(v, xasprintf("%d", c->errsock[1]));
+	hk_strv_push(v, "0");
+	hk_strv_push(v, o->pty ? "1" : "0");
+	for (int i = 0; i < 3; i++)
+		hk_strv_push_owned(v, xasprintf("%d", fds[i]));
+	hk_strv_push_owned(v, xasprintf("%lu", pw->uid));
+	hk_strv_push_owned(v, xasprintf("%lu", pw->gid));
+	hk_strv_push(v, pw->home);
 	if (o->argv && o->argv[0]) {
-		use_env_path(&env);
-		execvpe(o->argv[0], o->argv, env.v);
-		hk_error_errno(&err, "cannot run \"%s\" in the container", o->argv[0]);
+		hk_strv_push(v, "search");
+		for (char *const *a = o->argv; *a; a++)
+			hk_strv_push(v, *a);
 	} else {
-		const char *base = strrchr(pw.shell, '/');
-		char *argv0 = xasprintf("-%s", base ? base + 1 : pw.shell);
-		char *argv[] = { argv0, NULL };
-		execve(pw.shell, argv, env.v);
-		hk_error_errno(&err, "cannot run the login shell \"%s\" in the container", pw.shell);
+		const char *base = strrchr(pw->shell, '/');
+		hk_strv_push(v, "path");
+		hk_strv_push(v, pw->shell);
+		hk_strv_push_owned(v, xasprintf("-%s", base ? base + 1 : pw->shell));
 	}
-	child_fail(c, err);
+}
+
+/* Leaves exactly stdio (/dev/null), the error socket and the command's
+ * descriptors open across the exec of the stub. */
+static int keep_for_stub(const struct attach_ctx *c, const int fds[3], struct hk_error **err)
+{
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return hk_error_errno(err, "cannot mark descriptors close-on-exec");
+	if (fcntl(c->errsock[1], F_SETFD, 0) < 0)
+		return hk_error_errno(err, "fcntl");
+	for (int i = 0; i < 3; i++)
+		if (fcntl(fds[i], F_SETFD, 0) < 0)
+			return hk_error_errno(err, "fcntl");
+	return 0;
 }
 
 /* ---- A: joins the namespaces, forks B into the pid namespace ---- */
 
-/* What B would otherwise do first, done in A before B exists: B is in
- * the container's pid namespace from its fork to its exec, where a root
- * holding CAP_SYS_PTRACE over the host (a privileged container) can trace
- * it; it must then hold no more than the container's own root.  A new
- * session keyring (the caller's keys out of reach; before seccomp, which
+/* Done in A before B exists: B is in the container's pid namespace from
+ * its fork to its exec, where a root holding CAP_SYS_PTRACE over the host
+ * (a privileged container) can trace it; it must then hold no more than
+ * the container's own root.  A new session keyring (the caller's keys out of reach; before seccomp, which
  * may deny keyctl), the bounding set, no_new_privs, seccomp, and last the
  * effective and permitted sets cut to the container's. */
 static int confine(struct attach_ctx *c, struct hk_error **err)
@@ -305,6 +280,20 @@ static int confine(struct attach_ctx *c, struct hk_error **err)
 	return hk_caps_limit(&c->caps, err);
 }
 
+/* In a user namespace, A becomes its root before the exec of the stub:
+ * the kernel gives root's capabilities (the bounding set) across exec only
+ * to the namespace's uid 0, and the caller's own uid may be unmapped. */
+static int become_ns_root(struct hk_error **err)
+{
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return hk_error_errno(err, "cannot become the container's root (uid and gid 0 must be mapped)");
+	return 0;
+}
+
+/* A runs hako's code in the container's namespaces but stays in the
+ * host's pid namespace, where the container sees nothing of it.  What
+ * enters the container's pid namespace is forked by the sealed stub that A
+ * becomes: no process there ever maps the host's hako or its libraries. */
 static __attribute__((noreturn)) void child_a(struct attach_ctx *c)
 {
 	struct hk_error *err = NULL;
@@ -325,25 +314,27 @@ static __attribute__((noreturn)) void child_a(struct attach_ctx *c)
 		hk_error_errno(&err, "cannot join the container's namespaces");
 		child_fail(c, err);
 	}
-	if (confine(c, &err) < 0)
+	struct pw_entry pw;
+	int fds[3];
+	if ((c->cfg.idmap.n && become_ns_root(&err) < 0) || confine(c, &err) < 0 ||
+	    resolve_user(c->o, &pw, &err) < 0)
 		child_fail(c, err);
-	pid_t b = fork();
-	if (b < 0) {
-		hk_error_errno(&err, "fork");
-		child_fail(c, err);
+	if (c->o->pty) {
+		fds[0] = fds[1] = fds[2] = open_pty(c, &err);
+		if (fds[0] < 0)
+			child_fail(c, err);
+	} else {
+		fds[0] = c->pipes[0][0], fds[1] = c->pipes[1][1], fds[2] = c->pipes[2][1];
 	}
-	if (b == 0)
-		grandchild(c);
-	/* A keeps no end of B's pipes: the command must see the end of its
-	 * input when hako closes the write end, and hako the end of output. */
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 2; j++)
-			if (c->pipes[i][j] >= 0)
-				close(c->pipes[i][j]), c->pipes[i][j] = -1;
-	int status;
-	while (waitpid(b, &status, 0) < 0 && errno == EINTR)
-		;
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	struct hk_strv env = { 0 }, argv = { 0 };
+	build_env(c->o, &pw, &env);
+	stub_argv(c, &pw, fds, &argv);
+	if (keep_for_stub(c, fds, &err) < 0)
+		child_fail(c, err);
+	hk_stub_exec(c->stubfd, argv.v, env.v);
+	hk_error_errno(&err, "cannot run hako's sealed stub in the container (vm.memfd_noexec must be 0 or 1, and "
+			     "a seccomp profile must allow execveat)");
+	child_fail(c, err);
 }
 
 /* ---- the parent ---- */
@@ -386,6 +377,8 @@ static int prepare(const struct hk_store *st, const char *name, struct attach_ct
 	if (c->cfg.idmap.n == 0)
 		hk_seccomp_add_host_guard(&c->seccomp);
 	if (c->seccomp && hk_seccomp_prepare(c->seccomp, &c->sprog, err) < 0)
+		return -1;
+	if ((c->stubfd = hk_stub_open(err)) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->errsock) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->fdsock) < 0)
@@ -486,6 +479,9 @@ static void ctx_close(struct attach_ctx *c)
 	if (c->pidfd >= 0)
 		close(c->pidfd);
 	c->pidfd = -1;
+	if (c->stubfd >= 0)
+		close(c->stubfd);
+	c->stubfd = -1;
 	hk_seccomp_plan_free(c->seccomp);
 	c->seccomp = NULL;
 	hk_seccomp_prog_free(&c->sprog);
@@ -532,12 +528,10 @@ static int run_parent(struct attach_ctx *c, const struct hk_store *st, const cha
 	int status;
 	while (waitpid(a, &status, 0) < 0 && errno == EINTR)
 		;
-	char msg[2100] = { 0 };
-	ssize_t n = recv(c->errsock[0], msg, sizeof(msg) - 1, MSG_DONTWAIT);
-	if (n > 0) {
-		int code = 0, off = 0;
-		sscanf(msg, "%d %n", &code, &off);
-		return hk_error_set(err, code, "attach \"%s\": %s", name, msg + off);
+	struct hk_stub_msg m;
+	if (recv(c->errsock[0], &m, sizeof(m), MSG_DONTWAIT) == (ssize_t)sizeof(m)) {
+		m.text[sizeof(m.text) - 1] = '\0';
+		return hk_error_set(err, m.code, "attach \"%s\": %s", name, m.text);
 	}
 	*exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	return 0;
@@ -546,7 +540,7 @@ static int run_parent(struct attach_ctx *c, const struct hk_store *st, const cha
 int hk_attach(const struct hk_store *st, const char *name, const struct hk_attach_opts *o,
 	      int *exit_code, struct hk_error **err)
 {
-	struct attach_ctx c = { .o = o, .pidfd = -1, .errsock = { -1, -1 }, .fdsock = { -1, -1 },
+	struct attach_ctx c = { .o = o, .pidfd = -1, .stubfd = -1, .errsock = { -1, -1 }, .fdsock = { -1, -1 },
 				.pipes = { { -1, -1 }, { -1, -1 }, { -1, -1 } } };
 	hk_config_init(&c.cfg);
 	if (hk_name_validate(name, err) < 0)

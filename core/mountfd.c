@@ -32,7 +32,7 @@ bool hk_mount_have_api(void)
 	return api_state == 1;
 }
 
-static unsigned long to_mount_attr(unsigned attrs)
+unsigned long hk_mount_attr_bits(unsigned attrs)
 {
 	unsigned long a = 0;
 	if (attrs & HK_MNT_RDONLY)
@@ -120,7 +120,7 @@ int hk_mount_new(const char *fstype, const char *source, const char *options, un
 		return -1;
 	if (fsconfig(fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return hk_error_errno(err, "cannot create the %s filesystem", fstype);
-	hk_autoclose int mnt_fd = fsmount(fs_fd, FSMOUNT_CLOEXEC, (unsigned)to_mount_attr(attrs));
+	hk_autoclose int mnt_fd = fsmount(fs_fd, FSMOUNT_CLOEXEC, (unsigned)hk_mount_attr_bits(attrs));
 	if (mnt_fd < 0)
 		return hk_error_errno(err, "cannot make a %s mount", fstype);
 	return attach(mnt_fd, target_fd, fstype, err);
@@ -144,7 +144,7 @@ int hk_mount_bind(int src_fd, int target_fd, unsigned attrs, struct hk_error **e
 	if (tree < 0)
 		return hk_error_errno(err, "cannot clone the bind-mount source");
 	if (attrs & ~HK_MNT_RECURSIVE) {
-		struct mount_attr ma = { .attr_set = to_mount_attr(attrs) };
+		struct mount_attr ma = { .attr_set = hk_mount_attr_bits(attrs) };
 		unsigned at = AT_EMPTY_PATH | ((attrs & HK_MNT_RECURSIVE) ? AT_RECURSIVE : 0);
 		if (mount_setattr(tree, "", at, &ma, sizeof(ma)) < 0)
 			return hk_error_errno(err, "cannot set the bind mount's attributes");
@@ -165,7 +165,7 @@ int hk_mount_set_attrs(int target_fd, unsigned attrs, struct hk_error **err)
 			return hk_error_errno(err, "cannot change mount attributes");
 		return 0;
 	}
-	struct mount_attr ma = { .attr_set = to_mount_attr(attrs) };
+	struct mount_attr ma = { .attr_set = hk_mount_attr_bits(attrs) };
 	unsigned at = AT_EMPTY_PATH | ((attrs & HK_MNT_RECURSIVE) ? AT_RECURSIVE : 0);
 	if (mount_setattr(target_fd, "", at, &ma, sizeof(ma)) < 0)
 		return hk_error_errno(err, "cannot change mount attributes");

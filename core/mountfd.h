@@ -34,9 +34,18 @@ int hk_mount_new(const char *fstype, const char *source, const char *options, un
  * target_fd. */
 int hk_mount_bind(int src_fd, int target_fd, unsigned attrs, struct hk_error **err);
 
+/* Bind-mounts the host path source onto target_fd read-only (with the
+ * other attrs), the read-only flag locked by the kernel (mount-lock.c):
+ * nobody inside can make it writable.  Needs the new mount API and user
+ * namespaces. */
+int hk_mount_bind_locked(const char *source, int target_fd, unsigned attrs, struct hk_error **err);
+
 /* Changes the attributes of the mount at target_fd (read-only etc.),
  * recursively when HK_MNT_RECURSIVE is given. */
 int hk_mount_set_attrs(int target_fd, unsigned attrs, struct hk_error **err);
+
+/* HK_MNT_* attrs as MOUNT_ATTR_* bits. */
+unsigned long hk_mount_attr_bits(unsigned attrs);
 
 /* true when the new mount API is used. */
 bool hk_mount_have_api(void);

@@ -209,6 +209,8 @@ static int exec_op(struct exec_ctx *x, const struct hk_op *op, bool userns, stru
 		if (src < 0)
 			return hk_error_errno(err, "bind source \"%s\"", op->source);
 		hk_autoclose int fd = open_target(x, op, err);
+		if (fd >= 0 && (op->attrs & HK_MNT_RDONLY) && op->source[0] == '/' && hk_mount_have_api())
+			return hk_mount_bind_locked(op->source, fd, op->attrs, err);
 		return fd < 0 ? -1 : hk_mount_bind(src, fd, op->attrs, err);
 	}
 	case HK_OP_SELFBIND: {

@@ -29,13 +29,12 @@
 #include "mountfd.h"
 #include "safepath.h"
 #include "storage.h"
+#include "stub.h"
 #include "util.h"
 
-struct sync_msg {
-	uint32_t stage;
-	int32_t code;
-	char text[2048];
-};
+/* One message of the handshake: hako-stub's struct (stub-proto.h), so that
+ * the stub can report a failed exec of init the same way. */
+#define sync_msg hk_stub_msg
 
 static int sync_send(int fd, enum hk_spawn_stage stage, int code, const char *text)
 {
@@ -230,6 +229,33 @@ static int enter_cwd(const char *cwd, struct hk_error **err)
 	return 0;
 }
 
+/* Init is exec'd by the sealed hako-stub (core/stub.h), not by hako: an
+ * init path that is, or whose #! line or ELF interpreter is, a magic link
+ * such as /proc/self/exe then reaches that unwritable copy, which refuses
+ * to run, and never the host's hako or its libraries. */
+static __attribute__((noreturn)) void exec_init(const struct hk_spawn_spec *s, int sock, int stub)
+{
+	struct hk_error *err = NULL;
+	struct hk_strv v = { 0 };
+	hk_strv_push(&v, "hako-stub");
+	hk_strv_push(&v, HK_STUB_MAGIC);
+	hk_strv_push(&v, "exec");
+	hk_strv_push_owned(&v, xasprintf("%d", sock));
+	hk_strv_push_owned(&v, xasprintf("%d", (int)HK_SPAWN_CHILD_ERROR));
+	hk_strv_push(&v, s->argv[0]);
+	for (char *const *a = s->argv; *a; a++)
+		hk_strv_push(&v, *a);
+	if (fcntl(sock, F_SETFD, 0) < 0) {
+		hk_error_errno(&err, "fcntl");
+		child_fail(sock, err);
+	}
+	hk_stub_exec(stub, v.v, s->envp);
+	fcntl(sock, F_SETFD, FD_CLOEXEC);
+	hk_error_errno(&err, "cannot run hako's sealed stub in the container (vm.memfd_noexec must be 0 or 1, "
+			     "and a seccomp profile must allow execveat)");
+	child_fail(sock, err);
+}
+
 static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, int sock)
 {
 	struct hk_error *err = NULL;
@@ -249,6 +275,9 @@ static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, 
 		hk_error_errno(&err, "cannot set the hostname \"%s\"", s->hostname);
 		child_fail(sock, err);
 	}
+	int stub = hk_stub_open(&err);
+	if (stub < 0)
+		child_fail(sock, err);
 	struct hk_cleanup steps = HK_CLEANUP_INIT;
 	struct hk_plan_fds fds;
 	if (hk_cleanup_step(&steps, 106, "network and limits", &err) < 0 ||
@@ -273,9 +302,7 @@ static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, 
 	/* From here on the container outlives a monitor that dies (it then
 	 * shows as ORPHANED and can be stopped through its cgroup). */
 	prctl(PR_SET_PDEATHSIG, 0);
-	execve(s->argv[0], s->argv, s->envp);
-	hk_error_errno(&err, "cannot run init \"%s\" in the container", s->argv[0]);
-	child_fail(sock, err);
+	exec_init(s, sock, stub);
 }
 
 static unsigned long clone_flags(const struct hk_spawn_spec *s)

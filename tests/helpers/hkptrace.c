@@ -14,7 +14,11 @@
  *   - a process traced while still hako must hold no capability the
  *     probe lacks (more_caps) and be under seccomp (no_seccomp);
  *   - count the pids caught while their command was still "hako"
- *     (caught_hako), so a run that never caught one proves nothing.
+ *     (caught_hako), so a run that never caught one proves nothing;
+ *     "hako-stub" counts: since issue 16 what enters the container is
+ *     hako's sealed stub, a memfd (seized_stub when traced; its exe must
+ *     refuse a write of its own first byte back, a memfd opening for
+ *     writing to root is no finding by itself).
  * Runs for SECONDS or until the file STOP exists; then prints counters
  * and every host_fd / exe line to OUT.
  *
@@ -41,6 +45,27 @@ static int exe_fds[MAX_PATHS];
 static int n_exe_fds;
 static unsigned long n_new, n_hako, n_seized, n_seized_hako, n_got, n_exe_path;
 static FILE *out;
+
+/* /proc/PID/exe (or an fd of it) names hako's sealed stub? */
+static int is_stub(const char *link)
+{
+	char target[256];
+	ssize_t n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return 0;
+	target[n] = '\0';
+	return strncmp(target, "/memfd:hako-stub", 16) == 0;
+}
+
+/* Opened for writing: a finding, unless it is the sealed stub and a
+ * write of its own first byte back fails. */
+static int written(int fd, const char *link)
+{
+	unsigned char b;
+	if (!is_stub(link))
+		return 1;
+	return pread(fd, &b, 1, 0) == 1 && pwrite(fd, &b, 1, 0) == 1;
+}
 
 static int comm_is_hako(int pid)
 {
@@ -105,14 +130,26 @@ static void check_confined(int pid)
 		fprintf(out, "no_seccomp pid=%d\n", pid);
 }
 
+/* Seizes pid and stops it (so that its comm and exe cannot change under
+ * the checks: it cannot exec while stopped), takes its descriptors, lets
+ * it go. */
 static void seize(int pid)
 {
+	int status;
 	if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0)
 		return;
 	n_seized++;
+	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0)
+		return;
+	while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) || WIFSIGNALED(status))
+		return;
 	if (comm_is_hako(pid)) { /* traced before its exec: hako's own code */
+		char exe[64];
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
 		n_seized_hako++;
-		fprintf(out, "seized_hako pid=%d\n", pid);
+		fprintf(out, "%s pid=%d\n", is_stub(exe) ? "seized_stub" : "seized_hako", pid);
 		check_confined(pid);
 	}
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -125,14 +162,7 @@ static void seize(int pid)
 	}
 	if (pidfd >= 0)
 		close(pidfd);
-	/* Let it go: stop it, wait for the stop, detach. */
-	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) == 0) {
-		int status;
-		while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR)
-			;
-		if (!WIFEXITED(status) && !WIFSIGNALED(status))
-			ptrace(PTRACE_DETACH, pid, 0, 0);
-	}
+	ptrace(PTRACE_DETACH, pid, 0, 0);
 }
 
 static void probe(int pid)
@@ -142,9 +172,10 @@ static void probe(int pid)
 	if (comm_is_hako(pid))
 		n_hako++;
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
-		fprintf(out, "exe_write pid=%d\n", pid);
+		if (written(fd, path))
+			fprintf(out, "exe_write pid=%d\n", pid);
 		close(fd);
 	}
 	fd = open(path, O_PATH | O_CLOEXEC);
@@ -209,9 +240,10 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n_exe_fds; i++) {
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", exe_fds[i]);
-		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		int fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd >= 0) {
-			fprintf(out, "exe_reopen_write fd=%d\n", exe_fds[i]);
+			if (written(fd, path))
+				fprintf(out, "exe_reopen_write fd=%d\n", exe_fds[i]);
 			close(fd);
 		}
 	}

@@ -64,6 +64,11 @@ expect_kv() {
 	fi
 }
 
+# check_sum DESC FILE SHA256: ok when FILE's sha256 is still SHA256.
+check_sum() {
+	if [ "$(sha256sum "$2" | cut -d' ' -f1)" = "$3" ]; then ok "$1"; else not_ok "$1: $2 changed"; fi
+}
+
 hm_undelegate() { hk_undelegate "$HK_TEST_USER"; }
 hm_redelegate() { "$HAKO" setup-user "$HK_TEST_USER" >/dev/null 2>&1; }
 
