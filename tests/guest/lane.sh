@@ -19,6 +19,8 @@
 #   guest: ...                                  progress, phase times
 #   ##hako-guest## phase NAME SECONDS           one phase's wall time (kernel,
 #                                               initramfs, image-build, disks, run[-SHARD])
+#   ##hako-guest## ready                        nothing more is built or mounted on
+#                                               the host: the guests boot
 #   ##hako-guest## result NAME RC SECONDS FILE  FILE holds one script's TAP
 # Anything that goes wrong (no mirror, no image, no boot, a hung guest)
 # is such a result with a "not ok" in it, never silence.  The guest's
@@ -33,9 +35,10 @@
 #   HK_GUEST_REBUILD=1       rebuild the systemd image, debootstrap included
 #   HK_GUEST_SHARDS=N        systemd guests booted side by side, the scripts
 #                            shared out between them (default 3; see shards())
-#   HK_GUEST_TIMEOUT=S       one systemd guest's whole run (default 2400)
+#   HK_GUEST_TIMEOUT=S       one systemd guest's whole run (default 3600)
 #   HK_GUEST_BUSYBOX_TIMEOUT=S  the busybox guest's whole run (default 300)
-#   HK_GUEST_SCRIPT_TIMEOUT=S  one script inside a guest (default 900, as tests/run)
+#   HK_GUEST_SCRIPT_TIMEOUT=S  one script inside a guest (default 1800: under make
+#                            check the native suites share the CPUs with the guests)
 #   HK_GUEST_BUILD_TIMEOUT=S   building the systemd image (default 1200)
 #   HK_GUEST_LOCK_TIMEOUT=S    waiting for another lane's build (default 1800)
 #   HK_GUEST_CACHE=DIR       kernel and images (default /var/cache/hako-guest)
@@ -50,7 +53,7 @@ guest=${1:?usage: lane.sh busybox-v2|systemd OUTDIR}
 out=${2:?usage: lane.sh busybox-v2|systemd OUTDIR}
 MEM=${HK_GUEST_MEM:-3G}
 SMP=${HK_GUEST_SMP:-1}
-SCRIPT_TIMEOUT=${HK_GUEST_SCRIPT_TIMEOUT:-900}
+SCRIPT_TIMEOUT=${HK_GUEST_SCRIPT_TIMEOUT:-1800}
 SHARDS=${HK_GUEST_SHARDS:-3}
 # RUN: this run's directory (a shard's own below it); SHARD: "" or "-N",
 # in the names of a shard's results and files.
@@ -69,6 +72,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 phase() { echo "##hako-guest## phase $1 $2"; }
+# ready: the host-side work that mounts (debootstrap, images, tarballs) is
+# done and the guests boot: tests/run may run the native suites meanwhile.
+ready() { echo "##hako-guest## ready"; }
 # result NAME RC SECONDS FILE: one script's output, for tests/run, named
 # GUEST/NAME; the guest's own scripts (tests/guest/) without "guest/",
 # and the one named like the guest as just GUEST.
@@ -231,6 +237,7 @@ busybox_v2() {
 		{ fail initramfs "cannot make the busybox-v2 initramfs" "$RUN/initramfs.log"; return; }
 	rm -rf "$RUN/root"
 	phase initramfs $((SECONDS - t0))
+	ready
 	boot "${HK_GUEST_BUSYBOX_TIMEOUT:-300}" -initrd "$RUN/initrd.gz" -append "console=ttyS0 quiet panic=-1 ${HK_GUEST_APPEND:-}"
 	follow guest/busybox-v2
 }
@@ -337,7 +344,7 @@ shard() {
 	mkdir -p "$RUN" && shard_disks "$@" 2>"$RUN/disks.log" ||
 		{ fail "disks$SHARD" "cannot make the guest's disks" "$RUN/disks.log"; return; }
 	trap '[ -n "$QPID" ] && kill "$QPID"; exit 143' TERM
-	boot "${HK_GUEST_TIMEOUT:-2400}" -initrd "$IMG/initrd.gz" \
+	boot "${HK_GUEST_TIMEOUT:-3600}" -initrd "$IMG/initrd.gz" \
 		-drive file="$RUN/disk.qcow2",format=qcow2,if=virtio,cache=unsafe \
 		-drive file="$RUN/job.tar",format=raw,if=none,id=job,readonly=on \
 		-device virtio-blk-pci,drive=job,serial=hako-job \
@@ -356,6 +363,7 @@ systemd_guest() {
 	debian_tars
 	checkout_tar "$RUN/checkout.tar" 2>"$RUN/tar.log" || { fail disks "cannot tar the checkout" "$RUN/tar.log"; return; }
 	phase disks $((SECONDS - t0))
+	ready
 	for n in $(awk '{ print $1 }' <<<"$plan" | sort -un); do
 		# shellcheck disable=SC2046
 		(shard "$n" $(awk -v n="$n" '$1 == n { print $2 }' <<<"$plan")) &
