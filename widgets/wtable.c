@@ -132,7 +132,8 @@ static int cmp_cells(const struct cell *a, const struct cell *b, bool desc)
 		int r = (a->num > b->num) - (a->num < b->num);
 		return desc ? -r : r;
 	}
-	return strcmp(a->text ? a->text : "", b->text ? b->text : "");
+	/* Natural order, as ls -v: c2 before c10. */
+	return strverscmp(a->text ? a->text : "", b->text ? b->text : "");
 }
 
 static size_t depth_of(const struct hkw_table *t, size_t i)
@@ -176,7 +177,7 @@ static int cmp_rows(const void *pa, const void *pb)
 	int r = cmp_cells(&a->cells[t->sort_col], &b->cells[t->sort_col],
 			  t->cols[t->sort_col].desc);
 	if (r == 0)
-		r = strcmp(a->key, b->key);
+		r = strverscmp(a->key, b->key);
 	else if (t->reverse)
 		r = -r;
 	return r;

@@ -165,6 +165,29 @@ static void test_table_sort_and_selection(void **state)
 	hkw_destroy(hkw_table_widget(t));
 }
 
+/* Names sort naturally (c1, c2, c10), as ls -v and lxc-ls do not: the
+ * selection walks them in that order. */
+static void test_table_natural_sort(void **state)
+{
+	(void)state;
+	static const struct hkw_column col = { "NAME", 4, 20, 0, false, false };
+	struct hkw_table *t = hkw_table_new(&col, 1);
+	const char *names[] = { "c10", "c2", "web", "c1", "c02x" };
+	for (size_t i = 0; i < 5; i++) {
+		size_t r = hkw_table_add_row(t, names[i], HKW_NORMAL, 0);
+		hkw_table_set(t, r, 0, names[i], NAN);
+	}
+	hkw_table_set_sort(t, 0, false);
+	const char *want[] = { "c02x", "c1", "c2", "c10", "web" };
+	hkw_table_select(t, want[0]);
+	for (size_t i = 0; i < 5; i++) {
+		assert_string_equal(hkw_table_selected(t), want[i]);
+		assert_int_equal(hkw_table_selected_pos(t), i);
+		hkw_handle_key(hkw_table_widget(t), KEY_DOWN);
+	}
+	hkw_destroy(hkw_table_widget(t));
+}
+
 /* Nested rows stay under their parent whatever the sort, indented. */
 static void test_table_nested_rows(void **state)
 {
@@ -551,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_layout_200_keeps_all),
 		cmocka_unit_test(test_table_render_cells),
 		cmocka_unit_test(test_table_sort_and_selection),
+		cmocka_unit_test(test_table_natural_sort),
 		cmocka_unit_test(test_table_nested_rows),
 		cmocka_unit_test(test_table_scrolls),
 		cmocka_unit_test(test_tree_folding),
