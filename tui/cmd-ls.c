@@ -6,6 +6,7 @@
  * column under its lower-case name.  Rows come from core/list.c; all
  * container-controlled text is sanitised by table.c or hk_sanitize_json. */
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -414,6 +415,13 @@ static int run_ls(struct hk_cli *cli, int argc, char **argv)
 	if (!st)
 		return 1;
 	hk_autoerr err = NULL;
+	/* A typo in -P must not look like an empty container path. */
+	if (cli->lxcpath && access(hk_store_path(st), F_OK) < 0 && errno == ENOENT) {
+		hk_error_set(&err, 0, "container path \"%s\" (-P) does not exist; check the "
+					   "spelling, or create a container there first",
+			     hk_store_path(st));
+		return hk_cli_fail(err);
+	}
 	struct hk_list l;
 	if (hk_list_build(st, &o.filter, &l, &err) < 0)
 		return hk_cli_fail(err);

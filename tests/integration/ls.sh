@@ -27,7 +27,8 @@ ESC=$(printf '\033')
 
 # --- empty and missing paths
 out=$(hako ls -P "$T/missing" 2>&1); rc=$?
-[ $rc = 0 ] && [ -z "$out" ] && ok "ls on a missing path prints nothing" || not_ok "ls on a missing path: rc=$rc out=$out"
+[ $rc = 1 ] && grep -q "container path \"$T/missing\" (-P) does not exist" <<<"$out" &&
+	ok "ls on a missing -P path fails, naming it (a typo is not an empty path)" || not_ok "ls on a missing path: rc=$rc out=$out"
 mkdir -p "$D"
 out=$(hako ls -f -P "$D" 2>&1); rc=$?
 [ $rc = 0 ] && [ -z "$out" ] && ok "ls -f on an empty path prints nothing" || not_ok "ls -f on an empty path: rc=$rc out=$out"
@@ -92,7 +93,8 @@ assert l["runner"] is None, l
 assert l["interface"] == ["lxcbr0"] and l["ipv4"] == [] and l["state"] == "STOPPED", l
 assert rows[0]["groups"] == ["onboot"] and rows[0]["autostart"] is True
 ' "$HAKO" "$D"
-check_output "--json on an empty path is []" '^\[\]$' hako ls --json -P "$T/missing"
+mkdir -p "$T/empty"
+check_output "--json on an empty path is []" '^\[\]$' hako ls --json -P "$T/empty"
 
 # --- regex and state filters
 check_output "regex filter (POSIX extended)" '^legacy priv $' \
