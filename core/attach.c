@@ -346,7 +346,7 @@ static int init_pidfd(const struct hk_store *st, const char *name, struct hk_err
 	if (s == HK_STATE_STOPPED && hk_runner_refuse(st, name, HK_OP_ATTACH, err) < 0)
 		return -1;
 	if (s != HK_STATE_RUNNING && s != HK_STATE_FROZEN)
-		return hk_error_set(err, ESRCH, "container \"%s\" is not running", name);
+		return hk_error_not_running(st, name, err);
 	if (s == HK_STATE_FROZEN)
 		return hk_error_set(err, EAGAIN, "container \"%s\" is frozen; unfreeze it first", name);
 	int pidfd = hk_pidfd_open(sf.init_pid);

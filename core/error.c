@@ -14,6 +14,7 @@ int hk_error_setv(struct hk_error **err, int code, const char *fmt, va_list ap)
 		return -1;
 	struct hk_error *e = xmalloc(sizeof(*e));
 	e->code = code;
+	e->complete = false;
 	if (vasprintf(&e->msg, fmt, ap) < 0)
 		abort();
 	*err = e;
@@ -26,6 +27,18 @@ int hk_error_set(struct hk_error **err, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	hk_error_setv(err, code, fmt, ap);
 	va_end(ap);
+	return -1;
+}
+
+int hk_error_say(struct hk_error **err, int code, const char *fmt, ...)
+{
+	bool fresh = err && !*err;
+	va_list ap;
+	va_start(ap, fmt);
+	hk_error_setv(err, code, fmt, ap);
+	va_end(ap);
+	if (fresh)
+		(*err)->complete = true;
 	return -1;
 }
 
@@ -61,7 +74,7 @@ char *hk_error_render(const struct hk_error *e)
 {
 	if (!e)
 		return xstrdup("unknown error");
-	if (e->code > 0 && e->code != EINVAL)
+	if (e->code > 0 && e->code != EINVAL && !e->complete)
 		return xasprintf("%s: %s", e->msg, strerror(e->code));
 	return xstrdup(e->msg);
 }

@@ -14,9 +14,12 @@
 
 #include <stdarg.h>
 
+#include <stdbool.h>
+
 struct hk_error {
-	int code;  /* errno value, 0 when not an OS error */
-	char *msg; /* never NULL */
+	int code;      /* errno value, 0 when not an OS error */
+	char *msg;     /* never NULL */
+	bool complete; /* the message says it all: no strerror appended */
 };
 
 /* Sets *err (if err and *err is still NULL); returns -1 for tail calls. */
@@ -24,6 +27,12 @@ int hk_error_set(struct hk_error **err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int hk_error_setv(struct hk_error **err, int code, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
+
+/* Same as hk_error_set, for a message that says it all ("container \"c1\"
+ * does not exist in PATH; create it with ..."): the code is kept for
+ * callers that test it, and hk_error_render appends nothing. */
+int hk_error_say(struct hk_error **err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Same as hk_error_set with code = errno at the time of the call. */
 int hk_error_errno(struct hk_error **err, const char *fmt, ...)
@@ -33,8 +42,9 @@ int hk_error_errno(struct hk_error **err, const char *fmt, ...)
 int hk_error_prefix(struct hk_error **err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* The message followed by ": strerror(code)" when code is set and not
- * EINVAL (bad input: the message says it all). Caller frees. */
+/* The message followed by ": strerror(code)" when code is set, not
+ * EINVAL (bad input: the message says it all) and the error was not made
+ * by hk_error_say. Caller frees. */
 char *hk_error_render(const struct hk_error *e);
 
 void hk_error_free(struct hk_error *e);

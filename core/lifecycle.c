@@ -34,10 +34,21 @@ static int require_container(const struct hk_store *st, const char *name, struct
 {
 	if (hk_name_validate(name, err) < 0)
 		return -1;
-	if (!hk_store_exists(st, name))
-		return hk_error_set(err, ENOENT, "container \"%s\" does not exist in %s; create it with "
-						 "\"hako create %s -t busybox\"", name, hk_store_path(st), name);
-	return 0;
+	if (hk_store_exists(st, name))
+		return 0;
+	hk_autofree char *p = hk_store_path_arg(st);
+	return hk_error_say(err, ENOENT, "container \"%s\" does not exist in %s; create it with "
+				      "\"hako create %s -t busybox%s\"",
+			    name, hk_store_path(st), name, p);
+}
+
+int hk_error_not_running(const struct hk_store *st, const char *name, struct hk_error **err)
+{
+	if (require_container(st, name, err) < 0)
+		return -1;
+	hk_autofree char *p = hk_store_path_arg(st);
+	return hk_error_say(err, ESRCH, "container \"%s\" is not running; start it with \"hako start %s%s\"",
+			    name, name, p);
 }
 
 int hk_config_load_for_start(const struct hk_store *st, const char *name,
@@ -339,7 +350,7 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 int hk_monitor_connect(const struct hk_store *st, const char *name, struct hk_error **err)
 {
 	if (hk_lock_probe(st, name) == 0)
-		return hk_error_set(err, ESRCH, "container \"%s\" is not running", name);
+		return hk_error_not_running(st, name, err);
 	hk_autofree char *path = hk_monitor_socket_path(st, name);
 	int fd = hk_unixsock_connect(path, err);
 	if (fd < 0)
@@ -507,7 +518,7 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 			hk_runner_probe(st, name, &r);
 		if (r.kind != HK_RUNNER_NONE)
 			return stop_foreign(st, name, &r, o, err);
-		return hk_error_set(err, ESRCH, "container \"%s\" is not running", name);
+		return hk_error_not_running(st, name, err);
 	}
 	hk_autoclose int fd = hk_monitor_connect(st, name, err);
 	if (fd < 0)

@@ -45,6 +45,11 @@ void hk_start_overrides_load(const struct hk_store *st, const char *name, struct
 /* Connects to a running container's monitor (SOCK_CLOEXEC); a clear error
  * when the container is not running. */
 int hk_monitor_connect(const struct hk_store *st, const char *name, struct hk_error **err);
+
+/* The refusal for a container that does not run: "does not exist in PATH;
+ * create it with ..." (ENOENT) when there is no such container, else "is
+ * not running; start it with ..." (ESRCH).  Returns -1. */
+int hk_error_not_running(const struct hk_store *st, const char *name, struct hk_error **err);
 /* Sends one request frame and receives the reply; an ERROR reply becomes
  * err.  reply must be initialised with hk_msg_init. */
 int hk_monitor_call(int fd, const struct hk_buf *req, struct hk_msg *reply, int timeout_ms,

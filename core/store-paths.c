@@ -272,6 +272,21 @@ int hk_store_make_run_dir(const struct hk_store *st, const char *name, char **ou
 	return 0;
 }
 
+char *hk_store_path_arg(const struct hk_store *st)
+{
+	if (st->default_path)
+		return xstrdup("");
+	if (st->path[strspn(st->path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789/._-+,:@")] == '\0')
+		return xasprintf(" -P %s", st->path);
+	struct hk_buf b = {0};
+	hk_buf_puts(&b, " -P '");
+	for (const char *p = st->path; *p; p++)
+		hk_buf_puts(&b, *p == '\'' ? "'\\''" : (char[]){*p, 0});
+	hk_buf_puts(&b, "'");
+	return hk_buf_steal(&b);
+}
+
 char *hk_store_cgroup_name(const struct hk_store *st, const char *name)
 {
 	if (st->default_path)

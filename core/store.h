@@ -83,6 +83,11 @@ uid_t hk_store_uid(const struct hk_store *st);
 gid_t hk_store_gid(const struct hk_store *st);
 const char *hk_store_user(const struct hk_store *st); /* the caller's user name */
 
+/* " -P PATH" for a command line that a message suggests ("hako start c1
+ * -P /srv/ct"), "" for the default container path; PATH single-quoted
+ * when the shell would split or expand it. */
+char *hk_store_path_arg(const struct hk_store *st);
+
 /* PATH/NAME, PATH/NAME/config, PATH/NAME/rootfs, RUNDIR/s-HASH/NAME. */
 char *hk_store_container_dir(const struct hk_store *st, const char *name);
 char *hk_store_config_path(const struct hk_store *st, const char *name);

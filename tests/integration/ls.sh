@@ -176,6 +176,17 @@ check_output "info accepts lxc-info's -n NAME" '^Name: +auto1' hako info -n auto
 check_output "info on a missing container: clear error" 'container "ghost" does not exist in' hako info ghost -P "$D"
 check_fails "info on a missing container exits non-zero" hako info ghost -P "$D"
 check_output "info refuses an invalid name" 'hako: error:' hako info ../etc -P "$D"
+# The refusals for a container that is missing or not running say what to
+# do, without a strerror after the advice (": No such file or directory",
+# ": No such process").
+for v in start console attach stop freeze; do
+	out=$(hako $v ghost -P "$D" 2>&1) && not_ok "$v ghost succeeded" ||
+		{ grep -Eq "container \"ghost\" does not exist in $D; create it with \"hako create ghost -t busybox -P $D\"\$" <<<"$out" &&
+		ok "$v of a missing container: does not exist, with the create command, nothing after" || not_ok "$v ghost: $out"; }
+done
+out=$(hako attach priv -P "$D" -- true 2>&1)
+grep -Eq "container \"priv\" is not running; start it with \"hako start priv -P $D\"\$" <<<"$out" &&
+	ok "attach of a stopped container: not running, with the start command, nothing after" || not_ok "attach priv: $out"
 
 # --- an ordinary user's containers are unprivileged
 if [ "$(id -u)" != 0 ]; then
