@@ -127,6 +127,16 @@ char *hk_idmap_format_range(const struct hk_idmap_range *r)
 	return xasprintf("%c %lu %lu %lu", r->kind, r->ns, r->host, r->count);
 }
 
+char *hk_idmap_format_list(const struct hk_idmap *map)
+{
+	struct hk_buf b = {0};
+	for (size_t i = 0; i < map->n; i++) {
+		hk_autofree char *r = hk_idmap_format_range(&map->r[i]);
+		hk_buf_printf(&b, "%s%s", i ? "; " : "", r);
+	}
+	return b.len ? hk_buf_steal(&b) : NULL;
+}
+
 char *hk_idmap_format_proc(const struct hk_idmap *map, char kind)
 {
 	struct hk_buf b = {0};

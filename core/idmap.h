@@ -65,6 +65,8 @@ void hk_idmap_invert(const struct hk_idmap *map, struct hk_idmap *out);
 char *hk_idmap_format_proc(const struct hk_idmap *map, char kind);
 /* "u 0 100000 65536" for one range. */
 char *hk_idmap_format_range(const struct hk_idmap_range *r);
+/* "u 0 231072 65536; g 0 231072 65536" for the whole map; NULL when empty. */
+char *hk_idmap_format_list(const struct hk_idmap *map);
 
 /* Sub-id ranges a user owns, from /etc/subuid or /etc/subgid. */
 struct hk_subid_range {

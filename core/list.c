@@ -14,6 +14,7 @@
 
 #include "cgroup-manage.h"
 #include "cgroup-systemd.h"
+#include "idmap.h"
 #include "log.h"
 #include "net.h"
 
@@ -22,6 +23,8 @@ static void fill_from_config(struct hk_store *st, const struct hk_config *cfg,
 {
 	row->cfg = cfg;
 	row->unprivileged = cfg->idmap.n > 0 || !hk_store_is_root(st);
+	/* A top-level container's map is in this host's ids already. */
+	row->idmap_host = hk_idmap_format_list(&cfg->idmap);
 	row->autostart = cfg->start_auto;
 	hk_strv_copy(&row->groups, &cfg->groups);
 	if (cfg->rootfs.raw && cfg->rootfs.raw[0])

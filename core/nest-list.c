@@ -313,17 +313,6 @@ static void scan_stores(pid_t parent_init, struct children *cs)
 		close(hfd);
 }
 
-/* "u 0 231072 65536; g 0 231072 65536" */
-static char *format_map(const struct hk_idmap *m)
-{
-	struct hk_buf b = { 0 };
-	for (size_t i = 0; i < m->n; i++) {
-		hk_autofree char *r = hk_idmap_format_range(&m->r[i]);
-		hk_buf_printf(&b, "%s%s", i ? "; " : "", r);
-	}
-	return b.len ? hk_buf_steal(&b) : NULL;
-}
-
 /* The child's map in host ids: its config's map composed with its
  * parent's host map (no map: the parent's ids); the running child's
  * kernel map (read from the host, so in host ids) when no config was
@@ -349,7 +338,7 @@ static char *host_map_of(const struct child *c, const struct hk_idmap *parent_ho
 			hk_nest_parse_kernel_map(g, 'g', out);
 		}
 	}
-	return format_map(out);
+	return hk_idmap_format_list(out);
 }
 
 static void add_row(struct hk_list *l, size_t at, struct hk_list_row *row)
@@ -424,7 +413,7 @@ void hk_list_add_nested(struct hk_list *l)
 		if (l->rows[i].cfg)
 			hk_idmap_copy(&host, &l->rows[i].cfg->idmap);
 		if (!l->rows[i].idmap_host)
-			l->rows[i].idmap_host = format_map(&host);
+			l->rows[i].idmap_host = hk_idmap_format_list(&host);
 		i += add_children(l, i, &info, &host);
 		hk_idmap_free(&host);
 	}

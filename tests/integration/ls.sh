@@ -172,6 +172,10 @@ for pat in '^Name: +legacy$' '^State: +STOPPED$' '^PID: +-$' '^IP: +-$' '^Unpriv
 	printf '%s\n' "$info" | grep -Eq -- "$pat" && ok "info: /$pat/" || { not_ok "info: /$pat/"; printf '%s\n' "$info" | sed 's/^/#   /'; }
 done
 check_output "info of a privileged container says so" '^Id map: +none' hako info priv -P "$D"
+check_output "ls -F IDMAP shows a top-level container's map (as info does)" \
+	$'^legacy\tu 0 100000 65536; g 0 100000 65536$' hako ls -F NAME,IDMAP -P "$D" legacy
+check_output "ls --json too" '"name": "legacy".*"idmap": "u 0 100000 65536; g 0 100000 65536"' hako ls --json -P "$D" legacy
+check_output "ls -F IDMAP of a privileged one is -" $'^priv\t-$' hako ls -F NAME,IDMAP -P "$D" priv
 check_output "info accepts lxc-info's -n NAME" '^Name: +auto1' hako info -n auto1 -P "$D"
 check_output "info on a missing container: clear error" 'container "ghost" does not exist in' hako info ghost -P "$D"
 check_fails "info on a missing container exits non-zero" hako info ghost -P "$D"
