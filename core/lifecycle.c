@@ -255,8 +255,14 @@ static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const c
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	hk_lock_set_holder(lock, getpid());
-	struct hk_monitor_args a = { .st = st, .name = name, .cfg = cfg, .ready_fd = ready, .lock = lock,
-				     .lxc_fd = lxc_fd };
+	char *own_name = xstrdup(name); /* name may live in the argv rewritten below */
+	hk_autofree char *p = hk_store_path_arg(st);
+	hk_autofree char *title = xasprintf("hako monitor %s%s", own_name, p);
+	if (strlen(title) > hk_proctitle_room()) /* a cut path would mislead */
+		title[strlen("hako monitor ") + strlen(own_name)] = '\0';
+	hk_proctitle_set(title);
+	struct hk_monitor_args a = { .st = st, .name = own_name, .cfg = cfg, .ready_fd = ready,
+				     .lock = lock, .lxc_fd = lxc_fd };
 	_exit(hk_monitor_run(&a));
 }
 

@@ -99,6 +99,13 @@ long long hk_proc_start_time(pid_t pid);
 /* CLOCK_MONOTONIC in milliseconds, for deadlines. */
 long long hk_now_ms(void);
 
+/* ps's view of this process (proctitle.c): init remembers the argument
+ * area main() got; set rewrites it (truncated to fit, NUL-padded), so
+ * strings still needed from argv must be copied before. */
+void hk_proctitle_init(int argc, char **argv);
+void hk_proctitle_set(const char *title);
+size_t hk_proctitle_room(void); /* bytes a title may have */
+
 /* A growable byte buffer for building text. */
 struct hk_buf {
 	char *data;

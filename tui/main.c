@@ -113,6 +113,7 @@ static int parse_global(struct hk_cli *cli, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	hk_proctitle_init(argc, argv);
 	struct hk_cli cli = { .stdout_tty = isatty(STDOUT_FILENO) };
 	int first = parse_global(&cli, argc, argv);
 	if (first < 0)

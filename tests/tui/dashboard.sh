@@ -92,6 +92,9 @@ keys End
 keys s
 wait_for "s starts c2" '^c2 +RUNNING' 20
 [ "$(state_of c2)" = RUNNING ] && ok "c2 runs for the CLI too" || not_ok "c2 state: $(state_of c2)"
+# Its monitor says what it is in ps (it kept the dashboard's "hako -P PATH").
+mon=$(ps -o ppid= -p "$(hk ls -F NAME,PID | awk -F'\t' '$1 == "c2" { print $2 }')" | tr -d ' ')
+check_output "ps shows c2's monitor as \"hako monitor c2\"" '^hako monitor c2( -P .*)?$' ps -o args= -p "$mon"
 keys s
 wait_for "s on a running container asks first ([tui] confirm_stop)" 'Stop "c2"\?'
 keys n
