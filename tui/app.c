@@ -153,6 +153,8 @@ static void filter_key(struct hk_app *app, int key)
 		hk_list_screen_filter_set(app, NULL, NULL);
 	} else if (key == '\n') {
 		app->filtering = false;
+		if (app->filter_error) /* applied, but matches nothing: say why */
+			hkw_status_set(app->status, HKW_ERROR, "%s", app->filter_error);
 	} else {
 		hkw_input_key(&app->filter_in, key);
 	}
@@ -297,7 +299,7 @@ static void make_widgets(struct hk_app *app)
 	size_t ncols;
 	const struct hkw_column *cols = hk_list_screen_columns(&ncols);
 	app->table = hkw_table_new(cols, ncols);
-	hkw_table_set_empty_text(app->table, "No containers here. Press n to create one.");
+	hkw_table_set_empty_text(app->table, HK_LIST_EMPTY_TEXT);
 	app->keybar = hkw_keybar_new();
 	hk_keys_fill_keybar(app->keybar, app->read_only);
 	app->status = hkw_status_new();
@@ -331,6 +333,7 @@ static void app_free(struct hk_app *app)
 	if (app->filter_ok)
 		regfree(&app->filter_re);
 	free(app->filter);
+	free(app->filter_error);
 	free(app->details_name);
 	free(app->pending_name);
 	free(app->theme);

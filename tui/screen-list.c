@@ -162,6 +162,8 @@ static size_t add_row(struct hk_app *app, size_t i, size_t parent_row)
 
 static bool passes_filter(const struct hk_app *app, const char *name)
 {
+	if (app->filter_error)
+		return false; /* not the whole list, as if nothing were typed */
 	if (!app->filter_ok)
 		return true;
 	bool match = regexec(&app->filter_re, name, 0, NULL, 0) == 0;
@@ -175,6 +177,9 @@ int hk_list_screen_filter_set(struct hk_app *app, const char *text, struct hk_er
 	app->filter_ok = false;
 	free(app->filter);
 	app->filter = NULL;
+	free(app->filter_error);
+	app->filter_error = NULL;
+	hkw_table_set_empty_text(app->table, HK_LIST_EMPTY_TEXT);
 	if (!text || !*text || strcmp(text, "!") == 0)
 		return 0;
 	app->filter_invert = text[0] == '!';
@@ -183,6 +188,12 @@ int hk_list_screen_filter_set(struct hk_app *app, const char *text, struct hk_er
 	if (rc != 0) {
 		char why[128];
 		regerror(rc, &app->filter_re, why, sizeof(why));
+		app->filter = xstrdup(text);
+		hk_autofree char *safe = hk_sanitize_line(re);
+		app->filter_error = xasprintf("The filter /%s/ is not a regular expression (%s); "
+					      "Esc clears it, / edits it.",
+					      safe, why);
+		hkw_table_set_empty_text(app->table, app->filter_error);
 		return hk_error_set(err, EINVAL, "filter \"%s\": %s", re, why);
 	}
 	app->filter_ok = true;

@@ -192,6 +192,12 @@ wait_gone "filter !c1 hides c1" '^c1 '
 wait_for "filter !c1 keeps c2" '^c2 '
 keys Escape
 wait_for "Esc clears the filter" '^c1 '
+# An invalid regex shows no row and says why (it showed the whole list).
+keys / '[c' Enter
+wait_gone "an invalid filter hides every row" '^c1 '
+wait_for "and says it is no regular expression" 'The filter /\[c/ is not a regular expression'
+keys Escape
+wait_for "Esc clears the invalid filter" '^c1 '
 
 # --- details: tabs
 keys Home
