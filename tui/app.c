@@ -400,8 +400,7 @@ int hk_app_run(const struct hk_app_opts *o)
 	}
 	struct hk_term_opts to = { .mouse = o->mouse };
 	if (!hk_term_init(&to)) {
-		fprintf(stderr, "hako: error: the dashboard needs a terminal; "
-				"use 'hako ls -f' in scripts\n");
+		fprintf(stderr, "hako: error: %s\n", hk_term_error());
 		app_free(&app);
 		return 1;
 	}

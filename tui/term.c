@@ -6,6 +6,7 @@
 #include <locale.h>
 #include <ncurses.h>
 #include <poll.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include <unistd.h>
 
 #include "term.h"
+
+#include <term.h> /* setupterm, tigetstr: curses' terminfo layer */
 
 static bool active;
 static bool ascii;
@@ -55,9 +58,46 @@ bool hk_term_mono(void)
 	return mono;
 }
 
+static char error_text[256];
+
+const char *hk_term_error(void)
+{
+	return error_text[0] ? error_text
+			     : "the dashboard needs a terminal; use 'hako ls -f' in scripts";
+}
+
+/* Whether terminfo knows $TERM and it can address the cursor: initscr()
+ * would exit with a bare "Error opening terminal" for the first, and draw
+ * only a title and a key bar on the second (TERM=dumb). */
+static bool terminal_usable(void)
+{
+	const char *term = getenv("TERM");
+	int e = 0;
+	if (setupterm(NULL, STDOUT_FILENO, &e) != OK) {
+		snprintf(error_text, sizeof(error_text),
+			 "terminal type \"%.64s\" is not in the terminfo database; set TERM to "
+			 "your terminal's (xterm-256color, screen, vt100 ...) or install its entry "
+			 "(ncurses-term); 'hako ls -f' works on any terminal",
+			 term && *term ? term : "(unset)");
+		return false;
+	}
+	const char *cup = tigetstr("cup");
+	bool ok = cup && cup != (char *)-1;
+	del_curterm(cur_term);
+	if (!ok)
+		snprintf(error_text, sizeof(error_text),
+			 "terminal type \"%.64s\" cannot move the cursor, which the dashboard needs; "
+			 "set TERM to your terminal's (vt100 works nearly everywhere), or use "
+			 "'hako ls -f'",
+			 term ? term : "");
+	return ok;
+}
+
 bool hk_term_init(const struct hk_term_opts *o)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return false;
+	if (!terminal_usable())
 		return false;
 	setlocale(LC_ALL, "");
 	ascii = hk_term_want_ascii();

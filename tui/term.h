@@ -16,8 +16,11 @@ struct hk_term_opts {
 	bool mouse; /* report clicks and the wheel (off: text selection works) */
 };
 
-/* Fails (false) when stdin/stdout is not a terminal. */
+/* Fails (false) when stdin/stdout is not a terminal, or the terminal is
+ * one the dashboard cannot draw on (unknown to terminfo, or without cursor
+ * addressing, like TERM=dumb); hk_term_error then says which and why. */
 bool hk_term_init(const struct hk_term_opts *o);
+const char *hk_term_error(void);
 void hk_term_end(void);
 /* Line drawing in ASCII: LANG/LC_* not UTF-8, TERM vt100/vt102/vt220/linux,
  * or HAKO_ASCII=1.  Decided from the environment (testable before init). */

@@ -502,4 +502,16 @@ else
 	skip "ordinary user: cannot make the test user"
 fi
 
+# --- terminals the dashboard cannot draw on: a refusal that says why and
+# what to do (TERM=dumb drew a title and a key bar; an unknown TERM got
+# ncurses' bare "Error opening terminal")
+for t in dumb:'cannot move the cursor' nosuch-term:'is not in the terminfo'; do
+	tm kill-server 2>/dev/null
+	while tm has-session 2>/dev/null; do sleep 0.1; done
+	tm -f /dev/null new-session -d -s dash -x 80 -y 24 sh -c \
+		"env HAKO_RUN_DIR='$HAKO_RUN_DIR' TERM=${t%%:*} '$HAKO' -P '$P'; echo rc=\$?; sleep 60"
+	wait_for "TERM=${t%%:*}: refused, saying why" "terminal type \"${t%%:*}\" .*${t#*:}"
+	wait_for "TERM=${t%%:*}: exit status 1" '^rc=1$'
+done
+
 plan_end
