@@ -2,8 +2,11 @@
  * open descriptor, polled (LOCK_NB) rather than waited for, so that no
  * holder, however stalled, can keep a caller waiting past its deadline.
  * The holder writes "PID\n" into the file once it has the lock, so a
- * caller that gives up can name it.  hako-nic's record lock and the lease
- * lock use it (root's starts and stops take the lease lock). */
+ * caller that gives up can name it; and the deadline is per holder (a
+ * lock that passes from holder to holder under load is progress, not a
+ * stall), with an overall cap of CAP_TIMES deadlines.  hako-nic's record
+ * lock and the lease lock use it (root's starts and stops take the lease
+ * lock). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,7 @@
 
 #define POLL_MIN_MS 1
 #define POLL_MAX_MS 10 /* short: a lock held for milliseconds is the rule */
+#define CAP_TIMES 6    /* however many holders come and go, at most this many timeouts */
 
 static void nap_ms(long long ms)
 {
@@ -40,7 +44,8 @@ static long holder_of(int fd)
 
 int hk_flock_timed(int fd, const char *path, const char *what, unsigned timeout_ms, struct hk_error **err)
 {
-	long long start = hk_now_ms(), delay = POLL_MIN_MS;
+	long long start = hk_now_ms(), since = start, delay = POLL_MIN_MS;
+	long seen = holder_of(fd);
 	for (;;) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 			break;
@@ -48,15 +53,24 @@ int hk_flock_timed(int fd, const char *path, const char *what, unsigned timeout_
 			continue;
 		if (errno != EWOULDBLOCK)
 			return hk_error_errno(err, "cannot lock %s \"%s\"", what, path);
-		long long left = start + timeout_ms - hk_now_ms();
-		if (left <= 0) {
-			long pid = holder_of(fd);
-			hk_autofree char *who = pid > 0 ? xasprintf("pid %ld", pid) : xstrdup("a process");
-			return hk_error_set(err, ETIMEDOUT, "%s \"%s\" is held by %s, which has not let go in %u "
-							    "ms; try again, and if it persists see what that process "
-							    "is doing (as root: cat /proc/PID/stack; kill -9 PID "
-							    "frees the lock)", what, path, who, timeout_ms);
+		long long now = hk_now_ms();
+		long pid = holder_of(fd);
+		if (pid != seen) { /* another holder: the lock moves on */
+			seen = pid;
+			since = now;
 		}
+		long long left = since + timeout_ms - now, cap = start + (long long)timeout_ms * CAP_TIMES - now;
+		if (left <= 0 || cap <= 0) {
+			hk_autofree char *who = pid > 0 ? xasprintf("pid %ld (as root, see what it does: cat "
+								   "/proc/%ld/stack; kill -9 %ld frees the lock)",
+								   pid, pid, pid)
+							: xstrdup("a process that did not write its pid (as root: "
+								  "fuser -v FILE names it)");
+			return hk_error_set(err, ETIMEDOUT, "%s \"%s\" is still held after %lld ms of waiting, by "
+							    "%s; try again", what, path, now - start, who);
+		}
+		if (cap < left)
+			left = cap;
 		nap_ms(delay < left ? delay : left);
 		delay = delay * 2 > POLL_MAX_MS ? POLL_MAX_MS : delay * 2;
 	}

@@ -99,10 +99,11 @@ long long hk_proc_start_time(pid_t pid);
 /* CLOCK_MONOTONIC in milliseconds, for deadlines. */
 long long hk_now_ms(void);
 
-/* Locks fd (flock, exclusive), waiting at most timeout_ms: a holder that
- * stalls gets an ETIMEDOUT error naming what, path and the holder's pid
- * (which each holder writes into the file).  flock.c. */
-#define HK_FLOCK_WAIT_MS 10000
+/* Locks fd (flock, exclusive), waiting at most timeout_ms for any one
+ * holder (each writes its pid into the file) and 6 times that in all;
+ * a holder that stalls gets an ETIMEDOUT error naming what, path and the
+ * holder's pid.  flock.c. */
+#define HK_FLOCK_WAIT_MS 30000
 int hk_flock_timed(int fd, const char *path, const char *what, unsigned timeout_ms, struct hk_error **err);
 
 /* A growable byte buffer for building text. */

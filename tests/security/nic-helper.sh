@@ -182,10 +182,19 @@ rm -f /tmp/hako-nic-preloaded
 exec 8>"$DB/lock"
 flock -x 8
 printf 'secret\n' >"$T/inherited"; chmod 644 "$T/inherited"
-as_user bash -c "exec 9<'$T/inherited'; exec '$NIC' create c1 $MINE veth $BR eth0 lease" >"$T/blocked.out" 2>&1 &
+# Not as_user (a function: & would fork a subshell first): so setpriv,
+# bash and hako-nic each exec the next, and $! becomes hako-nic's pid.
+setpriv --reuid="$HK_TEST_USER" --regid="$HK_TEST_USER" --init-groups -- \
+	bash -c "exec 9<'$T/inherited'; exec '$NIC' create c1 $MINE veth $BR eth0 lease" >"$T/blocked.out" 2>&1 &
 waiter=$!
 pid=
-for i in $(seq 50); do pid=$(pgrep -f -x "$NIC create c1 $MINE veth $BR eth0 lease" | head -1); [ -n "$pid" ] && break; sleep 0.05; done
+# Its cmdline, cheaper than pgrep on a busy machine: the lock must be let
+# go well before hako-nic's deadline (HK_FLOCK_WAIT_MS).
+for i in $(seq 100); do
+	[ "$(tr '\0' ' ' <"/proc/$waiter/cmdline" 2>/dev/null)" = "$NIC create c1 $MINE veth $BR eth0 lease " ] &&
+		pid=$waiter && break
+	sleep 0.05
+done
 if [ -n "$pid" ]; then
 	sleep 0.2
 	ls "/proc/$pid/fd" 2>/dev/null | grep -qx 9 && not_ok "hako-nic kept the inherited descriptor 9" ||
