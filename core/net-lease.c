@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -166,9 +165,8 @@ static int with_leases(char *(*fn)(const char *text, void *ctx, struct hk_error 
 	hk_autoclose int fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return hk_error_errno(err, "cannot open the lease lock \"%s\"", lock);
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return hk_error_errno(err, "cannot lock \"%s\"", lock);
+	if (hk_flock_timed(fd, lock, "the lease lock", HK_FLOCK_WAIT_MS, err) < 0)
+		return -1;
 	hk_autofree char *text = NULL;
 	if (access(path, F_OK) == 0 && hk_read_file(path, &text, NULL, err) < 0)
 		return hk_error_prefix(err, "leases");

@@ -1,6 +1,6 @@
 /* nic-client.c - the monitor's side of hako-nic: an ordinary user's
  * monitor cannot make host interfaces, so for each veth it runs the
- * setuid helper (fork + execve of a fixed path, a clean environment,
+ * setuid helper (fork + execve of a fixed path, an empty environment,
  * stdin on /dev/null) and reads its one-line answer; at stop it asks it to
  * delete the container's nics.  hako-nic trusts nothing it is given, so
  * nothing here is a security boundary: it only has to be right. */
@@ -68,7 +68,7 @@ static void child_exec(const char *path, const char *const *args, int out)
 	const char *argv[12] = { path };
 	for (size_t i = 0; i < 10 && args[i]; i++)
 		argv[i + 1] = args[i];
-	char *const envp[] = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	char *const envp[] = { NULL }; /* hako-nic starts itself again without one otherwise */
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(126);

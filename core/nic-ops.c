@@ -1,9 +1,12 @@
 /* nic-ops.c - hako-nic's privileged work: the record database under its
  * lock, culling stale records, and the create, delete and list requests
  * (nic.h).  Order inside a create, all under the database lock: policy,
- * cull, count, a pending record (ifindex 0) written first, then the veth,
- * then the lease, then the finished record; so a helper killed at any
- * point leaves a pending record, which the next call culls with its veth. */
+ * cull, count, the MTU judged (before any link is touched), a pending
+ * record (ifindex 0) written first, then the veth, then the lease, then
+ * the finished record; so a helper killed at any point leaves a pending
+ * record, which the next call culls with its veth.  hako-nic runs this in
+ * a child its caller cannot signal (tui/hako-nic.c), and the lock is
+ * taken with a deadline (hk_flock_timed). */
 #include "nic.h"
 
 #include <errno.h>
@@ -15,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -110,9 +112,9 @@ static int db_open(const struct hk_nic_paths *p, struct nic_db *db, struct hk_er
 		return hk_error_errno(err, "cannot open hako-nic's lock \"%s/%s\"", p->db_dir, DB_LOCK);
 	if (db->lockfd < 0 || fstat(db->lockfd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0)
 		return planted(p->db_dir, DB_LOCK, err);
-	while (flock(db->lockfd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return hk_error_errno(err, "cannot lock \"%s/%s\"", p->db_dir, DB_LOCK);
+	hk_autofree char *lock = xasprintf("%s/%s", p->db_dir, DB_LOCK);
+	if (hk_flock_timed(db->lockfd, lock, "hako-nic's lock", HK_FLOCK_WAIT_MS, err) < 0)
+		return -1;
 	return db_read(db, err);
 }
 
@@ -285,23 +287,60 @@ static unsigned link_mtu(struct nl_sock *sk, int ifindex)
 	return mtu;
 }
 
+/* The MTU the kernel gives a bridge that follows its ports (one whose
+ * MTU root never set): its smallest port's, 1500 with none (the
+ * kernel's br_mtu_min); 0 when the links cannot be read. */
+static unsigned follow_mtu(struct nl_sock *sk, int bridge)
+{
+	struct nl_cache *cache = NULL;
+	if (rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) < 0)
+		return 0;
+	unsigned min = 0;
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		unsigned m = rtnl_link_get_mtu(l);
+		if (rtnl_link_get_master(l) == bridge && (!min || m < min))
+			min = m;
+	}
+	nl_cache_free(cache);
+	return min ? min : 1500;
+}
+
 /* The host end's MTU, so it matches the container's end (lxc.net.N.mtu).
  * LXC's lxc-user-nic gives both ends the bridge's MTU; hako-nic takes the
  * caller's value but never one that reaches past the shared bridge: above
  * the bridge's MTU the port would take frames the bridge cannot pass on,
  * and below it a bridge whose MTU root did not pin follows its smallest
  * port, so one user would shrink it for every container and the host
- * (under 1280, IPv6 leaves it).  The check after the change catches that;
- * the caller then removes the nic, which gives the bridge its MTU back. */
-static int set_host_mtu(struct nl_sock *sk, const struct hk_nic_record *r, int bridge, unsigned mtu,
-			struct hk_error **err)
+ * (under 1280 the bridge loses every IPv6 address, for good).  So this is
+ * decided before any link is touched: a lower MTU only on a bridge that
+ * is certainly pinned, one whose MTU is not what following its ports
+ * gives.  The kernel does not report the pin itself; a bridge pinned at
+ * exactly that value is refused too, and the message says how to pin. */
+static int mtu_allowed(struct nl_sock *sk, const char *name, int bridge, unsigned mtu, unsigned *before,
+		       struct hk_error **err)
 {
-	unsigned before = link_mtu(sk, bridge);
-	if (!before)
-		return hk_error_set(err, ENODEV, "cannot read the MTU of bridge \"%s\"", r->bridge);
-	if (mtu > before)
+	*before = link_mtu(sk, bridge);
+	unsigned follows = follow_mtu(sk, bridge);
+	if (!*before || !follows)
+		return hk_error_set(err, ENODEV, "cannot read the MTU of bridge \"%s\" and its ports", name);
+	if (mtu > *before)
 		return hk_error_set(err, EINVAL, "MTU %u is above the %u of bridge \"%s\"; set lxc.net.N.mtu to "
-						 "at most %u", mtu, before, r->bridge, before);
+						 "at most %u", mtu, *before, name, *before);
+	if (mtu < *before && *before == follows)
+		return hk_error_set(err, EPERM, "MTU %u would lower bridge \"%s\" from %u to %u for every "
+						"container on it; set lxc.net.N.mtu to %u, or as root pin the "
+						"bridge's MTU (ip link set %s mtu N, N other than its current MTU)",
+				    mtu, name, *before, mtu, *before, name);
+	return 0;
+}
+
+/* Sets the host end's MTU (mtu_allowed said yes); should the bridge move
+ * all the same (root unpinned it meanwhile), refuses, and the caller
+ * removes the nic, which gives the bridge its MTU back. */
+static int set_host_mtu(struct nl_sock *sk, const struct hk_nic_record *r, int bridge, unsigned mtu,
+			unsigned before, struct hk_error **err)
+{
 	if (hk_net_host_attach(sk, r->host, 0, mtu, err) < 0)
 		return -1;
 	unsigned after = link_mtu(sk, bridge);
@@ -367,7 +406,9 @@ static int create_locked(struct nic_db *db, struct nl_sock *sk, const struct hk_
 	snprintf(r.bridge, sizeof(r.bridge), "%s", req->bridge);
 	snprintf(r.lease, sizeof(r.lease), "-");
 	snprintf(r.name, sizeof(r.name), "%s", req->name);
-	if (free_name(sk, r.host, err) < 0)
+	unsigned br_mtu = 0;
+	if ((req->mtu && mtu_allowed(sk, req->bridge, bridge, req->mtu, &br_mtu, err) < 0) ||
+	    free_name(sk, r.host, err) < 0)
 		return -1;
 	db->r = xrealloc(db->r, (db->n + 1) * sizeof(*db->r));
 	db->r[db->n++] = r;
@@ -375,7 +416,7 @@ static int create_locked(struct nic_db *db, struct nl_sock *sk, const struct hk_
 		return -1;
 	unsigned prefix = 0;
 	if (make_pair(sk, &r, req->ifname, nsfd, bridge, err) < 0 ||
-	    (req->mtu && set_host_mtu(sk, &r, bridge, req->mtu, err) < 0) ||
+	    (req->mtu && set_host_mtu(sk, &r, bridge, req->mtu, br_mtu, err) < 0) ||
 	    (req->lease && take_lease(req, c, &r, &prefix, err) < 0)) {
 		remove_nic(sk, &r);
 		db_drop(db, db->n - 1);

@@ -106,6 +106,13 @@ void hk_proctitle_init(int argc, char **argv);
 void hk_proctitle_set(const char *title);
 size_t hk_proctitle_room(void); /* bytes a title may have */
 
+/* Locks fd (flock, exclusive), waiting at most timeout_ms for any one
+ * holder (each writes its pid into the file) and 6 times that in all;
+ * a holder that stalls gets an ETIMEDOUT error naming what, path and the
+ * holder's pid.  flock.c. */
+#define HK_FLOCK_WAIT_MS 30000
+int hk_flock_timed(int fd, const char *path, const char *what, unsigned timeout_ms, struct hk_error **err);
+
 /* A growable byte buffer for building text. */
 struct hk_buf {
 	char *data;

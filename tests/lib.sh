@@ -318,6 +318,25 @@ hk_pid_of() {
 }
 
 # ---- hako-nic (tests/integration/net-user.sh, tests/security/nic-*.sh) ----
+# hk_ns_holder WHO: a process in its own user and network namespace
+# (unshare -Urn) owned by WHO ("user", "nobody") or root's in a network
+# namespace only ("root"); prints its pid.
+hk_ns_holder() {
+	local mark=$((4000 + RANDOM % 5000)).$RANDOM
+	case $1 in
+	user) as_user unshare -Urn sleep "$mark" >/dev/null 2>&1 & ;;
+	nobody) setpriv --reuid=nobody --regid=nogroup --clear-groups unshare -Urn sleep "$mark" >/dev/null 2>&1 & ;;
+	root) unshare -n sleep "$mark" >/dev/null 2>&1 & ;;
+	esac
+	local i p
+	for i in $(seq 50); do
+		p=$(pgrep -f -x "sleep $mark" | head -1)
+		[ -n "$p" ] && [ "$(readlink /proc/$p/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
+		p=; sleep 0.05
+	done
+	echo "$p"
+}
+
 # hk_nic_setup DIR: installs build/hako-nic (or $HK_NIC_BIN) setuid root as DIR/bin/hako-nic
 # (DIR must be root's) and saves /etc/hako/usernet into DIR for
 # hk_nic_restore, which puts it back (or removes the test's).

@@ -6,8 +6,11 @@
 # bridge not in usernet; interface names with '/', '%', blanks, newlines or
 # 16+ bytes; a usernet file that is group- or other-writable, not root's or
 # a symlink; a symlink planted at its database, or a database directory
-# that is not root's alone.  It ignores the environment
-# (LD_PRELOAD, PATH, LANG, TMPDIR, IFS), closes descriptors it inherits,
+# that is not root's alone; an MTU that would lower the bridge, before
+# touching any link (a bridge with IPv6 keeps its addresses and MTU).  It
+# ignores the environment (LD_PRELOAD, PATH, LANG, TMPDIR, IFS; libnl's
+# NLSYSCONFDIR, NLCB and NLDBG, which libnl's constructors would read
+# before main(): issue 16), closes descriptors it inherits,
 # cannot be read through /proc by its caller, finishes what it started
 # when signalled, deletes only the caller's own nics, and its quota holds
 # with 8 parallel callers, stale records culled once their processes die.
@@ -54,32 +57,14 @@ UID_T=$(id -u "$HK_TEST_USER")
 ports() { ls "/sys/class/net/$BR/brif" 2>/dev/null | wc -l; }
 records() { awk -v u="$UID_T" '$1 == u' "$DB/nics" 2>/dev/null | wc -l; }
 
-# holder WHO [ARGS]: a process in its own user and network namespace
-# (unshare -Urn) owned by WHO ("user", "nobody") or root's in a network
-# namespace only ("root"); prints its pid.
-holder() {
-	local mark=$((4000 + RANDOM % 5000)).$RANDOM
-	case $1 in
-	user) as_user unshare -Urn sleep "$mark" >/dev/null 2>&1 & ;;
-	nobody) setpriv --reuid=nobody --regid=nogroup --clear-groups unshare -Urn sleep "$mark" >/dev/null 2>&1 & ;;
-	root) unshare -n sleep "$mark" >/dev/null 2>&1 & ;;
-	esac
-	local i p
-	for i in $(seq 50); do
-		p=$(pgrep -f -x "sleep $mark" | head -1)
-		[ -n "$p" ] && [ "$(readlink /proc/$p/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
-		p=; sleep 0.05
-	done
-	echo "$p"
-}
 nic() { as_user "$NIC" "$@"; }
 
-MINE=$(holder user); HOLDERS+=("$MINE")
+MINE=$(hk_ns_holder user); HOLDERS+=("$MINE")
 [ -n "$MINE" ] || { not_ok "no namespace holder for the test user"; plan_end; exit; }
 
 # ---- the network namespace must be the caller's ----
-ROOTS=$(holder root); HOLDERS+=("$ROOTS")
-OTHER=$(holder nobody); HOLDERS+=("$OTHER")
+ROOTS=$(hk_ns_holder root); HOLDERS+=("$ROOTS")
+OTHER=$(hk_ns_holder nobody); HOLDERS+=("$OTHER")
 msgs=()
 for p in "$ROOTS" "$OTHER" 1 $$ 4194303; do
 	out=$(nic create c1 "$p" veth "$BR" eth0 2>&1); rc=$?
@@ -138,6 +123,45 @@ check_output "a $DB not owned by root is refused" "owned by uid $UID_T, not root
 chown root "$DB"
 [ "$(ports)" = 0 ] && ok "nothing made with an untrusted database directory" || not_ok "ports on $BR: $(ports)"
 
+# ---- an MTU that would lower the bridge: refused before any link is touched ----
+# A bridge whose MTU root never set follows its smallest port; under 1280
+# it loses every IPv6 address (link-local included), for good.
+if [ "$(cat /proc/sys/net/ipv6/conf/$BR/disable_ipv6 2>/dev/null)" = 0 ]; then
+	ip -6 addr add fd99:94::1/64 dev "$BR" nodad && ip -6 addr add fe80::99:94/64 dev "$BR" nodad
+	v6() { ip -6 -o addr show dev "$BR" | awk '{print $4}' | sort | tr '\n' ' '; }
+	mtu0=$(cat /sys/class/net/$BR/mtu); addrs0=$(v6)
+	check_output "mtu=1000 on a bridge that follows its ports is refused, naming the fix" \
+		"MTU 1000 would lower bridge \"$BR\" from $mtu0 to 1000 for every container on it; set lxc.net.N.mtu to $mtu0" \
+		nic create m1 "$MINE" veth "$BR" eth0 mtu=1000
+	[ "$(cat /sys/class/net/$BR/mtu)" = "$mtu0" ] && [ "$(v6)" = "$addrs0" ] && printf '%s' "$addrs0" | grep -q fe80::99:94 &&
+		printf '%s' "$addrs0" | grep -q fd99:94::1 && [ "$(ports)" = 0 ] && [ "$(records)" = 0 ] &&
+		ok "after the refusal the bridge keeps MTU $mtu0 and every IPv6 address ($addrs0), no port, no record" ||
+		not_ok "after the MTU refusal: MTU $(cat /sys/class/net/$BR/mtu) (was $mtu0), IPv6 '$(v6)' (was '$addrs0'), ports $(ports), records $(records)"
+	ip -6 addr flush dev "$BR" scope global; ip -6 addr del fe80::99:94/64 dev "$BR" 2>/dev/null
+else
+	skip "MTU and IPv6: IPv6 is off on $BR"
+fi
+
+# ---- the environment never reaches a library ----
+# libnl reads NLSYSCONFDIR, NLCB and NLDBG in its constructors, which run
+# before main(): the classid file it would open as root is a symlink to a
+# root-only file here, watched with inotify.
+mkdir -m 700 "$T/secret" && printf '1:1 secret\n' >"$T/secret/classid" && chmod 600 "$T/secret/classid"
+mkdir "$T/nlconf" && ln -s "$T/secret/classid" "$T/nlconf/classid" && chown -h "$HK_TEST_USER" "$T/nlconf" "$T/nlconf/classid"
+WATCH=$HK_TOP/build/tests/helpers/hkopenwatch
+if [ -x "$WATCH" ]; then
+	out=$("$WATCH" "$T/secret/classid" setpriv --reuid="$HK_TEST_USER" --regid="$HK_TEST_USER" --init-groups -- \
+		env -i "NLSYSCONFDIR=$T/nlconf" NLCB=debug NLDBG=4 "$NIC" create e1 "$MINE" veth "$BR" eth0 2>&1); rc=$?
+	printf '%s' "$out" | grep -q '^opens 0$' && ok "NLSYSCONFDIR: the root-only file behind the caller's classid symlink is never opened" ||
+		not_ok "NLSYSCONFDIR: $(printf '%s' "$out" | grep '^opens')"
+	[ $rc = 0 ] && ! printf '%s' "$out" | grep -qiE 'debug|message|nlmsg' && printf '%s' "$out" | grep -q '^hkn' &&
+		ok "NLCB=debug and NLDBG=4: a nic made, no netlink dump, no libnl debugging" ||
+		not_ok "NLCB=debug: rc $rc: $(printf '%s' "$out" | head -5 | tr '\n' '|')"
+	nic delete e1 "$MINE" >/dev/null 2>&1
+else
+	skip "environment and libnl: no build/tests/helpers/hkopenwatch (make test-build)"
+fi
+
 # ---- environment, descriptors, /proc, signals ----
 rm -f /tmp/hako-nic-preloaded
 mkdir -p "$T/evilbin" && chmod 755 "$T/evilbin"
@@ -158,10 +182,19 @@ rm -f /tmp/hako-nic-preloaded
 exec 8>"$DB/lock"
 flock -x 8
 printf 'secret\n' >"$T/inherited"; chmod 644 "$T/inherited"
-as_user bash -c "exec 9<'$T/inherited'; exec '$NIC' create c1 $MINE veth $BR eth0 lease" >"$T/blocked.out" 2>&1 &
+# Not as_user (a function: & would fork a subshell first): so setpriv,
+# bash and hako-nic each exec the next, and $! becomes hako-nic's pid.
+setpriv --reuid="$HK_TEST_USER" --regid="$HK_TEST_USER" --init-groups -- \
+	bash -c "exec 9<'$T/inherited'; exec '$NIC' create c1 $MINE veth $BR eth0 lease" >"$T/blocked.out" 2>&1 &
 waiter=$!
 pid=
-for i in $(seq 50); do pid=$(pgrep -f -x "$NIC create c1 $MINE veth $BR eth0 lease" | head -1); [ -n "$pid" ] && break; sleep 0.05; done
+# Its cmdline, cheaper than pgrep on a busy machine: the lock must be let
+# go well before hako-nic's deadline (HK_FLOCK_WAIT_MS).
+for i in $(seq 100); do
+	[ "$(tr '\0' ' ' <"/proc/$waiter/cmdline" 2>/dev/null)" = "$NIC create c1 $MINE veth $BR eth0 lease " ] &&
+		pid=$waiter && break
+	sleep 0.05
+done
 if [ -n "$pid" ]; then
 	sleep 0.2
 	ls "/proc/$pid/fd" 2>/dev/null | grep -qx 9 && not_ok "hako-nic kept the inherited descriptor 9" ||
@@ -179,7 +212,7 @@ wait "$waiter"; rc=$?
 check_output "it answers HOST IFNAME LEASE" "^hkn[0-9a-f]{8} eth0 10\.99\.94\.[0-9]+/24$" cat "$T/blocked.out"
 
 # ---- only the caller's own nics ----
-ROOTNS=$(holder root); HOLDERS+=("$ROOTNS")
+ROOTNS=$(hk_ns_holder root); HOLDERS+=("$ROOTNS")
 check "root (a usernet line of its own) makes a nic" "$NIC" create r1 "$ROOTNS" veth "$BR" eth0
 check_output "the user's delete of root's nic deletes nothing" "^deleted 0$" nic delete r1 "$ROOTNS"
 [ "$(awk '$1 == 0' "$DB/nics" | wc -l)" = 1 ] && [ "$(ports)" = 2 ] && ok "root's nic is still there" ||
@@ -202,7 +235,7 @@ ip link del hkn0000dead 2>/dev/null
 # ---- the quota with 8 parallel callers ----
 set_usernet "$HK_TEST_USER veth $BR 3"
 P8=()
-for i in $(seq 8); do p=$(holder user); P8+=("$p"); HOLDERS+=("$p"); done
+for i in $(seq 8); do p=$(hk_ns_holder user); P8+=("$p"); HOLDERS+=("$p"); done
 for i in $(seq 8); do
 	nic create "q$i" "${P8[$((i - 1))]}" veth "$BR" eth0 lease >"$T/q$i.out" 2>&1 &
 done
