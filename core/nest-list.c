@@ -20,10 +20,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -258,8 +260,9 @@ static void parse_idmap_lines(char *text, struct hk_idmap *out)
 	}
 }
 
-/* Each STORE/NAME/config inside the parent's root. */
-static void scan_store(int rootfd, const char *store, struct children *cs)
+/* Each STORE/NAME/config inside the parent's root; *denied when a
+ * container directory could not be searched. */
+static void scan_store(int rootfd, const char *store, struct children *cs, bool *denied)
 {
 	int dfd = hk_safe_open(rootfd, store, O_RDONLY | O_DIRECTORY, 0, 0, NULL);
 	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
@@ -274,8 +277,11 @@ static void scan_store(int rootfd, const char *store, struct children *cs)
 			continue;
 		hk_autofree char *cfg = xasprintf("%s/%s/config", store, de->d_name);
 		/* O_PATH first: a FIFO or device planted as config is never opened. */
+		hk_autoerr err = NULL;
 		hk_autoclose int fd =
-			hk_safe_open(rootfd, cfg, O_PATH, 0, HK_SAFE_NOFOLLOW_LAST, NULL);
+			hk_safe_open(rootfd, cfg, O_PATH, 0, HK_SAFE_NOFOLLOW_LAST, &err);
+		if (fd < 0 && err && err->code == EACCES)
+			*denied = true;
 		struct stat st;
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
@@ -291,13 +297,15 @@ static void scan_store(int rootfd, const char *store, struct children *cs)
 	closedir(d);
 }
 
-static void scan_stores(pid_t parent_init, struct children *cs)
+/* Returns whether a container directory could not be searched. */
+static bool scan_stores(pid_t parent_init, struct children *cs)
 {
+	bool denied = false;
 	hk_autofree char *root = xasprintf("/proc/%d/root", (int)parent_init);
 	hk_autoclose int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
-		return;
-	scan_store(rootfd, "var/lib/hako", cs);
+		return false;
+	scan_store(rootfd, "var/lib/hako", cs, &denied);
 	int hfd = hk_safe_open(rootfd, "home", O_RDONLY | O_DIRECTORY, 0, 0, NULL);
 	DIR *d = hfd >= 0 ? fdopendir(hfd) : NULL;
 	struct dirent *de;
@@ -305,12 +313,83 @@ static void scan_stores(pid_t parent_init, struct children *cs)
 		if (de->d_name[0] == '.' || strchr(de->d_name, '/'))
 			continue;
 		hk_autofree char *store = xasprintf("home/%s/.local/share/hako", de->d_name);
-		scan_store(rootfd, store, cs);
+		scan_store(rootfd, store, cs, &denied);
 	}
 	if (d)
 		closedir(d);
 	else if (hfd >= 0)
 		close(hfd);
+	return denied;
+}
+
+/* In a forked child that joined the parent's user namespace: its stores'
+ * names and maps, one "NAME<tab>MAP" line each, on fd. */
+static __attribute__((noreturn)) void scan_as_owner_child(pid_t parent_init, int fd)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)parent_init);
+	int ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0 || setns(ns, CLONE_NEWUSER) < 0)
+		_exit(1);
+	struct children mine = { 0 };
+	(void)scan_stores(parent_init, &mine);
+	struct hk_buf b = { 0 };
+	for (size_t i = 0; i < mine.n; i++) {
+		if (!mine.c[i].have_map)
+			continue;
+		hk_autofree char *map = hk_idmap_format_list(&mine.c[i].map);
+		hk_buf_printf(&b, "%s\t%s\n", mine.c[i].name, map ? map : "");
+	}
+	_exit(b.len && write(fd, b.data, b.len) != (ssize_t)b.len);
+}
+
+/* "NAME<tab>u 0 1000 65536; g 0 1000 65536" lines into cs. */
+static void take_owner_lines(char *text, struct children *cs)
+{
+	for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *tab = strchr(l, '\t');
+		if (!tab)
+			continue;
+		*tab = '\0';
+		if (hk_name_validate(l, NULL) < 0)
+			continue;
+		struct child *c = child_get(cs, l);
+		hk_idmap_free(&c->map);
+		for (char *s2, *r = strtok_r(tab + 1, ";", &s2); r; r = strtok_r(NULL, ";", &s2))
+			hk_idmap_parse_line(hk_str_trim(r), &c->map, NULL);
+		c->have_map = true;
+	}
+}
+
+/* An ordinary caller cannot search the container directories of the
+ * parent's stores (0710 with the group of each child's root, store.h),
+ * but owns the parent's user namespace: joined, it holds every
+ * capability over the files of the parent's ids, so the scan runs in a
+ * child that joined it, and only names and maps come back. */
+static void scan_stores_as_owner(pid_t parent_init, struct children *cs)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		scan_as_owner_child(parent_init, pfd[1]);
+	}
+	close(pfd[1]);
+	struct hk_buf b = { 0 };
+	char chunk[4096];
+	for (ssize_t n; pid > 0 && (n = read(pfd[0], chunk, sizeof(chunk))) != 0;)
+		if (n > 0 && b.len < (1u << 20))
+			hk_buf_append(&b, chunk, (size_t)n);
+		else if (n < 0 && errno != EINTR)
+			break;
+	close(pfd[0]);
+	while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	hk_autofree char *text = hk_buf_steal(&b);
+	take_owner_lines(text, cs);
 }
 
 /* The child's map in host ids: its config's map composed with its
@@ -383,7 +462,10 @@ static size_t add_children(struct hk_list *l, size_t at, const struct hk_cgroup_
 	hk_autofree char *pcg = cgroup_dir_of(info, p->init_pid);
 	if (pcg)
 		scan_cgroups(info, pcg, &cs);
-	scan_stores(p->init_pid, &cs);
+	/* Only where a directory was closed to us: a fork per refresh would
+	 * cost every dashboard user (tests/tui/refresh-cost.sh). */
+	if (scan_stores(p->init_pid, &cs) && geteuid() != 0)
+		scan_stores_as_owner(p->init_pid, &cs);
 	size_t added = 0;
 	hk_autofree char *pname = xstrdup(l->rows[at].name);
 	unsigned depth = l->rows[at].depth + 1;
