@@ -83,7 +83,7 @@ static int write_all(int fd, const char *p, size_t n)
 void hk_console_opts_init(struct hk_console_opts *o, const struct hk_store *st)
 {
 	const struct hk_settings *s = st ? hk_store_settings(st) : NULL;
-	*o = (struct hk_console_opts){ .escape = HK_ESCAPE_DEFAULT,
+	*o = (struct hk_console_opts){ .escape = s ? s->console_escape : HK_ESCAPE_DEFAULT,
 				       .replay = s ? s->console_replay : true,
 				       .filter = s && s->console_filter };
 }

@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "ini-run.h"
+#include "pty.h"
 #include "store-internal.h"
 
 #define LINE_MAX_BYTES 4096 /* longer lines are an error, never split */
@@ -183,6 +184,16 @@ static int set_console_replay(struct parse_ctx *c, const char *key, const char *
 	return set_bool(c, "console", key, value, &c->s->console_replay);
 }
 
+/* [console] escape: the detach key of hako console and the dashboard's
+ * console, written as for -e (^a, C-o, a letter, a number). */
+static int set_console_escape(struct parse_ctx *c, const char *key, const char *value)
+{
+	hk_autoerr why = NULL;
+	if (hk_escape_parse(value, &c->s->console_escape, &why) < 0)
+		return bad_value(c, "console", key, value, "give ^a, C-o, a letter or a number 1-255");
+	return 0;
+}
+
 /* [tui] confirm_stop: whether `s` asks before it stops a container. */
 static int set_confirm_stop(struct parse_ctx *c, const char *key, const char *value)
 {
@@ -220,6 +231,7 @@ static const struct setting_key keys[] = {
 	{"tui", "confirm_stop", set_confirm_stop},
 	{"console", "filter", set_console_filter},
 	{"console", "replay", set_console_replay},
+	{"console", "escape", set_console_escape},
 	{"keys", NULL, set_key},
 };
 
@@ -380,6 +392,7 @@ void hk_settings_init(struct hk_settings *s)
 		.refresh_ms = 1000,
 		.stop_timeout = 30,
 		.console_replay = true,
+		.console_escape = HK_ESCAPE_DEFAULT,
 		.confirm_stop = true,
 	};
 }

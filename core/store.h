@@ -50,6 +50,7 @@ struct hk_settings {
 	bool confirm_stop;     /* [tui] confirm_stop: `s` asks before a stop, default yes */
 	bool console_filter;   /* [console] filter, default no (hako console --filter) */
 	bool console_replay;   /* [console] replay, default yes (--no-replay) */
+	int console_escape;    /* [console] escape, default Ctrl-a (hako console -e) */
 	struct hk_strv keys;   /* [keys] ACTION = KEY lines, "action=key" */
 };
 void hk_settings_init(struct hk_settings *s);

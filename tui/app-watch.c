@@ -1,11 +1,13 @@
 /* app-watch.c - notices state changes at once: inotify watches on the
  * container path (containers made or removed), the store's run directory
  * (a container's run directory appearing) and each container's run
- * directory (its state file rewritten), so the list refreshes when the
- * monitor writes a new state, not a second later.  Watches are added
+ * directory (its state file rewritten), and each directory of the
+ * container path that is no container yet (its config arriving), so the
+ * list refreshes when the monitor writes a new state, not a second later.  Watches are added
  * again only when the set of containers changed or an event came (a run
  * directory made again needs a new watch), not on every refresh: with
  * hundreds of containers that is hundreds of system calls a second. */
+#include <dirent.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,32 @@ static bool same_names(const struct hk_app *app)
 	return true;
 }
 
+static bool listed(const struct hk_app *app, const char *name)
+{
+	for (size_t i = 0; i < app->list.n; i++)
+		if (strcmp(app->list.rows[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* A directory of the container path that is no container yet: another
+ * program's create, whose config lands in it later (by rename).  Without
+ * a watch on it the container showed only at the next timed refresh. */
+static void watch_unlisted(struct hk_app *app)
+{
+	DIR *d = opendir(hk_store_path(app->st));
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d));) {
+		if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) ||
+		    listed(app, e->d_name))
+			continue;
+		hk_autofree char *dir = xasprintf("%s/%s", hk_store_path(app->st), e->d_name);
+		add_dir(app, dir);
+	}
+	closedir(d);
+}
+
 void hk_app_watch_update(struct hk_app *app)
 {
 	if (app->watch_fd < 0)
@@ -59,6 +87,7 @@ void hk_app_watch_update(struct hk_app *app)
 	 * also covers directories made (or made again) since the last time. */
 	add_dir(app, hk_store_path(app->st));
 	add_dir(app, hk_store_run_dir(app->st));
+	watch_unlisted(app);
 	hk_strv_clear(&app->watched);
 	for (size_t i = 0; i < app->list.n; i++) {
 		hk_autofree char *dir = hk_store_container_run_dir(app->st, app->list.rows[i].name);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "app-internal.h"
+#include "keyname.h"
 #include "log.h"
 #include "sanitize.h"
 #include "term.h"
@@ -146,6 +147,18 @@ void hk_app_refresh_data(struct hk_app *app)
 		hk_details_refresh(app);
 }
 
+/* A key that does nothing says so (htop's F2 setup, a typo), rather than
+ * being swallowed. */
+static void unknown_key(struct hk_app *app, int key)
+{
+	if (key == KEY_RESIZE || key == KEY_MOUSE || key < 0)
+		return;
+	char buf[32];
+	const char *name = hkw_key_name(key, buf, sizeof(buf));
+	hkw_status_set(app->status, HKW_STATUS, "%s does nothing here; ? lists the keys.",
+		       name && *name ? name : "That key");
+}
+
 static void filter_key(struct hk_app *app, int key)
 {
 	if (key == 27) {
@@ -246,8 +259,8 @@ static void handle_key(struct hk_app *app, int key)
 		hk_app_action(app, a);
 		return;
 	}
-	if (app->screen == HK_SCREEN_LIST)
-		hkw_handle_key(focused(app), key);
+	if (app->screen == HK_SCREEN_LIST && !(hkw_handle_key(focused(app), key) & HKW_HANDLED))
+		unknown_key(app, key);
 }
 
 static int64_t now_ms(void)
@@ -257,11 +270,24 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A BUSY row (another program's create, clone or destroy holds its lock)
+ * ends with no event the watches see (a lock goes with a close): the list
+ * looks again soon instead of at the next timed refresh. */
+static bool any_busy(const struct hk_app *app)
+{
+	for (size_t i = 0; i < app->list.n; i++)
+		if (app->list.rows[i].state == HK_STATE_BUSY)
+			return true;
+	return false;
+}
+
 static void loop(struct hk_app *app)
 {
 	int64_t next = now_ms() + app->refresh_ms;
 	while (!app->quit) {
 		draw(app);
+		if (any_busy(app) && next > now_ms() + 250)
+			next = now_ms() + 250;
 		int64_t left = next - now_ms();
 		if (hk_app_job_running(app) && left > 150)
 			left = 150; /* the spinner */

@@ -50,7 +50,7 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		{ "no-replay", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct hk_console_opts o = { .escape = HK_ESCAPE_DEFAULT };
+	struct hk_console_opts o = { .escape = 0 }; /* 0: as hako.conf says */
 	int filter = -1, replay = -1; /* -1: as hako.conf says */
 	const char *name = NULL;
 	bool log_only = false;
@@ -102,7 +102,9 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	int escape = o.escape;
 	unsigned tty = o.tty;
 	hk_console_opts_init(&o, st);
-	o.escape = escape, o.tty = tty;
+	if (escape)
+		o.escape = escape;
+	o.tty = tty;
 	if (filter >= 0)
 		o.filter = filter;
 	if (replay >= 0)

@@ -519,9 +519,14 @@ static void fill_log(struct hk_app *app, const struct hk_list_row *r)
 	while (p && p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (n && p[n - 1] == '\r')
-			n--; /* CRLF from the pty */
-		hk_autofree char *safe = hk_sanitize_line_n(p, n);
+		while (n && p[n - 1] == '\r')
+			n--; /* CRLF from the pty (CR CR LF when the program wrote CR LF) */
+		const char *cr = memrchr(p, '\r', n);
+		const char *line = cr && cr + 1 < p + n ? cr + 1 : p; /* what the terminal kept */
+		/* Without the escape sequences (a shell's cursor-position
+		 * request after each prompt, colours): this is text, not a
+		 * terminal; hako console shows the real thing. */
+		hk_autofree char *safe = hk_sanitize_line_plain_n(line, (size_t)(p + n - line));
 		hkw_textview_add(app->text, HKW_NORMAL, safe);
 		p = nl ? nl + 1 : NULL;
 	}

@@ -149,6 +149,9 @@ keys Escape
 hk start c2 >/dev/null 2>&1
 keys / '^c2$' Enter
 wait_for "c2 runs again" '^c2 +RUNNING' 10
+keys F9
+wait_for "F9 asks before killing, as K (htop's F9)" 'Kill "c2"\?'
+keys n
 keys K
 wait_for "K asks before killing" 'Kill "c2"\?'
 keys y
@@ -181,6 +184,10 @@ hk start c2 >/dev/null 2>&1
 wait_for "a start from the CLI shows without waiting for the refresh" '^c2 +RUNNING' 5
 hk stop -k c2 >/dev/null 2>&1
 wait_for "a stop from the CLI shows too" '^c2 +STOPPED' 5
+hk create elsewhere1 -t busybox -q >/dev/null 2>&1
+wait_for "a container created by the CLI shows within 1 s (16 s refresh)" '^elsewhere1 +STOPPED' 1
+hk destroy elsewhere1 -q >/dev/null 2>&1
+wait_gone "and its destroy" '^elsewhere1 ' 2
 keys + + + + +
 wait_for "+ speeds it up again" 'every 0.5s|every 1.0s'
 
@@ -198,6 +205,14 @@ wait_gone "an invalid filter hides every row" '^c1 '
 wait_for "and says it is no regular expression" 'The filter /\[c/ is not a regular expression'
 keys Escape
 wait_for "Esc clears the invalid filter" '^c1 '
+# htop's F-keys where they mean the same; any other key says it does nothing
+keys F4 '^c1' Enter
+wait_gone "F4 filters, as in htop" '^c2 '
+keys Escape
+keys F2
+wait_for "F2 (htop's setup) says it does nothing here" 'F2 does nothing here; \? lists the keys'
+keys Z
+wait_for "so does an unbound letter" 'Z does nothing here'
 
 # --- details: tabs
 keys Home
@@ -269,12 +284,18 @@ wait_for "a runs a shell inside the container" 'answer-42'
 keys 'exit' Enter
 wait_for "leaving the shell comes back to the list" '^c1 +RUNNING'
 
-# --- escape sequences on the console are shown, never obeyed
-hk attach c1 -- /bin/sh -c 'printf "\033]2;PWNED\007evil\033[2Jline\n" >/dev/console' >/dev/null 2>&1
+# --- escape sequences on the console are never obeyed; the Console tab
+# shows its text without them (a shell's cursor-position request after
+# each prompt, colours) and without carriage-return noise
+hk attach c1 -- /bin/sh -c 'printf "\033]2;PWNED\007evil\033[2Jline\n/ # \033[6n\r\nprogress 10%%\rprogress 99%%\r\n\001raw\n" >/dev/console' >/dev/null 2>&1
 keys Home
 keys Enter
 keys 5
-wait_for "the Console log shows escape bytes as text" 'x1b\]2;PWNED\\x07evil\\x1b\[2Jline'
+wait_for "the Console log shows the text of a line with escape sequences" 'evilline'
+wait_for "... a prompt without its \\x1b[6n" '^/ # *$'
+wait_for "... what a carriage return left on the terminal" '^progress 99%'
+wait_for "... other control bytes as text" '^\\x01raw'
+screen | grep -q 'x1b\|x0d' && not_ok "the Console tab shows \\x1b or \\x0d noise" || ok "no \\x1b or \\x0d noise"
 title=$(tm display-message -p -t dash '#{pane_title}')
 [ "$title" != PWNED ] && ok "the terminal title was not changed ($title)" || not_ok "the title became PWNED"
 hk attach c1 -- /bin/sh -c 'i=0; while [ $i -lt 60 ]; do echo follow-$i; i=$((i+1)); done >/dev/console' </dev/null >/dev/null 2>&1
@@ -411,7 +432,7 @@ check "create stubborn" hk create stubborn -t busybox
 echo 'lxc.signal.halt = SIGCONT' >>"$P/stubborn/config"
 check "start stubborn" hk start stubborn
 mkdir -p "$T/etc-up/hako" "$T/etc-work"
-printf '[tui]\nstop_timeout = 2\nconfirm_stop = no\n' >"$T/etc-up/hako/hako.conf"
+printf '[tui]\nstop_timeout = 2\nconfirm_stop = no\n[console]\nescape = ^o\n' >"$T/etc-up/hako/hako.conf"
 cat >"$T/ns-hako" <<EOF
 #!/bin/sh
 exec unshare -m --propagation slave sh -c 'mount -t overlay overlay -o lowerdir=/etc,upperdir=$T/etc-up,workdir=$T/etc-work /etc && exec "\$0" "\$@"' "$HAKO" "\$@"
@@ -422,6 +443,14 @@ HAKO=$T/ns-hako dash
 HAKO=$real_hako
 keys / '^stubborn$' Enter
 wait_for "stubborn runs" '^stubborn +RUNNING'
+# [console] escape = ^o: the console says so, and Ctrl-o q comes back
+keys c
+wait_for "c joins the console, naming [console] escape's key" 'type Ctrl\+o q to detach'
+keys C-a q
+sleep 1
+screen | grep -q '^stubborn +RUNNING' && not_ok "Ctrl-a q still detaches" || ok "Ctrl-a q no longer detaches"
+keys C-o q
+wait_for "Ctrl-o q comes back to the list" '^stubborn +RUNNING'
 keys s
 wait_for "s stops at once with confirm_stop = no, and says when it will kill ([tui] stop_timeout = 2)" 'Stopping \(kill after 2s\) "stubborn"'
 wait_for "the status line counts down to the kill" '"stubborn"\.\.\. . (kill in [12]s|killing)'

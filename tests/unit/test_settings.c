@@ -146,7 +146,18 @@ static void test_console(void **state)
 	expect_error("[console]\nfilter = maybe\n", "/x/hako.conf:2:", "[console] filter = \"maybe\"",
 		     "give yes or no", NULL);
 	expect_error("[console]\nreplay =\n", ":2:", "[console] replay", NULL);
-	expect_error("[console]\nfiltre = yes\n", ":2:", "known keys: filter, replay", NULL);
+	expect_error("[console]\nfiltre = yes\n", ":2:", "known keys: filter, replay, escape", NULL);
+	/* escape: Ctrl-a unless set, spelt as for hako console -e */
+	assert_int_equal(parse(&s, "[console]\nfilter = no\n", NULL), 0);
+	assert_int_equal(s.console_escape, 1);
+	hk_settings_free(&s);
+	assert_int_equal(parse(&s, "[console]\nescape = ^o\n", NULL), 0);
+	assert_int_equal(s.console_escape, 15);
+	hk_settings_free(&s);
+	assert_int_equal(parse(&s, "[console]\nescape = C-b\n", NULL), 0);
+	assert_int_equal(s.console_escape, 2);
+	hk_settings_free(&s);
+	expect_error("[console]\nescape = ^^^\n", ":2:", "[console] escape", "^a, C-o", NULL);
 }
 
 static void test_refresh_bounds(void **state)
