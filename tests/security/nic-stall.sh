@@ -8,7 +8,8 @@
 # 2.5 s; each stop gets a SIGCONT after), while root starts and stops a
 # networked container next to a running one and runs `hako-nic list`.
 # Proves: root never waits more than 2 s longer than the same operation
-# takes with no attacker (measured first) for any of those, all
+# takes beside the attacker's loops before any stop (measured first) for
+# any of those, all
 # succeed, every running container has its own address and a lease of its
 # name at every check, no lease of the subnet without its owner; and once
 # the attacker stops, no nic, veth or lease of it is left.
@@ -18,15 +19,20 @@ plan_begin
 need_root "nic-stall" || { plan_end; exit; }
 if [ ! -x "$HAKO" ] || [ ! -x "$HK_TOP/build/hako-nic" ]; then skip "nic-stall: build first"; plan_end; exit; fi
 if ! ensure_test_user; then skip "nic-stall: cannot make $HK_TEST_USER"; plan_end; exit; fi
+if [ -n "${HK_GUEST:-}" ]; then
+	# Measured there (make check of da90e3e): in 240 s the stopper's pgrep
+	# caught two of 724 helpers, gone before its kill, so nothing is stopped
+	# and the test would prove only how slow TCG is.
+	skip "nic-stall: a one-CPU TCG guest cannot stop hako-nic's short-lived processes in time (natively: 1,000 stops)"
+	plan_end; exit
+fi
 
 T=$(mktemp -d /tmp/hako-nicstall.XXXXXX)
 chmod 755 "$T"
 BR=hknhbr1
 NET=10.99.71
 NIC=$T/bin/hako-nic
-# In the guest lane's TCG guests a process lives ten times longer and a
-# pgrep scan takes as long as many of them: 100 stops there.
-STOPS=${HK_NIC_STALL_STOPS:-$([ -n "${HK_GUEST:-}" ] && echo 100 || echo 1000)}
+STOPS=${HK_NIC_STALL_STOPS:-1000}
 LIMIT_MS=2000 # beyond what the same operation takes with no attacker
 UID_T=$(id -u "$HK_TEST_USER")
 JOBS=()
@@ -105,18 +111,6 @@ leases_exact() {
 	[ -z "$(printf '%s\n' "$l" | awk 'NF && $2 != "r1" && $2 != "r2" && $2 !~ /^[^:]+:a[123]$/')" ] ||
 		{ echo "# a lease of no one's: $(printf '%s' "$l" | tr '\n' ' ')"; return 1; }
 }
-# Root's operations with no attacker yet: the limit is 2 s above the
-# slowest of them (a busy machine, a TCG guest).
-for _ in 1 2 3; do
-	timed "$HAKO" start r2 -P "$T/root"
-	timed "$NIC" list
-	timed "$HAKO" stop -k r2 -P "$T/root"
-done
-BASE=$MAX
-LIMIT_MS=$((LIMIT_MS + BASE)) DUMP_MS=$((BASE + 1500))
-diag "no attacker: root's slowest operation took $BASE ms ($SLOW); limit $LIMIT_MS ms"
-MAX=0 SLOW= NOPS=0
-
 # ---- the attacker: three create/delete loops and a stopper ----
 for i in 1 2 3; do
 	h=$(hk_ns_holder user); HOLDERS+=("$h")
@@ -126,6 +120,19 @@ for i in 1 2 3; do
 		'$NIC' delete a$i $h >/dev/null 2>&1; done; echo \$n >$T/out/made.$i" &
 	JOBS+=($!)
 done
+# Root's operations beside the attacker's loops but before any stop: the
+# limit is 2 s above the slowest of them, so that what is measured is the
+# stopping, not the load (a busy machine).
+for _ in 1 2 3; do
+	timed "$HAKO" start r2 -P "$T/root"
+	timed "$NIC" list
+	timed "$HAKO" stop -k r2 -P "$T/root"
+done
+BASE=$MAX
+LIMIT_MS=$((LIMIT_MS + BASE)) DUMP_MS=$((BASE + 1500))
+diag "no stops yet: root's slowest operation took $BASE ms ($SLOW); limit $LIMIT_MS ms"
+MAX=0 SLOW= NOPS=0
+
 as_user bash -c "stops=0; end=\$((SECONDS + 240))
 	while [ \$stops -lt $STOPS ] && [ \$SECONDS -lt \$end ]; do
 		pids=\$(pgrep -U $UID_T -f '^$NIC ')
