@@ -69,7 +69,7 @@ DEPS_PKGS := build-essential pkg-config libncurses-dev libcap-dev libseccomp-dev
              iproute2 util-linux acl attr cppcheck clang-format procps \
              libarchive-dev libcurl4-openssl-dev gpgv gnupg xz-utils python3 \
              libacl1-dev libzstd-dev zstd liblz4-dev systemd dbus-daemon dbus-user-session \
-             qemu-system-x86 qemu-utils debootstrap e2fsprogs kmod strace
+             qemu-system-x86 qemu-utils debootstrap e2fsprogs kmod strace musl-tools
 
 .PHONY: all deps demo check unit test-build hako-static bench fuzz fuzz-build install clean lint format-check
 
@@ -83,10 +83,14 @@ $(BUILD)/libhako.a: $(CORE_OBJ) $(BUILD)/tui/hako-stub-blob.o
 	@rm -f $@
 	ar rcs $@ $^
 
-# hako-stub (core/stub.h): static, never sanitized, embedded as bytes.
+# hako-stub (core/stub.h): static, never sanitized, embedded as bytes and
+# copied into a sealed memfd for every start and attach, so its size is
+# paid each time: built with musl (42 KB) where musl-gcc is installed
+# (make deps installs musl-tools), else with glibc (700 KB).
+STUB_CC := $(or $(shell command -v musl-gcc 2>/dev/null),$(CC))
 $(BUILD)/tui/hako-stub: $(STUB_SRC) core/stub-proto.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) -O2 -static -s -o $@ $<
+	$(STUB_CC) $(CPPFLAGS) $(WARN) -Os -static -s -o $@ $<
 $(BUILD)/tui/hako-stub-blob.o: tui/hako-stub-blob.S $(BUILD)/tui/hako-stub
 	$(CC) -DHK_STUB_BIN='"$(BUILD)/tui/hako-stub"' -c $< -o $@
 
