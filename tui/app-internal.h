@@ -49,9 +49,6 @@ enum hk_tab { HK_TAB_INFO, HK_TAB_CGROUPS, HK_TAB_IDMAPS, HK_TAB_CONFIG, HK_TAB_
 
 #define HK_APP_LOG_LINES 64
 
-/* What the list shows when no row is there (and no filter error is). */
-#define HK_LIST_EMPTY_TEXT "No containers here. Press n to create one."
-
 struct hk_app {
 	const struct hk_app_opts *opts;
 	struct hk_store *st;
@@ -82,6 +79,7 @@ struct hk_app {
 	regex_t filter_re;
 	bool filter_ok;
 	char *filter_error; /* the typed filter is no regex: why; no row passes */
+	char *empty_text;   /* what the list shows with no row (and no filter error) */
 
 	enum hk_screen screen;
 	struct hkw_cursescanvas canvas;

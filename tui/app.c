@@ -325,7 +325,11 @@ static void make_widgets(struct hk_app *app)
 	size_t ncols;
 	const struct hkw_column *cols = hk_list_screen_columns(&ncols);
 	app->table = hkw_table_new(cols, ncols);
-	hkw_table_set_empty_text(app->table, HK_LIST_EMPTY_TEXT);
+	hk_autofree char *path = hk_sanitize_line(hk_store_path(app->st));
+	app->empty_text = xasprintf("No containers in %s. Press n to create one, or start hako "
+				    "with -P PATH for another container path.",
+				    path);
+	hkw_table_set_empty_text(app->table, app->empty_text);
 	app->keybar = hkw_keybar_new();
 	hk_keys_fill_keybar(app->keybar, app->read_only);
 	app->status = hkw_status_new();
@@ -360,6 +364,7 @@ static void app_free(struct hk_app *app)
 		regfree(&app->filter_re);
 	free(app->filter);
 	free(app->filter_error);
+	free(app->empty_text);
 	free(app->details_name);
 	free(app->pending_name);
 	free(app->theme);

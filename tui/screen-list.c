@@ -179,7 +179,7 @@ int hk_list_screen_filter_set(struct hk_app *app, const char *text, struct hk_er
 	app->filter = NULL;
 	free(app->filter_error);
 	app->filter_error = NULL;
-	hkw_table_set_empty_text(app->table, HK_LIST_EMPTY_TEXT);
+	hkw_table_set_empty_text(app->table, app->empty_text);
 	if (!text || !*text || strcmp(text, "!") == 0)
 		return 0;
 	app->filter_invert = text[0] == '!';
@@ -239,6 +239,7 @@ void hk_list_screen_refresh(struct hk_app *app)
 void hk_list_screen_draw_header(struct hk_app *app, struct hkw_canvas *c)
 {
 	hk_autofree char *host = hk_sanitize_line(app->hostname);
+	hk_autofree char *path = hk_sanitize_line(hk_store_path(app->st));
 	const char *layout = app->cg_ok ? hk_cgroup_layout_name(app->cg.layout) : "no cgroups";
 	hk_autofree char *who = hk_store_is_root(app->st)
 					? xstrdup("root")
@@ -248,8 +249,8 @@ void hk_list_screen_draw_header(struct hk_app *app, struct hkw_canvas *c)
 	/* Marks show as a colour, which a monochrome terminal may not have. */
 	hk_autofree char *marks = marked ? xasprintf("  %zu marked", marked) : xstrdup("");
 	hk_autofree char *line =
-		xasprintf(" hako  %s  cgroup:%s  %u running, %u stopped%s  %s  every %.1fs%s%s%s",
-			  host, layout, app->running, app->stopped, marks, who,
+		xasprintf(" hako  %s:%s  cgroup:%s  %u running, %u stopped%s  %s  every %.1fs%s%s%s",
+			  host, path, layout, app->running, app->stopped, marks, who,
 			  app->refresh_ms / 1000.0, filter ? "  filter:/" : "", filter ? filter : "",
 			  app->read_only ? "  [read-only]" : "");
 	hkw_text_pad(c, 0, 0, c->w, HKW_HEADER, line);

@@ -409,8 +409,6 @@ static void table_draw(struct hkw_widget *w, struct hkw_canvas *c)
 	draw_header(t, c, cols, widths, n);
 	int body = w->h - 1;
 	hkw_scroll_to(t->sel, body, &t->top);
-	if (t->n == 0 && t->empty_text)
-		hkw_text(c, w->y + 2, w->x + 2, w->w - 2, HKW_DIM, t->empty_text);
 	for (int line = 0; line < body; line++) {
 		size_t pos = t->top + (size_t)line;
 		int y = w->y + 1 + line;
@@ -424,11 +422,29 @@ static void table_draw(struct hkw_widget *w, struct hkw_canvas *c)
 		int x = w->x;
 		hkw_fill(c, y, w->x, w->w, role);
 		for (size_t i = 0; i < n; i++) {
-			draw_cell(c, y, x, widths[i], &t->cols[cols[i]], r->cells[cols[i]].text,
+			const char *text = r->cells[cols[i]].text;
+			char *marked = NULL;
+			/* A mark shows as text too: '*' before the name (the
+			 * colour alone is lost with NO_COLOR, and on the
+			 * selected row). */
+			if (mark && cols[i] == 0) {
+				size_t len = text ? strlen(text) : 0;
+				marked = malloc(len + 2);
+				if (!marked)
+					abort();
+				marked[0] = '*';
+				memcpy(marked + 1, text ? text : "", len + 1);
+				text = marked;
+			}
+			draw_cell(c, y, x, widths[i], &t->cols[cols[i]], text,
 				  cols[i] == 0 ? 2 * r->indent : 0, role);
+			free(marked);
 			x += widths[i] + 1;
 		}
 	}
+	/* After the rows' fill, which would blank it. */
+	if (t->n == 0 && t->empty_text && body > 1)
+		hkw_text(c, w->y + 2, w->x + 2, w->w - 2, HKW_DIM, t->empty_text);
 }
 
 static unsigned table_key(struct hkw_widget *w, int key)

@@ -321,20 +321,23 @@ keys / C-u '^(c2|made1)$' Enter
 wait_for "c2 runs, made1 is stopped" '^c2 +RUNNING'
 keys Home Space Space
 wait_for "the header counts the marks" '2 marked'
+wait_for "marked rows say so in text: * before the name" '^\*c2 .*' 
+wait_for "... both of them" '^\*made1 '
 keys s
 wait_for "s on marks asks about both" 'Stop "c2", "made1"\?'
 keys y
 wait_for "s on marks says how many" 'Stopping \(kill after [0-9]+s\) 2 containers'
-wait_for "s stops the marked c2" '^c2 +STOPPED' 40
+wait_for "s stops the marked c2" '^\*c2 +STOPPED' 40
 sleep 1
 [ "$(state_of made1)" = STOPPED ] && ok "s did not start the marked made1" || not_ok "made1 state: $(state_of made1)"
 keys s
-wait_for "s again starts c2" '^c2 +RUNNING' 20
-wait_for "and made1" '^made1 +RUNNING' 20
+wait_for "s again starts c2" '^\*c2 +RUNNING' 20
+wait_for "and made1" '^\*made1 +RUNNING' 20
 keys Escape
 wait_gone "Esc clears the filter" 'filter:/'
 keys Escape
 wait_gone "a second Esc clears the marks" 'marked'
+wait_for "... and their * marks" '^c2 '
 hk stop -k c2 >/dev/null 2>&1
 hk stop -k made1 >/dev/null 2>&1
 
@@ -530,6 +533,16 @@ if ensure_test_user; then
 else
 	skip "ordinary user: cannot make the test user"
 fi
+
+# --- an empty container path: the header names it, the list says what to do
+mkdir -p "$T/emptypath"
+tm kill-server 2>/dev/null
+while tm has-session 2>/dev/null; do sleep 0.1; done
+tm -f /dev/null new-session -d -s dash -x 120 -y 30 env HAKO_RUN_DIR="$HAKO_RUN_DIR" TERM=screen-256color \
+	LANG=C.UTF-8 "$HAKO" -P "$T/emptypath"
+wait_for "the header shows the container path" " hako  [^ ]+:$T/emptypath "
+wait_for "an empty path says how to fill it" "No containers in $T/emptypath\. Press n to create one"
+keys q
 
 # --- terminals the dashboard cannot draw on: a refusal that says why and
 # what to do (TERM=dumb drew a title and a key bar; an unknown TERM got

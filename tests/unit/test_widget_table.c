@@ -125,6 +125,23 @@ static void test_table_render_cells(void **state)
 	/* ASCII canvas: the sort marker is 'v' after NAME. */
 	assert_string_equal(hkw_memcanvas_at(&m, 0, 4)->s, "v");
 	hkw_memcanvas_free(&m);
+	/* A marked row says so in text, '*' before the name, selected or not
+	 * (colour alone is lost with NO_COLOR and under the selection). */
+	hkw_table_select(t, "db");
+	hkw_table_toggle_mark(t);
+	hkw_table_select(t, "cache");
+	hkw_table_toggle_mark(t);
+	draw_table(t, &m, 6, 80);
+	r1 = row_text(&m, 1);
+	char *r2 = row_text(&m, 2);
+	r3 = row_text(&m, 3);
+	assert_memory_equal(r1, "*cache", 6);
+	assert_memory_equal(r2, "*db", 3);
+	assert_memory_equal(r3, "web", 3);
+	free(r1);
+	free(r2);
+	free(r3);
+	hkw_memcanvas_free(&m);
 	hkw_destroy(hkw_table_widget(t));
 }
 
@@ -162,6 +179,21 @@ static void test_table_sort_and_selection(void **state)
 	hkw_table_sort_step(t, -1);
 	hkw_table_sort_step(t, -1);
 	assert_int_equal(hkw_table_sort_col(t), NCOLS - 1);
+	hkw_destroy(hkw_table_widget(t));
+}
+
+/* An empty table shows its empty text (the rows' fill blanked it). */
+static void test_table_empty_text(void **state)
+{
+	(void)state;
+	struct hkw_table *t = hkw_table_new(cols, NCOLS);
+	hkw_table_set_empty_text(t, "No containers in /x. Press n to create one.");
+	struct hkw_memcanvas m;
+	draw_table(t, &m, 6, 80);
+	char *r = row_text(&m, 2);
+	assert_non_null(strstr(r, "No containers in /x. Press n"));
+	free(r);
+	hkw_memcanvas_free(&m);
 	hkw_destroy(hkw_table_widget(t));
 }
 
@@ -575,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_table_render_cells),
 		cmocka_unit_test(test_table_sort_and_selection),
 		cmocka_unit_test(test_table_natural_sort),
+		cmocka_unit_test(test_table_empty_text),
 		cmocka_unit_test(test_table_nested_rows),
 		cmocka_unit_test(test_table_scrolls),
 		cmocka_unit_test(test_tree_folding),
