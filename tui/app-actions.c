@@ -369,11 +369,15 @@ static void ask_about_targets(struct hk_app *app, enum hk_pending what, const ch
 
 static void create_dialog(struct hk_app *app)
 {
-	static const char *const labels[] = { "Name", "Template", "Backend" };
+	static const char *const labels[] = { "Name", "Template (<- ->)", "Backend (<- ->)" };
+	static const char *const templates[] = { "busybox", "download", "tar:", "dir:" };
+	static const char *const backends[] = { "", "dir", "btrfs", "zfs" };
 	const char *defaults[] = { "", "busybox", "" };
 	if (app->dialog)
 		hkw_destroy(hkw_dialog_widget(app->dialog));
 	app->dialog = hkw_dialog_form("New container", labels, defaults, 3);
+	hkw_dialog_set_choices(app->dialog, 1, templates, HK_ARRAY_SIZE(templates));
+	hkw_dialog_set_choices(app->dialog, 2, backends, HK_ARRAY_SIZE(backends));
 	app->pending = HK_PENDING_CREATE;
 }
 

@@ -26,6 +26,8 @@ struct hkw_dialog {
 	char *labels[MAX_FIELDS];
 	struct hkw_input fields[MAX_FIELDS];
 	size_t nfields, focus;
+	char **choices[MAX_FIELDS]; /* a field's pick list (Left/Right), or NULL */
+	size_t nchoices[MAX_FIELDS];
 };
 
 static const struct hkw_widget_ops dialog_ops;
@@ -61,6 +63,29 @@ struct hkw_dialog *hkw_dialog_form(const char *title, const char *const *labels,
 		hkw_input_set(&d->fields[i], defaults ? defaults[i] : NULL);
 	}
 	return d;
+}
+
+void hkw_dialog_set_choices(struct hkw_dialog *d, size_t field, const char *const *choices,
+			    size_t n)
+{
+	if (d->kind != FORM || field >= d->nfields || n == 0)
+		return;
+	d->choices[field] = hkw_alloc(n * sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		d->choices[field][i] = hkw_strdup(choices[i]);
+	d->nchoices[field] = n;
+}
+
+/* Left/Right on a field with a pick list: the next or previous choice
+ * after the one the field holds (the first when it holds none). */
+static void next_choice(struct hkw_dialog *d, int dir)
+{
+	size_t f = d->focus, n = d->nchoices[f], at = n;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(d->choices[f][i], d->fields[f].buf) == 0)
+			at = i;
+	size_t to = at == n ? 0 : (at + n + (dir > 0 ? 1 : n - 1)) % n;
+	hkw_input_set(&d->fields[f], d->choices[f][to]);
 }
 
 struct hkw_widget *hkw_dialog_widget(struct hkw_dialog *d)
@@ -237,6 +262,12 @@ static unsigned form_key(struct hkw_dialog *d, int key)
 	case KEY_UP:
 		d->focus = (d->focus + d->nfields - 1) % d->nfields;
 		return HKW_HANDLED | HKW_REDRAW;
+	case KEY_LEFT:
+	case KEY_RIGHT:
+		if (!d->nchoices[d->focus])
+			break;
+		next_choice(d, key == KEY_RIGHT ? 1 : -1);
+		return HKW_HANDLED | HKW_REDRAW;
 	}
 	hkw_input_key(&d->fields[d->focus], key);
 	return HKW_HANDLED | HKW_REDRAW;
@@ -259,8 +290,12 @@ static unsigned dialog_key(struct hkw_widget *w, int key)
 static void dialog_destroy(struct hkw_widget *w)
 {
 	struct hkw_dialog *d = (struct hkw_dialog *)w;
-	for (size_t i = 0; i < d->nfields; i++)
+	for (size_t i = 0; i < d->nfields; i++) {
 		free(d->labels[i]);
+		for (size_t j = 0; j < d->nchoices[i]; j++)
+			free(d->choices[i][j]);
+		free(d->choices[i]);
+	}
 	free(d->title);
 	free(d->text);
 	free(d);

@@ -20,6 +20,10 @@ struct hkw_dialog *hkw_dialog_message(const char *title, const char *text, int r
 /* A form: labels[i] with defaults[i] (may be NULL). */
 struct hkw_dialog *hkw_dialog_form(const char *title, const char *const *labels,
 				   const char *const *defaults, size_t n);
+/* Gives form field `field` a pick list: Left and Right put the next or
+ * previous choice in it (it stays editable, for "tar:" + a path). */
+void hkw_dialog_set_choices(struct hkw_dialog *d, size_t field, const char *const *choices,
+			    size_t n);
 struct hkw_widget *hkw_dialog_widget(struct hkw_dialog *d);
 enum hkw_dialog_result hkw_dialog_result(const struct hkw_dialog *d);
 const char *hkw_dialog_value(const struct hkw_dialog *d, size_t field);

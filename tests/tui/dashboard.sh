@@ -126,6 +126,11 @@ hk ls | grep -qx broken && not_ok "broken still listed by the CLI" || ok "broken
 # --- create through the dialog (a background job; the screen stays live)
 keys n
 wait_for "n opens the create dialog" 'New container'
+keys Tab Right
+wait_for "the template is a pick list: Right gives the next one" 'Template \(<- ->\) +download'
+keys Left
+wait_for "... Left the one before" 'Template \(<- ->\) +busybox'
+keys BTab
 keys 'made1' Enter
 wait_for "the dialog creates made1" '^made1 +STOPPED' 30
 hk ls | grep -qx made1 && ok "made1 exists for the CLI" || not_ok "made1 missing for the CLI"

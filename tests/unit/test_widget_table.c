@@ -511,6 +511,31 @@ static void test_dialog_confirm_and_form(void **state)
 	assert_null(hkw_dialog_value(d, 2));
 	hkw_memcanvas_free(&m);
 	hkw_destroy(w);
+
+	/* A pick list: Right and Left cycle it; typing still edits. */
+	static const char *const tpl[] = { "busybox", "download", "tar:" };
+	d = hkw_dialog_form("New container", labels, defs, 2);
+	hkw_dialog_set_choices(d, 1, tpl, 3);
+	w = hkw_dialog_widget(d);
+	hkw_handle_key(w, '\t');
+	hkw_handle_key(w, KEY_RIGHT);
+	assert_string_equal(hkw_dialog_value(d, 1), "download");
+	hkw_handle_key(w, KEY_RIGHT);
+	hkw_handle_key(w, KEY_RIGHT);
+	assert_string_equal(hkw_dialog_value(d, 1), "busybox"); /* round */
+	hkw_handle_key(w, KEY_LEFT);
+	assert_string_equal(hkw_dialog_value(d, 1), "tar:");
+	hkw_handle_key(w, '/');
+	hkw_handle_key(w, 'x');
+	assert_string_equal(hkw_dialog_value(d, 1), "tar:/x");
+	hkw_handle_key(w, KEY_RIGHT); /* not a choice: the first one */
+	assert_string_equal(hkw_dialog_value(d, 1), "busybox");
+	hkw_handle_key(w, '\t'); /* Name has no list: Right moves the cursor */
+	hkw_handle_key(w, 'a');
+	hkw_handle_key(w, KEY_LEFT);
+	hkw_handle_key(w, 'b');
+	assert_string_equal(hkw_dialog_value(d, 0), "ba");
+	hkw_destroy(w);
 }
 
 static void test_textview_follow(void **state)
