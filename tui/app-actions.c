@@ -588,6 +588,18 @@ static void container_action(struct hk_app *app, enum hk_action a, const char *s
 	}
 }
 
+/* The sort in words, beside the header's marker ("Sorted by MEM, largest
+ * first."). */
+static void say_sort(struct hk_app *app)
+{
+	size_t n, c = hkw_table_sort_col(app->table);
+	const struct hkw_column *cols = hk_list_screen_columns(&n);
+	bool rev = hkw_table_sort_reverse(app->table);
+	hkw_status_set(app->status, HKW_STATUS, "Sorted by %s, %s.", cols[c].title,
+		       cols[c].desc ? (rev ? "smallest first" : "largest first")
+				    : (rev ? "Z to A" : "A to Z"));
+}
+
 static void view_action(struct hk_app *app, enum hk_action a)
 {
 	switch (a) {
@@ -629,10 +641,12 @@ static void view_action(struct hk_app *app, enum hk_action a)
 	case HK_ACT_SORT_NEXT:
 	case HK_ACT_SORT_PREV:
 		hkw_table_sort_step(app->table, a == HK_ACT_SORT_NEXT ? 1 : -1);
+		say_sort(app);
 		break;
 	case HK_ACT_SORT_REVERSE:
 		hkw_table_set_sort(app->table, hkw_table_sort_col(app->table),
 				   !hkw_table_sort_reverse(app->table));
+		say_sort(app);
 		break;
 	case HK_ACT_MARK:
 		hkw_table_toggle_mark(app->table);

@@ -215,9 +215,27 @@ bool hkw_table_sort_reverse(const struct hkw_table *t)
 	return t->reverse;
 }
 
+static bool shown(const size_t *cols, size_t n, size_t c)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cols[i] == c)
+			return true;
+	return false;
+}
+
+/* The next column the table shows at its width (a sort by a column
+ * dropped at 80 columns would have no visible marker). */
 void hkw_table_sort_step(struct hkw_table *t, int dir)
 {
-	t->sort_col = (t->sort_col + t->ncols + (dir > 0 ? 1 : t->ncols - 1)) % t->ncols;
+	size_t cols[t->ncols ? t->ncols : 1];
+	int widths[t->ncols ? t->ncols : 1];
+	size_t n = t->base.w > 0 ? hkw_table_layout(t, t->base.w, cols, widths) : 0, c = t->sort_col;
+	for (size_t tries = 0; tries < t->ncols; tries++) {
+		c = (c + t->ncols + (dir > 0 ? 1 : t->ncols - 1)) % t->ncols;
+		if (n == 0 || shown(cols, n, c))
+			break;
+	}
+	t->sort_col = c;
 	hkw_table_sort(t);
 }
 

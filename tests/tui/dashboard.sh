@@ -218,6 +218,12 @@ keys F2
 wait_for "F2 (htop's setup) says it does nothing here" 'F2 does nothing here; \? lists the keys'
 keys Z
 wait_for "so does an unbound letter" 'Z does nothing here'
+keys '>'
+wait_for "> says what it sorts by" 'Sorted by STATE, A to Z\.'
+keys I
+wait_for "I says the order it reversed to" 'Sorted by STATE, Z to A\.'
+keys I '<'
+wait_for "< goes back to NAME" 'Sorted by NAME, A to Z\.'
 
 # --- details: tabs
 keys Home
@@ -399,6 +405,12 @@ keys Escape
 tm resize-window -t dash -x 80 -y 24
 wait_gone "at 80x24 low-priority columns are dropped" 'AUTOSTART'
 wait_for "at 80x24 NAME and STATE stay" '^NAME.*STATE'
+# sorting walks only the columns shown: from STATE to the next shown one
+keys '>' '>'
+screen | grep -q 'Sorted by \(IPV6\|AUTOSTART\|UNPRIV\)' && not_ok "sort went to a hidden column" ||
+	ok "at 80x24 > skips the dropped columns ($(screen | grep -o 'Sorted by [A-Z0-9%]*'))"
+keys '<' '<'
+wait_for "and back to NAME" 'Sorted by NAME'
 [ "$(screen | wc -l)" -le 24 ] && ok "the screen is 24 lines" || not_ok "lines: $(screen | wc -l)"
 tm resize-window -t dash -x 200 -y 60
 wait_for "at 200x60 every column shows" 'IPV6.*AUTOSTART'

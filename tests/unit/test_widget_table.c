@@ -74,6 +74,13 @@ static void test_layout_80_drops_columns(void **state)
 	assert_true(total > 60); /* the space is used, not wasted */
 	assert_int_equal(idx[0], 0);
 	assert_int_equal(idx[1], 1);
+	/* The sort steps over the columns dropped at this width (IPV6 and UNPRIV). */
+	hkw_resize(hkw_table_widget(t), 0, 0, 10, 80);
+	hkw_table_set_sort(t, 2, false);
+	hkw_table_sort_step(t, 1);
+	assert_int_equal(hkw_table_sort_col(t), 5);
+	hkw_table_sort_step(t, -1);
+	assert_int_equal(hkw_table_sort_col(t), 2);
 	hkw_destroy(hkw_table_widget(t));
 }
 
