@@ -1,5 +1,5 @@
 /* cmd-console.c - `hako console NAME [-e CHAR] [-t TTY] [--[no-]filter]
- * [--[no-]replay] [--log] [-P PATH]`. */
+ * [--[no-]replay] [--log [--raw]] [-P PATH]`. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,13 +12,16 @@
 
 /* --log: the buffer as text; on a terminal with escape sequences made
  * harmless, in a pipe byte for byte. */
-static int print_log(const struct hk_store *st, const char *name)
+/* The buffer as text, escaped, wherever it goes: a pipe is often a
+ * terminal one hop away (ssh host hako console c1 --log, without -t).
+ * --raw writes the bytes as the container wrote them. */
+static int print_log(const struct hk_store *st, const char *name, bool raw)
 {
 	hk_autoerr err = NULL;
 	struct hk_buf log = { 0 };
 	if (hk_console_log(st, name, &log, &err) < 0)
 		return hk_cli_fail(err);
-	if (isatty(STDOUT_FILENO)) {
+	if (!raw) {
 		/* Line by line, so newlines stay and nothing else can act. */
 		const char *p = log.data ? log.data : "", *end = p + log.len;
 		while (p < end) {
@@ -43,6 +46,7 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		{ "escape", required_argument, NULL, 'e' },
 		{ "tty", required_argument, NULL, 't' },
 		{ "log", no_argument, NULL, 'L' },
+		{ "raw", no_argument, NULL, 'W' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "filter", no_argument, NULL, 'F' },
 		{ "no-filter", no_argument, NULL, 'f' },
@@ -53,7 +57,7 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	struct hk_console_opts o = { .escape = 0 }; /* 0: as hako.conf says */
 	int filter = -1, replay = -1; /* -1: as hako.conf says */
 	const char *name = NULL;
-	bool log_only = false;
+	bool log_only = false, raw = false;
 	int opt;
 	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "e:t:n:", opts, NULL)) != -1) {
 		if (hk_cli_common_opt(cli, opt, optarg))
@@ -74,6 +78,9 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 			break;
 		case 'L':
 			log_only = true;
+			break;
+		case 'W':
+			raw = true;
 			break;
 		case 'n':
 			name = optarg;
@@ -98,7 +105,7 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	if (!st)
 		return 1;
 	if (log_only)
-		return print_log(st, name);
+		return print_log(st, name, raw);
 	int escape = o.escape;
 	unsigned tty = o.tty;
 	hk_console_opts_init(&o, st);
@@ -118,6 +125,6 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 const struct hk_cmd hk_cmd_console = {
 	.name = "console",
 	.summary = "join the container's console (Ctrl-a q detaches); --log prints its buffer",
-	.usage = "NAME [-e CHAR] [-t TTY] [--[no-]filter] [--[no-]replay] [--log] [-P PATH]",
+	.usage = "NAME [-e CHAR] [-t TTY] [--[no-]filter] [--[no-]replay] [--log [--raw]] [-P PATH]",
 	.run = run,
 };

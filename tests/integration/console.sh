@@ -53,6 +53,16 @@ console_mode() {
 		|| not_ok "$m: state after detach: $(state "$who" "$P")"
 	check_output "$m: console --log holds the command's output" "^$tag-42" h "$who" console --log c1 -P "$P"
 	check_output "$m: console --log holds the login" 'login:' h "$who" console --log c1 -P "$P"
+	# To a pipe too, --log is escaped text (ssh host hako console --log,
+	# no -t); --raw gives the bytes.
+	h "$who" attach c1 -P "$P" -- sh -c 'printf "\033]2;hkraw\007\n" >/dev/console' >/dev/null 2>&1
+	h "$who" console --log c1 -P "$P" >"$T/log.$who" 2>&1
+	if grep -q 'x1b\]2;hkraw\\x07' "$T/log.$who" && ! grep -q $'\033' "$T/log.$who"; then
+		ok "$m: console --log to a pipe escapes the container's bytes"
+	else not_ok "$m: console --log to a pipe wrote raw bytes"; grep -a hkraw "$T/log.$who" | od -c | head -3 | sed 's/^/#   /'; fi
+	h "$who" console --log --raw c1 -P "$P" >"$T/log.$who" 2>&1
+	grep -q $'\033]2;hkraw\a' "$T/log.$who" && ok "$m: --log --raw writes them as they are" ||
+		not_ok "$m: --log --raw did not keep the bytes"
 	check "$m: stop -k" h "$who" stop -k c1 -P "$P"
 
 	# start -F: this terminal becomes the console.
