@@ -32,25 +32,9 @@ void hk_store_note_run_path(const struct hk_store *st)
 		hk_log(HK_LOG_DEBUG, "cannot note the container path: %s", err->msg);
 }
 
-/* Removes the regular files of dir (a NAME: lock, state, socket, logs)
- * and dir itself. */
-static void remove_flat_dir(int parent, const char *name)
-{
-	hk_autoclose int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d)
-		return;
-	fd = -1; /* the DIR owns it */
-	for (struct dirent *e; (e = readdir(d));)
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
-	unlinkat(parent, name, AT_REMOVEDIR);
-}
-
 /* NAME's container is gone and nobody holds its lock: remove it.  Returns
  * whether NAME is still there. */
-static bool sweep_name(int sfd, const char *path, const char *name)
+static bool sweep_name(int sfd, const char *sdir, const char *path, const char *name)
 {
 	hk_autofree char *config = xasprintf("%s/%s/config", path, name);
 	if (access(config, F_OK) == 0 || errno != ENOENT)
@@ -63,16 +47,17 @@ static bool sweep_name(int sfd, const char *path, const char *name)
 		return true; /* running, being created, or not ours */
 	if (access(config, F_OK) == 0 || errno != ENOENT)
 		return true;
-	remove_flat_dir(sfd, name);
-	return false;
+	hk_autofree char *dir = xasprintf("%s/%s", sdir, name);
+	return hk_rm_rf(dir, NULL) < 0; /* while we hold its lock */
 }
 
 /* One s-HASH: its gone containers, then itself when empty. */
-static void sweep_store(int base, const char *sname)
+static void sweep_store(const char *run_base, int base, const char *sname)
 {
 	hk_autoclose int sfd = openat(base, sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0)
 		return;
+	hk_autofree char *sdir = xasprintf("%s/%s", run_base, sname);
 	hk_autofree char *path = NULL;
 	size_t len = 0, kept = 0;
 	if (hk_read_file_at(sfd, PATH_FILE, &path, &len, 4096, NULL) < 0 || !len ||
@@ -88,7 +73,7 @@ static void sweep_store(int base, const char *sname)
 	for (struct dirent *e; (e = readdir(d));)
 		if (e->d_name[0] != '.')
 			kept += hk_name_validate(e->d_name, NULL) < 0 ||
-				sweep_name(sfd, path, e->d_name);
+				sweep_name(sfd, sdir, path, e->d_name);
 	closedir(d);
 	if (kept)
 		return;
@@ -109,7 +94,7 @@ void hk_store_sweep_run_dirs(const struct hk_store *st)
 		return;
 	for (struct dirent *e; (e = readdir(d));)
 		if (strncmp(e->d_name, "s-", 2) == 0)
-			sweep_store(dirfd(d), e->d_name);
+			sweep_store(st->run_base, dirfd(d), e->d_name);
 	closedir(d);
 }
 
@@ -118,5 +103,5 @@ void hk_store_prune_run_dir(const struct hk_store *st)
 	hk_autoclose int base = open(st->run_base, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	const char *slash = strrchr(st->run_dir, '/');
 	if (base >= 0 && slash)
-		sweep_store(base, slash + 1);
+		sweep_store(st->run_base, base, slash + 1);
 }
