@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -396,17 +397,38 @@ static void compile_child(const struct hk_seccomp_plan *p, int fd)
 	_exit(err ? 1 : 0);
 }
 
-/* Reads fd to its end, giving up at the deadline (CLOCK_MONOTONIC ms). */
-static int read_until(int fd, struct hk_buf *out, long long deadline_ms)
+/* The processor time (ms) the process pid has used so far; -1 if it is
+ * gone or its clock cannot be read. */
+static long long cpu_ms_of(pid_t pid)
 {
+	clockid_t clk;
+	struct timespec ts;
+	if (clock_getcpuclockid(pid, &clk) != 0 || clock_gettime(clk, &ts) < 0)
+		return -1;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads fd to its end while the writer pid has used less than cpu_ms of
+ * processor time (checked every 50 ms) and less than wall_ms have passed.
+ * Processor time, not wall time, is the budget: libseccomp's endless loop
+ * spins, while a busy machine (or a slow emulated one) only makes an
+ * honest compile wait longer for the processor. */
+static int read_within(int fd, pid_t pid, long long cpu_ms, long long wall_ms, struct hk_buf *out)
+{
+	long long wall_end = hk_now_ms() + wall_ms;
 	for (;;) {
-		long long left = deadline_ms - hk_now_ms();
+		long long left = wall_end - hk_now_ms();
+		long long used = cpu_ms_of(pid);
+		if (left <= 0 || used >= cpu_ms)
+			return -ETIMEDOUT;
 		struct pollfd pf = { fd, POLLIN, 0 };
-		int n = left > 0 ? poll(&pf, 1, (int)left) : 0;
+		int n = poll(&pf, 1, (int)(left < 50 ? left : 50));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return n < 0 ? -1 : -ETIMEDOUT;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			continue;
 		char chunk[4096];
 		ssize_t r = read(fd, chunk, sizeof(chunk));
 		if (r < 0 && errno == EINTR)
@@ -417,7 +439,7 @@ static int read_until(int fd, struct hk_buf *out, long long deadline_ms)
 	}
 }
 
-int hk_seccomp_compile(const struct hk_seccomp_plan *p, unsigned deadline_ms, struct hk_buf *bpf,
+int hk_seccomp_compile(const struct hk_seccomp_plan *p, unsigned cpu_ms, struct hk_buf *bpf,
 		       struct hk_error **err)
 {
 	int fds[2];
@@ -434,7 +456,9 @@ int hk_seccomp_compile(const struct hk_seccomp_plan *p, unsigned deadline_ms, st
 	}
 	close(fds[1]);
 	struct hk_buf got = { 0 };
-	int rc = read_until(fds[0], &got, hk_now_ms() + deadline_ms);
+	long long wall_ms = (long long)cpu_ms * 12;
+	int rc = read_within(fds[0], pid, cpu_ms, wall_ms < HK_SECCOMP_COMPILE_WALL_MS ?
+				 HK_SECCOMP_COMPILE_WALL_MS : wall_ms, &got);
 	close(fds[0]);
 	if (rc == -ETIMEDOUT)
 		kill(pid, SIGKILL);
@@ -443,10 +467,11 @@ int hk_seccomp_compile(const struct hk_seccomp_plan *p, unsigned deadline_ms, st
 	if (rc == -ETIMEDOUT)
 		rc = hk_error_set(err, ETIMEDOUT,
 				  "seccomp profile \"%s\": libseccomp did not finish compiling the "
-				  "filter within %u ms (libseccomp 2.5 never returns for some rules "
-				  "of one syscall that share a range comparison on one argument and "
-				  "then differ); merge or simplify those rules",
-				  p->source, deadline_ms);
+				  "filter within %u ms of processor time (libseccomp 2.5 never "
+				  "returns for some rules of one syscall that share a range "
+				  "comparison on one argument and then differ); merge or simplify "
+				  "those rules",
+				  p->source, cpu_ms);
 	else if (rc < 0 || got.len == 0)
 		rc = hk_error_set(err, EIO, "seccomp profile \"%s\": the filter compiler died",
 				  p->source);
@@ -469,7 +494,7 @@ int hk_seccomp_prepare(const struct hk_seccomp_plan *p, struct hk_seccomp_prog *
 		       struct hk_error **err)
 {
 	memset(out, 0, sizeof(*out));
-	if (hk_seccomp_compile(p, HK_SECCOMP_COMPILE_MS, &out->bpf, err) < 0)
+	if (hk_seccomp_compile(p, HK_SECCOMP_COMPILE_CPU_MS, &out->bpf, err) < 0)
 		return -1;
 	out->source = xstrdup(p->source);
 	out->n_rules = p->n_rules;

@@ -134,12 +134,18 @@ void hk_scmp_releasep(void *ctx);
 void *hk_seccomp_build(const struct hk_seccomp_plan *p, struct hk_error **err);
 /* libseccomp 2.5.4 loops forever adding some rule sets (two rules of one
  * syscall sharing a range comparison on one argument, then differing), so
- * hako compiles a filter in a child process with a deadline: a bad policy
- * file is refused, never a hung start or attach. */
-#define HK_SECCOMP_COMPILE_MS 5000
+ * hako compiles a filter in a child process with a budget of processor
+ * time: a bad policy file is refused, never a hung start or attach.  The
+ * default profile takes a few ms, a hundred or so under emulation; a busy
+ * machine stretches the wall time, not the processor time.  The wall
+ * time has a far limit too (12 times the budget, a minute at least), for
+ * a child that is stopped rather than spinning. */
+#define HK_SECCOMP_COMPILE_CPU_MS 5000
+#define HK_SECCOMP_COMPILE_WALL_MS 60000
 /* The plan compiled to a BPF program (struct sock_filter array, appended
- * to bpf) by a forked child; ETIMEDOUT naming the cause past deadline_ms. */
-int hk_seccomp_compile(const struct hk_seccomp_plan *p, unsigned deadline_ms, struct hk_buf *bpf,
+ * to bpf) by a forked child; ETIMEDOUT naming the cause once the child
+ * has spun for cpu_ms of processor time. */
+int hk_seccomp_compile(const struct hk_seccomp_plan *p, unsigned cpu_ms, struct hk_buf *bpf,
 		       struct hk_error **err);
 /* A compiled filter: made before a process enters a container (a child
  * forked inside one to compile it would be a traceable process with the

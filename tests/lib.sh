@@ -276,6 +276,19 @@ hk_live_matching() {
 	ps -eo pid=,stat=,args= | awk -v s="$1" -v me=$$ \
 		'index($0, s) && $2 !~ /^Z/ && $1 != me && $0 !~ /awk -v s=/ { print }'
 }
+# hk_host_mounts: the host's mount table as "FSROOT MOUNTPOINT TYPE SOURCE"
+# lines, sorted, for before/after comparisons.  The type and source are
+# read after the " - " separator (shared and master tags come before it
+# on a systemd host), and the mounts that systemd and logind make and
+# remove on their own schedule are left out: /run/user/UID (gone some
+# seconds after a user's last session ends), /run/credentials/*, and the
+# binfmt_misc automount.
+hk_host_mounts() {
+	awk '{ for (i = 7; i < NF && $i != "-"; i++) ;
+		if ($5 ~ "^/run/user/[0-9]+(/|$)" || $5 ~ "^/run/credentials/" ||
+			$5 == "/proc/sys/fs/binfmt_misc") next
+		print $4, $5, $(i + 1), $(i + 2) }' /proc/self/mountinfo | sort
+}
 # hk_leftovers PATH CGDIRS [PIDS...]: prints what a stopped container left
 # on the host: those of the cgroup directories CGDIRS (one string, spaces
 # or newlines between) that still exist and any other cgroup of the

@@ -32,7 +32,7 @@ within() {
 fingerprint() {
 	find "$H" -printf '%p %y %m %U:%G %s %T@ %l\n' | sort
 	find "$H" -type f -exec md5sum {} + | sort
-	awk '{ print $4, $5, $9, $10 }' /proc/self/mountinfo | sort
+	hk_host_mounts
 }
 # dev_case MODE DESC INSIDE SETUP: a fresh container, SETUP (given the
 # rootfs) makes it hostile; start (20 s at most), INSIDE (a shell check)
@@ -63,7 +63,8 @@ dev_case() {
 	[ "$before" = "$(fingerprint)" ] && ok "$desc: host files, directories and mounts unchanged" \
 		|| { not_ok "$desc: the host changed"; diff <(echo "$before") <(fingerprint) | sed 's/^/#   /' | head -10; }
 	hm "$m" stop -k "$HM_N" >/dev/null 2>&1
-	[ "$before" = "$(fingerprint)" ] || not_ok "$desc: the host changed after stop"
+	[ "$before" = "$(fingerprint)" ] ||
+		{ not_ok "$desc: the host changed after stop"; diff <(echo "$before") <(fingerprint) | sed 's/^/#   /' | head -10; }
 	out=$(hk_leftovers "$(hm_dir "$m")" 2>/dev/null)
 	[ -z "$out" ] && ok "$desc: nothing left after stop" || not_ok "$desc: left: $out"
 }

@@ -40,7 +40,7 @@ majmin_root() {
 }
 # host_state: what the attack could change on the host.
 host_state() {
-	awk '{ print $4, $5, $9 }' /proc/self/mountinfo | sort
+	hk_host_mounts
 	find / -mindepth 1 -maxdepth 1 -printf '%p %y %m %U:%G %l\n' | sort
 	find "$SECRET" -printf '%p %y %m %U:%G %s %T@\n' | sort
 }

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -620,7 +621,7 @@ static void test_compile_matches_export(void **state)
 	hk_autofree struct sock_filter *prog = export(p, &n);
 	struct hk_buf bpf = { 0 };
 	hk_autoerr err = NULL;
-	assert_int_equal(hk_seccomp_compile(p, HK_SECCOMP_COMPILE_MS, &bpf, &err), 0);
+	assert_int_equal(hk_seccomp_compile(p, HK_SECCOMP_COMPILE_CPU_MS, &bpf, &err), 0);
 	assert_int_equal(bpf.len, n * sizeof(struct sock_filter));
 	assert_memory_equal(bpf.data, prog, bpf.len);
 	hk_buf_free(&bpf);
@@ -645,15 +646,63 @@ static void test_compile_deadline(void **state)
 	assert_true(hk_now_ms() - t0 < 5000);
 	assert_int_equal(err->code, ETIMEDOUT);
 	assert_non_null(strstr(err->msg, "\"hang\""));
-	assert_non_null(strstr(err->msg, "within 300 ms"));
+	assert_non_null(strstr(err->msg, "within 300 ms of processor time"));
 	assert_int_equal(bpf.len, 0);
 	/* and a refusal by libseccomp comes back with its own message */
 	hk_error_free(err);
 	err = NULL;
 	struct hk_seccomp_plan bad = *p;
 	bad.default_action = 0x12345678u; /* not an action */
-	assert_int_equal(hk_seccomp_compile(&bad, HK_SECCOMP_COMPILE_MS, &bpf, &err), -1);
+	assert_int_equal(hk_seccomp_compile(&bad, HK_SECCOMP_COMPILE_CPU_MS, &bpf, &err), -1);
 	assert_non_null(strstr(err->msg, "default action"));
+}
+
+/* A busy machine is no hung compiler: the budget is the child's processor
+ * time.  The compiler runs at SCHED_IDLE beside a spinning process on the
+ * same CPU, so it gets a fraction of a percent of it: its wall time runs
+ * past the budget while its processor time stays far below, and the
+ * program comes back (a wall-clock deadline refused it, in an attach in a
+ * loaded guest). */
+static void test_compile_starved(void **state)
+{
+	(void)state;
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
+	cpu_set_t saved;
+	assert_int_equal(sched_getaffinity(0, sizeof(saved), &saved), 0);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	pid_t hogs[3];
+	for (size_t i = 0; i < 3; i++) {
+		hogs[i] = fork();
+		assert_true(hogs[i] >= 0);
+		if (hogs[i] == 0)
+			for (;;)
+				;
+	}
+	usleep(100 * 1000); /* the hogs run before the compiler starts */
+	struct sched_param sp = { 0 };
+	assert_int_equal(sched_setscheduler(0, SCHED_IDLE, &sp), 0);
+	hk_autoseccomp_plan p = hk_seccomp_default_plan(false);
+	struct hk_buf bpf = { 0 };
+	hk_autoerr err = NULL;
+	const unsigned budget = 150;
+	long long t0 = hk_now_ms();
+	int rc = hk_seccomp_compile(p, budget, &bpf, &err);
+	long long wall = hk_now_ms() - t0;
+	/* back to normal before any assertion can end the test */
+	for (size_t i = 0; i < 3; i++) {
+		kill(hogs[i], SIGKILL);
+		waitpid(hogs[i], NULL, 0);
+	}
+	sched_setscheduler(0, SCHED_OTHER, &sp);
+	sched_setaffinity(0, sizeof(saved), &saved);
+	print_message("compile starved: rc %d, %lld ms wall, budget %u ms of processor time%s%s\n",
+		      rc, wall, budget, err ? ": " : "", err ? err->msg : "");
+	assert_int_equal(rc, 0);
+	assert_true(bpf.len > 0);
+	assert_true(wall > budget); /* the starvation was real */
+	hk_buf_free(&bpf);
 }
 
 /* ---- filters, for real ---------------------------------------------------- */
@@ -919,6 +968,7 @@ int main(void)
 		cmocka_unit_test(test_load_without_privilege),
 		cmocka_unit_test(test_compile_matches_export),
 		cmocka_unit_test(test_compile_deadline),
+		cmocka_unit_test(test_compile_starved),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
