@@ -2,29 +2,74 @@
  * entry, global options, and printing an error once.
  *
  * Each subcommand is one tui/cmd-NAME.c exporting `const struct hk_cmd
- * hk_cmd_NAME`; it parses its own arguments (getopt_long, with "P:" for
- * --lxcpath like the lxc-* tools) and calls core functions. */
+ * hk_cmd_NAME`: a table of its own options and the function that does its
+ * work.  hk_cli_parse reads the command line for it from that table plus
+ * the options every verb takes, the way the lxc-* tools share theirs
+ * (-n/--name for a verb that takes a container, -P/--lxcpath, -q/--quiet,
+ * -o/--logfile, -l/--logpriority, -h/--help, --version); --help and the
+ * usage line are made from the same table. */
 #ifndef HAKO_CLI_H
 #define HAKO_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "store.h"
 
 struct hk_cli {
 	const char *lxcpath; /* -P / --lxcpath, NULL = default */
+	const char *name;    /* -n / --name or the first word (HK_CMD_NAMED) */
 	bool stdout_tty;     /* a table for people, lines for pipes */
 	bool quiet;
+};
+
+/* One option of a verb.  key is its short letter, or HK_OPT_LONG_ONLY(n)
+ * for one with only a long name; a verb's letter wins over a common
+ * option's (clone -o ORIG, config -l): the common one keeps its long name. */
+struct hk_opt {
+	int key;
+	const char *name; /* long name, or NULL */
+	const char *arg;  /* the argument's name in --help ("SECONDS"), NULL for a flag */
+	const char *help; /* one line */
+};
+#define HK_OPT_LONG_ONLY(n) (0x100 + (n))
+
+enum {
+	HK_CMD_NAMED = 1 << 0,	   /* takes a container: -n NAME or the first word */
+	HK_CMD_NAME_OPTIONAL = 1 << 1, /* ... which it may go without */
+	HK_CMD_IN_ORDER = 1 << 2,	   /* options end at the first other word */
 };
 
 struct hk_cmd {
 	const char *name;
 	const char *alias;   /* or NULL */
 	const char *summary; /* one line for `hako help` */
-	const char *usage;   /* "NAME [-f CONFIG] ..." */
+	/* The legacy usage line of a verb not yet on the option table;
+	 * NULL once opts is set. */
+	const char *usage;
+	const char *args;	   /* the words after the options ("KEY [VALUE]"), or NULL */
+	const char *more;	   /* more usage lines (other forms of the verb), or NULL */
+	const struct hk_opt *opts; /* its own options, ending with { 0 } */
+	unsigned flags;		   /* HK_CMD_* */
+	/* Called by hk_cli_parse for each of the verb's own options (optarg
+	 * in arg); 0, or the exit status after printing why (2: usage). */
+	int (*on_opt)(void *ctx, int key, const char *arg);
 	int (*run)(struct hk_cli *cli, int argc, char **argv);
 };
+
+/* Parses argv (argv[0] is the verb) against cmd's table and the common
+ * options, calling cmd->on_opt(ctx, ...) for the verb's own, and takes
+ * the container name of an HK_CMD_NAMED verb.  Returns the index of the
+ * first word left, or -1 with *status the exit status to return: 0 after
+ * --help or --version, 2 after a usage error (printed), 1 after another
+ * error (printed). */
+int hk_cli_parse(struct hk_cli *cli, const struct hk_cmd *cmd, int argc, char **argv, void *ctx,
+		 int *status);
+/* --help of a verb, made from its table. */
+void hk_cli_print_help(const struct hk_cmd *cmd, FILE *out);
+/* "hako NAME [OPTION]... ARGS" as --help and usage errors show it. */
+void hk_cli_print_synopsis(const struct hk_cmd *cmd, FILE *out);
 
 /* Prints "hako: error: MSG" once and returns the exit status to use (1). */
 int hk_cli_fail(const struct hk_error *err);

@@ -1,5 +1,4 @@
-/* cmd-stop.c - `hako stop NAME [-t SECONDS] [-k] [-r] [-P PATH]`. */
-#include <getopt.h>
+/* cmd-stop.c - `hako stop NAME [-t SECONDS] [-k] [-r]`, like lxc-stop. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -7,54 +6,48 @@
 #include "lifecycle.h"
 #include "util.h"
 
+static const struct hk_opt opts[] = {
+	{ 't', "timeout", "SECONDS", "wait for a clean halt this long (default 30)" },
+	{ 'k', "kill", NULL, "kill at once: no halt signal" },
+	{ 'r', "reboot", NULL, "reboot: a new init in the same container" },
+	{ 0 },
+};
+
+static int on_opt(void *ctx, int key, const char *arg)
+{
+	struct hk_stop_opts *so = ctx;
+	unsigned long t;
+	switch (key) {
+	case 't':
+		if (!hk_parse_ulong(arg, &t) || t == 0 || t > 86400) {
+			fprintf(stderr, "hako: error: -t \"%s\": give the timeout in seconds (1-86400)\n", arg);
+			return 2;
+		}
+		so->timeout_s = (unsigned)t;
+		return 0;
+	case 'k':
+		so->kill = true;
+		return 0;
+	case 'r':
+		so->reboot = true;
+		return 0;
+	}
+	return 2;
+}
+
 static int run(struct hk_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		HK_CLI_COMMON_LONG,
-		{ "timeout", required_argument, NULL, 't' },
-		{ "kill", no_argument, NULL, 'k' },
-		{ "reboot", no_argument, NULL, 'r' },
-		{ "name", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct hk_stop_opts so = { .timeout_s = 30 };
-	const char *name = NULL;
-	int opt;
-	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "t:krn:", opts, NULL)) != -1) {
-		if (hk_cli_common_opt(cli, opt, optarg))
-			continue;
-		unsigned long t;
-		switch (opt) {
-		case 't':
-			if (!hk_parse_ulong(optarg, &t) || t == 0 || t > 86400) {
-				fprintf(stderr, "hako: error: -t \"%s\": give the timeout in seconds (1-86400)\n",
-					optarg);
-				return 2;
-			}
-			so.timeout_s = (unsigned)t;
-			break;
-		case 'k':
-			so.kill = true;
-			break;
-		case 'r':
-			so.reboot = true;
-			break;
-		case 'n':
-			name = optarg;
-			break;
-		default:
-			return hk_cli_usage(&hk_cmd_stop);
-		}
-	}
-	if (!name && optind < argc)
-		name = argv[optind++];
-	if (!name || optind != argc)
+	int status, rest = hk_cli_parse(cli, &hk_cmd_stop, argc, argv, &so, &status);
+	if (rest < 0)
+		return status;
+	if (rest != argc)
 		return hk_cli_usage(&hk_cmd_stop);
 	hk_autostore st = hk_cli_store(cli);
 	if (!st)
 		return 1;
 	hk_autoerr err = NULL;
-	if (hk_stop(st, name, &so, &err) < 0)
+	if (hk_stop(st, cli->name, &so, &err) < 0)
 		return hk_cli_fail(err);
 	return 0;
 }
@@ -62,6 +55,8 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 const struct hk_cmd hk_cmd_stop = {
 	.name = "stop",
 	.summary = "stop a container: halt signal, then kill after -t seconds (-k at once, -r reboot)",
-	.usage = "NAME [-t SECONDS] [-k] [-r] [-P PATH]",
+	.opts = opts,
+	.flags = HK_CMD_NAMED,
+	.on_opt = on_opt,
 	.run = run,
 };

@@ -51,7 +51,10 @@ static int help_command(int argc, char **argv)
 		fprintf(stderr, "hako: error: no command \"%s\"; 'hako help' lists them\n", argv[1]);
 		return 2;
 	}
-	printf("usage: hako %s %s\n  %s\n", c->name, c->usage, c->summary);
+	if (!c->usage)
+		hk_cli_print_help(c, stdout);
+	else
+		printf("usage: hako %s %s\n  %s\n", c->name, c->usage, c->summary);
 	return 0;
 }
 
