@@ -183,9 +183,67 @@ static char *node_stats(int dfd, int version)
 	return b.len ? hk_buf_steal(&b) : xstrdup("");
 }
 
+/* "PID  COMMAND LINE" of one process, sanitised (the container writes
+ * its processes' command lines); the name in brackets when it has none. */
+static char *proc_line(pid_t pid)
+{
+	char path[64], *text = NULL;
+	size_t len = 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if (hk_read_file_at(AT_FDCWD, path, &text, &len, 512, NULL) < 0 || len == 0) {
+		free(text);
+		text = NULL;
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+		if (hk_read_file_at(AT_FDCWD, path, &text, &len, 64, NULL) < 0)
+			return xasprintf("%d  (gone)", (int)pid);
+		text[strcspn(text, "\n")] = 0;
+		hk_autofree char *safe = hk_sanitize_line(text);
+		free(text);
+		return xasprintf("%d  [%s]", (int)pid, safe);
+	}
+	for (size_t i = 0; i + 1 < len; i++)
+		if (text[i] == 0)
+			text[i] = ' ';
+	hk_autofree char *safe = hk_sanitize_line(text);
+	free(text);
+	return xasprintf("%d  %s", (int)pid, safe);
+}
+
+/* The processes of one cgroup directory as leaves under parent, at most
+ * PROCS_MAX of them and a line saying how many more. */
+#define PROCS_MAX 32
+static void add_procs(struct hk_app *app, int dfd, ssize_t parent, const char *key)
+{
+	char *text = NULL;
+	size_t len = 0;
+	if (hk_read_file_at(dfd, "cgroup.procs", &text, &len, 1 << 16, NULL) < 0)
+		return;
+	unsigned n = 0, more = 0;
+	for (char *save = NULL, *tok = strtok_r(text, "\n", &save); tok;
+	     tok = strtok_r(NULL, "\n", &save)) {
+		long pid = strtol(tok, NULL, 10);
+		if (pid <= 0)
+			continue;
+		if (n++ >= PROCS_MAX || hkw_tree_count(app->tree) >= TREE_MAX_NODES) {
+			more++;
+			continue;
+		}
+		hk_autofree char *line = proc_line((pid_t)pid);
+		hk_autofree char *k = xasprintf("%s/#%ld", key, pid);
+		hkw_tree_add(app->tree, parent, k, line, HKW_DIM);
+	}
+	if (more) {
+		hk_autofree char *line = xasprintf("... and %u more processes", more);
+		hk_autofree char *k = xasprintf("%s/#more", key);
+		hkw_tree_add(app->tree, parent, k, line, HKW_DIM);
+	}
+	free(text);
+}
+
 static void walk(struct hk_app *app, int dfd, ssize_t parent, const char *key, int depth,
 		 int version)
 {
+	add_procs(app, dfd, parent, key);
 	hk_autoclose int dup_fd = dup(dfd);
 	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
 	if (!d)

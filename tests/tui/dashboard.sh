@@ -232,6 +232,7 @@ wait_for "Enter opens the details of c1" 'Info +Cgroups +ID maps +Config +Consol
 wait_for "the Info tab shows the init pid" 'Init PID +[0-9]+'
 keys Tab
 wait_for "the Cgroups tab shows the container's tree" 'hako/c1'
+wait_for "the Cgroups tab lists each cgroup's processes (init's pid and command line)" "[0-9]+  (/sbin/)?init\b"
 keys Tab
 wait_for "the ID maps tab says c1 is privileged" 'No id map: a privileged container'
 keys Tab
