@@ -171,7 +171,7 @@ fuzz: deps fuzz-build
 deps:
 	@tests/deps.sh $(DEPS_PKGS)
 
-demo: deps all
+demo: deps all hako-static
 	@tests/demo.sh $(BUILD)/hako
 
 check: deps
