@@ -15,7 +15,8 @@ T=$(mktemp -d /tmp/hako-tui.XXXXXX)
 export HAKO_RUN_DIR=$T/run
 P=$T/path
 SOCK=hako-tui-$$
-tm() { tmux -L "$SOCK" "$@"; }
+TUI_SESSION=dash
+. "$HK_TOP/tests/tui/tmux.lib"
 hk() { "$HAKO" -P "$P" "$@"; }
 cleanup() {
 	tm kill-server 2>/dev/null
@@ -30,27 +31,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-screen() { tm capture-pane -p -t dash; }
-# wait_for DESC PATTERN [SECONDS]: ok when the screen matches the regex.
-wait_for() {
-	local desc=$1 pat=$2 secs=${3:-8} i
-	for ((i = 0; i < secs * 10; i++)); do
-		if screen | grep -Eq -- "$pat"; then ok "$desc"; return 0; fi
-		sleep 0.1
-	done
-	not_ok "$desc"; echo "#   expected /$pat/ on the screen:"; screen | sed 's/^/#   /'
-	return 1
-}
-# wait_gone DESC PATTERN [SECONDS]: ok when the screen stops matching.
-wait_gone() {
-	local desc=$1 pat=$2 secs=${3:-8} i
-	for ((i = 0; i < secs * 10; i++)); do
-		if ! screen | grep -Eq -- "$pat"; then ok "$desc"; return 0; fi
-		sleep 0.1
-	done
-	not_ok "$desc"; echo "#   /$pat/ still on the screen:"; screen | sed 's/^/#   /'
-	return 1
-}
 # dash [ENV=VALUE...] -- [HAKO OPTIONS]: (re)starts the dashboard in tmux.
 dash() {
 	local envs=() 

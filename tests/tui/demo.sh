@@ -17,7 +17,8 @@ chmod 755 "$T"
 P=$T/path
 SOCK=hako-demo-$$
 bridge_was=$(ip -o link show hakobr0 2>/dev/null)
-tm() { tmux -L "$SOCK" "$@"; }
+TUI_SESSION=demo
+. "$HK_TOP/tests/tui/tmux.lib"
 hk() { "$HAKO" -P "$P" "$@"; }
 cleanup() {
 	tm kill-server 2>/dev/null
@@ -27,16 +28,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-screen() { tm capture-pane -p -t demo; }
-wait_for() {
-	local desc=$1 pat=$2 secs=${3:-10} i
-	for ((i = 0; i < secs * 10; i++)); do
-		if screen | grep -Eq -- "$pat"; then ok "$desc"; return 0; fi
-		sleep 0.1
-	done
-	not_ok "$desc"; echo "#   expected /$pat/ on the screen:"; screen | sed 's/^/#   /'
-	return 1
-}
 run_demo() {
 	tm kill-server 2>/dev/null
 	tm new-session -d -s demo -x 120 -y 30 \
