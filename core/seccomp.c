@@ -408,12 +408,7 @@ static long long cpu_ms_of(pid_t pid)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Reads fd to its end while the writer pid has used less than cpu_ms of
- * processor time (checked every 50 ms) and less than wall_ms have passed.
- * Processor time, not wall time, is the budget: libseccomp's endless loop
- * spins, while a busy machine (or a slow emulated one) only makes an
- * honest compile wait longer for the processor. */
-static int read_within(int fd, pid_t pid, long long cpu_ms, long long wall_ms, struct hk_buf *out)
+int hk_seccomp_read_child(int fd, pid_t pid, long long cpu_ms, long long wall_ms, struct hk_buf *out)
 {
 	long long wall_end = hk_now_ms() + wall_ms;
 	for (;;) {
@@ -457,7 +452,7 @@ int hk_seccomp_compile(const struct hk_seccomp_plan *p, unsigned cpu_ms, struct 
 	close(fds[1]);
 	struct hk_buf got = { 0 };
 	long long wall_ms = (long long)cpu_ms * 12;
-	int rc = read_within(fds[0], pid, cpu_ms, wall_ms < HK_SECCOMP_COMPILE_WALL_MS ?
+	int rc = hk_seccomp_read_child(fds[0], pid, cpu_ms, wall_ms < HK_SECCOMP_COMPILE_WALL_MS ?
 				 HK_SECCOMP_COMPILE_WALL_MS : wall_ms, &got);
 	close(fds[0]);
 	if (rc == -ETIMEDOUT)

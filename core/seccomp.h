@@ -147,6 +147,13 @@ void *hk_seccomp_build(const struct hk_seccomp_plan *p, struct hk_error **err);
  * has spun for cpu_ms of processor time. */
 int hk_seccomp_compile(const struct hk_seccomp_plan *p, unsigned cpu_ms, struct hk_buf *bpf,
 		       struct hk_error **err);
+/* hk_seccomp_compile's wait: reads fd to its end (0) while the writer pid
+ * has used less than cpu_ms of processor time (checked every 50 ms) and
+ * less than wall_ms have passed (-ETIMEDOUT); -1 on a read error.
+ * Processor time, not wall time, is the budget: libseccomp's endless
+ * loop spins, while a busy machine (or a slow emulated one) only makes
+ * an honest compile wait longer for the processor. */
+int hk_seccomp_read_child(int fd, pid_t pid, long long cpu_ms, long long wall_ms, struct hk_buf *out);
 /* A compiled filter: made before a process enters a container (a child
  * forked inside one to compile it would be a traceable process with the
  * caller's capabilities), installed there by hk_seccomp_install. */

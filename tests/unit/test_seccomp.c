@@ -14,7 +14,6 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -658,51 +657,53 @@ static void test_compile_deadline(void **state)
 }
 
 /* A busy machine is no hung compiler: the budget is the child's processor
- * time.  The compiler runs at SCHED_IDLE beside a spinning process on the
- * same CPU, so it gets a fraction of a percent of it: its wall time runs
- * past the budget while its processor time stays far below, and the
- * program comes back (a wall-clock deadline refused it, in an attach in a
- * loaded guest). */
-static void test_compile_starved(void **state)
+ * time (a wall-clock deadline refused the default profile in an attach in
+ * a loaded guest).  A writer that waits without spinning for longer than
+ * the budget is read to its end; one that spins is given up on. */
+static pid_t writer(int fds[2], bool spin)
 {
-	(void)state;
-	cpu_set_t one;
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
-	cpu_set_t saved;
-	assert_int_equal(sched_getaffinity(0, sizeof(saved), &saved), 0);
-	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
-	pid_t hogs[3];
-	for (size_t i = 0; i < 3; i++) {
-		hogs[i] = fork();
-		assert_true(hogs[i] >= 0);
-		if (hogs[i] == 0)
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		if (spin)
 			for (;;)
 				;
+		usleep(400 * 1000); /* off the processor, as on a starved machine */
+		_exit(write(fds[1], "Bprogram", 8) == 8 ? 0 : 1);
 	}
-	usleep(100 * 1000); /* the hogs run before the compiler starts */
-	struct sched_param sp = { 0 };
-	assert_int_equal(sched_setscheduler(0, SCHED_IDLE, &sp), 0);
-	hk_autoseccomp_plan p = hk_seccomp_default_plan(false);
-	struct hk_buf bpf = { 0 };
-	hk_autoerr err = NULL;
-	const unsigned budget = 150;
+	close(fds[1]);
+	return pid;
+}
+
+static void test_compile_budget_is_cpu_time(void **state)
+{
+	(void)state;
+	int fds[2];
+	struct hk_buf got = { 0 };
+	pid_t pid = writer(fds, false);
 	long long t0 = hk_now_ms();
-	int rc = hk_seccomp_compile(p, budget, &bpf, &err);
-	long long wall = hk_now_ms() - t0;
-	/* back to normal before any assertion can end the test */
-	for (size_t i = 0; i < 3; i++) {
-		kill(hogs[i], SIGKILL);
-		waitpid(hogs[i], NULL, 0);
-	}
-	sched_setscheduler(0, SCHED_OTHER, &sp);
-	sched_setaffinity(0, sizeof(saved), &saved);
-	print_message("compile starved: rc %d, %lld ms wall, budget %u ms of processor time%s%s\n",
-		      rc, wall, budget, err ? ": " : "", err ? err->msg : "");
+	int rc = hk_seccomp_read_child(fds[0], pid, 100, 60000, &got);
+	long long waited = hk_now_ms() - t0;
+	waitpid(pid, NULL, 0);
+	close(fds[0]);
 	assert_int_equal(rc, 0);
-	assert_true(bpf.len > 0);
-	assert_true(wall > budget); /* the starvation was real */
-	hk_buf_free(&bpf);
+	assert_true(waited >= 400); /* four times the budget, on the clock */
+	assert_int_equal(got.len, 8);
+	assert_memory_equal(got.data, "Bprogram", 8);
+	hk_buf_free(&got);
+
+	pid = writer(fds, true);
+	t0 = hk_now_ms();
+	rc = hk_seccomp_read_child(fds[0], pid, 100, 60000, &got);
+	waited = hk_now_ms() - t0;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(fds[0]);
+	assert_int_equal(rc, -ETIMEDOUT);
+	assert_true(waited < 60000); /* the processor budget ended it, not the wall limit */
+	assert_int_equal(got.len, 0);
 }
 
 /* ---- filters, for real ---------------------------------------------------- */
@@ -968,7 +969,7 @@ int main(void)
 		cmocka_unit_test(test_load_without_privilege),
 		cmocka_unit_test(test_compile_matches_export),
 		cmocka_unit_test(test_compile_deadline),
-		cmocka_unit_test(test_compile_starved),
+		cmocka_unit_test(test_compile_budget_is_cpu_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
