@@ -1,6 +1,7 @@
 /* cmd-attach.c - `hako attach NAME [-u USER] [-g GROUP] [--keep-env]
- * [-v VAR=VALUE]... [-- CMD ARGS...]`: exits with CMD's status. */
-#include <getopt.h>
+ * [-v VAR=VALUE]... [-- CMD ARGS...]`, like lxc-attach: exits with CMD's
+ * status.  Options and words may mix before `--`; everything after it is
+ * CMD's, options included. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,77 +10,86 @@
 #include "cli.h"
 #include "util.h"
 
-static int run(struct hk_cli *cli, int argc, char **argv)
+enum { OPT_KEEP_ENV = HK_OPT_LONG_ONLY(0) };
+
+static const struct hk_opt opts[] = {
+	{ 'u', "uid", "USER", "run as this user: a number or a name" },
+	{ 'g', "gid", "GROUP", "run as this group: a number or a name" },
+	{ OPT_KEEP_ENV, "keep-env", NULL, "keep this environment (default: only TERM)" },
+	{ 'v', "set-var", "VAR=VALUE", "set VAR in CMD's environment (repeatable)" },
+	{ 0 },
+};
+
+struct attach_args {
+	struct hk_attach_opts o;
+	struct hk_strv env; /* -v */
+};
+
+static int on_opt(void *ctx, int key, const char *arg)
 {
-	static const struct option opts[] = {
-		HK_CLI_COMMON_LONG,
-		{ "uid", required_argument, NULL, 'u' },
-		{ "gid", required_argument, NULL, 'g' },
-		{ "keep-env", no_argument, NULL, 'K' },
-		{ "set-var", required_argument, NULL, 'v' },
-		{ "name", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct hk_strv env = { 0 };
-	struct hk_attach_opts o = { .env = &env };
-	const char *name = NULL;
-	int opt;
-	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "u:g:v:n:", opts, NULL)) != -1) {
-		if (hk_cli_common_opt(cli, opt, optarg))
-			continue;
-		switch (opt) {
-		case 'u':
-			o.user = optarg;
-			break;
-		case 'g':
-			o.group = optarg;
-			break;
-		case 'K':
-			o.keep_env = true;
-			break;
-		case 'v':
-			if (!strchr(optarg, '=') || optarg[0] == '=') {
-				fprintf(stderr, "hako: error: -v \"%s\": expected VAR=VALUE\n", optarg);
-				hk_strv_clear(&env);
-				return 2;
-			}
-			hk_strv_push(&env, optarg);
-			break;
-		case 'n':
-			name = optarg;
-			break;
-		default:
-			hk_strv_clear(&env);
-			return hk_cli_usage(&hk_cmd_attach);
+	struct attach_args *a = ctx;
+	struct hk_attach_opts *o = &a->o;
+	switch (key) {
+	case 'u':
+		o->user = arg;
+		return 0;
+	case 'g':
+		o->group = arg;
+		return 0;
+	case OPT_KEEP_ENV:
+		o->keep_env = true;
+		return 0;
+	case 'v':
+		if (!strchr(arg, '=') || arg[0] == '=') {
+			fprintf(stderr, "hako: error: -v \"%s\": expected VAR=VALUE\n", arg);
+			return 2;
 		}
+		hk_strv_push(&a->env, arg);
+		return 0;
 	}
-	if (!name && optind < argc && strcmp(argv[optind], "--") != 0)
-		name = argv[optind++];
-	if (optind < argc && strcmp(argv[optind], "--") == 0)
-		optind++;
-	if (!name) {
-		hk_strv_clear(&env);
+	return 2;
+}
+
+/* Parses and attaches; run() owns the -v list. */
+static int attach(struct hk_cli *cli, int argc, char **argv, struct attach_args *a)
+{
+	struct hk_attach_opts *o = &a->o;
+	int status, rest = hk_cli_parse(cli, &hk_cmd_attach, argc, argv, a, &status);
+	if (rest < 0)
+		return status;
+	/* getopt skips the `--` before CMD; one left here (POSIXLY_CORRECT,
+	 * or a second `--`) is not part of CMD either. */
+	if (rest < argc && strcmp(argv[rest], "--") == 0)
+		rest++;
+	if (strcmp(cli->name, "--") == 0)
 		return hk_cli_usage(&hk_cmd_attach);
-	}
-	o.argv = optind < argc ? argv + optind : NULL;
-	o.pty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	o->argv = rest < argc ? argv + rest : NULL;
+	o->pty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	hk_autostore st = hk_cli_store(cli);
-	if (!st) {
-		hk_strv_clear(&env);
+	if (!st)
 		return 1;
-	}
 	hk_autoerr err = NULL;
 	int code = 0;
-	int rc = hk_attach(st, name, &o, &code, &err);
-	hk_strv_clear(&env);
-	if (rc < 0)
+	if (hk_attach(st, cli->name, o, &code, &err) < 0)
 		return hk_cli_fail(err);
 	return code;
+}
+
+static int run(struct hk_cli *cli, int argc, char **argv)
+{
+	struct attach_args a = { 0 };
+	a.o.env = &a.env;
+	int rc = attach(cli, argc, argv, &a);
+	hk_strv_clear(&a.env);
+	return rc;
 }
 
 const struct hk_cmd hk_cmd_attach = {
 	.name = "attach",
 	.summary = "run a command (or a login shell) inside a running container",
-	.usage = "NAME [-u USER] [-g GROUP] [--keep-env] [-v VAR=VALUE]... [-- CMD [ARGS...]]",
+	.args = "[-- CMD [ARGS...]]",
+	.opts = opts,
+	.flags = HK_CMD_NAMED,
+	.on_opt = on_opt,
 	.run = run,
 };

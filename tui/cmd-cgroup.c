@@ -9,10 +9,10 @@
 
 static int run(struct hk_cli *cli, int argc, char **argv)
 {
-	const char *name;
-	int rest = hk_cli_name_args(cli, argc, argv, &hk_cmd_cgroup, &name);
+	int status, rest = hk_cli_parse(cli, &hk_cmd_cgroup, argc, argv, NULL, &status);
 	if (rest < 0)
-		return 2;
+		return status;
+	const char *name = cli->name;
 	if (argc - rest < 1 || argc - rest > 2)
 		return hk_cli_usage(&hk_cmd_cgroup);
 	const char *key = argv[rest], *value = argc - rest == 2 ? argv[rest + 1] : NULL;
@@ -44,6 +44,7 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 const struct hk_cmd hk_cmd_cgroup = {
 	.name = "cgroup",
 	.summary = "read or set a cgroup file of a running container (like lxc-cgroup)",
-	.usage = "NAME KEY [VALUE] [-P PATH]",
+	.args = "KEY [VALUE]",
+	.flags = HK_CMD_NAMED,
 	.run = run,
 };

@@ -1,6 +1,5 @@
 /* cmd-console.c - `hako console NAME [-e CHAR] [-t TTY] [--[no-]filter]
- * [--[no-]replay] [--log [--raw]] [-P PATH]`. */
-#include <getopt.h>
+ * [--[no-]replay] [--log [--raw]]`, like lxc-console. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,83 +38,85 @@ static int print_log(const struct hk_store *st, const char *name, bool raw)
 	return 0;
 }
 
+enum { OPT_LOG = HK_OPT_LONG_ONLY(0), OPT_RAW, OPT_FILTER, OPT_NO_FILTER, OPT_REPLAY, OPT_NO_REPLAY };
+
+static const struct hk_opt opts[] = {
+	{ 'e', "escape", "CHAR", "escape character: ^b, b or a number (default ^a)" },
+	{ 't', "tty", "TTY", "join tty TTY (default 0: the console)" },
+	{ OPT_LOG, "log", NULL, "print the console buffer and exit" },
+	{ OPT_RAW, "raw", NULL, "with --log: the bytes as written, unescaped" },
+	{ OPT_FILTER, "filter", NULL, "filter escape sequences (hako.conf default)" },
+	{ OPT_NO_FILTER, "no-filter", NULL, "pass escape sequences through" },
+	{ OPT_REPLAY, "replay", NULL, "show the buffer first (hako.conf default)" },
+	{ OPT_NO_REPLAY, "no-replay", NULL, "do not show the buffer first" },
+	{ 0 },
+};
+
+struct console_args {
+	int escape;	    /* 0: as hako.conf says */
+	unsigned tty;
+	int filter, replay; /* -1: as hako.conf says */
+	bool log_only, raw;
+};
+
+static int on_opt(void *ctx, int key, const char *arg)
+{
+	struct console_args *a = ctx;
+	hk_autoerr err = NULL;
+	unsigned long t;
+	switch (key) {
+	case 'e':
+		if (hk_escape_parse(arg, &a->escape, &err) < 0)
+			return hk_cli_fail(err);
+		return 0;
+	case 't':
+		if (!hk_parse_ulong(arg, &t) || t > 64) {
+			fprintf(stderr, "hako: error: -t \"%s\": give a tty number (0 is the console)\n", arg);
+			return 2;
+		}
+		a->tty = (unsigned)t;
+		return 0;
+	case OPT_LOG:
+		a->log_only = true;
+		return 0;
+	case OPT_RAW:
+		a->raw = true;
+		return 0;
+	case OPT_FILTER:
+	case OPT_NO_FILTER:
+		a->filter = key == OPT_FILTER;
+		return 0;
+	case OPT_REPLAY:
+	case OPT_NO_REPLAY:
+		a->replay = key == OPT_REPLAY;
+		return 0;
+	}
+	return 2;
+}
+
 static int run(struct hk_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		HK_CLI_COMMON_LONG,
-		{ "escape", required_argument, NULL, 'e' },
-		{ "tty", required_argument, NULL, 't' },
-		{ "log", no_argument, NULL, 'L' },
-		{ "raw", no_argument, NULL, 'W' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "filter", no_argument, NULL, 'F' },
-		{ "no-filter", no_argument, NULL, 'f' },
-		{ "replay", no_argument, NULL, 'R' },
-		{ "no-replay", no_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct hk_console_opts o = { .escape = 0 }; /* 0: as hako.conf says */
-	int filter = -1, replay = -1; /* -1: as hako.conf says */
-	const char *name = NULL;
-	bool log_only = false, raw = false;
-	int opt;
-	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "e:t:n:", opts, NULL)) != -1) {
-		if (hk_cli_common_opt(cli, opt, optarg))
-			continue;
-		hk_autoerr err = NULL;
-		unsigned long t;
-		switch (opt) {
-		case 'e':
-			if (hk_escape_parse(optarg, &o.escape, &err) < 0)
-				return hk_cli_fail(err);
-			break;
-		case 't':
-			if (!hk_parse_ulong(optarg, &t) || t > 64) {
-				fprintf(stderr, "hako: error: -t \"%s\": give a tty number (0 is the console)\n", optarg);
-				return 2;
-			}
-			o.tty = (unsigned)t;
-			break;
-		case 'L':
-			log_only = true;
-			break;
-		case 'W':
-			raw = true;
-			break;
-		case 'n':
-			name = optarg;
-			break;
-		case 'F':
-		case 'f':
-			filter = opt == 'F';
-			break;
-		case 'R':
-		case 'r':
-			replay = opt == 'R';
-			break;
-		default:
-			return hk_cli_usage(&hk_cmd_console);
-		}
-	}
-	if (!name && optind < argc)
-		name = argv[optind++];
-	if (!name || optind != argc)
+	struct console_args a = { .filter = -1, .replay = -1 };
+	int status, rest = hk_cli_parse(cli, &hk_cmd_console, argc, argv, &a, &status);
+	if (rest < 0)
+		return status;
+	if (rest != argc)
 		return hk_cli_usage(&hk_cmd_console);
+	const char *name = cli->name;
 	hk_autostore st = hk_cli_store(cli);
 	if (!st)
 		return 1;
-	if (log_only)
-		return print_log(st, name, raw);
-	int escape = o.escape;
-	unsigned tty = o.tty;
+	if (a.log_only)
+		return print_log(st, name, a.raw);
+	struct hk_console_opts o;
 	hk_console_opts_init(&o, st);
-	if (escape)
-		o.escape = escape;
-	o.tty = tty;
-	if (filter >= 0)
-		o.filter = filter;
-	if (replay >= 0)
-		o.replay = replay;
+	if (a.escape)
+		o.escape = a.escape;
+	o.tty = a.tty;
+	if (a.filter >= 0)
+		o.filter = a.filter;
+	if (a.replay >= 0)
+		o.replay = a.replay;
 	hk_autoerr err = NULL;
 	if (hk_console_run(st, name, &o, NULL, &err) < 0)
 		return hk_cli_fail(err);
@@ -125,6 +126,8 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 const struct hk_cmd hk_cmd_console = {
 	.name = "console",
 	.summary = "join the container's console (Ctrl-a q detaches); --log prints its buffer",
-	.usage = "NAME [-e CHAR] [-t TTY] [--[no-]filter] [--[no-]replay] [--log [--raw]] [-P PATH]",
+	.opts = opts,
+	.flags = HK_CMD_NAMED,
+	.on_opt = on_opt,
 	.run = run,
 };

@@ -1,6 +1,6 @@
-/* cmd-freeze.c - `hako freeze NAME` and `hako unfreeze NAME`. */
+/* cmd-freeze.c - `hako freeze NAME` and `hako unfreeze NAME` (alias thaw),
+ * like lxc-freeze and lxc-unfreeze. */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 #include "lifecycle.h"
@@ -8,17 +8,16 @@
 
 static int run_common(struct hk_cli *cli, int argc, char **argv, const struct hk_cmd *cmd, bool freeze)
 {
-	const char *name;
-	int rest = hk_cli_name_args(cli, argc, argv, cmd, &name);
+	int status, rest = hk_cli_parse(cli, cmd, argc, argv, NULL, &status);
 	if (rest < 0)
-		return 2;
+		return status;
 	if (rest != argc)
 		return hk_cli_usage(cmd);
 	hk_autostore st = hk_cli_store(cli);
 	if (!st)
 		return 1;
 	hk_autoerr err = NULL;
-	if (hk_freeze(st, name, freeze, &err) < 0)
+	if (hk_freeze(st, cli->name, freeze, &err) < 0)
 		return hk_cli_fail(err);
 	return 0;
 }
@@ -36,7 +35,7 @@ static int run_unfreeze(struct hk_cli *cli, int argc, char **argv)
 const struct hk_cmd hk_cmd_freeze = {
 	.name = "freeze",
 	.summary = "freeze every process of a running container (its cgroup)",
-	.usage = "NAME [-P PATH]",
+	.flags = HK_CMD_NAMED,
 	.run = run_freeze,
 };
 
@@ -44,6 +43,6 @@ const struct hk_cmd hk_cmd_unfreeze = {
 	.name = "unfreeze",
 	.alias = "thaw",
 	.summary = "thaw a frozen container",
-	.usage = "NAME [-P PATH]",
+	.flags = HK_CMD_NAMED,
 	.run = run_unfreeze,
 };

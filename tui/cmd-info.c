@@ -2,7 +2,6 @@
  * Lines are "Label:  value"; a list (IPs, id map ranges, interfaces) gives
  * one line per item.  Values are sanitised: a config or hostname may hold
  * anything. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,20 +111,12 @@ static void print_info(struct hk_store *st, const struct hk_list_row *row)
 
 static int run_info(struct hk_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {HK_CLI_COMMON_LONG, {NULL, 0, NULL, 0}};
-	const char *name = NULL;
-	int opt;
-	while ((opt = getopt_long(argc, argv, "n:" HK_CLI_COMMON_SHORT, opts, NULL)) != -1) {
-		if (hk_cli_common_opt(cli, opt, optarg))
-			continue;
-		if (opt != 'n')
-			return hk_cli_usage(&hk_cmd_info);
-		name = optarg; /* lxc-info -n NAME */
-	}
-	if (!name && optind < argc)
-		name = argv[optind++];
-	if (!name || optind != argc)
+	int status, rest = hk_cli_parse(cli, &hk_cmd_info, argc, argv, NULL, &status);
+	if (rest < 0)
+		return status;
+	if (rest != argc)
 		return hk_cli_usage(&hk_cmd_info);
+	const char *name = cli->name;
 	hk_autoerr err = NULL;
 	if (hk_name_validate(name, &err) < 0)
 		return hk_cli_fail(err);
@@ -157,6 +148,6 @@ const struct hk_cmd hk_cmd_info = {
 	.name = "info",
 	.alias = NULL,
 	.summary = "show one container in detail",
-	.usage = "NAME [-P PATH]",
+	.flags = HK_CMD_NAMED,
 	.run = run_info,
 };

@@ -7,7 +7,6 @@
  * container-controlled text is sanitised by table.c or hk_sanitize_json. */
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,54 +342,48 @@ struct ls_opts {
 	struct hk_list_filter filter;
 };
 
-static int parse_args(struct hk_cli *cli, int argc, char **argv, struct ls_opts *o)
+enum { OPT_JSON = HK_OPT_LONG_ONLY(0), OPT_RUNNING, OPT_STOPPED, OPT_NESTED };
+
+static const struct hk_opt opts[] = {
+	{ '1', NULL, NULL, "one name a line, on a terminal too" },
+	{ 'f', "fancy", NULL, "a table of the default columns" },
+	{ 'F', "fancy-format", "COLUMNS", "a table of these columns (NAME,STATE,...)" },
+	{ OPT_JSON, "json", NULL, "a JSON array of every column" },
+	{ OPT_RUNNING, "running", NULL, "only containers that run" },
+	{ OPT_STOPPED, "stopped", NULL, "only stopped containers" },
+	{ OPT_NESTED, "nested", NULL, "also containers inside running ones" },
+	{ OPT_NESTED, "nesting", NULL, "the same as --nested (lxc-ls)" },
+	{ 0 },
+};
+
+static int on_opt(void *ctx, int key, const char *arg)
 {
-	enum { OPT_JSON = 256, OPT_RUNNING, OPT_STOPPED, OPT_NESTED };
-	static const struct option opts[] = {
-		{"fancy", no_argument, NULL, 'f'},
-		{"fancy-format", required_argument, NULL, 'F'},
-		{"json", no_argument, NULL, OPT_JSON},
-		{"running", no_argument, NULL, OPT_RUNNING},
-		{"stopped", no_argument, NULL, OPT_STOPPED},
-		{"nested", no_argument, NULL, OPT_NESTED},
-		{"nesting", no_argument, NULL, OPT_NESTED},
-		HK_CLI_COMMON_LONG,
-		{NULL, 0, NULL, 0},
-	};
-	int opt;
-	while ((opt = getopt_long(argc, argv, "1fF:" HK_CLI_COMMON_SHORT, opts, NULL)) != -1) {
-		if (hk_cli_common_opt(cli, opt, optarg))
-			continue;
-		switch (opt) {
-		case '1':
-			o->one = true;
-			break;
-		case 'f':
-			o->fancy = true;
-			break;
-		case 'F':
-			o->fancy = true;
-			o->format = optarg;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_RUNNING:
-			o->filter.running = true;
-			break;
-		case OPT_STOPPED:
-			o->filter.stopped = true;
-			break;
-		case OPT_NESTED:
-			o->nested = true;
-			break;
-		default:
-			return -1;
-		}
+	struct ls_opts *o = ctx;
+	switch (key) {
+	case '1':
+		o->one = true;
+		return 0;
+	case 'f':
+		o->fancy = true;
+		return 0;
+	case 'F':
+		o->fancy = true;
+		o->format = arg;
+		return 0;
+	case OPT_JSON:
+		o->json = true;
+		return 0;
+	case OPT_RUNNING:
+		o->filter.running = true;
+		return 0;
+	case OPT_STOPPED:
+		o->filter.stopped = true;
+		return 0;
+	case OPT_NESTED:
+		o->nested = true;
+		return 0;
 	}
-	if (optind < argc)
-		o->filter.regex = argv[optind++];
-	return optind < argc ? -1 : 0;
+	return 2;
 }
 
 static bool any_foreign(const struct hk_list *l)
@@ -404,7 +397,12 @@ static bool any_foreign(const struct hk_list *l)
 static int run_ls(struct hk_cli *cli, int argc, char **argv)
 {
 	struct ls_opts o = {0};
-	if (parse_args(cli, argc, argv, &o) < 0)
+	int status, rest = hk_cli_parse(cli, &hk_cmd_ls, argc, argv, &o, &status);
+	if (rest < 0)
+		return status;
+	if (rest < argc)
+		o.filter.regex = argv[rest++];
+	if (rest != argc)
 		return hk_cli_usage(&hk_cmd_ls);
 	const struct column *cols[HK_ARRAY_SIZE(columns) * 2];
 	size_t ncols = 0;
@@ -449,6 +447,8 @@ const struct hk_cmd hk_cmd_ls = {
 	.name = "ls",
 	.alias = "list",
 	.summary = "list containers (names, or a table with -f)",
-	.usage = "[-1] [-f] [-F COLUMNS] [--json] [--running|--stopped] [--nested] [-P PATH] [REGEX]",
+	.args = "[REGEX]",
+	.opts = opts,
+	.on_opt = on_opt,
 	.run = run_ls,
 };

@@ -1,5 +1,5 @@
-/* cmd-start.c - `hako start NAME [-F] [-s KEY=VALUE]... [-P PATH]`. */
-#include <getopt.h>
+/* cmd-start.c - `hako start NAME [-F] [-s KEY=VALUE]...` and `hako start
+ * --ephemeral SRC [-n NAME]`, like lxc-start and lxc-copy -e. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,90 +11,76 @@
 #include "lifecycle.h"
 #include "util.h"
 
-static int run(struct hk_cli *cli, int argc, char **argv)
+static const struct hk_opt opts[] = {
+	{ 'F', "foreground", NULL, "with this terminal as its console" },
+	{ 'd', "daemon", NULL, "in the background (the default)" },
+	{ 's', "define", "KEY=VALUE", "set a config key for this start only" },
+	{ 'e', "ephemeral", NULL, "start an overlay clone of SRC, gone at stop" },
+	{ 0 },
+};
+
+/* What --ephemeral leaves in cli->name until -n gives one: with it the
+ * first word is SRC, which the option layer must not take for NAME. */
+static const char no_name[] = "";
+
+struct start_args {
+	struct hk_cli *cli;
+	struct hk_strv overrides;
+	bool foreground, ephemeral;
+};
+
+static int on_opt(void *ctx, int key, const char *arg)
 {
-	static const struct option opts[] = {
-		HK_CLI_COMMON_LONG,
-		{ "foreground", no_argument, NULL, 'F' },
-		{ "daemon", no_argument, NULL, 'd' },
-		{ "define", required_argument, NULL, 's' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "logfile", required_argument, NULL, 'o' },
-		{ "logpriority", required_argument, NULL, 'l' },
-		{ "ephemeral", no_argument, NULL, 'e' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct hk_strv overrides = { 0 };
-	const char *name = NULL, *src = NULL;
-	bool foreground = false, ephemeral = false;
-	int opt;
-	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "Fds:n:o:l:e", opts, NULL)) != -1) {
-		if (hk_cli_common_opt(cli, opt, optarg))
-			continue;
-		switch (opt) {
-		case 'F':
-			foreground = true;
-			break;
-		case 'd':
-			foreground = false;
-			break;
-		case 's':
-			hk_strv_push(&overrides, optarg);
-			break;
-		case 'n':
-			name = optarg;
-			break;
-		case 'e':
-			ephemeral = true;
-			break;
-		case 'o':
-		case 'l':
-			if (hk_cli_log_opt(opt, optarg) < 0) {
-				hk_strv_clear(&overrides);
-				return 2;
-			}
-			break;
-		default:
-			hk_strv_clear(&overrides);
-			return hk_cli_usage(&hk_cmd_start);
-		}
+	struct start_args *a = ctx;
+	switch (key) {
+	case 'F':
+	case 'd':
+		a->foreground = key == 'F';
+		return 0;
+	case 's':
+		hk_strv_push(&a->overrides, arg);
+		return 0;
+	case 'e':
+		a->ephemeral = true;
+		if (!a->cli->name)
+			a->cli->name = no_name;
+		return 0;
 	}
+	return 2;
+}
+
+static int start(struct hk_cli *cli, int argc, char **argv, struct start_args *a)
+{
+	int status, rest = hk_cli_parse(cli, &hk_cmd_start, argc, argv, a, &status);
+	if (rest < 0)
+		return status;
 	/* --ephemeral SRC [-n NAME]: an overlay clone that goes when it stops. */
-	if (ephemeral && optind < argc)
-		src = argv[optind++];
-	if (!name && !ephemeral && optind < argc)
-		name = argv[optind++];
-	if ((!name && !src) || optind != argc) {
-		hk_strv_clear(&overrides);
+	const char *name = cli->name == no_name ? NULL : cli->name, *src = NULL;
+	if (a->ephemeral && rest < argc)
+		src = argv[rest++];
+	if ((!name && !src) || rest != argc)
 		return hk_cli_usage(&hk_cmd_start);
-	}
 	hk_autostore st = hk_cli_store(cli);
-	if (!st) {
-		hk_strv_clear(&overrides);
+	if (!st)
 		return 1;
-	}
 	hk_autoerr err = NULL;
 	hk_autofree char *made = NULL;
 	if (src) {
 		struct hk_clone_opts co = { .src = src, .dst = name, .ephemeral = true, .snapshot = true };
-		if (hk_clone(st, &co, &made, &err) < 0) {
-			hk_strv_clear(&overrides);
+		if (hk_clone(st, &co, &made, &err) < 0)
 			return hk_cli_fail(err);
-		}
 		name = made;
 	}
-	struct hk_start_opts so = { .overrides = &overrides };
+	struct hk_start_opts so = { .overrides = &a->overrides };
 	pid_t pid = 0;
-	int rc = hk_start(st, name, &so, &pid, &err);
-	hk_strv_clear(&overrides);
-	if (rc < 0) {
+	if (hk_start(st, name, &so, &pid, &err) < 0) {
 		if (made)
 			hk_destroy(st, made, 0, NULL);
 		return hk_cli_fail(err);
 	}
 	if (made && !cli->quiet)
 		printf("Started ephemeral container \"%s\" (destroyed when it stops)\n", made);
-	if (!foreground)
+	if (!a->foreground)
 		return 0;
 	/* Foreground: this terminal becomes the console until the container
 	 * stops or the escape sequence detaches; from its first byte (the
@@ -102,15 +88,26 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	struct hk_console_opts co;
 	hk_console_opts_init(&co, st);
 	co.replay = true;
-	int status = 0;
-	if (hk_console_run(st, name, &co, &status, &err) < 0)
+	int code = 0;
+	if (hk_console_run(st, name, &co, &code, &err) < 0)
 		return hk_cli_fail(err);
-	return status;
+	return code;
+}
+
+static int run(struct hk_cli *cli, int argc, char **argv)
+{
+	struct start_args a = { .cli = cli };
+	int rc = start(cli, argc, argv, &a);
+	hk_strv_clear(&a.overrides);
+	return rc;
 }
 
 const struct hk_cmd hk_cmd_start = {
 	.name = "start",
 	.summary = "start a container (-F: with this terminal as its console)",
-	.usage = "NAME [-F] [-s KEY=VALUE]... [--logfile FILE] [--logpriority LEVEL] [-P PATH]\n       hako start --ephemeral SRC [-n NAME] [-F] ...",
+	.more = "--ephemeral SRC [-n NAME] [OPTION]...",
+	.opts = opts,
+	.flags = HK_CMD_NAMED,
+	.on_opt = on_opt,
 	.run = run,
 };

@@ -188,6 +188,36 @@ for v in start console attach stop freeze; do
 		{ grep -Eq "container \"ghost\" does not exist in $D; create it with \"hako create ghost -t busybox -P $D\"\$" <<<"$out" &&
 		ok "$v of a missing container: does not exist, with the create command, nothing after" || not_ok "$v ghost: $out"; }
 done
+# --- the option layer (issue 17): --help from the table, the common
+# options on every verb, usage errors exit 2.
+for v in ls list info start console attach freeze unfreeze thaw cgroup; do
+	out=$(hako $v --help 2>&1); rc=$?
+	[ $rc = 0 ] && grep -q '^Common options:' <<<"$out" && [ -z "$(awk 'length > 80' <<<"$out")" ] &&
+		ok "$v --help exits 0 with the common options, within 80 columns" || not_ok "$v --help: rc=$rc: $out"
+done
+check_output "info -q -n NAME works" '^Name: +auto1' hako info -q -n auto1 -P "$D"
+check_output "info --name=NAME works" '^Name: +auto1' hako info --name=auto1 -P "$D"
+check_output "ls -q lists" '^auto1$' hako ls -q -1 -P "$D" '^auto1$'
+check_output "ls --nesting is --nested" '^auto1$' hako ls --nesting -1 -P "$D" '^auto1$'
+hako ls -P "$D" a b >/dev/null 2>&1; rc=$?
+[ $rc = 2 ] && ok "ls with two REGEXes is a usage error (2)" || not_ok "ls a b: rc=$rc"
+hako info auto1 extra -P "$D" >/dev/null 2>&1; rc=$?
+[ $rc = 2 ] && ok "info with an extra word is a usage error (2)" || not_ok "info auto1 extra: rc=$rc"
+out=$(hako start -P "$D" 2>&1); rc=$?
+[ $rc = 2 ] && grep -q 'which container' <<<"$out" && ok "start without NAME: which container? (2)" || not_ok "start: rc=$rc: $out"
+out=$(hako start --ephemeral -P "$D" 2>&1); rc=$?
+[ $rc = 2 ] && ok "start --ephemeral without SRC is a usage error (2)" || not_ok "start --ephemeral: rc=$rc: $out"
+out=$(hako start --ephemeral ghost -n ghost2 -P "$D" 2>&1)
+grep -q 'clone "ghost" to "ghost2"' <<<"$out" && ok "start --ephemeral SRC -n NAME: SRC is the first word, NAME from -n" ||
+	not_ok "start --ephemeral ghost -n ghost2: $out"
+out=$(hako start --ephemeral ghost extra -P "$D" 2>&1); rc=$?
+[ $rc = 2 ] && ok "start --ephemeral SRC EXTRA is a usage error (2)" || not_ok "start --ephemeral ghost extra: rc=$rc: $out"
+out=$(hako attach -P "$D" -n priv -- true 2>&1)
+grep -q 'container "priv" is not running' <<<"$out" && ok "attach -n NAME -- CMD takes NAME from -n" || not_ok "attach -n priv: $out"
+out=$(hako attach -P "$D" -v =x priv 2>&1); rc=$?
+[ $rc = 2 ] && grep -q 'expected VAR=VALUE' <<<"$out" && ok "attach -v =x: usage error (2)" || not_ok "attach -v =x: rc=$rc: $out"
+out=$(hako console -P "$D" -t 99 priv 2>&1); rc=$?
+[ $rc = 2 ] && grep -q 'give a tty number' <<<"$out" && ok "console -t 99: usage error (2)" || not_ok "console -t 99: rc=$rc: $out"
 out=$(hako attach priv -P "$D" -- true 2>&1)
 grep -Eq "container \"priv\" is not running; start it with \"hako start priv -P $D\"\$" <<<"$out" &&
 	ok "attach of a stopped container: not running, with the start command, nothing after" || not_ok "attach priv: $out"

@@ -191,11 +191,19 @@ run_mode() {
 		[ "$(state "$who" "$P" "$name")" = RUNNING ] && ok "$m: RUNNING again after unfreeze" \
 			|| not_ok "$m: state after unfreeze: $(state "$who" "$P" "$name")"
 		check_output "$m: attach works after unfreeze" '^0$' h "$who" attach "$name" -P "$P" -- id -u
+		check "$m: freeze -q -n NAME" h "$who" freeze -q -n "$name" -P "$P"
+		check "$m: thaw -q -n NAME" h "$who" thaw -q -n "$name" -P "$P"
+		# Options after `--` are the command's; before it they are attach's.
+		check_output "$m: attach NAME -u 1 -- CMD -u -n: the last two are CMD's" '^1 -u -n$' \
+			h "$who" attach "$name" -u 1 -P "$P" -- sh -c 'echo "$(id -u) $*"' sh -u -n
+		check_output "$m: attach -q -n NAME -- CMD" '^0$' h "$who" attach -q -n "$name" -P "$P" -- id -u
+		check_output "$m: info -q -n NAME while it runs" '^State: +RUNNING' h "$who" info -q -n "$name" -P "$P"
 		if "$HAKO" help cgroup >/dev/null 2>&1; then
 			check_output "$m: hako cgroup reads pids.current" '^[0-9]+$' \
 				h "$who" cgroup "$name" pids.current -P "$P"
 			check "$m: hako cgroup sets pids.max" h "$who" cgroup "$name" pids.max 100 -P "$P"
 			check_output "$m: ... and reads it back" '^100$' h "$who" cgroup "$name" pids.max -P "$P"
+			check_output "$m: cgroup -q -n NAME KEY" '^100$' h "$who" cgroup -q -n "$name" pids.max -P "$P"
 		else
 			skip "$m: hako cgroup is not there yet"
 		fi
