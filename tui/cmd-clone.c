@@ -1,6 +1,5 @@
 /* cmd-clone.c - `hako clone SRC NEW [-s] [-B BACKEND] [-e] [-f] [-P PATH]`
  * (also `hako copy`; lxc-copy's -n SRC -N NEW work too). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -17,70 +16,66 @@ static int parse_backend(const char *arg, enum hk_backend *out)
 	return -1;
 }
 
+static const struct hk_opt opts[] = {
+	{ 'n', "name", "NAME", "the source (with -o: the new container)" },
+	{ 'o', "orig", "SRC", "the source, as lxc-clone spells it" },
+	{ 'N', "newname", "NEW", "the new container" },
+	{ 's', "snapshot", NULL, "a snapshot clone: copy-on-write where it can" },
+	{ 'B', "backingstorage", "BACKEND", "dir, overlay, btrfs, zfs or aufs" },
+	{ 'e', "ephemeral", NULL, "overlay clone destroyed when it stops" },
+	{ 'f', "force", NULL, "clone a running container too" },
+	{ 0 },
+};
+
+/* lxc-copy's -n SRC -N NEW, and old lxc-clone's -o SRC -n NEW. */
+struct clone_args {
+	struct hk_clone_opts o;
+	const char *n_arg, *o_arg;
+};
+
+static int on_opt(void *ctx, int key, const char *arg)
+{
+	struct clone_args *a = ctx;
+	switch (key) {
+	case 'n':
+		a->n_arg = arg;
+		return 0;
+	case 'o':
+		a->o_arg = arg;
+		return 0;
+	case 'N':
+		a->o.dst = arg;
+		return 0;
+	case 's':
+		a->o.snapshot = true;
+		return 0;
+	case 'B':
+		return parse_backend(arg, &a->o.backend) < 0 ? 2 : 0;
+	case 'e':
+		a->o.ephemeral = true;
+		return 0;
+	case 'f':
+		a->o.force = true;
+		return 0;
+	}
+	return 2;
+}
+
 static int run(struct hk_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "orig", required_argument, NULL, 'o' },
-		{ "newname", required_argument, NULL, 'N' },
-		{ "snapshot", no_argument, NULL, 's' },
-		{ "backingstorage", required_argument, NULL, 'B' },
-		{ "ephemeral", no_argument, NULL, 'e' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		HK_CLI_COMMON_LONG,
-		{ NULL, 0, NULL, 0 },
-	};
-	struct hk_clone_opts o = { 0 };
-	/* lxc-copy's -n SRC -N NEW, and old lxc-clone's -o SRC -n NEW. */
-	const char *n_arg = NULL, *o_arg = NULL;
-	int opt;
-	while ((opt = getopt_long(argc, argv, "n:N:o:sB:efqh" HK_CLI_COMMON_SHORT, opts, NULL)) !=
-	       -1) {
-		if (hk_cli_common_opt(cli, opt, optarg))
-			continue;
-		switch (opt) {
-		case 'n':
-			n_arg = optarg;
-			break;
-		case 'o':
-			o_arg = optarg;
-			break;
-		case 'N':
-			o.dst = optarg;
-			break;
-		case 's':
-			o.snapshot = true;
-			break;
-		case 'B':
-			if (parse_backend(optarg, &o.backend) < 0)
-				return 2;
-			break;
-		case 'e':
-			o.ephemeral = true;
-			break;
-		case 'f':
-			o.force = true;
-			break;
-		case 'q':
-			cli->quiet = true;
-			break;
-		case 'h':
-			printf("usage: hako clone %s\n", hk_cmd_clone.usage);
-			return 0;
-		default:
-			return hk_cli_usage(&hk_cmd_clone);
-		}
-	}
-	o.src = o_arg ? o_arg : n_arg;
-	if (o_arg && n_arg && !o.dst)
-		o.dst = n_arg;
-	if (!o.src && optind < argc)
-		o.src = argv[optind++];
-	if (!o.dst && optind < argc)
-		o.dst = argv[optind++];
-	if (!o.src || (!o.dst && !o.ephemeral) || optind != argc)
+	struct clone_args a = { 0 };
+	struct hk_clone_opts *o = &a.o;
+	int status, rest = hk_cli_parse(cli, &hk_cmd_clone, argc, argv, &a, &status);
+	if (rest < 0)
+		return status;
+	o->src = a.o_arg ? a.o_arg : a.n_arg;
+	if (a.o_arg && a.n_arg && !o->dst)
+		o->dst = a.n_arg;
+	if (!o->src && rest < argc)
+		o->src = argv[rest++];
+	if (!o->dst && rest < argc)
+		o->dst = argv[rest++];
+	if (!o->src || (!o->dst && !o->ephemeral) || rest != argc)
 		return hk_cli_usage(&hk_cmd_clone);
 
 	hk_autostore st = hk_cli_store(cli);
@@ -88,15 +83,15 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		return 1;
 	hk_autoerr err = NULL;
 	char *made = NULL;
-	if (hk_clone(st, &o, &made, &err) < 0)
+	if (hk_clone(st, o, &made, &err) < 0)
 		return hk_cli_fail(err);
 	if (!cli->quiet)
-		printf("Cloned \"%s\" to \"%s\"%s in %s\n", o.src, made,
-		       o.ephemeral  ? " (ephemeral: destroyed when it stops)"
-		       : o.snapshot ? " (snapshot clone)"
-				    : "",
+		printf("Cloned \"%s\" to \"%s\"%s in %s\n", o->src, made,
+		       o->ephemeral  ? " (ephemeral: destroyed when it stops)"
+		       : o->snapshot ? " (snapshot clone)"
+				     : "",
 		       hk_store_path(st));
-	else if (o.ephemeral && !o.dst)
+	else if (o->ephemeral && !o->dst)
 		printf("%s\n", made);
 	free(made);
 	return 0;
@@ -106,8 +101,11 @@ const struct hk_cmd hk_cmd_clone = {
 	.name = "clone",
 	.alias = "copy",
 	.summary = "copy a container, or make a snapshot clone of it",
-	.usage = "SRC NEW [-s] [-B dir|overlay|btrfs|zfs|aufs] [-e] [-f] [-q] [-P PATH]\n"
-		 "       hako clone -n SRC -N NEW ...   (lxc-copy), -o SRC -n NEW ...   (lxc-clone)\n"
-		 "       hako clone -e SRC [NEW]   (ephemeral overlay clone)",
+	.args = "SRC NEW",
+	.more = "[OPTION]... -n SRC -N NEW   (lxc-copy)\n"
+		"[OPTION]... -o SRC -n NEW   (lxc-clone)\n"
+		"[OPTION]... -e SRC [NEW]    (ephemeral overlay clone)",
+	.opts = opts,
+	.on_opt = on_opt,
 	.run = run,
 };

@@ -9,7 +9,6 @@
  *
  * Writes happen under the container's lock (TRY), so they never race a
  * start, a clone or a destroy. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,64 +94,77 @@ static void list_keys(void)
 	}
 }
 
+static const struct hk_opt opts[] = {
+	{ 'u', "unset", "KEY", "remove every line of KEY" },
+	{ 'l', "list-keys", NULL, "list every key with its one-line doc" },
+	{ 0 },
+};
+
+struct config_args {
+	const char *unset;
+	bool list;
+};
+
+static int on_opt(void *ctx, int key, const char *arg)
+{
+	struct config_args *a = ctx;
+	if (key == 'u')
+		a->unset = arg;
+	else if (key == 'l')
+		a->list = true;
+	else
+		return 2;
+	return 0;
+}
+
 static int run_config(struct hk_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"unset", required_argument, NULL, 'u'},
-		{"list-keys", no_argument, NULL, 'l'},
-		HK_CLI_COMMON_LONG,
-		{NULL, 0, NULL, 0},
-	};
-	const char *unset = NULL;
-	bool list = false;
-	int opt;
-	while ((opt = getopt_long(argc, argv, "lu:" HK_CLI_COMMON_SHORT, opts, NULL)) != -1) {
-		if (hk_cli_common_opt(cli, opt, optarg))
-			continue;
-		if (opt == 'u')
-			unset = optarg;
-		else if (opt == 'l')
-			list = true;
-		else
-			return hk_cli_usage(&hk_cmd_config);
-	}
-	int nargs = argc - optind;
-	char **args = argv + optind;
-	if (list) {
-		if (nargs != 0 || unset)
+	struct config_args a = { 0 };
+	int status, rest = hk_cli_parse(cli, &hk_cmd_config, argc, argv, &a, &status);
+	if (rest < 0)
+		return status;
+	int nargs = argc - rest;
+	char **args = argv + rest;
+	const char *name = cli->name;
+	if (a.list) {
+		if (name || nargs != 0 || a.unset)
 			return hk_cli_usage(&hk_cmd_config);
 		list_keys();
 		return 0;
 	}
-	if (nargs < 1 || nargs > 3 || (unset && nargs != 1))
+	if (!name || nargs > 2 || (a.unset && nargs != 0))
 		return hk_cli_usage(&hk_cmd_config);
 	hk_autoerr err = NULL;
-	if (hk_name_validate(args[0], &err) < 0)
+	if (hk_name_validate(name, &err) < 0)
 		return hk_cli_fail(err);
 	hk_autostore st = hk_cli_store(cli);
 	if (!st)
 		return 1;
-	if (!hk_store_exists(st, args[0])) {
+	if (!hk_store_exists(st, name)) {
 		hk_error_set(&err, 0,
 			     "container \"%s\" does not exist in \"%s\"; "
 			     "'hako ls -P %s' lists the containers there",
-			     args[0], hk_store_path(st), hk_store_path(st));
+			     name, hk_store_path(st), hk_store_path(st));
 		return hk_cli_fail(err);
 	}
-	if (unset)
-		return edit(st, args[0], unset, NULL);
-	if (nargs == 3)
-		return edit(st, args[0], args[1], args[2]);
+	if (a.unset)
+		return edit(st, name, a.unset, NULL);
 	if (nargs == 2)
-		return show_key(st, args[0], args[1]);
-	hk_autofree char *path = hk_store_config_path(st, args[0]);
+		return edit(st, name, args[0], args[1]);
+	if (nargs == 1)
+		return show_key(st, name, args[0]);
+	hk_autofree char *path = hk_store_config_path(st, name);
 	return show_file(cli, path);
 }
 
 const struct hk_cmd hk_cmd_config = {
 	.name = "config",
-	.alias = NULL,
 	.summary = "show or change a container's config",
-	.usage = "NAME [KEY [VALUE]] | NAME --unset KEY | -l  [-P PATH]",
+	.args = "[KEY [VALUE]]",
+	.more = "[OPTION]... NAME --unset KEY\n"
+		"-l",
+	.opts = opts,
+	.flags = HK_CMD_NAMED | HK_CMD_NAME_OPTIONAL,
+	.on_opt = on_opt,
 	.run = run_config,
 };

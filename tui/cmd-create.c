@@ -2,7 +2,6 @@
  * [-- TEMPLATE-ARGS]` (lxc-create's -n NAME works too), and
  * `hako create -t download -- --list`.  Draws the download progress bar
  * (on a terminal only) from core's progress callback. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,57 +88,45 @@ static int parse_backend(const char *arg, enum hk_backend *out)
 	return -1;
 }
 
+static const struct hk_opt opts[] = {
+	{ 't', "template", "TEMPLATE", "busybox, download, tar:FILE or dir:PATH" },
+	{ 'B', "bdev", "BACKEND", "dir, btrfs, overlay, zfs, aufs or lvm" },
+	{ 'f', "config", "FILE", "add FILE's lines to the container's config" },
+	{ 0 },
+};
+
+static int on_opt(void *ctx, int key, const char *arg)
+{
+	struct hk_create_opts *o = ctx;
+	switch (key) {
+	case 't':
+		o->template_name = arg;
+		return 0;
+	case 'B':
+		return parse_backend(arg, &o->backend) < 0 ? 2 : 0;
+	case 'f':
+		o->extra_config = arg;
+		return 0;
+	}
+	return 2;
+}
+
 static int run(struct hk_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"name", required_argument, NULL, 'n'},
-		{"template", required_argument, NULL, 't'},
-		{"bdev", required_argument, NULL, 'B'},
-		{"config", required_argument, NULL, 'f'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		HK_CLI_COMMON_LONG,
-		{NULL, 0, NULL, 0},
-	};
 	struct hk_create_opts o = {.backend = HK_BACKEND_UNSET};
-	int opt;
-	while ((opt = getopt_long(argc, argv, "n:t:B:f:qh" HK_CLI_COMMON_SHORT, opts, NULL)) !=
-	       -1) {
-		if (hk_cli_common_opt(cli, opt, optarg))
-			continue;
-		switch (opt) {
-		case 'n':
-			o.name = optarg;
-			break;
-		case 't':
-			o.template_name = optarg;
-			break;
-		case 'B':
-			if (parse_backend(optarg, &o.backend) < 0)
-				return 2;
-			break;
-		case 'f':
-			o.extra_config = optarg;
-			break;
-		case 'q':
-			cli->quiet = true;
-			break;
-		case 'h':
-			printf("usage: hako create %s\n", hk_cmd_create.usage);
-			return 0;
-		default:
-			return hk_cli_usage(&hk_cmd_create);
-		}
+	int status, rest = hk_cli_parse(cli, &hk_cmd_create, argc, argv, &o, &status);
+	if (rest < 0)
+		return status;
+	/* getopt moved the name before what followed "--", and the layer took
+	 * the first word as NAME: one that starts with '-' came after "--" and
+	 * is the template's, as in `hako create -t download -- --list`. */
+	if (cli->name && cli->name[0] == '-' && rest > 0 && cli->name == argv[rest - 1]) {
+		rest--;
+		if (wants_list(argv + rest))
+			return list_images(cli, o.template_name, argv + rest); /* no NAME */
 	}
-	/* getopt moved the name before what followed "--": NAME comes first
-	 * unless -n gave it, the rest are the template's arguments. */
-	if (!o.name && optind < argc && argv[optind][0] == '-' && wants_list(argv + optind))
-		return list_images(cli, o.template_name, argv + optind); /* no NAME */
-	if (!o.name && optind < argc)
-		o.name = argv[optind++];
-	o.template_args = argv + optind;
-	if (!o.name) /* a missing -t is hk_create's to explain (it lists the templates) */
-		return hk_cli_usage(&hk_cmd_create);
+	o.name = cli->name;
+	o.template_args = argv + rest;
 	if (isatty(STDERR_FILENO) && !cli->quiet)
 		o.progress = (struct hk_progress){.fn = draw_progress};
 
@@ -157,9 +144,11 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 
 const struct hk_cmd hk_cmd_create = {
 	.name = "create",
-	.alias = NULL,
 	.summary = "make a container from a template (busybox, download, tar:FILE, dir:PATH)",
-	.usage = "NAME -t TEMPLATE [-B dir|btrfs] [-P PATH] [-f CONFIG] [-q] [-- TEMPLATE-ARGS] | "
-		 "-t download -- --list",
+	.args = "-t TEMPLATE [-- TEMPLATE-ARGS]",
+	.more = "-t download -- --list [-d DIST] [-r RELEASE] [-a ARCH]",
+	.opts = opts,
+	.flags = HK_CMD_NAMED,
+	.on_opt = on_opt,
 	.run = run,
 };

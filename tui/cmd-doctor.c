@@ -3,7 +3,6 @@
  * on lines that are not OK), or a JSON document.  The status tag is
  * coloured only on a terminal and never when NO_COLOR is set.  Exit status
  * 0 when nothing FAILs, 1 otherwise. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,31 +95,30 @@ static void store_facts(const struct hk_cli *cli, char **bridge, char **path)
 	hk_store_free(st);
 }
 
-static int parse_args(struct hk_cli *cli, struct out *o, int argc, char **argv)
+static const struct hk_opt doctor_opts[] = {
+	{ HK_OPT_LONG_ONLY(1), "json", NULL, "print one JSON document" },
+	{ 0 },
+};
+
+static int on_opt(void *ctx, int key, const char *arg)
 {
-	static const struct option opts[] = {
-		{"quiet", no_argument, NULL, 'q'},
-		{"json", no_argument, NULL, 'j'},
-		HK_CLI_COMMON_LONG,
-		{NULL, 0, NULL, 0},
-	};
-	int opt;
-	while ((opt = getopt_long(argc, argv, "+q" HK_CLI_COMMON_SHORT, opts, NULL)) != -1) {
-		if (opt == 'q')
-			o->quiet = true;
-		else if (opt == 'j')
-			o->json = true;
-		else if (!hk_cli_common_opt(cli, opt, optarg))
-			return -1;
-	}
-	return optind == argc ? 0 : -1;
+	struct out *o = ctx;
+	(void)arg;
+	if (key != HK_OPT_LONG_ONLY(1))
+		return 2;
+	o->json = true;
+	return 0;
 }
 
 static int run(struct hk_cli *cli, int argc, char **argv)
 {
-	struct out o = {.quiet = cli->quiet};
-	if (parse_args(cli, &o, argc, argv) < 0)
+	struct out o = { 0 };
+	int status, rest = hk_cli_parse(cli, &hk_cmd_doctor, argc, argv, &o, &status);
+	if (rest < 0)
+		return status;
+	if (rest != argc)
 		return hk_cli_usage(&hk_cmd_doctor);
+	o.quiet = cli->quiet; /* -q: only what is not OK */
 	o.colour = cli->stdout_tty && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	struct hk_doctor_opts opts;
 	hk_doctor_opts_init(&opts);
@@ -149,6 +147,8 @@ const struct hk_cmd hk_cmd_doctor = {
 	.name = "doctor",
 	.alias = "checkconfig",
 	.summary = "check that this host can run containers, and say how to fix what is missing",
-	.usage = "[-q] [--json]",
+	.opts = doctor_opts,
+	.flags = HK_CMD_IN_ORDER,
+	.on_opt = on_opt,
 	.run = run,
 };

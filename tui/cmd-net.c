@@ -3,7 +3,6 @@
  * hako.conf ([net] bridge, subnet) or on the command line, idempotently,
  * and says what it did or found; list shows the veths hako-nic made (an
  * ordinary user's own, through `hako-nic list`; root sees every user's). */
-#include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,32 +106,33 @@ static int do_remove(struct hk_cli *cli, const struct net_opts *o)
 	return 0;
 }
 
+static const struct hk_opt opts[] = {
+	{ 'b', "bridge", "BRIDGE", "setup, remove: this bridge, not hako.conf's" },
+	{ 's', "subnet", "ADDR/PREFIX", "setup: the bridge's address, not hako.conf's" },
+	{ 0 },
+};
+
+static int on_opt(void *ctx, int key, const char *arg)
+{
+	struct net_opts *o = ctx;
+	if (key == 'b')
+		o->bridge = arg;
+	else if (key == 's')
+		o->subnet = arg;
+	else
+		return 2;
+	return 0;
+}
+
 static int run(struct hk_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		HK_CLI_COMMON_LONG,
-		{ "bridge", required_argument, NULL, 'b' },
-		{ "subnet", required_argument, NULL, 's' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct net_opts o = { 0 };
-	int opt;
-	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "b:s:q", opts, NULL)) != -1) {
-		if (hk_cli_common_opt(cli, opt, optarg))
-			continue;
-		if (opt == 'b')
-			o.bridge = optarg;
-		else if (opt == 's')
-			o.subnet = optarg;
-		else if (opt == 'q')
-			cli->quiet = true;
-		else
-			return hk_cli_usage(&hk_cmd_net);
-	}
-	if (optind + 1 != argc)
+	int status, rest = hk_cli_parse(cli, &hk_cmd_net, argc, argv, &o, &status);
+	if (rest < 0)
+		return status;
+	if (rest + 1 != argc)
 		return hk_cli_usage(&hk_cmd_net);
-	const char *verb = argv[optind];
+	const char *verb = argv[rest];
 	if (!strcmp(verb, "leases"))
 		return do_leases();
 	if (!strcmp(verb, "list"))
@@ -153,6 +153,8 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 const struct hk_cmd hk_cmd_net = {
 	.name = "net",
 	.summary = "host networking: make the containers' bridge, show leases and veths, clean leases",
-	.usage = "setup|leases|list|cleanup|remove [-b BRIDGE] [-s ADDRESS/PREFIX] [-q]",
+	.args = "setup|leases|list|cleanup|remove",
+	.opts = opts,
+	.on_opt = on_opt,
 	.run = run,
 };

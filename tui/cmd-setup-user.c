@@ -1,5 +1,4 @@
 /* cmd-setup-user.c - `hako setup-user USER` (root). */
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -16,48 +15,64 @@ static void print_line(void *ctx, int done, const char *what)
 	printf("  [%s] %s\n", done == HK_SETUP_TODO ? "todo" : done ? "done" : " ok ", what);
 }
 
+static const struct hk_opt opts[] = {
+	{ 'n', "nics", "COUNT", "grant COUNT veths (1-4096) when none are granted" },
+	{ 'b', "bridge", "BRIDGE", "the veths' bridge (default: hako.conf's)" },
+	{ HK_OPT_LONG_ONLY(1), "no-linger", NULL, "leave logind's linger off" },
+	{ 0 },
+};
+
+static int on_opt(void *ctx, int key, const char *arg)
+{
+	struct hk_setup_user_opts *o = ctx;
+	unsigned long n;
+	switch (key) {
+	case 'n':
+		if (!hk_parse_ulong(arg, &n) || n < 1 || n > 4096) {
+			fprintf(stderr, "hako: error: -n \"%s\": give the number of veths (1-4096)\n", arg);
+			return 2;
+		}
+		o->nics = (unsigned)n;
+		return 0;
+	case 'b':
+		o->bridge = arg;
+		return 0;
+	case HK_OPT_LONG_ONLY(1):
+		o->no_linger = true;
+		return 0;
+	}
+	return 2;
+}
+
 static int run(struct hk_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { HK_CLI_COMMON_LONG,
-					      { "nics", required_argument, NULL, 'n' },
-					      { "bridge", required_argument, NULL, 'b' },
-					      { "no-linger", no_argument, NULL, 'L' },
-					      { NULL, 0, NULL, 0 } };
 	struct hk_setup_user_opts o = { 0 };
-	unsigned long n;
-	int opt;
-	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "n:b:", opts, NULL)) != -1) {
-		if (hk_cli_common_opt(cli, opt, optarg))
-			continue;
-		if (opt == 'n' && hk_parse_ulong(optarg, &n) && n >= 1 && n <= 4096)
-			o.nics = (unsigned)n;
-		else if (opt == 'b')
-			o.bridge = optarg;
-		else if (opt == 'L')
-			o.no_linger = true;
-		else
-			return hk_cli_usage(&hk_cmd_setup_user);
-	}
-	if (optind != argc - 1)
+	int status, rest = hk_cli_parse(cli, &hk_cmd_setup_user, argc, argv, &o, &status);
+	if (rest < 0)
+		return status;
+	if (rest != argc - 1)
 		return hk_cli_usage(&hk_cmd_setup_user);
+	const char *user = argv[rest];
 	hk_autostore st = o.bridge ? NULL : hk_cli_store(cli);
 	if (st)
 		o.bridge = hk_store_settings(st)->bridge;
 	hk_autoerr err = NULL;
 	bool todo = false;
-	if (hk_setup_user(argv[optind], &o, print_line, &todo, &err) < 0)
+	if (hk_setup_user(user, &o, print_line, &todo, &err) < 0)
 		return hk_cli_fail(err);
 	if (todo)
 		printf("User \"%s\" can now create unprivileged containers; starting them with cgroups "
-		       "needs the step marked todo.\n", argv[optind]);
+		       "needs the step marked todo.\n", user);
 	else
-		printf("User \"%s\" can now create and start unprivileged containers.\n", argv[optind]);
+		printf("User \"%s\" can now create and start unprivileged containers.\n", user);
 	return 0;
 }
 
 const struct hk_cmd hk_cmd_setup_user = {
 	.name = "setup-user",
 	.summary = "give an ordinary user sub-ids, delegated cgroups and veths (root)",
-	.usage = "USER [-n COUNT] [-b BRIDGE] [--no-linger]",
+	.args = "USER",
+	.opts = opts,
+	.on_opt = on_opt,
 	.run = run,
 };

@@ -1,7 +1,6 @@
 /* cmd-snapshot.c - `hako snapshot NAME [-c COMMENT]`, `-L` (list),
  * `-r SNAP [NEWNAME]` (restore), `-d SNAP` (destroy), like lxc-snapshot
  * (whose -n NAME, -N NEWNAME and -C work too). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -62,77 +61,69 @@ static int act(struct hk_cli *cli, enum action a, const char *name, const char *
 	return 1;
 }
 
+static const struct hk_opt opts[] = {
+	{ 'c', "comment", "COMMENT", "note COMMENT with the new snapshot" },
+	{ 'L', "list", NULL, "list the snapshots" },
+	{ 'C', "showcomments", NULL, "list the snapshots (with comments)" },
+	{ 'r', "restore", "SNAP", "restore SNAP into NAME (or as NEWNAME)" },
+	{ 'N', "newname", "NEWNAME", "with -r: restore as a new container" },
+	{ 'd', "destroy", "SNAP", "destroy SNAP" },
+	{ 0 },
+};
+
+struct snap_args {
+	enum action a;
+	int actions;
+	const char *snap, *newname, *comment;
+};
+
+static int on_opt(void *ctx, int key, const char *arg)
+{
+	struct snap_args *s = ctx;
+	switch (key) {
+	case 'c':
+		s->comment = arg;
+		return 0;
+	case 'L':
+	case 'C':
+		s->a = LIST;
+		s->actions++;
+		return 0;
+	case 'r':
+	case 'd':
+		s->a = key == 'r' ? RESTORE : DESTROY;
+		s->snap = arg;
+		s->actions++;
+		return 0;
+	case 'N':
+		s->newname = arg;
+		return 0;
+	}
+	return 2;
+}
+
 static int run(struct hk_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "comment", required_argument, NULL, 'c' },
-		{ "list", no_argument, NULL, 'L' },
-		{ "restore", required_argument, NULL, 'r' },
-		{ "newname", required_argument, NULL, 'N' },
-		{ "destroy", required_argument, NULL, 'd' },
-		{ "showcomments", no_argument, NULL, 'C' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		HK_CLI_COMMON_LONG,
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *name = NULL, *snap = NULL, *newname = NULL, *comment = NULL;
-	enum action a = MAKE;
-	int opt, actions = 0;
-	while ((opt = getopt_long(argc, argv, "n:c:Lr:N:d:Cqh" HK_CLI_COMMON_SHORT, opts, NULL)) !=
-	       -1) {
-		if (hk_cli_common_opt(cli, opt, optarg))
-			continue;
-		switch (opt) {
-		case 'n':
-			name = optarg;
-			break;
-		case 'c':
-			comment = optarg;
-			break;
-		case 'L':
-		case 'C':
-			a = LIST;
-			actions++;
-			break;
-		case 'r':
-			a = RESTORE;
-			snap = optarg;
-			actions++;
-			break;
-		case 'N':
-			newname = optarg;
-			break;
-		case 'd':
-			a = DESTROY;
-			snap = optarg;
-			actions++;
-			break;
-		case 'q':
-			cli->quiet = true;
-			break;
-		case 'h':
-			printf("usage: hako snapshot %s\n", hk_cmd_snapshot.usage);
-			return 0;
-		default:
-			return hk_cli_usage(&hk_cmd_snapshot);
-		}
-	}
-	if (!name && optind < argc)
-		name = argv[optind++];
-	if (a == RESTORE && !newname && optind < argc)
-		newname = argv[optind++];
-	if (!name || optind != argc || actions > 1 || (comment && a != MAKE))
+	struct snap_args s = { .a = MAKE };
+	int status, rest = hk_cli_parse(cli, &hk_cmd_snapshot, argc, argv, &s, &status);
+	if (rest < 0)
+		return status;
+	if (s.a == RESTORE && !s.newname && rest < argc)
+		s.newname = argv[rest++];
+	if (rest != argc || s.actions > 1 || (s.comment && s.a != MAKE))
 		return hk_cli_usage(&hk_cmd_snapshot);
-	return act(cli, a, name, snap, newname, comment);
+	return act(cli, s.a, cli->name, s.snap, s.newname, s.comment);
 }
 
 const struct hk_cmd hk_cmd_snapshot = {
 	.name = "snapshot",
-	.alias = NULL,
 	.summary = "make, list, restore or destroy snapshots of a container",
-	.usage = "NAME [-c COMMENT] | NAME -L | NAME -r SNAP [NEWNAME] | NAME -d SNAP  "
-		 "[-P PATH] [-q]",
+	.args = "[-c COMMENT]",
+	.more = "[OPTION]... NAME -L\n"
+		"[OPTION]... NAME -r SNAP [NEWNAME]\n"
+		"[OPTION]... NAME -d SNAP",
+	.opts = opts,
+	.flags = HK_CMD_NAMED,
+	.on_opt = on_opt,
 	.run = run,
 };

@@ -57,6 +57,13 @@ check "hako copy is the same command" "$HAKO" copy src c1b -P "$P"
 check "... lxc-copy spelling -n/-N" "$HAKO" clone -n src -N c1c -P "$P"
 check "... old lxc-clone spelling -o/-n" "$HAKO" clone -o src -n c1d -P "$P"
 check "... which makes c1d from src" test -f "$P/c1d/config"
+check "... -o SRC -N NEW" "$HAKO" clone -o src -N c1e -P "$P"
+check "... which makes c1e" test -f "$P/c1e/config"
+check "--help exits 0" "$HAKO" clone --help
+check_output "-o is clone's own: the log file has only --logfile" '^ +--logfile=FILE' "$HAKO" clone --help
+check_output "-q: nothing printed" '^$' "$HAKO" clone -q src c1f --logfile "$T/clone.log" -P "$P"
+check "... --logfile wrote the log" test -s "$T/clone.log"
+check_output "SRC NEW and an extra word is a usage error" 'usage: hako clone' "$HAKO" clone src c1g extra -P "$P"
 
 if started c1; then
 	check_output "dir clone starts and runs (hostname)" '^c1$' in_ct c1 hostname

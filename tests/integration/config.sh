@@ -77,4 +77,12 @@ check_output "on a terminal, the file's escape bytes are shown escaped" '\\x1b\]
 script -qec "'$HAKO' config bad -P '$D'" "$T/typescript" >/dev/null 2>&1
 grep -qP '\x1b\]0' "$T/typescript" && not_ok "raw OSC reached the terminal" || ok "no raw OSC on the terminal"
 
+
+# ---- the option layer ----
+check "--help exits 0" "$HAKO" config --help
+check_output "-n NAME KEY" '^/x$' "$HAKO" config -n bad lxc.rootfs.path -P "$D"
+check_output "-l takes no NAME" 'usage: hako config' "$HAKO" config -l bad -P "$D"
+check_output "--logpriority is the long name only (-l lists keys)" 'lxc.uts.name' \
+	"$HAKO" config --logpriority ERROR -l
+
 plan_end

@@ -48,6 +48,10 @@ check "c1 is intact afterwards" test -x "$P/c1/rootfs/bin/busybox" -a -f "$P/c1/
 
 check_output "-n NAME and -q" '^$' "$HAKO" create -q -n c2 -t busybox -P "$P"
 check "c2 made" test -f "$P/c2/config"
+check "--help exits 0" "$HAKO" create --help
+check_output "--help shows the download --list form" '^ +hako create -t download -- --list' "$HAKO" create --help
+check_output "--list is the download template's only" 'argument of the download template' \
+	"$HAKO" create -t busybox -P "$P" -- --list
 
 check_output "bad name refused" 'name' "$HAKO" create 'a b' -t busybox -P "$P"
 check_output "name with slash refused" 'name' "$HAKO" create '../evil' -t busybox -P "$P"

@@ -125,4 +125,11 @@ check "user: create u2" as_user "$HAKO" create u2 -t busybox -P "$UP/lxc"
 check "root: destroy the user's u2 with -P" "$HAKO" destroy u2 -P "$UP/lxc"
 check "u2 is gone" test ! -e "$UP/lxc/u2"
 
+# ---- the option layer ----
+check "--help exits 0" "$HAKO" destroy --help
+check "create q1" "$HAKO" create -q q1 -t busybox -P "$P"
+check_output "destroy -q -n NAME prints nothing" '^$' "$HAKO" destroy -q -n q1 -P "$P"
+check "q1 is gone" test ! -e "$P/q1"
+check_fails "an extra word is a usage error" "$HAKO" destroy q1 extra -P "$P"
+
 plan_end

@@ -164,4 +164,10 @@ if need_root "doctor as a user without sub-ids"; then
 	fi
 fi
 
+
+# ---- the option layer ----
+check "--help exits 0" "$HAKO" doctor --help
+check "checkconfig --help exits 0" "$HAKO" checkconfig --help
+check_output "a word after the options is a usage error" 'usage: hako doctor' "$HAKO" doctor -q extra
+
 plan_end

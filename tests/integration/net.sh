@@ -91,4 +91,8 @@ printf '%s\n' "$out" | grep -q "$A\|$B" && not_ok "leases left: $out" || ok "no 
 # ---- remove ----
 check "net remove deletes the bridge" "$HAKO" net remove -b "$BR"
 [ ! -e /sys/class/net/$BR ] && ok "the bridge is gone" || not_ok "bridge $BR still there"
+
+# ---- the option layer ----
+check "--help exits 0" "$HAKO" net --help
+check_output "an unknown sub-verb is a usage error" 'usage: hako net' "$HAKO" net bogus
 plan_end

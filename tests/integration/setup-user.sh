@@ -146,4 +146,9 @@ check "stop" asu "$HAKO" stop -k c1 -P "$SUHOME/lxc"
 check_clean "nothing left" "$SUHOME/lxc/c1" "$cgs" $pids
 check "destroy" asu "$HAKO" destroy c1 -P "$SUHOME/lxc"
 
+
+# ---- the option layer ----
+check "--help exits 0" "$HAKO" setup-user --help
+check_output "-n COUNT out of range" '-n "0": give the number of veths' "$HAKO" setup-user -n 0 nobody
+
 plan_end

@@ -93,4 +93,9 @@ check "user: restore as new" as_user "$HAKO" snapshot us -r snap0 us2 -P "$UP/lx
 check "user: destroy the restored copy" as_user "$HAKO" destroy us2 -P "$UP/lxc"
 check "user: destroy the snapshot" as_user "$HAKO" snapshot us -d snap0 -P "$UP/lxc"
 check "user: nothing of it left" test ! -e "$UP/lxc/us/snaps/snap0"
+
+# ---- the option layer ----
+check "--help exits 0" "$HAKO" snapshot --help
+check_output "snapshot -q -n NAME prints nothing" '^$' "$HAKO" snapshot -q -n s1 -P "$P"
+check_output "-L and -d together are a usage error" 'usage: hako snapshot' "$HAKO" snapshot s1 -L -d snap0 -P "$P"
 plan_end
