@@ -303,9 +303,8 @@ static int plan(struct job *j, struct hk_error **err)
 		return -1;
 	if (!strcmp(o->src, j->dst))
 		return hk_error_set(err, EINVAL, "the clone needs a name other than its source's");
-	if (!hk_store_exists(j->st, o->src))
-		return hk_error_set(err, ENOENT, "container \"%s\" does not exist in %s", o->src,
-				    hk_store_path(j->st));
+	if (hk_store_require(j->st, o->src, err) < 0)
+		return -1;
 	const struct hk_config *cfg = hk_store_config(j->st, o->src, err);
 	if (!cfg)
 		return -1;

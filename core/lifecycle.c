@@ -30,21 +30,9 @@
 #include "unixsock.h"
 #include "userns-exec.h"
 
-static int require_container(const struct hk_store *st, const char *name, struct hk_error **err)
-{
-	if (hk_name_validate(name, err) < 0)
-		return -1;
-	if (hk_store_exists(st, name))
-		return 0;
-	hk_autofree char *p = hk_store_path_arg(st);
-	return hk_error_say(err, ENOENT, "container \"%s\" does not exist in %s; create it with "
-				      "\"hako create %s -t busybox%s\"",
-			    name, hk_store_path(st), name, p);
-}
-
 int hk_error_not_running(const struct hk_store *st, const char *name, struct hk_error **err)
 {
-	if (require_container(st, name, err) < 0)
+	if (hk_store_require(st, name, err) < 0)
 		return -1;
 	hk_autofree char *p = hk_store_path_arg(st);
 	return hk_error_say(err, ESRCH, "container \"%s\" is not running; start it with \"hako start %s%s\"",
@@ -297,7 +285,7 @@ static int read_ready(int fd, const char *name, pid_t *init_pid, struct hk_error
 int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *o, pid_t *init_pid,
 	     struct hk_error **err)
 {
-	if (require_container(st, name, err) < 0)
+	if (hk_store_require(st, name, err) < 0)
 		return -1;
 	hk_autolock lock = NULL;
 	if (hk_lock_acquire(st, name, HK_LOCK_TRY, 0, &lock, err) < 0) {
@@ -511,7 +499,7 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 	enum hk_state s = hk_state_effective(st, name, &sf);
 	/* A running container whose directory was removed can still be
 	 * stopped: its run directory knows it. */
-	if (!hk_state_is_active(s) && s != HK_STATE_ORPHANED && require_container(st, name, err) < 0)
+	if (!hk_state_is_active(s) && s != HK_STATE_ORPHANED && hk_store_require(st, name, err) < 0)
 		return -1;
 	if (s == HK_STATE_ORPHANED)
 		return stop_orphan(st, name, &sf, err);
@@ -564,7 +552,7 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 
 int hk_freeze(struct hk_store *st, const char *name, bool freeze, struct hk_error **err)
 {
-	if (require_container(st, name, err) < 0 ||
+	if (hk_store_require(st, name, err) < 0 ||
 	    hk_runner_refuse(st, name, freeze ? HK_OP_FREEZE : HK_OP_UNFREEZE, err) < 0)
 		return -1;
 	hk_autoclose int fd = hk_monitor_connect(st, name, err);

@@ -137,9 +137,8 @@ int hk_snapshot_list(struct hk_store *st, const char *name, struct hk_snapshot_l
 {
 	if (hk_name_validate(name, err) < 0)
 		return hk_error_prefix(err, "snapshot");
-	if (!hk_store_exists(st, name))
-		return hk_error_set(err, ENOENT, "container \"%s\" does not exist in %s", name,
-				    hk_store_path(st));
+	if (hk_store_require(st, name, err) < 0)
+		return -1;
 	hk_autostore ss = snap_store(st, name, err);
 	struct hk_strv names = { 0 };
 	if (!ss || hk_store_list(ss, &names, err) < 0)

@@ -190,6 +190,18 @@ bool hk_store_exists(const struct hk_store *st, const char *name)
 	return has_config_at(AT_FDCWD, dir);
 }
 
+int hk_store_require(const struct hk_store *st, const char *name, struct hk_error **err)
+{
+	if (hk_name_validate(name, err) < 0)
+		return -1;
+	if (hk_store_exists(st, name))
+		return 0;
+	hk_autofree char *p = hk_store_path_arg(st);
+	return hk_error_say(err, ENOENT, "container \"%s\" does not exist in %s; create it with "
+				      "\"hako create %s -t busybox%s\"",
+			    name, hk_store_path(st), name, p);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

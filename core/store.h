@@ -112,6 +112,9 @@ char *hk_store_cgroup_name(const struct hk_store *st, const char *name);
 
 /* true when PATH/NAME/config exists. */
 bool hk_store_exists(const struct hk_store *st, const char *name);
+/* 0 when name is valid and the container exists; else -1 with the
+ * refusal (ENOENT: "does not exist in PATH; create it with ..."). */
+int hk_store_require(const struct hk_store *st, const char *name, struct hk_error **err);
 /* Names of every container (directories holding a `config`), sorted,
  * appended to names.  Invalid names found on disk are skipped with a debug
  * log.  A container path that does not exist yet lists as empty. */

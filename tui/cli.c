@@ -21,11 +21,6 @@ int hk_cli_fail(const struct hk_error *err)
 
 int hk_cli_usage(const struct hk_cmd *cmd)
 {
-	if (cmd->usage) {
-		fprintf(stderr, "hako: error: usage: hako %s %s\n", cmd->name, cmd->usage);
-		fprintf(stderr, "hako: see 'man hako' or 'hako help %s'\n", cmd->name);
-		return 2;
-	}
 	fputs("hako: error: usage: ", stderr);
 	hk_cli_print_synopsis(cmd, stderr);
 	fprintf(stderr, "hako: 'hako %s --help' lists its options\n", cmd->name);
@@ -132,7 +127,10 @@ static int common_opt(struct hk_cli *cli, const struct hk_cmd *cmd, int key, con
 		return 0;
 	case COMMON('o'):
 	case COMMON('l'):
-		return hk_cli_log_opt(key - COMMON(0), arg) < 0 ? 1 : 0;
+		/* a log file that cannot be opened fails (1); a bad level is a usage error */
+		if (hk_cli_log_opt(key - COMMON(0), arg) < 0)
+			return key == COMMON('o') ? 1 : 2;
+		return 0;
 	case COMMON('h'):
 		hk_cli_print_help(cmd, stdout);
 		return -1;
@@ -184,9 +182,11 @@ int hk_cli_parse(struct hk_cli *cli, const struct hk_cmd *cmd, int argc, char **
 			*status = 0;
 		return -1;
 	}
-	if ((cmd->flags & HK_CMD_NAMED) && !cli->name && optind < argc)
+	if (!(cmd->flags & HK_CMD_NAMED) || cli->name_not_first_word)
+		return optind;
+	if (!cli->name && optind < argc)
 		cli->name = argv[optind++];
-	if ((cmd->flags & HK_CMD_NAMED) && !(cmd->flags & HK_CMD_NAME_OPTIONAL) && !cli->name) {
+	if (!(cmd->flags & HK_CMD_NAME_OPTIONAL) && !cli->name) {
 		fprintf(stderr, "hako: error: %s: which container? give its NAME\n", cmd->name);
 		*status = hk_cli_usage(cmd);
 		return -1;
@@ -219,7 +219,10 @@ static void print_opt(const struct hk_cmd *cmd, const struct hk_opt *o, void *ar
 		n += snprintf(left + n, sizeof(left) - (size_t)n, "--%s", o->name);
 	if (o->arg)
 		snprintf(left + n, sizeof(left) - (size_t)n, o->name ? "=%s" : " %s", o->arg);
-	fprintf(out, "  %-24s %s\n", left, o->help);
+	if (strlen(left) > 24) /* a long one: its help on the next line */
+		fprintf(out, "  %s\n  %-24s %s\n", left, "", o->help);
+	else
+		fprintf(out, "  %-24s %s\n", left, o->help);
 }
 
 /* Prints text as lines of at most width columns, broken at spaces. */
@@ -273,15 +276,6 @@ struct hk_store *hk_cli_store(const struct hk_cli *cli)
 	return st;
 }
 
-bool hk_cli_common_opt(struct hk_cli *cli, int opt, const char *arg)
-{
-	if (opt == 'P') {
-		cli->lxcpath = arg;
-		return true;
-	}
-	return false;
-}
-
 static FILE *log_file;
 
 /* The --logfile sink: every message with its pid and level; warnings and
@@ -319,32 +313,4 @@ int hk_cli_log_opt(int opt, const char *arg)
 	}
 	hk_log_set_level((enum hk_log_level)lvl);
 	return 0;
-}
-
-int hk_cli_name_args(struct hk_cli *cli, int argc, char **argv, const struct hk_cmd *cmd,
-		     const char **name)
-{
-	static const struct option opts[] = {
-		HK_CLI_COMMON_LONG,
-		{ "name", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
-	*name = NULL;
-	int opt;
-	while ((opt = getopt_long(argc, argv, HK_CLI_COMMON_SHORT "n:", opts, NULL)) != -1) {
-		if (hk_cli_common_opt(cli, opt, optarg))
-			continue;
-		if (opt != 'n') {
-			hk_cli_usage(cmd);
-			return -1;
-		}
-		*name = optarg;
-	}
-	if (!*name && optind < argc)
-		*name = argv[optind++];
-	if (!*name) {
-		hk_cli_usage(cmd);
-		return -1;
-	}
-	return optind;
 }

@@ -20,6 +20,10 @@
 struct hk_cli {
 	const char *lxcpath; /* -P / --lxcpath, NULL = default */
 	const char *name;    /* -n / --name or the first word (HK_CMD_NAMED) */
+	/* Set by a verb's on_opt when an option gives the first word another
+	 * meaning (start --ephemeral SRC): the name then comes from -n only
+	 * and may be absent. */
+	bool name_not_first_word;
 	bool stdout_tty;     /* a table for people, lines for pipes */
 	bool quiet;
 };
@@ -45,9 +49,6 @@ struct hk_cmd {
 	const char *name;
 	const char *alias;   /* or NULL */
 	const char *summary; /* one line for `hako help` */
-	/* The legacy usage line of a verb not yet on the option table;
-	 * NULL once opts is set. */
-	const char *usage;
 	const char *args;	   /* the words after the options ("KEY [VALUE]"), or NULL */
 	const char *more;	   /* more usage lines (other forms of the verb), or NULL */
 	const struct hk_opt *opts; /* its own options, ending with { 0 } */
@@ -77,21 +78,10 @@ int hk_cli_fail(const struct hk_error *err);
 int hk_cli_usage(const struct hk_cmd *cmd);
 /* Opens the store for cli->lxcpath; prints the error itself on failure. */
 struct hk_store *hk_cli_store(const struct hk_cli *cli);
-/* Handles the options every subcommand takes (-P PATH, --lxcpath PATH):
- * true if opt was one of them.  Use HK_CLI_COMMON_SHORT ("P:") in the
- * optstring and HK_CLI_COMMON_LONG in the long options. */
-bool hk_cli_common_opt(struct hk_cli *cli, int opt, const char *arg);
-/* For commands whose only options are -P/--lxcpath and -n/--name: parses
- * them and takes NAME (from -n or the first word); returns the index of
- * the first remaining argument, or -1 after printing the usage. */
-int hk_cli_name_args(struct hk_cli *cli, int argc, char **argv, const struct hk_cmd *cmd,
-		     const char **name);
-
-/* --logfile FILE (opt 'o') and --logpriority LEVEL (opt 'l'), as global
- * options and on `start` (like lxc-start); -1 after printing an error. */
+/* --logfile FILE (opt 'o') and --logpriority LEVEL (opt 'l'), before the
+ * verb and on every verb (like the lxc-* tools); -1 after printing an
+ * error. */
 int hk_cli_log_opt(int opt, const char *arg);
-#define HK_CLI_COMMON_SHORT "P:"
-#define HK_CLI_COMMON_LONG { "lxcpath", required_argument, NULL, 'P' }
 
 extern const struct hk_cmd hk_cmd_ls;
 extern const struct hk_cmd hk_cmd_info;

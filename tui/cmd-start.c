@@ -19,10 +19,6 @@ static const struct hk_opt opts[] = {
 	{ 0 },
 };
 
-/* What --ephemeral leaves in cli->name until -n gives one: with it the
- * first word is SRC, which the option layer must not take for NAME. */
-static const char no_name[] = "";
-
 struct start_args {
 	struct hk_cli *cli;
 	struct hk_strv overrides;
@@ -42,8 +38,7 @@ static int on_opt(void *ctx, int key, const char *arg)
 		return 0;
 	case 'e':
 		a->ephemeral = true;
-		if (!a->cli->name)
-			a->cli->name = no_name;
+		a->cli->name_not_first_word = true; /* the first word is SRC */
 		return 0;
 	}
 	return 2;
@@ -55,7 +50,7 @@ static int start(struct hk_cli *cli, int argc, char **argv, struct start_args *a
 	if (rest < 0)
 		return status;
 	/* --ephemeral SRC [-n NAME]: an overlay clone that goes when it stops. */
-	const char *name = cli->name == no_name ? NULL : cli->name, *src = NULL;
+	const char *name = cli->name, *src = NULL;
 	if (a->ephemeral && rest < argc)
 		src = argv[rest++];
 	if ((!name && !src) || rest != argc)

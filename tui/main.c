@@ -37,7 +37,7 @@ static void print_help(FILE *out)
 		     "With no command, hako opens the dashboard.  Commands:\n");
 	for (size_t i = 0; i < HK_ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
-	fprintf(out, "\nhako help COMMAND shows a command's usage; man hako tells the whole story.\n");
+	fprintf(out, "\nhako COMMAND --help (or hako help COMMAND) lists its options; its manual is\nhako-COMMAND(1), and hako(1) tells the whole story.\n");
 }
 
 static int help_command(int argc, char **argv)
@@ -51,10 +51,7 @@ static int help_command(int argc, char **argv)
 		fprintf(stderr, "hako: error: no command \"%s\"; 'hako help' lists them\n", argv[1]);
 		return 2;
 	}
-	if (!c->usage)
-		hk_cli_print_help(c, stdout);
-	else
-		printf("usage: hako %s %s\n  %s\n", c->name, c->usage, c->summary);
+	hk_cli_print_help(c, stdout);
 	return 0;
 }
 
