@@ -66,7 +66,9 @@ static int lock_container(struct hk_store *st, const char *name, unsigned flags,
 		return -1;
 	}
 	pid_t pid = hk_lock_probe(st, name);
-	if ((flags & HK_DESTROY_FORCE) && hk_state_is_active(hk_state_effective(st, name, NULL))) {
+	struct hk_state_file sf;
+	bool active = hk_state_is_active(hk_state_effective(st, name, &sf));
+	if ((flags & HK_DESTROY_FORCE) && active) {
 		/* -f: kill it, then take the lock its monitor gave up. */
 		struct hk_stop_opts so = { .kill = true };
 		if (hk_stop(st, name, &so, err) < 0 ||
@@ -74,11 +76,18 @@ static int lock_container(struct hk_store *st, const char *name, unsigned flags,
 			return -1;
 		return 0;
 	}
+	if (active) { /* init's pid, as ls and info show it, not the monitor's */
+		hk_autofree char *init = sf.init_pid > 0 ? xasprintf(" (init pid %d)", (int)sf.init_pid)
+							 : xstrdup("");
+		hk_autofree char *p = hk_store_path_arg(st);
+		return hk_error_set(err, 0,
+				    "container \"%s\" is running%s; stop it first (\"hako stop %s%s\") "
+				    "or destroy it with -f",
+				    name, init, name, p);
+	}
 	hk_autofree char *who = pid > 0 ? xasprintf(" (pid %d)", (int)pid) : xstrdup("");
-	if (flags & HK_DESTROY_FORCE) /* locked, but not by a running container's monitor */
-		return hk_error_set(err, 0, "container \"%s\" is busy: its lock is held%s; try again later",
-				    name, who);
-	return hk_error_set(err, 0, "container \"%s\" is running%s; stop it first or use -f", name, who);
+	return hk_error_set(err, 0, "container \"%s\" is busy: its lock is held%s; try again later",
+			    name, who);
 }
 
 /* What the config says about the rootfs and the id map; a config that no

@@ -315,11 +315,11 @@ check_clean() {
 		not_ok "$desc"; printf '%s\n' "$out" | sed 's/^/#   /' | head -20
 	fi
 }
-# hk_state HAKO-ARGS...: the STATE column of `hako ls -f` for the
+# hk_state HAKO-ARGS...: the STATE column of `hako ls -F NAME,STATE` for the
 # container named by the first argument (the rest go to hako, e.g. -P).
 hk_state() {
 	local n=$1; shift
-	"$HAKO" ls -f "$@" 2>/dev/null | awk -F'\t' -v n="$n" '$1 == n { print $2 }'
+	"$HAKO" ls -F NAME,STATE "$@" 2>/dev/null | awk -F'\t' -v n="$n" '$1 == n { print $2 }'
 }
 
 # hk_pid_of NAME HAKO-CMD...: the init PID that `HAKO-CMD ls -F NAME,PID`

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -354,10 +355,12 @@ static void ask_about_targets(struct hk_app *app, enum hk_pending what, const ch
 		hk_buf_puts(&b, running ? "?\n\nIt runs: it is killed first. Its root filesystem and "
 					  "configuration are removed for good."
 					: "?\n\nIts root filesystem and configuration are removed for good.");
-	else if (what == HK_PENDING_STOP)
+	else if (what == HK_PENDING_STOP || what == HK_PENDING_RESTART)
 		hk_buf_printf(&b, "?\n\nInit gets its halt signal; what still runs after %us is "
-				  "killed. ([tui] confirm_stop = no stops without asking.)",
-			      hk_store_settings(app->st)->stop_timeout);
+				  "killed%s. ([tui] confirm_stop = no %s without asking.)",
+			      hk_store_settings(app->st)->stop_timeout,
+			      what == HK_PENDING_RESTART ? "; then it starts again" : "",
+			      what == HK_PENDING_RESTART ? "restarts" : "stops");
 	else
 		hk_buf_puts(&b, "?\n\nIts processes get SIGKILL at once.");
 	hk_autofree char *text = hk_buf_steal(&b);
@@ -483,6 +486,8 @@ void hk_app_dialog_done(struct hk_app *app)
 		for_targets(app, "Killing", do_kill);
 	else if (what == HK_PENDING_STOP)
 		stop_targets(app);
+	else if (what == HK_PENDING_RESTART)
+		for_targets(app, "Restarting", do_restart);
 	else if (what == HK_PENDING_DESTROY) {
 		for_targets(app, "Destroying", do_destroy);
 		hkw_table_clear_marks(app->table);
@@ -536,6 +541,16 @@ static bool refuse_read_only(struct hk_app *app, enum hk_action a)
 	return true;
 }
 
+/* F5's answer: when the list was read, so a press shows it did something. */
+static void refreshed_status(struct hk_app *app)
+{
+	char when[16];
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(when, sizeof(when), "%H:%M:%S", localtime_r(&now, &tm));
+	hkw_status_set(app->status, HKW_STATUS, "Refreshed at %s.", when);
+}
+
 /* Actions about one selected container that need no confirmation. */
 static void container_action(struct hk_app *app, enum hk_action a, const char *sel)
 {
@@ -543,8 +558,11 @@ static void container_action(struct hk_app *app, enum hk_action a, const char *s
 	case HK_ACT_START_STOP:
 		start_stop(app, sel);
 		break;
-	case HK_ACT_RESTART:
-		for_targets(app, "Restarting", do_restart);
+	case HK_ACT_RESTART: /* a restart stops it first: asked like s */
+		if (first_target_is(app, sel, is_active) && hk_store_settings(app->st)->confirm_stop)
+			ask_about_targets(app, HK_PENDING_RESTART, "Restart");
+		else
+			for_targets(app, "Restarting", do_restart);
 		break;
 	case HK_ACT_FREEZE:
 		if (first_target_is(app, sel, is_frozen))
@@ -656,6 +674,7 @@ static void view_action(struct hk_app *app, enum hk_action a)
 		hk_list_screen_refresh(app);
 		if (app->screen == HK_SCREEN_DETAILS)
 			hk_details_refresh(app);
+		refreshed_status(app);
 		break;
 	case HK_ACT_REPAINT:
 		clearok(curscr, TRUE);

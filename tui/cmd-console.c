@@ -9,10 +9,10 @@
 #include "sanitize.h"
 #include "util.h"
 
-/* --log: the buffer as text; on a terminal with escape sequences made
- * harmless, in a pipe byte for byte. */
-/* The buffer as text, escaped, wherever it goes: a pipe is often a
- * terminal one hop away (ssh host hako console c1 --log, without -t).
+/* --log: the buffer as plain text wherever it goes (a pipe is often a
+ * terminal one hop away: ssh host hako console c1 --log, without -t):
+ * complete escape sequences (colours, titles, a shell's cursor query)
+ * dropped, other control bytes escaped, a line's closing CR gone.
  * --raw writes the bytes as the container wrote them. */
 static int print_log(const struct hk_store *st, const char *name, bool raw)
 {
@@ -26,8 +26,10 @@ static int print_log(const struct hk_store *st, const char *name, bool raw)
 		while (p < end) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			size_t shown = n && p[n - 1] == '\r' ? n - 1 : n;
-			hk_autofree char *safe = hk_sanitize_line_n(p, shown);
+			size_t shown = n;
+			while (shown && p[shown - 1] == '\r') /* a tty's ONLCR and the program's own */
+				shown--;
+			hk_autofree char *safe = hk_sanitize_line_plain_n(p, shown);
 			printf("%s\n", safe);
 			p += n + (nl ? 1 : 0);
 		}

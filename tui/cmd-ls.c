@@ -1,8 +1,9 @@
 /* cmd-ls.c - `hako ls`: the containers of a path, like lxc-ls.
  *
- * Plain: names (columns on a terminal, one per line in a pipe).  -f / -F:
- * a table (header and aligned columns on a terminal; no header and
- * TAB-separated fields in a pipe).  --json: an array of objects with every
+ * Plain: names (columns on a terminal, one per line in a pipe).  -f: a
+ * table with a header and aligned columns, in a pipe too (like lxc-ls
+ * -f).  -F COLUMNS: the same on a terminal; in a pipe, for scripts, no
+ * header and TAB-separated fields.  --json: an array of objects with every
  * column under its lower-case name.  Rows come from core/list.c; all
  * container-controlled text is sanitised by table.c or hk_sanitize_json. */
 #include <ctype.h>
@@ -430,8 +431,10 @@ static int run_ls(struct hk_cli *cli, int argc, char **argv)
 	warn_broken(&l);
 	if (o.json) {
 		print_json(&l);
-	} else if (o.fancy) {
-		print_table(&l, cols, ncols, cli->stdout_tty);
+	} else if (o.fancy && (cli->stdout_tty || l.n > 0)) {
+		/* -f keeps its header and columns in a pipe too, as lxc-ls -f
+		 * does; -F COLUMNS is for scripts: TAB-separated, no header. */
+		print_table(&l, cols, ncols, cli->stdout_tty || !o.format);
 	} else {
 		hk_autofree char **names = xcalloc(l.n + 1, sizeof(char *));
 		for (size_t i = 0; i < l.n; i++)

@@ -49,8 +49,8 @@ os.ftruncate(fd, 0); os.write(fd, b"%d hako-test-monitor\n" % os.getpid())
 print("locked", flush=True); time.sleep(60)' "$LOCK" >"$T/holder.out" &
 	HOLDER=$!
 	for _ in $(seq 50); do grep -q locked "$T/holder.out" 2>/dev/null && break; sleep 0.1; done
-	check_output "a locked (running) container is refused with its pid" \
-		"container \"d2\" is running \(pid $HOLDER\); stop it first or use -f" "$HAKO" destroy d2 -P "$P"
+	check_output "a container whose lock another command holds is refused as busy, naming the holder" \
+		"container \"d2\" is busy: its lock is held \(pid $HOLDER\)" "$HAKO" destroy d2 -P "$P"
 	check_output "-f on a lock that is not a running container's is refused, naming the holder" \
 		"is busy: its lock is held \(pid $HOLDER\)" "$HAKO" destroy -f d2 -P "$P"
 	check "... and d2 is intact" test -x "$P/d2/rootfs/bin/busybox"
@@ -59,6 +59,15 @@ print("locked", flush=True); time.sleep(60)' "$LOCK" >"$T/holder.out" &
 else
 	skip "no lock file found for d2"
 fi
+
+# A running one: refused with init's pid, the one ls shows (it quoted the
+# monitor's), and the command that stops it.
+check "create and start d4" sh -c "'$HAKO' create d4 -t busybox -P '$P' -q && '$HAKO' start d4 -P '$P'"
+init=$("$HAKO" ls -F NAME,PID -P "$P" | awk -F'\t' '$1 == "d4" { print $2 }')
+check_output "a running container is refused with init's pid (as ls shows it) and the fix" \
+	"container \"d4\" is running \(init pid $init\); stop it first \(\"hako stop d4 -P $P\"\)" \
+	"$HAKO" destroy d4 -P "$P"
+check "destroy -f stops and destroys it" "$HAKO" destroy -f d4 -P "$P"
 
 # Something mounted inside: refuse and remove nothing.
 check "create d3" "$HAKO" create d3 -t busybox -P "$P"

@@ -31,8 +31,8 @@ cg_of() { hk_cgroups_named "$N"; }
 nothing_left() {
 	local desc=$1 P=$2 st
 	check_clean "$desc: no cgroup, mount or process left" "$P/$N" "$(cg_of)"
-	if [ "${3:-}" = user ]; then st=$(as_user "$HAKO" ls -f -P "$P" 2>/dev/null)
-	else st=$("$HAKO" ls -f -P "$P" 2>/dev/null); fi
+	if [ "${3:-}" = user ]; then st=$(as_user "$HAKO" ls -F NAME,STATE -P "$P" 2>/dev/null)
+	else st=$("$HAKO" ls -F NAME,STATE -P "$P" 2>/dev/null); fi
 	st=$(printf '%s\n' "$st" | awk -F'\t' -v n="$N" '$1 == n { print $2 }')
 	[ "$st" = STOPPED ] && ok "$desc: state STOPPED" || not_ok "$desc: state '$st'"
 }

@@ -51,8 +51,9 @@ lxc.group = onboot"
 
 check_output "plain ls in a pipe: one name per line" '^auto1 legacy priv $' \
 	bash -c "'$HAKO' ls -P '$D' | tr '\n' ' '"
-field() { # name, column number of ls -f output in a pipe
-	hako ls -f -P "$D" 2>/dev/null | awk -F'\t' -v n="$1" -v c="$2" '$1 == n { print $c }'
+field() { # name, column number of ls -f's default columns, as -F gives them to scripts
+	hako ls -F NAME,STATE,IPV4,IPV6,UNPRIVILEGED,AUTOSTART,BACKEND -P "$D" 2>/dev/null |
+		awk -F'\t' -v n="$1" -v c="$2" '$1 == n { print $c }'
 }
 [ "$(field legacy 5)" = true ] && ok "legacy lxc.id_map: UNPRIVILEGED true" || not_ok "legacy UNPRIVILEGED: $(field legacy 5)"
 [ "$(field priv 5)" = false ] && ok "privileged: UNPRIVILEGED false" || not_ok "priv UNPRIVILEGED: $(field priv 5)"
@@ -61,9 +62,12 @@ field() { # name, column number of ls -f output in a pipe
 [ "$(field legacy 2)" = STOPPED ] && ok "STATE STOPPED" || not_ok "legacy STATE: $(field legacy 2)"
 [ "$(field legacy 3)" = - ] && [ "$(field legacy 7)" = dir ] && ok "IPV4 '-', BACKEND dir" \
 	|| not_ok "legacy IPV4/BACKEND: $(field legacy 3) $(field legacy 7)"
-n=$(hako ls -f -P "$D" | awk -F'\t' '{ print NF }' | sort -u)
-[ "$n" = 7 ] && ok "ls -f in a pipe: 7 tab-separated fields, no header" || not_ok "ls -f fields: $n"
-hako ls -f -P "$D" | grep -q '^NAME' && not_ok "no header in a pipe" || ok "no header in a pipe"
+n=$(hako ls -F NAME,STATE,IPV4,IPV6,UNPRIVILEGED,AUTOSTART,BACKEND -P "$D" | awk -F'\t' '{ print NF }' | sort -u)
+[ "$n" = 7 ] && ok "ls -F in a pipe: 7 tab-separated fields" || not_ok "ls -F fields: $n"
+hako ls -F NAME,STATE -P "$D" | grep -q '^NAME' && not_ok "ls -F: no header in a pipe" || ok "ls -F: no header in a pipe, for scripts"
+check_output "ls -f in a pipe keeps its header and aligned columns, as lxc-ls -f does" \
+	'^NAME +STATE +IPV4 +IPV6 +UNPRIVILEGED +AUTOSTART +BACKEND$' hako ls -f -P "$D"
+hako ls -f -P "$D" | grep -q $'\t' && not_ok "ls -f in a pipe: no TAB" || ok "ls -f in a pipe: spaces, no TAB"
 check_output "ls -f on a terminal: aligned table with a header" \
 	'NAME +STATE +IPV4 +IPV6 +UNPRIVILEGED +AUTOSTART +BACKEND' \
 	script -qec "'$HAKO' ls -f -P '$D'" /dev/null
@@ -138,7 +142,7 @@ fi
 mk broken "lxc.rootfs.path = $D/broken/rootfs
 lxc.no.such.key = 1"
 out=$(hako ls -f -P "$D" 2>"$T/err"); rc=$?
-[ $rc = 0 ] && printf '%s\n' "$out" | grep -q $'^broken\tSTOPPED' && ok "a broken config is still listed with its state" \
+[ $rc = 0 ] && printf '%s\n' "$out" | grep -Eq '^broken +STOPPED ' && ok "a broken config is still listed with its state" \
 	|| not_ok "broken listing: rc=$rc out=$out"
 [ "$(grep -c 'broken' "$T/err")" = 1 ] && grep -q 'lxc.no.such.key' "$T/err" && grep -q 'line 2' "$T/err" \
 	&& ok "one warning names the container, the line and the key" || { not_ok "broken warning"; sed 's/^/#   /' "$T/err"; }
@@ -235,11 +239,11 @@ else
 	uhako=$U/hako
 	cp "$HAKO" "$uhako" && chmod 755 "$uhako"
 	out=$(as_user "$uhako" ls -f -P "$U/lxc" 2>&1)
-	printf '%s\n' "$out" | grep -Eq $'^u1\tSTOPPED\t-\t-\ttrue\t' && ok "as a user: ls -f shows u1 with UNPRIVILEGED true" \
+	printf '%s\n' "$out" | grep -Eq '^u1 +STOPPED +- +- +true ' && ok "as a user: ls -f shows u1 with UNPRIVILEGED true" \
 		|| { not_ok "as a user: ls -f"; printf '%s\n' "$out" | sed 's/^/#   /'; }
 	# And one made by `hako create` as that user: mapped from its sub-ids.
 	if as_user "$uhako" create u2 -t busybox -P "$U/lxc" >"$T/create.out" 2>&1; then
-		check_output "as a user: a created container is UNPRIVILEGED true" $'^u2\tSTOPPED\t-\t-\ttrue\t' \
+		check_output "as a user: a created container is UNPRIVILEGED true" '^u2 +STOPPED +- +- +true ' \
 			as_user "$uhako" ls -f -P "$U/lxc"
 		first=$(awk -F: -v u="$HK_TEST_USER" '$1 == u { print $2; exit }' /etc/subuid)
 		check_output "as a user: info shows the id map from /etc/subuid" "^Id map: +u 0 $first 65536\$" \

@@ -144,9 +144,9 @@ check_output "before: lxc-info says STOPPED" '^STOPPED$' lxc_state "$N" "$D"
 out=$("$HAKO" -P "$D" start "$N" 2>&1); rc=$?
 [ $rc = 0 ] && ok "hako -P DIR start $N" || { not_ok "hako start of LXC's container: rc=$rc"; printf '%s\n' "$out" | sed 's/^/#   /'; }
 [ -n "$out" ] && diag "start said: $out"
-check_output "ls -f shows it RUNNING" "^$N"$'\t'"RUNNING" "$HAKO" -P "$D" ls -f
+check_output "ls -f shows it RUNNING" "^$N +RUNNING " "$HAKO" -P "$D" ls -f
 check_output "... with the default 7 columns: no other runner here" '^7$' \
-	sh -c "'$HAKO' -P '$D' ls -f 2>/dev/null | awk -F'\t' '{ print NF }'"
+	sh -c "'$HAKO' -P '$D' ls -f 2>/dev/null | awk 'NR > 1 { print NF }'"
 check_output "RUNNER says hako" '^hako$' ls_field "$N" RUNNER "$D"
 check_output "attach -- id -u prints 0" '^0$' "$HAKO" -P "$D" attach "$N" -- id -u
 check_output "hostname is lxc.uts.name (quoted in LXC's config)" "^$N\$" "$HAKO" -P "$D" attach "$N" -- hostname
@@ -172,7 +172,7 @@ printf '%s\n' "$out" | grep -q 'already running' && ok "lxc-start refuses: alrea
 	&& ok "... no LXC monitor for it, and hako's init is still its init" \
 	|| not_ok "after lxc-start: LXC monitors '$(lxc_monitors "$N" "$D")', init '$(hk_pid_of "$N" "$HAKO" -P "$D")' (was $init)"
 check_fails "lxc-stop refuses (hako runs it)" lxc-stop -n "$N" -P "$D" -t 5
-check_output "... and it still runs under hako" "^$N"$'\t'"RUNNING" "$HAKO" -P "$D" ls -f
+check_output "... and it still runs under hako" "^$N +RUNNING " "$HAKO" -P "$D" ls -f
 check_output "GET_NAME answers its name" '^0 [0-9-]+ hkcompat$' lxc_cmd "$D" "$N" 8
 check_output "GET_LXCPATH answers the path" "^0 [0-9-]+ $D\$" lxc_cmd "$D" "$N" 9
 out=$(lxc_cmd abuse "$D" "$N")
@@ -197,7 +197,7 @@ else
 fi
 
 check "stop" "$HAKO" -P "$D" stop "$N"
-check_output "ls -f shows it STOPPED" "^$N"$'\t'"STOPPED" "$HAKO" -P "$D" ls -f
+check_output "ls -f shows it STOPPED" "^$N +STOPPED " "$HAKO" -P "$D" ls -f
 check_output "... RUNNER is empty" '^-$' ls_field "$N" RUNNER "$D"
 check_output "lxc-info says STOPPED once hako stopped it" '^STOPPED$' lxc_state "$N" "$D"
 check_output "... and nobody listens on its name" '^refused$' lxc_cmd "$D" "$N" 3
@@ -217,7 +217,7 @@ if out=$(lxc-start -d -n "$N" -P "$D" 2>&1); then
 	lpid=$(lxc_pid "$N" "$D")
 	mon=$(lxc_monitors "$N" "$D")
 	[ -n "$lpid" ] && [ -n "$mon" ] && ok "LXC runs it: init $lpid, monitor $mon" || not_ok "lxc-info pid '$lpid', monitor '$mon'"
-	check_output "ls -f: RUNNING, and a RUNNER column saying lxc" "^$N"$'\t'"RUNNING"$'\t.*\tlxc$' "$HAKO" -P "$D" ls -f
+	check_output "ls -f: RUNNING, and a RUNNER column saying lxc" "^$N +RUNNING .* lxc$" "$HAKO" -P "$D" ls -f
 	check_output "ls -F pid shows LXC's init pid" "^$lpid\$" ls_field "$N" PID "$D"
 	check_output "ls --json: running, LXC's pid, runner lxc" \
 		"\"name\": \"$N\", \"state\": \"RUNNING\", \"pid\": $lpid, .*\"runner\": \"lxc\"" "$HAKO" -P "$D" ls --json
@@ -263,8 +263,7 @@ if out=$(lxc-start -d -n "$N" -P "$D" 2>&1); then
 	check_output "... lxc-info: STOPPED" '^STOPPED$' lxc_state "$N" "$D"
 	[ -z "$(lxc_monitors "$N" "$D")" ] && [ -z "$(hk_live "$lpid")" ] && ok "... LXC's monitor and init are gone" \
 		|| not_ok "after hako stop: monitor '$(lxc_monitors "$N" "$D")', init '$(hk_live "$lpid")'"
-	T=$'\t'
-	check_output "... ls -f: STOPPED, back to 7 columns" "^$N${T}STOPPED(${T}[^$T]*){5}\$" "$HAKO" -P "$D" ls -f
+	check_output "... ls -f: STOPPED, back to 7 columns" "^$N +STOPPED( +[^ ]+){5}\$" "$HAKO" -P "$D" ls -f
 	check "lxc-start -d again" lxc-start -d -n "$N" -P "$D"
 	lpid=$(lxc_pid "$N" "$D")
 	check "hako stop -k kills it through LXC (LXC_CMD_STOP)" "$HAKO" -P "$D" stop -k "$N"
@@ -281,7 +280,7 @@ if out=$(lxc-start -d -n "$N" -P "$D" 2>&1); then
 		check "long path: hako stop" "$HAKO" -P "$L" stop -k "$LN"
 		check_output "long path: lxc-info says STOPPED after" '^STOPPED$' lxc_state "$LN" "$L"
 		check "long path: lxc-start -d" lxc-start -d -n "$LN" -P "$L"
-		check_output "long path: hako ls -f sees it run by LXC" "^$LN"$'\t'"RUNNING"$'\t.*\tlxc$' "$HAKO" -P "$L" ls -f
+		check_output "long path: hako ls -f sees it run by LXC" "^$LN +RUNNING .* lxc$" "$HAKO" -P "$L" ls -f
 		check_fails "long path: hako start refuses" "$HAKO" -P "$L" start "$LN"
 		check "long path: hako stop -k" "$HAKO" -P "$L" stop -k "$LN"
 		[ "$(lxc_state "$LN" "$L")" = STOPPED ] && [ "$(hk_state "$LN" -P "$L")" = STOPPED ] \

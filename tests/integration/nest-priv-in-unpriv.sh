@@ -90,7 +90,7 @@ if [ -d /sys/fs/cgroup/cpuset ]; then
 else skip "cpuset: a new cgroup's cpuset.cpus starts empty only on cgroup v1"; fi
 
 out=$("$HAKO" ls -f --nested -P "$T")
-printf '%s\n' "$out" | grep -qP '^p1/c1\tRUNNING\t.*\tfalse\tfalse\t-\tu 0 1000000 65536; g 0 1000000 65536$' \
+printf '%s\n' "$out" | grep -qP '^p1/c1 +RUNNING .* false +false +- +u 0 1000000 65536; g 0 1000000 65536$' \
 	&& ok "host ls -f --nested: p1/c1 RUNNING, privileged inside, host ids u 0 1000000 65536" \
 	|| { not_ok "host ls -f --nested"; printf '%s\n' "$out" | sed 's/^/#   /'; }
 check_output "host ls --nested: RUNNER of p1/c1 is hako" $'^p1/c1\thako$' "$HAKO" ls --nested -F NAME,RUNNER -P "$T"
@@ -126,7 +126,7 @@ else
 fi
 
 check "freeze c1 inside p1" hako_in p1 freeze c1
-check_output "the host sees p1/c1 FROZEN" '^p1/c1	FROZEN' "$HAKO" ls -f --nested -P "$T"
+check_output "the host sees p1/c1 FROZEN" '^p1/c1 +FROZEN ' "$HAKO" ls -f --nested -P "$T"
 check "unfreeze c1 inside p1" hako_in p1 unfreeze c1
 
 # p1's store is p1's to forge: a FIFO as config, an absolute symlink to a
@@ -145,7 +145,7 @@ case "$out" in *4242*) not_ok "ls --nested read a host file through p1's symlink
 *) ok "... nor reads a host file through an absolute symlink in p1's store" ;; esac
 printf '%s' "$out" | grep -q $'\033' && not_ok "an escape byte from p1's store reached the terminal" \
 	|| ok "... nor prints a name holding an escape byte"
-printf '%s\n' "$out" | grep -q '^p1/c1	RUNNING' && ! printf '%s\n' "$out" | grep -qE '^p1/(fifo|evil)' \
+printf '%s\n' "$out" | grep -Eq '^p1/c1 +RUNNING ' && ! printf '%s\n' "$out" | grep -qE '^p1/(fifo|evil)' \
 	&& ok "... and lists p1/c1, not the forged entries" || not_ok "ls --nested with forged entries: $out"
 rm -f "$secret"
 inp sh -c 'rm -rf /var/lib/hako/fifo /var/lib/hako/evil /var/lib/hako/e*x'
@@ -153,7 +153,7 @@ inp sh -c 'rm -rf /var/lib/hako/fifo /var/lib/hako/evil /var/lib/hako/e*x'
 check "stop c1 inside p1" hako_in p1 stop c1
 check "c1's cgroups are gone from p1's tree" test -z "$(hk_cgroups_named c1 "" "$P1CG")"
 [ -z "$(hk_live "$cinit")" ] && ok "c1's init is gone" || not_ok "c1's init $cinit left"
-check_output "the host sees p1/c1 STOPPED (p1's store)" '^p1/c1	STOPPED' "$HAKO" ls -f --nested -P "$T"
+check_output "the host sees p1/c1 STOPPED (p1's store)" '^p1/c1 +STOPPED ' "$HAKO" ls -f --nested -P "$T"
 check_output "... with no RUNNER" $'^p1/c1\t-$' "$HAKO" ls --nested -F NAME,RUNNER -P "$T"
 
 # a missing controller: named, with the fix

@@ -138,10 +138,10 @@ uids=$(awk '/^Uid:/ { print $2 }' /proc/"$cinit"/status 2>/dev/null)
 grep -qx "$cinit" "$cdir/payload/cgroup.procs" 2>/dev/null && ok "... and is in c1's cgroup" || not_ok "init $cinit not in $cdir"
 check_cgroups_found "while c1 runs, its cgroups in p1's tree are found (init's among them)" c1 "" "$cinit" "$P1CG"
 out=$(nu "$HAKO" ls -f --nested -P "$P")
-printf '%s\n' "$out" | grep -qP '^p1/c1\tRUNNING\t.*\tu 0 231072 65536; g 0 231072 65536$' \
+printf '%s\n' "$out" | grep -qP '^p1/c1 +RUNNING .* u 0 231072 65536; g 0 231072 65536$' \
 	&& ok "ls -f --nested: p1/c1 RUNNING with its map in host ids (u 0 231072 65536)" \
 	|| { not_ok "ls -f --nested"; printf '%s\n' "$out" | sed 's/^/#   /'; }
-printf '%s\n' "$out" | grep -qP '^p1\tRUNNING\t.*\tu 0 165536 131072; g 0 165536 131072$' \
+printf '%s\n' "$out" | grep -qP '^p1 +RUNNING .* u 0 165536 131072; g 0 165536 131072$' \
 	&& ok "... under p1 (u 0 165536 131072)" || not_ok "ls --nested p1 row"
 check_output "ls --nested --json gives depth 1 for p1/c1" '"name": "p1/c1".*"depth": 1' nu "$HAKO" ls --nested --json -P "$P"
 check_output "plain ls -f does not list nested containers" '^p1[[:space:]]' nu "$HAKO" ls -f -P "$P"
@@ -149,7 +149,7 @@ out=$(nu "$HAKO" ls -f -P "$P"); case "$out" in *p1/c1*) not_ok "plain ls shows 
 
 check "nest stops c1" asnest 'hako stop c1'
 check_output "c1 is STOPPED inside" '^c1[[:space:]]+STOPPED' asnest 'hako ls -f'
-check_output "the host sees p1/c1 STOPPED (from p1's store)" '^p1/c1	STOPPED' nu "$HAKO" ls -f --nested -P "$P"
+check_output "the host sees p1/c1 STOPPED (from p1's store)" '^p1/c1 +STOPPED ' nu "$HAKO" ls -f --nested -P "$P"
 check "c1's cgroups are gone from p1's tree" test -z "$(hk_cgroups_named c1 "" "$P1CG")"
 [ -z "$(hk_live "$cinit")" ] && ok "c1's init is gone" || not_ok "c1's init $cinit still runs"
 
@@ -158,7 +158,7 @@ check "p1's root creates a privileged r1 next to nest's c1" inp /usr/local/bin/h
 out=$(inp /usr/local/bin/hako start r1 2>&1)
 [ $? = 0 ] && ok "... and starts it (on a hybrid host v1 only: p1 is $NU's, the v2 tree is not)" || not_ok "start r1 in p1: $out"
 check_output "attach r1 -- id -u is 0 (p1's root, host uid 165536)" '^0$' inp /usr/local/bin/hako attach r1 -- id -u
-check_output "the host lists p1/r1 with p1's ids" '^p1/r1	RUNNING	.*u 0 165536 131072' nu "$HAKO" ls -f --nested -P "$P"
+check_output "the host lists p1/r1 with p1's ids" '^p1/r1 +RUNNING .*u 0 165536 131072' nu "$HAKO" ls -f --nested -P "$P"
 check "p1's root stops r1" inp /usr/local/bin/hako stop r1
 
 # p1 stopped with a child running: everything goes

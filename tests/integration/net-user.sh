@@ -58,8 +58,8 @@ UID_T=$(id -u "$HK_TEST_USER")
 ports() { ls "/sys/class/net/$BR/brif" 2>/dev/null | wc -l; }
 records() { awk -v u="$UID_T" '$1 == u' /run/hako-nic/nics 2>/dev/null | wc -l; }
 leases_of() { grep -c "$HK_TEST_USER:$1 " /run/hako/net/leases 2>/dev/null; }
-ipv4_of() { as_user "$HAKO" ls -f -P "$UP/lxc" 2>/dev/null | awk -F'\t' -v n="$1" '$1 == n' | grep -Eo '10\.99\.95\.[0-9]+' | head -1; }
-state_of() { as_user "$HAKO" ls -f -P "$UP/lxc" 2>/dev/null | awk -F'\t' -v n="$1" '$1 == n { print $2 }'; }
+ipv4_of() { as_user "$HAKO" ls -F NAME,IPV4 -P "$UP/lxc" 2>/dev/null | awk -F'\t' -v n="$1" '$1 == n' | grep -Eo '10\.99\.95\.[0-9]+' | head -1; }
+state_of() { as_user "$HAKO" ls -F NAME,STATE -P "$UP/lxc" 2>/dev/null | awk -F'\t' -v n="$1" '$1 == n { print $2 }'; }
 init_of() { as_user "$HAKO" ls -F NAME,PID -P "$UP/lxc" 2>/dev/null | awk -F'\t' -v n="$1" '$1 == n { print $2 }'; }
 
 mkdir -p "$UP" && chown "$HK_TEST_USER:" "$UP"

@@ -58,7 +58,7 @@ mk() {
 	printf 'lxc.net.0.type = veth\nlxc.net.0.link = %s\nlxc.net.0.flags = up\nlxc.net.0.hwaddr = 00:16:3e:xx:xx:xx\n' \
 		"$BR" >>"$T/$1/config"
 }
-ipv4_of() { "$HAKO" ls -f -P "$T" 2>/dev/null | awk -F'\t' -v n="$1" '$1 == n { print $0 }' | grep -Eo '10\.99\.98\.[0-9]+' | head -1; }
+ipv4_of() { "$HAKO" ls -F NAME,IPV4 -P "$T" 2>/dev/null | awk -F'\t' -v n="$1" '$1 == n { print $0 }' | grep -Eo '10\.99\.98\.[0-9]+' | head -1; }
 
 check "create two busybox containers with a veth" bash -c "$(declare -f mk); HAKO=$HAKO T=$T BR=$BR; mk $A && mk $B"
 out=$("$HAKO" start "$A" -P "$T" 2>&1); rc=$?

@@ -48,7 +48,7 @@ h() {
 	if [ "$who" = root ]; then "$HAKO" "$@"
 	else HK_TEST_USER=$who as_user "$HAKO" "$@"; fi
 }
-state() { h "$1" ls -f -P "$2" 2>/dev/null | awk -F'\t' -v n="$3" '$1 == n { print $2 }'; }
+state() { h "$1" ls -F NAME,STATE -P "$2" 2>/dev/null | awk -F'\t' -v n="$3" '$1 == n { print $2 }'; }
 # wait_booted WHO PATH NAME: until busybox's boot script (rcS) is over, so
 # that nothing it does races what the test looks at.
 wait_booted() {

@@ -34,7 +34,7 @@ hm_t() {
 	if hm_user "$m"; then as_user timeout "$s" "$HAKO" "$sub" -P "$(hm_path "$m")" "$@"
 	else timeout "$s" "$HAKO" "$sub" -P "$(hm_path "$m")" "$@"; fi
 }
-state_of() { hm "$1" ls -f 2>/dev/null | awk -F'\t' -v n="$HM_N" '$1 == n { print $2 }'; }
+state_of() { hm "$1" ls -F NAME,STATE 2>/dev/null | awk -F'\t' -v n="$HM_N" '$1 == n { print $2 }'; }
 
 # stall MODE HOW...: start, stop the getty, paste, check, then stop with HOW.
 stall() {

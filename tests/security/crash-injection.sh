@@ -33,10 +33,10 @@ stop_step() { # label, runner, path, step
 		not_ok "$label: start for stop step $step"; diag "$out"; return
 	fi
 	out=$($runner "$HAKO" stop -t 10 ci -P "$path" 2>&1)
-	state=$($runner "$HAKO" ls -f -P "$path" 2>/dev/null | cut -f2)
+	state=$($runner "$HAKO" ls -F STATE -P "$path" 2>/dev/null | cut -f2)
 	if [ "$state" = ORPHANED ]; then
 		out+=$'\n'$($runner "$HAKO" stop -k ci -P "$path" 2>&1)
-		state=$($runner "$HAKO" ls -f -P "$path" 2>/dev/null | cut -f2)
+		state=$($runner "$HAKO" ls -F STATE -P "$path" 2>/dev/null | cut -f2)
 	fi
 	left=$(leftovers "$path" ci)
 	if [ -z "$left" ] && [ "$state" = STOPPED ] && $runner "$HAKO" start ci -P "$path" >/dev/null 2>&1 &&
@@ -61,7 +61,7 @@ run_mode() { # label, runner (as_user or env), path, extra config file or "", [n
 		fi
 		local left state
 		left=$(leftovers "$path" ci)
-		state=$($runner "$HAKO" ls -f -P "$path" 2>/dev/null | cut -f2)
+		state=$($runner "$HAKO" ls -F STATE -P "$path" 2>/dev/null | cut -f2)
 		if [ -z "$left" ] && [ "$state" = STOPPED ] && echo "$out" | grep -q "step $step"; then
 			ok "$label: failure at step $step leaves nothing"
 		else

@@ -75,7 +75,7 @@ ms_mode() {
 		|| ok "$l: every malformed frame got an error or a closed connection"
 	[ "$(ps -o ppid= -p "$init" | tr -d ' ')" = "$mon" ] && kill -0 "$mon" && ok "$l: the monitor (pid $mon) is still up" \
 		|| not_ok "$l: the monitor died"
-	[ "$(hm "$m" ls -f 2>/dev/null | awk -F'\t' -v n="$HM_N" '$1 == n { print $2 }')" = RUNNING ] \
+	[ "$(hm "$m" ls -F NAME,STATE 2>/dev/null | awk -F'\t' -v n="$HM_N" '$1 == n { print $2 }')" = RUNNING ] \
 		&& ok "$l: ls -f still shows RUNNING" || not_ok "$l: ls -f after the frames: $(hm "$m" ls -f 2>&1)"
 	check "$l: attach still works" hm_in "$m" true
 	check "$l: stop through the monitor still works" hm "$m" stop -t 10 "$HM_N"

@@ -8,16 +8,8 @@
 . "$(dirname "$0")/../lib.sh"
 plan_begin
 
-need_root "dashboard" || { plan_end; exit; }
-command -v tmux >/dev/null || { skip "dashboard: tmux is not installed"; plan_end; exit; }
-
-T=$(mktemp -d /tmp/hako-tui.XXXXXX)
-export HAKO_RUN_DIR=$T/run
-P=$T/path
-SOCK=hako-tui-$$
-TUI_SESSION=dash
 . "$HK_TOP/tests/tui/tmux.lib"
-hk() { "$HAKO" -P "$P" "$@"; }
+tui_begin tui dash || { plan_end; exit; }
 cleanup() {
 	tm kill-server 2>/dev/null
 	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
@@ -49,7 +41,7 @@ dash() {
 	tm set-option -t dash remain-on-exit on >/dev/null
 }
 keys() { tm send-keys -t dash "$@"; sleep 0.3; }
-state_of() { hk ls -f 2>/dev/null | awk -v n="$1" '$1 == n { print $2 }'; }
+state_of() { hk ls -F NAME,STATE 2>/dev/null | awk -v n="$1" '$1 == n { print $2 }'; }
 
 # --- containers: c1 running, c2 stopped, broken (its rootfs removed)
 check "create c1" hk create c1 -t busybox
