@@ -618,6 +618,22 @@ static void say_sort(struct hk_app *app)
 				    : (rev ? "Z to A" : "A to Z"));
 }
 
+void hk_app_help_fill(struct hk_app *app)
+{
+	app->help_width = app->canvas.base.w;
+	hk_autofree char *text = hk_keys_help_text(app->read_only, app->help_width);
+	hkw_textview_set(app->help, text);
+	hkw_textview_add(app->help, HKW_NORMAL, "");
+	hkw_textview_add(app->help, HKW_HEADER, "Recent messages:");
+	for (size_t i = 0; i < HK_APP_LOG_LINES; i++) {
+		const char *l = app->log[(app->log_next + i) % HK_APP_LOG_LINES];
+		if (l) {
+			hk_autofree char *safe = hk_sanitize_line(l);
+			hkw_textview_add(app->help, HKW_DIM, safe);
+		}
+	}
+}
+
 static void view_action(struct hk_app *app, enum hk_action a)
 {
 	switch (a) {
@@ -627,21 +643,10 @@ static void view_action(struct hk_app *app, enum hk_action a)
 			app->quit = true;
 		app->screen = HK_SCREEN_LIST;
 		break;
-	case HK_ACT_HELP: {
-		hk_autofree char *text = hk_keys_help_text(app->read_only);
-		hkw_textview_set(app->help, text);
-		hkw_textview_add(app->help, HKW_NORMAL, "");
-		hkw_textview_add(app->help, HKW_HEADER, "Recent messages:");
-		for (size_t i = 0; i < HK_APP_LOG_LINES; i++) {
-			const char *l = app->log[(app->log_next + i) % HK_APP_LOG_LINES];
-			if (l) {
-				hk_autofree char *safe = hk_sanitize_line(l);
-				hkw_textview_add(app->help, HKW_DIM, safe);
-			}
-		}
+	case HK_ACT_HELP:
 		app->screen = HK_SCREEN_HELP;
+		hk_app_help_fill(app);
 		break;
-	}
 	case HK_ACT_BACK:
 		if (app->screen != HK_SCREEN_LIST)
 			app->screen = HK_SCREEN_LIST;

@@ -91,6 +91,7 @@ struct hk_app {
 	struct hkw_textview *text; /* Info, ID maps, Config, Console log */
 	struct hkw_tree *tree;	   /* Cgroups */
 	struct hkw_textview *help;
+	int help_width; /* the width its text was wrapped for */
 	char *details_name;
 
 	struct hkw_dialog *dialog;
@@ -127,6 +128,9 @@ struct hk_app {
 void hk_app_error(struct hk_app *app, const char *title, const struct hk_error *err);
 void hk_app_message(struct hk_app *app, const char *title, const char *text);
 void hk_app_redraw_now(struct hk_app *app);
+/* The help screen's text, wrapped for the current width (its layout calls
+ * it again when the width changes). */
+void hk_app_help_fill(struct hk_app *app);
 /* What the refresh timer does: the list, the watches, the open tab. */
 void hk_app_refresh_data(struct hk_app *app);
 /* The selected container's name, or NULL. */

@@ -94,6 +94,8 @@ static void layout(struct hk_app *app)
 	hkw_resize(hkw_textview_widget(app->text), 2, 0, h - 4, w);
 	hkw_resize(hkw_tree_widget(app->tree), 2, 0, h - 4, w);
 	hkw_resize(hkw_textview_widget(app->help), 1, 0, h - 3, w);
+	if (app->screen == HK_SCREEN_HELP && app->help_width != w)
+		hk_app_help_fill(app); /* rewrapped for the new width */
 	if (app->dialog)
 		hkw_resize(hkw_dialog_widget(app->dialog), 0, 0, h, w);
 }

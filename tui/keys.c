@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dialog.h"
 #include "keyname.h"
 #include "keys.h"
 
@@ -175,14 +176,33 @@ void hk_keys_fill_keybar(struct hkw_keybar *kb, bool read_only)
 	hkw_keybar_set(kb, items, n);
 }
 
-char *hk_keys_help_text(bool read_only)
+/* One binding's help line: keys and name in 32 columns, the help wrapped
+ * to the rest of width, continuation lines under it. */
+static void help_line(struct hk_buf *b, const char *keys, const char *name, const char *help,
+		      int width)
+{
+	enum { LEFT = 32 };
+	char *lines[8];
+	int room = width - LEFT > 24 ? width - LEFT : 24;
+	size_t n = hkw_wrap(help, room, lines, HK_ARRAY_SIZE(lines));
+	for (size_t i = 0; i < n && i < HK_ARRAY_SIZE(lines); i++) {
+		if (i == 0)
+			hk_buf_printf(b, "  %-14s %-14s %s\n", keys, name, lines[i]);
+		else
+			hk_buf_printf(b, "%*s%s\n", LEFT, "", lines[i]);
+		free(lines[i]);
+	}
+}
+
+char *hk_keys_help_text(bool read_only, int width)
 {
 	struct hk_buf b = { 0 };
 	hk_buf_puts(&b, "hako dashboard keys ([keys] in hako.conf remaps them; man hako)\n\n");
 	for (size_t i = 0; i < HK_ARRAY_SIZE(table); i++) {
 		hk_autofree char *keys = hk_keys_describe(table[i].action);
-		hk_buf_printf(&b, "  %-14s %-14s %s%s\n", keys, table[i].name, table[i].help,
-			      read_only && table[i].changes ? " (off: read-only)" : "");
+		hk_autofree char *help = xasprintf("%s%s", table[i].help,
+						   read_only && table[i].changes ? " (off: read-only)" : "");
+		help_line(&b, keys, table[i].name, help, width);
 	}
 	hk_buf_puts(&b, "\nIn lists and views:\n"
 			"  Up/Down, j/k   move          PgUp/PgDn  page\n"

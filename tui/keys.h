@@ -69,7 +69,8 @@ char *hk_keys_describe(enum hk_action a);
 /* The key bar of the list screen (changing actions left out when
  * read_only). */
 void hk_keys_fill_keybar(struct hkw_keybar *kb, bool read_only);
-/* The help screen's text: every binding, then the keys widgets handle. */
-char *hk_keys_help_text(bool read_only);
+/* The help screen's text: every binding (its help wrapped to fit width
+ * columns), then the keys widgets handle. */
+char *hk_keys_help_text(bool read_only, int width);
 
 #endif

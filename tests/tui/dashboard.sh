@@ -363,6 +363,7 @@ tm resize-window -t dash -x 80 -y 24
 wait_for "details at 80x24 keep the tabs" 'Info +Cgroups +ID maps'
 keys Escape '?'
 wait_for "help at 80x24" 'start-stop'
+wait_for "help at 80x24 wraps a long line instead of cutting it" '^ {32}back: \[console\] escape\)'
 [ "$(screen | wc -l)" -le 24 ] && ok "the help fits 24 lines" || not_ok "lines: $(screen | wc -l)"
 keys q n
 wait_for "the create dialog at 80x24" 'New container'
