@@ -69,7 +69,8 @@ DEPS_PKGS := build-essential pkg-config libncurses-dev libcap-dev libseccomp-dev
              iproute2 util-linux acl attr cppcheck clang-format procps \
              libarchive-dev libcurl4-openssl-dev gpgv gnupg xz-utils python3 \
              libacl1-dev libzstd-dev zstd liblz4-dev systemd dbus-daemon dbus-user-session \
-             qemu-system-x86 qemu-utils debootstrap e2fsprogs kmod strace musl-tools
+             qemu-system-x86 qemu-utils debootstrap e2fsprogs kmod strace musl-tools \
+             man-db
 
 .PHONY: all deps demo check unit test-build hako-static bench fuzz fuzz-build install clean lint format-check
 
