@@ -17,6 +17,7 @@
 #include "input.h"
 #include "keys.h"
 #include "list.h"
+#include "store-watch.h"
 #include "store.h"
 #include "style.h"
 #include "wtable.h"
@@ -113,11 +114,9 @@ struct hk_app {
 	char *job_select;      /* select this container when the job is done */
 
 	/* inotify on the container path and the run directories, so that a
-	 * state change shows at once. */
-	int watch_fd;
-	struct hk_strv watched; /* containers whose run directory is watched */
-	bool rewatch;		/* an event came: add every watch again */
-	bool run_dir_watched;
+	 * state change shows at once (core/store-watch.h); NULL without
+	 * inotify: the timer still refreshes. */
+	struct hk_store_watch *watch;
 
 	/* The log ring: what core logs while curses owns the screen. */
 	char *log[HK_APP_LOG_LINES];
@@ -179,7 +178,7 @@ void hk_app_bench(struct hk_app *app, unsigned frames, int64_t started_ns,
 /* On stderr, once the terminal is restored. */
 void hk_app_bench_print(const struct hk_app_bench_result *r);
 
-/* app-watch.c */
+/* app-watch.c: the dashboard's use of core/store-watch.h. */
 void hk_app_watch_init(struct hk_app *app);
 /* Adds watches for containers seen in the last refresh. */
 void hk_app_watch_update(struct hk_app *app);

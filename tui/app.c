@@ -5,6 +5,7 @@
  * the filter being typed, then to the binding table (keys.c), and last to
  * the focused widget.  Nothing writes to stderr while curses owns the
  * screen: core's log goes to a ring shown in the status line. */
+#include <limits.h>
 #include <ncurses.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,30 +273,24 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A BUSY row (another program's create, clone or destroy holds its lock)
- * ends with no event the watches see (a lock goes with a close): the list
- * looks again soon instead of at the next timed refresh. */
-static bool any_busy(const struct hk_app *app)
-{
-	for (size_t i = 0; i < app->list.n; i++)
-		if (app->list.rows[i].state == HK_STATE_BUSY)
-			return true;
-	return false;
-}
-
 static void loop(struct hk_app *app)
 {
 	int64_t next = now_ms() + app->refresh_ms;
 	while (!app->quit) {
 		draw(app);
-		if (any_busy(app) && next > now_ms() + 250)
-			next = now_ms() + 250;
+		/* A BUSY row (another program's create, clone or destroy
+		 * holds its lock) ends with no event the watches see (a lock
+		 * goes with a close): the list looks again soon instead of at
+		 * the next timed refresh. */
+		int64_t soon = now_ms() + hk_store_watch_recheck_ms(&app->list, INT_MAX);
+		if (next > soon)
+			next = soon;
 		int64_t left = next - now_ms();
 		if (hk_app_job_running(app) && left > 150)
 			left = 150; /* the spinner */
 		int fds[2], nfds = 0;
-		if (app->watch_fd >= 0)
-			fds[nfds++] = app->watch_fd;
+		if (hk_store_watch_fd(app->watch) >= 0)
+			fds[nfds++] = hk_store_watch_fd(app->watch);
 		if (hk_app_job_running(app))
 			fds[nfds++] = app->job_fd;
 		int key = hk_term_key(left > 0 ? (int)left : 0, fds, (size_t)nfds);
@@ -426,7 +421,7 @@ int hk_app_run(const struct hk_app_opts *o)
 	int64_t started_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	unsigned bench = hk_app_bench_frames();
 	struct hk_app_bench_result br = { 0 };
-	struct hk_app app = { .opts = o, .read_only = o->read_only, .watch_fd = -1, .job_fd = -1 };
+	struct hk_app app = { .opts = o, .read_only = o->read_only, .job_fd = -1 };
 	if (setup(&app, o) < 0) {
 		app_free(&app);
 		return 1;
