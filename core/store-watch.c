@@ -43,8 +43,9 @@ struct hk_store_watch *hk_store_watch_new(struct hk_store *st, struct hk_error *
 {
 	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (fd < 0) {
-		hk_error_errno(err, "watch container path \"%s\": inotify_init1 (raise "
-				    "fs.inotify.max_user_instances, or close another watcher)",
+		hk_error_errno(err,
+			       "watch container path \"%s\": inotify_init1 (raise "
+			       "fs.inotify.max_user_instances, or close another watcher)",
 			       hk_store_path(st));
 		return NULL;
 	}
@@ -132,7 +133,7 @@ bool hk_store_watch_update(struct hk_store_watch *w, const struct hk_list *l)
 	add_dir(w, hk_store_path(w->st));
 	add_dir(w, hk_store_run_dir(w->st));
 	watch_unlisted(w, l);
-	struct hk_strv now = {0};
+	struct hk_strv now = { 0 };
 	bool added = false;
 	for (size_t i = 0; i < l->n; i++) {
 		hk_autofree char *dir = hk_store_container_run_dir(w->st, l->rows[i].name);

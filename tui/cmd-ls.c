@@ -4,7 +4,8 @@
  * table with a header and aligned columns, in a pipe too (like lxc-ls
  * -f).  -F COLUMNS: the same on a terminal; in a pipe, for scripts, no
  * header and TAB-separated fields.  --json: an array of objects with every
- * column under its lower-case name.  Rows come from core/list.c; all
+ * column under its lower-case name; with --watch, a stream of JSON lines
+ * (ls-watch.c).  Rows come from core/list.c; all
  * container-controlled text is sanitised by table.c or hk_sanitize_json. */
 #include <ctype.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 
 #include "cli.h"
 #include "list.h"
+#include "ls-watch.h"
 #include "sanitize.h"
 #include "table.h"
 #include "util.h"
@@ -290,21 +292,27 @@ static void json_value(struct hk_buf *b, const struct column *c, const struct hk
 	}
 }
 
+void hk_ls_row_json(struct hk_buf *b, const struct hk_list_row *r)
+{
+	hk_buf_puts(b, "{");
+	for (size_t c = 0; c < HK_ARRAY_SIZE(columns); c++) {
+		hk_autofree char *key = xstrdup(columns[c].name);
+		for (char *p = key; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		hk_buf_printf(b, "%s\"%s\": ", c ? ", " : "", key);
+		json_value(b, &columns[c], r);
+	}
+	hk_autofree char *e = hk_sanitize_json(r->config_error);
+	hk_buf_printf(b, ", \"config_error\": %s}", e);
+}
+
 static void print_json(const struct hk_list *l)
 {
 	struct hk_buf b = {0};
 	hk_buf_puts(&b, "[");
 	for (size_t r = 0; r < l->n; r++) {
-		hk_buf_puts(&b, r ? ",\n  {" : "\n  {");
-		for (size_t c = 0; c < HK_ARRAY_SIZE(columns); c++) {
-			hk_autofree char *key = xstrdup(columns[c].name);
-			for (char *p = key; *p; p++)
-				*p = (char)tolower((unsigned char)*p);
-			hk_buf_printf(&b, "%s\"%s\": ", c ? ", " : "", key);
-			json_value(&b, &columns[c], &l->rows[r]);
-		}
-		hk_autofree char *e = hk_sanitize_json(l->rows[r].config_error);
-		hk_buf_printf(&b, ", \"config_error\": %s}", e);
+		hk_buf_puts(&b, r ? ",\n  " : "\n  ");
+		hk_ls_row_json(&b, &l->rows[r]);
 	}
 	hk_buf_puts(&b, l->n ? "\n]\n" : "]\n");
 	fputs(b.data, stdout);
@@ -338,12 +346,13 @@ static void warn_broken(const struct hk_list *l)
 }
 
 struct ls_opts {
-	bool fancy, json, one, nested;
+	bool fancy, json, one, nested, watch;
+	unsigned interval_s; /* 0: not given */
 	const char *format;
 	struct hk_list_filter filter;
 };
 
-enum { OPT_JSON = HK_OPT_LONG_ONLY(0), OPT_RUNNING, OPT_STOPPED, OPT_NESTED };
+enum { OPT_JSON = HK_OPT_LONG_ONLY(0), OPT_RUNNING, OPT_STOPPED, OPT_NESTED, OPT_WATCH, OPT_INTERVAL };
 
 static const struct hk_opt opts[] = {
 	{ '1', NULL, NULL, "one name a line, on a terminal too" },
@@ -354,12 +363,15 @@ static const struct hk_opt opts[] = {
 	{ OPT_STOPPED, "stopped", NULL, "only stopped containers" },
 	{ OPT_NESTED, "nested", NULL, "also containers inside running ones" },
 	{ OPT_NESTED, "nesting", NULL, "the same as --nested (lxc-ls)" },
+	{ OPT_WATCH, "watch", NULL, "with --json: stay, one JSON line per change" },
+	{ OPT_INTERVAL, "interval", "SECONDS", "with --watch: recheck usage this often (default 2)" },
 	{ 0 },
 };
 
 static int on_opt(void *ctx, int key, const char *arg)
 {
 	struct ls_opts *o = ctx;
+	unsigned long n;
 	switch (key) {
 	case '1':
 		o->one = true;
@@ -383,6 +395,18 @@ static int on_opt(void *ctx, int key, const char *arg)
 	case OPT_NESTED:
 		o->nested = true;
 		return 0;
+	case OPT_WATCH:
+		o->watch = true;
+		return 0;
+	case OPT_INTERVAL:
+		if (!hk_parse_ulong(arg, &n) || n == 0 || n > 3600) {
+			hk_autofree char *safe = hk_sanitize_line(arg);
+			fprintf(stderr, "hako: error: --interval \"%s\": give the seconds between "
+					"rechecks as a whole number (1-3600)\n", safe);
+			return 2;
+		}
+		o->interval_s = (unsigned)n;
+		return 0;
 	}
 	return 2;
 }
@@ -395,6 +419,22 @@ static bool any_foreign(const struct hk_list *l)
 	return false;
 }
 
+/* --watch is a stream of JSON lines; --interval only paces it. */
+static int check_watch(const struct ls_opts *o)
+{
+	if (o->watch && (!o->json || o->fancy || o->one)) {
+		fprintf(stderr, "hako: error: ls --watch streams JSON lines only; add --json "
+				"and leave out -1, -f and -F\n");
+		return -1;
+	}
+	if (o->interval_s && !o->watch) {
+		fprintf(stderr, "hako: error: ls --interval paces --watch only; add --json "
+				"--watch, or leave --interval out\n");
+		return -1;
+	}
+	return 0;
+}
+
 static int run_ls(struct hk_cli *cli, int argc, char **argv)
 {
 	struct ls_opts o = {0};
@@ -405,6 +445,8 @@ static int run_ls(struct hk_cli *cli, int argc, char **argv)
 		o.filter.regex = argv[rest++];
 	if (rest != argc)
 		return hk_cli_usage(&hk_cmd_ls);
+	if (check_watch(&o) < 0)
+		return 2;
 	const struct column *cols[HK_ARRAY_SIZE(columns) * 2];
 	size_t ncols = 0;
 	const char *fancy = o.format ? o.format : o.nested ? nested_fancy : default_fancy;
@@ -420,6 +462,11 @@ static int run_ls(struct hk_cli *cli, int argc, char **argv)
 					   "spelling, or create a container there first",
 			     hk_store_path(st));
 		return hk_cli_fail(err);
+	}
+	if (o.watch) {
+		struct hk_ls_watch_opts wo = { .filter = o.filter, .nested = o.nested,
+					       .interval_s = o.interval_s ? o.interval_s : 2 };
+		return hk_ls_watch(st, &wo);
 	}
 	struct hk_list l;
 	if (hk_list_build(st, &o.filter, &l, &err) < 0)
