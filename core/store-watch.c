@@ -2,7 +2,8 @@
  * container path (containers made or removed), the store's run directory
  * (a container's run directory appearing) and each container's run
  * directory (its state file rewritten), and each directory of the
- * container path that is no container yet (its config arriving), so the
+ * container path that is no container yet (its config arriving) or of
+ * the run directory whose container is not listed, so the
  * list refreshes when the monitor writes a new state, not a second later.
  * Watches are added again only when the set of containers changed or an
  * event came (a run directory made again needs a new watch), not on every
@@ -98,12 +99,16 @@ static bool listed(const struct hk_list *l, const char *name)
 	return false;
 }
 
-/* A directory of the container path that is no container yet: another
- * program's create, whose config lands in it later (by rename).  Without
- * a watch on it the container showed only at the next timed refresh. */
-static void watch_unlisted(struct hk_store_watch *w, const struct hk_list *l)
+/* Watches each directory under path whose name is not listed:
+ * - in the container path, a directory that is no container yet: another
+ *   program's create, whose config lands in it later (by rename).
+ *   Without a watch on it the container showed only at the next timed
+ *   refresh;
+ * - in the run directory, the run directory of a container the list
+ *   leaves out (ls --running: a stopped one), whose start is seen only
+ *   there (its state file). */
+static void watch_unlisted(struct hk_store_watch *w, const char *path, const struct hk_list *l)
 {
-	const char *path = hk_store_path(w->st);
 	DIR *d = opendir(path); /* O_CLOEXEC: glibc's opendir sets it */
 	if (!d)
 		return;
@@ -132,7 +137,8 @@ bool hk_store_watch_update(struct hk_store_watch *w, const struct hk_list *l)
 	 * also covers directories made (or made again) since the last time. */
 	add_dir(w, hk_store_path(w->st));
 	add_dir(w, hk_store_run_dir(w->st));
-	watch_unlisted(w, l);
+	watch_unlisted(w, hk_store_path(w->st), l);
+	watch_unlisted(w, hk_store_run_dir(w->st), l);
 	struct hk_strv now = { 0 };
 	bool added = false;
 	for (size_t i = 0; i < l->n; i++) {

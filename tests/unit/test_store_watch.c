@@ -5,7 +5,8 @@
  * watched, so its config arriving by rename wakes it; the run directory
  * made after the watcher (the first start) is picked up; a state file
  * replaced in a container's run directory wakes it; opening and closing a
- * file there (a lock probe) does not; a removed container wakes it; the
+ * file there (a lock probe) does not; the run directory of a container
+ * the list leaves out is watched too; a removed container wakes it; the
  * BUSY recheck delay; update says when a container is watched for the
  * first time; a NULL watcher is inert. */
 #include <fcntl.h>
@@ -155,6 +156,21 @@ static void test_run_dirs(void **state)
 	assert_true(woke(f));
 }
 
+/* A container the list leaves out (ls --running: a stopped one) is
+ * started: only its run directory says so. */
+static void test_unlisted_run_dir(void **state)
+{
+	struct fixture *f = *state;
+	hk_autofree char *crun = hk_store_container_run_dir(f->st, "other");
+	assert_int_equal(hk_mkdir_p(crun, 0700, NULL), 0);
+	relist(f);
+	hk_store_watch_drain(f->w);
+	assert_true(quiet(f));
+	hk_autofree char *st = xasprintf("%s/state", crun);
+	assert_int_equal(hk_write_file_atomic(st, "RUNNING\n", 8, 0644, NULL), 0);
+	assert_true(woke(f));
+}
+
 static void test_destroy(void **state)
 {
 	struct fixture *f = *state;
@@ -195,6 +211,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cloexec_and_quiet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_in_two_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_dirs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unlisted_run_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy, setup, teardown),
 		cmocka_unit_test(test_recheck_ms),
 		cmocka_unit_test(test_null_watcher),
