@@ -9,7 +9,8 @@
  * key ends at the first '=' or ':'.  Before and after the edit the whole
  * text goes through hk_settings_parse, so hako never writes a file it
  * would refuse, and a file it already refuses is left for the admin to
- * fix.  The write is atomic (hk_write_file_atomic: a temp file opened
+ * fix.  An flock on the file's directory makes concurrent edits take
+ * turns.  The write is atomic (hk_write_file_atomic: a temp file opened
  * O_CLOEXEC|O_EXCL beside it, fsync, rename); its mode is kept.
  */
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "remote.h"
 #include "store-internal.h"
@@ -30,6 +32,7 @@ struct conf_file {
 	size_t len;
 	mode_t mode;
 	bool exists;
+	int lock_fd; /* the file's directory, flock()ed: one edit at a time */
 	struct hk_settings settings;
 };
 
@@ -38,12 +41,34 @@ static void conf_file_clear(struct conf_file *f)
 	free(f->path);
 	free(f->text);
 	hk_settings_free(&f->settings);
+	if (f->lock_fd >= 0)
+		close(f->lock_fd);
+}
+
+/* Two edits at once would each write their own copy and lose the
+ * other's line: every edit holds an flock on the file's directory from
+ * before it reads until after the rename (a directory not made yet has
+ * nothing to lose). */
+static int conf_file_lock(struct conf_file *f, struct hk_error **err)
+{
+	hk_autofree char *dir = xstrdup(f->path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = '\0';
+	else
+		strcpy(dir, ".");
+	f->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f->lock_fd < 0)
+		return errno == ENOENT
+			       ? 0
+			       : hk_error_errno(err, "cannot open the directory \"%s\"", dir);
+	return hk_flock_timed(f->lock_fd, dir, "the directory", HK_FLOCK_WAIT_MS, err);
 }
 
 /* Reads and parses conf; a missing file is empty text (for add). */
 static int conf_file_load(struct conf_file *f, const char *conf, struct hk_error **err)
 {
-	*f = (struct conf_file){ .mode = 0644 };
+	*f = (struct conf_file){ .mode = 0644, .lock_fd = -1 };
 	hk_settings_init(&f->settings);
 	struct stat sb;
 	if (lstat(conf, &sb) == 0 && S_ISLNK(sb.st_mode)) {
@@ -56,6 +81,8 @@ static int conf_file_load(struct conf_file *f, const char *conf, struct hk_error
 	} else {
 		f->path = xstrdup(conf);
 	}
+	if (conf_file_lock(f, err) < 0)
+		return -1;
 	hk_autoerr e = NULL;
 	if (hk_read_file_at(AT_FDCWD, f->path, &f->text, &f->len, CONF_MAX, &e) < 0) {
 		if (e->code != ENOENT) {

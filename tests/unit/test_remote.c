@@ -4,7 +4,7 @@
  * section of hako.conf with its file:line errors, the REMOTE:NAME
  * address split, and the hako.conf rewrite of add and remove: comments,
  * order and other sections kept, refusals and a failed write leave the
- * old file as it was. */
+ * old file as it was, and two edits at once take turns. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -14,8 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -583,6 +586,38 @@ static void test_conf_remove(void **state)
 	assert_no_temp(t);
 }
 
+/* An edit waits for another's lock on the directory, then keeps both
+ * lines (here the other holder is this test, for 300 ms). */
+static void test_conf_edits_take_turns(void **state)
+{
+	struct tmp *t = *state;
+	put(t->conf, "[remotes]\nweb1 = ssh://web1\n");
+	hk_autofree char *dir = xasprintf("%s/hako", t->dir);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fd); /* the parent's lock is the parent's */
+		struct hk_remote r;
+		if (hk_remote_parse("web2", "ssh://web2", NULL, &r, NULL) < 0)
+			_exit(3);
+		_exit(hk_remote_conf_add(t->conf, &r, NULL) == 0 ? 0 : 4);
+	}
+	usleep(300 * 1000);
+	int status;
+	assert_int_equal(waitpid(pid, &status, WNOHANG), 0); /* still waiting */
+	hk_autofree char *mid = get(t->conf);
+	assert_string_equal(mid, "[remotes]\nweb1 = ssh://web1\n");
+	close(fd); /* the lock goes */
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	hk_autofree char *text = get(t->conf);
+	assert_string_equal(text, "[remotes]\nweb1 = ssh://web1\nweb2 = ssh://web2\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -597,6 +632,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_conf_add_refused, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_conf_failed_write, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_conf_remove, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_conf_edits_take_turns, setup_tmp, teardown_tmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
