@@ -1,7 +1,8 @@
 /* settings.c - hako.conf, the host-wide (or per-user) settings file.
  *
  * INI with sections, read with inih.  Every accepted key is one row of
- * `keys` below (section, name, setter); [keys] takes any ACTION = KEY pair.
+ * `keys` below (section, name, setter); [keys] takes any ACTION = KEY pair
+ * and [remotes] any NAME = URL (remote.h).
  * An unknown section or key, or a bad value, is an error naming file:line.
  * inih's handler gets no line number in Debian's build, so the text is fed
  * through ini_parse_stream with a reader that counts lines (and also checks
@@ -223,6 +224,38 @@ static int set_key(struct parse_ctx *c, const char *key, const char *value)
 	return 0;
 }
 
+const struct hk_remote *hk_settings_remote(const struct hk_settings *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_remotes; i++)
+		if (strcmp(s->remotes[i].name, name) == 0)
+			return &s->remotes[i];
+	return NULL;
+}
+
+/* [remotes] NAME = ssh://[USER@]HOST[:PORT] [path=LXCPATH] (remote.h). */
+static int set_remote(struct parse_ctx *c, const char *key, const char *value)
+{
+	struct hk_settings *s = c->s;
+	hk_autoerr why = NULL;
+	struct hk_remote r;
+	if (hk_remote_parse_value(key, value, &r, &why) < 0)
+		return bad_value(c, "remotes", key, value, why->msg);
+	for (size_t i = 0; i < s->n_remotes; i++) {
+		if (strcmp(s->remotes[i].name, key) != 0)
+			continue;
+		hk_remote_clear(&r);
+		return hk_error_set(&c->err, EINVAL,
+				    "%s:%u: remote \"%s\" is defined twice (first on line %u); "
+				    "keep one of the two lines",
+				    c->file, c->lineno, key, s->remote_lines[i]);
+	}
+	s->remotes = xrealloc(s->remotes, (s->n_remotes + 1) * sizeof(*s->remotes));
+	s->remote_lines = xrealloc(s->remote_lines, (s->n_remotes + 1) * sizeof(*s->remote_lines));
+	s->remotes[s->n_remotes] = r;
+	s->remote_lines[s->n_remotes++] = c->lineno;
+	return 0;
+}
+
 static const struct setting_key keys[] = {
 	{"", "lxcpath", set_lxcpath},	    {"paths", "lxcpath", set_lxcpath},
 	{"create", "backend", set_backend}, {"net", "bridge", set_bridge},
@@ -233,6 +266,7 @@ static const struct setting_key keys[] = {
 	{"console", "replay", set_console_replay},
 	{"console", "escape", set_console_escape},
 	{"keys", NULL, set_key},
+	{"remotes", NULL, set_remote},
 };
 
 static bool section_known(const char *section)
@@ -365,7 +399,7 @@ int hk_settings_parse(struct hk_settings *s, const char *text, size_t len, const
 		return hk_error_set(
 			err, EINVAL,
 			"%s:%u: unknown section [%s]; known sections: [paths], [create], "
-			"[net], [tui], [console], [keys]",
+			"[net], [tui], [console], [keys], [remotes]",
 			file, c.bad_section_line, bad);
 	}
 	if (c.err) {
@@ -407,6 +441,10 @@ void hk_settings_free(struct hk_settings *s)
 	free(s->subnet);
 	free(s->theme);
 	hk_strv_clear(&s->keys);
+	for (size_t i = 0; i < s->n_remotes; i++)
+		hk_remote_clear(&s->remotes[i]);
+	free(s->remotes);
+	free(s->remote_lines);
 	*s = (struct hk_settings){0};
 }
 

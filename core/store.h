@@ -30,6 +30,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "remote.h"
 #include "util.h"
 
 /* Container names: 1..HK_NAME_MAX bytes of [A-Za-z0-9_.-], not starting
@@ -52,7 +53,12 @@ struct hk_settings {
 	bool console_replay;   /* [console] replay, default yes (--no-replay) */
 	int console_escape;    /* [console] escape, default Ctrl-a (hako console -e) */
 	struct hk_strv keys;   /* [keys] ACTION = KEY lines, "action=key" */
+	struct hk_remote *remotes; /* [remotes] NAME = URL lines, in file order */
+	unsigned *remote_lines;	   /* the line of each (for messages) */
+	size_t n_remotes;
 };
+/* The remote called name in s, or NULL. */
+const struct hk_remote *hk_settings_remote(const struct hk_settings *s, const char *name);
 void hk_settings_init(struct hk_settings *s);
 void hk_settings_free(struct hk_settings *s);
 /* A missing file is not an error; a bad line names file:line. */

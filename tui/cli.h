@@ -98,6 +98,7 @@ extern const struct hk_cmd hk_cmd_attach;
 extern const struct hk_cmd hk_cmd_setup_user;
 extern const struct hk_cmd hk_cmd_cgroup;
 extern const struct hk_cmd hk_cmd_net;
+extern const struct hk_cmd hk_cmd_remote;
 
 extern const struct hk_cmd hk_cmd_clone;
 extern const struct hk_cmd hk_cmd_snapshot;

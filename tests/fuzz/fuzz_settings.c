@@ -1,6 +1,7 @@
 /* fuzz_settings.c - hako.conf text from arbitrary bytes: parsing never
  * crashes or leaks, a success leaves only values the parser promises
- * (refresh in range, absolute lxcpath, "action=key" bindings), a failure
+ * (refresh in range, absolute lxcpath, "action=key" bindings, remotes
+ * with a valid name and host, each name once), a failure
  * names the file and a line, and inih's global options are put back. */
 #include <ini.h>
 #include <stdint.h>
@@ -28,6 +29,16 @@ static void check_ok(const struct hk_settings *s)
 		/* one binding per action */
 		for (size_t j = 0; j < i; j++)
 			if (strncmp(s->keys.v[j], s->keys.v[i], (size_t)(eq - s->keys.v[i]) + 1) == 0)
+				abort();
+	}
+	/* [remotes]: one line per name, each a valid remote with a host */
+	for (size_t i = 0; i < s->n_remotes; i++) {
+		const struct hk_remote *r = &s->remotes[i];
+		if (hk_remote_name_validate(r->name, NULL) < 0 || !r->host || !*r->host ||
+		    r->host[0] == '-' || strpbrk(r->host, " \t\n") || s->remote_lines[i] == 0)
+			abort();
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(s->remotes[j].name, r->name) == 0)
 				abort();
 	}
 }
