@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sanitize.h"
 #include "util.h"
 
 int hk_cli_fail(const struct hk_error *err)
@@ -192,6 +193,19 @@ int hk_cli_parse(struct hk_cli *cli, const struct hk_cmd *cmd, int argc, char **
 		return -1;
 	}
 	return optind;
+}
+
+int hk_cli_opt_uint(const char *option, const char *arg, unsigned min, unsigned max,
+		    const char *what, unsigned *out)
+{
+	unsigned long n;
+	if (hk_parse_ulong(arg, &n) && n >= min && n <= max) {
+		*out = (unsigned)n;
+		return 0;
+	}
+	hk_autofree char *safe = hk_sanitize_line(arg); /* it may be anything */
+	fprintf(stderr, "hako: error: %s \"%s\": give %s (%u-%u)\n", option, safe, what, min, max);
+	return 2;
 }
 
 void hk_cli_print_synopsis(const struct hk_cmd *cmd, FILE *out)

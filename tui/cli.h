@@ -67,6 +67,10 @@ struct hk_cmd {
  * error (printed). */
 int hk_cli_parse(struct hk_cli *cli, const struct hk_cmd *cmd, int argc, char **argv, void *ctx,
 		 int *status);
+/* A numeric option's value in [min, max] into *out: 0, or 2 (a usage
+ * error) after saying "OPTION \"ARG\": give WHAT (MIN-MAX)". */
+int hk_cli_opt_uint(const char *option, const char *arg, unsigned min, unsigned max,
+		    const char *what, unsigned *out);
 /* --help of a verb, made from its table. */
 void hk_cli_print_help(const struct hk_cmd *cmd, FILE *out);
 /* "hako NAME [OPTION]... ARGS" as --help and usage errors show it. */

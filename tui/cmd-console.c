@@ -65,19 +65,13 @@ static int on_opt(void *ctx, int key, const char *arg)
 {
 	struct console_args *a = ctx;
 	hk_autoerr err = NULL;
-	unsigned long t;
 	switch (key) {
 	case 'e':
 		if (hk_escape_parse(arg, &a->escape, &err) < 0)
 			return hk_cli_fail(err);
 		return 0;
 	case 't':
-		if (!hk_parse_ulong(arg, &t) || t > 64) {
-			fprintf(stderr, "hako: error: -t \"%s\": give a tty number (0 is the console)\n", arg);
-			return 2;
-		}
-		a->tty = (unsigned)t;
-		return 0;
+		return hk_cli_opt_uint("-t", arg, 0, 64, "a tty number (0 is the console)", &a->tty);
 	case OPT_LOG:
 		a->log_only = true;
 		return 0;

@@ -371,7 +371,6 @@ static const struct hk_opt opts[] = {
 static int on_opt(void *ctx, int key, const char *arg)
 {
 	struct ls_opts *o = ctx;
-	unsigned long n;
 	switch (key) {
 	case '1':
 		o->one = true;
@@ -399,14 +398,8 @@ static int on_opt(void *ctx, int key, const char *arg)
 		o->watch = true;
 		return 0;
 	case OPT_INTERVAL:
-		if (!hk_parse_ulong(arg, &n) || n == 0 || n > 3600) {
-			hk_autofree char *safe = hk_sanitize_line(arg);
-			fprintf(stderr, "hako: error: --interval \"%s\": give the seconds between "
-					"rechecks as a whole number (1-3600)\n", safe);
-			return 2;
-		}
-		o->interval_s = (unsigned)n;
-		return 0;
+		return hk_cli_opt_uint("--interval", arg, 1, 3600,
+				       "the seconds between rechecks as a whole number", &o->interval_s);
 	}
 	return 2;
 }

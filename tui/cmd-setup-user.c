@@ -25,15 +25,9 @@ static const struct hk_opt opts[] = {
 static int on_opt(void *ctx, int key, const char *arg)
 {
 	struct hk_setup_user_opts *o = ctx;
-	unsigned long n;
 	switch (key) {
 	case 'n':
-		if (!hk_parse_ulong(arg, &n) || n < 1 || n > 4096) {
-			fprintf(stderr, "hako: error: -n \"%s\": give the number of veths (1-4096)\n", arg);
-			return 2;
-		}
-		o->nics = (unsigned)n;
-		return 0;
+		return hk_cli_opt_uint("-n", arg, 1, 4096, "the number of veths", &o->nics);
 	case 'b':
 		o->bridge = arg;
 		return 0;

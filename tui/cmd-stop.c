@@ -16,15 +16,9 @@ static const struct hk_opt opts[] = {
 static int on_opt(void *ctx, int key, const char *arg)
 {
 	struct hk_stop_opts *so = ctx;
-	unsigned long t;
 	switch (key) {
 	case 't':
-		if (!hk_parse_ulong(arg, &t) || t == 0 || t > 86400) {
-			fprintf(stderr, "hako: error: -t \"%s\": give the timeout in seconds (1-86400)\n", arg);
-			return 2;
-		}
-		so->timeout_s = (unsigned)t;
-		return 0;
+		return hk_cli_opt_uint("-t", arg, 1, 86400, "the timeout in seconds", &so->timeout_s);
 	case 'k':
 		so->kill = true;
 		return 0;

@@ -11,20 +11,10 @@
 
 #include <cmocka.h>
 
+#include "assert-has.h"
+
 #include "idmap.h"
 #include "util.h"
-
-/* Asserts that msg contains every NULL-terminated needle. */
-static void assert_has(const char *msg, ...)
-{
-	va_list ap;
-	va_start(ap, msg);
-	for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *)) {
-		if (!strstr(msg, s))
-			fail_msg("\"%s\" not in message \"%s\"", s, msg);
-	}
-	va_end(ap);
-}
 
 static void parse(struct hk_idmap *map, const char *line)
 {

@@ -23,19 +23,10 @@
 
 #include <cmocka.h>
 
+#include "assert-has.h"
+
 #include "remote.h"
 #include "store-internal.h"
-
-/* Every fragment (up to NULL) must be in msg. */
-static void assert_has(const char *msg, ...)
-{
-	va_list ap;
-	va_start(ap, msg);
-	for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *))
-		if (!strstr(msg, s))
-			fail_msg("\"%s\" not in \"%s\"", s, msg);
-	va_end(ap);
-}
 
 /* url parses; its parts are user, host, port, and it prints back as canon. */
 static void accept_url(const char *url, const char *user, const char *host, unsigned port,

@@ -15,17 +15,9 @@
 
 #include <cmocka.h>
 
-#include "store-internal.h"
+#include "assert-has.h"
 
-static void assert_has(const char *msg, ...)
-{
-	va_list ap;
-	va_start(ap, msg);
-	for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *))
-		if (!strstr(msg, s))
-			fail_msg("\"%s\" not in \"%s\"", s, msg);
-	va_end(ap);
-}
+#include "store-internal.h"
 
 static int parse(struct hk_settings *s, const char *text, struct hk_error **err)
 {

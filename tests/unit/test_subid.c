@@ -14,20 +14,11 @@
 
 #include <cmocka.h>
 
+#include "assert-has.h"
+
 #include "idmap.h"
 #include "log.h"
 #include "util.h"
-
-static void assert_has(const char *msg, ...)
-{
-	va_list ap;
-	va_start(ap, msg);
-	for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *)) {
-		if (!strstr(msg, s))
-			fail_msg("\"%s\" not in message \"%s\"", s, msg);
-	}
-	va_end(ap);
-}
 
 static void assert_sub(const struct hk_subids *ids, size_t i, unsigned long start,
 		       unsigned long count)
