@@ -121,7 +121,9 @@ int hk_pty_raw_enter(int fd, struct hk_error **err)
 		return hk_error_errno(err, "cannot read the settings of terminal fd %d", fd);
 	raw_saved = t;
 	cfmakeraw(&t);
-	if (tcsetattr(fd, TCSAFLUSH, &t) < 0)
+	/* TCSADRAIN, not TCSAFLUSH: what the user typed before the console
+	 * or shell was connected (over ssh, typing ahead) is kept for it. */
+	if (tcsetattr(fd, TCSADRAIN, &t) < 0)
 		return hk_error_errno(err, "cannot put terminal fd %d in raw mode", fd);
 	raw_fd = fd;
 	return 0;
@@ -133,7 +135,7 @@ void hk_pty_raw_restore(void)
 	int fd = raw_fd;
 	if (fd >= 0) {
 		raw_fd = -1;
-		tcsetattr(fd, TCSAFLUSH, &raw_saved);
+		tcsetattr(fd, TCSADRAIN, &raw_saved);
 	}
 	errno = saved;
 }

@@ -7,7 +7,8 @@
 #               runs tests/guest/busybox-v2.sh with build/hako-static.
 #   systemd     Debian bookworm with systemd as PID 1, logind and dbus
 #               (tests/guest/image.sh builds it once and caches it); runs
-#               tests/integration/*.sh, tests/security/*.sh and
+#               tests/integration/*.sh, tests/security/*.sh (but those
+#               marked "# guest-lane: skip - WHY") and
 #               tests/guest/sessions.sh from this checkout, which a second
 #               disk brings in at the same path as here (build/config/
 #               nesting.conf names build/hako-static by its absolute path).
@@ -270,7 +271,18 @@ scripts() {
 	local f
 	if [ -n "${HK_GUEST_SCRIPTS:-}" ]; then printf '%s\n' $HK_GUEST_SCRIPTS; return; fi
 	for f in "$top"/tests/integration/*.sh "$top"/tests/security/*.sh "$top"/tests/guest/sessions.sh; do
+		grep -q '^# guest-lane: skip' "$f" && continue
 		f=${f#"$top/tests/"}; echo "${f%.sh}"
+	done
+}
+# not_in_guest: the scripts that say "# guest-lane: skip - WHY" (what
+# they test does not depend on the host: a parser, a text filter, the
+# command line), one "guest: ..." line each, so the lane says what it
+# leaves out.
+not_in_guest() {
+	local f
+	for f in "$top"/tests/integration/*.sh "$top"/tests/security/*.sh; do
+		grep -m1 '^# guest-lane: skip' "$f" | sed "s|^# guest-lane: skip *-* *|guest: not in the guest: ${f#"$top/tests/"}: |"
 	done
 }
 
@@ -360,6 +372,7 @@ systemd_guest() {
 	unlock
 	t0=$SECONDS
 	plan=$(scripts | shards "$SHARDS")
+	[ -n "${HK_GUEST_SCRIPTS:-}" ] || not_in_guest
 	debian_tars
 	checkout_tar "$RUN/checkout.tar" 2>"$RUN/tar.log" || { fail disks "cannot tar the checkout" "$RUN/tar.log"; return; }
 	phase disks $((SECONDS - t0))

@@ -8,6 +8,7 @@
 # and a missing value are usage errors (2) naming the option; --version
 # works everywhere; a missing container is refused with the fix, never a
 # bare ": No such file or directory".
+# guest-lane: skip - help texts, man pages and option parsing: the same on every host
 . "$(dirname "$0")/../lib.sh"
 plan_begin
 

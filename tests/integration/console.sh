@@ -17,7 +17,7 @@ started=()
 
 cleanup() {
 	local s who path
-	$TM kill-server >/dev/null 2>&1
+	end_panes
 	for s in "${started[@]}"; do
 		read -r who path <<<"$s"
 		h "$who" stop -k c1 -P "$path" >/dev/null 2>&1
@@ -65,6 +65,16 @@ console_mode() {
 	h "$who" console --log --raw c1 -P "$P" >"$T/log.$who" 2>&1
 	grep -q $'\033]2;hkraw\a' "$T/log.$who" && ok "$m: --log --raw writes them as they are" ||
 		not_ok "$m: --log --raw did not keep the bytes"
+	# Typed ahead: a line typed before attach has put the terminal in raw
+	# mode (over ssh, or a user who types at once) reaches the shell in
+	# the container; it was thrown away (TCSAFLUSH).
+	new_pane || { not_ok "$m: tmux did not start"; return; }
+	$TM send-keys -t hk "sleep 2; $(hako_cmd "$who" attach c1 -P "$P")" Enter
+	sleep 0.3
+	$TM send-keys -t hk "echo typed-\$((6*7))" Enter
+	check_pane "$m: a line typed before attach connects reaches the container's shell" '^typed-42' 100
+	$TM send-keys -t hk exit Enter
+	wait_pane '^HKPROMPT\$ *$' || not_ok "$m: attach did not return to the shell"
 	check "$m: stop -k" h "$who" stop -k c1 -P "$P"
 
 	# start -F: this terminal becomes the console.

@@ -10,6 +10,7 @@
 # archive, plain HTTP without validation) must fail clearly and leave no
 # container behind; the cache honours expiry, --force-cache and
 # --flush-cache.
+# guest-lane: skip - the image server protocol and cache; creating as a user from a tarball runs here in create and tar-dir
 . "$(dirname "$0")/../lib.sh"
 plan_begin
 need_root "download tests" || { plan_end; exit; }

@@ -32,7 +32,7 @@ started=()
 
 cleanup() {
 	local s who path name
-	$TM kill-server >/dev/null 2>&1
+	end_panes
 	for s in "${started[@]}"; do
 		read -r who path name <<<"$s"
 		h "$who" stop -k "$name" -P "$path" >/dev/null 2>&1

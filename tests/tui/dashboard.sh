@@ -11,8 +11,7 @@ plan_begin
 . "$HK_TOP/tests/tui/tmux.lib"
 tui_begin tui dash || { plan_end; exit; }
 cleanup() {
-	tm kill-server 2>/dev/null
-	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
+	tm_end
 	for c in $(hk ls 2>/dev/null); do
 		hk stop -k "$c" >/dev/null 2>&1
 		hk destroy "$c" >/dev/null 2>&1
@@ -30,10 +29,7 @@ dash() {
 	[ "${1:-}" = -- ] && shift
 	local try
 	for try in 1 2 3 4 5; do
-		# kill-server returns before the server is gone: wait for it.
-		tm kill-server 2>/dev/null
-		while tm has-session 2>/dev/null; do sleep 0.1; done
-		sleep 0.2
+		tm_fresh
 		tm -f /dev/null new-session -d -s dash -x "${W:-120}" -y "${H:-30}" \
 			env HAKO_RUN_DIR="$HAKO_RUN_DIR" TERM=screen-256color LANG=C.UTF-8 \
 			"${envs[@]}" "$HAKO" -P "$P" "$@" 2>/dev/null && break
@@ -503,8 +499,7 @@ if ensure_test_user; then
 		user_conf=$conf_dir/hako.conf
 		printf '[keys]\nquit = x\nhelp = nosuchkey\n' >"$user_conf"
 		chown "$HK_TEST_USER:" "$user_conf"
-		tm kill-server 2>/dev/null
-		while tm has-session 2>/dev/null; do sleep 0.1; done
+		tm_fresh
 		tm -f /dev/null new-session -d -s dash -x 120 -y 30 \
 			env -i HOME="$home" USER="$HK_TEST_USER" LOGNAME="$HK_TEST_USER" \
 			PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=screen-256color LANG=C.UTF-8 \
@@ -527,8 +522,7 @@ fi
 
 # --- an empty container path: the header names it, the list says what to do
 mkdir -p "$T/emptypath"
-tm kill-server 2>/dev/null
-while tm has-session 2>/dev/null; do sleep 0.1; done
+tm_fresh
 tm -f /dev/null new-session -d -s dash -x 120 -y 30 env HAKO_RUN_DIR="$HAKO_RUN_DIR" TERM=screen-256color \
 	LANG=C.UTF-8 "$HAKO" -P "$T/emptypath"
 wait_for "the header shows the container path" " hako  [^ ]+:$T/emptypath "
@@ -539,8 +533,7 @@ keys q
 # what to do (TERM=dumb drew a title and a key bar; an unknown TERM got
 # ncurses' bare "Error opening terminal")
 for t in dumb:'cannot move the cursor' nosuch-term:'is not in the terminfo'; do
-	tm kill-server 2>/dev/null
-	while tm has-session 2>/dev/null; do sleep 0.1; done
+	tm_fresh
 	tm -f /dev/null new-session -d -s dash -x 80 -y 24 sh -c \
 		"env HAKO_RUN_DIR='$HAKO_RUN_DIR' TERM=${t%%:*} '$HAKO' -P '$P'; echo rc=\$?; sleep 60"
 	wait_for "TERM=${t%%:*}: refused, saying why" "terminal type \"${t%%:*}\" .*${t#*:}"

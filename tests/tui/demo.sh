@@ -21,15 +21,16 @@ TUI_SESSION=demo
 . "$HK_TOP/tests/tui/tmux.lib"
 hk() { "$HAKO" -P "$P" "$@"; }
 cleanup() {
-	tm kill-server 2>/dev/null
+	tm_end
 	for c in demo-nest demo-unpriv demo; do hk stop -k "$c" >/dev/null 2>&1; hk destroy "$c" >/dev/null 2>&1; done
 	[ -z "$bridge_was" ] && "$HAKO" net remove -q >/dev/null 2>&1
 	rm -rf "$T"
 }
 trap cleanup EXIT
 
+# run_demo: make demo in a new tmux server (tm_fresh)
 run_demo() {
-	tm kill-server 2>/dev/null
+	tm_fresh
 	tm new-session -d -s demo -x 120 -y 30 \
 		"HAKO_DEMO_PATH='$P' '$HK_TOP/tests/demo.sh' '$HAKO' 2>'$T/demo.err'; echo demo-exited \$?; sleep 600"
 }

@@ -12,24 +12,25 @@ plan_begin
 . "$HK_TOP/tests/tui/tmux.lib"
 tui_begin keys keys || { plan_end; exit; }
 cleanup() {
-	tm kill-server 2>/dev/null
+	tm_end
 	hk stop -k k1 >/dev/null 2>&1
 	hk destroy k1 >/dev/null 2>&1
 	rm -rf "$T"
 }
 trap cleanup EXIT
 
+# dash: a fresh dashboard, on a tmux server of its own (tm_fresh)
 dash() {
-	tm kill-server 2>/dev/null
-	while tm has-session 2>/dev/null; do sleep 0.1; done
+	tm_fresh
 	tm -f /dev/null new-session -d -s keys -x 120 -y 50 \
 		env HAKO_RUN_DIR="$HAKO_RUN_DIR" TERM=screen-256color LANG=C.UTF-8 EDITOR=true \
 		"$HAKO" -P "$P"
 	tm set-option -t keys remain-on-exit on >/dev/null
-	wait_for "the dashboard lists k1" '^\*?k1 +RUNNING' 20 >/dev/null
+	wait_quiet '^\*?k1 +RUNNING' 20 || { not_ok "the dashboard did not list k1"; screen | sed 's/^/#   /'; }
 }
 
-# ACTION;KEYS (tmux names, one per binding);PATTERN it shows;KEYS that back out;PATTERN once back
+# ACTION;KEYS (tmux names, one per binding);PATTERN it shows (PANE-DEAD:
+# hako exits);KEYS that back out ("dash": start it again);PATTERN once back
 table='help;? F1;start-stop +.*start or stop it;Escape;^k1 +RUNNING
 start-stop;s;Stop "k1"\?;n;^k1 +RUNNING
 console;c;Connected to the console of "k1";C-a q;^k1 +RUNNING
@@ -41,7 +42,7 @@ destroy;D DC;Destroy "k1"\?;n;^k1 +RUNNING
 refresh;F5;Refreshed at [0-9:]+\.;;^k1 +RUNNING
 sort-next;> F6;Sorted by [A-Z%]+;;k1 +RUNNING
 filter;/ F3 F4;Filter \(regex;Escape;^k1 +RUNNING
-quit;q F10;Pane is dead;dash;^k1 +RUNNING
+quit;q F10;PANE-DEAD;dash;^k1 +RUNNING
 details;Enter;Info +Cgroups +ID maps;Escape;^k1 +RUNNING
 back;Escape;^k1 +RUNNING;;^k1 +RUNNING
 sort-prev;<;Sorted by [A-Z%]+;;k1 +RUNNING
@@ -64,7 +65,7 @@ dash
 
 # the actions the help lists (second column of its binding lines)
 tm send-keys -t keys '?'
-wait_for "? shows the help" 'dashboard keys' >/dev/null
+wait_for "? shows the help" 'dashboard keys'
 # ("  KEYS(14 columns) ACTION(14) HELP")
 listed=$(screen | awk '/^In lists and views/ { exit } 1' | grep -E '^  [^ ]' | cut -c18- | awk '{ print $1 }' | grep -E '^[a-z][a-z-]+$' | sort -u)
 tm send-keys -t keys Escape
@@ -83,7 +84,14 @@ while IFS=';' read -r action keys shows back home; do
 		# same screen again: for it, the pattern is enough)
 		for ((i = 0; i < 150; i++)); do
 			after=$(screen)
-			{ [ "$after" != "$before" ] || [ "$action" = repaint ]; } && grep -Eq -- "$shows" <<<"$after" && break
+			if [ "$shows" = PANE-DEAD ]; then
+				# hako has exited: its pty is closed.  (Not tmux's "Pane is
+				# dead" line: Debian's tmux, built with utempter, can miss
+				# the SIGCHLD and print it only at the next one.)
+				[ "$(tm list-panes -t keys -F '#{pane_dead}')" = 1 ] && break
+			elif { [ "$after" != "$before" ] || [ "$action" = repaint ]; } && grep -Eq -- "$shows" <<<"$after"; then
+				break
+			fi
 			sleep 0.1
 		done
 		if ((i < 150)) && ! grep -q 'does nothing here' <<<"$after"; then
@@ -96,8 +104,8 @@ while IFS=';' read -r action keys shows back home; do
 			# shellcheck disable=SC2086
 			for b in $back; do tm send-keys -t keys "$b"; sleep 0.3; done
 		fi
-		wait_for "$action: $k, then back to the list" "$home" 20 >/dev/null ||
-			{ not_ok "$action: $k: no way back"; dash; }
+		wait_quiet "$home" 20 ||
+			{ not_ok "$action: $k: no way back"; screen | sed 's/^/#   /'; dash; }
 	done
 done <<<"$table"
 plan_end
