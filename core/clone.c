@@ -233,8 +233,8 @@ static int write_hostname(void *arg, struct hk_error **err)
 /* Like lxc-copy: a rootfs whose /etc/hostname names the source gets the
  * clone's name.  Failing here only warns: the config's lxc.uts.name is
  * what the container gets anyway. */
-static void rename_in_rootfs(const char *spec_text, const struct hk_idmap *map,
-			     const char *old_name, const char *new_name)
+void hk_clone_rename_in_rootfs(const char *spec_text, const struct hk_idmap *map,
+			       const char *old_name, const char *new_name)
 {
 	struct hk_rootfs_spec spec = { 0 };
 	if (hk_rootfs_spec_parse(spec_text, &spec, NULL) < 0)
@@ -422,7 +422,7 @@ static int make_rootfs_and_config(struct job *j, struct hk_error **err)
 	if (hk_cleanup_step(&j->cs, 3, "config", err) < 0)
 		return -1;
 	if (!j->keep_name)
-		rename_in_rootfs(spec, &j->map, j->src_uts ? j->src_uts : j->o->src, j->dst);
+		hk_clone_rename_in_rootfs(spec, &j->map, j->src_uts ? j->src_uts : j->o->src, j->dst);
 	hk_autofree char *text = hk_clone_config_text(j->text, spec, j->keep_name ? NULL : j->dst,
 						      !j->keep_name, j->o->ephemeral);
 	if (hk_write_file_atomic(j->dst_config, text, strlen(text), 0644, err) < 0)

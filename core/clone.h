@@ -72,6 +72,13 @@ int hk_clone_rootfs(const struct hk_clone_src *src, const char *dst_dir, const c
 char *hk_clone_config_text(const char *text, const char *rootfs, const char *name, bool regen_macs,
 			   bool ephemeral);
 
+/* Like lxc-copy: when the rootfs of spec_text has an /etc/hostname naming
+ * old_name, it is made new_name (in the user namespace of map for an
+ * ordinary user).  Only warns when it cannot: lxc.uts.name is what the
+ * container gets anyway. */
+void hk_clone_rename_in_rootfs(const char *spec_text, const struct hk_idmap *map,
+			       const char *old_name, const char *new_name);
+
 /* A fresh MAC with the OUI (first three octets) of mac; NULL when mac is
  * not a MAC. */
 char *hk_clone_new_mac(const char *mac);

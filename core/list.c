@@ -67,14 +67,10 @@ static void fill_foreign(const struct hk_store *st, const char *name, struct hk_
 	row->runner_uid = r.uid;
 }
 
-void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row *row)
+/* row's state, init and runner: hako's own state, an unresponsive
+ * monitor, or the state of another program that runs it. */
+static void fill_state(struct hk_store *st, const char *name, struct hk_list_row *row)
 {
-	memset(row, 0, sizeof(*row));
-	row->name = xstrdup(name);
-	row->mem_bytes = row->swap_bytes = row->pids = -1;
-	row->cpu_seconds = -1;
-	row->unprivileged = !hk_store_is_root(st);
-
 	struct hk_state_file sf;
 	row->state = hk_state_effective(st, name, &sf);
 	if (hk_state_is_active(row->state))
@@ -85,6 +81,23 @@ void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row 
 		row->runner = HK_RUNNER_HAKO;
 	else if (row->state == HK_STATE_STOPPED)
 		fill_foreign(st, name, row);
+}
+
+enum hk_state hk_list_state_of(struct hk_store *st, const char *name)
+{
+	struct hk_list_row row = { 0 };
+	fill_state(st, name, &row);
+	return row.state;
+}
+
+void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row *row)
+{
+	memset(row, 0, sizeof(*row));
+	row->name = xstrdup(name);
+	row->mem_bytes = row->swap_bytes = row->pids = -1;
+	row->cpu_seconds = -1;
+	row->unprivileged = !hk_store_is_root(st);
+	fill_state(st, name, row);
 
 	hk_autoerr err = NULL;
 	const struct hk_config *cfg = hk_store_config(st, name, &err);

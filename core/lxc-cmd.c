@@ -301,6 +301,14 @@ int hk_lxc_conn_feed(struct hk_lxc_conn *c, const void *bytes, size_t n, size_t 
 		size_t h = sizeof(c->hdr) - c->got;
 		memcpy(c->hdr + c->got, bytes, take < h ? take : h);
 	}
+	/* ... and the first bytes of the data into states */
+	size_t lo = c->got > sizeof(c->hdr) ? c->got : sizeof(c->hdr);
+	size_t hi = c->got + take, cap = sizeof(c->hdr) + sizeof(c->states);
+	if (hi > cap)
+		hi = cap;
+	if (hi > lo)
+		memcpy((unsigned char *)c->states + (lo - sizeof(c->hdr)),
+		       (const unsigned char *)bytes + (lo - c->got), hi - lo);
 	c->got += take;
 	*used = take;
 	if (c->got < sizeof(c->hdr))
@@ -353,4 +361,39 @@ void hk_lxc_answer(const struct hk_lxc_req *req, const struct hk_lxc_facts *f, b
 	rsp->datalen = (int32_t)n;
 	*data = text;
 	*len = n;
+}
+
+bool hk_lxc_answer_state_client(const struct hk_lxc_req *req, const struct hk_lxc_conn *c,
+				enum hk_lxc_state now, bool allowed, struct hk_lxc_rsp *rsp,
+				unsigned *mask)
+{
+	memset(rsp, 0, sizeof(*rsp));
+	*mask = 0;
+	if (!allowed) {
+		rsp->ret = -EPERM;
+		return false;
+	}
+	if (req->datalen != (int32_t)sizeof(c->states)) {
+		rsp->ret = -EINVAL;
+		return false;
+	}
+	for (int i = 0; i < HK_LXC_MAX_STATE; i++)
+		if (c->states[i])
+			*mask |= 1u << i;
+	if (*mask & (1u << now)) {
+		rsp->ret = (int32_t)now;
+		rsp->data = (uintptr_t)(intptr_t)now;
+		return false;
+	}
+	rsp->ret = HK_LXC_MAX_STATE;
+	rsp->data = (uintptr_t)(intptr_t)HK_LXC_MAX_STATE;
+	return *mask != 0;
+}
+
+void hk_lxc_state_msg(const char *name, enum hk_lxc_state state, struct hk_lxc_msg *msg)
+{
+	memset(msg, 0, sizeof(*msg));
+	msg->type = 0;
+	snprintf(msg->name, sizeof(msg->name), "%s", name);
+	msg->value = (int32_t)state;
 }

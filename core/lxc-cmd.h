@@ -49,6 +49,7 @@ enum hk_lxc_cmd {
 	HK_LXC_CMD_GET_INIT_PID = 4,
 	HK_LXC_CMD_GET_NAME = 8,
 	HK_LXC_CMD_GET_LXCPATH = 9,
+	HK_LXC_CMD_ADD_STATE_CLIENT = 10,
 	HK_LXC_CMD_FREEZE = 15,
 	HK_LXC_CMD_UNFREEZE = 16,
 	HK_LXC_CMD_GET_INIT_PIDFD = 18,
@@ -64,6 +65,18 @@ enum hk_lxc_state {
 	HK_LXC_FREEZING,
 	HK_LXC_FROZEN,
 	HK_LXC_THAWED,
+	HK_LXC_MAX_STATE,
+};
+
+/* LXC_CMD_ADD_STATE_CLIENT (lxc-wait): its data is one int per LXC state,
+ * non-zero for those the client waits for.  The answer's ret and data
+ * are the container's state when it is in one of them already (the
+ * client is done), else HK_LXC_MAX_STATE: the connection stays open and
+ * the server sends one hk_lxc_msg when the container reaches one. */
+struct hk_lxc_msg {
+	int32_t type; /* 0: a state */
+	char name[256];
+	int32_t value; /* the state */
 };
 
 /* LXC refuses request and response data longer than this (2 * PATH_MAX). */
@@ -141,11 +154,13 @@ struct hk_lxc_facts {
 int hk_lxc_req_parse(const void *buf, size_t len, struct hk_lxc_req *req, size_t *need);
 
 /* One connection on the server's side: its request as it arrives, in
- * pieces of any size.  The header is kept; the data after it is counted
- * and thrown away (no request hako answers needs it). */
+ * pieces of any size.  The header is kept, and of the data after it only
+ * what fits in states (no other request hako answers needs its data). */
 struct hk_lxc_conn {
 	unsigned char hdr[sizeof(struct hk_lxc_req)];
 	size_t got; /* bytes taken: the header, then the data */
+	/* The first bytes of the data: ADD_STATE_CLIENT's states. */
+	int32_t states[HK_LXC_MAX_STATE];
 };
 /* How many more bytes the request needs (0 once it is whole). */
 size_t hk_lxc_conn_want(const struct hk_lxc_conn *c);
@@ -161,5 +176,15 @@ int hk_lxc_conn_feed(struct hk_lxc_conn *c, const void *bytes, size_t n, size_t 
  * neither root nor the container's owner), as LXC answers. */
 void hk_lxc_answer(const struct hk_lxc_req *req, const struct hk_lxc_facts *f, bool allowed,
 		   struct hk_lxc_rsp *rsp, const void **data, size_t *len);
+/* ADD_STATE_CLIENT: the states c's request waits for, as a mask of
+ * 1u << enum hk_lxc_state (0 for a malformed request: its data must be
+ * exactly the array of HK_LXC_MAX_STATE ints), and the answer: true when
+ * the client is to wait (its connection kept), false when it is answered
+ * and done (in a state it waits for, refused, or malformed). */
+bool hk_lxc_answer_state_client(const struct hk_lxc_req *req, const struct hk_lxc_conn *c,
+				enum hk_lxc_state now, bool allowed, struct hk_lxc_rsp *rsp,
+				unsigned *mask);
+/* The message that tells a waiting client its container reached state. */
+void hk_lxc_state_msg(const char *name, enum hk_lxc_state state, struct hk_lxc_msg *msg);
 
 #endif

@@ -42,12 +42,14 @@ struct mon_client {
 };
 
 /* A client of LXC's command socket (monitor-lxc.c): one request, then
- * it is answered and closed. */
+ * it is answered and closed; or, for lxc-wait's ADD_STATE_CLIENT, kept
+ * until the container reaches a state it waits for. */
 struct mon_lxc_client {
 	int fd;
 	bool allowed; /* root or the owner (SO_PEERCRED): else answered -EPERM */
 	struct hk_lxc_conn conn; /* its request, as received so far */
 	unsigned long long seq;	 /* order of arrival: the oldest makes room */
+	unsigned waits_for;	 /* 1u << enum hk_lxc_state; 0: not waiting */
 };
 
 /* One terminal of the container: the console (index 0) or a tty. */
@@ -115,6 +117,11 @@ bool hk_monitor_lxc_input(struct hk_monitor *m, size_t i);
 void hk_monitor_lxc_drop(struct hk_monitor *m, size_t i);
 /* Drops every LXC client and lets go of the name. */
 void hk_monitor_lxc_close(struct hk_monitor *m);
+/* Tells the clients waiting for the monitor's new state (lxc-wait), and
+ * closes their connections. */
+void hk_monitor_lxc_notify(struct hk_monitor *m);
+/* The end: STOPPED to those waiting for it, every connection closed. */
+void hk_monitor_lxc_finish(struct hk_monitor *m);
 /* Requests that monitor.c carries out. */
 int hk_monitor_request_stop(struct hk_monitor *m, unsigned timeout_ms, bool kill_now, bool reboot,
 			    struct hk_error **err);

@@ -5,8 +5,12 @@
  *
  * Each connection carries one request: its 16-byte header is gathered
  * into the client's slot, the data that may follow is read and thrown
- * away, the answer (hk_lxc_answer) is sent without waiting and the
- * connection closed.  Nothing a client sends is trusted or kept beyond
+ * away (but lxc-wait's list of states), the answer (hk_lxc_answer) is
+ * sent without waiting and the connection closed.  lxc-wait's
+ * ADD_STATE_CLIENT is kept open when the container is not yet in a state
+ * it waits for, and told when it is (hk_monitor_lxc_notify, on each
+ * state the monitor writes; STOPPED at the very end, once the lock and
+ * the name are free, so that a start right after lxc-wait works).  Nothing a client sends is trusted or kept beyond
  * the header: a malformed or oversized request just closes the
  * connection, a peer that is neither root nor the container's owner is
  * answered -EPERM (as LXC answers it), and at most HK_MONITOR_LXC_CLIENTS
@@ -117,10 +121,27 @@ static void answer(struct hk_monitor *m, struct mon_lxc_client *c, const struct 
 		(void)send(c->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
+/* lxc-wait: answered now, or kept (true) to be told of a state later. */
+static bool answer_state_client(struct hk_monitor *m, struct mon_lxc_client *c,
+				const struct hk_lxc_req *req)
+{
+	struct hk_lxc_rsp rsp;
+	bool wait = hk_lxc_answer_state_client(req, &c->conn, lxc_state_of(m->state.state),
+					       c->allowed, &rsp, &c->waits_for);
+	if (send(c->fd, &rsp, sizeof(rsp), MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(rsp))
+		return false;
+	if (!wait)
+		c->waits_for = 0;
+	return wait;
+}
+
 bool hk_monitor_lxc_input(struct hk_monitor *m, size_t i)
 {
 	struct mon_lxc_client *c = &m->lxc[i];
 	char buf[4096];
+	if (c->waits_for) /* it sends nothing more: readable means gone */
+		return recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT) < 0 &&
+		       (errno == EAGAIN || errno == EINTR);
 	size_t want = hk_lxc_conn_want(&c->conn);
 	if (want == 0)
 		return false; /* malformed */
@@ -132,16 +153,58 @@ bool hk_monitor_lxc_input(struct hk_monitor *m, size_t i)
 	struct hk_lxc_req req;
 	size_t used;
 	int whole = hk_lxc_conn_feed(&c->conn, buf, (size_t)r, &used, &req);
+	if (whole > 0 && req.cmd == HK_LXC_CMD_ADD_STATE_CLIENT)
+		return answer_state_client(m, c, &req);
 	if (whole > 0)
 		answer(m, c, &req);
 	return whole == 0;
 }
 
+/* The state a waiting client is told, or -1: LXC reports passing states
+ * hako skips (FREEZING on the way to FROZEN, THAWED on the way back to
+ * RUNNING), so those who wait for them hear of them then. */
+static int state_for(unsigned waits_for, enum hk_lxc_state now)
+{
+	if (waits_for & (1u << now))
+		return (int)now;
+	if (now == HK_LXC_FROZEN && (waits_for & (1u << HK_LXC_FREEZING)))
+		return HK_LXC_FREEZING;
+	if (now == HK_LXC_RUNNING && (waits_for & (1u << HK_LXC_THAWED)))
+		return HK_LXC_THAWED;
+	return -1;
+}
+
+static void tell_waiters(struct hk_monitor *m, enum hk_lxc_state now)
+{
+	for (size_t i = m->n_lxc; i-- > 0;) {
+		int s = m->lxc[i].waits_for ? state_for(m->lxc[i].waits_for, now) : -1;
+		if (s < 0)
+			continue;
+		struct hk_lxc_msg msg;
+		hk_lxc_state_msg(m->name, (enum hk_lxc_state)s, &msg);
+		(void)send(m->lxc[i].fd, &msg, sizeof(msg), MSG_DONTWAIT | MSG_NOSIGNAL);
+		hk_monitor_lxc_drop(m, i);
+	}
+}
+
+void hk_monitor_lxc_notify(struct hk_monitor *m)
+{
+	tell_waiters(m, lxc_state_of(m->state.state));
+}
+
 void hk_monitor_lxc_close(struct hk_monitor *m)
 {
 	for (size_t i = m->n_lxc; i-- > 0;)
-		hk_monitor_lxc_drop(m, i);
+		if (!m->lxc[i].waits_for)
+			hk_monitor_lxc_drop(m, i);
 	if (m->lxc_fd >= 0)
 		close(m->lxc_fd);
 	m->lxc_fd = -1;
+}
+
+void hk_monitor_lxc_finish(struct hk_monitor *m)
+{
+	tell_waiters(m, HK_LXC_STOPPED);
+	for (size_t i = m->n_lxc; i-- > 0;)
+		hk_monitor_lxc_drop(m, i);
 }

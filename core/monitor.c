@@ -50,6 +50,8 @@ void hk_monitor_write_state(struct hk_monitor *m, enum hk_state s)
 	hk_autoerr err = NULL;
 	if (hk_state_write_container(m->st, m->name, &m->state, &err) < 0)
 		hk_log(HK_LOG_WARN, "monitor of \"%s\": %s", m->name, err->msg);
+	if (s != HK_STATE_STOPPED) /* STOPPED: at the end (hk_monitor_lxc_finish) */
+		hk_monitor_lxc_notify(m);
 }
 
 /* ---- terminals ---- */
@@ -750,6 +752,7 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 	/* Release the lock before the waiting clients see EOF, so that a
 	 * `stop` returning means the next `start` can go. */
 	hk_lock_release(a->lock);
+	hk_monitor_lxc_finish(&m);
 	hk_cleanup_crash_point(116, "lock released");
 	for (size_t c = m.n_clients; c-- > 0;)
 		hk_monitor_drop_client(&m, c);

@@ -174,6 +174,9 @@ static const struct {
 			   "use \"lxc-cgroup -n @N -P @P KEY [VALUE]\"" },
 	[HK_OP_STOP] = { "stop", "use \"lxc-stop -n @N -P @P\"" },
 	[HK_OP_REBOOT] = { "reboot", "use \"lxc-stop -r -n @N -P @P\"" },
+	[HK_OP_RENAME] = { "rename",
+			   "stop it with \"lxc-stop -n @N -P @P\" first, or rename it with "
+			   "\"lxc-copy -R -n @N -P @P -N NEWNAME\"" },
 };
 
 /* The template with @N and @P replaced. */

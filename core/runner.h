@@ -76,6 +76,7 @@ enum hk_runner_op {
 	HK_OP_CGROUP,
 	HK_OP_STOP,
 	HK_OP_REBOOT,
+	HK_OP_RENAME,
 	HK_OP_COUNT
 };
 

@@ -58,6 +58,16 @@ ensure_test_user() {
 	fi
 	chmod 755 "$(getent passwd "$HK_TEST_USER" | cut -d: -f6)"
 }
+# hk_user_path TAG: the test user made and set up (setup-user: sub-ids,
+# delegated cgroups), and a new directory in their home for their
+# containers (mode 755: their mapped root must reach the rootfs),
+# printed; false when the user cannot be made or set up.
+hk_user_path() {
+	ensure_test_user && "$HAKO" setup-user "$HK_TEST_USER" >/dev/null 2>&1 || return 1
+	local home dir
+	home=$(getent passwd "$HK_TEST_USER" | cut -d: -f6)
+	dir=$(as_user mktemp -d "$home/hako-$1.XXXXXX") && chmod 755 "$dir" && echo "$dir"
+}
 # Runs a command as the test user, with no PAM session (setpriv), so only
 # what hako itself sets up applies.
 as_user() {

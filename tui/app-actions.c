@@ -15,6 +15,7 @@
 #include "app-internal.h"
 #include "attach.h"
 #include "clone.h"
+#include "rename.h"
 #include "config.h"
 #include "console.h"
 #include "create.h"
@@ -415,6 +416,51 @@ static void do_create(struct hk_app *app)
 	}
 }
 
+/* Rename: only a stopped container (the engine refuses the rest too,
+ * but a dialog for nothing would be worse). */
+static void rename_dialog(struct hk_app *app, const char *old)
+{
+	const struct hk_list_row *r = hk_app_row(app, old);
+	if (!r || r->state != HK_STATE_STOPPED || r->runner != HK_RUNNER_NONE) {
+		hkw_status_set(app->status, HKW_ERROR, "Cannot rename \"%s\": it is %s; stop it first (s).",
+			       old, r ? hk_state_name(r->state) : "gone");
+		return;
+	}
+	static const char *const labels[] = { "New name" };
+	const char *defaults[] = { old };
+	hk_autofree char *title = xasprintf("Rename \"%s\"", old);
+	if (app->dialog)
+		hkw_destroy(hkw_dialog_widget(app->dialog));
+	app->dialog = hkw_dialog_form(title, labels, defaults, 1);
+	app->pending = HK_PENDING_RENAME;
+	free(app->pending_name);
+	app->pending_name = xstrdup(old);
+}
+
+static int rename_job(struct hk_app *app, void *arg, struct hk_error **err)
+{
+	return hk_rename(app->st, app->pending_name, arg, err);
+}
+
+static void do_rename(struct hk_app *app)
+{
+	hk_autofree char *dst = xstrdup(hkw_dialog_value(app->dialog, 0));
+	hkw_destroy(hkw_dialog_widget(app->dialog));
+	app->dialog = NULL;
+	hk_autoerr err = NULL;
+	if (!strcmp(dst, app->pending_name))
+		return; /* left as it was: nothing to do */
+	if (hk_name_validate(dst, &err) < 0) {
+		hk_app_error(app, "Rename failed", err);
+		return;
+	}
+	hk_autofree char *label = xasprintf("Renaming \"%s\" to \"%s\"", app->pending_name, dst);
+	if (hk_app_job_start(app, label, rename_job, dst)) {
+		free(app->job_select);
+		app->job_select = xstrdup(dst);
+	}
+}
+
 static void clone_dialog(struct hk_app *app, const char *src)
 {
 	static const char *const labels[] = { "New name", "Snapshot (y/n)", "Backend" };
@@ -472,6 +518,10 @@ void hk_app_dialog_done(struct hk_app *app)
 	}
 	if (what == HK_PENDING_CLONE && yes) {
 		do_clone(app);
+		return;
+	}
+	if (what == HK_PENDING_RENAME && yes) {
+		do_rename(app);
 		return;
 	}
 	if (what == HK_PENDING_EXEC && yes) {
@@ -579,6 +629,9 @@ static void container_action(struct hk_app *app, enum hk_action a, const char *s
 		break;
 	case HK_ACT_CLONE:
 		clone_dialog(app, sel);
+		break;
+	case HK_ACT_RENAME:
+		rename_dialog(app, sel);
 		break;
 	case HK_ACT_EXEC:
 		if (selected_runs(app, sel, "run a command in"))

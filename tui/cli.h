@@ -103,6 +103,11 @@ extern const struct hk_cmd hk_cmd_setup_user;
 extern const struct hk_cmd hk_cmd_cgroup;
 extern const struct hk_cmd hk_cmd_net;
 extern const struct hk_cmd hk_cmd_remote;
+extern const struct hk_cmd hk_cmd_wait;
+extern const struct hk_cmd hk_cmd_rename;
+
+/* rename OLD to NEW and say so (hako rename, hako clone -R). */
+int hk_cli_rename(struct hk_cli *cli, const char *old, const char *new_name);
 
 extern const struct hk_cmd hk_cmd_clone;
 extern const struct hk_cmd hk_cmd_snapshot;

@@ -24,6 +24,7 @@ static const struct hk_opt opts[] = {
 	{ 'B', "backingstorage", "BACKEND", "dir, overlay, btrfs, zfs or aufs" },
 	{ 'e', "ephemeral", NULL, "overlay clone destroyed when it stops" },
 	{ 'f', "force", NULL, "clone a running container too" },
+	{ 'R', "rename", NULL, "rename SRC to NEW instead (lxc-copy -R)" },
 	{ 0 },
 };
 
@@ -31,6 +32,7 @@ static const struct hk_opt opts[] = {
 struct clone_args {
 	struct hk_clone_opts o;
 	const char *n_arg, *o_arg;
+	bool rename;
 };
 
 static int on_opt(void *ctx, int key, const char *arg)
@@ -57,6 +59,9 @@ static int on_opt(void *ctx, int key, const char *arg)
 	case 'f':
 		a->o.force = true;
 		return 0;
+	case 'R':
+		a->rename = true;
+		return 0;
 	}
 	return 2;
 }
@@ -77,6 +82,12 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		o->dst = argv[rest++];
 	if (!o->src || (!o->dst && !o->ephemeral) || rest != argc)
 		return hk_cli_usage(&hk_cmd_clone);
+	if (a.rename && (o->snapshot || o->ephemeral || o->backend != HK_BACKEND_UNSET || o->force)) {
+		fprintf(stderr, "hako: error: clone -R renames in place: it takes no -s, -e, -B or -f\n");
+		return 2;
+	}
+	if (a.rename)
+		return hk_cli_rename(cli, o->src, o->dst);
 
 	hk_autostore st = hk_cli_store(cli);
 	if (!st)

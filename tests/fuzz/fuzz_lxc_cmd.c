@@ -4,7 +4,8 @@
  * first bytes.  Each piece is fed as the monitor feeds what recv gave it;
  * the feed must take exactly what is offered up to what it wants, a whole request
  * must be exactly its header and declared data, and its answer must carry
- * no more data than LXC accepts, pointing only into the facts. */
+ * no more data than LXC accepts, pointing only into the facts; lxc-wait's
+ * states are kept without writing past their array. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,6 +28,21 @@ static void check_answer(const struct hk_lxc_req *req, const struct hk_lxc_facts
 	if (len && ((const char *)out)[len - 1] != '\0')
 		abort();
 	if (!allowed && (rsp.ret != -EPERM || len))
+		abort();
+}
+
+/* lxc-wait's request: the states kept are those the stream carried, and
+ * a client is kept waiting only when it waits for something else. */
+static void check_state_client(const struct hk_lxc_req *req, const struct hk_lxc_conn *c)
+{
+	struct hk_lxc_rsp rsp;
+	unsigned mask;
+	bool wait = hk_lxc_answer_state_client(req, c, HK_LXC_RUNNING, true, &rsp, &mask);
+	if (wait && (mask == 0 || (mask & (1u << HK_LXC_RUNNING)) || rsp.ret != HK_LXC_MAX_STATE))
+		abort();
+	if (!wait && rsp.ret == HK_LXC_MAX_STATE && mask)
+		abort();
+	if (mask >> HK_LXC_MAX_STATE)
 		abort();
 }
 
@@ -62,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			check_answer(&req, &f, true);
 			check_answer(&req, &f, false);
+			check_state_client(&req, &c);
 			memset(&c, 0, sizeof(c)); /* a new connection */
 			total = 0;
 		}

@@ -70,6 +70,8 @@ for v in $verbs; do
 	extra=()
 	[ "$v" = cgroup ] && extra=(memory.max)
 	[ "$v" = clone ] && extra=(hkch-new)
+	[ "$v" = rename ] && extra=(hkch-new)
+	[ "$v" = wait ] && extra=(-s RUNNING -t 0)
 	for form in "-q -n hkch-nosuch" "hkch-nosuch -q" "--name=hkch-nosuch --quiet"; do
 		# shellcheck disable=SC2086
 		out=$("$HAKO" "$v" $form -P "$T/path" "${extra[@]}" 2>&1 </dev/null); rc=$?

@@ -105,10 +105,7 @@ need_root "console tests" || { plan_end; exit; }
 
 console_mode root "$T"
 
-if ensure_test_user && "$HAKO" setup-user "$HK_TEST_USER" >/dev/null 2>&1; then
-	UHOME=$(getent passwd "$HK_TEST_USER" | cut -d: -f6)
-	UP=$(as_user mktemp -d "$UHOME/hako-console.XXXXXX")
-	chmod 755 "$UP"
+if UP=$(hk_user_path console); then
 	console_mode "$HK_TEST_USER" "$UP"
 else
 	skip "console as $HK_TEST_USER: cannot make the user or set it up"

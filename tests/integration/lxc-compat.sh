@@ -4,14 +4,16 @@
 # (`lxc-create -t busybox`, offline), in a -P path both use:
 #   1. hako runs it: start, attach as root, ls, the hostname from its
 #      config, and LXC's view of it (runner.h): lxc-info RUNNING with
-#      hako's init pid, lxc-ls --running lists it, lxc-start and lxc-stop
-#      refuse; malformed and foreign requests on the monitor's LXC
+#      hako's init pid, lxc-ls --running lists it, lxc-wait waits for
+#      its states as hako wait does, lxc-start and lxc-stop -k refuse,
+#      lxc-stop halts it (its own halt signal, STOPPED told by hako); malformed and foreign requests on the monitor's LXC
 #      socket change nothing; stop leaves nothing behind.
 #   2. LXC runs it (lxc-start -d): hako's ls -f/-F/--json and info show it
 #      RUNNING with LXC's init pid, memory and pids, marked as LXC's; start,
-#      destroy, clone, snapshot restore, config, attach, console, freeze
-#      and cgroup refuse naming the lxc-* command, and it keeps running
-#      with its rootfs; hako stop (halt, then -k) stops it as lxc-stop would.
+#      destroy, clone, rename, snapshot restore, config, attach, console,
+#      freeze and cgroup refuse naming the lxc-* command, and it keeps running
+#      with its rootfs; hako wait agrees with lxc-wait; hako stop (halt,
+#      then -k) stops it as lxc-stop would.
 #   3. A path too long for LXC's plain socket name (the hashed name): each
 #      sees the other's running container.
 # Each check has a twin that fails if the thing checked is not what made
@@ -117,6 +119,35 @@ lxc_cmd() { python3 "$PY" "$@" 2>&1; }
 lxc_state() { lxc-info -s -n "$1" -P "$2" 2>/dev/null | awk '{ print $2 }'; }
 lxc_pid() { lxc-info -p -n "$1" -P "$2" 2>/dev/null | awk '{ print $2 }'; }
 lxc_monitors() { hk_live_matching "[lxc monitor] $2 $1" | awk '{ print $1 }'; }
+# waiting DESC SECS CMD...: CMD (lxc-wait or hako wait) in the
+# background; true once it has not returned within SECS (it waits, as it
+# should for a state the container is not in).  WAITER: its pid.
+waiting() {
+	local desc=$1 secs=$2; shift 2
+	"$@" >"$D/waiter.out" 2>&1 &
+	WAITER=$!
+	sleep "$secs"
+	if kill -0 "$WAITER" 2>/dev/null; then ok "$desc"; return 0; fi
+	wait "$WAITER"; not_ok "$desc: it returned at once (status $?)"; sed 's/^/#   /' "$D/waiter.out"
+	return 1
+}
+# waited DESC SECS: WAITER ends with status 0 within SECS.
+waited() {
+	local desc=$1 secs=$2 i rc
+	for ((i = 0; i < secs * 10; i++)); do kill -0 "$WAITER" 2>/dev/null || break; sleep 0.1; done
+	kill "$WAITER" 2>/dev/null
+	wait "$WAITER"; rc=$?
+	[ "$rc" = 0 ] && ok "$desc" || { not_ok "$desc: status $rc"; sed 's/^/#   /' "$D/waiter.out"; }
+}
+# same_status DESC ARGS...: lxc-wait and hako wait with ARGS (-s ... -t
+# ...) on N in D end with the same status; EXPECT is that status.
+same_status() {
+	local desc=$1 expect=$2 l h; shift 2
+	lxc-wait -n "$N" -P "$D" "$@" >/dev/null 2>&1; l=$?
+	"$HAKO" -P "$D" wait "$N" -q "$@" >/dev/null 2>&1; h=$?
+	[ "$l" = "$expect" ] && [ "$h" = "$expect" ] && ok "$desc: both exit $expect" ||
+		not_ok "$desc: lxc-wait $l, hako wait $h (expected $expect)"
+}
 # ls_field NAME COLUMN PATH: one column of `hako ls -F`.
 ls_field() { "$HAKO" -P "$3" ls -F "NAME,$2" 2>/dev/null | awk -F'\t' -v n="$1" '$1 == n { print $2 }'; }
 
@@ -165,13 +196,23 @@ check_output "lxc-info says RUNNING" '^RUNNING$' lxc_state "$N" "$D"
 [ -n "$init" ] && [ "$(lxc_pid "$N" "$D")" = "$init" ] && ok "lxc-info shows hako's init pid ($init)" \
 	|| not_ok "lxc-info pid: '$(lxc_pid "$N" "$D")', hako's init: '$init'"
 check_output "lxc-ls --running lists it" "^$N\$" lxc-ls -1 --running -P "$D"
+# lxc-wait on it (ADD_STATE_CLIENT): it was told STOPPED at once
+same_status "waiting for RUNNING" 0 -s RUNNING -t 5
+same_status "waiting for STOPPED, 1 s" 1 -s STOPPED -t 1
+if waiting "lxc-wait -s FROZEN waits while it runs" 1 lxc-wait -n "$N" -P "$D" -s FROZEN -t 60; then
+	"$HAKO" -P "$D" freeze "$N"
+	waited "... and returns 0 once hako froze it" 30
+	waiting "lxc-wait -s THAWED waits while it is frozen" 1 lxc-wait -n "$N" -P "$D" -s THAWED -t 60 &&
+		{ "$HAKO" -P "$D" unfreeze "$N"; waited "... and returns 0 once hako thawed it" 30; }
+fi
+"$HAKO" -P "$D" unfreeze "$N" >/dev/null 2>&1
 out=$(lxc-start -d -n "$N" -P "$D" 2>&1)
 printf '%s\n' "$out" | grep -q 'already running' && ok "lxc-start refuses: already running" \
 	|| { not_ok "lxc-start of a container hako runs"; printf '%s\n' "$out" | sed 's/^/#   /'; }
 [ -z "$(lxc_monitors "$N" "$D")" ] && [ "$(hk_pid_of "$N" "$HAKO" -P "$D")" = "$init" ] \
 	&& ok "... no LXC monitor for it, and hako's init is still its init" \
 	|| not_ok "after lxc-start: LXC monitors '$(lxc_monitors "$N" "$D")', init '$(hk_pid_of "$N" "$HAKO" -P "$D")' (was $init)"
-check_fails "lxc-stop refuses (hako runs it)" lxc-stop -n "$N" -P "$D" -t 5
+check_fails "lxc-stop -k refuses (LXC_CMD_STOP: hako runs it)" lxc-stop -k -n "$N" -P "$D"
 check_output "... and it still runs under hako" "^$N +RUNNING " "$HAKO" -P "$D" ls -f
 check_output "GET_NAME answers its name" '^0 [0-9-]+ hkcompat$' lxc_cmd "$D" "$N" 8
 check_output "GET_LXCPATH answers the path" "^0 [0-9-]+ $D\$" lxc_cmd "$D" "$N" 9
@@ -196,7 +237,9 @@ else
 	skip "no test user: the peer check of the monitor's LXC socket"
 fi
 
+waiting "lxc-wait -s STOPPED waits while hako runs it" 1 lxc-wait -n "$N" -P "$D" -s STOPPED -t 120
 check "stop" "$HAKO" -P "$D" stop "$N"
+waited "... lxc-wait returns 0 when it stops" 30
 check_output "ls -f shows it STOPPED" "^$N +STOPPED " "$HAKO" -P "$D" ls -f
 check_output "... RUNNER is empty" '^-$' ls_field "$N" RUNNER "$D"
 check_output "lxc-info says STOPPED once hako stopped it" '^STOPPED$' lxc_state "$N" "$D"
@@ -206,6 +249,14 @@ check "hako left the config as it was" cmp "$C" "$D/config.orig"
 check "hako snapshot of it while it is stopped" "$HAKO" -P "$D" snapshot "$N"
 snaps() { "$HAKO" -P "$D" snapshot "$N" -L 2>/dev/null | grep -c '^snap[0-9]'; }
 check_output "... listed" '^1$' snaps
+# lxc-stop without -k halts it as it halts LXC's own: it sends init the
+# halt signal itself and waits (lxc-wait's request) for STOPPED, which
+# hako's monitor tells once it has cleaned up.
+check "hako starts it again" "$HAKO" -P "$D" start "$N"
+check "lxc-stop halts it (its halt signal, then STOPPED from hako's monitor)" lxc-stop -n "$N" -P "$D" -t 60
+check_output "... hako says STOPPED" "^$N +STOPPED " "$HAKO" -P "$D" ls -f
+check_output "... nobody listens on its name" '^refused$' lxc_cmd "$D" "$N" 3
+check_clean "... nothing of it left on the host" "$D/$N" ""
 
 # ---- 2. LXC runs it ----
 # hako's own part above proved the name free ("nobody listens on its
@@ -254,12 +305,18 @@ if out=$(lxc-start -d -n "$N" -P "$D" 2>&1); then
 	refuse_check "hako freeze refuses, naming lxc-freeze" "\"lxc-freeze -n $N -P $D\"" freeze "$N"
 	refuse_check "hako cgroup refuses, naming lxc-cgroup" "\"lxc-cgroup -n $N -P $D" cgroup "$N" pids.max
 	refuse_check "hako stop -r refuses, naming lxc-stop -r" "\"lxc-stop -r -n $N -P $D\"" stop -r "$N"
+	refuse_check "hako rename refuses, naming lxc-copy -R" "\"lxc-copy -R -n $N -P $D -N NEWNAME\"" rename "$N" "$N2"
+	check "... and renamed nothing" test ! -e "$D/$N2"
 	[ "$(lxc_state "$N" "$D")" = RUNNING ] && [ "$(lxc_pid "$N" "$D")" = "$lpid" ] && [ "$(lxc_monitors "$N" "$D")" = "$mon" ] \
 		&& ok "after all that, LXC still runs it: same init, same monitor" \
 		|| not_ok "LXC's container after the refusals: $(lxc_state "$N" "$D") pid $(lxc_pid "$N" "$D") monitor $(lxc_monitors "$N" "$D")"
 	[ -x "$R/bin/busybox" ] && [ -f "$C" ] && ok "its rootfs and config are intact" || not_ok "rootfs or config gone: $(ls "$R" 2>&1 | head -3)"
 	check "lxc-attach still works in it" lxc-attach -n "$N" -P "$D" -- /bin/true
+	same_status "LXC runs it: waiting for RUNNING" 0 -s RUNNING -t 5
+	same_status "LXC runs it: waiting for STOPPED, 1 s" 1 -s STOPPED -t 1
+	waiting "hako wait -s STOPPED waits while LXC runs it" 1 "$HAKO" -P "$D" wait "$N" -s STOPPED
 	check "hako stop stops it the way lxc-stop does (halt signal)" "$HAKO" -P "$D" stop -t 60 "$N"
+	waited "... hako wait returns 0" 30
 	check_output "... lxc-info: STOPPED" '^STOPPED$' lxc_state "$N" "$D"
 	[ -z "$(lxc_monitors "$N" "$D")" ] && [ -z "$(hk_live "$lpid")" ] && ok "... LXC's monitor and init are gone" \
 		|| not_ok "after hako stop: monitor '$(lxc_monitors "$N" "$D")', init '$(hk_live "$lpid")'"

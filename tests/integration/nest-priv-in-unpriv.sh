@@ -21,6 +21,7 @@ chmod 755 "$T"
 cleanup() {
 	local n
 	tmux -L "hako-nest-$$" kill-server 2>/dev/null
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/hako-nest-$$"
 	for n in p1 p2 p3; do "$HAKO" stop -k "$n" -P "$T" >/dev/null 2>&1; done
 	rm -rf "$T"
 }

@@ -61,13 +61,20 @@ leaks_mode() { # WHO PATH
 	fi
 	expect_field "$m: the caller's extra fds (7, 8, 9) do not come in" "$out" fds 0,1,2
 	if command -v script >/dev/null; then
+		# script's input: a FIFO held open, so nothing is typed.  (At the
+		# end of its input script types an EOF character for the child,
+		# which attach passes on like any key typed ahead, and the
+		# terminal inside echoes it: ^@ in the output.)
+		rm -f "$T/tty-in"; mkfifo "$T/tty-in"; exec {tty_in}<>"$T/tty-in"
 		if [ "$who" = root ]; then
-			out=$(script -qec "$(printf '%q ' "$HAKO" attach "$N" -P "$P" -- /hkinfo)" /dev/null 2>&1 | tr -d '\r')
+			out=$(script -qec "$(printf '%q ' "$HAKO" attach "$N" -P "$P" -- /hkinfo)" /dev/null \
+				<"$T/tty-in" 2>&1 | tr -d '\r')
 		else
 			out=$(script -qec "$(printf '%q ' env -i HOME="$UHOME" PATH=/usr/bin:/bin TERM=xterm setpriv \
 				--reuid="$who" --regid="$who" --init-groups -- "$HAKO" attach "$N" -P "$P" -- /hkinfo)" \
-				/dev/null 2>&1 | tr -d '\r')
+				/dev/null <"$T/tty-in" 2>&1 | tr -d '\r')
 		fi
+		exec {tty_in}>&-
 		expect_field "$m: with a terminal too, only fds 0,1,2" "$out" fds 0,1,2
 	fi
 
@@ -134,10 +141,8 @@ leaks_mode() { # WHO PATH
 UHOME=/root
 leaks_mode root "$T/c"
 
-if ensure_test_user && "$HAKO" setup-user "$HK_TEST_USER" >/dev/null 2>&1; then
+if UP=$(hk_user_path attach); then
 	UHOME=$(getent passwd "$HK_TEST_USER" | cut -d: -f6)
-	UP=$(as_user mktemp -d "$UHOME/hako-attach.XXXXXX")
-	chmod 755 "$UP"
 	leaks_mode "$HK_TEST_USER" "$UP"
 else
 	skip "attach-leaks as $HK_TEST_USER: no test user"

@@ -14,7 +14,7 @@
 modes_begin cs console-stall || { plan_end; exit; }
 command -v tmux >/dev/null || { skip "console-stall: needs tmux"; plan_end; exit; }
 TM="tmux -L hkcs-$$"
-trap '$TM kill-server >/dev/null 2>&1; modes_done' EXIT
+trap 'end_panes; modes_done' EXIT
 . "$HK_TOP/tests/integration/console.lib"
 PASTE=$HM_T/paste
 yes 'echo hkpaste 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz' |

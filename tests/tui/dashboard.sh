@@ -112,6 +112,17 @@ keys Escape
 wait_for "the dialog clones c2 into c2-twin" '^c2-twin +STOPPED' 60
 hk ls | grep -qx c2-twin && ok "c2-twin exists for the CLI" || not_ok "c2-twin missing for the CLI"
 
+# --- rename c2-twin (stopped) through its dialog
+keys / '^c2-twin$' Enter
+keys R
+wait_for "R opens the rename dialog naming it" 'Rename "c2-twin"'
+keys C-u 'c2-moved' Enter
+keys Escape
+wait_for "the dialog renames c2-twin to c2-moved" '^c2-moved +STOPPED' 30
+wait_gone "... and c2-twin is gone from the list" '^c2-twin ' 10
+hk ls | grep -qx c2-moved && ! hk ls | grep -qx c2-twin && ok "the CLI sees c2-moved, not c2-twin" ||
+	not_ok "after the rename, the CLI lists: $(hk ls | tr '\n' ' ')"
+
 # --- freeze and thaw c1, kill c2 with its confirmation
 keys / C-u '^c1$' Enter
 keys p

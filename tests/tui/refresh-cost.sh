@@ -30,6 +30,7 @@ h() {
 }
 cleanup() {
 	tm kill-server 2>/dev/null
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
 	local who p c
 	for who in root "$HK_TEST_USER"; do
 		p=$T/$who

@@ -188,6 +188,53 @@ static void test_answers(void **state)
 	assert_null(data);
 }
 
+/* lxc-wait's ADD_STATE_CLIENT: the states array arrives in pieces and is
+ * kept; in one of its states the client is answered and done, else told
+ * MAX_STATE and kept; malformed and unauthorised requests are done. */
+static void test_state_client(void **state)
+{
+	(void)state;
+	unsigned char stream[sizeof(struct hk_lxc_req) + HK_LXC_MAX_STATE * 4];
+	int32_t states[HK_LXC_MAX_STATE] = { 0 };
+	states[HK_LXC_STOPPED] = states[HK_LXC_FROZEN] = 1;
+	struct hk_lxc_req r = req_of(HK_LXC_CMD_ADD_STATE_CLIENT, sizeof(states)), got;
+	memcpy(stream, &r, sizeof(r));
+	memcpy(stream + sizeof(r), states, sizeof(states));
+	struct hk_lxc_conn c = { 0 };
+	size_t used, total = 0;
+	int rc = 0;
+	for (size_t step = 3; rc == 0; step = step == 3 ? 5 : 3) { /* pieces across the boundary */
+		rc = hk_lxc_conn_feed(&c, stream + total, step, &used, &got);
+		total += used;
+	}
+	assert_int_equal(rc, 1);
+	assert_int_equal(total, sizeof(stream));
+	struct hk_lxc_rsp rsp;
+	unsigned mask;
+	assert_true(hk_lxc_answer_state_client(&got, &c, HK_LXC_RUNNING, true, &rsp, &mask));
+	assert_int_equal(mask, (1u << HK_LXC_STOPPED) | (1u << HK_LXC_FROZEN));
+	assert_int_equal(rsp.ret, HK_LXC_MAX_STATE);
+	assert_int_equal((intptr_t)rsp.data, HK_LXC_MAX_STATE);
+	/* already there */
+	assert_false(hk_lxc_answer_state_client(&got, &c, HK_LXC_FROZEN, true, &rsp, &mask));
+	assert_int_equal(rsp.ret, HK_LXC_FROZEN);
+	assert_int_equal((intptr_t)rsp.data, HK_LXC_FROZEN);
+	/* not root nor the owner */
+	assert_false(hk_lxc_answer_state_client(&got, &c, HK_LXC_RUNNING, false, &rsp, &mask));
+	assert_int_equal(rsp.ret, -EPERM);
+	/* an array of the wrong size */
+	got.datalen = 4;
+	assert_false(hk_lxc_answer_state_client(&got, &c, HK_LXC_RUNNING, true, &rsp, &mask));
+	assert_true(rsp.ret < 0);
+	/* the message */
+	struct hk_lxc_msg msg;
+	assert_int_equal(sizeof(msg), 264); /* LXC's struct lxc_msg */
+	hk_lxc_state_msg("c1", HK_LXC_STOPPED, &msg);
+	assert_int_equal(msg.type, 0);
+	assert_string_equal(msg.name, "c1");
+	assert_int_equal(msg.value, HK_LXC_STOPPED);
+}
+
 /* Pre-writes a response on the server end, then asks on the client end. */
 static int ask_with(const struct hk_lxc_rsp *rsp, const void *data, size_t len, int pass_fds,
 		    bool close_server, struct hk_lxc_reply *reply, struct hk_error **err)
@@ -313,7 +360,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_plain_and_hashed), cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_req_parse),	      cmocka_unit_test(test_conn_feed),
-		cmocka_unit_test(test_answers),
+		cmocka_unit_test(test_answers),		      cmocka_unit_test(test_state_client),
 		cmocka_unit_test(test_client_replies),	      cmocka_unit_test(test_claim),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
