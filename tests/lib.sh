@@ -68,6 +68,12 @@ hk_user_path() {
 	home=$(getent passwd "$HK_TEST_USER" | cut -d: -f6)
 	dir=$(as_user mktemp -d "$home/hako-$1.XXXXXX") && chmod 755 "$dir" && echo "$dir"
 }
+# hk_as WHO HAKO-ARGS...: hako as root (WHO "root") or as the test user
+# (any other WHO), HK_EXTRA_ENV adding environment ("HAKO_TEST_FAIL_STEP=N").
+hk_as() {
+	local who=$1; shift
+	if [ "$who" = root ]; then env ${HK_EXTRA_ENV:-} "$HAKO" "$@"; else as_user "$HAKO" "$@"; fi
+}
 # Runs a command as the test user, with no PAM session (setpriv), so only
 # what hako itself sets up applies.
 as_user() {

@@ -104,6 +104,7 @@ extern const struct hk_cmd hk_cmd_cgroup;
 extern const struct hk_cmd hk_cmd_net;
 extern const struct hk_cmd hk_cmd_remote;
 extern const struct hk_cmd hk_cmd_wait;
+extern const struct hk_cmd hk_cmd_autostart;
 extern const struct hk_cmd hk_cmd_rename;
 
 /* rename OLD to NEW and say so (hako rename, hako clone -R). */

@@ -35,12 +35,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# h WHO ARGS...: hako as root or as the test user (HK_EXTRA_ENV: more
-# environment, "HAKO_TEST_FAIL_STEP=N").
-h() {
-	local who=$1; shift
-	if [ "$who" = root ]; then env ${HK_EXTRA_ENV:-} "$HAKO" "$@"; else as_user "$HAKO" "$@"; fi
-}
+h() { hk_as "$@"; }
 # tree PATH: every file's path, type, size and checksum, for "nothing changed".
 tree() {
 	find "$1" -xdev \( -path '*/rootfs/*' -o -path '*/delta0/*' -o -path '*/work/*' \) -prune -o \

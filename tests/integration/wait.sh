@@ -33,11 +33,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# h WHO ARGS...: hako as root or as the test user.
-h() {
-	local who=$1; shift
-	if [ "$who" = root ]; then "$HAKO" "$@"; else as_user "$HAKO" "$@"; fi
-}
+h() { hk_as "$@"; }
 # waiting DESC WHO PATH WAIT-ARGS...: hako wait in the background, still
 # waiting one second later.
 waiting() {
