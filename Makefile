@@ -207,6 +207,11 @@ install: all $(BUILD)/hako-static
 	install -m 0755 $(BUILD)/hako-static $(DESTDIR)$(PREFIX)/lib/hako/hako-static
 	sed -e 's|@HAKO_STATIC@|$(PREFIX)/lib/hako/hako-static|' -e 's|@PROFILE_DIR@|$(PREFIX)/share/hako/config|' \
 		core/profiles/nesting.conf.in >$(DESTDIR)$(PREFIX)/share/hako/config/nesting.conf
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/systemd/user
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|' -e 's|@OPTS@||' -e 's|@WANTED_BY@|multi-user.target|' \
+		core/units/hako-autostart.service.in >$(DESTDIR)$(PREFIX)/lib/systemd/system/hako-autostart.service
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|' -e 's|@OPTS@||' -e 's|@WANTED_BY@|default.target|' \
+		core/units/hako-autostart.service.in >$(DESTDIR)$(PREFIX)/lib/systemd/user/hako-autostart.service
 
 clean:
 	rm -rf build
