@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -450,4 +451,40 @@ int hk_ssh_run_foreground(const struct hk_ssh *s, const struct hk_remote *r, cha
 	if (status == 255)
 		return hk_ssh_fail(s, r, words[0], status, NULL, err);
 	return status;
+}
+
+int hk_ssh_capture(const struct hk_ssh *s, const struct hk_remote *r, char *const *words, size_t n,
+		   unsigned timeout_ms, char **out, int *status, char **err_text,
+		   struct hk_error **err)
+{
+	hk_autofree char *cmd = hk_ssh_remote_command(words, n);
+	struct hk_strv argv = { 0 };
+	hk_ssh_argv(s, r, HK_SSH_RUN, cmd, &argv);
+	struct hk_ssh_proc p;
+	int rc = hk_ssh_spawn(argv.v, HK_SSH_PIPE_OUT, &p, err);
+	hk_strv_clear(&argv);
+	if (rc < 0)
+		return -1;
+	struct hk_buf b = { 0 };
+	hk_buf_puts(&b, "");
+	long long deadline = hk_now_ms() + timeout_ms;
+	for (;;) {
+		long long left = deadline - hk_now_ms();
+		struct pollfd pfd = { .fd = p.out_fd, .events = POLLIN };
+		if (left <= 0) {
+			kill(p.pid, SIGTERM);
+			break;
+		}
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			break;
+		char buf[4096];
+		ssize_t got = read(p.out_fd, buf, sizeof(buf));
+		if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))
+			break;
+		if (got > 0 && b.len < (1u << 20))
+			hk_buf_append(&b, buf, (size_t)got);
+	}
+	hk_ssh_proc_wait(&p, status, err_text);
+	*out = hk_buf_steal(&b);
+	return 0;
 }

@@ -114,5 +114,10 @@ int hk_ssh_connect(const struct hk_ssh *s, const struct hk_remote *r, struct hk_
  * reported in *err, with -1). */
 int hk_ssh_run_foreground(const struct hk_ssh *s, const struct hk_remote *r, char *const *words,
 			  size_t n, struct hk_error **err);
+/* Runs "hako WORDS..." on r with no input and collects its standard
+ * output (at most 1 MiB) and error; waits at most timeout_ms. */
+int hk_ssh_capture(const struct hk_ssh *s, const struct hk_remote *r, char *const *words, size_t n,
+		   unsigned timeout_ms, char **out, int *status, char **err_text,
+		   struct hk_error **err);
 
 #endif
