@@ -149,8 +149,9 @@ static int private_dir(const char *dir, struct hk_error **err)
 	return 0;
 }
 
-/* The parent of the socket directory: made 0700 when missing, never
- * loosened when it exists (it is /run/hako or XDG_RUNTIME_DIR/hako). */
+/* The parent of the socket directory: made as the store makes its run
+ * base when missing (0755 for root, 0700 for a user), never changed
+ * when it exists (it is /run/hako or XDG_RUNTIME_DIR/hako). */
 static int parent_dir(const char *base, struct hk_error **err)
 {
 	struct stat sb;
@@ -160,7 +161,7 @@ static int parent_dir(const char *base, struct hk_error **err)
 							  "\"%s\" is not a directory; remove it "
 							  "so that hako can make it",
 							  base);
-	return hk_mkdir_p(base, 0700, err);
+	return hk_mkdir_p(base, geteuid() == 0 ? 0755 : 0700, err);
 }
 
 static char *user_base(void)
@@ -240,7 +241,13 @@ static char *last_line(const char *t)
 	for (char *save, *l = strtok_r(copy, "\r\n", &save); l; l = strtok_r(NULL, "\r\n", &save))
 		if (*hk_str_trim(l))
 			last = l;
-	return hk_str_escape(last ? hk_str_trim(last) : "", 200);
+	char *line = last ? hk_str_trim(last) : copy;
+	if (!last)
+		line[0] = '\0';
+	size_t n = strlen(line);
+	if (n > 0 && line[n - 1] == '.') /* the message goes on after it */
+		line[n - 1] = '\0';
+	return hk_str_escape(line, 200);
 }
 
 int hk_ssh_fail(const struct hk_ssh *s, const struct hk_remote *r, const char *what, int status,

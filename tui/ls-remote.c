@@ -92,8 +92,11 @@ static void explain(const struct hk_ssh *s, struct feed *f, int status, const ch
 static void finish(const struct hk_ssh *s, struct feed *f)
 {
 	bool ready = hk_rwatch_ready(f->w) && !f->err;
-	if (ready)
-		kill(f->p.pid, SIGTERM); /* the remote's ls --watch ends with the channel */
+	/* done with a stream that still runs (its snapshot came, or it sent
+	 * what this hako refuses): the remote's ls --watch ends with the
+	 * channel */
+	if (f->p.out_fd >= 0)
+		kill(f->p.pid, SIGTERM);
 	int status = 0;
 	hk_autofree char *text = NULL;
 	hk_ssh_proc_wait(&f->p, &status, &text);
