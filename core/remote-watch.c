@@ -23,6 +23,7 @@ struct hk_rwatch {
 	char *remote;
 	struct hk_buf line;
 	bool skipping; /* the current line is too long: an error at its end */
+	bool refused;  /* the hello named another protocol: the message says it all */
 	char *version, *host, *path;
 	bool ready;
 	struct hk_list list;
@@ -318,7 +319,8 @@ static int hello(struct hk_rwatch *w, const struct hk_json *o, struct hk_error *
 				    "the stream does not start with hako's hello line "
 				    "({\"hako\": VERSION, \"protocol\": N, ...})");
 	hk_autofree char *v = hk_sanitize_line(version);
-	if (p != HK_WATCH_PROTOCOL)
+	w->refused = p != HK_WATCH_PROTOCOL;
+	if (w->refused)
 		return hk_error_say(err, EPROTO,
 				    "remote \"%s\" runs hako %s speaking protocol %lld; this hako "
 				    "(%s) speaks %d: install the same hako version on both hosts",
@@ -404,7 +406,9 @@ int hk_rwatch_feed(struct hk_rwatch *w, const char *buf, size_t n, struct hk_err
 					    "longer than %u bytes",
 					    w->remote, HK_RWATCH_LINE_MAX);
 		if (line(w, err) < 0)
-			return hk_error_prefix(err, "remote \"%s\": ls --watch stream", w->remote);
+			return w->refused ? -1
+					  : hk_error_prefix(err, "remote \"%s\": ls --watch stream",
+							    w->remote);
 	}
 	return 0;
 }

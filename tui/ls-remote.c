@@ -78,14 +78,17 @@ static void explain(const struct hk_ssh *s, struct feed *f, int status, const ch
 		return;
 	}
 	bool need = false;
-	if (hk_rwatch_explain_end(f->w, status, text, NULL, &need, &f->err) == 0 || !need)
-		return;
-	char *version_words[] = { (char *)"--version" };
-	hk_autofree char *out = NULL, *err_text = NULL;
-	int vs = 0;
-	if (hk_ssh_capture(s, &f->r, version_words, 1, SNAPSHOT_WAIT_MS, &out, &vs, &err_text,
-			   &f->err) == 0)
-		hk_rwatch_explain_end(f->w, status, text, vs == 0 ? out : "", &need, &f->err);
+	hk_rwatch_explain_end(f->w, status, text, NULL, &need, &f->err);
+	if (need) {
+		char *version_words[] = { (char *)"--version" };
+		hk_autofree char *out = NULL, *err_text = NULL;
+		int vs = 0;
+		if (hk_ssh_capture(s, &f->r, version_words, 1, SNAPSHOT_WAIT_MS, &out, &vs,
+				   &err_text, &f->err) == 0)
+			hk_rwatch_explain_end(f->w, status, text, vs == 0 ? out : "", &need,
+					      &f->err);
+	}
+	hk_error_prefix(&f->err, "ls");
 }
 
 /* Ends f's stream; explains it when the snapshot did not come. */
@@ -114,7 +117,8 @@ static void read_some(struct feed *f)
 	char buf[65536];
 	ssize_t n = read(f->p.out_fd, buf, sizeof(buf));
 	if (n > 0) {
-		hk_rwatch_feed(f->w, buf, (size_t)n, &f->err);
+		if (hk_rwatch_feed(f->w, buf, (size_t)n, &f->err) < 0)
+			hk_error_prefix(&f->err, "ls");
 		return;
 	}
 	if (n == 0 || (errno != EAGAIN && errno != EINTR))

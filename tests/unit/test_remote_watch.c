@@ -112,6 +112,7 @@ static void test_protocol(void **state)
 	hk_autoerr err = NULL;
 	assert_int_equal(feed(w, "{\"hako\": \"9.0\", \"protocol\": 2, \"host\": \"x\"}\n", &err),
 			 -1);
+	assert_true(hk_str_has_prefix(err->msg, "remote \"web1\" runs hako 9.0")); /* said once */
 	assert_has(err->msg, "remote \"web1\" runs hako 9.0 speaking protocol 2",
 		   "this hako (" HAKO_VERSION ") speaks 1", NULL);
 	hk_rwatch_free(w);
