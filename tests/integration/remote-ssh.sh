@@ -192,6 +192,10 @@ run "$HK" create web1:x -t "tar:$T/none.tar"
 [ $rc = 2 ] && grep -q 'remote cannot see' "$T/err" && [ ! -e "$T/ct/web1/x" ] &&
 	ok "create web1:x -t tar:FILE is refused: the file is on this host" || { not_ok "create web1: -t tar (exit $rc)"; show; }
 
+run "$HK" clone web1:c1 web1:c2
+[ $rc = 2 ] && grep -q 'clone works on this host only' "$T/err" && [ ! -e "$T/ct/web1/c2" ] &&
+	ok "clone web1:c1 web1:c2 is refused with the reason" || { not_ok "clone on a remote (exit $rc)"; show; }
+
 # ---- interactive: ssh -t, the remote's detach key --------------------------
 pane() { $TM capture-pane -p -t hk 2>/dev/null; }
 wait_pane() {
