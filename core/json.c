@@ -382,8 +382,8 @@ const char *hk_json_string(const struct hk_json *v)
 
 bool hk_json_int(const struct hk_json *v, long long min, long long max, long long *out)
 {
-	if (!v || v->type != HK_JSON_NUMBER || v->number < (double)min ||
-	    v->number > (double)max || (double)(long long)v->number != v->number)
+	if (!v || v->type != HK_JSON_NUMBER || v->number < (double)min || v->number > (double)max ||
+	    (double)(long long)v->number != v->number)
 		return false;
 	*out = (long long)v->number;
 	return true;

@@ -178,8 +178,8 @@ int hk_ssh_control_dir(char **out, struct hk_error **err)
 {
 	const char *env = getenv("HAKO_RUN_DIR");
 	hk_autofree char *base = env && env[0] == '/' ? xstrdup(env)
-				 : geteuid() == 0    ? xstrdup("/run/hako")
-						     : user_base();
+				 : geteuid() == 0     ? xstrdup("/run/hako")
+						      : user_base();
 	hk_autofree char *dir = base ? xasprintf("%s/ssh", base) : NULL;
 	if (dir && strlen(dir) <= SOCK_ROOM) {
 		if (parent_dir(base, err) < 0 || private_dir(dir, err) < 0)
@@ -217,9 +217,15 @@ enum hk_ssh_fault hk_ssh_classify(int status, const char *t)
 		if (has(t, "Permission denied") || has(t, "Too many authentication failures"))
 			return HK_SSH_AUTH;
 		static const char *const down[] = {
-			"Connection refused",	 "No route to host",	  "Connection timed out",
-			"timed out",		 "Network is unreachable", "Could not resolve hostname",
-			"Connection reset",	 "Connection closed by", "kex_exchange_identification",
+			"Connection refused",
+			"No route to host",
+			"Connection timed out",
+			"timed out",
+			"Network is unreachable",
+			"Could not resolve hostname",
+			"Connection reset",
+			"Connection closed by",
+			"kex_exchange_identification",
 		};
 		for (size_t i = 0; i < HK_ARRAY_SIZE(down); i++)
 			if (has(t, down[i]))
@@ -259,26 +265,29 @@ int hk_ssh_fail(const struct hk_ssh *s, const struct hk_remote *r, const char *w
 	hk_autofree char *dest = destination(r);
 	hk_autofree char *port = r->port ? xasprintf("-p %u ", r->port) : xstrdup("");
 	hk_autofree char *cfg = s->config ? xasprintf("-F %s ", s->config) : xstrdup("");
-	hk_autofree char *keyhost =
-		r->port && r->port != 22 ? xasprintf("'[%s]:%u'", r->host, r->port) : xstrdup(r->host);
+	hk_autofree char *keyhost = r->port && r->port != 22
+					    ? xasprintf("'[%s]:%u'", r->host, r->port)
+					    : xstrdup(r->host);
 	const char *name = r->name;
 	switch (hk_ssh_classify(status, t)) {
 	case HK_SSH_OK:
 		return 0;
 	case HK_SSH_AUTH:
-		return hk_error_say(err, EACCES,
-				    "%s: remote \"%s\" (%s): ssh cannot log in without a password "
-				    "or a key the host accepts (hako never prompts here: BatchMode): "
-				    "%s; install your key with `ssh-copy-id %s%s%s`, or log in "
-				    "once with `%s` to check",
-				    what, name, url, why, cfg, port, dest, login);
+		return hk_error_say(
+			err, EACCES,
+			"%s: remote \"%s\" (%s): ssh cannot log in without a password "
+			"or a key the host accepts (hako never prompts here: BatchMode): "
+			"%s; install your key with `ssh-copy-id %s%s%s`, or log in "
+			"once with `%s` to check",
+			what, name, url, why, cfg, port, dest, login);
 	case HK_SSH_KEY_CHANGED:
-		return hk_error_say(err, EACCES,
-				    "%s: remote \"%s\" (%s): the host key of %s has CHANGED since "
-				    "it was recorded in known_hosts (a reinstalled host, or someone "
-				    "in between); if the change is expected, run `ssh-keygen -R %s` "
-				    "and then `%s` once to check and accept the new key",
-				    what, name, url, r->host, keyhost, login);
+		return hk_error_say(
+			err, EACCES,
+			"%s: remote \"%s\" (%s): the host key of %s has CHANGED since "
+			"it was recorded in known_hosts (a reinstalled host, or someone "
+			"in between); if the change is expected, run `ssh-keygen -R %s` "
+			"and then `%s` once to check and accept the new key",
+			what, name, url, r->host, keyhost, login);
 	case HK_SSH_KEY_UNKNOWN:
 		return hk_error_say(err, EACCES,
 				    "%s: remote \"%s\" (%s): the host key of %s is not known "

@@ -233,8 +233,9 @@ static int row_fields(const struct hk_json *o, struct hk_list_row *row, struct h
 
 int hk_list_row_from_json(const struct hk_json *o, struct hk_list_row *row, struct hk_error **err)
 {
-	*row = (struct hk_list_row){ .mem_bytes = -1, .swap_bytes = -1, .cpu_seconds = -1,
-				     .pids = -1 };
+	*row = (struct hk_list_row){
+		.mem_bytes = -1, .swap_bytes = -1, .cpu_seconds = -1, .pids = -1
+	};
 	if (!o || o->type != HK_JSON_OBJECT)
 		return hk_error_set(err, EINVAL, "a container that is not a JSON object");
 	if (row_fields(o, row, err) < 0) {

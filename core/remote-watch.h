@@ -33,7 +33,7 @@
  * when a reader of the old one would misread the stream (a field's
  * meaning or type changes, a line type it must understand is added); new
  * fields and new line types a reader may skip do not change it. */
-#define HK_WATCH_PROTOCOL 1
+#define HK_WATCH_PROTOCOL  1
 #define HK_RWATCH_LINE_MAX (8u << 20)
 
 struct hk_rwatch;
