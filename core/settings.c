@@ -140,24 +140,31 @@ static int set_theme(struct parse_ctx *c, const char *key, const char *value)
 	return 0;
 }
 
+/* A whole number in [min, max] into *field; "give UNIT between MIN and
+ * MAX" otherwise. */
+static int set_uint(struct parse_ctx *c, const char *section, const char *key, const char *value,
+		    unsigned long min, unsigned long max, const char *unit, unsigned *field)
+{
+	unsigned long v;
+	if (!hk_parse_ulong(value, &v) || v < min || v > max) {
+		hk_autofree char *want = xasprintf("give %s between %lu and %lu", unit, min, max);
+		return bad_value(c, section, key, value, want);
+	}
+	*field = (unsigned)v;
+	return 0;
+}
+
 static int set_refresh(struct parse_ctx *c, const char *key, const char *value)
 {
-	unsigned long ms;
-	if (!hk_parse_ulong(value, &ms) || ms < REFRESH_MIN || ms > REFRESH_MAX)
-		return bad_value(c, "tui", key, value, "give milliseconds between 100 and 60000");
-	c->s->refresh_ms = (unsigned)ms;
-	return 0;
+	return set_uint(c, "tui", key, value, REFRESH_MIN, REFRESH_MAX, "milliseconds",
+			&c->s->refresh_ms);
 }
 
 /* The dashboard's `s` and `r`: seconds for init to halt before the kill,
  * bounded like `hako stop -t`. */
 static int set_stop_timeout(struct parse_ctx *c, const char *key, const char *value)
 {
-	unsigned long s;
-	if (!hk_parse_ulong(value, &s) || s < 1 || s > 86400)
-		return bad_value(c, "tui", key, value, "give seconds between 1 and 86400");
-	c->s->stop_timeout = (unsigned)s;
-	return 0;
+	return set_uint(c, "tui", key, value, 1, 86400, "seconds", &c->s->stop_timeout);
 }
 
 /* yes/no, true/false, on/off, 1/0, as the INI files people know. */
@@ -256,6 +263,29 @@ static int set_remote(struct parse_ctx *c, const char *key, const char *value)
 	return 0;
 }
 
+/* [ssh] config: the ssh client configuration file given to every ssh
+ * hako runs (ssh -F FILE), for a separate set of hosts, keys and
+ * known_hosts.  Absolute, and no byte ssh could read as another
+ * argument. */
+static int set_ssh_config(struct parse_ctx *c, const char *key, const char *value)
+{
+	bool ok = value[0] == '/';
+	for (const char *p = value; ok && *p; p++)
+		ok = (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f;
+	if (!ok)
+		return bad_value(c, "ssh", key, value,
+				 "give the absolute path of an ssh_config(5) file, without spaces");
+	replace(&c->s->ssh_config, value);
+	return 0;
+}
+
+/* [ssh] connect_timeout: ssh's ConnectTimeout, so that a host that does
+ * not answer is reported within seconds. */
+static int set_ssh_timeout(struct parse_ctx *c, const char *key, const char *value)
+{
+	return set_uint(c, "ssh", key, value, 1, 300, "seconds", &c->s->ssh_connect_timeout);
+}
+
 static const struct setting_key keys[] = {
 	{"", "lxcpath", set_lxcpath},	    {"paths", "lxcpath", set_lxcpath},
 	{"create", "backend", set_backend}, {"net", "bridge", set_bridge},
@@ -267,6 +297,8 @@ static const struct setting_key keys[] = {
 	{"console", "escape", set_console_escape},
 	{"keys", NULL, set_key},
 	{"remotes", NULL, set_remote},
+	{"ssh", "config", set_ssh_config},
+	{"ssh", "connect_timeout", set_ssh_timeout},
 };
 
 static bool section_known(const char *section)
@@ -399,7 +431,7 @@ int hk_settings_parse(struct hk_settings *s, const char *text, size_t len, const
 		return hk_error_set(
 			err, EINVAL,
 			"%s:%u: unknown section [%s]; known sections: [paths], [create], "
-			"[net], [tui], [console], [keys], [remotes]",
+			"[net], [tui], [console], [keys], [remotes], [ssh]",
 			file, c.bad_section_line, bad);
 	}
 	if (c.err) {
@@ -428,6 +460,7 @@ void hk_settings_init(struct hk_settings *s)
 		.console_replay = true,
 		.console_escape = HK_ESCAPE_DEFAULT,
 		.confirm_stop = true,
+		.ssh_connect_timeout = 5,
 	};
 }
 
@@ -445,6 +478,7 @@ void hk_settings_free(struct hk_settings *s)
 		hk_remote_clear(&s->remotes[i]);
 	free(s->remotes);
 	free(s->remote_lines);
+	free(s->ssh_config);
 	*s = (struct hk_settings){0};
 }
 

@@ -56,6 +56,8 @@ struct hk_settings {
 	struct hk_remote *remotes; /* [remotes] NAME = URL lines, in file order */
 	unsigned *remote_lines;	   /* the line of each (for messages) */
 	size_t n_remotes;
+	char *ssh_config;	     /* [ssh] config: ssh -F FILE, NULL = ssh's own */
+	unsigned ssh_connect_timeout; /* [ssh] connect_timeout (s), default 5 */
 };
 /* The remote called name in s, or NULL. */
 const struct hk_remote *hk_settings_remote(const struct hk_settings *s, const char *name);

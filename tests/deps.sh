@@ -15,6 +15,21 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "hako: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+# openssh-server's postinst would start the system's sshd on port 22; the
+# tests run their own (sshd -f, in network namespaces) and nothing here
+# wants the system's: no service starts during an install that brings it
+# (policy-rc.d, Debian's way), unless the host already has a policy.
+policy=/usr/sbin/policy-rc.d
+made_policy=""
+case " $missing " in
+*" openssh-server "*)
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\n# hako tests/deps.sh: no service starts while it installs\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+		made_policy=1
+	fi ;;
+esac
+trap '[ -z "$made_policy" ] || rm -f "$policy"' EXIT
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null

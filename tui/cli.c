@@ -155,6 +155,9 @@ int hk_cli_parse(struct hk_cli *cli, const struct hk_cmd *cmd, int argc, char **
 		 int *status)
 {
 	struct getopt_spec g = { 0 };
+	/* getopt reorders argv; a remote verb sends the words as typed */
+	hk_autofree char **typed = xcalloc((size_t)argc + 1, sizeof(char *));
+	memcpy(typed, argv, (size_t)argc * sizeof(char *));
 	hk_buf_puts(&g.shorts, cmd->flags & HK_CMD_IN_ORDER ? "+:" : ":");
 	each_opt(cmd, add_to_spec, &g);
 	optind = 0; /* GNU getopt: start afresh */
@@ -191,6 +194,12 @@ int hk_cli_parse(struct hk_cli *cli, const struct hk_cmd *cmd, int argc, char **
 		fprintf(stderr, "hako: error: %s: which container? give its NAME\n", cmd->name);
 		*status = hk_cli_usage(cmd);
 		return -1;
+	}
+	if (cli->name && strchr(cli->name, ':')) {
+		*status = hk_cli_remote_verb(cli, cmd, ctx, argc, typed);
+		if (*status >= 0)
+			return -1;
+		*status = 0; /* local:NAME: go on here */
 	}
 	return optind;
 }

@@ -57,6 +57,10 @@ struct hk_cmd {
 	 * in arg); 0, or the exit status after printing why (2: usage). */
 	int (*on_opt)(void *ctx, int key, const char *arg);
 	int (*run)(struct hk_cli *cli, int argc, char **argv);
+	/* Why the verb, with these options (its on_opt ctx), cannot run on
+	 * a remote (REMOTE:NAME): it reads a file on this host.  NULL: it
+	 * can. */
+	const char *(*remote_refusal)(const void *ctx);
 };
 
 /* Parses argv (argv[0] is the verb) against cmd's table and the common
@@ -86,6 +90,20 @@ struct hk_store *hk_cli_store(const struct hk_cli *cli);
  * verb and on every verb (like the lxc-* tools); -1 after printing an
  * error. */
 int hk_cli_log_opt(int opt, const char *arg);
+
+/* cli-remote.c: a verb on REMOTE:NAME runs there over ssh.  Returns its
+ * exit status, or -1 when the address names this host (local:NAME:
+ * cli->name is then NAME). */
+struct hk_ssh;
+int hk_cli_remote_verb(struct hk_cli *cli, const struct hk_cmd *cmd, const void *ctx, int argc,
+		       char *const *argv);
+/* The remote called name in hako.conf (a copy), or an error saying how
+ * to add it. */
+int hk_cli_remote_find(const char *name, struct hk_remote *out, struct hk_error **err);
+/* The transport's settings from hako.conf [ssh] and the control
+ * directory; hk_cli_ssh_clear frees them. */
+int hk_cli_ssh_init(struct hk_ssh *s, bool batch, bool tty, struct hk_error **err);
+void hk_cli_ssh_clear(struct hk_ssh *s);
 
 extern const struct hk_cmd hk_cmd_ls;
 extern const struct hk_cmd hk_cmd_info;

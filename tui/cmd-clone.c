@@ -1,6 +1,7 @@
 /* cmd-clone.c - `hako clone SRC NEW [-s] [-B BACKEND] [-e] [-f] [-P PATH]`
  * (also `hako copy`; lxc-copy's -n SRC -N NEW work too). */
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "clone.h"
@@ -82,6 +83,17 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		o->dst = argv[rest++];
 	if (!o->src || (!o->dst && !o->ephemeral) || rest != argc)
 		return hk_cli_usage(&hk_cmd_clone);
+	/* REMOTE:NAME (hako-remote(1)): a clone is made on one host from a
+	 * container there; this verb does not go over ssh yet. */
+	const char *remote = strchr(o->src, ':') ? o->src : o->dst && strchr(o->dst, ':') ? o->dst : NULL;
+	if (remote) {
+		fprintf(stderr,
+			"hako: error: clone: \"%s\" is on a remote, and clone works on this host "
+			"only; run it on that host (ssh HOST hako clone SRC NEW), or use a name "
+			"here\n",
+			remote);
+		return 2;
+	}
 	if (a.rename && (o->snapshot || o->ephemeral || o->backend != HK_BACKEND_UNSET || o->force)) {
 		fprintf(stderr, "hako: error: clone -R renames in place: it takes no -s, -e, -B or -f\n");
 		return 2;

@@ -142,6 +142,23 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	return 0;
 }
 
+/* REMOTE:NAME: the remote hako makes the rootfs, so a template that
+ * reads a file or directory here, or -f FILE, cannot go along. */
+static const char *remote_refusal(const void *ctx)
+{
+	const struct hk_create_opts *o = ctx;
+	const char *t = o->template_name ? o->template_name : "";
+	if (hk_str_has_prefix(t, "tar:") || hk_str_has_prefix(t, "dir:"))
+		return "the template reads a tarball or directory on this host, which the "
+		       "remote cannot see; copy it to the remote and run hako create there, "
+		       "or use -t busybox or -t download";
+	if (o->extra_config)
+		return "-f FILE names a file on this host, which the remote cannot see; copy "
+		       "it to the remote and run hako create there, or leave -f out and use "
+		       "hako config REMOTE:NAME KEY VALUE afterwards";
+	return NULL;
+}
+
 const struct hk_cmd hk_cmd_create = {
 	.name = "create",
 	.summary = "make a container from a template (busybox, download, tar:FILE, dir:PATH)",
@@ -151,4 +168,5 @@ const struct hk_cmd hk_cmd_create = {
 	.flags = HK_CMD_NAMED,
 	.on_opt = on_opt,
 	.run = run,
+	.remote_refusal = remote_refusal,
 };

@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "list.h"
+#include "ls-remote.h"
 #include "ls-watch.h"
 #include "sanitize.h"
 #include "table.h"
@@ -194,6 +195,10 @@ static const struct column columns[] = {
 	{"DEPTH", J_NUMBER, t_depth, t_depth, NULL},
 	{"IDMAP", J_STRING, t_idmap, NULL, NULL},
 	{"RUNNER", J_STRING, t_runner, NULL, NULL},
+	/* The host of the row (local or a remote's name): no text of the
+	 * row's own, filled in by print_table; first in a listing of more
+	 * than one host. */
+	{"HOST", J_STRING, NULL, NULL, NULL},
 };
 
 static const char default_fancy[] = "NAME,STATE,IPV4,IPV6,UNPRIVILEGED,AUTOSTART,BACKEND";
@@ -247,17 +252,39 @@ static int parse_columns(const char *spec, const struct column **out, size_t *n)
 	return 0;
 }
 
-static void print_table(const struct hk_list *l, const struct column **cols, size_t ncols, bool tty)
+/* The hosts of a listing: one (this host's, name NULL) unless remotes
+ * were asked for. */
+struct hosts {
+	struct hk_ls_host *v;
+	size_t n;
+	bool show; /* a HOST column, and REMOTE:NAME as names */
+};
+
+static size_t host_rows(const struct hosts *h)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < h->n; i++)
+		n += h->v[i].list.n;
+	return n;
+}
+
+static void print_table(const struct hosts *h, const struct column **cols, size_t ncols, bool tty)
 {
 	const char *headers[HK_ARRAY_SIZE(columns) * 2];
 	for (size_t c = 0; c < ncols; c++)
 		headers[c] = cols[c]->name;
 	struct hk_table *t = hk_table_new(ncols, headers);
-	for (size_t r = 0; r < l->n; r++) {
-		hk_table_add_row(t);
-		for (size_t c = 0; c < ncols; c++) {
-			hk_autofree char *s = cols[c]->text(&l->rows[r]);
-			hk_table_set(t, c, s);
+	for (size_t i = 0; i < h->n; i++) {
+		const struct hk_list *l = &h->v[i].list;
+		for (size_t r = 0; r < l->n; r++) {
+			hk_table_add_row(t);
+			for (size_t c = 0; c < ncols; c++) {
+				hk_autofree char *s = cols[c]->text
+							      ? cols[c]->text(&l->rows[r])
+							      : xstrdup(h->v[i].name ? h->v[i].name
+										     : HK_REMOTE_LOCAL);
+				hk_table_set(t, c, s);
+			}
 		}
 	}
 	hk_table_print(t, stdout, tty);
@@ -296,6 +323,8 @@ void hk_ls_row_json(struct hk_buf *b, const struct hk_list_row *r)
 {
 	hk_buf_puts(b, "{");
 	for (size_t c = 0; c < HK_ARRAY_SIZE(columns); c++) {
+		if (!columns[c].text)
+			continue; /* HOST: not the row's own (print_json) */
 		hk_autofree char *key = xstrdup(columns[c].name);
 		for (char *p = key; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
@@ -306,15 +335,26 @@ void hk_ls_row_json(struct hk_buf *b, const struct hk_list_row *r)
 	hk_buf_printf(b, ", \"config_error\": %s}", e);
 }
 
-static void print_json(const struct hk_list *l)
+/* With remotes, each object starts with "host". */
+static void print_json(const struct hosts *h)
 {
 	struct hk_buf b = {0};
 	hk_buf_puts(&b, "[");
-	for (size_t r = 0; r < l->n; r++) {
-		hk_buf_puts(&b, r ? ",\n  " : "\n  ");
-		hk_ls_row_json(&b, &l->rows[r]);
+	size_t k = 0;
+	for (size_t i = 0; i < h->n; i++) {
+		const struct hk_list *l = &h->v[i].list;
+		hk_autofree char *host = hk_sanitize_json(h->v[i].name ? h->v[i].name : HK_REMOTE_LOCAL);
+		for (size_t r = 0; r < l->n; r++, k++) {
+			hk_buf_puts(&b, k ? ",\n  " : "\n  ");
+			if (h->show)
+				hk_buf_printf(&b, "{\"host\": %s, ", host);
+			struct hk_buf row = { 0 };
+			hk_ls_row_json(&row, &l->rows[r]);
+			hk_buf_puts(&b, h->show ? row.data + 1 : row.data);
+			hk_buf_free(&row);
+		}
 	}
-	hk_buf_puts(&b, l->n ? "\n]\n" : "]\n");
+	hk_buf_puts(&b, k ? "\n]\n" : "]\n");
 	fputs(b.data, stdout);
 	hk_buf_free(&b);
 }
@@ -334,7 +374,7 @@ static unsigned terminal_width(void)
 /* A broken config is listed anyway; say why once, on stderr. */
 static void warn_broken(const struct hk_list *l)
 {
-	for (size_t r = 0; r < l->n; r++) {
+	for (size_t r = 0; l && r < l->n; r++) {
 		if (!l->rows[r].config_error)
 			continue;
 		hk_autofree char *name = hk_sanitize_line(l->rows[r].name);
@@ -347,12 +387,14 @@ static void warn_broken(const struct hk_list *l)
 
 struct ls_opts {
 	bool fancy, json, one, nested, watch;
+	const char *remote; /* --remote NAME|all */
 	unsigned interval_s; /* 0: not given */
 	const char *format;
 	struct hk_list_filter filter;
 };
 
-enum { OPT_JSON = HK_OPT_LONG_ONLY(0), OPT_RUNNING, OPT_STOPPED, OPT_NESTED, OPT_WATCH, OPT_INTERVAL };
+enum { OPT_JSON = HK_OPT_LONG_ONLY(0), OPT_RUNNING, OPT_STOPPED, OPT_NESTED, OPT_WATCH, OPT_INTERVAL,
+       OPT_REMOTE };
 
 static const struct hk_opt opts[] = {
 	{ '1', NULL, NULL, "one name a line, on a terminal too" },
@@ -365,6 +407,7 @@ static const struct hk_opt opts[] = {
 	{ OPT_NESTED, "nesting", NULL, "the same as --nested (lxc-ls)" },
 	{ OPT_WATCH, "watch", NULL, "with --json: stay, one JSON line per change" },
 	{ OPT_INTERVAL, "interval", "SECONDS", "with --watch: recheck usage this often (default 2)" },
+	{ OPT_REMOTE, "remote", "NAME", "a remote's containers (all: here and every remote)" },
 	{ 0 },
 };
 
@@ -397,6 +440,9 @@ static int on_opt(void *ctx, int key, const char *arg)
 	case OPT_WATCH:
 		o->watch = true;
 		return 0;
+	case OPT_REMOTE:
+		o->remote = arg;
+		return 0;
 	case OPT_INTERVAL:
 		return hk_cli_opt_uint("--interval", arg, 1, 3600,
 				       "the seconds between rechecks as a whole number", &o->interval_s);
@@ -428,62 +474,206 @@ static int check_watch(const struct ls_opts *o)
 	return 0;
 }
 
+/* "REMOTE:" or "REMOTE:REGEX" as the word after the options: the
+ * remote (local, all or a valid remote name) and the regex (NULL when
+ * none); a word whose part before ':' is no remote name is a regex. */
+static bool split_target(const char *arg, char **remote, const char **regex)
+{
+	const char *colon = strchr(arg, ':');
+	if (!colon)
+		return false;
+	hk_autofree char *r = xstrndup(arg, (size_t)(colon - arg));
+	if (strcasecmp(r, HK_REMOTE_LOCAL) != 0 && strcasecmp(r, HK_REMOTE_ALL) != 0 &&
+	    hk_remote_name_validate(r, NULL) < 0)
+		return false;
+	*remote = hk_steal_ptr(&r);
+	*regex = colon[1] ? colon + 1 : NULL;
+	return true;
+}
+
+/* This host's store; NULL after saying why.  A typo in -P must not look
+ * like an empty container path (or an empty stream). */
+static struct hk_store *local_store(const struct hk_cli *cli)
+{
+	struct hk_store *st = hk_cli_store(cli);
+	if (st && cli->lxcpath && access(hk_store_path(st), F_OK) < 0 && errno == ENOENT) {
+		hk_autoerr err = NULL;
+		hk_error_set(&err, 0, "container path \"%s\" (-P) does not exist; check the "
+					   "spelling, or create a container there first",
+			     hk_store_path(st));
+		hk_cli_fail(err);
+		hk_store_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* This host's rows into h (name NULL: shown as local); 0 or exit status. */
+static int local_rows(struct hk_cli *cli, const struct ls_opts *o, struct hk_ls_host *h)
+{
+	hk_autostore st = local_store(cli);
+	if (!st)
+		return 1;
+	hk_autoerr err = NULL;
+	if (hk_list_build(st, &o->filter, &h->list, &err) < 0)
+		return hk_cli_fail(err);
+	if (o->nested)
+		hk_list_add_nested(&h->list);
+	return 0;
+}
+
+/* The hosts remote names: this one (NULL), one remote, or (all) this one
+ * and every remote of hako.conf; 0 or exit status. */
+static int pick_hosts(const char *remote, struct hosts *h)
+{
+	h->v = xcalloc(1, sizeof(*h->v));
+	h->n = 1;
+	if (!remote || strcasecmp(remote, HK_REMOTE_LOCAL) == 0)
+		return 0;
+	if (strcasecmp(remote, HK_REMOTE_ALL) != 0) {
+		h->v[0].name = remote;
+		return 0;
+	}
+	hk_autostore st = NULL;
+	hk_autoerr err = NULL;
+	if (hk_store_open(NULL, &st, &err) < 0)
+		return hk_cli_fail(err);
+	const struct hk_settings *set = hk_store_settings(st);
+	h->v = xrealloc(h->v, (set->n_remotes + 1) * sizeof(*h->v));
+	for (size_t i = 0; i < set->n_remotes; i++)
+		h->v[1 + i] = (struct hk_ls_host){ .name = xstrdup(set->remotes[i].name) };
+	h->n = set->n_remotes + 1;
+	return 0;
+}
+
+static void hosts_free(struct hosts *h, bool all)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		hk_list_free(&h->v[i].list);
+		if (all && i > 0)
+			free((char *)h->v[i].name);
+	}
+	free(h->v);
+}
+
+/* Every host's rows: this one's here, the remotes' over ssh, at once. */
+static int fetch(struct hk_cli *cli, const struct ls_opts *o, struct hosts *h)
+{
+	int status = 0;
+	size_t first_remote = h->v[0].name ? 0 : 1;
+	if (!h->v[0].name)
+		status = local_rows(cli, o, &h->v[0]);
+	if (status == 0)
+		warn_broken(&h->v[0].list);
+	struct hk_ls_remote_opts ro = { .filter = o->filter, .nested = o->nested };
+	if (h->n > first_remote &&
+	    hk_ls_remote_fetch(h->v + first_remote, h->n - first_remote, &ro) != 0)
+		status = 1;
+	for (size_t i = first_remote; i < h->n; i++)
+		warn_broken(&h->v[i].list);
+	return status;
+}
+
+static bool any_foreign_host(const struct hosts *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (any_foreign(&h->v[i].list))
+			return true;
+	return false;
+}
+
+static void print_names(const struct hk_cli *cli, const struct ls_opts *o, const struct hosts *h)
+{
+	size_t n = host_rows(h), k = 0;
+	char **names = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < h->n; i++)
+		for (size_t r = 0; r < h->v[i].list.n; r++, k++)
+			names[k] = h->show && h->v[i].name
+					   ? xasprintf("%s:%s", h->v[i].name, h->v[i].list.rows[r].name)
+					   : xstrdup(h->v[i].list.rows[r].name);
+	hk_table_print_names(names, n, stdout, cli->stdout_tty && !o->one, terminal_width());
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
 static int run_ls(struct hk_cli *cli, int argc, char **argv)
 {
 	struct ls_opts o = {0};
 	int status, rest = hk_cli_parse(cli, &hk_cmd_ls, argc, argv, &o, &status);
 	if (rest < 0)
 		return status;
-	if (rest < argc)
-		o.filter.regex = argv[rest++];
-	if (rest != argc)
+	hk_autofree char *target = NULL;
+	if (rest < argc && !split_target(argv[rest], &target, &o.filter.regex))
+		o.filter.regex = argv[rest];
+	rest += rest < argc;
+	if (rest != argc || (target && o.remote))
 		return hk_cli_usage(&hk_cmd_ls);
+	const char *remote = o.remote ? o.remote : target;
 	if (check_watch(&o) < 0)
 		return 2;
-	const struct column *cols[HK_ARRAY_SIZE(columns) * 2];
-	size_t ncols = 0;
-	const char *fancy = o.format ? o.format : o.nested ? nested_fancy : default_fancy;
-	if (o.fancy && parse_columns(fancy, cols, &ncols) < 0)
+	if (o.watch && remote && strcasecmp(remote, HK_REMOTE_LOCAL) != 0) {
+		fprintf(stderr, "hako: error: ls --watch streams this host's containers; run it on "
+				"the remote (ssh HOST hako ls --json --watch), or use the dashboard\n");
 		return 2;
-	hk_autostore st = hk_cli_store(cli);
-	if (!st)
-		return 1;
-	hk_autoerr err = NULL;
-	/* A typo in -P must not look like an empty container path. */
-	if (cli->lxcpath && access(hk_store_path(st), F_OK) < 0 && errno == ENOENT) {
-		hk_error_set(&err, 0, "container path \"%s\" (-P) does not exist; check the "
-					   "spelling, or create a container there first",
-			     hk_store_path(st));
-		return hk_cli_fail(err);
 	}
+	if (remote && strcasecmp(remote, HK_REMOTE_LOCAL) != 0 &&
+	    strcasecmp(remote, HK_REMOTE_ALL) != 0) {
+		hk_autoerr err = NULL;
+		if (hk_remote_name_validate(remote, &err) < 0)
+			return hk_cli_fail(err);
+	}
+	struct hosts h = {0};
+	bool all = remote && strcasecmp(remote, HK_REMOTE_ALL) == 0;
+	status = pick_hosts(remote, &h);
+	if (status != 0) {
+		hosts_free(&h, false);
+		return status;
+	}
+	h.show = h.n > 1 || (o.remote && strcasecmp(o.remote, HK_REMOTE_LOCAL) != 0);
 	if (o.watch) {
+		hosts_free(&h, all);
+		hk_autostore st = local_store(cli);
+		if (!st)
+			return 1;
 		struct hk_ls_watch_opts wo = { .filter = o.filter, .nested = o.nested,
 					       .interval_s = o.interval_s ? o.interval_s : 2 };
 		return hk_ls_watch(st, &wo);
 	}
-	struct hk_list l;
-	if (hk_list_build(st, &o.filter, &l, &err) < 0)
-		return hk_cli_fail(err);
-	if (o.nested)
-		hk_list_add_nested(&l);
-	if (o.fancy && !o.format && !o.nested && any_foreign(&l))
-		parse_columns(default_fancy_runner, cols, &ncols);
-	warn_broken(&l);
+	const struct column *cols[HK_ARRAY_SIZE(columns) * 2];
+	size_t ncols = 0;
+	/* a bad -F before any host is asked */
+	if (o.format && parse_columns(o.format, cols, &ncols) < 0) {
+		hosts_free(&h, all);
+		return 2;
+	}
+	status = fetch(cli, &o, &h);
+	if (status != 0 && h.n == 1 && !h.v[0].name) { /* this host alone: nothing to show */
+		hosts_free(&h, all);
+		return status;
+	}
+	hk_autofree char *spec = NULL;
+	if (!o.format) {
+		const char *base = o.nested ? nested_fancy
+				   : any_foreign_host(&h) ? default_fancy_runner
+							  : default_fancy;
+		spec = h.show ? xasprintf("HOST,%s", base) : xstrdup(base);
+	}
+	if (o.fancy && parse_columns(o.format ? o.format : spec, cols, &ncols) < 0) {
+		hosts_free(&h, all);
+		return 2;
+	}
 	if (o.json) {
-		print_json(&l);
-	} else if (o.fancy && (cli->stdout_tty || l.n > 0)) {
+		print_json(&h);
+	} else if (o.fancy && (cli->stdout_tty || host_rows(&h) > 0)) {
 		/* -f keeps its header and columns in a pipe too, as lxc-ls -f
 		 * does; -F COLUMNS is for scripts: TAB-separated, no header. */
-		print_table(&l, cols, ncols, cli->stdout_tty || !o.format);
+		print_table(&h, cols, ncols, cli->stdout_tty || !o.format);
 	} else {
-		hk_autofree char **names = xcalloc(l.n + 1, sizeof(char *));
-		for (size_t i = 0; i < l.n; i++)
-			names[i] = l.rows[i].name;
-		hk_table_print_names(names, l.n, stdout, cli->stdout_tty && !o.one,
-				     terminal_width());
+		print_names(cli, &o, &h);
 	}
-	hk_list_free(&l);
-	return fflush(stdout) == 0 ? 0 : 1;
+	hosts_free(&h, all);
+	return fflush(stdout) == 0 ? status : 1;
 }
 
 const struct hk_cmd hk_cmd_ls = {

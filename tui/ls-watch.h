@@ -7,14 +7,13 @@
 #include <stdbool.h>
 
 #include "list.h"
+#include "remote-watch.h"
 #include "store.h"
 #include "util.h"
 
-/* The version in the hello line.  It changes when a reader of the old
- * one would misread the stream (a field's meaning or type changes, a
- * line type it must understand is added); new fields in an object do not
- * change it.  A reader refuses a version it does not know, naming both. */
-#define HK_LS_WATCH_PROTOCOL 1
+/* The version in the hello line (core/remote-watch.h says when it
+ * changes); the reader there refuses another, naming both. */
+#define HK_LS_WATCH_PROTOCOL HK_WATCH_PROTOCOL
 
 /* One container as `hako ls --json` shows it, on one line (cmd-ls.c). */
 void hk_ls_row_json(struct hk_buf *b, const struct hk_list_row *r);

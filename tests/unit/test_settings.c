@@ -152,6 +152,26 @@ static void test_console(void **state)
 	expect_error("[console]\nescape = ^^^\n", ":2:", "[console] escape", "^a, C-o", NULL);
 }
 
+/* [ssh]: config an absolute path ssh reads as one argument; the
+ * connect timeout 1-300 s, 5 unless set. */
+static void test_ssh(void **state)
+{
+	(void)state;
+	struct hk_settings s;
+	assert_int_equal(parse(&s, "[tui]\nrefresh = 100\n", NULL), 0);
+	assert_null(s.ssh_config);
+	assert_int_equal(s.ssh_connect_timeout, 5);
+	hk_settings_free(&s);
+	assert_int_equal(parse(&s, "[ssh]\nconfig = /etc/hako/ssh_config\nconnect_timeout = 2\n", NULL), 0);
+	assert_string_equal(s.ssh_config, "/etc/hako/ssh_config");
+	assert_int_equal(s.ssh_connect_timeout, 2);
+	hk_settings_free(&s);
+	expect_error("[ssh]\nconfig = ssh_config\n", ":2:", "[ssh] config", "absolute path", NULL);
+	expect_error("[ssh]\nconfig = /a b\n", ":2:", "[ssh] config", "without spaces", NULL);
+	expect_error("[ssh]\nconnect_timeout = 0\n", ":2:", "between 1 and 300", NULL);
+	expect_error("[ssh]\nport = 22\n", ":2:", "known keys: config, connect_timeout", NULL);
+}
+
 static void test_refresh_bounds(void **state)
 {
 	(void)state;
@@ -361,7 +381,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),	cmocka_unit_test(test_every_key),
-		cmocka_unit_test(test_refresh_bounds), cmocka_unit_test(test_console), cmocka_unit_test(test_stop_timeout), cmocka_unit_test(test_confirm_stop),	cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_refresh_bounds), cmocka_unit_test(test_console), cmocka_unit_test(test_ssh), cmocka_unit_test(test_stop_timeout), cmocka_unit_test(test_confirm_stop),	cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_unknown),		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_ini_options_restored), cmocka_unit_test(test_load_file),
 	};
