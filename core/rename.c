@@ -290,9 +290,10 @@ static int run(struct job *j, struct hk_error **err)
 {
 	struct hk_strv deps = { 0 };
 	int rc = -1;
+	hk_autoclose int claim = -1; /* LXC's name, held until the end */
 	if (lock_old(j, err) < 0 || hk_store_require(j->st, j->old, err) < 0)
 		goto out;
-	hk_autoclose int claim = hk_runner_claim(j->st, j->old, HK_OP_RENAME, err);
+	claim = hk_runner_claim(j->st, j->old, HK_OP_RENAME, err);
 	if (claim == -1 || !(j->cfg = hk_store_config(j->st, j->old, err)) || lock_new(j, err) < 0 ||
 	    lock_dependents(j, &deps, err) < 0 || plan_edits(j, &deps, err) < 0)
 		goto out;
