@@ -12,6 +12,7 @@
 #include "util.h"
 
 #define RECHECK_MS 250
+#define SETTLE_MS 20 /* while the monitor finishes */
 
 /* LXC's names for the moments hako folds into a state. */
 static const struct {
@@ -73,6 +74,17 @@ static void watch_one(struct hk_store_watch *w, const char *name)
 	hk_store_watch_update(w, &one);
 }
 
+/* The state as ls shows it, but STOPPED only once nothing holds the
+ * container any more: the monitor writes STOPPED before it lets go of the
+ * lock, and a start in between would find it busy. */
+static enum hk_state state_now(struct hk_store *st, const char *name)
+{
+	enum hk_state s = hk_list_state_of(st, name);
+	if (s == HK_STATE_STOPPED && hk_lock_probe(st, name) != 0)
+		return HK_STATE_STOPPING;
+	return s;
+}
+
 int hk_wait_for(struct hk_store *st, const char *name, unsigned mask, int timeout_ms,
 		enum hk_state *reached, struct hk_error **err)
 {
@@ -83,14 +95,16 @@ int hk_wait_for(struct hk_store *st, const char *name, unsigned mask, int timeou
 	long long deadline = timeout_ms < 0 ? -1 : hk_now_ms() + timeout_ms;
 	for (;;) {
 		watch_one(w, name); /* before looking: a change after it wakes the poll */
-		*reached = hk_list_state_of(st, name);
+		*reached = state_now(st, name);
 		if (mask & (1u << *reached))
 			return 1;
-		long long left = deadline < 0 ? RECHECK_MS : deadline - hk_now_ms();
+		/* a lock let go is no file event: look again soon */
+		int every = *reached == HK_STATE_STOPPING ? SETTLE_MS : RECHECK_MS;
+		long long left = deadline < 0 ? every : deadline - hk_now_ms();
 		if (left <= 0)
 			return 0;
 		struct pollfd pfd = { .fd = hk_store_watch_fd(w), .events = POLLIN };
-		poll(&pfd, 1, (int)(left < RECHECK_MS ? left : RECHECK_MS));
+		poll(&pfd, 1, (int)(left < every ? left : every));
 		hk_store_watch_drain(w);
 	}
 }

@@ -4,7 +4,9 @@
  * States are those ls shows (state.h), for hako's containers and for
  * those another program (LXC) runs.  LXC's two names for moments hako
  * does not report on their own are taken as the state they lead to:
- * FREEZING is reached at FROZEN, THAWED at RUNNING. */
+ * FREEZING is reached at FROZEN, THAWED at RUNNING.  STOPPED is reached
+ * once nothing holds the container (its monitor has let go of the lock):
+ * a start right after works. */
 #ifndef HAKO_WAIT_H
 #define HAKO_WAIT_H
 

@@ -5,8 +5,8 @@
 # still waiting after a second) and returns 0 once a start, a freeze, an
 # unfreeze or a stop gets it there (FREEZING and THAWED, LXC's passing
 # states, at FROZEN and RUNNING); a timeout returns 1 saying the state it
-# is still in (-q: silent), -t 0 looks once; a stop's STOPPED is told
-# only once the container can be started again; bad states, no -s, a
+# is still in (-q: silent), -t 0 looks once; STOPPED is reached only
+# once the container can be started again (its lock let go); bad states, no -s, a
 # missing container and bad -t values are refused; nothing left after.
 # (lxc-wait itself against hako's containers, and hako wait against
 # LXC's: lxc-compat.sh.)
@@ -90,6 +90,24 @@ wait_mode() {
 		check "$m: ... and a start right after it works" h "$who" start w1 -P "$p"
 		wait "$stopper"
 		check "$m: stop" h "$who" stop -k w1 -P "$p"
+	fi
+	# The monitor writes STOPPED before it lets go of the lock: held (as
+	# the monitor holds it, an OFD lock) with that state file in place,
+	# the container is not yet STOPPED for wait (a start would be refused).
+	local lock
+	lock=$(ls -dt /run/hako/s-*/w1/lock 2>/dev/null | head -1)
+	if [ "$who" = root ] && [ -f "$lock" ] && grep -q '^state=STOPPED' "${lock%/lock}/state" 2>/dev/null; then
+		python3 -c '
+import fcntl, os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0, 0, 0))
+print("locked", flush=True); time.sleep(3)' "$lock" >"$T/holder.out" &
+		local holder=$! i
+		for i in $(seq 50); do grep -q locked "$T/holder.out" 2>/dev/null && break; sleep 0.1; done
+		check_output "$m: STOPPED in the state file but the lock held: not STOPPED yet" '^1$' \
+			status_of "$who" wait w1 -s STOPPED -t 1 -P "$p"
+		wait "$holder"
+		check_output "$m: ... STOPPED once it is let go" '^0$' status_of "$who" wait w1 -s STOPPED -t 5 -P "$p"
 	fi
 
 	# refusals
