@@ -83,10 +83,12 @@ static void fill_state(struct hk_store *st, const char *name, struct hk_list_row
 		fill_foreign(st, name, row);
 }
 
-enum hk_state hk_list_state_of(struct hk_store *st, const char *name)
+enum hk_state hk_list_state_of(struct hk_store *st, const char *name, enum hk_runner_kind *runner)
 {
 	struct hk_list_row row = { 0 };
 	fill_state(st, name, &row);
+	if (runner)
+		*runner = row.runner;
 	return row.state;
 }
 

@@ -73,8 +73,9 @@ int hk_list_build(struct hk_store *st, const struct hk_list_filter *filter, stru
 void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row *row);
 void hk_list_row_free(struct hk_list_row *row);
 /* The STATE column of one container alone (hako's state, or that of
- * another program that runs it), without the usage and address reads. */
-enum hk_state hk_list_state_of(struct hk_store *st, const char *name);
+ * another program that runs it), without the usage and address reads;
+ * *runner (may be NULL): who runs it. */
+enum hk_state hk_list_state_of(struct hk_store *st, const char *name, enum hk_runner_kind *runner);
 void hk_list_free(struct hk_list *l);
 
 /* Adds, after each running container, the containers hako runs inside it

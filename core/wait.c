@@ -79,7 +79,7 @@ static void watch_one(struct hk_store_watch *w, const char *name)
  * lock, and a start in between would find it busy. */
 static enum hk_state state_now(struct hk_store *st, const char *name)
 {
-	enum hk_state s = hk_list_state_of(st, name);
+	enum hk_state s = hk_list_state_of(st, name, NULL);
 	if (s == HK_STATE_STOPPED && hk_lock_probe(st, name) != 0)
 		return HK_STATE_STOPPING;
 	return s;

@@ -66,16 +66,6 @@ static int on_opt(void *ctx, int key, const char *arg)
 	return 2;
 }
 
-/* Another program's container: left to it (lxc-autostart). */
-static bool runs_elsewhere(struct hk_store *st, const char *name)
-{
-	struct hk_list_row row;
-	hk_list_row_fill(st, name, &row);
-	bool other = row.runner == HK_RUNNER_LXC || row.runner == HK_RUNNER_OTHER;
-	hk_list_row_free(&row);
-	return other;
-}
-
 static int start_one(struct hk_cli *cli, struct hk_store *st, const struct hk_autostart_item *it,
 		     bool last)
 {
@@ -133,10 +123,11 @@ static const struct hk_autostart_item *nth(const struct hk_autostart_plan *p, si
  * running and hako's (another program's is left to it). */
 static bool applies(struct hk_store *st, const char *name, enum action a)
 {
-	bool active = hk_state_is_active(hk_list_state_of(st, name));
+	enum hk_runner_kind runner;
+	bool active = hk_state_is_active(hk_list_state_of(st, name, &runner));
 	if (a == START)
 		return !active;
-	return active && !runs_elsewhere(st, name);
+	return active && runner == HK_RUNNER_HAKO; /* another program's: left to it */
 }
 
 static int act(struct hk_cli *cli, struct hk_store *st, const struct hk_autostart_plan *p,
