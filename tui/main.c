@@ -34,7 +34,7 @@ static void print_help(FILE *out)
 {
 	fprintf(out, "usage: hako [-P PATH] [--logfile FILE] [--logpriority LEVEL] [COMMAND [ARGS]]\n"
 		     "       hako [-P PATH] [--read-only] [--theme NAME] [--mouse]   (the dashboard)\n"
-		     "       hako -r|--remote NAME[,NAME...]|all [...]   (the dashboard over those hosts)\n\n"
+		     "       hako -r|--remote NAME[,NAME...]|all   (the dashboard over those hosts)\n\n"
 		     "With no command, hako opens the dashboard.  Commands:\n");
 	for (size_t i = 0; i < HK_ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
