@@ -49,11 +49,13 @@ struct hk_cpu_sample {
 	char *name;
 	int64_t cpu_usec;
 	int64_t at_usec; /* monotonic */
+	double pct;	 /* the last CPU% worked out, < 0 unknown */
 };
 
 enum hk_tab { HK_TAB_INFO, HK_TAB_CGROUPS, HK_TAB_IDMAPS, HK_TAB_CONFIG, HK_TAB_LOG, HK_TAB_COUNT };
 
 #define HK_APP_LOG_LINES 64
+#define HK_APP_MERGE_MS	 400
 
 /* One host of a many-host dashboard (app-remote.c): this one ("local",
  * rows from its own engine) or a remote, rows from its watch stream. */
@@ -146,6 +148,11 @@ struct hk_app {
 	struct hk_ssh ssh; /* BatchMode, for the streams and the jobs */
 	bool ssh_ok;
 	struct hk_list local;
+	/* a remote's change waits for the next merge (at most one per
+	 * HK_APP_MERGE_MS): 20 hosts' usage figures would otherwise rebuild
+	 * the table some ten times a second */
+	bool merge_pending;
+	long long merged_ms;
 
 	/* The log ring: what core logs while curses owns the screen. */
 	char *log[HK_APP_LOG_LINES];
@@ -220,9 +227,11 @@ void hk_app_watch_close(struct hk_app *app);
 int hk_app_remote_init(struct hk_app *app, const char *spec);
 /* Starts every remote's stream (once the screen is up). */
 void hk_app_remote_start(struct hk_app *app);
-/* Reads the streams, notices silence, reconnects when due; true when
- * a host's rows or its state changed. */
-bool hk_app_remote_poll(struct hk_app *app);
+/* Reads the streams, notices silence, reconnects when due; says what
+ * changed: a host's rows (merged at most every HK_APP_MERGE_MS), a
+ * host's state (merged at once: up, down, trying). */
+enum { HK_REMOTE_ROWS = 1 << 0, HK_REMOTE_HOSTS = 1 << 1 };
+unsigned hk_app_remote_poll(struct hk_app *app);
 /* The open streams' descriptors, for the loop's poll. */
 size_t hk_app_remote_fds(const struct hk_app *app, int *fds, size_t max);
 /* When hk_app_remote_poll has timed work next (hk_now_ms), -1: none. */

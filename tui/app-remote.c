@@ -246,12 +246,13 @@ static void end_stream(struct hk_app *app, struct hk_app_host *h, struct hk_erro
 	host_down(app, h, silence ? xstrdup(silence) : explain(app, h, status, text, feed_err));
 }
 
-/* Reads what h's stream has; true when its rows changed. */
-static bool read_stream(struct hk_app *app, struct hk_app_host *h)
+/* Reads what h's stream has: HK_REMOTE_ROWS when its rows changed,
+ * HK_REMOTE_HOSTS when it came up or went down. */
+static unsigned read_stream(struct hk_app *app, struct hk_app_host *h)
 {
 	char buf[65536];
 	size_t total = 0;
-	bool changed = false;
+	unsigned changed = 0;
 	while (total < READ_MAX) {
 		ssize_t n = read(h->p.out_fd, buf, sizeof(buf));
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -259,7 +260,7 @@ static bool read_stream(struct hk_app *app, struct hk_app_host *h)
 		if (n <= 0) {
 			hk_closep(&h->p.out_fd);
 			end_stream(app, h, NULL, NULL);
-			return true;
+			return HK_REMOTE_HOSTS;
 		}
 		total += (size_t)n;
 		hk_rlink_heard(&h->link, hk_now_ms());
@@ -267,7 +268,7 @@ static bool read_stream(struct hk_app *app, struct hk_app_host *h)
 		bool was_ready = hk_rwatch_ready(h->w);
 		if (hk_rwatch_feed(h->w, buf, (size_t)n, &err) < 0) {
 			end_stream(app, h, err, NULL);
-			return true;
+			return HK_REMOTE_HOSTS;
 		}
 		if (!was_ready && hk_rwatch_ready(h->w)) {
 			hk_rlink_up(&h->link, hk_now_ms());
@@ -276,18 +277,19 @@ static bool read_stream(struct hk_app *app, struct hk_app_host *h)
 			h->why = NULL;
 			hkw_status_set(app->status, HKW_STATUS, "%s: connected (hako %s).", h->name,
 				       hk_rwatch_version(h->w));
+			changed |= HK_REMOTE_HOSTS;
 		}
 		struct hk_strv names = { 0 };
 		if (hk_rwatch_take_changes(h->w, &names) > 0)
-			changed = true;
+			changed |= HK_REMOTE_ROWS;
 		hk_strv_clear(&names);
 	}
 	return changed;
 }
 
-bool hk_app_remote_poll(struct hk_app *app)
+unsigned hk_app_remote_poll(struct hk_app *app)
 {
-	bool changed = false;
+	unsigned changed = 0;
 	long long now = hk_now_ms();
 	for (size_t i = 0; i < app->nhosts; i++) {
 		struct hk_app_host *h = &app->hosts[i];
@@ -297,7 +299,7 @@ bool hk_app_remote_poll(struct hk_app *app)
 			if (hk_rlink_due(&h->link, now) || !h->tried) {
 				h->tried = true;
 				start_stream(app, h);
-				changed = true;
+				changed |= HK_REMOTE_HOSTS;
 			}
 			continue;
 		}
@@ -312,7 +314,7 @@ bool hk_app_remote_poll(struct hk_app *app)
 					  "answering",
 					  h->name, HK_RLINK_SILENCE_MS / 1000.0, HK_RLINK_BEAT_S);
 			end_stream(app, h, NULL, why);
-			changed = true;
+			changed |= HK_REMOTE_HOSTS;
 		}
 	}
 	return changed;

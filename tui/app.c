@@ -290,25 +290,36 @@ static void loop(struct hk_app *app)
 	int64_t next = now_ms() + app->refresh_ms;
 	size_t max = app->nhosts + 2;
 	hk_autofree int *fds = xcalloc(max, sizeof(*fds));
+	bool dirty = true;
 	while (!app->quit) {
-		draw(app);
+		if (dirty)
+			draw(app);
+		dirty = true;
 		/* A BUSY row (another program's create, clone or destroy
 		 * holds its lock) ends with no event the watches see (a lock
 		 * goes with a close): the list looks again soon instead of at
 		 * the next timed refresh. */
-		int64_t soon = now_ms() + hk_store_watch_recheck_ms(app->nhosts ? &app->local : &app->list, INT_MAX);
+		const struct hk_list *here = app->nhosts ? &app->local : &app->list;
+		int64_t soon = now_ms() + hk_store_watch_recheck_ms(here, INT_MAX);
 		if (next > soon)
 			next = soon;
 		int64_t left = next - now_ms();
 		if (hk_app_job_running(app) && left > 150)
 			left = 150; /* the spinner */
 		long long remote = hk_app_remote_deadline(app); /* silence, a reconnect */
+		if (app->merge_pending && (remote < 0 || app->merged_ms + HK_APP_MERGE_MS < remote))
+			remote = app->merged_ms + HK_APP_MERGE_MS;
 		if (remote >= 0 && remote - now_ms() < left)
 			left = remote - now_ms() + 1;
 		size_t nfds = loop_fds(app, fds, max);
 		int key = hk_term_key(left > 0 ? (int)left : 0, fds, nfds);
+		bool job = hk_app_job_running(app);
 		hk_app_job_poll(app);
-		if (app->nhosts && hk_app_remote_poll(app)) {
+		unsigned what = app->nhosts ? hk_app_remote_poll(app) : 0;
+		app->merge_pending |= what != 0;
+		bool remote_changed = (what & HK_REMOTE_HOSTS) ||
+				      (app->merge_pending && now_ms() >= app->merged_ms + HK_APP_MERGE_MS);
+		if (remote_changed) {
 			hk_list_screen_merge(app); /* from memory: no local scan */
 			if (app->screen == HK_SCREEN_DETAILS &&
 			    hk_app_host_of(app, app->details_name, NULL))
@@ -318,9 +329,16 @@ static void loop(struct hk_app *app)
 			hk_app_refresh_data(app);
 			continue;
 		}
-		if (key == ERR && now_ms() >= next) {
+		/* the timer, also when streams keep waking the loop */
+		if ((key == ERR || key == HK_TERM_WAKE) && now_ms() >= next) {
 			hk_app_refresh_data(app);
 			next = now_ms() + app->refresh_ms;
+			continue;
+		}
+		/* a heartbeat, a stream's bytes that changed nothing or a
+		 * change left for the next merge: the screen is as it was */
+		if ((key == HK_TERM_WAKE || key == ERR) && !remote_changed && !job) {
+			dirty = false;
 			continue;
 		}
 		if (key != ERR && key != HK_TERM_WAKE)

@@ -85,12 +85,15 @@ static struct hk_cpu_sample *sample_for(struct hk_app *app, const char *name)
 			return &app->samples[i];
 	app->samples = xrealloc(app->samples, (app->nsamples + 1) * sizeof(*app->samples));
 	struct hk_cpu_sample *s = &app->samples[app->nsamples++];
-	*s = (struct hk_cpu_sample){ .name = xstrdup(name), .cpu_usec = -1 };
+	*s = (struct hk_cpu_sample){ .name = xstrdup(name), .cpu_usec = -1, .pct = -1 };
 	return s;
 }
 
 /* Memory and pids as core's list filled them; CPU% from the change in
- * CPU time since the last refresh. */
+ * CPU time since the last refresh.  A remote's figures change only when
+ * its stream sends them (every --interval there), while the rows are
+ * merged more often: there an unchanged CPU time keeps the last CPU%
+ * rather than showing 0 and then twice the truth. */
 static void read_usage(struct hk_app *app, size_t i)
 {
 	const struct hk_list_row *r = &app->list.rows[i];
@@ -101,12 +104,17 @@ static void read_usage(struct hk_app *app, size_t i)
 		return;
 	int64_t cpu = (int64_t)(r->cpu_seconds * 1e6);
 	struct hk_cpu_sample *prev = sample_for(app, r->name);
+	if (prev->cpu_usec == cpu && strchr(r->name, ':')) {
+		app->cpu_pct[i] = prev->pct;
+		return;
+	}
 	int64_t now = mono_usec();
 	if (prev->cpu_usec >= 0 && now > prev->at_usec && cpu >= prev->cpu_usec)
 		app->cpu_pct[i] =
 			100.0 * (double)(cpu - prev->cpu_usec) / (double)(now - prev->at_usec);
 	prev->cpu_usec = cpu;
 	prev->at_usec = now;
+	prev->pct = app->cpu_pct[i];
 }
 
 static char *join(const struct hk_strv *sv)
@@ -191,17 +199,21 @@ static size_t add_row(struct hk_app *app, size_t i, size_t parent_row)
 	return row;
 }
 
-/* The filter sees NAME, and HOST:NAME over many hosts ("local:" for
- * this one's, whose key is its plain name). */
-static bool passes_filter(const struct hk_app *app, const char *name)
+/* The filter sees NAME, and over many hosts HOST:NAME too ("local:"
+ * for this one's, whose key is its plain name; a remote's key is
+ * HOST:NAME already). */
+static bool passes_filter(const struct hk_app *app, const char *key)
 {
 	if (app->filter_error)
 		return false; /* not the whole list, as if nothing were typed */
 	if (!app->filter_ok)
 		return true;
-	bool match = regexec(&app->filter_re, name, 0, NULL, 0) == 0;
-	if (!match && app->multi && !strchr(name, ':')) {
-		hk_autofree char *full = xasprintf("%s:%s", HK_REMOTE_LOCAL, name);
+	const char *colon = strchr(key, ':');
+	bool match = regexec(&app->filter_re, colon ? colon + 1 : key, 0, NULL, 0) == 0;
+	if (!match && colon)
+		match = regexec(&app->filter_re, key, 0, NULL, 0) == 0;
+	if (!match && app->multi && !colon) {
+		hk_autofree char *full = xasprintf("%s:%s", HK_REMOTE_LOCAL, key);
 		match = regexec(&app->filter_re, full, 0, NULL, 0) == 0;
 	}
 	return match != app->filter_invert;
@@ -292,6 +304,8 @@ void hk_list_screen_merge(struct hk_app *app)
 	if (app->nhosts)
 		merge_hosts(app);
 	fill_table(app);
+	app->merge_pending = false;
+	app->merged_ms = hk_now_ms();
 }
 
 void hk_list_screen_refresh(struct hk_app *app)

@@ -10,6 +10,7 @@
 # tmux at 200x60:
 #   first full frame  from exec until every host's rows are in (the header
 #                     counts HOSTS+1 hosts and none down), median of RUNS
+#                     (and, for scale, one fresh ssh login + ls --json)
 #   change latency    a container started (then stopped) by the CLI on the
 #                     last host, from the CLI's return until the dashboard
 #                     shows it (the filter narrows the list to that row),
@@ -104,6 +105,16 @@ for ((h = 1; h <= HOSTS; h++)); do
 done
 setup_s=$(awk -v n=$(($(now) - t_setup)) 'BEGIN { printf "%.0f", n / 1e9 }')
 
+# the floor of a first frame: one host alone, a fresh ssh login (no shared
+# connection) and its hako's list, median of RUNS
+floor=()
+for ((r = 0; r < RUNS; r++)); do
+	t0=$(now)
+	ssh -F "$T/s/ssh_config" -o ControlMaster=no -o ControlPath=none 10.213.101.2 \
+		hako ls --json -P "$T/ct/h1" >/dev/null 2>&1 || { echo "FAIL: ssh to h1"; exit 1; }
+	floor+=($(($(now) - t0)))
+done
+
 NH=$((HOSTS + 1))
 all_up() { pane | grep -Eq "^ hako  $NH hosts  "; }
 # launch: the dashboard in tmux; prints the ns from exec to every host in
@@ -183,6 +194,7 @@ wmean=$(awk -v s="$wsum" -v n="$wn" 'BEGIN { printf "%.2f", s / n }')
 echo "remote dashboard: $HOSTS hosts x $PER containers ($RUNNING running each) + this host; setup ${setup_s}s"
 printf '%-44s %12s %s\n' "measure" "value" "target"
 printf '%-44s %10s ms %s\n' "first full frame (median of $RUNS)" "$(ms "$(median "${firsts[@]}")" 0)" "< 2000"
+printf '%-44s %10s ms %s\n' "  one host alone: ssh login + hako ls --json" "$(ms "$(median "${floor[@]}")" 0)" "-"
 printf '%-44s %10s ms %s\n' "change shown: start on h$HOSTS (median)" "$(ms "$(median "${starts[@]}")" 0)" "< 1000"
 printf '%-44s %10s ms %s\n' "change shown: stop on h$HOSTS (median)" "$(ms "$(median "${stops[@]}")" 0)" "< 1000"
 printf '%-44s %10s %%  %s\n' "dashboard CPU, idle ${IDLE_SECS}s" "$dash_cpu" "< 2"

@@ -6,7 +6,7 @@
 # Proves: one list with a HOST column for all four hosts and the header's
 # host count; a container started by the CLI on web2 shows RUNNING
 # within a few seconds (from web2's watch stream, not a timer here); the
-# filter matches HOST:NAME; s on a remote row stops and starts it on its
+# filter matches HOST:NAME (local:NAME for this host's) and NAME alone; s on a remote row stops and starts it on its
 # host (the CLI there agrees); c on a remote row opens its console over
 # ssh -t (login prompt) and Ctrl-a q comes back to the list; a remote
 # whose stream falls silent (its ls --watch stopped with SIGSTOP: no
@@ -128,6 +128,14 @@ wait_for "the filter web3: keeps web3's row" '^web3 +dr3 +RUNNING'
 wait_gone "... and hides the others" '^(web1|web2|local) +dr'
 keys Escape
 wait_for "Esc brings the others back" '^web1 +dr1 +RUNNING'
+keys / '^dr1$' Enter
+wait_for "the filter ^dr1\$ matches a remote row by its name alone" '^web1 +dr1 +RUNNING'
+wait_gone "... and only that one" '^(web2|web3|local) +dr'
+keys Escape
+keys / 'local:' Enter
+wait_for "the filter local: keeps this host's row" '^local +dr0 +STOPPED'
+wait_gone "... and hides the remotes'" '^web[123] +dr'
+keys Escape
 
 # ---- actions go to the row's host -----------------------------------------------------
 keys / '^web2:dr2$' Enter
@@ -179,8 +187,9 @@ keys / '^web2:dr2$' Enter
 keys s
 wait_for "s on an unreachable host's row says why" 'remote "web2" is unreachable' 10
 keys Enter Escape
-sshh_start web2
-wait_for "web2 back after its sshd restarts" '^web2 +dr2 +RUNNING' 40
+sshh_start web2 || not_ok "web2's sshd does not start again"
+wait_for "web2 back after its sshd restarts" '^web2 +dr2 +RUNNING' 40 ||
+	{ ip netns exec rdash-22 ss -Htlnp | sed 's/^/#   listening: /'; pgrep -a sshd | grep "$T/s/web2" | sed 's/^/#   /'; tail -n 20 "$T/s/web2/sshd.log" | sed 's/^/#   sshd: /'; }
 wait_for "... the header counts four hosts up" ' hako  4 hosts  ' 5
 
 # ---- the end ------------------------------------------------------------------------------------
