@@ -246,8 +246,9 @@ struct hk_app_host *hk_app_host_of(const struct hk_app *app, const char *key, co
 bool hk_app_host_up(const struct hk_app_host *h);
 /* A remote's rows: live, or the last known while it is down. */
 const struct hk_list *hk_app_host_rows(const struct hk_app_host *h);
-/* How many hosts are down; their names, comma-separated, into names. */
-size_t hk_app_hosts_down(const struct hk_app *app, struct hk_buf *names);
+/* How many hosts are down (first_try: still on their first connection,
+ * never down); their names, comma-separated, into names. */
+size_t hk_app_hosts_down(const struct hk_app *app, bool first_try, struct hk_buf *names);
 /* Runs `hako ARGS` on the host of key, "{}" in ARGS standing for the
  * container's name there (and -P PATH of [remotes] after the verb);
  * its standard output into *out when wanted.  A failure says the host,

@@ -379,11 +379,13 @@ void hk_app_remote_close(struct hk_app *app)
 	app->ssh_ok = false;
 }
 
-size_t hk_app_hosts_down(const struct hk_app *app, struct hk_buf *names)
+size_t hk_app_hosts_down(const struct hk_app *app, bool first_try, struct hk_buf *names)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < app->nhosts; i++) {
-		if (hk_app_host_up(&app->hosts[i]))
+		const struct hk_app_host *h = &app->hosts[i];
+		/* a host that never failed and is not up yet is connecting */
+		if (hk_app_host_up(h) || first_try != !h->why)
 			continue;
 		if (names)
 			hk_buf_printf(names, "%s%s", n ? "," : "", app->hosts[i].name);

@@ -337,14 +337,17 @@ static char *where(const struct hk_app *app)
 		hk_autofree char *path = hk_sanitize_line(hk_store_path(app->st));
 		return xasprintf("%s:%s", host, path);
 	}
-	struct hk_buf down = { 0 };
-	size_t nd = hk_app_hosts_down(app, &down);
-	hk_autofree char *names = down.len ? hk_buf_steal(&down) : xstrdup("");
+	struct hk_buf down = { 0 }, first = { 0 };
+	size_t nd = hk_app_hosts_down(app, false, &down);
+	size_t nc = hk_app_hosts_down(app, true, &first);
+	hk_buf_puts(&down, "");
+	hk_buf_puts(&first, "");
+	hk_autofree char *d = hk_sanitize_line(down.data), *c = hk_sanitize_line(first.data);
 	hk_buf_free(&down);
-	hk_autofree char *safe = hk_sanitize_line(names);
-	const char *s = app->nhosts == 1 ? "" : "s";
-	return nd ? xasprintf("%zu host%s, down: %s", app->nhosts, s, safe)
-		  : xasprintf("%zu host%s", app->nhosts, s);
+	hk_buf_free(&first);
+	return xasprintf("%zu host%s%s%s%s%s", app->nhosts, app->nhosts == 1 ? "" : "s",
+			 nd ? ", down: " : "", nd ? d : "", nc ? ", connecting: " : "",
+			 nc ? c : "");
 }
 
 void hk_list_screen_draw_header(struct hk_app *app, struct hkw_canvas *c)
