@@ -56,6 +56,7 @@ enum hk_tab { HK_TAB_INFO, HK_TAB_CGROUPS, HK_TAB_IDMAPS, HK_TAB_CONFIG, HK_TAB_
 
 #define HK_APP_LOG_LINES 64
 #define HK_APP_MERGE_MS	 400
+#define HK_APP_FETCH_MS	 5000
 
 /* One host of a many-host dashboard (app-remote.c): this one ("local",
  * rows from its own engine) or a remote, rows from its watch stream. */
@@ -153,6 +154,12 @@ struct hk_app {
 	 * the table some ten times a second */
 	bool merge_pending;
 	long long merged_ms;
+	/* the details tab of a remote row as its hako printed it, fetched
+	 * again after HK_APP_FETCH_MS (screen-details-remote.c) */
+	char *fetched_key;
+	size_t fetched_tab;
+	long long fetched_ms;
+	char *fetched;
 
 	/* The log ring: what core logs while curses owns the screen. */
 	char *log[HK_APP_LOG_LINES];

@@ -408,6 +408,8 @@ static void app_free(struct hk_app *app)
 	hk_app_watch_close(app);
 	hk_app_remote_close(app);
 	hk_list_free(&app->local);
+	free(app->fetched_key);
+	free(app->fetched);
 	for (size_t i = 0; i < HK_APP_LOG_LINES; i++)
 		free(app->log[i]);
 	if (app->cg_ok) {

@@ -1,9 +1,10 @@
 /* screen-details-remote.c - the details tabs of a remote's row
  * (HOST:NAME, `hako --remote`).  Info, Config and Console log are what
  * the remote hako prints for `hako info`, `hako config` and `hako
- * console --log`, fetched over the host's connection when the tab is
- * drawn; Cgroups and ID maps show what the row's JSON carries (memory,
- * CPU time, pids; the id map in host ids), since the cgroup tree and the
+ * console --log`, fetched over the host's connection when the tab opens
+ * and again at most every HK_APP_FETCH_MS; Cgroups and ID maps show what
+ * the row's JSON carries (memory, CPU time, pids; the id map in host
+ * ids), since the cgroup tree and the
  * sub-id files are the remote's own (hako(1) says so).  A host that is
  * down shows why, with the ssh command that fixes it, and the row as it
  * was last seen.  All remote text is sanitised. */
@@ -44,18 +45,34 @@ static void host_lines(struct hk_app *app, const struct hk_app_host *h)
 }
 
 /* `hako ARGS` on the host, its output as lines; false when it failed
- * (the error is shown). */
+ * (the error is shown).  The output is kept for HK_APP_FETCH_MS: the tab
+ * is rebuilt on every refresh, and each fetch is a round trip the
+ * screen waits for. */
 static bool remote_text(struct hk_app *app, const char *key, const char *const *args)
 {
-	hk_autoerr err = NULL;
-	hk_autofree char *out = NULL;
-	if (hk_app_remote_run(app, key, args, FETCH_MS, &out, &err) < 0) {
-		hk_autofree char *m = hk_error_render(err);
-		line(app, HKW_ERROR, m);
-		return false;
+	size_t tab = hkw_tabs_active(app->tabs);
+	long long now = hk_now_ms();
+	bool fresh = app->fetched && app->fetched_key && strcmp(app->fetched_key, key) == 0 &&
+		     app->fetched_tab == tab && now - app->fetched_ms < HK_APP_FETCH_MS;
+	if (!fresh) {
+		hk_autoerr err = NULL;
+		char *out = NULL;
+		free(app->fetched);
+		app->fetched = NULL;
+		if (hk_app_remote_run(app, key, args, FETCH_MS, &out, &err) < 0) {
+			hk_autofree char *m = hk_error_render(err);
+			line(app, HKW_ERROR, m);
+			return false;
+		}
+		app->fetched = out ? out : xstrdup("");
+		free(app->fetched_key);
+		app->fetched_key = xstrdup(key);
+		app->fetched_tab = tab;
+		app->fetched_ms = now;
 	}
+	hk_autofree char *copy = xstrdup(app->fetched);
 	char *save = NULL;
-	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
 		line(app, HKW_NORMAL, l);
 	return true;
 }

@@ -625,6 +625,8 @@ void hk_details_refresh(struct hk_app *app)
 
 void hk_details_open(struct hk_app *app, const char *name)
 {
+	free(app->fetched); /* a remote row's tab is fetched anew */
+	app->fetched = NULL;
 	free(app->details_name);
 	app->details_name = xstrdup(name);
 	app->screen = HK_SCREEN_DETAILS;

@@ -8,7 +8,8 @@
 # within a few seconds (from web2's watch stream, not a timer here); the
 # filter matches HOST:NAME (local:NAME for this host's) and NAME alone; s on a remote row stops and starts it on its
 # host (the CLI there agrees); c on a remote row opens its console over
-# ssh -t (login prompt) and Ctrl-a q comes back to the list; a remote
+# ssh -t (login prompt) and Ctrl-a q comes back to the list; its details
+# name the host and show the remote's `hako info`; a remote
 # whose stream falls silent (its ls --watch stopped with SIGSTOP: no
 # heartbeat, the connection still up) is marked within 3 s, its rows kept
 # with STATE "?", the reason in the status line, while web1 stays live
@@ -157,7 +158,12 @@ wait_for "the console shows dr1's login prompt" 'login: *$' 15
 keys C-a q
 wait_for "Ctrl-a q comes back to the dashboard" '^web1 +dr1 +RUNNING' 15
 wait_for "... all four hosts still up" ' hako  4 hosts  ' 5
-keys Escape
+keys Enter
+wait_for "Enter on web1's row: its details name the host" 'Host +web1 \(ssh://10\.213\.21\.2 path=' 10
+wait_for "... and show what web1's hako info prints" 'State: +RUNNING' 10
+keys 2
+wait_for "its Cgroups tab: the row's figures, saying where the tree is" 'the cgroup tree is the remote' 5
+keys Escape Escape
 
 # ---- a host whose stream falls silent ----------------------------------------------------
 stopped_pid=$(pgrep -f -- "--heartbeat 1 -P $T/ct/web3" | head -1)
