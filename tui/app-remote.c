@@ -25,6 +25,7 @@
 
 #include "app-internal.h"
 #include "cli.h"
+#include "log.h"
 #include "remote-ssh.h"
 #include "remote-watch.h"
 #include "sanitize.h"
@@ -204,11 +205,13 @@ static char *explain(struct hk_app *app, struct hk_app_host *h, int status, cons
 	if (h->w && !hk_rwatch_ready(h->w)) {
 		bool need = false;
 		hk_rwatch_explain_end(h->w, status, text, NULL, &need, &err);
-		if (need) /* asking its version would block the screen: say what to run */
+		if (need) { /* asking its version would block the screen: say what to run */
+			hk_autofree char *login = hk_ssh_login_command(&app->ssh, &h->r);
 			return xasprintf("remote \"%s\" runs a hako without `ls --json --watch`; "
-					 "install hako %s there (`ssh HOST hako --version` shows "
-					 "its version)",
-					 h->name, HAKO_VERSION);
+					 "install hako %s there (`%s hako --version` shows its "
+					 "version)",
+					 h->name, HAKO_VERSION, login);
+		}
 		return hk_error_render(err);
 	}
 	return xasprintf("remote \"%s\": the ls --watch stream ended (status %d)", h->name, status);
@@ -229,6 +232,9 @@ static void host_down(struct hk_app *app, struct hk_app_host *h, char *why)
 	free(h->why);
 	h->why = why;
 	hk_autofree char *safe = hk_sanitize_line(why);
+	/* logged too: the help screen's recent messages keep every host's */
+	hk_log(HK_LOG_WARN, "%s: unreachable (again in %llds): %s", h->name,
+	       (h->link.next_try_ms - now + 999) / 1000, safe);
 	hkw_status_set(app->status, HKW_ERROR, "%s: unreachable (again in %llds): %s", h->name,
 		       (h->link.next_try_ms - now + 999) / 1000, safe);
 }

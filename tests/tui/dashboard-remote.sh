@@ -15,7 +15,9 @@
 # with STATE "?", the reason in the status line, while web1 stays live
 # (a CLI stop there shows), and it comes back by itself (backoff
 # reconnect); web2's sshd killed is marked within 3 s with ssh's reason,
-# and comes back after sshd restarts; after q, nothing is left (ssh
+# and comes back after sshd restarts; a host whose hako has no --watch
+# and one speaking protocol 2 are down with the reason in the help
+# screen's recent messages; after q, nothing is left (ssh
 # processes, remote ls --watch processes, namespaces, veths).
 # guest-lane: skip - ssh between namespaces of one machine, like integration/remote-ssh.sh
 . "$(dirname "$0")/../lib.sh"
@@ -60,6 +62,13 @@ sshh_init "$T/s" rdash || up=0
 for i in 1 2 3; do
 	[ $up = 1 ] && { sshh_netns $((20 + i)) >/dev/null && sshh_sshd "web$i" $((20 + i)) 22 "$T/bin"; } || up=0
 done
+# stand-ins for other hako versions (as in integration/remote-ssh.sh)
+mkdir -p "$T/bin-old" "$T/bin-proto"
+printf '#!/bin/sh\ncase "$*" in *--watch*) echo "hako: error: ls: unknown option \\"--watch\\"" >&2; exit 2 ;; esac\nexec "%s" "$@"\n' "$HAKO" >"$T/bin-old/hako"
+printf '#!/bin/sh\ncase "$*" in *--watch*) echo '"'"'{"hako": "9.9.9", "protocol": 2, "host": "f", "path": "/srv"}'"'"'; exec sleep 5 ;; esac\nexec "%s" "$@"\n' "$HAKO" >"$T/bin-proto/hako"
+chmod 755 "$T/bin-old/hako" "$T/bin-proto/hako"
+[ $up = 1 ] && sshh_sshd old 23 2206 "$T/bin-old" || up=0
+[ $up = 1 ] && sshh_sshd proto 23 2205 "$T/bin-proto" || up=0
 if [ $up = 0 ]; then
 	not_ok "dashboard-remote: the test hosts did not come up"
 	plan_end; exit
@@ -197,6 +206,29 @@ sshh_start web2 || not_ok "web2's sshd does not start again"
 wait_for "web2 back after its sshd restarts" '^web2 +dr2 +RUNNING' 40 ||
 	{ ip netns exec rdash-22 ss -Htlnp | sed 's/^/#   listening: /'; pgrep -a sshd | grep "$T/s/web2" | sed 's/^/#   /'; tail -n 20 "$T/s/web2/sshd.log" | sed 's/^/#   sshd: /'; }
 wait_for "... the header counts four hosts up" ' hako  4 hosts  ' 5
+
+# ---- hosts whose hako cannot stream: said with the fix ---------------------------------------
+keys q
+sleep 1
+cat >>"$T/etc-up/hako/hako.conf" <<EOF
+[remotes]
+old = ssh://10.213.23.2:2206
+proto = ssh://10.213.23.2:2205
+EOF
+tm_fresh
+tm -f /dev/null new-session -d -s dash -x 160 -y 30 \
+	env HAKO_RUN_DIR="$HAKO_RUN_DIR" TERM=screen-256color LANG=C.UTF-8 \
+	"$HK" -P "$T/ct/local" --remote web1,old,proto 2>/dev/null
+tm set-option -t dash remain-on-exit on >/dev/null
+wait_for "--remote web1,old,proto: three hosts, two of them down" ' hako  3 hosts, down: (old,proto|proto,old)  ' 15
+wait_for "web1's row" '^web1 +dr1 ' 5
+wait_gone "... and no row of this host (not asked for)" '^local ' 2
+keys '?'
+wait_for "recent messages: a hako without ls --watch, with the command to see its version" \
+	'old: unreachable .*remote "old" runs a hako without `ls --json --watch`' 5
+wait_for "recent messages: a hako of protocol 2, both versions named" \
+	'proto: unreachable .*runs hako 9\.9\.9 speaking protocol 2' 5
+keys q
 
 # ---- the end ------------------------------------------------------------------------------------
 keys q
