@@ -29,6 +29,30 @@ static void kv(struct hk_app *app, const char *label, const char *value)
 	line(app, HKW_NORMAL, l);
 }
 
+/* text in lines of at most the view's width, broken at spaces: a host's
+ * reason ends with the command that fixes it, which must not be cut */
+static void wrapped(struct hk_app *app, int role, const char *text)
+{
+	hk_autofree char *safe = hk_sanitize_line(text);
+	size_t width = app->canvas.base.w > 24 ? (size_t)app->canvas.base.w - 4 : 20;
+	const char *p = safe;
+	while (*p) {
+		size_t n = strlen(p);
+		if (n > width) {
+			n = width;
+			while (n > width / 2 && p[n] != ' ')
+				n--;
+			if (p[n] != ' ')
+				n = width;
+		}
+		hk_autofree char *l = xasprintf("  %.*s", (int)n, p);
+		hkw_textview_add(app->text, role, l);
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+}
+
 static void host_lines(struct hk_app *app, const struct hk_app_host *h)
 {
 	hk_autofree char *url = hk_remote_url(&h->r);
@@ -37,7 +61,7 @@ static void host_lines(struct hk_app *app, const struct hk_app_host *h)
 	kv(app, "Host", where);
 	if (!hk_app_host_up(h)) {
 		kv(app, "Reachable", "no: its rows are as last seen");
-		line(app, HKW_ERROR, h->why ? h->why : "not connected yet");
+		wrapped(app, HKW_ERROR, h->why ? h->why : "not connected yet");
 	} else {
 		kv(app, "Remote hako", hk_rwatch_version(h->w));
 	}

@@ -15,7 +15,8 @@
 # with STATE "?", the reason in the status line, while web1 stays live
 # (a CLI stop there shows), and it comes back by itself (backoff
 # reconnect); web2's sshd killed is marked within 3 s with ssh's reason,
-# and comes back after sshd restarts; a host whose hako has no --watch
+# and comes back after sshd restarts; a changed host key is shown with
+# ssh-keygen -R and the ssh command in the row's Info; a host whose hako has no --watch
 # and one speaking protocol 2 are down with the reason in the help
 # screen's recent messages; after q, nothing is left (ssh
 # processes, remote ls --watch processes, namespaces, veths).
@@ -206,6 +207,18 @@ sshh_start web2 || not_ok "web2's sshd does not start again"
 wait_for "web2 back after its sshd restarts" '^web2 +dr2 +RUNNING' 40 ||
 	{ ip netns exec rdash-22 ss -Htlnp | sed 's/^/#   listening: /'; pgrep -a sshd | grep "$T/s/web2" | sed 's/^/#   /'; tail -n 20 "$T/s/web2/sshd.log" | sed 's/^/#   sshd: /'; }
 wait_for "... the header counts four hosts up" ' hako  4 hosts  ' 5
+
+# ---- a host whose key changed: down, with the command that fixes it -----------------------------
+sshh_stop web2 && sshh_rekey web2 && sshh_start web2
+wait_for "web2 with a new host key: down, the status line says the key CHANGED" \
+	'web2: unreachable .*host key of 10\.213\.22\.2 has CHANGED' 20
+keys / '^web2:dr2$' Enter
+keys Enter
+wait_for "its row's Info names the fix: ssh-keygen -R" "ssh-keygen -R 10\.213\.22\.2" 5
+wait_for "... and the ssh command to accept the new key" "ssh -F '$T/s/ssh_config' 10\.213\.22\.2" 5
+keys Escape Escape
+sshh_stop web2 && sshh_unrekey web2 && sshh_start web2
+wait_for "web2 with its recorded key again: back" '^web2 +dr2 +RUNNING' 40
 
 # ---- hosts whose hako cannot stream: said with the fix ---------------------------------------
 keys q
