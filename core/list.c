@@ -214,6 +214,27 @@ void hk_list_row_free(struct hk_list_row *row)
 	memset(row, 0, sizeof(*row));
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void hk_list_row_copy(const struct hk_list_row *src, const char *name, struct hk_list_row *dst)
+{
+	*dst = *src;
+	dst->name = xstrdup(name);
+	dst->groups = dst->interfaces = dst->ipv4 = dst->ipv6 = (struct hk_strv){ 0 };
+	hk_strv_copy(&dst->groups, &src->groups);
+	hk_strv_copy(&dst->interfaces, &src->interfaces);
+	hk_strv_copy(&dst->ipv4, &src->ipv4);
+	hk_strv_copy(&dst->ipv6, &src->ipv6);
+	dst->backend = dup_or_null(src->backend);
+	dst->rootfs = dup_or_null(src->rootfs);
+	dst->config_error = dup_or_null(src->config_error);
+	dst->idmap_host = dup_or_null(src->idmap_host);
+	dst->cgroup_host = dup_or_null(src->cgroup_host);
+}
+
 void hk_list_free(struct hk_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)

@@ -72,6 +72,9 @@ int hk_list_build(struct hk_store *st, const struct hk_list_filter *filter, stru
 /* One row (for `hako info`): also for a name hk_store_list would skip. */
 void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row *row);
 void hk_list_row_free(struct hk_list_row *row);
+/* A deep copy of src named name (the dashboard's HOST:NAME rows); cfg
+ * is borrowed as src's is. */
+void hk_list_row_copy(const struct hk_list_row *src, const char *name, struct hk_list_row *dst);
 /* The STATE column of one container alone (hako's state, or that of
  * another program that runs it), without the usage and address reads;
  * *runner (may be NULL): who runs it. */

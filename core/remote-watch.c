@@ -5,9 +5,12 @@
  * HK_RWATCH_LINE_MAX), the hello line's fields, the rows sorted by name
  * (a struct hk_list, as the local list, so that the same formatter and
  * the same dashboard code show both), and the names changed since the
- * caller last asked.  Lines: hello, then "snapshot", then "changed" and
- * "removed"; a line type this protocol does not know is skipped (the
- * protocol's version changes when one must be understood). */
+ * caller last asked.  Lines: hello, then "snapshot", then "changed",
+ * "removed" and "heartbeat" (sent when asked for, --heartbeat, so that a
+ * reader can tell a quiet host from one that stopped answering; counted,
+ * nothing else); a line type this protocol does not know is skipped (the
+ * protocol's version changes when one must be understood), which is why
+ * a hako of the same protocol without heartbeats reads them fine. */
 #include "remote-watch.h"
 
 #include <errno.h>
@@ -26,6 +29,7 @@ struct hk_rwatch {
 	bool refused;  /* the hello named another protocol: the message says it all */
 	char *version, *host, *path;
 	bool ready;
+	unsigned long beats;
 	struct hk_list list;
 	size_t cap;
 	struct hk_strv changes;
@@ -70,6 +74,11 @@ const char *hk_rwatch_host(const struct hk_rwatch *w)
 const char *hk_rwatch_path(const struct hk_rwatch *w)
 {
 	return w->path;
+}
+
+unsigned long hk_rwatch_beats(const struct hk_rwatch *w)
+{
+	return w->beats;
 }
 
 const struct hk_list *hk_rwatch_list(const struct hk_rwatch *w)
@@ -360,6 +369,10 @@ static int apply(struct hk_rwatch *w, const struct hk_json *o, struct hk_error *
 		return hk_error_set(err, EPROTO, "a line without a \"type\"");
 	if (strcmp(type, "snapshot") == 0)
 		return snapshot(w, o, err);
+	if (strcmp(type, "heartbeat") == 0) {
+		w->beats++;
+		return 0;
+	}
 	bool changed = strcmp(type, "changed") == 0, removed = strcmp(type, "removed") == 0;
 	if ((changed || removed) && !w->ready)
 		return hk_error_set(err, EPROTO, "a \"%s\" line before the snapshot", type);

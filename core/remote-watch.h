@@ -50,6 +50,8 @@ bool hk_rwatch_ready(const struct hk_rwatch *w);
 const char *hk_rwatch_version(const struct hk_rwatch *w);
 const char *hk_rwatch_host(const struct hk_rwatch *w);
 const char *hk_rwatch_path(const struct hk_rwatch *w);
+/* How many heartbeat lines came (a stream started with --heartbeat). */
+unsigned long hk_rwatch_beats(const struct hk_rwatch *w);
 /* The rows, sorted by name. */
 const struct hk_list *hk_rwatch_list(const struct hk_rwatch *w);
 /* Moves the rows out into *out (the reader's table is then empty), for

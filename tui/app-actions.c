@@ -2,7 +2,9 @@
  * container calls the same core function as the CLI command (hk_start,
  * hk_stop, hk_freeze, hk_console_run, hk_attach, hk_create, hk_destroy);
  * errors open a dialog with the whole message.  With --read-only every
- * changing action is refused, saying so. */
+ * changing action is refused, saying so.  A remote's row (HOST:NAME,
+ * `hako --remote`) is sent to its host: the same verb of the remote
+ * hako as a job (app-remote.c), console and attach with ssh -t. */
 #include <errno.h>
 #include <ncurses.h>
 #include <stdio.h>
@@ -60,47 +62,94 @@ static bool is_frozen(struct hk_app *app, const char *name)
 	return r && r->state == HK_STATE_FROZEN;
 }
 
+/* A remote's row: HOST:NAME (a container name never holds ':'). */
+static bool is_remote(const char *name)
+{
+	return strchr(name, ':') != NULL;
+}
+
+#define REMOTE_VERB_MS 60000u /* a remote start, freeze...: ssh's own timeout comes first */
+
+/* `hako ARGS` on the host of the remote row name ("{}": its name there). */
+static int remote_verb(struct hk_app *app, const char *name, const char *const *args,
+		       struct hk_error **err)
+{
+	return hk_app_remote_run(app, name, args, REMOTE_VERB_MS, NULL, err);
+}
+
+/* The remote's stop, with this dashboard's [tui] stop_timeout. */
+static int remote_stop(struct hk_app *app, const char *name, struct hk_error **err)
+{
+	unsigned t = hk_store_settings(app->st)->stop_timeout;
+	hk_autofree char *secs = xasprintf("%u", t);
+	const char *args[] = { "stop", "-t", secs, "{}", NULL };
+	return hk_app_remote_run(app, name, args, REMOTE_VERB_MS + t * 1000u, NULL, err);
+}
+
 static int do_start(struct hk_app *app, const char *name, struct hk_error **err)
 {
 	pid_t pid = 0;
-	return is_active(app, name) ? 0 : hk_start(app->st, name, NULL, &pid, err);
+	if (is_active(app, name))
+		return 0;
+	if (is_remote(name))
+		return remote_verb(app, name, (const char *[]){ "start", "{}", NULL }, err);
+	return hk_start(app->st, name, NULL, &pid, err);
 }
 
 static int do_stop(struct hk_app *app, const char *name, struct hk_error **err)
 {
-	return is_active(app, name) ? stop_gently(app, name, err) : 0;
+	if (!is_active(app, name))
+		return 0;
+	return is_remote(name) ? remote_stop(app, name, err) : stop_gently(app, name, err);
 }
 
 static int do_restart(struct hk_app *app, const char *name, struct hk_error **err)
 {
 	const struct hk_list_row *r = hk_app_row(app, name);
-	if (r && hk_state_is_active(r->state) && stop_gently(app, name, err) < 0)
+	if (r && hk_state_is_active(r->state) && do_stop(app, name, err) < 0)
 		return -1;
 	pid_t pid = 0;
+	if (is_remote(name))
+		return remote_verb(app, name, (const char *[]){ "start", "{}", NULL }, err);
 	return hk_start(app->st, name, NULL, &pid, err);
 }
 
 static int do_kill(struct hk_app *app, const char *name, struct hk_error **err)
 {
 	struct hk_stop_opts so = { .kill = true };
+	if (is_remote(name))
+		return remote_verb(app, name, (const char *[]){ "stop", "-k", "{}", NULL }, err);
 	return hk_stop(app->st, name, &so, err);
 }
 
 static int do_freeze(struct hk_app *app, const char *name, struct hk_error **err)
 {
-	return is_active(app, name) && !is_frozen(app, name) ? hk_freeze(app->st, name, true, err)
-							      : 0;
+	if (!is_active(app, name) || is_frozen(app, name))
+		return 0;
+	if (is_remote(name))
+		return remote_verb(app, name, (const char *[]){ "freeze", "{}", NULL }, err);
+	return hk_freeze(app->st, name, true, err);
 }
 
 static int do_thaw(struct hk_app *app, const char *name, struct hk_error **err)
 {
-	return is_frozen(app, name) ? hk_freeze(app->st, name, false, err) : 0;
+	if (!is_frozen(app, name))
+		return 0;
+	if (is_remote(name))
+		return remote_verb(app, name, (const char *[]){ "unfreeze", "{}", NULL }, err);
+	return hk_freeze(app->st, name, false, err);
 }
 
 /* A running container was said to be killed first when D asked. */
 static int do_destroy(struct hk_app *app, const char *name, struct hk_error **err)
 {
-	return hk_destroy(app->st, name, is_active(app, name) ? HK_DESTROY_FORCE : 0, err);
+	bool force = is_active(app, name);
+	if (is_remote(name))
+		return remote_verb(app, name,
+				   force ? (const char *[]){ "destroy", "-f", "{}", NULL }
+					 : (const char *[]){ "destroy", "{}", NULL },
+				   err);
+	return hk_destroy(app->st, name, force ? HK_DESTROY_FORCE : 0, err);
 }
 
 struct targets_job {
@@ -208,8 +257,33 @@ static void stop_targets(struct hk_app *app)
 		hk_app_job_countdown(app, timeout);
 }
 
+/* console or attach of a remote row: the remote hako on this terminal
+ * with ssh -t, so that its own detach key (Ctrl-a q) works. */
+static void remote_interactive(struct hk_app *app, const char *name, const char *const *args,
+			       const char *what)
+{
+	hk_autoerr err = NULL;
+	hk_app_suspend(app);
+	printf("\r\nhako: %s \"%s\" over ssh; %s\r\n", args[0], name,
+	       strcmp(args[0], "console") == 0 ? "Ctrl-a q comes back to the dashboard"
+					       : "exit it to come back to the dashboard");
+	fflush(stdout);
+	int rc = hk_app_remote_foreground(app, name, args, &err);
+	hk_app_resume(app);
+	if (rc < 0)
+		hk_app_error(app, what, err);
+	else
+		hkw_status_set(app->status, HKW_STATUS, "%s of \"%s\" ended (%d).", args[0], name,
+			       rc);
+}
+
 static void console(struct hk_app *app, const char *name)
 {
+	if (is_remote(name)) {
+		remote_interactive(app, name, (const char *[]){ "console", "{}", NULL },
+				   "Console failed");
+		return;
+	}
 	hk_autoerr err = NULL;
 	hk_app_suspend(app);
 	struct hk_console_opts co;
@@ -223,6 +297,11 @@ static void console(struct hk_app *app, const char *name)
 
 static void attach(struct hk_app *app, const char *name)
 {
+	if (is_remote(name)) {
+		remote_interactive(app, name, (const char *[]){ "attach", "{}", NULL },
+				   "Attach failed");
+		return;
+	}
 	hk_autoerr err = NULL;
 	int code = 0;
 	hk_app_suspend(app);
@@ -264,7 +343,14 @@ static void do_exec(struct hk_app *app)
 	hk_autoerr err = NULL;
 	int code = 0;
 	hk_app_suspend(app);
-	int rc = hk_attach(app->st, app->pending_name, &ao, &code, &err);
+	int rc;
+	if (is_remote(app->pending_name)) {
+		const char *args[] = { "attach", "{}", "--", "/bin/sh", "-c", cmd, NULL };
+		code = rc = hk_app_remote_foreground(app, app->pending_name, args, &err);
+		rc = rc < 0 ? -1 : 0;
+	} else {
+		rc = hk_attach(app->st, app->pending_name, &ao, &code, &err);
+	}
 	if (rc == 0) {
 		printf("\r\n[exit status %d; press Enter to go back to the dashboard]", code);
 		fflush(stdout);
@@ -302,6 +388,16 @@ static int run_editor(const char *path)
 
 static void edit_config(struct hk_app *app, const char *name)
 {
+	const char *there = NULL;
+	const struct hk_app_host *h = hk_app_host_of(app, name, &there);
+	if (h) {
+		hk_autofree char *login = hk_ssh_login_command(&app->ssh, &h->r);
+		hkw_status_set(app->status, HKW_ERROR,
+			       "\"%s\" is on %s: edit its config there (%s, then hako config %s "
+			       "KEY VALUE, or the file itself); the Config tab shows it.",
+			       name, h->name, login, there);
+		return;
+	}
 	hk_autofree char *path = hk_store_config_path(app->st, name);
 	const char *ed = getenv("VISUAL");
 	if (!ed || !*ed)
@@ -439,6 +535,9 @@ static void rename_dialog(struct hk_app *app, const char *old)
 
 static int rename_job(struct hk_app *app, void *arg, struct hk_error **err)
 {
+	if (is_remote(app->pending_name))
+		return remote_verb(app, app->pending_name,
+				   (const char *[]){ "rename", "{}", arg, NULL }, err);
 	return hk_rename(app->st, app->pending_name, arg, err);
 }
 
@@ -457,7 +556,10 @@ static void do_rename(struct hk_app *app)
 	hk_autofree char *label = xasprintf("Renaming \"%s\" to \"%s\"", app->pending_name, dst);
 	if (hk_app_job_start(app, label, rename_job, dst)) {
 		free(app->job_select);
-		app->job_select = xstrdup(dst);
+		const char *colon = strchr(app->pending_name, ':');
+		app->job_select = colon ? xasprintf("%.*s:%s", (int)(colon - app->pending_name),
+						    app->pending_name, dst)
+					: xstrdup(dst);
 	}
 }
 
@@ -477,7 +579,20 @@ static void clone_dialog(struct hk_app *app, const char *src)
 
 static int clone_job(struct hk_app *app, void *arg, struct hk_error **err)
 {
-	return hk_clone(app->st, arg, NULL, err);
+	const struct hk_clone_opts *co = arg;
+	if (!is_remote(co->src))
+		return hk_clone(app->st, arg, NULL, err);
+	const char *args[8] = { "clone" };
+	size_t n = 1;
+	if (co->snapshot)
+		args[n++] = "-s";
+	if (co->backend != HK_BACKEND_UNSET) {
+		args[n++] = "-B";
+		args[n++] = hk_backend_name(co->backend);
+	}
+	args[n++] = "{}";
+	args[n++] = co->dst;
+	return remote_verb(app, co->src, args, err);
 }
 
 static void do_clone(struct hk_app *app)
@@ -501,8 +616,10 @@ static void do_clone(struct hk_app *app)
 	}
 	hk_autofree char *label = xasprintf("Cloning \"%s\" to \"%s\"", co.src, dst);
 	if (hk_app_job_start(app, label, clone_job, &co)) {
-		free(app->job_select);
-		app->job_select = xstrdup(dst);
+		free(app->job_select); /* the copy is made on the source's host */
+		const char *colon = strchr(co.src, ':');
+		app->job_select = colon ? xasprintf("%.*s:%s", (int)(colon - co.src), co.src, dst)
+					: xstrdup(dst);
 	}
 }
 
@@ -664,7 +781,7 @@ static void container_action(struct hk_app *app, enum hk_action a, const char *s
 static void say_sort(struct hk_app *app)
 {
 	size_t n, c = hkw_table_sort_col(app->table);
-	const struct hkw_column *cols = hk_list_screen_columns(&n);
+	const struct hkw_column *cols = hk_list_screen_columns(app, &n);
 	bool rev = hkw_table_sort_reverse(app->table);
 	hkw_status_set(app->status, HKW_STATUS, "Sorted by %s, %s.", cols[c].title,
 		       cols[c].desc ? (rev ? "smallest first" : "largest first")
@@ -759,6 +876,12 @@ void hk_app_action(struct hk_app *app, enum hk_action a)
 {
 	if (refuse_read_only(app, a))
 		return;
+	if (a == HK_ACT_CREATE && app->nhosts && !app->show_local) {
+		hkw_status_set(app->status, HKW_ERROR,
+			       "n creates on this host, which this dashboard does not show (add "
+			       "local to --remote); on a remote: hako create REMOTE:NAME.");
+		return;
+	}
 	if (a == HK_ACT_CREATE) {
 		create_dialog(app);
 		return;

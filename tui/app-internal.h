@@ -17,6 +17,9 @@
 #include "input.h"
 #include "keys.h"
 #include "list.h"
+#include "remote-link.h"
+#include "remote-ssh.h"
+#include "remote-watch.h"
 #include "store-watch.h"
 #include "store.h"
 #include "style.h"
@@ -46,11 +49,28 @@ struct hk_cpu_sample {
 	char *name;
 	int64_t cpu_usec;
 	int64_t at_usec; /* monotonic */
+	double pct;	 /* the last CPU% worked out, < 0 unknown */
 };
 
 enum hk_tab { HK_TAB_INFO, HK_TAB_CGROUPS, HK_TAB_IDMAPS, HK_TAB_CONFIG, HK_TAB_LOG, HK_TAB_COUNT };
 
 #define HK_APP_LOG_LINES 64
+#define HK_APP_MERGE_MS	 400
+#define HK_APP_FETCH_MS	 5000
+
+/* One host of a many-host dashboard (app-remote.c): this one ("local",
+ * rows from its own engine) or a remote, rows from its watch stream. */
+struct hk_app_host {
+	char *name;
+	bool local;
+	struct hk_remote r;   /* a remote's address (hako.conf [remotes]) */
+	struct hk_rwatch *w;  /* the stream's reader while one runs, else NULL */
+	struct hk_ssh_proc p; /* the stream's ssh; pid -1 when none */
+	struct hk_rlink link;
+	bool tried;	     /* a first stream was started */
+	struct hk_list rows; /* the rows last known, kept while it is down */
+	char *why;	     /* why it is down (with the fix), NULL while up */
+};
 
 struct hk_app {
 	const struct hk_app_opts *opts;
@@ -118,6 +138,28 @@ struct hk_app {
 	 * state change shows at once (core/store-watch.h); NULL without
 	 * inotify: the timer still refreshes. */
 	struct hk_store_watch *watch;
+
+	/* --remote: the hosts shown (none: this host alone, as always);
+	 * multi: more than one, so rows are HOST:NAME and the HOST column
+	 * shows; local: this host's rows when show_local. */
+	struct hk_app_host *hosts;
+	size_t nhosts;
+	bool show_local;
+	bool multi;
+	struct hk_ssh ssh; /* BatchMode, for the streams and the jobs */
+	bool ssh_ok;
+	struct hk_list local;
+	/* a remote's change waits for the next merge (at most one per
+	 * HK_APP_MERGE_MS): 20 hosts' usage figures would otherwise rebuild
+	 * the table some ten times a second */
+	bool merge_pending;
+	long long merged_ms;
+	/* the details tab of a remote row as its hako printed it, fetched
+	 * again after HK_APP_FETCH_MS (screen-details-remote.c) */
+	char *fetched_key;
+	size_t fetched_tab;
+	long long fetched_ms;
+	char *fetched;
 
 	/* The log ring: what core logs while curses owns the screen. */
 	char *log[HK_APP_LOG_LINES];
@@ -187,15 +229,57 @@ void hk_app_watch_update(struct hk_app *app);
 bool hk_app_watch_drain(struct hk_app *app);
 void hk_app_watch_close(struct hk_app *app);
 
+/* app-remote.c: --remote NAME[,NAME...]|local|all; prints why and
+ * returns -1 before the screen is up. */
+int hk_app_remote_init(struct hk_app *app, const char *spec);
+/* Starts every remote's stream (once the screen is up). */
+void hk_app_remote_start(struct hk_app *app);
+/* Reads the streams, notices silence, reconnects when due; says what
+ * changed: a host's rows (merged at most every HK_APP_MERGE_MS), a
+ * host's state (merged at once: up, down, trying). */
+enum { HK_REMOTE_ROWS = 1 << 0, HK_REMOTE_HOSTS = 1 << 1 };
+unsigned hk_app_remote_poll(struct hk_app *app);
+/* The open streams' descriptors, for the loop's poll. */
+size_t hk_app_remote_fds(const struct hk_app *app, int *fds, size_t max);
+/* When hk_app_remote_poll has timed work next (hk_now_ms), -1: none. */
+long long hk_app_remote_deadline(const struct hk_app *app);
+/* After the terminal was given away (console, editor): the streams were
+ * not read meanwhile, which is no silence of theirs. */
+void hk_app_remote_touch(struct hk_app *app);
+void hk_app_remote_close(struct hk_app *app);
+/* The remote host of a row's key HOST:NAME (NULL for a local row), and
+ * in *name the container's name there. */
+struct hk_app_host *hk_app_host_of(const struct hk_app *app, const char *key, const char **name);
+bool hk_app_host_up(const struct hk_app_host *h);
+/* A remote's rows: live, or the last known while it is down. */
+const struct hk_list *hk_app_host_rows(const struct hk_app_host *h);
+/* How many hosts are down (first_try: still on their first connection,
+ * never down); their names, comma-separated, into names. */
+size_t hk_app_hosts_down(const struct hk_app *app, bool first_try, struct hk_buf *names);
+/* Runs `hako ARGS` on the host of key, "{}" in ARGS standing for the
+ * container's name there (and -P PATH of [remotes] after the verb);
+ * its standard output into *out when wanted.  A failure says the host,
+ * the remote hako's last line or ssh's problem with its fix. */
+int hk_app_remote_run(struct hk_app *app, const char *key, const char *const *args,
+		      unsigned timeout_ms, char **out, struct hk_error **err);
+/* The same on this terminal with ssh -t (console, attach); the remote
+ * command's exit status. */
+int hk_app_remote_foreground(struct hk_app *app, const char *key, const char *const *args,
+			     struct hk_error **err);
+
 /* screen-list.c */
 void hk_list_screen_refresh(struct hk_app *app);
+/* The rows again from what is in memory (a remote's change): no scan. */
+void hk_list_screen_merge(struct hk_app *app);
 void hk_list_screen_draw_header(struct hk_app *app, struct hkw_canvas *c);
-const struct hkw_column *hk_list_screen_columns(size_t *n);
+const struct hkw_column *hk_list_screen_columns(const struct hk_app *app, size_t *n);
 int hk_list_screen_filter_set(struct hk_app *app, const char *text, struct hk_error **err);
 
 /* screen-details.c */
 void hk_details_open(struct hk_app *app, const char *name);
 void hk_details_refresh(struct hk_app *app);
 struct hkw_widget *hk_details_body(struct hk_app *app);
+/* screen-details-remote.c: tab of a remote's row r (HOST:NAME). */
+void hk_details_fill_remote(struct hk_app *app, const struct hk_list_row *r, size_t tab);
 
 #endif

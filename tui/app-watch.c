@@ -12,7 +12,8 @@ void hk_app_watch_init(struct hk_app *app)
 
 void hk_app_watch_update(struct hk_app *app)
 {
-	hk_store_watch_update(app->watch, &app->list);
+	/* over many hosts, only this host's rows are this store's */
+	hk_store_watch_update(app->watch, app->nhosts ? &app->local : &app->list);
 }
 
 bool hk_app_watch_drain(struct hk_app *app)

@@ -81,6 +81,7 @@ void hk_app_resume(struct hk_app *app)
 	hk_log_set_sink(log_sink, app);
 	hk_term_resume();
 	hkw_cursescanvas_resize(&app->canvas);
+	hk_app_remote_touch(app);
 }
 
 /* Places every widget for the current screen size. */
@@ -273,35 +274,71 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The descriptors the loop waits on besides the keyboard. */
+static size_t loop_fds(const struct hk_app *app, int *fds, size_t max)
+{
+	size_t n = 0;
+	if (hk_store_watch_fd(app->watch) >= 0)
+		fds[n++] = hk_store_watch_fd(app->watch);
+	if (hk_app_job_running(app))
+		fds[n++] = app->job_fd;
+	return n + hk_app_remote_fds(app, fds + n, max - n);
+}
+
 static void loop(struct hk_app *app)
 {
 	int64_t next = now_ms() + app->refresh_ms;
+	size_t max = app->nhosts + 2;
+	hk_autofree int *fds = xcalloc(max, sizeof(*fds));
+	bool dirty = true;
 	while (!app->quit) {
-		draw(app);
+		if (dirty)
+			draw(app);
+		dirty = true;
 		/* A BUSY row (another program's create, clone or destroy
 		 * holds its lock) ends with no event the watches see (a lock
 		 * goes with a close): the list looks again soon instead of at
 		 * the next timed refresh. */
-		int64_t soon = now_ms() + hk_store_watch_recheck_ms(&app->list, INT_MAX);
+		const struct hk_list *here = app->nhosts ? &app->local : &app->list;
+		int64_t soon = now_ms() + hk_store_watch_recheck_ms(here, INT_MAX);
 		if (next > soon)
 			next = soon;
 		int64_t left = next - now_ms();
 		if (hk_app_job_running(app) && left > 150)
 			left = 150; /* the spinner */
-		int fds[2], nfds = 0;
-		if (hk_store_watch_fd(app->watch) >= 0)
-			fds[nfds++] = hk_store_watch_fd(app->watch);
-		if (hk_app_job_running(app))
-			fds[nfds++] = app->job_fd;
-		int key = hk_term_key(left > 0 ? (int)left : 0, fds, (size_t)nfds);
+		long long remote = hk_app_remote_deadline(app); /* silence, a reconnect */
+		if (app->merge_pending && (remote < 0 || app->merged_ms + HK_APP_MERGE_MS < remote))
+			remote = app->merged_ms + HK_APP_MERGE_MS;
+		if (remote >= 0 && remote - now_ms() < left)
+			left = remote - now_ms() + 1;
+		size_t nfds = loop_fds(app, fds, max);
+		int key = hk_term_key(left > 0 ? (int)left : 0, fds, nfds);
+		bool job = hk_app_job_running(app);
 		hk_app_job_poll(app);
+		unsigned what = app->nhosts ? hk_app_remote_poll(app) : 0;
+		app->merge_pending |= what != 0;
+		bool remote_changed = (what & HK_REMOTE_HOSTS) ||
+				      (app->merge_pending && now_ms() >= app->merged_ms + HK_APP_MERGE_MS);
+		if (remote_changed) {
+			hk_list_screen_merge(app); /* from memory: no local scan */
+			if (app->screen == HK_SCREEN_DETAILS &&
+			    hk_app_host_of(app, app->details_name, NULL))
+				hk_details_refresh(app);
+		}
 		if (key == HK_TERM_WAKE && hk_app_watch_drain(app)) {
 			hk_app_refresh_data(app);
 			continue;
 		}
-		if (key == ERR && now_ms() >= next) {
+		/* the timer, also when streams keep waking the loop */
+		if ((key == ERR || key == HK_TERM_WAKE) && now_ms() >= next) {
 			hk_app_refresh_data(app);
 			next = now_ms() + app->refresh_ms;
+			continue;
+		}
+		/* a heartbeat, a stream's bytes that changed nothing or a
+		 * change left for the next merge: the screen is as it was */
+		if ((key == HK_TERM_WAKE || key == ERR) && !remote_changed && !job) {
+			dirty = false;
 			continue;
 		}
 		if (key != ERR && key != HK_TERM_WAKE)
@@ -320,7 +357,7 @@ static void make_widgets(struct hk_app *app)
 	static const char *const tab_titles[HK_TAB_COUNT] = { "Info", "Cgroups", "ID maps",
 							      "Config", "Console log" };
 	size_t ncols;
-	const struct hkw_column *cols = hk_list_screen_columns(&ncols);
+	const struct hkw_column *cols = hk_list_screen_columns(app, &ncols);
 	app->table = hkw_table_new(cols, ncols);
 	hk_autofree char *path = hk_sanitize_line(hk_store_path(app->st));
 	app->empty_text = xasprintf("No containers in %s. Press n to create one, or start hako "
@@ -369,6 +406,10 @@ static void app_free(struct hk_app *app)
 	free(app->job_select);
 	hk_buf_free(&app->job_out);
 	hk_app_watch_close(app);
+	hk_app_remote_close(app);
+	hk_list_free(&app->local);
+	free(app->fetched_key);
+	free(app->fetched);
 	for (size_t i = 0; i < HK_APP_LOG_LINES; i++)
 		free(app->log[i]);
 	if (app->cg_ok) {
@@ -402,7 +443,7 @@ static int setup(struct hk_app *app, const struct hk_app_opts *o)
 	app->refresh_ms = s->refresh_ms >= 100 ? s->refresh_ms : 1000;
 	hk_keys_reset();
 	read_host(app);
-	return 0;
+	return hk_app_remote_init(app, o->remote);
 }
 
 /* [keys] remaps; a bad line is shown once the screen is up. */
@@ -438,8 +479,10 @@ int hk_app_run(const struct hk_app_opts *o)
 	const char *theme = o->theme ? o->theme : hk_store_settings(app.st)->theme;
 	hk_app_theme_apply(&app, theme ? theme : "default");
 	apply_keys(&app);
+	hk_app_remote_start(&app);
 	hk_list_screen_refresh(&app);
-	hk_app_watch_init(&app);
+	if (app.show_local || !app.nhosts)
+		hk_app_watch_init(&app);
 	hk_app_watch_update(&app);
 	if (bench)
 		hk_app_bench(&app, bench, started_ns, &br);

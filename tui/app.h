@@ -9,6 +9,7 @@ struct hk_app_opts {
 	const char *theme;   /* --theme, NULL = hako.conf [tui] theme */
 	bool read_only;	     /* --read-only: shows everything, changes nothing */
 	bool mouse;	     /* --mouse */
+	const char *remote;  /* --remote NAME[,NAME...]|local|all, NULL: this host alone */
 };
 
 /* Runs until the user quits; returns the exit status for main(). */

@@ -389,12 +389,13 @@ struct ls_opts {
 	bool fancy, json, one, nested, watch;
 	const char *remote; /* --remote NAME|all */
 	unsigned interval_s; /* 0: not given */
+	unsigned heartbeat_s; /* 0: none */
 	const char *format;
 	struct hk_list_filter filter;
 };
 
 enum { OPT_JSON = HK_OPT_LONG_ONLY(0), OPT_RUNNING, OPT_STOPPED, OPT_NESTED, OPT_WATCH, OPT_INTERVAL,
-       OPT_REMOTE };
+       OPT_REMOTE, OPT_HEARTBEAT };
 
 static const struct hk_opt opts[] = {
 	{ '1', NULL, NULL, "one name a line, on a terminal too" },
@@ -407,6 +408,7 @@ static const struct hk_opt opts[] = {
 	{ OPT_NESTED, "nesting", NULL, "the same as --nested (lxc-ls)" },
 	{ OPT_WATCH, "watch", NULL, "with --json: stay, one JSON line per change" },
 	{ OPT_INTERVAL, "interval", "SECONDS", "with --watch: recheck usage this often (default 2)" },
+	{ OPT_HEARTBEAT, "heartbeat", "SECONDS", "with --watch: a heartbeat line when idle this long" },
 	{ OPT_REMOTE, "remote", "NAME", "a remote's containers (all: here and every remote)" },
 	{ 0 },
 };
@@ -446,6 +448,10 @@ static int on_opt(void *ctx, int key, const char *arg)
 	case OPT_INTERVAL:
 		return hk_cli_opt_uint("--interval", arg, 1, 3600,
 				       "the seconds between rechecks as a whole number", &o->interval_s);
+	case OPT_HEARTBEAT:
+		return hk_cli_opt_uint("--heartbeat", arg, 1, 3600,
+				       "the seconds between heartbeats as a whole number",
+				       &o->heartbeat_s);
 	}
 	return 2;
 }
@@ -464,6 +470,11 @@ static int check_watch(const struct ls_opts *o)
 	if (o->watch && (!o->json || o->fancy || o->one)) {
 		fprintf(stderr, "hako: error: ls --watch streams JSON lines only; add --json "
 				"and leave out -1, -f and -F\n");
+		return -1;
+	}
+	if (o->heartbeat_s && !o->watch) {
+		fprintf(stderr, "hako: error: ls --heartbeat paces --watch only; add --json "
+				"--watch, or leave --heartbeat out\n");
 		return -1;
 	}
 	if (o->interval_s && !o->watch) {
@@ -637,7 +648,8 @@ static int run_ls(struct hk_cli *cli, int argc, char **argv)
 		if (!st)
 			return 1;
 		struct hk_ls_watch_opts wo = { .filter = o.filter, .nested = o.nested,
-					       .interval_s = o.interval_s ? o.interval_s : 2 };
+					       .interval_s = o.interval_s ? o.interval_s : 2,
+					       .heartbeat_s = o.heartbeat_s };
 		return hk_ls_watch(st, &wo);
 	}
 	const struct column *cols[HK_ARRAY_SIZE(columns) * 2];

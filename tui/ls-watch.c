@@ -5,6 +5,7 @@
  *   {"type": "snapshot", "containers": [ROW, ...]}
  *   {"type": "changed", "container": ROW}     (new, or any field differs)
  *   {"type": "removed", "name": "c1"}         (gone, or no longer matches)
+ *   {"type": "heartbeat"}                     (--heartbeat N: after N s without a line)
  *
  * ROW is the object `hako ls --json` prints for a container.  Changes are
  * noticed by the store watcher (core/store-watch.h, the dashboard's
@@ -12,7 +13,9 @@
  * the figures that change without an event (memory, CPU, pids); either
  * way a "changed" line is sent only when a row's JSON differs from the
  * one last sent for it, so an idle path costs one list per interval and
- * no output.
+ * no output (with --heartbeat N, one short line every N s, so that a
+ * reader can tell an idle host from one that stopped answering; a
+ * protocol-1 reader skips line types it does not know).
  *
  * The stream ends with exit 0 when its reader goes (stdout's pipe or
  * socket closed: seen by poll while idle, or as EPIPE on a write, SIGPIPE
@@ -22,6 +25,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,12 +53,16 @@ struct stream {
 	size_t n;
 };
 
+static int64_t now_ms(void);
+static int64_t last_put_ms; /* when the last line went out */
+
 enum put { PUT_OK, PUT_CLOSED, PUT_FAILED };
 
 /* Writes one line and flushes it.  The reader gone is the normal end. */
 static enum put put_line(struct hk_buf *b)
 {
 	hk_buf_puts(b, "\n");
+	last_put_ms = now_ms();
 	if (fwrite(b->data, 1, b->len, stdout) == b->len && fflush(stdout) == 0)
 		return PUT_OK;
 	if (errno == EPIPE)
@@ -207,18 +215,34 @@ static int signals_fd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+static enum put put_heartbeat(void)
+{
+	struct hk_buf b = { 0 };
+	hk_buf_puts(&b, "{\"type\": \"heartbeat\"}");
+	enum put r = put_line(&b);
+	hk_buf_free(&b);
+	return r;
+}
+
+/* The time of the next heartbeat, or INT64_MAX without --heartbeat. */
+static int64_t beat_due(const struct stream *s)
+{
+	return s->o->heartbeat_s ? last_put_ms + (int64_t)s->o->heartbeat_s * 1000 : INT64_MAX;
+}
+
 static enum put loop(struct stream *s, int sig_fd)
 {
 	int idle_ms = (int)s->o->interval_s * 1000;
 	int64_t next = now_ms() + hk_store_watch_recheck_ms(&s->list, idle_ms);
 	for (;;) {
+		int64_t wake = next < beat_due(s) ? next : beat_due(s);
 		struct pollfd p[3] = {
 			{ .fd = sig_fd, .events = POLLIN },
 			/* No events asked: POLLERR/POLLHUP when the reader goes. */
 			{ .fd = STDOUT_FILENO, .events = 0 },
 			{ .fd = hk_store_watch_fd(s->watch), .events = POLLIN },
 		};
-		int64_t left = next - now_ms();
+		int64_t left = wake - now_ms();
 		if (poll(p, 3, left > 0 ? (int)left : 0) < 0 && errno != EINTR)
 			return PUT_FAILED;
 		if (p[0].revents & POLLIN)
@@ -226,6 +250,9 @@ static enum put loop(struct stream *s, int sig_fd)
 		if (p[1].revents & (POLLERR | POLLHUP | POLLNVAL))
 			return PUT_CLOSED;
 		bool event = (p[2].revents & POLLIN) && hk_store_watch_drain(s->watch);
+		enum put beat = now_ms() >= beat_due(s) ? put_heartbeat() : PUT_OK;
+		if (beat != PUT_OK)
+			return beat;
 		if (!event && now_ms() < next)
 			continue;
 		hk_autoerr err = NULL;

@@ -22,6 +22,7 @@ struct hk_ls_watch_opts {
 	struct hk_list_filter filter;
 	bool nested;
 	unsigned interval_s; /* usage figures are looked at this often */
+	unsigned heartbeat_s; /* a heartbeat line after this long without one; 0: none */
 };
 
 /* Streams until stdout closes or a SIGTERM, SIGINT or SIGHUP comes (0),

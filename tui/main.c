@@ -33,7 +33,8 @@ static const struct hk_cmd *find_command(const char *name)
 static void print_help(FILE *out)
 {
 	fprintf(out, "usage: hako [-P PATH] [--logfile FILE] [--logpriority LEVEL] [COMMAND [ARGS]]\n"
-		     "       hako [-P PATH] [--read-only] [--theme NAME] [--mouse]   (the dashboard)\n\n"
+		     "       hako [-P PATH] [--read-only] [--theme NAME] [--mouse]   (the dashboard)\n"
+		     "       hako -r|--remote NAME[,NAME...]|all   (the dashboard over those hosts)\n\n"
 		     "With no command, hako opens the dashboard.  Commands:\n");
 	for (size_t i = 0; i < HK_ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
@@ -72,10 +73,11 @@ static int parse_global(struct hk_cli *cli, int argc, char **argv)
 		{ "read-only", no_argument, NULL, 'R' },
 		{ "theme", required_argument, NULL, 'T' },
 		{ "mouse", no_argument, NULL, 'M' },
+		{ "remote", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
-	while ((opt = getopt_long(argc, argv, "+P:o:l:qhV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+P:o:l:qhVr:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'P':
 			cli->lxcpath = optarg;
@@ -96,6 +98,9 @@ static int parse_global(struct hk_cli *cli, int argc, char **argv)
 			break;
 		case 'M':
 			dash_opts.mouse = true;
+			break;
+		case 'r':
+			dash_opts.remote = optarg;
 			break;
 		case 'h':
 			print_help(stdout);
@@ -123,6 +128,13 @@ int main(int argc, char **argv)
 		return hk_app_run(&dash_opts);
 	}
 	const char *name = argv[first];
+	if (dash_opts.remote) {
+		fprintf(stderr, "hako: error: --remote before a command is for the dashboard; "
+				"write it after the command (hako %s --remote %s ...) or address "
+				"the container as REMOTE:NAME\n",
+			name, dash_opts.remote);
+		return 2;
+	}
 	if (strcmp(name, "help") == 0)
 		return help_command(argc - first, argv + first);
 	const struct hk_cmd *c = find_command(name);

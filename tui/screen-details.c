@@ -600,6 +600,10 @@ void hk_details_refresh(struct hk_app *app)
 		hkw_textview_add(app->text, HKW_ERROR, "The container is gone.");
 		return;
 	}
+	if (hk_app_host_of(app, r->name, NULL)) {
+		hk_details_fill_remote(app, r, tab);
+		return;
+	}
 	switch (tab) {
 	case HK_TAB_INFO:
 		fill_info(app, r);
@@ -621,6 +625,8 @@ void hk_details_refresh(struct hk_app *app)
 
 void hk_details_open(struct hk_app *app, const char *name)
 {
+	free(app->fetched); /* a remote row's tab is fetched anew */
+	app->fetched = NULL;
 	free(app->details_name);
 	app->details_name = xstrdup(name);
 	app->screen = HK_SCREEN_DETAILS;
@@ -632,7 +638,8 @@ void hk_details_open(struct hk_app *app, const char *name)
 
 struct hkw_widget *hk_details_body(struct hk_app *app)
 {
-	if (hkw_tabs_active(app->tabs) == HK_TAB_CGROUPS)
+	if (hkw_tabs_active(app->tabs) == HK_TAB_CGROUPS &&
+	    !hk_app_host_of(app, app->details_name, NULL))
 		return hkw_tree_widget(app->tree);
 	return hkw_textview_widget(app->text);
 }

@@ -3,7 +3,11 @@
  * container's cgroup, CPU% from the change in CPU time between two
  * refreshes; nested containers indented under their parent,
  * core/nest-list.c), the header line, and the
- * name filter (a POSIX extended regex; a leading '!' inverts it). */
+ * name filter (a POSIX extended regex; a leading '!' inverts it).
+ * Over many hosts (--remote, app-remote.c) the rows of every host are
+ * merged, a HOST column comes first, a remote row is keyed HOST:NAME and
+ * the filter matches HOST:NAME too; a host that is down keeps its rows,
+ * dimmed, with "?" for a state nobody can vouch for. */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -16,10 +20,11 @@
 #include "sanitize.h"
 #include "state.h"
 
-enum col { C_NAME, C_STATE, C_IPV4, C_IPV6, C_UNPRIV, C_BACKEND, C_MEM, C_CPU, C_PIDS, C_AUTO, C_RUNNER };
+enum col { C_HOST, C_NAME, C_STATE, C_IPV4, C_IPV6, C_UNPRIV, C_BACKEND, C_MEM, C_CPU, C_PIDS, C_AUTO, C_RUNNER };
 
 /* Priority: 0 is never dropped; the highest number goes first. */
 static const struct hkw_column columns[] = {
+	[C_HOST] = { "HOST", 4, 20, 0, false, false },
 	[C_NAME] = { "NAME", 12, 40, 0, false, false },
 	[C_STATE] = { "STATE", 8, 0, 0, false, false },
 	[C_IPV4] = { "IPV4", 15, 32, 2, false, false },
@@ -34,10 +39,16 @@ static const struct hkw_column columns[] = {
 	[C_RUNNER] = { "RUNNER", 6, 0, 2, false, false },
 };
 
-const struct hkw_column *hk_list_screen_columns(size_t *n)
+/* HOST shows with more than one host only. */
+const struct hkw_column *hk_list_screen_columns(const struct hk_app *app, size_t *n)
 {
-	*n = HK_ARRAY_SIZE(columns);
-	return columns;
+	*n = HK_ARRAY_SIZE(columns) - (app->multi ? 0 : 1);
+	return app->multi ? columns : columns + 1;
+}
+
+static size_t col(const struct hk_app *app, enum col c)
+{
+	return app->multi ? (size_t)c : (size_t)c - 1;
 }
 
 static int state_role(const struct hk_list_row *r)
@@ -74,12 +85,15 @@ static struct hk_cpu_sample *sample_for(struct hk_app *app, const char *name)
 			return &app->samples[i];
 	app->samples = xrealloc(app->samples, (app->nsamples + 1) * sizeof(*app->samples));
 	struct hk_cpu_sample *s = &app->samples[app->nsamples++];
-	*s = (struct hk_cpu_sample){ .name = xstrdup(name), .cpu_usec = -1 };
+	*s = (struct hk_cpu_sample){ .name = xstrdup(name), .cpu_usec = -1, .pct = -1 };
 	return s;
 }
 
 /* Memory and pids as core's list filled them; CPU% from the change in
- * CPU time since the last refresh. */
+ * CPU time since the last refresh.  A remote's figures change only when
+ * its stream sends them (every --interval there), while the rows are
+ * merged more often: there an unchanged CPU time keeps the last CPU%
+ * rather than showing 0 and then twice the truth. */
 static void read_usage(struct hk_app *app, size_t i)
 {
 	const struct hk_list_row *r = &app->list.rows[i];
@@ -90,12 +104,17 @@ static void read_usage(struct hk_app *app, size_t i)
 		return;
 	int64_t cpu = (int64_t)(r->cpu_seconds * 1e6);
 	struct hk_cpu_sample *prev = sample_for(app, r->name);
+	if (prev->cpu_usec == cpu && strchr(r->name, ':')) {
+		app->cpu_pct[i] = prev->pct;
+		return;
+	}
 	int64_t now = mono_usec();
 	if (prev->cpu_usec >= 0 && now > prev->at_usec && cpu >= prev->cpu_usec)
 		app->cpu_pct[i] =
 			100.0 * (double)(cpu - prev->cpu_usec) / (double)(now - prev->at_usec);
 	prev->cpu_usec = cpu;
 	prev->at_usec = now;
+	prev->pct = app->cpu_pct[i];
 }
 
 static char *join(const struct hk_strv *sv)
@@ -130,43 +149,73 @@ static void set_safe(struct hkw_table *t, size_t row, size_t col, const char *te
 	hkw_table_set(t, row, col, safe, num);
 }
 
+/* The host of row i and whether it is down ("local" for this one's). */
+static const char *row_host(const struct hk_app *app, const char *key, bool *down)
+{
+	const struct hk_app_host *h = hk_app_host_of(app, key, NULL);
+	*down = h && !hk_app_host_up(h);
+	return h ? h->name : HK_REMOTE_LOCAL;
+}
+
 /* A nested container's row sits under its parent's, indented, showing
- * its own name; its key stays the full PARENT/NAME. */
+ * its own name; its key stays the full PARENT/NAME (HOST:NAME for a
+ * remote's row). */
 static size_t add_row(struct hk_app *app, size_t i, size_t parent_row)
 {
 	const struct hk_list_row *r = &app->list.rows[i];
 	struct hkw_table *t = app->table;
-	size_t row = hkw_table_add_row(t, r->name, state_role(r), (int)r->depth);
+	bool down = false;
+	const char *host = row_host(app, r->name, &down);
+	size_t row = hkw_table_add_row(t, r->name, down ? HKW_DIM : state_role(r), (int)r->depth);
 	if (r->depth && parent_row != SIZE_MAX)
 		hkw_table_set_parent(t, row, parent_row);
-	const char *shown = r->depth && strrchr(r->name, '/') ? strrchr(r->name, '/') + 1 : r->name;
+	const char *shown = strchr(r->name, ':') ? strchr(r->name, ':') + 1 : r->name;
+	if (r->depth && strrchr(shown, '/'))
+		shown = strrchr(shown, '/') + 1;
 	hk_autofree char *v4 = join(&r->ipv4), *v6 = join(&r->ipv6);
 	hk_autofree char *mem = human_bytes(app->mem[i]);
 	hk_autofree char *cpu =
 		app->cpu_pct[i] < 0 ? xstrdup("-") : xasprintf("%.1f", app->cpu_pct[i]);
 	hk_autofree char *pids =
 		app->pids[i] < 0 ? xstrdup("-") : xasprintf("%lld", (long long)app->pids[i]);
-	set_safe(t, row, C_NAME, shown, NAN);
-	hkw_table_set(t, row, C_STATE, r->config_error ? "BADCONF" : hk_state_name(r->state), NAN);
-	hkw_table_set(t, row, C_RUNNER, hk_runner_kind_name(r->runner), NAN);
-	set_safe(t, row, C_IPV4, v4, NAN);
-	set_safe(t, row, C_IPV6, v6, NAN);
-	hkw_table_set(t, row, C_UNPRIV, r->unprivileged ? "yes" : "no", NAN);
-	set_safe(t, row, C_BACKEND, r->backend ? r->backend : "-", NAN);
-	hkw_table_set(t, row, C_MEM, mem, app->mem[i] < 0 ? NAN : (double)app->mem[i]);
-	hkw_table_set(t, row, C_CPU, cpu, app->cpu_pct[i] < 0 ? NAN : app->cpu_pct[i]);
-	hkw_table_set(t, row, C_PIDS, pids, app->pids[i] < 0 ? NAN : (double)app->pids[i]);
-	hkw_table_set(t, row, C_AUTO, r->autostart ? "yes" : "no", NAN);
+	if (app->multi)
+		set_safe(t, row, C_HOST, host, NAN);
+	set_safe(t, row, col(app, C_NAME), shown, NAN);
+	hkw_table_set(t, row, col(app, C_STATE),
+		      down		 ? "?"
+		      : r->config_error ? "BADCONF"
+					 : hk_state_name(r->state),
+		      NAN);
+	hkw_table_set(t, row, col(app, C_RUNNER), hk_runner_kind_name(r->runner), NAN);
+	set_safe(t, row, col(app, C_IPV4), v4, NAN);
+	set_safe(t, row, col(app, C_IPV6), v6, NAN);
+	hkw_table_set(t, row, col(app, C_UNPRIV), r->unprivileged ? "yes" : "no", NAN);
+	set_safe(t, row, col(app, C_BACKEND), r->backend ? r->backend : "-", NAN);
+	hkw_table_set(t, row, col(app, C_MEM), mem, app->mem[i] < 0 ? NAN : (double)app->mem[i]);
+	hkw_table_set(t, row, col(app, C_CPU), cpu, app->cpu_pct[i] < 0 ? NAN : app->cpu_pct[i]);
+	hkw_table_set(t, row, col(app, C_PIDS), pids,
+		      app->pids[i] < 0 ? NAN : (double)app->pids[i]);
+	hkw_table_set(t, row, col(app, C_AUTO), r->autostart ? "yes" : "no", NAN);
 	return row;
 }
 
-static bool passes_filter(const struct hk_app *app, const char *name)
+/* The filter sees NAME, and over many hosts HOST:NAME too ("local:"
+ * for this one's, whose key is its plain name; a remote's key is
+ * HOST:NAME already). */
+static bool passes_filter(const struct hk_app *app, const char *key)
 {
 	if (app->filter_error)
 		return false; /* not the whole list, as if nothing were typed */
 	if (!app->filter_ok)
 		return true;
-	bool match = regexec(&app->filter_re, name, 0, NULL, 0) == 0;
+	const char *colon = strchr(key, ':');
+	bool match = regexec(&app->filter_re, colon ? colon + 1 : key, 0, NULL, 0) == 0;
+	if (!match && colon)
+		match = regexec(&app->filter_re, key, 0, NULL, 0) == 0;
+	if (!match && app->multi && !colon) {
+		hk_autofree char *full = xasprintf("%s:%s", HK_REMOTE_LOCAL, key);
+		match = regexec(&app->filter_re, full, 0, NULL, 0) == 0;
+	}
 	return match != app->filter_invert;
 }
 
@@ -201,18 +250,32 @@ int hk_list_screen_filter_set(struct hk_app *app, const char *text, struct hk_er
 	return 0;
 }
 
-void hk_list_screen_refresh(struct hk_app *app)
+/* The rows of every host into app->list: this host's as they are, a
+ * remote's named HOST:NAME. */
+static void merge_hosts(struct hk_app *app)
 {
-	hk_autoerr err = NULL;
-	struct hk_list fresh = { 0 };
-	if (hk_list_build(app->st, NULL, &fresh, &err) < 0) {
-		hk_autofree char *m = hk_error_render(err);
-		hkw_status_set(app->status, HKW_ERROR, "%s", m);
-		return;
-	}
-	hk_list_add_nested(&fresh);
 	hk_list_free(&app->list);
-	app->list = fresh;
+	size_t n = app->local.n;
+	for (size_t i = 0; i < app->nhosts; i++)
+		if (!app->hosts[i].local)
+			n += hk_app_host_rows(&app->hosts[i])->n;
+	app->list.rows = xcalloc(n ? n : 1, sizeof(*app->list.rows));
+	for (size_t i = 0; i < app->local.n; i++)
+		hk_list_row_copy(&app->local.rows[i], app->local.rows[i].name,
+				 &app->list.rows[app->list.n++]);
+	for (size_t h = 0; h < app->nhosts; h++) {
+		const struct hk_app_host *host = &app->hosts[h];
+		const struct hk_list *rows = host->local ? NULL : hk_app_host_rows(host);
+		for (size_t i = 0; rows && i < rows->n; i++) {
+			hk_autofree char *key = xasprintf("%s:%s", host->name, rows->rows[i].name);
+			hk_list_row_copy(&rows->rows[i], key, &app->list.rows[app->list.n++]);
+		}
+	}
+}
+
+/* The table from app->list. */
+static void fill_table(struct hk_app *app)
+{
 	size_t n = app->list.n ? app->list.n : 1;
 	app->cpu_pct = xrealloc(app->cpu_pct, n * sizeof(*app->cpu_pct));
 	app->mem = xrealloc(app->mem, n * sizeof(*app->mem));
@@ -236,10 +299,60 @@ void hk_list_screen_refresh(struct hk_app *app)
 	hkw_table_sort(app->table);
 }
 
+void hk_list_screen_merge(struct hk_app *app)
+{
+	if (app->nhosts)
+		merge_hosts(app);
+	fill_table(app);
+	app->merge_pending = false;
+	app->merged_ms = hk_now_ms();
+}
+
+void hk_list_screen_refresh(struct hk_app *app)
+{
+	if (app->nhosts && !app->show_local) {
+		hk_list_screen_merge(app);
+		return;
+	}
+	hk_autoerr err = NULL;
+	struct hk_list fresh = { 0 };
+	if (hk_list_build(app->st, NULL, &fresh, &err) < 0) {
+		hk_autofree char *m = hk_error_render(err);
+		hkw_status_set(app->status, HKW_ERROR, "%s", m);
+		return;
+	}
+	hk_list_add_nested(&fresh);
+	struct hk_list *to = app->nhosts ? &app->local : &app->list;
+	hk_list_free(to);
+	*to = fresh;
+	hk_list_screen_merge(app);
+}
+
+/* Where the rows come from: HOSTNAME:PATH, or over many hosts how many
+ * and which are down ("3 hosts, down: web3"). */
+static char *where(const struct hk_app *app)
+{
+	if (!app->nhosts) {
+		hk_autofree char *host = hk_sanitize_line(app->hostname);
+		hk_autofree char *path = hk_sanitize_line(hk_store_path(app->st));
+		return xasprintf("%s:%s", host, path);
+	}
+	struct hk_buf down = { 0 }, first = { 0 };
+	size_t nd = hk_app_hosts_down(app, false, &down);
+	size_t nc = hk_app_hosts_down(app, true, &first);
+	hk_buf_puts(&down, "");
+	hk_buf_puts(&first, "");
+	hk_autofree char *d = hk_sanitize_line(down.data), *c = hk_sanitize_line(first.data);
+	hk_buf_free(&down);
+	hk_buf_free(&first);
+	return xasprintf("%zu host%s%s%s%s%s", app->nhosts, app->nhosts == 1 ? "" : "s",
+			 nd ? ", down: " : "", nd ? d : "", nc ? ", connecting: " : "",
+			 nc ? c : "");
+}
+
 void hk_list_screen_draw_header(struct hk_app *app, struct hkw_canvas *c)
 {
-	hk_autofree char *host = hk_sanitize_line(app->hostname);
-	hk_autofree char *path = hk_sanitize_line(hk_store_path(app->st));
+	hk_autofree char *from = where(app);
 	const char *layout = app->cg_ok ? hk_cgroup_layout_name(app->cg.layout) : "no cgroups";
 	hk_autofree char *who = hk_store_is_root(app->st)
 					? xstrdup("root")
@@ -249,8 +362,8 @@ void hk_list_screen_draw_header(struct hk_app *app, struct hkw_canvas *c)
 	/* Marks show as a colour, which a monochrome terminal may not have. */
 	hk_autofree char *marks = marked ? xasprintf("  %zu marked", marked) : xstrdup("");
 	hk_autofree char *line =
-		xasprintf(" hako  %s:%s  cgroup:%s  %u running, %u stopped%s  %s  every %.1fs%s%s%s",
-			  host, path, layout, app->running, app->stopped, marks, who,
+		xasprintf(" hako  %s  cgroup:%s  %u running, %u stopped%s  %s  every %.1fs%s%s%s",
+			  from, layout, app->running, app->stopped, marks, who,
 			  app->refresh_ms / 1000.0, filter ? "  filter:/" : "", filter ? filter : "",
 			  app->read_only ? "  [read-only]" : "");
 	hkw_text_pad(c, 0, 0, c->w, HKW_HEADER, line);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "term.h"
+#include "util.h"
 
 #include <term.h> /* setupterm, tigetstr: curses' terminfo layer */
 
@@ -180,17 +181,19 @@ int hk_term_key(int timeout_ms, const int *fds, size_t n)
 	int k = getch();
 	if (k != ERR)
 		return normalise(k);
-	struct pollfd p[9] = { { .fd = STDIN_FILENO, .events = POLLIN } };
-	if (n > 8)
-		n = 8;
+	struct pollfd small[9], *p = n < 9 ? small : xcalloc(n + 1, sizeof(*p));
+	p[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 	for (size_t i = 0; i < n; i++)
 		p[i + 1] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
 	int r = poll(p, n + 1, timeout_ms);
+	bool key = r > 0 && p[0].revents;
+	if (p != small)
+		free(p);
 	if (r < 0) /* EINTR: SIGWINCH, which getch turns into KEY_RESIZE */
 		return normalise(getch());
 	if (r == 0)
 		return ERR;
-	if (p[0].revents) {
+	if (key) {
 		timeout(50); /* the rest of an escape sequence */
 		return normalise(getch());
 	}

@@ -2,8 +2,9 @@
  * directory: fields from modern and legacy configs, a broken config still
  * listed with its error, the name regex, the running/stopped filters (a
  * container made RUNNING through its lock and state file), row_fill, a
- * SIGSTOPped monitor shown UNRESPONSIVE, and a locked container without
- * a config shown BUSY. */
+ * SIGSTOPped monitor shown UNRESPONSIVE, a locked container without
+ * a config shown BUSY, and a row copied under another name (the
+ * dashboard's HOST:NAME rows) owning all its strings. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -280,6 +281,32 @@ static void test_busy_without_config(void **state)
 	hk_lock_release(lock);
 }
 
+static void test_row_copy(void **state)
+{
+	(void)state;
+	struct hk_list_row r = { .name = xstrdup("c1"), .state = HK_STATE_RUNNING, .pids = 3,
+				 .backend = xstrdup("dir"), .idmap_host = xstrdup("u 0 1000 1"),
+				 .mem_bytes = 42, .cpu_seconds = 1.5 };
+	hk_strv_push(&r.ipv4, "10.0.0.2");
+	hk_strv_push(&r.groups, "web");
+	struct hk_list_row c;
+	hk_list_row_copy(&r, "web1:c1", &c);
+	hk_list_row_free(&r); /* the copy owns its own */
+	assert_string_equal(c.name, "web1:c1");
+	assert_int_equal(c.state, HK_STATE_RUNNING);
+	assert_int_equal(c.pids, 3);
+	assert_int_equal(c.mem_bytes, 42);
+	assert_string_equal(c.backend, "dir");
+	assert_string_equal(c.idmap_host, "u 0 1000 1");
+	assert_null(c.rootfs);
+	assert_null(c.config_error);
+	assert_int_equal(c.ipv4.n, 1);
+	assert_string_equal(c.ipv4.v[0], "10.0.0.2");
+	assert_string_equal(c.groups.v[0], "web");
+	assert_int_equal(c.ipv6.n, 0);
+	hk_list_row_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +317,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unresponsive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_without_config, setup, teardown),
 		cmocka_unit_test(test_empty_and_missing_path),
+		cmocka_unit_test(test_row_copy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

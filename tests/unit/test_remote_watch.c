@@ -5,7 +5,8 @@
  * (null = unknown); another protocol is refused naming both versions; an
  * old hako (no --watch) is reported with its `hako --version`; hostile
  * lines (bad names, wrong types, changes before the snapshot, lines over
- * the limit, no hello) are refused naming the remote. */
+ * the limit, no hello) are refused naming the remote; heartbeat lines
+ * (before or after the snapshot) are counted and change nothing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -101,6 +102,28 @@ static void test_stream(void **state)
 	const char *all = HELLO SNAP;
 	for (size_t i = 0; all[i]; i++)
 		assert_int_equal(hk_rwatch_feed(w, all + i, 1, &err), 0);
+	check_table(w);
+	hk_rwatch_free(w);
+}
+
+static void test_heartbeat(void **state)
+{
+	(void)state;
+	hk_autoerr err = NULL;
+	struct hk_rwatch *w = hk_rwatch_new("web1");
+	assert_int_equal(feed(w, HELLO "{\"type\": \"heartbeat\"}\n", &err), 0);
+	assert_false(hk_rwatch_ready(w)); /* a beat is no snapshot */
+	assert_int_equal(hk_rwatch_beats(w), 1);
+	assert_int_equal(feed(w, SNAP, &err), 0);
+	struct hk_strv names = { 0 };
+	assert_int_equal(hk_rwatch_take_changes(w, &names), 2);
+	hk_strv_clear(&names);
+	/* a beat in two pieces, then one with a field a newer hako might add */
+	assert_int_equal(feed(w, "{\"type\": \"heart", &err), 0);
+	assert_int_equal(hk_rwatch_beats(w), 1);
+	assert_int_equal(feed(w, "beat\"}\n{\"type\": \"heartbeat\", \"at\": 5}\n", &err), 0);
+	assert_int_equal(hk_rwatch_beats(w), 3);
+	assert_int_equal(hk_rwatch_take_changes(w, &names), 0);
 	check_table(w);
 	hk_rwatch_free(w);
 }
@@ -216,6 +239,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_heartbeat),
 		cmocka_unit_test(test_protocol),
 		cmocka_unit_test(test_old_hako),
 		cmocka_unit_test(test_hostile),
