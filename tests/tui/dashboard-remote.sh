@@ -158,6 +158,15 @@ keys s
 wait_for "s again starts it on web2" '^web2 +dr2 +RUNNING' 30
 [ "$(state_on web2 dr2)" = RUNNING ] && ok "web2's hako says dr2 is RUNNING" || not_ok "web2:dr2 is $(state_on web2 dr2)"
 keys Escape
+# the third host too: every host's rows take actions, not just one
+keys / '^web3:dr3$' Enter
+wait_gone "the filter ^web3:dr3\$ leaves only it" '^(web1|web2|local) +dr'
+keys s
+wait_for "s on web3's row stops it on web3" '^web3 +dr3 +STOPPED' 30
+[ "$(state_on web3 dr3)" = STOPPED ] && ok "web3's hako says dr3 is STOPPED" || not_ok "web3:dr3 is $(state_on web3 dr3)"
+keys s
+wait_for "s again starts it on web3" '^web3 +dr3 +RUNNING' 30
+keys Escape
 
 keys / '^web1:dr1$' Enter
 keys c
@@ -229,7 +238,9 @@ old = ssh://10.213.23.2:2206
 proto = ssh://10.213.23.2:2205
 EOF
 tm_fresh
-tm -f /dev/null new-session -d -s dash -x 160 -y 30 \
+# 50 rows: the help screen's key list and BOTH hosts' messages below it
+# (at 30 rows only the newer one fits, and which host fails first varies)
+tm -f /dev/null new-session -d -s dash -x 160 -y 50 \
 	env HAKO_RUN_DIR="$HAKO_RUN_DIR" TERM=screen-256color LANG=C.UTF-8 \
 	"$HK" -P "$T/ct/local" --remote web1,old,proto 2>/dev/null
 tm set-option -t dash remain-on-exit on >/dev/null
