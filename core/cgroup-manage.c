@@ -954,7 +954,7 @@ int hk_cgroup_remove(struct hk_cgroup *cg, struct hk_error **err)
 
 void hk_cgroup_stats_read(const struct hk_cgroup *cg, struct hk_cgroup_stats *out)
 {
-	*out = (struct hk_cgroup_stats){ -1, -1, -1 };
+	*out = (struct hk_cgroup_stats){ -1, -1, -1, -1 };
 	for (size_t i = 0; i < cg->n; i++) {
 		hk_autoclose int fd = open_cgroup_dir(cg->hs[i].dir, NULL);
 		if (fd >= 0)

@@ -128,8 +128,14 @@ struct hk_cgroup_stats {
 	int64_t memory_bytes; /* -1 unknown */
 	int64_t cpu_usec;     /* total CPU time, -1 unknown */
 	int64_t pids;         /* -1 unknown */
+	int64_t io_bytes;     /* block I/O read + written, -1 unknown */
 };
 void hk_cgroup_stats_read(const struct hk_cgroup *cg, struct hk_cgroup_stats *out);
+/* Block I/O bytes (read + written) in the kernel's text of v2's io.stat
+ * and of v1's blkio.throttle.io_service_bytes; -1 when it does not parse
+ * (cgroup-io.c). */
+int64_t hk_cgroup_io_v2_bytes(const char *io_stat);
+int64_t hk_cgroup_io_v1_bytes(const char *service_bytes);
 
 /* Per-version operations (internal to the cgroup-*.c files). */
 struct hk_cgroup_ops {

@@ -49,6 +49,19 @@ static int v1_kill(int dir_fd)
 	return 0; /* v1 has no cgroup.kill */
 }
 
+/* The container's block I/O, its nested cgroups' included where the
+ * kernel has the _recursive file (it counts only the cgroup itself
+ * otherwise). */
+static void v1_io(int dir_fd, struct hk_cgroup_stats *out)
+{
+	hk_autofree char *text = hk_cgroup_read_at(dir_fd, "blkio.throttle.io_service_bytes_recursive");
+	if (!text)
+		text = hk_cgroup_read_at(dir_fd, "blkio.throttle.io_service_bytes");
+	int64_t v = hk_cgroup_io_v1_bytes(text);
+	if (v >= 0)
+		out->io_bytes = v;
+}
+
 static void v1_stats(int dir_fd, const struct hk_cgroup_hier *h, struct hk_cgroup_stats *out)
 {
 	int64_t v;
@@ -59,6 +72,8 @@ static void v1_stats(int dir_fd, const struct hk_cgroup_hier *h, struct hk_cgrou
 		out->cpu_usec = v / 1000;
 	if (hk_strv_contains(&h->controllers, "pids") && (v = hk_cgroup_read_number(dir_fd, "pids.current")) >= 0)
 		out->pids = v;
+	if (hk_strv_contains(&h->controllers, "blkio"))
+		v1_io(dir_fd, out);
 }
 
 const struct hk_cgroup_ops hk_cgroup_v1_ops = {

@@ -65,6 +65,10 @@ static void v2_stats(int dir_fd, const struct hk_cgroup_hier *h, struct hk_cgrou
 	const char *u = cpu ? strstr(cpu, "usage_usec ") : NULL;
 	if (u)
 		out->cpu_usec = strtoll(u + strlen("usage_usec "), NULL, 10);
+	/* io.stat is there only where the io controller is enabled */
+	hk_autofree char *io = hk_cgroup_read_at(dir_fd, "io.stat");
+	if ((v = hk_cgroup_io_v2_bytes(io)) >= 0)
+		out->io_bytes = v;
 }
 
 const struct hk_cgroup_ops hk_cgroup_v2_ops = {

@@ -96,7 +96,7 @@ void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row 
 {
 	memset(row, 0, sizeof(*row));
 	row->name = xstrdup(name);
-	row->mem_bytes = row->swap_bytes = row->pids = -1;
+	row->mem_bytes = row->swap_bytes = row->pids = row->io_bytes = -1;
 	row->cpu_seconds = -1;
 	row->unprivileged = !hk_store_is_root(st);
 	fill_state(st, name, row);
@@ -175,6 +175,7 @@ static void fill_foreign_usage(struct hk_list_row *row)
 	row->mem_bytes = stats.memory_bytes;
 	row->cpu_seconds = stats.cpu_usec >= 0 ? (double)stats.cpu_usec / 1e6 : -1;
 	row->pids = stats.pids;
+	row->io_bytes = stats.io_bytes;
 	free(row->cgroup_host);
 	row->cgroup_host = *hk_cgroup_main_dir(cg) ? xstrdup(hk_cgroup_main_dir(cg)) : NULL;
 	hk_cgroup_free(cg);
@@ -197,6 +198,7 @@ void hk_list_fill_usage(struct hk_store *st, struct hk_list_row *row)
 	row->mem_bytes = stats.memory_bytes;
 	row->cpu_seconds = stats.cpu_usec >= 0 ? (double)stats.cpu_usec / 1e6 : -1;
 	row->pids = stats.pids;
+	row->io_bytes = stats.io_bytes;
 }
 
 void hk_list_row_free(struct hk_list_row *row)

@@ -36,6 +36,7 @@ struct hk_list_row {
 	long long swap_bytes;	     /* -1 = unknown */
 	double cpu_seconds;	     /* < 0 = unknown */
 	long long pids;		     /* -1 = unknown */
+	long long io_bytes;	     /* block I/O read + written, -1 = unknown */
 	char *config_error;	     /* NULL when the config parsed */
 	const struct hk_config *cfg; /* the store's parsed config, NULL on error */
 	/* Nesting (nest.h, hk_list_add_nested): 0 for the store's own

@@ -434,7 +434,7 @@ static struct hk_list_row child_row(const char *parent_name, pid_t parent_init, 
 	struct hk_list_row r = { 0 };
 	r.name = xasprintf("%s/%s", parent_name, c->name);
 	r.depth = depth;
-	r.mem_bytes = r.swap_bytes = r.pids = -1;
+	r.mem_bytes = r.swap_bytes = r.pids = r.io_bytes = -1;
 	r.cpu_seconds = -1;
 	r.state = c->init > 0 ? (c->frozen ? HK_STATE_FROZEN : HK_STATE_RUNNING) : HK_STATE_STOPPED;
 	r.init_pid = c->init;

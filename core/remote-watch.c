@@ -204,7 +204,7 @@ static int row_fields(const struct hk_json *o, struct hk_list_row *row, struct h
 {
 	hk_autofree char *state = NULL, *runner = NULL;
 	long long pid = 0, depth = 0;
-	double mem = -1, swap = -1, pids = -1;
+	double mem = -1, swap = -1, pids = -1, io = -1;
 	if (get_string(o, "name", &row->name, err) < 0 || get_string(o, "state", &state, err) < 0)
 		return -1;
 	if (!row->name)
@@ -219,7 +219,7 @@ static int row_fields(const struct hk_json *o, struct hk_list_row *row, struct h
 	    get_count(o, "depth", &depth, err) < 0 || depth >= NEST_MAX ||
 	    get_number(o, "ram", &mem, err) < 0 || get_number(o, "swap", &swap, err) < 0 ||
 	    get_number(o, "cpu", &row->cpu_seconds, err) < 0 ||
-	    get_number(o, "pids", &pids, err) < 0 ||
+	    get_number(o, "pids", &pids, err) < 0 || get_number(o, "io", &io, err) < 0 ||
 	    get_bool(o, "autostart", &row->autostart, err) < 0 ||
 	    get_bool(o, "unprivileged", &row->unprivileged, err) < 0 ||
 	    get_strings(o, "groups", &row->groups, err) < 0 ||
@@ -236,6 +236,7 @@ static int row_fields(const struct hk_json *o, struct hk_list_row *row, struct h
 	row->mem_bytes = (long long)mem;
 	row->swap_bytes = (long long)swap;
 	row->pids = (long long)pids;
+	row->io_bytes = (long long)io;
 	row->runner = runner_from_name(runner);
 	return 0;
 }
@@ -243,7 +244,7 @@ static int row_fields(const struct hk_json *o, struct hk_list_row *row, struct h
 int hk_list_row_from_json(const struct hk_json *o, struct hk_list_row *row, struct hk_error **err)
 {
 	*row = (struct hk_list_row){
-		.mem_bytes = -1, .swap_bytes = -1, .cpu_seconds = -1, .pids = -1
+		.mem_bytes = -1, .swap_bytes = -1, .cpu_seconds = -1, .pids = -1, .io_bytes = -1
 	};
 	if (!o || o->type != HK_JSON_OBJECT)
 		return hk_error_set(err, EINVAL, "a container that is not a JSON object");

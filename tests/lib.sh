@@ -380,3 +380,14 @@ hk_nic_restore() {
 	else rm -f /etc/hako/usernet; rmdir /etc/hako 2>/dev/null; fi
 	rm -f "$1/usernet.taken"
 }
+
+# hk_disk_of PATH: MAJ:MIN of the whole disk holding PATH (a partition's
+# parent), for blkio/io limits, which take whole disks only; nothing when
+# PATH is on no block device (tmpfs, overlay).
+hk_disk_of() {
+	local mm d
+	mm=$(findmnt -no MAJ:MIN -T "$1" 2>/dev/null | head -1 | tr -d ' ')
+	d=/sys/dev/block/$mm
+	[ -n "$mm" ] && [ -e "$d" ] || return 1
+	if [ -e "$d/partition" ]; then cat "$(realpath "$d")/../dev"; else echo "$mm"; fi
+}

@@ -59,8 +59,10 @@ static void print_usage(const struct hk_list_row *row)
 			: xasprintf("%.2f MiB", (double)row->mem_bytes / (1024.0 * 1024.0));
 	hk_autofree char *cpu = row->cpu_seconds < 0 ? NULL : xasprintf("%.2f s", row->cpu_seconds);
 	hk_autofree char *pids = row->pids < 0 ? NULL : xasprintf("%lld", row->pids);
+	hk_autofree char *io = row->io_bytes < 0 ? NULL : xasprintf("%.2f MiB", (double)row->io_bytes / (1024.0 * 1024.0));
 	field("Memory use", mem);
 	field("CPU use", cpu);
+	field("BlkIO use", io);
 	field("Processes", pids);
 }
 

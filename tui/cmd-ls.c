@@ -125,6 +125,16 @@ static char *t_pids(const struct hk_list_row *r)
 	return r->pids < 0 ? NULL : xasprintf("%lld", r->pids);
 }
 
+static char *t_io(const struct hk_list_row *r)
+{
+	return mib(r->io_bytes);
+}
+
+static char *n_io(const struct hk_list_row *r)
+{
+	return r->io_bytes < 0 ? NULL : xasprintf("%lld", r->io_bytes);
+}
+
 static char *t_idmap(const struct hk_list_row *r)
 {
 	return r->idmap_host ? xstrdup(r->idmap_host) : NULL;
@@ -192,6 +202,7 @@ static const struct column columns[] = {
 	{"BACKEND", J_STRING, t_backend, NULL, NULL},
 	{"CPU", J_NUMBER, t_cpu, n_cpu, NULL},
 	{"PIDS", J_NUMBER, t_pids, t_pids, NULL},
+	{"IO", J_NUMBER, t_io, n_io, NULL},
 	{"DEPTH", J_NUMBER, t_depth, t_depth, NULL},
 	{"IDMAP", J_STRING, t_idmap, NULL, NULL},
 	{"RUNNER", J_STRING, t_runner, NULL, NULL},

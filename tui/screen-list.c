@@ -20,7 +20,7 @@
 #include "sanitize.h"
 #include "state.h"
 
-enum col { C_HOST, C_NAME, C_STATE, C_IPV4, C_IPV6, C_UNPRIV, C_BACKEND, C_MEM, C_CPU, C_PIDS, C_AUTO, C_RUNNER };
+enum col { C_HOST, C_NAME, C_STATE, C_IPV4, C_IPV6, C_UNPRIV, C_BACKEND, C_MEM, C_CPU, C_PIDS, C_IO, C_AUTO, C_RUNNER };
 
 /* Priority: 0 is never dropped; the highest number goes first. */
 static const struct hkw_column columns[] = {
@@ -34,6 +34,8 @@ static const struct hkw_column columns[] = {
 	[C_MEM] = { "MEM", 8, 0, 1, true, true },
 	[C_CPU] = { "CPU%", 6, 0, 1, true, true },
 	[C_PIDS] = { "PIDS", 5, 0, 3, true, true },
+	/* block I/O read + written since start, lxc-top's BlkIO */
+	[C_IO] = { "IO", 7, 0, 5, true, true },
 	[C_AUTO] = { "AUTOSTART", 9, 0, 7, false, false },
 	/* who runs it: hako, or LXC (runner.h); kept as long as IPV4 */
 	[C_RUNNER] = { "RUNNER", 6, 0, 2, false, false },
@@ -178,6 +180,8 @@ static size_t add_row(struct hk_app *app, size_t i, size_t parent_row)
 		app->cpu_pct[i] < 0 ? xstrdup("-") : xasprintf("%.1f", app->cpu_pct[i]);
 	hk_autofree char *pids =
 		app->pids[i] < 0 ? xstrdup("-") : xasprintf("%lld", (long long)app->pids[i]);
+	long long io = hk_state_is_active(r->state) ? r->io_bytes : -1;
+	hk_autofree char *io_text = human_bytes(io);
 	if (app->multi)
 		set_safe(t, row, C_HOST, host, NAN);
 	set_safe(t, row, col(app, C_NAME), shown, NAN);
@@ -193,6 +197,7 @@ static size_t add_row(struct hk_app *app, size_t i, size_t parent_row)
 	set_safe(t, row, col(app, C_BACKEND), r->backend ? r->backend : "-", NAN);
 	hkw_table_set(t, row, col(app, C_MEM), mem, app->mem[i] < 0 ? NAN : (double)app->mem[i]);
 	hkw_table_set(t, row, col(app, C_CPU), cpu, app->cpu_pct[i] < 0 ? NAN : app->cpu_pct[i]);
+	hkw_table_set(t, row, col(app, C_IO), io_text, io < 0 ? NAN : (double)io);
 	hkw_table_set(t, row, col(app, C_PIDS), pids,
 		      app->pids[i] < 0 ? NAN : (double)app->pids[i]);
 	hkw_table_set(t, row, col(app, C_AUTO), r->autostart ? "yes" : "no", NAN);

@@ -88,7 +88,7 @@ import json, subprocess, sys
 rows = json.loads(subprocess.check_output([sys.argv[1], "ls", "--json", "-P", sys.argv[2]]))
 assert [r["name"] for r in rows] == ["auto1", "legacy", "priv"], rows
 keys = {"name","state","pid","ram","swap","autostart","groups","interface","ipv4","ipv6",
-        "unprivileged","backend","cpu","pids","depth","idmap","runner","config_error"}
+        "unprivileged","backend","cpu","pids","io","depth","idmap","runner","config_error"}
 for r in rows:
     assert set(r) == keys, set(r) ^ keys
 l = rows[1]
