@@ -40,14 +40,22 @@ else
   HAKO_LIBS = $(TUI_LIBS) $(CORE_LIBS)
 endif
 
+# hako-nic (setuid root) needs netlink and nothing else of PKG_CORE.
+PKG_NIC := libnl-3.0 libnl-route-3.0
+NIC_LIBS = $(shell $(PKG_CONFIG) --libs $(PKG_NIC))
+
 CPPFLAGS += -D_GNU_SOURCE -DHAKO_VERSION=\"$(VERSION)\" -DHAKO_PREFIX=\"$(PREFIX)\" -I. -Icore -Iwidgets
 VERSION  := 0.1.0
 
-CORE_SRC    := $(sort $(wildcard core/*.c))
+# core/nic/: hako-nic's own code; its main is NIC_SRC, the rest
+# (NIC_LIB_SRC) goes into its archive and into libhako.a, whose doctor,
+# setup-user and monitor read the same files.
+NIC_SRC     := core/nic/hako-nic.c
+NIC_LIB_SRC := $(filter-out $(NIC_SRC),$(sort $(wildcard core/nic/*.c)))
+CORE_SRC    := $(sort $(wildcard core/*.c)) $(NIC_LIB_SRC)
 WIDGET_SRC  := $(sort $(wildcard widgets/*.c))
-NIC_SRC     := tui/hako-nic.c
 STUB_SRC    := tui/hako-stub.c
-TUI_SRC     := $(filter-out $(NIC_SRC) $(STUB_SRC),$(sort $(wildcard tui/*.c)))
+TUI_SRC     := $(filter-out $(STUB_SRC),$(sort $(wildcard tui/*.c)))
 UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
 WUNIT_SRC   := $(filter tests/unit/test_widget%,$(UNIT_SRC))
 CUNIT_SRC   := $(filter-out $(WUNIT_SRC),$(UNIT_SRC))
@@ -56,6 +64,7 @@ HELPER_SRC  := $(sort $(wildcard tests/helpers/*.c))
 HELPER_LIB_SRC := $(sort $(wildcard tests/helpers/lib/*.c))
 
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
+NIC_LIB_OBJ := $(NIC_LIB_SRC:%.c=$(BUILD)/%.o)
 WIDGET_OBJ := $(WIDGET_SRC:%.c=$(BUILD)/%.o)
 TUI_OBJ    := $(TUI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(CUNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(WUNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -72,7 +81,8 @@ DEPS_PKGS := build-essential pkg-config libncurses-dev libcap-dev libseccomp-dev
              qemu-system-x86 qemu-utils debootstrap e2fsprogs kmod strace musl-tools \
              man-db openssh-client openssh-server
 
-.PHONY: all deps demo check unit test-build hako-static bench fuzz fuzz-build install clean lint format-check
+.PHONY: all deps demo check unit test-build hako-static bench fuzz fuzz-build install clean lint format-check \
+	nic-link-check
 
 all: $(BUILD)/hako $(BUILD)/hako-nic
 
@@ -102,9 +112,22 @@ $(BUILD)/libhkwidgets.a: $(WIDGET_OBJ)
 $(BUILD)/hako: $(TUI_OBJ) $(BUILD)/libhkwidgets.a $(BUILD)/libhako.a
 	$(CC) $(LDFLAGS) -o $@ $(TUI_OBJ) $(BUILD)/libhkwidgets.a $(BUILD)/libhako.a $(HAKO_LIBS)
 
-# The setuid helper: core/ only, never ncurses.
-$(BUILD)/hako-nic: $(BUILD)/tui/hako-nic.o $(BUILD)/libhako.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
+# The setuid helper: its own archive first, then the base it needs from
+# libhako.a, netlink only; never ncurses.  The link map says which object
+# each archive member was pulled in by (make nic-link-check reads it; when
+# the link fails, e.g. on the config's libraries, it says who pulled what).
+$(BUILD)/libhakonic.a: $(NIC_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/hako-nic: $(BUILD)/core/nic/hako-nic.o $(BUILD)/libhakonic.a $(BUILD)/libhako.a
+	$(CC) $(LDFLAGS) -Wl,-Map=$@.map -o $@ $^ $(NIC_LIBS) || { tests/nic-link-check.sh $@.map; exit 1; }
+
+# Fails when hako-nic links an object of the config, the store, the
+# storage backends, the engine or a front end (tests/nic-link-check.sh
+# lists them); tests/run lint runs it.
+nic-link-check: $(BUILD)/hako-nic
+	@tests/nic-link-check.sh $(BUILD)/hako-nic.map
 
 $(BUILD)/tests/test_widget%: $(BUILD)/tests/unit/test_widget%.o $(BUILD)/libhkwidgets.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(TUI_LIBS) $(CMOCKA_LIBS)
@@ -192,7 +215,8 @@ lint:
 		--inline-suppr --suppress=missingIncludeSystem -I core -I widgets core widgets tui
 
 format-check:
-	@clang-format --dry-run --Werror $(CORE_SRC) $(WIDGET_SRC) $(TUI_SRC) $(STUB_SRC) core/*.h widgets/*.h tui/*.h
+	@clang-format --dry-run --Werror $(CORE_SRC) $(NIC_SRC) $(WIDGET_SRC) $(TUI_SRC) $(STUB_SRC) core/*.h \
+		core/nic/*.h widgets/*.h tui/*.h
 
 install: all $(BUILD)/hako-static
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

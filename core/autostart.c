@@ -77,7 +77,7 @@ int hk_autostart_plan(struct hk_store *st, const struct hk_autostart_sel *sel,
 		      struct hk_autostart_plan *out, struct hk_error **err)
 {
 	memset(out, 0, sizeof(*out));
-	struct hk_strv names = { 0 };
+	hk_autostrv names = { 0 };
 	if (hk_store_list(st, &names, err) < 0)
 		return -1;
 	for (size_t i = 0; i < names.n; i++) {
@@ -93,6 +93,5 @@ int hk_autostart_plan(struct hk_store *st, const struct hk_autostart_sel *sel,
 		add_group(st, &names, sel, "", 0, out);
 	for (size_t g = 0; !sel->all && g < sel->groups.n; g++)
 		add_group(st, &names, sel, sel->groups.v[g], (unsigned)g, out);
-	hk_strv_clear(&names);
 	return 0;
 }

@@ -269,11 +269,6 @@ void hk_cgroup_freep(struct hk_cgroup **cg)
 	*cg = NULL;
 }
 
-const char *hk_cgroup_rel(const struct hk_cgroup *cg)
-{
-	return cg->rel;
-}
-
 const char *hk_cgroup_main_dir(const struct hk_cgroup *cg)
 {
 	return cg->n ? cg->hs[0].dir : "";

@@ -65,8 +65,6 @@ void hk_cgroup_freep(struct hk_cgroup **cg);
  * the info's): hierarchies that were not delegated to its user, or that
  * root may not write, are not the container's. */
 bool hk_cgroup_has_hier(const struct hk_cgroup *cg, const struct hk_cgroup_hier *h);
-/* "hako/NAME" below the base (the cgroup that holds the limits). */
-const char *hk_cgroup_rel(const struct hk_cgroup *cg);
 /* The container's directory in the first hierarchy (v2 if any), for logs. */
 const char *hk_cgroup_main_dir(const struct hk_cgroup *cg);
 /* How many hierarchies cg uses; the i-th one (*h) and the container's

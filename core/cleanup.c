@@ -159,3 +159,15 @@ void hk_cleanup_crash_point(unsigned step, const char *what)
 	hk_log(HK_LOG_NOTICE, "step %u (%s): dying on purpose (HAKO_TEST_FAIL_STEP)", step, what);
 	raise(SIGKILL);
 }
+
+int hk_cleanup_at(struct hk_cleanup *c, enum hk_step step, struct hk_error **err)
+{
+	const struct hk_step_def *d = hk_step_of(step);
+	return hk_cleanup_step(c, d->number, d->what, err);
+}
+
+void hk_cleanup_crash_at(enum hk_step step)
+{
+	const struct hk_step_def *d = hk_step_of(step);
+	hk_cleanup_crash_point(d->number, d->what);
+}

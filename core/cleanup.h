@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "steps.h"
 
 typedef void (*hk_cleanup_fn)(void *arg);
 
@@ -62,9 +63,14 @@ void hk_cleanup_unblock_signals(struct hk_cleanup *c);
  * (for the tests that prove a failed operation leaves nothing behind). */
 int hk_cleanup_step(struct hk_cleanup *c, unsigned step, const char *what, struct hk_error **err);
 
+/* hk_cleanup_step for a step of steps.h: its number and its words. */
+int hk_cleanup_at(struct hk_cleanup *c, enum hk_step step, struct hk_error **err);
+
 /* A crash point (stop steps 111-116): when HAKO_TEST_FAIL_STEP equals the
  * step number the process dies by SIGKILL, with no cleanup at all, as a
  * crash would; tests prove that what it leaves is recovered. */
 void hk_cleanup_crash_point(unsigned step, const char *what);
+/* The same for a step of steps.h. */
+void hk_cleanup_crash_at(enum hk_step step);
 
 #endif

@@ -18,6 +18,7 @@
 #include "safepath.h"
 #include "create.h"
 #include "log.h"
+#include "net-text.h"
 #include "runner.h"
 #include "state.h"
 #include "storage.h"
@@ -109,7 +110,6 @@ char *hk_clone_new_mac(const char *mac)
 static char *regen_macs(const char *text)
 {
 	struct hk_buf out = { 0 };
-	hk_buf_puts(&out, "");
 	for (const char *p = text; *p;) {
 		size_t len = strcspn(p, "\n");
 		hk_autofree char *line = xstrndup(p, len);
@@ -419,7 +419,7 @@ static int make_rootfs_and_config(struct job *j, struct hk_error **err)
 	if (hk_clone_rootfs(&src, j->dst_dir, hk_store_path(j->dst_st), j->mode, j->o->backend,
 			    j->o->copy_flags, &spec, err) < 0)
 		return -1;
-	if (hk_cleanup_step(&j->cs, 3, "config", err) < 0)
+	if (hk_cleanup_at(&j->cs, HK_STEP_CLONE_CONFIG, err) < 0)
 		return -1;
 	if (!j->keep_name)
 		hk_clone_rename_in_rootfs(spec, &j->map, j->src_uts ? j->src_uts : j->o->src, j->dst);
@@ -434,9 +434,9 @@ static int make_rootfs_and_config(struct job *j, struct hk_error **err)
 static int execute(struct job *j, struct hk_error **err)
 {
 	struct hk_cleanup *c = &j->cs;
-	if (hk_cleanup_step(c, 1, "container directory", err) < 0 || make_dst_dir(j, err) < 0 ||
-	    hk_cleanup_step(c, 2, "rootfs", err) < 0 || make_rootfs_and_config(j, err) < 0 ||
-	    hk_cleanup_step(c, 4, "commit", err) < 0)
+	if (hk_cleanup_at(c, HK_STEP_CLONE_DIR, err) < 0 || make_dst_dir(j, err) < 0 ||
+	    hk_cleanup_at(c, HK_STEP_CLONE_ROOTFS, err) < 0 || make_rootfs_and_config(j, err) < 0 ||
+	    hk_cleanup_at(c, HK_STEP_CLONE_COMMIT, err) < 0)
 		return -1;
 	hk_cleanup_forget(c);
 	return 0;

@@ -171,7 +171,6 @@ static char *edit(const char *text, const char *key, const char *value, enum edi
 		if (matches(&d.l[i], &t))
 			last = (long)i;
 	struct hk_buf b = {0};
-	hk_buf_puts(&b, "");
 	for (size_t i = 0; i < d.n; i++) {
 		const struct tline *l = &d.l[i];
 		bool m = matches(l, &t);

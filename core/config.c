@@ -21,7 +21,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -593,9 +592,8 @@ static int parse_file_at(struct hk_config *cfg, const char *path, struct hk_strv
 
 int hk_config_parse_file(struct hk_config *cfg, const char *path, struct hk_error **err)
 {
-	struct hk_strv stack = {0};
+	hk_autostrv stack = {0};
 	int r = parse_file_at(cfg, path, &stack, 0, err);
-	hk_strv_clear(&stack);
 	if (r == 0) {
 		free(cfg->path);
 		cfg->path = xstrdup(path);
@@ -606,10 +604,8 @@ int hk_config_parse_file(struct hk_config *cfg, const char *path, struct hk_erro
 int hk_config_parse_text_at(struct hk_config *cfg, const char *text, const char *name,
 			    const char *dir, struct hk_error **err)
 {
-	struct hk_strv stack = {0};
-	int r = parse_text(cfg, text, strlen(text), name, dir, &stack, 0, err);
-	hk_strv_clear(&stack);
-	return r;
+	hk_autostrv stack = {0};
+	return parse_text(cfg, text, strlen(text), name, dir, &stack, 0, err);
 }
 
 int hk_config_parse_string(struct hk_config *cfg, const char *text, const char *name,
@@ -622,10 +618,9 @@ int hk_config_include_setter(struct hk_config *cfg, void *obj, const struct hk_k
 			     const char *sub, const char *value, struct hk_error **err)
 {
 	(void)obj, (void)def, (void)sub;
-	struct hk_strv stack = {0};
+	hk_autostrv stack = {0};
 	struct parse_ctx p = {.cfg = cfg, .name = "(set)", .stack = &stack};
 	int r = do_include(&p, value);
-	hk_strv_clear(&stack);
 	hk_error_propagate(err, &p.err);
 	return r;
 }
@@ -686,7 +681,6 @@ char *hk_config_format(const struct hk_config *cfg)
 	struct hk_buf b = {0};
 	struct hk_config dflt;
 	hk_config_init(&dflt);
-	hk_buf_puts(&b, "");
 	for (size_t i = 0; i < hk_key_table_size(); i++) {
 		const struct hk_key_def *d = hk_key_table_at(i);
 		if (d->shape == HK_KEY_PLAIN) {
@@ -705,34 +699,4 @@ char *hk_config_format(const struct hk_config *cfg)
 		}
 	}
 	return hk_buf_steal(&b);
-}
-
-/* ---- MAC wildcards ------------------------------------------------- */
-
-bool hk_hwaddr_fill(char *mac)
-{
-	static const char hex[] = "0123456789abcdef";
-	if (!mac || strlen(mac) != 17)
-		return false;
-	for (int i = 0; i < 6; i++) {
-		const char *g = mac + 3 * i;
-		bool wild =
-			tolower((unsigned char)g[0]) == 'x' && tolower((unsigned char)g[1]) == 'x';
-		if (!(wild || (isxdigit((unsigned char)g[0]) && isxdigit((unsigned char)g[1]))) ||
-		    (i < 5 && g[2] != ':'))
-			return false;
-	}
-	for (int i = 0; i < 6; i++) {
-		char *g = mac + 3 * i;
-		if (tolower((unsigned char)g[0]) != 'x' || tolower((unsigned char)g[1]) != 'x')
-			continue;
-		unsigned char r;
-		while (getrandom(&r, 1, 0) != 1)
-			;
-		if (i == 0)
-			r &= 0xfe; /* unicast */
-		g[0] = hex[r >> 4];
-		g[1] = hex[r & 15];
-	}
-	return true;
 }

@@ -201,10 +201,6 @@ char *hk_config_text_unset(const char *text, const char *key, struct hk_error **
  * clone to rename.  Keeps everything else byte for byte. */
 char *hk_config_text_replace_all(const char *text, const char *key, const char *value);
 
-/* Fills `xx` wildcards of a MAC in place with random hex (kept forever
- * after create/clone writes it). Returns false if mac is not a MAC pattern. */
-bool hk_hwaddr_fill(char *mac);
-
 /* Writes `key = value` edits to a file atomically after validating. */
 int hk_config_file_set(const char *path, const char *key, const char *value,
 		       struct hk_error **err);

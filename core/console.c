@@ -66,20 +66,6 @@ static int open_view(const struct hk_store *st, const char *name, const struct h
 	return fd;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 void hk_console_opts_init(struct hk_console_opts *o, const struct hk_store *st)
 {
 	const struct hk_settings *s = st ? hk_store_settings(st) : NULL;
@@ -158,7 +144,7 @@ static enum proxy_end show_output(struct proxy *p)
 		hk_term_filter_feed(p->filter, buf, len, &p->shown);
 		show = p->shown.data, len = p->shown.len;
 	}
-	return len && write_all(p->out, show, len) < 0 ? DETACHED : GO_ON;
+	return len && hk_write_all(p->out, show, len, NULL) < 0 ? DETACHED : GO_ON;
 }
 
 static enum proxy_end proxy_step(struct proxy *p, int ctl, int sigfd, unsigned tty)

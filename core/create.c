@@ -22,6 +22,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "net-text.h"
 #include "storage.h"
 #include "template.h"
 #include "userns-exec.h"
@@ -565,19 +566,19 @@ static int lock_and_check(struct job *j, struct hk_lock **lock, struct hk_error 
 static int execute(struct job *j, struct hk_error **err)
 {
 	struct hk_cleanup *c = &j->cs;
-	if (hk_cleanup_step(c, 1, "template", err) < 0 || j->tpl->prepare(&j->tctx, err) < 0 ||
-	    hk_cleanup_step(c, 2, "config", err) < 0 || build_config(j, err) < 0 ||
-	    hk_cleanup_step(c, 3, "container path", err) < 0 ||
+	if (hk_cleanup_at(c, HK_STEP_CREATE_TEMPLATE, err) < 0 || j->tpl->prepare(&j->tctx, err) < 0 ||
+	    hk_cleanup_at(c, HK_STEP_CREATE_CONFIG, err) < 0 || build_config(j, err) < 0 ||
+	    hk_cleanup_at(c, HK_STEP_CREATE_PATH, err) < 0 ||
 	    make_container_path(j, hk_store_path(j->st), err) < 0 ||
-	    hk_cleanup_step(c, 4, "container directory", err) < 0 || make_dir(j->dir, err) < 0)
+	    hk_cleanup_at(c, HK_STEP_CREATE_DIR, err) < 0 || make_dir(j->dir, err) < 0)
 		return -1;
 	hk_cleanup_push_rmdir(c, j->dir);
 	if (hk_store_seal_container_dir(j->dir, &j->cfg.idmap, err) < 0)
 		return -1;
-	if (hk_cleanup_step(c, 5, "rootfs", err) < 0 || make_rootfs(j, err) < 0 ||
-	    hk_cleanup_step(c, 6, "template build", err) < 0 || run_template(j, err) < 0 ||
-	    hk_cleanup_step(c, 7, "config file", err) < 0 || write_config(j, err) < 0 ||
-	    hk_cleanup_step(c, 8, "commit", err) < 0)
+	if (hk_cleanup_at(c, HK_STEP_CREATE_ROOTFS, err) < 0 || make_rootfs(j, err) < 0 ||
+	    hk_cleanup_at(c, HK_STEP_CREATE_BUILD, err) < 0 || run_template(j, err) < 0 ||
+	    hk_cleanup_at(c, HK_STEP_CREATE_CONFIG_FILE, err) < 0 || write_config(j, err) < 0 ||
+	    hk_cleanup_at(c, HK_STEP_CREATE_COMMIT, err) < 0)
 		return -1;
 	hk_cleanup_forget(c);
 	return 0;

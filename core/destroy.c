@@ -152,7 +152,7 @@ static void remove_run_dir(const struct hk_store *st, const char *name, const ch
  * them, or destroy them first with HK_DESTROY_SNAPSHOTS. */
 static int check_dependents(struct hk_store *st, const char *name, unsigned flags, struct hk_error **err)
 {
-	struct hk_strv deps = { 0 };
+	hk_autostrv deps = { 0 };
 	if (hk_storage_dependents(st, name, &deps, err) < 0)
 		return -1;
 	int rc = 0;
@@ -166,7 +166,6 @@ static int check_dependents(struct hk_store *st, const char *name, unsigned flag
 	}
 	for (size_t i = 0; rc == 0 && i < deps.n; i++)
 		rc = hk_destroy(st, deps.v[i], flags, err);
-	hk_strv_clear(&deps);
 	return rc;
 }
 

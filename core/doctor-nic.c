@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
-#include "nic.h"
+#include "nic-client.h"
 #include "util.h"
 
 static size_t put(struct hk_doctor_result *out, const char *name, enum hk_doctor_status st, char *detail,
@@ -88,7 +88,7 @@ static size_t check_usernet(const struct hk_doctor_opts *o, const char *root, ch
 static size_t describe_allowance(const char *text, const char *user, const struct hk_strv *groups,
 				 struct hk_buf *b)
 {
-	struct hk_strv bridges = { 0 };
+	hk_autostrv bridges = { 0 };
 	hk_nic_usernet_bridges(text, user, groups, "veth", &bridges);
 	size_t n = 0;
 	for (size_t i = 0; i < bridges.n; i++) {
@@ -96,7 +96,6 @@ static size_t describe_allowance(const char *text, const char *user, const struc
 		if (q)
 			hk_buf_printf(b, n++ ? ", %u on %s" : "%u veth on %s", q, bridges.v[i]);
 	}
-	hk_strv_clear(&bridges);
 	return n;
 }
 
@@ -111,13 +110,11 @@ static size_t check_allowance(const struct hk_doctor_opts *o, const char *text, 
 		return put(out, "veth allowance", HK_DOCTOR_WARN,
 			   xasprintf("user \"%s\" may have no veth: no usable %s", o->user, HK_NIC_USERNET),
 			   hk_steal_ptr(&fix));
-	struct hk_strv groups = { 0 };
+	hk_autostrv groups = { 0 };
 	hk_nic_user_groups(o->user, o->gid, &groups);
 	struct hk_buf b = { 0 };
-	hk_buf_puts(&b, "");
 	size_t n = describe_allowance(text, o->user, &groups, &b);
 	unsigned on_default = hk_nic_usernet_quota(text, o->user, &groups, "veth", br, NULL);
-	hk_strv_clear(&groups);
 	hk_autofree char *list = hk_buf_steal(&b);
 	if (n == 0)
 		return put(out, "veth allowance", HK_DOCTOR_WARN,

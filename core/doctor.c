@@ -9,8 +9,8 @@
  */
 #include "doctor.h"
 #include "doctor-internal.h"
+#include "elf-static.h"
 
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -909,36 +909,6 @@ static void check_capabilities(struct run *r)
 
 /* ---- busybox -------------------------------------------------------------- */
 
-int hk_doctor_elf_is_static(const char *path, bool *is_static, struct hk_error **err)
-{
-	hk_autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return hk_error_errno(err, "cannot open \"%s\"", path);
-	Elf64_Ehdr eh;
-	ssize_t n = pread(fd, &eh, sizeof(eh), 0);
-	if (n < (ssize_t)sizeof(Elf32_Ehdr) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
-		return hk_error_set(err, ENOEXEC, "\"%s\" is not an ELF file", path);
-	bool is64 = eh.e_ident[EI_CLASS] == ELFCLASS64;
-	if ((!is64 && eh.e_ident[EI_CLASS] != ELFCLASS32) || (is64 && n < (ssize_t)sizeof(eh)))
-		return hk_error_set(err, ENOEXEC, "\"%s\" has an unknown ELF class", path);
-	const Elf32_Ehdr *e32 = (const Elf32_Ehdr *)&eh;
-	uint64_t phoff = is64 ? eh.e_phoff : e32->e_phoff;
-	unsigned phnum = is64 ? eh.e_phnum : e32->e_phnum;
-	unsigned phentsize = is64 ? eh.e_phentsize : e32->e_phentsize;
-	if (phentsize < (is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)) || phnum > 4096)
-		return hk_error_set(err, ENOEXEC, "\"%s\" has bad ELF program headers", path);
-	*is_static = true;
-	for (unsigned i = 0; i < phnum; i++) {
-		uint32_t type;
-		if (pread(fd, &type, sizeof(type), (off_t)(phoff + (uint64_t)i * phentsize)) !=
-		    (ssize_t)sizeof(type))
-			return hk_error_set(err, ENOEXEC, "\"%s\" is truncated", path);
-		if (type == PT_INTERP)
-			*is_static = false;
-	}
-	return 0;
-}
-
 static void check_busybox(struct run *r)
 {
 	hk_autofree char *path = find_binary(r, "busybox");
@@ -951,8 +921,9 @@ static void check_busybox(struct run *r)
 	}
 	hk_autofree char *hp = host_path(r, path);
 	hk_autoerr err = NULL;
-	bool is_static = false;
-	if (hk_doctor_elf_is_static(hp, &is_static, &err) < 0) {
+	hk_autoclose int fd = open(hp, O_RDONLY | O_CLOEXEC);
+	int is_static = fd < 0 ? hk_error_errno(&err, "cannot open \"%s\"", hp) : hk_elf_is_static(fd, hp, &err);
+	if (is_static < 0) {
 		hk_autofree char *msg = hk_error_render(err);
 		report(r, "busybox", HK_DOCTOR_WARN, xstrdup(msg), xstrdup(fix));
 	} else if (!is_static) {

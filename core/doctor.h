@@ -58,8 +58,4 @@ int hk_doctor_run(const struct hk_doctor_opts *opts, hk_doctor_cb cb, void *ctx,
  * permitted set (any revision).  Exposed for tests. */
 bool hk_doctor_fcaps_permit(const void *xattr, size_t len, unsigned cap);
 
-/* Whether an ELF file's header and program headers say it is statically
- * linked (no PT_INTERP).  -1 with *err when it is no ELF file. */
-int hk_doctor_elf_is_static(const char *path, bool *is_static, struct hk_error **err);
-
 #endif

@@ -152,7 +152,6 @@ static int utf8(struct reader *r, struct hk_buf *b)
 static int string(struct reader *r, char **out)
 {
 	struct hk_buf b = { 0 };
-	hk_buf_puts(&b, "");
 	r->pos++;
 	for (;;) {
 		if (r->pos >= r->len) {

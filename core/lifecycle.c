@@ -23,7 +23,7 @@
 #include "monitor.h"
 #include "nest.h"
 #include "net.h"
-#include "nic.h"
+#include "nic-client.h"
 #include "runner.h"
 #include "safepath.h"
 #include "state.h"
@@ -151,12 +151,11 @@ static int note_v2_limits(const char *name, const struct hk_config *cfg, struct 
 	struct hk_cgroup_info info;
 	if (cfg->cgroup_v2.n == 0 || hk_cgroup_detect("", &info, NULL) < 0)
 		return 0;
-	struct hk_strv notes = {0};
+	hk_autostrv notes = {0};
 	int rc = hk_cgroup_v2_on_v1_notes(&info, &cfg->cgroup_v2, &notes, err);
 	hk_cgroup_info_free(&info);
 	for (size_t i = 0; i < notes.n; i++)
 		hk_log(HK_LOG_WARN, "container \"%s\": %s", name, notes.v[i]);
-	hk_strv_clear(&notes);
 	return rc < 0 ? hk_error_prefix(err, "container \"%s\"", name) : 0;
 }
 

@@ -283,7 +283,7 @@ int hk_list_build(struct hk_store *st, const struct hk_list_filter *filter, stru
 	int have_re = compile_filter(filter, &re, err);
 	if (have_re < 0)
 		return -1;
-	struct hk_strv names = {0};
+	hk_autostrv names = {0};
 	if (hk_store_list(st, &names, err) < 0) {
 		if (have_re)
 			regfree(&re);
@@ -302,7 +302,6 @@ int hk_list_build(struct hk_store *st, const struct hk_list_filter *filter, stru
 	}
 	if (have_re)
 		regfree(&re);
-	hk_strv_clear(&names);
 	/* A listing by regex does not ask for every container: keep all. */
 	if (!have_re)
 		hk_netns_cache_sweep();

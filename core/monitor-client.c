@@ -217,9 +217,10 @@ static bool control_input(struct hk_monitor *m, size_t i)
 	struct hk_buf reply = { 0 };
 	int fd = m->clients[i].fd;
 	bool keep = true;
-	if (hk_unixsock_recv_msg(fd, &req, CONTROL_TIMEOUT_MS, &err) < 0) {
-		if (err && err->code == 0) /* orderly EOF */
-			return false;
+	int got = hk_unixsock_recv_msg(fd, &req, CONTROL_TIMEOUT_MS, &err);
+	if (got == 1) /* the client hung up between requests: nothing to answer */
+		return false;
+	if (got < 0) {
 		keep = false;
 	} else if (req.type >= HK_MSG__COUNT || !handlers[req.type]) {
 		hk_error_set(&err, EPROTO, "message %s is not a request", hk_msg_type_name(req.type));
@@ -243,19 +244,15 @@ static bool control_input(struct hk_monitor *m, size_t i)
 static bool write_input(struct hk_monitor *m, struct mon_client *c)
 {
 	int master = c->tty < m->n_terms ? m->terms[c->tty].pty.master : -1;
-	while (c->in_len) {
-		ssize_t w = write(master, c->in + c->in_off, c->in_len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w == 0 || (w < 0 && errno == EAGAIN))
-			return false;
-		if (w < 0) {
-			hk_log(HK_LOG_DEBUG, "console of \"%s\": input dropped: %m", m->name);
-			c->in_len = 0;
-			break;
-		}
-		c->in_off += (size_t)w;
-		c->in_len -= (size_t)w;
+	size_t done = 0;
+	int rc = hk_write_all(master, c->in + c->in_off, c->in_len, &done);
+	c->in_off += done;
+	c->in_len -= done;
+	if (rc < 0 && errno == EAGAIN)
+		return false;
+	if (rc < 0) {
+		hk_log(HK_LOG_DEBUG, "console of \"%s\": input dropped: %m", m->name);
+		c->in_len = 0;
 	}
 	c->in_off = 0;
 	return true;

@@ -410,7 +410,7 @@ static int halt_signal(const struct hk_monitor *m, bool reboot)
 int hk_monitor_request_stop(struct hk_monitor *m, unsigned timeout_ms, bool kill_now, bool reboot,
 			    struct hk_error **err)
 {
-	hk_cleanup_crash_point(111, "stop requested");
+	hk_cleanup_crash_at(HK_STEP_STOP_REQUESTED);
 	if (kill_now) {
 		m->stopping = true;
 		/* SIGKILL to init ends its pid namespace (the cgroup catches
@@ -567,7 +567,7 @@ static void teardown(struct hk_monitor *m)
 	hk_net_host_teardown(m->net);
 	hk_net_state_free_shared(m->net);
 	m->net = NULL;
-	hk_cleanup_crash_point(113, "network removed");
+	hk_cleanup_crash_at(HK_STEP_STOP_NETWORK_REMOVED);
 	if (m->cgroup) {
 		hk_autoerr err = NULL;
 		if (hk_cgroup_kill(m->cgroup, 5000, &err) < 0 ||
@@ -657,9 +657,9 @@ static int run_once(struct hk_monitor *m, int *ready_fd, struct hk_error **err)
 	/* Numbered steps: a test build can make each fail (HAKO_TEST_FAIL_STEP)
 	 * to prove that teardown leaves nothing behind. */
 	struct hk_cleanup steps = HK_CLEANUP_INIT;
-	if (hk_cleanup_step(&steps, 101, "terminals", err) < 0 || open_terms(m, err) < 0 ||
-	    hk_cleanup_step(&steps, 102, "cgroup", err) < 0 || setup_cgroup(m, err) < 0 ||
-	    hk_cleanup_step(&steps, 103, "spawn", err) < 0 || spawn_init(m, err) < 0) {
+	if (hk_cleanup_at(&steps, HK_STEP_START_TERMINALS, err) < 0 || open_terms(m, err) < 0 ||
+	    hk_cleanup_at(&steps, HK_STEP_START_CGROUP, err) < 0 || setup_cgroup(m, err) < 0 ||
+	    hk_cleanup_at(&steps, HK_STEP_START_SPAWN, err) < 0 || spawn_init(m, err) < 0) {
 		teardown(m);
 		hk_cleanup_done(&steps);
 		return -1;
@@ -680,7 +680,7 @@ static int run_once(struct hk_monitor *m, int *ready_fd, struct hk_error **err)
 	siginfo_t si = { 0 };
 	waitid(P_PIDFD, (id_t)m->pidfd, &si, WEXITED);
 	int status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status;
-	hk_cleanup_crash_point(112, "init exited");
+	hk_cleanup_crash_at(HK_STEP_STOP_INIT_EXITED);
 	teardown(m);
 	return status;
 }
@@ -740,9 +740,9 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 	m.state.exit_status = status;
 	m.state.stopped = time(NULL);
 	m.init_pid = 0;
-	hk_cleanup_crash_point(114, "cgroup removed");
+	hk_cleanup_crash_at(HK_STEP_STOP_CGROUP_REMOVED);
 	hk_monitor_write_state(&m, HK_STATE_STOPPED);
-	hk_cleanup_crash_point(115, "state recorded");
+	hk_cleanup_crash_at(HK_STEP_STOP_STATE_RECORDED);
 	if (a->cfg->ephemeral)
 		destroy_ephemeral(a->st, a->name);
 	if (!hk_store_exists(a->st, a->name))
@@ -753,7 +753,7 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 	 * `stop` returning means the next `start` can go. */
 	hk_lock_release(a->lock);
 	hk_monitor_lxc_finish(&m);
-	hk_cleanup_crash_point(116, "lock released");
+	hk_cleanup_crash_at(HK_STEP_STOP_LOCK_RELEASED);
 	for (size_t c = m.n_clients; c-- > 0;)
 		hk_monitor_drop_client(&m, c);
 	return status < 0 ? 1 : 0;

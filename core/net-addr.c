@@ -120,28 +120,12 @@ static int setup_one(struct nl_sock *sk, const struct hk_net_iface *ifc, struct 
 	return 0;
 }
 
-static int lo_up(struct nl_sock *sk, struct hk_error **err)
-{
-	struct rtnl_link *l = NULL;
-	int rc = rtnl_link_get_kernel(sk, 0, "lo", &l);
-	if (rc < 0)
-		return hk_net_nl_error(err, rc, "cannot read the loopback interface");
-	struct rtnl_link *c = rtnl_link_alloc();
-	rtnl_link_set_flags(c, IFF_UP);
-	rc = rtnl_link_change(sk, l, c, 0);
-	rtnl_link_put(c);
-	rtnl_link_put(l);
-	if (rc < 0)
-		return hk_net_nl_error(err, rc, "cannot bring the loopback interface up");
-	return 0;
-}
-
 int hk_net_child_setup(const struct hk_net_state *st, struct hk_error **err)
 {
 	hk_autonl sk = hk_net_nl_open(err);
 	if (!sk)
 		return -1;
-	if (lo_up(sk, err) < 0)
+	if (hk_net_link_up(sk, "lo", NULL, err) < 0)
 		return -1;
 	for (unsigned i = 0; i < st->n && i < HK_NET_MAX_IFACES; i++)
 		if (setup_one(sk, &st->ifs[i], err) < 0)

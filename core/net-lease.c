@@ -5,7 +5,7 @@
  * `IP NAME PID START`; changed only under an flock on LEASEDIR/leases.lock
  * and rewritten atomically.  The text functions are pure (tests cover them
  * without a lock or a file); the locked wrappers read, call one, write. */
-#include "net.h"
+#include "net-lease.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,7 +43,6 @@ static bool lease_parse(const char *line, struct lease *l)
 static char *filter_lines(const char *text, bool (*fn)(const char *line, void *ctx), void *ctx)
 {
 	struct hk_buf out = { 0 };
-	hk_buf_puts(&out, "");
 	const char *p = text ? text : "";
 	while (*p) {
 		size_t len = strcspn(p, "\n");

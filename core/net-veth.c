@@ -33,26 +33,6 @@ static int check_bridge(struct nl_sock *sk, const struct hk_net_iface *ifc, stru
 	return idx;
 }
 
-/* Host end: on the bridge (index bridge, 0 = none), same MTU, up. */
-int hk_net_host_attach(struct nl_sock *sk, const char *host, int bridge, unsigned mtu, struct hk_error **err)
-{
-	struct rtnl_link *l = NULL;
-	int rc = rtnl_link_get_kernel(sk, 0, host, &l);
-	if (rc < 0)
-		return hk_net_nl_error(err, rc, "cannot read the new interface \"%s\"", host);
-	struct rtnl_link *c = rtnl_link_alloc();
-	if (bridge > 0)
-		rtnl_link_set_master(c, bridge);
-	if (mtu)
-		rtnl_link_set_mtu(c, mtu);
-	rtnl_link_set_flags(c, IFF_UP);
-	rc = rtnl_link_change(sk, l, c, 0);
-	rtnl_link_put(c);
-	rtnl_link_put(l);
-	if (rc < 0)
-		return hk_net_nl_error(err, rc, "cannot attach \"%s\" to its bridge and bring it up", host);
-	return 0;
-}
 
 static int make_veth(struct nl_sock *sk, struct hk_net_iface *ifc, pid_t child, struct hk_error **err)
 {

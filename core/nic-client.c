@@ -4,7 +4,7 @@
  * stdin on /dev/null) and reads its one-line answer; at stop it asks it to
  * delete the container's nics.  hako-nic trusts nothing it is given, so
  * nothing here is a security boundary: it only has to be right. */
-#include "nic.h"
+#include "nic-client.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -94,7 +94,6 @@ static int run_helper(const char *const *args, char **out, struct hk_error **err
 		child_exec(path, args, pfd[1]);
 	close(pfd[1]);
 	struct hk_buf b = { 0 };
-	hk_buf_puts(&b, "");
 	char chunk[4096];
 	ssize_t r;
 	while (pid > 0 && (r = read(pfd[0], chunk, sizeof(chunk))) != 0)

@@ -174,29 +174,6 @@ int hk_proto_check_length(uint32_t len, struct hk_error **err);
  * and err->code is EPROTO (malformed) or EMSGSIZE (length). */
 int hk_proto_decode(const void *frame, size_t len, struct hk_msg *m, struct hk_error **err);
 
-/* ---- incremental decoding ----
- * Feed bytes as they arrive, then call hk_proto_dec_next() until it returns
- * 0.  A frame whose contents are malformed is consumed and reported (-1):
- * the stream stays in step, so the caller replies ERROR and goes on.  A bad
- * length word (0, too small for type+flags, or past the maximum) cannot be
- * skipped: the decoder is then broken for good (hk_proto_dec_broken) and the
- * caller replies ERROR and closes the connection. */
-struct hk_proto_dec {
-	struct hk_buf in;
-	size_t off; /* consumed bytes at the start of in */
-	bool broken;
-};
-
-void hk_proto_dec_init(struct hk_proto_dec *d);
-void hk_proto_dec_free(struct hk_proto_dec *d);
-void hk_proto_dec_feed(struct hk_proto_dec *d, const void *data, size_t len);
-/* 1: *m holds a frame; 0: need more bytes; -1: error (see above).  m is
- * cleared as by hk_proto_decode. */
-int hk_proto_dec_next(struct hk_proto_dec *d, struct hk_msg *m, struct hk_error **err);
-bool hk_proto_dec_broken(const struct hk_proto_dec *d);
-/* Bytes fed but not yet returned as frames. */
-size_t hk_proto_dec_pending(const struct hk_proto_dec *d);
-
 /* Checks that s[0..len) is valid UTF-8 (no overlongs, no surrogates, nothing
  * past U+10FFFF) and holds no NUL. */
 bool hk_proto_valid_string(const void *s, size_t len);

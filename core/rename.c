@@ -84,8 +84,6 @@ char *hk_rename_config_paths(const char *text, const char *from, const char *to)
 		}
 		line += len;
 	}
-	if (!out.len)
-		hk_buf_puts(&out, "");
 	return hk_buf_steal(&out);
 }
 
@@ -256,12 +254,12 @@ static void undo_edit(void *arg)
 
 static int move_and_write(struct job *j, struct hk_error **err)
 {
-	if (hk_cleanup_step(&j->cs, 121, "directory", err) < 0)
+	if (hk_cleanup_at(&j->cs, HK_STEP_RENAME_DIR, err) < 0)
 		return -1;
 	if (renameat2(AT_FDCWD, j->old_dir, AT_FDCWD, j->new_dir, RENAME_NOREPLACE) < 0)
 		return hk_error_errno(err, "cannot rename \"%s\" to \"%s\"", j->old_dir, j->new_dir);
 	hk_cleanup_push(&j->cs, undo_move, j, NULL);
-	if (hk_cleanup_step(&j->cs, 122, "configs", err) < 0)
+	if (hk_cleanup_at(&j->cs, HK_STEP_RENAME_CONFIGS, err) < 0)
 		return -1;
 	/* Last first: the undo of the container's own config (edit 0) runs
 	 * last, after the others went back. */
@@ -298,7 +296,7 @@ static int run(struct job *j, struct hk_error **err)
 	    lock_dependents(j, &deps, err) < 0 || plan_edits(j, &deps, err) < 0)
 		goto out;
 	hk_cleanup_block_signals(&j->cs);
-	if (move_and_write(j, err) < 0 || hk_cleanup_step(&j->cs, 123, "commit", err) < 0)
+	if (move_and_write(j, err) < 0 || hk_cleanup_at(&j->cs, HK_STEP_RENAME_COMMIT, err) < 0)
 		goto out;
 	hk_cleanup_forget(&j->cs);
 	/* After the commit: it only warns, and has no undo. */

@@ -83,13 +83,12 @@ static void walk_push_components(struct walk *w, const char *path)
 {
 	/* Components are stored reversed so the next one is at the end. */
 	hk_autofree char *copy = xstrdup(path);
-	struct hk_strv parts = { 0 };
+	hk_autostrv parts = { 0 };
 	for (char *save, *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save))
 		if (strcmp(c, ".") != 0)
 			hk_strv_push(&parts, c);
 	for (size_t i = parts.n; i > 0; i--)
 		hk_strv_push(&w->queue, parts.v[i - 1]);
-	hk_strv_clear(&parts);
 }
 
 static char *walk_pop(struct walk *w)

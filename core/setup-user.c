@@ -15,7 +15,7 @@
 #include "cgroup-manage.h"
 #include "cgroup-systemd.h"
 #include "idmap.h"
-#include "nic.h"
+#include "nic/nic.h"
 #include "nest.h"
 #include "util.h"
 
@@ -272,10 +272,9 @@ static int ensure_usernet(const struct hk_setup_user_opts *o, const struct passw
 	if (access(path, F_OK) == 0 && hk_read_file(path, &text, NULL, err) < 0)
 		return hk_error_prefix(err, "usernet");
 	hk_autofree char *owned = text ? text : xstrdup("");
-	struct hk_strv groups = { 0 };
+	hk_autostrv groups = { 0 };
 	hk_nic_user_groups(pw->pw_name, pw->pw_gid, &groups);
 	unsigned q = hk_nic_usernet_quota(owned, pw->pw_name, &groups, "veth", bridge, NULL);
-	hk_strv_clear(&groups);
 	if (q > 0 || want == 0) {
 		if (q > 0)
 			report_fmt(report, ctx, 0, "usernet: user \"%s\" may have %u veth%s on bridge \"%s\" (%s)",

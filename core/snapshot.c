@@ -57,7 +57,7 @@ static struct hk_store *snap_store(struct hk_store *st, const char *name, struct
 
 static int next_index(struct hk_store *ss, unsigned long *next, struct hk_error **err)
 {
-	struct hk_strv names = { 0 };
+	hk_autostrv names = { 0 };
 	if (hk_store_list(ss, &names, err) < 0)
 		return -1;
 	*next = 0;
@@ -66,7 +66,6 @@ static int next_index(struct hk_store *ss, unsigned long *next, struct hk_error 
 		if (hk_snapshot_name_ok(names.v[i], &n) && n + 1 > *next)
 			*next = n + 1;
 	}
-	hk_strv_clear(&names);
 	return 0;
 }
 
@@ -140,7 +139,7 @@ int hk_snapshot_list(struct hk_store *st, const char *name, struct hk_snapshot_l
 	if (hk_store_require(st, name, err) < 0)
 		return -1;
 	hk_autostore ss = snap_store(st, name, err);
-	struct hk_strv names = { 0 };
+	hk_autostrv names = { 0 };
 	if (!ss || hk_store_list(ss, &names, err) < 0)
 		return hk_error_prefix(err, "snapshots of \"%s\"", name);
 	for (size_t i = 0; i < names.n; i++) {
@@ -155,7 +154,6 @@ int hk_snapshot_list(struct hk_store *st, const char *name, struct hk_snapshot_l
 		const struct hk_config *cfg = hk_store_config(ss, names.v[i], NULL);
 		s->backend = xstrdup(cfg ? hk_backend_name(cfg->rootfs.backend) : "?");
 	}
-	hk_strv_clear(&names);
 	if (out->n)
 		qsort(out->v, out->n, sizeof(*out->v), by_number);
 	return 0;
@@ -224,7 +222,6 @@ static int swap_in(void *arg, struct hk_error **err)
 static char *replace_prefix(const char *spec, const char *from, const char *to)
 {
 	struct hk_buf b = { 0 };
-	hk_buf_puts(&b, "");
 	size_t n = strlen(from);
 	for (const char *p = spec; *p;) {
 		if (!strncmp(p, from, n)) {
@@ -302,10 +299,10 @@ static int restore_in_place(struct restore *r, struct hk_error **err)
 	struct hk_clone_src src = { &r->snap_spec, &r->map, src_dir };
 	hk_autofree char *spec = NULL;
 	hk_cleanup_push(&r->cs, undo_tmp, r, NULL);
-	if (hk_cleanup_step(&r->cs, 1, "rootfs", err) < 0 ||
+	if (hk_cleanup_at(&r->cs, HK_STEP_SNAPSHOT_ROOTFS, err) < 0 ||
 	    hk_clone_rootfs(&src, r->tmp, hk_store_path(r->st), HK_CLONE_CHEAPEST, HK_BACKEND_UNSET,
 			    0, &spec, err) < 0 ||
-	    hk_cleanup_step(&r->cs, 2, "swap", err) < 0)
+	    hk_cleanup_at(&r->cs, HK_STEP_SNAPSHOT_SWAP, err) < 0)
 		return -1;
 	/* past this point the old rootfs goes: no undo can bring it back */
 	hk_cleanup_forget(&r->cs);

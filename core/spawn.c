@@ -280,11 +280,11 @@ static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, 
 		child_fail(sock, err);
 	struct hk_cleanup steps = HK_CLEANUP_INIT;
 	struct hk_plan_fds fds;
-	if (hk_cleanup_step(&steps, 106, "network and limits", &err) < 0 ||
+	if (hk_cleanup_at(&steps, HK_STEP_START_NETWORK, &err) < 0 ||
 	    (s->net && s->net->n && hk_net_child_setup(s->net, &err) < 0) ||
 	    (!s->share_net && loopback_up(&err) < 0) || (s->limits && hk_limits_apply(s->limits, &err) < 0) ||
-	    hk_cleanup_step(&steps, 107, "rootfs", &err) < 0 || setup_rootfs(s, &fds, &err) < 0 ||
-	    hk_cleanup_step(&steps, 108, "console", &err) < 0 || take_console(fds.peers[0], &err) < 0)
+	    hk_cleanup_at(&steps, HK_STEP_START_ROOTFS, &err) < 0 || setup_rootfs(s, &fds, &err) < 0 ||
+	    hk_cleanup_at(&steps, HK_STEP_START_CONSOLE, &err) < 0 || take_console(fds.peers[0], &err) < 0)
 		child_fail(sock, err);
 	if (send_terms(sock, &fds, s->n_terms) < 0) {
 		hk_error_set(&err, EPROTO, "cannot pass the console to the monitor");
@@ -292,7 +292,7 @@ static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, 
 	}
 	if (enter_cwd(s->cwd ? s->cwd : "/", &err) < 0)
 		child_fail(sock, err);
-	if (hk_cleanup_step(&steps, 109, "security", &err) < 0 || setup_security(s, &err) < 0)
+	if (hk_cleanup_at(&steps, HK_STEP_START_SECURITY, &err) < 0 || setup_security(s, &err) < 0)
 		child_fail(sock, err);
 	/* Only stdio (the console) and the sync socket (CLOEXEC) cross exec. */
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
@@ -336,9 +336,9 @@ static int parent_side(const struct hk_spawn_spec *s, int sock, pid_t pid, int p
 	}
 	struct hk_cleanup steps = HK_CLEANUP_INIT;
 	int rc = 0;
-	if (hk_cleanup_step(&steps, 104, "id maps", err) < 0 ||
+	if (hk_cleanup_at(&steps, HK_STEP_START_IDMAPS, err) < 0 ||
 	    (s->idmap && s->idmap->n > 0 && hk_userns_write_maps(pid, s->idmap, err) < 0) ||
-	    hk_cleanup_step(&steps, 105, "cgroup and limits", err) < 0 ||
+	    hk_cleanup_at(&steps, HK_STEP_START_LIMITS, err) < 0 ||
 	    (s->before_go && s->before_go(s->ctx, pid, err) < 0))
 		rc = -1;
 	hk_cleanup_done(&steps);

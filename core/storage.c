@@ -307,7 +307,7 @@ static bool path_inside(const char *path, const char *dir)
 int hk_storage_dependents(struct hk_store *st, const char *name, struct hk_strv *out,
 			  struct hk_error **err)
 {
-	struct hk_strv names = { 0 };
+	hk_autostrv names = { 0 };
 	if (hk_store_list(st, &names, err) < 0)
 		return -1;
 	hk_autofree char *dir = hk_store_container_dir(st, name);
@@ -327,7 +327,6 @@ int hk_storage_dependents(struct hk_store *st, const char *name, struct hk_strv 
 		    path_inside(r->path, dir))
 			hk_strv_push(out, names.v[i]);
 	}
-	hk_strv_clear(&names);
 	return 0;
 }
 

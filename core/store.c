@@ -218,7 +218,7 @@ int hk_store_list(const struct hk_store *st, struct hk_strv *names, struct hk_er
 				      "is a directory you may read",
 				      st->path);
 	}
-	struct hk_strv found = {0};
+	hk_autostrv found = {0};
 	for (;;) {
 		errno = 0; /* readdir() leaves it alone at the end */
 		struct dirent *de = readdir(d);
@@ -240,7 +240,6 @@ int hk_store_list(const struct hk_store *st, struct hk_strv *names, struct hk_er
 	int saved = errno;
 	closedir(d);
 	if (saved) {
-		hk_strv_clear(&found);
 		errno = saved;
 		return hk_error_errno(err, "cannot read the container path \"%s\"", st->path);
 	}
@@ -248,7 +247,6 @@ int hk_store_list(const struct hk_store *st, struct hk_strv *names, struct hk_er
 		qsort(found.v, found.n, sizeof(*found.v), cmp_str);
 	for (size_t i = 0; i < found.n; i++)
 		hk_strv_push_owned(names, hk_steal_ptr(&found.v[i]));
-	hk_strv_clear(&found);
 	return 0;
 }
 

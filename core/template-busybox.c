@@ -14,7 +14,6 @@
  */
 #include "template.h"
 
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -25,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "elf-static.h"
 #include "log.h"
 #include "util.h"
 
@@ -40,43 +40,6 @@ struct busybox {
 };
 
 /* ---- prepare: find and check the host binary ---- */
-
-static int elf_interp(int fd, unsigned char cls, struct hk_error **err, const char *shown)
-{
-	union {
-		Elf64_Ehdr e64;
-		Elf32_Ehdr e32;
-	} h;
-	if (pread(fd, &h, sizeof(h), 0) < (ssize_t)sizeof(Elf32_Ehdr))
-		return hk_error_set(err, ENOEXEC, "\"%s\" is not an ELF executable", shown);
-	bool b64 = cls == ELFCLASS64;
-	off_t phoff = b64 ? (off_t)h.e64.e_phoff : (off_t)h.e32.e_phoff;
-	unsigned phnum = b64 ? h.e64.e_phnum : h.e32.e_phnum;
-	size_t phsize = b64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
-	for (unsigned i = 0; i < phnum && i < 256; i++) {
-		union {
-			Elf64_Phdr p64;
-			Elf32_Phdr p32;
-		} ph;
-		if (pread(fd, &ph, phsize, phoff + (off_t)(i * phsize)) != (ssize_t)phsize)
-			return hk_error_set(err, ENOEXEC, "\"%s\": truncated ELF program headers",
-					    shown);
-		if ((b64 ? ph.p64.p_type : ph.p32.p_type) == PT_INTERP)
-			return 1;
-	}
-	return 0;
-}
-
-int hk_elf_is_static(int fd, const char *shown, struct hk_error **err)
-{
-	unsigned char ident[EI_NIDENT];
-	if (pread(fd, ident, sizeof(ident), 0) != (ssize_t)sizeof(ident) ||
-	    memcmp(ident, ELFMAG, SELFMAG) != 0 ||
-	    (ident[EI_CLASS] != ELFCLASS32 && ident[EI_CLASS] != ELFCLASS64))
-		return hk_error_set(err, ENOEXEC, "\"%s\" is not an ELF executable", shown);
-	int interp = elf_interp(fd, ident[EI_CLASS], err, shown);
-	return interp < 0 ? -1 : !interp;
-}
 
 bool hk_busybox_applet_ok(const char *line)
 {

@@ -80,9 +80,6 @@ size_t hk_template_count(void);
 const struct hk_template *hk_template_at(size_t i);
 
 /* Busybox helpers, exposed for tests. */
-/* 1 when the ELF file at fd is statically linked (no PT_INTERP), 0 when it
- * is dynamic, -1 when it is not an ELF executable (shown names it). */
-int hk_elf_is_static(int fd, const char *shown, struct hk_error **err);
 /* Checks one line of `busybox --list-full` ("usr/bin/awk"): true when it
  * is DIR/NAME with DIR one of bin, sbin, usr/bin, usr/sbin and NAME a
  * plain file name. */

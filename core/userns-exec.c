@@ -191,18 +191,15 @@ static int run_helper(const char *prog, pid_t pid, const struct hk_idmap *map, c
 				      "%s is missing; ordinary users need it to map ids "
 				      "(apt-get install uidmap)",
 				      prog);
-	struct hk_strv argv = {0};
+	hk_autostrv argv = {0};
 	hk_userns_helper_argv(&argv, prog, pid, map, kind);
 	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		hk_strv_clear(&argv);
+	if (pipe2(p, O_CLOEXEC) < 0)
 		return hk_error_errno(err, "cannot create a pipe for %s", prog);
-	}
 	pid_t h = fork();
 	if (h == 0)
 		exec_helper(argv.v, p[1]);
 	close(p[1]);
-	hk_strv_clear(&argv);
 	if (h < 0) {
 		close(p[0]);
 		return hk_error_errno(err, "cannot fork to run %s", prog);

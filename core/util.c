@@ -211,20 +211,26 @@ int hk_read_file(const char *path, char **out, size_t *len, struct hk_error **er
 	return hk_read_file_at(AT_FDCWD, path, out, len, 0, err);
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int hk_write_all(int fd, const void *data, size_t len, size_t *done)
 {
 	const char *p = data;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
+	size_t n = 0;
+	int rc = 0;
+	while (n < len) {
+		ssize_t w = write(fd, p + n, len - n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EAGAIN; /* took nothing: full, as a non-blocking one says */
+			rc = -1;
+			break;
 		}
-		p += w;
-		len -= (size_t)w;
+		n += (size_t)w;
 	}
-	return 0;
+	if (done)
+		*done = n;
+	return rc;
 }
 
 static void fsync_parent_dir(const char *path)
@@ -249,7 +255,7 @@ static int write_atomic(const char *path, const void *data, size_t len, mode_t m
 	hk_autoclose int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return hk_error_errno(err, "cannot create a temporary file next to \"%s\"", path);
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
+	if (fchmod(fd, mode) < 0 || hk_write_all(fd, data, len, NULL) < 0 || (durable && fsync(fd) < 0)) {
 		hk_error_errno(err, "cannot write \"%s\"", path);
 		unlink(tmp);
 		return -1;

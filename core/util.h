@@ -59,6 +59,8 @@ struct hk_strv {
 void hk_strv_push(struct hk_strv *sv, const char *s);
 void hk_strv_push_owned(struct hk_strv *sv, char *s);
 void hk_strv_clear(struct hk_strv *sv);
+/* A vector cleared when it goes out of scope: hk_autostrv v = { 0 }; */
+#define hk_autostrv __attribute__((cleanup(hk_strv_clear))) struct hk_strv
 bool hk_strv_contains(const struct hk_strv *sv, const char *s);
 void hk_strv_copy(struct hk_strv *dst, const struct hk_strv *src);
 
@@ -75,6 +77,11 @@ bool hk_parse_long(const char *s, long *out);
 int hk_read_file_at(int dirfd, const char *path, char **out, size_t *len, size_t max,
 		    struct hk_error **err);
 int hk_read_file(const char *path, char **out, size_t *len, struct hk_error **err);
+
+/* Writes all of data to fd, again after a short write or EINTR: 0, or -1
+ * with errno (EAGAIN: a non-blocking fd is full).  *done (may be NULL)
+ * gets how many bytes went out either way. */
+int hk_write_all(int fd, const void *data, size_t len, size_t *done);
 
 /* Writes data to path atomically: a temp file in the same directory, fsync,
  * rename over path, fsync of the directory.  Never leaves a partial file. */

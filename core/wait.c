@@ -60,8 +60,6 @@ char *hk_wait_states_text(unsigned mask)
 	for (int i = 0; i < HK_STATE_COUNT; i++)
 		if (mask & (1u << i))
 			hk_buf_printf(&b, "%s%s", b.len ? "|" : "", hk_state_name((enum hk_state)i));
-	if (!b.len)
-		hk_buf_puts(&b, "");
 	return hk_buf_steal(&b);
 }
 

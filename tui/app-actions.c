@@ -190,10 +190,9 @@ static size_t for_targets(struct hk_app *app, const char *what,
 static bool first_target_is(struct hk_app *app, const char *sel,
 			    bool (*pred)(struct hk_app *, const char *))
 {
-	struct hk_strv names = { 0 };
+	hk_autostrv names = { 0 };
 	targets(app, &names);
 	bool r = pred(app, names.n ? names.v[0] : sel);
-	hk_strv_clear(&names);
 	return r;
 }
 
@@ -206,7 +205,7 @@ static void stop_targets(struct hk_app *app);
 static bool some_target(struct hk_app *app, bool (*pred)(struct hk_app *, const char *),
 			const char *verb)
 {
-	struct hk_strv names = { 0 };
+	hk_autostrv names = { 0 };
 	targets(app, &names);
 	bool any = false;
 	for (size_t i = 0; i < names.n && !any; i++)
@@ -220,7 +219,6 @@ static bool some_target(struct hk_app *app, bool (*pred)(struct hk_app *, const 
 			       "containers is running.", verb, names.n);
 	else if (!any)
 		hkw_status_set(app->status, HKW_STATUS, "No container selected.");
-	hk_strv_clear(&names);
 	return any;
 }
 
@@ -435,7 +433,7 @@ static void ask(struct hk_app *app, enum hk_pending what, const char *title, con
 
 static void ask_about_targets(struct hk_app *app, enum hk_pending what, const char *verb)
 {
-	struct hk_strv names = { 0 };
+	hk_autostrv names = { 0 };
 	targets(app, &names);
 	if (!names.n) {
 		hkw_status_set(app->status, HKW_STATUS, "No container selected.");
@@ -464,7 +462,6 @@ static void ask_about_targets(struct hk_app *app, enum hk_pending what, const ch
 	hk_autofree char *title =
 		xasprintf("%s %s", verb, names.n == 1 ? names.v[0] : "containers");
 	ask(app, what, title, text, names.v[0]);
-	hk_strv_clear(&names);
 }
 
 static void create_dialog(struct hk_app *app)

@@ -118,7 +118,7 @@ static char *find_theme(struct hk_app *app, const char *name)
 {
 	if (strchr(name, '/'))
 		return xstrdup(name);
-	struct hk_strv dirs = { 0 };
+	hk_autostrv dirs = { 0 };
 	theme_dirs(app, &dirs);
 	char *found = NULL;
 	for (size_t i = 0; i < dirs.n && !found; i++) {
@@ -128,7 +128,6 @@ static char *find_theme(struct hk_app *app, const char *name)
 		else
 			free(p);
 	}
-	hk_strv_clear(&dirs);
 	return found;
 }
 

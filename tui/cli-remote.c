@@ -136,13 +136,12 @@ int hk_cli_remote_verb(struct hk_cli *cli, const struct hk_cmd *cmd, const void 
 	    hk_ssh_connect(&s, &r, &err) < 0) {
 		status = hk_cli_fail(err);
 	} else {
-		struct hk_strv words = { 0 };
+		hk_autostrv words = { 0 };
 		int at = word_of(argc, argv, cli->name);
 		remote_words(cli, &r, argc, argv, at, a.name, &words);
 		status = hk_ssh_run_foreground(&s, &r, words.v, words.n, &err);
 		if (status < 0)
 			status = hk_cli_fail(err);
-		hk_strv_clear(&words);
 	}
 	hk_cli_ssh_clear(&s);
 	hk_remote_clear(&r);

@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "net.h"
-#include "nic.h"
+#include "nic-client.h"
 #include "store.h"
 #include "table.h"
 #include "util.h"

@@ -156,8 +156,6 @@ char *hk_keys_describe(enum hk_action a)
 			hk_buf_puts(&b, ", ");
 		hk_buf_puts(&b, hkw_key_name(bound[a][i], name, sizeof(name)));
 	}
-	if (!b.len)
-		hk_buf_puts(&b, "");
 	return hk_buf_steal(&b);
 }
 

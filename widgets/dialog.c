@@ -103,11 +103,6 @@ const char *hkw_dialog_value(const struct hkw_dialog *d, size_t field)
 	return field < d->nfields ? d->fields[field].buf : NULL;
 }
 
-bool hkw_dialog_is_message(const struct hkw_dialog *d)
-{
-	return d->kind == MESSAGE;
-}
-
 size_t hkw_wrap(const char *text, int w, char **lines, size_t max)
 {
 	size_t n = 0;

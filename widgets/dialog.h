@@ -27,8 +27,6 @@ void hkw_dialog_set_choices(struct hkw_dialog *d, size_t field, const char *cons
 struct hkw_widget *hkw_dialog_widget(struct hkw_dialog *d);
 enum hkw_dialog_result hkw_dialog_result(const struct hkw_dialog *d);
 const char *hkw_dialog_value(const struct hkw_dialog *d, size_t field);
-/* Whether it is a message (OK only). */
-bool hkw_dialog_is_message(const struct hkw_dialog *d);
 
 /* Splits text into lines of at most w columns at blanks (a longer word is
  * cut); '\n' starts a new line.  Returns the number of lines; lines[] gets

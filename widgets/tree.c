@@ -152,11 +152,6 @@ size_t hkw_tree_visible(const struct hkw_tree *t)
 	return t->nvis;
 }
 
-size_t hkw_tree_visible_at(const struct hkw_tree *t, size_t i)
-{
-	return t->vis[i];
-}
-
 ssize_t hkw_tree_selected(const struct hkw_tree *t)
 {
 	return t->nvis ? (ssize_t)t->vis[t->sel] : -1;

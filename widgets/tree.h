@@ -24,9 +24,8 @@ void hkw_tree_fold(struct hkw_tree *t, size_t node, bool folded);
 bool hkw_tree_folded(const struct hkw_tree *t, size_t node);
 /* Unfolds everything. */
 void hkw_tree_expand_all(struct hkw_tree *t);
-/* Nodes shown (not under a folded one), in order; node index of the i-th. */
+/* How many nodes are shown (not under a folded one). */
 size_t hkw_tree_visible(const struct hkw_tree *t);
-size_t hkw_tree_visible_at(const struct hkw_tree *t, size_t i);
 /* Selected node's index, or -1 when empty. */
 ssize_t hkw_tree_selected(const struct hkw_tree *t);
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "nic.h"
+#include "nic/nic.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nic.h"
+#include "nic/nic.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,7 @@
 /* test_cleanup.c - the cleanup stack runs newest first, only once, frees
  * what it owns, is dropped on success; held signals and the test hook make
- * hk_cleanup_step fail. */
+ * hk_cleanup_step fail; the named steps (core/steps.h) carry the numbers
+ * and words tests/HACKING.md lists. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 
 #include "cleanup.h"
+#include "steps.h"
 #include "util.h"
 
 static char order[16];
@@ -144,6 +146,66 @@ static void test_crash_point_kills(void **state)
 	hk_cleanup_crash_point(7, "no switch set"); /* returns */
 }
 
+/* A named step fails under its number and shows its words. */
+static void test_named_step(void **state)
+{
+	(void)state;
+	struct hk_cleanup c = HK_CLEANUP_INIT;
+	setenv("HAKO_TEST_FAIL_STEP", "105", 1);
+	assert_int_equal(hk_cleanup_at(&c, HK_STEP_START_IDMAPS, NULL), 0);
+	struct hk_error *err = NULL;
+	assert_int_equal(hk_cleanup_at(&c, HK_STEP_START_LIMITS, &err), -1);
+	assert_non_null(strstr(err->msg, "step 105 (cgroup and limits)"));
+	hk_error_free(err);
+	unsetenv("HAKO_TEST_FAIL_STEP");
+}
+
+/* tests/HACKING.md's list of the steps, each operation's line
+ * "`OP` FIRST-LAST: WHAT, WHAT, ...;", says what core/steps.h says:
+ * the same operations in the same order, numbers counting up from FIRST
+ * to LAST, and each step's words. */
+static void test_steps_documented(void **state)
+{
+	(void)state;
+	const char *fx = getenv("HK_TEST_FIXTURES");
+	hk_autofree char *path = xasprintf("%s/../HACKING.md", fx ? fx : "tests/fixtures");
+	hk_autofree char *doc = NULL;
+	assert_int_equal(hk_read_file(path, &doc, NULL, NULL), 0);
+	/* The list as one line with single blanks: an item wraps, indented. */
+	char *o = doc;
+	for (const char *p = doc; *p; p++) {
+		char ch = *p == '\n' ? ' ' : *p;
+		if (ch != ' ' || (o > doc && o[-1] != ' '))
+			*o++ = ch;
+	}
+	*o = '\0';
+	size_t i = 0;
+	while (i < HK_STEP__COUNT) {
+		const struct hk_step_def *first = hk_step_of((enum hk_step)i);
+		size_t n = 0;
+		while (i + n < HK_STEP__COUNT && !strcmp(hk_step_of((enum hk_step)(i + n))->op, first->op))
+			n++;
+		const struct hk_step_def *last = hk_step_of((enum hk_step)(i + n - 1));
+		struct hk_buf want = { 0 };
+		hk_buf_printf(&want, "`%s` %u-%u: ", first->op, first->number, last->number);
+		for (size_t k = 0; k < n; k++) {
+			const struct hk_step_def *d = hk_step_of((enum hk_step)(i + k));
+			if (d->number != first->number + k)
+				fail_msg("%s step %s: number %u, want %zu", d->op, d->what, d->number,
+					 first->number + k);
+			hk_buf_printf(&want, "%s%s", d->what, k + 1 < n ? ", " : "");
+		}
+		/* op names are upper case in the table, lower case in the text */
+		for (char *p = want.data + 1; *p != '`'; p++)
+			*p = (char)(*p - 'A' + 'a');
+		hk_autofree char *w = hk_buf_steal(&want);
+		const char *at = strstr(doc, w);
+		if (!at || (at[strlen(w)] != ';' && at[strlen(w)] != '.'))
+			fail_msg("tests/HACKING.md does not list \"%s\" (then ';' or '.')", w);
+		i += n;
+	}
+}
+
 static void test_step_sees_held_signal(void **state)
 {
 	(void)state;
@@ -171,6 +233,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runs_newest_first),
+		cmocka_unit_test(test_named_step),
+		cmocka_unit_test(test_steps_documented),
 		cmocka_unit_test(test_forget_runs_nothing),
 		cmocka_unit_test(test_auto_runs_at_scope_end),
 		cmocka_unit_test(test_path_undos),

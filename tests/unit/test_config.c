@@ -21,6 +21,7 @@
 #include "config-internal.h"
 #include "config.h"
 #include "log.h"
+#include "net-text.h"
 #include "util.h"
 
 static const char *fixtures(void)

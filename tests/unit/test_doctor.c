@@ -1,6 +1,6 @@
 /* test_doctor.c - the doctor's decisions on a fake host (a temp directory
  * standing for /proc, /sys, /etc, /lib/modules and /usr/bin), judged for an
- * ordinary user and for root; the file-capability and ELF readers; and one
+ * ordinary user and for root; the file-capability reader; and one
  * run on the real host, where every line that is not OK must carry a fix. */
 #include <errno.h>
 #include <limits.h>
@@ -403,36 +403,6 @@ static void test_fcaps(void **state)
 	assert_false(hk_doctor_fcaps_permit(b, 24, 64));
 }
 
-static void test_elf(void **state)
-{
-	(void)state;
-	bool st = true;
-	assert_int_equal(hk_doctor_elf_is_static("/bin/true", &st, NULL), 0);
-	assert_false(st);
-	if (access("/bin/busybox", F_OK) == 0) {
-		assert_int_equal(hk_doctor_elf_is_static("/bin/busybox", &st, NULL), 0);
-		assert_true(st); /* Debian's busybox-static */
-	}
-	hk_autoerr err = NULL;
-	assert_int_equal(hk_doctor_elf_is_static("/etc/passwd", &st, &err), -1);
-	assert_int_equal(err->code, ENOEXEC);
-	hk_error_free(err);
-	err = NULL;
-	assert_int_equal(hk_doctor_elf_is_static("/nonexistent", &st, &err), -1);
-	assert_int_equal(err->code, ENOENT);
-	hk_error_free(err);
-	err = NULL;
-
-	char path[] = "/tmp/hk-elf-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	sh("head -c 64 /bin/true > '%s'", path); /* header only: the program headers are missing */
-	close(fd);
-	assert_int_equal(hk_doctor_elf_is_static(path, &st, &err), -1);
-	unlink(path);
-	assert_non_null(strstr(err->msg, "truncated"));
-}
-
 /* The real host: whatever it lacks, the run completes and says how to fix
  * what is missing (checked in collect). */
 static void test_real_host(void **state)
@@ -506,7 +476,6 @@ int main(void)
 		cmocka_unit_test(test_no_user),
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_fcaps),
-		cmocka_unit_test(test_elf),
 		cmocka_unit_test(test_real_host),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,7 +22,7 @@
 #include <cmocka.h>
 
 #include "log.h"
-#include "nic.h"
+#include "nic-client.h"
 
 #define NOBODY 65534
 
@@ -401,7 +401,6 @@ static void test_plan_warn(void **state)
 	plan.ifs[1] = (struct hk_net_iface){ .index = 2, .kind = HK_NET_VETH, .host = "myveth", .pair_set = true };
 	plan.ifs[2] = (struct hk_net_iface){ .index = 5, .kind = HK_NET_VETH, .host = "hk12_5" };
 	struct hk_buf b = { 0 };
-	hk_buf_puts(&b, "");
 	enum hk_log_level level = hk_log_get_level();
 	hk_log_set_level(HK_LOG_WARN);
 	hk_log_set_sink(grab_log, &b);

@@ -1,6 +1,5 @@
-/* test_proto.c - monitor frames: every message type round-trips, every
- * malformed frame is refused with the right error, and the incremental
- * decoder gives the same frames however the bytes are split. */
+/* test_proto.c - monitor frames: every message type round-trips, and
+ * every malformed frame is refused with the right error. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -513,111 +512,6 @@ static void test_duplicate_allowed_and_too_many(void **state)
 	hk_buf_free(&b);
 }
 
-/* Three frames, fed one byte at a time: each comes out exactly when its
- * last byte arrives. */
-static void test_incremental_bytewise(void **state)
-{
-	(void)state;
-	struct hk_buf b = {0};
-	hk_autoerr err = NULL;
-	size_t ends[3];
-	assert_int_equal(hk_proto_encode_error(&b, 1, "first", &err), 0);
-	ends[0] = b.len;
-	assert_int_equal(hk_proto_encode_simple(&b, HK_MSG_THAW, &err), 0);
-	ends[1] = b.len;
-	size_t s = hk_proto_begin(&b, HK_MSG_WINSIZE, 0);
-	hk_proto_put_u32(&b, HK_TAG_ROWS, 24);
-	hk_proto_put_u32(&b, HK_TAG_COLS, 80);
-	assert_int_equal(hk_proto_end(&b, s, &err), 0);
-	ends[2] = b.len;
-
-	struct hk_proto_dec d;
-	hk_proto_dec_init(&d);
-	hk_automsg m;
-	hk_msg_init(&m);
-	const enum hk_msg_type want[] = {HK_MSG_ERROR, HK_MSG_THAW, HK_MSG_WINSIZE};
-	size_t got = 0;
-	for (size_t i = 0; i < b.len; i++) {
-		hk_proto_dec_feed(&d, b.data + i, 1);
-		int r = hk_proto_dec_next(&d, &m, &err);
-		if (i + 1 == ends[got]) {
-			assert_int_equal(r, 1);
-			assert_int_equal(m.type, want[got]);
-			got++;
-			assert_int_equal(hk_proto_dec_next(&d, &m, &err), 0);
-		} else {
-			assert_int_equal(r, 0);
-		}
-	}
-	assert_int_equal(got, 3);
-	assert_int_equal(hk_msg_u32_or(&m, HK_TAG_COLS, 0), 80);
-	assert_int_equal(hk_proto_dec_pending(&d), 0);
-	/* All at once: three frames in a row. */
-	hk_proto_dec_feed(&d, b.data, b.len);
-	for (size_t i = 0; i < 3; i++) {
-		assert_int_equal(hk_proto_dec_next(&d, &m, &err), 1);
-		assert_int_equal(m.type, want[i]);
-	}
-	assert_int_equal(hk_proto_dec_next(&d, &m, &err), 0);
-	hk_proto_dec_free(&d);
-	hk_buf_free(&b);
-}
-
-/* A frame with bad contents is reported and skipped; the next one works. */
-static void test_incremental_recovers(void **state)
-{
-	(void)state;
-	uint8_t f[64];
-	size_t n = raw(f, 4, 77, 0, NULL, 0); /* unknown type */
-	struct hk_buf b = {0};
-	hk_autoerr err = NULL;
-	hk_buf_append(&b, f, n);
-	assert_int_equal(hk_proto_encode_simple(&b, HK_MSG_OK, &err), 0);
-	struct hk_proto_dec d;
-	hk_proto_dec_init(&d);
-	hk_automsg m;
-	hk_msg_init(&m);
-	hk_proto_dec_feed(&d, b.data, b.len);
-	assert_int_equal(hk_proto_dec_next(&d, &m, &err), -1);
-	assert_non_null(strstr(err->msg, "unknown type 77"));
-	hk_error_freep(&err);
-	assert_false(hk_proto_dec_broken(&d));
-	assert_int_equal(hk_proto_dec_next(&d, &m, &err), 1);
-	assert_int_equal(m.type, HK_MSG_OK);
-	hk_proto_dec_free(&d);
-	hk_buf_free(&b);
-}
-
-/* A bad length word breaks the stream for good, without waiting for the
- * bytes a huge length promises. */
-static void test_incremental_broken(void **state)
-{
-	(void)state;
-	const uint32_t lens[] = {0, 2, HK_PROTO_MAX_FRAME, 0xffffffff};
-	for (size_t i = 0; i < HK_ARRAY_SIZE(lens); i++) {
-		uint8_t f[16];
-		raw(f, lens[i], HK_MSG_OK, 0, NULL, 0);
-		struct hk_proto_dec d;
-		hk_proto_dec_init(&d);
-		hk_automsg m;
-		hk_msg_init(&m);
-		hk_autoerr err = NULL;
-		hk_proto_dec_feed(&d, f, 3);
-		assert_int_equal(hk_proto_dec_next(&d, &m, &err), 0);
-		hk_proto_dec_feed(&d, f + 3, 1);
-		assert_int_equal(hk_proto_dec_next(&d, &m, &err), -1);
-		assert_true(hk_proto_dec_broken(&d));
-		hk_error_freep(&err);
-		struct hk_buf ok = {0};
-		assert_int_equal(hk_proto_encode_simple(&ok, HK_MSG_OK, &err), 0);
-		hk_proto_dec_feed(&d, ok.data, ok.len);
-		assert_int_equal(hk_proto_dec_next(&d, &m, &err), -1); /* stays broken */
-		assert_non_null(strstr(err->msg, "out of step"));
-		hk_buf_free(&ok);
-		hk_proto_dec_free(&d);
-	}
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -636,9 +530,6 @@ int main(void)
 		cmocka_unit_test(test_bad_tlv),
 		cmocka_unit_test(test_bad_strings),
 		cmocka_unit_test(test_duplicate_allowed_and_too_many),
-		cmocka_unit_test(test_incremental_bytewise),
-		cmocka_unit_test(test_incremental_recovers),
-		cmocka_unit_test(test_incremental_broken),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
-/* test_template.c - the template table and the busybox template: ELF
- * checks, applet names, argument errors, and a real build into a temp
- * directory (checked file by file, and refused a second time). */
+/* test_template.c - the template table and the busybox template: applet
+ * names, argument errors, and a real build into a temp directory (checked
+ * file by file, and refused a second time).  Its ELF check: test_elf_static.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -26,46 +26,6 @@ static const char *host_busybox(void)
 		if (access(c[i], X_OK) == 0)
 			return c[i];
 	return NULL;
-}
-
-static int open_ro(const char *p)
-{
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 0);
-	return fd;
-}
-
-static void test_elf_static(void **state)
-{
-	(void)state;
-	const char *bb = host_busybox();
-	if (!bb)
-		skip();
-	hk_autoclose int fd = open_ro(bb);
-	assert_int_equal(hk_elf_is_static(fd, bb, NULL), 1);
-}
-
-static void test_elf_dynamic(void **state)
-{
-	(void)state;
-	hk_autoclose int fd = open_ro("/bin/sh");
-	assert_int_equal(hk_elf_is_static(fd, "/bin/sh", NULL), 0);
-}
-
-static void test_elf_not_elf(void **state)
-{
-	(void)state;
-	char p[] = "/tmp/hk-elf-XXXXXX";
-	int w = mkstemp(p);
-	assert_true(w >= 0);
-	assert_int_equal(write(w, "#!/bin/sh\necho hi\n", 18), 18);
-	close(w);
-	hk_autoclose int fd = open_ro(p);
-	struct hk_error *err = NULL;
-	assert_int_equal(hk_elf_is_static(fd, p, &err), -1);
-	assert_non_null(strstr(err->msg, "is not an ELF executable"));
-	hk_error_free(err);
-	unlink(p);
 }
 
 static void test_applet_names(void **state)
@@ -243,9 +203,6 @@ static void test_build(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_elf_static),
-		cmocka_unit_test(test_elf_dynamic),
-		cmocka_unit_test(test_elf_not_elf),
 		cmocka_unit_test(test_applet_names),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_args_unknown),

@@ -1,5 +1,13 @@
 /* nic.h - hako-nic, the setuid-root helper that gives an ordinary user's
- * container its veth, and the monitor's side of talking to it.
+ * container its veth: its files, requests and replies, and its privileged
+ * work.  The monitor's side of talking to it is core/nic-client.h.
+ *
+ * core/nic/ holds hako-nic's own code (built into build/libhakonic.a,
+ * and into libhako.a for the rest of hako, which reads the same files);
+ * below it only the base: util, error, log, sanitize, name, flock,
+ * mountinfo, net-text, net-link, net-lease.  `make nic-link-check` fails
+ * when the helper's link map holds anything of the config, the store, the
+ * storage backends, the engine or a front end.
  *
  * Policy: /etc/hako/usernet (lxc-usernet format), lines
  *     USER TYPE BRIDGE COUNT      or      @GROUP TYPE BRIDGE COUNT
@@ -23,7 +31,9 @@
  * create answers one line "HOST IFNAME LEASE" (LEASE is IP/PREFIX or "-").
  *
  * The text functions are pure (unit tests and fuzzers drive them); the
- * privileged ones (nic-ops.c, nic-trust.c) run only inside hako-nic.
+ * privileged ones (nic-ops.c, nic-trust.c) run only inside hako-nic, but
+ * for hk_nic_usernet_read and hk_nic_user_groups, which hako doctor and
+ * setup-user share so that they judge the files as hako-nic does.
  */
 #ifndef HAKO_NIC_H
 #define HAKO_NIC_H
@@ -33,7 +43,7 @@
 #include <sys/types.h>
 
 #include "error.h"
-#include "net.h"
+#include "net-text.h"
 #include "util.h"
 
 #define HK_NIC_USERNET "/etc/hako/usernet"
@@ -146,26 +156,5 @@ int hk_nic_netns_open(pid_t pid, uid_t uid, gid_t gid, long long *start, struct 
 /* Runs one request for the caller; out gets the answer text. */
 int hk_nic_run(const struct hk_nic_paths *p, const struct hk_nic_request *req, const struct hk_nic_caller *c,
 	       struct hk_buf *out, struct hk_error **err);
-
-/* ---- the monitor's side (nic-client.c) ---- */
-/* $HAKO_NIC when set (tests), else PREFIX/libexec/hako/hako-nic. */
-char *hk_nic_helper_path(void);
-/* An ordinary user's plan: veths on a bridge only. */
-int hk_nic_check_plan(const struct hk_net_state *plan, struct hk_error **err);
-/* Warns (hk_log) once for each interface of an ordinary user's plan
- * that sets lxc.net.N.veth.pair, which hako-nic ignores; returns how many. */
-unsigned hk_nic_plan_warn(const struct hk_net_state *plan, const char *name);
-/* Makes ifc's veth through hako-nic (host end named by it, peer ifc->tmp
- * in child's network namespace); fills ifc->host, ifc->lease. */
-int hk_nic_client_make(struct hk_net_state *st, struct hk_net_iface *ifc, bool lease, struct hk_error **err);
-/* Removes every nic of (name, pid) and culls stale ones. */
-int hk_nic_client_delete(const char *name, pid_t pid, struct hk_error **err);
-/* The caller's nics, from `hako-nic list` (which culls stale ones first).
- * Returns how many (*out, caller frees), -1 with *err. */
-ssize_t hk_nic_client_list(struct hk_nic_record **out, struct hk_error **err);
-/* Root's view: every user's nic in db_dir's records whose process still
- * runs (read without the lock: the file is replaced atomically).  A
- * missing file is none.  Returns how many, -1 with *err. */
-ssize_t hk_nic_records_read(const char *db_dir, struct hk_nic_record **out, struct hk_error **err);
 
 #endif

@@ -1,7 +1,9 @@
 /* hako-nic.c - main of hako-nic, the setuid-root helper that gives an
  * ordinary user's container a veth on a bridge /etc/hako/usernet allows
- * (man hako-nic(8); the work is in core/nic-*.c).  Built alone, without
- * ncurses.  Before reading a single argument it trusts nothing of what the
+ * (man hako-nic(8); the work is in nic-*.c beside it).  It is the one file
+ * of core/ that prints (its messages go to its caller, the monitor), as a
+ * front end's main does.  Built alone, without ncurses, from its own
+ * archive and a small base of core/ (make nic-link-check).  Before reading a single argument it trusts nothing of what the
  * caller handed over:
  *  - the environment: before any library's constructor runs (libnl reads
  *    NLDBG, NLCB and NLSYSCONFDIR in its own), it starts itself again
@@ -154,14 +156,12 @@ static int child_run(const struct hk_nic_request *req, const struct hk_nic_calle
 	fresh_process();
 	const struct hk_nic_paths paths = { .usernet = HK_NIC_USERNET, .db_dir = HK_NIC_DB_DIR };
 	struct hk_buf answer = { 0 };
-	hk_buf_puts(&answer, "");
 	struct hk_error *err = NULL;
 	int rc = hk_nic_run(&paths, req, c, &answer, &err);
-	if (rc == 0)
-		fputs(answer.data, stdout);
-	hk_buf_free(&answer);
+	hk_autofree char *text = hk_buf_steal(&answer); /* "" when nothing was written */
 	if (rc < 0)
 		return fail(err);
+	fputs(text, stdout);
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 

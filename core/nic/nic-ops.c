@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "net-lease.h"
+#include "net-link.h"
 
 #define DB_FILE "nics"
 #define DB_TMP "nics.tmp"
@@ -58,7 +60,6 @@ static int planted(const char *dir, const char *file, struct hk_error **err)
 static int read_fd(int fd, const char *dir, char **out, struct hk_error **err)
 {
 	struct hk_buf b = { 0 };
-	hk_buf_puts(&b, "");
 	char chunk[8192];
 	ssize_t r;
 	while ((r = read(fd, chunk, sizeof(chunk))) > 0 && b.len < TEXT_MAX)
@@ -121,7 +122,6 @@ static int db_open(const struct hk_nic_paths *p, struct nic_db *db, struct hk_er
 static int db_write(struct nic_db *db, struct hk_error **err)
 {
 	struct hk_buf b = { 0 };
-	hk_buf_puts(&b, "");
 	for (size_t i = 0; i < db->n; i++)
 		hk_nic_record_format(&db->r[i], &b);
 	hk_autofree char *text = hk_buf_steal(&b);
