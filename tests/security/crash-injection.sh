@@ -39,11 +39,16 @@ stop_step() { # label, runner, path, step
 		state=$($runner "$HAKO" ls -F STATE -P "$path" 2>/dev/null | cut -f2)
 	fi
 	left=$(leftovers "$path" ci)
-	if [ -z "$left" ] && [ "$state" = STOPPED ] && $runner "$HAKO" start ci -P "$path" >/dev/null 2>&1 &&
-		$runner "$HAKO" stop -k ci -P "$path" >/dev/null 2>&1 && [ -z "$(leftovers "$path" ci)" ]; then
+	local next='' after=''
+	if [ -z "$left" ] && [ "$state" = STOPPED ]; then
+		next=$($runner "$HAKO" start ci -P "$path" 2>&1) && next=$($runner "$HAKO" stop -k ci -P "$path" 2>&1) &&
+			after=$(leftovers "$path" ci) && next=ok
+	fi
+	if [ "$next" = ok ] && [ -z "$after" ]; then
 		ok "$label: a crash at stop step $step leaves nothing; the next start works"
 	else
 		not_ok "$label: crash at stop step $step"; diag "$out"; diag "state=$state left: $left"
+		diag "the next start and stop -k: ${next:-not tried}; left after them: $after"
 		$runner "$HAKO" stop -k ci -P "$path" >/dev/null 2>&1
 	fi
 }
