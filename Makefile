@@ -81,7 +81,7 @@ DEPS_PKGS := build-essential pkg-config libncurses-dev libcap-dev libseccomp-dev
              qemu-system-x86 qemu-utils debootstrap e2fsprogs kmod strace musl-tools \
              man-db openssh-client openssh-server
 
-.PHONY: all deps demo check unit test-build hako-static bench fuzz fuzz-build install clean lint format-check \
+.PHONY: all deps demo check unit test-build hako-static bench fuzz fuzz-build install clean lint format-check layer-check \
 	nic-link-check
 
 all: $(BUILD)/hako $(BUILD)/hako-nic
@@ -126,6 +126,10 @@ $(BUILD)/hako-nic: $(BUILD)/core/nic/hako-nic.o $(BUILD)/libhakonic.a $(BUILD)/l
 # Fails when hako-nic links an object of the config, the store, the
 # storage backends, the engine or a front end (tests/nic-link-check.sh
 # lists them); tests/run lint runs it.
+# core/README.md's layering rules (core/ knows no curses, widgets/ no core/)
+layer-check:
+	@tests/layer-check.sh
+
 nic-link-check: $(BUILD)/hako-nic
 	@tests/nic-link-check.sh $(BUILD)/hako-nic.map
 
