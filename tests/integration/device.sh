@@ -11,7 +11,8 @@
 # it back under its own name; refusals: a non-device, a missing path or
 # interface, lo, a bridge port, a name taken inside, twice the same
 # place, del of what was not given, bad words (exit 2), and symlinks in
-# the rootfs pointing at host paths (nothing is made on the host).
+# the rootfs pointing at host paths (nothing is made on the host, and the
+# cgroup allow a failed add wrote is taken back).
 # Root, container with an id map: the node is owned by its root inside
 # and usable (a bind of a node made on a private tmpfs); del leaves no
 # mount.  A stopped container is refused.  The test user: both kinds are
@@ -106,8 +107,10 @@ check_output "/dev/null (1:3, in the default rules) still works after del of a 1
 mkdir "$T/hostdir"
 in1 "ln -s $T/target /dev/evil; ln -s $T/hostdir /dev/esc" >/dev/null
 check_output "a symlink at the place inside is refused (never followed)" 'cannot make /dev/evil inside: File exists' \
-	"$HAKO" device dv1 add "$T/hknull" /dev/evil -P "$P"
+	"$HAKO" device dv1 add "$T/hkloop" /dev/evil -P "$P"
 check "... and nothing was made on the host" test ! -e "$T/target" -a ! -L "$T/target"
+check_output "... and the allow it had written was taken back (7:0 still EPERM)" 'Operation not permitted' \
+	in1 'mknod /tmp/probe3 b 7 0; head -c 1 /tmp/probe3 >/dev/null'
 "$HAKO" device dv1 add "$T/hknull" /dev/esc/x -P "$P" >/dev/null 2>&1
 check "a symlinked parent dir inside never leads to the host" test ! -e "$T/hostdir/x"
 rec=$(printf '/run/hako/s-%016x/dv1/devices' "$(hk_path_hash "$P")")
