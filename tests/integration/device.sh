@@ -113,7 +113,7 @@ check_output "... and the allow it had written was taken back (7:0 still EPERM)"
 	in1 'mknod /tmp/probe3 b 7 0; head -c 1 /tmp/probe3 >/dev/null'
 "$HAKO" device dv1 add "$T/hknull" /dev/esc/x -P "$P" >/dev/null 2>&1
 check "a symlinked parent dir inside never leads to the host" test ! -e "$T/hostdir/x"
-rec=$(printf '/run/hako/s-%016x/dv1/devices' "$(hk_path_hash "$P")")
+rec=$(printf '%s/s-%016x/dv1/devices' "${HAKO_RUN_DIR:-/run/hako}" "$(hk_path_hash "$P")")
 check_output "the records hold the start rules, and no node after the refusals" '^[1-9][0-9]* 0$' \
 	sh -c "echo \$(grep -c '^v[12] devices' '$rec') \$(grep -c '^node' '$rec')"
 
