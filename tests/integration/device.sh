@@ -9,7 +9,8 @@
 # 1:3 node; a veth end (or a dummy) moves in under a new name, seen in
 # the container's /sys/class/net and gone from the host, and del brings
 # it back under its own name; refusals: a non-device, a missing path or
-# interface, lo, a bridge port, a name taken inside, twice the same
+# interface, lo, a bridge port, a name taken inside, a container in the
+# host's network namespace (lxc.net.0.type = none), twice the same
 # place, del of what was not given, bad words (exit 2), and symlinks in
 # the rootfs pointing at host paths (nothing is made on the host, and the
 # cgroup allow a failed add wrote is taken back).
@@ -28,7 +29,7 @@ P=$T/p
 UP=
 L0=device0 L1=device1 BR=devicebr0
 cleanup() {
-	for c in dv1 dv2; do
+	for c in dv1 dv2 dv3; do
 		"$HAKO" stop -k $c -P "$P" >/dev/null 2>&1
 		"$HAKO" destroy $c -P "$P" >/dev/null 2>&1
 	done
@@ -139,6 +140,13 @@ if ip link add "$BR" type bridge 2>/dev/null && ip link set "$L0" master "$BR" 2
 else
 	skip "bridge port refusal: cannot make a bridge here"
 fi
+
+printf 'lxc.net.0.type = none\n' >"$T/none.conf"
+check "create and start dv3 (lxc.net.0.type = none)" sh -c "'$HAKO' create dv3 -t busybox -P '$P' -f '$T/none.conf' -q && '$HAKO' start dv3 -P '$P'"
+check_output "a container in the host's network namespace is refused" 'shares the host.s network namespace' \
+	"$HAKO" device dv3 add "$L0" -P "$P"
+check "... and $L0 stays on the host" ip link show "$L0"
+check "stop dv3" "$HAKO" stop -k dv3 -P "$P"
 
 # ---- a container with an id map ----
 printf 'lxc.idmap = u 0 300000 65536\nlxc.idmap = g 0 300000 65536\n' >"$T/idmap.conf"
