@@ -205,8 +205,28 @@ static int load_program(const struct bpf_insn *insns, size_t n, char *log, size_
 	return sys_bpf(BPF_PROG_LOAD, &load);
 }
 
-int hk_dev_policy_attach(const struct hk_dev_policy *pol, int cgroup_fd, const char *shown,
-			 struct hk_error **err)
+/* Whether one rule covers a request (see emit_rule). */
+static bool rule_matches(const struct hk_dev_rule *r, char type, long major, long minor,
+			 unsigned access, bool allow)
+{
+	if (r->type != 'a' && r->type != type)
+		return false;
+	if (allow ? (access & ~r->access) != 0 : (access & r->access) == 0)
+		return false;
+	return (r->major < 0 || r->major == major) && (r->minor < 0 || r->minor == minor);
+}
+
+bool hk_dev_policy_allows(const struct hk_dev_policy *p, char type, long major, long minor,
+			  unsigned access)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (rule_matches(&p->rules[i], type, major, minor, access, !p->default_allow))
+			return !p->default_allow;
+	return p->default_allow;
+}
+
+/* The loaded program of pol, or -1 with the verifier's last words. */
+static int load_policy(const struct hk_dev_policy *pol, const char *shown, struct hk_error **err)
 {
 	hk_autofree struct bpf_insn *insns = NULL;
 	size_t n;
@@ -219,20 +239,77 @@ int hk_dev_policy_attach(const struct hk_dev_policy *pol, int cgroup_fd, const c
 			log[0] = '\0';
 		char *last = strrchr(hk_str_trim(log), '\n');
 		errno = saved;
-		return hk_error_errno(err,
-				      "device rules of \"%s\": the kernel refused their eBPF program%s%.200s "
-				      "(cgroup v2 has no devices files; it needs CONFIG_CGROUP_BPF)",
-				      shown, *log ? ": " : "", last ? last + 1 : log);
+		return hk_error_errno(
+			err,
+			"device rules of \"%s\": the kernel refused their eBPF program%s%.200s "
+			"(cgroup v2 has no devices files; it needs CONFIG_CGROUP_BPF)",
+			shown, *log ? ": " : "", last ? last + 1 : log);
 	}
+	return hk_steal_fd(&prog);
+}
+
+/* Loads pol's program and attaches it to cgroup_fd, in the place of the
+ * program old when it is not -1 (BPF_F_REPLACE, atomic). */
+static int attach_policy(const struct hk_dev_policy *pol, int cgroup_fd, int old, const char *shown,
+			 struct hk_error **err)
+{
+	hk_autoclose int prog = load_policy(pol, shown, err);
+	if (prog < 0)
+		return -1;
 	union bpf_attr attach = { 0 };
 	attach.target_fd = (__u32)cgroup_fd;
 	attach.attach_bpf_fd = (__u32)prog;
 	attach.attach_type = BPF_CGROUP_DEVICE;
-	attach.attach_flags = BPF_F_ALLOW_MULTI;
+	attach.attach_flags = BPF_F_ALLOW_MULTI | (old >= 0 ? BPF_F_REPLACE : 0);
+	attach.replace_bpf_fd = old >= 0 ? (__u32)old : 0;
 	if (sys_bpf(BPF_PROG_ATTACH, &attach) < 0)
-		return hk_error_errno(err,
-				      "device rules of \"%s\": cannot attach their eBPF program (an "
-				      "ancestor's program may forbid more: BPF_F_ALLOW_MULTI)",
-				      shown);
+		return hk_error_errno(
+			err, "device rules of \"%s\": %s", shown,
+			old >= 0 ? "cannot replace their eBPF program in place (BPF_F_REPLACE "
+				   "needs Linux 5.6)"
+				 : "cannot attach their eBPF program (an ancestor's program "
+				   "may forbid more: BPF_F_ALLOW_MULTI)");
 	return 0;
+}
+
+int hk_dev_policy_attach(const struct hk_dev_policy *pol, int cgroup_fd, const char *shown,
+			 struct hk_error **err)
+{
+	return attach_policy(pol, cgroup_fd, -1, shown, err);
+}
+
+/* The one device program attached to cgroup_fd (hako's: nothing else
+ * attaches below a container's limit cgroup), as a descriptor. */
+static int attached_program(int cgroup_fd, const char *shown, struct hk_error **err)
+{
+	__u32 ids[4] = { 0 };
+	union bpf_attr q = { 0 };
+	q.query.target_fd = (__u32)cgroup_fd;
+	q.query.attach_type = BPF_CGROUP_DEVICE;
+	q.query.prog_ids = (__u64)(uintptr_t)ids;
+	q.query.prog_cnt = HK_ARRAY_SIZE(ids);
+	if (sys_bpf(BPF_PROG_QUERY, &q) < 0)
+		return hk_error_errno(err, "device rules of \"%s\": cannot list its eBPF programs",
+				      shown);
+	if (q.query.prog_cnt != 1)
+		return hk_error_set(
+			err, EEXIST,
+			"device rules of \"%s\": %u eBPF device programs are attached where "
+			"hako attached one at start; hako replaces only its own (restart the "
+			"container to start afresh)",
+			shown, q.query.prog_cnt);
+	union bpf_attr get = { 0 };
+	get.prog_id = ids[0];
+	int fd = sys_bpf(BPF_PROG_GET_FD_BY_ID, &get);
+	if (fd < 0)
+		return hk_error_errno(err, "device rules of \"%s\": cannot open its eBPF program",
+				      shown);
+	return fd;
+}
+
+int hk_dev_policy_replace(const struct hk_dev_policy *pol, int cgroup_fd, const char *shown,
+			  struct hk_error **err)
+{
+	hk_autoclose int old = attached_program(cgroup_fd, shown, err);
+	return old < 0 ? -1 : attach_policy(pol, cgroup_fd, old, shown, err);
 }

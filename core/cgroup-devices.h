@@ -46,8 +46,19 @@ int hk_dev_policy_add(struct hk_dev_policy *p, const char *key, const char *valu
 /* The program for p (caller frees *insns).  For tests and attach. */
 void hk_dev_policy_program(const struct hk_dev_policy *p, struct bpf_insn **insns, size_t *n);
 
+/* Whether p lets a request of type ('b' or 'c'), major, minor and access
+ * (BPF_DEVCG_ACC_* bits) through, as its program would. */
+bool hk_dev_policy_allows(const struct hk_dev_policy *p, char type, long major, long minor,
+			  unsigned access);
+
 /* Loads the program and attaches it to the cgroup2 directory cgroup_fd. */
 int hk_dev_policy_attach(const struct hk_dev_policy *p, int cgroup_fd, const char *shown,
 			 struct hk_error **err);
+
+/* Replaces, atomically (BPF_F_REPLACE), the one device program attached
+ * to cgroup_fd by the program of p: `hako device` on a running container.
+ * Refused when not exactly one program is attached there. */
+int hk_dev_policy_replace(const struct hk_dev_policy *p, int cgroup_fd, const char *shown,
+			  struct hk_error **err);
 
 #endif

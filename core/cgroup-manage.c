@@ -48,6 +48,7 @@ struct hk_cgroup {
 	size_t n;
 	char *rel; /* "hako/NAME" */
 	bool attach_aside; /* v2: join HK_CGROUP_ATTACH_LEAF, see hk_cgroup_attach_aside */
+	struct hk_kvlist dev_v1, dev_v2; /* device rules in force, see hk_cgroup_device_rules */
 };
 
 int hk_cgroup_write_at(int dir_fd, const char *file, const char *value, struct hk_error **err)
@@ -260,6 +261,8 @@ void hk_cgroup_free(struct hk_cgroup *cg)
 	}
 	free(cg->hs);
 	free(cg->rel);
+	hk_kvlist_clear(&cg->dev_v1);
+	hk_kvlist_clear(&cg->dev_v2);
 	free(cg);
 }
 
@@ -690,7 +693,8 @@ static int apply_one(struct ct_hier *c, const char *key, const char *value, cons
 /* lxc.cgroup2.devices.*: one eBPF program on NAME for all of them.  Only
  * the host's root may attach one; a user namespace reaches no device
  * anyway, so elsewhere the rules are skipped (said in the debug log). */
-static int apply_v2_devices(struct ct_hier *c, const struct hk_kvlist *v2, struct hk_error **err)
+static int apply_v2_devices(struct hk_cgroup *cg, struct ct_hier *c, const struct hk_kvlist *v2,
+			    struct hk_error **err)
 {
 	struct hk_dev_policy pol;
 	hk_dev_policy_init(&pol);
@@ -708,6 +712,9 @@ static int apply_v2_devices(struct ct_hier *c, const struct hk_kvlist *v2, struc
 	else if (rc == 0 && rules) {
 		hk_autoclose int fd = open_cgroup_dir(c->dir, err);
 		rc = fd < 0 ? -1 : hk_dev_policy_attach(&pol, fd, c->dir, err);
+		for (size_t i = 0; rc == 0 && i < v2->n; i++)
+			if (hk_str_has_prefix(v2->v[i].key, "devices."))
+				hk_kvlist_add(&cg->dev_v2, v2->v[i].key, v2->v[i].value);
 	}
 	hk_dev_policy_free(&pol);
 	return rc;
@@ -745,6 +752,8 @@ int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_kvlist *v1, const stru
 					    cfgkey, controller);
 		if (apply_one(c, key, v1->v[i].value, cfgkey, err) < 0)
 			return -1;
+		if (strcmp(controller, "devices") == 0)
+			hk_kvlist_add(&cg->dev_v1, key, v1->v[i].value);
 	}
 	for (size_t i = 0; v2 && i < v2->n; i++) {
 		hk_autofree char *cfgkey = xasprintf("lxc.cgroup2.%s", v2->v[i].key);
@@ -767,13 +776,15 @@ int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_kvlist *v1, const stru
 	}
 	struct ct_hier *c2 = find_v2(cg), *dev1 = find_v1(cg, "devices");
 	if (c2)
-		return apply_v2_devices(c2, v2, err);
+		return apply_v2_devices(cg, c2, v2, err);
 	/* A v1 host: the same rules, in the v1 controller's own files. */
 	for (size_t i = 0; v2 && dev1 && i < v2->n; i++) {
 		hk_autofree char *cfgkey = xasprintf("lxc.cgroup2.%s", v2->v[i].key);
-		if (hk_str_has_prefix(v2->v[i].key, "devices.") &&
-		    apply_one(dev1, v2->v[i].key, v2->v[i].value, cfgkey, err) < 0)
+		if (!hk_str_has_prefix(v2->v[i].key, "devices."))
+			continue;
+		if (apply_one(dev1, v2->v[i].key, v2->v[i].value, cfgkey, err) < 0)
 			return -1;
+		hk_kvlist_add(&cg->dev_v1, v2->v[i].key, v2->v[i].value);
 	}
 	return 0;
 }
@@ -1027,4 +1038,22 @@ void hk_ct_cgroup_close(struct hk_ct_cgroup *c)
 	c->cg = NULL;
 	hk_cgroup_delegation_free(&c->deleg);
 	hk_cgroup_info_free(&c->info);
+}
+
+const struct hk_kvlist *hk_cgroup_device_rules(const struct hk_cgroup *cg, int version)
+{
+	return version == 1 ? &cg->dev_v1 : &cg->dev_v2;
+}
+
+int hk_cgroup_devices_dir(const struct hk_cgroup *cg, int version, struct hk_error **err)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		const struct ct_hier *c = &cg->hs[i];
+		if (c->h->version != version ||
+		    (version == 1 && !hk_strv_contains(&c->h->controllers, "devices")))
+			continue;
+		return open_cgroup_dir(c->dir, err);
+	}
+	return hk_error_set(err, ENOENT, "cgroup \"%s\" has no %s", cg->rel,
+			    version == 1 ? "v1 devices hierarchy" : "cgroup v2 hierarchy");
 }

@@ -103,6 +103,14 @@ int hk_cgroup_v2_make_room(const char *dir, struct hk_error **err);
  * its controller), lxc.cgroup2.KEY = V to v2. */
 int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_kvlist *v1, const struct hk_kvlist *v2,
 		    struct hk_error **err);
+/* The device rules (devices.allow/deny, value) hk_cgroup_apply put in
+ * force on this cg: version 1 those written to the v1 devices
+ * controller, 2 those in the eBPF program on cgroup v2.  The monitor
+ * records them for `hako device` (device.h). */
+const struct hk_kvlist *hk_cgroup_device_rules(const struct hk_cgroup *cg, int version);
+/* The container's directory (NAME, holding the limits) in the v1 devices
+ * hierarchy (version 1) or in cgroup v2, checked to be a cgroup. */
+int hk_cgroup_devices_dir(const struct hk_cgroup *cg, int version, struct hk_error **err);
 int hk_cgroup_freeze(struct hk_cgroup *cg, bool freeze, struct hk_error **err);
 /* Thaws the container and every v1 freezer cgroup below it: a child the
  * container froze itself stays frozen when its parent thaws, and a frozen

@@ -22,6 +22,7 @@
 #include "caps.h"
 #include "cgroup-systemd.h"
 #include "cleanup.h"
+#include "device.h"
 #include "log.h"
 #include "monitor-internal.h"
 #include "nest.h"
@@ -203,12 +204,15 @@ static int before_go(void *ctx, pid_t pid, struct hk_error **err)
 	if (m->net && hk_net_host_setup(m->cfg, m->name, pid, m->net, err) < 0)
 		return -1;
 	if (!m->cgroup)
-		return 0;
+		return hk_device_record_start(m->st, m->name, NULL, err);
 	/* Limits before the leaf exists (see hk_cgroup_attach). */
 	if (apply_default_devices(m, err) < 0 ||
 	    hk_cgroup_apply(m->cgroup, &m->cfg->cgroup_v1, &m->cfg->cgroup_v2, err) < 0 ||
 	    hk_cgroup_attach(m->cgroup, pid, err) < 0)
 		return -1;
+	/* What `hako device` adds to (device.h). */
+	if (hk_device_record_start(m->st, m->name, m->cgroup, err) < 0)
+		return hk_error_prefix(err, "container \"%s\"", m->name);
 	/* Last, once the monitor no longer writes it: an id-mapped
 	 * container's root makes its own cgroups (systemd's init.scope, a
 	 * nesting parent's children) below the one it was given. */

@@ -177,6 +177,8 @@ static const struct {
 	[HK_OP_RENAME] = { "rename",
 			   "stop it with \"lxc-stop -n @N -P @P\" first, or rename it with "
 			   "\"lxc-copy -R -n @N -P @P -N NEWNAME\"" },
+	[HK_OP_DEVICE] = { "give a device to",
+			   "use \"lxc-device -n @N -P @P add|del DEV [NAME-INSIDE]\"" },
 };
 
 /* The template with @N and @P replaced. */

@@ -77,6 +77,7 @@ enum hk_runner_op {
 	HK_OP_STOP,
 	HK_OP_REBOOT,
 	HK_OP_RENAME,
+	HK_OP_DEVICE,
 	HK_OP_COUNT
 };
 

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "console.h"
 #include "create.h"
+#include "device.h"
 #include "lifecycle.h"
 #include "pty.h"
 #include "sanitize.h"
@@ -315,16 +316,23 @@ static void attach(struct hk_app *app, const char *name)
 			       code);
 }
 
+/* A form about container name, whose "yes" does what. */
+static void open_form(struct hk_app *app, const char *title, const char *const *labels,
+		      const char *const *defaults, size_t n, enum hk_pending what, const char *name)
+{
+	if (app->dialog)
+		hkw_destroy(hkw_dialog_widget(app->dialog));
+	app->dialog = hkw_dialog_form(title, labels, defaults, n);
+	app->pending = what;
+	free(app->pending_name);
+	app->pending_name = xstrdup(name);
+}
+
 static void exec_dialog(struct hk_app *app, const char *name)
 {
 	static const char *const labels[] = { "Command" };
 	hk_autofree char *title = xasprintf("Run in \"%s\" (through /bin/sh -c)", name);
-	if (app->dialog)
-		hkw_destroy(hkw_dialog_widget(app->dialog));
-	app->dialog = hkw_dialog_form(title, labels, NULL, 1);
-	app->pending = HK_PENDING_EXEC;
-	free(app->pending_name);
-	app->pending_name = xstrdup(name);
+	open_form(app, title, labels, NULL, 1, HK_PENDING_EXEC, name);
 }
 
 /* Runs the command with a pty on the real terminal, then waits for Enter
@@ -522,12 +530,7 @@ static void rename_dialog(struct hk_app *app, const char *old)
 	static const char *const labels[] = { "New name" };
 	const char *defaults[] = { old };
 	hk_autofree char *title = xasprintf("Rename \"%s\"", old);
-	if (app->dialog)
-		hkw_destroy(hkw_dialog_widget(app->dialog));
-	app->dialog = hkw_dialog_form(title, labels, defaults, 1);
-	app->pending = HK_PENDING_RENAME;
-	free(app->pending_name);
-	app->pending_name = xstrdup(old);
+	open_form(app, title, labels, defaults, 1, HK_PENDING_RENAME, old);
 }
 
 static int rename_job(struct hk_app *app, void *arg, struct hk_error **err)
@@ -558,6 +561,40 @@ static void do_rename(struct hk_app *app)
 						    app->pending_name, dst)
 					: xstrdup(dst);
 	}
+}
+
+/* Device: `hako device` on a running container, through a form. */
+static void device_dialog(struct hk_app *app, const char *name)
+{
+	static const char *const labels[] = { "add or del", "Device or interface", "Name inside" };
+	const char *defaults[] = { "add", "/dev/", "" };
+	hk_autofree char *title = xasprintf("Device for \"%s\" (hako device)", name);
+	open_form(app, title, labels, defaults, 3, HK_PENDING_DEVICE, name);
+}
+
+static int device_job(struct hk_app *app, void *arg, struct hk_error **err)
+{
+	return hk_device_run(app->st, app->pending_name, arg, err);
+}
+
+static void do_device(struct hk_app *app)
+{
+	hk_autofree char *action = xstrdup(hkw_dialog_value(app->dialog, 0));
+	hk_autofree char *what = xstrdup(hkw_dialog_value(app->dialog, 1));
+	hk_autofree char *inside = xstrdup(hkw_dialog_value(app->dialog, 2));
+	hkw_destroy(hkw_dialog_widget(app->dialog));
+	app->dialog = NULL;
+	const char *in = hk_str_trim(inside);
+	struct hk_device_req req;
+	hk_autoerr err = NULL;
+	if (hk_device_parse(hk_str_trim(action), hk_str_trim(what), *in ? in : NULL, &req, &err) < 0) {
+		hk_app_error(app, "Device failed", err);
+		return;
+	}
+	/* The job's child gets a copy of req and the words it points to. */
+	hk_autofree char *label = xasprintf("%s %s %s \"%s\"", req.add ? "Giving" : "Taking back", req.what,
+					    req.add ? "to" : "from", app->pending_name);
+	hk_app_job_start(app, label, device_job, &req);
 }
 
 static void clone_dialog(struct hk_app *app, const char *src)
@@ -640,6 +677,10 @@ void hk_app_dialog_done(struct hk_app *app)
 	}
 	if (what == HK_PENDING_EXEC && yes) {
 		do_exec(app);
+		return;
+	}
+	if (what == HK_PENDING_DEVICE && yes) {
+		do_device(app);
 		return;
 	}
 	hkw_destroy(hkw_dialog_widget(d));
@@ -746,6 +787,10 @@ static void container_action(struct hk_app *app, enum hk_action a, const char *s
 		break;
 	case HK_ACT_RENAME:
 		rename_dialog(app, sel);
+		break;
+	case HK_ACT_DEVICE:
+		if (selected_runs(app, sel, "give a device to"))
+			device_dialog(app, sel);
 		break;
 	case HK_ACT_EXEC:
 		if (selected_runs(app, sel, "run a command in"))

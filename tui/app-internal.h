@@ -42,6 +42,7 @@ enum hk_pending {
 	HK_PENDING_CLONE,
 	HK_PENDING_RENAME,
 	HK_PENDING_EXEC,
+	HK_PENDING_DEVICE,
 };
 
 /* CPU time seen at the last refresh, for CPU%. */

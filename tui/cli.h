@@ -124,6 +124,7 @@ extern const struct hk_cmd hk_cmd_remote;
 extern const struct hk_cmd hk_cmd_wait;
 extern const struct hk_cmd hk_cmd_autostart;
 extern const struct hk_cmd hk_cmd_rename;
+extern const struct hk_cmd hk_cmd_device;
 
 /* rename OLD to NEW and say so (hako rename, hako clone -R). */
 int hk_cli_rename(struct hk_cli *cli, const char *old, const char *new_name);

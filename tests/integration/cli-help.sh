@@ -71,6 +71,7 @@ for v in $verbs; do
 	[ "$v" = cgroup ] && extra=(memory.max)
 	[ "$v" = clone ] && extra=(hkch-new)
 	[ "$v" = rename ] && extra=(hkch-new)
+	[ "$v" = device ] && extra=(add /dev/null)
 	[ "$v" = wait ] && extra=(-s RUNNING -t 0)
 	for form in "-q -n hkch-nosuch" "hkch-nosuch -q" "--name=hkch-nosuch --quiet"; do
 		# shellcheck disable=SC2086

@@ -3,7 +3,7 @@
 # against real containers in a temporary container path, send-keys types,
 # capture-pane reads the screen.  Covers the list with states, start and
 # stop, destroy with its confirmation, an error dialog, a console round
-# trip, details tabs, filter, help, read-only, resizes to 80x24 and
+# trip, a device node given through the device dialog, details tabs, filter, help, read-only, resizes to 80x24 and
 # 200x60, LANG=C rendering (no UTF-8 line drawing), and themes.
 . "$(dirname "$0")/../lib.sh"
 plan_begin
@@ -129,6 +129,18 @@ keys p
 wait_for "p freezes c1" '^c1 +FROZEN' 15
 keys p
 wait_for "p thaws c1" '^c1 +RUNNING' 15
+
+# --- give c1 a device node through the device dialog (root: hako device)
+if [ "$(id -u)" = 0 ] && mknod "$T/hknull" c 1 3 2>/dev/null; then
+	keys V
+	wait_for "V opens the device dialog naming c1" 'Device for "c1"'
+	keys Tab C-u "$T/hknull" Tab '/dev/hknull' Enter
+	for i in $(seq 100); do hk attach c1 -- test -c /dev/hknull 2>/dev/null && break; sleep 0.2; done
+	check "the dialog made /dev/hknull in c1" hk attach c1 -- test -c /dev/hknull
+	check "... and hako device takes it back" hk device c1 del /dev/hknull
+else
+	skip "device dialog: needs root"
+fi
 keys Escape
 hk start c2 >/dev/null 2>&1
 keys / '^c2$' Enter

@@ -39,6 +39,7 @@ exec;e;Run in "k1";Escape;^k1 +RUNNING
 create;n;New container;Escape;^k1 +RUNNING
 clone;C;Clone "k1";Escape;^k1 +RUNNING
 rename;R;Cannot rename "k1": it is RUNNING. stop it first;;^k1 +RUNNING
+device;V;Device for "k1";Escape;^k1 +RUNNING
 destroy;D DC;Destroy "k1"\?;n;^k1 +RUNNING
 refresh;F5;Refreshed at [0-9:]+\.;;^k1 +RUNNING
 sort-next;> F6;Sorted by [A-Z%]+;;k1 +RUNNING

@@ -164,6 +164,37 @@ static void test_type_a_matches_both(void **state)
 	hk_dev_policy_free(&p);
 }
 
+/* hk_dev_policy_allows (what `hako device` asks before it adds an allow)
+ * answers as the program does, over a grid of requests and policies. */
+static void test_allows_matches_program(void **state)
+{
+	(void)state;
+	static const char *const p1[] = {
+		"devices.deny", "a", "devices.allow", "c *:* m", "devices.allow", "b *:* m",
+		"devices.allow", "c 1:3 rwm", "devices.allow", "c 136:* rwm", "devices.allow", "b 7:0 rwm",
+		NULL,
+	};
+	static const char *const p2[] = { "devices.deny", "c 1:3 w", "devices.deny", "b *:* rwm", NULL };
+	static const char *const p3[] = { "devices.deny", "a", "devices.allow", "a 7:* r", NULL };
+	static const char *const p4[] = { NULL };
+	const char *const *const all[] = { p1, p2, p3, p4 };
+	static const unsigned majors[] = { 1, 7, 8, 136 }, minors[] = { 0, 3, 5 };
+	for (size_t k = 0; k < 4; k++) {
+		struct hk_dev_policy p = policy_of(all[k]);
+		for (unsigned acc = 1; acc <= 7; acc++)
+			for (size_t a = 0; a < 4; a++)
+				for (size_t b = 0; b < 3; b++)
+					for (int t = 0; t < 2; t++) {
+						char type = t ? 'b' : 'c';
+						bool want = verdict(&p, type, acc, majors[a], minors[b]) == 1;
+						if (hk_dev_policy_allows(&p, type, majors[a], minors[b], acc) != want)
+							fail_msg("policy %zu, %c %u:%u access %u: allows says %d", k,
+								 type, majors[a], minors[b], acc, !want);
+					}
+		hk_dev_policy_free(&p);
+	}
+}
+
 /* The kernel's verifier takes the program, and it attaches to a cgroup2
  * directory (root on a host with cgroup2 only). */
 static void test_kernel_loads_it(void **state)
@@ -185,6 +216,24 @@ static void test_kernel_loads_it(void **state)
 	if (rc < 0)
 		print_message("%s\n", err->msg);
 	assert_int_equal(rc, 0);
+	/* `hako device` replaces it in place: one program stays attached
+	 * (a second replace finds exactly one to replace). */
+	assert_int_equal(hk_dev_policy_add(&p, "devices.allow", "b 7:0 rwm", "k", NULL), 0);
+	rc = hk_dev_policy_replace(&p, fd, dir, &err);
+	if (rc < 0)
+		print_message("%s\n", err->msg);
+	assert_int_equal(rc, 0);
+	assert_int_equal(hk_dev_policy_replace(&p, fd, dir, NULL), 0);
+	close(fd);
+	hk_dev_policy_free(&p);
+	assert_int_equal(rmdir(dir), 0);
+	/* Nothing attached: nothing of hako's to replace, refused. */
+	assert_int_equal(mkdir(dir, 0755), 0);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	p = policy_of(lines);
+	assert_int_equal(hk_dev_policy_replace(&p, fd, dir, &err), -1);
+	assert_non_null(strstr(err->msg, "0 eBPF device programs are attached"));
+	hk_error_free(err);
 	close(fd);
 	hk_dev_policy_free(&p);
 	assert_int_equal(rmdir(dir), 0);
@@ -197,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_common_conf),
 		cmocka_unit_test(test_deny_exceptions),
 		cmocka_unit_test(test_type_a_matches_both),
+		cmocka_unit_test(test_allows_matches_program),
 		cmocka_unit_test(test_kernel_loads_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
