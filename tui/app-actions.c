@@ -17,6 +17,7 @@
 #include "app-internal.h"
 #include "attach.h"
 #include "clone.h"
+#include "config-edit.h"
 #include "rename.h"
 #include "config.h"
 #include "console.h"
@@ -139,6 +140,33 @@ static int do_thaw(struct hk_app *app, const char *name, struct hk_error **err)
 	if (is_remote(name))
 		return remote_verb(app, name, (const char *[]){ "unfreeze", "{}", NULL }, err);
 	return hk_freeze(app->st, name, false, err);
+}
+
+static bool is_autostart(struct hk_app *app, const char *name)
+{
+	const struct hk_list_row *r = hk_app_row(app, name);
+	return r && r->autostart;
+}
+
+/* lxc.start.auto, as `hako config NAME lxc.start.auto 0|1` sets it (also
+ * while the container runs). */
+static int set_autostart(struct hk_app *app, const char *name, bool on, struct hk_error **err)
+{
+	const char *v = on ? "1" : "0";
+	if (is_remote(name))
+		return remote_verb(app, name, (const char *[]){ "config", "{}", "lxc.start.auto", v, NULL },
+				   err);
+	return hk_config_edit(app->st, name, "lxc.start.auto", v, err);
+}
+
+static int do_autostart_on(struct hk_app *app, const char *name, struct hk_error **err)
+{
+	return set_autostart(app, name, true, err);
+}
+
+static int do_autostart_off(struct hk_app *app, const char *name, struct hk_error **err)
+{
+	return set_autostart(app, name, false, err);
 }
 
 /* A running container was said to be killed first when D asked. */
@@ -774,6 +802,12 @@ static void container_action(struct hk_app *app, enum hk_action a, const char *s
 			for_targets(app, "Thawing", do_thaw);
 		else if (some_target(app, is_active, "freeze"))
 			for_targets(app, "Freezing", do_freeze);
+		break;
+	case HK_ACT_AUTOSTART: /* the first target's opposite, for all */
+		if (first_target_is(app, sel, is_autostart))
+			for_targets(app, "No autostart for", do_autostart_off);
+		else
+			for_targets(app, "Autostart for", do_autostart_on);
 		break;
 	case HK_ACT_KILL:
 		if (some_target(app, is_active, "kill"))

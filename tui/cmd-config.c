@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "config-edit.h"
 #include "config.h"
 #include "runner.h"
 #include "sanitize.h"
@@ -63,25 +64,8 @@ static int show_key(struct hk_store *st, const char *name, const char *key)
 static int edit(struct hk_store *st, const char *name, const char *key, const char *value)
 {
 	hk_autoerr err = NULL;
-	if (value && strpbrk(value, "\n\r")) {
-		hk_error_set(&err, 0, "a value for \"%s\" cannot hold a line break", key);
+	if (hk_config_edit(st, name, key, value, &err) < 0)
 		return hk_cli_fail(err);
-	}
-	hk_autolock lock = NULL;
-	if (hk_lock_acquire(st, name, HK_LOCK_TRY, 0, &lock, &err) < 0) {
-		hk_error_prefix(&err, "cannot change the config of \"%s\" now", name);
-		return hk_cli_fail(err);
-	}
-	hk_autoclose int claim = hk_runner_claim(st, name, HK_OP_CONFIG, &err);
-	if (claim == -1)
-		return hk_cli_fail(err);
-	hk_autofree char *path = hk_store_config_path(st, name);
-	int rc = value ? hk_config_file_set(path, key, value, &err)
-		       : hk_config_file_unset(path, key, &err);
-	if (rc < 0) {
-		hk_error_prefix(&err, "container \"%s\"", name);
-		return hk_cli_fail(err);
-	}
 	return 0;
 }
 

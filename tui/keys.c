@@ -23,6 +23,8 @@ static const struct hk_binding table[] = {
 	{ HK_ACT_RENAME, "rename", "R", NULL, "rename the stopped container", true },
 	{ HK_ACT_DEVICE, "device", "V", NULL, "give it a host device node or interface, or take it back",
 	  true },
+	{ HK_ACT_AUTOSTART, "autostart", "A", NULL,
+	  "start it at boot or not (lxc.start.auto; hako-autostart(1))", true },
 	{ HK_ACT_DESTROY, "destroy", "D Delete", "Destroy", "destroy the container (asks first)",
 	  true },
 	{ HK_ACT_REFRESH, "refresh", "F5", "Refresh", "refresh now", false },

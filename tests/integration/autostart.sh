@@ -69,6 +69,12 @@ autostart_mode() {
 				ok "$m: -L $a: as lxc-autostart -L" || not_ok "$m: -L $a: lxc '$(lxc-autostart -P "$p" -L $a 2>&1 | tr '\n' ' ')'"
 		done
 	fi
+	# while it runs: the start keys change (as with LXC), the others are refused naming why
+	check "$m: config a3 lxc.start.auto 0 while it runs" h "$who" config a3 lxc.start.auto 0 -P "$p"
+	check_output "$m: ... it is 0" '^0$' h "$who" config a3 lxc.start.auto -P "$p"
+	check "$m: ... and back to 1" h "$who" config a3 lxc.start.auto 1 -P "$p"
+	check_output "$m: config a3 lxc.tty.max while it runs is refused, saying why" \
+		'cannot change lxc.tty.max of "a3" while it runs: stop it first' h "$who" config a3 lxc.tty.max 2 -P "$p"
 	out=$(h "$who" autostart -s -t 10 -a -P "$p" 2>&1); rc=$?
 	[ $rc = 0 ] && [ "$(grep '^Stopped' <<<"$out" | tr '\n' ' ')" = 'Stopped "a1" Stopped "a2" Stopped "g1" Stopped "a3" ' ] &&
 		ok "$m: -s -a stops them backwards" || { not_ok "$m: -s: rc $rc"; diag "$out"; }

@@ -129,7 +129,7 @@ time.sleep(300)' "$run/lock" &
 	check_output "--running lists it alone" '^priv $' bash -c "'$HAKO' ls --running -P '$D' | tr '\n' ' '"
 	check_output "--stopped leaves it out" '^auto1 legacy $' bash -c "'$HAKO' ls --stopped -P '$D' | tr '\n' ' '"
 	check_output "info shows RUNNING and the PID" "PID: +$holder" hako info priv -P "$D"
-	check_output "config cannot be changed while the lock is held" 'cannot change the config of "priv"' \
+	check_output "config cannot be changed while it runs (lock held)" 'cannot change lxc.uts.name of "priv" while it runs: stop it first' \
 		hako config priv lxc.uts.name other -P "$D"
 	kill "$holder"; wait "$holder" 2>/dev/null; holder=
 	check_output "a stale RUNNING state file without the lock: STOPPED" $'^priv\tSTOPPED' \

@@ -40,6 +40,7 @@ create;n;New container;Escape;^k1 +RUNNING
 clone;C;Clone "k1";Escape;^k1 +RUNNING
 rename;R;Cannot rename "k1": it is RUNNING. stop it first;;^k1 +RUNNING
 device;V;Device for "k1";Escape;^k1 +RUNNING
+autostart;A;Autostart for "k1": done\.;A;No autostart for "k1": done\.
 destroy;D DC;Destroy "k1"\?;n;^k1 +RUNNING
 refresh;F5;Refreshed at [0-9:]+\.;;^k1 +RUNNING
 sort-next;> F6;Sorted by [A-Z%]+;;k1 +RUNNING
@@ -110,4 +111,12 @@ while IFS=';' read -r action keys shows back home; do
 			{ not_ok "$action: $k: no way back"; screen | sed 's/^/#   /'; dash; }
 	done
 done <<<"$table"
+
+# A changed the config itself, while k1 runs (the start keys may)
+tm send-keys -t keys A
+wait_for "A again: autostart on" 'Autostart for "k1": done\.'
+check_output "... lxc.start.auto is 1 in k1's config" '^1$' hk config k1 lxc.start.auto
+tm send-keys -t keys A
+wait_for "A again: autostart off" 'No autostart for "k1": done\.'
+check_output "... lxc.start.auto is 0 in k1's config" '^0$' hk config k1 lxc.start.auto
 plan_end
