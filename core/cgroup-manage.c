@@ -85,11 +85,12 @@ int hk_cgroup_freeze_and_wait(int dir_fd, const char *file, const char *value, i
 {
 	if (hk_cgroup_write_at(dir_fd, file, value, err) < 0)
 		return -1;
-	for (int i = 0; i < 500; i++) { /* up to 5 s for the whole tree to settle */
+	long long end = hk_now_ms() + 5000; /* up to 5 s for the whole tree to settle */
+	for (struct hk_backoff b = HK_BACKOFF_INIT;; hk_backoff_sleep(&b)) {
 		if (frozen(dir_fd) == want)
 			return 0;
-		struct timespec ts = { 0, 10000000L };
-		nanosleep(&ts, NULL);
+		if (hk_now_ms() >= end)
+			break;
 	}
 	return hk_error_set(err, ETIMEDOUT, "the cgroup did not %s within 5 s", want ? "freeze" : "thaw");
 }
@@ -818,24 +819,18 @@ bool hk_cgroup_is_frozen(struct hk_cgroup *cg)
 	return fd >= 0 && c->ops->frozen(fd) == 1;
 }
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
 static bool wait_empty(struct hk_cgroup *cg, unsigned timeout_ms)
 {
-	for (unsigned waited = 0;; waited += 10) {
+	long long end = hk_now_ms() + timeout_ms;
+	for (struct hk_backoff b = HK_BACKOFF_INIT;; hk_backoff_sleep(&b)) {
 		pid_t *pids;
 		size_t n;
 		hk_cgroup_pids(cg, &pids, &n);
 		free(pids);
 		if (n == 0)
 			return true;
-		if (waited >= timeout_ms)
+		if (hk_now_ms() >= end)
 			return false;
-		sleep_ms(10);
 	}
 }
 
@@ -889,6 +884,11 @@ int hk_cgroup_kill(struct hk_cgroup *cg, unsigned timeout_ms, struct hk_error **
 		if (killed && wait_empty(cg, timeout_ms))
 			return 0;
 	}
+	/* Nothing left (init's end took its pid namespace with it, as after
+	 * every stop): nothing can fork or need a kill.  Anything that came
+	 * in later keeps the removal from succeeding, as before. */
+	if (wait_empty(cg, 0))
+		return 0;
 	/* No cgroup.kill: freeze so nothing forks, kill every pid, thaw so
 	 * the signals are delivered.  Frozen pids cannot be reused.  The thaw
 	 * comes even when the freeze timed out: the request stays written,
