@@ -383,11 +383,12 @@ int hk_monitor_call(int fd, const struct hk_buf *req, struct hk_msg *reply, int 
 	return 0;
 }
 
-/* Waits until the monitor closes the connection (it exits when the
- * container has stopped): 0 when the monitor is gone, 1 when it is gone
- * and said it had to kill init (HK_STOP_KILLED_NOTICE), -1 on timeout.
- * --timing: the monitor's steps come as "T" lines of their own. */
-static int wait_monitor_gone(int fd, int timeout_ms)
+/* Waits until the monitor closes the connection (it does once the
+ * container is gone): 0, or 1 when it said it had to kill init
+ * (HK_STOP_KILLED_NOTICE), -1 on timeout; *done when it said the stop
+ * is complete (HK_STOP_DONE_NOTICE: else it died on the way).  The
+ * notices come first, --timing's "T" lines after, each on its own line. */
+static int wait_monitor_gone(int fd, int timeout_ms, bool *done)
 {
 	struct pollfd pf = { .fd = fd, .events = POLLIN };
 	struct hk_buf got = { 0 };
@@ -404,9 +405,14 @@ static int wait_monitor_gone(int fd, int timeout_ms)
 			break;
 		hk_buf_append(&got, chunk, (size_t)n);
 	}
-	for (size_t i = 0; rc == 0 && i < got.len; i++)
-		if (got.data[i] == HK_STOP_KILLED_NOTICE && (i == 0 || got.data[i - 1] == '\n'))
-			rc = 1;
+	*done = false;
+	bool killed = false;
+	for (size_t i = 0; i < got.len && got.data[i] != '\n'; i++) {
+		killed |= got.data[i] == HK_STOP_KILLED_NOTICE;
+		*done |= got.data[i] == HK_STOP_DONE_NOTICE;
+	}
+	if (rc == 0 && killed)
+		rc = 1;
 	if (hk_timing.on && got.len)
 		hk_timing_decode_all(&hk_timing, got.data, got.len);
 	hk_buf_free(&got);
@@ -558,7 +564,8 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 	if (rc == 0)
 		rc = hk_monitor_call(fd, &req, &reply, 5000, err);
 	hk_buf_free(&req);
-	int gone = rc == 0 && !(o && o->reboot) ? wait_monitor_gone(fd, (int)(timeout + 15) * 1000) : 0;
+	bool done = false;
+	int gone = rc == 0 && !(o && o->reboot) ? wait_monitor_gone(fd, (int)(timeout + 15) * 1000, &done) : 0;
 	t = hk_timing_now();
 	if (gone < 0)
 		return hk_error_set(err, ETIMEDOUT, "stop \"%s\": still running after %u s", name, timeout + 15);
@@ -568,9 +575,10 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 		       "lxc.signal.halt to the signal its init obeys, or give stop a longer -t",
 		       name, timeout);
 	/* Whether the call failed or the monitor went: if it died instead
-	 * of finishing, the stop is finished here. */
+	 * of finishing (it did not say it was done), the stop is finished
+	 * here. */
 	hk_autoerr dead_err = NULL;
-	int dead = finish_dead_monitor(st, name, &dead_err);
+	int dead = done ? 0 : finish_dead_monitor(st, name, &dead_err);
 	if (dead != 0 && rc < 0 && err)
 		hk_error_freep(err); /* the dead monitor's EOF: superseded */
 	if (dead < 0)

@@ -58,6 +58,7 @@ static int on_stop(struct hk_monitor *m, size_t i, const struct hk_msg *req, str
 	if (hk_monitor_request_stop(m, timeout, kill_now, reboot, err) < 0)
 		return -1;
 	m->clients[i].awaits_stop = !kill_now && !reboot;
+	m->clients[i].stop_client = !reboot;
 	return reply_ok(reply, err);
 }
 

@@ -593,7 +593,6 @@ static void teardown(struct hk_monitor *m)
 	if (m->have_cg_info)
 		hk_cgroup_info_free(&m->cg_info);
 	m->have_cg_info = false;
-	close_terms(m);
 	if (m->pidfd >= 0)
 		close(m->pidfd);
 	m->pidfd = -1;
@@ -717,19 +716,23 @@ static int run_once(struct hk_monitor *m, int *ready_fd, struct hk_error **err)
 	return status;
 }
 
-/* stop --timing: the steps of this stop to each client that asked, on
- * a line of their own (after any HK_STOP_KILLED_NOTICE byte). */
-static void send_times(struct hk_monitor *m)
+/* The container is gone: each client that asked for the stop is told
+ * (HK_STOP_DONE_NOTICE, then with --timing the stop's steps on lines of
+ * their own) and let go at once, before the work that can wait. */
+static void release_stoppers(struct hk_monitor *m)
 {
 	struct hk_buf b = { 0 };
-	for (size_t c = 0; c < m->n_clients; c++) {
-		if (!m->clients[c].wants_times || m->clients[c].fd < 0)
+	for (size_t c = m->n_clients; c-- > 0;) {
+		if (!m->clients[c].stop_client || m->clients[c].fd < 0)
 			continue;
-		if (!b.len) {
+		hk_buf_puts(&b, "D");
+		if (m->clients[c].wants_times) {
 			hk_buf_puts(&b, "\n");
 			hk_timing_encode(&hk_timing, 0, &b);
 		}
 		(void)send(m->clients[c].fd, b.data, b.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		b.len = 0;
+		hk_monitor_drop_client(m, c);
 	}
 	hk_buf_free(&b);
 }
@@ -777,6 +780,7 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 			bool reboot = status >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP;
 			if (!reboot || m.stopping)
 				break;
+			close_terms(&m);
 			hk_log(HK_LOG_NOTICE, "\"%s\" rebooted: starting it again", a->name);
 		}
 	}
@@ -803,10 +807,12 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 	/* Release the lock before the waiting clients see EOF, so that a
 	 * `stop` returning means the next `start` can go. */
 	hk_lock_release(a->lock);
-	hk_monitor_lxc_finish(&m);
 	hk_timing_add("release", t);
 	hk_cleanup_crash_point(116, "lock released");
-	send_times(&m);
+	release_stoppers(&m);
+	/* What can wait until `hako stop` has returned. */
+	close_terms(&m);
+	hk_monitor_lxc_finish(&m);
 	for (size_t c = m.n_clients; c-- > 0;)
 		hk_monitor_drop_client(&m, c);
 	return status < 0 ? 1 : 0;
