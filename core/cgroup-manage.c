@@ -40,6 +40,9 @@ struct ct_hier {
 	const struct hk_cgroup_ops *ops;
 	char *base; /* ROOT + base cgroup directory */
 	char *dir;  /* base + "/hako/NAME" */
+	/* dir, opened once for all the files of one hk_cgroup_apply */
+	int apply_fd;
+	bool apply_open;
 };
 
 struct hk_cgroup {
@@ -677,12 +680,36 @@ static int explain_missing_v2(struct ct_hier *c, int fd, const char *key, const 
 			    cfgkey, controller, c->dir, c->base);
 }
 
+/* The hierarchy's directory for hk_cgroup_apply: opened (and checked to
+ * be a cgroup filesystem) at its first file, kept until the end of the
+ * apply (close_apply_dirs), instead of once per file: LXC's default
+ * device rules alone are 14 files. */
+static int apply_dir(struct ct_hier *c, struct hk_error **err)
+{
+	if (!c->apply_open) {
+		c->apply_fd = open_cgroup_dir(c->dir, err);
+		if (c->apply_fd < 0)
+			return -1;
+		c->apply_open = true;
+	}
+	return c->apply_fd;
+}
+
+static void close_apply_dirs(struct hk_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		if (cg->hs[i].apply_open)
+			close(cg->hs[i].apply_fd);
+		cg->hs[i].apply_open = false;
+	}
+}
+
 static int apply_one(struct ct_hier *c, const char *key, const char *value, const char *cfgkey,
 		     struct hk_error **err)
 {
 	if (strchr(key, '/') || key[0] == '.')
 		return hk_error_set(err, EINVAL, "%s: \"%s\" is not a cgroup file name", cfgkey, key);
-	hk_autoclose int fd = open_cgroup_dir(c->dir, err);
+	int fd = apply_dir(c, err);
 	if (fd < 0)
 		return hk_error_prefix(err, "%s = %s", cfgkey, value);
 	if (hk_cgroup_write_at(fd, key, value, err) == 0)
@@ -736,8 +763,8 @@ static int apply_v2_on_v1(struct ct_hier *c, const char *key, const char *value,
 	return rc < 0 ? -1 : 0;
 }
 
-int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_kvlist *v1, const struct hk_kvlist *v2,
-		    struct hk_error **err)
+static int apply_all(struct hk_cgroup *cg, const struct hk_kvlist *v1, const struct hk_kvlist *v2,
+		     struct hk_error **err)
 {
 	for (size_t i = 0; v1 && i < v1->n; i++) {
 		const char *key = v1->v[i].key;
@@ -782,6 +809,14 @@ int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_kvlist *v1, const stru
 			return -1;
 	}
 	return 0;
+}
+
+int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_kvlist *v1, const struct hk_kvlist *v2,
+		    struct hk_error **err)
+{
+	int rc = apply_all(cg, v1, v2, err);
+	close_apply_dirs(cg);
+	return rc;
 }
 
 /* Freezing and killing prefer v2 (cgroup.freeze and cgroup.kill are core

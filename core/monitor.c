@@ -208,13 +208,16 @@ static int before_go(void *ctx, pid_t pid, struct hk_error **err)
 	/* Limits before the leaf exists (see hk_cgroup_attach). */
 	int rc = 0;
 	if (m->cgroup && (apply_default_devices(m, err) < 0 ||
-			  hk_cgroup_apply(m->cgroup, &m->cfg->cgroup_v1, &m->cfg->cgroup_v2, err) < 0 ||
-			  hk_cgroup_attach(m->cgroup, pid, err) < 0))
+			  hk_cgroup_apply(m->cgroup, &m->cfg->cgroup_v1, &m->cfg->cgroup_v2, err) < 0))
+		rc = -1;
+	t = hk_timing_add("cgroup-limits", t);
+	if (rc == 0 && m->cgroup && hk_cgroup_attach(m->cgroup, pid, err) < 0)
 		rc = -1;
 	/* Last, once the monitor no longer writes it: an id-mapped
 	 * container's root makes its own cgroups (systemd's init.scope, a
 	 * nesting parent's children) below the one it was given. */
-	else if (m->cgroup && m->cfg->idmap.n && hk_cgroup_delegate_to_ct_root(m->cgroup, &m->cfg->idmap, err) < 0)
+	if (rc == 0 && m->cgroup && m->cfg->idmap.n &&
+	    hk_cgroup_delegate_to_ct_root(m->cgroup, &m->cfg->idmap, err) < 0)
 		rc = hk_error_prefix(err, "container \"%s\"", m->name);
 	hk_timing_add("cgroup-attach", t);
 	return rc;

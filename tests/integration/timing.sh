@@ -31,7 +31,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 START_STEPS="cli:store cli:lock cli:config cli:preflight monitor:fork monitor:monitor monitor:terminals
-monitor:cgroup monitor:prepare monitor:clone monitor:idmap monitor:network monitor:cgroup-attach child:root
+monitor:cgroup monitor:prepare monitor:clone monitor:idmap monitor:network monitor:cgroup-limits monitor:cgroup-attach child:root
 child:stub child:net-inside child:limits child:mounts child:pivot child:console child:cwd child:caps
 child:seccomp child:close-fds child:exec monitor:ready monitor:state"
 STOP_STEPS="cli:store cli:connect monitor:kill monitor:init-exit monitor:net-teardown
