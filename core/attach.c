@@ -37,6 +37,7 @@
 #include "seccomp.h"
 #include "state.h"
 #include "stub.h"
+#include "timing.h"
 #include "unixsock.h"
 
 bool hk_attach_parse_id(const char *s, unsigned long *id)
@@ -67,6 +68,10 @@ struct attach_ctx {
 	int pipes[3][2];
 	int stubfd; /* the sealed hako-stub */
 };
+
+/* The stage of A's --timing message on the error socket (hako-stub's
+ * errors carry stage 0). */
+#define ATTACH_TIMES_STAGE 0x54494d45u
 
 /* The same message hako-stub sends (struct hk_stub_msg). */
 static __attribute__((noreturn)) void child_fail(struct attach_ctx *c, struct hk_error *e)
@@ -290,6 +295,21 @@ static int become_ns_root(struct hk_error **err)
 	return 0;
 }
 
+/* --timing: A's steps to the parent, the last one (the stub's exec and
+ * the command's run) left open: the parent ends it when A has exited. */
+static void send_times(const struct attach_ctx *c)
+{
+	if (!hk_timing.on)
+		return;
+	hk_timing_add_as(HK_TIMING_CHILD, "exec-run", hk_timing_clock(), 0);
+	struct hk_buf b = { 0 };
+	hk_timing_encode(&hk_timing, 0, &b);
+	struct hk_stub_msg m = { .stage = ATTACH_TIMES_STAGE };
+	snprintf(m.text, sizeof(m.text), "%s", b.data);
+	(void)send(c->errsock[1], &m, sizeof(m), MSG_NOSIGNAL);
+	hk_buf_free(&b);
+}
+
 /* A runs hako's code in the container's namespaces but stays in the
  * host's pid namespace, where the container sees nothing of it.  What
  * enters the container's pid namespace is forked by the sealed stub that A
@@ -307,6 +327,7 @@ static __attribute__((noreturn)) void child_a(struct attach_ctx *c)
 	close(null);
 	if (read(c->errsock[1], &go, 1) != 1)
 		_exit(126);
+	int64_t t = hk_timing_now();
 	int ns = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
 	if (c->cfg.idmap.n)
 		ns |= CLONE_NEWUSER;
@@ -314,10 +335,13 @@ static __attribute__((noreturn)) void child_a(struct attach_ctx *c)
 		hk_error_errno(&err, "cannot join the container's namespaces");
 		child_fail(c, err);
 	}
+	t = hk_timing_add("setns", t);
 	struct pw_entry pw;
 	int fds[3];
-	if ((c->cfg.idmap.n && become_ns_root(&err) < 0) || confine(c, &err) < 0 ||
-	    resolve_user(c->o, &pw, &err) < 0)
+	if ((c->cfg.idmap.n && become_ns_root(&err) < 0) || confine(c, &err) < 0)
+		child_fail(c, err);
+	t = hk_timing_add("confine", t);
+	if (resolve_user(c->o, &pw, &err) < 0)
 		child_fail(c, err);
 	if (c->o->pty) {
 		fds[0] = fds[1] = fds[2] = open_pty(c, &err);
@@ -331,6 +355,8 @@ static __attribute__((noreturn)) void child_a(struct attach_ctx *c)
 	stub_argv(c, &pw, fds, &argv);
 	if (keep_for_stub(c, fds, &err) < 0)
 		child_fail(c, err);
+	hk_timing_add("user", t);
+	send_times(c);
 	hk_stub_exec(c->stubfd, argv.v, env.v);
 	hk_error_errno(&err, "cannot run hako's sealed stub in the container (vm.memfd_noexec must be 0 or 1, and "
 			     "a seccomp profile must allow execveat)");
@@ -367,8 +393,10 @@ static int prepare(const struct hk_store *st, const char *name, struct attach_ct
 {
 	struct hk_strv overrides = { 0 };
 	hk_start_overrides_load(st, name, &overrides);
+	int64_t t = hk_timing_now();
 	int rc = hk_config_load_for_start(st, name, &overrides, &c->cfg, err);
 	hk_strv_clear(&overrides);
+	t = hk_timing_add("config", t);
 	if (rc < 0)
 		return -1;
 	if (hk_caps_plan(&c->cfg.cap_drop, &c->cfg.cap_keep, &c->caps, err) < 0 ||
@@ -378,8 +406,10 @@ static int prepare(const struct hk_store *st, const char *name, struct attach_ct
 		hk_seccomp_add_host_guard(&c->seccomp);
 	if (c->seccomp && hk_seccomp_prepare(c->seccomp, &c->sprog, err) < 0)
 		return -1;
+	t = hk_timing_add("seccomp", t);
 	if ((c->stubfd = hk_stub_open(err)) < 0)
 		return -1;
+	hk_timing_add("stub", t);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->errsock) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->fdsock) < 0)
 		return hk_error_errno(err, "socketpair");
@@ -498,12 +528,14 @@ static int run_parent(struct attach_ctx *c, const struct hk_store *st, const cha
 	close(c->fdsock[1]), c->fdsock[1] = -1;
 	for (int i = 0; i < 3 && !o->pty; i++)
 		close(c->pipes[i][i == 0 ? 0 : 1]), c->pipes[i][i == 0 ? 0 : 1] = -1;
+	int64_t t = hk_timing_now();
 	if (join_cgroup(st, name, hk_nest_enabled(&c->cfg), a, err) < 0) {
 		kill(a, SIGKILL);
 		while (waitpid(a, NULL, 0) < 0 && errno == EINTR)
 			;
 		return hk_error_prefix(err, "attach \"%s\"", name);
 	}
+	hk_timing_add("cgroup", t);
 	if (write(c->errsock[0], "G", 1) != 1)
 		return hk_error_errno(err, "cannot start the attach");
 	hk_autoclose int master = -1;
@@ -528,10 +560,16 @@ static int run_parent(struct attach_ctx *c, const struct hk_store *st, const cha
 	int status;
 	while (waitpid(a, &status, 0) < 0 && errno == EINTR)
 		;
+	hk_timing_close_open(hk_timing_now());
 	struct hk_stub_msg m;
-	if (recv(c->errsock[0], &m, sizeof(m), MSG_DONTWAIT) == (ssize_t)sizeof(m)) {
+	while (recv(c->errsock[0], &m, sizeof(m), MSG_DONTWAIT) == (ssize_t)sizeof(m)) {
 		m.text[sizeof(m.text) - 1] = '\0';
-		return hk_error_set(err, m.code, "attach \"%s\": %s", name, m.text);
+		if (m.stage != ATTACH_TIMES_STAGE)
+			return hk_error_set(err, m.code, "attach \"%s\": %s", name, m.text);
+		if (hk_timing.on) {
+			hk_timing_decode_all(&hk_timing, m.text, strlen(m.text));
+			hk_timing_close_open(hk_timing_now());
+		}
 	}
 	*exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	return 0;
@@ -543,13 +581,16 @@ int hk_attach(const struct hk_store *st, const char *name, const struct hk_attac
 	struct attach_ctx c = { .o = o, .pidfd = -1, .stubfd = -1, .errsock = { -1, -1 }, .fdsock = { -1, -1 },
 				.pipes = { { -1, -1 }, { -1, -1 }, { -1, -1 } } };
 	hk_config_init(&c.cfg);
+	int64_t t = hk_timing_last();
 	if (hk_name_validate(name, err) < 0)
 		return -1;
 	c.pidfd = init_pidfd(st, name, err);
+	t = hk_timing_add("state", t);
 	if (c.pidfd < 0 || prepare(st, name, &c, err) < 0) {
 		ctx_close(&c);
 		return hk_error_prefix(err, "attach \"%s\"", name);
 	}
+	t = hk_timing_now();
 	fflush(NULL);
 	pid_t a = fork();
 	if (a < 0) {
@@ -557,10 +598,12 @@ int hk_attach(const struct hk_store *st, const char *name, const struct hk_attac
 		return hk_error_errno(err, "attach \"%s\": fork", name);
 	}
 	if (a == 0) {
+		hk_timing_become(HK_TIMING_CHILD);
 		close(c.errsock[0]);
 		close(c.fdsock[0]);
 		child_a(&c);
 	}
+	hk_timing_add("fork", t);
 	int rc = run_parent(&c, st, name, a, exit_code, err);
 	ctx_close(&c);
 	return rc;

@@ -40,6 +40,9 @@ struct ct_hier {
 	const struct hk_cgroup_ops *ops;
 	char *base; /* ROOT + base cgroup directory */
 	char *dir;  /* base + "/hako/NAME" */
+	/* dir, opened once for all the files of one hk_cgroup_apply */
+	int apply_fd;
+	bool apply_open;
 };
 
 struct hk_cgroup {
@@ -86,11 +89,12 @@ int hk_cgroup_freeze_and_wait(int dir_fd, const char *file, const char *value, i
 {
 	if (hk_cgroup_write_at(dir_fd, file, value, err) < 0)
 		return -1;
-	for (int i = 0; i < 500; i++) { /* up to 5 s for the whole tree to settle */
+	long long end = hk_now_ms() + 5000; /* up to 5 s for the whole tree to settle */
+	for (struct hk_backoff b = HK_BACKOFF_INIT;; hk_backoff_sleep(&b)) {
 		if (frozen(dir_fd) == want)
 			return 0;
-		struct timespec ts = { 0, 10000000L };
-		nanosleep(&ts, NULL);
+		if (hk_now_ms() >= end)
+			break;
 	}
 	return hk_error_set(err, ETIMEDOUT, "the cgroup did not %s within 5 s", want ? "freeze" : "thaw");
 }
@@ -674,12 +678,36 @@ static int explain_missing_v2(struct ct_hier *c, int fd, const char *key, const 
 			    cfgkey, controller, c->dir, c->base);
 }
 
+/* The hierarchy's directory for hk_cgroup_apply: opened (and checked to
+ * be a cgroup filesystem) at its first file, kept until the end of the
+ * apply (close_apply_dirs), instead of once per file: LXC's default
+ * device rules alone are 14 files. */
+static int apply_dir(struct ct_hier *c, struct hk_error **err)
+{
+	if (!c->apply_open) {
+		c->apply_fd = open_cgroup_dir(c->dir, err);
+		if (c->apply_fd < 0)
+			return -1;
+		c->apply_open = true;
+	}
+	return c->apply_fd;
+}
+
+static void close_apply_dirs(struct hk_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		if (cg->hs[i].apply_open)
+			close(cg->hs[i].apply_fd);
+		cg->hs[i].apply_open = false;
+	}
+}
+
 static int apply_one(struct ct_hier *c, const char *key, const char *value, const char *cfgkey,
 		     struct hk_error **err)
 {
 	if (strchr(key, '/') || key[0] == '.')
 		return hk_error_set(err, EINVAL, "%s: \"%s\" is not a cgroup file name", cfgkey, key);
-	hk_autoclose int fd = open_cgroup_dir(c->dir, err);
+	int fd = apply_dir(c, err);
 	if (fd < 0)
 		return hk_error_prefix(err, "%s = %s", cfgkey, value);
 	if (hk_cgroup_write_at(fd, key, value, err) == 0)
@@ -737,8 +765,8 @@ static int apply_v2_on_v1(struct ct_hier *c, const char *key, const char *value,
 	return rc < 0 ? -1 : 0;
 }
 
-int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_kvlist *v1, const struct hk_kvlist *v2,
-		    struct hk_error **err)
+static int apply_all(struct hk_cgroup *cg, const struct hk_kvlist *v1, const struct hk_kvlist *v2,
+		     struct hk_error **err)
 {
 	for (size_t i = 0; v1 && i < v1->n; i++) {
 		const char *key = v1->v[i].key;
@@ -789,6 +817,14 @@ int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_kvlist *v1, const stru
 	return 0;
 }
 
+int hk_cgroup_apply(struct hk_cgroup *cg, const struct hk_kvlist *v1, const struct hk_kvlist *v2,
+		    struct hk_error **err)
+{
+	int rc = apply_all(cg, v1, v2, err);
+	close_apply_dirs(cg);
+	return rc;
+}
+
 /* Freezing and killing prefer v2 (cgroup.freeze and cgroup.kill are core
  * files, present even on a hybrid host's controller-less hierarchy), then
  * the v1 freezer. */
@@ -824,24 +860,18 @@ bool hk_cgroup_is_frozen(struct hk_cgroup *cg)
 	return fd >= 0 && c->ops->frozen(fd) == 1;
 }
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
 static bool wait_empty(struct hk_cgroup *cg, unsigned timeout_ms)
 {
-	for (unsigned waited = 0;; waited += 10) {
+	long long end = hk_now_ms() + timeout_ms;
+	for (struct hk_backoff b = HK_BACKOFF_INIT;; hk_backoff_sleep(&b)) {
 		pid_t *pids;
 		size_t n;
 		hk_cgroup_pids(cg, &pids, &n);
 		free(pids);
 		if (n == 0)
 			return true;
-		if (waited >= timeout_ms)
+		if (hk_now_ms() >= end)
 			return false;
-		sleep_ms(10);
 	}
 }
 
@@ -895,6 +925,11 @@ int hk_cgroup_kill(struct hk_cgroup *cg, unsigned timeout_ms, struct hk_error **
 		if (killed && wait_empty(cg, timeout_ms))
 			return 0;
 	}
+	/* Nothing left (init's end took its pid namespace with it, as after
+	 * every stop): nothing can fork or need a kill.  Anything that came
+	 * in later keeps the removal from succeeding, as before. */
+	if (wait_empty(cg, 0))
+		return 0;
 	/* No cgroup.kill: freeze so nothing forks, kill every pid, thaw so
 	 * the signals are delivered.  Frozen pids cannot be reused.  The thaw
 	 * comes even when the freeze timed out: the request stays written,

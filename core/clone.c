@@ -22,6 +22,7 @@
 #include "runner.h"
 #include "state.h"
 #include "storage.h"
+#include "timing.h"
 
 /* ---- the rootfs ---- */
 
@@ -416,9 +417,11 @@ static int make_rootfs_and_config(struct job *j, struct hk_error **err)
 {
 	struct hk_clone_src src = { &j->spec, &j->map, j->src_dir };
 	hk_autofree char *spec = NULL;
+	int64_t t = hk_timing_now();
 	if (hk_clone_rootfs(&src, j->dst_dir, hk_store_path(j->dst_st), j->mode, j->o->backend,
 			    j->o->copy_flags, &spec, err) < 0)
 		return -1;
+	t = hk_timing_add("rootfs", t);
 	if (hk_cleanup_at(&j->cs, HK_STEP_CLONE_CONFIG, err) < 0)
 		return -1;
 	if (!j->keep_name)
@@ -428,14 +431,18 @@ static int make_rootfs_and_config(struct job *j, struct hk_error **err)
 	if (hk_write_file_atomic(j->dst_config, text, strlen(text), 0644, err) < 0)
 		return -1;
 	hk_cleanup_push_unlink(&j->cs, j->dst_config);
+	hk_timing_add("config", t);
 	return 0;
 }
 
 static int execute(struct job *j, struct hk_error **err)
 {
 	struct hk_cleanup *c = &j->cs;
-	if (hk_cleanup_at(c, HK_STEP_CLONE_DIR, err) < 0 || make_dst_dir(j, err) < 0 ||
-	    hk_cleanup_at(c, HK_STEP_CLONE_ROOTFS, err) < 0 || make_rootfs_and_config(j, err) < 0 ||
+	int64_t t = hk_timing_now();
+	if (hk_cleanup_at(c, HK_STEP_CLONE_DIR, err) < 0 || make_dst_dir(j, err) < 0)
+		return -1;
+	hk_timing_add("directory", t);
+	if (hk_cleanup_at(c, HK_STEP_CLONE_ROOTFS, err) < 0 || make_rootfs_and_config(j, err) < 0 ||
 	    hk_cleanup_at(c, HK_STEP_CLONE_COMMIT, err) < 0)
 		return -1;
 	hk_cleanup_forget(c);
@@ -465,7 +472,9 @@ int hk_clone_between(struct hk_store *st, struct hk_store *dst_st, const struct 
 			 .o = o,
 			 .cs = HK_CLEANUP_INIT };
 	hk_cleanup_block_signals(&j.cs);
+	int64_t t = hk_timing_last();
 	int rc = plan(&j, err);
+	t = hk_timing_add("plan", t);
 	if (rc == 0)
 		rc = lock_source(&j, &src_lock, err);
 	/* (no lock with -f of a container this hako runs: its monitor holds the name) */
@@ -475,8 +484,10 @@ int hk_clone_between(struct hk_store *st, struct hk_store *dst_st, const struct 
 		rc = lock_dest(&j, &dst_lock, err);
 	if (rc == 0 && (dst_claim = hk_runner_claim(dst_st, j.dst, HK_OP_CLONE, err)) == -1)
 		rc = -1;
+	hk_timing_add("lock", t);
 	if (rc == 0)
 		rc = execute(&j, err);
+	t = hk_timing_now();
 	if (rc == 0 && new_name)
 		*new_name = xstrdup(j.dst);
 	if (rc < 0)
@@ -486,5 +497,6 @@ int hk_clone_between(struct hk_store *st, struct hk_store *dst_st, const struct 
 		hk_log(HK_LOG_INFO, "cloned \"%s\" to \"%s\" in %s", o->src, j.dst,
 		       hk_store_path(dst_st));
 	job_free(&j); /* undoes a failed clone while the locks are held */
+	hk_timing_add("finish", t);
 	return rc;
 }

@@ -27,6 +27,7 @@
 #include "runner.h"
 #include "safepath.h"
 #include "state.h"
+#include "timing.h"
 #include "unixsock.h"
 #include "userns-exec.h"
 
@@ -257,18 +258,24 @@ static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const c
  * lines: the console's last ones); the monitor closes the pipe after. */
 static int read_ready(int fd, const char *name, pid_t *init_pid, struct hk_error **err)
 {
-	char line[2400] = { 0 };
+	char all[2400 + HK_TIMING_MAX * 80] = { 0 };
 	size_t len = 0;
-	while (len < sizeof(line) - 1) {
-		ssize_t r = read(fd, line + len, sizeof(line) - 1 - len);
+	while (len < sizeof(all) - 1) {
+		ssize_t r = read(fd, all + len, sizeof(all) - 1 - len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
 		len += (size_t)r;
 	}
-	while (len && line[len - 1] == '\n')
-		line[--len] = '\0';
+	while (len && all[len - 1] == '\n')
+		all[--len] = '\0';
+	/* --timing: the monitor's and the child's steps come first. */
+	char *line = all;
+	while (*line == 'T' && strchr(line, '\n'))
+		line = strchr(line, '\n') + 1;
+	if (hk_timing.on)
+		hk_timing_decode_all(&hk_timing, all, (size_t)(line - all));
 	int code = 0, off = 0;
 	if (sscanf(line, "OK %d", &code) == 1) {
 		if (init_pid)
@@ -284,6 +291,7 @@ static int read_ready(int fd, const char *name, pid_t *init_pid, struct hk_error
 int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *o, pid_t *init_pid,
 	     struct hk_error **err)
 {
+	int64_t t = hk_timing_now();
 	if (hk_store_require(st, name, err) < 0)
 		return -1;
 	hk_autolock lock = NULL;
@@ -306,9 +314,15 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 	hk_autoclose int lxc_fd = hk_runner_claim(st, name, HK_OP_START, err);
 	if (lxc_fd == -1)
 		return hk_error_prefix(err, "start \"%s\"", name);
+	t = hk_timing_add("lock", t);
 	struct hk_config cfg;
-	if (hk_config_load_for_start(st, name, o ? o->overrides : NULL, &cfg, err) < 0 ||
-	    preflight(st, name, &cfg, err) < 0 || save_overrides(st, name, o ? o->overrides : NULL, err) < 0) {
+	int rc = hk_config_load_for_start(st, name, o ? o->overrides : NULL, &cfg, err);
+	t = hk_timing_add("config", t);
+	if (rc == 0 && (preflight(st, name, &cfg, err) < 0 ||
+			save_overrides(st, name, o ? o->overrides : NULL, err) < 0))
+		rc = -1;
+	t = hk_timing_add("preflight", t);
+	if (rc < 0) {
 		hk_config_free(&cfg);
 		return hk_error_prefix(err, "start \"%s\"", name);
 	}
@@ -326,11 +340,13 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 		return hk_error_errno(err, "start \"%s\": fork", name);
 	}
 	if (pid == 0) {
+		hk_timing_become(HK_TIMING_MONITOR);
+		hk_timing_add("fork", t);
 		close(pipefd[0]);
 		monitor_child(st, name, &cfg, lock, pipefd[1], lxc_fd);
 	}
 	close(pipefd[1]);
-	int rc = read_ready(pipefd[0], name, init_pid, err);
+	rc = read_ready(pipefd[0], name, init_pid, err);
 	close(pipefd[0]);
 	hk_config_free(&cfg);
 	if (rc < 0) {
@@ -366,25 +382,40 @@ int hk_monitor_call(int fd, const struct hk_buf *req, struct hk_msg *reply, int 
 	return 0;
 }
 
-/* Waits until the monitor closes the connection (it exits when the
- * container has stopped). */
-/* 0 when the monitor is gone, 1 when it is gone and said it had to kill
- * init (HK_STOP_KILLED_NOTICE), -1 on timeout. */
-static int wait_monitor_gone(int fd, int timeout_ms)
+/* Waits until the monitor closes the connection (it does once the
+ * container is gone): 0, or 1 when it said it had to kill init
+ * (HK_STOP_KILLED_NOTICE), -1 on timeout; *done when it said the stop
+ * is complete (HK_STOP_DONE_NOTICE: else it died on the way).  The
+ * notices come first, --timing's "T" lines after, each on its own line. */
+static int wait_monitor_gone(int fd, int timeout_ms, bool *done)
 {
 	struct pollfd pf = { .fd = fd, .events = POLLIN };
-	bool killed = false;
+	struct hk_buf got = { 0 };
+	int rc = 0;
 	for (;;) {
 		int r = poll(&pf, 1, timeout_ms);
 		if (r < 0 && errno == EINTR)
 			continue;
+		char chunk[1024];
+		ssize_t n = r > 0 ? recv(fd, chunk, sizeof(chunk), 0) : -1;
 		if (r <= 0)
-			return -1;
-		char c;
-		if (recv(fd, &c, 1, 0) <= 0)
-			return killed;
-		killed |= c == HK_STOP_KILLED_NOTICE;
+			rc = -1;
+		if (n <= 0)
+			break;
+		hk_buf_append(&got, chunk, (size_t)n);
 	}
+	*done = false;
+	bool killed = false;
+	for (size_t i = 0; i < got.len && got.data[i] != '\n'; i++) {
+		killed |= got.data[i] == HK_STOP_KILLED_NOTICE;
+		*done |= got.data[i] == HK_STOP_DONE_NOTICE;
+	}
+	if (rc == 0 && killed)
+		rc = 1;
+	if (hk_timing.on && got.len)
+		hk_timing_decode_all(&hk_timing, got.data, got.len);
+	hk_buf_free(&got);
+	return rc;
 }
 
 /* An orphan without a cgroup of its own (an ordinary user without
@@ -492,6 +523,7 @@ static int stop_foreign(struct hk_store *st, const char *name, const struct hk_r
 int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 	    struct hk_error **err)
 {
+	int64_t t = hk_timing_last();
 	if (hk_name_validate(name, err) < 0)
 		return hk_error_prefix(err, "stop");
 	struct hk_state_file sf;
@@ -516,19 +548,24 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 	hk_autoclose int fd = hk_monitor_connect(st, name, err);
 	if (fd < 0)
 		return -1;
+	hk_timing_add("connect", t);
 	unsigned timeout = o && o->timeout_s ? o->timeout_s : 30;
 	struct hk_buf req = { 0 };
 	size_t start = hk_proto_begin(&req, HK_MSG_STOP, 0);
 	hk_proto_put_u32(&req, HK_TAG_TIMEOUT_MS, timeout * 1000);
 	hk_proto_put_u32(&req, HK_TAG_KILL, o && o->kill);
 	hk_proto_put_u32(&req, HK_TAG_REBOOT, o && o->reboot);
+	if (hk_timing.on)
+		hk_proto_put_u32(&req, HK_TAG_TIMING, 1);
 	hk_automsg reply;
 	hk_msg_init(&reply);
 	int rc = hk_proto_end(&req, start, err);
 	if (rc == 0)
 		rc = hk_monitor_call(fd, &req, &reply, 5000, err);
 	hk_buf_free(&req);
-	int gone = rc == 0 && !(o && o->reboot) ? wait_monitor_gone(fd, (int)(timeout + 15) * 1000) : 0;
+	bool done = false;
+	int gone = rc == 0 && !(o && o->reboot) ? wait_monitor_gone(fd, (int)(timeout + 15) * 1000, &done) : 0;
+	t = hk_timing_now();
 	if (gone < 0)
 		return hk_error_set(err, ETIMEDOUT, "stop \"%s\": still running after %u s", name, timeout + 15);
 	if (gone > 0)
@@ -537,13 +574,15 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 		       "lxc.signal.halt to the signal its init obeys, or give stop a longer -t",
 		       name, timeout);
 	/* Whether the call failed or the monitor went: if it died instead
-	 * of finishing, the stop is finished here. */
+	 * of finishing (it did not say it was done), the stop is finished
+	 * here. */
 	hk_autoerr dead_err = NULL;
-	int dead = finish_dead_monitor(st, name, &dead_err);
+	int dead = done ? 0 : finish_dead_monitor(st, name, &dead_err);
 	if (dead != 0 && rc < 0 && err)
 		hk_error_freep(err); /* the dead monitor's EOF: superseded */
 	if (dead < 0)
 		hk_error_propagate(err, &dead_err);
+	hk_timing_add("finish", t);
 	if (dead > 0)
 		return 0;
 	return rc < 0 || dead < 0 ? hk_error_prefix(err, "stop \"%s\"", name) : 0;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "timing.h"
 #include "monitor-internal.h"
 #include "unixsock.h"
 
@@ -50,9 +51,14 @@ static int on_stop(struct hk_monitor *m, size_t i, const struct hk_msg *req, str
 	uint32_t timeout = hk_msg_u32_or(req, HK_TAG_TIMEOUT_MS, 30000);
 	bool kill_now = hk_msg_u32_or(req, HK_TAG_KILL, 0);
 	bool reboot = hk_msg_u32_or(req, HK_TAG_REBOOT, 0);
+	if (hk_msg_u32_or(req, HK_TAG_TIMING, 0) && !reboot) {
+		m->clients[i].wants_times = true;
+		hk_timing_enable_as(HK_TIMING_MONITOR);
+	}
 	if (hk_monitor_request_stop(m, timeout, kill_now, reboot, err) < 0)
 		return -1;
 	m->clients[i].awaits_stop = !kill_now && !reboot;
+	m->clients[i].stop_client = !reboot;
 	return reply_ok(reply, err);
 }
 

@@ -34,6 +34,8 @@ struct mon_client {
 	enum client_mode mode;
 	unsigned tty; /* PROXY: 0 = console, N = ttyN */
 	bool awaits_stop; /* CONTROL: sent a STOP; told HK_STOP_KILLED_NOTICE */
+	bool wants_times; /* CONTROL: sent a STOP with TIMING: gets the steps at the end */
+	bool stop_client; /* CONTROL: sent a STOP (not a reboot): told HK_STOP_DONE_NOTICE */
 	struct hk_ringbuf_reader reader;
 	/* PROXY: typed bytes the terminal did not take yet, at in[in_off..]
 	 * (HK_CONSOLE_INPUT_MAX bytes, allocated with the first input). */
@@ -86,6 +88,7 @@ struct hk_monitor {
 
 	/* A stop in progress: kill the cgroup at this time (0 = none). */
 	struct timespec kill_deadline;
+	int64_t stop_t; /* --timing: when the stop was asked for (0: none) */
 	bool stopping;
 	bool rebooting;
 };

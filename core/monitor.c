@@ -32,6 +32,7 @@
 #include "seccomp.h"
 #include "spawn.h"
 #include "storage.h"
+#include "timing.h"
 #include "unixsock.h"
 
 char *hk_monitor_socket_path(const struct hk_store *st, const char *name)
@@ -200,26 +201,30 @@ static int apply_default_devices(struct hk_monitor *m, struct hk_error **err)
 static int before_go(void *ctx, pid_t pid, struct hk_error **err)
 {
 	struct hk_monitor *m = ctx;
+	int64_t t = hk_timing_now();
 	/* Interfaces first: the child configures them inside after GO. */
 	if (m->net && hk_net_host_setup(m->cfg, m->name, pid, m->net, err) < 0)
 		return -1;
-	if (!m->cgroup)
-		return hk_device_record_start(m->st, m->name, NULL, err);
+	t = hk_timing_add("network", t);
 	/* Limits before the leaf exists (see hk_cgroup_attach). */
-	if (apply_default_devices(m, err) < 0 ||
-	    hk_cgroup_apply(m->cgroup, &m->cfg->cgroup_v1, &m->cfg->cgroup_v2, err) < 0 ||
-	    hk_cgroup_attach(m->cgroup, pid, err) < 0)
-		return -1;
+	int rc = 0;
+	if (m->cgroup && (apply_default_devices(m, err) < 0 ||
+			  hk_cgroup_apply(m->cgroup, &m->cfg->cgroup_v1, &m->cfg->cgroup_v2, err) < 0))
+		rc = -1;
+	t = hk_timing_add("cgroup-limits", t);
+	if (rc == 0 && m->cgroup && hk_cgroup_attach(m->cgroup, pid, err) < 0)
+		rc = -1;
 	/* What `hako device` adds to (device.h). */
-	if (hk_device_record_start(m->st, m->name, m->cgroup, err) < 0)
-		return hk_error_prefix(err, "container \"%s\"", m->name);
+	if (rc == 0 && hk_device_record_start(m->st, m->name, m->cgroup, err) < 0)
+		rc = hk_error_prefix(err, "container \"%s\"", m->name);
 	/* Last, once the monitor no longer writes it: an id-mapped
 	 * container's root makes its own cgroups (systemd's init.scope, a
 	 * nesting parent's children) below the one it was given. */
-	if (m->cfg->idmap.n &&
+	if (rc == 0 && m->cgroup && m->cfg->idmap.n &&
 	    hk_cgroup_delegate_to_ct_root(m->cgroup, &m->cfg->idmap, err) < 0)
-		return hk_error_prefix(err, "container \"%s\"", m->name);
-	return 0;
+		rc = hk_error_prefix(err, "container \"%s\"", m->name);
+	hk_timing_add("cgroup-attach", t);
+	return rc;
 }
 
 /* The hierarchies to mount inside, named as on the host: those where the
@@ -367,11 +372,13 @@ static int prepare_parts(struct hk_monitor *m, struct spawn_parts *p, struct hk_
 
 static int spawn_init(struct hk_monitor *m, struct hk_error **err)
 {
+	int64_t t = hk_timing_now();
 	hk_autofree char *rootfs = rootfs_dir(m, err);
 	if (!rootfs)
 		return -1;
 	struct spawn_parts p = { 0 };
 	int rc = prepare_parts(m, &p, err);
+	hk_timing_add("prepare", t);
 	if (rc == 0) {
 		struct hk_spawn_spec spec = {
 			.name = m->name, .rootfs = rootfs, .rootfs_spec = &m->cfg->rootfs,
@@ -415,6 +422,7 @@ int hk_monitor_request_stop(struct hk_monitor *m, unsigned timeout_ms, bool kill
 			    struct hk_error **err)
 {
 	hk_cleanup_crash_at(HK_STEP_STOP_REQUESTED);
+	int64_t t = hk_timing_now();
 	if (kill_now) {
 		m->stopping = true;
 		/* SIGKILL to init ends its pid namespace (the cgroup catches
@@ -424,6 +432,7 @@ int hk_monitor_request_stop(struct hk_monitor *m, unsigned timeout_ms, bool kill
 			return hk_error_errno(err, "cannot kill init of \"%s\"", m->name);
 		if (m->cgroup)
 			hk_cgroup_thaw_all(m->cgroup);
+		m->stop_t = hk_timing_add("kill", t);
 		return 0;
 	}
 	if (m->state.state == HK_STATE_FROZEN && m->cgroup)
@@ -436,6 +445,7 @@ int hk_monitor_request_stop(struct hk_monitor *m, unsigned timeout_ms, bool kill
 	}
 	m->stopping = true;
 	hk_monitor_write_state(m, HK_STATE_STOPPING);
+	m->stop_t = hk_timing_add("halt-signal", t);
 	clock_gettime(CLOCK_MONOTONIC, &m->kill_deadline);
 	m->kill_deadline.tv_sec += timeout_ms / 1000;
 	m->kill_deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
@@ -553,12 +563,14 @@ static bool send_ready(int *fd, int code, const char *msg, pid_t pid)
 {
 	if (*fd < 0)
 		return true;
-	char line[2300];
+	struct hk_buf b = { 0 };
+	hk_timing_encode(&hk_timing, 0, &b); /* --timing: this start's steps first */
 	if (msg)
-		snprintf(line, sizeof(line), "ERR %d %s\n", code, msg);
+		hk_buf_printf(&b, "ERR %d %.2200s\n", code, msg);
 	else
-		snprintf(line, sizeof(line), "OK %d\n", (int)pid);
-	bool ok = write(*fd, line, strlen(line)) == (ssize_t)strlen(line);
+		hk_buf_printf(&b, "OK %d\n", (int)pid);
+	bool ok = write(*fd, b.data, b.len) == (ssize_t)b.len;
+	hk_buf_free(&b);
 	if (!ok)
 		hk_log(HK_LOG_NOTICE, "the start of this container was interrupted: undoing it");
 	close(*fd);
@@ -568,47 +580,59 @@ static bool send_ready(int *fd, int code, const char *msg, pid_t pid)
 
 static void teardown(struct hk_monitor *m)
 {
+	int64_t t = hk_timing_now();
 	hk_net_host_teardown(m->net);
 	hk_net_state_free_shared(m->net);
 	m->net = NULL;
+	t = hk_timing_add("net-teardown", t);
 	hk_cleanup_crash_at(HK_STEP_STOP_NETWORK_REMOVED);
 	if (m->cgroup) {
 		hk_autoerr err = NULL;
-		if (hk_cgroup_kill(m->cgroup, 5000, &err) < 0 ||
-		    hk_cgroup_remove_as_ct(m->cgroup, m->cfg, &err) < 0)
+		int rc = hk_cgroup_kill(m->cgroup, 5000, &err);
+		t = hk_timing_add("cgroup-kill", t);
+		if (rc < 0 || hk_cgroup_remove_as_ct(m->cgroup, m->cfg, &err) < 0)
 			hk_log(HK_LOG_ERROR, "cleanup of \"%s\": %s", m->name, err->msg);
 		hk_cgroup_free(m->cgroup);
 		m->cgroup = NULL;
+		t = hk_timing_add("cgroup-remove", t);
 	}
 	hk_cgroup_scope_forget(m->st, m->name);
 	if (m->have_cg_info)
 		hk_cgroup_info_free(&m->cg_info);
 	m->have_cg_info = false;
-	close_terms(m);
 	if (m->pidfd >= 0)
 		close(m->pidfd);
 	m->pidfd = -1;
+	hk_timing_add("close", t);
 }
 
 /* The first moments of init, while `hako start` waits: until it settles
- * into its main loop (two looks in a row), dies, or HK_START_SETTLE_MS
- * pass; its terminals are read meanwhile.  false when it died. */
+ * into its main loop (two looks in a row, the second at least 2 ms after
+ * the first unless its terminals spoke), dies, or HK_START_SETTLE_MS
+ * pass; its terminals are read meanwhile.  Until the first calm look,
+ * looks come sooner (0.25 ms, backing off to 2 ms): an init that settles
+ * at once is found at once, and confirmed 2 ms later.  false when it
+ * died. */
 static bool settle(struct hk_monitor *m)
 {
 	long long end = hk_now_ms() + HK_START_SETTLE_MS;
 	int calm = 0;
+	long wait_ns = 250000L;
 	while (hk_now_ms() < end && calm < 2) {
 		struct pollfd pf[1 + 16];
 		size_t n = 0, terms = m->n_terms > 16 ? 16 : m->n_terms;
 		pf[n++] = (struct pollfd){ .fd = m->pidfd, .events = POLLIN };
 		for (size_t t = 0; t < terms; t++)
 			pf[n++] = (struct pollfd){ .fd = m->terms[t].pty.master, .events = POLLIN };
-		if (poll(pf, n, 2) > 0 && pf[0].revents)
+		struct timespec ts = { 0, calm ? 2000000L : wait_ns };
+		if (ppoll(pf, n, &ts, NULL) > 0 && pf[0].revents)
 			return false;
 		for (size_t t = 0; t < terms; t++)
 			if (pf[1 + t].revents & POLLIN)
 				drain_term(m, t);
 		calm = hk_init_settled(m->init_pid) ? calm + 1 : 0;
+		if (!calm && wait_ns < 2000000L)
+			wait_ns *= 2;
 	}
 	return true;
 }
@@ -656,19 +680,25 @@ static int run_once(struct hk_monitor *m, int *ready_fd, struct hk_error **err)
 	m->init_pid = 0;
 	m->stopping = m->rebooting = false;
 	m->kill_deadline.tv_sec = 0;
+	m->stop_t = 0;
 	m->state.started = time(NULL);
 	hk_monitor_write_state(m, HK_STATE_STARTING);
 	/* Numbered steps: a test build can make each fail (HAKO_TEST_FAIL_STEP)
 	 * to prove that teardown leaves nothing behind. */
 	struct hk_cleanup steps = HK_CLEANUP_INIT;
-	if (hk_cleanup_at(&steps, HK_STEP_START_TERMINALS, err) < 0 || open_terms(m, err) < 0 ||
-	    hk_cleanup_at(&steps, HK_STEP_START_CGROUP, err) < 0 || setup_cgroup(m, err) < 0 ||
-	    hk_cleanup_at(&steps, HK_STEP_START_SPAWN, err) < 0 || spawn_init(m, err) < 0) {
+	int64_t t = hk_timing_add("monitor", hk_timing_last());
+	bool ok = hk_cleanup_at(&steps, HK_STEP_START_TERMINALS, err) == 0 && open_terms(m, err) == 0;
+	t = hk_timing_add("terminals", t);
+	ok = ok && hk_cleanup_at(&steps, HK_STEP_START_CGROUP, err) == 0 && setup_cgroup(m, err) == 0;
+	hk_timing_add("cgroup", t);
+	ok = ok && hk_cleanup_at(&steps, HK_STEP_START_SPAWN, err) == 0 && spawn_init(m, err) == 0;
+	if (!ok) {
 		teardown(m);
 		hk_cleanup_done(&steps);
 		return -1;
 	}
 	hk_cleanup_done(&steps);
+	t = hk_timing_now();
 	if (*ready_fd >= 0 && !settle(m)) {
 		siginfo_t si = { 0 };
 		waitid(P_PIDFD, (id_t)m->pidfd, &si, WEXITED);
@@ -677,16 +707,41 @@ static int run_once(struct hk_monitor *m, int *ready_fd, struct hk_error **err)
 		teardown(m);
 		return -1;
 	}
+	t = hk_timing_add("ready", t);
 	hk_monitor_write_state(m, HK_STATE_RUNNING);
+	hk_timing_add("state", t);
 	if (!send_ready(ready_fd, 0, NULL, m->init_pid))
 		hk_monitor_request_stop(m, 0, true, false, NULL);
 	event_loop(m);
 	siginfo_t si = { 0 };
 	waitid(P_PIDFD, (id_t)m->pidfd, &si, WEXITED);
+	if (m->stop_t)
+		hk_timing_add("init-exit", m->stop_t);
 	int status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status;
 	hk_cleanup_crash_at(HK_STEP_STOP_INIT_EXITED);
 	teardown(m);
 	return status;
+}
+
+/* The container is gone: each client that asked for the stop is told
+ * (HK_STOP_DONE_NOTICE, then with --timing the stop's steps on lines of
+ * their own) and let go at once, before the work that can wait. */
+static void release_stoppers(struct hk_monitor *m)
+{
+	struct hk_buf b = { 0 };
+	for (size_t c = m->n_clients; c-- > 0;) {
+		if (!m->clients[c].stop_client || m->clients[c].fd < 0)
+			continue;
+		hk_buf_puts(&b, "D");
+		if (m->clients[c].wants_times) {
+			hk_buf_puts(&b, "\n");
+			hk_timing_encode(&hk_timing, 0, &b);
+		}
+		(void)send(m->clients[c].fd, b.data, b.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		b.len = 0;
+		hk_monitor_drop_client(m, c);
+	}
+	hk_buf_free(&b);
 }
 
 /* An ephemeral container goes when it stops (lxc.ephemeral = 1), while
@@ -732,6 +787,7 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 			bool reboot = status >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP;
 			if (!reboot || m.stopping)
 				break;
+			close_terms(&m);
 			hk_log(HK_LOG_NOTICE, "\"%s\" rebooted: starting it again", a->name);
 		}
 	}
@@ -745,19 +801,25 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 	m.state.stopped = time(NULL);
 	m.init_pid = 0;
 	hk_cleanup_crash_at(HK_STEP_STOP_CGROUP_REMOVED);
+	int64_t t = hk_timing_now();
 	hk_monitor_write_state(&m, HK_STATE_STOPPED);
 	hk_cleanup_crash_at(HK_STEP_STOP_STATE_RECORDED);
 	if (a->cfg->ephemeral)
 		destroy_ephemeral(a->st, a->name);
 	if (!hk_store_exists(a->st, a->name))
 		forget_run_dir(a->st, a->name);
+	t = hk_timing_add("state", t);
 	/* LXC may start it once hako has let go of everything. */
 	hk_monitor_lxc_close(&m);
 	/* Release the lock before the waiting clients see EOF, so that a
 	 * `stop` returning means the next `start` can go. */
 	hk_lock_release(a->lock);
-	hk_monitor_lxc_finish(&m);
+	hk_timing_add("release", t);
 	hk_cleanup_crash_at(HK_STEP_STOP_LOCK_RELEASED);
+	release_stoppers(&m);
+	/* What can wait until `hako stop` has returned. */
+	close_terms(&m);
+	hk_monitor_lxc_finish(&m);
 	for (size_t c = m.n_clients; c-- > 0;)
 		hk_monitor_drop_client(&m, c);
 	return status < 0 ? 1 : 0;

@@ -25,6 +25,14 @@ struct hk_monitor_args {
  * asked it to stop (and waits for its end), when init did not halt in
  * time and was killed: `hako stop` says so. */
 #define HK_STOP_KILLED_NOTICE 'K'
+/* The byte a monitor sends each client that asked it to stop once the
+ * container is gone (init dead, its cgroup killed and removed, its
+ * network torn down, the state STOPPED, the lock let go), before it
+ * closes the connection and does what can wait: closing the terminals,
+ * answering LXC's clients, freeing its memory, exiting.  `hako stop`
+ * returns on it; without it (a monitor that died) it finishes the stop
+ * itself. */
+#define HK_STOP_DONE_NOTICE 'D'
 
 /* Runs the container until its init exits (restarting it on reboot);
  * returns the monitor's exit status. */

@@ -48,6 +48,7 @@ static const struct tag_info tag_table[HK_TAG__COUNT] = {
 	[HK_TAG_COLS] = {"COLS", HK_TAG_U32},
 	[HK_TAG_ERRNO] = {"ERRNO", HK_TAG_U32},
 	[HK_TAG_MESSAGE] = {"MESSAGE", HK_TAG_STR},
+	[HK_TAG_TIMING] = {"TIMING", HK_TAG_U32},
 };
 
 struct tag_rule {
@@ -71,7 +72,7 @@ static const struct type_info type_table[HK_MSG__COUNT] = {
 			   {HK_TAG_MONITOR_PID, REQ},
 			   {HK_TAG_STARTED, REQ}}},
 	[HK_MSG_STOP] = {"STOP",
-			 {{HK_TAG_TIMEOUT_MS, OPT}, {HK_TAG_KILL, OPT}, {HK_TAG_REBOOT, OPT}}},
+			 {{HK_TAG_TIMEOUT_MS, OPT}, {HK_TAG_KILL, OPT}, {HK_TAG_REBOOT, OPT}, {HK_TAG_TIMING, OPT}}},
 	[HK_MSG_KILL] = {"KILL", {{HK_TAG_SIGNAL, REQ}}},
 	[HK_MSG_FREEZE] = {"FREEZE", {{0, 0}}},
 	[HK_MSG_THAW] = {"THAW", {{0, 0}}},

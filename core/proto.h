@@ -20,7 +20,9 @@
  * Requests and replies (-> reply):
  *   HELLO(version, feature*)                -> HELLO | ERROR
  *   STATE_GET                               -> STATE(state, init_pid, monitor_pid, started)
- *   STOP(timeout_ms, kill?, reboot?)        -> OK | ERROR
+ *   STOP(timeout_ms, kill?, reboot?, timing?) -> OK | ERROR; with timing the monitor
+ *                                              sends its steps ("T" lines, timing.h)
+ *                                              before it closes the connection
  *   KILL(signal)                            -> OK | ERROR
  *   FREEZE, THAW                            -> OK | ERROR
  *   CONSOLE_ATTACH(tty, want_log?)          -> CONSOLE(tty, mode) + fd (mode FD) or the
@@ -96,6 +98,7 @@ enum hk_tag {
 	HK_TAG_COLS,	     /* u32 */
 	HK_TAG_ERRNO,	     /* u32: errno value, 0 if none */
 	HK_TAG_MESSAGE,	     /* str */
+	HK_TAG_TIMING,	     /* u32 0/1: STOP --timing: send this stop's steps */
 	HK_TAG__COUNT,	     /* keep last */
 };
 

@@ -30,6 +30,7 @@
 #include "safepath.h"
 #include "storage.h"
 #include "stub.h"
+#include "timing.h"
 #include "util.h"
 
 /* One message of the handshake: hako-stub's struct (stub-proto.h), so that
@@ -150,8 +151,10 @@ static int loopback_up(struct hk_error **err)
 }
 
 /* Mounts the rootfs on itself (pivot_root needs a mount point), runs the
- * plan and pivots.  Afterwards "/" is the container's root. */
-static int setup_rootfs(const struct hk_spawn_spec *s, struct hk_plan_fds *fds, struct hk_error **err)
+ * plan and pivots.  Afterwards "/" is the container's root.  *t: the
+ * timeline's stamp (--timing), moved past the mounts and the pivot. */
+static int setup_rootfs(const struct hk_spawn_spec *s, struct hk_plan_fds *fds, int64_t *t,
+			struct hk_error **err)
 {
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
@@ -173,6 +176,7 @@ static int setup_rootfs(const struct hk_spawn_spec *s, struct hk_plan_fds *fds, 
 		return hk_error_errno(err, "cannot open rootfs \"%s\"", s->rootfs);
 	if (hk_mount_plan_execute(s->plan, root, fds, err) < 0)
 		return -1;
+	*t = hk_timing_add("mounts", *t);
 	if (fchdir(root) < 0)
 		return hk_error_errno(err, "cannot enter rootfs");
 	/* pivot_root(".", ".") stacks the old root under the new one; the
@@ -183,6 +187,7 @@ static int setup_rootfs(const struct hk_spawn_spec *s, struct hk_plan_fds *fds, 
 		return hk_error_errno(err, "cannot detach the host's root");
 	if (chdir("/") < 0)
 		return hk_error_errno(err, "chdir /");
+	*t = hk_timing_add("pivot", *t);
 	return 0;
 }
 
@@ -201,14 +206,16 @@ static int take_console(int console, struct hk_error **err)
 	return 0;
 }
 
-static int setup_security(const struct hk_spawn_spec *s, struct hk_error **err)
+static int setup_security(const struct hk_spawn_spec *s, int64_t *t, struct hk_error **err)
 {
 	if (s->caps && hk_caps_apply(s->caps, err) < 0)
 		return hk_error_prefix(err, "capabilities");
+	*t = hk_timing_add("caps", *t);
 	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return hk_error_errno(err, "cannot set no_new_privs");
 	if (s->seccomp && hk_seccomp_install(s->seccomp, err) < 0)
 		return hk_error_prefix(err, "seccomp");
+	*t = hk_timing_add("seccomp", *t);
 	return 0;
 }
 
@@ -256,16 +263,33 @@ static __attribute__((noreturn)) void exec_init(const struct hk_spawn_spec *s, i
 	child_fail(sock, err);
 }
 
-static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, int sock)
+/* --timing: the child's steps go to the monitor before the exec, which
+ * is left open: the monitor ends it when the exec closes the socket. */
+static void send_times(int sock)
+{
+	if (!hk_timing.on)
+		return;
+	hk_timing_add_as(HK_TIMING_CHILD, "exec", hk_timing_clock(), 0);
+	struct hk_buf b = { 0 };
+	hk_timing_encode(&hk_timing, 0, &b);
+	sync_send(sock, HK_SPAWN_CHILD_TIMES, 0, b.data); /* a line cut short is dropped */
+	hk_buf_free(&b);
+}
+
+/* t_clone: the monitor's stamp before clone3 (--timing). */
+static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, int sock, int64_t t_clone)
 {
 	struct hk_error *err = NULL;
 	struct sync_msg m;
 	bool userns = s->idmap && s->idmap->n > 0;
+	hk_timing_become(HK_TIMING_CHILD);
+	hk_timing_add_as(HK_TIMING_MONITOR, "clone", t_clone, hk_timing_now());
 	/* A monitor that dies takes its container with it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (sync_send(sock, HK_SPAWN_CHILD_READY, 0, NULL) < 0 || sync_recv(sock, &m) != 1 ||
 	    m.stage != HK_SPAWN_PARENT_GO)
 		_exit(126);
+	int64_t t = hk_timing_now();
 	if (become_root(userns, &err) < 0 || unshare(CLONE_NEWCGROUP) < 0)
 		child_fail(sock, err ? err : (hk_error_errno(&err, "cannot make a cgroup namespace"), err));
 	/* The caller's session keyring must not reach init: a new one, owned by
@@ -275,33 +299,44 @@ static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, 
 		hk_error_errno(&err, "cannot set the hostname \"%s\"", s->hostname);
 		child_fail(sock, err);
 	}
+	t = hk_timing_add("root", t);
 	int stub = hk_stub_open(&err);
 	if (stub < 0)
 		child_fail(sock, err);
+	t = hk_timing_add("stub", t);
 	struct hk_cleanup steps = HK_CLEANUP_INIT;
 	struct hk_plan_fds fds;
 	if (hk_cleanup_at(&steps, HK_STEP_START_NETWORK, &err) < 0 ||
 	    (s->net && s->net->n && hk_net_child_setup(s->net, &err) < 0) ||
-	    (!s->share_net && loopback_up(&err) < 0) || (s->limits && hk_limits_apply(s->limits, &err) < 0) ||
-	    hk_cleanup_at(&steps, HK_STEP_START_ROOTFS, &err) < 0 || setup_rootfs(s, &fds, &err) < 0 ||
+	    (!s->share_net && loopback_up(&err) < 0))
+		child_fail(sock, err);
+	t = hk_timing_add("net-inside", t);
+	if (s->limits && hk_limits_apply(s->limits, &err) < 0)
+		child_fail(sock, err);
+	t = hk_timing_add("limits", t);
+	if (hk_cleanup_at(&steps, HK_STEP_START_ROOTFS, &err) < 0 || setup_rootfs(s, &fds, &t, &err) < 0 ||
 	    hk_cleanup_at(&steps, HK_STEP_START_CONSOLE, &err) < 0 || take_console(fds.peers[0], &err) < 0)
 		child_fail(sock, err);
 	if (send_terms(sock, &fds, s->n_terms) < 0) {
 		hk_error_set(&err, EPROTO, "cannot pass the console to the monitor");
 		child_fail(sock, err);
 	}
+	t = hk_timing_add("console", t);
 	if (enter_cwd(s->cwd ? s->cwd : "/", &err) < 0)
 		child_fail(sock, err);
-	if (hk_cleanup_at(&steps, HK_STEP_START_SECURITY, &err) < 0 || setup_security(s, &err) < 0)
+	t = hk_timing_add("cwd", t);
+	if (hk_cleanup_at(&steps, HK_STEP_START_SECURITY, &err) < 0 || setup_security(s, &t, &err) < 0)
 		child_fail(sock, err);
 	/* Only stdio (the console) and the sync socket (CLOEXEC) cross exec. */
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
 		hk_error_errno(&err, "cannot mark descriptors close-on-exec");
 		child_fail(sock, err);
 	}
+	hk_timing_add("close-fds", t);
 	/* From here on the container outlives a monitor that dies (it then
 	 * shows as ORPHANED and can be stopped through its cgroup). */
 	prctl(PR_SET_PDEATHSIG, 0);
+	send_times(sock);
 	exec_init(s, sock, stub);
 }
 
@@ -336,10 +371,13 @@ static int parent_side(const struct hk_spawn_spec *s, int sock, pid_t pid, int p
 	}
 	struct hk_cleanup steps = HK_CLEANUP_INIT;
 	int rc = 0;
+	int64_t t0 = hk_timing_now();
 	if (hk_cleanup_at(&steps, HK_STEP_START_IDMAPS, err) < 0 ||
-	    (s->idmap && s->idmap->n > 0 && hk_userns_write_maps(pid, s->idmap, err) < 0) ||
-	    hk_cleanup_at(&steps, HK_STEP_START_LIMITS, err) < 0 ||
-	    (s->before_go && s->before_go(s->ctx, pid, err) < 0))
+	    (s->idmap && s->idmap->n > 0 && hk_userns_write_maps(pid, s->idmap, err) < 0))
+		rc = -1;
+	hk_timing_add("idmap", t0);
+	if (rc == 0 && (hk_cleanup_at(&steps, HK_STEP_START_LIMITS, err) < 0 ||
+			(s->before_go && s->before_go(s->ctx, pid, err) < 0)))
 		rc = -1;
 	hk_cleanup_done(&steps);
 	if (rc < 0)
@@ -351,9 +389,13 @@ static int parent_side(const struct hk_spawn_spec *s, int sock, pid_t pid, int p
 	/* The terminals first (or an error), then EOF from exec, or an error. */
 	int t = recv_terms(sock, s->n_terms, out, &m);
 	if (t == 1) {
-		int r = sync_recv(sock, &m);
-		if (r == 0)
-			return 0; /* socket closed by exec: init runs */
+		int r;
+		while ((r = sync_recv(sock, &m)) == 1 && m.stage == HK_SPAWN_CHILD_TIMES)
+			hk_timing_decode_all(&hk_timing, m.text, strlen(m.text));
+		if (r == 0) { /* socket closed by exec: init runs */
+			hk_timing_close_open(hk_timing_now());
+			return 0;
+		}
 		for (unsigned i = 0; i < s->n_terms; i++) {
 			close(out->masters[i]);
 			close(out->peers[i]);
@@ -378,6 +420,7 @@ int hk_spawn(const struct hk_spawn_spec *s, struct hk_spawned *out, struct hk_er
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};
+	int64_t t_clone = hk_timing_now();
 	long pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0) {
 		hk_error_errno(err, "cannot create the container's namespaces (clone3)");
@@ -387,7 +430,7 @@ int hk_spawn(const struct hk_spawn_spec *s, struct hk_spawned *out, struct hk_er
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		child_main(s, sv[1]);
+		child_main(s, sv[1], t_clone);
 	}
 	close(sv[1]);
 	for (unsigned i = 0; i < HK_MAX_TERMS; i++)

@@ -31,6 +31,7 @@ enum hk_spawn_stage {
 	HK_SPAWN_PARENT_GO,       /* parent: maps written, cgroup joined */
 	HK_SPAWN_CHILD_ERROR,     /* child: setup failed (errno + message) */
 	HK_SPAWN_CHILD_TERMS,     /* child: pty masters and peers (SCM_RIGHTS) */
+	HK_SPAWN_CHILD_TIMES,     /* child, --timing only: its steps ("T" lines, timing.h) */
 };
 
 struct hk_spawn_spec {

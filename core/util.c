@@ -435,6 +435,14 @@ int hk_pidfd_signal(int pidfd, int sig)
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
+void hk_backoff_sleep(struct hk_backoff *b)
+{
+	struct timespec ts = { 0, b->ns };
+	nanosleep(&ts, NULL);
+	if (b->ns < 10000000L)
+		b->ns = b->ns * 2 > 10000000L ? 10000000L : b->ns * 2;
+}
+
 long long hk_now_ms(void)
 {
 	struct timespec ts;

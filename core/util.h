@@ -106,6 +106,16 @@ long long hk_proc_start_time(pid_t pid);
 /* CLOCK_MONOTONIC in milliseconds, for deadlines. */
 long long hk_now_ms(void);
 
+/* A wait that polls (a cgroup freezing, emptying): the first look again
+ * after 0.1 ms, each later one after twice as long, at most 10 ms apart,
+ * so that a state reached at once costs microseconds, not a fixed 10 ms
+ * sleep, and a slow one still costs few looks. */
+struct hk_backoff {
+	long ns;
+};
+#define HK_BACKOFF_INIT { 100000L }
+void hk_backoff_sleep(struct hk_backoff *b);
+
 /* ps's view of this process (proctitle.c): init remembers the argument
  * area main() got; set rewrites it (truncated to fit, NUL-padded), so
  * strings still needed from argv must be copied before. */

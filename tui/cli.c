@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "sanitize.h"
+#include "timing.h"
 #include "util.h"
 
 int hk_cli_fail(const struct hk_error *err)
@@ -18,6 +19,18 @@ int hk_cli_fail(const struct hk_error *err)
 	hk_autofree char *msg = hk_error_render(err);
 	fprintf(stderr, "hako: error: %s\n", msg);
 	return 1;
+}
+
+void hk_cli_timing_print(const char *verb, const char *name)
+{
+	if (!hk_timing.on)
+		return;
+	int64_t end = hk_timing_clock();
+	struct hk_buf b = { 0 };
+	hk_autofree char *title = xasprintf("hako %s %s", verb, name ? name : "");
+	hk_timing_format(&hk_timing, title, end, &b);
+	fwrite(b.data, 1, b.len, stderr);
+	hk_buf_free(&b);
 }
 
 int hk_cli_usage(const struct hk_cmd *cmd)

@@ -82,6 +82,9 @@ void hk_cli_print_synopsis(const struct hk_cmd *cmd, FILE *out);
 
 /* Prints "hako: error: MSG" once and returns the exit status to use (1). */
 int hk_cli_fail(const struct hk_error *err);
+/* --timing: the timeline of VERB on NAME so far, on stderr (nothing
+ * while it is off). */
+void hk_cli_timing_print(const char *verb, const char *name);
 /* Prints "hako: error: usage: hako NAME USAGE" and returns 2. */
 int hk_cli_usage(const struct hk_cmd *cmd);
 /* Opens the store for cli->lxcpath; prints the error itself on failure. */

@@ -8,15 +8,17 @@
 
 #include "attach.h"
 #include "cli.h"
+#include "timing.h"
 #include "util.h"
 
-enum { OPT_KEEP_ENV = HK_OPT_LONG_ONLY(0) };
+enum { OPT_KEEP_ENV = HK_OPT_LONG_ONLY(0), OPT_TIMING = HK_OPT_LONG_ONLY(1) };
 
 static const struct hk_opt opts[] = {
 	{ 'u', "uid", "USER", "run as this user: a number or a name" },
 	{ 'g', "gid", "GROUP", "run as this group: a number or a name" },
 	{ OPT_KEEP_ENV, "keep-env", NULL, "keep this environment (default: only TERM)" },
 	{ 'v', "set-var", "VAR=VALUE", "set VAR in CMD's environment (repeatable)" },
+	{ OPT_TIMING, "timing", NULL, "print each step with its wall time (stderr)" },
 	{ 0 },
 };
 
@@ -38,6 +40,9 @@ static int on_opt(void *ctx, int key, const char *arg)
 		return 0;
 	case OPT_KEEP_ENV:
 		o->keep_env = true;
+		return 0;
+	case OPT_TIMING:
+		hk_timing_enable();
 		return 0;
 	case 'v':
 		if (!strchr(arg, '=') || arg[0] == '=') {
@@ -70,7 +75,10 @@ static int attach(struct hk_cli *cli, int argc, char **argv, struct attach_args 
 		return 1;
 	hk_autoerr err = NULL;
 	int code = 0;
-	if (hk_attach(st, cli->name, o, &code, &err) < 0)
+	hk_timing_add("store", hk_timing_last());
+	int rc = hk_attach(st, cli->name, o, &code, &err);
+	hk_cli_timing_print("attach", cli->name);
+	if (rc < 0)
 		return hk_cli_fail(err);
 	return code;
 }

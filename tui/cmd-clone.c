@@ -6,6 +6,9 @@
 
 #include "clone.h"
 #include "cli.h"
+#include "timing.h"
+
+enum { OPT_TIMING = HK_OPT_LONG_ONLY(0) };
 
 static int parse_backend(const char *arg, enum hk_backend *out)
 {
@@ -26,6 +29,7 @@ static const struct hk_opt opts[] = {
 	{ 'e', "ephemeral", NULL, "overlay clone destroyed when it stops" },
 	{ 'f', "force", NULL, "clone a running container too" },
 	{ 'R', "rename", NULL, "rename SRC to NEW instead (lxc-copy -R)" },
+	{ OPT_TIMING, "timing", NULL, "print each step with its wall time (stderr)" },
 	{ 0 },
 };
 
@@ -62,6 +66,9 @@ static int on_opt(void *ctx, int key, const char *arg)
 		return 0;
 	case 'R':
 		a->rename = true;
+		return 0;
+	case OPT_TIMING:
+		hk_timing_enable();
 		return 0;
 	}
 	return 2;
@@ -106,7 +113,10 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		return 1;
 	hk_autoerr err = NULL;
 	char *made = NULL;
-	if (hk_clone(st, o, &made, &err) < 0)
+	hk_timing_add("store", hk_timing_last());
+	int rc = hk_clone(st, o, &made, &err);
+	hk_cli_timing_print("clone", o->src);
+	if (rc < 0)
 		return hk_cli_fail(err);
 	if (!cli->quiet)
 		printf("Cloned \"%s\" to \"%s\"%s in %s\n", o->src, made,

@@ -9,13 +9,17 @@
 #include "create.h"
 #include "console.h"
 #include "lifecycle.h"
+#include "timing.h"
 #include "util.h"
+
+enum { OPT_TIMING = HK_OPT_LONG_ONLY(0) };
 
 static const struct hk_opt opts[] = {
 	{ 'F', "foreground", NULL, "with this terminal as its console" },
 	{ 'd', "daemon", NULL, "in the background (the default)" },
 	{ 's', "define", "KEY=VALUE", "set a config key for this start only" },
 	{ 'e', "ephemeral", NULL, "start an overlay clone of SRC, gone at stop" },
+	{ OPT_TIMING, "timing", NULL, "print each step with its wall time (stderr)" },
 	{ 0 },
 };
 
@@ -39,6 +43,9 @@ static int on_opt(void *ctx, int key, const char *arg)
 	case 'e':
 		a->ephemeral = true;
 		a->cli->name_not_first_word = true; /* the first word is SRC */
+		return 0;
+	case OPT_TIMING:
+		hk_timing_enable();
 		return 0;
 	}
 	return 2;
@@ -68,7 +75,10 @@ static int start(struct hk_cli *cli, int argc, char **argv, struct start_args *a
 	}
 	struct hk_start_opts so = { .overrides = &a->overrides };
 	pid_t pid = 0;
-	if (hk_start(st, name, &so, &pid, &err) < 0) {
+	hk_timing_add("store", hk_timing_last());
+	int rc = hk_start(st, name, &so, &pid, &err);
+	hk_cli_timing_print("start", name);
+	if (rc < 0) {
 		if (made)
 			hk_destroy(st, made, 0, NULL);
 		return hk_cli_fail(err);

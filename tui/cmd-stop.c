@@ -4,12 +4,16 @@
 
 #include "cli.h"
 #include "lifecycle.h"
+#include "timing.h"
+
+enum { OPT_TIMING = HK_OPT_LONG_ONLY(0) };
 #include "util.h"
 
 static const struct hk_opt opts[] = {
 	{ 't', "timeout", "SECONDS", "wait for a clean halt this long (default 30)" },
 	{ 'k', "kill", NULL, "kill at once: no halt signal" },
 	{ 'r', "reboot", NULL, "reboot: a new init in the same container" },
+	{ OPT_TIMING, "timing", NULL, "print each step with its wall time (stderr)" },
 	{ 0 },
 };
 
@@ -24,6 +28,9 @@ static int on_opt(void *ctx, int key, const char *arg)
 		return 0;
 	case 'r':
 		so->reboot = true;
+		return 0;
+	case OPT_TIMING:
+		hk_timing_enable();
 		return 0;
 	}
 	return 2;
@@ -41,7 +48,10 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	if (!st)
 		return 1;
 	hk_autoerr err = NULL;
-	if (hk_stop(st, cli->name, &so, &err) < 0)
+	hk_timing_add("store", hk_timing_last());
+	int rc = hk_stop(st, cli->name, &so, &err);
+	hk_cli_timing_print("stop", cli->name);
+	if (rc < 0)
 		return hk_cli_fail(err);
 	return 0;
 }

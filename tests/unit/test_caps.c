@@ -36,6 +36,21 @@ static struct hk_strv strv_of(const char *first, ...)
 	return sv;
 }
 
+/* The binary search finds what a scan of every number finds, and asks
+ * the same again from its cache. */
+static void test_last_cap_matches_scan(void **state)
+{
+	(void)state;
+	unsigned scan = 0;
+	for (unsigned cap = 0; cap < 64; cap++) {
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0 && errno == EINVAL)
+			break;
+		scan = cap;
+	}
+	assert_int_equal(hk_caps_last_cap(), scan);
+	assert_int_equal(hk_caps_last_cap(), scan);
+}
+
 static void test_last_cap_matches_proc(void **state)
 {
 	(void)state;
@@ -298,6 +313,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_last_cap_matches_proc),
+		cmocka_unit_test(test_last_cap_matches_scan),
 		cmocka_unit_test(test_parse_name),
 		cmocka_unit_test(test_plan_default),
 		cmocka_unit_test(test_plan_empty_lists_default),

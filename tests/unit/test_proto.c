@@ -164,6 +164,7 @@ static void test_roundtrip_stop_kill(void **state)
 	hk_proto_put_u32(&b, HK_TAG_TIMEOUT_MS, 30000);
 	hk_proto_put_u32(&b, HK_TAG_KILL, 1);
 	hk_proto_put_u32(&b, HK_TAG_REBOOT, 0);
+	hk_proto_put_u32(&b, HK_TAG_TIMING, 1); /* stop --timing */
 	assert_int_equal(hk_proto_end(&b, s, &err), 0);
 	s = hk_proto_begin(&b, HK_MSG_KILL, 0);
 	hk_proto_put_u32(&b, HK_TAG_SIGNAL, 9);
@@ -175,6 +176,7 @@ static void test_roundtrip_stop_kill(void **state)
 	assert_int_equal(hk_msg_u32_or(&m, HK_TAG_TIMEOUT_MS, 0), 30000);
 	assert_int_equal(hk_msg_u32_or(&m, HK_TAG_KILL, 0), 1);
 	assert_int_equal(hk_msg_u32_or(&m, HK_TAG_REBOOT, 7), 0);
+	assert_int_equal(hk_msg_u32_or(&m, HK_TAG_TIMING, 0), 1);
 	assert_int_equal(hk_proto_decode(b.data + s, b.len - s, &m, &err), 0);
 	assert_int_equal(m.type, HK_MSG_KILL);
 	assert_int_equal(hk_msg_u32_or(&m, HK_TAG_SIGNAL, 0), 9);
