@@ -152,6 +152,19 @@ void hk_sdbus_scope_body(struct hk_buf *out, const char *unit, const char *descr
 	hk_sdbus_put_signature(out, "b");
 	hk_sdbus_put_bool(out, true);
 	prop_string(out, "CollectMode", "inactive-or-failed");
+	/* At shutdown systemd stops units in the reverse of their order:
+	 * ordered before hako-autostart.service, the scope is stopped only
+	 * after that unit's ExecStop halted the container cleanly (its
+	 * lxc.signal.halt, a timeout), never first by the scope's own
+	 * SIGTERM to everything inside (which a systemd init ignores until
+	 * the SIGKILL 90 s later).  Where that unit is not enabled the
+	 * ordering is inert. */
+	hk_sdbus_put_align(out, 8);
+	hk_sdbus_put_string(out, "Before");
+	hk_sdbus_put_signature(out, "as");
+	size_t before = hk_sdbus_array_begin(out, 4);
+	hk_sdbus_put_string(out, HK_AUTOSTART_UNIT);
+	hk_sdbus_array_end(out, before, 4);
 	hk_sdbus_array_end(out, props, 8);
 	size_t aux = hk_sdbus_array_begin(out, 8); /* no auxiliary units */
 	hk_sdbus_array_end(out, aux, 8);

@@ -18,6 +18,13 @@
 #   ##hako-guest## begin NAME
 #   ##hako-guest## end NAME rc=RC secs=S
 #   ##hako-guest## done uptime=S
+#   ##hako-guest## reboot NAME      NAME asked for a reboot: the guest
+#                                    reboots cleanly (the host boots it
+#                                    again) and this runner goes on after
+#   ##hako-guest## rebooted uptime=S  ... NAME again, as NAME+reboot, with
+#                                    HK_GUEST_AFTER_REBOOT=1, then the rest
+# A script asks for a reboot by writing to $HK_GUEST_REBOOT_REQUEST and
+# exiting; what it left on the guest's disk is there after the boot.
 set -u
 results=${HK_GUEST_RESULTS:-/dev/ttyS1}
 timeout_s=${HK_GUEST_SCRIPT_TIMEOUT:-900}
@@ -37,16 +44,60 @@ multi_user_at() {
 exec 3>"$results" || { echo "in-guest: cannot open $results" >&2; exit 1; }
 # Raw: no \n -> \r\n and no echo of what the host might send.
 stty -F "$results" raw -echo 115200 2>/dev/null
-mark "hello uptime=$(uptime_s) kernel=$(uname -r) init=$(cat /proc/1/comm)$(multi_user_at)"
+# Across a reboot: the scripts done (one per line) and the one that asked
+# for it, on the guest's own disk.
+state=/var/lib/hako-guest
+export HK_GUEST_REBOOT_REQUEST=$state/reboot-request
+resumed=
+if [ -e "$state/asked" ]; then
+	resumed=$(cat "$state/asked")
+	rm -f "$state/asked" "$HK_GUEST_REBOOT_REQUEST"
+	mark "rebooted uptime=$(uptime_s)$(multi_user_at)"
+else
+	rm -rf "$state"
+	mark "hello uptime=$(uptime_s) kernel=$(uname -r) init=$(cat /proc/1/comm)$(multi_user_at)"
+fi
+mkdir -p "$state" && touch "$state/done"
 cd "${HK_GUEST_TOP:?}" || { mark "fatal no checkout at $HK_GUEST_TOP"; exit 1; }
 export HK_GUEST=1
-for s in ${HK_GUEST_SCRIPTS:?}; do
-	echo "in-guest: $s (at $(uptime_s) s)"
+
+# run SCRIPT NAME: one script, framed.
+run() {
+	echo "in-guest: $2 (at $(uptime_s) s)"
 	t0=$(uptime_s)
-	mark "begin $s"
-	timeout -k 10 "$timeout_s" bash "tests/$s.sh" </dev/null >&3 2>&1
+	mark "begin $2"
+	timeout -k 10 "$timeout_s" bash "tests/$1.sh" </dev/null >&3 2>&1
 	rc=$?
-	mark "end $s rc=$rc secs=$(awk -v a="$t0" -v b="$(uptime_s)" 'BEGIN { printf "%d", b - a + 0.5 }')"
+	mark "end $2 rc=$rc secs=$(awk -v a="$t0" -v b="$(uptime_s)" 'BEGIN { printf "%d", b - a + 0.5 }')"
+}
+
+# reboot NAME: a clean reboot (every unit stopped, as at a host's
+# shutdown), not this unit's poweroff: its SuccessAction is overridden in
+# /run, which the reboot forgets.
+reboot_for() {
+	echo "$1" >"$state/asked"
+	sync
+	mark "reboot $1"
+	exec 3>&-
+	mkdir -p /run/systemd/system/hako-guest.service.d
+	printf '[Unit]\nSuccessAction=reboot\nFailureAction=reboot\n' \
+		>/run/systemd/system/hako-guest.service.d/reboot.conf
+	systemctl daemon-reload
+	exit 0
+}
+
+if [ -n "$resumed" ]; then
+	HK_GUEST_AFTER_REBOOT=1 run "$resumed" "$resumed+reboot"
+	echo "$resumed" >>"$state/done"
+fi
+for s in ${HK_GUEST_SCRIPTS:?}; do
+	grep -qxF "$s" "$state/done" && continue
+	run "$s" "$s"
+	echo "$s" >>"$state/done"
+	if [ -e "$HK_GUEST_REBOOT_REQUEST" ]; then
+		if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then reboot_for "$s"; fi
+		rm -f "$HK_GUEST_REBOOT_REQUEST"
+	fi
 done
 mark "done uptime=$(uptime_s)"
 # Closing the port waits until the UART has sent everything.

@@ -146,29 +146,44 @@ boot() {
 # follow SCRIPT...: reads the results port while the guest writes it,
 # until qemu ends; hands each script's output to tests/run at its end
 # marker (and its time to $RUN/durations); then reports, with the
-# reason, every script that did not end.
+# reason, every script that did not end.  A guest that reboots for a
+# script ("reboot NAME", in-guest.sh) is booted again with the same
+# disks (REBOOT_ARGS: boot's arguments) and followed on.
 follow() {
-	local line name='' file='' hello='' done='' rc secs qrc why s t0=$SECONDS
+	local line name='' file='' hello='' done='' rc secs qrc why s t0=$SECONDS seen=0 reboot='' reboots=0
 	local -A ended=()
-	while IFS= read -r line; do
-		line=${line%$'\r'}
-		case $line in
-		'##hako-guest## hello '*)
-			hello=${line#*hello }
-			echo "ok 1 - the $guest guest booted: $hello" >"$out/$guest$SHARD.boot.tap"
-			result "boot$SHARD" 0 $((SECONDS - t0)) "$out/$guest$SHARD.boot.tap" ;;
-		'##hako-guest## begin '*)
-			name=${line#*begin }; nres=$((nres + 1)); file=$out/$guest$SHARD.$nres.tap; : >"$file" ;;
-		'##hako-guest## end '*)
-			rc=${line##*rc=}; rc=${rc%% *}; secs=${line##*secs=}
-			if [ "$rc" = 124 ]; then tap_not_ok "$file" "$name did not end within $SCRIPT_TIMEOUT s (HK_GUEST_SCRIPT_TIMEOUT)"
-			else echo "$name $secs" >>"$RUN/durations"; fi
-			result "$name" "$rc" "$secs" "$file"
-			ended[$name]=1; name='' ;;
-		'##hako-guest## done '*) done=1 ;;
-		*) [ -n "$name" ] && printf '%s\n' "$line" >>"$file" ;;
-		esac
-	done < <(tail -n +1 -F --pid="$QPID" "$RUN/results.log" 2>/dev/null)
+	while :; do
+		while IFS= read -r line; do
+			seen=$((seen + 1))
+			line=${line%$'\r'}
+			case $line in
+			'##hako-guest## hello '*)
+				hello=${line#*hello }
+				echo "ok 1 - the $guest guest booted: $hello" >"$out/$guest$SHARD.boot.tap"
+				result "boot$SHARD" 0 $((SECONDS - t0)) "$out/$guest$SHARD.boot.tap" ;;
+			'##hako-guest## reboot '*) reboot=${line#*reboot } ;;
+			'##hako-guest## rebooted '*) reboot='' ;;
+			'##hako-guest## begin '*)
+				name=${line#*begin }; nres=$((nres + 1)); file=$out/$guest$SHARD.$nres.tap; : >"$file" ;;
+			'##hako-guest## end '*)
+				rc=${line##*rc=}; rc=${rc%% *}; secs=${line##*secs=}
+				if [ "$rc" = 124 ]; then tap_not_ok "$file" "$name did not end within $SCRIPT_TIMEOUT s (HK_GUEST_SCRIPT_TIMEOUT)"
+				else echo "$name $secs" >>"$RUN/durations"; fi
+				result "$name" "$rc" "$secs" "$file"
+				ended[$name]=1; name='' ;;
+			'##hako-guest## done '*) done=1 ;;
+			*) [ -n "$name" ] && printf '%s\n' "$line" >>"$file" ;;
+			esac
+		done < <(tail -n +$((seen + 1)) -F --pid="$QPID" "$RUN/results.log" 2>/dev/null)
+		[ -n "$reboot" ] && [ -z "$done" ] && [ "${#REBOOT_ARGS[@]}" -gt 0 ] || break
+		# the guest rebooted on purpose (-no-reboot ended qemu): again
+		wait "$QPID"
+		echo "guest: $guest$SHARD rebooted for $reboot"
+		cp "$RUN/console.log" "$RUN/console.before-$((++reboots)).log" 2>/dev/null
+		boot "${REBOOT_ARGS[@]}"
+		reboot='' seen=0
+	done
+	[ -n "$reboot" ] && [ -z "$done" ] && fail "$reboot+reboot" "$reboot asked for a reboot, but the $guest guest did not come back"
 	wait "$QPID"; qrc=$?; QPID=''
 	phase "run$SHARD" $((SECONDS - t0))
 	[ -n "$done" ] && return 0
@@ -239,6 +254,7 @@ busybox_v2() {
 	rm -rf "$RUN/root"
 	phase initramfs $((SECONDS - t0))
 	ready
+	REBOOT_ARGS=()
 	boot "${HK_GUEST_BUSYBOX_TIMEOUT:-300}" -initrd "$RUN/initrd.gz" -append "console=ttyS0 quiet panic=-1 ${HK_GUEST_APPEND:-}"
 	follow guest/busybox-v2
 }
@@ -270,7 +286,7 @@ image() {
 scripts() {
 	local f
 	if [ -n "${HK_GUEST_SCRIPTS:-}" ]; then printf '%s\n' $HK_GUEST_SCRIPTS; return; fi
-	for f in "$top"/tests/integration/*.sh "$top"/tests/security/*.sh "$top"/tests/guest/sessions.sh; do
+	for f in "$top"/tests/integration/*.sh "$top"/tests/security/*.sh "$top"/tests/guest/sessions.sh "$top"/tests/guest/reboot-autostart.sh; do
 		grep -q '^# guest-lane: skip' "$f" && continue
 		f=${f#"$top/tests/"}; echo "${f%.sh}"
 	done
@@ -356,11 +372,12 @@ shard() {
 	mkdir -p "$RUN" && shard_disks "$@" 2>"$RUN/disks.log" ||
 		{ fail "disks$SHARD" "cannot make the guest's disks" "$RUN/disks.log"; return; }
 	trap '[ -n "$QPID" ] && kill "$QPID"; exit 143' TERM
-	boot "${HK_GUEST_TIMEOUT:-3600}" -initrd "$IMG/initrd.gz" \
-		-drive file="$RUN/disk.qcow2",format=qcow2,if=virtio,cache=unsafe \
-		-drive file="$RUN/job.tar",format=raw,if=none,id=job,readonly=on \
-		-device virtio-blk-pci,drive=job,serial=hako-job \
-		-append "console=ttyS0 quiet panic=-1 systemd.unit=hako-guest.target ${HK_GUEST_APPEND:-}"
+	REBOOT_ARGS=("${HK_GUEST_TIMEOUT:-3600}" -initrd "$IMG/initrd.gz"
+		-drive file="$RUN/disk.qcow2",format=qcow2,if=virtio,cache=unsafe
+		-drive file="$RUN/job.tar",format=raw,if=none,id=job,readonly=on
+		-device virtio-blk-pci,drive=job,serial=hako-job
+		-append "console=ttyS0 quiet panic=-1 systemd.unit=hako-guest.target ${HK_GUEST_APPEND:-}")
+	boot "${REBOOT_ARGS[@]}"
 	follow "$@"
 }
 

@@ -105,7 +105,7 @@ static void test_scope_body(void **state)
 		"\0"					 /* 23: pad */
 		"\x04\0\0\0fail\0"			 /* 24: mode */
 		"\0\0\0"				 /* 33: pad to 36 */
-		"\x7b\0\0\0"				 /* 36: a(sv) of 123 bytes */
+		"\xaf\0\0\0"				 /* 36: a(sv) of 175 bytes */
 		"\x0b\0\0\0Description\0"		 /* 40 */
 		"\x01s\0"				 /* 56: variant "s" */
 		"\0"					 /* 59: pad */
@@ -124,8 +124,15 @@ static void test_scope_body(void **state)
 		"\x01s\0"				 /* 136 */
 		"\0"					 /* 139 */
 		"\x12\0\0\0inactive-or-failed\0"	 /* 140..162 */
-		"\0"					 /* 163: pad */
-		"\0\0\0\0";				 /* 164: empty a(sa(sv)), already at 168 */
+		"\0\0\0\0\0"				 /* 163: pad to 168 */
+		"\x06\0\0\0Before\0"			 /* 168 */
+		"\x02" "as\0"				 /* 179: variant "as" */
+		"\0"					 /* 183: pad to 184 */
+		"\x1b\0\0\0"				 /* 184: 27 bytes of strings */
+		"\x16\0\0\0hako-autostart.service\0"	 /* 188..214 */
+		"\0"					 /* 215: pad */
+		"\0\0\0\0"				 /* 216: empty a(sa(sv)) */
+		"\0\0\0\0";				 /* 220: pad to 224 */
 	struct hk_buf b = {0};
 	hk_sdbus_scope_body(&b, "hako-c1-0001.scope", "d", 0x1234);
 	assert_bytes(&b, want, sizeof(want) - 1);
