@@ -2,6 +2,7 @@
  * readiness line) and the requests that stop or freeze it. */
 #include "lifecycle.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -223,6 +224,33 @@ void hk_start_overrides_load(const struct hk_store *st, const char *name, struct
 			hk_strv_push(out, l);
 }
 
+/* The monitor is forked, never exec'd, and outlives its caller: every
+ * descriptor hako opened is close-on-exec but still here, as it needs
+ * them (the lock, the ready pipe); one that is not close-on-exec came
+ * from whoever ran hako (a terminal, an ssh session's pipe, a test
+ * runner's) and would be held open for as long as the container runs.
+ * Those are closed. */
+static void close_inherited(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	/* closed after the walk, not while /proc/self/fd is being read */
+	int doomed[256];
+	size_t n = 0;
+	for (struct dirent *e; (e = readdir(d)) && n < HK_ARRAY_SIZE(doomed);) {
+		int fd = atoi(e->d_name);
+		if (fd <= 2 || fd == dirfd(d))
+			continue;
+		int flags = fcntl(fd, F_GETFD);
+		if (flags >= 0 && !(flags & FD_CLOEXEC))
+			doomed[n++] = fd;
+	}
+	closedir(d);
+	for (size_t i = 0; i < n; i++)
+		close(doomed[i]);
+}
+
 /* The monitor process: detached from the terminal, holding the lock. */
 static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const char *name,
 						    struct hk_config *cfg, struct hk_lock *lock, int ready,
@@ -239,6 +267,7 @@ static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const c
 	}
 	if (chdir("/") < 0)
 		_exit(1);
+	close_inherited();
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/security/descriptors.sh - the descriptors class of issue 9: init
-# holds only 0, 1, 2 even when the caller of start holds more open; an
+# holds only 0, 1, 2 even when the caller of start holds more open (and
+# the monitor none of the caller's); an
 # attached process likewise; lxc.init.cwd = /proc/self/fd/N (a magic link
 # to whatever descriptor the setup holds, perhaps a host directory) is
 # refused, and a cwd through a symlink to a host path ends up inside the
@@ -25,6 +26,14 @@ fds_mode() {
 	check "$l: start with descriptors 7 and 9 open" extra "$m" start "$HM_N"
 	out=$(hm_in "$m" ls /proc/1/fd 2>&1 | tr '\n' ' ')
 	[ "$out" = "0 1 2 " ] && ok "$l: init holds only 0, 1, 2" || not_ok "$l: init's descriptors: $out"
+	# nor does its monitor, a daemon that outlives the caller: a caller's
+	# descriptor there (a terminal, an ssh session's pipe) would be held
+	# open for as long as the container runs
+	local mon held
+	mon=$(pgrep -f "^hako monitor $HM_N( |\$)" | head -1)
+	held=$(for f in /proc/$mon/fd/*; do readlink "$f"; done 2>/dev/null | grep -x '/etc/hostname')
+	[ -n "$mon" ] && [ -z "$held" ] && ok "$l: the monitor holds none of the caller's descriptors" ||
+		not_ok "$l: the monitor ($mon) holds the caller's /etc/hostname (its descriptor 7)"
 	out=$(extra "$m" attach "$HM_N" -- /hkinfo 2>&1)
 	expect_kv "$l: attach with 7 and 9 open: only 0, 1, 2" "$out" fds 0,1,2
 	out=$(extra "$m" attach "$HM_N" -u 1 -- /hkinfo 2>&1)
