@@ -72,6 +72,7 @@ for v in $verbs; do
 	[ "$v" = clone ] && extra=(hkch-new)
 	[ "$v" = rename ] && extra=(hkch-new)
 	[ "$v" = wait ] && extra=(-s RUNNING -t 0)
+	[ "$v" = execute ] && extra=(-- true)
 	for form in "-q -n hkch-nosuch" "hkch-nosuch -q" "--name=hkch-nosuch --quiet"; do
 		# shellcheck disable=SC2086
 		out=$("$HAKO" "$v" $form -P "$T/path" "${extra[@]}" 2>&1 </dev/null); rc=$?
