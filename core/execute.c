@@ -188,15 +188,11 @@ static void show_console(const struct hk_store *st, const char *name, const stru
 		hk_log(HK_LOG_WARN, "execute \"%s\": %s", name, err->msg);
 }
 
-int hk_execute(struct hk_store *st, const char *name, const struct hk_execute_opts *o, int *code,
-	       struct hk_error **err)
+/* Starts the container with CMD (argv) and, unless -d, waits for its end. */
+static int run(struct hk_store *st, const char *name, const struct hk_execute_opts *o, char *const *argv,
+	       int *code, struct hk_error **err)
 {
-	*code = 0;
-	if (!o->argv || !o->argv[0] || !*o->argv[0])
-		return hk_error_set(err, EINVAL, "execute \"%s\": no command; give one after --, e.g. "
-						 "\"hako execute %s -- /bin/sh\"",
-				    name, name);
-	struct hk_app app = { .argv = o->argv, .uid = o->uid, .gid = o->gid, .stdio = { -1, -1, -1 },
+	struct hk_app app = { .argv = argv, .uid = o->uid, .gid = o->gid, .stdio = { -1, -1, -1 },
 			      .chan = -1, .view = -1, .peer_chan = -1, .peer_view = -1 };
 	struct caller c = { .chan = -1, .view = -1, .tty_in = -1, .tty_out = -1 };
 	if (!o->daemon && caller_open(&c, &app, err) < 0) {
@@ -220,5 +216,39 @@ int hk_execute(struct hk_store *st, const char *name, const struct hk_execute_op
 	}
 	close_fd(&c.chan);
 	close_fd(&c.view);
+	return rc;
+}
+
+/* No command given: lxc.execute.cmd's words (LXC's default), into *words. */
+static int default_cmd(const struct hk_store *st, const char *name, const struct hk_execute_opts *o,
+		       struct hk_strv *words, struct hk_error **err)
+{
+	struct hk_config cfg;
+	if (hk_store_require(st, name, err) < 0 ||
+	    hk_config_load_for_start(st, name, o->overrides, &cfg, err) < 0)
+		return hk_error_prefix(err, "execute \"%s\"", name);
+	hk_autofree char *copy = xstrdup(cfg.execute_cmd ? cfg.execute_cmd : "");
+	hk_config_free(&cfg);
+	for (char *save, *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+		hk_strv_push(words, w);
+	if (words->n == 0)
+		return hk_error_set(err, EINVAL, "execute \"%s\": which command? give it after --: \"hako "
+						 "execute %s -- CMD [ARGS...]\", or set lxc.execute.cmd",
+				    name, name);
+	return 0;
+}
+
+int hk_execute(struct hk_store *st, const char *name, const struct hk_execute_opts *o, int *code,
+	       struct hk_error **err)
+{
+	*code = 0;
+	struct hk_strv words = { 0 };
+	bool given = o->argv && o->argv[0] && *o->argv[0];
+	if (!given && default_cmd(st, name, o, &words, err) < 0) {
+		hk_strv_clear(&words);
+		return -1;
+	}
+	int rc = run(st, name, o, given ? o->argv : words.v, code, err);
+	hk_strv_clear(&words);
 	return rc;
 }

@@ -45,7 +45,7 @@ struct hk_app {
 
 struct hk_execute_opts {
 	const struct hk_strv *overrides; /* -s KEY=VALUE */
-	char *const *argv;               /* CMD, NULL-terminated */
+	char *const *argv;               /* CMD, NULL-terminated; NULL: lxc.execute.cmd */
 	long uid, gid;                   /* -u, -g; -1: not given */
 	bool daemon;                     /* -d: start it and return */
 };

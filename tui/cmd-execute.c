@@ -1,9 +1,9 @@
 /* cmd-execute.c - `hako execute NAME [-d] [-s KEY=VALUE]... [-u UID]
- * [-g GID] -- CMD [ARGS...]`, like lxc-execute: CMD runs in the stopped
- * container NAME under hako's small init, with this process's stdin,
- * stdout and stderr, and its exit status is CMD's (128+N when signal N
- * killed it).  Options and words may mix before `--`; everything after
- * it is CMD's. */
+ * [-g GID] [-- CMD [ARGS...]]`, like lxc-execute: CMD (or the words of
+ * lxc.execute.cmd) runs in the stopped container NAME under hako's small
+ * init, with this process's stdin, stdout and stderr, and its exit status
+ * is CMD's (128+N when signal N killed it).  Options and words may mix
+ * before `--`; everything after it is CMD's. */
 #include <stdio.h>
 #include <string.h>
 
@@ -57,13 +57,7 @@ static int execute(struct hk_cli *cli, int argc, char **argv, struct execute_arg
 		rest++;
 	if (strcmp(cli->name, "--") == 0)
 		return hk_cli_usage(&hk_cmd_execute);
-	if (rest >= argc) {
-		fprintf(stderr, "hako: error: execute \"%s\": which command? give it after --: "
-				"hako execute %s -- CMD [ARGS...]\n",
-			cli->name, cli->name);
-		return 2;
-	}
-	a->o.argv = argv + rest;
+	a->o.argv = rest < argc ? argv + rest : NULL; /* none: lxc.execute.cmd */
 	a->o.overrides = &a->overrides;
 	hk_autostore st = hk_cli_store(cli);
 	if (!st)
@@ -86,7 +80,7 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 const struct hk_cmd hk_cmd_execute = {
 	.name = "execute",
 	.summary = "run one command as a stopped container's application, under a small init, like lxc-execute",
-	.args = "-- CMD [ARGS...]",
+	.args = "[-- CMD [ARGS...]]",
 	.opts = opts,
 	.flags = HK_CMD_NAMED,
 	.on_opt = on_opt,

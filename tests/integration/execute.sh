@@ -200,8 +200,11 @@ execute_mode() {
 		ok "$m: a CMD in no PATH directory is refused naming it" || { not_ok "$m: missing CMD in PATH: status $rc"; diag "$out"; }
 	check_output "$m: ... and the container is STOPPED" '^STOPPED$' state_of "$who" "$p"
 	out=$(hx "$who" "$p" </dev/null 2>&1); rc=$?
-	[ $rc = 2 ] && grep -q 'which command' <<<"$out" && ok "$m: no CMD is a usage error" ||
+	[ $rc = 1 ] && grep -q 'which command? .*or set lxc.execute.cmd' <<<"$out" &&
+		ok "$m: no CMD and no lxc.execute.cmd: refused (1, as lxc-execute)" ||
 		{ not_ok "$m: no CMD: status $rc"; diag "$out"; }
+	check_output "$m: no CMD: lxc.execute.cmd's" '^from-config$' \
+		hx "$who" "$p" -s 'lxc.execute.cmd=echo from-config' </dev/null
 
 	# nothing left
 	check_clean "$m: no cgroup, mount or process of it left" "$p/$N" ""
