@@ -11,8 +11,9 @@
 # container is RUNNING (its cgroup found) while CMD runs; hako execute
 # killed with SIGKILL takes its container down; pid 1 inside is hako's
 # sealed stub ("/memfd:hako-stub"), never the host binary's inode; -d, -s,
-# -u/-g; refusals (running already, no such container, CMD not in the
-# rootfs naming it, no CMD), and after all of it nothing is left: no
+# -u/-g, lxc.execute.cmd; refusals (running already, no such container,
+# CMD not in the rootfs naming it, no CMD, a failure at each start step),
+# and after all of it nothing is left: no
 # cgroup, mount or process of it, and its run directory holds what a
 # plain start and stop leave.  As root, lxc-execute and hako execute give
 # the same statuses and output on the same LXC container (where LXC is
@@ -132,6 +133,7 @@ execute_mode() {
 
 	# signals to hako execute reach CMD; RUNNING meanwhile
 	for sig in TERM INT HUP QUIT USR1 USR2; do
+		rm -f "$T/out" # a "ready" left from the run before must not count
 		hx "$who" "$p" -- sh -c "trap 'echo got $sig; exit 42' $sig; $TRAP_LOOP" </dev/null >"$T/out" 2>&1 &
 		if ! wait_for "$T/out" '^ready'; then
 			not_ok "$m: $sig: CMD never said ready"; diag "$(cat "$T/out")"; kill -KILL $! 2>/dev/null; wait; continue
@@ -149,6 +151,7 @@ execute_mode() {
 	done
 
 	# hako stop: TERM reaches CMD
+	rm -f "$T/out" # a "ready" left from the run before must not count
 	hx "$who" "$p" -- sh -c "trap 'echo stopped by TERM; exit 43' TERM; $TRAP_LOOP" </dev/null >"$T/out" 2>&1 &
 	pid=$!
 	if wait_for "$T/out" '^ready'; then
@@ -161,6 +164,7 @@ execute_mode() {
 	fi
 
 	# hako execute killed: its container goes
+	rm -f "$T/out" # a "ready" left from the run before must not count
 	hx "$who" "$p" -- sh -c "$TRAP_LOOP" </dev/null >"$T/out" 2>&1 &
 	if wait_for "$T/out" '^ready'; then
 		pid=$(hx_pid "$p")
@@ -199,6 +203,16 @@ execute_mode() {
 	[ $rc = 1 ] && grep -q 'the command "nosuch-exec" is in no directory of its PATH' <<<"$out" &&
 		ok "$m: a CMD in no PATH directory is refused naming it" || { not_ok "$m: missing CMD in PATH: status $rc"; diag "$out"; }
 	check_output "$m: ... and the container is STOPPED" '^STOPPED$' state_of "$who" "$p"
+	# a failure at each step of the start (HAKO_TEST_FAIL_STEP): refused, undone
+	local step bad=
+	for step in 101 102 103 104 105 106 107 108 109; do
+		out=$(HK_EXTRA_ENV=HAKO_TEST_FAIL_STEP=$step hx "$who" "$p" -- true </dev/null 2>&1); rc=$?
+		[ $rc = 1 ] && grep -q "step $step .*failed on purpose" <<<"$out" &&
+			[ "$(state_of "$who" "$p")" = STOPPED ] && [ -z "$(hk_leftovers "$p/$N" "")" ] ||
+			bad="$bad $step (status $rc: $(head -1 <<<"$out"))"
+	done
+	[ -z "$bad" ] && ok "$m: a failure at each start step 101-109 is refused (1) and leaves nothing" ||
+		not_ok "$m: failed steps:$bad"
 	out=$(hx "$who" "$p" </dev/null 2>&1); rc=$?
 	[ $rc = 1 ] && grep -q 'which command? .*or set lxc.execute.cmd' <<<"$out" &&
 		ok "$m: no CMD and no lxc.execute.cmd: refused (1, as lxc-execute)" ||
@@ -229,6 +243,8 @@ if ! command -v lxc-execute >/dev/null; then
 	skip "lxc-execute comparison: LXC is not installed"
 elif ! out=$(lxc-create -t busybox -n execlxc -P "$T/lxc" 2>&1); then
 	skip "lxc-execute comparison: lxc-create -t busybox failed here: $(head -1 <<<"$out")"
+elif ! out=$(lxc-execute -n execlxc -P "$T/lxc" -s lxc.net.0.type=empty -- true </dev/null 2>&1); then
+	skip "lxc-execute comparison: lxc-execute cannot run a container on this host: $(grep . <<<"$out" | tail -1)"
 else
 	for cmd in 'exit 0' 'exit 3' 'kill -KILL $$' 'kill -TERM $$' 'echo out; echo err >&2' 'cat'; do
 		l=$(echo in | lxc-execute -n execlxc -P "$T/lxc" -s lxc.net.0.type=empty -- sh -c "$cmd" 2>/dev/null; echo "rc $?")
