@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,7 +65,10 @@ const char *hk_execute_path_of(const struct hk_strv *environment)
 /* ---- signals: one byte each to the monitor ---- */
 
 /* What `hako execute` passes on (SIGINT and SIGQUIT too: on a terminal
- * that is not raw, ^C and ^\ reach this process, not CMD). */
+ * that is not raw, ^C and ^\ reach this process, not CMD).  They are
+ * caught from before the start: CMD may run (and a script send it a
+ * signal) before hk_start returns here.  Blocked meanwhile, so that the
+ * monitor, forked with these handlers, takes none before it resets them. */
 static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 static int forward_fd = -1;
 static struct sigaction saved[HK_ARRAY_SIZE(forwarded)];
@@ -77,8 +81,20 @@ static void forward_signal(int sig)
 	errno = e;
 }
 
-static void forward_signals(int chan)
+static void forwarded_set(sigset_t *set)
 {
+	sigemptyset(set);
+	for (size_t i = 0; i < HK_ARRAY_SIZE(forwarded); i++)
+		sigaddset(set, forwarded[i]);
+}
+
+/* Blocks them (the mask before in *old) and installs the handler; a
+ * signal that comes is held until forward_signals_go. */
+static void forward_signals(int chan, sigset_t *old)
+{
+	sigset_t set;
+	forwarded_set(&set);
+	sigprocmask(SIG_BLOCK, &set, old);
 	forward_fd = chan;
 	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
 	sigemptyset(&sa.sa_mask);
@@ -86,11 +102,34 @@ static void forward_signals(int chan)
 		sigaction(forwarded[i], &sa, &saved[i]);
 }
 
-static void forward_signals_end(void)
+static void forward_signals_go(const sigset_t *old)
 {
-	for (size_t i = 0; i < HK_ARRAY_SIZE(forwarded); i++)
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+/* The handlers as they were; a signal still held is dropped (it was for
+ * CMD, which is gone), not acted on with the old disposition. */
+static void forward_signals_end(const sigset_t *old)
+{
+	sigset_t set;
+	forwarded_set(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	for (size_t i = 0; i < HK_ARRAY_SIZE(forwarded); i++) {
+		sigaction(forwarded[i], &ign, NULL); /* discards a pending one */
 		sigaction(forwarded[i], &saved[i], NULL);
+	}
 	forward_fd = -1;
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+void hk_execute_child_signals(void)
+{
+	sigset_t set;
+	forwarded_set(&set);
+	for (size_t i = 0; i < HK_ARRAY_SIZE(forwarded); i++)
+		signal(forwarded[i], SIG_DFL);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 /* ---- the caller's side ---- */
@@ -119,11 +158,20 @@ static void close_app_ends(struct hk_app *app)
 
 /* CMD's stdio: this process's descriptors, but the console wherever one
  * is a terminal (never handed to the container) or is closed; a view of
- * the console for this side when any is a terminal. */
+ * the console for this side when any is a terminal.  A directory is
+ * refused: openat() from it reaches the host's files beside whatever the
+ * container may see (`hako execute c1 -- cmd < /`). */
 static int caller_open(struct caller *c, struct hk_app *app, struct hk_error **err)
 {
+	static const char *const names[] = { "standard input", "standard output", "standard error" };
 	int pair[2];
 	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+			return hk_error_set(err, EISDIR, "%s is a directory of the host (the container could "
+							 "open any file under it); give the command a file, a pipe or "
+							 "a terminal",
+					    names[fd]);
 		if (isatty(fd)) {
 			if (fd == 0)
 				c->tty_in = 0;
@@ -202,18 +250,22 @@ static int run(struct hk_store *st, const char *name, const struct hk_execute_op
 		return hk_error_prefix(err, "execute \"%s\"", name);
 	}
 	struct hk_start_opts so = { .overrides = o->overrides, .app = &app };
+	sigset_t mask;
+	if (!o->daemon)
+		forward_signals(c.chan, &mask);
 	int rc = hk_start(st, name, &so, NULL, err);
 	close_app_ends(&app);
 	if (rc == 0 && !o->daemon) {
-		forward_signals(c.chan);
+		forward_signals_go(&mask);
 		if (c.view >= 0)
 			show_console(st, name, &c);
 		int status = 0;
 		rc = read_end(c.chan, name, &status, err);
-		forward_signals_end();
 		if (rc == 0)
 			*code = hk_execute_exit_code(status);
 	}
+	if (!o->daemon)
+		forward_signals_end(&mask);
 	close_fd(&c.chan);
 	close_fd(&c.view);
 	return rc;

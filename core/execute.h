@@ -57,6 +57,10 @@ struct hk_execute_opts {
 int hk_execute(struct hk_store *st, const char *name, const struct hk_execute_opts *o, int *code,
 	       struct hk_error **err);
 
+/* In the monitor, forked by hk_execute while it catches (and blocks) the
+ * signals it passes on: their default actions back, unblocked. */
+void hk_execute_child_signals(void);
+
 /* ---- pure parts (unit-tested) ---- */
 
 /* A wait status as a shell reports it: the exit code, or 128+N. */

@@ -274,6 +274,10 @@ static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const c
 	}
 	if (chdir("/") < 0)
 		_exit(1);
+	/* hako execute's handlers (which it blocked around the fork) are its
+	 * own: the defaults back, in a session of its own now. */
+	if (app && app->chan >= 0)
+		hk_execute_child_signals();
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);

@@ -112,6 +112,38 @@ execute_mode() {
 	[ $rc = 4 ] && grep -q own-console <<<"$out" && grep -q "$N" <<<"$out" &&
 		ok "$m: on a terminal: a pty of the container's devpts, its output shown, the status kept" ||
 		{ not_ok "$m: on a terminal: status $rc"; diag "$out"; }
+	# stdin off the terminal, stdout on it: the file goes in, the output comes out
+	cat >"$T/in-tty" <<-EOF
+		#!/bin/bash
+		. "$HK_TOP/tests/lib.sh"
+		echo from-file >"$T/input"
+		hk_as "$who" execute "$N" -P "$p" -- sh -c '[ -t 0 ] || [ ! -t 1 ] || { read l; echo "got \$l"; }' <"$T/input"
+	EOF
+	out=$(script -qec "$T/in-tty" /dev/null </dev/null 2>&1); rc=$?
+	[ $rc = 0 ] && grep -q "got from-file" <<<"$out" &&
+		ok "$m: stdin a file, stdout a terminal: each as it is" || { not_ok "$m: mixed: status $rc"; diag "$out"; }
+	# ^C typed on the terminal: raw here, SIGINT to CMD there (its controlling terminal)
+	cat >"$T/in-tty" <<-EOF
+		#!/bin/bash
+		. "$HK_TOP/tests/lib.sh"
+		hk_as "$who" execute "$N" -P "$p" -- sh -c 'trap "echo got INT; exit 5" INT; $TRAP_LOOP'
+	EOF
+	rm -f "$T/fifo" "$T/tty.out"
+	mkfifo "$T/fifo"
+	{
+		exec 3>"$T/fifo"
+		wait_for "$T/tty.out" ready && printf '\003' >&3
+		wait_for "$T/tty.out" 'got INT'
+	} &
+	local typist=$!
+	script -qfec "$T/in-tty" /dev/null <"$T/fifo" >"$T/tty.out" 2>&1; rc=$?
+	wait $typist
+	[ $rc = 5 ] && grep -q "got INT" "$T/tty.out" && ok "$m: ^C typed on the terminal is SIGINT to CMD" ||
+		{ not_ok "$m: ^C: status $rc"; diag "$(cat "$T/tty.out")"; }
+	out=$(hx "$who" "$p" -- true </ 2>&1); rc=$?
+	[ $rc = 1 ] && grep -q 'standard input is a directory of the host' <<<"$out" &&
+		ok "$m: a directory as stdin is refused (the container could open what is under it)" ||
+		{ not_ok "$m: directory stdin: status $rc"; diag "$out"; }
 
 	# an orphan re-parented to pid 1 is reaped when it exits
 	out=$(hx "$who" "$p" </dev/null -- sh -c '
@@ -149,6 +181,27 @@ execute_mode() {
 		[ $rc = 42 ] && grep -q "got $sig" "$T/out" && ok "$m: SIG$sig to hako execute reaches CMD" ||
 			{ not_ok "$m: SIG$sig: status $rc (hako pid '$pid')"; diag "$(cat "$T/out")"; }
 	done
+
+	# a signal the moment CMD runs, before hako execute has heard back
+	# from the monitor: still CMD's (read through a FIFO, so the kill
+	# follows CMD's first line at once; before the fix, 23 runs in 30
+	# killed hako execute itself)
+	local early=
+	for i in 1 2 3 4 5; do
+		rm -f "$T/fifo"; mkfifo "$T/fifo"
+		exec 4<>"$T/fifo" # read-write: opening it waits for no writer
+		hx "$who" "$p" -- sh -c "trap 'echo got USR1; exit 42' USR1; $TRAP_LOOP" </dev/null >"$T/fifo" 2>&1 &
+		pid=
+		for ((j = 0; j < 600; j++)); do pid=$(hx_pid "$p"); [ -n "$pid" ] && break; sleep 0.05; done
+		read -r -t 30 -u 4 line
+		[ -n "$pid" ] && kill -USR1 "$pid"
+		wait $!; rc=$?
+		out= # CMD's next line, in the FIFO by the time it ended
+		read -r -t 5 -u 4 out
+		exec 4<&-
+		[ $rc = 42 ] && grep -q "got USR1" <<<"$out" || early="$early $i: status $rc ($line $out)"
+	done
+	[ -z "$early" ] && ok "$m: SIGUSR1 the moment CMD runs reaches CMD (5 times)" || not_ok "$m: early signal:$early"
 
 	# hako stop: TERM reaches CMD
 	rm -f "$T/out" # a "ready" left from the run before must not count
