@@ -764,6 +764,7 @@ static const struct hk_key_def keys[] = {
 	STR("lxc.init.cwd", init_cwd, "working directory of init"),
 	LONG("lxc.init.uid", init_uid, 1, "uid init runs as"),
 	LONG("lxc.init.gid", init_gid, 1, "gid init runs as"),
+	STR("lxc.execute.cmd", execute_cmd, "command hako execute runs when none is given"),
 	LINES("lxc.environment", environment, check_env,
 	      "NAME=VALUE set for init, or NAME to pass on the host's value"),
 	UINT("lxc.tty.max", tty_max, "number of ttys made for the container"),

@@ -167,6 +167,7 @@ void hk_config_free(struct hk_config *cfg)
 			 &cfg->uts_name,
 			 &cfg->init_cmd,
 			 &cfg->init_cwd,
+			 &cfg->execute_cmd,
 			 &cfg->console_path,
 			 &cfg->console_logfile,
 			 &cfg->arch,

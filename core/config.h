@@ -122,6 +122,7 @@ struct hk_config {
 	char *init_cwd;        /* lxc.init.cwd */
 	long init_uid;         /* lxc.init.uid, -1 = unset */
 	long init_gid;         /* lxc.init.gid, -1 = unset */
+	char *execute_cmd;     /* lxc.execute.cmd: hako execute's default command */
 	struct hk_strv environment;
 	unsigned tty_max;      /* lxc.tty.max / lxc.tty */
 	unsigned pty_max;      /* lxc.pty.max / lxc.pts, 0 = unlimited */

@@ -80,8 +80,9 @@ enum proxy_end { GO_ON, DETACHED, GONE };
  * in typed[sent..], at most HK_CONSOLE_TYPED_MAX), what the container
  * wrote comes back, through the filter when asked for. */
 struct proxy {
-	int in, out, view;
-	bool in_open, in_tty;
+	int in, out, view; /* in -1: nothing is typed here (hako execute with stdin not a terminal) */
+	int tty;           /* the terminal whose size the console follows, or -1 */
+	bool in_open, in_tty, no_escape;
 	struct hk_escape esc;
 	struct hk_buf typed;
 	size_t sent;
@@ -117,7 +118,11 @@ static enum proxy_end read_typed(struct proxy *p)
 		p->in_open = false;
 		return p->in_tty ? DETACHED : GO_ON;
 	}
-	size_t f = hk_escape_feed(&p->esc, buf, (size_t)n, keyed);
+	size_t f = (size_t)n;
+	if (p->no_escape)
+		memcpy(keyed, buf, f);
+	else
+		f = hk_escape_feed(&p->esc, buf, (size_t)n, keyed);
 	if (p->sent) {
 		memmove(p->typed.data, p->typed.data + p->sent, p->typed.len - p->sent);
 		p->typed.len -= p->sent;
@@ -150,7 +155,7 @@ static enum proxy_end show_output(struct proxy *p)
 static enum proxy_end proxy_step(struct proxy *p, int ctl, int sigfd, unsigned tty)
 {
 	bool held = p->sent < p->typed.len;
-	if (!p->in_open && !held)
+	if (p->in >= 0 && !p->in_open && !held)
 		return DETACHED;
 	bool room = p->in_open && p->typed.len - p->sent < HK_CONSOLE_TYPED_MAX;
 	struct pollfd pf[3] = { { room ? p->in : -1, POLLIN, 0 },
@@ -168,7 +173,7 @@ static enum proxy_end proxy_step(struct proxy *p, int ctl, int sigfd, unsigned t
 	if (e == GO_ON && sigfd >= 0 && pf[2].revents) {
 		struct signalfd_siginfo si;
 		if (read(sigfd, &si, sizeof(si)) > 0)
-			send_winsize(ctl, p->in, tty);
+			send_winsize(ctl, p->tty, tty);
 	}
 	return e;
 }
@@ -177,8 +182,10 @@ static enum proxy_end proxy_step(struct proxy *p, int ctl, int sigfd, unsigned t
 static int proxy(int in, int out, int view, int ctl, int sigfd, const struct hk_console_opts *o)
 {
 	struct hk_term_filter filter;
+	bool in_tty = in >= 0 && isatty(in);
 	struct proxy p = {
-		.in = in, .out = out, .view = view, .in_open = true, .in_tty = isatty(in)
+		.in = in, .out = out, .view = view, .in_open = in >= 0, .in_tty = in_tty,
+		.tty = in_tty ? in : isatty(out) ? out : -1, .no_escape = o->no_escape,
 	};
 	hk_escape_init(&p.esc, o->escape ? o->escape : HK_ESCAPE_DEFAULT);
 	if (o->filter) {
@@ -191,6 +198,27 @@ static int proxy(int in, int out, int view, int ctl, int sigfd, const struct hk_
 	hk_buf_free(&p.typed);
 	hk_buf_free(&p.shown);
 	return e == DETACHED;
+}
+
+int hk_console_proxy(int view, int ctl, int in, int out, const struct hk_console_opts *o,
+		     struct hk_error **err)
+{
+	bool raw = in >= 0 && isatty(in);
+	int tty = raw ? in : isatty(out) ? out : -1;
+	if (raw && hk_pty_raw_enter(in, err) < 0)
+		return -1;
+	if (tty >= 0 && ctl >= 0)
+		send_winsize(ctl, tty, o->tty);
+	sigset_t mask, old;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	hk_autoclose int sigfd = tty >= 0 && ctl >= 0 ? signalfd(-1, &mask, SFD_CLOEXEC) : -1;
+	int detached = proxy(in, out, view, ctl, sigfd, o);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (raw)
+		hk_pty_raw_restore();
+	return detached;
 }
 
 int hk_console_run(const struct hk_store *st, const char *name, const struct hk_console_opts *o,
@@ -210,21 +238,12 @@ int hk_console_run(const struct hk_store *st, const char *name, const struct hk_
 		char c = (char)('a' + (o->escape ? o->escape : 1) - 1);
 		dprintf(out, "Connected to the %s of \"%s\": type Ctrl+%c q to detach, Ctrl+%c Ctrl+%c for Ctrl+%c.\r\n",
 			o->tty ? "tty" : "console", name, c, c, c, c);
-		if (hk_pty_raw_enter(in, err) < 0)
-			return -1;
-		send_winsize(ctl, in, o->tty);
 	}
-	sigset_t mask, old;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGWINCH);
-	sigprocmask(SIG_BLOCK, &mask, &old);
-	hk_autoclose int sigfd = tty ? signalfd(-1, &mask, SFD_CLOEXEC) : -1;
-	int detached = proxy(in, out, view, ctl, sigfd, o);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (tty) {
-		hk_pty_raw_restore();
+	int detached = hk_console_proxy(view, ctl, in, out, o, err);
+	if (detached < 0)
+		return -1;
+	if (tty)
 		dprintf(out, "\r\n%s \"%s\".\r\n", detached ? "Detached from" : "The container stopped:", name);
-	}
 	if (exit_status) {
 		*exit_status = 0;
 		struct hk_state_file sf;

@@ -25,6 +25,7 @@ struct hk_console_opts {
 		       * write the clipboard or retitle it (sanitize.h) */
 	int in_fd;    /* default 0 (when both are 0, stdin/stdout) */
 	int out_fd;   /* default 1 */
+	bool no_escape; /* every byte typed goes through: no detach (hako execute) */
 };
 
 /* What a viewer typed that the monitor has not taken yet, at most: past
@@ -39,6 +40,14 @@ void hk_console_opts_init(struct hk_console_opts *o, const struct hk_store *st);
  * NULL) gets init's exit code when it stopped, else 0. */
 int hk_console_run(const struct hk_store *st, const char *name, const struct hk_console_opts *o,
 		   int *exit_status, struct hk_error **err);
+
+/* The proxy of hk_console_run over a view already open (hako execute's,
+ * made by the monitor before the container's first byte): in raw mode
+ * while in (-1: nothing is read here) is a terminal, the window size of
+ * in, else of out, sent through ctl (-1: not followed).  Returns 1 on
+ * detach, 0 when the monitor closed the view, -1 on error. */
+int hk_console_proxy(int view, int ctl, int in, int out, const struct hk_console_opts *o,
+		     struct hk_error **err);
 
 /* The whole console ring buffer (up to 128 KiB) into out. */
 int hk_console_log(const struct hk_store *st, const char *name, struct hk_buf *out,

@@ -19,6 +19,7 @@
 #include "cgroup-manage.h"
 #include "cgroup-systemd.h"
 #include "cgroup-v2to1.h"
+#include "execute.h"
 #include "init-probe.h"
 #include "log.h"
 #include "monitor.h"
@@ -123,11 +124,37 @@ static int check_user_cgroup(const struct hk_store *st, const char *name, const 
 	return rc;
 }
 
-/* The init is in the rootfs (resolved inside it); *systemd when it is
- * systemd.  Only dir and btrfs rootfs are looked at: the others are
- * checked when mounted. */
-static int check_init(const char *name, const struct hk_config *cfg, bool *systemd,
-		      struct hk_error **err)
+/* An application's command is in the rootfs, where execvp will look for
+ * it (its PATH, or its working directory for a relative path). */
+static int check_app_cmd(const struct hk_config *cfg, int root, const char *cmd, struct hk_error **err)
+{
+	struct hk_strv cands = { 0 };
+	const char *path = hk_execute_path_of(&cfg->environment);
+	hk_execute_candidates(cmd, path, &cands);
+	bool found = false;
+	for (size_t i = 0; i < cands.n && !found; i++) {
+		const char *c = cands.v[i];
+		hk_autofree char *at = c[0] != '/' && cfg->init_cwd ? xasprintf("%s/%s", cfg->init_cwd, c) : NULL;
+		hk_autoclose int fd = hk_safe_open(root, at ? at : c, O_PATH, 0, 0, NULL);
+		found = fd >= 0;
+	}
+	hk_strv_clear(&cands);
+	if (found)
+		return 0;
+	if (strchr(cmd, '/'))
+		return hk_error_set(err, ENOENT, "the command \"%s\" is not in rootfs \"%s\"; give a program "
+						 "the container has",
+				    cmd, cfg->rootfs.path);
+	return hk_error_set(err, ENOENT, "the command \"%s\" is in no directory of its PATH (%s) in rootfs "
+					 "\"%s\"; give a program the container has, or its full path",
+			    cmd, path, cfg->rootfs.path);
+}
+
+/* The init (or an application's command) is in the rootfs (resolved
+ * inside it); *systemd when init is systemd.  Only dir and btrfs rootfs
+ * are looked at: the others are checked when mounted. */
+static int check_init(const char *name, const struct hk_config *cfg, const struct hk_app *app,
+		      bool *systemd, struct hk_error **err)
 {
 	const char *rootfs = cfg->rootfs.path;
 	if (!rootfs)
@@ -137,6 +164,8 @@ static int check_init(const char *name, const struct hk_config *cfg, bool *syste
 	hk_autoclose int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return hk_error_errno(err, "container \"%s\": rootfs \"%s\"", name, rootfs);
+	if (app)
+		return check_app_cmd(cfg, root, app->argv[0], err);
 	const char *cmd = cfg->init_cmd && *cfg->init_cmd ? cfg->init_cmd : "/sbin/init";
 	hk_autofree char *init = xstrndup(cmd, strcspn(cmd, " \t"));
 	hk_autoclose int fd = hk_safe_open(root, init, O_PATH, 0, 0, NULL);
@@ -163,7 +192,7 @@ static int note_v2_limits(const char *name, const struct hk_config *cfg, struct 
 
 /* Checks that can fail early, with messages better than the child's. */
 static int preflight(const struct hk_store *st, const char *name, const struct hk_config *cfg,
-		     struct hk_error **err)
+		     const struct hk_app *app, struct hk_error **err)
 {
 	for (size_t i = 0; i < cfg->host_notes.n; i++)
 		hk_log(HK_LOG_WARN, "container \"%s\": %s", name, cfg->host_notes.v[i]);
@@ -184,7 +213,7 @@ static int preflight(const struct hk_store *st, const char *name, const struct h
 	if (cfg->idmap.n && hk_userns_check_map(&cfg->idmap, err) < 0)
 		return hk_error_prefix(err, "container \"%s\"", name);
 	bool systemd_init = false;
-	if (check_init(name, cfg, &systemd_init, err) < 0)
+	if (check_init(name, cfg, app, &systemd_init, err) < 0)
 		return -1;
 	if (hk_store_is_root(st))
 		hk_cgroup_systemd_preflight();
@@ -254,8 +283,14 @@ static void close_inherited(void)
 /* The monitor process: detached from the terminal, holding the lock. */
 static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const char *name,
 						    struct hk_config *cfg, struct hk_lock *lock, int ready,
-						    int lxc_fd)
+						    int lxc_fd, const struct hk_app *app)
 {
+	/* hako execute's ends of its channel and view stay with it alone:
+	 * its death must close them. */
+	if (app && app->peer_chan >= 0)
+		close(app->peer_chan);
+	if (app && app->peer_view >= 0)
+		close(app->peer_view);
 	setsid();
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
@@ -268,18 +303,33 @@ static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const c
 	if (chdir("/") < 0)
 		_exit(1);
 	close_inherited();
+	/* hako execute's handlers (which it blocked around the fork) are its
+	 * own: the defaults back, in a session of its own now. */
+	if (app && app->chan >= 0)
+		hk_execute_child_signals();
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	hk_lock_set_holder(lock, getpid());
 	char *own_name = xstrdup(name); /* name may live in the argv rewritten below */
+	/* So may an application's words, and its TERM in the environment. */
+	struct hk_app own_app;
+	struct hk_strv words = { 0 };
+	if (app) {
+		own_app = *app;
+		for (char *const *w = app->argv; *w; w++)
+			hk_strv_push(&words, *w);
+		own_app.argv = words.v;
+		own_app.term = app->term ? xstrdup(app->term) : NULL;
+		app = &own_app;
+	}
 	hk_autofree char *p = hk_store_path_arg(st);
 	hk_autofree char *title = xasprintf("hako monitor %s%s", own_name, p);
 	if (strlen(title) > hk_proctitle_room()) /* a cut path would mislead */
 		title[strlen("hako monitor ") + strlen(own_name)] = '\0';
 	hk_proctitle_set(title);
 	struct hk_monitor_args a = { .st = st, .name = own_name, .cfg = cfg, .ready_fd = ready,
-				     .lock = lock, .lxc_fd = lxc_fd };
+				     .lock = lock, .lxc_fd = lxc_fd, .app = app };
 	_exit(hk_monitor_run(&a));
 }
 
@@ -321,6 +371,8 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 	     struct hk_error **err)
 {
 	int64_t t = hk_timing_now();
+	const char *verb = o && o->app ? "execute" : "start";
+	const struct hk_app *app = o ? o->app : NULL;
 	if (hk_store_require(st, name, err) < 0)
 		return -1;
 	hk_autolock lock = NULL;
@@ -329,8 +381,9 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 		enum hk_state s = hk_state_effective(st, name, &sf);
 		if (hk_state_is_active(s) && sf.init_pid > 0) {
 			hk_error_freep(err);
-			return hk_error_set(err, EBUSY, "container \"%s\" is already running (pid %d)", name,
-					    (int)sf.init_pid);
+			return hk_error_set(err, EBUSY, "container \"%s\" is already running (pid %d)%s", name,
+					    (int)sf.init_pid, app ? "; stop it first, or run the command in it "
+								    "with \"hako attach\"" : "");
 		}
 		if (hk_state_is_active(s)) { /* its monitor is still setting it up */
 			hk_error_freep(err);
@@ -342,23 +395,23 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 	/* One runner: not while LXC runs it, and lxc-start not while hako does. */
 	hk_autoclose int lxc_fd = hk_runner_claim(st, name, HK_OP_START, err);
 	if (lxc_fd == -1)
-		return hk_error_prefix(err, "start \"%s\"", name);
+		return hk_error_prefix(err, "%s \"%s\"", verb, name);
 	t = hk_timing_add("lock", t);
 	struct hk_config cfg;
 	int rc = hk_config_load_for_start(st, name, o ? o->overrides : NULL, &cfg, err);
 	t = hk_timing_add("config", t);
-	if (rc == 0 && (preflight(st, name, &cfg, err) < 0 ||
+	if (rc == 0 && (preflight(st, name, &cfg, app, err) < 0 ||
 			save_overrides(st, name, o ? o->overrides : NULL, err) < 0))
 		rc = -1;
 	t = hk_timing_add("preflight", t);
 	if (rc < 0) {
 		hk_config_free(&cfg);
-		return hk_error_prefix(err, "start \"%s\"", name);
+		return hk_error_prefix(err, "%s \"%s\"", verb, name);
 	}
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		hk_config_free(&cfg);
-		return hk_error_errno(err, "start \"%s\": pipe", name);
+		return hk_error_errno(err, "%s \"%s\": pipe", verb, name);
 	}
 	fflush(NULL);
 	pid_t pid = fork();
@@ -366,13 +419,13 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 		hk_config_free(&cfg);
 		close(pipefd[0]);
 		close(pipefd[1]);
-		return hk_error_errno(err, "start \"%s\": fork", name);
+		return hk_error_errno(err, "%s \"%s\": fork", verb, name);
 	}
 	if (pid == 0) {
 		hk_timing_become(HK_TIMING_MONITOR);
 		hk_timing_add("fork", t);
 		close(pipefd[0]);
-		monitor_child(st, name, &cfg, lock, pipefd[1], lxc_fd);
+		monitor_child(st, name, &cfg, lock, pipefd[1], lxc_fd, app);
 	}
 	close(pipefd[1]);
 	rc = read_ready(pipefd[0], name, init_pid, err);
@@ -380,7 +433,7 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 	hk_config_free(&cfg);
 	if (rc < 0) {
 		waitpid(pid, NULL, 0);
-		return hk_error_prefix(err, "start \"%s\"", name);
+		return hk_error_prefix(err, "%s \"%s\"", verb, name);
 	}
 	return 0;
 }

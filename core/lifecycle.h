@@ -12,8 +12,13 @@
 #include "proto.h"
 #include "store.h"
 
+struct hk_app;
+
 struct hk_start_opts {
 	const struct hk_strv *overrides; /* "KEY=VALUE" for this start only */
+	/* hako execute (execute.h): this application instead of init, or
+	 * NULL.  Messages then say "execute" rather than "start". */
+	const struct hk_app *app;
 };
 
 /* Starts a container and returns once its init runs (or failed). */

@@ -187,6 +187,34 @@ void hk_monitor_accept(struct hk_monitor *m)
 	m->clients[m->n_clients++] = (struct mon_client){ .fd = fd, .mode = CLIENT_CONTROL };
 }
 
+void hk_monitor_add_viewer(struct hk_monitor *m, int fd)
+{
+	if (m->n_clients == HK_MONITOR_MAX_CLIENTS && !make_room(m)) {
+		close(fd); /* not at a start: the table is empty then */
+		return;
+	}
+	struct mon_client *c = &m->clients[m->n_clients++];
+	*c = (struct mon_client){ .fd = fd, .mode = CLIENT_PROXY, .tty = 0 };
+	hk_ringbuf_reader_init(m->terms[0].ring, &c->reader, true);
+}
+
+void hk_monitor_flush_viewers(struct hk_monitor *m, int timeout_ms)
+{
+	long long end = hk_now_ms() + timeout_ms;
+	for (size_t i = 0; i < m->n_clients; i++) {
+		struct mon_client *c = &m->clients[i];
+		if (c->mode != CLIENT_PROXY || c->fd < 0 || c->tty >= m->n_terms)
+			continue;
+		while (hk_ringbuf_reader_pending(m->terms[c->tty].ring, &c->reader)) {
+			long long left = end - hk_now_ms();
+			struct pollfd pf = { .fd = c->fd, .events = POLLOUT };
+			if (left <= 0 || poll(&pf, 1, (int)left) <= 0 || !(pf.revents & POLLOUT) ||
+			    !hk_monitor_client_output(m, i))
+				break;
+		}
+	}
+}
+
 void hk_monitor_drop_client(struct hk_monitor *m, size_t i)
 {
 	if (m->clients[i].fd >= 0)

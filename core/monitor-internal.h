@@ -86,6 +86,12 @@ struct hk_monitor {
 	size_t n_lxc;
 	unsigned long long lxc_seq;
 
+	/* hako execute (execute.h): the application, the channel to the
+	 * caller (-1: none or gone) and its console view until it is a
+	 * viewer (-1 after). */
+	const struct hk_app *app;
+	int app_chan, app_view;
+
 	/* A stop in progress: kill the cgroup at this time (0 = none). */
 	struct timespec kill_deadline;
 	int64_t stop_t; /* --timing: when the stop was asked for (0: none) */
@@ -112,6 +118,12 @@ void hk_monitor_client_gone(struct hk_monitor *m, size_t i);
 /* Drops the viewers that left once their input went out. */
 void hk_monitor_sweep_clients(struct hk_monitor *m);
 void hk_monitor_drop_client(struct hk_monitor *m, size_t i);
+/* Makes fd (a connected socket, owned from now on) a viewer of the
+ * console from its first byte, as if it had asked (hako execute's view). */
+void hk_monitor_add_viewer(struct hk_monitor *m, int fd);
+/* Sends each viewer what the console holds for it, waiting at most
+ * timeout_ms in all: the last words of an application that ended. */
+void hk_monitor_flush_viewers(struct hk_monitor *m, int timeout_ms);
 /* monitor-lxc.c */
 void hk_monitor_lxc_listen(struct hk_monitor *m);
 void hk_monitor_lxc_accept(struct hk_monitor *m);

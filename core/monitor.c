@@ -103,7 +103,8 @@ static void take_terms(struct hk_monitor *m, const struct hk_spawned *sp)
 	for (size_t i = 0; i < m->n_terms; i++) {
 		m->terms[i].pty.master = sp->masters[i];
 		m->terms[i].pty.peer = sp->peers[i];
-		hk_pty_set_winsize(m->terms[i].pty.master, 24, 80, NULL);
+		if (i > 0 || !m->app || !m->app->rows) /* else the caller's size, set by the child */
+			hk_pty_set_winsize(m->terms[i].pty.master, 24, 80, NULL);
 		/* A container that stops reading its terminal must not make the
 		 * monitor wait on a write: viewers' input is held instead. */
 		int fl = fcntl(sp->masters[i], F_GETFL);
@@ -270,11 +271,15 @@ static void split_words(const char *s, struct hk_strv *out)
 		hk_strv_push(out, w);
 }
 
-static void build_env(const struct hk_config *cfg, struct hk_strv *env)
+/* An application on the caller's terminal gets the caller's TERM. */
+static void build_env(const struct hk_config *cfg, const struct hk_app *app, struct hk_strv *env)
 {
 	hk_strv_push(env, "container=lxc");
-	hk_strv_push(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	hk_strv_push(env, "TERM=linux");
+	hk_strv_push(env, "PATH=" HK_CONTAINER_PATH);
+	if (app && app->term && *app->term && !strchr(app->term, '\n'))
+		hk_strv_push_owned(env, xasprintf("TERM=%s", app->term));
+	else
+		hk_strv_push(env, "TERM=linux");
 	hk_strv_push(env, "HOME=/root");
 	for (size_t i = 0; i < cfg->environment.n; i++)
 		if (strchr(cfg->environment.v[i], '='))
@@ -365,9 +370,25 @@ static int prepare_parts(struct hk_monitor *m, struct spawn_parts *p, struct hk_
 		hk_seccomp_add_host_guard(&p->seccomp);
 	if (p->seccomp && hk_seccomp_prepare(p->seccomp, &p->sprog, err) < 0)
 		return -1;
-	split_words(cfg->init_cmd && *cfg->init_cmd ? cfg->init_cmd : "/sbin/init", &p->argv);
-	build_env(cfg, &p->env);
+	if (m->app)
+		for (char *const *a = m->app->argv; *a; a++)
+			hk_strv_push(&p->argv, *a);
+	else
+		split_words(cfg->init_cmd && *cfg->init_cmd ? cfg->init_cmd : "/sbin/init", &p->argv);
+	build_env(cfg, m->app, &p->env);
 	return 0;
+}
+
+/* hako execute's command: as -u/-g say, else lxc.init.uid/gid, else root;
+ * the caller's stdio and window size. */
+static void app_spec(const struct hk_monitor *m, struct hk_spawn_app *out)
+{
+	const struct hk_app *a = m->app;
+	*out = (struct hk_spawn_app){ .uid = a->uid >= 0 ? a->uid : m->cfg->init_uid,
+				      .gid = a->gid >= 0 ? a->gid : m->cfg->init_gid,
+				      .rows = a->rows, .cols = a->cols };
+	for (int i = 0; i < 3; i++)
+		out->stdio[i] = a->stdio[i];
 }
 
 static int spawn_init(struct hk_monitor *m, struct hk_error **err)
@@ -377,6 +398,9 @@ static int spawn_init(struct hk_monitor *m, struct hk_error **err)
 	if (!rootfs)
 		return -1;
 	struct spawn_parts p = { 0 };
+	struct hk_spawn_app app;
+	if (m->app)
+		app_spec(m, &app);
 	int rc = prepare_parts(m, &p, err);
 	hk_timing_add("prepare", t);
 	if (rc == 0) {
@@ -388,7 +412,7 @@ static int spawn_init(struct hk_monitor *m, struct hk_error **err)
 			.plan = &p.plan, .caps = &p.caps, .seccomp = p.seccomp ? &p.sprog : NULL,
 			.no_new_privs = m->cfg->no_new_privs, .limits = &p.limits,
 			.n_terms = (unsigned)m->n_terms, .argv = p.argv.v, .envp = p.env.v, .cwd = m->cfg->init_cwd,
-			.before_go = before_go, .ctx = m,
+			.before_go = before_go, .ctx = m, .app = m->app ? &app : NULL,
 		};
 		if (hk_net_wanted(m->cfg)) {
 			m->net = hk_net_state_new_shared();
@@ -410,9 +434,14 @@ static int spawn_init(struct hk_monitor *m, struct hk_error **err)
 /* ---- stop, freeze ---- */
 
 /* lxc.signal.halt, else what init obeys: SIGRTMIN+3 for systemd (which
- * ignores SIGPWR), SIGPWR for the others (init-probe.h). */
+ * ignores SIGPWR), SIGPWR for the others (init-probe.h); SIGTERM for hako
+ * execute's init, which passes it on to the application. */
 static int halt_signal(const struct hk_monitor *m, bool reboot)
 {
+	/* hako execute: lxc.signal.halt is for the container's own init, which
+	 * does not run; the application gets what applications stop on. */
+	if (m->app && !reboot)
+		return SIGTERM;
 	if (reboot)
 		return m->cfg->signal_reboot ? m->cfg->signal_reboot : SIGINT;
 	return m->cfg->signal_halt ? m->cfg->signal_halt : hk_init_halt_signal(m->init_pid);
@@ -423,6 +452,10 @@ int hk_monitor_request_stop(struct hk_monitor *m, unsigned timeout_ms, bool kill
 {
 	hk_cleanup_crash_at(HK_STEP_STOP_REQUESTED);
 	int64_t t = hk_timing_now();
+	if (reboot && m->app)
+		return hk_error_set(err, EINVAL, "container \"%s\" runs an application (hako execute), which "
+						 "cannot reboot; stop it, and run it again",
+				    m->name);
 	if (kill_now) {
 		m->stopping = true;
 		/* SIGKILL to init ends its pid namespace (the cgroup catches
@@ -494,15 +527,41 @@ static void check_deadline(struct hk_monitor *m)
 			(void)send(m->clients[i].fd, &notice, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
+/* The descriptors polled before the LXC clients: init's pidfd, the
+ * monitor socket, LXC's socket, hako execute's channel. */
+#define FIXED_FDS 4
+
+/* hako execute's channel: a byte per signal its caller got, passed to
+ * init (which passes it to the command); its end, the caller gone
+ * (killed), ends the container as LXC's does with lxc-execute. */
+static void app_chan_input(struct hk_monitor *m)
+{
+	unsigned char sig[64];
+	ssize_t n = recv(m->app_chan, sig, sizeof(sig), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		hk_log(HK_LOG_NOTICE, "\"%s\": hako execute is gone: stopping its container", m->name);
+		close(m->app_chan);
+		m->app_chan = -1;
+		hk_monitor_request_stop(m, 0, true, false, NULL);
+		return;
+	}
+	for (ssize_t i = 0; i < n; i++)
+		if (sig[i] >= 1 && sig[i] <= 64 && hk_pidfd_signal(m->pidfd, sig[i]) < 0)
+			hk_log(HK_LOG_DEBUG, "\"%s\": signal %d to init: %m", m->name, sig[i]);
+}
+
 /* Polls until init exits. */
 static void event_loop(struct hk_monitor *m)
 {
 	for (;;) {
-		struct pollfd pf[3 + HK_MONITOR_LXC_CLIENTS + 16 + HK_MONITOR_MAX_CLIENTS];
+		struct pollfd pf[FIXED_FDS + HK_MONITOR_LXC_CLIENTS + 16 + HK_MONITOR_MAX_CLIENTS];
 		size_t n = 0, terms = m->n_terms > 16 ? 16 : m->n_terms, lxcs = m->n_lxc;
 		pf[n++] = (struct pollfd){ .fd = m->pidfd, .events = POLLIN };
 		pf[n++] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
 		pf[n++] = (struct pollfd){ .fd = m->lxc_fd, .events = POLLIN }; /* -1: ignored by poll */
+		pf[n++] = (struct pollfd){ .fd = m->app_chan, .events = POLLIN };
 		for (size_t l = 0; l < lxcs; l++)
 			pf[n++] = (struct pollfd){ .fd = m->lxc[l].fd, .events = POLLIN };
 		for (size_t t = 0; t < terms; t++) {
@@ -522,11 +581,13 @@ static void event_loop(struct hk_monitor *m)
 		/* LXC's clients from the end, so dropping one keeps indexes valid;
 		 * new ones only after, at the end of the table. */
 		for (size_t l = lxcs; l-- > 0;)
-			if ((pf[3 + l].revents & (POLLIN | POLLHUP | POLLERR)) && !hk_monitor_lxc_input(m, l))
+			if ((pf[FIXED_FDS + l].revents & (POLLIN | POLLHUP | POLLERR)) && !hk_monitor_lxc_input(m, l))
 				hk_monitor_lxc_drop(m, l);
 		if (pf[2].revents & POLLIN)
 			hk_monitor_lxc_accept(m);
-		size_t tfirst = 3 + lxcs;
+		if (pf[3].revents)
+			app_chan_input(m);
+		size_t tfirst = FIXED_FDS + lxcs;
 		for (size_t t = 0; t < terms; t++) {
 			if (pf[tfirst + t].revents & POLLIN)
 				drain_term(m, t);
@@ -672,6 +733,32 @@ static int init_died(struct hk_monitor *m, int status, struct hk_error **err)
 	return -1;
 }
 
+/* hako execute's application runs: its caller's view becomes a viewer
+ * of the console from the first byte (no later connect could see what an
+ * application that ends at once wrote), and the caller's stdio, now held
+ * by the container, is let go here. */
+static void app_started(struct hk_monitor *m)
+{
+	if (m->app_view >= 0)
+		hk_monitor_add_viewer(m, m->app_view);
+	m->app_view = -1;
+	for (int i = 0; i < 3; i++)
+		if (m->app->stdio[i] >= 0)
+			close(m->app->stdio[i]);
+}
+
+/* What the application wrote last, to the caller's view before it closes. */
+static void app_flush(struct hk_monitor *m)
+{
+	for (int rounds = 0; rounds < 256; rounds++) {
+		struct pollfd pf = { .fd = m->terms[0].pty.master, .events = POLLIN };
+		if (poll(&pf, 1, 0) <= 0 || !(pf.revents & POLLIN))
+			break;
+		drain_term(m, 0);
+	}
+	hk_monitor_flush_viewers(m, 2000);
+}
+
 /* Starts init once and runs until it exits; returns its wait status, or
  * -1 when the start failed (err set). */
 static int run_once(struct hk_monitor *m, int *ready_fd, struct hk_error **err)
@@ -699,7 +786,10 @@ static int run_once(struct hk_monitor *m, int *ready_fd, struct hk_error **err)
 	}
 	hk_cleanup_done(&steps);
 	t = hk_timing_now();
-	if (*ready_fd >= 0 && !settle(m)) {
+	if (m->app)
+		app_started(m);
+	/* An application may end at once: that is its run, not a failed start. */
+	if (*ready_fd >= 0 && !m->app && !settle(m)) {
 		siginfo_t si = { 0 };
 		waitid(P_PIDFD, (id_t)m->pidfd, &si, WEXITED);
 		int st = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status;
@@ -718,6 +808,8 @@ static int run_once(struct hk_monitor *m, int *ready_fd, struct hk_error **err)
 	if (m->stop_t)
 		hk_timing_add("init-exit", m->stop_t);
 	int status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status;
+	if (m->app)
+		app_flush(m);
 	hk_cleanup_crash_at(HK_STEP_STOP_INIT_EXITED);
 	teardown(m);
 	return status;
@@ -771,7 +863,8 @@ static void forget_run_dir(struct hk_store *st, const char *name)
 int hk_monitor_run(const struct hk_monitor_args *a)
 {
 	struct hk_monitor m = { .st = a->st, .name = a->name, .cfg = a->cfg, .pidfd = -1, .listen_fd = -1,
-				.console_log_fd = -1, .lxc_fd = a->lxc_fd };
+				.console_log_fd = -1, .lxc_fd = a->lxc_fd, .app = a->app,
+				.app_chan = a->app ? a->app->chan : -1, .app_view = a->app ? a->app->view : -1 };
 	hk_state_file_init(&m.state);
 	int ready_fd = a->ready_fd;
 	hk_autoerr err = NULL;
@@ -785,7 +878,7 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 			status = run_once(&m, &ready_fd, &err);
 			/* reboot(2) inside a pid namespace kills init with SIGHUP. */
 			bool reboot = status >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP;
-			if (!reboot || m.stopping)
+			if (!reboot || m.stopping || m.app)
 				break;
 			close_terms(&m);
 			hk_log(HK_LOG_NOTICE, "\"%s\" rebooted: starting it again", a->name);
@@ -822,5 +915,13 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 	hk_monitor_lxc_finish(&m);
 	for (size_t c = m.n_clients; c-- > 0;)
 		hk_monitor_drop_client(&m, c);
+	/* hako execute returns with the command's status only now: nothing
+	 * of the container is left, and it can be started again. */
+	if (m.app_view >= 0)
+		close(m.app_view);
+	if (m.app_chan >= 0 && status >= 0)
+		dprintf(m.app_chan, "EXIT %d\n", status);
+	if (m.app_chan >= 0)
+		close(m.app_chan);
 	return status < 0 ? 1 : 0;
 }

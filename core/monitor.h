@@ -4,6 +4,7 @@
 #define HAKO_MONITOR_H
 
 #include "config.h"
+#include "execute.h"
 #include "store.h"
 
 struct hk_monitor_args {
@@ -13,6 +14,7 @@ struct hk_monitor_args {
 	int ready_fd; /* gets "OK PID\n" or "ERR ERRNO MESSAGE" (lines), then is closed */
 	struct hk_lock *lock; /* the container's lock, released when all is cleaned up */
 	int lxc_fd; /* LXC's command socket name, bound (runner.h), or -1: listened on, closed at the end */
+	const struct hk_app *app; /* hako execute's application (execute.h), or NULL */
 };
 
 /* How long a start waits at most for init to settle into its main loop

@@ -27,6 +27,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "mountfd.h"
+#include "pty.h"
 #include "safepath.h"
 #include "storage.h"
 #include "stub.h"
@@ -193,16 +194,21 @@ static int setup_rootfs(const struct hk_spawn_spec *s, struct hk_plan_fds *fds, 
 
 /* The console becomes init's stdio but not its controlling terminal: a
  * getty in another session must be able to take it, and in a user
- * namespace stealing a controlling terminal needs the host's CAP_SYS_ADMIN. */
-static int take_console(int console, struct hk_error **err)
+ * namespace stealing a controlling terminal needs the host's CAP_SYS_ADMIN.
+ * An application (hako execute) gets the caller's descriptors where it
+ * passed them: never a terminal (the console stands in for those). */
+static int take_console(int console, const struct hk_spawn_app *app, struct hk_error **err)
 {
 	if (setsid() < 0)
 		return hk_error_errno(err, "setsid");
 	if (console < 0)
 		return hk_error_set(err, EINVAL, "no console was allocated");
 	for (int fd = 0; fd < 3; fd++)
-		if (dup2(console, fd) < 0)
+		if (dup2(app && app->stdio[fd] >= 0 ? app->stdio[fd] : console, fd) < 0)
 			return hk_error_errno(err, "cannot set up stdio");
+	/* The caller's window size before the command can ask for it. */
+	if (app && app->rows && app->cols)
+		hk_pty_set_winsize(console, app->rows, app->cols, NULL);
 	return 0;
 }
 
@@ -239,17 +245,24 @@ static int enter_cwd(const char *cwd, struct hk_error **err)
 /* Init is exec'd by the sealed hako-stub (core/stub.h), not by hako: an
  * init path that is, or whose #! line or ELF interpreter is, a magic link
  * such as /proc/self/exe then reaches that unwritable copy, which refuses
- * to run, and never the host's hako or its libraries. */
+ * to run, and never the host's hako or its libraries.  For an application
+ * (hako execute) the stub itself stays as pid 1 (its "init" mode): the
+ * container's /proc/1/exe is that sealed memfd, never hako's binary. */
 static __attribute__((noreturn)) void exec_init(const struct hk_spawn_spec *s, int sock, int stub)
 {
 	struct hk_error *err = NULL;
 	struct hk_strv v = { 0 };
 	hk_strv_push(&v, "hako-stub");
 	hk_strv_push(&v, HK_STUB_MAGIC);
-	hk_strv_push(&v, "exec");
+	hk_strv_push(&v, s->app ? "init" : "exec");
 	hk_strv_push_owned(&v, xasprintf("%d", sock));
 	hk_strv_push_owned(&v, xasprintf("%d", (int)HK_SPAWN_CHILD_ERROR));
-	hk_strv_push(&v, s->argv[0]);
+	if (s->app) {
+		hk_strv_push_owned(&v, xasprintf("%ld", s->app->uid));
+		hk_strv_push_owned(&v, xasprintf("%ld", s->app->gid));
+	} else {
+		hk_strv_push(&v, s->argv[0]);
+	}
 	for (char *const *a = s->argv; *a; a++)
 		hk_strv_push(&v, *a);
 	if (fcntl(sock, F_SETFD, 0) < 0) {
@@ -315,7 +328,7 @@ static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, 
 		child_fail(sock, err);
 	t = hk_timing_add("limits", t);
 	if (hk_cleanup_at(&steps, HK_STEP_START_ROOTFS, &err) < 0 || setup_rootfs(s, &fds, &t, &err) < 0 ||
-	    hk_cleanup_at(&steps, HK_STEP_START_CONSOLE, &err) < 0 || take_console(fds.peers[0], &err) < 0)
+	    hk_cleanup_at(&steps, HK_STEP_START_CONSOLE, &err) < 0 || take_console(fds.peers[0], s->app, &err) < 0)
 		child_fail(sock, err);
 	if (send_terms(sock, &fds, s->n_terms) < 0) {
 		hk_error_set(&err, EPROTO, "cannot pass the console to the monitor");

@@ -34,6 +34,14 @@ enum hk_spawn_stage {
 	HK_SPAWN_CHILD_TIMES,     /* child, --timing only: its steps ("T" lines, timing.h) */
 };
 
+/* `hako execute`: argv runs under hako-stub's small init (pid 1 reaps
+ * and passes signals on, tui/hako-stub.c) instead of being init itself. */
+struct hk_spawn_app {
+	long uid, gid; /* what the command runs as; -1: root of the container */
+	int stdio[3];  /* the caller's stdin, stdout, stderr; -1: the console instead */
+	unsigned short rows, cols; /* the console's size before the command runs; 0: as it is */
+};
+
 struct hk_spawn_spec {
 	const char *name;        /* for messages */
 	const char *rootfs;      /* the mounted rootfs directory on the host */
@@ -51,6 +59,7 @@ struct hk_spawn_spec {
 	char *const *argv;       /* init and its arguments */
 	char *const *envp;
 	const char *cwd;         /* NULL: "/" */
+	const struct hk_spawn_app *app; /* NULL: argv is the container's init */
 	/* Called in the parent once the child exists, before it goes on:
 	 * join cgroups, write limits.  May be NULL. */
 	int (*before_go)(void *ctx, pid_t pid, struct hk_error **err);

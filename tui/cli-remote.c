@@ -8,7 +8,7 @@
  * other options, -P with the remote's path (path= in [remotes], or -P
  * given before the verb); -P given after the verb goes as it was typed.
  * The remote hako checks everything again: only the words move.
- * console and attach get a terminal on the remote side (ssh -t) when
+ * console, attach and execute get a terminal on the remote side (ssh -t) when
  * this one is on a terminal, so that the remote hako's detach key works
  * end to end; BatchMode whenever no one could answer a prompt. */
 #include <errno.h>
@@ -78,7 +78,8 @@ static int word_of(int argc, char *const *argv, const char *p)
 
 static bool interactive(const struct hk_cmd *cmd)
 {
-	return strcmp(cmd->name, "console") == 0 || strcmp(cmd->name, "attach") == 0;
+	return strcmp(cmd->name, "console") == 0 || strcmp(cmd->name, "attach") == 0 ||
+	       strcmp(cmd->name, "execute") == 0;
 }
 
 /* The words for the remote hako: the verb, -P PATH, the rest as typed

@@ -120,6 +120,7 @@ extern const struct hk_cmd hk_cmd_console;
 extern const struct hk_cmd hk_cmd_freeze;
 extern const struct hk_cmd hk_cmd_unfreeze;
 extern const struct hk_cmd hk_cmd_attach;
+extern const struct hk_cmd hk_cmd_execute;
 extern const struct hk_cmd hk_cmd_setup_user;
 extern const struct hk_cmd hk_cmd_cgroup;
 extern const struct hk_cmd hk_cmd_net;

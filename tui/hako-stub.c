@@ -16,6 +16,15 @@
  *       unless UID is 0, groups, gid, uid, chdir HOME (or /), then
  *       WAY "search": execvp(ARGV[0], ARGV); WAY "path": execve(ARGV[0],
  *       ARGV + 1).  The parent waits and exits with the child's status.
+ *   hako-stub MAGIC init   ERRFD STAGE UID GID ARGV...
+ *       `hako execute`: pid 1 of an application container (app_init).
+ *       Forks; the child takes its stdin as controlling terminal when it
+ *       is one, becomes UID/GID (-1: stays root) and execvp(ARGV[0],
+ *       ARGV).  The parent reaps every process re-parented to it, passes
+ *       on each signal it gets to the command (SIGPWR, hako's halt signal,
+ *       as SIGTERM), and once the command has ended kills what is left of
+ *       the container and exits with the command's status (128+N when
+ *       signal N killed it, as a shell reports it).
  * A failure before the exec goes to ERRFD as one struct hk_stub_msg with
  * STAGE, then exit 126.  Everything else (namespaces, capabilities,
  * seccomp) was done by hako before it exec'd the stub. */
@@ -142,6 +151,90 @@ static __attribute__((noreturn)) void attach(int argc, char **argv)
 	fail(errno, "cannot run the login shell \"%s\" in the container", cmd[0]);
 }
 
+/* The command's side of app_init: what hako's child left it (stdio,
+ * namespaces, capabilities, seccomp), a new session, default signals. */
+static __attribute__((noreturn)) void app_exec(const sigset_t *mask, long uid, long gid, char **cmd)
+{
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL); /* the monitor's ignored SIGINT/SIGHUP/SIGPIPE must not stay so */
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	/* Its own session, and the console as its controlling terminal when
+	 * stdin is the console (as LXC's init.lxc does): ^C typed there is
+	 * SIGINT to the command's foreground job. */
+	setsid();
+	if (isatty(0))
+		(void)ioctl(0, TIOCSCTTY, 0);
+	if (gid >= 0 || uid >= 0)
+		become_user((unsigned long)(uid >= 0 ? uid : 0), (unsigned long)(gid >= 0 ? gid : 0));
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	fcntl(err_fd, F_SETFD, FD_CLOEXEC);
+	execvp(cmd[0], cmd);
+	fail(errno, "cannot run \"%s\" in the container", cmd[0]);
+}
+
+/* Reaps every child that has ended; true once app was among them (its
+ * wait status in *status). */
+static bool reap(pid_t app, int *status)
+{
+	bool done = false;
+	int st;
+	pid_t p;
+	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+		if (p == app) {
+			*status = st;
+			done = true;
+		}
+	return done;
+}
+
+/* argv: UID GID ARGV...  Pid 1 of `hako execute`'s container. */
+static __attribute__((noreturn)) void app_init(int argc, char **argv)
+{
+	long uid, gid;
+	if (argc < 3 || parse_int(argv[0], -1, 4294967294L, &uid) < 0 ||
+	    parse_int(argv[1], -1, 4294967294L, &gid) < 0)
+		fail(EINVAL, "hako-stub: bad init arguments");
+	/* Its end kills every process it may signal (kill(-1)): only what
+	 * its own pid namespace holds, so only as that namespace's pid 1. */
+	if (getpid() != 1)
+		fail(EPERM, "hako-stub: init runs only as pid 1 of a container");
+	/* Every signal is taken by sigwaitinfo below, none by a handler: a
+	 * blocked signal reaches pid 1 even from inside its namespace, where
+	 * an unhandled one would be dropped. */
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid_t app = fork();
+	if (app < 0)
+		fail(errno, "cannot fork the command");
+	if (app == 0)
+		app_exec(&old, uid, gid, argv + 2);
+	/* hako reads its end of the channel as "the command runs" once no
+	 * process holds this end: the command's copy closes at its exec. */
+	close(err_fd);
+	prctl(PR_SET_NAME, "init");
+	int status = 0;
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&all, &si);
+		if (sig < 0)
+			continue;
+		if (sig == SIGCHLD) {
+			if (reap(app, &status))
+				break;
+			continue;
+		}
+		kill(app, sig == SIGPWR ? SIGTERM : sig);
+	}
+	/* The command ended: so does the container.  kill(-1) from pid 1
+	 * reaches every other process of its pid namespace and nothing
+	 * outside it. */
+	kill(-1, SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
 int main(int argc, char **argv)
 {
 	/* Not traceable by the container's root (unless it holds
@@ -152,7 +245,7 @@ int main(int argc, char **argv)
 	long stage;
 	if (argc < 6 || strcmp(argv[1], HK_STUB_MAGIC) != 0) {
 		dprintf(2,
-			"hako-stub: hako's sealed helper runs only for hako (start and attach)\n");
+			"hako-stub: hako's sealed helper runs only for hako (start, attach and execute)\n");
 		return 127;
 	}
 	err_fd = parse_fd(argv[3]);
@@ -163,6 +256,8 @@ int main(int argc, char **argv)
 		fail(errno, "hako-stub: no error channel");
 	if (strcmp(argv[2], "attach") == 0)
 		attach(argc - 5, argv + 5);
+	if (strcmp(argv[2], "init") == 0)
+		app_init(argc - 5, argv + 5);
 	if (strcmp(argv[2], "exec") != 0 || argc < 7)
 		fail(EINVAL, "hako-stub: bad arguments for mode \"%s\"", argv[2]);
 	execv(argv[5], argv + 6);

@@ -142,6 +142,7 @@ static void assert_config_equal(const struct hk_config *a, const struct hk_confi
 	eq_str(a->uts_name, b->uts_name, "uts.name");
 	eq_str(a->init_cmd, b->init_cmd, "init.cmd");
 	eq_str(a->init_cwd, b->init_cwd, "init.cwd");
+	eq_str(a->execute_cmd, b->execute_cmd, "execute.cmd");
 	assert_int_equal(a->init_uid, b->init_uid);
 	assert_int_equal(a->init_gid, b->init_gid);
 	eq_strv(&a->environment, &b->environment, "environment");
