@@ -57,12 +57,16 @@ cleanup() {
 		done
 		rm -rf "$p"
 	done
-	rm -rf "$STATE"
+	rm -rf "$STATE" "$(dirname "$BIN")"
 }
 
+# The hako the units run: installed on the guest's disk, as make install
+# would, not the checkout's (which may live under /tmp, emptied at boot
+# before anything reinstalls it).
+BIN=/usr/local/lib/hako-rbt/hako
 # unit_text PATH TARGET: the unit as make install makes it, on PATH.
 unit_text() {
-	sed -e "s|@BINDIR@/hako|$HAKO|" -e "s|@OPTS@| -P $1|" -e "s|@WANTED_BY@|$2|" \
+	sed -e "s|@BINDIR@/hako|$BIN|" -e "s|@OPTS@| -P $1|" -e "s|@WANTED_BY@|$2|" \
 		"$HK_TOP/core/units/hako-autostart.service.in"
 }
 
@@ -91,7 +95,7 @@ before() {
 	# the journal kept across the reboot
 	mkdir -p /var/log/journal && systemd-tmpfiles --create --prefix /var/log/journal >/dev/null 2>&1
 	journalctl --flush >/dev/null 2>&1
-	mkdir -p "$P"
+	mkdir -p "$P" "$(dirname "$BIN")" && install -m 755 "$HAKO" "$BIN" || { not_ok "install $BIN"; return 1; }
 	containers root "$P" || return 1
 	unit_text "$P" multi-user.target >"/etc/systemd/system/$UNIT"
 	systemctl daemon-reload
@@ -125,7 +129,12 @@ before() {
 # after_for WHO PATH CTL...: the unit came up and started them in order.
 after_for() {
 	local who=$1 p=$2 i c t prev='' tprev=0; shift 2
-	for ((i = 0; i < 240; i++)); do [ "$("$@" is-active "$UNIT" 2>/dev/null)" = active ] && break; sleep 0.5; done
+	local st
+	for ((i = 0; i < 240; i++)); do
+		st=$("$@" is-active "$UNIT" 2>/dev/null)
+		[ "$st" = active ] || [ "$st" = failed ] && break
+		sleep 0.5
+	done
 	check_output "$who: $UNIT is active after the boot" '^active$' "$@" is-active "$UNIT"
 	for c in r1 r2 r3; do
 		[ "$(hk_state "$c" -P "$p")" = RUNNING ] && ok "$who: $c runs again" ||
