@@ -15,8 +15,7 @@ int hk_error_setv(struct hk_error **err, int code, const char *fmt, va_list ap)
 	struct hk_error *e = xmalloc(sizeof(*e));
 	e->code = code;
 	e->complete = false;
-	if (vasprintf(&e->msg, fmt, ap) < 0)
-		abort();
+	e->msg = xvasprintf(fmt, ap);
 	*err = e;
 	return -1;
 }
@@ -57,11 +56,9 @@ int hk_error_prefix(struct hk_error **err, const char *fmt, ...)
 {
 	if (!err || !*err)
 		return -1;
-	char *prefix;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&prefix, fmt, ap) < 0)
-		abort();
+	char *prefix = xvasprintf(fmt, ap);
 	va_end(ap);
 	char *joined = xasprintf("%s: %s", prefix, (*err)->msg);
 	free(prefix);

@@ -43,9 +43,7 @@ int hk_net_nl_error(struct hk_error **err, int nlerr, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	hk_autofree char *what = NULL;
-	if (vasprintf(&what, fmt, ap) < 0)
-		abort();
+	hk_autofree char *what = xvasprintf(fmt, ap);
 	va_end(ap);
 	int code = nlerr == -NLE_PERM				       ? EPERM
 		   : nlerr == -NLE_EXIST			       ? EEXIST

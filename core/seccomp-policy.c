@@ -53,9 +53,7 @@ static int perr(struct parser *ps, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	hk_autofree char *msg = NULL;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
+	hk_autofree char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	return hk_error_set(ps->err, EINVAL, "%s:%u: %s", ps->name, ps->line, msg);
 }

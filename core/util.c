@@ -55,15 +55,20 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
-char *xasprintf(const char *fmt, ...)
+char *xvasprintf(const char *fmt, va_list ap)
 {
 	char *s;
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	return s;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	int r = vasprintf(&s, fmt, ap);
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		abort();
 	return s;
 }
 
@@ -397,15 +402,11 @@ void hk_buf_puts(struct hk_buf *b, const char *s)
 
 void hk_buf_printf(struct hk_buf *b, const char *fmt, ...)
 {
-	char *s;
 	va_list ap;
 	va_start(ap, fmt);
-	int r = vasprintf(&s, fmt, ap);
+	hk_autofree char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		abort();
-	hk_buf_append(b, s, (size_t)r);
-	free(s);
+	hk_buf_append(b, s, strlen(s));
 }
 
 void hk_buf_free(struct hk_buf *b)
