@@ -44,7 +44,11 @@ endif
 PKG_NIC := libnl-3.0 libnl-route-3.0
 NIC_LIBS = $(shell $(PKG_CONFIG) --libs $(PKG_NIC))
 
-CPPFLAGS += -D_GNU_SOURCE -DHAKO_VERSION=\"$(VERSION)\" -DHAKO_PREFIX=\"$(PREFIX)\" -I. -Icore -Iwidgets
+# The boot unit's name: make install writes it, and every scope hako makes
+# is ordered before it (core/sdbus.h), so both come from here.
+AUTOSTART_UNIT := hako-autostart.service
+CPPFLAGS += -D_GNU_SOURCE -DHAKO_VERSION=\"$(VERSION)\" -DHAKO_PREFIX=\"$(PREFIX)\" \
+	    -DHAKO_AUTOSTART_UNIT=\"$(AUTOSTART_UNIT)\" -I. -Icore -Iwidgets
 VERSION  := 0.1.0
 
 # core/nic/: hako-nic's own code; its main is NIC_SRC, the rest
@@ -237,9 +241,9 @@ install: all $(BUILD)/hako-static
 		core/profiles/nesting.conf.in >$(DESTDIR)$(PREFIX)/share/hako/config/nesting.conf
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/systemd/user
 	sed -e 's|@BINDIR@|$(PREFIX)/bin|' -e 's|@OPTS@||' -e 's|@WANTED_BY@|multi-user.target|' \
-		core/units/hako-autostart.service.in >$(DESTDIR)$(PREFIX)/lib/systemd/system/hako-autostart.service
+		core/units/hako-autostart.service.in >$(DESTDIR)$(PREFIX)/lib/systemd/system/$(AUTOSTART_UNIT)
 	sed -e 's|@BINDIR@|$(PREFIX)/bin|' -e 's|@OPTS@||' -e 's|@WANTED_BY@|default.target|' \
-		core/units/hako-autostart.service.in >$(DESTDIR)$(PREFIX)/lib/systemd/user/hako-autostart.service
+		core/units/hako-autostart.service.in >$(DESTDIR)$(PREFIX)/lib/systemd/user/$(AUTOSTART_UNIT)
 
 clean:
 	rm -rf build

@@ -61,10 +61,14 @@ void hk_sdbus_build_call(struct hk_buf *out, uint32_t serial, const struct hk_sd
 /* The body of Manager.StartTransientUnit(ssa(sv)a(sa(sv))) for a scope:
  * mode "fail", properties Description, PIDs [pid], Delegate true and
  * CollectMode "inactive-or-failed" (a failed scope does not linger). */
-/* The unit make install puts in place (core/units): a container's scope is
- * ordered before it, so that its ExecStop halts the container at shutdown
- * before the scope is stopped. */
-#define HK_AUTOSTART_UNIT "hako-autostart.service"
+/* The unit make install puts in place (core/units; the Makefile's
+ * AUTOSTART_UNIT names it): a container's scope is ordered before it, so
+ * that its ExecStop halts the container at shutdown before the scope is
+ * stopped. */
+#ifndef HAKO_AUTOSTART_UNIT
+#error "the Makefile defines HAKO_AUTOSTART_UNIT (its AUTOSTART_UNIT)"
+#endif
+#define HK_AUTOSTART_UNIT HAKO_AUTOSTART_UNIT
 void hk_sdbus_scope_body(struct hk_buf *out, const char *unit, const char *description, pid_t pid);
 /* The body of Manager.AttachProcessesToUnit(ssau): move pid into unit's
  * cgroup, at subcgroup below it ("/hako/NAME/payload"; the unit must have
