@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -45,7 +46,73 @@ struct walk {
 	struct hk_copy_stats *stats;
 	struct link_seen *links[LINK_BUCKETS];
 	char *buf; /* read/write fallback buffer */
+	const struct hk_progress *progress; /* NULL: nobody watches */
+	uint64_t done, total;		    /* bytes of files handled, expected */
+	int64_t next_report;		    /* CLOCK_MONOTONIC ns */
 };
+
+/* ---- progress ---- */
+
+#define REPORT_EVERY_NS 100000000 /* a redraw costs a write to the terminal */
+#define PROGRESS_CHUNK (16 << 20) /* a big file reports as it goes */
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Adds bytes to what is done, and tells the watcher at most every
+ * REPORT_EVERY_NS (the last report, done == total, comes from copy_tree). */
+static void progress_add(struct walk *w, uint64_t bytes)
+{
+	w->done += bytes;
+	if (!w->progress)
+		return;
+	int64_t now = mono_ns();
+	if (now < w->next_report)
+		return;
+	w->next_report = now + REPORT_EVERY_NS;
+	/* the estimate can fall short (a file grew): never report the end early */
+	uint64_t done = w->done < w->total ? w->done : w->total ? w->total - 1 : 0;
+	w->progress->fn(w->progress->data, "rootfs", done, w->total);
+}
+
+/* The bytes a copy of the tree under fd (on filesystem dev) will handle:
+ * the sizes of its regular files, a file with N links counted 1/N per
+ * name so that it counts once when all its names are in the tree.  Only
+ * walked when a progress bar is drawn. */
+static uint64_t tree_bytes(int fd, dev_t dev)
+{
+	/* a descriptor of its own: a dup would share (and leave at the end)
+	 * the directory offset that the copy reads from next */
+	int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return 0;
+	}
+	uint64_t sum = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		struct stat sb;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    fstatat(fd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || sb.st_dev != dev)
+			continue;
+		if (S_ISREG(sb.st_mode))
+			sum += (uint64_t)sb.st_size / (sb.st_nlink ? sb.st_nlink : 1);
+		if (!S_ISDIR(sb.st_mode))
+			continue;
+		hk_autoclose int sub =
+			openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0)
+			sum += tree_bytes(sub, dev);
+	}
+	closedir(d);
+	return sum;
+}
 
 static void walk_free(struct walk *w)
 {
@@ -173,6 +240,7 @@ static int copy_range_rw(struct walk *w, int in, int out, off_t off, off_t end)
 		}
 		off += r;
 		w->stats->bytes += (uint64_t)r;
+		progress_add(w, (uint64_t)r);
 	}
 	return 0;
 }
@@ -183,7 +251,10 @@ static int copy_extent(struct walk *w, int in, int out, off_t off, off_t end)
 {
 	while (off < end) {
 		loff_t io = off, oo = off;
-		ssize_t n = copy_file_range(in, &io, out, &oo, (size_t)(end - off), 0);
+		size_t want = (size_t)(end - off);
+		if (w->progress && want > PROGRESS_CHUNK)
+			want = PROGRESS_CHUNK;
+		ssize_t n = copy_file_range(in, &io, out, &oo, want, 0);
 		if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
 			      errno == EOPNOTSUPP || errno == EBADF))
 			return copy_range_rw(w, in, out, off, end);
@@ -193,6 +264,7 @@ static int copy_extent(struct walk *w, int in, int out, off_t off, off_t end)
 			return 0;
 		off += n;
 		w->stats->bytes += (uint64_t)n;
+		progress_add(w, (uint64_t)n);
 	}
 	return 0;
 }
@@ -231,8 +303,11 @@ static int copy_file(struct walk *w, int sdir, int ddir, const char *name, const
 		openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
 		return hk_error_errno(err, "cannot create the copy of \"%s\"", shown);
+	uint64_t before = w->done;
 	if (copy_data(w, in, out, sb->st_size) < 0)
 		return hk_error_errno(err, "cannot copy the data of \"%s\"", shown);
+	w->done = before; /* holes and reflinks count as done too */
+	progress_add(w, (uint64_t)sb->st_size);
 	return apply_meta(w, in, out, sb, shown, err);
 }
 
@@ -390,6 +465,16 @@ int hk_copy_tree(const char *src, const char *dst, unsigned flags, struct hk_cop
 	return hk_copy_tree_owned_by_root(src, dst, flags, (uid_t)-1, (gid_t)-1, stats, err);
 }
 
+int hk_copy_tree_progress(const char *src, const char *dst, unsigned flags,
+			  const struct hk_progress *progress, struct hk_copy_stats *stats,
+			  struct hk_error **err)
+{
+	struct walk w = { .flags = flags, .from_uid = (uid_t)-1, .from_gid = (gid_t)-1 };
+	if (progress && progress->fn)
+		w.progress = progress;
+	return copy_tree(&w, src, dst, stats, err);
+}
+
 int hk_copy_tree_owned_by_root(const char *src, const char *dst, unsigned flags, uid_t from_uid,
 			       gid_t from_gid, struct hk_copy_stats *stats, struct hk_error **err)
 {
@@ -422,9 +507,16 @@ static int copy_tree(struct walk *wp, const char *src, const char *dst, struct h
 	if (dfd < 0)
 		return -1;
 	w.dst_root = dfd;
+	if (w.progress) {
+		w.total = tree_bytes(sfd, w.dev);
+		w.progress->fn(w.progress->data, "rootfs", 0, w.total);
+		w.next_report = mono_ns() + REPORT_EVERY_NS;
+	}
 	int rc = copy_dir_at(&w, sfd, dfd, "", src, err);
 	if (rc == 0)
 		rc = apply_meta(&w, sfd, dfd, &sb, src, err);
+	if (w.progress && rc == 0)
+		w.progress->fn(w.progress->data, "rootfs", w.total, w.total);
 	walk_free(&w);
 	if (rc < 0)
 		return hk_error_prefix(err, "copy \"%s\" to \"%s\"", src, dst);

@@ -21,6 +21,7 @@
 
 #include "error.h"
 #include "idmap.h"
+#include "progress.h"
 
 struct hk_copy_stats {
 	uint64_t files;	   /* entries made, directories included */
@@ -38,6 +39,15 @@ enum hk_copy_flags {
  * src's owner, mode, xattrs and times.  stats may be NULL. */
 int hk_copy_tree(const char *src, const char *dst, unsigned flags, struct hk_copy_stats *stats,
 		 struct hk_error **err);
+/* hk_copy_tree, telling progress (when its fn is set) how many bytes of
+ * file data are handled of how many: first (0, total) after a walk that
+ * counts them, then at most ten times a second, and (total, total) when
+ * it is done (not after a failure).  Holes and reflinked files count as
+ * handled. */
+int hk_copy_tree_progress(const char *src, const char *dst, unsigned flags,
+			  const struct hk_progress *progress, struct hk_copy_stats *stats,
+			  struct hk_error **err);
+
 /* hk_copy_tree, where a source owned by uid from_uid (gid from_gid) gets
  * owner 0 (group 0) in the copy: an ordinary user's own tree becomes the
  * container root's (-t dir:).  (uid_t)-1 / (gid_t)-1: no change. */
