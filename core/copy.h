@@ -9,7 +9,9 @@
  * (only the data extents found with SEEK_DATA/SEEK_HOLE are copied), device
  * nodes, fifos and sockets, symlinks (copied as links, never followed).
  * File data moves by FICLONE reflink where the filesystem shares extents,
- * else copy_file_range, else read/write.  Everything is opened relative to
+ * else copy_file_range, else read/write, on a second thread when there is
+ * a second CPU (copy.c: the walk makes every name, the thread fills the
+ * files it is handed).  Everything is opened relative to
  * directory descriptors with O_NOFOLLOW; a directory on another filesystem
  * (a mount point) is recreated empty and not entered.
  */
@@ -32,6 +34,7 @@ struct hk_copy_stats {
 
 enum hk_copy_flags {
 	HK_COPY_NO_REFLINK = 1 << 0, /* force a real copy (tests, benchmarks) */
+	HK_COPY_ONE_THREAD = 1 << 1, /* no second thread for file data (benchmarks) */
 };
 
 /* Copies the tree at src to dst.  dst may be missing (it is made) or an

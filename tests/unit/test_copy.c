@@ -331,6 +331,22 @@ static void test_progress(void **state)
 	assert_int_equal(seen.last_total, 13);
 }
 
+/* The walk alone, as on a machine with one CPU: the same copy. */
+static void test_one_thread(void **state)
+{
+	struct dirs *d = *state;
+	put(d->src, "a", "one\n", 0600);
+	hk_autofree char *a = xasprintf("%s/a", d->src);
+	hk_autofree char *a2 = xasprintf("%s/a2", d->src);
+	assert_int_equal(link(a, a2), 0);
+	struct hk_copy_stats st = { 0 };
+	copy_ok(d, HK_COPY_NO_REFLINK | HK_COPY_ONE_THREAD, &st);
+	hk_autofree char *t = slurp(d->dst, "a2");
+	assert_string_equal(t, "one\n");
+	assert_int_equal(st.links, 1);
+	assert_int_equal(st.bytes, 4);
+}
+
 static void test_errors(void **state)
 {
 	struct dirs *d = *state;
@@ -369,6 +385,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mount_point_not_crossed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_existing_empty_dst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_progress, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
