@@ -77,7 +77,11 @@ pair() {
 		UNDO=$ub
 		b+=("$(time_once eval "$cb")")
 	done
-	echo "$(printf '%s\n' "${a[@]}" | median) $( ((${#b[@]})) && printf '%s\n' "${b[@]}" | median)"
+	echo "$(med_or_fail "${a[@]}") $( ((${#b[@]})) && med_or_fail "${b[@]}")"
+}
+# med_or_fail NS...: the median, or -1 when any run failed.
+med_or_fail() {
+	case " $* " in *" -1 "*) echo -1 ;; *) printf '%s\n' "$@" | median ;; esac
 }
 
 # fill DIR MB: MB files of 1 MB of random bytes in 10 directories.
