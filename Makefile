@@ -83,7 +83,7 @@ DEPS_PKGS := build-essential pkg-config libncurses-dev libcap-dev libseccomp-dev
              libarchive-dev libcurl4-openssl-dev gpgv gnupg xz-utils python3 \
              libacl1-dev libzstd-dev zstd liblz4-dev systemd dbus-daemon dbus-user-session \
              qemu-system-x86 qemu-utils debootstrap e2fsprogs kmod strace musl-tools \
-             man-db openssh-client openssh-server criu iptables
+             man-db openssh-client openssh-server criu iptables rsync
 
 .PHONY: all deps demo check unit test-build hako-static bench fuzz fuzz-build install clean lint format-check layer-check \
 	nic-link-check

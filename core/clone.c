@@ -46,7 +46,7 @@ enum hk_backend hk_clone_pick_backend(const struct hk_rootfs_spec *src, enum hk_
 
 int hk_clone_rootfs(const struct hk_clone_src *src, const char *dst_dir, const char *lxcpath,
 		    enum hk_clone_mode mode, enum hk_backend backend, unsigned copy_flags,
-		    char **new_spec, struct hk_error **err)
+		    const struct hk_progress *progress, char **new_spec, struct hk_error **err)
 {
 	backend = hk_clone_pick_backend(src->spec, mode, backend);
 	const struct hk_storage_ops *ops = hk_storage_find(backend, err);
@@ -59,6 +59,7 @@ int hk_clone_rootfs(const struct hk_clone_src *src, const char *dst_dir, const c
 		.map = src->map,
 		.as_user = geteuid() != 0 && src->map->n > 0,
 		.copy_flags = copy_flags,
+		.progress = progress,
 	};
 	int rc;
 	if (mode == HK_CLONE_COPY || (mode == HK_CLONE_CHEAPEST && !ops->snapshot))
@@ -400,10 +401,9 @@ static int make_dst_dir(struct job *j, struct hk_error **err)
 	const char *path = hk_store_path(j->dst_st);
 	if (access(path, F_OK) < 0 && hk_mkdir_p(path, 0755, err) < 0)
 		return -1;
-	if (mkdir(j->dst_dir, 0755) < 0)
+	/* 0700 until sealed: the seal below sets the mode it keeps */
+	if (mkdir(j->dst_dir, 0700) < 0)
 		return hk_error_errno(err, "cannot create \"%s\"", j->dst_dir);
-	if (chmod(j->dst_dir, 0755) < 0)
-		return hk_error_errno(err, "cannot set the mode of \"%s\"", j->dst_dir);
 	struct dir_undo *u = xcalloc(1, sizeof(*u));
 	u->dir = xstrdup(j->dst_dir);
 	hk_idmap_copy(&u->map, &j->map);
@@ -419,7 +419,7 @@ static int make_rootfs_and_config(struct job *j, struct hk_error **err)
 	hk_autofree char *spec = NULL;
 	int64_t t = hk_timing_now();
 	if (hk_clone_rootfs(&src, j->dst_dir, hk_store_path(j->dst_st), j->mode, j->o->backend,
-			    j->o->copy_flags, &spec, err) < 0)
+			    j->o->copy_flags, &j->o->progress, &spec, err) < 0)
 		return -1;
 	t = hk_timing_add("rootfs", t);
 	if (hk_cleanup_at(&j->cs, HK_STEP_CLONE_CONFIG, err) < 0)
@@ -428,7 +428,11 @@ static int make_rootfs_and_config(struct job *j, struct hk_error **err)
 		hk_clone_rename_in_rootfs(spec, &j->map, j->src_uts ? j->src_uts : j->o->src, j->dst);
 	hk_autofree char *text = hk_clone_config_text(j->text, spec, j->keep_name ? NULL : j->dst,
 						      !j->keep_name, j->o->ephemeral);
-	if (hk_write_file_atomic(j->dst_config, text, strlen(text), 0644, err) < 0)
+	/* No fsync: like cp -a and lxc-copy, a clone (its rootfs, the overlay's
+	 * directories) is on disk after the next writeback, and a config synced
+	 * alone would not make it survive a crash; the rename still keeps a
+	 * reader from seeing half a config. */
+	if (hk_write_file_unsynced(j->dst_config, text, strlen(text), 0644, err) < 0)
 		return -1;
 	hk_cleanup_push_unlink(&j->cs, j->dst_config);
 	hk_timing_add("config", t);

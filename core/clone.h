@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "progress.h"
 #include "store.h"
 
 struct hk_clone_opts {
@@ -28,6 +29,7 @@ struct hk_clone_opts {
 	bool force;		 /* -f: clone a running source anyway */
 	bool ephemeral;		 /* -e: overlay snapshot + lxc.ephemeral = 1 */
 	unsigned copy_flags;	 /* hk_copy_tree flags */
+	struct hk_progress progress; /* a full copy reports here (fn may be NULL) */
 };
 
 enum hk_clone_mode {
@@ -65,7 +67,7 @@ enum hk_backend hk_clone_pick_backend(const struct hk_rootfs_spec *src, enum hk_
  * failure. */
 int hk_clone_rootfs(const struct hk_clone_src *src, const char *dst_dir, const char *lxcpath,
 		    enum hk_clone_mode mode, enum hk_backend backend, unsigned copy_flags,
-		    char **new_spec, struct hk_error **err);
+		    const struct hk_progress *progress, char **new_spec, struct hk_error **err);
 
 /* The clone's config text: rootfs set, uts.name set to name (unless NULL),
  * MACs regenerated (when regen_macs), lxc.ephemeral = 1 when ephemeral. */

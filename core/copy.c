@@ -7,7 +7,9 @@
  * remembered by (dev, inode) with their path relative to the destination
  * root, and later names become hard links to the first copy.  Metadata of
  * a directory is applied after its contents, so its times and a read-only
- * mode do not get in the way of filling it.
+ * mode do not get in the way of filling it.  With a second CPU, a
+ * worker thread copies the data and metadata of the regular files the
+ * walk opens (see "a second thread for file data").
  */
 #include "copy.h"
 
@@ -15,12 +17,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -45,7 +49,75 @@ struct walk {
 	struct hk_copy_stats *stats;
 	struct link_seen *links[LINK_BUCKETS];
 	char *buf; /* read/write fallback buffer */
+	const struct hk_progress *progress; /* NULL: nobody watches */
+	uint64_t done, total;		    /* bytes of files handled, expected */
+	int64_t next_report;		    /* CLOCK_MONOTONIC ns */
+	struct worker *worker;		    /* copies file data beside the walk, or NULL */
+	bool in_worker;			    /* this is the worker's: no hk_log (not thread-safe) */
 };
+
+/* ---- progress ---- */
+
+#define REPORT_EVERY_NS 100000000 /* a redraw costs a write to the terminal */
+#define PROGRESS_CHUNK (16 << 20) /* a big file reports as it goes */
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Adds bytes to what is done, and tells the watcher at most every
+ * REPORT_EVERY_NS (the last report, done == total, comes from copy_tree). */
+static void progress_add(struct walk *w, uint64_t bytes)
+{
+	w->done += bytes;
+	if (!w->progress)
+		return;
+	int64_t now = mono_ns();
+	if (now < w->next_report)
+		return;
+	w->next_report = now + REPORT_EVERY_NS;
+	/* the estimate can fall short (a file grew): never report the end early */
+	uint64_t done = w->done < w->total ? w->done : w->total ? w->total - 1 : 0;
+	w->progress->fn(w->progress->data, "rootfs", done, w->total);
+}
+
+/* The bytes a copy of the tree under fd (on filesystem dev) will handle:
+ * the sizes of its regular files, a file with N links counted 1/N per
+ * name so that it counts once when all its names are in the tree.  Only
+ * walked when a progress bar is drawn. */
+static uint64_t tree_bytes(int fd, dev_t dev)
+{
+	/* a descriptor of its own: a dup would share (and leave at the end)
+	 * the directory offset that the copy reads from next */
+	int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return 0;
+	}
+	uint64_t sum = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		struct stat sb;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    fstatat(fd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || sb.st_dev != dev)
+			continue;
+		if (S_ISREG(sb.st_mode))
+			sum += (uint64_t)sb.st_size / (sb.st_nlink ? sb.st_nlink : 1);
+		if (!S_ISDIR(sb.st_mode))
+			continue;
+		hk_autoclose int sub =
+			openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0)
+			sum += tree_bytes(sub, dev);
+	}
+	closedir(d);
+	return sum;
+}
 
 static void walk_free(struct walk *w)
 {
@@ -79,7 +151,8 @@ static bool xattr_skippable(int e)
 
 /* Copies the xattrs of src to dst, both given as paths the *xattr calls
  * can use (an fd path under /proc/self/fd for entries opened O_PATH). */
-static int copy_xattrs(const char *src, const char *dst, const char *shown, struct hk_error **err)
+static int copy_xattrs(const char *src, const char *dst, const char *shown, bool may_log,
+		       struct hk_error **err)
 {
 	ssize_t n = listxattr(src, NULL, 0);
 	if (n < 0)
@@ -104,7 +177,8 @@ static int copy_xattrs(const char *src, const char *dst, const char *shown, stru
 			if (!xattr_skippable(errno))
 				return hk_error_errno(
 					err, "cannot set xattr %s on the copy of \"%s\"", k, shown);
-			hk_log(HK_LOG_DEBUG, "copy: xattr %s of \"%s\" not kept", k, shown);
+			if (may_log)
+				hk_log(HK_LOG_DEBUG, "copy: xattr %s of \"%s\" not kept", k, shown);
 		}
 	}
 	return 0;
@@ -146,7 +220,7 @@ static int apply_meta(const struct walk *w, int src_fd, int dst_fd, const struct
 		return -1;
 	if (chmod(dp, sb->st_mode & 07777) < 0)
 		return hk_error_errno(err, "cannot set the mode of the copy of \"%s\"", shown);
-	if (copy_xattrs(sp, dp, shown, err) < 0)
+	if (copy_xattrs(sp, dp, shown, !w->in_worker, err) < 0)
 		return -1;
 	struct timespec ts[2] = { sb->st_atim, sb->st_mtim };
 	if (utimensat(AT_FDCWD, dp, ts, 0) < 0)
@@ -173,6 +247,7 @@ static int copy_range_rw(struct walk *w, int in, int out, off_t off, off_t end)
 		}
 		off += r;
 		w->stats->bytes += (uint64_t)r;
+		progress_add(w, (uint64_t)r);
 	}
 	return 0;
 }
@@ -183,7 +258,10 @@ static int copy_extent(struct walk *w, int in, int out, off_t off, off_t end)
 {
 	while (off < end) {
 		loff_t io = off, oo = off;
-		ssize_t n = copy_file_range(in, &io, out, &oo, (size_t)(end - off), 0);
+		size_t want = (size_t)(end - off);
+		if (w->progress && want > PROGRESS_CHUNK)
+			want = PROGRESS_CHUNK;
+		ssize_t n = copy_file_range(in, &io, out, &oo, want, 0);
 		if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
 			      errno == EOPNOTSUPP || errno == EBADF))
 			return copy_range_rw(w, in, out, off, end);
@@ -193,6 +271,7 @@ static int copy_extent(struct walk *w, int in, int out, off_t off, off_t end)
 			return 0;
 		off += n;
 		w->stats->bytes += (uint64_t)n;
+		progress_add(w, (uint64_t)n);
 	}
 	return 0;
 }
@@ -221,6 +300,143 @@ static int copy_data(struct walk *w, int in, int out, off_t size)
 	return ftruncate(out, size);
 }
 
+/* ---- a second thread for file data ---- */
+
+/* The walk opens each regular file and its copy, and hands the pair to
+ * one worker thread that copies the data and sets the metadata, so that
+ * the kernel's page copying runs on a second core while the walk makes
+ * directories, links and nodes.  Names are made by the walk alone, so a
+ * later hard link finds its first name, and a directory's own metadata
+ * (set after its entries) is untouched by writes to open files in it. */
+#define QUEUE_MAX 64
+
+struct file_job {
+	int in, out;
+	struct stat sb;
+	char *shown;
+};
+
+struct worker {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t more, room;
+	struct file_job q[QUEUE_MAX];
+	size_t head, n;
+	bool closing;
+	struct walk w;		  /* the worker's own buffer and counts */
+	struct hk_copy_stats stats;
+	struct hk_error *err;	  /* the first failure; the walk stops on it */
+};
+
+static void job_run(struct worker *k, struct file_job *j)
+{
+	if (!k->err) {
+		struct hk_error *e = NULL;
+		if (copy_data(&k->w, j->in, j->out, j->sb.st_size) < 0)
+			hk_error_errno(&e, "cannot copy the data of \"%s\"", j->shown);
+		else
+			apply_meta(&k->w, j->in, j->out, &j->sb, j->shown, &e);
+		pthread_mutex_lock(&k->lock);
+		if (e && !k->err)
+			k->err = e;
+		else
+			hk_error_free(e);
+		pthread_mutex_unlock(&k->lock);
+	}
+	close(j->in);
+	close(j->out);
+	free(j->shown);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *k = arg;
+	pthread_mutex_lock(&k->lock);
+	for (;;) {
+		while (!k->n && !k->closing)
+			pthread_cond_wait(&k->more, &k->lock);
+		if (!k->n)
+			break;
+		struct file_job j = k->q[k->head];
+		k->head = (k->head + 1) % QUEUE_MAX;
+		k->n--;
+		pthread_cond_signal(&k->room);
+		pthread_mutex_unlock(&k->lock);
+		job_run(k, &j);
+		pthread_mutex_lock(&k->lock);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return NULL;
+}
+
+/* A worker when there is a second CPU to run it on; else NULL and the
+ * walk copies the data itself. */
+static struct worker *worker_start(const struct walk *w)
+{
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || (w->flags & HK_COPY_ONE_THREAD))
+		return NULL;
+	struct worker *k = xcalloc(1, sizeof(*k));
+	k->w = *w;
+	k->w.buf = NULL;
+	k->w.progress = NULL; /* the walk reports for both */
+	k->w.in_worker = true;
+	k->w.stats = &k->stats;
+	pthread_mutex_init(&k->lock, NULL);
+	pthread_cond_init(&k->more, NULL);
+	pthread_cond_init(&k->room, NULL);
+	if (pthread_create(&k->thread, NULL, worker_main, k) != 0) {
+		free(k);
+		return NULL;
+	}
+	return k;
+}
+
+/* Queues a file (the worker owns in and out from here on); the worker's
+ * failure so far, if any, moves to *err. */
+static int worker_add(struct worker *k, int in, int out, const struct stat *sb, const char *shown,
+		      struct hk_error **err)
+{
+	pthread_mutex_lock(&k->lock);
+	while (k->n == QUEUE_MAX)
+		pthread_cond_wait(&k->room, &k->lock);
+	k->q[(k->head + k->n) % QUEUE_MAX] = (struct file_job){ in, out, *sb, xstrdup(shown) };
+	k->n++;
+	pthread_cond_signal(&k->more);
+	struct hk_error *e = k->err;
+	k->err = NULL;
+	pthread_mutex_unlock(&k->lock);
+	if (!e)
+		return 0;
+	hk_error_propagate(err, &e);
+	return -1;
+}
+
+/* Waits for the queued files; rc < 0 (the walk failed) skips their data.
+ * Returns rc, or -1 with the worker's failure in *err. */
+static int worker_finish(struct worker *k, struct walk *w, int rc, struct hk_error **err)
+{
+	pthread_mutex_lock(&k->lock);
+	k->closing = true;
+	if (rc < 0 && !k->err)
+		hk_error_set(&k->err, ECANCELED, "copy stopped");
+	pthread_cond_signal(&k->more);
+	pthread_mutex_unlock(&k->lock);
+	pthread_join(k->thread, NULL);
+	w->stats->bytes += k->stats.bytes;
+	w->stats->reflinks += k->stats.reflinks;
+	if (rc == 0 && k->err) {
+		hk_error_propagate(err, &k->err);
+		rc = -1;
+	}
+	hk_error_free(k->err);
+	free(k->w.buf);
+	pthread_mutex_destroy(&k->lock);
+	pthread_cond_destroy(&k->more);
+	pthread_cond_destroy(&k->room);
+	free(k);
+	return rc;
+}
+
 static int copy_file(struct walk *w, int sdir, int ddir, const char *name, const struct stat *sb,
 		     const char *shown, struct hk_error **err)
 {
@@ -231,8 +447,17 @@ static int copy_file(struct walk *w, int sdir, int ddir, const char *name, const
 		openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
 		return hk_error_errno(err, "cannot create the copy of \"%s\"", shown);
+	if (w->worker) {
+		progress_add(w, (uint64_t)sb->st_size); /* queued counts as done */
+		int rc = worker_add(w->worker, in, out, sb, shown, err);
+		in = out = -1;
+		return rc;
+	}
+	uint64_t before = w->done;
 	if (copy_data(w, in, out, sb->st_size) < 0)
 		return hk_error_errno(err, "cannot copy the data of \"%s\"", shown);
+	w->done = before; /* holes and reflinks count as done too */
+	progress_add(w, (uint64_t)sb->st_size);
 	return apply_meta(w, in, out, sb, shown, err);
 }
 
@@ -390,6 +615,16 @@ int hk_copy_tree(const char *src, const char *dst, unsigned flags, struct hk_cop
 	return hk_copy_tree_owned_by_root(src, dst, flags, (uid_t)-1, (gid_t)-1, stats, err);
 }
 
+int hk_copy_tree_progress(const char *src, const char *dst, unsigned flags,
+			  const struct hk_progress *progress, struct hk_copy_stats *stats,
+			  struct hk_error **err)
+{
+	struct walk w = { .flags = flags, .from_uid = (uid_t)-1, .from_gid = (gid_t)-1 };
+	if (progress && progress->fn)
+		w.progress = progress;
+	return copy_tree(&w, src, dst, stats, err);
+}
+
 int hk_copy_tree_owned_by_root(const char *src, const char *dst, unsigned flags, uid_t from_uid,
 			       gid_t from_gid, struct hk_copy_stats *stats, struct hk_error **err)
 {
@@ -422,9 +657,19 @@ static int copy_tree(struct walk *wp, const char *src, const char *dst, struct h
 	if (dfd < 0)
 		return -1;
 	w.dst_root = dfd;
+	if (w.progress) {
+		w.total = tree_bytes(sfd, w.dev);
+		w.progress->fn(w.progress->data, "rootfs", 0, w.total);
+		w.next_report = mono_ns() + REPORT_EVERY_NS;
+	}
+	w.worker = worker_start(&w);
 	int rc = copy_dir_at(&w, sfd, dfd, "", src, err);
+	if (w.worker)
+		rc = worker_finish(w.worker, &w, rc, err);
 	if (rc == 0)
 		rc = apply_meta(&w, sfd, dfd, &sb, src, err);
+	if (w.progress && rc == 0)
+		w.progress->fn(w.progress->data, "rootfs", w.total, w.total);
 	walk_free(&w);
 	if (rc < 0)
 		return hk_error_prefix(err, "copy \"%s\" to \"%s\"", src, dst);

@@ -301,7 +301,7 @@ static int restore_in_place(struct restore *r, struct hk_error **err)
 	hk_cleanup_push(&r->cs, undo_tmp, r, NULL);
 	if (hk_cleanup_at(&r->cs, HK_STEP_SNAPSHOT_ROOTFS, err) < 0 ||
 	    hk_clone_rootfs(&src, r->tmp, hk_store_path(r->st), HK_CLONE_CHEAPEST, HK_BACKEND_UNSET,
-			    0, &spec, err) < 0 ||
+			    0, NULL, &spec, err) < 0 ||
 	    hk_cleanup_at(&r->cs, HK_STEP_SNAPSHOT_SWAP, err) < 0)
 		return -1;
 	/* past this point the old rootfs goes: no undo can bring it back */

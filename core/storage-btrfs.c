@@ -71,7 +71,7 @@ static int copy_in_ns(void *arg, struct hk_error **err)
 	struct btrfs_job *j = arg;
 	if (subvol_create(j->req->dst_dir, "rootfs", err) < 0)
 		return -1;
-	return hk_copy_tree(j->req->src->path, j->dst, j->req->copy_flags, NULL, err);
+	return hk_copy_tree_progress(j->req->src->path, j->dst, j->req->copy_flags, j->req->progress, NULL, err);
 }
 
 static int btrfs_copy(struct hk_storage_req *req, struct hk_error **err)

@@ -62,7 +62,7 @@ static int make_layers(void *arg, struct hk_error **err)
 	if (stat(src->path, &lower) < 0 || !S_ISDIR(lower.st_mode))
 		return hk_error_errno(err, "cannot use \"%s\" as the lower layer", src->path);
 	if (src->upper) {
-		if (hk_copy_tree(src->upper, j->upper, j->req->copy_flags, NULL, err) < 0)
+		if (hk_copy_tree_progress(src->upper, j->upper, j->req->copy_flags, j->req->progress, NULL, err) < 0)
 			return -1;
 	} else if (mkdir_like(j->upper, &lower, 0, err) < 0) {
 		return -1;
@@ -98,10 +98,9 @@ int hk_storage_layers_snapshot(struct hk_storage_req *req, const char *prefix, b
 	return rc;
 }
 
+/* (hk_clone_rootfs has checked ovl_support already) */
 static int ovl_snapshot(struct hk_storage_req *req, struct hk_error **err)
 {
-	if (ovl_support(NULL, err) < 0)
-		return -1;
 	return hk_storage_layers_snapshot(req, "overlay", true, err);
 }
 

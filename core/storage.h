@@ -27,6 +27,7 @@
 #include "config.h"
 #include "error.h"
 #include "idmap.h"
+#include "progress.h"
 #include "store.h"
 #include "util.h"
 
@@ -40,6 +41,7 @@ struct hk_storage_req {
 	const struct hk_idmap *map;	  /* the container's id map (n == 0: none) */
 	bool as_user;			  /* caller is not root and map is set */
 	unsigned copy_flags;		  /* hk_copy_tree flags */
+	const struct hk_progress *progress; /* a full copy reports here (may be NULL) */
 	char *new_spec;			  /* out: "dir:PATH/NEW/rootfs" ... */
 };
 

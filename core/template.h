@@ -17,15 +17,9 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "progress.h"
 #include "util.h"
 
-/* Progress of a long step (a download), for the front end to draw; core/
- * never prints.  total is 0 when unknown; done == total ends the step. */
-typedef void (*hk_progress_fn)(void *data, const char *what, uint64_t done, uint64_t total);
-struct hk_progress {
-	hk_progress_fn fn; /* may be NULL */
-	void *data;
-};
 
 struct hk_template_ctx {
 	const char *name;     /* container name (hostname) */

@@ -1,11 +1,13 @@
 /* cmd-clone.c - `hako clone SRC NEW [-s] [-B BACKEND] [-e] [-f] [-P PATH]`
- * (also `hako copy`; lxc-copy's -n SRC -N NEW work too). */
+ * (also `hako copy`; lxc-copy's -n SRC -N NEW work too).  A full copy
+ * draws a progress bar on a terminal (progress-bar.c). */
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 
 #include "clone.h"
 #include "cli.h"
+#include "progress-bar.h"
 #include "timing.h"
 
 enum { OPT_TIMING = HK_OPT_LONG_ONLY(0) };
@@ -113,8 +115,11 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		return 1;
 	hk_autoerr err = NULL;
 	char *made = NULL;
+	struct hk_bar bar;
+	o->progress = hk_bar_progress(&bar, cli->quiet);
 	hk_timing_add("store", hk_timing_last());
 	int rc = hk_clone(st, o, &made, &err);
+	hk_bar_end(&bar);
 	hk_cli_timing_print("clone", o->src);
 	if (rc < 0)
 		return hk_cli_fail(err);

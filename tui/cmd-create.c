@@ -1,7 +1,7 @@
 /* cmd-create.c - `hako create NAME -t TEMPLATE [-B BACKEND] [-f CONFIG]
  * [-- TEMPLATE-ARGS]` (lxc-create's -n NAME works too), and
  * `hako create -t download -- --list`.  Draws the download progress bar
- * (on a terminal only) from core's progress callback. */
+ * (progress-bar.c, on a terminal only) from core's progress callback. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,40 +10,8 @@
 #include "cli.h"
 #include "create.h"
 #include "image.h"
+#include "progress-bar.h"
 #include "template.h"
-
-#define BAR_WIDTH 30
-
-static void human(char *out, size_t n, uint64_t v)
-{
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB"};
-	double d = (double)v;
-	size_t u = 0;
-	while (d >= 1024 && u + 1 < HK_ARRAY_SIZE(units)) {
-		d /= 1024;
-		u++;
-	}
-	snprintf(out, n, u ? "%.1f %s" : "%.0f %s", d, units[u]);
-}
-
-/* One line, redrawn in place: "rootfs.tar.xz [=====>    ]  42%  12.0 MiB". */
-static void draw_progress(void *data, const char *what, uint64_t done, uint64_t total)
-{
-	(void)data;
-	char have[32];
-	human(have, sizeof(have), done);
-	if (!total) {
-		fprintf(stderr, "\r%-16.16s %s   ", what, have);
-	} else {
-		unsigned pct = (unsigned)(done * 100 / (total ? total : 1));
-		int fill = (int)(done * BAR_WIDTH / total);
-		fprintf(stderr, "\r%-16.16s [%.*s%*s] %3u%% %s   ", what, fill,
-			"==============================", BAR_WIDTH - fill, "", pct, have);
-	}
-	if (total && done >= total)
-		fputc('\n', stderr);
-	fflush(stderr);
-}
 
 static bool wants_list(char **args)
 {
@@ -127,15 +95,17 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	}
 	o.name = cli->name;
 	o.template_args = argv + rest;
-	if (isatty(STDERR_FILENO) && !cli->quiet)
-		o.progress = (struct hk_progress){.fn = draw_progress};
+	struct hk_bar bar;
+	o.progress = hk_bar_progress(&bar, cli->quiet);
 
 	hk_autostore st = hk_cli_store(cli);
 	if (!st)
 		return 1;
 	hk_autoerr err = NULL;
-	if (hk_create(st, &o, &err) < 0)
+	if (hk_create(st, &o, &err) < 0) {
+		hk_bar_end(&bar);
 		return hk_cli_fail(err);
+	}
 	if (!cli->quiet)
 		printf("Created container \"%s\" (%s, %s) in %s\n", o.name, o.template_name,
 		       hk_backend_name(hk_create_backend(st, &o)), hk_store_path(st));

@@ -1,7 +1,7 @@
 /* test_copy.c - the full-copy engine: data, owners, modes, setuid bits,
  * xattrs (user.*, security.capability, POSIX ACLs), hard links, sparse
  * files, device nodes and fifos, symlinks never followed, mount points not
- * crossed, and its errors.  Owner, device and mount cases need root. */
+ * crossed, progress reports, and its errors.  Owner, device and mount cases need root. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -287,6 +287,66 @@ static void test_existing_empty_dst(void **state)
 	assert_int_equal(sb.st_mode & 07777, 0711);
 }
 
+struct seen {
+	unsigned calls;
+	uint64_t first_done, first_total, last_done, last_total;
+};
+
+static void record(void *data, const char *what, uint64_t done, uint64_t total)
+{
+	struct seen *s = data;
+	assert_string_equal(what, "rootfs");
+	if (s->calls++ == 0) {
+		s->first_done = done;
+		s->first_total = total;
+	}
+	s->last_done = done;
+	s->last_total = total;
+}
+
+/* The walk that counts the bytes for the bar must not use up the top
+ * directory's listing: it once shared the copy's descriptor offset, and a
+ * copy with a progress bar came out empty, reported as 100 % done. */
+static void test_progress(void **state)
+{
+	struct dirs *d = *state;
+	put(d->src, "a", "hello\n", 0644);
+	put(d->src, "b", "world!\n", 0644);
+	hk_autofree char *a = xasprintf("%s/a", d->src);
+	hk_autofree char *a2 = xasprintf("%s/a2", d->src);
+	assert_int_equal(link(a, a2), 0); /* one file, counted once */
+	struct seen seen = { 0 };
+	struct hk_progress p = { .fn = record, .data = &seen };
+	struct hk_error *err = NULL;
+	if (hk_copy_tree_progress(d->src, d->dst, HK_COPY_NO_REFLINK, &p, NULL, &err) < 0)
+		fail_msg("%s", err->msg);
+	hk_autofree char *b = slurp(d->dst, "b");
+	assert_string_equal(b, "world!\n");
+	hk_autofree char *a2c = slurp(d->dst, "a2");
+	assert_string_equal(a2c, "hello\n");
+	assert_true(seen.calls >= 2);
+	assert_int_equal(seen.first_done, 0);
+	assert_int_equal(seen.first_total, 13);
+	assert_int_equal(seen.last_done, 13);
+	assert_int_equal(seen.last_total, 13);
+}
+
+/* The walk alone, as on a machine with one CPU: the same copy. */
+static void test_one_thread(void **state)
+{
+	struct dirs *d = *state;
+	put(d->src, "a", "one\n", 0600);
+	hk_autofree char *a = xasprintf("%s/a", d->src);
+	hk_autofree char *a2 = xasprintf("%s/a2", d->src);
+	assert_int_equal(link(a, a2), 0);
+	struct hk_copy_stats st = { 0 };
+	copy_ok(d, HK_COPY_NO_REFLINK | HK_COPY_ONE_THREAD, &st);
+	hk_autofree char *t = slurp(d->dst, "a2");
+	assert_string_equal(t, "one\n");
+	assert_int_equal(st.links, 1);
+	assert_int_equal(st.bytes, 4);
+}
+
 static void test_errors(void **state)
 {
 	struct dirs *d = *state;
@@ -324,6 +384,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_owner_setuid_caps_devices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mount_point_not_crossed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_existing_empty_dst, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_progress, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
