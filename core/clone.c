@@ -428,11 +428,11 @@ static int make_rootfs_and_config(struct job *j, struct hk_error **err)
 		hk_clone_rename_in_rootfs(spec, &j->map, j->src_uts ? j->src_uts : j->o->src, j->dst);
 	hk_autofree char *text = hk_clone_config_text(j->text, spec, j->keep_name ? NULL : j->dst,
 						      !j->keep_name, j->o->ephemeral);
-	/* No fsync: like cp -a and lxc-copy, a clone (its rootfs, the overlay's
-	 * directories) is on disk after the next writeback, and a config synced
-	 * alone would not make it survive a crash; the rename still keeps a
-	 * reader from seeing half a config. */
-	if (hk_write_file_unsynced(j->dst_config, text, strlen(text), 0644, err) < 0)
+	/* Synced, as every config (style.md): a snapshot clone's rootfs is the
+	 * source's, already on disk, plus empty upper directories, so with its
+	 * config on disk it survives a crash (a full copy's data is written
+	 * back later, like cp -a's). */
+	if (hk_write_file_atomic(j->dst_config, text, strlen(text), 0644, err) < 0)
 		return -1;
 	hk_cleanup_push_unlink(&j->cs, j->dst_config);
 	hk_timing_add("config", t);

@@ -281,12 +281,6 @@ int hk_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 	return write_atomic(path, data, len, mode, true, err);
 }
 
-int hk_write_file_unsynced(const char *path, const void *data, size_t len, mode_t mode,
-			   struct hk_error **err)
-{
-	return write_atomic(path, data, len, mode, false, err);
-}
-
 /* Run-time state is void after a reboot (the state file carries the boot
  * id), so it needs no fsync: the rename alone keeps readers from ever
  * seeing half a file.  (/run is not always tmpfs, where fsync is free.) */

@@ -90,11 +90,6 @@ int hk_write_all(int fd, const void *data, size_t len, size_t *done);
  * rename over path, fsync of the directory.  Never leaves a partial file. */
 int hk_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			 struct hk_error **err);
-/* The same without fsync, for a file no more durable than what it
- * describes: a clone's config beside a rootfs written without fsync (a
- * journal commit costs 2-25 ms here, more than the rest of a clone). */
-int hk_write_file_unsynced(const char *path, const void *data, size_t len, mode_t mode,
-			   struct hk_error **err);
 /* The same without fsync, for run-time state that a reboot voids. */
 int hk_write_run_file(const char *path, const void *data, size_t len, mode_t mode,
 		      struct hk_error **err);
