@@ -38,7 +38,7 @@ command -v tmux >/dev/null || { echo "dashboard bench skipped: tmux is not insta
 [ -x "$HAKO" ] || { echo "dashboard bench: no hako at $HAKO"; exit 2; }
 HAKO=$(realpath "$HAKO")
 
-. "$(dirname "$0")/bench.lib"
+. "$(dirname "$0")/../lib/bench.sh"
 
 # grow_to N RUNNING: N containers b000..., the first RUNNING of them running.
 grow_to() {

@@ -28,7 +28,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-. "$(dirname "$0")/bench.lib"
+. "$(dirname "$0")/../lib/bench.sh"
 
 # booted CMD...: runs `CMD systemctl is-system-running --wait` until
 # systemd answers (not "Failed to connect"); true when running/degraded.

@@ -13,7 +13,7 @@
 #     own or refuses or warns saying so (never silently without one);
 #     then in a cgroup root delegated the way doctor says, the full life.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/checks.lib"
+. "$HK_TOP/tests/lib/checks.sh"
 plan_begin
 
 U=$HK_TEST_USER

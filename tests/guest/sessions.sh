@@ -16,7 +16,7 @@
 # pids.max 5 holds a fork bomb; ls shows memory, CPU and pids; freeze;
 # stop; nothing left in any cgroup directory.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/checks.lib"
+. "$HK_TOP/tests/lib/checks.sh"
 plan_begin
 
 LOGIN=hkslogin LINGER=hkslinger NONE=hksnone

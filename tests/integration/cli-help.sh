@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# cli-help.sh - the option layer (issue 17) as a user meets it, for every
+# cli-help.sh - the option layer as a user meets it, for every
 # verb `hako help` lists: `hako VERB --help` and `hako help VERB` exit 0
 # with the same text, which fits 80 columns; its options are the ones
 # man/hako-VERB.1 documents (OPTIONS and COMMON OPTIONS, compared as

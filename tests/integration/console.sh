@@ -28,7 +28,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-. "$(dirname "$0")/console.lib"
+. "$HK_TOP/tests/lib/console.sh"
 
 # console_mode WHO PATH
 console_mode() {

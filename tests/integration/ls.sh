@@ -192,7 +192,7 @@ for v in start console attach stop freeze; do
 		{ grep -Eq "container \"ghost\" does not exist in $D; create it with \"hako create ghost -t busybox -P $D\"\$" <<<"$out" &&
 		ok "$v of a missing container: does not exist, with the create command, nothing after" || not_ok "$v ghost: $out"; }
 done
-# --- the option layer (issue 17): --help from the table, the common
+# --- the option layer: --help from the table, the common
 # options on every verb, usage errors exit 2.
 for v in ls list info start console attach freeze unfreeze thaw cgroup; do
 	out=$(hako $v --help 2>&1); rc=$?

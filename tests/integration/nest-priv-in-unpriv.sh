@@ -13,7 +13,7 @@
 # a missing controller, a parent that turns nesting on without the
 # profile's proc/sysfs, for a child with its own id map.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/nest.lib"
+. "$HK_TOP/tests/lib/nest.sh"
 plan_begin
 
 T=$(mktemp -d /tmp/hako-nestp.XXXXXX)

@@ -10,7 +10,7 @@
 # 1000/hako/c1), `hako ls -f --nested` on the host shows it with its map in
 # host ids, the classic failures say what to change, and nothing is left.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/nest.lib"
+. "$HK_TOP/tests/lib/nest.sh"
 plan_begin
 
 NU=hakonest

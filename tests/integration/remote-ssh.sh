@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# remote-ssh.sh - remotes over ssh (issue 18): three "hosts" made here
+# remote-ssh.sh - remotes over ssh: three "hosts" made here
 # as network namespaces, each with its own sshd (own config, throw-away
 # host key, own address on a veth, its own container path) running this
 # checkout's hako, reached with a throw-away client key and known_hosts
-# through hako.conf's [ssh] config (tests/helpers/ssh-hosts.sh).  The CLI
+# through hako.conf's [ssh] config (tests/lib/ssh-hosts.sh).  The CLI
 # drives busybox containers on all three: create, start, ls web1: and ls
 # --remote all (HOST column, -F HOST, --json, REMOTE:NAME names), info,
 # attach -- CMD (output, stderr, exit status, hostile words arrive
@@ -23,7 +23,7 @@
 # tests.
 # guest-lane: skip - ssh between namespaces of one machine; the containers start as in every other test, and the guest image has no sshd
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/ssh-hosts.sh"
+. "$HK_TOP/tests/lib/ssh-hosts.sh"
 plan_begin
 
 if [ ! -x "$HAKO" ] || ! command -v tmux >/dev/null; then

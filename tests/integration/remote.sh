@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# remote.sh - `hako remote add|list|remove` (issue 18's configuration
+# remote.sh - `hako remote add|list|remove` (the remotes' configuration
 # layer) on a real hako.conf, as root and as the test user: add writes
 # [remotes] keeping the comments, order and other sections, list prints
 # TAB-separated fields in a pipe, a table with a header on a terminal and

@@ -46,7 +46,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-. "$(dirname "$0")/console.lib"
+. "$HK_TOP/tests/lib/console.sh"
 
 # inside WHO PATH NAME CMD...: CMD inside the container.
 inside() { local who=$1 path=$2 name=$3; shift 3; h "$who" attach "$name" -P "$path" -- "$@"; }

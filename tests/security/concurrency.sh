@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/security/concurrency.sh - the concurrency class of issue 9, as
+# tests/security/concurrency.sh - the concurrency class, as
 # root with privileged containers (locking does not depend on the mode):
 #  - 8 parallel loops of start / stop -k / clone / destroy over a pool of
 #    20 names for CONC_SECONDS (default 30; HAKO_SOAK=1: 300): no hako is

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# image-signature.sh - image signatures (issue 9, "Images"): a flipped
+# image-signature.sh - image signatures: a flipped
 # byte in the rootfs, the metadata or the index, a missing signature, a
 # signature by a key not in the keyring, and plain HTTP with
 # --no-validate are all refused before anything is decompressed or

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# image-tar.sh - hostile image archives (issue 9, "Images"): entries named
+# image-tar.sh - hostile image archives: entries named
 # ../ or absolute, a symlink then a write through it (absolute and
 # relative), hard links to /etc/shadow (absolute and ../): nothing is
 # written outside the rootfs, the create fails naming the entry, and no

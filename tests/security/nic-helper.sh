@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/security/nic-helper.sh - hako-nic, the setuid-root helper, trusts
-# nothing its caller hands it (issue 9, "hako-nic"): it refuses a network
+# nothing its caller hands it: it refuses a network
 # namespace the caller does not own with one message for every cause (root's
 # namespace, another user's, pid 1, no such pid: no existence oracle); a
 # bridge not in usernet; interface names with '/', '%', blanks, newlines or
@@ -10,7 +10,7 @@
 # touching any link (a bridge with IPv6 keeps its addresses and MTU).  It
 # ignores the environment (LD_PRELOAD, PATH, LANG, TMPDIR, IFS; libnl's
 # NLSYSCONFDIR, NLCB and NLDBG, which libnl's constructors would read
-# before main(): issue 16), closes descriptors it inherits,
+# before main()), closes descriptors it inherits,
 # cannot be read through /proc by its caller, finishes what it started
 # when signalled, deletes only the caller's own nics, and its quota holds
 # with 8 parallel callers, stale records culled once their processes die.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/security/nic-stall.sh - an ordinary user cannot make root wait by
-# stopping hako-nic (issue 16).  The caller is hako-nic's real uid, so it
+# stopping hako-nic.  The caller is hako-nic's real uid, so it
 # may SIGSTOP it; hako-nic therefore does everything it does under a lock
 # in a child the caller cannot signal.  Here the test user runs three
 # create/delete loops on a bridge (with leases) and stops its own hako-nic

@@ -7,7 +7,6 @@
 # container starts and runs, and so do a copy and an overlay snapshot of
 # it.  doctor names a directory left open (by an older hako) and its fix.
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/modes.sh"
 modes_begin stm "container directories" || { plan_end; exit; }
 
 # other CMD...: CMD as nobody, with no groups (through sh: setpriv

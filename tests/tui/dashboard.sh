@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 plan_begin
 
-. "$HK_TOP/tests/tui/tmux.lib"
+. "$HK_TOP/tests/lib/tmux.sh"
 tui_begin tui dash || { plan_end; exit; }
 cleanup() {
 	tm_end

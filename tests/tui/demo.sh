@@ -18,7 +18,7 @@ P=$T/path
 SOCK=hako-demo-$$
 bridge_was=$(ip -o link show hakobr0 2>/dev/null)
 TUI_SESSION=demo
-. "$HK_TOP/tests/tui/tmux.lib"
+. "$HK_TOP/tests/lib/tmux.sh"
 hk() { "$HAKO" -P "$P" "$@"; }
 cleanup() {
 	tm_end

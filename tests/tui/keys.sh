@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 plan_begin
 
-. "$HK_TOP/tests/tui/tmux.lib"
+. "$HK_TOP/tests/lib/tmux.sh"
 tui_begin keys keys || { plan_end; exit; }
 cleanup() {
 	tm_end

@@ -1,4 +1,4 @@
-# tests/bench/bench.lib - what the benchmarks share: wall-clock times in
+# tests/lib/bench.sh - what the benchmarks share: wall-clock times in
 # nanoseconds, medians, milliseconds and ratios for their tables.
 now() { date +%s%N; }
 # timed VAR CMD...: runs CMD, appends its wall time (ns) to array VAR;

@@ -1,4 +1,4 @@
-# tests/tui/tmux.lib - the screen helpers of the tmux tests (sourced after
+# tests/lib/tmux.sh - the screen helpers of the tmux tests (sourced after
 # tests/lib.sh): the caller sets SOCK (its tmux server) and TUI_SESSION
 # (the session that shows hako), or tui_begin does.
 

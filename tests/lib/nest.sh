@@ -1,4 +1,4 @@
-# tests/integration/nest.lib - shared by the nest-*.sh tests (sourced after
+# tests/lib/nest.sh - shared by the nest-*.sh tests (sourced after
 # tests/lib.sh): the nesting profile of this build, running hako inside a
 # parent container, and waiting for busybox's boot.
 

@@ -1,25 +1,26 @@
-# tests/helpers/modes.sh - the four modes of issue 9's security tests, for
-# scripts in tests/security/ (source it after tests/lib.sh):
+# tests/lib/modes.sh - the four modes of the security tests (tests/lib.sh
+# sources it for every script):
 #   rp  root, privileged container
 #   ru  root, user-namespaced container (lxc.idmap 0 300000 65536)
 #   ud  the test user after `hako setup-user` (delegated cgroup)
 #   un  the test user with its delegated cgroups taken back for the duration
-# A script calls `modes_init TAG`, then `for_modes FUNC` (FUNC gets the mode
-# as $1; FUNC may also call mode_skip for what does not apply), and
-# `modes_done` from its EXIT trap.  Inside FUNC:
+# A script starts with `hk_begin TAG DESC modes` (which calls modes_init
+# TAG, and modes_done at exit), then calls `for_modes FUNC` (FUNC gets the
+# mode as $1).  Inside FUNC:
 #   hm MODE SUB ARGS...  hako SUB as the mode's caller, -P added
 #   hm_in MODE CMD...    `hako attach` into the mode's container
 #   hm_create MODE [CONFIG-LINE...]  a fresh busybox container $HM_N
 #   hm_rootfs MODE, hm_dir MODE  its rootfs and the container directory
 HM_PROBE=$HK_TOP/build/tests/helpers/hkprobe
-HM_MODES=${HM_MODES:-rp ru ud un}
+# HM_MODES: the modes a script runs, when it (or the environment) narrows them.
+hm_modes() { echo "${HM_MODES:-rp ru ud un}"; }
 HM_T= HM_U= HM_N=
 declare -A HM_LABEL=([rp]="root, privileged" [ru]="root, user namespace"
 	[ud]="user, delegated cgroup" [un]="user, no delegated cgroup")
 
 modes_init() { # TAG
 	HM_N=hk$1$$
-	HM_T=$(mktemp -d "/tmp/hako-$1.XXXXXX")
+	HM_T=${T:-$(mktemp -d "/tmp/hako-$1.XXXXXX")}
 	chmod 755 "$HM_T"
 	printf 'lxc.idmap = u 0 300000 65536\nlxc.idmap = g 0 300000 65536\n' >"$HM_T/idmap.conf"
 	if ensure_test_user && "$HAKO" setup-user "$HK_TEST_USER" >/dev/null 2>&1; then
@@ -74,7 +75,7 @@ hm_redelegate() { "$HAKO" setup-user "$HK_TEST_USER" >/dev/null 2>&1; }
 
 for_modes() { # FUNC
 	local m
-	for m in $HM_MODES; do
+	for m in $(hm_modes); do
 		if hm_user "$m" && [ -z "$HM_U" ]; then skip "${HM_LABEL[$m]}: no test user"; continue; fi
 		[ "$m" = un ] && hm_undelegate
 		"$1" "$m"
@@ -86,7 +87,7 @@ for_modes() { # FUNC
 
 modes_done() {
 	local m
-	for m in $HM_MODES; do
+	for m in $(hm_modes); do
 		[ -n "$HM_T" ] || break
 		hm_user "$m" && [ -z "$HM_U" ] && continue
 		hm "$m" stop -k "$HM_N" >/dev/null 2>&1
@@ -96,14 +97,5 @@ modes_done() {
 	[ -n "$HM_U" ] && rm -rf "$HM_U"
 }
 
-# modes_begin TAG DESC: the start of every four-mode script: cleanup on
-# exit, the build and root checks (a skip naming the reason), then
-# modes_init.  Returns 1 when the script should end.
-modes_begin() {
-	plan_begin
-	trap modes_done EXIT
-	trap 'exit 130' INT TERM
-	if [ ! -x "$HAKO" ] || [ ! -x "$HM_PROBE" ]; then skip "$2: build first (make test-build)"; return 1; fi
-	need_root "$2" || return 1
-	modes_init "$1"
-}
+# modes_begin TAG DESC: the older form of `hk_begin TAG DESC modes`.
+modes_begin() { hk_begin "$1" "$2" modes; }

@@ -1,4 +1,4 @@
-# tests/helpers/ssh-hosts.sh - throw-away ssh "hosts" on this machine for
+# tests/lib/ssh-hosts.sh - throw-away ssh "hosts" on this machine for
 # the remote tests (tests/integration/remote-ssh.sh).  Sourced (bash).
 #
 # A host is a network namespace PREFIX-N with a veth pair to this one

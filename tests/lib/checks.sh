@@ -1,4 +1,4 @@
-# tests/guest/checks.lib - what the guest lane checks about one container
+# tests/lib/checks.sh - what the guest lane checks about one container
 # and its cgroup on a cgroup2 host, for root (tests/guest/busybox-v2.sh)
 # and for ordinary users in each kind of session (tests/guest/sessions.sh).
 # Sourced after tests/lib.sh.  The caller defines

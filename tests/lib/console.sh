@@ -1,4 +1,4 @@
-# tests/integration/console.lib - driving `hako console` in a tmux pane of
+# tests/lib/console.sh - driving `hako console` in a tmux pane of
 # a dedicated server ($TM, set by the script), as WHO (root or an ordinary
 # user): console.sh and systemd-ct.sh.  Sourced after tests/lib.sh.
 
