@@ -10,11 +10,9 @@
 # bare ": No such file or directory".
 # guest-lane: skip - help texts, man pages and option parsing: the same on every host
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin clihelp cli-help
 
-T=$(mktemp -d /tmp/hako-clihelp.XXXXXX)
 export HAKO_RUN_DIR=$T/run
-trap 'rm -rf "$T"' EXIT
 MAN=$HK_TOP/man
 
 # help_opts BLOCK: the options ("-x" and "--long" words) of one block of

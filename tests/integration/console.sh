@@ -7,9 +7,8 @@
 # root with a privileged container and for the test user (after
 # setup-user) with an unprivileged one.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin console "console tests" root
 
-T=$(mktemp -d /tmp/hako-console.XXXXXX)
 chmod 755 "$T"
 TM="tmux -L hakotest-$$"
 UP=
@@ -25,8 +24,7 @@ cleanup() {
 	rm -rf "$T"
 	[ -n "$UP" ] && rm -rf "$UP"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 . "$HK_TOP/tests/lib/console.sh"
 
@@ -101,7 +99,6 @@ if [ ! -x "$HAKO" ] || ! command -v tmux >/dev/null; then
 	skip "console: needs build/hako and tmux"
 	plan_end; exit
 fi
-need_root "console tests" || { plan_end; exit; }
 
 console_mode root "$T"
 

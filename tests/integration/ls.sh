@@ -6,9 +6,8 @@
 # listed with one warning, escape sequences never reaching stdout, and an
 # ordinary user's listing.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin ls ls
 
-T=$(mktemp -d /tmp/hako-ls.XXXXXX)
 export HAKO_RUN_DIR=$T/run
 D=$T/lxc
 holder=
@@ -17,7 +16,7 @@ cleanup() {
 	rm -rf "$T"
 	[ -n "${U:-}" ] && rm -rf "$U"
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 
 mk() { # name, config text
 	mkdir -p "$D/$1/rootfs" && printf '%s\n' "$2" >"$D/$1/config"

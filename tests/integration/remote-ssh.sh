@@ -24,13 +24,12 @@
 # guest-lane: skip - ssh between namespaces of one machine; the containers start as in every other test, and the guest image has no sshd
 . "$(dirname "$0")/../lib.sh"
 . "$HK_TOP/tests/lib/ssh-hosts.sh"
-plan_begin
+hk_begin rssh remote-ssh root
 
 if [ ! -x "$HAKO" ] || ! command -v tmux >/dev/null; then
 	skip "remote-ssh: needs build/hako and tmux"
 	plan_end; exit
 fi
-need_root "remote-ssh" || { plan_end; exit; }
 if [ ! -x /usr/sbin/sshd ] || ! command -v ssh >/dev/null; then
 	skip "remote-ssh: needs openssh-server and openssh-client (make deps)"
 	plan_end; exit
@@ -41,7 +40,6 @@ if ip -o addr | grep -q ' 10\.213\.' || ip netns list | grep -q '^rssh-'; then
 fi
 
 port22=$(ss -Hltn 'sport = :22' | wc -l)
-T=$(mktemp -d /tmp/hako-rssh.XXXXXX)
 chmod 755 "$T"
 export HAKO_RUN_DIR=$T/run
 SSHH_CTL=$T/run/ssh # hk_ssh_control_dir under HAKO_RUN_DIR
@@ -56,8 +54,7 @@ cleanup() {
 	sshh_cleanup
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 # HK: hako as root with this test's /etc/hako/hako.conf (an overlay on
 # /etc in a private mount namespace, as remote.sh does)
