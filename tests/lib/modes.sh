@@ -96,6 +96,3 @@ modes_done() {
 	[ -n "$HM_T" ] && rm -rf "$HM_T"
 	[ -n "$HM_U" ] && rm -rf "$HM_U"
 }
-
-# modes_begin TAG DESC: the older form of `hk_begin TAG DESC modes`.
-modes_begin() { hk_begin "$1" "$2" modes; }

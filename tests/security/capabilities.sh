@@ -6,7 +6,7 @@
 # and in attach; lxc.no_new_privs = 1 holds for init and for attach.
 # Four modes.
 . "$(dirname "$0")/../lib.sh"
-modes_begin cp capabilities || { plan_end; exit; }
+hk_begin cp capabilities modes
 
 status_of() { # MODE FIELD [attach args]: FIELD of /proc/1/status or of an attached process
 	local m=$1 f=$2; shift 2

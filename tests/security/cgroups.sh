@@ -11,7 +11,7 @@
 # stays 100), nor widen its device rules (v1 devices.allow a).  Four modes;
 # without a delegated cgroup the limit itself is refused at start.
 . "$(dirname "$0")/../lib.sh"
-modes_begin cg cgroups || { plan_end; exit; }
+hk_begin cg cgroups modes
 
 # shellcheck disable=SC2016
 RELEASE='mkdir -p /tmp/hkc; r=fail

@@ -18,8 +18,7 @@
 #    answers within a second while one monitor is SIGSTOPped, showing that
 #    container UNRESPONSIVE.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-T=$(mktemp -d /tmp/hako-conc.XXXXXX)
+hk_begin conc concurrency build root
 chmod 755 "$T"
 P=$T/pool
 SECS=${CONC_SECONDS:-30} EDITS=${CONC_EDITS:-200}
@@ -38,10 +37,7 @@ cleanup() {
 	done
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-[ -x "$HAKO" ] || { skip "concurrency: build first"; plan_end; exit; }
-need_root concurrency || { plan_end; exit; }
+hk_on_exit cleanup
 
 hk() { "$HAKO" "$@"; }
 # every container's cgroups, mounts and monitors under $1 (a -P path)

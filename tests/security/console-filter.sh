@@ -13,7 +13,7 @@
 # comes from XDG_CONFIG_HOME.)  Four modes.
 # guest-lane: skip - the console filter is a byte filter in hako: the same on every host
 . "$(dirname "$0")/../lib.sh"
-modes_begin cf console-filter || { plan_end; exit; }
+hk_begin cf console-filter modes
 
 # payload TAG: the bytes printed; kept TAG: what the filter lets through.
 payload() { printf 'hk%s<\033]52;c;aGtwd25lZA==\a\033]0;hkpwned\a\033[21t\033P$qm\033\\\033[6n\033[c\005\033[31mred\033[0m>\n' "$1"; }

@@ -10,10 +10,10 @@
 # -t 10` and `stop -k` each stop the container, the viewer seeing it end.
 # Four modes.
 . "$(dirname "$0")/../lib.sh"
-modes_begin cs console-stall || { plan_end; exit; }
+hk_begin cs console-stall modes
 command -v tmux >/dev/null || { skip "console-stall: needs tmux"; plan_end; exit; }
 TM="tmux -L hkcs-$$"
-trap 'end_panes; modes_done' EXIT
+hk_on_exit end_panes
 . "$HK_TOP/tests/lib/console.sh"
 PASTE=$HM_T/paste
 yes 'echo hkpaste 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz' |

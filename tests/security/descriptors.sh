@@ -7,7 +7,7 @@
 # refused, and a cwd through a symlink to a host path ends up inside the
 # container, never on the host.  Four modes.
 . "$(dirname "$0")/../lib.sh"
-modes_begin fd descriptors || { plan_end; exit; }
+hk_begin fd descriptors modes
 
 # extra MODE ARGS...: hako with descriptors 7 and 9 open on host paths.
 extra() {

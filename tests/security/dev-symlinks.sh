@@ -12,11 +12,11 @@
 # host files and directories (stat and contents) and the host's mount
 # table are unchanged, and nothing is left after stop.
 . "$(dirname "$0")/../lib.sh"
+hk_begin dv dev-symlinks modes
 # In the guest lane (HK_GUEST): the three modes whose mounts differ; "un"
 # differs from "ud" only in cgroups, which these attacks do not touch, and
 # runs natively.
 [ -n "${HK_GUEST:-}" ] && : "${HM_MODES:=rp ru ud}"
-modes_begin dv dev-symlinks || { plan_end; exit; }
 H=
 
 # within SECS FUNC ARGS...: FUNC ARGS in the background, killed after

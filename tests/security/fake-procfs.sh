@@ -17,7 +17,7 @@
 #    hostname: a start with lxc.sysctl.kernel.domainname is refused
 #    naming the cause, and the fake file is not written.
 . "$(dirname "$0")/../lib.sh"
-modes_begin fp fake-procfs || { plan_end; exit; }
+hk_begin fp fake-procfs modes
 
 fp_mode() {
 	local m=$1 l=${HM_LABEL[$1]} before after out init

@@ -19,7 +19,7 @@
 # must refuse a write.  tests/security/host-exe.sh runs the attack itself.
 # Four modes.
 . "$(dirname "$0")/../lib.sh"
-modes_begin ex hako-exe || { plan_end; exit; }
+hk_begin ex hako-exe modes
 TRACER=$HK_TOP/build/tests/helpers/hkptrace
 ATTACHES=${HAKO_EXE_ATTACHES:-100}
 # 30 where the point is elsewhere: the no-openat2 pass (the attach path

@@ -16,7 +16,7 @@
 # could see mapped any file of the host at all; the attach ran (the probe
 # saw its processes).  Four modes.
 . "$(dirname "$0")/../lib.sh"
-modes_begin hx host-exe || { plan_end; exit; }
+hk_begin hx host-exe modes
 GRAB=$HK_TOP/build/tests/helpers/hkexegrab
 ATTACKS=${HOST_EXE_ATTACKS:-3}
 

@@ -6,7 +6,7 @@
 # attached process (root or -u 1) finds it: each got a fresh session
 # keyring.  Four modes.
 . "$(dirname "$0")/../lib.sh"
-modes_begin kr keyring || { plan_end; exit; }
+hk_begin kr keyring modes
 KEY=hk-caller-key-$$
 
 # keyed MODE HAKO-ARGS...: hako run by a caller holding $KEY.

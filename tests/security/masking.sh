@@ -7,7 +7,7 @@
 # ptmxmode=0666 and max = lxc.pty.max (plus the console and lxc.tty.max
 # ttys, which come from the same instance).  Four modes.
 . "$(dirname "$0")/../lib.sh"
-modes_begin mk masking || { plan_end; exit; }
+hk_begin mk masking modes
 
 # Prints each masked path that shows anything: a file with bytes, a
 # directory with entries.  Absent paths are fine (nothing to mask).

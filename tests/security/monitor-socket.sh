@@ -11,7 +11,7 @@
 # Modes: root privileged, root user namespace, the delegated user.
 . "$(dirname "$0")/../lib.sh"
 HM_MODES="rp ru ud"
-modes_begin ms monitor-socket || { plan_end; exit; }
+hk_begin ms monitor-socket modes
 command -v python3 >/dev/null || { skip "monitor-socket: needs python3"; plan_end; exit; }
 
 # Sends each malformed frame on its own connection; prints one line each.

@@ -11,7 +11,7 @@
 # any host file it reached) and in user-namespaced ones, where file modes
 # alone used to stop the write.  Four modes.
 . "$(dirname "$0")/../lib.sh"
-modes_begin ns nest-static-ro || { plan_end; exit; }
+hk_begin ns nest-static-ro modes
 STATIC=$HK_TOP/build/hako-static
 
 ns_mode() {

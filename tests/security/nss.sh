@@ -8,7 +8,7 @@
 # exactly that uid.  Four modes.
 # guest-lane: skip - names resolved from the rootfs files as text: the same on every host
 . "$(dirname "$0")/../lib.sh"
-modes_begin ns nss || { plan_end; exit; }
+hk_begin ns nss modes
 TRAP=$HK_TOP/build/tests/helpers/nss-trap.so # tests/helpers/lib/nss-trap.c
 [ -f "$TRAP" ] || { skip "nss: no $TRAP (make test-build)"; plan_end; exit; }
 LIBDIR=$(dirname "$(readlink -f /lib/x86_64-linux-gnu/libc.so.6 2>/dev/null || ldconfig -p | awk '/libc.so.6/ { print $NF; exit }')")

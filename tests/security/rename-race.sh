@@ -19,7 +19,7 @@
 # the odds of the race, which the native run takes).
 # Four modes.
 . "$(dirname "$0")/../lib.sh"
-modes_begin rr rename-race || { plan_end; exit; }
+hk_begin rr rename-race modes
 SWAP=$HK_TOP/build/tests/helpers/hkswap
 STARTS=${HAKO_RR_STARTS:-30}
 [ "${HK_GUEST:-0}" = 1 ] && STARTS=${HAKO_RR_STARTS:-10}
@@ -47,7 +47,7 @@ stop_swapper() {
 	[ -n "$SWAPPER" ] && kill "$SWAPPER" 2>/dev/null && wait "$SWAPPER" 2>/dev/null
 	SWAPPER=
 }
-trap 'stop_swapper; modes_done' EXIT
+hk_on_exit stop_swapper
 
 # The host uid and gid of the container's root: the attacker runs as them.
 root_ids() {

@@ -9,7 +9,7 @@
 # guest-lane: skip - escaping of text for the terminal: the same on every host
 . "$(dirname "$0")/../lib.sh"
 HM_MODES="rp ud"
-modes_begin sx screen-text || { plan_end; exit; }
+hk_begin sx screen-text modes
 EVIL=$(printf '\033]52;c;aGtwd25lZA==\007\033[21t\033[2J\033[H\302\233')
 
 # raw DESC CMD...: ok when CMD's output holds no ESC, BEL or C1 CSI.

@@ -10,7 +10,7 @@
 # each call with arguments the kernel rejects, so EPERM (the filter) is
 # told apart from the kernel's own answer.  Four modes.
 . "$(dirname "$0")/../lib.sh"
-modes_begin sc seccomp || { plan_end; exit; }
+hk_begin sc seccomp modes
 
 seccomp_mode() {
 	local m=$1 l=${HM_LABEL[$1]} out

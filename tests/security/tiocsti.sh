@@ -8,7 +8,7 @@
 # marker never appears on the host and the outer shell received nothing.
 # Four modes.
 . "$(dirname "$0")/../lib.sh"
-modes_begin st tiocsti || { plan_end; exit; }
+hk_begin st tiocsti modes
 command -v tmux >/dev/null || { skip "tiocsti: needs tmux"; plan_end; exit; }
 SOCK=$HM_T/tmux.sock
 MARK=$HM_T/pwned
