@@ -2,13 +2,12 @@
 # tests/lib.sh): the caller sets SOCK (its tmux server) and TUI_SESSION
 # (the session that shows hako), or tui_begin does.
 
-# tui_begin NAME SESSION: a dashboard test's prerequisites (root, tmux)
-# and its scratch: T, P (its container path), HAKO_RUN_DIR, SOCK,
-# TUI_SESSION, hk (hako on P).  False, after a skip, when it cannot run.
+# tui_begin NAME SESSION: after `hk_begin NAME DESC root`, a dashboard
+# test's other prerequisite (tmux) and its scratch in $T: P (its container
+# path), HAKO_RUN_DIR, SOCK, TUI_SESSION, hk (hako on P).  False, after a
+# skip, when it cannot run.
 tui_begin() {
-	need_root "$1" || return 1
 	command -v tmux >/dev/null || { skip "$1: tmux is not installed"; return 1; }
-	T=$(mktemp -d "/tmp/hako-$1.XXXXXX")
 	export HAKO_RUN_DIR=$T/run
 	P=$T/path
 	SOCK=hako-$1-$$

@@ -23,7 +23,7 @@
 # guest-lane: skip - ssh between namespaces of one machine, like integration/remote-ssh.sh
 . "$(dirname "$0")/../lib.sh"
 . "$HK_TOP/tests/lib/ssh-hosts.sh"
-plan_begin
+hk_begin rdash dashboard-remote root
 
 . "$HK_TOP/tests/lib/tmux.sh"
 if [ ! -x /usr/sbin/sshd ] || ! command -v ssh >/dev/null; then
@@ -48,8 +48,7 @@ cleanup() {
 	sshh_cleanup
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 # HK: hako with this test's /etc/hako/hako.conf (an overlay on /etc in a
 # private mount namespace, as remote-ssh.sh does)
