@@ -14,7 +14,7 @@
 #     then in a cgroup root delegated the way doctor says, the full life.
 . "$(dirname "$0")/../lib.sh"
 . "$HK_TOP/tests/lib/checks.sh"
-plan_begin
+hk_begin busybox-v2 busybox-v2 notmp
 
 U=$HK_TEST_USER
 DELEG=$GC_ROOT/hako-user-$U

@@ -17,7 +17,7 @@
 # stop; nothing left in any cgroup directory.
 . "$(dirname "$0")/../lib.sh"
 . "$HK_TOP/tests/lib/checks.sh"
-plan_begin
+hk_begin sessions sessions notmp
 
 LOGIN=hkslogin LINGER=hkslinger NONE=hksnone
 KEEPER=''
@@ -91,8 +91,7 @@ if [ "$(id -u)" != 0 ] || [ "$(cat /proc/1/comm)" != systemd ]; then
 	skip "sessions: runs as root on a systemd host (the lane's systemd guest: tests/run guest)"
 	plan_end; exit
 fi
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 cleanup
 
 # ---- login: a logind session ----
