@@ -30,7 +30,8 @@ RUNNING=${RUNNING:-10}
 RUNS=${RUNS:-5}
 IDLE_SECS=${IDLE_SECS:-10}
 
-if [ "$(id -u)" != 0 ]; then echo "remote bench skipped: needs root (namespaces, sshd, containers)"; exit 0; fi
+. "$(dirname "$0")/../lib.sh"
+hk_begin bench-remote "remote bench" root
 for c in tmux ssh /usr/sbin/sshd ip; do
 	command -v "$c" >/dev/null || { echo "remote bench skipped: $c is not installed"; exit 0; }
 done
@@ -44,7 +45,6 @@ if ip -o addr | grep -Eq ' 10\.213\.1[0-9][0-9]\.' || ip netns list | grep -q '^
 	echo "remote bench skipped: 10.213.100-199.0/24 or an rbench-* namespace is in use"; exit 0
 fi
 
-T=$(mktemp -d /tmp/hako-bench-remote.XXXXXX)
 chmod 755 "$T"
 export HAKO_RUN_DIR=$T/run
 SSHH_CTL=$HAKO_RUN_DIR/ssh
@@ -62,8 +62,7 @@ cleanup() {
 	sshh_cleanup
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 # HK: hako with this bench's hako.conf (an overlay on /etc in a private
 # mount namespace, as the remote tests do)

@@ -14,7 +14,8 @@
 set -uo pipefail
 HAKO=${HAKO:-build/hako}
 RUNS=${RUNS:-11}
-T=$(mktemp -d /tmp/hako-bench-start.XXXXXX)
+. "$(dirname "$0")/../lib.sh"
+hk_begin bench-start "start bench" root
 chmod 755 "$T"
 HN=hbstart$$
 LN=lbstart$$
@@ -28,13 +29,11 @@ cleanup() {
 	fi
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 . "$(dirname "$0")/../lib/bench.sh"
 init_pid() { "$HAKO" ls -F NAME,PID -P "$T/hako" 2>/dev/null | awk -F'\t' -v n="$HN" '$1 == n { print $2 }'; }
 
-if [ "$(id -u)" != 0 ]; then echo "start bench skipped: needs root (namespaces, LXC)"; exit 0; fi
 [ -x "$HAKO" ] || { echo "start bench: no hako at $HAKO"; exit 2; }
 
 # ---- hako
