@@ -1,8 +1,14 @@
-# tests/lib.sh - TAP helpers for hako's shell tests (integration, tui,
-# security).  A test script sources this, calls `plan_begin`, then `ok`,
-# `not_ok`, `skip` or `check DESC CMD...`, and ends with `plan_end`.
-# The runner (tests/run) counts the "ok"/"not ok" lines.
-
+# tests/lib.sh - the prelude and the TAP helpers of hako's shell tests
+# (integration, security, tui, guest, bench).  Every script starts:
+#
+#   . "$(dirname "$0")/../lib.sh"
+#   hk_begin TAG DESC [root] [build] [needs=PATH]... [tmp=DIR] [notmp] [modes]
+#
+# then reports with `ok`, `not_ok`, `skip` or `check DESC CMD...` and ends
+# with `plan_end`.  The runner (tests/run) counts the "ok"/"not ok" lines.
+# tests/README tells how to add each kind of test; the libraries that
+# only some scripts need are in tests/lib/ (tests/lib/modes.sh, the four
+# modes of the security tests, is sourced here for every script).
 HK_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HAKO=${HAKO:-$HK_TOP/build/hako}
 HK_TEST_USER=${HK_TEST_USER:-hakotest}
@@ -47,6 +53,66 @@ check_output() {
 plan_end() { echo "1..$_tap_n"; [ "$_tap_failed" = 0 ]; }
 
 need_root() { [ "$(id -u)" = 0 ] || { skip "$1: needs root"; return 1; }; }
+
+# ---- the prelude ----
+# hk_begin TAG DESC [WORD...]: the start of every shell test.  It calls
+# plan_begin; installs the EXIT trap (the cleanups that hk_on_exit adds,
+# the last added first, then $T removed) and INT/TERM traps (exit 130);
+# then ends the script with one skip naming DESC and the reason when a
+# condition does not hold:
+#   build       $HAKO is built ("build first (make test-build)")
+#   needs=PATH  PATH is executable (implies build); may be repeated
+#   root        the script runs as root
+# and then makes the script's temporary directory $T, /tmp/hako-TAG.XXXXXX
+# (tmp=DIR: DIR/hako-TAG.XXXXXX; notmp: none).  With `modes` (implies
+# build, root and needs=$HM_PROBE) it also sets up the four modes of
+# tests/lib/modes.sh (modes_init TAG; modes_done runs at exit).
+# Conditions that hold for only part of a script are tested where they
+# matter (need_root DESC || ...), not here.
+HK_ON_EXIT=() T=
+hk_begin() {
+	local tag=$1 desc=$2 w root= tmpdir=/tmp modes= missing=
+	shift 2
+	plan_begin
+	trap _hk_exit EXIT
+	trap 'exit 130' INT TERM
+	for w in "$@"; do
+		case $w in
+		build) [ -x "$HAKO" ] || missing=$HAKO ;;
+		needs=*) [ -x "$HAKO" ] || missing=$HAKO; [ -x "${w#needs=}" ] || missing=${w#needs=} ;;
+		root) root=1 ;;
+		tmp=*) tmpdir=${w#tmp=} ;;
+		notmp) tmpdir= ;;
+		modes) modes=1 root=1; [ -x "$HAKO" ] || missing=$HAKO; [ -x "$HM_PROBE" ] || missing=$HM_PROBE ;;
+		*) echo "hk_begin: unknown word '$w'" >&2; exit 2 ;;
+		esac
+	done
+	[ -z "$missing" ] || { skip "$desc: build first (make test-build): no $missing"; plan_end; exit 0; }
+	[ -z "$root" ] || need_root "$desc" || { plan_end; exit 0; }
+	if [ -n "$tmpdir" ]; then T=$(mktemp -d "$tmpdir/hako-$tag.XXXXXX") || exit 1; fi
+	[ -z "$modes" ] || { modes_init "$tag"; hk_on_exit modes_done; }
+	return 0
+}
+# hk_on_exit CMD...: CMD runs when the script exits (before the cleanups
+# added earlier, and before $T is removed).
+hk_on_exit() { HK_ON_EXIT+=("$*"); }
+# hk_on_exit_reset: no cleanup runs at exit any more but $T's removal
+# (tests/guest/reboot-autostart.sh keeps its containers across a reboot).
+hk_on_exit_reset() { HK_ON_EXIT=(); }
+# _hk_exit: the EXIT trap.  Its own variables have names no script uses:
+# bash scopes dynamically, so a cleanup that sets i or rc without `local`
+# would set _hk_exit's.
+_hk_exit() {
+	local _hk_rc=$? _hk_cmd
+	trap - EXIT
+	while [ ${#HK_ON_EXIT[@]} -gt 0 ]; do
+		_hk_cmd=${HK_ON_EXIT[-1]}
+		unset 'HK_ON_EXIT[-1]'
+		eval "$_hk_cmd"
+	done
+	[ -z "$T" ] || rm -rf "$T"
+	exit "$_hk_rc"
+}
 
 # Makes (once) the ordinary test user with sub-id ranges, as the guides do.
 ensure_test_user() {
@@ -391,3 +457,5 @@ hk_disk_of() {
 	[ -n "$mm" ] && [ -e "$d" ] || return 1
 	if [ -e "$d/partition" ]; then cat "$(realpath "$d")/../dev"; else echo "$mm"; fi
 }
+
+. "$HK_TOP/tests/lib/modes.sh"

@@ -20,7 +20,8 @@ HAKO=${HAKO:-build/hako}
 RUNS=${RUNS:-11}
 COPY_RUNS=${COPY_RUNS:-3}
 SIZES=${SIZES:-"2 200 1000"}
-T=$(mktemp -d /tmp/hako-bench-clone.XXXXXX)
+. "$(dirname "$0")/../lib.sh"
+hk_begin bench-clone "clone bench" root
 chmod 755 "$T"
 P=$T/lxc      # hako's container path
 L=$T/lxcpath  # LXC's
@@ -43,9 +44,8 @@ cleanup() {
 	umount -l "$B" 2>/dev/null
 	rm -rf "$T"
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 
-[ "$(id -u)" = 0 ] || { echo "bench clone: needs root (loop mount, lxc); skipped"; exit 0; }
 # bash's own clock: `date +%s%N` would add a fork+exec (~10 ms here) to
 # every measurement and flatten the ratios.
 now() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t * 1000)); }

@@ -15,7 +15,8 @@ HAKO=${HAKO:-build/hako}
 RUNS=${RUNS:-5}
 FRAMES=${FRAMES:-30}
 IDLE_SECS=${IDLE_SECS:-10}
-T=$(mktemp -d /tmp/hako-bench-dash.XXXXXX)
+. "$(dirname "$0")/../lib.sh"
+hk_begin bench-dash "dashboard bench" root
 chmod 755 "$T"
 P=$T/p
 export HAKO_RUN_DIR=$T/run
@@ -30,15 +31,13 @@ cleanup() {
 	for c in $(hk ls --running 2>/dev/null); do hk stop -k "$c" >/dev/null 2>&1; done
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
-if [ "$(id -u)" != 0 ]; then echo "dashboard bench skipped: needs root (starts containers)"; exit 0; fi
 command -v tmux >/dev/null || { echo "dashboard bench skipped: tmux is not installed"; exit 0; }
 [ -x "$HAKO" ] || { echo "dashboard bench: no hako at $HAKO"; exit 2; }
 HAKO=$(realpath "$HAKO")
 
-. "$(dirname "$0")/bench.lib"
+. "$(dirname "$0")/../lib/bench.sh"
 
 # grow_to N RUNNING: N containers b000..., the first RUNNING of them running.
 grow_to() {

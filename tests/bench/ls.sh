@@ -7,7 +7,8 @@
 set -uo pipefail
 HAKO=${HAKO:-build/hako}
 RUNS=${RUNS:-15}
-T=$(mktemp -d /tmp/hako-bench-ls.XXXXXX)
+. "$(dirname "$0")/../lib.sh"
+hk_begin bench-ls "ls bench"
 P=$T/lxc
 export HAKO_RUN_DIR=$T/run
 started=()
@@ -22,7 +23,7 @@ cleanup() {
 	fi
 	rm -rf "$T"
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 
 # median_ns CMD...: median wall time of RUNS runs of CMD, in nanoseconds.
 median_ns() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/bench/remote.sh - the dashboard over many hosts (`hako --remote
-# all`, issue 18): HOSTS hosts (default 20) of PER containers (default
+# all`): HOSTS hosts (default 20) of PER containers (default
 # 50), RUNNING of them running (default 10), plus this host's empty path.
 # A host is a network namespace with its own sshd (tests/helpers/
 # ssh-hosts.sh) running this hako on its own container path; the paths
@@ -19,7 +19,7 @@
 #                     /proc), and of each remote `ls --watch` (largest and
 #                     mean), and the sum of the ssh clients
 #   memory            the dashboard's VmRSS/VmHWM, each watch's VmRSS
-# Targets (issue 18): first frame < 2 s, change < 1 s, dashboard < 2 %
+# Targets: first frame < 2 s, change < 1 s, dashboard < 2 %
 # idle, each watch < 0.5 %.  Prints a table; fails only when something
 # did not work, never on timing.  Smaller runs: HOSTS=5 PER=20 RUNNING=4.
 set -uo pipefail
@@ -30,21 +30,21 @@ RUNNING=${RUNNING:-10}
 RUNS=${RUNS:-5}
 IDLE_SECS=${IDLE_SECS:-10}
 
-if [ "$(id -u)" != 0 ]; then echo "remote bench skipped: needs root (namespaces, sshd, containers)"; exit 0; fi
+. "$(dirname "$0")/../lib.sh"
+hk_begin bench-remote "remote bench" root
 for c in tmux ssh /usr/sbin/sshd ip; do
 	command -v "$c" >/dev/null || { echo "remote bench skipped: $c is not installed"; exit 0; }
 done
 [ -x "$HAKO" ] || { echo "remote bench: no hako at $HAKO"; exit 2; }
 HAKO=$(realpath "$HAKO")
 HK_TOP=$(cd "$(dirname "$0")/../.." && pwd)
-. "$(dirname "$0")/bench.lib"
-. "$HK_TOP/tests/helpers/ssh-hosts.sh"
+. "$(dirname "$0")/../lib/bench.sh"
+. "$HK_TOP/tests/lib/ssh-hosts.sh"
 if ((HOSTS < 1 || HOSTS > 99)); then echo "remote bench: HOSTS is 1..99"; exit 2; fi
 if ip -o addr | grep -Eq ' 10\.213\.1[0-9][0-9]\.' || ip netns list | grep -q '^rbench-'; then
 	echo "remote bench skipped: 10.213.100-199.0/24 or an rbench-* namespace is in use"; exit 0
 fi
 
-T=$(mktemp -d /tmp/hako-bench-remote.XXXXXX)
 chmod 755 "$T"
 export HAKO_RUN_DIR=$T/run
 SSHH_CTL=$HAKO_RUN_DIR/ssh
@@ -62,8 +62,7 @@ cleanup() {
 	sshh_cleanup
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 # HK: hako with this bench's hako.conf (an overlay on /etc in a private
 # mount namespace, as the remote tests do)

@@ -14,7 +14,8 @@
 set -uo pipefail
 HAKO=${HAKO:-build/hako}
 RUNS=${RUNS:-11}
-T=$(mktemp -d /tmp/hako-bench-start.XXXXXX)
+. "$(dirname "$0")/../lib.sh"
+hk_begin bench-start "start bench" root
 chmod 755 "$T"
 HN=hbstart$$
 LN=lbstart$$
@@ -28,13 +29,11 @@ cleanup() {
 	fi
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
-. "$(dirname "$0")/bench.lib"
+. "$(dirname "$0")/../lib/bench.sh"
 init_pid() { "$HAKO" ls -F NAME,PID -P "$T/hako" 2>/dev/null | awk -F'\t' -v n="$HN" '$1 == n { print $2 }'; }
 
-if [ "$(id -u)" != 0 ]; then echo "start bench skipped: needs root (namespaces, LXC)"; exit 0; fi
 [ -x "$HAKO" ] || { echo "start bench: no hako at $HAKO"; exit 2; }
 
 # ---- hako
@@ -96,7 +95,7 @@ r=$(ratio "$m_hs" "$m_ls")
 printf '%-36s %10s   target <= 0.50\n' "start: hako / lxc-start -d" "$r"
 [ "$r" != - ] && awk -v r="$r" 'BEGIN { exit !(r > 0.5) }' && missed+=("start ($r x lxc-start -d)")
 r=$(ratio "$m_hs" "$m_fl")
-printf '%-36s %10s   target <= 1.30 (issue 20)\n' "start: hako / unshare -mpuinC floor" "$r"
+printf '%-36s %10s   target <= 1.30\n' "start: hako / unshare -mpuinC floor" "$r"
 [ "$r" != - ] && awk -v r="$r" 'BEGIN { exit !(r > 1.3) }' && missed+=("start ($r x the floor)")
 printf '%-36s %10s\n' "start: lxc-start -d / floor" "$(ratio "$m_ls" "$m_fl")"
 r=$(ratio "$m_hp" "$m_lp")

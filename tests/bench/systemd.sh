@@ -14,7 +14,8 @@ set -uo pipefail
 HAKO=${HAKO:-build/hako}
 RUNS=${RUNS:-5}
 top=$(cd "$(dirname "$0")/../.." && pwd)
-T=$(mktemp -d /tmp/hako-bench-sd.XXXXXX)
+. "$(dirname "$0")/../lib.sh"
+hk_begin bench-sd "systemd bench" root
 chmod 755 "$T"
 HN=hbsd$$
 LN=lbsd$$
@@ -25,10 +26,9 @@ cleanup() {
 	command -v lxc-stop >/dev/null && lxc-stop -k -n "$LN" -P "$T/lxc" >/dev/null 2>&1
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
-. "$(dirname "$0")/bench.lib"
+. "$(dirname "$0")/../lib/bench.sh"
 
 # booted CMD...: runs `CMD systemctl is-system-running --wait` until
 # systemd answers (not "Failed to connect"); true when running/degraded.
@@ -41,7 +41,6 @@ booted() {
 	case $out in running | degraded) return 0 ;; *) echo "systemd said: $out" >&2; return 1 ;; esac
 }
 
-if [ "$(id -u)" != 0 ]; then echo "systemd bench skipped: needs root (debootstrap, LXC)"; exit 0; fi
 [ -x "$HAKO" ] || { echo "systemd bench: no hako at $HAKO"; exit 2; }
 tar=$("$top/tests/helpers/debian-rootfs.sh" bookworm) || { echo "FAIL: no bookworm rootfs"; exit 1; }
 

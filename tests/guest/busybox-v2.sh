@@ -13,8 +13,8 @@
 #     own or refuses or warns saying so (never silently without one);
 #     then in a cgroup root delegated the way doctor says, the full life.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/checks.lib"
-plan_begin
+. "$HK_TOP/tests/lib/checks.sh"
+hk_begin busybox-v2 busybox-v2 notmp
 
 U=$HK_TEST_USER
 DELEG=$GC_ROOT/hako-user-$U

@@ -222,8 +222,8 @@ busybox_root() {
 	# /proc/sys/kernel/modprobe), as on a distribution host; busybox's
 	# own reads the depmod index.
 	ln -sf /bin/busybox "$r/sbin/modprobe" || return 1
-	for f in tests/lib.sh tests/guest/in-guest.sh tests/guest/checks.lib tests/guest/busybox-v2.sh; do
-		mkdir -p "$r$top/$(dirname "$f")" && cp "$top/$f" "$r$top/$f" || return 1
+	for f in tests/lib.sh tests/lib tests/guest/in-guest.sh tests/guest/busybox-v2.sh; do
+		mkdir -p "$r$top/$(dirname "$f")" && cp -r "$top/$f" "$r$top/$f" || return 1
 	done
 	printf 'root:x:0:0:root:/root:/bin/sh\nhkguest:x:1000:1000:hkguest:/home/hkguest:/bin/sh\n' >"$r/etc/passwd"
 	printf 'root:x:0:\nhkguest:x:1000:\n' >"$r/etc/group"

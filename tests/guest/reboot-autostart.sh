@@ -18,8 +18,7 @@
 # Each container's init notes /proc/uptime at every start in /boot-times.
 # Only in the guest lane (it needs systemd as PID 1 and a reboot).
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "reboot autostart" || { plan_end; exit; }
+hk_begin rbt "reboot autostart" root notmp
 if [ ! -d /run/systemd/system ] || [ -z "${HK_GUEST_REBOOT_REQUEST:-}" ]; then
 	skip "reboot autostart: only in the systemd guest of the guest lane (a real reboot)"; plan_end; exit
 fi
@@ -91,7 +90,7 @@ containers() {
 }
 
 before() {
-	trap 'cleanup' EXIT
+	hk_on_exit cleanup
 	# the journal kept across the reboot
 	mkdir -p /var/log/journal && systemd-tmpfiles --create --prefix /var/log/journal >/dev/null 2>&1
 	journalctl --flush >/dev/null 2>&1
@@ -121,7 +120,7 @@ before() {
 		skip "user: cannot make $HK_TEST_USER or set it up"
 	fi
 	# the reboot: what is on the disk stays
-	trap - EXIT
+	hk_on_exit_reset
 	echo "$HK_TOP" >"$HK_GUEST_REBOOT_REQUEST"
 	ok "reboot asked for"
 }
@@ -176,7 +175,7 @@ shutdown_order() {
 }
 
 after() {
-	trap 'cleanup' EXIT
+	hk_on_exit cleanup
 	shutdown_order
 	after_for root "$P" systemctl
 	if [ -n "$UP" ]; then after_for user "$UP" uctl; else skip "user: not set up before the reboot"; fi

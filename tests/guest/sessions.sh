@@ -16,8 +16,8 @@
 # pids.max 5 holds a fork bomb; ls shows memory, CPU and pids; freeze;
 # stop; nothing left in any cgroup directory.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/checks.lib"
-plan_begin
+. "$HK_TOP/tests/lib/checks.sh"
+hk_begin sessions sessions notmp
 
 LOGIN=hkslogin LINGER=hkslinger NONE=hksnone
 KEEPER=''
@@ -91,8 +91,7 @@ if [ "$(id -u)" != 0 ] || [ "$(cat /proc/1/comm)" != systemd ]; then
 	skip "sessions: runs as root on a systemd host (the lane's systemd guest: tests/run guest)"
 	plan_end; exit
 fi
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 cleanup
 
 # ---- login: a logind session ----

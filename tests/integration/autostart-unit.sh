@@ -8,13 +8,10 @@
 # stopping the unit stops them.  Runs where systemd is PID 1 (the systemd
 # guest of the guest lane); skipped elsewhere.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "autostart unit" || { plan_end; exit; }
+hk_begin asunit "autostart unit" root build
 if [ ! -d /run/systemd/system ]; then skip "autostart unit: systemd is not running here (the guest lane runs it)"; plan_end; exit; fi
-[ -x "$HAKO" ] || { not_ok "no $HAKO; run make first"; plan_end; exit; }
 
 UNIT=hako-autostart-test$$.service
-T=$(mktemp -d /tmp/hako-asunit.XXXXXX)
 chmod 755 "$T"
 UP= UUNIT_DIR=
 uid=
@@ -38,8 +35,7 @@ cleanup() {
 	[ -n "$UP" ] && rm -rf "$UP"
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 # unit_text PATH TARGET: the unit as make install makes it, on PATH.
 unit_text() {

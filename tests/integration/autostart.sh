@@ -11,11 +11,8 @@
 # -L prints what lxc-autostart -L prints on the same path, stopped and
 # running.  Nothing left after.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "autostart tests" || { plan_end; exit; }
-[ -x "$HAKO" ] || { not_ok "no $HAKO; run make first"; plan_end; exit; }
+hk_begin autostart "autostart tests" root build
 
-T=$(mktemp -d /tmp/hako-autostart.XXXXXX)
 chmod 755 "$T"
 UP=
 CTS="a1 a2 a3 g1 n1 bad"
@@ -28,8 +25,7 @@ cleanup() {
 	[ -n "$UP" ] && rm -rf "$UP"
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 h() { hk_as "$@"; }
 h_for() { local p=$1; shift; if [ "$p" = "$T/p" ]; then h root "$@"; else h user "$@"; fi; }

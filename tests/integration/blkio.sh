@@ -10,19 +10,15 @@
 # figure does; without one hako says nothing rather than 0.  v2 (the
 # guest): io.stat, where the io controller reaches the container.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "blkio tests" || { plan_end; exit; }
-[ -x "$HAKO" ] || { not_ok "no $HAKO; run make first"; plan_end; exit; }
+hk_begin blkio "blkio tests" root build tmp=/var/tmp
 
-T=$(mktemp -d /var/tmp/hako-blkio.XXXXXX)
 chmod 755 "$T"
 cleanup() {
 	"$HAKO" stop -k io1 -P "$T" >/dev/null 2>&1
 	"$HAKO" destroy io1 -P "$T" >/dev/null 2>&1
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 disk=$(hk_disk_of "$T") || { skip "$T is on no block device"; plan_end; exit; }
 check "create io1" "$HAKO" create io1 -t busybox -P "$T"

@@ -6,12 +6,9 @@
 # subvolume snapshots and restore, and an ordinary user snapshots the
 # subvolumes of its own containers.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "btrfs tests" || { plan_end; exit; }
-[ -x "$HAKO" ] || { not_ok "no $HAKO; run make first"; plan_end; exit; }
+hk_begin btrfs "btrfs tests" root build
 command -v mkfs.btrfs >/dev/null || { skip "btrfs: no mkfs.btrfs (btrfs-progs)"; plan_end; exit; }
 
-T=$(mktemp -d /tmp/hako-btrfs.XXXXXX)
 chmod 755 "$T"
 export HAKO_RUN_DIR=$T/run
 cleanup() {
@@ -19,7 +16,7 @@ cleanup() {
 	umount -l "$T/mnt" 2>/dev/null
 	rm -rf "$T"
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 if ! { truncate -s 400M "$T/img" && mkfs.btrfs -q "$T/img" >/dev/null 2>&1 &&
 	mkdir -p "$T/mnt" && mount -o loop "$T/img" "$T/mnt"; }; then
 	skip "btrfs: cannot make a loop-mounted btrfs here"; plan_end; exit

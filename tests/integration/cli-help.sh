@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# cli-help.sh - the option layer (issue 17) as a user meets it, for every
+# cli-help.sh - the option layer as a user meets it, for every
 # verb `hako help` lists: `hako VERB --help` and `hako help VERB` exit 0
 # with the same text, which fits 80 columns; its options are the ones
 # man/hako-VERB.1 documents (OPTIONS and COMMON OPTIONS, compared as
@@ -10,11 +10,9 @@
 # bare ": No such file or directory".
 # guest-lane: skip - help texts, man pages and option parsing: the same on every host
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin clihelp cli-help
 
-T=$(mktemp -d /tmp/hako-clihelp.XXXXXX)
 export HAKO_RUN_DIR=$T/run
-trap 'rm -rf "$T"' EXIT
 MAN=$HK_TOP/man
 
 # help_opts BLOCK: the options ("-x" and "--long" words) of one block of

@@ -6,11 +6,8 @@
 # (any step, a full disk) leaves nothing, and an ordinary user's clones of
 # its unprivileged container.  Works in a temp container path (-P).
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "clone tests" || { plan_end; exit; }
-[ -x "$HAKO" ] || { not_ok "no $HAKO; run make first"; plan_end; exit; }
+hk_begin clone "clone tests" root build
 
-T=$(mktemp -d /tmp/hako-clone.XXXXXX)
 chmod 755 "$T"
 export HAKO_RUN_DIR=$T/run
 P=$T/lxc
@@ -29,7 +26,7 @@ cleanup() {
 	fi
 	rm -rf "$T"
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 
 started() { timeout 30 "$HAKO" start "$1" -P "${2:-$P}" >/dev/null 2>&1; }
 stopped() { timeout 30 "$HAKO" stop -k "$1" -P "${2:-$P}" >/dev/null 2>&1; }

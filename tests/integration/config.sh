@@ -5,12 +5,10 @@
 # and refuse a missing container or a broken config with a clear message.
 # guest-lane: skip - the config editor and key table: the same on every host
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin config config
 
-T=$(mktemp -d /tmp/hako-config.XXXXXX)
 export HAKO_RUN_DIR=$T/run
 D=$T/lxc
-trap 'rm -rf "$T"' EXIT
 hako() { "$HAKO" "$@"; }
 
 mkdir -p "$D/c1/rootfs"

@@ -7,9 +7,8 @@
 # root with a privileged container and for the test user (after
 # setup-user) with an unprivileged one.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin console "console tests" root
 
-T=$(mktemp -d /tmp/hako-console.XXXXXX)
 chmod 755 "$T"
 TM="tmux -L hakotest-$$"
 UP=
@@ -25,10 +24,9 @@ cleanup() {
 	rm -rf "$T"
 	[ -n "$UP" ] && rm -rf "$UP"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
-. "$(dirname "$0")/console.lib"
+. "$HK_TOP/tests/lib/console.sh"
 
 # console_mode WHO PATH
 console_mode() {
@@ -101,7 +99,6 @@ if [ ! -x "$HAKO" ] || ! command -v tmux >/dev/null; then
 	skip "console: needs build/hako and tmux"
 	plan_end; exit
 fi
-need_root "console tests" || { plan_end; exit; }
 
 console_mode root "$T"
 

@@ -4,11 +4,8 @@
 # failure at any step (or an interrupt) leaves nothing behind.  Works in a
 # temp container path (-P), never in /var/lib/hako.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "create tests" || { plan_end; exit; }
-[ -x "$HAKO" ] || { not_ok "no $HAKO; run make first"; plan_end; exit; }
+hk_begin create "create tests" root build
 
-T=$(mktemp -d /tmp/hako-create.XXXXXX)
 chmod 755 "$T"
 # Destroys what the tests made (so their run dirs go too), then the rest.
 cleanup() {
@@ -20,7 +17,7 @@ cleanup() {
 	umount -l "$T/btrfs" 2>/dev/null
 	rm -rf "$T"
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 P=$T/lxc
 
 # ---- root ----

@@ -4,11 +4,8 @@
 # mounted inside; never follows a symlink or a config path out of the
 # container; works for an ordinary user's sub-id owned rootfs.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "destroy tests" || { plan_end; exit; }
-[ -x "$HAKO" ] || { not_ok "no $HAKO; run make first"; plan_end; exit; }
+hk_begin destroy "destroy tests" root build
 
-T=$(mktemp -d /tmp/hako-destroy.XXXXXX)
 chmod 755 "$T"
 HOLDER=
 cleanup() {
@@ -20,7 +17,7 @@ cleanup() {
 	done
 	rm -rf "$T"
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 P=$T/lxc
 
 # The run dir of a container just made: the newest RUNDIR/s-HASH/NAME.

@@ -19,11 +19,8 @@
 # mount.  A stopped container is refused.  The test user: both kinds are
 # refused with the reason.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "device tests" || { plan_end; exit; }
-[ -x "$HAKO" ] || { not_ok "no $HAKO; run make first"; plan_end; exit; }
+hk_begin device "device tests" root build
 
-T=$(mktemp -d /tmp/hako-device.XXXXXX)
 chmod 755 "$T"
 P=$T/p
 UP=
@@ -42,8 +39,7 @@ cleanup() {
 	ip link del "$BR" >/dev/null 2>&1
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 in1() { "$HAKO" attach dv1 -P "$P" -- sh -c "$1" 2>&1; }
 in2() { "$HAKO" attach dv2 -P "$P" -- sh -c "$1" 2>&1; }

@@ -5,7 +5,7 @@
 # that follows), and as a user without sub-ids (a FAIL naming /etc/subuid
 # and the fix).  Also the output forms: -q, --json, colour rules.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin doctor doctor notmp
 
 NOIDS=hakonoids
 cleanup() {
@@ -14,7 +14,7 @@ cleanup() {
 		sed -i "/^$NOIDS:/d" /etc/subuid /etc/subgid 2>/dev/null
 	fi
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 as_noids() { HK_TEST_USER=$NOIDS as_user "$@"; }
 
 if [ ! -x "$HAKO" ]; then

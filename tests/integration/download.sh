@@ -12,8 +12,7 @@
 # --flush-cache.
 # guest-lane: skip - the image server protocol and cache; creating as a user from a tarball runs here in create and tar-dir
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "download tests" || { plan_end; exit; }
+hk_begin dl "download tests" root
 HTTPD=$HK_TOP/build/tests/helpers/hk-httpd
 if [ ! -x "$HAKO" ] || [ ! -x "$HTTPD" ]; then
 	skip "download: build first (make test-build)"; plan_end; exit
@@ -22,7 +21,6 @@ for t in gpg gpgv xz; do
 	command -v $t >/dev/null || { skip "download: $t missing (make deps)"; plan_end; exit; }
 done
 
-T=$(mktemp -d /tmp/hako-dl.XXXXXX)
 chmod 755 "$T"
 P=$T/lxc UP= SRV_PID= started=()
 cleanup() {
@@ -40,8 +38,7 @@ cleanup() {
 	fi
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 # ---- the image server ----
 export GNUPGHOME=$T/gnupg

@@ -19,12 +19,9 @@
 # the same statuses and output on the same LXC container (where LXC is
 # installed).
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "execute tests" || { plan_end; exit; }
-[ -x "$HAKO" ] || { not_ok "no $HAKO; run make first"; plan_end; exit; }
+hk_begin execute "execute tests" root build
 
 N=execute1
-T=$(mktemp -d /tmp/hako-execute.XXXXXX)
 chmod 755 "$T"
 UP=
 cleanup() {
@@ -41,8 +38,7 @@ cleanup() {
 	fi
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 h() { hk_as "$@"; }
 # hx WHO P ARGS...: hako execute N -P P ARGS (stdin as given).

@@ -6,9 +6,8 @@
 # named after the container, no mount of its path, no process, state
 # STOPPED; and once the cause is fixed, start works.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin fstart failed-start build root
 
-T=$(mktemp -d /tmp/hako-fstart.XXXXXX)
 chmod 755 "$T"
 N=hkfs$$ # unique, so that its cgroups can be told from anyone else's
 UP=
@@ -18,11 +17,8 @@ cleanup() {
 	[ -n "$UP" ] && { as_user "$HAKO" stop -k "$N" -P "$UP" >/dev/null 2>&1; rm -rf "$UP"; }
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
-if [ ! -x "$HAKO" ]; then skip "failed-start: build first"; plan_end; exit; fi
-need_root "failed-start tests" || { plan_end; exit; }
 
 # cgroups named after the container, wherever hako put them (any path:
 # N is unique to this run).

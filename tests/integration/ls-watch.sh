@@ -11,9 +11,8 @@
 # nothing left on the host.  As root and as the test user.
 # guest-lane: skip - the stream format over inotify; the figures it carries come from ls, which runs here
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin lswatch ls-watch
 
-T=$(mktemp -d /tmp/hako-lswatch.XXXXXX)
 chmod 755 "$T"
 UP=
 watchers=() # "pid" of every watcher started
@@ -29,8 +28,7 @@ cleanup() {
 	rm -rf "$T"
 	[ -n "$UP" ] && rm -rf "$UP"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 if [ ! -x "$HAKO" ]; then
 	skip "ls-watch: build first (make test-build)"

@@ -6,9 +6,8 @@
 # listed with one warning, escape sequences never reaching stdout, and an
 # ordinary user's listing.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin ls ls
 
-T=$(mktemp -d /tmp/hako-ls.XXXXXX)
 export HAKO_RUN_DIR=$T/run
 D=$T/lxc
 holder=
@@ -17,7 +16,7 @@ cleanup() {
 	rm -rf "$T"
 	[ -n "${U:-}" ] && rm -rf "$U"
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 
 mk() { # name, config text
 	mkdir -p "$D/$1/rootfs" && printf '%s\n' "$2" >"$D/$1/config"
@@ -192,7 +191,7 @@ for v in start console attach stop freeze; do
 		{ grep -Eq "container \"ghost\" does not exist in $D; create it with \"hako create ghost -t busybox -P $D\"\$" <<<"$out" &&
 		ok "$v of a missing container: does not exist, with the create command, nothing after" || not_ok "$v ghost: $out"; }
 done
-# --- the option layer (issue 17): --help from the table, the common
+# --- the option layer: --help from the table, the common
 # options on every verb, usage errors exit 2.
 for v in ls list info start console attach freeze unfreeze thaw cgroup; do
 	out=$(hako $v --help 2>&1); rc=$?

@@ -21,9 +21,9 @@
 # this host needs for LXC itself: lxc.net.0.type = empty (no lxcbr0) and
 # lxc.console.path = none (LXC's console setup fails here).
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin lxccompat lxc-compat root build
 
-D=$(mktemp -d /tmp/hako-lxccompat.XXXXXX)
+D=$T
 L=$D/$(printf 'long%.0s' $(seq 1 22)) # the hashed name: past 105 bytes with NAME/command
 N=hkcompat
 N2=hkcompat2
@@ -40,12 +40,9 @@ cleanup() {
 	done
 	rm -rf "$D"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
-need_root "lxc-compat" || { plan_end; exit; }
 if ! command -v lxc-create >/dev/null; then skip "lxc-compat: LXC is not installed"; plan_end; exit; fi
-[ -x "$HAKO" ] || { skip "lxc-compat: build first"; plan_end; exit; }
 command -v python3 >/dev/null || { skip "lxc-compat: python3 is needed to speak LXC's protocol"; plan_end; exit; }
 
 # lxc_cmd PATH NAME CMD [DATA]: one request on LXC's command socket of

@@ -13,13 +13,11 @@
 # ~/.config/lxc/default.conf serves until ~/.config/hako/default.conf
 # exists, and lxc.lxcpath of ~/.config/lxc/lxc.conf is the default path.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "LXC's stock configs" || { plan_end; exit; }
-[ -x "$HAKO" ] || { skip "build first"; plan_end; exit; }
+hk_begin lxcconf "LXC's stock configs" root build
 D=/usr/share/lxc/config
 [ -f "$D/common.conf" ] || { skip "no LXC configs in $D (apt-get install lxc)"; plan_end; exit; }
 
-P=$(mktemp -d /tmp/hako-lxcconf.XXXXXX)
+P=$T
 chmod 755 "$P"
 UHOME= LXCCFG_MADE=
 cleanup() {
@@ -30,7 +28,7 @@ cleanup() {
 	done
 	rm -rf "$P"
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 
 # The host's root filesystem's block device, as MAJOR MINOR.
 read -r DMAJ DMIN < <(stat -c '%Hd %Ld' /)

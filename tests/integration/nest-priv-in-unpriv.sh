@@ -13,10 +13,9 @@
 # a missing controller, a parent that turns nesting on without the
 # profile's proc/sysfs, for a child with its own id map.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/nest.lib"
-plan_begin
+. "$HK_TOP/tests/lib/nest.sh"
+hk_begin nestp nest-priv build root
 
-T=$(mktemp -d /tmp/hako-nestp.XXXXXX)
 chmod 755 "$T"
 cleanup() {
 	local n
@@ -25,11 +24,8 @@ cleanup() {
 	for n in p1 p2 p3; do "$HAKO" stop -k "$n" -P "$T" >/dev/null 2>&1; done
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
-[ -x "$HAKO" ] || { skip "nest-priv: build first"; plan_end; exit; }
-need_root "nest-priv" || { plan_end; exit; }
 nest_ready || { skip "nest-priv: make hako-static first"; plan_end; exit; }
 
 inp() { in_parent root "$T" p1 "$@"; }

@@ -10,8 +10,8 @@
 # 1000/hako/c1), `hako ls -f --nested` on the host shows it with its map in
 # host ids, the classic failures say what to change, and nothing is left.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/nest.lib"
-plan_begin
+. "$HK_TOP/tests/lib/nest.sh"
+hk_begin nest-unpriv-in-unpriv nest-unpriv build root notmp
 
 NU=hakonest
 NHOME=
@@ -34,8 +34,7 @@ cleanup() {
 	cat "$SUBUID_BAK" >/etc/subuid; cat "$SUBGID_BAK" >/etc/subgid
 	rm -f "$SUBUID_BAK" "$SUBGID_BAK"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 nu() { HK_TEST_USER=$NU as_user "$@"; }
 inp() { in_parent "$NU" "$P" p1 "$@"; }
@@ -48,8 +47,6 @@ asnest() {
 		[ -d "$l" ] && echo $$ >"$l/cgroup.procs"; exec su nest -c "$0"' "$1"
 }
 
-[ -x "$HAKO" ] || { skip "nest-unpriv: build first"; plan_end; exit; }
-need_root "nest-unpriv" || { plan_end; exit; }
 nest_ready || { skip "nest-unpriv: make hako-static first"; plan_end; exit; }
 [ -u /usr/bin/newuidmap ] || { skip "nest-unpriv: needs uidmap (newuidmap)"; plan_end; exit; }
 

@@ -10,12 +10,11 @@
 # (hktestbr3, 10.99.95.1/24) is used and removed; /etc/hako/usernet is
 # saved and restored.  hako-nic's own refusals are tests/security/nic-*.sh.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin netu net-user needs=$HK_TOP/build/hako-nic root
 
 BR=hktestbr3
 CIDR=10.99.95.1/24
 USERNET=/etc/hako/usernet
-T=$(mktemp -d /tmp/hako-netu.XXXXXX)
 chmod 755 "$T"
 NIC=$T/bin/hako-nic
 UP=$T/user
@@ -29,11 +28,8 @@ cleanup() {
 	"$HAKO" net remove -b "$BR" -q >/dev/null 2>&1
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
-if [ ! -x "$HAKO" ] || [ ! -x "$HK_TOP/build/hako-nic" ]; then skip "net-user: build first"; plan_end; exit; fi
-need_root "net-user tests" || { plan_end; exit; }
 if ! ensure_test_user; then skip "net-user: cannot make $HK_TEST_USER"; plan_end; exit; fi
 if [ ! -u /usr/bin/newuidmap ] && ! getcap /usr/bin/newuidmap 2>/dev/null | grep -q cap_setuid; then
 	skip "net-user: /usr/bin/newuidmap is neither setuid nor capable here"; plan_end; exit

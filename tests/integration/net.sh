@@ -7,11 +7,10 @@
 # when they stop.  A test bridge (hktestbr1, 10.99.98.1/24) is used, never
 # hakobr0, and removed at the end; HAKO_RUN_DIR keeps leases out of /run.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin net net build root
 
 BR=hktestbr1
 CIDR=10.99.98.1/24
-T=$(mktemp -d /tmp/hako-net.XXXXXX)
 chmod 755 "$T"
 export HAKO_RUN_DIR="$T/run"
 A=hkna$$
@@ -23,11 +22,8 @@ cleanup() {
 	"$HAKO" net remove -b "$BR" -q >/dev/null 2>&1
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
-if [ ! -x "$HAKO" ]; then skip "net: build first"; plan_end; exit; fi
-need_root "net tests" || { plan_end; exit; }
 
 # ---- hako net setup ----
 "$HAKO" net remove -b "$BR" -q >/dev/null 2>&1

@@ -3,9 +3,9 @@
 # the same output at once; console -t 1 reaches tty1; a stop that has to
 # kill says so, one that does not is silent.
 source "$(dirname "$0")/../lib.sh"
-need_root "reboot and viewers" || { plan_end; exit 0; }
-P=$(mktemp -d /tmp/hk-reboot-XXXXXX)
-trap '"$HAKO" stop -k rv -P "$P" >/dev/null 2>&1; rm -rf "$P"' EXIT
+hk_begin reboot "reboot and viewers" root
+P=$T
+hk_on_exit '"$HAKO" stop -k rv -P "$P" >/dev/null 2>&1; rm -rf "$P"'
 state_pid() { "$HAKO" ls -F pid -P "$P" rv 2>/dev/null | tr -d '[:space:]'; }
 
 check "create" "$HAKO" create rv -t busybox -P "$P"

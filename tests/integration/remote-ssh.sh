@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# remote-ssh.sh - remotes over ssh (issue 18): three "hosts" made here
+# remote-ssh.sh - remotes over ssh: three "hosts" made here
 # as network namespaces, each with its own sshd (own config, throw-away
 # host key, own address on a veth, its own container path) running this
 # checkout's hako, reached with a throw-away client key and known_hosts
-# through hako.conf's [ssh] config (tests/helpers/ssh-hosts.sh).  The CLI
+# through hako.conf's [ssh] config (tests/lib/ssh-hosts.sh).  The CLI
 # drives busybox containers on all three: create, start, ls web1: and ls
 # --remote all (HOST column, -F HOST, --json, REMOTE:NAME names), info,
 # attach -- CMD (output, stderr, exit status, hostile words arrive
@@ -23,14 +23,13 @@
 # tests.
 # guest-lane: skip - ssh between namespaces of one machine; the containers start as in every other test, and the guest image has no sshd
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/ssh-hosts.sh"
-plan_begin
+. "$HK_TOP/tests/lib/ssh-hosts.sh"
+hk_begin rssh remote-ssh root
 
 if [ ! -x "$HAKO" ] || ! command -v tmux >/dev/null; then
 	skip "remote-ssh: needs build/hako and tmux"
 	plan_end; exit
 fi
-need_root "remote-ssh" || { plan_end; exit; }
 if [ ! -x /usr/sbin/sshd ] || ! command -v ssh >/dev/null; then
 	skip "remote-ssh: needs openssh-server and openssh-client (make deps)"
 	plan_end; exit
@@ -41,7 +40,6 @@ if ip -o addr | grep -q ' 10\.213\.' || ip netns list | grep -q '^rssh-'; then
 fi
 
 port22=$(ss -Hltn 'sport = :22' | wc -l)
-T=$(mktemp -d /tmp/hako-rssh.XXXXXX)
 chmod 755 "$T"
 export HAKO_RUN_DIR=$T/run
 SSHH_CTL=$T/run/ssh # hk_ssh_control_dir under HAKO_RUN_DIR
@@ -56,8 +54,7 @@ cleanup() {
 	sshh_cleanup
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 # HK: hako as root with this test's /etc/hako/hako.conf (an overlay on
 # /etc in a private mount namespace, as remote.sh does)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# remote.sh - `hako remote add|list|remove` (issue 18's configuration
+# remote.sh - `hako remote add|list|remove` (the remotes' configuration
 # layer) on a real hako.conf, as root and as the test user: add writes
 # [remotes] keeping the comments, order and other sections, list prints
 # TAB-separated fields in a pipe, a table with a header on a terminal and
@@ -12,11 +12,9 @@
 # XDG_CONFIG_HOME.)
 # guest-lane: skip - hako.conf [remotes] editing: a file format, the same on every host
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin remote remote
 
-T=$(mktemp -d /tmp/hako-remote.XXXXXX)
 export HAKO_RUN_DIR=$T/run
-trap 'rm -rf "$T"' EXIT
 chmod 755 "$T"
 
 # remote_tests WHO CONF SHOWN CMD...: the whole story for one caller,

@@ -10,11 +10,8 @@
 # the same name, a missing container; a failure at each step (121-123,
 # HAKO_TEST_FAIL_STEP) undoes what was done.  Nothing left after.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "rename tests" || { plan_end; exit; }
-[ -x "$HAKO" ] || { not_ok "no $HAKO; run make first"; plan_end; exit; }
+hk_begin rename "rename tests" root build
 
-T=$(mktemp -d /tmp/hako-rename.XXXXXX)
 chmod 755 "$T"
 UP=
 cleanup() {
@@ -32,8 +29,7 @@ cleanup() {
 	[ -n "$UP" ] && rm -rf "$UP"
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 h() { hk_as "$@"; }
 # tree PATH: every file's path, type, size and checksum, for "nothing changed".

@@ -9,11 +9,10 @@
 # user with sub-ids but no delegated cgroup (start/stop with a warning,
 # freeze refused clearly).
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin run "run tests" root
 
 HELPER=$HK_TOP/build/tests/helpers/hkinfo
 NOCG=hakonocg
-T=$(mktemp -d /tmp/hako-run.XXXXXX)
 chmod 755 "$T"
 UP= NP=
 # Every container this script may have started: "runner path name".
@@ -33,14 +32,12 @@ cleanup() {
 		sed -i "/^$NOCG:/d" /etc/subuid /etc/subgid
 	fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 if [ ! -x "$HAKO" ] || [ ! -x "$HELPER" ]; then
 	skip "run: build first (make test-build)"
 	plan_end; exit
 fi
-need_root "run tests" || { plan_end; exit; }
 
 # h MODE ARGS...: hako as root ("root") or as the named user.
 h() {

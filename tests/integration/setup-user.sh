@@ -10,7 +10,7 @@
 # unprivileged container whose cgroups sit under its delegation, and
 # stops it cleanly.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin setup-user setup-user build root notmp
 
 SU=hkset$$
 SUHOME=
@@ -28,11 +28,8 @@ cleanup() {
 		sed -i "/^$SU:/d" /etc/subuid /etc/subgid
 	fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
-[ -x "$HAKO" ] || { skip "setup-user: build first"; plan_end; exit; }
-need_root "setup-user" || { plan_end; exit; }
 asu() { HK_TEST_USER=$SU as_user "$@"; }
 # On pure v2 without systemd the user's process must start in its login
 # leaf, as a pam_cgfs login would put it (setup-user's [todo]).

@@ -4,11 +4,8 @@
 # destroy (-d); refusals; snapshots of an overlay clone; an ordinary
 # user's snapshots.  Works in a temp container path (-P).
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "snapshot tests" || { plan_end; exit; }
-[ -x "$HAKO" ] || { not_ok "no $HAKO; run make first"; plan_end; exit; }
+hk_begin snap "snapshot tests" root build
 
-T=$(mktemp -d /tmp/hako-snap.XXXXXX)
 chmod 755 "$T"
 export HAKO_RUN_DIR=$T/run
 P=$T/lxc
@@ -19,7 +16,7 @@ cleanup() {
 	fi
 	rm -rf "$T"
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 
 check "create s1" "$HAKO" create s1 -t busybox -P "$P"
 echo version1 >"$P/s1/rootfs/data"

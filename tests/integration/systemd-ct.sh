@@ -16,9 +16,8 @@
 # HK_SYSTEMD_SUITES="bookworm trixie" and HK_SYSTEMD_MODES="priv idmap
 # user nocg" pick a part.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin sdct "systemd containers" root
 
-T=$(mktemp -d /tmp/hako-sdct.XXXXXX)
 chmod 755 "$T"
 TM="tmux -L hakotest-sd-$$"
 PANE_HISTORY=300 # a boot's lines scroll the "Connected" line away
@@ -43,10 +42,9 @@ cleanup() {
 	rm -rf "$T"
 	[ -n "$UP" ] && rm -rf "$UP"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
-. "$(dirname "$0")/console.lib"
+. "$HK_TOP/tests/lib/console.sh"
 
 # inside WHO PATH NAME CMD...: CMD inside the container.
 inside() { local who=$1 path=$2 name=$3; shift 3; h "$who" attach "$name" -P "$path" -- "$@"; }
@@ -171,7 +169,6 @@ run_mode() {
 }
 
 if [ ! -x "$HAKO" ] || ! command -v tmux >/dev/null; then skip "systemd-ct: needs build/hako and tmux"; plan_end; exit; fi
-need_root "systemd containers" || { plan_end; exit; }
 MODES=${HK_SYSTEMD_MODES:-priv idmap user nocg}
 if ensure_test_user; then
 	UP=$(as_user mktemp -d "$(getent passwd "$HK_TEST_USER" | cut -d: -f6)/hako-sdct.XXXXXX")

@@ -12,7 +12,7 @@
 # which no systemd answers, start fails naming the unit, the D-Bus error
 # and the fix, and leaves nothing behind.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin sd systemd-scope notmp # $T is made below, after the exec into a mount namespace
 
 SYSTEMD=/lib/systemd/systemd
 unified() { awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo; }
@@ -70,8 +70,7 @@ cleanup() {
 	rmtree "$CG"; rmtree "$V1SD"; rmtree "$CGR"; rmtree "$V1SDR"
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 # What user@UID.service gets on a systemd host: a cgroup2 subtree (and on
 # a hybrid host the name=systemd one) of its own, and /run/systemd/system.

@@ -9,11 +9,8 @@
 # the map and modes kept, and refuses an owner outside the map; the test
 # user is refused before anything is copied, with the files' names.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "tar/dir tests" || { plan_end; exit; }
-[ -x "$HAKO" ] || { skip "build first"; plan_end; exit; }
+hk_begin tardir "tar/dir tests" root build
 
-T=$(mktemp -d /tmp/hako-tardir.XXXXXX)
 chmod 755 "$T"
 P=$T/lxc UP= started=()
 cleanup() {
@@ -30,7 +27,7 @@ cleanup() {
 	fi
 	rm -rf "$T"
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 
 "$HAKO" create src -t busybox -P "$T/build" >/dev/null || { not_ok "cannot build a rootfs"; plan_end; exit; }
 R=$T/build/src/rootfs

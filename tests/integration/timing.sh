@@ -11,11 +11,8 @@
 # exits with the command's status), clone its own.  Without --timing
 # nothing of it is printed.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "timing tests" || { plan_end; exit; }
-[ -x "$HAKO" ] || { not_ok "no $HAKO; run make first"; plan_end; exit; }
+hk_begin timing "timing tests" root build
 
-T=$(mktemp -d /tmp/hako-timing.XXXXXX)
 chmod 755 "$T"
 UP=
 cleanup() {
@@ -27,8 +24,7 @@ cleanup() {
 	fi
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 START_STEPS="cli:store cli:lock cli:config cli:preflight monitor:fork monitor:monitor monitor:terminals
 monitor:cgroup monitor:prepare monitor:clone monitor:idmap monitor:network monitor:cgroup-limits monitor:cgroup-attach child:root

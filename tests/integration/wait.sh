@@ -11,11 +11,8 @@
 # (lxc-wait itself against hako's containers, and hako wait against
 # LXC's: lxc-compat.sh.)
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "wait tests" || { plan_end; exit; }
-[ -x "$HAKO" ] || { not_ok "no $HAKO; run make first"; plan_end; exit; }
+hk_begin wait "wait tests" root build
 
-T=$(mktemp -d /tmp/hako-wait.XXXXXX)
 chmod 755 "$T"
 UP=
 WAITER=
@@ -30,8 +27,7 @@ cleanup() {
 	fi
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 h() { hk_as "$@"; }
 # waiting DESC WHO PATH WAIT-ARGS...: hako wait in the background, still

@@ -8,10 +8,9 @@
 # 0 does not make `-u 1000` root).  Modes: root with a privileged
 # container and the test user with an unprivileged one.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-
 HELPER=$HK_TOP/build/tests/helpers/hkinfo
-T=$(mktemp -d /tmp/hako-attach.XXXXXX)
+hk_begin attach attach-leaks needs=$HELPER root
+
 chmod 755 "$T"
 N=hkat$$
 UP=
@@ -20,11 +19,8 @@ cleanup() {
 	[ -n "$UP" ] && { as_user "$HAKO" stop -k "$N" -P "$UP" >/dev/null 2>&1; rm -rf "$UP"; }
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
-if [ ! -x "$HAKO" ] || [ ! -x "$HELPER" ]; then skip "attach-leaks: build first (make test-build)"; plan_end; exit; fi
-need_root "attach-leaks" || { plan_end; exit; }
 
 h() {
 	local who=$1; shift

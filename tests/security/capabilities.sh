@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# tests/security/capabilities.sh - the capabilities class of issue 9: the
+# tests/security/capabilities.sh - the capabilities class: the
 # inheritable set is empty in init, in attach and in attach -u 1 (and the
 # ambient set too); a privileged container's bounding set lacks LXC's drop
 # list (sys_module, sys_rawio, sys_time, mac_override, mac_admin), in init
 # and in attach; lxc.no_new_privs = 1 holds for init and for attach.
 # Four modes.
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/modes.sh"
-modes_begin cp capabilities || { plan_end; exit; }
+hk_begin cp capabilities modes
 
 status_of() { # MODE FIELD [attach args]: FIELD of /proc/1/status or of an attached process
 	local m=$1 f=$2; shift 2

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/security/cgroups.sh - the cgroups class of issue 9: init is in a
+# tests/security/cgroups.sh - the cgroups class: init is in a
 # cgroup namespace of its own (every line of /proc/1/cgroup is "/"), and an
 # attached process in init's cgroup; the
 # v1 release_agent trick fails (mounting a v1 hierarchy and writing its
@@ -11,8 +11,7 @@
 # stays 100), nor widen its device rules (v1 devices.allow a).  Four modes;
 # without a delegated cgroup the limit itself is refused at start.
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/modes.sh"
-modes_begin cg cgroups || { plan_end; exit; }
+hk_begin cg cgroups modes
 
 # shellcheck disable=SC2016
 RELEASE='mkdir -p /tmp/hkc; r=fail

@@ -6,12 +6,9 @@
 # rootfs; each is left alone with a warning and the clone completes.  A
 # regular file naming the source still gets the clone's name.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "clone and a hostile /etc/hostname" || { plan_end; exit; }
-[ -x "$HAKO" ] || { skip "build first"; plan_end; exit; }
-P=$(mktemp -d /tmp/hako-clonehn.XXXXXX)
+hk_begin clonehn "clone and a hostile /etc/hostname" root build
+P=$T
 chmod 755 "$P"
-trap 'rm -rf "$P"' EXIT
 
 check "create src" "$HAKO" create src -t busybox -P "$P" -q
 echo src >"$P/src/rootfs/etc/hostname"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/security/concurrency.sh - the concurrency class of issue 9, as
+# tests/security/concurrency.sh - the concurrency class, as
 # root with privileged containers (locking does not depend on the mode):
 #  - 8 parallel loops of start / stop -k / clone / destroy over a pool of
 #    20 names for CONC_SECONDS (default 30; HAKO_SOAK=1: 300): no hako is
@@ -18,8 +18,7 @@
 #    answers within a second while one monitor is SIGSTOPped, showing that
 #    container UNRESPONSIVE.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-T=$(mktemp -d /tmp/hako-conc.XXXXXX)
+hk_begin conc concurrency build root
 chmod 755 "$T"
 P=$T/pool
 SECS=${CONC_SECONDS:-30} EDITS=${CONC_EDITS:-200}
@@ -38,10 +37,7 @@ cleanup() {
 	done
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-[ -x "$HAKO" ] || { skip "concurrency: build first"; plan_end; exit; }
-need_root concurrency || { plan_end; exit; }
+hk_on_exit cleanup
 
 hk() { "$HAKO" "$@"; }
 # every container's cgroups, mounts and monitors under $1 (a -P path)

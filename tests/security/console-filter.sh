@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/security/console-filter.sh - issue 16 item 11: a container prints,
+# tests/security/console-filter.sh - a container prints,
 # on its console, OSC 52 (clipboard write), a title set, the title report
 # request (CSI 21t), DECRQSS, a cursor position report request, DA and
 # ENQ, with a red SGR among them, once before a viewer joins (the replay)
@@ -13,8 +13,7 @@
 # comes from XDG_CONFIG_HOME.)  Four modes.
 # guest-lane: skip - the console filter is a byte filter in hako: the same on every host
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/modes.sh"
-modes_begin cf console-filter || { plan_end; exit; }
+hk_begin cf console-filter modes
 
 # payload TAG: the bytes printed; kept TAG: what the filter lets through.
 payload() { printf 'hk%s<\033]52;c;aGtwd25lZA==\a\033]0;hkpwned\a\033[21t\033P$qm\033\\\033[6n\033[c\005\033[31mred\033[0m>\n' "$1"; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/security/console-stall.sh - issue 16 item 5: a container that stops
+# tests/security/console-stall.sh - a container that stops
 # reading its console cannot stall its monitor.  Inside, the getty on the
 # console is stopped (SIGSTOP); the admin, in `hako console` in a tmux
 # pane, pastes 300 KB.  The monitor used to block on its write to the
@@ -10,12 +10,11 @@
 # -t 10` and `stop -k` each stop the container, the viewer seeing it end.
 # Four modes.
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/modes.sh"
-modes_begin cs console-stall || { plan_end; exit; }
+hk_begin cs console-stall modes
 command -v tmux >/dev/null || { skip "console-stall: needs tmux"; plan_end; exit; }
 TM="tmux -L hkcs-$$"
-trap 'end_panes; modes_done' EXIT
-. "$HK_TOP/tests/integration/console.lib"
+hk_on_exit end_panes
+. "$HK_TOP/tests/lib/console.sh"
 PASTE=$HM_T/paste
 yes 'echo hkpaste 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz' |
 	head -c 307200 >"$PASTE"

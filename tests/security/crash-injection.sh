@@ -9,7 +9,7 @@
 # one (a veth on a bridge of the script's own), and an
 # ordinary user with and without a delegated cgroup.
 source "$(dirname "$0")/../lib.sh"
-need_root "crash injection" || { plan_end; exit 0; }
+hk_begin crash "crash injection" root
 ensure_test_user || { not_ok "cannot make the test user"; plan_end; exit 1; }
 
 leftovers() { # path name: prints what is left of the container
@@ -88,14 +88,14 @@ run_mode() { # label, runner (as_user or env), path, extra config file or "", [n
 	$runner "$HAKO" destroy ci -P "$path" >/dev/null 2>&1
 }
 
-root_dir=$(mktemp -d /tmp/hk-crash-XXXXXX)
+root_dir=$T
 home=$(getent passwd "$HK_TEST_USER" | cut -d: -f6)
 user_dir=$(mktemp -d "$home/hk-crash-XXXXXX")
 # The containers' mapped roots must be able to reach their rootfs.
 chmod 755 "$root_dir" "$user_dir"
 chown "$HK_TEST_USER:" "$user_dir"
 CRASH_BR=hkcrashbr0
-trap 'rm -rf "$root_dir"; rm -rf "$user_dir"; "$HAKO" net remove -b "$CRASH_BR" -q >/dev/null 2>&1' EXIT
+hk_on_exit 'rm -rf "$root_dir"; rm -rf "$user_dir"; "$HAKO" net remove -b "$CRASH_BR" -q >/dev/null 2>&1'
 printf 'lxc.idmap = u 0 300000 65536\nlxc.idmap = g 0 300000 65536\n' >"$root_dir/idmap.conf"
 printf 'lxc.net.0.type = veth\nlxc.net.0.link = %s\nlxc.net.0.flags = up\nlxc.net.0.hwaddr = 00:16:3e:xx:xx:xx\n' \
 	"$CRASH_BR" >"$root_dir/net.conf"

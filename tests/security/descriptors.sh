@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/security/descriptors.sh - the descriptors class of issue 9: init
+# tests/security/descriptors.sh - the descriptors class: init
 # holds only 0, 1, 2 even when the caller of start holds more open (and
 # the monitor none of the caller's); an
 # attached process likewise; lxc.init.cwd = /proc/self/fd/N (a magic link
@@ -7,8 +7,7 @@
 # refused, and a cwd through a symlink to a host path ends up inside the
 # container, never on the host.  Four modes.
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/modes.sh"
-modes_begin fd descriptors || { plan_end; exit; }
+hk_begin fd descriptors modes
 
 # extra MODE ARGS...: hako with descriptors 7 and 9 open on host paths.
 extra() {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/security/dev-symlinks.sh - the /dev class of issue 9, in four
+# tests/security/dev-symlinks.sh - the /dev class, in four
 # modes: the rootfs's /dev, /dev/null, /dev/console, /dev/pts and
 # /dev/ptmx are symlinks to host paths (a directory and a file of the
 # mode's own scratch tree), with lxc.autodev = 1 (all at once; one by one
@@ -12,12 +12,11 @@
 # host files and directories (stat and contents) and the host's mount
 # table are unchanged, and nothing is left after stop.
 . "$(dirname "$0")/../lib.sh"
+hk_begin dv dev-symlinks modes
 # In the guest lane (HK_GUEST): the three modes whose mounts differ; "un"
 # differs from "ud" only in cgroups, which these attacks do not touch, and
 # runs natively.
 [ -n "${HK_GUEST:-}" ] && : "${HM_MODES:=rp ru ud}"
-. "$HK_TOP/tests/helpers/modes.sh"
-modes_begin dv dev-symlinks || { plan_end; exit; }
 H=
 
 # within SECS FUNC ARGS...: FUNC ARGS in the background, killed after

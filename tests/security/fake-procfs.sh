@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/security/fake-procfs.sh - the fake procfs class of issue 9.  Every
+# tests/security/fake-procfs.sh - the fake procfs class.  Every
 # write hako makes into /proc (lxc.sysctl.*, uid_map/gid_map as root, the
 # doctor's own maps) goes through hk_procfs_open: a descriptor checked to
 # be procfs (fstatfs), in a directory checked the same way, with nothing
@@ -17,8 +17,7 @@
 #    hostname: a start with lxc.sysctl.kernel.domainname is refused
 #    naming the cause, and the fake file is not written.
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/modes.sh"
-modes_begin fp fake-procfs || { plan_end; exit; }
+hk_begin fp fake-procfs modes
 
 fp_mode() {
 	local m=$1 l=${HM_LABEL[$1]} before after out init

@@ -7,12 +7,10 @@
 # and the container's own thaw did not reach v1-frozen tasks).  For root's
 # privileged container and root's id-mapped one (which owns its leaf).
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "a container freezing itself" || { plan_end; exit; }
-[ -x "$HAKO" ] || { skip "build first"; plan_end; exit; }
-P=$(mktemp -d /tmp/hako-frozen.XXXXXX)
+hk_begin frozen "a container freezing itself" root build
+P=$T
 chmod 755 "$P"
-trap '"$HAKO" stop -k f -P "$P" >/dev/null 2>&1; "$HAKO" stop -k m -P "$P" >/dev/null 2>&1; rm -rf "$P"' EXIT
+hk_on_exit '"$HAKO" stop -k f -P "$P" >/dev/null 2>&1; "$HAKO" stop -k m -P "$P" >/dev/null 2>&1; rm -rf "$P"'
 
 # Inside: a sleeper in a frozen sub-cgroup; prints its pid inside and the
 # freezer used.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/security/hako-exe.sh - the hako binary class of issue 9 (runc's
+# tests/security/hako-exe.sh - the hako binary class (runc's
 # CVE-2019-5736 and kin): container root runs tests/helpers/hkptrace,
 # which watches for every new pid while the host attaches ATTACHES times
 # (default 100; 30 with HK_NOOPENAT2=1 or HK_GUEST=1) and, on each, opens
@@ -19,8 +19,7 @@
 # must refuse a write.  tests/security/host-exe.sh runs the attack itself.
 # Four modes.
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/modes.sh"
-modes_begin ex hako-exe || { plan_end; exit; }
+hk_begin ex hako-exe modes
 TRACER=$HK_TOP/build/tests/helpers/hkptrace
 ATTACHES=${HAKO_EXE_ATTACHES:-100}
 # 30 where the point is elsewhere: the no-openat2 pass (the attach path

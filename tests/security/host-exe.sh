@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# tests/security/host-exe.sh - the host binary out of reach (issue 16,
-# item 4): the container sets root's login shell to a symlink to
+# tests/security/host-exe.sh - the host binary out of reach:
+# the container sets root's login shell to a symlink to
 # /proc/self/exe, and the host runs `hako attach NAME` (no command, on a
 # pty, as an admin would) with a copy of hako (so that no other process
-# running hako keeps the file "Text file busy", as in the issue).  Inside,
+# running hako keeps the file "Text file busy").  Inside,
 # tests/helpers/hkexegrab watches every new pid: it keeps an O_PATH of any
 # exe that is that copy, kills the process, reopens the O_PATH for writing
 # once nothing runs the copy and overwrites 16 bytes; every other exe and
@@ -16,8 +16,7 @@
 # could see mapped any file of the host at all; the attach ran (the probe
 # saw its processes).  Four modes.
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/modes.sh"
-modes_begin hx host-exe || { plan_end; exit; }
+hk_begin hx host-exe modes
 GRAB=$HK_TOP/build/tests/helpers/hkexegrab
 ATTACKS=${HOST_EXE_ATTACKS:-3}
 

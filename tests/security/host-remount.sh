@@ -6,10 +6,10 @@
 # test puts the container path on a file system of its own and proves that
 # neither an explicit remount nor a graceful stop changes it for the host.
 source "$(dirname "$0")/../lib.sh"
-need_root "host remount" || { plan_end; exit 0; }
-mnt=$(mktemp -d /tmp/hk-remount-XXXXXX)
+hk_begin remount "host remount" root
+mnt=$T
 mount -t tmpfs -o size=64m hk-remount "$mnt" || { not_ok "cannot mount a tmpfs"; plan_end; exit 1; }
-trap '"$HAKO" stop -k rm1 -P "$mnt/c" >/dev/null 2>&1; umount -l "$mnt"; rmdir "$mnt"' EXIT
+hk_on_exit '"$HAKO" stop -k rm1 -P "$mnt/c" >/dev/null 2>&1; umount -l "$mnt"; rmdir "$mnt"'
 host_rw() { touch "$mnt/probe.$$" && rm -f "$mnt/probe.$$"; }
 
 check "create a privileged container on its own file system" "$HAKO" create rm1 -t busybox -P "$mnt/c"

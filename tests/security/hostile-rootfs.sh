@@ -11,9 +11,8 @@
 # with a privileged container, and the test user (unprivileged) where the
 # host targets belong to that user.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin hostile hostile-rootfs build root
 
-T=$(mktemp -d /tmp/hako-hostile.XXXXXX)
 chmod 755 "$T"
 N=hkevil$$
 UP=
@@ -22,11 +21,8 @@ cleanup() {
 	[ -n "$UP" ] && { as_user "$HAKO" stop -k "$N" -P "$UP/c" >/dev/null 2>&1; rm -rf "$UP"; }
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
-[ -x "$HAKO" ] || { skip "hostile-rootfs: build first"; plan_end; exit; }
-need_root "hostile-rootfs" || { plan_end; exit; }
 
 h() {
 	local who=$1; shift

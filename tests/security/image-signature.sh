@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# image-signature.sh - image signatures (issue 9, "Images"): a flipped
+# image-signature.sh - image signatures: a flipped
 # byte in the rootfs, the metadata or the index, a missing signature, a
 # signature by a key not in the keyring, and plain HTTP with
 # --no-validate are all refused before anything is decompressed or
@@ -8,13 +8,10 @@
 # the host.  Modes: root and the test user.
 # guest-lane: skip - gpg checks before anything is unpacked: the same on every host
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "image signature tests" || { plan_end; exit; }
 HTTPD=$HK_TOP/build/tests/helpers/hk-httpd
-[ -x "$HAKO" ] && [ -x "$HTTPD" ] || { skip "build first (make test-build)"; plan_end; exit; }
+hk_begin sig "image signature tests" root needs=$HTTPD
 command -v gpg >/dev/null && command -v gpgv >/dev/null || { skip "gpg/gpgv missing"; plan_end; exit; }
 
-T=$(mktemp -d /tmp/hako-sig.XXXXXX)
 chmod 755 "$T"
 SRV_PID= UP=
 ESCAPE=/tmp/hk-sig-escape.$$
@@ -23,7 +20,7 @@ cleanup() {
 	rm -rf "$T" "$ESCAPE"
 	[ -n "$UP" ] && rm -rf "$UP"
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 
 export GNUPGHOME=$T/g1
 mkdir -m 700 "$GNUPGHOME" "$T/g2"

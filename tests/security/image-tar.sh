@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# image-tar.sh - hostile image archives (issue 9, "Images"): entries named
+# image-tar.sh - hostile image archives: entries named
 # ../ or absolute, a symlink then a write through it (absolute and
 # relative), hard links to /etc/shadow (absolute and ../): nothing is
 # written outside the rootfs, the create fails naming the entry, and no
@@ -8,11 +8,8 @@
 # user.  (Signature refusals before decompression: download.sh.)
 # guest-lane: skip - archive entry checks; resolving inside the rootfs is in hostile-rootfs and dev-symlinks, which do run here
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "image archive tests" || { plan_end; exit; }
-[ -x "$HAKO" ] || { skip "build first"; plan_end; exit; }
+hk_begin evil "image archive tests" root build
 
-T=$(mktemp -d /tmp/hako-evil.XXXXXX)
 chmod 755 "$T"
 TARGET=/tmp/hk-evil-target.$$ # a host directory a naive unpacker would write into
 UP=
@@ -20,7 +17,7 @@ cleanup() {
 	rm -rf "$T" "$TARGET" /tmp/hk-escape-*."$$"
 	[ -n "$UP" ] && rm -rf "$UP"
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 mkdir -m 777 "$TARGET"
 SHADOW_SUM=$(sha256sum /etc/shadow)
 SHADOW_LINKS=$(stat -c %h /etc/shadow)

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# tests/security/keyring.sh - the keyring class of issue 9: the caller
+# tests/security/keyring.sh - the keyring class: the caller
 # adds a key to its session keyring (hkprobe addkey, readable by anyone
 # who reaches it) and then starts and attaches; neither init (through
 # lxc.init.cmd, a script that looks before exec'ing /sbin/init) nor an
 # attached process (root or -u 1) finds it: each got a fresh session
 # keyring.  Four modes.
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/modes.sh"
-modes_begin kr keyring || { plan_end; exit; }
+hk_begin kr keyring modes
 KEY=hk-caller-key-$$
 
 # keyed MODE HAKO-ARGS...: hako run by a caller holding $KEY.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/security/masking.sh - the masking class of issue 9: /proc/sys and
+# tests/security/masking.sh - the masking class: /proc/sys and
 # /proc/sysrq-trigger are read-only; /proc/kcore, keys, timer_list,
 # sched_debug, interrupts, latency_stats, acpi, scsi, /sys/firmware,
 # powercap and thermal_throttle are masked (empty or absent); /dev/pts is
@@ -7,8 +7,7 @@
 # ptmxmode=0666 and max = lxc.pty.max (plus the console and lxc.tty.max
 # ttys, which come from the same instance).  Four modes.
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/modes.sh"
-modes_begin mk masking || { plan_end; exit; }
+hk_begin mk masking modes
 
 # Prints each masked path that shows anything: a file with bytes, a
 # directory with entries.  Absent paths are fine (nothing to mask).

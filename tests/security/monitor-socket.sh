@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/security/monitor-socket.sh - the monitor-socket class of issue 9:
+# tests/security/monitor-socket.sh - the monitor-socket class:
 # the monitor listens on a path socket (never an abstract one, which a
 # container sharing the host's network namespace could reach) in a
 # directory only its owner can enter (its only abstract socket is LXC's
@@ -11,8 +11,7 @@
 # Modes: root privileged, root user namespace, the delegated user.
 . "$(dirname "$0")/../lib.sh"
 HM_MODES="rp ru ud"
-. "$HK_TOP/tests/helpers/modes.sh"
-modes_begin ms monitor-socket || { plan_end; exit; }
+hk_begin ms monitor-socket modes
 command -v python3 >/dev/null || { skip "monitor-socket: needs python3"; plan_end; exit; }
 
 # Sends each malformed frame on its own connection; prints one line each.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/security/nic-helper.sh - hako-nic, the setuid-root helper, trusts
-# nothing its caller hands it (issue 9, "hako-nic"): it refuses a network
+# nothing its caller hands it: it refuses a network
 # namespace the caller does not own with one message for every cause (root's
 # namespace, another user's, pid 1, no such pid: no existence oracle); a
 # bridge not in usernet; interface names with '/', '%', blanks, newlines or
@@ -10,19 +10,18 @@
 # touching any link (a bridge with IPv6 keeps its addresses and MTU).  It
 # ignores the environment (LD_PRELOAD, PATH, LANG, TMPDIR, IFS; libnl's
 # NLSYSCONFDIR, NLCB and NLDBG, which libnl's constructors would read
-# before main(): issue 16), closes descriptors it inherits,
+# before main()), closes descriptors it inherits,
 # cannot be read through /proc by its caller, finishes what it started
 # when signalled, deletes only the caller's own nics, and its quota holds
 # with 8 parallel callers, stale records culled once their processes die.
 # Mode: the test user (hako-nic exists for ordinary users only).
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin nicsec nic-helper needs=$HK_TOP/build/hako-nic root
 
 BR=hktestbr4
 BR2=hktestbr5
 USERNET=/etc/hako/usernet
 DB=/run/hako-nic
-T=$(mktemp -d /tmp/hako-nicsec.XXXXXX)
 chmod 755 "$T"
 NIC=$T/bin/hako-nic
 HOLDERS=()
@@ -39,11 +38,8 @@ cleanup() {
 	"$HAKO" net remove -b "$BR2" -q >/dev/null 2>&1
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
-if [ ! -x "$HAKO" ] || [ ! -x "$HK_TOP/build/hako-nic" ]; then skip "nic-helper: build first"; plan_end; exit; fi
-need_root "nic-helper" || { plan_end; exit; }
 if ! ensure_test_user; then skip "nic-helper: cannot make $HK_TEST_USER"; plan_end; exit; fi
 
 hk_nic_setup "$T" || { not_ok "cannot install hako-nic in $T"; plan_end; exit; }

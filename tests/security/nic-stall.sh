@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/security/nic-stall.sh - an ordinary user cannot make root wait by
-# stopping hako-nic (issue 16).  The caller is hako-nic's real uid, so it
+# stopping hako-nic.  The caller is hako-nic's real uid, so it
 # may SIGSTOP it; hako-nic therefore does everything it does under a lock
 # in a child the caller cannot signal.  Here the test user runs three
 # create/delete loops on a bridge (with leases) and stops its own hako-nic
@@ -15,9 +15,7 @@
 # the attacker stops, no nic, veth or lease of it is left.
 # Mode: root, with the test user as the attacker.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "nic-stall" || { plan_end; exit; }
-if [ ! -x "$HAKO" ] || [ ! -x "$HK_TOP/build/hako-nic" ]; then skip "nic-stall: build first"; plan_end; exit; fi
+hk_begin nicstall nic-stall root needs=$HK_TOP/build/hako-nic
 if ! ensure_test_user; then skip "nic-stall: cannot make $HK_TEST_USER"; plan_end; exit; fi
 if [ -n "${HK_GUEST:-}" ]; then
 	# Measured there (make check of da90e3e): in 240 s the stopper's pgrep
@@ -27,7 +25,6 @@ if [ -n "${HK_GUEST:-}" ]; then
 	plan_end; exit
 fi
 
-T=$(mktemp -d /tmp/hako-nicstall.XXXXXX)
 chmod 755 "$T"
 BR=hknhbr1
 NET=10.99.71
@@ -54,8 +51,7 @@ cleanup() {
 	"$HAKO" net remove -b "$BR" -q >/dev/null 2>&1
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 hk_nic_setup "$T" || { not_ok "cannot install hako-nic in $T"; plan_end; exit; }
 printf '%s veth %s 8\n' "$HK_TEST_USER" "$BR" >/etc/hako/usernet && chmod 644 /etc/hako/usernet

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/security/nss.sh - the NSS class of issue 9: the rootfs holds a
+# tests/security/nss.sh - the NSS class: the rootfs holds a
 # trap NSS module (libnss_hktrap.so.2, named first in nsswitch.conf for
 # passwd and group, tests/helpers/lib/nss-trap.c) whose constructor
 # records which program loaded it.  attach -u NAME and -g NAME resolve
@@ -8,8 +8,7 @@
 # exactly that uid.  Four modes.
 # guest-lane: skip - names resolved from the rootfs files as text: the same on every host
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/modes.sh"
-modes_begin ns nss || { plan_end; exit; }
+hk_begin ns nss modes
 TRAP=$HK_TOP/build/tests/helpers/nss-trap.so # tests/helpers/lib/nss-trap.c
 [ -f "$TRAP" ] || { skip "nss: no $TRAP (make test-build)"; plan_end; exit; }
 LIBDIR=$(dirname "$(readlink -f /lib/x86_64-linux-gnu/libc.so.6 2>/dev/null || ldconfig -p | awk '/libc.so.6/ { print $NF; exit }')")

@@ -6,11 +6,8 @@
 # its own address, every lease names a running container, and after the
 # stops no lease, veth or record is left.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "parallel networked starts" || { plan_end; exit; }
-[ -x "$HAKO" ] || { skip "build first"; plan_end; exit; }
+hk_begin parnet "parallel networked starts" root build
 
-T=$(mktemp -d /tmp/hako-parnet.XXXXXX)
 chmod 755 "$T"
 BR=hktestbr8
 CIDR=10.99.98.1/24
@@ -28,8 +25,7 @@ cleanup() {
 	"$HAKO" net remove -b "$BR" -q >/dev/null 2>&1
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 "$HAKO" net remove -b "$BR" -q >/dev/null 2>&1
 check "a test bridge" "$HAKO" net setup -b "$BR" -s "$CIDR"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/security/rename-race.sh - the rename-race class of issue 9
+# tests/security/rename-race.sh - the rename-race class
 # (runc's CVE-2021-30465): a second container shares a directory with the
 # victim, bind-mounted into it by lxc.mount.entry, and swaps in it a
 # directory "a" and a symlink "l" (to a host directory holding a secret,
@@ -19,8 +19,7 @@
 # the odds of the race, which the native run takes).
 # Four modes.
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/modes.sh"
-modes_begin rr rename-race || { plan_end; exit; }
+hk_begin rr rename-race modes
 SWAP=$HK_TOP/build/tests/helpers/hkswap
 STARTS=${HAKO_RR_STARTS:-30}
 [ "${HK_GUEST:-0}" = 1 ] && STARTS=${HAKO_RR_STARTS:-10}
@@ -48,7 +47,7 @@ stop_swapper() {
 	[ -n "$SWAPPER" ] && kill "$SWAPPER" 2>/dev/null && wait "$SWAPPER" 2>/dev/null
 	SWAPPER=
 }
-trap 'stop_swapper; modes_done' EXIT
+hk_on_exit stop_swapper
 
 # The host uid and gid of the container's root: the attacker runs as them.
 root_ids() {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/security/screen-text.sh - the screen-text class of issue 9: a
+# tests/security/screen-text.sh - the screen-text class: a
 # config value, a broken config line and a hostname set from inside, each
 # holding OSC 52 (clipboard write), a title report request and cursor
 # moves, are shown escaped by `ls`, `ls -f`, `ls --json` and `info`: no
@@ -9,8 +9,7 @@
 # guest-lane: skip - escaping of text for the terminal: the same on every host
 . "$(dirname "$0")/../lib.sh"
 HM_MODES="rp ud"
-. "$HK_TOP/tests/helpers/modes.sh"
-modes_begin sx screen-text || { plan_end; exit; }
+hk_begin sx screen-text modes
 EVIL=$(printf '\033]52;c;aGtwd25lZA==\007\033[21t\033[2J\033[H\302\233')
 
 # raw DESC CMD...: ok when CMD's output holds no ESC, BEL or C1 CSI.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/security/seccomp.sh - the seccomp class of issue 9: the default
+# tests/security/seccomp.sh - the seccomp class: the default
 # deny list holds for every ABI the kernel runs (native, i386 through int
 # 0x80, x32), kexec_file_load and open_by_handle_at are denied, umount2
 # with MNT_FORCE is rejected while a plain umount2 reaches the kernel, a
@@ -10,8 +10,7 @@
 # each call with arguments the kernel rejects, so EPERM (the filter) is
 # told apart from the kernel's own answer.  Four modes.
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/modes.sh"
-modes_begin sc seccomp || { plan_end; exit; }
+hk_begin sc seccomp modes
 
 seccomp_mode() {
 	local m=$1 l=${HM_LABEL[$1]} out

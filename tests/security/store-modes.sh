@@ -7,8 +7,7 @@
 # container starts and runs, and so do a copy and an overlay snapshot of
 # it.  doctor names a directory left open (by an older hako) and its fix.
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/modes.sh"
-modes_begin stm "container directories" || { plan_end; exit; }
+hk_begin stm "container directories" modes
 
 # other CMD...: CMD as nobody, with no groups (through sh: setpriv
 # itself finds CMD before it drops root).

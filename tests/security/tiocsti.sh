@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/security/tiocsti.sh - the TIOCSTI/TIOCLINUX class of issue 9: a
+# tests/security/tiocsti.sh - the TIOCSTI/TIOCLINUX class: a
 # process inside pushes "touch MARKER" plus a newline into its terminal's
 # input with TIOCSTI, also with the 64-bit command variant (cmd | 1 << 32,
 # which a filter comparing 64 bits would miss), and tries TIOCLINUX; run
@@ -8,8 +8,7 @@
 # marker never appears on the host and the outer shell received nothing.
 # Four modes.
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/modes.sh"
-modes_begin st tiocsti || { plan_end; exit; }
+hk_begin st tiocsti modes
 command -v tmux >/dev/null || { skip "tiocsti: needs tmux"; plan_end; exit; }
 SOCK=$HM_T/tmux.sock
 MARK=$HM_T/pwned

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # dashboard-remote.sh - the dashboard over many hosts (`hako --remote
-# all`, issue 18) as a person sees it in tmux: three "hosts" made here as
+# all`) as a person sees it in tmux: three "hosts" made here as
 # network namespaces, each with its own sshd and container path running
-# this checkout's hako (tests/helpers/ssh-hosts.sh), plus this host.
+# this checkout's hako (tests/lib/ssh-hosts.sh), plus this host.
 # Proves: one list with a HOST column for all four hosts and the header's
 # host count; a container started by the CLI on web2 shows RUNNING
 # within a few seconds (from web2's watch stream, not a timer here); the
@@ -22,10 +22,10 @@
 # processes, remote ls --watch processes, namespaces, veths).
 # guest-lane: skip - ssh between namespaces of one machine, like integration/remote-ssh.sh
 . "$(dirname "$0")/../lib.sh"
-. "$HK_TOP/tests/helpers/ssh-hosts.sh"
-plan_begin
+. "$HK_TOP/tests/lib/ssh-hosts.sh"
+hk_begin rdash dashboard-remote root
 
-. "$HK_TOP/tests/tui/tmux.lib"
+. "$HK_TOP/tests/lib/tmux.sh"
 if [ ! -x /usr/sbin/sshd ] || ! command -v ssh >/dev/null; then
 	skip "dashboard-remote: needs openssh-server and openssh-client (make deps)"
 	plan_end; exit
@@ -48,8 +48,7 @@ cleanup() {
 	sshh_cleanup
 	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 # HK: hako with this test's /etc/hako/hako.conf (an overlay on /etc in a
 # private mount namespace, as remote-ssh.sh does)

@@ -6,9 +6,9 @@
 # trip, a device node given through the device dialog, details tabs, filter, help, read-only, resizes to 80x24 and
 # 200x60, LANG=C rendering (no UTF-8 line drawing), and themes.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin tui dashboard root
 
-. "$HK_TOP/tests/tui/tmux.lib"
+. "$HK_TOP/tests/lib/tmux.sh"
 tui_begin tui dash || { plan_end; exit; }
 cleanup() {
 	tm_end
@@ -20,7 +20,7 @@ cleanup() {
 	[ -n "${user_conf:-}" ] && rm -f "$user_conf"
 	[ -n "${bridge_made:-}" ] && "$HAKO" net remove -b hktuibr0 -q >/dev/null 2>&1
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 
 # dash [ENV=VALUE...] -- [HAKO OPTIONS]: (re)starts the dashboard in tmux.
 dash() {

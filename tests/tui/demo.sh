@@ -6,19 +6,17 @@
 # go to a temporary container path (HAKO_DEMO_PATH); everything is
 # stopped, destroyed and checked for leftovers after.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin demo demo root
 
-need_root "demo" || { plan_end; exit; }
 command -v tmux >/dev/null || { skip "demo: tmux is not installed"; plan_end; exit; }
 [ -x "$HK_TOP/build/hako-static" ] || { skip "demo: make hako-static first"; plan_end; exit; }
 
-T=$(mktemp -d /tmp/hako-demo.XXXXXX)
 chmod 755 "$T"
 P=$T/path
 SOCK=hako-demo-$$
 bridge_was=$(ip -o link show hakobr0 2>/dev/null)
 TUI_SESSION=demo
-. "$HK_TOP/tests/tui/tmux.lib"
+. "$HK_TOP/tests/lib/tmux.sh"
 hk() { "$HAKO" -P "$P" "$@"; }
 cleanup() {
 	tm_end
@@ -26,7 +24,7 @@ cleanup() {
 	[ -z "$bridge_was" ] && "$HAKO" net remove -q >/dev/null 2>&1
 	rm -rf "$T"
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 
 # run_demo: make demo in a new tmux server (tm_fresh)
 run_demo() {

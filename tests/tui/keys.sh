@@ -7,9 +7,9 @@
 # the help without a line here fails, so a new binding cannot go
 # untested.  One running busybox container, k1, is selected throughout.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin keys keys root
 
-. "$HK_TOP/tests/tui/tmux.lib"
+. "$HK_TOP/tests/lib/tmux.sh"
 tui_begin keys keys || { plan_end; exit; }
 cleanup() {
 	tm_end
@@ -17,7 +17,7 @@ cleanup() {
 	hk destroy k1 >/dev/null 2>&1
 	rm -rf "$T"
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 
 # dash: a fresh dashboard, on a tmux server of its own (tm_fresh)
 dash() {

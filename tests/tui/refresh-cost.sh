@@ -6,15 +6,13 @@
 # containers, as root and as the test user; before the sockets were kept,
 # every refresh cloned once per running container.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
+hk_begin refresh refresh-cost root
 
-need_root "refresh-cost" || { plan_end; exit; }
 for t in tmux strace; do
 	command -v $t >/dev/null || { skip "refresh-cost: $t is not installed"; plan_end; exit; }
 done
 ensure_test_user || { plan_end; exit; }
 
-T=$(mktemp -d /tmp/hako-refresh.XXXXXX)
 chmod 755 "$T"
 mkdir -m 1777 "$T/out"
 for who in root "$HK_TEST_USER"; do
@@ -41,7 +39,7 @@ cleanup() {
 	done
 	rm -rf "$T"
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 
 # clones WHO: runs the dashboard under strace in tmux; prints the number
 # of clone/fork calls it made.

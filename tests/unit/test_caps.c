@@ -3,9 +3,6 @@
  * /proc/self/status shows the dropped capabilities gone from CapBnd and
  * empty inheritable and ambient sets. */
 #include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "caps.h"
 #include "util.h"

@@ -1,10 +1,6 @@
 /* test_cgroup_io.c - block I/O bytes from the kernel's cgroup text
  * (cgroup-io.c): what the IO column and `hako info`'s BlkIO use show. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "cgroup-manage.h"
 

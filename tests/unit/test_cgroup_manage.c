@@ -5,10 +5,7 @@
  * hybrid fixture host, the cgroups of a process another program runs
  * (hk_cgroup_open_proc_text), which need neither. */
 #include <errno.h>
-#include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "cgroup-manage.h"
 #include "util.h"

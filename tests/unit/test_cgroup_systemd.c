@@ -6,9 +6,6 @@
  * The D-Bus conversation itself is tested against a real systemd in
  * tests/integration/systemd-scope.sh. */
 #include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +13,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "cgroup-systemd.h"
 #include "store.h"

@@ -2,13 +2,10 @@
  * controller (a hybrid host): each translation, the limits v1 has no
  * spelling for (skipped, with why), values v2 would refuse, and the start
  * notes on the hybrid fixture host. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "cgroup-v2to1.h"
 #include "util.h"

@@ -3,10 +3,7 @@
  * hk_cleanup_step fail; the named steps (core/steps.h) carry the numbers
  * and words tests/HACKING.md lists. */
 #include <errno.h>
-#include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "cleanup.h"
 #include "steps.h"

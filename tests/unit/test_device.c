@@ -3,15 +3,11 @@
  * strict refusals naming the line), and the device policy the records
  * make (start rules plus the allows nodes added, one node left out). */
 #include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "device.h"
 #include "util.h"

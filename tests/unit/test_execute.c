@@ -1,15 +1,12 @@
 /* test_execute.c - the pure parts of `hako execute` (core/execute.c):
  * the exit status a shell would report, the monitor's last line, and
  * where the command is looked for in the container. */
-#include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "execute.h"
 

@@ -2,16 +2,10 @@
  * nesting level (the numbers of guide 3: host sub-ids 165536:131072, parent
  * `u 0 165536 131072`, child `u 0 65536 65536` -> host 231072), inversion
  * and formatting. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
-#include "assert-has.h"
+#include "testutil.h"
 
 #include "idmap.h"
 #include "util.h"

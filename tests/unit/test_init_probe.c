@@ -2,10 +2,7 @@
  * calls in which an init has settled (from /proc/PID/syscall text), the
  * halt signal chosen from /proc/PID/status and the executable (systemd's
  * SIGRTMIN+3, else SIGPWR), and both on real processes. */
-#include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <fcntl.h>
@@ -14,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "init-probe.h"
 #include "safepath.h"

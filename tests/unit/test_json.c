@@ -3,16 +3,10 @@
  * from another host: bad UTF-8, control bytes, \u0000, lone surrogates,
  * leading zeros, trailing commas or text, duplicate keys, nesting past
  * the depth limit (no stack blow-up on 100000 '['), too many values. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
-#include "assert-has.h"
+#include "testutil.h"
 
 #include "json.h"
 #include "util.h"

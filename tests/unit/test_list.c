@@ -6,10 +6,6 @@
  * a config shown BUSY, and a row copied under another name (the
  * dashboard's HOST:NAME rows) owning all its strings. */
 #include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "list.h"
 #include "state.h"

@@ -6,17 +6,13 @@
  * claiming a name: bound but not listening refuses connections and a
  * second claim. */
 #include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "lxc-cmd.h"
 #include "util.h"

@@ -4,16 +4,12 @@
  * is let go without a reply written to it; a malformed frame gets ERROR
  * and the connection is closed. */
 #include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "monitor-internal.h"
 #include "proto.h"

@@ -1,12 +1,9 @@
 /* test_mount_entry.c - lxc.mount.entry parsing: fields, escapes, flags,
  * LXC's own options, and every refusal. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "mount-entry.h"
 #include "mountfd.h"

@@ -1,14 +1,11 @@
 /* test_mountinfo.c - the strict /proc/PID/mountinfo parser: real lines of
  * every shape the kernel writes, and each kind of garbage it must refuse. */
 #include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "mountinfo.h"
 #include "util.h"

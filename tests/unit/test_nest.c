@@ -4,25 +4,15 @@
  * where setup-user puts sub-ids inside a container (the third guide's
  * 65536:65536), and the profile file itself parsing. */
 #include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "config.h"
 #include "nest.h"
 #include "util.h"
-
-static void assert_has(const char *msg, const char *want)
-{
-	if (!strstr(msg, want))
-		fail_msg("\"%s\" not in message \"%s\"", want, msg);
-}
 
 static void parse(struct hk_config *cfg, const char *text)
 {
@@ -154,11 +144,11 @@ static void test_child_map_outside(void **state)
 	hk_autoerr err = NULL;
 	assert_int_equal(hk_nest_check_child_map(&child, &w, &err), -1);
 	assert_int_equal(err->code, ERANGE);
-	assert_has(err->msg, "\"u 0 100000 65536\"");
-	assert_has(err->msg, "uids 100000-165535");
-	assert_has(err->msg, "maps only uids 0-131071 (outside: 165536-296607)");
-	assert_has(err->msg, "give the parent container a map");
-	assert_has(err->msg, "/etc/subuid");
+	assert_contains(err->msg, "\"u 0 100000 65536\"");
+	assert_contains(err->msg, "uids 100000-165535");
+	assert_contains(err->msg, "maps only uids 0-131071 (outside: 165536-296607)");
+	assert_contains(err->msg, "give the parent container a map");
+	assert_contains(err->msg, "/etc/subuid");
 	hk_idmap_free(&child);
 	/* gids are checked on their own */
 	hk_error_free(err);
@@ -166,8 +156,8 @@ static void test_child_map_outside(void **state)
 	hk_idmap_add(&child, 'u', 0, 65536, 65536);
 	hk_idmap_add(&child, 'g', 0, 131072, 1);
 	assert_int_equal(hk_nest_check_child_map(&child, &w, &err), -1);
-	assert_has(err->msg, "gids 131072-131072");
-	assert_has(err->msg, "/etc/subgid");
+	assert_contains(err->msg, "gids 131072-131072");
+	assert_contains(err->msg, "/etc/subgid");
 	hk_idmap_free(&child);
 	hk_idmap_free(&w);
 }
@@ -209,9 +199,9 @@ static void test_subid_slot_no_room(void **state)
 	hk_autoerr err = NULL;
 	assert_int_equal(hk_nest_subid_slot(&w, 'u', "", 131072, &start, &count, &err), -1);
 	assert_int_equal(err->code, ERANGE);
-	assert_has(err->msg, "no room for 65536 sub-uids from 65536");
-	assert_has(err->msg, "maps only 0-65535 (outside: 100000-165535)");
-	assert_has(err->msg, "lxc.idmap = u 0 START 131072");
+	assert_contains(err->msg, "no room for 65536 sub-uids from 65536");
+	assert_contains(err->msg, "maps only 0-65535 (outside: 100000-165535)");
+	assert_contains(err->msg, "lxc.idmap = u 0 START 131072");
 	assert_int_equal(start, 7);
 	hk_idmap_free(&w);
 }

@@ -3,15 +3,11 @@
  * lease allocator on text (take, drop, prune, full subnet, reservations). */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "config.h"
 #include "net.h"
@@ -22,8 +18,7 @@ static void expect_err(int rc, struct hk_error **errp, const char *fragment)
 	struct hk_error *err = *errp;
 	assert_int_equal(rc, -1);
 	assert_non_null(err);
-	if (!strstr(err->msg, fragment))
-		fail_msg("\"%s\" not in \"%s\"", fragment, err->msg);
+	assert_contains(err->msg, fragment);
 	for (const char *p = err->msg; *p; p++)
 		if ((unsigned char)*p < 0x20)
 			fail_msg("raw control byte in \"%s\"", err->msg);

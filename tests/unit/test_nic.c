@@ -6,11 +6,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/socket.h>
-#include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "log.h"
 #include "nic-client.h"
@@ -31,8 +27,7 @@ static void expect_err(int rc, struct hk_error **errp, const char *fragment)
 	struct hk_error *err = *errp;
 	assert_true(rc < 0);
 	assert_non_null(err);
-	if (!strstr(err->msg, fragment))
-		fail_msg("\"%s\" not in \"%s\"", fragment, err->msg);
+	assert_contains(err->msg, fragment);
 	for (const char *p = err->msg; *p; p++)
 		if ((unsigned char)*p < 0x20)
 			fail_msg("raw control byte in \"%s\"", err->msg);

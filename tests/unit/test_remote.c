@@ -6,11 +6,7 @@
  * order and other sections kept, refusals and a failed write leave the
  * old file as it was, and two edits at once take turns. */
 #include <errno.h>
-#include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
-#include "assert-has.h"
+#include "testutil.h"
 
 #include "remote.h"
 #include "store-internal.h"

@@ -4,12 +4,8 @@
  * HK_RLINK_SILENCE_MS (within 3 s), a connecting stream gets the ssh
  * connect time on top; a down link is due exactly at its next try; the
  * deadline is the moment one of them turns true. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "remote-link.h"
 

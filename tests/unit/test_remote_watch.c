@@ -7,16 +7,10 @@
  * lines (bad names, wrong types, changes before the snapshot, lines over
  * the limit, no hello) are refused naming the remote; heartbeat lines
  * (before or after the snapshot) are counted and change nothing. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
-#include "assert-has.h"
+#include "testutil.h"
 
 #include "remote-watch.h"
 #include "util.h"

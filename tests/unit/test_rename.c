@@ -1,12 +1,9 @@
 /* test_rename.c - the config rewrite of `hako rename` (core/rename.c):
  * paths under the old directory move, nothing else does. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "rename.h"
 #include "util.h"

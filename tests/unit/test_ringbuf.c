@@ -1,13 +1,9 @@
 /* test_ringbuf.c - the console ring: order after wrapping, overwrite of the
  * oldest bytes, stream offsets and lost-byte accounting for viewers. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "ringbuf.h"
 #include "util.h"

@@ -4,14 +4,10 @@
  * console filter: what it keeps, what it removes, sequences split at
  * every byte, C1 controls in both forms, and on random streams that what
  * it lets out would pass it again untouched. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "sanitize.h"
 #include "util.h"

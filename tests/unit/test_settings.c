@@ -3,19 +3,13 @@
  * NUL bytes), a missing file, and inih's global options put back. */
 #include <errno.h>
 #include <ini.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
-#include "assert-has.h"
+#include "testutil.h"
 
 #include "store-internal.h"
 
@@ -35,9 +29,7 @@ static void expect_error(const char *text, ...)
 	assert_int_equal(err->code, EINVAL);
 	va_list ap;
 	va_start(ap, text);
-	for (const char *f = va_arg(ap, const char *); f; f = va_arg(ap, const char *))
-		if (!strstr(err->msg, f))
-			fail_msg("\"%s\" not in \"%s\"", f, err->msg);
+	assert_has_v(err->msg, ap);
 	va_end(ap);
 	hk_settings_free(&s);
 }

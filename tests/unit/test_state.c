@@ -3,10 +3,6 @@
  * first: a stale RUNNING file without the lock is STOPPED, the lock
  * without a file of this boot is BUSY, a dead monitor is ORPHANED. */
 #include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "state.h"
 #include "store.h"
@@ -106,8 +102,7 @@ static void assert_parse_fails(const char *text, const char *want)
 	hk_autoerr err = NULL;
 	assert_int_equal(hk_state_parse(text, "/run/x/state", &sf, &err), -1);
 	assert_non_null(err);
-	if (!strstr(err->msg, want))
-		fail_msg("\"%s\" not in \"%s\"", want, err->msg);
+	assert_contains(err->msg, want);
 	assert_non_null(strstr(err->msg, "/run/x/state"));
 }
 

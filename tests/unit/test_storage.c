@@ -6,9 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "storage.h"
 #include "userns-exec.h"
@@ -43,13 +40,6 @@ static int group_teardown(void **state)
 	(void)state;
 	hk_rm_rf(top, NULL);
 	return 0;
-}
-
-static void write_text(const char *path, const char *text)
-{
-	struct hk_error *err = NULL;
-	if (hk_write_file_atomic(path, text, strlen(text), 0644, &err) < 0)
-		fail_msg("%s", err->msg);
 }
 
 /* ---- resolver ---- */
@@ -148,7 +138,7 @@ static void test_kernel_has_fixtures(void **state)
 	(void)state;
 	hk_autofree char *fs = xasprintf("%s/filesystems", top);
 	hk_autofree char *mod = xasprintf("%s/module", top);
-	write_text(fs, "nodev\tsysfs\nnodev\toverlay\n\text4\n\tbtrfs\n");
+	write_file(fs, "nodev\tsysfs\nnodev\toverlay\n\text4\n\tbtrfs\n");
 	mkdir(mod, 0755);
 	assert_true(hk_storage_kernel_has("overlay", fs, mod));
 	assert_true(hk_storage_kernel_has("ext4", fs, mod));
@@ -166,7 +156,7 @@ static void test_fs_module_fixture(void **state)
 {
 	(void)state;
 	hk_autofree char *dep = xasprintf("%s/modules.dep", top);
-	write_text(dep, "kernel/fs/btrfs/btrfs.ko.xz: kernel/lib/raid6/raid6_pq.ko.xz\n"
+	write_file(dep, "kernel/fs/btrfs/btrfs.ko.xz: kernel/lib/raid6/raid6_pq.ko.xz\n"
 			"kernel/fs/overlayfs/overlay.ko.xz:\n"
 			"kernel/fs/overlayfs-extra/overlayx.ko:\n"
 			"kernel/drivers/net/veth.ko\n");
@@ -319,7 +309,7 @@ static void make_layers(struct layers *l, const char *tag, uid_t owner)
 	mkdir(l->upper, 0755);
 	mkdir(l->mnt, 0755);
 	hk_autofree char *f = xasprintf("%s/from-lower", l->lower);
-	write_text(f, "lower\n");
+	write_file(f, "lower\n");
 	hk_autofree char *w = hk_storage_workdir(l->upper);
 	mkdir(w, 0700);
 	if (owner) {
@@ -459,7 +449,7 @@ static void make_container(struct hk_store *st, const char *name, const char *ro
 	assert_int_equal(hk_mkdir_p(rootfs, 0755, NULL), 0);
 	hk_autofree char *text =
 		xasprintf("# mine\nlxc.rootfs.path = %s\nlxc.uts.name = %s\n", rootfs_value, name);
-	write_text(cfg, text);
+	write_file(cfg, text);
 }
 
 static void test_dependents_and_destroy(void **state)

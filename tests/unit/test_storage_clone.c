@@ -5,16 +5,13 @@
  * with -s) and a failure at every step leaving nothing behind, snapshots
  * made, listed, restored in place and as a new container, destroyed. */
 #include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "clone.h"
 #include "snapshot.h"
@@ -24,13 +21,6 @@
 static char top[] = "/var/tmp/hk-clone-XXXXXX";
 static char *path;
 static struct hk_store *st;
-
-static void write_text(const char *p, const char *text)
-{
-	struct hk_error *err = NULL;
-	if (hk_write_file_atomic(p, text, strlen(text), 0644, &err) < 0)
-		fail_msg("%s", err->msg);
-}
 
 static char *in(const char *name, const char *rel)
 {
@@ -49,7 +39,7 @@ static void make_source(const char *name)
 	hk_autofree char *etc = in(name, "rootfs/etc");
 	assert_int_equal(hk_mkdir_p(etc, 0755, NULL), 0);
 	hk_autofree char *host = in(name, "rootfs/etc/hostname");
-	write_text(host, "src\n");
+	write_file(host, "src\n");
 	hk_autofree char *cfg = in(name, "config");
 	hk_autofree char *text = xasprintf("# my precious comment\n"
 					   "lxc.rootfs.path = dir:%s/%s/rootfs\n"
@@ -57,7 +47,7 @@ static void make_source(const char *name)
 					   "lxc.net.0.type = veth\n"
 					   "lxc.net.0.hwaddr = 00:16:3e:12:34:56\n",
 					   path, name, name);
-	write_text(cfg, text);
+	write_file(cfg, text);
 }
 
 static int setup(void **state)
@@ -170,7 +160,7 @@ static void test_dir_copy(void **state)
 	assert_string_equal(hname, "copy1\n"); /* it named the source: renamed */
 	/* writes in the clone never reach the source */
 	hk_autofree char *nf = in("copy1", "rootfs/etc/only-in-clone");
-	write_text(nf, "x");
+	write_file(nf, "x");
 	assert_false(has_file("src", "rootfs/etc/only-in-clone"));
 	assert_true(hk_store_exists(st, "copy1"));
 }
@@ -206,7 +196,7 @@ static void test_overlay_snapshot_clone(void **state)
 	hk_strv_clear(&deps);
 	/* a clone of the overlay clone copies its upper and shares the lower */
 	hk_autofree char *marker = in("snapc", "delta0/upper-file");
-	write_text(marker, "u");
+	write_file(marker, "u");
 	struct hk_clone_opts o2 = { .src = "snapc", .dst = "snapc2", .snapshot = true };
 	clone_ok(&o2);
 	assert_true(has_file("snapc2", "delta0/upper-file"));
@@ -327,9 +317,9 @@ static void test_snapshots(void **state)
 	assert_string_equal(s0, "snap0");
 	free(s0);
 	hk_autofree char *host = in("sn", "rootfs/etc/hostname");
-	write_text(host, "changed\n");
+	write_file(host, "changed\n");
 	hk_autofree char *extra = in("sn", "rootfs/extra");
-	write_text(extra, "x");
+	write_file(extra, "x");
 	assert_int_equal(hk_snapshot_create(st, "sn", NULL, NULL, NULL), 0);
 	assert_true(has_file("sn", "snaps/snap1/rootfs/extra"));
 	assert_true(has_file("sn", "snaps/snap0/ts"));

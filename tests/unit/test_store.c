@@ -7,10 +7,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "config.h"
 #include "store-internal.h"
@@ -37,11 +33,6 @@ static const char *pathf(const char *fmt, ...)
 	vsnprintf(b, PATH_MAX, fmt, ap);
 	va_end(ap);
 	return b;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	assert_int_equal(hk_write_file_atomic(path, text, strlen(text), 0644, NULL), 0);
 }
 
 static void mkdirs(const char *path)

@@ -2,19 +2,13 @@
  * malformed lines shadow skips), loading, coverage and the check that a map
  * stays inside what newuidmap/newgidmap would allow. */
 #include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
-#include "assert-has.h"
+#include "testutil.h"
 
 #include "idmap.h"
 #include "log.h"

@@ -4,16 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "template.h"
 #include "util.h"
@@ -137,8 +134,7 @@ static void expect_text(const char *top, const char *rel, const char *needle)
 	hk_autofree char *p = xasprintf("%s/%s", top, rel);
 	hk_autofree char *text = NULL;
 	assert_int_equal(hk_read_file(p, &text, NULL, NULL), 0);
-	if (!strstr(text, needle))
-		fail_msg("%s lacks \"%s\"", rel, needle);
+	assert_contains(text, needle);
 }
 
 static void expect_link(const char *top, const char *rel, const char *target)

@@ -2,14 +2,10 @@
  * "T" lines that carry steps between processes (round trip, refusals,
  * a line cut short), and the text: sorted by start, offsets from the
  * origin, durations, process names, the total. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "timing.h"
 #include "util.h"

@@ -1,13 +1,9 @@
 /* test_wait.c - the states `hako wait -s` takes (core/wait.c). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 
-#include "assert-has.h"
 #include "wait.h"
 
 static void test_parse(void **state)

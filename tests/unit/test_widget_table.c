@@ -1,14 +1,10 @@
 /* test_widget_table.c - the table, tree, text view, dialog, input, key
  * names and theme values, rendered into a memory canvas and checked cell
  * by cell. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
+#include "testutil.h"
 #include <ncurses.h>
 
 #include "bars.h"
