@@ -78,8 +78,10 @@ static int run_restore(struct hk_monitor *m, const char *rootfs, const char *pid
 {
 	const struct hk_restore_req *r = m->restore;
 	struct hk_ckpt_mounts mounts;
-	if (hk_ckpt_mounts_of(m->cfg, &mounts, err) < 0)
+	if (hk_ckpt_mounts_of(m->cfg, &mounts, err) < 0) {
+		hk_ckpt_mounts_free(&mounts);
 		return -1;
+	}
 	hk_autostrv roots = { 0 }, argv = { 0 };
 	hk_ckpt_cgroup_roots(m->cgroup, &roots, NULL);
 	int fds[HK_CKPT_MAX_TTYS];
