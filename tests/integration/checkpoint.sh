@@ -177,6 +177,10 @@ V4=$(now)
 check_output "ls: RUNNING with init's pid" "^$C	RUNNING	[0-9]+$" h ls -F NAME,STATE,PID
 check_output "info: RUNNING" 'State: *RUNNING' h info $C
 check_output "attach works in it" '^/root/counter$' fd3
+# /dev/console inside is the new terminal, whose other end the monitor reads
+h attach $C -- sh -c 'echo criu-console-mark >/dev/console' >/dev/null 2>&1
+sleep 0.3
+check_output "its console reaches the monitor (hako console --log)" 'criu-console-mark' h console $C --log
 NEW_CG=$(cg_dirs)
 [ -n "$NEW_CG" ] && ok "it has its cgroup ($NEW_CG)" || not_ok "no cgroup after the restore"
 check "hako stop (its halt signal to the restored init)" h stop $C -t 10
