@@ -82,9 +82,12 @@ COUNTER='echo $$ >/root/counter.pid; i=0; exec 3>>/root/counter
 while :; do i=$((i + 1)); echo $i >&3; echo $i >/root/now; usleep 50000; done'
 R=$P/$C/rootfs/root
 now() { cat "$R/now" 2>/dev/null; }
+# It runs below init (its parent, the sh attach ran, exits at once): criu
+# dumps init's tree, not what hangs from a process outside the container.
 start_counter() {
 	rm -f "$R/now" "$R/counter" "$R/counter.pid"
-	h attach $C -- setsid sh -c "$COUNTER" </dev/null >/dev/null 2>&1 &
+	printf '%s\n' "$COUNTER" >"$R/counter.sh"
+	h attach $C -- sh -c 'setsid sh /root/counter.sh </dev/null >/dev/null 2>&1 &' </dev/null >/dev/null 2>&1
 	local i
 	for ((i = 0; i < 50; i++)); do [ -s "$R/now" ] && break; sleep 0.1; done
 }
