@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -109,19 +112,30 @@ static __attribute__((noreturn)) void exec_criu(const struct hk_strv *argv, int 
 	_exit(127);
 }
 
-/* What criu printed, read until it closes its output. */
+/* What criu printed: its output goes to a memfd, not a pipe, as a
+ * restored process may keep criu's descriptors a while (a pipe would
+ * not close). */
 static void read_output(int fd, struct hk_buf *out)
 {
 	char chunk[4096];
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (out->len < (1u << 20))
-			hk_buf_append(out, chunk, (size_t)n);
+	off_t off = 0;
+	for (ssize_t n; (n = pread(fd, chunk, sizeof(chunk), off)) > 0 && out->len < (1u << 20); off += n)
+		hk_buf_append(out, chunk, (size_t)n);
+}
+
+/* Waits for criu at most HK_CRIU_TIMEOUT_MS, then kills it. */
+static int wait_criu(pid_t pid, int *status)
+{
+	hk_autoclose int pidfd = hk_pidfd_open(pid);
+	struct pollfd pf = { .fd = pidfd, .events = POLLIN };
+	int timed_out = 0;
+	if (pidfd >= 0 && poll(&pf, 1, HK_CRIU_TIMEOUT_MS) == 0) {
+		kill(pid, SIGKILL);
+		timed_out = 1;
 	}
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+	return timed_out;
 }
 
 static int criu_failed(const char *dir, const char *action, int status, const struct hk_buf *output,
@@ -153,29 +167,24 @@ int hk_ckpt_run_criu(const struct hk_strv *argv, const char *dir, const char *ac
 		     int (*prep)(void *ctx, struct hk_error **err), void *ctx,
 		     struct hk_error **err)
 {
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return hk_error_errno(err, "pipe");
+	hk_autoclose int out = memfd_create("criu-output", MFD_CLOEXEC);
+	if (out < 0)
+		return hk_error_errno(err, "memfd");
 	fflush(NULL);
 	pid_t pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
+	if (pid < 0)
 		return hk_error_errno(err, "fork");
-	}
-	if (pid == 0) {
-		close(pipefd[0]);
-		exec_criu(argv, pipefd[1], prep, ctx);
-	}
-	close(pipefd[1]);
-	struct hk_buf output = { 0 };
-	read_output(pipefd[0], &output);
-	close(pipefd[0]);
+	if (pid == 0)
+		exec_criu(argv, out, prep, ctx);
 	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	int timed_out = wait_criu(pid, &status);
+	struct hk_buf output = { 0 };
+	read_output(out, &output);
 	int rc = 0;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (timed_out)
+		rc = hk_error_say(err, ETIMEDOUT, "criu %s did not finish within %d s and was killed; its log is "
+						  "\"%s/%s.log\"", action, HK_CRIU_TIMEOUT_MS / 1000, dir, action);
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		rc = criu_failed(dir, action, status, &output, err);
 	hk_buf_free(&output);
 	return rc;

@@ -64,7 +64,9 @@ void hk_ckpt_cgroup_roots(const struct hk_cgroup *cg, struct hk_strv *roots, cha
 
 /* Runs criu (argv) for action "dump" or "restore" on checkpoint dir;
  * prep (may be NULL) runs in the child first.  A failure says where
- * criu's log is and shows its last error lines. */
+ * criu's log is and shows its last error lines; one that hangs is
+ * killed after HK_CRIU_TIMEOUT_MS. */
+#define HK_CRIU_TIMEOUT_MS 300000 /* a criu run that takes longer is killed */
 int hk_ckpt_run_criu(const struct hk_strv *argv, const char *dir, const char *action,
 		     int (*prep)(void *ctx, struct hk_error **err), void *ctx,
 		     struct hk_error **err);
