@@ -283,7 +283,8 @@ static void close_inherited(void)
 /* The monitor process: detached from the terminal, holding the lock. */
 static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const char *name,
 						    struct hk_config *cfg, struct hk_lock *lock, int ready,
-						    int lxc_fd, const struct hk_app *app)
+						    int lxc_fd, const struct hk_app *app,
+						    const struct hk_restore_req *restore)
 {
 	/* hako execute's ends of its channel and view stay with it alone:
 	 * its death must close them. */
@@ -329,7 +330,7 @@ static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const c
 		title[strlen("hako monitor ") + strlen(own_name)] = '\0';
 	hk_proctitle_set(title);
 	struct hk_monitor_args a = { .st = st, .name = own_name, .cfg = cfg, .ready_fd = ready,
-				     .lock = lock, .lxc_fd = lxc_fd, .app = app };
+				     .lock = lock, .lxc_fd = lxc_fd, .app = app, .restore = restore };
 	_exit(hk_monitor_run(&a));
 }
 
@@ -371,7 +372,7 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 	     struct hk_error **err)
 {
 	int64_t t = hk_timing_now();
-	const char *verb = o && o->app ? "execute" : "start";
+	const char *verb = o && o->app ? "execute" : o && o->restore ? "restore" : "start";
 	const struct hk_app *app = o ? o->app : NULL;
 	if (hk_store_require(st, name, err) < 0)
 		return -1;
@@ -425,7 +426,7 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 		hk_timing_become(HK_TIMING_MONITOR);
 		hk_timing_add("fork", t);
 		close(pipefd[0]);
-		monitor_child(st, name, &cfg, lock, pipefd[1], lxc_fd, app);
+		monitor_child(st, name, &cfg, lock, pipefd[1], lxc_fd, app, o ? o->restore : NULL);
 	}
 	close(pipefd[1]);
 	rc = read_ready(pipefd[0], name, init_pid, err);

@@ -13,12 +13,16 @@
 #include "store.h"
 
 struct hk_app;
+struct hk_restore_req;
 
 struct hk_start_opts {
 	const struct hk_strv *overrides; /* "KEY=VALUE" for this start only */
 	/* hako execute (execute.h): this application instead of init, or
 	 * NULL.  Messages then say "execute" rather than "start". */
 	const struct hk_app *app;
+	/* hako restore (checkpoint.h): init from this checkpoint, or NULL.
+	 * Messages then say "restore". */
+	const struct hk_restore_req *restore;
 };
 
 /* Starts a container and returns once its init runs (or failed). */

@@ -18,6 +18,8 @@
 #include "state.h"
 #include "store.h"
 
+struct hk_restore_req;
+
 #define HK_MONITOR_MAX_CLIENTS 32
 #define HK_MONITOR_LXC_CLIENTS 8
 #define HK_CONSOLE_RING (128 * 1024)
@@ -92,6 +94,10 @@ struct hk_monitor {
 	const struct hk_app *app;
 	int app_chan, app_view;
 
+	/* hako restore (checkpoint.h): init comes from this checkpoint
+	 * (monitor-restore.c) instead of a spawn; NULL after the first run. */
+	const struct hk_restore_req *restore;
+
 	/* A stop in progress: kill the cgroup at this time (0 = none). */
 	struct timespec kill_deadline;
 	int64_t stop_t; /* --timing: when the stop was asked for (0: none) */
@@ -142,5 +148,13 @@ int hk_monitor_request_stop(struct hk_monitor *m, unsigned timeout_ms, bool kill
 			    struct hk_error **err);
 int hk_monitor_set_frozen(struct hk_monitor *m, bool freeze, struct hk_error **err);
 void hk_monitor_write_state(struct hk_monitor *m, enum hk_state s);
+/* The cgroup limits and default device rules, before init joins. */
+int hk_monitor_apply_limits(struct hk_monitor *m, struct hk_error **err);
+/* The directory that becomes the container's "/" (caller frees). */
+char *hk_monitor_rootfs_dir(const struct hk_monitor *m, struct hk_error **err);
+/* monitor-restore.c: init and its processes from a checkpoint, in the
+ * cgroup the monitor made, with new terminals; sets init_pid, pidfd and
+ * the terminals as a spawn does. */
+int hk_monitor_restore_init(struct hk_monitor *m, struct hk_error **err);
 
 #endif

@@ -199,6 +199,14 @@ static int apply_default_devices(struct hk_monitor *m, struct hk_error **err)
 	return rc;
 }
 
+int hk_monitor_apply_limits(struct hk_monitor *m, struct hk_error **err)
+{
+	if (m->cgroup && (apply_default_devices(m, err) < 0 ||
+			  hk_cgroup_apply(m->cgroup, &m->cfg->cgroup_v1, &m->cfg->cgroup_v2, err) < 0))
+		return -1;
+	return 0;
+}
+
 static int before_go(void *ctx, pid_t pid, struct hk_error **err)
 {
 	struct hk_monitor *m = ctx;
@@ -208,10 +216,7 @@ static int before_go(void *ctx, pid_t pid, struct hk_error **err)
 		return -1;
 	t = hk_timing_add("network", t);
 	/* Limits before the leaf exists (see hk_cgroup_attach). */
-	int rc = 0;
-	if (m->cgroup && (apply_default_devices(m, err) < 0 ||
-			  hk_cgroup_apply(m->cgroup, &m->cfg->cgroup_v1, &m->cfg->cgroup_v2, err) < 0))
-		rc = -1;
+	int rc = hk_monitor_apply_limits(m, err);
 	t = hk_timing_add("cgroup-limits", t);
 	if (rc == 0 && m->cgroup && hk_cgroup_attach(m->cgroup, pid, err) < 0)
 		rc = -1;
@@ -288,7 +293,7 @@ static void build_env(const struct hk_config *cfg, const struct hk_app *app, str
 
 /* The directory that becomes "/": the rootfs itself, or the mount point
  * PATH/NAME/rootfs of a backend the child mounts (overlay, aufs). */
-static char *rootfs_dir(const struct hk_monitor *m, struct hk_error **err)
+char *hk_monitor_rootfs_dir(const struct hk_monitor *m, struct hk_error **err)
 {
 	const struct hk_rootfs_spec *r = &m->cfg->rootfs;
 	if (!r->path || !*r->path)
@@ -394,7 +399,7 @@ static void app_spec(const struct hk_monitor *m, struct hk_spawn_app *out)
 static int spawn_init(struct hk_monitor *m, struct hk_error **err)
 {
 	int64_t t = hk_timing_now();
-	hk_autofree char *rootfs = rootfs_dir(m, err);
+	hk_autofree char *rootfs = hk_monitor_rootfs_dir(m, err);
 	if (!rootfs)
 		return -1;
 	struct spawn_parts p = { 0 };
@@ -778,7 +783,8 @@ static int run_once(struct hk_monitor *m, int *ready_fd, struct hk_error **err)
 	t = hk_timing_add("terminals", t);
 	ok = ok && hk_cleanup_at(&steps, HK_STEP_START_CGROUP, err) == 0 && setup_cgroup(m, err) == 0;
 	hk_timing_add("cgroup", t);
-	ok = ok && hk_cleanup_at(&steps, HK_STEP_START_SPAWN, err) == 0 && spawn_init(m, err) == 0;
+	ok = ok && hk_cleanup_at(&steps, HK_STEP_START_SPAWN, err) == 0 &&
+	     (m->restore ? hk_monitor_restore_init(m, err) : spawn_init(m, err)) == 0;
 	if (!ok) {
 		teardown(m);
 		hk_cleanup_done(&steps);
@@ -789,7 +795,7 @@ static int run_once(struct hk_monitor *m, int *ready_fd, struct hk_error **err)
 	if (m->app)
 		app_started(m);
 	/* An application may end at once: that is its run, not a failed start. */
-	if (*ready_fd >= 0 && !m->app && !settle(m)) {
+	if (*ready_fd >= 0 && !m->app && !m->restore && !settle(m)) {
 		siginfo_t si = { 0 };
 		waitid(P_PIDFD, (id_t)m->pidfd, &si, WEXITED);
 		int st = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status;
@@ -864,7 +870,8 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 {
 	struct hk_monitor m = { .st = a->st, .name = a->name, .cfg = a->cfg, .pidfd = -1, .listen_fd = -1,
 				.console_log_fd = -1, .lxc_fd = a->lxc_fd, .app = a->app,
-				.app_chan = a->app ? a->app->chan : -1, .app_view = a->app ? a->app->view : -1 };
+				.app_chan = a->app ? a->app->chan : -1, .app_view = a->app ? a->app->view : -1,
+				.restore = a->restore };
 	hk_state_file_init(&m.state);
 	int ready_fd = a->ready_fd;
 	hk_autoerr err = NULL;
@@ -876,6 +883,7 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 	if (m.listen_fd >= 0) {
 		for (;;) {
 			status = run_once(&m, &ready_fd, &err);
+			m.restore = NULL; /* a reboot after a restore boots afresh */
 			/* reboot(2) inside a pid namespace kills init with SIGHUP. */
 			bool reboot = status >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP;
 			if (!reboot || m.stopping || m.app)

@@ -7,6 +7,8 @@
 #include "execute.h"
 #include "store.h"
 
+struct hk_restore_req;
+
 struct hk_monitor_args {
 	struct hk_store *st;
 	const char *name;
@@ -15,6 +17,7 @@ struct hk_monitor_args {
 	struct hk_lock *lock; /* the container's lock, released when all is cleaned up */
 	int lxc_fd; /* LXC's command socket name, bound (runner.h), or -1: listened on, closed at the end */
 	const struct hk_app *app; /* hako execute's application (execute.h), or NULL */
+	const struct hk_restore_req *restore; /* hako restore (checkpoint.h), or NULL */
 };
 
 /* How long a start waits at most for init to settle into its main loop

@@ -179,6 +179,9 @@ static const struct {
 			   "\"lxc-copy -R -n @N -P @P -N NEWNAME\"" },
 	[HK_OP_DEVICE] = { "give a device to",
 			   "use \"lxc-device -n @N -P @P add|del DEV [NAME-INSIDE]\"" },
+	[HK_OP_CHECKPOINT] = { "checkpoint", "use \"lxc-checkpoint -n @N -P @P -D DIR\"" },
+	[HK_OP_CRIU_RESTORE] = { "restore a checkpoint into",
+				 "it runs already: stop it with \"lxc-stop -n @N -P @P\" first" },
 };
 
 /* The template with @N and @P replaced. */

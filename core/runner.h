@@ -78,6 +78,8 @@ enum hk_runner_op {
 	HK_OP_REBOOT,
 	HK_OP_RENAME,
 	HK_OP_DEVICE,
+	HK_OP_CHECKPOINT,
+	HK_OP_CRIU_RESTORE,
 	HK_OP_COUNT
 };
 

@@ -345,7 +345,7 @@ static void attach(struct hk_app *app, const char *name)
 }
 
 /* A form about container name, whose "yes" does what. */
-static void open_form(struct hk_app *app, const char *title, const char *const *labels,
+void hk_app_open_form(struct hk_app *app, const char *title, const char *const *labels,
 		      const char *const *defaults, size_t n, enum hk_pending what, const char *name)
 {
 	if (app->dialog)
@@ -360,7 +360,7 @@ static void exec_dialog(struct hk_app *app, const char *name)
 {
 	static const char *const labels[] = { "Command" };
 	hk_autofree char *title = xasprintf("Run in \"%s\" (through /bin/sh -c)", name);
-	open_form(app, title, labels, NULL, 1, HK_PENDING_EXEC, name);
+	hk_app_open_form(app, title, labels, NULL, 1, HK_PENDING_EXEC, name);
 }
 
 /* Runs the command with a pty on the real terminal, then waits for Enter
@@ -558,7 +558,7 @@ static void rename_dialog(struct hk_app *app, const char *old)
 	static const char *const labels[] = { "New name" };
 	const char *defaults[] = { old };
 	hk_autofree char *title = xasprintf("Rename \"%s\"", old);
-	open_form(app, title, labels, defaults, 1, HK_PENDING_RENAME, old);
+	hk_app_open_form(app, title, labels, defaults, 1, HK_PENDING_RENAME, old);
 }
 
 static int rename_job(struct hk_app *app, void *arg, struct hk_error **err)
@@ -597,7 +597,7 @@ static void device_dialog(struct hk_app *app, const char *name)
 	static const char *const labels[] = { "add or del", "Device or interface", "Name inside" };
 	const char *defaults[] = { "add", "/dev/", "" };
 	hk_autofree char *title = xasprintf("Device for \"%s\" (hako device)", name);
-	open_form(app, title, labels, defaults, 3, HK_PENDING_DEVICE, name);
+	hk_app_open_form(app, title, labels, defaults, 3, HK_PENDING_DEVICE, name);
 }
 
 static int device_job(struct hk_app *app, void *arg, struct hk_error **err)
@@ -711,6 +711,10 @@ void hk_app_dialog_done(struct hk_app *app)
 		do_device(app);
 		return;
 	}
+	if ((what == HK_PENDING_CHECKPOINT || what == HK_PENDING_RESTORE) && yes) {
+		hk_app_checkpoint_done(app, what);
+		return;
+	}
 	hkw_destroy(hkw_dialog_widget(d));
 	app->dialog = NULL;
 	if (!yes)
@@ -821,6 +825,9 @@ static void container_action(struct hk_app *app, enum hk_action a, const char *s
 		break;
 	case HK_ACT_RENAME:
 		rename_dialog(app, sel);
+		break;
+	case HK_ACT_CHECKPOINT:
+		hk_app_checkpoint_dialog(app, sel);
 		break;
 	case HK_ACT_DEVICE:
 		if (selected_runs(app, sel, "give a device to"))

@@ -43,6 +43,8 @@ enum hk_pending {
 	HK_PENDING_RENAME,
 	HK_PENDING_EXEC,
 	HK_PENDING_DEVICE,
+	HK_PENDING_CHECKPOINT,
+	HK_PENDING_RESTORE,
 };
 
 /* CPU time seen at the last refresh, for CPU%. */
@@ -169,6 +171,13 @@ struct hk_app {
 
 /* app.c */
 void hk_app_error(struct hk_app *app, const char *title, const struct hk_error *err);
+/* A form dialog whose "yes" does what (for container name). */
+void hk_app_open_form(struct hk_app *app, const char *title, const char *const *labels,
+		      const char *const *defaults, size_t n, enum hk_pending what, const char *name);
+/* app-checkpoint.c: the checkpoint key's form (a dump of a running
+ * container, a restore of a stopped one), and its "yes". */
+void hk_app_checkpoint_dialog(struct hk_app *app, const char *name);
+void hk_app_checkpoint_done(struct hk_app *app, enum hk_pending what);
 void hk_app_message(struct hk_app *app, const char *title, const char *text);
 void hk_app_redraw_now(struct hk_app *app);
 /* The help screen's text, wrapped for the current width (its layout calls

@@ -297,8 +297,9 @@ void hk_cli_print_help(const struct hk_cmd *cmd, FILE *out)
 		print_opt(cmd, &name_opt, out);
 	for (size_t i = 0; i < HK_ARRAY_SIZE(common_opts); i++)
 		print_opt(cmd, &common_opts[i], out);
-	fprintf(out, "\nExit status: 0 on success, 1 when it fails, 2 for a usage error.\n"
-		     "See hako-%s(1).\n", cmd->name);
+	fprintf(out, "\nExit status: %s.\nSee hako-%s(1).\n",
+		cmd->exit_status ? cmd->exit_status : "0 on success, 1 when it fails, 2 for a usage error",
+		cmd->name);
 }
 
 struct hk_store *hk_cli_store(const struct hk_cli *cli)

@@ -61,6 +61,9 @@ struct hk_cmd {
 	 * a remote (REMOTE:NAME): it reads a file on this host.  NULL: it
 	 * can. */
 	const char *(*remote_refusal)(const void *ctx);
+	/* The "Exit status:" line of --help when it is not the usual one
+	 * (0, 1 on failure, 2 on a usage error), or NULL. */
+	const char *exit_status;
 };
 
 /* Parses argv (argv[0] is the verb) against cmd's table and the common
@@ -129,6 +132,8 @@ extern const struct hk_cmd hk_cmd_wait;
 extern const struct hk_cmd hk_cmd_autostart;
 extern const struct hk_cmd hk_cmd_rename;
 extern const struct hk_cmd hk_cmd_device;
+extern const struct hk_cmd hk_cmd_checkpoint;
+extern const struct hk_cmd hk_cmd_restore;
 
 /* rename OLD to NEW and say so (hako rename, hako clone -R). */
 int hk_cli_rename(struct hk_cli *cli, const char *old, const char *new_name);

@@ -21,6 +21,8 @@ static const struct hk_binding table[] = {
 	{ HK_ACT_CREATE, "create", "n", "New", "create a container", true },
 	{ HK_ACT_CLONE, "clone", "C", NULL, "clone the container (copy or snapshot)", true },
 	{ HK_ACT_RENAME, "rename", "R", NULL, "rename the stopped container", true },
+	{ HK_ACT_CHECKPOINT, "checkpoint", "P", NULL,
+	  "checkpoint the running container into a directory, or restore the stopped one (CRIU)", true },
 	{ HK_ACT_DEVICE, "device", "V", NULL, "give it a host device node or interface, or take it back",
 	  true },
 	{ HK_ACT_AUTOSTART, "autostart", "A", NULL,

@@ -15,7 +15,7 @@
 static const struct hk_cmd *const commands[] = {
 	&hk_cmd_ls,      &hk_cmd_info,    &hk_cmd_create,   &hk_cmd_destroy,
 	&hk_cmd_start,   &hk_cmd_stop,    &hk_cmd_console,  &hk_cmd_attach, &hk_cmd_execute, &hk_cmd_freeze,
-	&hk_cmd_unfreeze, &hk_cmd_wait, &hk_cmd_autostart, &hk_cmd_cgroup, &hk_cmd_device, &hk_cmd_config, &hk_cmd_setup_user, &hk_cmd_doctor,
+	&hk_cmd_unfreeze, &hk_cmd_wait, &hk_cmd_autostart, &hk_cmd_cgroup, &hk_cmd_device, &hk_cmd_checkpoint, &hk_cmd_restore, &hk_cmd_config, &hk_cmd_setup_user, &hk_cmd_doctor,
 	&hk_cmd_clone,   &hk_cmd_rename,  &hk_cmd_snapshot,
 	&hk_cmd_net,     &hk_cmd_remote,
 };

@@ -72,6 +72,8 @@ for v in $verbs; do
 	[ "$v" = device ] && extra=(add /dev/null)
 	[ "$v" = wait ] && extra=(-s RUNNING -t 0)
 	[ "$v" = execute ] && extra=(-- true)
+	[ "$v" = checkpoint ] && extra=(-D "$T/ck")
+	[ "$v" = restore ] && extra=(-D "$T/ck")
 	for form in "-q -n hkch-nosuch" "hkch-nosuch -q" "--name=hkch-nosuch --quiet"; do
 		# shellcheck disable=SC2086
 		out=$("$HAKO" "$v" $form -P "$T/path" "${extra[@]}" 2>&1 </dev/null); rc=$?

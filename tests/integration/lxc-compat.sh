@@ -11,7 +11,7 @@
 #   2. LXC runs it (lxc-start -d): hako's ls -f/-F/--json and info show it
 #      RUNNING with LXC's init pid, memory and pids, marked as LXC's; start,
 #      destroy, clone, rename, snapshot restore, config, attach, console,
-#      freeze, cgroup and device refuse naming the lxc-* command, and it keeps running
+#      freeze, cgroup, device, checkpoint and restore refuse naming the lxc-* command, and it keeps running
 #      with its rootfs; hako wait agrees with lxc-wait; hako stop (halt,
 #      then -k) stops it as lxc-stop would.
 #   3. A path too long for LXC's plain socket name (the hashed name): each
@@ -305,6 +305,10 @@ if out=$(lxc-start -d -n "$N" -P "$D" 2>&1); then
 	refuse_check "hako rename refuses, naming lxc-copy -R" "\"lxc-copy -R -n $N -P $D -N NEWNAME\"" rename "$N" "$N2"
 	refuse_check "hako device refuses, naming lxc-device" "\"lxc-device -n $N -P $D add|del" device "$N" add /dev/null /dev/hknull
 	check "... and renamed nothing" test ! -e "$D/$N2"
+	refuse_check "hako checkpoint refuses, naming lxc-checkpoint" "\"lxc-checkpoint -n $N -P $D -D DIR\"" \
+		checkpoint "$N" -D "$D/ckpt"
+	refuse_check "hako restore refuses, naming lxc-stop" "\"lxc-stop -n $N -P $D\"" restore "$N" -D "$D/ckpt"
+	check "... and made no checkpoint directory" test ! -e "$D/ckpt"
 	[ "$(lxc_state "$N" "$D")" = RUNNING ] && [ "$(lxc_pid "$N" "$D")" = "$lpid" ] && [ "$(lxc_monitors "$N" "$D")" = "$mon" ] \
 		&& ok "after all that, LXC still runs it: same init, same monitor" \
 		|| not_ok "LXC's container after the refusals: $(lxc_state "$N" "$D") pid $(lxc_pid "$N" "$D") monitor $(lxc_monitors "$N" "$D")"

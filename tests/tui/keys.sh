@@ -39,6 +39,7 @@ exec;e;Run in "k1";Escape;^k1 +RUNNING
 create;n;New container;Escape;^k1 +RUNNING
 clone;C;Clone "k1";Escape;^k1 +RUNNING
 rename;R;Cannot rename "k1": it is RUNNING. stop it first;;^k1 +RUNNING
+checkpoint;P;Checkpoint "k1" \(CRIU\);Escape;^k1 +RUNNING
 device;V;Device for "k1";Escape;^k1 +RUNNING
 autostart;A;Autostart for "k1": done\.;A;No autostart for "k1": done\.
 destroy;D DC;Destroy "k1"\?;n;^k1 +RUNNING
