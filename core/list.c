@@ -92,7 +92,7 @@ enum hk_state hk_list_state_of(struct hk_store *st, const char *name, enum hk_ru
 	return row.state;
 }
 
-void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row *row)
+static void row_fill(struct hk_store *st, const char *name, bool usage, struct hk_list_row *row)
 {
 	memset(row, 0, sizeof(*row));
 	row->name = xstrdup(name);
@@ -110,8 +110,14 @@ void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row 
 
 	if (hk_state_is_active(row->state)) {
 		hk_list_fill_addresses(st, row);
-		hk_list_fill_usage(st, row);
+		if (usage)
+			hk_list_fill_usage(st, row);
 	}
+}
+
+void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row *row)
+{
+	row_fill(st, name, true, row);
 }
 
 /* true when pid shares our network namespace (lxc.net.0.type = none):
@@ -294,7 +300,7 @@ int hk_list_build(struct hk_store *st, const struct hk_list_filter *filter, stru
 		if (have_re && regexec(&re, names.v[i], 0, NULL, 0) != 0)
 			continue;
 		struct hk_list_row *row = &out->rows[out->n];
-		hk_list_row_fill(st, names.v[i], row);
+		row_fill(st, names.v[i], !(filter && filter->no_usage), row);
 		if (state_wanted(filter, row->state) && !vanished(st, row))
 			out->n++;
 		else

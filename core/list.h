@@ -64,6 +64,9 @@ struct hk_list_filter {
 	const char *regex;
 	bool running;
 	bool stopped;
+	/* No usage read (mem, swap, CPU, pids, I/O stay -1): the caller shows
+	 * none of it, and at scale the cgroup reads were most of a listing. */
+	bool no_usage;
 };
 
 /* Rows for every container of the store that passes the filter, sorted

@@ -619,6 +619,17 @@ static void print_names(const struct hk_cli *cli, const struct ls_opts *o, const
 	free(names);
 }
 
+/* Any of the columns that a container's cgroup fills (RAM ... IO)? */
+static bool shows_usage(const struct column *const *cols, size_t n)
+{
+	static const char *const usage[] = { "RAM", "SWAP", "CPU", "PIDS", "IO" };
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < HK_ARRAY_SIZE(usage); k++)
+			if (!strcmp(cols[i]->name, usage[k]))
+				return true;
+	return false;
+}
+
 static int run_ls(struct hk_cli *cli, int argc, char **argv)
 {
 	struct ls_opts o = {0};
@@ -670,6 +681,9 @@ static int run_ls(struct hk_cli *cli, int argc, char **argv)
 		hosts_free(&h, all);
 		return 2;
 	}
+	/* The cgroup reads only for a column that shows them (no default
+	 * table has one). */
+	o.filter.no_usage = !o.json && !o.nested && !(o.format && shows_usage(cols, ncols));
 	status = fetch(cli, &o, &h);
 	if (status != 0 && h.n == 1 && !h.v[0].name) { /* this host alone: nothing to show */
 		hosts_free(&h, all);
