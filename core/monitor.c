@@ -368,7 +368,7 @@ static int prepare_parts(struct hk_monitor *m, struct spawn_parts *p, struct hk_
 		return -1;
 	if (!userns)
 		hk_seccomp_add_host_guard(&p->seccomp);
-	if (p->seccomp && hk_seccomp_prepare(p->seccomp, &p->sprog, err) < 0)
+	if (p->seccomp && hk_seccomp_prepare_cached(p->seccomp, hk_store_cache_dir(m->st), &p->sprog, err) < 0)
 		return -1;
 	if (m->app)
 		for (char *const *a = m->app->argv; *a; a++)
