@@ -404,7 +404,7 @@ static int prepare(const struct hk_store *st, const char *name, struct attach_ct
 		return -1;
 	if (c->cfg.idmap.n == 0)
 		hk_seccomp_add_host_guard(&c->seccomp);
-	if (c->seccomp && hk_seccomp_prepare(c->seccomp, &c->sprog, err) < 0)
+	if (c->seccomp && hk_seccomp_prepare_cached(c->seccomp, hk_store_cache_dir(st), &c->sprog, err) < 0)
 		return -1;
 	t = hk_timing_add("seccomp", t);
 	if ((c->stubfd = hk_stub_open(err)) < 0)

@@ -612,8 +612,9 @@ static int join_attach_leaf(int leaf_fd, const char *pid, struct hk_error **err)
 }
 
 /* Joins the leaf (made on first use), never NAME itself: NAME holds the
- * limits and stays out of the container's cgroup namespace. */
-int hk_cgroup_attach(struct hk_cgroup *cg, pid_t pid, struct hk_error **err)
+ * limits and stays out of the container's cgroup namespace.  skip_v2:
+ * pid was born there (hk_cgroup_clone_target). */
+static int attach_pid(struct hk_cgroup *cg, pid_t pid, bool skip_v2, struct hk_error **err)
 {
 	hk_autoerr ignored = NULL;
 	if (!err)
@@ -622,6 +623,8 @@ int hk_cgroup_attach(struct hk_cgroup *cg, pid_t pid, struct hk_error **err)
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
 	for (size_t i = 0; i < cg->n; i++) {
 		struct ct_hier *c = &cg->hs[i];
+		if (skip_v2 && c->h->version == 2)
+			continue;
 		hk_autoclose int fd = open_leaf(c, err);
 		if (fd >= 0 && c->h->version == 2 && cg->attach_aside && join_attach_leaf(fd, buf, err) == 0)
 			continue;
@@ -638,6 +641,24 @@ int hk_cgroup_attach(struct hk_cgroup *cg, pid_t pid, struct hk_error **err)
 		return hk_error_prefix(err, "enter cgroup \"%s/%s\" (%s)", c->dir, HK_CGROUP_LEAF, label);
 	}
 	return 0;
+}
+
+int hk_cgroup_attach(struct hk_cgroup *cg, pid_t pid, struct hk_error **err)
+{
+	return attach_pid(cg, pid, false, err);
+}
+
+int hk_cgroup_attach_born(struct hk_cgroup *cg, pid_t pid, struct hk_error **err)
+{
+	return attach_pid(cg, pid, true, err);
+}
+
+int hk_cgroup_clone_target(struct hk_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n; i++)
+		if (cg->hs[i].h->version == 2 && !cg->attach_aside)
+			return open_leaf(&cg->hs[i], NULL);
+	return -1;
 }
 
 static struct ct_hier *find_v1(struct hk_cgroup *cg, const char *controller)

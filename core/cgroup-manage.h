@@ -89,6 +89,16 @@ int hk_cgroup_chown(struct hk_cgroup *cg, uid_t uid, gid_t gid, bool group_write
 /* Moves pid into the container's leaf cgroup in every hierarchy, making
  * the leaf when missing.  Apply the limits first. */
 int hk_cgroup_attach(struct hk_cgroup *cg, pid_t pid, struct hk_error **err);
+/* The container's leaf on cgroup v2 (made when missing), as a directory
+ * fd (O_CLOEXEC) for clone3's CLONE_INTO_CGROUP: a process born there was
+ * never moved, and a move is what makes the kernel wait (a write of
+ * cgroup.procs takes cgroup_threadgroup_rwsem for writing, which waits
+ * for an RCU grace period, 2-18 ms on an idle host).  -1 when the cgroup
+ * has no v2 hierarchy (or its attaches go aside). */
+int hk_cgroup_clone_target(struct hk_cgroup *cg);
+/* hk_cgroup_attach for a process born in hk_cgroup_clone_target's leaf:
+ * the v1 hierarchies only. */
+int hk_cgroup_attach_born(struct hk_cgroup *cg, pid_t pid, struct hk_error **err);
 /* Attaches that follow put processes into the leaf's HK_CGROUP_ATTACH_LEAF
  * on cgroup v2, for a nesting container: a nested hako needs the leaf to
  * hold only the container's own processes, which it can move aside

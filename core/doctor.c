@@ -31,6 +31,7 @@
 #include "cgroup-systemd.h"
 #include "idmap.h"
 #include "log.h"
+#include "mountinfo.h"
 #include "procfs.h"
 #include "storage.h"
 #include "util.h"
@@ -536,6 +537,44 @@ static void check_cgroup_layout(struct run *r)
 	report(r, "cgroup layout", HK_DOCTOR_OK, describe_layout(&r->cg), NULL);
 }
 
+/* Every start on a host with cgroup v1 hierarchies, and every attach,
+ * moves a process between cgroups; the kernel's first move after a quiet
+ * spell waits for an RCU grace period (2-18 ms measured) unless a
+ * hierarchy is mounted with favordynmods (Linux 6.0), which makes moves
+ * cheap and forks and exits a little dearer, for the whole host.  Said
+ * here, never done: it is the host's choice. */
+static void check_cgroup_moves(struct run *r)
+{
+	hk_autofree char *features = NULL;
+	hk_autofree char *fpath = host_path(r, "/sys/kernel/cgroup/features");
+	if (!r->have_cgroups || hk_read_file(fpath, &features, NULL, NULL) < 0 ||
+	    !strstr(features, "favordynmods"))
+		return;
+	hk_autofree char *mpath = host_path(r, "/proc/self/mountinfo");
+	struct hk_mountinfo mi = {0};
+	if (hk_mountinfo_load(mpath, &mi, NULL) < 0)
+		return;
+	const char *on = NULL, *v2 = NULL;
+	for (size_t i = 0; i < mi.n && !on; i++) {
+		const struct hk_mountinfo_entry *e = &mi.e[i];
+		bool cg = strcmp(e->fstype, "cgroup") == 0 || strcmp(e->fstype, "cgroup2") == 0;
+		if (cg && hk_mount_opt_has(e->super_options, "favordynmods"))
+			on = e->mountpoint;
+		if (cg && !v2 && strcmp(e->fstype, "cgroup2") == 0)
+			v2 = e->mountpoint;
+	}
+	if (on)
+		report(r, "cgroup moves", HK_DOCTOR_OK, xasprintf("favordynmods on %s: moving a process "
+								  "between cgroups does not wait", on), NULL);
+	else
+		report(r, "cgroup moves", HK_DOCTOR_WARN,
+		       xstrdup("no cgroup hierarchy is mounted with favordynmods: a start or attach waits "
+			       "2-18 ms for the kernel when it moves a process between cgroups"),
+		       xasprintf("as root, if forks and exits may get a little slower for the whole host: "
+				 "mount -o remount,favordynmods %s", v2 ? v2 : "/sys/fs/cgroup"));
+	hk_mountinfo_free(&mi);
+}
+
 /* Which delegation hako uses on the v2 tree: systemd's (a scope it asks
  * for, or a cgroup systemd delegated already), else nothing to say. */
 static void check_systemd_delegation(struct run *r)
@@ -953,6 +992,7 @@ static void (*const checks[])(struct run *r) = {
 	check_subuids,		 /* /etc/subuid */
 	check_subgids,		 /* /etc/subgid */
 	check_cgroup_layout,	 /* legacy, hybrid, unified */
+	check_cgroup_moves,	 /* favordynmods */
 	check_cgroup_delegation, /* a writable cgroup for the user */
 	check_overlay,		 /* overlay mounted in a user namespace */
 	check_backends,		 /* btrfs, aufs, zfs */

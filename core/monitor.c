@@ -217,8 +217,19 @@ static int before_go(void *ctx, pid_t pid, struct hk_error **err)
 	t = hk_timing_add("network", t);
 	/* Limits before the leaf exists (see hk_cgroup_attach). */
 	int rc = hk_monitor_apply_limits(m, err);
-	t = hk_timing_add("cgroup-limits", t);
-	if (rc == 0 && m->cgroup && hk_cgroup_attach(m->cgroup, pid, err) < 0)
+	hk_timing_add("cgroup-limits", t);
+	return rc;
+}
+
+/* While the child mounts its rootfs, /proc and /sys, where the monitor
+ * may (spawn.h, join_after_go). */
+static int join_cgroups(void *ctx, pid_t pid, bool born_in_cgroup, struct hk_error **err)
+{
+	struct hk_monitor *m = ctx;
+	int64_t t = hk_timing_now();
+	int rc = 0;
+	if (m->cgroup && (born_in_cgroup ? hk_cgroup_attach_born(m->cgroup, pid, err)
+					 : hk_cgroup_attach(m->cgroup, pid, err)) < 0)
 		rc = -1;
 	/* What `hako device` adds to (device.h). */
 	if (rc == 0 && hk_device_record_start(m->st, m->name, m->cgroup, err) < 0)
@@ -373,7 +384,7 @@ static int prepare_parts(struct hk_monitor *m, struct spawn_parts *p, struct hk_
 		return -1;
 	if (!userns)
 		hk_seccomp_add_host_guard(&p->seccomp);
-	if (p->seccomp && hk_seccomp_prepare(p->seccomp, &p->sprog, err) < 0)
+	if (p->seccomp && hk_seccomp_prepare_cached(p->seccomp, hk_store_cache_dir(m->st), &p->sprog, err) < 0)
 		return -1;
 	if (m->app)
 		for (char *const *a = m->app->argv; *a; a++)
@@ -407,6 +418,8 @@ static int spawn_init(struct hk_monitor *m, struct hk_error **err)
 	if (m->app)
 		app_spec(m, &app);
 	int rc = prepare_parts(m, &p, err);
+	/* Born in its cgroup v2 leaf where the kernel allows it: no move. */
+	hk_autoclose int cg_fd = m->cgroup ? hk_cgroup_clone_target(m->cgroup) : -1;
 	hk_timing_add("prepare", t);
 	if (rc == 0) {
 		struct hk_spawn_spec spec = {
@@ -417,7 +430,10 @@ static int spawn_init(struct hk_monitor *m, struct hk_error **err)
 			.plan = &p.plan, .caps = &p.caps, .seccomp = p.seccomp ? &p.sprog : NULL,
 			.no_new_privs = m->cfg->no_new_privs, .limits = &p.limits,
 			.n_terms = (unsigned)m->n_terms, .argv = p.argv.v, .envp = p.env.v, .cwd = m->cfg->init_cwd,
-			.before_go = before_go, .ctx = m, .app = m->app ? &app : NULL,
+			.before_go = before_go, .join_cgroups = join_cgroups,
+			.join_after_go = geteuid() == 0 && hk_storage_in_init_userns(), .ctx = m,
+			.app = m->app ? &app : NULL,
+			.into_cgroup = cg_fd >= 0, .cgroup_fd = cg_fd,
 		};
 		if (hk_net_wanted(m->cfg)) {
 			m->net = hk_net_state_new_shared();

@@ -238,6 +238,13 @@ static int exec_op(struct exec_ctx *x, const struct hk_op *op, bool userns, stru
 int hk_mount_plan_execute(const struct hk_mount_plan *plan, int rootfd, struct hk_plan_fds *fds,
 			  struct hk_error **err)
 {
+	return hk_mount_plan_execute_split(plan, rootfd, fds, NULL, NULL, err);
+}
+
+int hk_mount_plan_execute_split(const struct hk_mount_plan *plan, int rootfd, struct hk_plan_fds *fds,
+				int (*before_cgroups)(void *ctx, struct hk_error **err), void *ctx,
+				struct hk_error **err)
+{
 	for (size_t i = 0; fds && i < HK_MAX_TERMS; i++)
 		fds->masters[i] = fds->peers[i] = -1;
 	struct exec_ctx x = { .rootfd = rootfd, .fds = fds };
@@ -252,6 +259,12 @@ int hk_mount_plan_execute(const struct hk_mount_plan *plan, int rootfd, struct h
 	bool userns = access("/proc/self/uid_map", F_OK) == 0 && geteuid() != 0;
 	int rc = 0;
 	for (size_t i = 0; i < plan->n && rc == 0; i++) {
+		if (i == plan->cgroups_at && before_cgroups) {
+			rc = before_cgroups(ctx, err);
+			before_cgroups = NULL;
+			if (rc < 0)
+				break;
+		}
 		const struct hk_op *op = &plan->ops[i];
 		struct hk_error *e = NULL;
 		if (exec_op(&x, op, userns, &e) == 0)
@@ -266,6 +279,8 @@ int hk_mount_plan_execute(const struct hk_mount_plan *plan, int rootfd, struct h
 		hk_error_prefix(err, "%s", what);
 		rc = -1;
 	}
+	if (rc == 0 && before_cgroups) /* a plan that ends before cgroups_at */
+		rc = before_cgroups(ctx, err);
 	close(x.host_null);
 	return rc;
 }

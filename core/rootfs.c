@@ -130,6 +130,7 @@ static void plan_sys(struct hk_mount_plan *p, const char *mode)
 static void plan_cgroup(struct hk_mount_plan *p, const struct hk_plan_input *in, const char *mode)
 {
 	unsigned ro = strcmp(mode, "ro") == 0 ? HK_MNT_RDONLY : 0;
+	p->cgroups_at = p->n;
 	if (in->n_cgroups == 1 && !*in->cgroups[0].name) { /* pure v2 */
 		add_newfs(p, "sys/fs/cgroup", "cgroup2", NULL, MNT_SAFE | ro);
 		return;

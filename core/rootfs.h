@@ -50,6 +50,7 @@ struct hk_op {
 struct hk_mount_plan {
 	struct hk_op *ops;
 	size_t n;
+	size_t cgroups_at; /* ops[cgroups_at] on: the cgroup hierarchies, and after */
 };
 
 /* One cgroup hierarchy to mount inside the container under sys/fs/cgroup. */
@@ -91,5 +92,13 @@ struct hk_plan_fds {
  * current mount namespace. */
 int hk_mount_plan_execute(const struct hk_mount_plan *plan, int rootfd, struct hk_plan_fds *fds,
 			  struct hk_error **err);
+/* The same, calling before_cgroups(ctx) once between the mounts that come
+ * before the cgroup hierarchies (proc, sys) and the rest: the container's
+ * init enters its cgroup namespace there (spawn.c), once the monitor has
+ * moved it, so that the move and the first mounts overlap.  Its error
+ * stops the plan as it is. */
+int hk_mount_plan_execute_split(const struct hk_mount_plan *plan, int rootfd, struct hk_plan_fds *fds,
+				int (*before_cgroups)(void *ctx, struct hk_error **err), void *ctx,
+				struct hk_error **err);
 
 #endif

@@ -164,6 +164,14 @@ struct hk_seccomp_prog {
 };
 int hk_seccomp_prepare(const struct hk_seccomp_plan *p, struct hk_seccomp_prog *out,
 		       struct hk_error **err);
+/* hk_seccomp_prepare through the cache of compiled programs in
+ * CACHE_DIR/seccomp (seccomp-cache.c): a plan compiled once, by a start
+ * or an attach, is read back by the next; NULL cache_dir compiles. */
+int hk_seccomp_prepare_cached(const struct hk_seccomp_plan *p, const char *cache_dir,
+			      struct hk_seccomp_prog *out, struct hk_error **err);
+/* The cache's key: the plan's rules, default action and architectures,
+ * libseccomp's version and the kernel release, as text. */
+char *hk_seccomp_plan_key(const struct hk_seccomp_plan *p);
 int hk_seccomp_install(const struct hk_seccomp_prog *prog, struct hk_error **err);
 void hk_seccomp_prog_free(struct hk_seccomp_prog *prog);
 /* Compiles (as above) and installs the filter in the calling process; a

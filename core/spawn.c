@@ -151,10 +151,32 @@ static int loopback_up(struct hk_error **err)
 	return 0;
 }
 
+/* Between the plan's first mounts and its cgroup hierarchies: the
+ * monitor's word that this process is in its cgroups (spawn.h, after_go),
+ * then a cgroup namespace rooted there. */
+struct cgroup_wait {
+	int sock;
+	int64_t *t;
+};
+
+static int enter_cgroup_ns(void *ctx, struct hk_error **err)
+{
+	struct cgroup_wait *w = ctx;
+	struct sync_msg m;
+	*w->t = hk_timing_add("mounts-early", *w->t);
+	if (sync_recv(w->sock, &m) != 1 || m.stage != HK_SPAWN_PARENT_CGROUP)
+		_exit(126); /* the monitor gave up on us */
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		return hk_error_errno(err, "cannot make a cgroup namespace");
+	*w->t = hk_timing_add("cgroup-wait", *w->t);
+	return 0;
+}
+
 /* Mounts the rootfs on itself (pivot_root needs a mount point), runs the
- * plan and pivots.  Afterwards "/" is the container's root.  *t: the
- * timeline's stamp (--timing), moved past the mounts and the pivot. */
-static int setup_rootfs(const struct hk_spawn_spec *s, struct hk_plan_fds *fds, int64_t *t,
+ * plan (entering the cgroup namespace on the way, enter_cgroup_ns) and
+ * pivots.  Afterwards "/" is the container's root.  *t: the timeline's
+ * stamp (--timing), moved past the mounts and the pivot. */
+static int setup_rootfs(const struct hk_spawn_spec *s, int sock, struct hk_plan_fds *fds, int64_t *t,
 			struct hk_error **err)
 {
 	/* Nothing we mount may propagate back to the host. */
@@ -175,7 +197,8 @@ static int setup_rootfs(const struct hk_spawn_spec *s, struct hk_plan_fds *fds, 
 	hk_autoclose int root = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return hk_error_errno(err, "cannot open rootfs \"%s\"", s->rootfs);
-	if (hk_mount_plan_execute(s->plan, root, fds, err) < 0)
+	struct cgroup_wait w = { .sock = sock, .t = t };
+	if (hk_mount_plan_execute_split(s->plan, root, fds, enter_cgroup_ns, &w, err) < 0)
 		return -1;
 	*t = hk_timing_add("mounts", *t);
 	if (fchdir(root) < 0)
@@ -303,8 +326,8 @@ static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, 
 	    m.stage != HK_SPAWN_PARENT_GO)
 		_exit(126);
 	int64_t t = hk_timing_now();
-	if (become_root(userns, &err) < 0 || unshare(CLONE_NEWCGROUP) < 0)
-		child_fail(sock, err ? err : (hk_error_errno(&err, "cannot make a cgroup namespace"), err));
+	if (become_root(userns, &err) < 0)
+		child_fail(sock, err);
 	/* The caller's session keyring must not reach init: a new one, owned by
 	 * the container's root.  Failure (no keyring support) leaves none. */
 	syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
@@ -327,7 +350,7 @@ static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, 
 	if (s->limits && hk_limits_apply(s->limits, &err) < 0)
 		child_fail(sock, err);
 	t = hk_timing_add("limits", t);
-	if (hk_cleanup_at(&steps, HK_STEP_START_ROOTFS, &err) < 0 || setup_rootfs(s, &fds, &t, &err) < 0 ||
+	if (hk_cleanup_at(&steps, HK_STEP_START_ROOTFS, &err) < 0 || setup_rootfs(s, sock, &fds, &t, &err) < 0 ||
 	    hk_cleanup_at(&steps, HK_STEP_START_CONSOLE, &err) < 0 || take_console(fds.peers[0], s->app, &err) < 0)
 		child_fail(sock, err);
 	if (send_terms(sock, &fds, s->n_terms) < 0) {
@@ -374,7 +397,7 @@ static int reap_failed(pid_t pid, int pidfd)
 }
 
 /* The parent side: maps, cgroup, GO, then wait for exec or an error. */
-static int parent_side(const struct hk_spawn_spec *s, int sock, pid_t pid, int pidfd,
+static int parent_side(const struct hk_spawn_spec *s, int sock, pid_t pid, int pidfd, bool born_in_cgroup,
 		       struct hk_spawned *out, struct hk_error **err)
 {
 	struct sync_msg m;
@@ -392,6 +415,9 @@ static int parent_side(const struct hk_spawn_spec *s, int sock, pid_t pid, int p
 	if (rc == 0 && (hk_cleanup_at(&steps, HK_STEP_START_LIMITS, err) < 0 ||
 			(s->before_go && s->before_go(s->ctx, pid, err) < 0)))
 		rc = -1;
+	if (rc == 0 && !s->join_after_go && s->join_cgroups &&
+	    s->join_cgroups(s->ctx, pid, born_in_cgroup, err) < 0)
+		rc = -1;
 	hk_cleanup_done(&steps);
 	if (rc < 0)
 		return reap_failed(pid, pidfd);
@@ -399,6 +425,10 @@ static int parent_side(const struct hk_spawn_spec *s, int sock, pid_t pid, int p
 		hk_error_errno(err, "cannot talk to the container's init");
 		return reap_failed(pid, pidfd);
 	}
+	if (s->join_after_go && s->join_cgroups && s->join_cgroups(s->ctx, pid, born_in_cgroup, err) < 0)
+		return reap_failed(pid, pidfd);
+	/* A child that failed meanwhile has sent its error: read below. */
+	(void)sync_send(sock, HK_SPAWN_PARENT_CGROUP, 0, NULL);
 	/* The terminals first (or an error), then EOF from exec, or an error. */
 	int t = recv_terms(sock, s->n_terms, out, &m);
 	if (t == 1) {
@@ -433,8 +463,18 @@ int hk_spawn(const struct hk_spawn_spec *s, struct hk_spawned *out, struct hk_er
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};
+	if (s->into_cgroup) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)s->cgroup_fd;
+	}
 	int64_t t_clone = hk_timing_now();
 	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0 && s->into_cgroup) {
+		hk_log(HK_LOG_DEBUG, "clone3 into the cgroup refused (%m): born outside it, moved after");
+		args.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+		args.cgroup = 0;
+		pid = syscall(SYS_clone3, &args, sizeof(args));
+	}
 	if (pid < 0) {
 		hk_error_errno(err, "cannot create the container's namespaces (clone3)");
 		close(sv[0]);
@@ -448,7 +488,7 @@ int hk_spawn(const struct hk_spawn_spec *s, struct hk_spawned *out, struct hk_er
 	close(sv[1]);
 	for (unsigned i = 0; i < HK_MAX_TERMS; i++)
 		out->masters[i] = out->peers[i] = -1;
-	int rc = parent_side(s, sv[0], (pid_t)pid, pidfd, out, err);
+	int rc = parent_side(s, sv[0], (pid_t)pid, pidfd, (args.flags & CLONE_INTO_CGROUP) != 0, out, err);
 	close(sv[0]);
 	if (rc < 0)
 		return -1;

@@ -3,10 +3,13 @@
  *
  * The parent (the monitor) and the child talk over a SOCK_SEQPACKET pair
  * in numbered stages (enum hk_spawn_stage).  The child waits until the
- * parent has written its id maps and put it in its cgroup, then becomes
- * root of its user namespace, enters a new cgroup namespace, mounts the
- * rootfs (the mount plan, which allocates the console and ttys from the
- * container's devpts and sends them to the parent), pivots into it, takes the console as its
+ * parent has written its id maps (GO), then becomes root of its user
+ * namespace and mounts the rootfs, /proc and /sys while the parent puts
+ * it in its cgroups (or that was done before GO, join_after_go); once
+ * they say so (CGROUP) it enters a new cgroup
+ * namespace, mounts the rest of the plan (which allocates the console and
+ * ttys from the container's devpts and sends them to the parent), pivots
+ * into it, takes the console as its
  * controlling terminal, drops capabilities, installs seccomp, closes every
  * other descriptor and execs init.  Any failure before exec travels back
  * as an error message; a successful exec closes the socket (CLOEXEC),
@@ -32,6 +35,7 @@ enum hk_spawn_stage {
 	HK_SPAWN_CHILD_ERROR,     /* child: setup failed (errno + message) */
 	HK_SPAWN_CHILD_TERMS,     /* child: pty masters and peers (SCM_RIGHTS) */
 	HK_SPAWN_CHILD_TIMES,     /* child, --timing only: its steps ("T" lines, timing.h) */
+	HK_SPAWN_PARENT_CGROUP,   /* parent: cgroup joined (after GO, see after_go) */
 };
 
 /* `hako execute`: argv runs under hako-stub's small init (pid 1 reaps
@@ -61,8 +65,27 @@ struct hk_spawn_spec {
 	const char *cwd;         /* NULL: "/" */
 	const struct hk_spawn_app *app; /* NULL: argv is the container's init */
 	/* Called in the parent once the child exists, before it goes on:
-	 * join cgroups, write limits.  May be NULL. */
+	 * interfaces, cgroup limits.  May be NULL. */
 	int (*before_go)(void *ctx, pid_t pid, struct hk_error **err);
+	/* Called in the parent to put the child in its cgroups: with
+	 * join_after_go once the child has gone on, while it mounts its
+	 * rootfs, /proc and /sys (on a host with cgroup v1 hierarchies the
+	 * first move of a process waits several ms for the kernel, which
+	 * overlaps the mounts this way), else before GO.  The child enters its
+	 * cgroup namespace, and mounts the hierarchies, once this has returned
+	 * (HK_SPAWN_PARENT_CGROUP).  May be NULL. */
+	int (*join_cgroups)(void *ctx, pid_t pid, bool born_in_cgroup, struct hk_error **err);
+	/* Only a parent that is root of the initial user namespace may move
+	 * the child after GO: v1 lets others move only a process of their own
+	 * uid, and after GO the child becomes root of its user namespace. */
+	bool join_after_go;
+	/* into_cgroup: clone3 the child into the cgroup v2 directory
+	 * cgroup_fd (CLONE_INTO_CGROUP), so it never has to move there;
+	 * refused (a user's cgroup the caller may not enter directly, a
+	 * kernel before 5.7), it is born where the parent is.  join_cgroups'
+	 * born_in_cgroup says which. */
+	bool into_cgroup;
+	int cgroup_fd;
 	void *ctx;
 };
 

@@ -10,7 +10,7 @@
 #     subvolume filled with FICLONE reflinks) vs `lxc-copy` of an LXC
 #     container on the same btrfs.
 # Medians of RUNS (11) for snapshot clones, of COPY_RUNS (3) for full
-# copies.  Warm page cache.  Targets (issue 20): overlay snapshot clone
+# copies.  Warm page cache.  Targets: overlay snapshot clone
 # <= 0.5x lxc-copy -s at every size; full copy of 1 GB <= 0.4x lxc-copy;
 # a btrfs reflink copy under 100 ms.  A missed target says by how much.
 # Prints a table; fails only when an operation fails, never on timing.

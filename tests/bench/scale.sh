@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/bench/scale.sh - hako at scale, side by side with LXC in the same
-# run (issue 20): N (default 100) busybox containers started in parallel
+# run: N (default 100) busybox containers started in parallel
 # (N x `hako start` vs N x `lxc-start -d`, all launched at once, timed
 # until the last returns), every one RUNNING with its own IPv4 on the
 # bridge (checked), then stopped in parallel (`stop -k` vs `lxc-stop -k`);
@@ -27,7 +27,8 @@ ROUNDS=${ROUNDS:-3}
 RUNS=${RUNS:-5}
 FRAMES=${FRAMES:-20}
 IDLE_SECS=${IDLE_SECS:-10}
-T=$(mktemp -d /tmp/hako-bench-scale.XXXXXX)
+. "$(dirname "$0")/../lib.sh"
+hk_begin bench-scale "scale bench" root
 chmod 755 "$T"
 H=$T/hako L=$T/lxc
 export HAKO_RUN_DIR=$T/run
@@ -36,7 +37,7 @@ NET=10.99.81
 SOCK=hako-bench-scale-$$
 status=0
 
-. "$(dirname "$0")/bench.lib"
+. "$(dirname "$0")/../lib/bench.sh"
 hk() { "$HAKO" "$@" -P "$H"; }
 lxc_names() { local i; for ((i = 1; i <= N; i++)); do echo "l$i"; done; }
 hako_names() { local i; for ((i = 1; i <= N; i++)); do echo "h$i"; done; }
@@ -52,8 +53,7 @@ cleanup() {
 	rm -rf "$T"
 }
 have_lxc=
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 if [ "$(id -u)" != 0 ]; then echo "scale bench skipped: needs root (bridge, namespaces, LXC)"; exit 0; fi
 [ -x "$HAKO" ] || { echo "scale bench: no hako at $HAKO"; exit 2; }

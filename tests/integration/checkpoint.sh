@@ -11,15 +11,11 @@
 # a directory not empty / missing / no checkpoint, criu not installed,
 # criu failing (the log's path and its last errors; the
 # restore leaves nothing), an ordinary user.  criu 3.17 cannot work on
-# kernels whose vDSO it does not know (6.18: criu issue 2532): where a
+# kernels whose vDSO it does not know (6.18: criu's bug tracker, "Unexpected rt vDSO area bounds"): where a
 # probe dump of a plain process fails, only the refusals run (the
 # failing criu among them), the rest SKIPs with criu's words.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "checkpoint tests" || { plan_end; exit; }
-[ -x "$HAKO" ] || { not_ok "no $HAKO; run make first"; plan_end; exit; }
-
-T=$(mktemp -d /tmp/hako-criu.XXXXXX)
+hk_begin criu "checkpoint tests" root build
 chmod 755 "$T"
 P=$T/p
 C=criu1
@@ -28,10 +24,8 @@ cleanup() {
 	[ -n "$PROBE" ] && kill "$PROBE" 2>/dev/null
 	"$HAKO" stop -k $C -P "$P" >/dev/null 2>&1
 	"$HAKO" destroy $C -P "$P" >/dev/null 2>&1
-	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+hk_on_exit cleanup
 
 h() { local verb=$1; shift; "$HAKO" "$verb" -P "$P" "$@"; }
 # refused DESC PATTERN CMD...: exit status 1 and PATTERN in the output.

@@ -8,20 +8,15 @@
 # in ASCII under LANG=C TERM=vt100, and never without one or with -q; a
 # full disk fails with a clear error under the bar and leaves nothing.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "clone-copy tests" || { plan_end; exit; }
-[ -x "$HAKO" ] || { not_ok "no $HAKO; run make first"; plan_end; exit; }
-
-T=$(mktemp -d /tmp/hako-clone-copy.XXXXXX)
+hk_begin clone-copy "clone-copy tests" root build
 chmod 755 "$T"
 export HAKO_RUN_DIR=$T/run
 P=$T/lxc
 cleanup() {
 	umount -l "$T/btrfs" 2>/dev/null
 	umount -l "$T/full" 2>/dev/null
-	rm -rf "$T"
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 
 check "create the source" "$HAKO" create clone-src -t busybox -P "$P"
 R=$P/clone-src/rootfs

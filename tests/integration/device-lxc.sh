@@ -12,20 +12,15 @@
 # lxc-device cannot reach a running container on this host, the running
 # cases are skipped with its own error.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-need_root "lxc-device comparison" || { plan_end; exit; }
-[ -x "$HAKO" ] || { not_ok "no $HAKO; run make first"; plan_end; exit; }
+hk_begin devlxc "lxc-device comparison" root build
 command -v lxc-device >/dev/null || { skip "lxc-device comparison: LXC is not installed"; plan_end; exit; }
-
-T=$(mktemp -d /tmp/hako-devlxc.XXXXXX)
 N=devlxc
 cleanup() {
 	lxc-stop -k -n $N -P "$T" >/dev/null 2>&1
 	"$HAKO" stop -k $N -P "$T" >/dev/null 2>&1
 	lxc-destroy -n $N -P "$T" >/dev/null 2>&1
-	rm -rf "$T"
 }
-trap cleanup EXIT
+hk_on_exit cleanup
 
 if ! out=$(lxc-create -t busybox -n $N -P "$T" 2>&1); then
 	skip "lxc-device comparison: lxc-create -t busybox failed here: $(head -1 <<<"$out")"

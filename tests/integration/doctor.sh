@@ -30,7 +30,7 @@ fi
 # busybox (only the busybox template needs it), overlay in a user namespace
 # (before Linux 5.11), hako-nic not installed and no usernet file (only
 # unprivileged containers' veths need them).
-ROOT_WARNS='^(sub-uids|sub-gids|btrfs backend|aufs backend|zfs backend|bridge|busybox|overlay in userns|hako-nic|usernet)$'
+ROOT_WARNS='^(cgroup moves|sub-uids|sub-gids|btrfs backend|aufs backend|zfs backend|bridge|busybox|overlay in userns|hako-nic|usernet)$'
 
 # The layout, found without hako: what is mounted at /sys/fs/cgroup.
 expected_layout() {

@@ -9,12 +9,10 @@
 # (hkscalebr1, 10.99.80.1/24), HAKO_RUN_DIR and names with the prefix
 # scale, so that other tests may run beside it.
 . "$(dirname "$0")/../lib.sh"
-plan_begin
-
 N=${SCALE_N:-20}
 BR=hkscalebr1
 NET=10.99.80
-T=$(mktemp -d /tmp/hako-scale.XXXXXX)
+hk_begin scale "scale tests" root build
 chmod 755 "$T"
 export HAKO_RUN_DIR="$T/run"
 names=()
@@ -26,13 +24,8 @@ cleanup() {
 	for n in "${names[@]}"; do hk stop -k "$n" >/dev/null 2>&1 & done
 	wait
 	"$HAKO" net remove -b "$BR" -q >/dev/null 2>&1
-	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if [ ! -x "$HAKO" ]; then skip "scale: build first"; plan_end; exit; fi
-need_root "scale tests" || { plan_end; exit; }
+hk_on_exit cleanup
 
 "$HAKO" net remove -b "$BR" -q >/dev/null 2>&1
 check "net setup makes the test bridge" "$HAKO" net setup -b "$BR" -s "$NET.1/24" -q

@@ -2,15 +2,10 @@
  * the checkpoint record round-trips and refuses what hako never writes,
  * criu's log is cut to its last error lines (made safe), and the dump
  * and restore command lines carry the options checkpoint.h promises. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
-#include "assert-has.h"
+#include "testutil.h"
 #include "criu.h"
 
 static void test_record_roundtrip(void **state)

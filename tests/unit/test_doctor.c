@@ -284,6 +284,37 @@ static void test_no_cgroups(void **state)
 	sh("chmod -R u+w '%s' && rm -rf '%s'", root, root);
 }
 
+/* The checks of root (a fake one) for alice, fresh results each time. */
+static void rerun(const char *root, struct results *rs)
+{
+	int fails;
+	results_free(rs);
+	run_on(root, 4243, "alice", rs, &fails);
+}
+
+/* favordynmods: nothing said where the kernel lacks it, a warning with
+ * the remount (never done by hako) where no hierarchy has it, OK where
+ * one does. */
+static void test_cgroup_moves(void **state)
+{
+	(void)state;
+	hk_autofree char *root = make_broken_host();
+	struct results rs = {0};
+	rerun(root, &rs);
+	for (size_t i = 0; i < rs.n; i++)
+		assert_string_not_equal(rs.r[i].name, "cgroup moves");
+	put(root, "/sys/kernel/cgroup/features", "nsdelegate\nfavordynmods\nmemory_localevents\n");
+	rerun(root, &rs);
+	expect(&rs, "cgroup moves", HK_DOCTOR_WARN, "no cgroup hierarchy is mounted with favordynmods",
+	       "mount -o remount,favordynmods /sys/fs/cgroup");
+	put(root, "/proc/self/mountinfo",
+	    "26 23 0:26 / /sys/fs/cgroup rw,nosuid shared:9 - cgroup2 cgroup2 rw,nsdelegate,favordynmods\n");
+	rerun(root, &rs);
+	expect(&rs, "cgroup moves", HK_DOCTOR_OK, "favordynmods on /sys/fs/cgroup", NULL);
+	results_free(&rs);
+	sh("chmod -R u+w '%s' && rm -rf '%s'", root, root);
+}
+
 /* hako-nic where HAKO_NIC points, the usernet file below the fake root,
  * the user's allowance per bridge.  Needs root: the files hako-nic trusts
  * are root's. */
@@ -468,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_broken_host_root),
 		cmocka_unit_test(test_good_host_user),
 		cmocka_unit_test(test_no_cgroups),
+		cmocka_unit_test(test_cgroup_moves),
 		cmocka_unit_test(test_nic),
 		cmocka_unit_test(test_store),
 		cmocka_unit_test(test_no_user),

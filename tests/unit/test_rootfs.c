@@ -178,6 +178,21 @@ static bool readonly_at(const char *rel)
 	return statvfs(p, &s) == 0 && (s.f_flag & ST_RDONLY);
 }
 
+/* hk_mount_plan_execute_split's hook (where init enters its cgroup
+ * namespace): proc and sys are mounted by then, the cgroup hierarchy not
+ * yet; it runs once. */
+static int hook_calls;
+
+static int hook_before_cgroups(void *ctx, struct hk_error **err)
+{
+	(void)ctx;
+	hook_calls++;
+	if (fs_type_at("proc") != PROC_SUPER_MAGIC || fs_type_at("sys") != SYSFS_MAGIC ||
+	    fs_type_at("sys/fs/cgroup") == CGROUP2_SUPER_MAGIC)
+		return hk_error_set(err, EINVAL, "the hook ran at the wrong point of the plan");
+	return 0;
+}
+
 static int child_execute_defaults(void)
 {
 	char rootfs[128];
@@ -187,11 +202,13 @@ static int child_execute_defaults(void)
 	struct hk_plan_input in = { .autodev = true, .cgroups = v2, .n_cgroups = 1 };
 	struct hk_mount_plan p;
 	struct hk_error *err = NULL;
-	if (hk_mount_plan_build(&in, &p, &err) < 0 || hk_mount_plan_execute(&p, rootfd, NULL, &err) < 0) {
+	if (hk_mount_plan_build(&in, &p, &err) < 0 ||
+	    hk_mount_plan_execute_split(&p, rootfd, NULL, hook_before_cgroups, NULL, &err) < 0) {
 		fprintf(stderr, "# %s\n", err ? err->msg : "?");
 		return 1;
 	}
-	if (fs_type_at("proc") != PROC_SUPER_MAGIC || fs_type_at("sys") != SYSFS_MAGIC)
+	if (fs_type_at("proc") != PROC_SUPER_MAGIC || fs_type_at("sys") != SYSFS_MAGIC || hook_calls != 1 ||
+	    fs_type_at("sys/fs/cgroup") != CGROUP2_SUPER_MAGIC)
 		return 2;
 	if (fs_type_at("dev") != TMPFS_MAGIC || fs_type_at("dev/pts") != DEVPTS_SUPER_MAGIC)
 		return 3;

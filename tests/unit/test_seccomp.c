@@ -10,6 +10,7 @@
  * call is first made without the filter, so a test cannot pass because the
  * kernel said EPERM on its own; a copy of the plan with a distinctive errno
  * proves the match where the unfiltered call fails with EPERM anyway. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -21,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -623,6 +625,67 @@ static void test_compile_matches_export(void **state)
 	hk_buf_free(&bpf);
 }
 
+/* One file of the cache (seccomp-cache.c) rewritten with a program of
+ * our own after the key: what a hit returns is then that program. */
+static void plant_program(const char *path, const char *key)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	hk_autoclose int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(hk_write_all(fd, key, strlen(key) + 1, NULL), 0);
+	assert_int_equal(hk_write_all(fd, &allow, sizeof(allow), NULL), 0);
+}
+
+/* The first prepare compiles and keeps the program, the next reads it
+ * back (shown by a planted program coming back), a file others may
+ * write or another plan's key is never used, and what is read is what a
+ * compile gives. */
+static void test_prepare_cached(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/hk-test-seccomp-cache.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	hk_autoseccomp_plan p = hk_seccomp_default_plan(false);
+	hk_autoerr err = NULL;
+	struct hk_seccomp_prog direct, first, again;
+	assert_int_equal(hk_seccomp_prepare(p, &direct, &err), 0);
+	assert_int_equal(hk_seccomp_prepare_cached(p, dir, &first, &err), 0);
+	assert_int_equal(first.bpf.len, direct.bpf.len);
+	assert_memory_equal(first.bpf.data, direct.bpf.data, direct.bpf.len);
+	hk_autofree char *sub = xasprintf("%s/seccomp", dir);
+	DIR *d = opendir(sub);
+	assert_non_null(d);
+	char file[300] = "";
+	for (struct dirent *e; (e = readdir(d));)
+		if (e->d_name[0] != '.')
+			snprintf(file, sizeof(file), "%s/%s", sub, e->d_name);
+	closedir(d);
+	assert_true(file[0]);
+	hk_autofree char *key = hk_seccomp_plan_key(p);
+	plant_program(file, key);
+	assert_int_equal(hk_seccomp_prepare_cached(p, dir, &again, &err), 0);
+	assert_int_equal(again.bpf.len, sizeof(struct sock_filter)); /* the planted one */
+	hk_seccomp_prog_free(&again);
+	/* group-writable: compiled again, and the file replaced */
+	assert_int_equal(chmod(file, 0620), 0);
+	assert_int_equal(hk_seccomp_prepare_cached(p, dir, &again, &err), 0);
+	assert_int_equal(again.bpf.len, direct.bpf.len);
+	hk_seccomp_prog_free(&again);
+	/* another plan's key in the file: a miss */
+	plant_program(file, "hako seccomp cache 1\nanother plan");
+	assert_int_equal(hk_seccomp_prepare_cached(p, dir, &again, &err), 0);
+	assert_int_equal(again.bpf.len, direct.bpf.len);
+	assert_memory_equal(again.bpf.data, direct.bpf.data, direct.bpf.len);
+	/* the key changes with the rules */
+	hk_autoseccomp_plan strict = hk_seccomp_default_plan(true);
+	hk_autofree char *skey = hk_seccomp_plan_key(strict);
+	assert_string_not_equal(key, skey);
+	hk_seccomp_prog_free(&again);
+	hk_seccomp_prog_free(&first);
+	hk_seccomp_prog_free(&direct);
+	assert_int_equal(hk_rm_rf(dir, NULL), 0);
+}
+
 /* libseccomp 2.5.4 never returns from adding these two rules (found by
  * fuzz_seccomp_policy): hako refuses the policy at its deadline instead of
  * hanging a start or an attach. */
@@ -965,6 +1028,7 @@ int main(void)
 		cmocka_unit_test(test_strict_filter),
 		cmocka_unit_test(test_load_without_privilege),
 		cmocka_unit_test(test_compile_matches_export),
+		cmocka_unit_test(test_prepare_cached),
 		cmocka_unit_test(test_compile_deadline),
 		cmocka_unit_test(test_compile_budget_is_cpu_time),
 	};
