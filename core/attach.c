@@ -64,7 +64,7 @@ struct attach_ctx {
 	struct hk_seccomp_prog sprog; /* compiled before the fork of A */
 	int pidfd;
 	int errsock[2]; /* [0] parent, [1] children */
-	int fdsock[2];  /* pty master from B */
+	int fdsock[2];	/* pty master from B */
 	int pipes[3][2];
 	int stubfd; /* the sealed hako-stub */
 };
@@ -100,7 +100,8 @@ static bool passwd_find(const char *name, unsigned long uid, bool by_uid, struct
 	if (hk_read_file("/etc/passwd", &text, NULL, NULL) < 0)
 		return false;
 	bool found = false;
-	for (char *save, *line = strtok_r(text, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
+	for (char *save, *line = strtok_r(text, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *f[7] = { 0 };
 		char *p = line;
 		for (int i = 0; i < 7 && p; i++) {
@@ -131,8 +132,10 @@ static bool group_find(const char *name, unsigned long *gid)
 	if (hk_read_file("/etc/group", &text, NULL, NULL) < 0)
 		return false;
 	bool found = false;
-	for (char *save, *line = strtok_r(text, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *c3 = c2 ? strchr(c2 + 1, ':') : NULL;
+	for (char *save, *line = strtok_r(text, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL,
+		     *c3 = c2 ? strchr(c2 + 1, ':') : NULL;
 		if (!c3)
 			continue;
 		*c1 = *c3 = '\0';
@@ -155,13 +158,17 @@ static int resolve_user(const struct hk_attach_opts *o, struct pw_entry *pw, str
 			*pw = (struct pw_entry){ "", id, id, "/", "/bin/sh" };
 		pw->uid = id; /* exactly what was written, whatever passwd says */
 	} else if (!passwd_find(o->user, 0, false, pw)) {
-		return hk_error_set(err, ENOENT, "user \"%s\" is neither a uid nor a name in the container's "
-						 "/etc/passwd", o->user);
+		return hk_error_set(err, ENOENT,
+				    "user \"%s\" is neither a uid nor a name in the container's "
+				    "/etc/passwd",
+				    o->user);
 	}
 	if (o->group) {
 		if (!hk_attach_parse_id(o->group, &id) && !group_find(o->group, &id))
-			return hk_error_set(err, ENOENT, "group \"%s\" is neither a gid nor a name in the "
-							 "container's /etc/group", o->group);
+			return hk_error_set(err, ENOENT,
+					    "group \"%s\" is neither a gid nor a name in the "
+					    "container's /etc/group",
+					    o->group);
 		pw->gid = id;
 	}
 	return 0;
@@ -176,7 +183,8 @@ static int open_pty(struct attach_ctx *c, struct hk_error **err)
 	if (master < 0 || fstat(master, &st) < 0)
 		return hk_error_errno(err, "cannot open the container's /dev/pts/ptmx");
 	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 || minor(st.st_rdev) != 2)
-		return hk_error_set(err, EPERM, "the container's /dev/pts/ptmx is not a pty multiplexer");
+		return hk_error_set(err, EPERM,
+				    "the container's /dev/pts/ptmx is not a pty multiplexer");
 	if (unlockpt(master) < 0)
 		return hk_error_errno(err, "unlockpt");
 	int peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -203,7 +211,8 @@ static void env_put(struct hk_strv *env, char *kv)
 	hk_strv_push_owned(env, kv);
 }
 
-static void build_env(const struct hk_attach_opts *o, const struct pw_entry *pw, struct hk_strv *env)
+static void build_env(const struct hk_attach_opts *o, const struct pw_entry *pw,
+		      struct hk_strv *env)
 {
 	const char *term = getenv("TERM");
 	if (o->keep_env)
@@ -214,7 +223,8 @@ static void build_env(const struct hk_attach_opts *o, const struct pw_entry *pw,
 	env_put(env, xstrdup("container=lxc"));
 	/* --keep-env keeps the caller's PATH, as lxc-attach does. */
 	if (!o->keep_env || !getenv("PATH"))
-		env_put(env, xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+		env_put(env,
+			xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
 	env_put(env, xasprintf("HOME=%s", pw->home));
 	if (*pw->name) {
 		env_put(env, xasprintf("USER=%s", pw->name));
@@ -225,7 +235,8 @@ static void build_env(const struct hk_attach_opts *o, const struct pw_entry *pw,
 }
 
 /* The stub's command line (tui/hako-stub.c, mode "attach"). */
-static void stub_argv(const struct attach_ctx *c, const struct pw_entry *pw, const int fds[3], struct hk_strv *v)
+static void stub_argv(const struct attach_ctx *c, const struct pw_entry *pw, const int fds[3],
+		      struct hk_strv *v)
 {
 	const struct hk_attach_opts *o = c->o;
 	hk_strv_push(v, "hako-stub");
@@ -270,9 +281,9 @@ static int keep_for_stub(const struct attach_ctx *c, const int fds[3], struct hk
 /* Done in A before B exists: B is in the container's pid namespace from
  * its fork to its exec, where a root holding CAP_SYS_PTRACE over the host
  * (a privileged container) can trace it; it must then hold no more than
- * the container's own root.  A new session keyring (the caller's keys out of reach; before seccomp, which
- * may deny keyctl), the bounding set, no_new_privs, seccomp, and last the
- * effective and permitted sets cut to the container's. */
+ * the container's own root.  A new session keyring (the caller's keys out of reach; before seccomp,
+ * which may deny keyctl), the bounding set, no_new_privs, seccomp, and last the effective and
+ * permitted sets cut to the container's. */
 static int confine(struct attach_ctx *c, struct hk_error **err)
 {
 	syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
@@ -291,7 +302,8 @@ static int confine(struct attach_ctx *c, struct hk_error **err)
 static int become_ns_root(struct hk_error **err)
 {
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-		return hk_error_errno(err, "cannot become the container's root (uid and gid 0 must be mapped)");
+		return hk_error_errno(
+			err, "cannot become the container's root (uid and gid 0 must be mapped)");
 	return 0;
 }
 
@@ -328,7 +340,8 @@ static __attribute__((noreturn)) void child_a(struct attach_ctx *c)
 	if (read(c->errsock[1], &go, 1) != 1)
 		_exit(126);
 	int64_t t = hk_timing_now();
-	int ns = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+	int ns = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+		 CLONE_NEWCGROUP;
 	if (c->cfg.idmap.n)
 		ns |= CLONE_NEWUSER;
 	if (setns(c->pidfd, ns) < 0) {
@@ -358,8 +371,10 @@ static __attribute__((noreturn)) void child_a(struct attach_ctx *c)
 	hk_timing_add("user", t);
 	send_times(c);
 	hk_stub_exec(c->stubfd, argv.v, env.v);
-	hk_error_errno(&err, "cannot run hako's sealed stub in the container (vm.memfd_noexec must be 0 or 1, and "
-			     "a seccomp profile must allow execveat)");
+	hk_error_errno(
+		&err,
+		"cannot run hako's sealed stub in the container (vm.memfd_noexec must be 0 or 1, and "
+		"a seccomp profile must allow execveat)");
 	child_fail(c, err);
 }
 
@@ -374,10 +389,12 @@ static int init_pidfd(const struct hk_store *st, const char *name, struct hk_err
 	if (s != HK_STATE_RUNNING && s != HK_STATE_FROZEN)
 		return hk_error_not_running(st, name, err);
 	if (s == HK_STATE_FROZEN)
-		return hk_error_set(err, EAGAIN, "container \"%s\" is frozen; unfreeze it first", name);
+		return hk_error_set(err, EAGAIN, "container \"%s\" is frozen; unfreeze it first",
+				    name);
 	int pidfd = hk_pidfd_open(sf.init_pid);
 	if (pidfd < 0)
-		return hk_error_errno(err, "container \"%s\": its init (pid %d) is gone", name, (int)sf.init_pid);
+		return hk_error_errno(err, "container \"%s\": its init (pid %d) is gone", name,
+				      (int)sf.init_pid);
 	/* The pid could only have been reused if init was reaped, which
 	 * changes the state file: check it still names the same init. */
 	struct hk_state_file again;
@@ -389,7 +406,8 @@ static int init_pidfd(const struct hk_store *st, const char *name, struct hk_err
 	return pidfd;
 }
 
-static int prepare(const struct hk_store *st, const char *name, struct attach_ctx *c, struct hk_error **err)
+static int prepare(const struct hk_store *st, const char *name, struct attach_ctx *c,
+		   struct hk_error **err)
 {
 	struct hk_strv overrides = { 0 };
 	hk_start_overrides_load(st, name, &overrides);
@@ -404,7 +422,8 @@ static int prepare(const struct hk_store *st, const char *name, struct attach_ct
 		return -1;
 	if (c->cfg.idmap.n == 0)
 		hk_seccomp_add_host_guard(&c->seccomp);
-	if (c->seccomp && hk_seccomp_prepare_cached(c->seccomp, hk_store_cache_dir(st), &c->sprog, err) < 0)
+	if (c->seccomp &&
+	    hk_seccomp_prepare_cached(c->seccomp, hk_store_cache_dir(st), &c->sprog, err) < 0)
 		return -1;
 	t = hk_timing_add("seccomp", t);
 	if ((c->stubfd = hk_stub_open(err)) < 0)
@@ -463,7 +482,8 @@ static void set_winsize(int from, int to)
 static void proxy(struct attach_ctx *c, int a_pidfd, int master, int in, int out, int errfd)
 {
 	bool in_open = true, out_open = true, err_open = !c->o->pty, a_done = false;
-	int src_out = c->o->pty ? master : c->pipes[1][0], src_err = c->o->pty ? -1 : c->pipes[2][0];
+	int src_out = c->o->pty ? master : c->pipes[1][0],
+	    src_err = c->o->pty ? -1 : c->pipes[2][0];
 	int dst_in = c->o->pty ? master : c->pipes[0][1];
 	sigset_t mask;
 	sigemptyset(&mask);
@@ -471,8 +491,10 @@ static void proxy(struct attach_ctx *c, int a_pidfd, int master, int in, int out
 	hk_autoclose int sigfd = c->o->pty ? signalfd(-1, &mask, SFD_CLOEXEC) : -1;
 	while (out_open || err_open) {
 		struct pollfd pf[5] = {
-			{ in_open ? in : -1, POLLIN, 0 }, { out_open ? src_out : -1, POLLIN, 0 },
-			{ err_open ? src_err : -1, POLLIN, 0 }, { a_done ? -1 : a_pidfd, POLLIN, 0 },
+			{ in_open ? in : -1, POLLIN, 0 },
+			{ out_open ? src_out : -1, POLLIN, 0 },
+			{ err_open ? src_err : -1, POLLIN, 0 },
+			{ a_done ? -1 : a_pidfd, POLLIN, 0 },
 			{ sigfd, POLLIN, 0 },
 		};
 		if (poll(pf, 5, a_done ? 200 : -1) == 0)
@@ -578,7 +600,11 @@ static int run_parent(struct attach_ctx *c, const struct hk_store *st, const cha
 int hk_attach(const struct hk_store *st, const char *name, const struct hk_attach_opts *o,
 	      int *exit_code, struct hk_error **err)
 {
-	struct attach_ctx c = { .o = o, .pidfd = -1, .stubfd = -1, .errsock = { -1, -1 }, .fdsock = { -1, -1 },
+	struct attach_ctx c = { .o = o,
+				.pidfd = -1,
+				.stubfd = -1,
+				.errsock = { -1, -1 },
+				.fdsock = { -1, -1 },
 				.pipes = { { -1, -1 }, { -1, -1 }, { -1, -1 } } };
 	hk_config_init(&c.cfg);
 	int64_t t = hk_timing_last();

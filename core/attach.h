@@ -20,12 +20,12 @@
 #include "util.h"
 
 struct hk_attach_opts {
-	char *const *argv;        /* NULL: the user's login shell */
-	const char *user;         /* NULL: root; a decimal uid or a name in /etc/passwd */
-	const char *group;        /* NULL: the user's group; a decimal gid or a name */
+	char *const *argv; /* NULL: the user's login shell */
+	const char *user;  /* NULL: root; a decimal uid or a name in /etc/passwd */
+	const char *group; /* NULL: the user's group; a decimal gid or a name */
 	bool keep_env;
 	const struct hk_strv *env; /* extra VAR=VALUE */
-	bool pty;                  /* interactive: a pty inside the container */
+	bool pty;		   /* interactive: a pty inside the container */
 	int in_fd, out_fd, err_fd; /* 0, 1, 2 when all are 0 */
 };
 

@@ -67,8 +67,9 @@ static void add_group(struct hk_store *st, const struct hk_strv *names,
 		if (!sel->all && !in_group(cfg, group))
 			continue;
 		out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
-		out->v[out->n++] = (struct hk_autostart_item){ xstrdup(names->v[i]), cfg->start_order,
-							       cfg->start_delay, index };
+		out->v[out->n++] =
+			(struct hk_autostart_item){ xstrdup(names->v[i]), cfg->start_order,
+						    cfg->start_delay, index };
 	}
 	qsort(out->v + first, out->n - first, sizeof(*out->v), by_order);
 }

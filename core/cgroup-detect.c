@@ -71,7 +71,7 @@ static const char *parse_proc_line(const char *line, size_t len, struct hk_proc_
 
 int hk_cgroup_parse_proc(const char *text, struct hk_proc_cgroup *out, struct hk_error **err)
 {
-	struct hk_proc_cgroup pc = {0};
+	struct hk_proc_cgroup pc = { 0 };
 	size_t cap = 0, lineno = 0;
 	for (const char *p = text; *p;) {
 		const char *nl = strchr(p, '\n');
@@ -206,7 +206,7 @@ static size_t collect_mounts(const struct hk_mountinfo *mi, struct cg_mount *out
 			       (out[j].m->major != m->major || out[j].m->minor != m->minor))
 				j++;
 			if (j == n)
-				out[n++] = (struct cg_mount){m, version};
+				out[n++] = (struct cg_mount){ m, version };
 			else if (prefer_mount(m, out[j].m))
 				out[j].m = m;
 		}
@@ -312,10 +312,10 @@ static int load_inputs(const char *root, struct hk_mountinfo *mi, struct hk_proc
 
 int hk_cgroup_detect(const char *root, struct hk_cgroup_info *out, struct hk_error **err)
 {
-	struct hk_cgroup_info info = {0};
+	struct hk_cgroup_info info = { 0 };
 	info.root = xstrdup(root && strcmp(root, "/") != 0 ? root : "");
-	struct hk_mountinfo mi = {0};
-	struct hk_proc_cgroup pc = {0};
+	struct hk_mountinfo mi = { 0 };
+	struct hk_proc_cgroup pc = { 0 };
 	if (load_inputs(info.root, &mi, &pc, err) < 0) {
 		free(info.root);
 		return hk_error_prefix(err, "detect cgroup layout");
@@ -368,7 +368,7 @@ char *hk_cgroup_hier_label(const struct hk_cgroup_hier *h)
 {
 	if (h->version == 2)
 		return xstrdup("cgroup2");
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	for (size_t i = 0; i < h->controllers.n; i++)
 		hk_buf_printf(&b, "%s%s", i ? "," : "", h->controllers.v[i]);
 	if (h->name)
@@ -400,7 +400,7 @@ bool hk_cgroup_stat_writable(const struct stat *st, uid_t uid, gid_t gid)
 /* Why ROOT+dir cannot serve as uid's cgroup, or NULL when it can. */
 static char *dir_problem(const char *root, const char *dir, int version, uid_t uid, gid_t gid)
 {
-	static const char *const files[] = {"", "/cgroup.procs", "/cgroup.subtree_control"};
+	static const char *const files[] = { "", "/cgroup.procs", "/cgroup.subtree_control" };
 	size_t nfiles = version == 2 ? 3 : 2;
 	for (size_t i = 0; i < nfiles; i++) {
 		hk_autofree char *path = xasprintf("%s%s%s", root, dir, files[i]);
@@ -462,7 +462,8 @@ static void check_hier(const struct hk_cgroup_info *info, const struct hk_cgroup
 	 * it: moving a process there needs write access to the common
 	 * ancestor, which only systemd's own delegation gives a user.) */
 	if (h->version == 1) {
-		hk_autofree char *mine = xasprintf("%s/%s/%u", h->mountpoint, HK_CGROUP_USERS_DIR, (unsigned)uid);
+		hk_autofree char *mine =
+			xasprintf("%s/%s/%u", h->mountpoint, HK_CGROUP_USERS_DIR, (unsigned)uid);
 		hk_autofree char *why = dir_problem(info->root, mine, 1, uid, gid);
 		if (!why) {
 			free(a->dir);
@@ -478,7 +479,7 @@ static void check_hier(const struct hk_cgroup_info *info, const struct hk_cgroup
 void hk_cgroup_check_delegation(const struct hk_cgroup_info *info, uid_t uid, gid_t gid,
 				struct hk_cgroup_delegation *out)
 {
-	struct hk_cgroup_delegation d = {.a = xcalloc(info->n + 1, sizeof(*d.a)), .ok = true};
+	struct hk_cgroup_delegation d = { .a = xcalloc(info->n + 1, sizeof(*d.a)), .ok = true };
 	for (size_t i = 0; i < info->n; i++) {
 		check_hier(info, &info->h[i], uid, gid, &d.a[i]);
 		if (d.a[i].required && !d.a[i].writable)

@@ -43,7 +43,7 @@ static bool parse_access(const char *s, unsigned *out)
 {
 	*out = 0;
 	for (; *s; s++) {
-		unsigned bit = *s == 'r' ? BPF_DEVCG_ACC_READ
+		unsigned bit = *s == 'r'   ? BPF_DEVCG_ACC_READ
 			       : *s == 'w' ? BPF_DEVCG_ACC_WRITE
 			       : *s == 'm' ? BPF_DEVCG_ACC_MKNOD
 					   : 0;
@@ -60,8 +60,9 @@ static bool parse_rule(const char *value, struct hk_dev_rule *r)
 	char type[2], nums[32], access[8];
 	int used = 0;
 	if (strcmp(value, "a") == 0) {
-		*r = (struct hk_dev_rule){ 'a', -1, -1, BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE |
-							     BPF_DEVCG_ACC_MKNOD };
+		*r = (struct hk_dev_rule){
+			'a', -1, -1, BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD
+		};
 		return true;
 	}
 	if (sscanf(value, " %1[abc] %31[0-9*:] %7s %n", type, nums, access, &used) != 3 ||
@@ -70,7 +71,8 @@ static bool parse_rule(const char *value, struct hk_dev_rule *r)
 	const char *colon = strchr(nums, ':');
 	r->type = type[0];
 	return colon && parse_number(nums, (size_t)(colon - nums), &r->major) &&
-	       parse_number(colon + 1, strlen(colon + 1), &r->minor) && parse_access(access, &r->access);
+	       parse_number(colon + 1, strlen(colon + 1), &r->minor) &&
+	       parse_access(access, &r->access);
 }
 
 static bool same_device(const struct hk_dev_rule *a, const struct hk_dev_rule *b)
@@ -113,7 +115,8 @@ int hk_dev_policy_add(struct hk_dev_policy *p, const char *key, const char *valu
 
 /* ---- the program ---- */
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i)                                                                        \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 
 struct prog {
 	struct bpf_insn *v;
@@ -155,18 +158,22 @@ static void emit_rule(struct prog *p, const struct hk_dev_rule *r, bool allow)
 	size_t jumps[4], nj = 0;
 	const unsigned all = BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD;
 	if (r->type != 'a')
-		jumps[nj++] = emit(p, INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_2, 0, 0,
-					   r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR));
+		jumps[nj++] =
+			emit(p, INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_2, 0, 0,
+				     r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR));
 	if (r->access != all) {
 		emit(p, INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_3, 0, 0));
 		emit(p, INSN(BPF_ALU | BPF_AND | BPF_K, BPF_REG_1, 0, 0,
 			     (int)(allow ? (~r->access & all) : r->access)));
-		jumps[nj++] = emit(p, INSN(BPF_JMP | (allow ? BPF_JNE : BPF_JEQ) | BPF_K, BPF_REG_1, 0, 0, 0));
+		jumps[nj++] = emit(
+			p, INSN(BPF_JMP | (allow ? BPF_JNE : BPF_JEQ) | BPF_K, BPF_REG_1, 0, 0, 0));
 	}
 	if (r->major >= 0)
-		jumps[nj++] = emit(p, INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_4, 0, 0, (int)r->major));
+		jumps[nj++] =
+			emit(p, INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_4, 0, 0, (int)r->major));
 	if (r->minor >= 0)
-		jumps[nj++] = emit(p, INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_5, 0, 0, (int)r->minor));
+		jumps[nj++] =
+			emit(p, INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_5, 0, 0, (int)r->minor));
 	emit_return(p, allow);
 	for (size_t i = 0; i < nj; i++)
 		p->v[jumps[i]].off = (short)(p->n - jumps[i] - 1);

@@ -24,9 +24,9 @@
 #include "error.h"
 
 struct hk_dev_rule {
-	char type;	  /* 'b' or 'c', or 'a' for both */
+	char type;	   /* 'b' or 'c', or 'a' for both */
 	long major, minor; /* -1: any */
-	unsigned access;  /* BPF_DEVCG_ACC_* bits */
+	unsigned access;   /* BPF_DEVCG_ACC_* bits */
 };
 
 struct hk_dev_policy {

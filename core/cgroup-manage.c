@@ -49,7 +49,7 @@ struct hk_cgroup {
 	const struct hk_cgroup_info *info; /* outlives this */
 	struct ct_hier *hs;
 	size_t n;
-	char *rel; /* "hako/NAME" */
+	char *rel;	   /* "hako/NAME" */
 	bool attach_aside; /* v2: join HK_CGROUP_ATTACH_LEAF, see hk_cgroup_attach_aside */
 	struct hk_kvlist dev_v1, dev_v2; /* device rules in force, see hk_cgroup_device_rules */
 };
@@ -62,7 +62,8 @@ int hk_cgroup_write_at(int dir_fd, const char *file, const char *value, struct h
 	size_t len = strlen(value);
 	ssize_t w = write(fd, value, len);
 	if (w < 0 || (size_t)w != len)
-		return hk_error_errno(err, "cannot write \"%s\" to cgroup file \"%s\"", value, file);
+		return hk_error_errno(err, "cannot write \"%s\" to cgroup file \"%s\"", value,
+				      file);
 	return 0;
 }
 
@@ -96,7 +97,8 @@ int hk_cgroup_freeze_and_wait(int dir_fd, const char *file, const char *value, i
 		if (hk_now_ms() >= end)
 			break;
 	}
-	return hk_error_set(err, ETIMEDOUT, "the cgroup did not %s within 5 s", want ? "freeze" : "thaw");
+	return hk_error_set(err, ETIMEDOUT, "the cgroup did not %s within 5 s",
+			    want ? "freeze" : "thaw");
 }
 
 /* Opens a cgroup directory and checks that it is on a cgroup filesystem. */
@@ -109,7 +111,8 @@ static int open_cgroup_dir(const char *path, struct hk_error **err)
 	if (fstatfs(fd, &sfs) < 0 ||
 	    (sfs.f_type != CGROUP_SUPER_MAGIC && sfs.f_type != CGROUP2_SUPER_MAGIC)) {
 		close(fd);
-		return hk_error_set(err, EPERM, "\"%s\" is not on a cgroup filesystem; refusing", path);
+		return hk_error_set(err, EPERM, "\"%s\" is not on a cgroup filesystem; refusing",
+				    path);
 	}
 	return fd;
 }
@@ -304,7 +307,8 @@ bool hk_cgroup_exists(const struct hk_cgroup *cg)
 static void collect_pids(int dir_fd, pid_t **pids, size_t *n)
 {
 	hk_autofree char *procs = hk_cgroup_read_at(dir_fd, "cgroup.procs");
-	for (char *save, *l = procs ? strtok_r(procs, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
+	for (char *save, *l = procs ? strtok_r(procs, "\n", &save) : NULL; l;
+	     l = strtok_r(NULL, "\n", &save)) {
 		long v;
 		if (hk_parse_long(l, &v) && v > 0) {
 			*pids = xrealloc(*pids, (*n + 1) * sizeof(pid_t));
@@ -322,7 +326,8 @@ static void collect_pids(int dir_fd, pid_t **pids, size_t *n)
 	while ((de = readdir(d))) {
 		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		hk_autoclose int sub = openat(dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		hk_autoclose int sub =
+			openat(dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub >= 0)
 			collect_pids(sub, pids, n);
 	}
@@ -406,17 +411,23 @@ int hk_cgroup_v2_make_room(const char *dir, struct hk_error **err)
 	if (faccessat(fd, "cgroup.freeze", F_OK, 0) < 0 || !procs || !*procs)
 		return 0;
 	if (mkdirat(fd, HK_CGROUP_INIT_LEAF, 0755) < 0 && errno != EEXIST)
-		return hk_error_errno(err, "cannot create cgroup \"%s/%s\"", dir, HK_CGROUP_INIT_LEAF);
-	hk_autoclose int leaf = openat(fd, HK_CGROUP_INIT_LEAF, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		return hk_error_errno(err, "cannot create cgroup \"%s/%s\"", dir,
+				      HK_CGROUP_INIT_LEAF);
+	hk_autoclose int leaf =
+		openat(fd, HK_CGROUP_INIT_LEAF, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int rc = leaf < 0 ? -1 : move_all(fd, leaf);
 	if (rc != 0)
-		return hk_error_set(err, EBUSY, "cannot move the processes of cgroup \"%s\" into its leaf \"%s\"%s, "
-						"so it cannot give controllers to containers (cgroup v2 lets a "
-						"cgroup hold processes or delegate controllers, not both)",
-				    dir, HK_CGROUP_INIT_LEAF,
-				    rc > 0 ? " (some were put there from outside this container: "
-					     "attach with a hako that knows nesting on v2)" : "");
-	hk_log(HK_LOG_INFO, "moved the processes of \"%s\" into \"%s\" to give controllers below it", dir,
+		return hk_error_set(
+			err, EBUSY,
+			"cannot move the processes of cgroup \"%s\" into its leaf \"%s\"%s, "
+			"so it cannot give controllers to containers (cgroup v2 lets a "
+			"cgroup hold processes or delegate controllers, not both)",
+			dir, HK_CGROUP_INIT_LEAF,
+			rc > 0 ? " (some were put there from outside this container: "
+				 "attach with a hako that knows nesting on v2)"
+			       : "");
+	hk_log(HK_LOG_INFO,
+	       "moved the processes of \"%s\" into \"%s\" to give controllers below it", dir,
 	       HK_CGROUP_INIT_LEAF);
 	return 0;
 }
@@ -456,7 +467,8 @@ static int open_leaf(struct ct_hier *c, struct hk_error **err)
 int hk_cgroup_create(struct hk_cgroup *cg, struct hk_error **err)
 {
 	if (cg->n == 0)
-		return hk_error_set(err, ENOENT, "no cgroup hierarchy is usable for \"%s\"", cg->rel);
+		return hk_error_set(err, ENOENT, "no cgroup hierarchy is usable for \"%s\"",
+				    cg->rel);
 	pid_t *pids;
 	size_t n;
 	hk_cgroup_pids(cg, &pids, &n);
@@ -533,7 +545,8 @@ static bool v2_member(const struct hk_cgroup_info *info, pid_t pid, const char *
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
 	hk_autofree char *text = NULL;
 	struct hk_proc_cgroup pc;
-	if (!u || hk_read_file(path, &text, NULL, NULL) < 0 || hk_cgroup_parse_proc(text, &pc, NULL) < 0)
+	if (!u || hk_read_file(path, &text, NULL, NULL) < 0 ||
+	    hk_cgroup_parse_proc(text, &pc, NULL) < 0)
 		return false;
 	bool in = false;
 	size_t mlen = strlen(u->mountpoint);
@@ -550,12 +563,14 @@ static bool v2_member(const struct hk_cgroup_info *info, pid_t pid, const char *
 }
 
 /* systemd moves pid into dir (a path below the detection root). */
-static int systemd_move(const struct hk_cgroup *cg, const char *dir, pid_t pid, struct hk_error **err)
+static int systemd_move(const struct hk_cgroup *cg, const char *dir, pid_t pid,
+			struct hk_error **err)
 {
 	if (hk_cgroup_systemd_attach(cg->info, dir, pid, err) < 0)
 		return -1;
 	if (!v2_member(cg->info, pid, dir))
-		return hk_error_set(err, 0, "systemd said it moved process %d, but it is not in \"%s\"",
+		return hk_error_set(err, 0,
+				    "systemd said it moved process %d, but it is not in \"%s\"",
 				    (int)pid, dir);
 	return 0;
 }
@@ -603,7 +618,8 @@ static int join_attach_leaf(int leaf_fd, const char *pid, struct hk_error **err)
 {
 	if (mkdirat(leaf_fd, HK_CGROUP_ATTACH_LEAF, 0755) < 0 && errno != EEXIST)
 		return -1;
-	hk_autoclose int fd = openat(leaf_fd, HK_CGROUP_ATTACH_LEAF, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	hk_autoclose int fd = openat(leaf_fd, HK_CGROUP_ATTACH_LEAF,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || hk_cgroup_write_at(fd, "cgroup.procs", pid, NULL) < 0)
 		return -1;
 	hk_error_free(*err);
@@ -626,19 +642,22 @@ static int attach_pid(struct hk_cgroup *cg, pid_t pid, bool skip_v2, struct hk_e
 		if (skip_v2 && c->h->version == 2)
 			continue;
 		hk_autoclose int fd = open_leaf(c, err);
-		if (fd >= 0 && c->h->version == 2 && cg->attach_aside && join_attach_leaf(fd, buf, err) == 0)
+		if (fd >= 0 && c->h->version == 2 && cg->attach_aside &&
+		    join_attach_leaf(fd, buf, err) == 0)
 			continue;
 		if (fd >= 0 && hk_cgroup_write_at(fd, "cgroup.procs", buf, err) == 0)
 			continue;
 		int code = *err ? (*err)->code : 0;
-		if (fd >= 0 && c->h->version == 2 && code == EBUSY && join_attach_leaf(fd, buf, err) == 0)
+		if (fd >= 0 && c->h->version == 2 && code == EBUSY &&
+		    join_attach_leaf(fd, buf, err) == 0)
 			continue;
 		if (fd >= 0 && c->h->version == 2 && (code == EACCES || code == EPERM) &&
 		    hk_cgroup_systemd_mode(cg->info, geteuid()) != HK_SD_NONE &&
 		    enter_via_systemd(cg, c, fd, pid, err) == 0)
 			continue;
 		hk_autofree char *label = hk_cgroup_hier_label(c->h);
-		return hk_error_prefix(err, "enter cgroup \"%s/%s\" (%s)", c->dir, HK_CGROUP_LEAF, label);
+		return hk_error_prefix(err, "enter cgroup \"%s/%s\" (%s)", c->dir, HK_CGROUP_LEAF,
+				       label);
 	}
 	return 0;
 }
@@ -664,7 +683,8 @@ int hk_cgroup_clone_target(struct hk_cgroup *cg)
 static struct ct_hier *find_v1(struct hk_cgroup *cg, const char *controller)
 {
 	for (size_t i = 0; i < cg->n; i++)
-		if (cg->hs[i].h->version == 1 && hk_strv_contains(&cg->hs[i].h->controllers, controller))
+		if (cg->hs[i].h->version == 1 &&
+		    hk_strv_contains(&cg->hs[i].h->controllers, controller))
 			return &cg->hs[i];
 	return NULL;
 }
@@ -685,18 +705,20 @@ static int explain_missing_v2(struct ct_hier *c, int fd, const char *key, const 
 	hk_autofree char *controller = xstrndup(key, strcspn(key, "."));
 	hk_autofree char *have = hk_cgroup_read_at(fd, "cgroup.controllers");
 	char *save = NULL;
-	for (char *w = have ? strtok_r(have, " \n", &save) : NULL; w; w = strtok_r(NULL, " \n", &save))
+	for (char *w = have ? strtok_r(have, " \n", &save) : NULL; w;
+	     w = strtok_r(NULL, " \n", &save))
 		if (!strcmp(w, controller))
 			return -1; /* there: the file itself is unknown */
 	hk_error_free(*err);
 	*err = NULL;
-	return hk_error_set(err, ENOENT,
-			    "%s: the \"%s\" controller is not available to the container's cgroup \"%s\": "
-			    "its base \"%s\" does not have it, or holds processes (cgroup v2 gives "
-			    "controllers only to children of a cgroup without processes); start the "
-			    "container from a cgroup delegated to you that holds no other processes, "
-			    "or drop the limit",
-			    cfgkey, controller, c->dir, c->base);
+	return hk_error_set(
+		err, ENOENT,
+		"%s: the \"%s\" controller is not available to the container's cgroup \"%s\": "
+		"its base \"%s\" does not have it, or holds processes (cgroup v2 gives "
+		"controllers only to children of a cgroup without processes); start the "
+		"container from a cgroup delegated to you that holds no other processes, "
+		"or drop the limit",
+		cfgkey, controller, c->dir, c->base);
 }
 
 /* The hierarchy's directory for hk_cgroup_apply: opened (and checked to
@@ -727,13 +749,15 @@ static int apply_one(struct ct_hier *c, const char *key, const char *value, cons
 		     struct hk_error **err)
 {
 	if (strchr(key, '/') || key[0] == '.')
-		return hk_error_set(err, EINVAL, "%s: \"%s\" is not a cgroup file name", cfgkey, key);
+		return hk_error_set(err, EINVAL, "%s: \"%s\" is not a cgroup file name", cfgkey,
+				    key);
 	int fd = apply_dir(c, err);
 	if (fd < 0)
 		return hk_error_prefix(err, "%s = %s", cfgkey, value);
 	if (hk_cgroup_write_at(fd, key, value, err) == 0)
 		return 0;
-	if (err && *err && (*err)->code == ENOENT && c->h->version == 2 && explain_missing_v2(c, fd, key, cfgkey, err) < 0 &&
+	if (err && *err && (*err)->code == ENOENT && c->h->version == 2 &&
+	    explain_missing_v2(c, fd, key, cfgkey, err) < 0 &&
 	    hk_str_has_prefix((*err)->msg, cfgkey))
 		return -1;
 	return hk_error_prefix(err, "%s = %s", cfgkey, value);
@@ -771,10 +795,10 @@ static int apply_v2_devices(struct hk_cgroup *cg, struct ct_hier *c, const struc
 
 /* A v2 limit whose controller is on v1 here: written in the v1 files
  * that mean the same, or skipped (start said so: hk_cgroup_v2_on_v1_notes). */
-static int apply_v2_on_v1(struct ct_hier *c, const char *key, const char *value,
-			  const char *cfgkey, struct hk_error **err)
+static int apply_v2_on_v1(struct ct_hier *c, const char *key, const char *value, const char *cfgkey,
+			  struct hk_error **err)
 {
-	struct hk_kvlist files = {0};
+	struct hk_kvlist files = { 0 };
 	const char *why;
 	int rc = hk_cgroup_v2_to_v1(key, value, &files, &why, err);
 	for (size_t i = 0; rc == 1 && i < files.n; i++)
@@ -795,10 +819,11 @@ static int apply_all(struct hk_cgroup *cg, const struct hk_kvlist *v1, const str
 		hk_autofree char *cfgkey = xasprintf("lxc.cgroup.%s", key);
 		struct ct_hier *c = find_v1(cg, controller);
 		if (!c)
-			return hk_error_set(err, ENOENT,
-					    "%s: this host has no cgroup v1 \"%s\" hierarchy (layout without it); "
-					    "use the lxc.cgroup2.* spelling of the limit",
-					    cfgkey, controller);
+			return hk_error_set(
+				err, ENOENT,
+				"%s: this host has no cgroup v1 \"%s\" hierarchy (layout without it); "
+				"use the lxc.cgroup2.* spelling of the limit",
+				cfgkey, controller);
 		if (apply_one(c, key, v1->v[i].value, cfgkey, err) < 0)
 			return -1;
 		if (strcmp(controller, "devices") == 0)
@@ -817,9 +842,10 @@ static int apply_all(struct hk_cgroup *cg, const struct hk_kvlist *v1, const str
 			continue;
 		}
 		if (!c)
-			return hk_error_set(err, ENOENT,
-					    "%s: this host has no cgroup v2 hierarchy; use the lxc.cgroup.* spelling",
-					    cfgkey);
+			return hk_error_set(
+				err, ENOENT,
+				"%s: this host has no cgroup v2 hierarchy; use the lxc.cgroup.* spelling",
+				cfgkey);
 		if (apply_one(c, v2->v[i].key, v2->v[i].value, cfgkey, err) < 0)
 			return -1;
 	}
@@ -864,8 +890,10 @@ int hk_cgroup_freeze(struct hk_cgroup *cg, bool freeze, struct hk_error **err)
 {
 	struct ct_hier *c = freezer(cg);
 	if (!c)
-		return hk_error_set(err, ENOTSUP, "no freezer for \"%s\": the host has neither cgroup v2 "
-					     "nor the v1 freezer controller", cg->rel);
+		return hk_error_set(err, ENOTSUP,
+				    "no freezer for \"%s\": the host has neither cgroup v2 "
+				    "nor the v1 freezer controller",
+				    cg->rel);
 	hk_autoclose int fd = open_cgroup_dir(c->dir, err);
 	if (fd < 0)
 		return -1;
@@ -914,7 +942,8 @@ static void thaw_v1_tree(int dir_fd, int depth)
 	for (struct dirent *de; (de = readdir(d));) {
 		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		hk_autoclose int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		hk_autoclose int sub = openat(dirfd(d), de->d_name,
+					      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub >= 0)
 			thaw_v1_tree(sub, depth + 1);
 	}
@@ -965,8 +994,8 @@ int hk_cgroup_kill(struct hk_cgroup *cg, unsigned timeout_ms, struct hk_error **
 	hk_cgroup_freeze(cg, false, NULL);
 	thaw_v1(cg);
 	if (!wait_empty(cg, timeout_ms))
-		return hk_error_set(err, EBUSY, "processes of \"%s\" survived SIGKILL for %u ms", cg->rel,
-				    timeout_ms);
+		return hk_error_set(err, EBUSY, "processes of \"%s\" survived SIGKILL for %u ms",
+				    cg->rel, timeout_ms);
 	return 0;
 }
 
@@ -975,7 +1004,8 @@ static int remove_tree_at(int parent_fd, const char *name, const char *shown, st
 {
 	int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : hk_error_errno(err, "cannot open cgroup \"%s\"", shown);
+		return errno == ENOENT ? 0
+				       : hk_error_errno(err, "cannot open cgroup \"%s\"", shown);
 	DIR *d = fdopendir(fd);
 	if (!d) {
 		close(fd);
@@ -1043,14 +1073,17 @@ int hk_cgroup_file_access(struct hk_cgroup *cg, const char *key, const char *val
 			  struct hk_error **err)
 {
 	if (!*key || strchr(key, '/') || key[0] == '.' || !strchr(key, '.'))
-		return hk_error_set(err, EINVAL, "\"%s\" is not a cgroup file name (like memory.max or "
-						 "pids.max)", key);
+		return hk_error_set(err, EINVAL,
+				    "\"%s\" is not a cgroup file name (like memory.max or "
+				    "pids.max)",
+				    key);
 	if (!hk_cgroup_exists(cg))
-		return hk_error_set(err, 0, "cgroup \"%s\" does not exist: is the container running?",
-				    cg->rel);
+		return hk_error_set(
+			err, 0, "cgroup \"%s\" does not exist: is the container running?", cg->rel);
 	struct ct_hier *c = hier_for_key(cg, key);
 	if (!c)
-		return hk_error_set(err, ENOENT, "no cgroup hierarchy of this host has \"%s\"", key);
+		return hk_error_set(err, ENOENT, "no cgroup hierarchy of this host has \"%s\"",
+				    key);
 	hk_autoclose int fd = open_cgroup_dir(c->dir, err);
 	if (fd < 0)
 		return -1;

@@ -143,7 +143,7 @@ int hk_cgroup_pids(const struct hk_cgroup *cg, pid_t **pids, size_t *n);
 struct hk_cgroup_stats {
 	int64_t memory_bytes; /* -1 unknown */
 	int64_t cpu_usec;     /* total CPU time, -1 unknown */
-	int64_t pids;         /* -1 unknown */
+	int64_t pids;	      /* -1 unknown */
 	int64_t io_bytes;     /* block I/O read + written, -1 unknown */
 };
 void hk_cgroup_stats_read(const struct hk_cgroup *cg, struct hk_cgroup_stats *out);

@@ -17,7 +17,7 @@
 #include "log.h"
 #include "sdbus.h"
 
-#define SCOPE_FILE	 "cgroup2-scope"
+#define SCOPE_FILE "cgroup2-scope"
 /* systemd answers in milliseconds, but 32 starts at once on a busy host
  * (the systemd guest under TCG, every core looping) took over 10 s. */
 #define SCOPE_TIMEOUT_MS 30000
@@ -494,7 +494,8 @@ static bool split_unit(const char *cg, char **unit, char **sub)
 	for (const char *p = cg; (p = strchr(p, '/'));) {
 		const char *c = p + 1, *e = c + strcspn(c, "/");
 		size_t len = (size_t)(e - c);
-		if ((len > 6 && !strncmp(e - 6, ".scope", 6)) || (len > 8 && !strncmp(e - 8, ".service", 8)))
+		if ((len > 6 && !strncmp(e - 6, ".scope", 6)) ||
+		    (len > 8 && !strncmp(e - 8, ".service", 8)))
 			best = c, end = e;
 		p = e;
 	}
@@ -523,14 +524,15 @@ int hk_cgroup_systemd_attach(const struct hk_cgroup_info *info, const char *dir,
 	hk_autoerr berr = NULL;
 	struct hk_buf body = { 0 };
 	hk_sdbus_attach_body(&body, unit, sub, pid);
-	struct hk_sdbus_call call = { SD_DEST,	 SD_PATH,  SD_MANAGER, "AttachProcessesToUnit",
-				      "ssau",	 body.data, body.len };
+	struct hk_sdbus_call call = { SD_DEST, SD_PATH,	  SD_MANAGER, "AttachProcessesToUnit",
+				      "ssau",  body.data, body.len };
 	int rc = call_once(path, &call, &berr);
 	hk_buf_free(&body);
 	if (rc < 0)
-		return hk_error_set(err, berr->code ? berr->code : EACCES,
-				    "%s (bus \"%s\") did not move process %d into unit \"%s\" at \"%s\": %s",
-				    manager_name(root), path, (int)pid, unit, sub, berr->msg);
+		return hk_error_set(
+			err, berr->code ? berr->code : EACCES,
+			"%s (bus \"%s\") did not move process %d into unit \"%s\" at \"%s\": %s",
+			manager_name(root), path, (int)pid, unit, sub, berr->msg);
 	return 0;
 }
 
@@ -543,13 +545,18 @@ int hk_cgroup_systemd_linger(uid_t uid, struct hk_error **err)
 	hk_sdbus_put_u32(&body, (uint32_t)uid);
 	hk_sdbus_put_bool(&body, true);
 	hk_sdbus_put_bool(&body, false); /* not interactive */
-	struct hk_sdbus_call call = { "org.freedesktop.login1", "/org/freedesktop/login1",
-				      "org.freedesktop.login1.Manager", "SetUserLinger", "ubb",
-				      body.data, body.len };
+	struct hk_sdbus_call call = { "org.freedesktop.login1",
+				      "/org/freedesktop/login1",
+				      "org.freedesktop.login1.Manager",
+				      "SetUserLinger",
+				      "ubb",
+				      body.data,
+				      body.len };
 	int rc = call_once("/run/dbus/system_bus_socket", &call, &berr);
 	hk_buf_free(&body);
 	if (rc < 0)
-		return hk_error_set(err, berr->code, "logind did not turn linger on: %s", berr->msg);
+		return hk_error_set(err, berr->code, "logind did not turn linger on: %s",
+				    berr->msg);
 	/* logind starts user@UID.service now; its bus comes up shortly. */
 	hk_autofree char *user_bus = xasprintf("/run/user/%u/bus", (unsigned)uid);
 	struct stat st;
@@ -559,8 +566,9 @@ int hk_cgroup_systemd_linger(uid_t uid, struct hk_error **err)
 		struct timespec ts = { 0, 50 * 1000000L };
 		nanosleep(&ts, NULL);
 	}
-	return hk_error_set(err, ETIMEDOUT, "linger is on, but no user manager answered on \"%s\" within "
-					    "%d ms (see systemctl status user@%u.service)",
+	return hk_error_set(err, ETIMEDOUT,
+			    "linger is on, but no user manager answered on \"%s\" within "
+			    "%d ms (see systemctl status user@%u.service)",
 			    user_bus, SCOPE_TIMEOUT_MS, (unsigned)uid);
 }
 

@@ -87,8 +87,8 @@ struct hk_cgroup_verdict {
 	char *what;
 	char *fix;
 };
-void hk_cgroup_verdict_get(const struct hk_cgroup_info *info, uid_t uid, gid_t gid, const char *user,
-			   struct hk_cgroup_verdict *v);
+void hk_cgroup_verdict_get(const struct hk_cgroup_info *info, uid_t uid, gid_t gid,
+			   const char *user, struct hk_cgroup_verdict *v);
 void hk_cgroup_verdict_free(struct hk_cgroup_verdict *v);
 
 /* Turns logind's linger on for uid (over the system bus, as loginctl

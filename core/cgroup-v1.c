@@ -40,7 +40,8 @@ static int v1_frozen(int dir_fd)
 
 static int v1_freeze(int dir_fd, bool freeze, struct hk_error **err)
 {
-	return hk_cgroup_freeze_and_wait(dir_fd, "freezer.state", freeze ? "FROZEN" : "THAWED", v1_frozen, freeze, err);
+	return hk_cgroup_freeze_and_wait(dir_fd, "freezer.state", freeze ? "FROZEN" : "THAWED",
+					 v1_frozen, freeze, err);
 }
 
 static int v1_kill(int dir_fd)
@@ -54,7 +55,8 @@ static int v1_kill(int dir_fd)
  * otherwise). */
 static void v1_io(int dir_fd, struct hk_cgroup_stats *out)
 {
-	hk_autofree char *text = hk_cgroup_read_at(dir_fd, "blkio.throttle.io_service_bytes_recursive");
+	hk_autofree char *text =
+		hk_cgroup_read_at(dir_fd, "blkio.throttle.io_service_bytes_recursive");
 	if (!text)
 		text = hk_cgroup_read_at(dir_fd, "blkio.throttle.io_service_bytes");
 	int64_t v = hk_cgroup_io_v1_bytes(text);
@@ -68,9 +70,11 @@ static void v1_stats(int dir_fd, const struct hk_cgroup_hier *h, struct hk_cgrou
 	if (hk_strv_contains(&h->controllers, "memory") &&
 	    (v = hk_cgroup_read_number(dir_fd, "memory.usage_in_bytes")) >= 0)
 		out->memory_bytes = v;
-	if (hk_strv_contains(&h->controllers, "cpuacct") && (v = hk_cgroup_read_number(dir_fd, "cpuacct.usage")) >= 0)
+	if (hk_strv_contains(&h->controllers, "cpuacct") &&
+	    (v = hk_cgroup_read_number(dir_fd, "cpuacct.usage")) >= 0)
 		out->cpu_usec = v / 1000;
-	if (hk_strv_contains(&h->controllers, "pids") && (v = hk_cgroup_read_number(dir_fd, "pids.current")) >= 0)
+	if (hk_strv_contains(&h->controllers, "pids") &&
+	    (v = hk_cgroup_read_number(dir_fd, "pids.current")) >= 0)
 		out->pids = v;
 	if (hk_strv_contains(&h->controllers, "blkio"))
 		v1_io(dir_fd, out);

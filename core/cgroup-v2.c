@@ -45,7 +45,8 @@ static int v2_frozen(int dir_fd)
 
 static int v2_freeze(int dir_fd, bool freeze, struct hk_error **err)
 {
-	return hk_cgroup_freeze_and_wait(dir_fd, "cgroup.freeze", freeze ? "1" : "0", v2_frozen, freeze, err);
+	return hk_cgroup_freeze_and_wait(dir_fd, "cgroup.freeze", freeze ? "1" : "0", v2_frozen,
+					 freeze, err);
 }
 
 static int v2_kill(int dir_fd)

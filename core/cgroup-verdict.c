@@ -45,7 +45,8 @@ static char *describe_delegated(const struct hk_cgroup_delegation *d)
 		hk_autofree char *label = hk_cgroup_hier_label(d->a[i].hier);
 		const char *dir = d->a[i].writable ? d->a[i].dir : "(systemd's transient scope)";
 		hk_buf_printf(&b, "%s%s %s%s", b.len ? ", " : "", label, dir,
-			      strstr(dir, "/" HK_CGROUP_USERS_DIR "/") ? " (hako's own delegation)" : "");
+			      strstr(dir, "/" HK_CGROUP_USERS_DIR "/") ? " (hako's own delegation)"
+								       : "");
 	}
 	if (more)
 		hk_buf_printf(&b, " (and %zu more)", more);
@@ -69,19 +70,22 @@ static bool scope_covers(const struct hk_cgroup_info *info, uid_t uid,
 static char *v2_fix(const struct hk_cgroup_info *info, uid_t uid, const char *user)
 {
 	const struct hk_cgroup_hier *u = hk_cgroup_unified(info);
-	hk_autofree char *mine = xasprintf("%s/%s/%u", u->mountpoint, HK_CGROUP_USERS_DIR, (unsigned)uid);
+	hk_autofree char *mine =
+		xasprintf("%s/%s/%u", u->mountpoint, HK_CGROUP_USERS_DIR, (unsigned)uid);
 	hk_autofree char *full = hk_cgroup_path(info, mine);
 	struct stat st;
 	bool made = stat(full, &st) == 0 && st.st_uid == uid;
-	hk_autofree char *first = made ? xstrdup("")
-				       : xasprintf("as root: hako setup-user %s makes that cgroup; then ", user);
-	return xasprintf("%sstart hako from a process inside %s/%s (a login through pam_cgfs puts the "
-			 "session there; for one shell, as root: echo $$ > %s/%s/cgroup.procs; su %s)",
-			 first, mine, HK_CGROUP_LOGIN_LEAF, mine, HK_CGROUP_LOGIN_LEAF, user);
+	hk_autofree char *first =
+		made ? xstrdup("")
+		     : xasprintf("as root: hako setup-user %s makes that cgroup; then ", user);
+	return xasprintf(
+		"%sstart hako from a process inside %s/%s (a login through pam_cgfs puts the "
+		"session there; for one shell, as root: echo $$ > %s/%s/cgroup.procs; su %s)",
+		first, mine, HK_CGROUP_LOGIN_LEAF, mine, HK_CGROUP_LOGIN_LEAF, user);
 }
 
-void hk_cgroup_verdict_get(const struct hk_cgroup_info *info, uid_t uid, gid_t gid, const char *user,
-			   struct hk_cgroup_verdict *v)
+void hk_cgroup_verdict_get(const struct hk_cgroup_info *info, uid_t uid, gid_t gid,
+			   const char *user, struct hk_cgroup_verdict *v)
 {
 	memset(v, 0, sizeof(*v));
 	if (uid == 0) {
@@ -99,17 +103,20 @@ void hk_cgroup_verdict_get(const struct hk_cgroup_info *info, uid_t uid, gid_t g
 		v->usable = true;
 		v->what = xasprintf("user \"%s\" may use %s", user, where);
 	} else if (scope_covers(info, uid, &d)) {
-		v->what = xasprintf("user \"%s\" gets no cgroup: systemd runs, but no D-Bus answers on \"%s\" "
-				    "(no login session and no linger), so no systemd user manager can "
-				    "delegate one",
-				    user, bus);
-		v->fix = xasprintf("as root: loginctl enable-linger %s (hako setup-user %s does it), or log "
-				   "in through a pam_systemd session (ssh, su -l, machinectl shell)",
-				   user, user);
+		v->what = xasprintf(
+			"user \"%s\" gets no cgroup: systemd runs, but no D-Bus answers on \"%s\" "
+			"(no login session and no linger), so no systemd user manager can "
+			"delegate one",
+			user, bus);
+		v->fix = xasprintf(
+			"as root: loginctl enable-linger %s (hako setup-user %s does it), or log "
+			"in through a pam_systemd session (ssh, su -l, machinectl shell)",
+			user, user);
 	} else {
 		hk_autofree char *why = describe_missing(&d);
 		v->what = xasprintf("user \"%s\" has no writable delegated cgroup: %s", user, why);
-		v->fix = info->layout == HK_CGROUP_V2 && hk_cgroup_systemd_mode(info, uid) == HK_SD_NONE
+		v->fix = info->layout == HK_CGROUP_V2 &&
+					 hk_cgroup_systemd_mode(info, uid) == HK_SD_NONE
 				 ? v2_fix(info, uid, user)
 				 : xasprintf("hako setup-user %s (as root)", user);
 	}

@@ -119,7 +119,8 @@ static void read_output(int fd, struct hk_buf *out)
 {
 	char chunk[4096];
 	off_t off = 0;
-	for (ssize_t n; (n = pread(fd, chunk, sizeof(chunk), off)) > 0 && out->len < (1u << 20); off += n)
+	for (ssize_t n; (n = pread(fd, chunk, sizeof(chunk), off)) > 0 && out->len < (1u << 20);
+	     off += n)
 		hk_buf_append(out, chunk, (size_t)n);
 }
 
@@ -182,8 +183,10 @@ int hk_ckpt_run_criu(const struct hk_strv *argv, const char *dir, const char *ac
 	read_output(out, &output);
 	int rc = 0;
 	if (timed_out)
-		rc = hk_error_say(err, ETIMEDOUT, "criu %s did not finish within %d s and was killed; its log is "
-						  "\"%s/%s.log\"", action, HK_CRIU_TIMEOUT_MS / 1000, dir, action);
+		rc = hk_error_say(err, ETIMEDOUT,
+				  "criu %s did not finish within %d s and was killed; its log is "
+				  "\"%s/%s.log\"",
+				  action, HK_CRIU_TIMEOUT_MS / 1000, dir, action);
 	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		rc = criu_failed(dir, action, status, &output, err);
 	hk_buf_free(&output);

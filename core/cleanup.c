@@ -17,7 +17,7 @@ void hk_cleanup_push(struct hk_cleanup *c, hk_cleanup_fn fn, void *arg, void (*f
 		c->cap = c->cap ? c->cap * 2 : 8;
 		c->v = xrealloc(c->v, c->cap * sizeof(*c->v));
 	}
-	c->v[c->n++] = (struct hk_cleanup_item){fn, arg, free_arg};
+	c->v[c->n++] = (struct hk_cleanup_item){ fn, arg, free_arg };
 }
 
 static void undo_rmdir(void *arg)

@@ -425,7 +425,8 @@ static int make_rootfs_and_config(struct job *j, struct hk_error **err)
 	if (hk_cleanup_at(&j->cs, HK_STEP_CLONE_CONFIG, err) < 0)
 		return -1;
 	if (!j->keep_name)
-		hk_clone_rename_in_rootfs(spec, &j->map, j->src_uts ? j->src_uts : j->o->src, j->dst);
+		hk_clone_rename_in_rootfs(spec, &j->map, j->src_uts ? j->src_uts : j->o->src,
+					  j->dst);
 	hk_autofree char *text = hk_clone_config_text(j->text, spec, j->keep_name ? NULL : j->dst,
 						      !j->keep_name, j->o->ephemeral);
 	/* Synced, as every config (style.md): a snapshot clone's rootfs is the
@@ -482,7 +483,8 @@ int hk_clone_between(struct hk_store *st, struct hk_store *dst_st, const struct 
 	if (rc == 0)
 		rc = lock_source(&j, &src_lock, err);
 	/* (no lock with -f of a container this hako runs: its monitor holds the name) */
-	if (rc == 0 && src_lock && (src_claim = hk_runner_claim(st, o->src, HK_OP_CLONE, err)) == -1)
+	if (rc == 0 && src_lock &&
+	    (src_claim = hk_runner_claim(st, o->src, HK_OP_CLONE, err)) == -1)
 		rc = -1;
 	if (rc == 0)
 		rc = lock_dest(&j, &dst_lock, err);

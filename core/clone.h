@@ -23,12 +23,12 @@
 
 struct hk_clone_opts {
 	const char *src;
-	const char *dst;	 /* NULL only when ephemeral: SRC-XXXXXX */
-	bool snapshot;		 /* -s */
-	enum hk_backend backend; /* -B, UNSET = dir for copies, a fitting one for -s */
-	bool force;		 /* -f: clone a running source anyway */
-	bool ephemeral;		 /* -e: overlay snapshot + lxc.ephemeral = 1 */
-	unsigned copy_flags;	 /* hk_copy_tree flags */
+	const char *dst;	     /* NULL only when ephemeral: SRC-XXXXXX */
+	bool snapshot;		     /* -s */
+	enum hk_backend backend;     /* -B, UNSET = dir for copies, a fitting one for -s */
+	bool force;		     /* -f: clone a running source anyway */
+	bool ephemeral;		     /* -e: overlay snapshot + lxc.ephemeral = 1 */
+	unsigned copy_flags;	     /* hk_copy_tree flags */
 	struct hk_progress progress; /* a full copy reports here (fn may be NULL) */
 };
 

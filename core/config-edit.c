@@ -37,7 +37,8 @@ static int edit_file(struct hk_store *st, const char *name, const char *key, con
 	if (dfd < 0 || flock(dfd, LOCK_EX) < 0)
 		return hk_error_errno(err, "container \"%s\": cannot open \"%s\"", name, dir);
 	hk_autofree char *path = hk_store_config_path(st, name);
-	int rc = value ? hk_config_file_set(path, key, value, err) : hk_config_file_unset(path, key, err);
+	int rc = value ? hk_config_file_set(path, key, value, err)
+		       : hk_config_file_unset(path, key, err);
 	if (rc < 0)
 		return hk_error_prefix(err, "container \"%s\"", name);
 	return 0;
@@ -56,11 +57,12 @@ int hk_config_edit(struct hk_store *st, const char *name, const char *key, const
 				 runner == HK_RUNNER_HAKO;
 		if (runs_here && !is_start_key(key)) {
 			hk_error_freep(err);
-			return hk_error_set(err, 0,
-					    "cannot change %s of \"%s\" while it runs: stop it first (only "
-					    "lxc.start.auto, lxc.start.delay, lxc.start.order and lxc.group "
-					    "change while it runs)",
-					    key, name);
+			return hk_error_set(
+				err, 0,
+				"cannot change %s of \"%s\" while it runs: stop it first (only "
+				"lxc.start.auto, lxc.start.delay, lxc.start.order and lxc.group "
+				"change while it runs)",
+				key, name);
 		}
 		if (!runs_here)
 			return hk_error_prefix(err, "cannot change the config of \"%s\" now", name);

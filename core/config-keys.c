@@ -66,8 +66,8 @@ static int check_word_in(const char *v, const char *const *words, const char *wh
 
 static int check_net_type(const char *v, struct hk_error **err)
 {
-	static const char *const types[] = {"veth", "empty", "none", "macvlan",
-					    "phys", "vlan",  NULL};
+	static const char *const types[] = { "veth", "empty", "none", "macvlan",
+					     "phys", "vlan",  NULL };
 	return check_word_in(v, types, "interface type", "veth, empty, none, macvlan, phys or vlan",
 			     err);
 }
@@ -81,7 +81,7 @@ static int check_flags(const char *v, struct hk_error **err)
 
 static int check_macvlan_mode(const char *v, struct hk_error **err)
 {
-	static const char *const modes[] = {"private", "vepa", "bridge", "passthru", NULL};
+	static const char *const modes[] = { "private", "vepa", "bridge", "passthru", NULL };
 	return check_word_in(v, modes, "macvlan mode", "private, vepa, bridge or passthru", err);
 }
 
@@ -293,8 +293,9 @@ static int parse_size(const char *v, unsigned long *out)
 	static const struct {
 		const char *unit;
 		unsigned shift;
-	} units[] = {{"", 0},	 {"b", 0},    {"k", 10}, {"kb", 10}, {"kib", 10}, {"m", 20},
-		     {"mb", 20}, {"mib", 20}, {"g", 30}, {"gb", 30}, {"gib", 30}};
+	} units[] = { { "", 0 },     { "b", 0 },   { "k", 10 },	 { "kb", 10 },
+		      { "kib", 10 }, { "m", 20 },  { "mb", 20 }, { "mib", 20 },
+		      { "g", 30 },   { "gb", 30 }, { "gib", 30 } };
 	if (!isdigit((unsigned char)*v))
 		return -1;
 	char *end;
@@ -402,9 +403,9 @@ static int set_signal(struct hk_config *cfg, void *obj, const struct hk_key_def 
 	return 0;
 }
 
-static const int lxc_log_levels[] = {HK_LOG_TRACE,  HK_LOG_DEBUG, HK_LOG_INFO,
-				     HK_LOG_NOTICE, HK_LOG_WARN,  HK_LOG_ERROR,
-				     HK_LOG_ERROR,  HK_LOG_ERROR, HK_LOG_ERROR};
+static const int lxc_log_levels[] = { HK_LOG_TRACE,  HK_LOG_DEBUG, HK_LOG_INFO,
+				      HK_LOG_NOTICE, HK_LOG_WARN,  HK_LOG_ERROR,
+				      HK_LOG_ERROR,  HK_LOG_ERROR, HK_LOG_ERROR };
 
 static int set_log_level(struct hk_config *cfg, void *obj, const struct hk_key_def *def,
 			 const char *sub, const char *value, struct hk_error **err)
@@ -453,7 +454,7 @@ static int set_words(struct hk_config *cfg, void *obj, const struct hk_key_def *
 		hk_strv_clear(f);
 		return 0;
 	}
-	struct hk_strv words = {0};
+	struct hk_strv words = { 0 };
 	hk_autofree char *copy = xstrdup(value);
 	char *save = NULL;
 	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
@@ -497,7 +498,7 @@ static int set_rootfs(struct hk_config *cfg, void *obj, const struct hk_key_def 
 {
 	(void)cfg, (void)sub;
 	struct hk_rootfs_spec *f = FIELD(obj, def, struct hk_rootfs_spec);
-	struct hk_rootfs_spec r = {0};
+	struct hk_rootfs_spec r = { 0 };
 	if (*value && hk_rootfs_spec_parse(value, &r, err) < 0)
 		return -1;
 	hk_rootfs_spec_free(f);
@@ -542,9 +543,9 @@ static int set_kv(struct hk_config *cfg, void *obj, const struct hk_key_def *def
 	return 0;
 }
 
-static const char *const hook_names[] = {"pre-start", "pre-mount",  "mount",	 "autodev",
-					 "start",     "stop",	    "post-stop", "clone",
-					 "destroy",   "start-host", NULL};
+static const char *const hook_names[] = { "pre-start", "pre-mount",  "mount",	  "autodev",
+					  "start",     "stop",	     "post-stop", "clone",
+					  "destroy",   "start-host", NULL };
 
 static int set_hook(struct hk_config *cfg, void *obj, const struct hk_key_def *def, const char *sub,
 		    const char *value, struct hk_error **err)
@@ -684,7 +685,7 @@ static void get_none(const void *obj, const struct hk_key_def *def, const char *
 /* KEY(name, shape, setter, getter, offset, doc, list, extra designators...) */
 #define KEY(n, shp, s, g, o, d, l, ...)                                                            \
 	{                                                                                          \
-		.info = {.name = (n), .doc = (d), .list = (l)}, .shape = (shp), .set = (s),        \
+		.info = { .name = (n), .doc = (d), .list = (l) }, .shape = (shp), .set = (s),      \
 		.get = (g), .off = (o), __VA_ARGS__                                                \
 	}
 #define STR(n, f, d)	  KEY(n, HK_KEY_PLAIN, set_str, get_str, CFG_OFF(f), d, false)
@@ -779,7 +780,8 @@ static const struct hk_key_def keys[] = {
 	UINT("lxc.start.delay", start_delay, "seconds to wait after an autostart"),
 	LONG("lxc.start.order", start_order, 0, "autostart order (higher first)"),
 	WORDS("lxc.group", groups, WORDS_GROUP, "groups the container belongs to (for autostart)"),
-	SIG("lxc.signal.halt", signal_halt, "signal that halts init (default: SIGRTMIN+3 for systemd, else SIGPWR)"),
+	SIG("lxc.signal.halt", signal_halt,
+	    "signal that halts init (default: SIGRTMIN+3 for systemd, else SIGPWR)"),
 	SIG("lxc.signal.reboot", signal_reboot, "signal that reboots init (default SIGINT)"),
 	SIG("lxc.signal.stop", signal_stop, "signal that stops init (default SIGKILL)"),
 	STRC("lxc.arch", arch, check_arch, "architecture (personality) of the container"),
@@ -820,31 +822,31 @@ static const struct {
 	const char *legacy;
 	const char *modern;
 } aliases[] = {
-	{"lxc.rootfs", "lxc.rootfs.path"},
-	{"lxc.id_map", "lxc.idmap"},
-	{"lxc.aa_profile", "lxc.apparmor.profile"},
-	{"lxc.aa_allow_incomplete", "lxc.apparmor.allow_incomplete"},
-	{"lxc.se_context", "lxc.selinux.context"},
-	{"lxc.seccomp", "lxc.seccomp.profile"},
-	{"lxc.utsname", "lxc.uts.name"},
-	{"lxc.tty", "lxc.tty.max"},
-	{"lxc.pts", "lxc.pty.max"},
-	{"lxc.devttydir", "lxc.tty.dir"},
-	{"lxc.loglevel", "lxc.log.level"},
-	{"lxc.logfile", "lxc.log.file"},
-	{"lxc.init_cmd", "lxc.init.cmd"},
-	{"lxc.init_uid", "lxc.init.uid"},
-	{"lxc.init_gid", "lxc.init.gid"},
-	{"lxc.haltsignal", "lxc.signal.halt"},
-	{"lxc.rebootsignal", "lxc.signal.reboot"},
-	{"lxc.stopsignal", "lxc.signal.stop"},
-	{"lxc.console", "lxc.console.path"},
-	{"lxc.mount", "lxc.mount.fstab"},
-	{"lxc.network", "lxc.net"},
-	{"lxc.limit.*", "lxc.prlimit.*"},
-	{"lxc.rootfs.backend", NULL},
-	{"lxc.pivotdir", NULL},
-	{"lxc.kmsg", NULL},
+	{ "lxc.rootfs", "lxc.rootfs.path" },
+	{ "lxc.id_map", "lxc.idmap" },
+	{ "lxc.aa_profile", "lxc.apparmor.profile" },
+	{ "lxc.aa_allow_incomplete", "lxc.apparmor.allow_incomplete" },
+	{ "lxc.se_context", "lxc.selinux.context" },
+	{ "lxc.seccomp", "lxc.seccomp.profile" },
+	{ "lxc.utsname", "lxc.uts.name" },
+	{ "lxc.tty", "lxc.tty.max" },
+	{ "lxc.pts", "lxc.pty.max" },
+	{ "lxc.devttydir", "lxc.tty.dir" },
+	{ "lxc.loglevel", "lxc.log.level" },
+	{ "lxc.logfile", "lxc.log.file" },
+	{ "lxc.init_cmd", "lxc.init.cmd" },
+	{ "lxc.init_uid", "lxc.init.uid" },
+	{ "lxc.init_gid", "lxc.init.gid" },
+	{ "lxc.haltsignal", "lxc.signal.halt" },
+	{ "lxc.rebootsignal", "lxc.signal.reboot" },
+	{ "lxc.stopsignal", "lxc.signal.stop" },
+	{ "lxc.console", "lxc.console.path" },
+	{ "lxc.mount", "lxc.mount.fstab" },
+	{ "lxc.network", "lxc.net" },
+	{ "lxc.limit.*", "lxc.prlimit.*" },
+	{ "lxc.rootfs.backend", NULL },
+	{ "lxc.pivotdir", NULL },
+	{ "lxc.kmsg", NULL },
 };
 
 void hk_key_legacy_names(const char *modern, struct hk_strv *out)
@@ -931,7 +933,7 @@ static int resolve_prefix(const char *key, struct hk_key_ref *ref)
 
 int hk_key_resolve(const char *key, struct hk_key_ref *ref, struct hk_error **err)
 {
-	*ref = (struct hk_key_ref){.net = -1};
+	*ref = (struct hk_key_ref){ .net = -1 };
 	const char *orig = key;
 	hk_autofree char *mapped = NULL;
 	for (size_t i = 0; i < HK_ARRAY_SIZE(aliases); i++) {

@@ -69,14 +69,15 @@ static void scan_key(struct tdoc *d, struct tline *l)
 
 static void doc_scan(const char *text, struct tdoc *d)
 {
-	*d = (struct tdoc){.text = text, .last_net = -1};
+	*d = (struct tdoc){ .text = text, .last_net = -1 };
 	for (size_t pos = 0; text[pos];) {
 		const char *nl = strchr(text + pos, '\n');
 		size_t end = nl ? (size_t)(nl - text) : strlen(text);
 		d->l = xrealloc(d->l, (d->n + 1) * sizeof(*d->l));
 		struct tline *l = &d->l[d->n++];
 		*l = (struct tline){
-			.start = pos, .eq = end, .end = end, .next = nl ? end + 1 : end};
+			.start = pos, .eq = end, .end = end, .next = nl ? end + 1 : end
+		};
 		const char *s = text + pos;
 		while (s < text + end && isspace((unsigned char)*s))
 			s++;
@@ -97,7 +98,7 @@ struct target {
 static int target_resolve(const char *key, const struct tdoc *d, struct target *t,
 			  struct hk_error **err)
 {
-	*t = (struct target){0};
+	*t = (struct target){ 0 };
 	if (hk_key_resolve(key, &t->ref, err) < 0)
 		return -1;
 	if (!t->ref.def) {
@@ -170,7 +171,7 @@ static char *edit(const char *text, const char *key, const char *value, enum edi
 	for (size_t i = 0; i < d.n; i++)
 		if (matches(&d.l[i], &t))
 			last = (long)i;
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	for (size_t i = 0; i < d.n; i++) {
 		const struct tline *l = &d.l[i];
 		bool m = matches(l, &t);

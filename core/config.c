@@ -38,10 +38,10 @@ static const struct {
 	const char *name;
 	enum hk_backend b;
 } backends[] = {
-	{"dir", HK_BACKEND_DIR},	   {"overlay", HK_BACKEND_OVERLAY},
-	{"overlayfs", HK_BACKEND_OVERLAY}, {"btrfs", HK_BACKEND_BTRFS},
-	{"zfs", HK_BACKEND_ZFS},	   {"aufs", HK_BACKEND_AUFS},
-	{"lvm", HK_BACKEND_LVM},
+	{ "dir", HK_BACKEND_DIR },	     { "overlay", HK_BACKEND_OVERLAY },
+	{ "overlayfs", HK_BACKEND_OVERLAY }, { "btrfs", HK_BACKEND_BTRFS },
+	{ "zfs", HK_BACKEND_ZFS },	     { "aufs", HK_BACKEND_AUFS },
+	{ "lvm", HK_BACKEND_LVM },
 };
 
 const char *hk_backend_name(enum hk_backend b)
@@ -74,7 +74,7 @@ static bool looks_like_prefix(const char *value, size_t n)
 
 int hk_rootfs_spec_parse(const char *value, struct hk_rootfs_spec *out, struct hk_error **err)
 {
-	*out = (struct hk_rootfs_spec){0};
+	*out = (struct hk_rootfs_spec){ 0 };
 	const char *colon = strchr(value, ':');
 	const char *rest = value;
 	enum hk_backend b = HK_BACKEND_DIR;
@@ -111,13 +111,13 @@ void hk_rootfs_spec_free(struct hk_rootfs_spec *r)
 	free(r->path);
 	free(r->upper);
 	free(r->raw);
-	*r = (struct hk_rootfs_spec){0};
+	*r = (struct hk_rootfs_spec){ 0 };
 }
 
 void hk_kvlist_add(struct hk_kvlist *l, const char *key, const char *value)
 {
 	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
-	l->v[l->n++] = (struct hk_kv){xstrdup(key), xstrdup(value)};
+	l->v[l->n++] = (struct hk_kv){ xstrdup(key), xstrdup(value) };
 }
 
 void hk_kvlist_clear(struct hk_kvlist *l)
@@ -135,7 +135,7 @@ void hk_kvlist_clear(struct hk_kvlist *l)
 
 void hk_config_init(struct hk_config *cfg)
 {
-	*cfg = (struct hk_config){0};
+	*cfg = (struct hk_config){ 0 };
 	cfg->autodev = true;
 	cfg->init_uid = -1;
 	cfg->init_gid = -1;
@@ -144,44 +144,44 @@ void hk_config_init(struct hk_config *cfg)
 
 void hk_net_spec_free(struct hk_net_spec *n)
 {
-	char **strs[] = {&n->type,	   &n->link,	  &n->flags,	    &n->hwaddr,
-			 &n->name,	   &n->veth_pair, &n->macvlan_mode, &n->ipv4_gateway,
-			 &n->ipv6_gateway, &n->script_up, &n->script_down};
+	char **strs[] = { &n->type,	    &n->link,	   &n->flags,	     &n->hwaddr,
+			  &n->name,	    &n->veth_pair, &n->macvlan_mode, &n->ipv4_gateway,
+			  &n->ipv6_gateway, &n->script_up, &n->script_down };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(strs); i++)
 		free(*strs[i]);
 	hk_strv_clear(&n->ipv4);
 	hk_strv_clear(&n->ipv6);
-	*n = (struct hk_net_spec){0};
+	*n = (struct hk_net_spec){ 0 };
 }
 
 void hk_config_free(struct hk_config *cfg)
 {
-	char **strs[] = {&cfg->path,
-			 &cfg->rootfs_mount,
-			 &cfg->rootfs_options,
-			 &cfg->mount_fstab,
-			 &cfg->cgroup_dir,
-			 &cfg->seccomp_profile,
-			 &cfg->apparmor_profile,
-			 &cfg->selinux_context,
-			 &cfg->uts_name,
-			 &cfg->init_cmd,
-			 &cfg->init_cwd,
-			 &cfg->execute_cmd,
-			 &cfg->console_path,
-			 &cfg->console_logfile,
-			 &cfg->arch,
-			 &cfg->log_file,
-			 &cfg->tty_dir};
+	char **strs[] = { &cfg->path,
+			  &cfg->rootfs_mount,
+			  &cfg->rootfs_options,
+			  &cfg->mount_fstab,
+			  &cfg->cgroup_dir,
+			  &cfg->seccomp_profile,
+			  &cfg->apparmor_profile,
+			  &cfg->selinux_context,
+			  &cfg->uts_name,
+			  &cfg->init_cmd,
+			  &cfg->init_cwd,
+			  &cfg->execute_cmd,
+			  &cfg->console_path,
+			  &cfg->console_logfile,
+			  &cfg->arch,
+			  &cfg->log_file,
+			  &cfg->tty_dir };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(strs); i++)
 		free(*strs[i]);
-	struct hk_strv *vs[] = {&cfg->files,	&cfg->mount_entries, &cfg->mount_auto,
-				&cfg->cap_drop, &cfg->cap_keep,	     &cfg->environment,
-				&cfg->groups,	    &cfg->host_notes};
+	struct hk_strv *vs[] = { &cfg->files,	 &cfg->mount_entries, &cfg->mount_auto,
+				 &cfg->cap_drop, &cfg->cap_keep,      &cfg->environment,
+				 &cfg->groups,	 &cfg->host_notes };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(vs); i++)
 		hk_strv_clear(vs[i]);
-	struct hk_kvlist *kvs[] = {&cfg->cgroup_v1, &cfg->cgroup_v2, &cfg->sysctl, &cfg->prlimits,
-				   &cfg->hooks};
+	struct hk_kvlist *kvs[] = { &cfg->cgroup_v1, &cfg->cgroup_v2, &cfg->sysctl, &cfg->prlimits,
+				    &cfg->hooks };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(kvs); i++)
 		hk_kvlist_clear(kvs[i]);
 	hk_rootfs_spec_free(&cfg->rootfs);
@@ -208,7 +208,7 @@ struct hk_net_spec *hk_config_net(struct hk_config *cfg, unsigned index)
 	cfg->nets = xrealloc(cfg->nets, (cfg->n_nets + 1) * sizeof(*cfg->nets));
 	memmove(&cfg->nets[at + 1], &cfg->nets[at], (cfg->n_nets - at) * sizeof(*cfg->nets));
 	cfg->n_nets++;
-	cfg->nets[at] = (struct hk_net_spec){.index = index};
+	cfg->nets[at] = (struct hk_net_spec){ .index = index };
 	return &cfg->nets[at];
 }
 
@@ -230,10 +230,10 @@ static void add_entry(struct hk_config *cfg, char *key, const char *value, const
 {
 	cfg->entries = xrealloc(cfg->entries, (cfg->n_entries + 1) * sizeof(*cfg->entries));
 	cfg->entries[cfg->n_entries++] =
-		(struct hk_config_entry){.key = key,
-					 .value = xstrdup(value),
-					 .file = file ? xstrdup(file) : NULL,
-					 .line = line};
+		(struct hk_config_entry){ .key = key,
+					  .value = xstrdup(value),
+					  .file = file ? xstrdup(file) : NULL,
+					  .line = line };
 }
 
 bool hk_config_apparmor_enabled(void)
@@ -255,8 +255,8 @@ static void apparmor_warn(struct hk_config *cfg, const char *key)
 	for (size_t i = 0; i < cfg->host_notes.n; i++)
 		if (strstr(cfg->host_notes.v[i], "AppArmor"))
 			return;
-	hk_autofree char *note =
-		xasprintf("%s: AppArmor is not enabled on this host; AppArmor keys are ignored", key);
+	hk_autofree char *note = xasprintf(
+		"%s: AppArmor is not enabled on this host; AppArmor keys are ignored", key);
 	hk_strv_push(&cfg->host_notes, note);
 }
 
@@ -528,8 +528,12 @@ static int run_inih(struct parse_ctx *p, struct hk_error **err)
 {
 	static char comment_prefixes[] = "#";
 	const struct hk_ini_options o = {
-		.multiline = false, .inline_comments = false, .stop_on_first_error = true,
-		.use_stack = false, .allow_realloc = true, .no_value = true,
+		.multiline = false,
+		.inline_comments = false,
+		.stop_on_first_error = true,
+		.use_stack = false,
+		.allow_realloc = true,
+		.no_value = true,
 		.comment_prefixes = comment_prefixes,
 		.max_line = INT_MAX / 2, /* grows by doubling only as far as a line needs */
 	};
@@ -593,7 +597,7 @@ static int parse_file_at(struct hk_config *cfg, const char *path, struct hk_strv
 
 int hk_config_parse_file(struct hk_config *cfg, const char *path, struct hk_error **err)
 {
-	hk_autostrv stack = {0};
+	hk_autostrv stack = { 0 };
 	int r = parse_file_at(cfg, path, &stack, 0, err);
 	if (r == 0) {
 		free(cfg->path);
@@ -605,7 +609,7 @@ int hk_config_parse_file(struct hk_config *cfg, const char *path, struct hk_erro
 int hk_config_parse_text_at(struct hk_config *cfg, const char *text, const char *name,
 			    const char *dir, struct hk_error **err)
 {
-	hk_autostrv stack = {0};
+	hk_autostrv stack = { 0 };
 	return parse_text(cfg, text, strlen(text), name, dir, &stack, 0, err);
 }
 
@@ -619,8 +623,8 @@ int hk_config_include_setter(struct hk_config *cfg, void *obj, const struct hk_k
 			     const char *sub, const char *value, struct hk_error **err)
 {
 	(void)obj, (void)def, (void)sub;
-	hk_autostrv stack = {0};
-	struct parse_ctx p = {.cfg = cfg, .name = "(set)", .stack = &stack};
+	hk_autostrv stack = { 0 };
+	struct parse_ctx p = { .cfg = cfg, .name = "(set)", .stack = &stack };
 	int r = do_include(&p, value);
 	hk_error_propagate(err, &p.err);
 	return r;
@@ -651,7 +655,7 @@ static void put_line(struct hk_buf *b, const char *key, const char *v)
 static bool format_key(struct hk_buf *b, const struct hk_key_def *d, const void *obj,
 		       const void *dflt, const char *key)
 {
-	struct hk_strv now = {0}, was = {0};
+	struct hk_strv now = { 0 }, was = { 0 };
 	d->get(obj, d, NULL, &now);
 	d->get(dflt, d, NULL, &was);
 	bool differ = !strv_equal(&now, &was);
@@ -679,7 +683,7 @@ static void format_net(struct hk_buf *b, const struct hk_net_spec *n)
 
 char *hk_config_format(const struct hk_config *cfg)
 {
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	struct hk_config dflt;
 	hk_config_init(&dflt);
 	for (size_t i = 0; i < hk_key_table_size(); i++) {

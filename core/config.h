@@ -38,9 +38,9 @@ enum hk_backend hk_backend_from_name(const char *name);
  * overlay:LOWER:UPPER (also overlayfs:), aufs:LOWER:UPPER. */
 struct hk_rootfs_spec {
 	enum hk_backend backend; /* DIR when the value has no prefix */
-	char *path;              /* dir/btrfs path, zfs dataset, or overlay/aufs lower */
-	char *upper;             /* overlay/aufs upper dir, else NULL */
-	char *raw;               /* the value as written */
+	char *path;		 /* dir/btrfs path, zfs dataset, or overlay/aufs lower */
+	char *upper;		 /* overlay/aufs upper dir, else NULL */
+	char *raw;		 /* the value as written */
 };
 int hk_rootfs_spec_parse(const char *value, struct hk_rootfs_spec *out, struct hk_error **err);
 void hk_rootfs_spec_free(struct hk_rootfs_spec *r);
@@ -60,12 +60,12 @@ void hk_kvlist_clear(struct hk_kvlist *l);
 /* One network interface: lxc.net.N.* (legacy lxc.network.*). */
 struct hk_net_spec {
 	unsigned index;
-	char *type;      /* veth, empty, none, macvlan, phys, vlan */
-	char *link;      /* bridge (veth) or host device */
-	char *flags;     /* "up" */
-	char *hwaddr;    /* may hold xx wildcards until filled */
-	char *name;      /* name inside the container */
-	unsigned mtu;    /* 0 = default */
+	char *type;	 /* veth, empty, none, macvlan, phys, vlan */
+	char *link;	 /* bridge (veth) or host device */
+	char *flags;	 /* "up" */
+	char *hwaddr;	 /* may hold xx wildcards until filled */
+	char *name;	 /* name inside the container */
+	unsigned mtu;	 /* 0 = default */
 	char *veth_pair; /* host side name */
 	char *macvlan_mode;
 	struct hk_strv ipv4; /* "10.0.3.5/24" */
@@ -86,47 +86,47 @@ struct hk_config_entry {
 };
 
 struct hk_config {
-	char *path;           /* the top file (NULL when parsed from a string) */
+	char *path;	      /* the top file (NULL when parsed from a string) */
 	struct hk_strv files; /* the top file and every included file, in order */
 
 	struct hk_rootfs_spec rootfs; /* lxc.rootfs.path / lxc.rootfs */
-	char *rootfs_mount;           /* lxc.rootfs.mount */
-	char *rootfs_options;         /* lxc.rootfs.options */
-	struct hk_idmap idmap;        /* lxc.idmap / lxc.id_map */
+	char *rootfs_mount;	      /* lxc.rootfs.mount */
+	char *rootfs_options;	      /* lxc.rootfs.options */
+	struct hk_idmap idmap;	      /* lxc.idmap / lxc.id_map */
 
 	struct hk_net_spec *nets; /* sorted by index */
 	size_t n_nets;
 
 	struct hk_strv mount_entries; /* lxc.mount.entry, fstab syntax */
 	struct hk_strv mount_auto;    /* lxc.mount.auto words: proc:mixed, sys:ro, cgroup ... */
-	char *mount_fstab;            /* lxc.mount.fstab */
-	bool autodev;                 /* lxc.autodev, default true */
+	char *mount_fstab;	      /* lxc.mount.fstab */
+	bool autodev;		      /* lxc.autodev, default true */
 
 	struct hk_kvlist cgroup_v1; /* lxc.cgroup.X = V  (key "X") */
 	struct hk_kvlist cgroup_v2; /* lxc.cgroup2.X = V */
-	char *cgroup_dir;           /* lxc.cgroup.dir */
+	char *cgroup_dir;	    /* lxc.cgroup.dir */
 	struct hk_kvlist sysctl;    /* lxc.sysctl.X */
 	struct hk_kvlist prlimits;  /* lxc.prlimit.X */
 
 	struct hk_strv cap_drop; /* lxc.cap.drop words, lower case, no "cap_" */
 	struct hk_strv cap_keep; /* lxc.cap.keep ("none" allowed) */
-	char *seccomp_profile;   /* lxc.seccomp.profile */
-	bool no_new_privs;       /* lxc.no_new_privs */
-	char *apparmor_profile;  /* lxc.apparmor.profile / lxc.aa_profile */
+	char *seccomp_profile;	 /* lxc.seccomp.profile */
+	bool no_new_privs;	 /* lxc.no_new_privs */
+	char *apparmor_profile;	 /* lxc.apparmor.profile / lxc.aa_profile */
 	bool apparmor_allow_nesting;
 	bool apparmor_allow_incomplete; /* lxc.apparmor.allow_incomplete */
 	char *selinux_context;
 
-	char *uts_name;        /* lxc.uts.name / lxc.utsname */
-	char *init_cmd;        /* lxc.init.cmd, default /sbin/init */
-	char *init_cwd;        /* lxc.init.cwd */
-	long init_uid;         /* lxc.init.uid, -1 = unset */
-	long init_gid;         /* lxc.init.gid, -1 = unset */
-	char *execute_cmd;     /* lxc.execute.cmd: hako execute's default command */
+	char *uts_name;	   /* lxc.uts.name / lxc.utsname */
+	char *init_cmd;	   /* lxc.init.cmd, default /sbin/init */
+	char *init_cwd;	   /* lxc.init.cwd */
+	long init_uid;	   /* lxc.init.uid, -1 = unset */
+	long init_gid;	   /* lxc.init.gid, -1 = unset */
+	char *execute_cmd; /* lxc.execute.cmd: hako execute's default command */
 	struct hk_strv environment;
 	unsigned tty_max;      /* lxc.tty.max / lxc.tty */
 	unsigned pty_max;      /* lxc.pty.max / lxc.pts, 0 = unlimited */
-	char *tty_dir;         /* lxc.tty.dir / lxc.devttydir */
+	char *tty_dir;	       /* lxc.tty.dir / lxc.devttydir */
 	char *console_path;    /* lxc.console.path */
 	char *console_logfile; /* lxc.console.logfile */
 	unsigned long console_buffer_size;
@@ -136,13 +136,13 @@ struct hk_config {
 	long start_order;
 	struct hk_strv groups; /* lxc.group */
 
-	int signal_halt;   /* 0 = default (SIGPWR) */
-	int signal_reboot; /* 0 = default (SIGINT) */
-	int signal_stop;   /* 0 = default (SIGKILL) */
-	char *arch;        /* lxc.arch */
-	bool ephemeral;    /* lxc.ephemeral */
-	char *log_file;    /* lxc.log.file */
-	int log_level;     /* lxc.log.level, -1 = unset */
+	int signal_halt;	/* 0 = default (SIGPWR) */
+	int signal_reboot;	/* 0 = default (SIGINT) */
+	int signal_stop;	/* 0 = default (SIGKILL) */
+	char *arch;		/* lxc.arch */
+	bool ephemeral;		/* lxc.ephemeral */
+	char *log_file;		/* lxc.log.file */
+	int log_level;		/* lxc.log.level, -1 = unset */
 	struct hk_kvlist hooks; /* lxc.hook.NAME = CMD (key "NAME") */
 
 	struct hk_config_entry *entries; /* every accepted line, in order */
@@ -166,8 +166,7 @@ int hk_config_parse_file(struct hk_config *cfg, const char *path, struct hk_erro
 int hk_config_parse_string(struct hk_config *cfg, const char *text, const char *name,
 			   struct hk_error **err);
 /* Applies one key = value (for `start -s KEY=VALUE` and for writing). */
-int hk_config_set(struct hk_config *cfg, const char *key, const char *value,
-		  struct hk_error **err);
+int hk_config_set(struct hk_config *cfg, const char *key, const char *value, struct hk_error **err);
 /* Values of a key as `hako config NAME KEY` shows them, one string per
  * value ("" when unset).  The key may be legacy.  Error: unknown key. */
 int hk_config_get(const struct hk_config *cfg, const char *key, struct hk_strv *out,
@@ -177,7 +176,7 @@ int hk_config_get(const struct hk_config *cfg, const char *key, struct hk_strv *
 struct hk_config_key_info {
 	const char *name; /* modern name, "lxc.net.N.link" style for nets */
 	const char *doc;  /* one line */
-	bool list;        /* repeatable: values accumulate; empty value clears */
+	bool list;	  /* repeatable: values accumulate; empty value clears */
 };
 size_t hk_config_key_count(void);
 const struct hk_config_key_info *hk_config_key_at(size_t i);
@@ -203,8 +202,7 @@ char *hk_config_text_unset(const char *text, const char *key, struct hk_error **
 char *hk_config_text_replace_all(const char *text, const char *key, const char *value);
 
 /* Writes `key = value` edits to a file atomically after validating. */
-int hk_config_file_set(const char *path, const char *key, const char *value,
-		       struct hk_error **err);
+int hk_config_file_set(const char *path, const char *key, const char *value, struct hk_error **err);
 int hk_config_file_unset(const char *path, const char *key, struct hk_error **err);
 
 #endif

@@ -58,7 +58,8 @@ static int open_view(const struct hk_store *st, const char *name, const struct h
 	hk_buf_free(&req);
 	if (rc == 0 && (reply.type != HK_MSG_CONSOLE ||
 			hk_msg_u32_or(&reply, HK_TAG_CONSOLE_MODE, 0) != HK_CONSOLE_PROXY))
-		rc = hk_error_set(err, EPROTO, "the monitor of \"%s\" answered the console request oddly", name);
+		rc = hk_error_set(err, EPROTO,
+				  "the monitor of \"%s\" answered the console request oddly", name);
 	if (rc < 0) {
 		close(fd);
 		return -1;
@@ -80,8 +81,9 @@ enum proxy_end { GO_ON, DETACHED, GONE };
  * in typed[sent..], at most HK_CONSOLE_TYPED_MAX), what the container
  * wrote comes back, through the filter when asked for. */
 struct proxy {
-	int in, out, view; /* in -1: nothing is typed here (hako execute with stdin not a terminal) */
-	int tty;           /* the terminal whose size the console follows, or -1 */
+	int in, out,
+		view; /* in -1: nothing is typed here (hako execute with stdin not a terminal) */
+	int tty;      /* the terminal whose size the console follows, or -1 */
 	bool in_open, in_tty, no_escape;
 	struct hk_escape esc;
 	struct hk_buf typed;
@@ -184,8 +186,15 @@ static int proxy(int in, int out, int view, int ctl, int sigfd, const struct hk_
 	struct hk_term_filter filter;
 	bool in_tty = in >= 0 && isatty(in);
 	struct proxy p = {
-		.in = in, .out = out, .view = view, .in_open = in >= 0, .in_tty = in_tty,
-		.tty = in_tty ? in : isatty(out) ? out : -1, .no_escape = o->no_escape,
+		.in = in,
+		.out = out,
+		.view = view,
+		.in_open = in >= 0,
+		.in_tty = in_tty,
+		.tty = in_tty	     ? in
+		       : isatty(out) ? out
+				     : -1,
+		.no_escape = o->no_escape,
 	};
 	hk_escape_init(&p.esc, o->escape ? o->escape : HK_ESCAPE_DEFAULT);
 	if (o->filter) {
@@ -236,19 +245,23 @@ int hk_console_run(const struct hk_store *st, const char *name, const struct hk_
 	bool tty = isatty(in);
 	if (tty) {
 		char c = (char)('a' + (o->escape ? o->escape : 1) - 1);
-		dprintf(out, "Connected to the %s of \"%s\": type Ctrl+%c q to detach, Ctrl+%c Ctrl+%c for Ctrl+%c.\r\n",
+		dprintf(out,
+			"Connected to the %s of \"%s\": type Ctrl+%c q to detach, Ctrl+%c Ctrl+%c for Ctrl+%c.\r\n",
 			o->tty ? "tty" : "console", name, c, c, c, c);
 	}
 	int detached = hk_console_proxy(view, ctl, in, out, o, err);
 	if (detached < 0)
 		return -1;
 	if (tty)
-		dprintf(out, "\r\n%s \"%s\".\r\n", detached ? "Detached from" : "The container stopped:", name);
+		dprintf(out, "\r\n%s \"%s\".\r\n",
+			detached ? "Detached from" : "The container stopped:", name);
 	if (exit_status) {
 		*exit_status = 0;
 		struct hk_state_file sf;
-		if (!detached && hk_state_effective(st, name, &sf) == HK_STATE_STOPPED && sf.exit_status > 0)
-			*exit_status = WIFEXITED(sf.exit_status) ? WEXITSTATUS(sf.exit_status) : 128 + WTERMSIG(sf.exit_status);
+		if (!detached && hk_state_effective(st, name, &sf) == HK_STATE_STOPPED &&
+		    sf.exit_status > 0)
+			*exit_status = WIFEXITED(sf.exit_status) ? WEXITSTATUS(sf.exit_status)
+								 : 128 + WTERMSIG(sf.exit_status);
 	}
 	return 0;
 }

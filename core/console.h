@@ -18,13 +18,13 @@
 #include "store.h"
 
 struct hk_console_opts {
-	int escape;   /* default HK_ESCAPE_DEFAULT (Ctrl-a) */
-	unsigned tty; /* 0 = the console */
-	bool replay;  /* show the buffered output first */
-	bool filter;  /* remove escape sequences that make the terminal answer,
-		       * write the clipboard or retitle it (sanitize.h) */
-	int in_fd;    /* default 0 (when both are 0, stdin/stdout) */
-	int out_fd;   /* default 1 */
+	int escape;	/* default HK_ESCAPE_DEFAULT (Ctrl-a) */
+	unsigned tty;	/* 0 = the console */
+	bool replay;	/* show the buffered output first */
+	bool filter;	/* remove escape sequences that make the terminal answer,
+			 * write the clipboard or retitle it (sanitize.h) */
+	int in_fd;	/* default 0 (when both are 0, stdin/stdout) */
+	int out_fd;	/* default 1 */
 	bool no_escape; /* every byte typed goes through: no detach (hako execute) */
 };
 

@@ -48,7 +48,7 @@ struct walk {
 	const struct hk_idmap *shift; /* owner N becomes the map's host id of N, or NULL */
 	struct hk_copy_stats *stats;
 	struct link_seen *links[LINK_BUCKETS];
-	char *buf; /* read/write fallback buffer */
+	char *buf;			    /* read/write fallback buffer */
 	const struct hk_progress *progress; /* NULL: nobody watches */
 	uint64_t done, total;		    /* bytes of files handled, expected */
 	int64_t next_report;		    /* CLOCK_MONOTONIC ns */
@@ -58,8 +58,8 @@ struct walk {
 
 /* ---- progress ---- */
 
-#define REPORT_EVERY_NS 100000000 /* a redraw costs a write to the terminal */
-#define PROGRESS_CHUNK (16 << 20) /* a big file reports as it goes */
+#define REPORT_EVERY_NS 100000000  /* a redraw costs a write to the terminal */
+#define PROGRESS_CHUNK	(16 << 20) /* a big file reports as it goes */
 
 static int64_t mono_ns(void)
 {
@@ -323,9 +323,9 @@ struct worker {
 	struct file_job q[QUEUE_MAX];
 	size_t head, n;
 	bool closing;
-	struct walk w;		  /* the worker's own buffer and counts */
+	struct walk w; /* the worker's own buffer and counts */
 	struct hk_copy_stats stats;
-	struct hk_error *err;	  /* the first failure; the walk stops on it */
+	struct hk_error *err; /* the first failure; the walk stops on it */
 };
 
 static void job_run(struct worker *k, struct file_job *j)
@@ -463,8 +463,8 @@ static int copy_file(struct walk *w, int sdir, int ddir, const char *name, const
 
 /* ---- other entries ---- */
 
-static int copy_symlink(const struct walk *w, int sdir, int ddir, const char *name, const struct stat *sb,
-			const char *shown, struct hk_error **err)
+static int copy_symlink(const struct walk *w, int sdir, int ddir, const char *name,
+			const struct stat *sb, const char *shown, struct hk_error **err)
 {
 	size_t cap = sb->st_size > 0 ? (size_t)sb->st_size + 1 : 4096;
 	hk_autofree char *target = xmalloc(cap);
@@ -483,8 +483,8 @@ static int copy_symlink(const struct walk *w, int sdir, int ddir, const char *na
 }
 
 /* Device nodes, fifos and sockets. */
-static int copy_node(const struct walk *w, int sdir, int ddir, const char *name, const struct stat *sb, const char *shown,
-		     struct hk_error **err)
+static int copy_node(const struct walk *w, int sdir, int ddir, const char *name,
+		     const struct stat *sb, const char *shown, struct hk_error **err)
 {
 	if (mknodat(ddir, name, sb->st_mode & (S_IFMT | 07777), sb->st_rdev) < 0)
 		return hk_error_errno(err,
@@ -632,10 +632,13 @@ int hk_copy_tree_owned_by_root(const char *src, const char *dst, unsigned flags,
 	return copy_tree(&w, src, dst, stats, err);
 }
 
-int hk_copy_tree_shifted(const char *src, const char *dst, unsigned flags, const struct hk_idmap *map,
-			 struct hk_copy_stats *stats, struct hk_error **err)
+int hk_copy_tree_shifted(const char *src, const char *dst, unsigned flags,
+			 const struct hk_idmap *map, struct hk_copy_stats *stats,
+			 struct hk_error **err)
 {
-	struct walk w = { .flags = flags, .from_uid = (uid_t)-1, .from_gid = (gid_t)-1, .shift = map };
+	struct walk w = {
+		.flags = flags, .from_uid = (uid_t)-1, .from_gid = (gid_t)-1, .shift = map
+	};
 	return copy_tree(&w, src, dst, stats, err);
 }
 

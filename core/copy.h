@@ -61,7 +61,8 @@ int hk_copy_tree_owned_by_root(const char *src, const char *dst, unsigned flags,
  * in map: a tree copied by root into an id-mapped container (-t dir:),
  * owned inside as in the source.  An owner outside the map fails the copy,
  * naming the file. */
-int hk_copy_tree_shifted(const char *src, const char *dst, unsigned flags, const struct hk_idmap *map,
-			 struct hk_copy_stats *stats, struct hk_error **err);
+int hk_copy_tree_shifted(const char *src, const char *dst, unsigned flags,
+			 const struct hk_idmap *map, struct hk_copy_stats *stats,
+			 struct hk_error **err);
 
 #endif

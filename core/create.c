@@ -78,7 +78,7 @@ static const struct hk_template *lookup(const char *name, const char **source, c
 const struct hk_template *hk_template_find(const char *name, const char **source,
 					   struct hk_error **err)
 {
-	struct hk_buf names = {0};
+	struct hk_buf names = { 0 };
 	const char *why = NULL;
 	const struct hk_template *t = name ? lookup(name, source, &why) : NULL;
 	if (t)
@@ -172,7 +172,7 @@ static int make_btrfs_rootfs(struct job *j, struct hk_error **err)
 	hk_autoclose int dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return hk_error_errno(err, "cannot open \"%s\"", j->dir);
-	struct btrfs_ioctl_vol_args args = {0};
+	struct btrfs_ioctl_vol_args args = { 0 };
 	strcpy(args.name, "rootfs");
 	if (ioctl(dfd, BTRFS_IOC_SUBVOL_CREATE, &args) < 0)
 		return hk_error_errno(err, "cannot create btrfs subvolume \"%s\"", j->rootfs);
@@ -189,19 +189,19 @@ struct backend_ops {
 };
 
 static const struct backend_ops backends[] = {
-	{HK_BACKEND_DIR, check_dir, make_dir_rootfs, NULL},
-	{HK_BACKEND_BTRFS, check_btrfs, make_btrfs_rootfs, NULL},
-	{HK_BACKEND_OVERLAY, NULL, NULL,
-	 "overlay is a snapshot backend: it comes with `hako clone -s`; create supports dir and "
-	 "btrfs"},
-	{HK_BACKEND_AUFS, NULL, NULL,
-	 "aufs is a snapshot backend (and needs an aufs kernel); create supports dir and btrfs"},
-	{HK_BACKEND_ZFS, NULL, NULL,
-	 "zfs is not supported yet (it needs the zfs tools and a pool); create supports dir and "
-	 "btrfs"},
-	{HK_BACKEND_LVM, NULL, NULL,
-	 "lvm is not supported yet (it needs lvm2 and a volume group); create supports dir and "
-	 "btrfs"},
+	{ HK_BACKEND_DIR, check_dir, make_dir_rootfs, NULL },
+	{ HK_BACKEND_BTRFS, check_btrfs, make_btrfs_rootfs, NULL },
+	{ HK_BACKEND_OVERLAY, NULL, NULL,
+	  "overlay is a snapshot backend: it comes with `hako clone -s`; create supports dir and "
+	  "btrfs" },
+	{ HK_BACKEND_AUFS, NULL, NULL,
+	  "aufs is a snapshot backend (and needs an aufs kernel); create supports dir and btrfs" },
+	{ HK_BACKEND_ZFS, NULL, NULL,
+	  "zfs is not supported yet (it needs the zfs tools and a pool); create supports dir and "
+	  "btrfs" },
+	{ HK_BACKEND_LVM, NULL, NULL,
+	  "lvm is not supported yet (it needs lvm2 and a volume group); create supports dir and "
+	  "btrfs" },
 };
 
 static const struct backend_ops *backend_find(enum hk_backend b)
@@ -256,7 +256,7 @@ static int append_file(struct hk_buf *b, const char *path, const char *what, boo
 /* Fills `xx` wildcards of every hwaddr line once, so the MAC is kept. */
 static char *fill_hwaddrs(const char *text)
 {
-	struct hk_buf out = {0};
+	struct hk_buf out = { 0 };
 	for (const char *p = text; *p;) {
 		size_t len = strcspn(p, "\n");
 		hk_autofree char *line = xstrndup(p, len);
@@ -291,7 +291,7 @@ static int set_key(struct job *j, const char *key, const char *value, struct hk_
 static bool first_big_range(const char *file, const char *user, uid_t uid, unsigned long *start,
 			    struct hk_error **err)
 {
-	struct hk_subids ids = {0};
+	struct hk_subids ids = { 0 };
 	bool found = false;
 	if (hk_subid_load(file, user, uid, &ids, err) == 0) {
 		for (size_t i = 0; i < ids.n && !found; i++)
@@ -356,7 +356,7 @@ static void header(struct job *j, struct hk_buf *b)
  * create sets itself. */
 static char *gather_config(struct job *j, struct hk_error **err)
 {
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	header(j, &b);
 	if (append_file(&b, hk_store_default_conf(j->st), "default config", true, err) < 0) {
 		hk_buf_free(&b);
@@ -566,7 +566,8 @@ static int lock_and_check(struct job *j, struct hk_lock **lock, struct hk_error 
 static int execute(struct job *j, struct hk_error **err)
 {
 	struct hk_cleanup *c = &j->cs;
-	if (hk_cleanup_at(c, HK_STEP_CREATE_TEMPLATE, err) < 0 || j->tpl->prepare(&j->tctx, err) < 0 ||
+	if (hk_cleanup_at(c, HK_STEP_CREATE_TEMPLATE, err) < 0 ||
+	    j->tpl->prepare(&j->tctx, err) < 0 ||
 	    hk_cleanup_at(c, HK_STEP_CREATE_CONFIG, err) < 0 || build_config(j, err) < 0 ||
 	    hk_cleanup_at(c, HK_STEP_CREATE_PATH, err) < 0 ||
 	    make_container_path(j, hk_store_path(j->st), err) < 0 ||
@@ -587,7 +588,7 @@ static int execute(struct job *j, struct hk_error **err)
 int hk_create(struct hk_store *st, const struct hk_create_opts *o, struct hk_error **err)
 {
 	hk_autolock lock = NULL;
-	struct job j = {.st = st, .o = o, .rootfd = -1, .cs = HK_CLEANUP_INIT};
+	struct job j = { .st = st, .o = o, .rootfd = -1, .cs = HK_CLEANUP_INIT };
 	hk_config_init(&j.cfg);
 	hk_cleanup_block_signals(&j.cs);
 	int rc = plan(&j, err);

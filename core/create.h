@@ -26,10 +26,10 @@
 
 struct hk_create_opts {
 	const char *name;
-	const char *template_name; /* "busybox", "download", "tar:FILE", "dir:PATH" */
-	enum hk_backend backend;   /* UNSET = hako.conf's [create] backend, normally dir */
-	const char *extra_config;  /* -f FILE, or NULL */
-	char **template_args;	   /* NULL-terminated, or NULL */
+	const char *template_name;   /* "busybox", "download", "tar:FILE", "dir:PATH" */
+	enum hk_backend backend;     /* UNSET = hako.conf's [create] backend, normally dir */
+	const char *extra_config;    /* -f FILE, or NULL */
+	char **template_args;	     /* NULL-terminated, or NULL */
 	struct hk_progress progress; /* downloads report here (may be empty) */
 };
 

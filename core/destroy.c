@@ -38,7 +38,7 @@ int hk_destroy_tree(const char *path, const struct hk_idmap *map, struct hk_erro
 /* Refuses when anything is mounted at or below dir. */
 static int refuse_mounts(const char *name, const char *dir, struct hk_error **err)
 {
-	struct hk_mountinfo mi = {0};
+	struct hk_mountinfo mi = { 0 };
 	if (hk_mountinfo_load("/proc/self/mountinfo", &mi, err) < 0)
 		return -1;
 	size_t len = strlen(dir);
@@ -77,13 +77,15 @@ static int lock_container(struct hk_store *st, const char *name, unsigned flags,
 		return 0;
 	}
 	if (active) { /* init's pid, as ls and info show it, not the monitor's */
-		hk_autofree char *init = sf.init_pid > 0 ? xasprintf(" (init pid %d)", (int)sf.init_pid)
-							 : xstrdup("");
+		hk_autofree char *init = sf.init_pid > 0
+						 ? xasprintf(" (init pid %d)", (int)sf.init_pid)
+						 : xstrdup("");
 		hk_autofree char *p = hk_store_path_arg(st);
-		return hk_error_set(err, 0,
-				    "container \"%s\" is running%s; stop it first (\"hako stop %s%s\") "
-				    "or destroy it with -f",
-				    name, init, name, p);
+		return hk_error_set(
+			err, 0,
+			"container \"%s\" is running%s; stop it first (\"hako stop %s%s\") "
+			"or destroy it with -f",
+			name, init, name, p);
 	}
 	hk_autofree char *who = pid > 0 ? xasprintf(" (pid %d)", (int)pid) : xstrdup("");
 	return hk_error_set(err, 0, "container \"%s\" is busy: its lock is held%s; try again later",
@@ -121,7 +123,7 @@ static int remove_container(struct hk_store *st, const char *name, struct hk_err
 		return hk_storage_destroy_container(st, name, err);
 	}
 	hk_autofree char *rootfs = NULL;
-	struct hk_idmap map = {0};
+	struct hk_idmap map = { 0 };
 	read_config(st, name, &rootfs, &map);
 	int rc = refuse_mounts(name, dir, err);
 	size_t len = strlen(dir);
@@ -150,7 +152,8 @@ static void remove_run_dir(const struct hk_store *st, const char *name, const ch
 
 /* Snapshot clones (overlay lowers) need this container: refuse, naming
  * them, or destroy them first with HK_DESTROY_SNAPSHOTS. */
-static int check_dependents(struct hk_store *st, const char *name, unsigned flags, struct hk_error **err)
+static int check_dependents(struct hk_store *st, const char *name, unsigned flags,
+			    struct hk_error **err)
 {
 	hk_autostrv deps = { 0 };
 	if (hk_storage_dependents(st, name, &deps, err) < 0)
@@ -160,8 +163,11 @@ static int check_dependents(struct hk_store *st, const char *name, unsigned flag
 		struct hk_buf b = { 0 };
 		for (size_t i = 0; i < deps.n; i++)
 			hk_buf_printf(&b, "%s\"%s\"", i ? ", " : "", deps.v[i]);
-		rc = hk_error_set(err, 0, "snapshot clones depend on it: %s; destroy them first, or use -s to "
-					  "destroy them too", b.data);
+		rc = hk_error_set(
+			err, 0,
+			"snapshot clones depend on it: %s; destroy them first, or use -s to "
+			"destroy them too",
+			b.data);
 		hk_buf_free(&b);
 	}
 	for (size_t i = 0; rc == 0 && i < deps.n; i++)

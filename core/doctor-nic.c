@@ -20,10 +20,12 @@
 #include "nic-client.h"
 #include "util.h"
 
-static size_t put(struct hk_doctor_result *out, const char *name, enum hk_doctor_status st, char *detail,
-		  char *fix)
+static size_t put(struct hk_doctor_result *out, const char *name, enum hk_doctor_status st,
+		  char *detail, char *fix)
 {
-	*out = (struct hk_doctor_result){ .name = name, .status = st, .detail = detail, .fix = fix };
+	*out = (struct hk_doctor_result){
+		.name = name, .status = st, .detail = detail, .fix = fix
+	};
 	return 1;
 }
 
@@ -34,26 +36,35 @@ static size_t check_helper(struct hk_doctor_result *out)
 	struct statvfs vfs;
 	bool missing = stat(path, &st) < 0;
 	if (missing || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
-		return put(out, "hako-nic", HK_DOCTOR_WARN,
-			   xasprintf("\"%s\" is %s: unprivileged containers get no network", path,
-				     missing ? "not installed" : "no executable file"),
-			   xstrdup("make install (as root) installs it setuid root; or set HAKO_NIC to its path"));
+		return put(
+			out, "hako-nic", HK_DOCTOR_WARN,
+			xasprintf("\"%s\" is %s: unprivileged containers get no network", path,
+				  missing ? "not installed" : "no executable file"),
+			xstrdup("make install (as root) installs it setuid root; or set HAKO_NIC to its path"));
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return put(out, "hako-nic", HK_DOCTOR_FAIL,
-			   xasprintf("\"%s\" is writable by its group or others (mode %04o): anyone could "
-				     "replace a program that runs as root", path, (unsigned)(st.st_mode & 07777)),
-			   xasprintf("chmod go-w %s (as root)", path));
+		return put(
+			out, "hako-nic", HK_DOCTOR_FAIL,
+			xasprintf(
+				"\"%s\" is writable by its group or others (mode %04o): anyone could "
+				"replace a program that runs as root",
+				path, (unsigned)(st.st_mode & 07777)),
+			xasprintf("chmod go-w %s (as root)", path));
 	if (st.st_uid != 0 || !(st.st_mode & S_ISUID))
-		return put(out, "hako-nic", HK_DOCTOR_WARN,
-			   xasprintf("\"%s\" is not setuid root (owner uid %u, mode %04o): unprivileged "
-				     "containers get no network", path, (unsigned)st.st_uid,
-				     (unsigned)(st.st_mode & 07777)),
-			   xasprintf("chown root:root %s && chmod u+s %s (as root; make install does)", path, path));
+		return put(
+			out, "hako-nic", HK_DOCTOR_WARN,
+			xasprintf(
+				"\"%s\" is not setuid root (owner uid %u, mode %04o): unprivileged "
+				"containers get no network",
+				path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777)),
+			xasprintf("chown root:root %s && chmod u+s %s (as root; make install does)",
+				  path, path));
 	if (statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_NOSUID))
-		return put(out, "hako-nic", HK_DOCTOR_WARN,
-			   xasprintf("\"%s\" is on a nosuid mount, so its setuid bit does nothing: "
-				     "unprivileged containers get no network", path),
-			   xstrdup("install it on a filesystem mounted without nosuid (make install PREFIX=...)"));
+		return put(
+			out, "hako-nic", HK_DOCTOR_WARN,
+			xasprintf("\"%s\" is on a nosuid mount, so its setuid bit does nothing: "
+				  "unprivileged containers get no network",
+				  path),
+			xstrdup("install it on a filesystem mounted without nosuid (make install PREFIX=...)"));
 	return put(out, "hako-nic", HK_DOCTOR_OK, xasprintf("\"%s\", setuid root", path), NULL);
 }
 
@@ -65,23 +76,33 @@ static size_t check_usernet(const struct hk_doctor_opts *o, const char *root, ch
 	hk_autoerr err = NULL;
 	*text = hk_nic_usernet_read(path, &err);
 	if (!*text && err->code == ENOENT)
-		return put(out, "usernet", HK_DOCTOR_WARN,
-			   xasprintf("no %s: no ordinary user may have a veth", path),
-			   xasprintf("hako setup-user %s -n 1 (as root) grants one on the default bridge",
-				     o->uid == 0 ? "USER" : o->user));
+		return put(
+			out, "usernet", HK_DOCTOR_WARN,
+			xasprintf("no %s: no ordinary user may have a veth", path),
+			xasprintf(
+				"hako setup-user %s -n 1 (as root) grants one on the default bridge",
+				o->uid == 0 ? "USER" : o->user));
 	if (!*text)
-		return put(out, "usernet", HK_DOCTOR_FAIL, xasprintf("hako-nic will not trust it: %s", err->msg),
-			   xasprintf("chown root:root %s && chmod 644 %s, and make its directory root's and "
-				     "not group- or other-writable (as root)", path, path));
+		return put(
+			out, "usernet", HK_DOCTOR_FAIL,
+			xasprintf("hako-nic will not trust it: %s", err->msg),
+			xasprintf(
+				"chown root:root %s && chmod 644 %s, and make its directory root's and "
+				"not group- or other-writable (as root)",
+				path, path));
 	unsigned bad = 0;
 	hk_nic_usernet_quota(*text, NULL, NULL, NULL, NULL, &bad);
 	if (bad)
-		return put(out, "usernet", HK_DOCTOR_WARN,
-			   xasprintf("%s has %u malformed line%s, which grant nothing", path, bad, bad == 1 ? "" : "s"),
-			   xasprintf("write each line as USER veth BRIDGE COUNT or @GROUP veth BRIDGE COUNT "
-				     "(hako-nic(8)) in %s", path));
-	return put(out, "usernet", HK_DOCTOR_OK, xasprintf("%s present, root's, not writable by others", path),
-		   NULL);
+		return put(
+			out, "usernet", HK_DOCTOR_WARN,
+			xasprintf("%s has %u malformed line%s, which grant nothing", path, bad,
+				  bad == 1 ? "" : "s"),
+			xasprintf(
+				"write each line as USER veth BRIDGE COUNT or @GROUP veth BRIDGE COUNT "
+				"(hako-nic(8)) in %s",
+				path));
+	return put(out, "usernet", HK_DOCTOR_OK,
+		   xasprintf("%s present, root's, not writable by others", path), NULL);
 }
 
 /* "1 veth on hakobr0, 2 on br1" for the bridges with a count. */
@@ -99,7 +120,8 @@ static size_t describe_allowance(const char *text, const char *user, const struc
 	return n;
 }
 
-static size_t check_allowance(const struct hk_doctor_opts *o, const char *text, struct hk_doctor_result *out)
+static size_t check_allowance(const struct hk_doctor_opts *o, const char *text,
+			      struct hk_doctor_result *out)
 {
 	if (o->uid == 0)
 		return put(out, "veth allowance", HK_DOCTOR_OK,
@@ -108,7 +130,8 @@ static size_t check_allowance(const struct hk_doctor_opts *o, const char *text, 
 	hk_autofree char *fix = xasprintf("hako setup-user %s -n 1 -b %s (as root)", o->user, br);
 	if (!text)
 		return put(out, "veth allowance", HK_DOCTOR_WARN,
-			   xasprintf("user \"%s\" may have no veth: no usable %s", o->user, HK_NIC_USERNET),
+			   xasprintf("user \"%s\" may have no veth: no usable %s", o->user,
+				     HK_NIC_USERNET),
 			   hk_steal_ptr(&fix));
 	hk_autostrv groups = { 0 };
 	hk_nic_user_groups(o->user, o->gid, &groups);
@@ -117,16 +140,22 @@ static size_t check_allowance(const struct hk_doctor_opts *o, const char *text, 
 	unsigned on_default = hk_nic_usernet_quota(text, o->user, &groups, "veth", br, NULL);
 	hk_autofree char *list = hk_buf_steal(&b);
 	if (n == 0)
-		return put(out, "veth allowance", HK_DOCTOR_WARN,
-			   xasprintf("user \"%s\" may have no veth on any bridge: %s has no line for the user "
-				     "or the user's groups", o->user, HK_NIC_USERNET),
-			   hk_steal_ptr(&fix));
+		return put(
+			out, "veth allowance", HK_DOCTOR_WARN,
+			xasprintf(
+				"user \"%s\" may have no veth on any bridge: %s has no line for the user "
+				"or the user's groups",
+				o->user, HK_NIC_USERNET),
+			hk_steal_ptr(&fix));
 	if (on_default == 0)
-		return put(out, "veth allowance", HK_DOCTOR_WARN,
-			   xasprintf("user \"%s\" may have %s, but none on \"%s\" (hako.conf [net] bridge)",
-				     o->user, list, br),
-			   hk_steal_ptr(&fix));
-	return put(out, "veth allowance", HK_DOCTOR_OK, xasprintf("user \"%s\" may have %s", o->user, list), NULL);
+		return put(
+			out, "veth allowance", HK_DOCTOR_WARN,
+			xasprintf(
+				"user \"%s\" may have %s, but none on \"%s\" (hako.conf [net] bridge)",
+				o->user, list, br),
+			hk_steal_ptr(&fix));
+	return put(out, "veth allowance", HK_DOCTOR_OK,
+		   xasprintf("user \"%s\" may have %s", o->user, list), NULL);
 }
 
 size_t hk_doctor_nic_checks(const struct hk_doctor_opts *o, const char *root,

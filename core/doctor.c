@@ -68,7 +68,7 @@ const char *hk_doctor_status_name(enum hk_doctor_status status)
 static void report(struct run *r, const char *name, enum hk_doctor_status st, char *detail,
 		   char *fix)
 {
-	struct hk_doctor_check c = {.name = name, .status = st, .detail = detail, .fix = fix};
+	struct hk_doctor_check c = { .name = name, .status = st, .detail = detail, .fix = fix };
 	r->cb(r->ctx, &c);
 	if (st == HK_DOCTOR_FAIL)
 		r->fails++;
@@ -140,14 +140,14 @@ static const struct {
 	const char *ns;
 	const char *config;
 } namespaces[] = {
-	{"mnt", "CONFIG_NAMESPACES"}, {"pid", "CONFIG_PID_NS"}, {"uts", "CONFIG_UTS_NS"},
-	{"ipc", "CONFIG_IPC_NS"},     {"net", "CONFIG_NET_NS"}, {"user", "CONFIG_USER_NS"},
-	{"cgroup", "CONFIG_CGROUPS"},
+	{ "mnt", "CONFIG_NAMESPACES" }, { "pid", "CONFIG_PID_NS" }, { "uts", "CONFIG_UTS_NS" },
+	{ "ipc", "CONFIG_IPC_NS" },	{ "net", "CONFIG_NET_NS" }, { "user", "CONFIG_USER_NS" },
+	{ "cgroup", "CONFIG_CGROUPS" },
 };
 
 static void check_namespaces(struct run *r)
 {
-	struct hk_buf have = {0}, missing = {0}, configs = {0};
+	struct hk_buf have = { 0 }, missing = { 0 }, configs = { 0 };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(namespaces); i++) {
 		hk_autofree char *p = xasprintf("/proc/self/ns/%s", namespaces[i].ns);
 		bool ok = host_exists(r, p);
@@ -204,15 +204,15 @@ static const struct {
 	const char *why;
 	const char *fix;
 } userns_switches[] = {
-	{"/proc/sys/kernel/unprivileged_userns_clone", "kernel.unprivileged_userns_clone", "0",
-	 "only root may create user namespaces",
-	 "sysctl -w kernel.unprivileged_userns_clone=1 (as root), and keep it in "
-	 "/etc/sysctl.d/90-hako.conf"},
-	{"/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
-	 "kernel.apparmor_restrict_unprivileged_userns", "1",
-	 "AppArmor takes all capabilities from unprivileged user namespaces",
-	 "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 (as root), or give hako an "
-	 "AppArmor profile that allows `userns,`"},
+	{ "/proc/sys/kernel/unprivileged_userns_clone", "kernel.unprivileged_userns_clone", "0",
+	  "only root may create user namespaces",
+	  "sysctl -w kernel.unprivileged_userns_clone=1 (as root), and keep it in "
+	  "/etc/sysctl.d/90-hako.conf" },
+	{ "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+	  "kernel.apparmor_restrict_unprivileged_userns", "1",
+	  "AppArmor takes all capabilities from unprivileged user namespaces",
+	  "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 (as root), or give hako an "
+	  "AppArmor profile that allows `userns,`" },
 };
 
 static void check_userns_switches(struct run *r)
@@ -258,7 +258,7 @@ static void probe(int (*fn)(void *arg, struct probe_result *res), void *arg,
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		struct probe_result mine = {0};
+		struct probe_result mine = { 0 };
 		int rc = fn(arg, &mine);
 		if (write(p[1], &mine, sizeof(mine)) != (ssize_t)sizeof(mine))
 			_exit(3);
@@ -354,7 +354,8 @@ bool hk_doctor_fcaps_permit(const void *xattr, size_t len, unsigned cap)
 	return (word >> (cap % 32)) & 1u;
 }
 
-static const char *const bin_dirs[] = {"/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"};
+static const char *const bin_dirs[] = { "/usr/bin", "/bin", "/usr/sbin", "/sbin",
+					"/usr/local/bin" };
 
 /* The first of bin_dirs holding `name` (a host path), or NULL. */
 static char *find_binary(const struct run *r, const char *name)
@@ -409,7 +410,7 @@ static void check_newgidmap(struct run *r)
 
 static char *describe_ranges(const struct hk_subids *ids, unsigned long *total)
 {
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	*total = 0;
 	for (size_t i = 0; i < ids->n; i++) {
 		*total += ids->r[i].count;
@@ -456,7 +457,7 @@ static void check_subids(struct run *r, const char *name, const char *file)
 {
 	const char *user = r->o->user;
 	hk_autofree char *path = host_path(r, file);
-	struct hk_subids ids = {0};
+	struct hk_subids ids = { 0 };
 	hk_autoerr err = NULL;
 	if (hk_subid_load(path, user, r->o->uid, &ids, &err) < 0) {
 		hk_autofree char *msg = hk_error_render(err);
@@ -499,7 +500,7 @@ static void check_subgids(struct run *r)
 
 static char *describe_layout(const struct hk_cgroup_info *info)
 {
-	struct hk_buf v1 = {0};
+	struct hk_buf v1 = { 0 };
 	for (size_t i = 0; i < info->n; i++) {
 		if (info->h[i].version != 1)
 			continue;
@@ -507,7 +508,7 @@ static char *describe_layout(const struct hk_cgroup_info *info)
 		hk_buf_printf(&v1, "%s%s", v1.len ? " " : "", label);
 	}
 	const struct hk_cgroup_hier *u = hk_cgroup_unified(info);
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	hk_buf_puts(&b, hk_cgroup_layout_name(info->layout));
 	if (v1.len)
 		hk_buf_printf(&b, ", v1: %s", v1.data);
@@ -551,7 +552,7 @@ static void check_cgroup_moves(struct run *r)
 	    !strstr(features, "favordynmods"))
 		return;
 	hk_autofree char *mpath = host_path(r, "/proc/self/mountinfo");
-	struct hk_mountinfo mi = {0};
+	struct hk_mountinfo mi = { 0 };
 	if (hk_mountinfo_load(mpath, &mi, NULL) < 0)
 		return;
 	const char *on = NULL, *v2 = NULL;
@@ -564,14 +565,19 @@ static void check_cgroup_moves(struct run *r)
 			v2 = e->mountpoint;
 	}
 	if (on)
-		report(r, "cgroup moves", HK_DOCTOR_OK, xasprintf("favordynmods on %s: moving a process "
-								  "between cgroups does not wait", on), NULL);
+		report(r, "cgroup moves", HK_DOCTOR_OK,
+		       xasprintf("favordynmods on %s: moving a process "
+				 "between cgroups does not wait",
+				 on),
+		       NULL);
 	else
 		report(r, "cgroup moves", HK_DOCTOR_WARN,
 		       xstrdup("no cgroup hierarchy is mounted with favordynmods: a start or attach waits "
 			       "2-18 ms for the kernel when it moves a process between cgroups"),
-		       xasprintf("as root, if forks and exits may get a little slower for the whole host: "
-				 "mount -o remount,favordynmods %s", v2 ? v2 : "/sys/fs/cgroup"));
+		       xasprintf(
+			       "as root, if forks and exits may get a little slower for the whole host: "
+			       "mount -o remount,favordynmods %s",
+			       v2 ? v2 : "/sys/fs/cgroup"));
 	hk_mountinfo_free(&mi);
 }
 
@@ -584,9 +590,10 @@ static void check_systemd_delegation(struct run *r)
 		return;
 	bool no_bus = strstr(how, "not there now") != NULL;
 	report(r, "cgroup2 delegation", no_bus ? HK_DOCTOR_WARN : HK_DOCTOR_OK, xstrdup(how),
-	       no_bus ? xstrdup(r->is_root ? "start dbus (systemctl start dbus)"
-					    : "log in through a pam_systemd session, or as root: loginctl "
-					      "enable-linger USER")
+	       no_bus ? xstrdup(r->is_root
+					? "start dbus (systemctl start dbus)"
+					: "log in through a pam_systemd session, or as root: loginctl "
+					  "enable-linger USER")
 		      : NULL);
 }
 
@@ -600,8 +607,8 @@ static void check_cgroup_delegation(struct run *r)
 	check_systemd_delegation(r);
 	struct hk_cgroup_verdict v;
 	hk_cgroup_verdict_get(&r->cg, r->is_root ? 0 : r->o->uid, r->o->gid, r->o->user, &v);
-	report(r, "cgroup delegation", v.usable ? HK_DOCTOR_OK : HK_DOCTOR_FAIL, hk_steal_ptr(&v.what),
-	       hk_steal_ptr(&v.fix));
+	report(r, "cgroup delegation", v.usable ? HK_DOCTOR_OK : HK_DOCTOR_FAIL,
+	       hk_steal_ptr(&v.what), hk_steal_ptr(&v.fix));
 	hk_cgroup_verdict_free(&v);
 }
 
@@ -656,10 +663,10 @@ static const struct {
 	const char *name;
 	const char *fix;
 } backends[] = {
-	{"btrfs", "btrfs backend",
-	 "use the overlay or dir backend (or a kernel with CONFIG_BTRFS_FS)"},
-	{"aufs", "aufs backend", "use the overlay backend"},
-	{"zfs", "zfs backend", "use the overlay backend (or install ZFS on Linux: zfs-dkms)"},
+	{ "btrfs", "btrfs backend",
+	  "use the overlay or dir backend (or a kernel with CONFIG_BTRFS_FS)" },
+	{ "aufs", "aufs backend", "use the overlay backend" },
+	{ "zfs", "zfs backend", "use the overlay backend (or install ZFS on Linux: zfs-dkms)" },
 };
 
 static void check_backends(struct run *r)
@@ -770,7 +777,7 @@ static int overlay_setup(const struct hk_doctor_opts *o, struct overlay_probe *p
 	p->merged = xasprintf("%s/merged", p->top);
 	p->uid = getuid();
 	p->gid = getgid();
-	const char *dirs[] = {p->lower, p->upper, p->work, p->merged};
+	const char *dirs[] = { p->lower, p->upper, p->work, p->merged };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(dirs); i++)
 		if (mkdir(dirs[i], 0755) < 0)
 			return hk_error_errno(err, "cannot make \"%s\"", dirs[i]);
@@ -813,7 +820,7 @@ static void check_overlay(struct run *r)
 		       NULL);
 		return;
 	}
-	struct overlay_probe p = {0};
+	struct overlay_probe p = { 0 };
 	hk_autoerr err = NULL;
 	struct probe_result res;
 	if (overlay_setup(r->o, &p, &err) < 0) {
@@ -961,7 +968,8 @@ static void check_busybox(struct run *r)
 	hk_autofree char *hp = host_path(r, path);
 	hk_autoerr err = NULL;
 	hk_autoclose int fd = open(hp, O_RDONLY | O_CLOEXEC);
-	int is_static = fd < 0 ? hk_error_errno(&err, "cannot open \"%s\"", hp) : hk_elf_is_static(fd, hp, &err);
+	int is_static = fd < 0 ? hk_error_errno(&err, "cannot open \"%s\"", hp)
+			       : hk_elf_is_static(fd, hp, &err);
 	if (is_static < 0) {
 		hk_autofree char *msg = hk_error_render(err);
 		report(r, "busybox", HK_DOCTOR_WARN, xstrdup(msg), xstrdup(fix));

@@ -30,15 +30,17 @@ int hk_elf_is_static(int fd, const char *shown, struct hk_error **err)
 	unsigned phentsize = is64 ? h.e64.e_phentsize : h.e32.e_phentsize;
 	if (phentsize < (is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)) ||
 	    phnum > HK_ELF_MAX_PHDRS)
-		return hk_error_set(err, ENOEXEC,
-				    "\"%s\" has malformed ELF program headers (%u of %u bytes each)",
-				    shown, phnum, phentsize);
+		return hk_error_set(
+			err, ENOEXEC,
+			"\"%s\" has malformed ELF program headers (%u of %u bytes each)", shown,
+			phnum, phentsize);
 	bool interp = false;
 	for (unsigned i = 0; i < phnum; i++) {
 		uint32_t type; /* p_type comes first in both classes */
 		if (pread(fd, &type, sizeof(type), (off_t)(phoff + (uint64_t)i * phentsize)) !=
 		    (ssize_t)sizeof(type))
-			return hk_error_set(err, ENOEXEC, "\"%s\" is truncated (in its ELF program headers)",
+			return hk_error_set(err, ENOEXEC,
+					    "\"%s\" is truncated (in its ELF program headers)",
 					    shown);
 		interp |= type == PT_INTERP;
 	}

@@ -29,7 +29,8 @@ int hk_execute_exit_code(int wait_status)
 int hk_execute_parse_end(const char *line, int *wait_status)
 {
 	long v;
-	if (!hk_str_has_prefix(line, "EXIT ") || !hk_parse_long(line + 5, &v) || v < 0 || v > 0xffff)
+	if (!hk_str_has_prefix(line, "EXIT ") || !hk_parse_long(line + 5, &v) || v < 0 ||
+	    v > 0xffff)
 		return -1;
 	*wait_status = (int)v;
 	return 0;
@@ -135,7 +136,7 @@ void hk_execute_child_signals(void)
 /* ---- the caller's side ---- */
 
 struct caller {
-	int chan, view; /* this side's ends, or -1 */
+	int chan, view;	     /* this side's ends, or -1 */
 	int tty_in, tty_out; /* the terminal to proxy: fds of this process, or -1 */
 };
 
@@ -163,15 +164,18 @@ static void close_app_ends(struct hk_app *app)
  * container may see (`hako execute c1 -- cmd < /`). */
 static int caller_open(struct caller *c, struct hk_app *app, struct hk_error **err)
 {
-	static const char *const names[] = { "standard input", "standard output", "standard error" };
+	static const char *const names[] = { "standard input", "standard output",
+					     "standard error" };
 	int pair[2];
 	for (int fd = 0; fd < 3; fd++) {
 		struct stat st;
 		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
-			return hk_error_set(err, EISDIR, "%s is a directory of the host (the container could "
-							 "open any file under it); give the command a file, a pipe or "
-							 "a terminal",
-					    names[fd]);
+			return hk_error_set(
+				err, EISDIR,
+				"%s is a directory of the host (the container could "
+				"open any file under it); give the command a file, a pipe or "
+				"a terminal",
+				names[fd]);
 		if (isatty(fd)) {
 			if (fd == 0)
 				c->tty_in = 0;
@@ -217,8 +221,9 @@ static int read_end(int chan, const char *name, int *wait_status, struct hk_erro
 	}
 	line[len] = '\0';
 	if (hk_execute_parse_end(line, wait_status) < 0)
-		return hk_error_set(err, EPROTO, "the monitor of \"%s\" ended without telling how the command "
-						 "ended; \"hako info %s\" shows the container's state",
+		return hk_error_set(err, EPROTO,
+				    "the monitor of \"%s\" ended without telling how the command "
+				    "ended; \"hako info %s\" shows the container's state",
 				    name, name);
 	return 0;
 }
@@ -237,11 +242,17 @@ static void show_console(const struct hk_store *st, const char *name, const stru
 }
 
 /* Starts the container with CMD (argv) and, unless -d, waits for its end. */
-static int run(struct hk_store *st, const char *name, const struct hk_execute_opts *o, char *const *argv,
-	       int *code, struct hk_error **err)
+static int run(struct hk_store *st, const char *name, const struct hk_execute_opts *o,
+	       char *const *argv, int *code, struct hk_error **err)
 {
-	struct hk_app app = { .argv = argv, .uid = o->uid, .gid = o->gid, .stdio = { -1, -1, -1 },
-			      .chan = -1, .view = -1, .peer_chan = -1, .peer_view = -1 };
+	struct hk_app app = { .argv = argv,
+			      .uid = o->uid,
+			      .gid = o->gid,
+			      .stdio = { -1, -1, -1 },
+			      .chan = -1,
+			      .view = -1,
+			      .peer_chan = -1,
+			      .peer_view = -1 };
 	struct caller c = { .chan = -1, .view = -1, .tty_in = -1, .tty_out = -1 };
 	if (!o->daemon && caller_open(&c, &app, err) < 0) {
 		close_app_ends(&app);
@@ -284,8 +295,9 @@ static int default_cmd(const struct hk_store *st, const char *name, const struct
 	for (char *save, *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
 		hk_strv_push(words, w);
 	if (words->n == 0)
-		return hk_error_set(err, EINVAL, "execute \"%s\": which command? give it after --: \"hako "
-						 "execute %s -- CMD [ARGS...]\", or set lxc.execute.cmd",
+		return hk_error_set(err, EINVAL,
+				    "execute \"%s\": which command? give it after --: \"hako "
+				    "execute %s -- CMD [ARGS...]\", or set lxc.execute.cmd",
 				    name, name);
 	return 0;
 }

@@ -33,21 +33,21 @@
 
 /* What the monitor needs to run an application instead of init. */
 struct hk_app {
-	char *const *argv;     /* CMD and its arguments */
-	long uid, gid;         /* CMD runs as; -1: lxc.init.uid / lxc.init.gid, else 0 */
-	const char *term;      /* TERM for CMD (the caller's, on a terminal), or NULL */
+	char *const *argv;	   /* CMD and its arguments */
+	long uid, gid;		   /* CMD runs as; -1: lxc.init.uid / lxc.init.gid, else 0 */
+	const char *term;	   /* TERM for CMD (the caller's, on a terminal), or NULL */
 	unsigned short rows, cols; /* the console's first window size, 0: the default */
-	int stdio[3];          /* CMD's 0, 1, 2; -1: the container's console */
-	int chan;              /* the monitor's end of the channel; -1: none (-d) */
-	int view;              /* the monitor's end of a console view for the caller, or -1 */
-	int peer_chan, peer_view; /* the caller's ends: closed in the monitor */
+	int stdio[3];		   /* CMD's 0, 1, 2; -1: the container's console */
+	int chan;		   /* the monitor's end of the channel; -1: none (-d) */
+	int view;		   /* the monitor's end of a console view for the caller, or -1 */
+	int peer_chan, peer_view;  /* the caller's ends: closed in the monitor */
 };
 
 struct hk_execute_opts {
 	const struct hk_strv *overrides; /* -s KEY=VALUE */
-	char *const *argv;               /* CMD, NULL-terminated; NULL: lxc.execute.cmd */
-	long uid, gid;                   /* -u, -g; -1: not given */
-	bool daemon;                     /* -d: start it and return */
+	char *const *argv;		 /* CMD, NULL-terminated; NULL: lxc.execute.cmd */
+	long uid, gid;			 /* -u, -g; -1: not given */
+	bool daemon;			 /* -d: start it and return */
 };
 
 /* Runs CMD in container NAME (existing, stopped) until it ends; *code

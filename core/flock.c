@@ -20,7 +20,7 @@
 
 #define POLL_MIN_MS 1
 #define POLL_MAX_MS 10 /* short: a lock held for milliseconds is the rule */
-#define CAP_TIMES 6    /* however many holders come and go, at most this many timeouts */
+#define CAP_TIMES   6  /* however many holders come and go, at most this many timeouts */
 
 static void nap_ms(long long ms)
 {
@@ -42,7 +42,8 @@ static long holder_of(int fd)
 	return end != buf && pid > 0 && *end == '\n' ? pid : -1;
 }
 
-int hk_flock_timed(int fd, const char *path, const char *what, unsigned timeout_ms, struct hk_error **err)
+int hk_flock_timed(int fd, const char *path, const char *what, unsigned timeout_ms,
+		   struct hk_error **err)
 {
 	long long start = hk_now_ms(), since = start, delay = POLL_MIN_MS;
 	long seen = holder_of(fd);
@@ -59,15 +60,19 @@ int hk_flock_timed(int fd, const char *path, const char *what, unsigned timeout_
 			seen = pid;
 			since = now;
 		}
-		long long left = since + timeout_ms - now, cap = start + (long long)timeout_ms * CAP_TIMES - now;
+		long long left = since + timeout_ms - now,
+			  cap = start + (long long)timeout_ms * CAP_TIMES - now;
 		if (left <= 0 || cap <= 0) {
-			hk_autofree char *who = pid > 0 ? xasprintf("pid %ld (as root, see what it does: cat "
-								   "/proc/%ld/stack; kill -9 %ld frees the lock)",
-								   pid, pid, pid)
-							: xstrdup("a process that did not write its pid (as root: "
-								  "fuser -v FILE names it)");
-			return hk_error_set(err, ETIMEDOUT, "%s \"%s\" is still held after %lld ms of waiting, by "
-							    "%s; try again", what, path, now - start, who);
+			hk_autofree char *who =
+				pid > 0 ? xasprintf("pid %ld (as root, see what it does: cat "
+						    "/proc/%ld/stack; kill -9 %ld frees the lock)",
+						    pid, pid, pid)
+					: xstrdup("a process that did not write its pid (as root: "
+						  "fuser -v FILE names it)");
+			return hk_error_set(err, ETIMEDOUT,
+					    "%s \"%s\" is still held after %lld ms of waiting, by "
+					    "%s; try again",
+					    what, path, now - start, who);
 		}
 		if (cap < left)
 			left = cap;
@@ -79,6 +84,7 @@ int hk_flock_timed(int fd, const char *path, const char *what, unsigned timeout_
 	/* The holder's name is a courtesy: a lock whose file cannot be
 	 * written still locks. */
 	if (pwrite(fd, line, (size_t)n, 0) != n || ftruncate(fd, n) < 0)
-		hk_log(HK_LOG_DEBUG, "cannot name the holder in %s \"%s\": %s", what, path, strerror(errno));
+		hk_log(HK_LOG_DEBUG, "cannot name the holder in %s \"%s\": %s", what, path,
+		       strerror(errno));
 	return 0;
 }

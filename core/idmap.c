@@ -27,7 +27,7 @@ void hk_idmap_add(struct hk_idmap *map, char kind, unsigned long ns, unsigned lo
 		  unsigned long count)
 {
 	map->r = xrealloc(map->r, (map->n + 1) * sizeof(*map->r));
-	map->r[map->n++] = (struct hk_idmap_range){kind, ns, host, count};
+	map->r[map->n++] = (struct hk_idmap_range){ kind, ns, host, count };
 }
 
 void hk_idmap_free(struct hk_idmap *map)
@@ -79,7 +79,7 @@ static bool parse_id(const char *s, unsigned long *out)
 	return hk_parse_ulong(s, out) && *out <= HK_ID_LIMIT;
 }
 
-static const char *const field_names[] = {"KIND", "NSID", "HOSTID", "COUNT"};
+static const char *const field_names[] = { "KIND", "NSID", "HOSTID", "COUNT" };
 
 int hk_idmap_parse_line(const char *line, struct hk_idmap *map, struct hk_error **err)
 {
@@ -129,7 +129,7 @@ char *hk_idmap_format_range(const struct hk_idmap_range *r)
 
 char *hk_idmap_format_list(const struct hk_idmap *map)
 {
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	for (size_t i = 0; i < map->n; i++) {
 		hk_autofree char *r = hk_idmap_format_range(&map->r[i]);
 		hk_buf_printf(&b, "%s%s", i ? "; " : "", r);
@@ -139,7 +139,7 @@ char *hk_idmap_format_list(const struct hk_idmap *map)
 
 char *hk_idmap_format_proc(const struct hk_idmap *map, char kind)
 {
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	for (size_t i = 0; i < map->n; i++)
 		if (map->r[i].kind == kind)
 			hk_buf_printf(&b, "%lu %lu %lu\n", map->r[i].ns, map->r[i].host,
@@ -264,7 +264,7 @@ bool hk_idmap_to_ns(const struct hk_idmap *map, char kind, unsigned long host_id
 /* "(u 0 165536 131072 covers parent ids 0-131071 only)" for an error. */
 static char *describe_parent(const struct hk_idmap *parent, char kind)
 {
-	struct hk_buf ranges = {0}, ids = {0};
+	struct hk_buf ranges = { 0 }, ids = { 0 };
 	size_t n = 0;
 	for (size_t i = 0; i < parent->n; i++) {
 		const struct hk_idmap_range *r = &parent->r[i];
@@ -334,7 +334,7 @@ static int compose_range(const struct hk_idmap_range *c, const struct hk_idmap *
 int hk_idmap_compose(const struct hk_idmap *child, const struct hk_idmap *parent,
 		     struct hk_idmap *out, struct hk_error **err)
 {
-	struct hk_idmap res = {0};
+	struct hk_idmap res = { 0 };
 	if (parent->n == 0) {
 		/* A parent without a map shares the host's ids. */
 		hk_idmap_copy(&res, child);
@@ -354,7 +354,7 @@ int hk_idmap_compose(const struct hk_idmap *child, const struct hk_idmap *parent
 
 void hk_idmap_invert(const struct hk_idmap *map, struct hk_idmap *out)
 {
-	struct hk_idmap res = {0};
+	struct hk_idmap res = { 0 };
 	for (size_t i = 0; i < map->n; i++)
 		hk_idmap_add(&res, map->r[i].kind, map->r[i].host, map->r[i].ns, map->r[i].count);
 	if (out == map)

@@ -34,11 +34,12 @@ int hk_image_fetch(const char *url, int fd, uint64_t max, const struct hk_progre
 		   const char *what, struct hk_error **err)
 {
 	(void)fd, (void)max, (void)p, (void)what;
-	return hk_error_set(err, ENOTSUP,
-			    "cannot download \"%s\": this is the static hako for use inside "
-			    "containers, built without an HTTP client; download the image on the host "
-			    "and create from the file with -t tar:FILE, or copy the host's cache in",
-			    url);
+	return hk_error_set(
+		err, ENOTSUP,
+		"cannot download \"%s\": this is the static hako for use inside "
+		"containers, built without an HTTP client; download the image on the host "
+		"and create from the file with -t tar:FILE, or copy the host's cache in",
+		url);
 }
 
 int hk_image_fetch_mem(const char *url, size_t max, char **out, size_t *len, struct hk_error **err)
@@ -99,10 +100,11 @@ static int load_libcurl(const char *url, struct hk_error **err)
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(syms); i++)
 		if (!(*syms[i].slot = dlsym(lib, syms[i].name)))
-			return hk_error_set(err, ENOENT,
-					    "cannot download \"%s\": %s lacks %s; install a current "
-					    "libcurl4",
-					    url, LIBCURL, syms[i].name);
+			return hk_error_set(
+				err, ENOENT,
+				"cannot download \"%s\": %s lacks %s; install a current "
+				"libcurl4",
+				url, LIBCURL, syms[i].name);
 	lc.loaded = true; /* the library stays loaded for the process */
 	return 0;
 }

@@ -4,8 +4,9 @@
 static void swap_options(struct hk_ini_options *o)
 {
 	struct hk_ini_options cur = {
-		ini_allow_multiline,	    ini_allow_inline_comments, ini_stop_on_first_error,
-		ini_use_stack,		    ini_allow_realloc,	       ini_allow_no_value,
+		ini_allow_multiline,	    ini_allow_inline_comments,
+		ini_stop_on_first_error,    ini_use_stack,
+		ini_allow_realloc,	    ini_allow_no_value,
 		ini_start_comment_prefixes, ini_max_line,
 	};
 	ini_allow_multiline = o->multiline;

@@ -41,8 +41,7 @@ static const long settled_calls[] = {
 #ifdef __NR_pause
 	__NR_pause,
 #endif
-	__NR_rt_sigsuspend,
-	__NR_rt_sigtimedwait,
+	__NR_rt_sigsuspend, __NR_rt_sigtimedwait,
 #ifdef __NR_wait4
 	__NR_wait4,
 #endif

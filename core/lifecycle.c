@@ -38,7 +38,8 @@ int hk_error_not_running(const struct hk_store *st, const char *name, struct hk_
 	if (hk_store_require(st, name, err) < 0)
 		return -1;
 	hk_autofree char *p = hk_store_path_arg(st);
-	return hk_error_say(err, ESRCH, "container \"%s\" is not running; start it with \"hako start %s%s\"",
+	return hk_error_say(err, ESRCH,
+			    "container \"%s\" is not running; start it with \"hako start %s%s\"",
 			    name, name, p);
 }
 
@@ -96,8 +97,8 @@ static char *first_limit(const struct hk_config *cfg)
  * its own (warned, with doctor's words and fix), unless it sets limits,
  * which would then be silently lost, or its init is systemd, which cannot
  * boot without a cgroup of its own (both refused). */
-static int check_user_cgroup(const struct hk_store *st, const char *name, const struct hk_config *cfg,
-			     bool systemd_init, struct hk_error **err)
+static int check_user_cgroup(const struct hk_store *st, const char *name,
+			     const struct hk_config *cfg, bool systemd_init, struct hk_error **err)
 {
 	struct hk_cgroup_info info;
 	if (hk_cgroup_detect("", &info, NULL) < 0)
@@ -108,16 +109,19 @@ static int check_user_cgroup(const struct hk_store *st, const char *name, const 
 	hk_autofree char *limit = v.usable ? NULL : first_limit(cfg);
 	int rc = 0;
 	if (limit)
-		rc = hk_error_set(err, EPERM, "container \"%s\" sets %s, but %s; %s", name, limit, v.what,
-				  v.fix);
+		rc = hk_error_set(err, EPERM, "container \"%s\" sets %s, but %s; %s", name, limit,
+				  v.what, v.fix);
 	else if (!v.usable && systemd_init)
-		rc = hk_error_set(err, EPERM,
-				  "container \"%s\": its init is systemd, which needs a cgroup of its own "
-				  "to boot, but %s; %s",
-				  name, v.what, v.fix);
+		rc = hk_error_set(
+			err, EPERM,
+			"container \"%s\": its init is systemd, which needs a cgroup of its own "
+			"to boot, but %s; %s",
+			name, v.what, v.fix);
 	else if (!v.usable)
-		hk_log(HK_LOG_WARN, "\"%s\" will run without its own cgroup, so limits, freeze and usage "
-				    "figures are unavailable: %s; %s", name, v.what, v.fix);
+		hk_log(HK_LOG_WARN,
+		       "\"%s\" will run without its own cgroup, so limits, freeze and usage "
+		       "figures are unavailable: %s; %s",
+		       name, v.what, v.fix);
 	else
 		hk_cgroup_systemd_preflight(); /* a delegation of its own, but no scope */
 	hk_cgroup_verdict_free(&v);
@@ -126,7 +130,8 @@ static int check_user_cgroup(const struct hk_store *st, const char *name, const 
 
 /* An application's command is in the rootfs, where execvp will look for
  * it (its PATH, or its working directory for a relative path). */
-static int check_app_cmd(const struct hk_config *cfg, int root, const char *cmd, struct hk_error **err)
+static int check_app_cmd(const struct hk_config *cfg, int root, const char *cmd,
+			 struct hk_error **err)
 {
 	struct hk_strv cands = { 0 };
 	const char *path = hk_execute_path_of(&cfg->environment);
@@ -134,7 +139,8 @@ static int check_app_cmd(const struct hk_config *cfg, int root, const char *cmd,
 	bool found = false;
 	for (size_t i = 0; i < cands.n && !found; i++) {
 		const char *c = cands.v[i];
-		hk_autofree char *at = c[0] != '/' && cfg->init_cwd ? xasprintf("%s/%s", cfg->init_cwd, c) : NULL;
+		hk_autofree char *at =
+			c[0] != '/' && cfg->init_cwd ? xasprintf("%s/%s", cfg->init_cwd, c) : NULL;
 		hk_autoclose int fd = hk_safe_open(root, at ? at : c, O_PATH, 0, 0, NULL);
 		found = fd >= 0;
 	}
@@ -142,11 +148,13 @@ static int check_app_cmd(const struct hk_config *cfg, int root, const char *cmd,
 	if (found)
 		return 0;
 	if (strchr(cmd, '/'))
-		return hk_error_set(err, ENOENT, "the command \"%s\" is not in rootfs \"%s\"; give a program "
-						 "the container has",
+		return hk_error_set(err, ENOENT,
+				    "the command \"%s\" is not in rootfs \"%s\"; give a program "
+				    "the container has",
 				    cmd, cfg->rootfs.path);
-	return hk_error_set(err, ENOENT, "the command \"%s\" is in no directory of its PATH (%s) in rootfs "
-					 "\"%s\"; give a program the container has, or its full path",
+	return hk_error_set(err, ENOENT,
+			    "the command \"%s\" is in no directory of its PATH (%s) in rootfs "
+			    "\"%s\"; give a program the container has, or its full path",
 			    cmd, path, cfg->rootfs.path);
 }
 
@@ -170,8 +178,10 @@ static int check_init(const char *name, const struct hk_config *cfg, const struc
 	hk_autofree char *init = xstrndup(cmd, strcspn(cmd, " \t"));
 	hk_autoclose int fd = hk_safe_open(root, init, O_PATH, 0, 0, NULL);
 	if (fd < 0)
-		return hk_error_set(err, ENOENT, "container \"%s\": init \"%s\" is not in rootfs \"%s\"; "
-						 "install it or set lxc.init.cmd", name, init, rootfs);
+		return hk_error_set(err, ENOENT,
+				    "container \"%s\": init \"%s\" is not in rootfs \"%s\"; "
+				    "install it or set lxc.init.cmd",
+				    name, init, rootfs);
 	*systemd = hk_init_file_is_systemd(fd);
 	return 0;
 }
@@ -182,7 +192,7 @@ static int note_v2_limits(const char *name, const struct hk_config *cfg, struct 
 	struct hk_cgroup_info info;
 	if (cfg->cgroup_v2.n == 0 || hk_cgroup_detect("", &info, NULL) < 0)
 		return 0;
-	hk_autostrv notes = {0};
+	hk_autostrv notes = { 0 };
 	int rc = hk_cgroup_v2_on_v1_notes(&info, &cfg->cgroup_v2, &notes, err);
 	hk_cgroup_info_free(&info);
 	for (size_t i = 0; i < notes.n; i++)
@@ -199,11 +209,12 @@ static int preflight(const struct hk_store *st, const char *name, const struct h
 	if (note_v2_limits(name, cfg, err) < 0 || check_nets(st, name, cfg, err) < 0)
 		return -1;
 	if (!hk_store_is_root(st) && cfg->idmap.n == 0)
-		return hk_error_set(err, EPERM,
-				    "container \"%s\" has no lxc.idmap, and an ordinary user can only run "
-				    "unprivileged containers; add \"lxc.idmap = u 0 START 65536\" and a g line "
-				    "from your /etc/subuid and /etc/subgid ranges",
-				    name);
+		return hk_error_set(
+			err, EPERM,
+			"container \"%s\" has no lxc.idmap, and an ordinary user can only run "
+			"unprivileged containers; add \"lxc.idmap = u 0 START 65536\" and a g line "
+			"from your /etc/subuid and /etc/subgid ranges",
+			name);
 	struct hk_idmap window;
 	if (hk_nest_window(&window)) { /* hako runs inside a container */
 		hk_idmap_free(&window);
@@ -282,8 +293,8 @@ static void close_inherited(void)
 
 /* The monitor process: detached from the terminal, holding the lock. */
 static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const char *name,
-						    struct hk_config *cfg, struct hk_lock *lock, int ready,
-						    int lxc_fd, const struct hk_app *app,
+						    struct hk_config *cfg, struct hk_lock *lock,
+						    int ready, int lxc_fd, const struct hk_app *app,
 						    const struct hk_restore_req *restore)
 {
 	/* hako execute's ends of its channel and view stay with it alone:
@@ -329,8 +340,14 @@ static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const c
 	if (strlen(title) > hk_proctitle_room()) /* a cut path would mislead */
 		title[strlen("hako monitor ") + strlen(own_name)] = '\0';
 	hk_proctitle_set(title);
-	struct hk_monitor_args a = { .st = st, .name = own_name, .cfg = cfg, .ready_fd = ready,
-				     .lock = lock, .lxc_fd = lxc_fd, .app = app, .restore = restore };
+	struct hk_monitor_args a = { .st = st,
+				     .name = own_name,
+				     .cfg = cfg,
+				     .ready_fd = ready,
+				     .lock = lock,
+				     .lxc_fd = lxc_fd,
+				     .app = app,
+				     .restore = restore };
 	_exit(hk_monitor_run(&a));
 }
 
@@ -364,8 +381,10 @@ static int read_ready(int fd, const char *name, pid_t *init_pid, struct hk_error
 	}
 	if (sscanf(line, "ERR %d %n", &code, &off) == 1 && off > 0)
 		return hk_error_set(err, code, "%s", line + off);
-	return hk_error_set(err, EPROTO, "the monitor of \"%s\" exited before the container started; "
-					 "run with --logfile FILE --logpriority DEBUG to see why", name);
+	return hk_error_set(err, EPROTO,
+			    "the monitor of \"%s\" exited before the container started; "
+			    "run with --logfile FILE --logpriority DEBUG to see why",
+			    name);
 }
 
 int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *o, pid_t *init_pid,
@@ -382,13 +401,17 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 		enum hk_state s = hk_state_effective(st, name, &sf);
 		if (hk_state_is_active(s) && sf.init_pid > 0) {
 			hk_error_freep(err);
-			return hk_error_set(err, EBUSY, "container \"%s\" is already running (pid %d)%s", name,
-					    (int)sf.init_pid, app ? "; stop it first, or run the command in it "
-								    "with \"hako attach\"" : "");
+			return hk_error_set(err, EBUSY,
+					    "container \"%s\" is already running (pid %d)%s", name,
+					    (int)sf.init_pid,
+					    app ? "; stop it first, or run the command in it "
+						  "with \"hako attach\""
+						: "");
 		}
 		if (hk_state_is_active(s)) { /* its monitor is still setting it up */
 			hk_error_freep(err);
-			return hk_error_set(err, EBUSY, "container \"%s\" is already starting (monitor pid %d)",
+			return hk_error_set(err, EBUSY,
+					    "container \"%s\" is already starting (monitor pid %d)",
 					    name, (int)sf.monitor_pid);
 		}
 		return -1;
@@ -510,10 +533,12 @@ static int kill_orphan_init(const struct hk_state_file *sf, const char *name, st
 	if (pidfd < 0 || hk_proc_start_time(sf->init_pid) != sf->init_start)
 		return hk_error_set(err, ESRCH, "container \"%s\": its init is already gone", name);
 	if (hk_pidfd_signal(pidfd, SIGKILL) < 0)
-		return hk_error_errno(err, "cannot kill init (pid %d) of \"%s\"", (int)sf->init_pid, name);
+		return hk_error_errno(err, "cannot kill init (pid %d) of \"%s\"", (int)sf->init_pid,
+				      name);
 	struct pollfd pf = { .fd = pidfd, .events = POLLIN };
 	if (poll(&pf, 1, 5000) <= 0)
-		return hk_error_set(err, ETIMEDOUT, "init (pid %d) of \"%s\" survived SIGKILL for 5 s",
+		return hk_error_set(err, ETIMEDOUT,
+				    "init (pid %d) of \"%s\" survived SIGKILL for 5 s",
 				    (int)sf->init_pid, name);
 	return 0;
 }
@@ -557,7 +582,8 @@ static int stop_orphan(struct hk_store *st, const char *name, const struct hk_st
 }
 
 /* The record of a container whose monitor is gone, or false. */
-static bool read_active_record(const struct hk_store *st, const char *name, struct hk_state_file *sf)
+static bool read_active_record(const struct hk_store *st, const char *name,
+			       struct hk_state_file *sf)
 {
 	hk_state_file_init(sf);
 	hk_autofree char *path = hk_state_path(st, name);
@@ -581,7 +607,8 @@ static int finish_dead_monitor(struct hk_store *st, const char *name, struct hk_
 	if (hk_lock_acquire(st, name, HK_LOCK_WAIT, 3000, &lock, NULL) < 0 ||
 	    !read_active_record(st, name, &sf))
 		return 0;
-	hk_log(HK_LOG_NOTICE, "the monitor of \"%s\" died while it stopped: finishing its cleanup", name);
+	hk_log(HK_LOG_NOTICE, "the monitor of \"%s\" died while it stopped: finishing its cleanup",
+	       name);
 	return stop_orphan(st, name, &sf, err) < 0 ? -1 : 1;
 }
 
@@ -647,10 +674,13 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 		rc = hk_monitor_call(fd, &req, &reply, 5000, err);
 	hk_buf_free(&req);
 	bool done = false;
-	int gone = rc == 0 && !(o && o->reboot) ? wait_monitor_gone(fd, (int)(timeout + 15) * 1000, &done) : 0;
+	int gone = rc == 0 && !(o && o->reboot)
+			   ? wait_monitor_gone(fd, (int)(timeout + 15) * 1000, &done)
+			   : 0;
 	t = hk_timing_now();
 	if (gone < 0)
-		return hk_error_set(err, ETIMEDOUT, "stop \"%s\": still running after %u s", name, timeout + 15);
+		return hk_error_set(err, ETIMEDOUT, "stop \"%s\": still running after %u s", name,
+				    timeout + 15);
 	if (gone > 0)
 		hk_log(HK_LOG_WARN,
 		       "\"%s\" did not halt within %u s of its halt signal and was killed; set "

@@ -31,8 +31,8 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 
 struct hk_stop_opts {
 	unsigned timeout_s; /* wait for init to halt, then kill; default 30 */
-	bool kill;          /* kill at once */
-	bool reboot;        /* ask init to reboot instead */
+	bool kill;	    /* kill at once */
+	bool reboot;	    /* ask init to reboot instead */
 };
 
 /* Stops a running container and waits until it has stopped.  A container

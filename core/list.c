@@ -3,7 +3,6 @@
  * for a dashboard refreshing hundreds of containers every second. */
 #include "list.h"
 
-
 #include <errno.h>
 #include <regex.h>
 #include <stdlib.h>
@@ -75,7 +74,8 @@ static void fill_state(struct hk_store *st, const char *name, struct hk_list_row
 	row->state = hk_state_effective(st, name, &sf);
 	if (hk_state_is_active(row->state))
 		row->init_pid = sf.init_pid;
-	if (hk_state_is_active(row->state) && row->state != HK_STATE_ORPHANED && monitor_stopped(sf.monitor_pid))
+	if (hk_state_is_active(row->state) && row->state != HK_STATE_ORPHANED &&
+	    monitor_stopped(sf.monitor_pid))
 		row->state = HK_STATE_UNRESPONSIVE;
 	if (hk_state_is_active(row->state))
 		row->runner = HK_RUNNER_HAKO;
@@ -105,7 +105,8 @@ static void row_fill(struct hk_store *st, const char *name, bool usage, struct h
 	const struct hk_config *cfg = hk_store_config(st, name, &err);
 	if (cfg)
 		fill_from_config(st, cfg, row);
-	else if (err->code != ENOENT || row->state != HK_STATE_BUSY) /* BUSY: being made or destroyed */
+	else if (err->code != ENOENT ||
+		 row->state != HK_STATE_BUSY) /* BUSY: being made or destroyed */
 		row->config_error = hk_error_render(err);
 
 	if (hk_state_is_active(row->state)) {
@@ -134,7 +135,8 @@ static bool shares_our_netns(pid_t pid)
 void hk_list_fill_addresses(struct hk_store *st, struct hk_list_row *row)
 {
 	(void)st;
-	if (row->init_pid <= 0 || !hk_state_is_active(row->state) || shares_our_netns(row->init_pid))
+	if (row->init_pid <= 0 || !hk_state_is_active(row->state) ||
+	    shares_our_netns(row->init_pid))
 		return;
 	hk_autoerr err = NULL;
 	if (hk_netns_read_addrs(row->init_pid, &row->ipv4, &row->ipv6, &err) < 0)
@@ -159,9 +161,11 @@ static bool layout_ready(const struct hk_store *st)
 		layout.ok = hk_cgroup_detect("", &layout.info, NULL) == 0;
 		layout.usable = layout.ok && hk_store_is_root(st);
 		if (layout.ok && !hk_store_is_root(st)) {
-			hk_cgroup_check_delegation(&layout.info, hk_store_uid(st), hk_store_gid(st), &layout.deleg);
+			hk_cgroup_check_delegation(&layout.info, hk_store_uid(st), hk_store_gid(st),
+						   &layout.deleg);
 			layout.usable = layout.deleg.ok ||
-					hk_cgroup_systemd_mode(&layout.info, hk_store_uid(st)) == HK_SD_SCOPE;
+					hk_cgroup_systemd_mode(&layout.info, hk_store_uid(st)) ==
+						HK_SD_SCOPE;
 		}
 	}
 	return layout.usable;
@@ -196,8 +200,8 @@ void hk_list_fill_usage(struct hk_store *st, struct hk_list_row *row)
 	}
 	if (!layout_ready(st))
 		return;
-	struct hk_cgroup *cg = hk_cgroup_open_container(&layout.info, hk_store_is_root(st) ? NULL : &layout.deleg, st,
-							row->name);
+	struct hk_cgroup *cg = hk_cgroup_open_container(
+		&layout.info, hk_store_is_root(st) ? NULL : &layout.deleg, st, row->name);
 	struct hk_cgroup_stats stats;
 	hk_cgroup_stats_read(cg, &stats);
 	hk_cgroup_free(cg);
@@ -289,7 +293,7 @@ int hk_list_build(struct hk_store *st, const struct hk_list_filter *filter, stru
 	int have_re = compile_filter(filter, &re, err);
 	if (have_re < 0)
 		return -1;
-	hk_autostrv names = {0};
+	hk_autostrv names = { 0 };
 	if (hk_store_list(st, &names, err) < 0) {
 		if (have_re)
 			regfree(&re);

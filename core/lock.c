@@ -137,7 +137,7 @@ static int busy_error(const char *name, int fd, unsigned waited_ms, struct hk_er
 
 static void sleep_ms(long long ms)
 {
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000};
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 }
@@ -149,7 +149,7 @@ static int lock_fd(int fd, enum hk_lock_mode mode, long long deadline)
 {
 	long long delay = POLL_MIN_MS;
 	for (;;) {
-		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 		if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
 			return 0;
 		if (errno == EINTR)
@@ -235,7 +235,7 @@ pid_t hk_lock_probe(const struct hk_store *st, const char *name)
 			hk_log(HK_LOG_DEBUG, "cannot open \"%s\": %s", path, strerror(errno));
 		return 0; /* never locked since boot, or not ours to see */
 	}
-	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	if (fcntl(fd, F_OFD_GETLK, &fl) < 0) {
 		hk_log(HK_LOG_DEBUG, "cannot probe \"%s\": %s", path, strerror(errno));
 		return 0;

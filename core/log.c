@@ -15,7 +15,9 @@ static const char *const level_names[] = { "TRACE", "DEBUG", "INFO", "NOTICE", "
 void hk_log_sink_stderr(void *ctx, enum hk_log_level level, const char *msg)
 {
 	(void)ctx;
-	const char *tag = level >= HK_LOG_ERROR ? "error: " : level == HK_LOG_WARN ? "warning: " : "";
+	const char *tag = level >= HK_LOG_ERROR	 ? "error: "
+			  : level == HK_LOG_WARN ? "warning: "
+						 : "";
 	fprintf(stderr, "hako: %s%s\n", tag, msg);
 }
 
@@ -56,9 +58,9 @@ int hk_log_level_parse(const char *name)
 		const char *name;
 		enum hk_log_level level;
 	} names[] = {
-		{ "TRACE", HK_LOG_TRACE }, { "DEBUG", HK_LOG_DEBUG },   { "INFO", HK_LOG_INFO },
-		{ "NOTICE", HK_LOG_NOTICE }, { "WARN", HK_LOG_WARN },   { "WARNING", HK_LOG_WARN },
-		{ "ERROR", HK_LOG_ERROR },   { "ERR", HK_LOG_ERROR },   { "CRIT", HK_LOG_ERROR },
+		{ "TRACE", HK_LOG_TRACE },   { "DEBUG", HK_LOG_DEBUG }, { "INFO", HK_LOG_INFO },
+		{ "NOTICE", HK_LOG_NOTICE }, { "WARN", HK_LOG_WARN },	{ "WARNING", HK_LOG_WARN },
+		{ "ERROR", HK_LOG_ERROR },   { "ERR", HK_LOG_ERROR },	{ "CRIT", HK_LOG_ERROR },
 		{ "ALERT", HK_LOG_ERROR },   { "FATAL", HK_LOG_ERROR },
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

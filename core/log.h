@@ -4,7 +4,14 @@
 #ifndef HAKO_LOG_H
 #define HAKO_LOG_H
 
-enum hk_log_level { HK_LOG_TRACE, HK_LOG_DEBUG, HK_LOG_INFO, HK_LOG_NOTICE, HK_LOG_WARN, HK_LOG_ERROR };
+enum hk_log_level {
+	HK_LOG_TRACE,
+	HK_LOG_DEBUG,
+	HK_LOG_INFO,
+	HK_LOG_NOTICE,
+	HK_LOG_WARN,
+	HK_LOG_ERROR
+};
 
 typedef void (*hk_log_sink)(void *ctx, enum hk_log_level level, const char *msg);
 

@@ -16,8 +16,8 @@
 
 #define CONTROL_TIMEOUT_MS 200
 
-typedef int (*request_fn)(struct hk_monitor *m, size_t i, const struct hk_msg *req, struct hk_buf *reply,
-			  struct hk_error **err);
+typedef int (*request_fn)(struct hk_monitor *m, size_t i, const struct hk_msg *req,
+			  struct hk_buf *reply, struct hk_error **err);
 
 static int reply_ok(struct hk_buf *reply, struct hk_error **err)
 {
@@ -33,8 +33,8 @@ static int on_hello(struct hk_monitor *m, size_t i, const struct hk_msg *req, st
 	return hk_proto_end(reply, s, err);
 }
 
-static int on_state_get(struct hk_monitor *m, size_t i, const struct hk_msg *req, struct hk_buf *reply,
-			struct hk_error **err)
+static int on_state_get(struct hk_monitor *m, size_t i, const struct hk_msg *req,
+			struct hk_buf *reply, struct hk_error **err)
 {
 	(void)i, (void)req;
 	size_t s = hk_proto_begin(reply, HK_MSG_STATE, 0);
@@ -90,7 +90,8 @@ static int on_console_attach(struct hk_monitor *m, size_t i, const struct hk_msg
 {
 	uint32_t tty = hk_msg_u32_or(req, HK_TAG_TTY, 0);
 	if (tty >= m->n_terms)
-		return hk_error_set(err, ENOENT, "container \"%s\" has no tty %u (lxc.tty.max = %zu)", m->name,
+		return hk_error_set(err, ENOENT,
+				    "container \"%s\" has no tty %u (lxc.tty.max = %zu)", m->name,
 				    tty, m->n_terms - 1);
 	size_t s = hk_proto_begin(reply, HK_MSG_CONSOLE, 0);
 	hk_proto_put_u32(reply, HK_TAG_TTY, tty);
@@ -101,12 +102,13 @@ static int on_console_attach(struct hk_monitor *m, size_t i, const struct hk_msg
 	struct mon_client *c = &m->clients[i];
 	c->mode = CLIENT_PROXY;
 	c->tty = tty;
-	hk_ringbuf_reader_init(m->terms[tty].ring, &c->reader, hk_msg_u32_or(req, HK_TAG_WANT_LOG, 0));
+	hk_ringbuf_reader_init(m->terms[tty].ring, &c->reader,
+			       hk_msg_u32_or(req, HK_TAG_WANT_LOG, 0));
 	return 0;
 }
 
-static int on_console_log(struct hk_monitor *m, size_t i, const struct hk_msg *req, struct hk_buf *reply,
-			  struct hk_error **err)
+static int on_console_log(struct hk_monitor *m, size_t i, const struct hk_msg *req,
+			  struct hk_buf *reply, struct hk_error **err)
 {
 	(void)i;
 	int64_t offset = 0;
@@ -125,19 +127,21 @@ static int on_console_log(struct hk_monitor *m, size_t i, const struct hk_msg *r
 	return hk_proto_end(reply, s, err);
 }
 
-static int on_winsize(struct hk_monitor *m, size_t i, const struct hk_msg *req, struct hk_buf *reply,
-		      struct hk_error **err)
+static int on_winsize(struct hk_monitor *m, size_t i, const struct hk_msg *req,
+		      struct hk_buf *reply, struct hk_error **err)
 {
 	(void)i;
 	uint32_t rows, cols;
-	if (hk_msg_get_u32(req, HK_TAG_ROWS, &rows, err) < 0 || hk_msg_get_u32(req, HK_TAG_COLS, &cols, err) < 0)
+	if (hk_msg_get_u32(req, HK_TAG_ROWS, &rows, err) < 0 ||
+	    hk_msg_get_u32(req, HK_TAG_COLS, &cols, err) < 0)
 		return -1;
 	if (rows == 0 || cols == 0 || rows > 10000 || cols > 10000)
 		return hk_error_set(err, EINVAL, "window size %ux%u is out of range", cols, rows);
 	uint32_t tty = hk_msg_u32_or(req, HK_TAG_TTY, 0);
 	if (tty >= m->n_terms)
 		return hk_error_set(err, ENOENT, "no tty %u", tty);
-	if (hk_pty_set_winsize(m->terms[tty].pty.master, (unsigned short)rows, (unsigned short)cols, err) < 0)
+	if (hk_pty_set_winsize(m->terms[tty].pty.master, (unsigned short)rows, (unsigned short)cols,
+			       err) < 0)
 		return -1;
 	return reply_ok(reply, err);
 }
@@ -257,7 +261,8 @@ static bool control_input(struct hk_monitor *m, size_t i)
 	if (got < 0) {
 		keep = false;
 	} else if (req.type >= HK_MSG__COUNT || !handlers[req.type]) {
-		hk_error_set(&err, EPROTO, "message %s is not a request", hk_msg_type_name(req.type));
+		hk_error_set(&err, EPROTO, "message %s is not a request",
+			     hk_msg_type_name(req.type));
 	} else {
 		handlers[req.type](m, i, &req, &reply, &err);
 	}
@@ -265,7 +270,8 @@ static bool control_input(struct hk_monitor *m, size_t i)
 		hk_buf_free(&reply);
 		hk_proto_encode_error(&reply, err->code, err->msg, NULL);
 	}
-	if (reply.len && hk_unixsock_send(fd, reply.data, reply.len, -1, CONTROL_TIMEOUT_MS, NULL) < 0)
+	if (reply.len &&
+	    hk_unixsock_send(fd, reply.data, reply.len, -1, CONTROL_TIMEOUT_MS, NULL) < 0)
 		keep = false;
 	hk_buf_free(&reply);
 	return keep;

@@ -22,8 +22,8 @@ struct hk_restore_req;
 
 #define HK_MONITOR_MAX_CLIENTS 32
 #define HK_MONITOR_LXC_CLIENTS 8
-#define HK_CONSOLE_RING (128 * 1024)
-#define HK_TTY_RING (16 * 1024)
+#define HK_CONSOLE_RING	       (128 * 1024)
+#define HK_TTY_RING	       (16 * 1024)
 /* What one viewer typed that its terminal has not taken yet: past this
  * the monitor stops reading that viewer (the container never makes the
  * monitor wait; the viewer waits instead). */
@@ -34,7 +34,7 @@ enum client_mode { CLIENT_CONTROL, CLIENT_PROXY };
 struct mon_client {
 	int fd; /* -1: a viewer that left, its typed input still going out */
 	enum client_mode mode;
-	unsigned tty; /* PROXY: 0 = console, N = ttyN */
+	unsigned tty;	  /* PROXY: 0 = console, N = ttyN */
 	bool awaits_stop; /* CONTROL: sent a STOP; told HK_STOP_KILLED_NOTICE */
 	bool wants_times; /* CONTROL: sent a STOP with TIMING: gets the steps at the end */
 	bool stop_client; /* CONTROL: sent a STOP (not a reboot): told HK_STOP_DONE_NOTICE */
@@ -50,7 +50,7 @@ struct mon_client {
  * until the container reaches a state it waits for. */
 struct mon_lxc_client {
 	int fd;
-	bool allowed; /* root or the owner (SO_PEERCRED): else answered -EPERM */
+	bool allowed;		 /* root or the owner (SO_PEERCRED): else answered -EPERM */
 	struct hk_lxc_conn conn; /* its request, as received so far */
 	unsigned long long seq;	 /* order of arrival: the oldest makes room */
 	unsigned waits_for;	 /* 1u << enum hk_lxc_state; 0: not waiting */

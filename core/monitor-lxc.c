@@ -10,13 +10,12 @@
  * ADD_STATE_CLIENT is kept open when the container is not yet in a state
  * it waits for, and told when it is (hk_monitor_lxc_notify, on each
  * state the monitor writes; STOPPED at the very end, once the lock and
- * the name are free, so that a start right after lxc-wait works).  Nothing a client sends is trusted or kept beyond
- * the header: a malformed or oversized request just closes the
- * connection, a peer that is neither root nor the container's owner is
- * answered -EPERM (as LXC answers it), and at most HK_MONITOR_LXC_CLIENTS
- * are served at once: a new one replaces the oldest, so connections left
- * idle cannot keep LXC's tools out, and all that wait are taken at each
- * wakeup, so a flood cannot fill the backlog while the monitor reads. */
+ * the name are free, so that a start right after lxc-wait works).  Nothing a client sends is
+ * trusted or kept beyond the header: a malformed or oversized request just closes the connection, a
+ * peer that is neither root nor the container's owner is answered -EPERM (as LXC answers it), and
+ * at most HK_MONITOR_LXC_CLIENTS are served at once: a new one replaces the oldest, so connections
+ * left idle cannot keep LXC's tools out, and all that wait are taken at each wakeup, so a flood
+ * cannot fill the backlog while the monitor reads. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>

@@ -71,10 +71,12 @@ static int open_terms(struct hk_monitor *m, struct hk_error **err)
 	}
 	m->console_log_fd = -1;
 	if (m->cfg->console_logfile) {
-		m->console_log_fd = open(m->cfg->console_logfile,
-					 O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+		m->console_log_fd =
+			open(m->cfg->console_logfile,
+			     O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (m->console_log_fd < 0)
-			return hk_error_errno(err, "lxc.console.logfile \"%s\"", m->cfg->console_logfile);
+			return hk_error_errno(err, "lxc.console.logfile \"%s\"",
+					      m->cfg->console_logfile);
 	}
 	return 0;
 }
@@ -103,7 +105,8 @@ static void take_terms(struct hk_monitor *m, const struct hk_spawned *sp)
 	for (size_t i = 0; i < m->n_terms; i++) {
 		m->terms[i].pty.master = sp->masters[i];
 		m->terms[i].pty.peer = sp->peers[i];
-		if (i > 0 || !m->app || !m->app->rows) /* else the caller's size, set by the child */
+		if (i > 0 || !m->app ||
+		    !m->app->rows) /* else the caller's size, set by the child */
 			hk_pty_set_winsize(m->terms[i].pty.master, 24, 80, NULL);
 		/* A container that stops reading its terminal must not make the
 		 * monitor wait on a write: viewers' input is held instead. */
@@ -161,13 +164,20 @@ static int setup_cgroup(struct hk_monitor *m, struct hk_error **err)
  * privileged container could mknod and read the host's disks.  (Unprivileged
  * containers cannot reach host devices at all.) */
 static const char *const default_devices[][2] = {
-	{ "devices.deny", "a" },           { "devices.allow", "c *:* m" },
-	{ "devices.allow", "b *:* m" },    { "devices.allow", "c 1:3 rwm" },
-	{ "devices.allow", "c 1:5 rwm" },  { "devices.allow", "c 1:7 rwm" },
-	{ "devices.allow", "c 1:8 rwm" },  { "devices.allow", "c 1:9 rwm" },
-	{ "devices.allow", "c 5:0 rwm" },  { "devices.allow", "c 5:1 rwm" },
-	{ "devices.allow", "c 5:2 rwm" },  { "devices.allow", "c 136:* rwm" },
-	{ "devices.allow", "c 10:229 rwm" }, { "devices.allow", "c 10:200 rwm" },
+	{ "devices.deny", "a" },
+	{ "devices.allow", "c *:* m" },
+	{ "devices.allow", "b *:* m" },
+	{ "devices.allow", "c 1:3 rwm" },
+	{ "devices.allow", "c 1:5 rwm" },
+	{ "devices.allow", "c 1:7 rwm" },
+	{ "devices.allow", "c 1:8 rwm" },
+	{ "devices.allow", "c 1:9 rwm" },
+	{ "devices.allow", "c 5:0 rwm" },
+	{ "devices.allow", "c 5:1 rwm" },
+	{ "devices.allow", "c 5:2 rwm" },
+	{ "devices.allow", "c 136:* rwm" },
+	{ "devices.allow", "c 10:229 rwm" },
+	{ "devices.allow", "c 10:200 rwm" },
 };
 
 static bool has_device_rules(const struct hk_config *cfg)
@@ -201,8 +211,9 @@ static int apply_default_devices(struct hk_monitor *m, struct hk_error **err)
 
 int hk_monitor_apply_limits(struct hk_monitor *m, struct hk_error **err)
 {
-	if (m->cgroup && (apply_default_devices(m, err) < 0 ||
-			  hk_cgroup_apply(m->cgroup, &m->cfg->cgroup_v1, &m->cfg->cgroup_v2, err) < 0))
+	if (m->cgroup &&
+	    (apply_default_devices(m, err) < 0 ||
+	     hk_cgroup_apply(m->cgroup, &m->cfg->cgroup_v1, &m->cfg->cgroup_v2, err) < 0))
 		return -1;
 	return 0;
 }
@@ -372,9 +383,15 @@ static int prepare_parts(struct hk_monitor *m, struct spawn_parts *p, struct hk_
 	if (hk_limits_plan(cfg, &p->limits, err) < 0)
 		return -1;
 	struct hk_plan_input in = {
-		.mount_auto = &cfg->mount_auto, .mount_entries = &p->entries,
-		.autodev = cfg->autodev, .userns = userns, .tty_max = (unsigned)m->n_terms - 1,
-		.pty_max = cfg->pty_max, .console = true, .cgroups = cgm, .n_cgroups = n_cgm,
+		.mount_auto = &cfg->mount_auto,
+		.mount_entries = &p->entries,
+		.autodev = cfg->autodev,
+		.userns = userns,
+		.tty_max = (unsigned)m->n_terms - 1,
+		.pty_max = cfg->pty_max,
+		.console = true,
+		.cgroups = cgm,
+		.n_cgroups = n_cgm,
 	};
 	if (hk_mount_plan_build(&in, &p->plan, err) < 0)
 		return -1;
@@ -384,13 +401,15 @@ static int prepare_parts(struct hk_monitor *m, struct spawn_parts *p, struct hk_
 		return -1;
 	if (!userns)
 		hk_seccomp_add_host_guard(&p->seccomp);
-	if (p->seccomp && hk_seccomp_prepare_cached(p->seccomp, hk_store_cache_dir(m->st), &p->sprog, err) < 0)
+	if (p->seccomp &&
+	    hk_seccomp_prepare_cached(p->seccomp, hk_store_cache_dir(m->st), &p->sprog, err) < 0)
 		return -1;
 	if (m->app)
 		for (char *const *a = m->app->argv; *a; a++)
 			hk_strv_push(&p->argv, *a);
 	else
-		split_words(cfg->init_cmd && *cfg->init_cmd ? cfg->init_cmd : "/sbin/init", &p->argv);
+		split_words(cfg->init_cmd && *cfg->init_cmd ? cfg->init_cmd : "/sbin/init",
+			    &p->argv);
 	build_env(cfg, m->app, &p->env);
 	return 0;
 }
@@ -402,7 +421,8 @@ static void app_spec(const struct hk_monitor *m, struct hk_spawn_app *out)
 	const struct hk_app *a = m->app;
 	*out = (struct hk_spawn_app){ .uid = a->uid >= 0 ? a->uid : m->cfg->init_uid,
 				      .gid = a->gid >= 0 ? a->gid : m->cfg->init_gid,
-				      .rows = a->rows, .cols = a->cols };
+				      .rows = a->rows,
+				      .cols = a->cols };
 	for (int i = 0; i < 3; i++)
 		out->stdio[i] = a->stdio[i];
 }
@@ -423,17 +443,29 @@ static int spawn_init(struct hk_monitor *m, struct hk_error **err)
 	hk_timing_add("prepare", t);
 	if (rc == 0) {
 		struct hk_spawn_spec spec = {
-			.name = m->name, .rootfs = rootfs, .rootfs_spec = &m->cfg->rootfs,
+			.name = m->name,
+			.rootfs = rootfs,
+			.rootfs_spec = &m->cfg->rootfs,
 			.hostname = m->cfg->uts_name ? m->cfg->uts_name : m->name,
-			.idmap = &m->cfg->idmap, .share_net = m->cfg->n_nets && m->cfg->nets[0].type &&
-							  strcmp(m->cfg->nets[0].type, "none") == 0,
-			.plan = &p.plan, .caps = &p.caps, .seccomp = p.seccomp ? &p.sprog : NULL,
-			.no_new_privs = m->cfg->no_new_privs, .limits = &p.limits,
-			.n_terms = (unsigned)m->n_terms, .argv = p.argv.v, .envp = p.env.v, .cwd = m->cfg->init_cwd,
-			.before_go = before_go, .join_cgroups = join_cgroups,
-			.join_after_go = geteuid() == 0 && hk_storage_in_init_userns(), .ctx = m,
+			.idmap = &m->cfg->idmap,
+			.share_net = m->cfg->n_nets && m->cfg->nets[0].type &&
+				     strcmp(m->cfg->nets[0].type, "none") == 0,
+			.plan = &p.plan,
+			.caps = &p.caps,
+			.seccomp = p.seccomp ? &p.sprog : NULL,
+			.no_new_privs = m->cfg->no_new_privs,
+			.limits = &p.limits,
+			.n_terms = (unsigned)m->n_terms,
+			.argv = p.argv.v,
+			.envp = p.env.v,
+			.cwd = m->cfg->init_cwd,
+			.before_go = before_go,
+			.join_cgroups = join_cgroups,
+			.join_after_go = geteuid() == 0 && hk_storage_in_init_userns(),
+			.ctx = m,
 			.app = m->app ? &app : NULL,
-			.into_cgroup = cg_fd >= 0, .cgroup_fd = cg_fd,
+			.into_cgroup = cg_fd >= 0,
+			.cgroup_fd = cg_fd,
 		};
 		if (hk_net_wanted(m->cfg)) {
 			m->net = hk_net_state_new_shared();
@@ -474,8 +506,9 @@ int hk_monitor_request_stop(struct hk_monitor *m, unsigned timeout_ms, bool kill
 	hk_cleanup_crash_at(HK_STEP_STOP_REQUESTED);
 	int64_t t = hk_timing_now();
 	if (reboot && m->app)
-		return hk_error_set(err, EINVAL, "container \"%s\" runs an application (hako execute), which "
-						 "cannot reboot; stop it, and run it again",
+		return hk_error_set(err, EINVAL,
+				    "container \"%s\" runs an application (hako execute), which "
+				    "cannot reboot; stop it, and run it again",
 				    m->name);
 	if (kill_now) {
 		m->stopping = true;
@@ -513,8 +546,10 @@ int hk_monitor_request_stop(struct hk_monitor *m, unsigned timeout_ms, bool kill
 int hk_monitor_set_frozen(struct hk_monitor *m, bool freeze, struct hk_error **err)
 {
 	if (!m->cgroup)
-		return hk_error_set(err, ENOTSUP, "container \"%s\" has no cgroup of its own (no delegated "
-						  "cgroup when it started): it cannot be frozen", m->name);
+		return hk_error_set(err, ENOTSUP,
+				    "container \"%s\" has no cgroup of its own (no delegated "
+				    "cgroup when it started): it cannot be frozen",
+				    m->name);
 	if (hk_cgroup_freeze(m->cgroup, freeze, err) < 0)
 		return -1;
 	hk_monitor_write_state(m, freeze ? HK_STATE_FROZEN : HK_STATE_RUNNING);
@@ -529,7 +564,8 @@ static int ms_until(const struct timespec *deadline)
 		return -1;
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	long long ms = (deadline->tv_sec - now.tv_sec) * 1000LL + (deadline->tv_nsec - now.tv_nsec) / 1000000L;
+	long long ms = (deadline->tv_sec - now.tv_sec) * 1000LL +
+		       (deadline->tv_nsec - now.tv_nsec) / 1000000L;
 	return ms < 0 ? 0 : (int)(ms > 1000 ? 1000 : ms);
 }
 
@@ -562,7 +598,8 @@ static void app_chan_input(struct hk_monitor *m)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		hk_log(HK_LOG_NOTICE, "\"%s\": hako execute is gone: stopping its container", m->name);
+		hk_log(HK_LOG_NOTICE, "\"%s\": hako execute is gone: stopping its container",
+		       m->name);
 		close(m->app_chan);
 		m->app_chan = -1;
 		hk_monitor_request_stop(m, 0, true, false, NULL);
@@ -581,7 +618,8 @@ static void event_loop(struct hk_monitor *m)
 		size_t n = 0, terms = m->n_terms > 16 ? 16 : m->n_terms, lxcs = m->n_lxc;
 		pf[n++] = (struct pollfd){ .fd = m->pidfd, .events = POLLIN };
 		pf[n++] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
-		pf[n++] = (struct pollfd){ .fd = m->lxc_fd, .events = POLLIN }; /* -1: ignored by poll */
+		pf[n++] = (struct pollfd){ .fd = m->lxc_fd,
+					   .events = POLLIN }; /* -1: ignored by poll */
 		pf[n++] = (struct pollfd){ .fd = m->app_chan, .events = POLLIN };
 		for (size_t l = 0; l < lxcs; l++)
 			pf[n++] = (struct pollfd){ .fd = m->lxc[l].fd, .events = POLLIN };
@@ -602,7 +640,8 @@ static void event_loop(struct hk_monitor *m)
 		/* LXC's clients from the end, so dropping one keeps indexes valid;
 		 * new ones only after, at the end of the table. */
 		for (size_t l = lxcs; l-- > 0;)
-			if ((pf[FIXED_FDS + l].revents & (POLLIN | POLLHUP | POLLERR)) && !hk_monitor_lxc_input(m, l))
+			if ((pf[FIXED_FDS + l].revents & (POLLIN | POLLHUP | POLLERR)) &&
+			    !hk_monitor_lxc_input(m, l))
 				hk_monitor_lxc_drop(m, l);
 		if (pf[2].revents & POLLIN)
 			hk_monitor_lxc_accept(m);
@@ -744,8 +783,9 @@ static int init_died(struct hk_monitor *m, int status, struct hk_error **err)
 			hk_buf_printf(&tail, "\n  | %.160s", line);
 		p += len + 1;
 	}
-	hk_autofree char *how = WIFSIGNALED(status) ? xasprintf("was killed by %s", strsignal(WTERMSIG(status)))
-						   : xasprintf("exited with status %d", WEXITSTATUS(status));
+	hk_autofree char *how = WIFSIGNALED(status)
+					? xasprintf("was killed by %s", strsignal(WTERMSIG(status)))
+					: xasprintf("exited with status %d", WEXITSTATUS(status));
 	hk_error_set(err, 0, "its init %s right after it started%s%s", how,
 		     tail.len ? "; the last lines of its console:" : " (its console shows nothing)",
 		     tail.len ? tail.data : "");
@@ -795,9 +835,11 @@ static int run_once(struct hk_monitor *m, int *ready_fd, struct hk_error **err)
 	 * to prove that teardown leaves nothing behind. */
 	struct hk_cleanup steps = HK_CLEANUP_INIT;
 	int64_t t = hk_timing_add("monitor", hk_timing_last());
-	bool ok = hk_cleanup_at(&steps, HK_STEP_START_TERMINALS, err) == 0 && open_terms(m, err) == 0;
+	bool ok =
+		hk_cleanup_at(&steps, HK_STEP_START_TERMINALS, err) == 0 && open_terms(m, err) == 0;
 	t = hk_timing_add("terminals", t);
-	ok = ok && hk_cleanup_at(&steps, HK_STEP_START_CGROUP, err) == 0 && setup_cgroup(m, err) == 0;
+	ok = ok && hk_cleanup_at(&steps, HK_STEP_START_CGROUP, err) == 0 &&
+	     setup_cgroup(m, err) == 0;
 	hk_timing_add("cgroup", t);
 	ok = ok && hk_cleanup_at(&steps, HK_STEP_START_SPAWN, err) == 0 &&
 	     (m->restore ? hk_monitor_restore_init(m, err) : spawn_init(m, err)) == 0;
@@ -884,9 +926,16 @@ static void forget_run_dir(struct hk_store *st, const char *name)
 
 int hk_monitor_run(const struct hk_monitor_args *a)
 {
-	struct hk_monitor m = { .st = a->st, .name = a->name, .cfg = a->cfg, .pidfd = -1, .listen_fd = -1,
-				.console_log_fd = -1, .lxc_fd = a->lxc_fd, .app = a->app,
-				.app_chan = a->app ? a->app->chan : -1, .app_view = a->app ? a->app->view : -1,
+	struct hk_monitor m = { .st = a->st,
+				.name = a->name,
+				.cfg = a->cfg,
+				.pidfd = -1,
+				.listen_fd = -1,
+				.console_log_fd = -1,
+				.lxc_fd = a->lxc_fd,
+				.app = a->app,
+				.app_chan = a->app ? a->app->chan : -1,
+				.app_view = a->app ? a->app->view : -1,
 				.restore = a->restore };
 	hk_state_file_init(&m.state);
 	int ready_fd = a->ready_fd;
@@ -901,7 +950,8 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 			status = run_once(&m, &ready_fd, &err);
 			m.restore = NULL; /* a reboot after a restore boots afresh */
 			/* reboot(2) inside a pid namespace kills init with SIGHUP. */
-			bool reboot = status >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP;
+			bool reboot =
+				status >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP;
 			if (!reboot || m.stopping || m.app)
 				break;
 			close_terms(&m);

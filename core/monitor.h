@@ -13,10 +13,11 @@ struct hk_monitor_args {
 	struct hk_store *st;
 	const char *name;
 	struct hk_config *cfg;
-	int ready_fd; /* gets "OK PID\n" or "ERR ERRNO MESSAGE" (lines), then is closed */
+	int ready_fd;	      /* gets "OK PID\n" or "ERR ERRNO MESSAGE" (lines), then is closed */
 	struct hk_lock *lock; /* the container's lock, released when all is cleaned up */
-	int lxc_fd; /* LXC's command socket name, bound (runner.h), or -1: listened on, closed at the end */
-	const struct hk_app *app; /* hako execute's application (execute.h), or NULL */
+	int lxc_fd; /* LXC's command socket name, bound (runner.h), or -1: listened on, closed at
+		       the end */
+	const struct hk_app *app;	      /* hako execute's application (execute.h), or NULL */
 	const struct hk_restore_req *restore; /* hako restore (checkpoint.h), or NULL */
 };
 

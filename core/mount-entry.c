@@ -16,7 +16,8 @@ static char *unescape(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
 		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-			*o++ = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+			*o++ = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
+				      (s[i + 3] - '0'));
 			i += 3;
 		} else {
 			*o++ = s[i];
@@ -58,18 +59,30 @@ struct flag_word {
 };
 
 static const struct flag_word flag_words[] = {
-	{ "ro", HK_MNT_RDONLY, 0 },      { "rw", 0, HK_MNT_RDONLY },
-	{ "nosuid", HK_MNT_NOSUID, 0 },  { "suid", 0, HK_MNT_NOSUID },
-	{ "nodev", HK_MNT_NODEV, 0 },    { "dev", 0, HK_MNT_NODEV },
-	{ "noexec", HK_MNT_NOEXEC, 0 },  { "exec", 0, HK_MNT_NOEXEC },
-	{ "defaults", 0, 0 },            { "relatime", 0, 0 },
-	{ "noatime", 0, 0 },             { "nodiratime", 0, 0 },
-	{ "strictatime", 0, 0 },         { "auto", 0, 0 },
-	{ "noauto", 0, 0 },              { "user", 0, 0 },
-	{ "nouser", 0, 0 },              { "async", 0, 0 },
-	{ "private", 0, 0 },             { "rprivate", 0, 0 },
-	{ "slave", 0, 0 },               { "rslave", 0, 0 },
-	{ "shared", 0, 0 },              { "rshared", 0, 0 },
+	{ "ro", HK_MNT_RDONLY, 0 },
+	{ "rw", 0, HK_MNT_RDONLY },
+	{ "nosuid", HK_MNT_NOSUID, 0 },
+	{ "suid", 0, HK_MNT_NOSUID },
+	{ "nodev", HK_MNT_NODEV, 0 },
+	{ "dev", 0, HK_MNT_NODEV },
+	{ "noexec", HK_MNT_NOEXEC, 0 },
+	{ "exec", 0, HK_MNT_NOEXEC },
+	{ "defaults", 0, 0 },
+	{ "relatime", 0, 0 },
+	{ "noatime", 0, 0 },
+	{ "nodiratime", 0, 0 },
+	{ "strictatime", 0, 0 },
+	{ "auto", 0, 0 },
+	{ "noauto", 0, 0 },
+	{ "user", 0, 0 },
+	{ "nouser", 0, 0 },
+	{ "async", 0, 0 },
+	{ "private", 0, 0 },
+	{ "rprivate", 0, 0 },
+	{ "slave", 0, 0 },
+	{ "rslave", 0, 0 },
+	{ "shared", 0, 0 },
+	{ "rshared", 0, 0 },
 };
 
 static bool apply_flag_word(struct hk_mount_entry *e, const char *w)
@@ -105,8 +118,10 @@ static int parse_options(struct hk_mount_entry *e, const char *opts, const char 
 			e->create = HK_CREATE_FILE;
 		} else if (hk_str_has_prefix(w, "create=")) {
 			hk_buf_free(&data);
-			return hk_error_set(err, EINVAL, "mount entry \"%s\": \"%s\" must be create=dir or create=file",
-					    line, w);
+			return hk_error_set(
+				err, EINVAL,
+				"mount entry \"%s\": \"%s\" must be create=dir or create=file",
+				line, w);
 		} else {
 			hk_buf_printf(&data, "%s%s", data.len ? "," : "", w);
 		}
@@ -124,9 +139,10 @@ int hk_mount_entry_parse(const char *line, struct hk_mount_entry *out, struct hk
 	if (n < 4 || n > 6) {
 		for (size_t i = 0; i < n && n <= 6; i++)
 			free(f[i]);
-		return hk_error_set(err, EINVAL,
-				    "mount entry \"%s\" needs 4 to 6 fields: SOURCE TARGET FSTYPE OPTIONS [DUMP [PASS]]",
-				    line);
+		return hk_error_set(
+			err, EINVAL,
+			"mount entry \"%s\" needs 4 to 6 fields: SOURCE TARGET FSTYPE OPTIONS [DUMP [PASS]]",
+			line);
 	}
 	out->source = f[0];
 	out->fstype = f[2];
@@ -145,7 +161,8 @@ int hk_mount_entry_parse(const char *line, struct hk_mount_entry *out, struct hk
 	if (!numbers_ok) {
 		free(f[3]);
 		hk_mount_entry_free(out);
-		return hk_error_set(err, EINVAL, "mount entry \"%s\": dump and pass must be numbers", line);
+		return hk_error_set(err, EINVAL,
+				    "mount entry \"%s\": dump and pass must be numbers", line);
 	}
 	int r = parse_options(out, f[3], line, err);
 	free(f[3]);

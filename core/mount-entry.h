@@ -18,10 +18,10 @@ struct hk_mount_entry {
 	char *source;
 	char *target; /* relative to the rootfs, no leading '/' */
 	char *fstype;
-	char *data;   /* options that are not flags, comma-separated, or NULL */
-	unsigned attrs;        /* HK_MNT_* from mountfd.h */
-	bool bind;             /* bind or rbind */
-	bool optional;         /* a failure is only logged */
+	char *data;	/* options that are not flags, comma-separated, or NULL */
+	unsigned attrs; /* HK_MNT_* from mountfd.h */
+	bool bind;	/* bind or rbind */
+	bool optional;	/* a failure is only logged */
 	enum hk_mount_create create;
 };
 

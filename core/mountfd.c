@@ -66,14 +66,16 @@ static int fd_path_checked(int fd, char buf[32], struct hk_error **err)
 {
 	struct statfs sfs;
 	if (statfs("/proc/self/fd", &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
-		return hk_error_set(err, EPERM, "/proc is not a real procfs; refusing to mount through it");
+		return hk_error_set(err, EPERM,
+				    "/proc is not a real procfs; refusing to mount through it");
 	hk_fd_path(fd, buf);
 	return 0;
 }
 
 static int attach(int mnt_fd, int target_fd, const char *what, struct hk_error **err)
 {
-	if (move_mount(mnt_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+	if (move_mount(mnt_fd, "", target_fd, "",
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return hk_error_errno(err, "cannot attach the %s mount", what);
 	return 0;
 }
@@ -120,7 +122,8 @@ int hk_mount_new(const char *fstype, const char *source, const char *options, un
 		return -1;
 	if (fsconfig(fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return hk_error_errno(err, "cannot create the %s filesystem", fstype);
-	hk_autoclose int mnt_fd = fsmount(fs_fd, FSMOUNT_CLOEXEC, (unsigned)hk_mount_attr_bits(attrs));
+	hk_autoclose int mnt_fd =
+		fsmount(fs_fd, FSMOUNT_CLOEXEC, (unsigned)hk_mount_attr_bits(attrs));
 	if (mnt_fd < 0)
 		return hk_error_errno(err, "cannot make a %s mount", fstype);
 	return attach(mnt_fd, target_fd, fstype, err);
@@ -130,7 +133,8 @@ int hk_mount_bind(int src_fd, int target_fd, unsigned attrs, struct hk_error **e
 {
 	if (!hk_mount_have_api()) {
 		char src[32], dst[32];
-		if (fd_path_checked(src_fd, src, err) < 0 || fd_path_checked(target_fd, dst, err) < 0)
+		if (fd_path_checked(src_fd, src, err) < 0 ||
+		    fd_path_checked(target_fd, dst, err) < 0)
 			return -1;
 		unsigned long rec = (attrs & HK_MNT_RECURSIVE) ? MS_REC : 0;
 		if (mount(src, dst, NULL, MS_BIND | rec, NULL) < 0)

@@ -142,7 +142,7 @@ static int parse_line(char *line, size_t lineno, struct hk_mountinfo_entry *e,
 		why = "a device that is not MAJOR:MINOR";
 	if (why)
 		return hk_error_set(err, EINVAL, "mountinfo line %zu: %s", lineno, why);
-	struct hk_buf opt = {0};
+	struct hk_buf opt = { 0 };
 	for (size_t i = 6; i < sep; i++) {
 		if (i > 6)
 			hk_buf_puts(&opt, " ");
@@ -160,7 +160,7 @@ static int parse_line(char *line, size_t lineno, struct hk_mountinfo_entry *e,
 
 int hk_mountinfo_parse(const char *text, struct hk_mountinfo *out, struct hk_error **err)
 {
-	struct hk_mountinfo mi = {0};
+	struct hk_mountinfo mi = { 0 };
 	size_t cap = 0, lineno = 0;
 	const char *p = text;
 	while (*p) {

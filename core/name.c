@@ -17,7 +17,7 @@ static bool name_char_ok(unsigned char c)
 
 char *hk_str_escape(const char *s, size_t max)
 {
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	size_t i;
 	for (i = 0; i < max && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -49,7 +49,7 @@ int hk_name_validate(const char *name, struct hk_error **err)
 	for (size_t i = 0; i < len; i++) {
 		if (name_char_ok((unsigned char)name[i]))
 			continue;
-		char c[2] = {name[i], 0};
+		char c[2] = { name[i], 0 };
 		hk_autofree char *bad = hk_str_escape(c, 1);
 		return hk_error_set(err, EINVAL, "container name \"%s\" contains '%s'; " NAME_RULE,
 				    shown, bad);

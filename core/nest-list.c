@@ -116,7 +116,8 @@ static char *cgroup_dir_of(const struct hk_cgroup_info *info, pid_t pid)
 	 * root into init.scope (systemd inside does the same): the root is
 	 * the level above. */
 	size_t n = dir ? strlen(dir) : 0, leaf = strlen("/" HK_CGROUP_INIT_LEAF);
-	if (dir && h->version == 2 && n > leaf && strcmp(dir + n - leaf, "/" HK_CGROUP_INIT_LEAF) == 0)
+	if (dir && h->version == 2 && n > leaf &&
+	    strcmp(dir + n - leaf, "/" HK_CGROUP_INIT_LEAF) == 0)
 		dir[n - leaf] = '\0';
 	return dir;
 }

@@ -30,7 +30,8 @@ static int chown_in_userns(void *arg, struct hk_error **err)
 	return hk_cgroup_chown(arg, 0, (gid_t)-1, true, err);
 }
 
-int hk_cgroup_delegate_to_ct_root(struct hk_cgroup *cg, const struct hk_idmap *map, struct hk_error **err)
+int hk_cgroup_delegate_to_ct_root(struct hk_cgroup *cg, const struct hk_idmap *map,
+				  struct hk_error **err)
 {
 	unsigned long uid, gid;
 	if (!hk_idmap_to_host(map, 'u', 0, &uid) || !hk_idmap_to_host(map, 'g', 0, &gid))
@@ -52,8 +53,7 @@ static int remove_in_userns(void *arg, struct hk_error **err)
 
 int hk_cgroup_remove_as_ct(struct hk_cgroup *cg, const struct hk_config *cfg, struct hk_error **err)
 {
-	if (!cfg || !cfg->idmap.n || geteuid() == 0 ||
-	    !hk_cgroup_exists(cg))
+	if (!cfg || !cfg->idmap.n || geteuid() == 0 || !hk_cgroup_exists(cg))
 		return hk_cgroup_remove(cg, err);
 	return hk_userns_run(&cfg->idmap, HK_USERNS_MAP_SELF, remove_in_userns, cg, err);
 }

@@ -40,13 +40,14 @@ bool hk_nest_enabled(const struct hk_config *cfg);
  * container gets it, as in LXC: its init (systemd above all) makes its
  * own cgroups below the one hako made for it, whose limits stay root's. */
 int hk_cgroup_delegate_to_ct_root(struct hk_cgroup *cg, const struct hk_idmap *map,
-			    struct hk_error **err);
+				  struct hk_error **err);
 
 /* Removes the container's cgroup tree.  An id-mapped container's tree is
  * its root's (and holds the cgroups its init made): an ordinary user
  * removes it through a helper user namespace mapping the container's ids.
  * cfg may be NULL (a plain removal). */
-int hk_cgroup_remove_as_ct(struct hk_cgroup *cg, const struct hk_config *cfg, struct hk_error **err);
+int hk_cgroup_remove_as_ct(struct hk_cgroup *cg, const struct hk_config *cfg,
+			   struct hk_error **err);
 
 /* The id maps of the caller's user namespace, from the text of its
  * uid_map and gid_map ("0 0 4294967295" on the host): ranges NS PARENT

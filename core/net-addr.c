@@ -20,7 +20,8 @@ static int set_link(struct nl_sock *sk, const struct hk_net_iface *ifc, struct h
 	struct rtnl_link *l = NULL;
 	int rc = rtnl_link_get_kernel(sk, 0, ifc->tmp, &l);
 	if (rc < 0)
-		return hk_net_nl_error(err, rc, "interface \"%s\" did not arrive in the container", ifc->tmp);
+		return hk_net_nl_error(err, rc, "interface \"%s\" did not arrive in the container",
+				       ifc->tmp);
 	struct rtnl_link *c = rtnl_link_alloc();
 	rtnl_link_set_name(c, ifc->name);
 	struct nl_addr *mac = NULL;
@@ -32,7 +33,8 @@ static int set_link(struct nl_sock *sk, const struct hk_net_iface *ifc, struct h
 		if (rc < 0) {
 			rtnl_link_put(c);
 			rtnl_link_put(l);
-			return hk_error_set(err, EINVAL, "\"%s\" is not a MAC address", ifc->hwaddr);
+			return hk_error_set(err, EINVAL, "\"%s\" is not a MAC address",
+					    ifc->hwaddr);
 		}
 		rtnl_link_set_addr(c, mac);
 	}
@@ -46,7 +48,8 @@ static int set_link(struct nl_sock *sk, const struct hk_net_iface *ifc, struct h
 	rtnl_link_put(c);
 	rtnl_link_put(l);
 	if (rc < 0)
-		return hk_net_nl_error(err, rc, "cannot set up \"%s\" (name, MAC, MTU, up)", ifc->name);
+		return hk_net_nl_error(err, rc, "cannot set up \"%s\" (name, MAC, MTU, up)",
+				       ifc->name);
 	return 0;
 }
 
@@ -57,7 +60,8 @@ int hk_net_add_addr(struct nl_sock *sk, int idx, const struct hk_net_ip *ip, boo
 		    struct hk_error **err)
 {
 	struct rtnl_addr *a = rtnl_addr_alloc();
-	struct nl_addr *local = nl_addr_build(ip->family, ip->bytes, ip->family == AF_INET ? 4 : 16);
+	struct nl_addr *local =
+		nl_addr_build(ip->family, ip->bytes, ip->family == AF_INET ? 4 : 16);
 	nl_addr_set_prefixlen(local, (int)ip->prefix);
 	rtnl_addr_set_ifindex(a, idx);
 	rtnl_addr_set_family(a, ip->family);
@@ -76,10 +80,12 @@ int hk_net_add_addr(struct nl_sock *sk, int idx, const struct hk_net_ip *ip, boo
 	return 0;
 }
 
-static int add_default(struct nl_sock *sk, int idx, const struct hk_net_ip *gw, struct hk_error **err)
+static int add_default(struct nl_sock *sk, int idx, const struct hk_net_ip *gw,
+		       struct hk_error **err)
 {
 	struct rtnl_route *r = rtnl_route_alloc();
-	struct nl_addr *dst = NULL, *via = nl_addr_build(gw->family, gw->bytes, gw->family == AF_INET ? 4 : 16);
+	struct nl_addr *dst = NULL,
+		       *via = nl_addr_build(gw->family, gw->bytes, gw->family == AF_INET ? 4 : 16);
 	nl_addr_parse("default", gw->family, &dst);
 	rtnl_route_set_family(r, (uint8_t)gw->family);
 	rtnl_route_set_dst(r, dst);
@@ -108,7 +114,8 @@ static int setup_one(struct nl_sock *sk, const struct hk_net_iface *ifc, struct 
 		return -1;
 	int idx = hk_net_ifindex(sk, ifc->name, NULL, err);
 	if (idx <= 0)
-		return idx < 0 ? -1 : hk_error_set(err, ENODEV, "interface \"%s\" vanished", ifc->name);
+		return idx < 0 ? -1
+			       : hk_error_set(err, ENODEV, "interface \"%s\" vanished", ifc->name);
 	for (unsigned i = 0; i < ifc->n_addrs; i++)
 		if (hk_net_add_addr(sk, idx, &ifc->addrs[i], false, err) < 0)
 			return -1;

@@ -17,7 +17,8 @@ int hk_net_bridge_setup(const char *bridge, const char *cidr, struct hk_net_brid
 {
 	memset(rep, 0, sizeof(*rep));
 	struct hk_net_ip ip;
-	if (hk_net_ifname_validate(bridge, "bridge", err) < 0 || hk_net_ip_parse(cidr, AF_INET, &ip, err) < 0)
+	if (hk_net_ifname_validate(bridge, "bridge", err) < 0 ||
+	    hk_net_ip_parse(cidr, AF_INET, &ip, err) < 0)
 		return -1;
 	hk_autonl sk = hk_net_nl_open(err);
 	if (!sk)
@@ -27,15 +28,18 @@ int hk_net_bridge_setup(const char *bridge, const char *cidr, struct hk_net_brid
 	if (idx < 0)
 		return -1;
 	if (idx > 0 && !is_bridge)
-		return hk_error_set(err, EEXIST, "interface \"%s\" exists and is not a bridge; pick another "
-						 "name ([net] bridge in hako.conf)", bridge);
+		return hk_error_set(err, EEXIST,
+				    "interface \"%s\" exists and is not a bridge; pick another "
+				    "name ([net] bridge in hako.conf)",
+				    bridge);
 	if (idx == 0) {
 		int rc = rtnl_link_bridge_add(sk, bridge);
 		if (rc < 0)
 			return hk_net_nl_error(err, rc, "cannot create bridge \"%s\"", bridge);
 		rep->created = true;
 		if ((idx = hk_net_ifindex(sk, bridge, NULL, err)) <= 0)
-			return hk_error_set(err, ENODEV, "bridge \"%s\" vanished after it was made", bridge);
+			return hk_error_set(err, ENODEV, "bridge \"%s\" vanished after it was made",
+					    bridge);
 	}
 	struct hk_net_ip have;
 	bool found;
@@ -59,7 +63,8 @@ int hk_net_bridge_delete(const char *bridge, struct hk_error **err)
 	if (idx <= 0)
 		return idx;
 	if (!is_bridge)
-		return hk_error_set(err, EINVAL, "interface \"%s\" is not a bridge: not deleting it", bridge);
+		return hk_error_set(err, EINVAL,
+				    "interface \"%s\" is not a bridge: not deleting it", bridge);
 	struct rtnl_link *l = rtnl_link_alloc();
 	rtnl_link_set_ifindex(l, idx);
 	int rc = rtnl_link_delete(sk, l);

@@ -117,12 +117,13 @@ static bool ip_taken(const char *text, uint32_t host_order)
 	return false;
 }
 
-char *hk_net_lease_take(const char *text, const struct hk_net_ip *bridge, const char *name, pid_t pid,
-			long long start, hk_net_alive_fn alive, char ip[HK_NET_IP_STRLEN],
-			struct hk_error **err)
+char *hk_net_lease_take(const char *text, const struct hk_net_ip *bridge, const char *name,
+			pid_t pid, long long start, hk_net_alive_fn alive,
+			char ip[HK_NET_IP_STRLEN], struct hk_error **err)
 {
 	if (bridge->family != AF_INET || bridge->prefix < 8 || bridge->prefix > 30)
-		return hk_error_set(err, EINVAL, "the bridge's subnet must be IPv4 with a prefix of /8 to /30"),
+		return hk_error_set(err, EINVAL,
+				    "the bridge's subnet must be IPv4 with a prefix of /8 to /30"),
 		       NULL;
 	hk_autofree char *live = hk_net_lease_prune(text, alive, NULL);
 	uint32_t br, mask = bridge->prefix ? ~0u << (32 - bridge->prefix) : 0;
@@ -136,13 +137,16 @@ char *hk_net_lease_take(const char *text, const struct hk_net_ip *bridge, const 
 		inet_ntop(AF_INET, &a, ip, HK_NET_IP_STRLEN);
 		struct hk_buf b = { 0 };
 		hk_buf_puts(&b, live);
-		hk_buf_printf(&b, "%s %s %d %lld\n", ip, name && *name ? name : "-", (int)pid, start);
+		hk_buf_printf(&b, "%s %s %d %lld\n", ip, name && *name ? name : "-", (int)pid,
+			      start);
 		return hk_buf_steal(&b);
 	}
 	char txt[HK_NET_IP_STRLEN + 4];
 	hk_net_ip_format(bridge, true, txt);
-	return hk_error_set(err, EADDRNOTAVAIL, "no free address left in %s; give the container "
-						"lxc.net.N.ipv4.address or use a larger subnet", txt),
+	return hk_error_set(err, EADDRNOTAVAIL,
+			    "no free address left in %s; give the container "
+			    "lxc.net.N.ipv4.address or use a larger subnet",
+			    txt),
 	       NULL;
 }
 
@@ -172,7 +176,8 @@ static int with_leases(char *(*fn)(const char *text, void *ctx, struct hk_error 
 	hk_autofree char *next = fn(text ? text : "", ctx, err);
 	if (!next)
 		return -1;
-	if ((!text || strcmp(text, next)) && hk_write_file_atomic(path, next, strlen(next), 0644, err) < 0)
+	if ((!text || strcmp(text, next)) &&
+	    hk_write_file_atomic(path, next, strlen(next), 0644, err) < 0)
 		return hk_error_prefix(err, "leases");
 	return 0; /* the lock goes with the descriptor */
 }
@@ -188,11 +193,12 @@ struct take_ctx {
 static char *do_take(const char *text, void *ctx, struct hk_error **err)
 {
 	struct take_ctx *c = ctx;
-	return hk_net_lease_take(text, c->bridge, c->name, c->pid, c->start, hk_net_pid_alive, c->ip, err);
+	return hk_net_lease_take(text, c->bridge, c->name, c->pid, c->start, hk_net_pid_alive,
+				 c->ip, err);
 }
 
-int hk_net_lease_acquire(const struct hk_net_ip *bridge, const char *name, pid_t pid, long long start,
-			 char ip[HK_NET_IP_STRLEN], struct hk_error **err)
+int hk_net_lease_acquire(const struct hk_net_ip *bridge, const char *name, pid_t pid,
+			 long long start, char ip[HK_NET_IP_STRLEN], struct hk_error **err)
 {
 	struct take_ctx c = { bridge, name, pid, start, ip };
 	return with_leases(do_take, &c, err);

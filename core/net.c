@@ -46,7 +46,10 @@ static const struct {
 	const char *type;
 	enum hk_net_kind kind; /* 0: nothing to make */
 } net_types[] = {
-	{ "veth", HK_NET_VETH }, { "macvlan", HK_NET_MACVLAN }, { "empty", 0 }, { "none", 0 },
+	{ "veth", HK_NET_VETH },
+	{ "macvlan", HK_NET_MACVLAN },
+	{ "empty", 0 },
+	{ "none", 0 },
 };
 
 /* -1: a type hako cannot set up. */
@@ -68,7 +71,8 @@ bool hk_net_wanted(const struct hk_config *cfg)
 	return false;
 }
 
-static int copy_name(char dst[HK_IFNAME_SIZE], const char *src, const char *what, struct hk_error **err)
+static int copy_name(char dst[HK_IFNAME_SIZE], const char *src, const char *what,
+		     struct hk_error **err)
 {
 	if (hk_net_ifname_validate(src, what, err) < 0)
 		return -1;
@@ -103,9 +107,11 @@ static int plan_addrs(const struct hk_net_spec *ns, struct hk_net_iface *ifc, st
 	for (int l = 0; l < 2; l++)
 		for (size_t i = 0; i < lists[l]->n; i++) {
 			if (ifc->n_addrs == HK_NET_MAX_ADDRS)
-				return hk_error_set(err, EINVAL, "at most %d addresses per interface",
+				return hk_error_set(err, EINVAL,
+						    "at most %d addresses per interface",
 						    HK_NET_MAX_ADDRS);
-			if (hk_net_ip_parse(lists[l]->v[i], fams[l], &ifc->addrs[ifc->n_addrs++], err) < 0)
+			if (hk_net_ip_parse(lists[l]->v[i], fams[l], &ifc->addrs[ifc->n_addrs++],
+					    err) < 0)
 				return -1;
 		}
 	if (plan_gateway(ns->ipv4_gateway, AF_INET, &ifc->gw4, &ifc->gw4_auto, err) < 0 ||
@@ -125,20 +131,22 @@ static int plan_hwaddr(const char *mac, struct hk_net_iface *ifc, struct hk_erro
 	return 0;
 }
 
-static int plan_one(const struct hk_net_spec *ns, unsigned ordinal, pid_t child, struct hk_net_iface *ifc,
-		    struct hk_error **err)
+static int plan_one(const struct hk_net_spec *ns, unsigned ordinal, pid_t child,
+		    struct hk_net_iface *ifc, struct hk_error **err)
 {
 	ifc->index = ns->index;
 	ifc->kind = (enum hk_net_kind)kind_of(ns->type);
 	ifc->up = ns->flags && strstr(ns->flags, "up");
 	ifc->mtu = ns->mtu;
 	if (ifc->mtu && ifc->mtu < HK_NIC_MTU_MIN)
-		return hk_error_set(err, EINVAL, "lxc.net.%u.mtu = %u: the MTU must be from %u to %u", ns->index,
+		return hk_error_set(err, EINVAL,
+				    "lxc.net.%u.mtu = %u: the MTU must be from %u to %u", ns->index,
 				    ifc->mtu, HK_NIC_MTU_MIN, HK_NIC_MTU_MAX);
 	if (ns->link && *ns->link && copy_name(ifc->link, ns->link, "lxc.net.N.link", err) < 0)
 		return -1;
 	if (ifc->kind == HK_NET_MACVLAN && !*ifc->link)
-		return hk_error_set(err, EINVAL, "a macvlan interface needs lxc.net.%u.link (the host device)",
+		return hk_error_set(err, EINVAL,
+				    "a macvlan interface needs lxc.net.%u.link (the host device)",
 				    ns->index);
 	if (ns->macvlan_mode)
 		snprintf(ifc->macvlan_mode, sizeof(ifc->macvlan_mode), "%s", ns->macvlan_mode);
@@ -149,7 +157,8 @@ static int plan_one(const struct hk_net_spec *ns, unsigned ordinal, pid_t child,
 	} else {
 		hk_net_host_name(child, ns->index, ifc->host);
 	}
-	snprintf(ifc->tmp, sizeof(ifc->tmp), "hkc%u_%u", (unsigned)child % 10000000u, ns->index % 100u);
+	snprintf(ifc->tmp, sizeof(ifc->tmp), "hkc%u_%u", (unsigned)child % 10000000u,
+		 ns->index % 100u);
 	char def[HK_IFNAME_SIZE];
 	snprintf(def, sizeof(def), "eth%u", ordinal);
 	if (copy_name(ifc->name, ns->name && *ns->name ? ns->name : def, "lxc.net.N.name", err) < 0)
@@ -159,8 +168,8 @@ static int plan_one(const struct hk_net_spec *ns, unsigned ordinal, pid_t child,
 	return plan_addrs(ns, ifc, err);
 }
 
-int hk_net_plan(const struct hk_config *cfg, const char *name, pid_t child, struct hk_net_state *out,
-		struct hk_error **err)
+int hk_net_plan(const struct hk_config *cfg, const char *name, pid_t child,
+		struct hk_net_state *out, struct hk_error **err)
 {
 	memset(out, 0, sizeof(*out));
 	out->child = child;
@@ -170,15 +179,17 @@ int hk_net_plan(const struct hk_config *cfg, const char *name, pid_t child, stru
 		int kind = kind_of(ns->type);
 		if (kind < 0) {
 			hk_autofree char *shown = hk_sanitize_line(ns->type);
-			return hk_error_set(err, ENOTSUP,
-					    "lxc.net.%u.type = %s is not supported by hako; use veth (on a bridge), "
-					    "macvlan, empty (loopback only) or none (the host's network)",
-					    ns->index, shown);
+			return hk_error_set(
+				err, ENOTSUP,
+				"lxc.net.%u.type = %s is not supported by hako; use veth (on a bridge), "
+				"macvlan, empty (loopback only) or none (the host's network)",
+				ns->index, shown);
 		}
 		if (kind == 0)
 			continue;
 		if (out->n == HK_NET_MAX_IFACES)
-			return hk_error_set(err, EINVAL, "at most %d network interfaces per container",
+			return hk_error_set(err, EINVAL,
+					    "at most %d network interfaces per container",
 					    HK_NET_MAX_IFACES);
 		if (plan_one(ns, out->n, child, &out->ifs[out->n], err) < 0)
 			return hk_error_prefix(err, "lxc.net.%u", ns->index);
@@ -213,13 +224,14 @@ static int host_addresses(struct hk_net_state *st, struct hk_net_iface *ifc, str
 			hk_error_propagate(err, &no_addr);
 			return hk_error_prefix(err, "bridge \"%s\"", ifc->link);
 		}
-		hk_log(HK_LOG_INFO, "bridge \"%s\" has no IPv4 address: no lease, no IPv4 for the container",
+		hk_log(HK_LOG_INFO,
+		       "bridge \"%s\" has no IPv4 address: no lease, no IPv4 for the container",
 		       ifc->link);
 		has4 = true; /* nothing to lease */
 	}
 	if (!has4 && ifc->n_addrs < HK_NET_MAX_ADDRS) {
-		if (!ifc->lease[0] &&
-		    hk_net_lease_acquire(&br, st->owner, st->child, st->child_start, ifc->lease, err) < 0)
+		if (!ifc->lease[0] && hk_net_lease_acquire(&br, st->owner, st->child,
+							   st->child_start, ifc->lease, err) < 0)
 			return -1;
 		struct hk_net_ip *a = &ifc->addrs[ifc->n_addrs++];
 		hk_net_ip_parse(ifc->lease, AF_INET, a, NULL);
@@ -256,9 +268,11 @@ int hk_net_host_setup(const struct hk_config *cfg, const char *name, pid_t child
 	for (unsigned i = 0; i < out->n; i++) {
 		struct hk_net_iface *ifc = &out->ifs[i];
 		bool lease = !has_ipv4(ifc) && ifc->n_addrs < HK_NET_MAX_ADDRS;
-		int rc = user ? hk_nic_client_make(out, ifc, lease, err) : hk_net_host_make(sk, ifc, child, err);
+		int rc = user ? hk_nic_client_make(out, ifc, lease, err)
+			      : hk_net_host_make(sk, ifc, child, err);
 		if (rc < 0 || host_addresses(out, ifc, err) < 0) {
-			hk_error_prefix(err, "container \"%s\": lxc.net.%u", out->owner, ifc->index);
+			hk_error_prefix(err, "container \"%s\": lxc.net.%u", out->owner,
+					ifc->index);
 			hk_net_host_teardown(out);
 			return -1;
 		}
@@ -296,7 +310,8 @@ void hk_net_host_teardown(struct hk_net_state *st)
 		if (ifc->lease[0]) {
 			hk_autoerr e2 = NULL;
 			if (hk_net_lease_release(ifc->lease, st->child, &e2) < 0)
-				hk_log(HK_LOG_WARN, "lease %s of \"%s\": %s", ifc->lease, st->owner, e2->msg);
+				hk_log(HK_LOG_WARN, "lease %s of \"%s\": %s", ifc->lease, st->owner,
+				       e2->msg);
 			ifc->lease[0] = '\0';
 		}
 	}

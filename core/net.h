@@ -41,7 +41,7 @@
 #include "net-text.h"
 
 #define HK_NET_MAX_IFACES 8
-#define HK_NET_MAX_ADDRS 4
+#define HK_NET_MAX_ADDRS  4
 
 enum hk_net_kind {
 	HK_NET_VETH = 1,
@@ -90,8 +90,8 @@ bool hk_net_wanted(const struct hk_config *cfg);
 /* Config -> plan; no privilege, touches nothing.  child names the host
  * ends and temporary names (0 in tests is fine). Refuses phys, vlan and
  * unknown types, bad names, MACs, addresses. */
-int hk_net_plan(const struct hk_config *cfg, const char *name, pid_t child, struct hk_net_state *out,
-		struct hk_error **err);
+int hk_net_plan(const struct hk_config *cfg, const char *name, pid_t child,
+		struct hk_net_state *out, struct hk_error **err);
 
 /* Host side (root): plan, then make every interface and move it into the
  * network namespace of child; leases addresses.  On failure everything made
@@ -116,7 +116,8 @@ int hk_net_bridge_delete(const char *bridge, struct hk_error **err);
 /* ---- reading a running container's addresses (netns-read.c) ---- */
 /* Global IPv4 and IPv6 addresses of every interface but lo in the network
  * namespace of pid, read by a short-lived thread that setns()es into it. */
-int hk_netns_read_addrs(pid_t pid, struct hk_strv *ipv4, struct hk_strv *ipv6, struct hk_error **err);
+int hk_netns_read_addrs(pid_t pid, struct hk_strv *ipv4, struct hk_strv *ipv6,
+			struct hk_error **err);
 /* Closes the kept netlink sockets of namespaces no read asked for since the
  * previous sweep (hk_list_build sweeps after each listing). */
 void hk_netns_cache_sweep(void);
@@ -125,7 +126,8 @@ void hk_netns_cache_sweep(void);
 /* Adds ip to interface idx (net-addr.c); exist_ok: already there is fine. */
 int hk_net_add_addr(struct nl_sock *sk, int idx, const struct hk_net_ip *ip, bool exist_ok,
 		    struct hk_error **err);
-int hk_net_host_make(struct nl_sock *sk, struct hk_net_iface *ifc, pid_t child, struct hk_error **err);
+int hk_net_host_make(struct nl_sock *sk, struct hk_net_iface *ifc, pid_t child,
+		     struct hk_error **err);
 void hk_net_host_unmake(struct nl_sock *sk, struct hk_net_iface *ifc);
 
 #endif

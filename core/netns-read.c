@@ -52,7 +52,8 @@ static void collect(struct nl_object *obj, void *arg)
 	struct nl_addr *local = rtnl_addr_get_local(a);
 	int fam = rtnl_addr_get_family(a);
 	/* lo's addresses have host scope, fe80:: link scope: both skipped. */
-	if (!local || rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE || (fam != AF_INET && fam != AF_INET6))
+	if (!local || rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE ||
+	    (fam != AF_INET && fam != AF_INET6))
 		return;
 	char txt[INET6_ADDRSTRLEN];
 	if (!inet_ntop(fam, nl_addr_get_binary_addr(local), txt, sizeof(txt)))
@@ -231,7 +232,8 @@ static void read_addrs(pid_t pid, struct read_job *j)
 		cache_drop(e);
 }
 
-int hk_netns_read_addrs(pid_t pid, struct hk_strv *ipv4, struct hk_strv *ipv6, struct hk_error **err)
+int hk_netns_read_addrs(pid_t pid, struct hk_strv *ipv4, struct hk_strv *ipv6,
+			struct hk_error **err)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
@@ -242,7 +244,8 @@ int hk_netns_read_addrs(pid_t pid, struct hk_strv *ipv4, struct hk_strv *ipv6, s
 	read_addrs(pid, &j);
 	close(j.nsfd);
 	if (j.sys_errno)
-		return hk_error_set(err, j.sys_errno, "cannot enter the network namespace of pid %d", (int)pid);
+		return hk_error_set(err, j.sys_errno,
+				    "cannot enter the network namespace of pid %d", (int)pid);
 	if (j.rc < 0)
 		return hk_net_nl_error(err, j.nlerr, "cannot read addresses of pid %d", (int)pid);
 	return 0;

@@ -32,14 +32,18 @@ int hk_nic_check_plan(const struct hk_net_state *plan, struct hk_error **err)
 	for (unsigned i = 0; i < plan->n; i++) {
 		const struct hk_net_iface *ifc = &plan->ifs[i];
 		if (ifc->kind != HK_NET_VETH)
-			return hk_error_set(err, ENOTSUP, "lxc.net.%u: an ordinary user's container can only have "
-							  "veths (made by hako-nic); use lxc.net.%u.type = veth on a "
-							  "bridge listed for you in %s", ifc->index, ifc->index,
-					    HK_NIC_USERNET);
+			return hk_error_set(
+				err, ENOTSUP,
+				"lxc.net.%u: an ordinary user's container can only have "
+				"veths (made by hako-nic); use lxc.net.%u.type = veth on a "
+				"bridge listed for you in %s",
+				ifc->index, ifc->index, HK_NIC_USERNET);
 		if (!*ifc->link)
-			return hk_error_set(err, EINVAL, "lxc.net.%u: an ordinary user's veth needs lxc.net.%u.link, "
-							 "a bridge listed for you in %s", ifc->index, ifc->index,
-					    HK_NIC_USERNET);
+			return hk_error_set(
+				err, EINVAL,
+				"lxc.net.%u: an ordinary user's veth needs lxc.net.%u.link, "
+				"a bridge listed for you in %s",
+				ifc->index, ifc->index, HK_NIC_USERNET);
 	}
 	return 0;
 }
@@ -55,8 +59,9 @@ unsigned hk_nic_plan_warn(const struct hk_net_state *plan, const char *name)
 		const struct hk_net_iface *ifc = &plan->ifs[i];
 		if (!ifc->pair_set)
 			continue;
-		hk_log(HK_LOG_WARN, "container \"%s\": lxc.net.%u.veth.pair = %s is ignored: hako-nic names an "
-				    "ordinary user's host end itself (hknXXXXXXXX); remove the line to silence this",
+		hk_log(HK_LOG_WARN,
+		       "container \"%s\": lxc.net.%u.veth.pair = %s is ignored: hako-nic names an "
+		       "ordinary user's host end itself (hknXXXXXXXX); remove the line to silence this",
 		       name, ifc->index, ifc->host);
 		n++;
 	}
@@ -83,9 +88,11 @@ static int run_helper(const char *const *args, char **out, struct hk_error **err
 {
 	hk_autofree char *path = hk_nic_helper_path();
 	if (access(path, X_OK) < 0)
-		return hk_error_errno(err, "hako-nic \"%s\", which gives an ordinary user's container its veth, "
-					   "cannot be run; as root, run \"make install\" (it installs it setuid root)",
-				      path);
+		return hk_error_errno(
+			err,
+			"hako-nic \"%s\", which gives an ordinary user's container its veth, "
+			"cannot be run; as root, run \"make install\" (it installs it setuid root)",
+			path);
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return hk_error_errno(err, "cannot make a pipe for hako-nic");
@@ -131,13 +138,15 @@ static const char *last_line(char *text)
 	return nl ? nl + 1 : text;
 }
 
-int hk_nic_client_make(struct hk_net_state *st, struct hk_net_iface *ifc, bool lease, struct hk_error **err)
+int hk_nic_client_make(struct hk_net_state *st, struct hk_net_iface *ifc, bool lease,
+		       struct hk_error **err)
 {
 	char pid[24];
 	snprintf(pid, sizeof(pid), "%d", (int)st->child);
 	char mtu[24];
 	snprintf(mtu, sizeof(mtu), "mtu=%u", ifc->mtu);
-	const char *args[] = { "create", st->owner, pid, "veth", ifc->link, ifc->tmp, NULL, NULL, NULL };
+	const char *args[] = { "create", st->owner, pid,  "veth", ifc->link,
+			       ifc->tmp, NULL,	    NULL, NULL };
 	size_t n = 6;
 	if (lease)
 		args[n++] = "lease";

@@ -27,15 +27,18 @@ static unsigned long long mount_id(int fd)
 }
 
 /* Opens rel below dir_fd and checks it is procfs; -1 with err. */
-static int open_checked(int dir_fd, const char *rel, int flags, const char *shown, struct hk_error **err)
+static int open_checked(int dir_fd, const char *rel, int flags, const char *shown,
+			struct hk_error **err)
 {
 	int fd = openat(dir_fd, rel, flags | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return hk_error_errno(err, "cannot open \"%s\"", shown);
 	if (!on_procfs(fd)) {
 		close(fd);
-		return hk_error_set(err, EPERM, "\"%s\" is not on procfs (something is mounted over /proc?); "
-					     "refusing to write there", shown);
+		return hk_error_set(err, EPERM,
+				    "\"%s\" is not on procfs (something is mounted over /proc?); "
+				    "refusing to write there",
+				    shown);
 	}
 	return fd;
 }
@@ -50,8 +53,9 @@ int hk_procfs_open(const char *path, int flags, struct hk_error **err)
 	hk_autofree char *dir = xstrdup(path);
 	char *base = strrchr(dir, '/');
 	*base++ = '\0';
-	hk_autoclose int dfd = strlen(dir) > 5 ? open_checked(proc, dir + 6, O_PATH | O_DIRECTORY, dir, err)
-					       : fcntl(proc, F_DUPFD_CLOEXEC, 0);
+	hk_autoclose int dfd = strlen(dir) > 5
+				       ? open_checked(proc, dir + 6, O_PATH | O_DIRECTORY, dir, err)
+				       : fcntl(proc, F_DUPFD_CLOEXEC, 0);
 	if (dfd < 0)
 		return -1;
 	int fd = open_checked(dfd, base, flags, path, err);
@@ -60,8 +64,11 @@ int hk_procfs_open(const char *path, int flags, struct hk_error **err)
 	unsigned long long a = mount_id(dfd), b = mount_id(fd);
 	if (a && b && a != b) {
 		close(fd);
-		return hk_error_set(err, EPERM, "something is mounted over \"%s\" (a bind mount of another file); "
-					     "refusing to write there", path);
+		return hk_error_set(
+			err, EPERM,
+			"something is mounted over \"%s\" (a bind mount of another file); "
+			"refusing to write there",
+			path);
 	}
 	return fd;
 }

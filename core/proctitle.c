@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-static char *area;     /* argv[0] .. the end of the last contiguous argument */
+static char *area;	/* argv[0] .. the end of the last contiguous argument */
 static size_t area_len; /* including the last NUL */
 
 void hk_proctitle_init(int argc, char **argv)

@@ -27,28 +27,28 @@ struct tag_info {
 };
 
 static const struct tag_info tag_table[HK_TAG__COUNT] = {
-	[HK_TAG_VERSION] = {"VERSION", HK_TAG_U32},
-	[HK_TAG_FEATURE] = {"FEATURE", HK_TAG_STR},
-	[HK_TAG_STATE] = {"STATE", HK_TAG_STR},
-	[HK_TAG_INIT_PID] = {"INIT_PID", HK_TAG_U32},
-	[HK_TAG_MONITOR_PID] = {"MONITOR_PID", HK_TAG_U32},
-	[HK_TAG_STARTED] = {"STARTED", HK_TAG_I64},
-	[HK_TAG_TIMEOUT_MS] = {"TIMEOUT_MS", HK_TAG_U32},
-	[HK_TAG_KILL] = {"KILL", HK_TAG_U32},
-	[HK_TAG_REBOOT] = {"REBOOT", HK_TAG_U32},
-	[HK_TAG_SIGNAL] = {"SIGNAL", HK_TAG_U32},
-	[HK_TAG_TTY] = {"TTY", HK_TAG_U32},
-	[HK_TAG_WANT_LOG] = {"WANT_LOG", HK_TAG_U32},
-	[HK_TAG_CONSOLE_MODE] = {"CONSOLE_MODE", HK_TAG_U32},
-	[HK_TAG_OFFSET] = {"OFFSET", HK_TAG_I64},
-	[HK_TAG_TOTAL] = {"TOTAL", HK_TAG_I64},
-	[HK_TAG_LOST] = {"LOST", HK_TAG_I64},
-	[HK_TAG_DATA] = {"DATA", HK_TAG_BYTES},
-	[HK_TAG_ROWS] = {"ROWS", HK_TAG_U32},
-	[HK_TAG_COLS] = {"COLS", HK_TAG_U32},
-	[HK_TAG_ERRNO] = {"ERRNO", HK_TAG_U32},
-	[HK_TAG_MESSAGE] = {"MESSAGE", HK_TAG_STR},
-	[HK_TAG_TIMING] = {"TIMING", HK_TAG_U32},
+	[HK_TAG_VERSION] = { "VERSION", HK_TAG_U32 },
+	[HK_TAG_FEATURE] = { "FEATURE", HK_TAG_STR },
+	[HK_TAG_STATE] = { "STATE", HK_TAG_STR },
+	[HK_TAG_INIT_PID] = { "INIT_PID", HK_TAG_U32 },
+	[HK_TAG_MONITOR_PID] = { "MONITOR_PID", HK_TAG_U32 },
+	[HK_TAG_STARTED] = { "STARTED", HK_TAG_I64 },
+	[HK_TAG_TIMEOUT_MS] = { "TIMEOUT_MS", HK_TAG_U32 },
+	[HK_TAG_KILL] = { "KILL", HK_TAG_U32 },
+	[HK_TAG_REBOOT] = { "REBOOT", HK_TAG_U32 },
+	[HK_TAG_SIGNAL] = { "SIGNAL", HK_TAG_U32 },
+	[HK_TAG_TTY] = { "TTY", HK_TAG_U32 },
+	[HK_TAG_WANT_LOG] = { "WANT_LOG", HK_TAG_U32 },
+	[HK_TAG_CONSOLE_MODE] = { "CONSOLE_MODE", HK_TAG_U32 },
+	[HK_TAG_OFFSET] = { "OFFSET", HK_TAG_I64 },
+	[HK_TAG_TOTAL] = { "TOTAL", HK_TAG_I64 },
+	[HK_TAG_LOST] = { "LOST", HK_TAG_I64 },
+	[HK_TAG_DATA] = { "DATA", HK_TAG_BYTES },
+	[HK_TAG_ROWS] = { "ROWS", HK_TAG_U32 },
+	[HK_TAG_COLS] = { "COLS", HK_TAG_U32 },
+	[HK_TAG_ERRNO] = { "ERRNO", HK_TAG_U32 },
+	[HK_TAG_MESSAGE] = { "MESSAGE", HK_TAG_STR },
+	[HK_TAG_TIMING] = { "TIMING", HK_TAG_U32 },
 };
 
 struct tag_rule {
@@ -62,29 +62,33 @@ struct type_info {
 };
 
 static const struct type_info type_table[HK_MSG__COUNT] = {
-	[HK_MSG_HELLO] = {"HELLO", {{HK_TAG_VERSION, REQ}, {HK_TAG_FEATURE, REP}}},
-	[HK_MSG_OK] = {"OK", {{0, 0}}},
-	[HK_MSG_ERROR] = {"ERROR", {{HK_TAG_ERRNO, REQ}, {HK_TAG_MESSAGE, REQ}}},
-	[HK_MSG_STATE_GET] = {"STATE_GET", {{0, 0}}},
-	[HK_MSG_STATE] = {"STATE",
-			  {{HK_TAG_STATE, REQ},
-			   {HK_TAG_INIT_PID, REQ},
-			   {HK_TAG_MONITOR_PID, REQ},
-			   {HK_TAG_STARTED, REQ}}},
-	[HK_MSG_STOP] = {"STOP",
-			 {{HK_TAG_TIMEOUT_MS, OPT}, {HK_TAG_KILL, OPT}, {HK_TAG_REBOOT, OPT}, {HK_TAG_TIMING, OPT}}},
-	[HK_MSG_KILL] = {"KILL", {{HK_TAG_SIGNAL, REQ}}},
-	[HK_MSG_FREEZE] = {"FREEZE", {{0, 0}}},
-	[HK_MSG_THAW] = {"THAW", {{0, 0}}},
-	[HK_MSG_CONSOLE_ATTACH] = {"CONSOLE_ATTACH", {{HK_TAG_TTY, OPT}, {HK_TAG_WANT_LOG, OPT}}},
-	[HK_MSG_CONSOLE] = {"CONSOLE", {{HK_TAG_TTY, REQ}, {HK_TAG_CONSOLE_MODE, REQ}}},
-	[HK_MSG_CONSOLE_LOG_GET] = {"CONSOLE_LOG_GET", {{HK_TAG_OFFSET, OPT}}},
-	[HK_MSG_CONSOLE_LOG] = {"CONSOLE_LOG",
-				{{HK_TAG_OFFSET, REQ},
-				 {HK_TAG_TOTAL, REQ},
-				 {HK_TAG_LOST, REQ},
-				 {HK_TAG_DATA, REQ}}},
-	[HK_MSG_WINSIZE] = {"WINSIZE", {{HK_TAG_ROWS, REQ}, {HK_TAG_COLS, REQ}}},
+	[HK_MSG_HELLO] = { "HELLO", { { HK_TAG_VERSION, REQ }, { HK_TAG_FEATURE, REP } } },
+	[HK_MSG_OK] = { "OK", { { 0, 0 } } },
+	[HK_MSG_ERROR] = { "ERROR", { { HK_TAG_ERRNO, REQ }, { HK_TAG_MESSAGE, REQ } } },
+	[HK_MSG_STATE_GET] = { "STATE_GET", { { 0, 0 } } },
+	[HK_MSG_STATE] = { "STATE",
+			   { { HK_TAG_STATE, REQ },
+			     { HK_TAG_INIT_PID, REQ },
+			     { HK_TAG_MONITOR_PID, REQ },
+			     { HK_TAG_STARTED, REQ } } },
+	[HK_MSG_STOP] = { "STOP",
+			  { { HK_TAG_TIMEOUT_MS, OPT },
+			    { HK_TAG_KILL, OPT },
+			    { HK_TAG_REBOOT, OPT },
+			    { HK_TAG_TIMING, OPT } } },
+	[HK_MSG_KILL] = { "KILL", { { HK_TAG_SIGNAL, REQ } } },
+	[HK_MSG_FREEZE] = { "FREEZE", { { 0, 0 } } },
+	[HK_MSG_THAW] = { "THAW", { { 0, 0 } } },
+	[HK_MSG_CONSOLE_ATTACH] = { "CONSOLE_ATTACH",
+				    { { HK_TAG_TTY, OPT }, { HK_TAG_WANT_LOG, OPT } } },
+	[HK_MSG_CONSOLE] = { "CONSOLE", { { HK_TAG_TTY, REQ }, { HK_TAG_CONSOLE_MODE, REQ } } },
+	[HK_MSG_CONSOLE_LOG_GET] = { "CONSOLE_LOG_GET", { { HK_TAG_OFFSET, OPT } } },
+	[HK_MSG_CONSOLE_LOG] = { "CONSOLE_LOG",
+				 { { HK_TAG_OFFSET, REQ },
+				   { HK_TAG_TOTAL, REQ },
+				   { HK_TAG_LOST, REQ },
+				   { HK_TAG_DATA, REQ } } },
+	[HK_MSG_WINSIZE] = { "WINSIZE", { { HK_TAG_ROWS, REQ }, { HK_TAG_COLS, REQ } } },
 };
 
 const char *hk_msg_type_name(unsigned type)
@@ -164,7 +168,7 @@ bool hk_proto_valid_string(const void *s, size_t len)
 
 size_t hk_proto_begin(struct hk_buf *b, enum hk_msg_type type, uint16_t flags)
 {
-	uint8_t hdr[HK_PROTO_HEADER] = {0};
+	uint8_t hdr[HK_PROTO_HEADER] = { 0 };
 	size_t start = b->len;
 	put16(hdr + 4, (uint16_t)type);
 	put16(hdr + 6, flags);

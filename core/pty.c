@@ -100,7 +100,7 @@ int hk_pty_get_winsize(int fd, struct winsize *ws, struct hk_error **err)
 
 int hk_pty_set_winsize(int fd, unsigned short rows, unsigned short cols, struct hk_error **err)
 {
-	struct winsize ws = {.ws_row = rows, .ws_col = cols};
+	struct winsize ws = { .ws_row = rows, .ws_col = cols };
 	if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
 		return hk_error_errno(err, "cannot set the window size of terminal fd %d", fd);
 	return 0;

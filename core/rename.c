@@ -42,7 +42,8 @@ static bool path_ends(char c)
 }
 
 /* One key line's value (from '=' on) with the paths moved. */
-static void move_value(struct hk_buf *out, const char *v, size_t n, const char *from, const char *to)
+static void move_value(struct hk_buf *out, const char *v, size_t n, const char *from,
+		       const char *to)
 {
 	size_t flen = strlen(from);
 	for (size_t i = 0; i < n;) {
@@ -103,7 +104,7 @@ struct job {
 	struct edit *edits;
 	size_t n_edits;
 	const struct hk_config *cfg; /* OLD's */
-	char *spec; /* OLD's lxc.rootfs.path with its paths moved */
+	char *spec;		     /* OLD's lxc.rootfs.path with its paths moved */
 	struct hk_cleanup cs;
 };
 
@@ -134,7 +135,8 @@ static int lock_old(struct job *j, struct hk_error **err)
 	enum hk_state s = hk_state_effective(j->st, j->old, NULL);
 	if (e->code == EBUSY && hk_state_is_active(s)) {
 		hk_autofree char *p = hk_store_path_arg(j->st);
-		return hk_error_set(err, EBUSY, "container \"%s\" is %s; stop it first (\"hako stop %s%s\")",
+		return hk_error_set(err, EBUSY,
+				    "container \"%s\" is %s; stop it first (\"hako stop %s%s\")",
 				    j->old, hk_state_name(s), j->old, p);
 	}
 	hk_error_propagate(err, &e);
@@ -152,13 +154,15 @@ static int lock_new(struct job *j, struct hk_error **err)
 	if (!had_run)
 		hk_cleanup_push_rm_rf(&j->cs, run);
 	if (hk_store_exists(j->st, j->new))
-		return hk_error_set(err, EEXIST, "container \"%s\" already exists in %s; choose another name",
+		return hk_error_set(err, EEXIST,
+				    "container \"%s\" already exists in %s; choose another name",
 				    j->new, hk_store_path(j->st));
 	if (access(j->new_dir, F_OK) == 0 || errno != ENOENT)
-		return hk_error_set(err, EEXIST,
-				    "\"%s\" exists but holds no container config; remove it or choose "
-				    "another name",
-				    j->new_dir);
+		return hk_error_set(
+			err, EEXIST,
+			"\"%s\" exists but holds no container config; remove it or choose "
+			"another name",
+			j->new_dir);
 	return 0;
 }
 
@@ -170,15 +174,18 @@ static int lock_dependents(struct job *j, struct hk_strv *deps, struct hk_error 
 		return -1;
 	for (size_t i = 0; i < deps->n; i++) {
 		if (j->n_locks == HK_ARRAY_SIZE(j->locks))
-			return hk_error_set(err, E2BIG, "more than %zu snapshot clones depend on it",
+			return hk_error_set(err, E2BIG,
+					    "more than %zu snapshot clones depend on it",
 					    HK_ARRAY_SIZE(j->locks) - 2);
 		hk_autoerr e = NULL;
-		if (hk_lock_acquire(j->st, deps->v[i], HK_LOCK_TRY, 0, &j->locks[j->n_locks], &e) < 0)
-			return hk_error_set(err, EBUSY,
-					    "snapshot clone \"%s\" is built on it and is %s; stop it "
-					    "first (its config names \"%s\"'s rootfs)",
-					    deps->v[i], hk_state_name(hk_state_effective(j->st, deps->v[i], NULL)),
-					    j->old);
+		if (hk_lock_acquire(j->st, deps->v[i], HK_LOCK_TRY, 0, &j->locks[j->n_locks], &e) <
+		    0)
+			return hk_error_set(
+				err, EBUSY,
+				"snapshot clone \"%s\" is built on it and is %s; stop it "
+				"first (its config names \"%s\"'s rootfs)",
+				deps->v[i],
+				hk_state_name(hk_state_effective(j->st, deps->v[i], NULL)), j->old);
 		j->n_locks++;
 	}
 	return 0;
@@ -257,7 +264,8 @@ static int move_and_write(struct job *j, struct hk_error **err)
 	if (hk_cleanup_at(&j->cs, HK_STEP_RENAME_DIR, err) < 0)
 		return -1;
 	if (renameat2(AT_FDCWD, j->old_dir, AT_FDCWD, j->new_dir, RENAME_NOREPLACE) < 0)
-		return hk_error_errno(err, "cannot rename \"%s\" to \"%s\"", j->old_dir, j->new_dir);
+		return hk_error_errno(err, "cannot rename \"%s\" to \"%s\"", j->old_dir,
+				      j->new_dir);
 	hk_cleanup_push(&j->cs, undo_move, j, NULL);
 	if (hk_cleanup_at(&j->cs, HK_STEP_RENAME_CONFIGS, err) < 0)
 		return -1;
@@ -292,8 +300,9 @@ static int run(struct job *j, struct hk_error **err)
 	if (lock_old(j, err) < 0 || hk_store_require(j->st, j->old, err) < 0)
 		goto out;
 	claim = hk_runner_claim(j->st, j->old, HK_OP_RENAME, err);
-	if (claim == -1 || !(j->cfg = hk_store_config(j->st, j->old, err)) || lock_new(j, err) < 0 ||
-	    lock_dependents(j, &deps, err) < 0 || plan_edits(j, &deps, err) < 0)
+	if (claim == -1 || !(j->cfg = hk_store_config(j->st, j->old, err)) ||
+	    lock_new(j, err) < 0 || lock_dependents(j, &deps, err) < 0 ||
+	    plan_edits(j, &deps, err) < 0)
 		goto out;
 	hk_cleanup_block_signals(&j->cs);
 	if (move_and_write(j, err) < 0 || hk_cleanup_at(&j->cs, HK_STEP_RENAME_COMMIT, err) < 0)
@@ -325,6 +334,7 @@ int hk_rename(struct hk_store *st, const char *old, const char *new_name, struct
 	if (rc < 0)
 		return hk_error_prefix(err, "rename \"%s\" to \"%s\"", old, new_name);
 	hk_store_prune_run_dir(st); /* OLD's run directory: its config is gone */
-	hk_log(HK_LOG_INFO, "renamed container \"%s\" to \"%s\" in %s", old, new_name, hk_store_path(st));
+	hk_log(HK_LOG_INFO, "renamed container \"%s\" to \"%s\" in %s", old, new_name,
+	       hk_store_path(st));
 	return 0;
 }

@@ -58,13 +58,14 @@ static int open_target(struct exec_ctx *x, const struct hk_op *op, struct hk_err
 		return -1;
 	/* The created or found target itself may be a symlink planted by the
 	 * rootfs (mkdir_p follows links inside): refuse it as a mount point. */
-	hk_autoclose int last = hk_safe_open(x->rootfd, op->target, O_PATH,
-					      0, HK_SAFE_BENEATH | HK_SAFE_NOFOLLOW_LAST, err);
+	hk_autoclose int last = hk_safe_open(x->rootfd, op->target, O_PATH, 0,
+					     HK_SAFE_BENEATH | HK_SAFE_NOFOLLOW_LAST, err);
 	struct stat st;
 	if (last < 0 || fstat(last, &st) < 0 || S_ISLNK(st.st_mode)) {
 		close(fd);
 		if (last >= 0)
-			hk_error_set(err, ELOOP, "\"/%s\" is a symlink in the rootfs; refusing to mount on it",
+			hk_error_set(err, ELOOP,
+				     "\"/%s\" is a symlink in the rootfs; refusing to mount on it",
 				     op->target);
 		return -1;
 	}
@@ -78,15 +79,17 @@ static int check_chardev(int fd, unsigned major, unsigned minor, const char *wha
 	if (fstat(fd, &st) < 0)
 		return hk_error_errno(err, "cannot check %s", what);
 	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != major || minor(st.st_rdev) != minor)
-		return hk_error_set(err, EPERM, "%s is not the character device %u:%u; refusing", what,
-				    major, minor);
+		return hk_error_set(err, EPERM, "%s is not the character device %u:%u; refusing",
+				    what, major, minor);
 	return 0;
 }
 
-static int exec_devnode(struct exec_ctx *x, const struct hk_op *op, bool userns, struct hk_error **err)
+static int exec_devnode(struct exec_ctx *x, const struct hk_op *op, bool userns,
+			struct hk_error **err)
 {
 	hk_autofree char *dir = dir_of(op->target);
-	hk_autoclose int dfd = hk_safe_open(x->rootfd, dir, O_PATH | O_DIRECTORY, 0, HK_SAFE_BENEATH, err);
+	hk_autoclose int dfd =
+		hk_safe_open(x->rootfd, dir, O_PATH | O_DIRECTORY, 0, HK_SAFE_BENEATH, err);
 	if (dfd < 0)
 		return -1;
 	if (!userns && mknodat(dfd, base_of(op->target), S_IFCHR | op->mode,
@@ -114,7 +117,8 @@ static int exec_devnode(struct exec_ctx *x, const struct hk_op *op, bool userns,
 static int exec_symlink(struct exec_ctx *x, const struct hk_op *op, struct hk_error **err)
 {
 	hk_autofree char *dir = dir_of(op->target);
-	hk_autoclose int dfd = hk_safe_open(x->rootfd, dir, O_PATH | O_DIRECTORY, 0, HK_SAFE_BENEATH, err);
+	hk_autoclose int dfd =
+		hk_safe_open(x->rootfd, dir, O_PATH | O_DIRECTORY, 0, HK_SAFE_BENEATH, err);
 	if (dfd < 0)
 		return -1;
 	if (symlinkat(op->source, dfd, base_of(op->target)) < 0 && errno != EEXIST)
@@ -127,15 +131,16 @@ static int exec_symlink(struct exec_ctx *x, const struct hk_op *op, struct hk_er
 static int mask_one(struct exec_ctx *x, const char *target, struct hk_error **err)
 {
 	hk_autoclose int fd = hk_safe_open(x->rootfd, target, O_PATH, 0,
-					    HK_SAFE_BENEATH | HK_SAFE_NOFOLLOW_LAST, NULL);
+					   HK_SAFE_BENEATH | HK_SAFE_NOFOLLOW_LAST, NULL);
 	if (fd < 0)
 		return 0;
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return hk_error_errno(err, "cannot mask /%s", target);
 	if (S_ISDIR(st.st_mode))
-		return hk_mount_new("tmpfs", "hako-mask", "size=0k,mode=0555", HK_MNT_RDONLY | HK_MNT_NOSUID |
-				    HK_MNT_NODEV | HK_MNT_NOEXEC, fd, err);
+		return hk_mount_new("tmpfs", "hako-mask", "size=0k,mode=0555",
+				    HK_MNT_RDONLY | HK_MNT_NOSUID | HK_MNT_NODEV | HK_MNT_NOEXEC,
+				    fd, err);
 	if (S_ISLNK(st.st_mode))
 		return 0; /* nothing behind a link in proc/sys worth hiding */
 	return hk_mount_bind(x->host_null, fd, HK_MNT_RDONLY, err);
@@ -167,7 +172,8 @@ static int exec_mask(struct exec_ctx *x, const struct hk_op *op, struct hk_error
 	while (rc == 0 && (de = readdir(d))) {
 		if (de->d_name[0] == '.' || fnmatch(pattern, de->d_name, 0) != 0)
 			continue;
-		hk_autofree char *one = xasprintf("%s%s%s", dir, de->d_name, comp_end ? comp_end : "");
+		hk_autofree char *one =
+			xasprintf("%s%s%s", dir, de->d_name, comp_end ? comp_end : "");
 		rc = mask_one(x, one, err);
 	}
 	closedir(d);
@@ -176,12 +182,13 @@ static int exec_mask(struct exec_ctx *x, const struct hk_op *op, struct hk_error
 
 /* A new pty from the container's devpts (mounted by an earlier op): the
  * peer is bound onto target, master and peer are kept for the monitor. */
-static int exec_pty(struct exec_ctx *x, const struct hk_op *op, unsigned index, struct hk_error **err)
+static int exec_pty(struct exec_ctx *x, const struct hk_op *op, unsigned index,
+		    struct hk_error **err)
 {
 	if (!x->fds || index >= HK_MAX_TERMS)
 		return hk_error_set(err, EINVAL, "no room for the pty of /%s", op->target);
 	hk_autoclose int master = hk_safe_open(x->rootfd, "dev/pts/ptmx", O_RDWR | O_NOCTTY, 0,
-						HK_SAFE_BENEATH | HK_SAFE_NOFOLLOW_LAST, err);
+					       HK_SAFE_BENEATH | HK_SAFE_NOFOLLOW_LAST, err);
 	if (master < 0 || check_chardev(master, 5, 2, "the container's /dev/pts/ptmx", err) < 0)
 		return -1;
 	if (unlockpt(master) < 0)
@@ -202,14 +209,16 @@ static int exec_op(struct exec_ctx *x, const struct hk_op *op, bool userns, stru
 	switch (op->kind) {
 	case HK_OP_NEWFS: {
 		hk_autoclose int fd = open_target(x, op, err);
-		return fd < 0 ? -1 : hk_mount_new(op->fstype, op->source, op->data, op->attrs, fd, err);
+		return fd < 0 ? -1
+			      : hk_mount_new(op->fstype, op->source, op->data, op->attrs, fd, err);
 	}
 	case HK_OP_BIND: {
 		hk_autoclose int src = open(op->source, O_PATH | O_CLOEXEC);
 		if (src < 0)
 			return hk_error_errno(err, "bind source \"%s\"", op->source);
 		hk_autoclose int fd = open_target(x, op, err);
-		if (fd >= 0 && (op->attrs & HK_MNT_RDONLY) && op->source[0] == '/' && hk_mount_have_api())
+		if (fd >= 0 && (op->attrs & HK_MNT_RDONLY) && op->source[0] == '/' &&
+		    hk_mount_have_api())
 			return hk_mount_bind_locked(op->source, fd, op->attrs, err);
 		return fd < 0 ? -1 : hk_mount_bind(src, fd, op->attrs, err);
 	}
@@ -241,7 +250,8 @@ int hk_mount_plan_execute(const struct hk_mount_plan *plan, int rootfd, struct h
 	return hk_mount_plan_execute_split(plan, rootfd, fds, NULL, NULL, err);
 }
 
-int hk_mount_plan_execute_split(const struct hk_mount_plan *plan, int rootfd, struct hk_plan_fds *fds,
+int hk_mount_plan_execute_split(const struct hk_mount_plan *plan, int rootfd,
+				struct hk_plan_fds *fds,
 				int (*before_cgroups)(void *ctx, struct hk_error **err), void *ctx,
 				struct hk_error **err)
 {

@@ -16,9 +16,18 @@
 
 /* Paths hidden from every container (Docker's and LXC's lists). */
 static const char *const masked_paths[] = {
-	"proc/kcore",         "proc/keys",        "proc/timer_list",  "proc/timer_stats",
-	"proc/sched_debug",   "proc/interrupts",  "proc/latency_stats", "proc/acpi",
-	"proc/scsi",          "proc/asound",      "sys/firmware",     "sys/devices/virtual/powercap",
+	"proc/kcore",
+	"proc/keys",
+	"proc/timer_list",
+	"proc/timer_stats",
+	"proc/sched_debug",
+	"proc/interrupts",
+	"proc/latency_stats",
+	"proc/acpi",
+	"proc/scsi",
+	"proc/asound",
+	"sys/firmware",
+	"sys/devices/virtual/powercap",
 	"sys/devices/system/cpu/cpu*/thermal_throttle",
 };
 
@@ -33,14 +42,14 @@ struct devnode {
 };
 
 static const struct devnode dev_nodes[] = {
-	{ "null", 1, 3 }, { "zero", 1, 5 },    { "full", 1, 7 },
+	{ "null", 1, 3 },   { "zero", 1, 5 },	 { "full", 1, 7 },
 	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
 
 static const char *const dev_links[][2] = {
-	{ "dev/fd", "/proc/self/fd" },       { "dev/stdin", "/proc/self/fd/0" },
+	{ "dev/fd", "/proc/self/fd" },	     { "dev/stdin", "/proc/self/fd/0" },
 	{ "dev/stdout", "/proc/self/fd/1" }, { "dev/stderr", "/proc/self/fd/2" },
-	{ "dev/ptmx", "pts/ptmx" },          { "dev/core", "/proc/kcore" },
+	{ "dev/ptmx", "pts/ptmx" },	     { "dev/core", "/proc/kcore" },
 };
 
 static struct hk_op *add_op(struct hk_mount_plan *p, enum hk_op_kind kind, const char *target)
@@ -79,12 +88,22 @@ static int parse_auto(const struct hk_strv *words, struct auto_modes *m, struct 
 		int which; /* 0 proc, 1 sys, 2 cgroup */
 		const char *mode;
 	} table[] = {
-		{ "proc", 0, "mixed" },         { "proc:mixed", 0, "mixed" },   { "proc:rw", 0, "rw" },
-		{ "sys", 1, "mixed" },          { "sys:mixed", 1, "mixed" },    { "sys:ro", 1, "ro" },
-		{ "sys:rw", 1, "rw" },          { "cgroup", 2, "mixed" },       { "cgroup:mixed", 2, "mixed" },
-		{ "cgroup:ro", 2, "ro" },       { "cgroup:rw", 2, "rw" },       { "cgroup:force", 2, "mixed" },
-		{ "cgroup-full", 2, "mixed" },  { "cgroup-full:mixed", 2, "mixed" },
-		{ "cgroup-full:ro", 2, "ro" },  { "cgroup-full:rw", 2, "rw" },
+		{ "proc", 0, "mixed" },
+		{ "proc:mixed", 0, "mixed" },
+		{ "proc:rw", 0, "rw" },
+		{ "sys", 1, "mixed" },
+		{ "sys:mixed", 1, "mixed" },
+		{ "sys:ro", 1, "ro" },
+		{ "sys:rw", 1, "rw" },
+		{ "cgroup", 2, "mixed" },
+		{ "cgroup:mixed", 2, "mixed" },
+		{ "cgroup:ro", 2, "ro" },
+		{ "cgroup:rw", 2, "rw" },
+		{ "cgroup:force", 2, "mixed" },
+		{ "cgroup-full", 2, "mixed" },
+		{ "cgroup-full:mixed", 2, "mixed" },
+		{ "cgroup-full:ro", 2, "ro" },
+		{ "cgroup-full:rw", 2, "rw" },
 		{ "cgroup-full:force", 2, "mixed" },
 	};
 	for (size_t i = 0; words && i < words->n; i++) {
@@ -95,9 +114,12 @@ static int parse_auto(const struct hk_strv *words, struct auto_modes *m, struct 
 		if (j == HK_ARRAY_SIZE(table)) {
 			if (hk_str_has_prefix(words->v[i], "shmounts:"))
 				continue; /* LXC's shared-mount helper: nothing to do here */
-			return hk_error_set(err, EINVAL, "lxc.mount.auto: unknown word \"%s\"", words->v[i]);
+			return hk_error_set(err, EINVAL, "lxc.mount.auto: unknown word \"%s\"",
+					    words->v[i]);
 		}
-		const char **slot = table[j].which == 0 ? &m->proc : table[j].which == 1 ? &m->sys : &m->cgroup;
+		const char **slot = table[j].which == 0	  ? &m->proc
+				    : table[j].which == 1 ? &m->sys
+							  : &m->cgroup;
 		*slot = table[j].mode;
 	}
 	return 0;
@@ -117,7 +139,8 @@ static void plan_proc(struct hk_mount_plan *p, const char *mode)
 
 static void plan_sys(struct hk_mount_plan *p, const char *mode)
 {
-	add_newfs(p, "sys", "sysfs", NULL, MNT_SAFE | (strcmp(mode, "ro") == 0 ? HK_MNT_RDONLY : 0));
+	add_newfs(p, "sys", "sysfs", NULL,
+		  MNT_SAFE | (strcmp(mode, "ro") == 0 ? HK_MNT_RDONLY : 0));
 	if (strcmp(mode, "mixed") == 0) {
 		/* Writable network device attributes, read-only everything else. */
 		struct hk_op *op = add_op(p, HK_OP_SELFBIND, "sys/devices/virtual/net");
@@ -161,7 +184,8 @@ static void plan_dev(struct hk_mount_plan *p, const struct hk_plan_input *in)
 		for (size_t i = 0; i < HK_ARRAY_SIZE(dev_links); i++) {
 			if (strcmp(dev_links[i][0], "dev/core") == 0)
 				continue; /* /proc/kcore is masked: no link to it */
-			add_op(p, HK_OP_SYMLINK, dev_links[i][0])->source = xstrdup(dev_links[i][1]);
+			add_op(p, HK_OP_SYMLINK, dev_links[i][0])->source =
+				xstrdup(dev_links[i][1]);
 		}
 		add_newfs(p, "dev/shm", "tmpfs", "mode=1777", MNT_SAFE);
 		add_newfs(p, "dev/mqueue", "mqueue", NULL, MNT_SAFE)->optional = true;
@@ -169,8 +193,9 @@ static void plan_dev(struct hk_mount_plan *p, const struct hk_plan_input *in)
 	/* The console and ttys come from this devpts too: room for them on
 	 * top of lxc.pty.max. */
 	hk_autofree char *pts = in->pty_max
-		? xasprintf("newinstance,ptmxmode=0666,mode=0620,max=%u", in->pty_max + 1 + in->tty_max)
-		: xstrdup("newinstance,ptmxmode=0666,mode=0620");
+					? xasprintf("newinstance,ptmxmode=0666,mode=0620,max=%u",
+						    in->pty_max + 1 + in->tty_max)
+					: xstrdup("newinstance,ptmxmode=0666,mode=0620");
 	add_newfs(p, "dev/pts", "devpts", pts, HK_MNT_NOSUID | HK_MNT_NOEXEC);
 	if (in->console)
 		add_op(p, HK_OP_CONSOLE, "dev/console")->create = HK_CREATE_FILE;
@@ -182,7 +207,8 @@ static void plan_dev(struct hk_mount_plan *p, const struct hk_plan_input *in)
 	}
 }
 
-static int plan_entries(struct hk_mount_plan *p, const struct hk_strv *entries, struct hk_error **err)
+static int plan_entries(struct hk_mount_plan *p, const struct hk_strv *entries,
+			struct hk_error **err)
 {
 	for (size_t i = 0; entries && i < entries->n; i++) {
 		struct hk_mount_entry e;
@@ -240,9 +266,11 @@ void hk_mount_plan_free(struct hk_mount_plan *plan)
 char *hk_op_describe(const struct hk_op *op)
 {
 	static const char *const names[] = {
-		[HK_OP_NEWFS] = "mount",   [HK_OP_BIND] = "bind",       [HK_OP_DEVNODE] = "mknod",
-		[HK_OP_SYMLINK] = "symlink", [HK_OP_MASK] = "mask",     [HK_OP_SELFBIND] = "selfbind",
-		[HK_OP_SETATTR] = "setattr", [HK_OP_CONSOLE] = "console", [HK_OP_TTY] = "tty",
+		[HK_OP_NEWFS] = "mount",     [HK_OP_BIND] = "bind",
+		[HK_OP_DEVNODE] = "mknod",   [HK_OP_SYMLINK] = "symlink",
+		[HK_OP_MASK] = "mask",	     [HK_OP_SELFBIND] = "selfbind",
+		[HK_OP_SETATTR] = "setattr", [HK_OP_CONSOLE] = "console",
+		[HK_OP_TTY] = "tty",
 	};
 	return xasprintf("%s %s%s%s%s%s%s%s", names[op->kind], op->target,
 			 op->fstype ? " type=" : "", op->fstype ? op->fstype : "",

@@ -23,15 +23,15 @@
 #include "util.h"
 
 enum hk_op_kind {
-	HK_OP_NEWFS,    /* mount a new fstype at target */
-	HK_OP_BIND,     /* bind host path `source` at target */
-	HK_OP_DEVNODE,  /* character device at target (mknod, or bind of the host's) */
-	HK_OP_SYMLINK,  /* symlink target -> source, when nothing is there */
-	HK_OP_MASK,     /* hide target: /dev/null over a file, empty ro tmpfs over a dir */
+	HK_OP_NEWFS,	/* mount a new fstype at target */
+	HK_OP_BIND,	/* bind host path `source` at target */
+	HK_OP_DEVNODE,	/* character device at target (mknod, or bind of the host's) */
+	HK_OP_SYMLINK,	/* symlink target -> source, when nothing is there */
+	HK_OP_MASK,	/* hide target: /dev/null over a file, empty ro tmpfs over a dir */
 	HK_OP_SELFBIND, /* bind target onto itself with attrs (read-only /proc/sys) */
-	HK_OP_SETATTR,  /* change the attrs of the mount at target */
-	HK_OP_CONSOLE,  /* bind the console pty onto target (dev/console) */
-	HK_OP_TTY,      /* bind tty pty number `minor` onto target (dev/ttyN) */
+	HK_OP_SETATTR,	/* change the attrs of the mount at target */
+	HK_OP_CONSOLE,	/* bind the console pty onto target (dev/console) */
+	HK_OP_TTY,	/* bind tty pty number `minor` onto target (dev/ttyN) */
 };
 
 struct hk_op {
@@ -64,10 +64,10 @@ struct hk_plan_input {
 	const struct hk_strv *mount_auto;    /* NULL or empty: the defaults */
 	const struct hk_strv *mount_entries; /* lxc.mount.entry lines */
 	bool autodev;
-	bool userns;      /* no mknod: bind the host's device nodes */
-	unsigned tty_max; /* /dev/tty1..N */
-	unsigned pty_max; /* devpts max, 0 = kernel default */
-	bool console;     /* bind the console pty at /dev/console */
+	bool userns;			       /* no mknod: bind the host's device nodes */
+	unsigned tty_max;		       /* /dev/tty1..N */
+	unsigned pty_max;		       /* devpts max, 0 = kernel default */
+	bool console;			       /* bind the console pty at /dev/console */
 	const struct hk_cgroup_mount *cgroups; /* the host layout, for cgroup mounts */
 	size_t n_cgroups;
 };
@@ -97,7 +97,8 @@ int hk_mount_plan_execute(const struct hk_mount_plan *plan, int rootfd, struct h
  * init enters its cgroup namespace there (spawn.c), once the monitor has
  * moved it, so that the move and the first mounts overlap.  Its error
  * stops the plan as it is. */
-int hk_mount_plan_execute_split(const struct hk_mount_plan *plan, int rootfd, struct hk_plan_fds *fds,
+int hk_mount_plan_execute_split(const struct hk_mount_plan *plan, int rootfd,
+				struct hk_plan_fds *fds,
 				int (*before_cgroups)(void *ctx, struct hk_error **err), void *ctx,
 				struct hk_error **err);
 

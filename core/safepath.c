@@ -22,7 +22,7 @@
 #include "util.h"
 
 #define HK_MAX_SYMLINKS 40
-#define HK_MAX_DEPTH 256
+#define HK_MAX_DEPTH	256
 
 void hk_fd_path(int fd, char buf[32])
 {
@@ -73,10 +73,10 @@ static int do_openat2(int rootfd, const char *path, int flags, mode_t mode, unsi
 /* The fallback walker's state. */
 struct walk {
 	int stack[HK_MAX_DEPTH]; /* stack[0] is the rootfs top */
-	int depth;               /* index of the current directory */
-	struct hk_strv queue;    /* components left, in reverse order (pop from end) */
+	int depth;		 /* index of the current directory */
+	struct hk_strv queue;	 /* components left, in reverse order (pop from end) */
 	int links;
-	bool beneath;            /* HK_SAFE_BENEATH: escaping links are errors */
+	bool beneath; /* HK_SAFE_BENEATH: escaping links are errors */
 };
 
 static void walk_push_components(struct walk *w, const char *path)
@@ -117,23 +117,25 @@ static void walk_free(struct walk *w)
 static int walk_follow(struct walk *w, int linkfd, const char *shown, struct hk_error **err)
 {
 	if (++w->links > HK_MAX_SYMLINKS)
-		return hk_error_set(err, ELOOP, "too many symlinks resolving \"%s\" in the rootfs", shown);
+		return hk_error_set(err, ELOOP, "too many symlinks resolving \"%s\" in the rootfs",
+				    shown);
 	char target[PATH_MAX];
 	ssize_t n = readlinkat(linkfd, "", target, sizeof(target) - 1);
 	if (n < 0)
 		return hk_error_errno(err, "cannot read symlink in \"%s\"", shown);
 	target[n] = '\0';
 	if (target[0] == '/' && w->beneath)
-		return hk_error_set(err, EXDEV, "\"%s\" goes through an absolute symlink in the rootfs; refusing",
-				    shown);
+		return hk_error_set(
+			err, EXDEV,
+			"\"%s\" goes through an absolute symlink in the rootfs; refusing", shown);
 	if (target[0] == '/')
 		walk_reset_to_top(w);
 	walk_push_components(w, target);
 	return 0;
 }
 
-/* Walks every component but the last; returns the current directory fd via the stack and leaves the last
- * component name in *last (NULL when the path ends at a directory). */
+/* Walks every component but the last; returns the current directory fd via the stack and leaves the
+ * last component name in *last (NULL when the path ends at a directory). */
 static int walk_parent(struct walk *w, char **last, const char *shown, struct hk_error **err)
 {
 	*last = NULL;
@@ -142,8 +144,10 @@ static int walk_parent(struct walk *w, char **last, const char *shown, struct hk
 		if (strcmp(c, "..") == 0) {
 			if (w->depth == 0 && w->beneath) {
 				free(c);
-				return hk_error_set(err, EXDEV, "\"%s\" climbs above the rootfs with \"..\"; refusing",
-						    shown);
+				return hk_error_set(
+					err, EXDEV,
+					"\"%s\" climbs above the rootfs with \"..\"; refusing",
+					shown);
 			}
 			if (w->depth > 0)
 				close(w->stack[w->depth--]);
@@ -156,7 +160,8 @@ static int walk_parent(struct walk *w, char **last, const char *shown, struct hk
 		}
 		int fd = openat(w->stack[w->depth], c, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
-			hk_error_errno(err, "cannot resolve \"%s\" in the rootfs (at \"%s\")", shown, c);
+			hk_error_errno(err, "cannot resolve \"%s\" in the rootfs (at \"%s\")",
+				       shown, c);
 			free(c);
 			return -1;
 		}
@@ -177,12 +182,14 @@ static int walk_parent(struct walk *w, char **last, const char *shown, struct hk
 		if (!S_ISDIR(st.st_mode)) {
 			close(fd);
 			free(c);
-			return hk_error_set(err, ENOTDIR, "\"%s\": a component is not a directory", shown);
+			return hk_error_set(err, ENOTDIR, "\"%s\": a component is not a directory",
+					    shown);
 		}
 		if (w->depth + 1 >= HK_MAX_DEPTH) {
 			close(fd);
 			free(c);
-			return hk_error_set(err, ENAMETOOLONG, "\"%s\" is nested too deeply", shown);
+			return hk_error_set(err, ENAMETOOLONG, "\"%s\" is nested too deeply",
+					    shown);
 		}
 		w->stack[++w->depth] = fd;
 		free(c);
@@ -262,8 +269,10 @@ int hk_safe_open(int rootfd, const char *path, int flags, mode_t mode, unsigned 
 		return fallback_open(rootfd, path, flags, mode, extra, err);
 	int fd = do_openat2(rootfd, path, flags, mode, extra);
 	if (fd < 0 && errno == EXDEV)
-		return hk_error_errno(err, "\"%s\" leads out of the rootfs (an absolute symlink or \"..\"); refusing",
-				      shown);
+		return hk_error_errno(
+			err,
+			"\"%s\" leads out of the rootfs (an absolute symlink or \"..\"); refusing",
+			shown);
 	if (fd < 0)
 		return hk_error_errno(err, "cannot open \"%s\" in the rootfs", shown);
 	return fd;
@@ -289,12 +298,14 @@ int hk_safe_mkdir_p(int rootfd, const char *path, mode_t mode, unsigned extra,
 							    O_PATH | O_DIRECTORY, 0, extra, err);
 			if (pfd < 0 || (mkdirat(pfd, c, mode) < 0 && errno != EEXIST)) {
 				if (pfd >= 0)
-					hk_error_errno(err, "cannot create \"%s\" in the rootfs", sofar.data);
+					hk_error_errno(err, "cannot create \"%s\" in the rootfs",
+						       sofar.data);
 				close(cur);
 				hk_buf_free(&sofar);
 				return -1;
 			}
-			next = hk_safe_open(rootfd, sofar.data, O_PATH | O_DIRECTORY, 0, extra, err);
+			next = hk_safe_open(rootfd, sofar.data, O_PATH | O_DIRECTORY, 0, extra,
+					    err);
 			if (next < 0) {
 				close(cur);
 				hk_buf_free(&sofar);
@@ -308,8 +319,7 @@ int hk_safe_mkdir_p(int rootfd, const char *path, mode_t mode, unsigned extra,
 	return cur;
 }
 
-int hk_safe_touch(int rootfd, const char *path, mode_t mode, unsigned extra,
-		  struct hk_error **err)
+int hk_safe_touch(int rootfd, const char *path, mode_t mode, unsigned extra, struct hk_error **err)
 {
 	extra &= HK_SAFE_BENEATH;
 	int fd = hk_safe_open(rootfd, path, O_PATH, 0, extra, NULL);

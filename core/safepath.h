@@ -24,10 +24,10 @@
  * implies O_EXCL|O_NOFOLLOW on the last component unless HK_SAFE_CREATE_OK
  * is given in extra).  Returns the fd or -1. */
 enum {
-	HK_SAFE_CREATE_OK = 1 << 0,  /* O_CREAT may open an existing regular file */
+	HK_SAFE_CREATE_OK = 1 << 0,	/* O_CREAT may open an existing regular file */
 	HK_SAFE_NOFOLLOW_LAST = 1 << 1, /* do not follow a symlink in the last component */
-	HK_SAFE_BENEATH = 1 << 2, /* refuse absolute symlinks and ".." above the top
-				   * (RESOLVE_BENEATH): for mount targets */
+	HK_SAFE_BENEATH = 1 << 2,	/* refuse absolute symlinks and ".." above the top
+					 * (RESOLVE_BENEATH): for mount targets */
 };
 int hk_safe_open(int rootfd, const char *path, int flags, mode_t mode, unsigned extra,
 		 struct hk_error **err);
@@ -40,8 +40,7 @@ int hk_safe_mkdir_p(int rootfd, const char *path, mode_t mode, unsigned extra,
 /* Creates an empty regular file (a bind-mount target) if nothing exists
  * at path, and returns an O_PATH fd of what is there; a symlink that
  * resolves inside is followed. */
-int hk_safe_touch(int rootfd, const char *path, mode_t mode, unsigned extra,
-		  struct hk_error **err);
+int hk_safe_touch(int rootfd, const char *path, mode_t mode, unsigned extra, struct hk_error **err);
 
 /* True when this process uses the openat2() path (for logs and tests). */
 bool hk_safe_have_openat2(void);

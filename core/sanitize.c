@@ -87,7 +87,7 @@ void hk_sanitize_line_buf(struct hk_buf *b, const char *s, size_t n)
 
 char *hk_sanitize_line_n(const char *s, size_t n)
 {
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	if (s)
 		hk_sanitize_line_buf(&b, s, n);
 	return hk_buf_steal(&b);
@@ -482,7 +482,7 @@ void hk_sanitize_json_buf(struct hk_buf *b, const char *s, size_t n)
 
 char *hk_sanitize_json(const char *s)
 {
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	if (!s) {
 		hk_buf_puts(&b, "null");
 		return hk_buf_steal(&b);

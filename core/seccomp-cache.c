@@ -41,8 +41,10 @@ char *hk_seccomp_plan_key(const struct hk_seccomp_plan *p)
 	struct utsname u;
 	if (uname(&u) < 0)
 		snprintf(u.release, sizeof(u.release), "?");
-	hk_buf_printf(&b, "hako seccomp cache %d\nlibseccomp %u.%u.%u\nkernel %s\ndefault %u\narches", CACHE_FORMAT,
-		      v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, u.release, p->default_action);
+	hk_buf_printf(&b,
+		      "hako seccomp cache %d\nlibseccomp %u.%u.%u\nkernel %s\ndefault %u\narches",
+		      CACHE_FORMAT, v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, u.release,
+		      p->default_action);
 	for (size_t i = 0; i < p->n_arches; i++)
 		hk_buf_printf(&b, " %u", p->arches[i]);
 	for (size_t i = 0; i < p->n_rules; i++) {
@@ -50,7 +52,8 @@ char *hk_seccomp_plan_key(const struct hk_seccomp_plan *p)
 		hk_buf_printf(&b, "\nrule %u %s %u", r->arch, r->name, r->action);
 		for (unsigned c = 0; c < r->n_conds; c++)
 			hk_buf_printf(&b, " [%u %d %llu %llu]", r->conds[c].index, r->conds[c].op,
-				      (unsigned long long)r->conds[c].value, (unsigned long long)r->conds[c].mask);
+				      (unsigned long long)r->conds[c].value,
+				      (unsigned long long)r->conds[c].mask);
 	}
 	return hk_buf_steal(&b);
 }
@@ -76,7 +79,8 @@ static int open_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0 && !trusted(fd, S_IFDIR)) {
-		hk_log(HK_LOG_DEBUG, "seccomp cache \"%s\" is not the caller's alone: not used", dir);
+		hk_log(HK_LOG_DEBUG, "seccomp cache \"%s\" is not the caller's alone: not used",
+		       dir);
 		close(fd);
 		errno = EPERM;
 		return -1;

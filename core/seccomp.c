@@ -217,7 +217,8 @@ void hk_seccomp_add_host_guard(struct hk_seccomp_plan **plan)
 	hk_seccomp_rule_cond(r, 3, SCMP_CMP_MASKED_EQ, MS_REMOUNT, MS_REMOUNT | MS_BIND);
 	/* fsconfig(FSCONFIG_CMD_RECONFIGURE) is the same through the new API. */
 	r = hk_seccomp_plan_add(*plan, 0, "fsconfig", deny);
-	hk_seccomp_rule_cond(r, 1, SCMP_CMP_MASKED_EQ, 7 /* FSCONFIG_CMD_RECONFIGURE */, 0xffffffffu);
+	hk_seccomp_rule_cond(r, 1, SCMP_CMP_MASKED_EQ, 7 /* FSCONFIG_CMD_RECONFIGURE */,
+			     0xffffffffu);
 }
 
 int hk_seccomp_plan_resolve(const char *profile, struct hk_seccomp_plan **out,
@@ -382,8 +383,8 @@ static void compile_child(const struct hk_seccomp_plan *p, int fd)
 	hk_autoscmp ctx = hk_seccomp_build(p, &err);
 	int rc = ctx ? 0 : -1;
 	if (ctx && (write(fd, "B", 1) != 1 || (rc = seccomp_export_bpf(ctx, fd)) < 0) && !err)
-		hk_error_set(&err, rc < 0 ? -rc : EIO, "seccomp profile \"%s\": export the BPF program",
-			     p->source);
+		hk_error_set(&err, rc < 0 ? -rc : EIO,
+			     "seccomp profile \"%s\": export the BPF program", p->source);
 	if (err) {
 		struct hk_buf b = { 0 };
 		int code = err->code;
@@ -408,7 +409,8 @@ static long long cpu_ms_of(pid_t pid)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int hk_seccomp_read_child(int fd, pid_t pid, long long cpu_ms, long long wall_ms, struct hk_buf *out)
+int hk_seccomp_read_child(int fd, pid_t pid, long long cpu_ms, long long wall_ms,
+			  struct hk_buf *out)
 {
 	long long wall_end = hk_now_ms() + wall_ms;
 	for (;;) {
@@ -452,8 +454,9 @@ int hk_seccomp_compile(const struct hk_seccomp_plan *p, unsigned cpu_ms, struct 
 	close(fds[1]);
 	struct hk_buf got = { 0 };
 	long long wall_ms = (long long)cpu_ms * 12;
-	int rc = hk_seccomp_read_child(fds[0], pid, cpu_ms, wall_ms < HK_SECCOMP_COMPILE_WALL_MS ?
-				 HK_SECCOMP_COMPILE_WALL_MS : wall_ms, &got);
+	int rc = hk_seccomp_read_child(
+		fds[0], pid, cpu_ms,
+		wall_ms < HK_SECCOMP_COMPILE_WALL_MS ? HK_SECCOMP_COMPILE_WALL_MS : wall_ms, &got);
 	close(fds[0]);
 	if (rc == -ETIMEDOUT)
 		kill(pid, SIGKILL);
@@ -476,7 +479,8 @@ int hk_seccomp_compile(const struct hk_seccomp_plan *p, unsigned cpu_ms, struct 
 		rc = hk_error_set(err, code, "%.*s", (int)(got.len - 1 - sizeof(code)),
 				  got.data + 1 + sizeof(code));
 	} else if (got.data[0] != 'B' || (got.len - 1) % sizeof(struct sock_filter) != 0)
-		rc = hk_error_set(err, EIO, "seccomp profile \"%s\": malformed BPF program", p->source);
+		rc = hk_error_set(err, EIO, "seccomp profile \"%s\": malformed BPF program",
+				  p->source);
 	else {
 		hk_buf_append(bpf, got.data + 1, got.len - 1);
 		rc = 0;
@@ -506,7 +510,8 @@ void hk_seccomp_prog_free(struct hk_seccomp_prog *prog)
 int hk_seccomp_install(const struct hk_seccomp_prog *prog, struct hk_error **err)
 {
 	size_t n = prog->bpf.len / sizeof(struct sock_filter);
-	struct sock_fprog fprog = { .len = (unsigned short)n, .filter = (struct sock_filter *)prog->bpf.data };
+	struct sock_fprog fprog = { .len = (unsigned short)n,
+				    .filter = (struct sock_filter *)prog->bpf.data };
 	int rc = n > BPF_MAXINSNS ? (errno = E2BIG, -1)
 				  : (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog);
 	if (rc < 0)

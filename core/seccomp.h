@@ -140,7 +140,7 @@ void *hk_seccomp_build(const struct hk_seccomp_plan *p, struct hk_error **err);
  * machine stretches the wall time, not the processor time.  The wall
  * time has a far limit too (12 times the budget, a minute at least), for
  * a child that is stopped rather than spinning. */
-#define HK_SECCOMP_COMPILE_CPU_MS 5000
+#define HK_SECCOMP_COMPILE_CPU_MS  5000
 #define HK_SECCOMP_COMPILE_WALL_MS 60000
 /* The plan compiled to a BPF program (struct sock_filter array, appended
  * to bpf) by a forked child; ETIMEDOUT naming the cause once the child
@@ -153,7 +153,8 @@ int hk_seccomp_compile(const struct hk_seccomp_plan *p, unsigned cpu_ms, struct 
  * Processor time, not wall time, is the budget: libseccomp's endless
  * loop spins, while a busy machine (or a slow emulated one) only makes
  * an honest compile wait longer for the processor. */
-int hk_seccomp_read_child(int fd, pid_t pid, long long cpu_ms, long long wall_ms, struct hk_buf *out);
+int hk_seccomp_read_child(int fd, pid_t pid, long long cpu_ms, long long wall_ms,
+			  struct hk_buf *out);
 /* A compiled filter: made before a process enters a container (a child
  * forked inside one to compile it would be a traceable process with the
  * caller's capabilities), installed there by hk_seccomp_install. */

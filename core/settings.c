@@ -198,7 +198,8 @@ static int set_console_escape(struct parse_ctx *c, const char *key, const char *
 {
 	hk_autoerr why = NULL;
 	if (hk_escape_parse(value, &c->s->console_escape, &why) < 0)
-		return bad_value(c, "console", key, value, "give ^a, C-o, a letter or a number 1-255");
+		return bad_value(c, "console", key, value,
+				 "give ^a, C-o, a letter or a number 1-255");
 	return 0;
 }
 
@@ -287,18 +288,22 @@ static int set_ssh_timeout(struct parse_ctx *c, const char *key, const char *val
 }
 
 static const struct setting_key keys[] = {
-	{"", "lxcpath", set_lxcpath},	    {"paths", "lxcpath", set_lxcpath},
-	{"create", "backend", set_backend}, {"net", "bridge", set_bridge},
-	{"net", "subnet", set_subnet},	    {"tui", "theme", set_theme},
-	{"tui", "refresh", set_refresh},    {"tui", "stop_timeout", set_stop_timeout},
-	{"tui", "confirm_stop", set_confirm_stop},
-	{"console", "filter", set_console_filter},
-	{"console", "replay", set_console_replay},
-	{"console", "escape", set_console_escape},
-	{"keys", NULL, set_key},
-	{"remotes", NULL, set_remote},
-	{"ssh", "config", set_ssh_config},
-	{"ssh", "connect_timeout", set_ssh_timeout},
+	{ "", "lxcpath", set_lxcpath },
+	{ "paths", "lxcpath", set_lxcpath },
+	{ "create", "backend", set_backend },
+	{ "net", "bridge", set_bridge },
+	{ "net", "subnet", set_subnet },
+	{ "tui", "theme", set_theme },
+	{ "tui", "refresh", set_refresh },
+	{ "tui", "stop_timeout", set_stop_timeout },
+	{ "tui", "confirm_stop", set_confirm_stop },
+	{ "console", "filter", set_console_filter },
+	{ "console", "replay", set_console_replay },
+	{ "console", "escape", set_console_escape },
+	{ "keys", NULL, set_key },
+	{ "remotes", NULL, set_remote },
+	{ "ssh", "config", set_ssh_config },
+	{ "ssh", "connect_timeout", set_ssh_timeout },
 };
 
 static bool section_known(const char *section)
@@ -312,7 +317,7 @@ static bool section_known(const char *section)
 /* "bridge, subnet" for the message about an unknown key. */
 static char *known_keys(const char *section)
 {
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(keys); i++) {
 		if (strcmp(keys[i].section, section) != 0)
 			continue;
@@ -415,16 +420,17 @@ int hk_settings_parse(struct hk_settings *s, const char *text, size_t len, const
 	if (precheck(text, len, file, err) < 0)
 		return -1;
 	struct parse_ctx c = {
-		.s = s, .file = file, .text = text, .len = len, .at_line_start = true};
+		.s = s, .file = file, .text = text, .len = len, .at_line_start = true
+	};
 	static char comment_prefixes[] = "#;";
-	struct hk_ini_options o = {.multiline = false,
-				.inline_comments = false,
-				.stop_on_first_error = true,
-				.use_stack = false,
-				.allow_realloc = true,
-				.no_value = false,
-				.comment_prefixes = comment_prefixes,
-				.max_line = LINE_MAX_BYTES + 2};
+	struct hk_ini_options o = { .multiline = false,
+				    .inline_comments = false,
+				    .stop_on_first_error = true,
+				    .use_stack = false,
+				    .allow_realloc = true,
+				    .no_value = false,
+				    .comment_prefixes = comment_prefixes,
+				    .max_line = LINE_MAX_BYTES + 2 };
 	int r = hk_ini_parse_stream(&o, reader, &c, handler, &c);
 	if (c.bad_section_line) {
 		hk_autofree char *bad = c.bad_section;
@@ -479,7 +485,7 @@ void hk_settings_free(struct hk_settings *s)
 	free(s->remotes);
 	free(s->remote_lines);
 	free(s->ssh_config);
-	*s = (struct hk_settings){0};
+	*s = (struct hk_settings){ 0 };
 }
 
 int hk_settings_load(struct hk_settings *s, const char *path, struct hk_error **err)

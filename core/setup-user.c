@@ -34,7 +34,8 @@ unsigned long hk_setup_user_next_free_from(const char *text, unsigned long base)
 		if (!c2 || l[0] == '#')
 			continue;
 		*c2 = '\0';
-		if (hk_parse_ulong(c1 + 1, &start) && hk_parse_ulong(c2 + 1, &count) && start + count > next)
+		if (hk_parse_ulong(c1 + 1, &start) && hk_parse_ulong(c2 + 1, &count) &&
+		    start + count > next)
 			next = start + count;
 	}
 	return next;
@@ -69,8 +70,10 @@ static int ensure_subids(const char *path, char kind, const char *file_label,
 	for (size_t i = 0; i < ids.n; i++)
 		total += ids.r[i].count;
 	if (total >= 65536) {
-		report_fmt(report, ctx, 0, "%s: user \"%s\" already has %lu ids in %s (first %lu-%lu)", file_label,
-			   pw->pw_name, total, path, ids.r[0].start, ids.r[0].start + ids.r[0].count - 1);
+		report_fmt(report, ctx, 0,
+			   "%s: user \"%s\" already has %lu ids in %s (first %lu-%lu)", file_label,
+			   pw->pw_name, total, path, ids.r[0].start,
+			   ids.r[0].start + ids.r[0].count - 1);
 		hk_subids_free(&ids);
 		return 0;
 	}
@@ -98,12 +101,17 @@ static int ensure_subids(const char *path, char kind, const char *file_label,
 
 static int chown_cgroup_dir(const char *dir, const struct passwd *pw, struct hk_error **err)
 {
-	static const char *const files[] = { "", "/cgroup.procs", "/tasks", "/cgroup.clone_children",
-					     "/cgroup.subtree_control", "/cgroup.threads" };
+	static const char *const files[] = { "",
+					     "/cgroup.procs",
+					     "/tasks",
+					     "/cgroup.clone_children",
+					     "/cgroup.subtree_control",
+					     "/cgroup.threads" };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(files); i++) {
 		hk_autofree char *p = xasprintf("%s%s", dir, files[i]);
 		if (lchown(p, pw->pw_uid, pw->pw_gid) < 0 && !(i > 0 && errno == ENOENT))
-			return hk_error_errno(err, "cannot give \"%s\" to user \"%s\"", p, pw->pw_name);
+			return hk_error_errno(err, "cannot give \"%s\" to user \"%s\"", p,
+					      pw->pw_name);
 	}
 	return 0;
 }
@@ -127,7 +135,8 @@ static void init_cpuset(const char *parent, const char *dir)
 }
 
 static int ensure_v1(const struct hk_cgroup_info *info, const struct hk_cgroup_hier *h,
-		     const struct passwd *pw, hk_setup_report report, void *ctx, struct hk_error **err)
+		     const struct passwd *pw, hk_setup_report report, void *ctx,
+		     struct hk_error **err)
 {
 	hk_autofree char *top = hk_cgroup_path(info, h->mountpoint);
 	hk_autofree char *users = xasprintf("%s/%s", top, HK_CGROUP_USERS_DIR);
@@ -145,8 +154,9 @@ static int ensure_v1(const struct hk_cgroup_info *info, const struct hk_cgroup_h
 		init_cpuset(users, mine);
 	if (chown_cgroup_dir(mine, pw, err) < 0)
 		return -1;
-	report_fmt(report, ctx, made, "cgroup %s: %s \"%s\" for user \"%s\" (hako's own v1 delegation)",
-		   label, made ? "delegated" : "already delegated", mine, pw->pw_name);
+	report_fmt(report, ctx, made,
+		   "cgroup %s: %s \"%s\" for user \"%s\" (hako's own v1 delegation)", label,
+		   made ? "delegated" : "already delegated", mine, pw->pw_name);
 	return 0;
 }
 
@@ -191,13 +201,16 @@ static int ensure_v2_plain(const struct hk_cgroup_info *info, const struct hk_cg
 		return -1;
 	if (mkdir(login, 0755) < 0 && errno != EEXIST)
 		return hk_error_errno(err, "cannot create cgroup \"%s\"", login);
-	report_fmt(report, ctx, made, "cgroup2: %s \"%s\" for user \"%s\" (no systemd here: hako's own "
-				      "delegation)", made ? "delegated" : "already delegated", mine, pw->pw_name);
-	report_fmt(report, ctx, HK_SETUP_TODO,
-		   "cgroup2: \"%s\" starts hako from a process inside \"%s\", or gets no cgroup (a v2 process "
-		   "may only move between cgroups whose common ancestor its user owns): a login through "
-		   "pam_cgfs puts the session there; for one shell, as root: echo $$ > %s/cgroup.procs; su %s",
-		   pw->pw_name, login, login, pw->pw_name);
+	report_fmt(report, ctx, made,
+		   "cgroup2: %s \"%s\" for user \"%s\" (no systemd here: hako's own "
+		   "delegation)",
+		   made ? "delegated" : "already delegated", mine, pw->pw_name);
+	report_fmt(
+		report, ctx, HK_SETUP_TODO,
+		"cgroup2: \"%s\" starts hako from a process inside \"%s\", or gets no cgroup (a v2 process "
+		"may only move between cgroups whose common ancestor its user owns): a login through "
+		"pam_cgfs puts the session there; for one shell, as root: echo $$ > %s/cgroup.procs; su %s",
+		pw->pw_name, login, login, pw->pw_name);
 	return 0;
 }
 
@@ -212,27 +225,32 @@ static int ensure_linger(const struct hk_setup_user_opts *o, const struct hk_cgr
 		report_fmt(report, ctx, 0, "%s", how);
 	hk_autofree char *flag = xasprintf("/var/lib/systemd/linger/%s", pw->pw_name);
 	if (access(flag, F_OK) == 0) {
-		report_fmt(report, ctx, 0, "linger: already on for user \"%s\": the user manager runs "
-					   "without a login", pw->pw_name);
+		report_fmt(report, ctx, 0,
+			   "linger: already on for user \"%s\": the user manager runs "
+			   "without a login",
+			   pw->pw_name);
 		return 0;
 	}
 	if (o && o->no_linger) {
-		report_fmt(report, ctx, HK_SETUP_TODO,
-			   "linger: off (--no-linger): \"%s\" gets cgroups only while logged in through a "
-			   "pam_systemd session; without one, containers run without a cgroup (or do not start "
-			   "with limits); \"loginctl enable-linger %s\" changes that",
-			   pw->pw_name, pw->pw_name);
+		report_fmt(
+			report, ctx, HK_SETUP_TODO,
+			"linger: off (--no-linger): \"%s\" gets cgroups only while logged in through a "
+			"pam_systemd session; without one, containers run without a cgroup (or do not start "
+			"with limits); \"loginctl enable-linger %s\" changes that",
+			pw->pw_name, pw->pw_name);
 		return 0;
 	}
 	hk_autoerr lerr = NULL;
 	if (hk_cgroup_systemd_linger(pw->pw_uid, &lerr) < 0) {
-		report_fmt(report, ctx, HK_SETUP_TODO,
-			   "linger: cannot enable it for \"%s\" (%s); as root: loginctl enable-linger %s",
-			   pw->pw_name, lerr->msg, pw->pw_name);
+		report_fmt(
+			report, ctx, HK_SETUP_TODO,
+			"linger: cannot enable it for \"%s\" (%s); as root: loginctl enable-linger %s",
+			pw->pw_name, lerr->msg, pw->pw_name);
 		return 0;
 	}
-	report_fmt(report, ctx, 1, "linger: enabled for user \"%s\" (loginctl enable-linger): the user "
-				   "manager runs without a login and delegates a scope per container",
+	report_fmt(report, ctx, 1,
+		   "linger: enabled for user \"%s\" (loginctl enable-linger): the user "
+		   "manager runs without a login and delegates a scope per container",
 		   pw->pw_name);
 	return 0;
 }
@@ -262,8 +280,8 @@ static int ensure_cgroups(const struct hk_setup_user_opts *o, const struct passw
 
 /* hako-nic's policy for the user on the bridge: reported, and granted when
  * asked (o->nics) and there is none. */
-static int ensure_usernet(const struct hk_setup_user_opts *o, const struct passwd *pw, hk_setup_report report,
-			  void *ctx, struct hk_error **err)
+static int ensure_usernet(const struct hk_setup_user_opts *o, const struct passwd *pw,
+			  hk_setup_report report, void *ctx, struct hk_error **err)
 {
 	const char *path = o && o->usernet_path ? o->usernet_path : HK_NIC_USERNET;
 	const char *bridge = o && o->bridge ? o->bridge : "hakobr0";
@@ -277,12 +295,16 @@ static int ensure_usernet(const struct hk_setup_user_opts *o, const struct passw
 	unsigned q = hk_nic_usernet_quota(owned, pw->pw_name, &groups, "veth", bridge, NULL);
 	if (q > 0 || want == 0) {
 		if (q > 0)
-			report_fmt(report, ctx, 0, "usernet: user \"%s\" may have %u veth%s on bridge \"%s\" (%s)",
+			report_fmt(report, ctx, 0,
+				   "usernet: user \"%s\" may have %u veth%s on bridge \"%s\" (%s)",
 				   pw->pw_name, q, q == 1 ? "" : "s", bridge, path);
 		else
-			report_fmt(report, ctx, 0, "usernet: %s grants user \"%s\" no veth on bridge \"%s\", so its "
-						   "containers get no network; \"hako setup-user %s -n 1\" adds one "
-						   "(see hako-nic(8))", path, pw->pw_name, bridge, pw->pw_name);
+			report_fmt(
+				report, ctx, 0,
+				"usernet: %s grants user \"%s\" no veth on bridge \"%s\", so its "
+				"containers get no network; \"hako setup-user %s -n 1\" adds one "
+				"(see hako-nic(8))",
+				path, pw->pw_name, bridge, pw->pw_name);
 		return 0;
 	}
 	if (hk_net_ifname_validate(bridge, "bridge", err) < 0)
@@ -294,11 +316,13 @@ static int ensure_usernet(const struct hk_setup_user_opts *o, const struct passw
 	if (slash && slash != dir && mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return hk_error_errno(err, "cannot create \"%s\"", dir);
 	size_t len = strlen(owned);
-	hk_autofree char *updated = xasprintf("%s%s%s veth %s %u\n", owned, len && owned[len - 1] != '\n' ? "\n" : "",
-					      pw->pw_name, bridge, want);
+	hk_autofree char *updated =
+		xasprintf("%s%s%s veth %s %u\n", owned, len && owned[len - 1] != '\n' ? "\n" : "",
+			  pw->pw_name, bridge, want);
 	if (hk_write_file_atomic(path, updated, strlen(updated), 0644, err) < 0)
 		return -1;
-	report_fmt(report, ctx, 1, "usernet: user \"%s\" may now have %u veth%s on bridge \"%s\" (added to %s)",
+	report_fmt(report, ctx, 1,
+		   "usernet: user \"%s\" may now have %u veth%s on bridge \"%s\" (added to %s)",
 		   pw->pw_name, want, want == 1 ? "" : "s", bridge, path);
 	return 0;
 }
@@ -322,12 +346,15 @@ int hk_setup_user(const char *user, const struct hk_setup_user_opts *o, hk_setup
 		  void *ctx, struct hk_error **err)
 {
 	if (geteuid() != 0)
-		return hk_error_set(err, EPERM, "setup-user changes /etc/subuid, /etc/subgid and the cgroup "
-						"tree: run it as root");
+		return hk_error_set(err, EPERM,
+				    "setup-user changes /etc/subuid, /etc/subgid and the cgroup "
+				    "tree: run it as root");
 	struct passwd *pwp = getpwnam(user);
 	if (!pwp)
-		return hk_error_set(err, ENOENT, "there is no user \"%s\" on this host; create it first "
-						 "(useradd -m %s)", user, user);
+		return hk_error_set(err, ENOENT,
+				    "there is no user \"%s\" on this host; create it first "
+				    "(useradd -m %s)",
+				    user, user);
 	struct passwd pw = *pwp;
 	pw.pw_name = xstrdup(pwp->pw_name);
 	int rc = check_inside(o, err);

@@ -34,9 +34,9 @@
 typedef void (*hk_setup_report)(void *ctx, int done, const char *what);
 
 struct hk_setup_user_opts {
-	const char *subuid_path; /* default /etc/subuid (tests point elsewhere) */
-	const char *subgid_path; /* default /etc/subgid */
-	const char *cgroup_root; /* "" for the running system */
+	const char *subuid_path;  /* default /etc/subuid (tests point elsewhere) */
+	const char *subgid_path;  /* default /etc/subgid */
+	const char *cgroup_root;  /* "" for the running system */
 	const char *usernet_path; /* default HK_NIC_USERNET */
 	const char *bridge;	  /* default "hakobr0" */
 	unsigned nics;		  /* > 0: grant that many veths when none */

@@ -79,7 +79,9 @@ static int send_terms(int sock, const struct hk_plan_fds *fds, unsigned n)
 	struct iovec iov = { &m, sizeof(m) };
 	char cbuf[CMSG_SPACE(sizeof(list))];
 	memset(cbuf, 0, sizeof(cbuf));
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
 			     .msg_controllen = CMSG_SPACE(2 * n * sizeof(int)) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
@@ -96,7 +98,10 @@ static int recv_terms(int sock, unsigned n, struct hk_spawned *out, struct sync_
 {
 	struct iovec iov = { m, sizeof(*m) };
 	char cbuf[CMSG_SPACE(2 * HK_MAX_TERMS * sizeof(int))];
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
 	ssize_t r;
 	while ((r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
 		;
@@ -108,8 +113,8 @@ static int recv_terms(int sock, unsigned n, struct hk_spawned *out, struct sync_
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	if (m->stage == HK_SPAWN_CHILD_ERROR && !cm)
 		return 2;
-	if (!cm || cm->cmsg_type != SCM_RIGHTS || m->stage != HK_SPAWN_CHILD_TERMS || (unsigned)m->code != n ||
-	    cm->cmsg_len != CMSG_LEN(2 * n * sizeof(int)))
+	if (!cm || cm->cmsg_type != SCM_RIGHTS || m->stage != HK_SPAWN_CHILD_TERMS ||
+	    (unsigned)m->code != n || cm->cmsg_len != CMSG_LEN(2 * n * sizeof(int)))
 		return -1;
 	int list[2 * HK_MAX_TERMS];
 	memcpy(list, CMSG_DATA(cm), 2 * n * sizeof(int));
@@ -122,7 +127,8 @@ static int recv_terms(int sock, unsigned n, struct hk_spawned *out, struct sync_
 
 static __attribute__((noreturn)) void child_fail(int sock, struct hk_error *e)
 {
-	sync_send(sock, HK_SPAWN_CHILD_ERROR, e ? e->code : 0, e ? e->msg : "container setup failed");
+	sync_send(sock, HK_SPAWN_CHILD_ERROR, e ? e->code : 0,
+		  e ? e->msg : "container setup failed");
 	_exit(127);
 }
 
@@ -176,8 +182,8 @@ static int enter_cgroup_ns(void *ctx, struct hk_error **err)
  * plan (entering the cgroup namespace on the way, enter_cgroup_ns) and
  * pivots.  Afterwards "/" is the container's root.  *t: the timeline's
  * stamp (--timing), moved past the mounts and the pivot. */
-static int setup_rootfs(const struct hk_spawn_spec *s, int sock, struct hk_plan_fds *fds, int64_t *t,
-			struct hk_error **err)
+static int setup_rootfs(const struct hk_spawn_spec *s, int sock, struct hk_plan_fds *fds,
+			int64_t *t, struct hk_error **err)
 {
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
@@ -187,9 +193,12 @@ static int setup_rootfs(const struct hk_spawn_spec *s, int sock, struct hk_plan_
 		return -1;
 	hk_autoclose int dir = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0 && errno == EACCES && s->idmap && s->idmap->n)
-		return hk_error_set(err, EACCES, "the container's root (a mapped id) cannot reach rootfs \"%s\": a "
-						 "directory on that path is not searchable by others (the guides' 0770 "
-						 "problem); run \"chmod o+x\" on each directory of the path", s->rootfs);
+		return hk_error_set(
+			err, EACCES,
+			"the container's root (a mapped id) cannot reach rootfs \"%s\": a "
+			"directory on that path is not searchable by others (the guides' 0770 "
+			"problem); run \"chmod o+x\" on each directory of the path",
+			s->rootfs);
 	if (dir < 0)
 		return hk_error_errno(err, "cannot open rootfs \"%s\"", s->rootfs);
 	if (hk_mount_bind(dir, dir, HK_MNT_RECURSIVE, err) < 0)
@@ -255,13 +264,16 @@ static int enter_cwd(const char *cwd, struct hk_error **err)
 {
 	char buf[PATH_MAX];
 	hk_autoclose int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	hk_autoclose int fd = root < 0 ? -1 : hk_safe_open(root, cwd, O_PATH | O_DIRECTORY, 0, 0, err);
+	hk_autoclose int fd =
+		root < 0 ? -1 : hk_safe_open(root, cwd, O_PATH | O_DIRECTORY, 0, 0, err);
 	if (root < 0 || (fd >= 0 && fchdir(fd) < 0))
 		hk_error_errno(err, "cannot change to \"%s\"", cwd);
 	if (root < 0 || fd < 0 || *err)
 		return hk_error_prefix(err, "lxc.init.cwd");
 	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
-		return hk_error_set(err, EPERM, "lxc.init.cwd \"%s\" is outside the container: give a path inside it", cwd);
+		return hk_error_set(
+			err, EPERM,
+			"lxc.init.cwd \"%s\" is outside the container: give a path inside it", cwd);
 	return 0;
 }
 
@@ -294,8 +306,10 @@ static __attribute__((noreturn)) void exec_init(const struct hk_spawn_spec *s, i
 	}
 	hk_stub_exec(stub, v.v, s->envp);
 	fcntl(sock, F_SETFD, FD_CLOEXEC);
-	hk_error_errno(&err, "cannot run hako's sealed stub in the container (vm.memfd_noexec must be 0 or 1, "
-			     "and a seccomp profile must allow execveat)");
+	hk_error_errno(
+		&err,
+		"cannot run hako's sealed stub in the container (vm.memfd_noexec must be 0 or 1, "
+		"and a seccomp profile must allow execveat)");
 	child_fail(sock, err);
 }
 
@@ -313,7 +327,8 @@ static void send_times(int sock)
 }
 
 /* t_clone: the monitor's stamp before clone3 (--timing). */
-static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, int sock, int64_t t_clone)
+static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, int sock,
+						 int64_t t_clone)
 {
 	struct hk_error *err = NULL;
 	struct sync_msg m;
@@ -350,8 +365,10 @@ static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, 
 	if (s->limits && hk_limits_apply(s->limits, &err) < 0)
 		child_fail(sock, err);
 	t = hk_timing_add("limits", t);
-	if (hk_cleanup_at(&steps, HK_STEP_START_ROOTFS, &err) < 0 || setup_rootfs(s, sock, &fds, &t, &err) < 0 ||
-	    hk_cleanup_at(&steps, HK_STEP_START_CONSOLE, &err) < 0 || take_console(fds.peers[0], s->app, &err) < 0)
+	if (hk_cleanup_at(&steps, HK_STEP_START_ROOTFS, &err) < 0 ||
+	    setup_rootfs(s, sock, &fds, &t, &err) < 0 ||
+	    hk_cleanup_at(&steps, HK_STEP_START_CONSOLE, &err) < 0 ||
+	    take_console(fds.peers[0], s->app, &err) < 0)
 		child_fail(sock, err);
 	if (send_terms(sock, &fds, s->n_terms) < 0) {
 		hk_error_set(&err, EPROTO, "cannot pass the console to the monitor");
@@ -361,7 +378,8 @@ static __attribute__((noreturn)) void child_main(const struct hk_spawn_spec *s, 
 	if (enter_cwd(s->cwd ? s->cwd : "/", &err) < 0)
 		child_fail(sock, err);
 	t = hk_timing_add("cwd", t);
-	if (hk_cleanup_at(&steps, HK_STEP_START_SECURITY, &err) < 0 || setup_security(s, &t, &err) < 0)
+	if (hk_cleanup_at(&steps, HK_STEP_START_SECURITY, &err) < 0 ||
+	    setup_security(s, &t, &err) < 0)
 		child_fail(sock, err);
 	/* Only stdio (the console) and the sync socket (CLOEXEC) cross exec. */
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
@@ -397,8 +415,8 @@ static int reap_failed(pid_t pid, int pidfd)
 }
 
 /* The parent side: maps, cgroup, GO, then wait for exec or an error. */
-static int parent_side(const struct hk_spawn_spec *s, int sock, pid_t pid, int pidfd, bool born_in_cgroup,
-		       struct hk_spawned *out, struct hk_error **err)
+static int parent_side(const struct hk_spawn_spec *s, int sock, pid_t pid, int pidfd,
+		       bool born_in_cgroup, struct hk_spawned *out, struct hk_error **err)
 {
 	struct sync_msg m;
 	if (sync_recv(sock, &m) != 1 || m.stage != HK_SPAWN_CHILD_READY) {
@@ -425,7 +443,8 @@ static int parent_side(const struct hk_spawn_spec *s, int sock, pid_t pid, int p
 		hk_error_errno(err, "cannot talk to the container's init");
 		return reap_failed(pid, pidfd);
 	}
-	if (s->join_after_go && s->join_cgroups && s->join_cgroups(s->ctx, pid, born_in_cgroup, err) < 0)
+	if (s->join_after_go && s->join_cgroups &&
+	    s->join_cgroups(s->ctx, pid, born_in_cgroup, err) < 0)
 		return reap_failed(pid, pidfd);
 	/* A child that failed meanwhile has sent its error: read below. */
 	(void)sync_send(sock, HK_SPAWN_PARENT_CGROUP, 0, NULL);
@@ -470,7 +489,8 @@ int hk_spawn(const struct hk_spawn_spec *s, struct hk_spawned *out, struct hk_er
 	int64_t t_clone = hk_timing_now();
 	long pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0 && s->into_cgroup) {
-		hk_log(HK_LOG_DEBUG, "clone3 into the cgroup refused (%m): born outside it, moved after");
+		hk_log(HK_LOG_DEBUG,
+		       "clone3 into the cgroup refused (%m): born outside it, moved after");
 		args.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
 		args.cgroup = 0;
 		pid = syscall(SYS_clone3, &args, sizeof(args));
@@ -488,7 +508,8 @@ int hk_spawn(const struct hk_spawn_spec *s, struct hk_spawned *out, struct hk_er
 	close(sv[1]);
 	for (unsigned i = 0; i < HK_MAX_TERMS; i++)
 		out->masters[i] = out->peers[i] = -1;
-	int rc = parent_side(s, sv[0], (pid_t)pid, pidfd, (args.flags & CLONE_INTO_CGROUP) != 0, out, err);
+	int rc = parent_side(s, sv[0], (pid_t)pid, pidfd, (args.flags & CLONE_INTO_CGROUP) != 0,
+			     out, err);
 	close(sv[0]);
 	if (rc < 0)
 		return -1;

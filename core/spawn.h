@@ -31,38 +31,40 @@
 
 enum hk_spawn_stage {
 	HK_SPAWN_CHILD_READY = 1, /* child: namespaces exist, waiting */
-	HK_SPAWN_PARENT_GO,       /* parent: maps written, cgroup joined */
-	HK_SPAWN_CHILD_ERROR,     /* child: setup failed (errno + message) */
-	HK_SPAWN_CHILD_TERMS,     /* child: pty masters and peers (SCM_RIGHTS) */
-	HK_SPAWN_CHILD_TIMES,     /* child, --timing only: its steps ("T" lines, timing.h) */
-	HK_SPAWN_PARENT_CGROUP,   /* parent: cgroup joined (after GO, see after_go) */
+	HK_SPAWN_PARENT_GO,	  /* parent: maps written, cgroup joined */
+	HK_SPAWN_CHILD_ERROR,	  /* child: setup failed (errno + message) */
+	HK_SPAWN_CHILD_TERMS,	  /* child: pty masters and peers (SCM_RIGHTS) */
+	HK_SPAWN_CHILD_TIMES,	  /* child, --timing only: its steps ("T" lines, timing.h) */
+	HK_SPAWN_PARENT_CGROUP,	  /* parent: cgroup joined (after GO, see after_go) */
 };
 
 /* `hako execute`: argv runs under hako-stub's small init (pid 1 reaps
  * and passes signals on, tui/hako-stub.c) instead of being init itself. */
 struct hk_spawn_app {
-	long uid, gid; /* what the command runs as; -1: root of the container */
-	int stdio[3];  /* the caller's stdin, stdout, stderr; -1: the console instead */
+	long uid, gid;		   /* what the command runs as; -1: root of the container */
+	int stdio[3];		   /* the caller's stdin, stdout, stderr; -1: the console instead */
 	unsigned short rows, cols; /* the console's size before the command runs; 0: as it is */
 };
 
 struct hk_spawn_spec {
-	const char *name;        /* for messages */
-	const char *rootfs;      /* the mounted rootfs directory on the host */
-	const struct hk_rootfs_spec *rootfs_spec; /* mounted on rootfs first when its backend needs it */
+	const char *name;   /* for messages */
+	const char *rootfs; /* the mounted rootfs directory on the host */
+	const struct hk_rootfs_spec
+		*rootfs_spec; /* mounted on rootfs first when its backend needs it */
 	const char *hostname;
 	const struct hk_idmap *idmap; /* NULL or empty: no user namespace */
-	bool share_net;          /* lxc.net.0.type = none: stay in the host's netns */
+	bool share_net;		      /* lxc.net.0.type = none: stay in the host's netns */
 	const struct hk_mount_plan *plan;
 	const struct hk_caps_plan *caps;
 	const struct hk_seccomp_prog *seccomp; /* compiled; NULL: none */
 	bool no_new_privs;
 	const struct hk_limits *limits; /* prlimits and sysctls, or NULL */
-	const struct hk_net_state *net; /* interfaces set up by before_go (shared memory), or NULL */
-	unsigned n_terms;        /* the console and lxc.tty.max ttys (<= HK_MAX_TERMS) */
-	char *const *argv;       /* init and its arguments */
+	const struct hk_net_state
+		*net;	   /* interfaces set up by before_go (shared memory), or NULL */
+	unsigned n_terms;  /* the console and lxc.tty.max ttys (<= HK_MAX_TERMS) */
+	char *const *argv; /* init and its arguments */
 	char *const *envp;
-	const char *cwd;         /* NULL: "/" */
+	const char *cwd;		/* NULL: "/" */
 	const struct hk_spawn_app *app; /* NULL: argv is the container's init */
 	/* Called in the parent once the child exists, before it goes on:
 	 * interfaces, cgroup limits.  May be NULL. */

@@ -15,10 +15,14 @@
 #include "util.h"
 
 static const char *const state_names[HK_STATE_COUNT] = {
-	[HK_STATE_STOPPED] = "STOPPED",	  [HK_STATE_STARTING] = "STARTING",
-	[HK_STATE_RUNNING] = "RUNNING",	  [HK_STATE_STOPPING] = "STOPPING",
-	[HK_STATE_FROZEN] = "FROZEN",	  [HK_STATE_ABORTING] = "ABORTING",
-	[HK_STATE_ORPHANED] = "ORPHANED", [HK_STATE_BUSY] = "BUSY",
+	[HK_STATE_STOPPED] = "STOPPED",
+	[HK_STATE_STARTING] = "STARTING",
+	[HK_STATE_RUNNING] = "RUNNING",
+	[HK_STATE_STOPPING] = "STOPPING",
+	[HK_STATE_FROZEN] = "FROZEN",
+	[HK_STATE_ABORTING] = "ABORTING",
+	[HK_STATE_ORPHANED] = "ORPHANED",
+	[HK_STATE_BUSY] = "BUSY",
 	[HK_STATE_UNRESPONSIVE] = "UNRESPONSIVE",
 };
 
@@ -76,19 +80,19 @@ static const struct field {
 	enum field_kind kind;
 	size_t off;
 } fields[] = {
-	{"state", F_STATE, offsetof(struct hk_state_file, state)},
-	{"init_pid", F_PID, offsetof(struct hk_state_file, init_pid)},
-	{"init_start", F_TIME, offsetof(struct hk_state_file, init_start)},
-	{"monitor_pid", F_PID, offsetof(struct hk_state_file, monitor_pid)},
-	{"started", F_TIME, offsetof(struct hk_state_file, started)},
-	{"boot_id", F_BOOT_ID, offsetof(struct hk_state_file, boot_id)},
-	{"exit_status", F_INT, offsetof(struct hk_state_file, exit_status)},
-	{"stopped", F_TIME, offsetof(struct hk_state_file, stopped)},
+	{ "state", F_STATE, offsetof(struct hk_state_file, state) },
+	{ "init_pid", F_PID, offsetof(struct hk_state_file, init_pid) },
+	{ "init_start", F_TIME, offsetof(struct hk_state_file, init_start) },
+	{ "monitor_pid", F_PID, offsetof(struct hk_state_file, monitor_pid) },
+	{ "started", F_TIME, offsetof(struct hk_state_file, started) },
+	{ "boot_id", F_BOOT_ID, offsetof(struct hk_state_file, boot_id) },
+	{ "exit_status", F_INT, offsetof(struct hk_state_file, exit_status) },
+	{ "stopped", F_TIME, offsetof(struct hk_state_file, stopped) },
 };
 
 char *hk_state_format(const struct hk_state_file *sf)
 {
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(fields); i++) {
 		const void *p = (const char *)sf + fields[i].off;
 		hk_buf_printf(&b, "%s=", fields[i].key);
@@ -244,7 +248,8 @@ enum hk_state hk_state_effective(const struct hk_store *st, const char *name,
 		hk_state_file_init(sf);
 	if (!locked) {
 		/* No monitor holds the lock: stopped, unless its init survived it. */
-		if (current && hk_state_is_active(sf->state) && init_alive(sf->init_pid, sf->init_start))
+		if (current && hk_state_is_active(sf->state) &&
+		    init_alive(sf->init_pid, sf->init_start))
 			return HK_STATE_ORPHANED;
 		if (current && hk_state_is_active(sf->state))
 			sf->state = HK_STATE_STOPPED;

@@ -38,8 +38,8 @@ enum hk_state {
 	HK_STATE_STOPPING,
 	HK_STATE_FROZEN,
 	HK_STATE_ABORTING,
-	HK_STATE_ORPHANED, /* lock held, its monitor is gone */
-	HK_STATE_BUSY,	   /* lock held, no state: being created/destroyed */
+	HK_STATE_ORPHANED,     /* lock held, its monitor is gone */
+	HK_STATE_BUSY,	       /* lock held, no state: being created/destroyed */
 	HK_STATE_UNRESPONSIVE, /* shown by ls only: its monitor is stopped (SIGSTOP, a tracer) */
 };
 #define HK_STATE_COUNT (HK_STATE_UNRESPONSIVE + 1)
@@ -53,10 +53,10 @@ int hk_state_from_name(const char *name);
 
 struct hk_state_file {
 	enum hk_state state;
-	pid_t init_pid;	   /* 0 = none */
+	pid_t init_pid;	      /* 0 = none */
 	long long init_start; /* init start time (/proc/PID/stat field 22): tells a reused pid */
-	pid_t monitor_pid; /* 0 = none */
-	long long started; /* unix time, 0 = unknown */
+	pid_t monitor_pid;    /* 0 = none */
+	long long started;    /* unix time, 0 = unknown */
 	char boot_id[HK_BOOT_ID_LEN + 1];
 	int exit_status; /* -1 = none */
 	long long stopped;

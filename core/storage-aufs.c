@@ -18,9 +18,10 @@
 static int aufs_support(const char *lxcpath, struct hk_error **err)
 {
 	(void)lxcpath;
-	if (hk_storage_need_fs("aufs", "aufs",
-			       "use a kernel with the aufs module, or -B overlay, which does the same job",
-			       err) < 0)
+	if (hk_storage_need_fs(
+		    "aufs", "aufs",
+		    "use a kernel with the aufs module, or -B overlay, which does the same job",
+		    err) < 0)
 		return -1;
 	if (hk_storage_in_init_userns())
 		return 0;

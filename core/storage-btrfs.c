@@ -23,7 +23,8 @@
 
 static int btrfs_support(const char *lxcpath, struct hk_error **err)
 {
-	if (hk_storage_need_fs("btrfs", "btrfs", "use a kernel with CONFIG_BTRFS_FS, or -B dir", err) < 0)
+	if (hk_storage_need_fs("btrfs", "btrfs", "use a kernel with CONFIG_BTRFS_FS, or -B dir",
+			       err) < 0)
 		return -1;
 	if (!lxcpath)
 		return 0;
@@ -71,7 +72,8 @@ static int copy_in_ns(void *arg, struct hk_error **err)
 	struct btrfs_job *j = arg;
 	if (subvol_create(j->req->dst_dir, "rootfs", err) < 0)
 		return -1;
-	return hk_copy_tree_progress(j->req->src->path, j->dst, j->req->copy_flags, j->req->progress, NULL, err);
+	return hk_copy_tree_progress(j->req->src->path, j->dst, j->req->copy_flags,
+				     j->req->progress, NULL, err);
 }
 
 static int btrfs_copy(struct hk_storage_req *req, struct hk_error **err)

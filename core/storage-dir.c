@@ -34,11 +34,13 @@ static int copy_in_ns(void *arg, struct hk_error **err)
 	struct copy_job *j = arg;
 	const struct hk_rootfs_spec *src = j->req->src;
 	if (!hk_storage_needs_mount(src))
-		return hk_copy_tree_progress(src->path, j->dst, j->req->copy_flags, j->req->progress, NULL, err);
+		return hk_copy_tree_progress(src->path, j->dst, j->req->copy_flags,
+					     j->req->progress, NULL, err);
 	hk_autofree char *target = xasprintf("%s/rootfs", j->req->src_dir);
 	if (hk_storage_mount_rootfs(src, target, err) < 0)
 		return -1;
-	return hk_copy_tree_progress(target, j->dst, j->req->copy_flags, j->req->progress, NULL, err);
+	return hk_copy_tree_progress(target, j->dst, j->req->copy_flags, j->req->progress, NULL,
+				     err);
 }
 
 static int dir_copy(struct hk_storage_req *req, struct hk_error **err)

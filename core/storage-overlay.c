@@ -23,7 +23,8 @@
 static int ovl_support(const char *lxcpath, struct hk_error **err)
 {
 	(void)lxcpath;
-	return hk_storage_need_fs("overlay", "overlay", "use a kernel with CONFIG_OVERLAY_FS, or -B dir", err);
+	return hk_storage_need_fs("overlay", "overlay",
+				  "use a kernel with CONFIG_OVERLAY_FS, or -B dir", err);
 }
 
 static int ovl_create(const char *path, struct hk_error **err)
@@ -62,7 +63,8 @@ static int make_layers(void *arg, struct hk_error **err)
 	if (stat(src->path, &lower) < 0 || !S_ISDIR(lower.st_mode))
 		return hk_error_errno(err, "cannot use \"%s\" as the lower layer", src->path);
 	if (src->upper) {
-		if (hk_copy_tree_progress(src->upper, j->upper, j->req->copy_flags, j->req->progress, NULL, err) < 0)
+		if (hk_copy_tree_progress(src->upper, j->upper, j->req->copy_flags,
+					  j->req->progress, NULL, err) < 0)
 			return -1;
 	} else if (mkdir_like(j->upper, &lower, 0, err) < 0) {
 		return -1;

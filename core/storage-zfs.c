@@ -19,9 +19,10 @@
 static int zfs_support(const char *lxcpath, struct hk_error **err)
 {
 	(void)lxcpath;
-	if (hk_storage_need_fs("zfs", "zfs",
-			       "install zfs-dkms and run `modprobe zfs`, or use -B dir, overlay or btrfs",
-			       err) < 0)
+	if (hk_storage_need_fs(
+		    "zfs", "zfs",
+		    "install zfs-dkms and run `modprobe zfs`, or use -B dir, overlay or btrfs",
+		    err) < 0)
 		return -1;
 	if (access(ZFS_BIN, X_OK) < 0)
 		return hk_error_errno(err, "backend zfs: no %s (install zfsutils-linux)", ZFS_BIN);

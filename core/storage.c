@@ -143,10 +143,11 @@ int hk_storage_need_fs(const char *backend, const char *fs, const char *fix, str
 	struct utsname u;
 	if (uname(&u) < 0)
 		snprintf(u.release, sizeof(u.release), "?");
-	return hk_error_set(err, ENODEV,
-			    "backend %s: the kernel has no %s filesystem (not in /proc/filesystems, "
-			    "no module %s.ko in /lib/modules/%s); %s",
-			    backend, fs, fs, u.release, fix);
+	return hk_error_set(
+		err, ENODEV,
+		"backend %s: the kernel has no %s filesystem (not in /proc/filesystems, "
+		"no module %s.ko in /lib/modules/%s); %s",
+		backend, fs, fs, u.release, fix);
 }
 
 bool hk_storage_in_init_userns(void)

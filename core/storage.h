@@ -35,14 +35,14 @@
  * in dst_dir (PATH/NEW).  The backend fills new_spec (the value for
  * lxc.rootfs.path) and new_rootfs (the tree to remove on failure). */
 struct hk_storage_req {
-	const struct hk_rootfs_spec *src; /* the source's lxc.rootfs.path */
-	const char *src_dir;		  /* PATH/SRC */
-	const char *dst_dir;		  /* PATH/NEW, made by the caller */
-	const struct hk_idmap *map;	  /* the container's id map (n == 0: none) */
-	bool as_user;			  /* caller is not root and map is set */
-	unsigned copy_flags;		  /* hk_copy_tree flags */
+	const struct hk_rootfs_spec *src;   /* the source's lxc.rootfs.path */
+	const char *src_dir;		    /* PATH/SRC */
+	const char *dst_dir;		    /* PATH/NEW, made by the caller */
+	const struct hk_idmap *map;	    /* the container's id map (n == 0: none) */
+	bool as_user;			    /* caller is not root and map is set */
+	unsigned copy_flags;		    /* hk_copy_tree flags */
 	const struct hk_progress *progress; /* a full copy reports here (may be NULL) */
-	char *new_spec;			  /* out: "dir:PATH/NEW/rootfs" ... */
+	char *new_spec;			    /* out: "dir:PATH/NEW/rootfs" ... */
 };
 
 struct hk_storage_ops {

@@ -57,7 +57,7 @@ int hk_store_canonical_path(const char *path, char **out, struct hk_error **err)
 {
 	if (!path || !*path)
 		return hk_error_set(err, EINVAL, "the container path is empty; give a directory");
-	struct hk_buf abs = {0};
+	struct hk_buf abs = { 0 };
 	if (path[0] != '/') {
 		char cwd[PATH_MAX];
 		if (!getcwd(cwd, sizeof(cwd)))
@@ -75,7 +75,7 @@ int hk_store_canonical_path(const char *path, char **out, struct hk_error **err)
 		char *real = realpath(*lex ? lex : "/", NULL);
 		lex[cut] = saved;
 		if (real) {
-			struct hk_buf b = {0};
+			struct hk_buf b = { 0 };
 			if (strcmp(real, "/") != 0)
 				hk_buf_puts(&b, real);
 			free(real);
@@ -232,12 +232,15 @@ int hk_store_resolve_paths(struct hk_store *st, const char *lxcpath, struct hk_e
 		return -1;
 	/* hako.conf's lxcpath, else LXC's lxc.lxcpath, else hako's own. */
 	hk_autofree char *lxc_path = st->settings.lxcpath ? NULL : lxc_conf_lxcpath(st);
-	const char *dflt_src = st->settings.lxcpath ? st->settings.lxcpath : lxc_path ? lxc_path : data_dir;
+	const char *dflt_src = st->settings.lxcpath ? st->settings.lxcpath
+			       : lxc_path	    ? lxc_path
+						    : data_dir;
 	const char *chosen = lxcpath ? lxcpath : dflt_src;
 	if (hk_store_canonical_path(chosen, &st->path, err) < 0)
 		return -1;
 	hk_autofree char *dflt = NULL;
-	st->default_path = hk_store_canonical_path(dflt_src, &dflt, NULL) == 0 && strcmp(dflt, st->path) == 0;
+	st->default_path =
+		hk_store_canonical_path(dflt_src, &dflt, NULL) == 0 && strcmp(dflt, st->path) == 0;
 	st->run_dir = xasprintf("%s/s-%016" PRIx64, st->run_base, hk_store_path_hash(st->path));
 	return 0;
 }
@@ -279,10 +282,10 @@ char *hk_store_path_arg(const struct hk_store *st)
 	if (st->path[strspn(st->path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				      "0123456789/._-+,:@")] == '\0')
 		return xasprintf(" -P %s", st->path);
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	hk_buf_puts(&b, " -P '");
 	for (const char *p = st->path; *p; p++)
-		hk_buf_puts(&b, *p == '\'' ? "'\\''" : (char[]){*p, 0});
+		hk_buf_puts(&b, *p == '\'' ? "'\\''" : (char[]){ *p, 0 });
 	hk_buf_puts(&b, "'");
 	return hk_buf_steal(&b);
 }

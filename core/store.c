@@ -197,8 +197,9 @@ int hk_store_require(const struct hk_store *st, const char *name, struct hk_erro
 	if (hk_store_exists(st, name))
 		return 0;
 	hk_autofree char *p = hk_store_path_arg(st);
-	return hk_error_say(err, ENOENT, "container \"%s\" does not exist in %s; create it with "
-				      "\"hako create %s -t busybox%s\"",
+	return hk_error_say(err, ENOENT,
+			    "container \"%s\" does not exist in %s; create it with "
+			    "\"hako create %s -t busybox%s\"",
 			    name, hk_store_path(st), name, p);
 }
 
@@ -218,7 +219,7 @@ int hk_store_list(const struct hk_store *st, struct hk_strv *names, struct hk_er
 				      "is a directory you may read",
 				      st->path);
 	}
-	hk_autostrv found = {0};
+	hk_autostrv found = { 0 };
 	for (;;) {
 		errno = 0; /* readdir() leaves it alone at the end */
 		struct dirent *de = readdir(d);
@@ -253,12 +254,12 @@ int hk_store_list(const struct hk_store *st, struct hk_strv *names, struct hk_er
 static void stamp_file(const char *path, struct file_stamp *fs)
 {
 	struct stat sb;
-	*fs = (struct file_stamp){0};
+	*fs = (struct file_stamp){ 0 };
 	if (stat(path, &sb) < 0) {
 		fs->missing = true;
 		return;
 	}
-	*fs = (struct file_stamp){sb.st_mtim, sb.st_size, sb.st_ino, sb.st_dev, false};
+	*fs = (struct file_stamp){ sb.st_mtim, sb.st_size, sb.st_ino, sb.st_dev, false };
 }
 
 static bool stamp_equal(const struct file_stamp *a, const struct file_stamp *b)

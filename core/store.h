@@ -41,22 +41,22 @@ int hk_name_validate(const char *name, struct hk_error **err);
 
 /* hako.conf: global settings, INI with sections, read with inih. */
 struct hk_settings {
-	char *lxcpath;	       /* [paths] lxcpath / top-level lxcpath */
-	char *default_backend; /* [create] backend, default "dir" */
-	char *bridge;	       /* [net] bridge, default "hakobr0" */
-	char *subnet;	       /* [net] subnet, default "10.0.100.1/24" */
-	char *theme;	       /* [tui] theme, default "default" */
-	unsigned refresh_ms;   /* [tui] refresh, default 1000 */
-	unsigned stop_timeout; /* [tui] stop_timeout (s), default 30 as `hako stop` */
-	bool confirm_stop;     /* [tui] confirm_stop: `s` asks before a stop, default yes */
-	bool console_filter;   /* [console] filter, default no (hako console --filter) */
-	bool console_replay;   /* [console] replay, default yes (--no-replay) */
-	int console_escape;    /* [console] escape, default Ctrl-a (hako console -e) */
-	struct hk_strv keys;   /* [keys] ACTION = KEY lines, "action=key" */
+	char *lxcpath;		   /* [paths] lxcpath / top-level lxcpath */
+	char *default_backend;	   /* [create] backend, default "dir" */
+	char *bridge;		   /* [net] bridge, default "hakobr0" */
+	char *subnet;		   /* [net] subnet, default "10.0.100.1/24" */
+	char *theme;		   /* [tui] theme, default "default" */
+	unsigned refresh_ms;	   /* [tui] refresh, default 1000 */
+	unsigned stop_timeout;	   /* [tui] stop_timeout (s), default 30 as `hako stop` */
+	bool confirm_stop;	   /* [tui] confirm_stop: `s` asks before a stop, default yes */
+	bool console_filter;	   /* [console] filter, default no (hako console --filter) */
+	bool console_replay;	   /* [console] replay, default yes (--no-replay) */
+	int console_escape;	   /* [console] escape, default Ctrl-a (hako console -e) */
+	struct hk_strv keys;	   /* [keys] ACTION = KEY lines, "action=key" */
 	struct hk_remote *remotes; /* [remotes] NAME = URL lines, in file order */
 	unsigned *remote_lines;	   /* the line of each (for messages) */
 	size_t n_remotes;
-	char *ssh_config;	     /* [ssh] config: ssh -F FILE, NULL = ssh's own */
+	char *ssh_config;	      /* [ssh] config: ssh -F FILE, NULL = ssh's own */
 	unsigned ssh_connect_timeout; /* [ssh] connect_timeout (s), default 5 */
 };
 /* The remote called name in s, or NULL. */
@@ -111,8 +111,7 @@ char *hk_store_container_run_dir(const struct hk_store *st, const char *name);
  * namespace.  An ordinary user's directory gets that group from inside a
  * user namespace holding the map. */
 struct hk_idmap;
-int hk_store_seal_container_dir(const char *dir, const struct hk_idmap *map,
-				struct hk_error **err);
+int hk_store_seal_container_dir(const char *dir, const struct hk_idmap *map, struct hk_error **err);
 
 /* The container's cgroup name: NAME in the default container path,
  * NAME@HASH for any other (-P), so two paths may hold the same name. */

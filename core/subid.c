@@ -97,7 +97,7 @@ void hk_subid_parse(const char *text, const char *user, uid_t uid, struct hk_sub
 		if (!owner_matches(owner, user, uid))
 			continue;
 		out->r = xrealloc(out->r, (out->n + 1) * sizeof(*out->r));
-		out->r[out->n++] = (struct hk_subid_range){start, count};
+		out->r[out->n++] = (struct hk_subid_range){ start, count };
 	}
 	if (bad_lines)
 		*bad_lines = bad;
@@ -163,7 +163,7 @@ static char *describe_subids(const struct hk_subids *ids)
 	if (ids->n == 0)
 		return xstrdup("none");
 	hk_autofree struct hk_subid_range *s = sorted(ids);
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	size_t shown = 0;
 	for (size_t i = 0; i < ids->n;) {
 		unsigned long first = s[i].start, end = s[i].start + s[i].count;
@@ -187,8 +187,8 @@ struct kind_info {
 };
 
 static const struct kind_info kinds[] = {
-	{'u', "/etc/subuid", "uid", "--add-subuids"},
-	{'g', "/etc/subgid", "gid", "--add-subgids"},
+	{ 'u', "/etc/subuid", "uid", "--add-subuids" },
+	{ 'g', "/etc/subgid", "gid", "--add-subgids" },
 };
 
 static int refuse(const struct hk_idmap_range *r, const struct kind_info *k, const char *name,
@@ -219,7 +219,7 @@ int hk_idmap_check_allowed(const struct hk_idmap *map, const char *user, uid_t u
 		const struct kind_info *k = &kinds[r->kind == 'g'];
 		unsigned long own = r->kind == 'g' ? (unsigned long)gid : (unsigned long)uid;
 		const struct hk_subids *ids = r->kind == 'g' ? subgids : subuids;
-		static const struct hk_subids none = {NULL, 0};
+		static const struct hk_subids none = { NULL, 0 };
 		if (!ids)
 			ids = &none;
 		if ((r->kind != 'u' && r->kind != 'g') || r->count == 0) {

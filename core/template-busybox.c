@@ -31,7 +31,7 @@
 #define BUSYBOX_FIX "apt-get install busybox-static"
 #define MAX_APPLETS 4096
 
-static const char *const search_dirs[] = {"/bin", "/usr/bin", "/sbin", "/usr/sbin"};
+static const char *const search_dirs[] = { "/bin", "/usr/bin", "/sbin", "/usr/sbin" };
 
 struct busybox {
 	char *path;
@@ -43,7 +43,7 @@ struct busybox {
 
 bool hk_busybox_applet_ok(const char *line)
 {
-	static const char *const dirs[] = {"bin/", "sbin/", "usr/bin/", "usr/sbin/"};
+	static const char *const dirs[] = { "bin/", "sbin/", "usr/bin/", "usr/sbin/" };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(dirs); i++) {
 		if (!hk_str_has_prefix(line, dirs[i]))
 			continue;
@@ -72,8 +72,8 @@ static char *find_busybox(void)
 
 static __attribute__((noreturn)) void exec_list(int fd, int out)
 {
-	static char *const envp[] = {(char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-	char *const argv[] = {(char *)"busybox", (char *)"--list-full", NULL};
+	static char *const envp[] = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	char *const argv[] = { (char *)"busybox", (char *)"--list-full", NULL };
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -209,26 +209,26 @@ struct dir_spec {
 };
 
 static const struct dir_spec skeleton[] = {
-	{"bin", 0755},
-	{"sbin", 0755},
-	{"usr", 0755},
-	{"usr/bin", 0755},
-	{"usr/sbin", 0755},
-	{"usr/share", 0755},
-	{"usr/share/udhcpc", 0755},
-	{"etc", 0755},
-	{"etc/init.d", 0755},
-	{"dev", 0755},
-	{"proc", 0555},
-	{"sys", 0555},
-	{"tmp", 01777},
-	{"root", 0700},
-	{"run", 0755},
-	{"var", 0755},
-	{"var/log", 0755},
-	{"home", 0755},
-	{"mnt", 0755},
-	{"lib", 0755},
+	{ "bin", 0755 },
+	{ "sbin", 0755 },
+	{ "usr", 0755 },
+	{ "usr/bin", 0755 },
+	{ "usr/sbin", 0755 },
+	{ "usr/share", 0755 },
+	{ "usr/share/udhcpc", 0755 },
+	{ "etc", 0755 },
+	{ "etc/init.d", 0755 },
+	{ "dev", 0755 },
+	{ "proc", 0555 },
+	{ "sys", 0555 },
+	{ "tmp", 01777 },
+	{ "root", 0700 },
+	{ "run", 0755 },
+	{ "var", 0755 },
+	{ "var/log", 0755 },
+	{ "home", 0755 },
+	{ "mnt", 0755 },
+	{ "lib", 0755 },
 };
 
 static const char inittab[] = "# /etc/inittab - busybox init (hako busybox template)\n"
@@ -306,11 +306,16 @@ struct file_spec {
 };
 
 static const struct file_spec files[] = {
-	{"etc/inittab", 0644, inittab}, {"etc/init.d/rcS", 0755, rcs},
-	{"etc/passwd", 0644, passwd},	{"etc/group", 0644, group},
-	{"etc/profile", 0644, profile}, {"etc/fstab", 0644, ""},
-	{"etc/resolv.conf", 0644, ""},	{"etc/hostname", 0644, NULL},
-	{"etc/hosts", 0644, NULL},	{"usr/share/udhcpc/default.script", 0755, udhcpc_script},
+	{ "etc/inittab", 0644, inittab },
+	{ "etc/init.d/rcS", 0755, rcs },
+	{ "etc/passwd", 0644, passwd },
+	{ "etc/group", 0644, group },
+	{ "etc/profile", 0644, profile },
+	{ "etc/fstab", 0644, "" },
+	{ "etc/resolv.conf", 0644, "" },
+	{ "etc/hostname", 0644, NULL },
+	{ "etc/hosts", 0644, NULL },
+	{ "usr/share/udhcpc/default.script", 0755, udhcpc_script },
 };
 
 /* Opens directory `path` below rootfd without following any symlink. */

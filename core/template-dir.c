@@ -91,7 +91,8 @@ static struct {
 static int note_unreadable(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
 	(void)ftw;
-	bool need = type == FTW_DNR || (type == FTW_F && S_ISREG(sb->st_mode) && access(path, R_OK) < 0) ||
+	bool need = type == FTW_DNR ||
+		    (type == FTW_F && S_ISREG(sb->st_mode) && access(path, R_OK) < 0) ||
 		    (type == FTW_D && access(path, R_OK | X_OK) < 0);
 	if (need && unreadable.n++ < 5)
 		hk_buf_printf(&unreadable.names, "%s\"%s\"", unreadable.n > 1 ? ", " : "", path);
@@ -108,12 +109,13 @@ static int check_readable(const char *path, struct hk_error **err)
 		return hk_error_errno(err, "template dir: cannot walk \"%s\"", path);
 	int rc = 0;
 	if (unreadable.n)
-		rc = hk_error_set(err, EACCES,
-				  "template dir: %u file%s of \"%s\" you cannot read, so they cannot be "
-				  "copied: %s%s; have root create the container, or pack the tree as "
-				  "root (tar -C %s -cpf FILE .) and use -t tar:FILE",
-				  unreadable.n, unreadable.n == 1 ? "" : "s", path, unreadable.names.data,
-				  unreadable.n > 5 ? " ..." : "", path);
+		rc = hk_error_set(
+			err, EACCES,
+			"template dir: %u file%s of \"%s\" you cannot read, so they cannot be "
+			"copied: %s%s; have root create the container, or pack the tree as "
+			"root (tar -C %s -cpf FILE .) and use -t tar:FILE",
+			unreadable.n, unreadable.n == 1 ? "" : "s", path, unreadable.names.data,
+			unreadable.n > 5 ? " ..." : "", path);
 	hk_buf_free(&unreadable.names);
 	return rc;
 }
@@ -167,7 +169,8 @@ static int dir_build(int rootfd, const struct hk_template_ctx *ctx, struct hk_er
 		from_gid = g > 0 ? (gid_t)g : (gid_t)-1;
 	}
 	int rc = ctx->shift ? hk_copy_tree_shifted(s->path, ctx->rootfs, 0, ctx->shift, &st, err)
-			    : hk_copy_tree_owned_by_root(s->path, ctx->rootfs, 0, from_uid, from_gid, &st, err);
+			    : hk_copy_tree_owned_by_root(s->path, ctx->rootfs, 0, from_uid,
+							 from_gid, &st, err);
 	if (rc < 0)
 		return hk_error_prefix(err, "template dir: copy \"%s\"", ctx->source);
 	return 0;

@@ -20,16 +20,15 @@
 #include "progress.h"
 #include "util.h"
 
-
 struct hk_template_ctx {
-	const char *name;     /* container name (hostname) */
-	const char *rootfs;   /* rootfs path (messages, dir: copies into it) */
-	const char *source;   /* what followed "tar:" or "dir:", else NULL */
-	char *const *args;    /* template arguments, NULL-terminated, or NULL */
-	const char *conf_dir; /* /etc/hako or ~/.config/hako (keyring) */
+	const char *name;      /* container name (hostname) */
+	const char *rootfs;    /* rootfs path (messages, dir: copies into it) */
+	const char *source;    /* what followed "tar:" or "dir:", else NULL */
+	char *const *args;     /* template arguments, NULL-terminated, or NULL */
+	const char *conf_dir;  /* /etc/hako or ~/.config/hako (keyring) */
 	const char *cache_dir; /* /var/cache/hako or ~/.cache/hako */
-	bool user;	      /* the caller is an ordinary user */
-	bool mapped;	      /* build runs as root of a user namespace (set by create) */
+	bool user;	       /* the caller is an ordinary user */
+	bool mapped;	       /* build runs as root of a user namespace (set by create) */
 	/* root's container with an id map, for a template that copies with
 	 * owners shifted (shifts_owners): build runs as the host's root and
 	 * gives the copy owner N's host id in this map (set by create). */
@@ -68,8 +67,8 @@ struct hk_image_index;
 /* `hako create -t download -- --list [--server URL] [--keyring FILE]
  * [--no-validate] [-d DIST] [-r RELEASE] [-a ARCH] [--variant V]`: the
  * server's index, signature checked, filtered by what was given. */
-int hk_template_download_list(const char *conf_dir, char *const *args,
-			      struct hk_image_index *out, struct hk_error **err);
+int hk_template_download_list(const char *conf_dir, char *const *args, struct hk_image_index *out,
+			      struct hk_error **err);
 size_t hk_template_count(void);
 const struct hk_template *hk_template_at(size_t i);
 

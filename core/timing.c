@@ -78,8 +78,8 @@ void hk_timing_encode(const struct hk_timeline *tl, size_t from, struct hk_buf *
 {
 	for (size_t i = from; i < tl->n; i++) {
 		const struct hk_timing_step *s = &tl->steps[i];
-		hk_buf_printf(out, "T %u %" PRId64 " %" PRId64 " %s\n", (unsigned)s->proc, s->start_ns,
-			      s->end_ns, s->name);
+		hk_buf_printf(out, "T %u %" PRId64 " %" PRId64 " %s\n", (unsigned)s->proc,
+			      s->start_ns, s->end_ns, s->name);
 	}
 }
 
@@ -88,8 +88,8 @@ int hk_timing_decode(struct hk_timeline *tl, const char *line)
 	unsigned proc;
 	long long t0, t1;
 	int off = 0;
-	if (sscanf(line, "T %u %lld %lld %n", &proc, &t0, &t1, &off) != 3 || off == 0 || proc >= HK_TIMING_NPROC ||
-	    t0 < 0 || t1 < 0 || !line[off] || tl->n >= HK_TIMING_MAX)
+	if (sscanf(line, "T %u %lld %lld %n", &proc, &t0, &t1, &off) != 3 || off == 0 ||
+	    proc >= HK_TIMING_NPROC || t0 < 0 || t1 < 0 || !line[off] || tl->n >= HK_TIMING_MAX)
 		return -1;
 	size_t len = strcspn(line + off, "\n");
 	char name[HK_TIMING_NAME];
@@ -124,7 +124,8 @@ static double ms_of(int64_t ns)
 	return (double)ns / 1e6;
 }
 
-void hk_timing_format(const struct hk_timeline *tl, const char *title, int64_t end_ns, struct hk_buf *out)
+void hk_timing_format(const struct hk_timeline *tl, const char *title, int64_t end_ns,
+		      struct hk_buf *out)
 {
 	struct hk_timing_step sorted[HK_TIMING_MAX];
 	size_t n = tl->n;
@@ -134,7 +135,8 @@ void hk_timing_format(const struct hk_timeline *tl, const char *title, int64_t e
 	for (size_t i = 0; i < n; i++) {
 		const struct hk_timing_step *s = &sorted[i];
 		int64_t dur = s->end_ns > s->start_ns ? s->end_ns - s->start_ns : 0;
-		hk_buf_printf(out, "%+10.3f ms %9.3f ms  %-7s  %s\n", ms_of(s->start_ns - tl->origin_ns), ms_of(dur),
+		hk_buf_printf(out, "%+10.3f ms %9.3f ms  %-7s  %s\n",
+			      ms_of(s->start_ns - tl->origin_ns), ms_of(dur),
 			      s->proc < HK_TIMING_NPROC ? proc_names[s->proc] : "?", s->name);
 	}
 	hk_buf_printf(out, "total %.3f ms\n", ms_of(end_ns - tl->origin_ns));

@@ -24,7 +24,7 @@
 
 enum hk_timing_proc { HK_TIMING_CLI, HK_TIMING_MONITOR, HK_TIMING_CHILD, HK_TIMING_NPROC };
 
-#define HK_TIMING_MAX 64
+#define HK_TIMING_MAX  64
 #define HK_TIMING_NAME 24
 
 struct hk_timing_step {
@@ -91,6 +91,7 @@ size_t hk_timing_decode_all(struct hk_timeline *tl, const char *text, size_t len
 /* The timeline for people: a title line, then one line per step sorted by
  * start ("+OFFSET ms  DURATION ms  PROCESS  STEP"; offsets from
  * tl->origin_ns), then the total up to end_ns. */
-void hk_timing_format(const struct hk_timeline *tl, const char *title, int64_t end_ns, struct hk_buf *out);
+void hk_timing_format(const struct hk_timeline *tl, const char *title, int64_t end_ns,
+		      struct hk_buf *out);
 
 #endif

@@ -198,7 +198,7 @@ static int wait_ready(int fd, short events, int64_t deadline, struct hk_error **
 			int64_t d = deadline - hk_now_ms();
 			left = d > 0 ? (int)d : 0;
 		}
-		struct pollfd p = {.fd = fd, .events = events};
+		struct pollfd p = { .fd = fd, .events = events };
 		int r = poll(&p, 1, left);
 		if (r > 0)
 			return 0;
@@ -215,8 +215,8 @@ static int wait_ready(int fd, short events, int64_t deadline, struct hk_error **
 
 static ssize_t send_part(int fd, const uint8_t *p, size_t len, int pass_fd)
 {
-	struct iovec iov = {.iov_base = (void *)p, .iov_len = len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct iovec iov = { .iov_base = (void *)p, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -239,7 +239,10 @@ int hk_unixsock_send_one_fd(int sock, int fd)
 	char byte = 'F';
 	struct iovec iov = { &byte, 1 };
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
@@ -253,7 +256,10 @@ int hk_unixsock_recv_one_fd(int sock)
 	char byte;
 	struct iovec iov = { &byte, 1 };
 	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
 	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1 || (mh.msg_flags & MSG_CTRUNC))
 		return -1;
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
@@ -339,11 +345,11 @@ static int rx_read(struct rx *rx, uint8_t *dst, size_t len, struct hk_error **er
 			char buf[CMSG_SPACE(sizeof(int) * MAX_RECV_FDS)];
 			struct cmsghdr align;
 		} ctl;
-		struct iovec iov = {.iov_base = dst + done, .iov_len = len - done};
-		struct msghdr mh = {.msg_iov = &iov,
-				    .msg_iovlen = 1,
-				    .msg_control = ctl.buf,
-				    .msg_controllen = sizeof(ctl.buf)};
+		struct iovec iov = { .iov_base = dst + done, .iov_len = len - done };
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = ctl.buf,
+				     .msg_controllen = sizeof(ctl.buf) };
 		int flags = MSG_CMSG_CLOEXEC | (rx->deadline >= 0 ? MSG_DONTWAIT : 0);
 		ssize_t n = recvmsg(rx->fd, &mh, flags);
 		if (n > 0 || (n == 0 && mh.msg_controllen > 0))
@@ -417,7 +423,7 @@ static int rx_check_fds(struct rx *rx, int *fd_out, struct hk_error **err)
 int hk_unixsock_recv(int fd, struct hk_buf *frame, int *fd_out, int timeout_ms,
 		     struct hk_error **err)
 {
-	struct rx rx = {.fd = fd, .deadline = deadline_of(timeout_ms)};
+	struct rx rx = { .fd = fd, .deadline = deadline_of(timeout_ms) };
 	frame->len = 0;
 	if (fd_out)
 		*fd_out = -1;
@@ -436,7 +442,7 @@ int hk_unixsock_recv(int fd, struct hk_buf *frame, int *fd_out, int timeout_ms,
 
 int hk_unixsock_recv_msg(int fd, struct hk_msg *m, int timeout_ms, struct hk_error **err)
 {
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	hk_autoclose int pfd = -1;
 	int r = hk_unixsock_recv(fd, &b, &pfd, timeout_ms, err);
 	if (r == 0 && hk_proto_decode(b.data, b.len, m, err) < 0)

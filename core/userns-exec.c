@@ -51,7 +51,7 @@ struct sync_msg {
 
 static int send_msg(int sock, enum sync_stage stage, const struct hk_error *e)
 {
-	struct sync_msg m = {.stage = stage};
+	struct sync_msg m = { .stage = stage };
 	if (e) {
 		m.failed = 1;
 		m.code = e->code;
@@ -151,7 +151,7 @@ static int write_map_direct(pid_t pid, const struct hk_idmap *map, char kind, st
 /* Reads what the helper printed (at most a few KiB) for the error text. */
 static char *read_all(int fd)
 {
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	char chunk[512];
 	ssize_t n;
 	while (b.len < 4096 &&
@@ -167,7 +167,7 @@ static char *read_all(int fd)
 
 static __attribute__((noreturn)) void exec_helper(char **argv, int out_fd)
 {
-	static char *const envp[] = {(char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+	static char *const envp[] = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -191,7 +191,7 @@ static int run_helper(const char *prog, pid_t pid, const struct hk_idmap *map, c
 				      "%s is missing; ordinary users need it to map ids "
 				      "(apt-get install uidmap)",
 				      prog);
-	hk_autostrv argv = {0};
+	hk_autostrv argv = { 0 };
 	hk_userns_helper_argv(&argv, prog, pid, map, kind);
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -250,8 +250,8 @@ void hk_userns_effective_map(const struct hk_idmap *map, unsigned flags, uid_t u
 	if (!(flags & HK_USERNS_MAP_SELF) || uid == 0)
 		return;
 	unsigned long nu = next_free_ns(map, 'u'), ng = next_free_ns(map, 'g');
-	bool own_u = hk_idmap_to_ns(map, 'u', uid, &(unsigned long){0});
-	bool own_g = hk_idmap_to_ns(map, 'g', gid, &(unsigned long){0});
+	bool own_u = hk_idmap_to_ns(map, 'u', uid, &(unsigned long){ 0 });
+	bool own_g = hk_idmap_to_ns(map, 'g', gid, &(unsigned long){ 0 });
 	if (!own_u && nu < ID_LIMIT - 1)
 		hk_idmap_add(out, 'u', nu, uid, 1);
 	if (!own_g && ng < ID_LIMIT - 1)
@@ -267,7 +267,7 @@ static int check_for(const struct hk_idmap *map, uid_t uid, gid_t gid, struct hk
 				    "id maps need a user name",
 				    (unsigned)uid);
 	hk_autofree char *user = xstrdup(pw->pw_name);
-	struct hk_subids su = {0}, sg = {0};
+	struct hk_subids su = { 0 }, sg = { 0 };
 	int rc = -1;
 	if (hk_subid_load(SUBUID_FILE, user, uid, &su, err) == 0 &&
 	    hk_subid_load(SUBGID_FILE, user, uid, &sg, err) == 0)
@@ -347,7 +347,7 @@ static int parent_main(int sock, pid_t pid, const struct hk_idmap *map, struct h
 int hk_userns_run(const struct hk_idmap *map, unsigned flags, hk_userns_fn fn, void *arg,
 		  struct hk_error **err)
 {
-	struct hk_idmap eff = {0};
+	struct hk_idmap eff = { 0 };
 	hk_userns_effective_map(map, flags, getuid(), getgid(), &eff);
 	int rc = -1;
 	if (hk_userns_check_map(&eff, err) < 0)

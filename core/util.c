@@ -201,7 +201,8 @@ int hk_read_file_at(int dirfd, const char *path, char **out, size_t *len, size_t
 			break;
 		if (b.len + (size_t)r > max) {
 			hk_buf_free(&b);
-			return hk_error_set(err, EFBIG, "\"%s\" is larger than %zu bytes", path, max);
+			return hk_error_set(err, EFBIG, "\"%s\" is larger than %zu bytes", path,
+					    max);
 		}
 		hk_buf_append(&b, chunk, (size_t)r);
 	}
@@ -260,7 +261,8 @@ static int write_atomic(const char *path, const void *data, size_t len, mode_t m
 	hk_autoclose int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return hk_error_errno(err, "cannot create a temporary file next to \"%s\"", path);
-	if (fchmod(fd, mode) < 0 || hk_write_all(fd, data, len, NULL) < 0 || (durable && fsync(fd) < 0)) {
+	if (fchmod(fd, mode) < 0 || hk_write_all(fd, data, len, NULL) < 0 ||
+	    (durable && fsync(fd) < 0)) {
 		hk_error_errno(err, "cannot write \"%s\"", path);
 		unlink(tmp);
 		return -1;
@@ -339,14 +341,15 @@ static int rm_rf_at(int dirfd, dev_t dev, const char *shown, struct hk_error **e
 		if (S_ISDIR(st.st_mode)) {
 			if (st.st_dev != dev) {
 				rc = hk_error_set(err, EBUSY,
-						  "\"%s/%s\" is a mount point; unmount it first", shown,
-						  de->d_name);
+						  "\"%s/%s\" is a mount point; unmount it first",
+						  shown, de->d_name);
 				break;
 			}
-			hk_autoclose int sub = openat(dirfd, de->d_name,
-						      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			hk_autoclose int sub = openat(
+				dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub < 0) {
-				rc = hk_error_errno(err, "cannot open \"%s/%s\"", shown, de->d_name);
+				rc = hk_error_errno(err, "cannot open \"%s/%s\"", shown,
+						    de->d_name);
 				break;
 			}
 			hk_autofree char *sub_shown = xasprintf("%s/%s", shown, de->d_name);
@@ -464,7 +467,8 @@ long long hk_proc_start_time(pid_t pid)
 		return -1;
 	long long start = -1;
 	int field = 2;
-	for (char *save, *tok = strtok_r((char *)p + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+	for (char *save, *tok = strtok_r((char *)p + 1, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
 		/* A zombie (Z) or a dying task (X) no longer runs. */
 		if (++field == 3 && (tok[0] == 'Z' || tok[0] == 'X'))
 			return -1;

@@ -30,8 +30,8 @@ void hk_freep(void *p);
 void hk_closep(int *fd);
 void hk_fclosep(FILE **f);
 
-#define hk_autofree __attribute__((cleanup(hk_freep)))
-#define hk_autoclose __attribute__((cleanup(hk_closep)))
+#define hk_autofree   __attribute__((cleanup(hk_freep)))
+#define hk_autoclose  __attribute__((cleanup(hk_closep)))
 #define hk_autofclose __attribute__((cleanup(hk_fclosep)))
 
 static inline void *hk_steal_ptr_impl(void *pp)
@@ -116,7 +116,10 @@ long long hk_now_ms(void);
 struct hk_backoff {
 	long ns;
 };
-#define HK_BACKOFF_INIT { 100000L }
+#define HK_BACKOFF_INIT                                                                            \
+	{                                                                                          \
+		100000L                                                                            \
+	}
 void hk_backoff_sleep(struct hk_backoff *b);
 
 /* ps's view of this process (proctitle.c): init remembers the argument
@@ -131,7 +134,8 @@ size_t hk_proctitle_room(void); /* bytes a title may have */
  * a holder that stalls gets an ETIMEDOUT error naming what, path and the
  * holder's pid.  flock.c. */
 #define HK_FLOCK_WAIT_MS 30000
-int hk_flock_timed(int fd, const char *path, const char *what, unsigned timeout_ms, struct hk_error **err);
+int hk_flock_timed(int fd, const char *path, const char *what, unsigned timeout_ms,
+		   struct hk_error **err);
 
 /* A growable byte buffer for building text. */
 struct hk_buf {

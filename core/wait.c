@@ -12,7 +12,7 @@
 #include "util.h"
 
 #define RECHECK_MS 250
-#define SETTLE_MS 20 /* while the monitor finishes */
+#define SETTLE_MS  20 /* while the monitor finishes */
 
 /* LXC's names for the moments hako folds into a state. */
 static const struct {
@@ -42,10 +42,11 @@ int hk_wait_parse_states(const char *spec, unsigned *mask, struct hk_error **err
 		if (s < 0) {
 			hk_autofree char *all = hk_wait_states_text((1u << HK_STATE_COUNT) - 1);
 			hk_autofree char *word = hk_sanitize_line_n(p, len);
-			return hk_error_set(err, EINVAL,
-					    "\"%s\" is not a state: give one or more of %s|FREEZING|THAWED, "
-					    "joined with '|' (RUNNING|FROZEN)",
-					    word, all);
+			return hk_error_set(
+				err, EINVAL,
+				"\"%s\" is not a state: give one or more of %s|FREEZING|THAWED, "
+				"joined with '|' (RUNNING|FROZEN)",
+				word, all);
 		}
 		*mask |= 1u << s;
 		p += len;
@@ -59,7 +60,8 @@ char *hk_wait_states_text(unsigned mask)
 	struct hk_buf b = { 0 };
 	for (int i = 0; i < HK_STATE_COUNT; i++)
 		if (mask & (1u << i))
-			hk_buf_printf(&b, "%s%s", b.len ? "|" : "", hk_state_name((enum hk_state)i));
+			hk_buf_printf(&b, "%s%s", b.len ? "|" : "",
+				      hk_state_name((enum hk_state)i));
 	return hk_buf_steal(&b);
 }
 

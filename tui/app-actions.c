@@ -154,7 +154,8 @@ static int set_autostart(struct hk_app *app, const char *name, bool on, struct h
 {
 	const char *v = on ? "1" : "0";
 	if (is_remote(name))
-		return remote_verb(app, name, (const char *[]){ "config", "{}", "lxc.start.auto", v, NULL },
+		return remote_verb(app, name,
+				   (const char *[]){ "config", "{}", "lxc.start.auto", v, NULL },
 				   err);
 	return hk_config_edit(app->st, name, "lxc.start.auto", v, err);
 }
@@ -244,8 +245,10 @@ static bool some_target(struct hk_app *app, bool (*pred)(struct hk_app *, const 
 		hkw_status_set(app->status, HKW_ERROR, "Nothing to %s: \"%s\" is %s.", verb,
 			       names.v[0], hk_state_name(r->state));
 	else if (!any && names.n)
-		hkw_status_set(app->status, HKW_ERROR, "Nothing to %s: none of the %zu marked "
-			       "containers is running.", verb, names.n);
+		hkw_status_set(app->status, HKW_ERROR,
+			       "Nothing to %s: none of the %zu marked "
+			       "containers is running.",
+			       verb, names.n);
 	else if (!any)
 		hkw_status_set(app->status, HKW_STATUS, "No container selected.");
 	return any;
@@ -483,12 +486,15 @@ static void ask_about_targets(struct hk_app *app, enum hk_pending what, const ch
 	for (size_t i = 0; i < names.n; i++)
 		running += is_active(app, names.v[i]);
 	if (what == HK_PENDING_DESTROY)
-		hk_buf_puts(&b, running ? "?\n\nIt runs: it is killed first. Its root filesystem and "
-					  "configuration are removed for good."
-					: "?\n\nIts root filesystem and configuration are removed for good.");
+		hk_buf_puts(
+			&b,
+			running ? "?\n\nIt runs: it is killed first. Its root filesystem and "
+				  "configuration are removed for good."
+				: "?\n\nIts root filesystem and configuration are removed for good.");
 	else if (what == HK_PENDING_STOP || what == HK_PENDING_RESTART)
-		hk_buf_printf(&b, "?\n\nInit gets its halt signal; what still runs after %us is "
-				  "killed%s. ([tui] confirm_stop = no %s without asking.)",
+		hk_buf_printf(&b,
+			      "?\n\nInit gets its halt signal; what still runs after %us is "
+			      "killed%s. ([tui] confirm_stop = no %s without asking.)",
 			      hk_store_settings(app->st)->stop_timeout,
 			      what == HK_PENDING_RESTART ? "; then it starts again" : "",
 			      what == HK_PENDING_RESTART ? "restarts" : "stops");
@@ -551,8 +557,9 @@ static void rename_dialog(struct hk_app *app, const char *old)
 {
 	const struct hk_list_row *r = hk_app_row(app, old);
 	if (!r || r->state != HK_STATE_STOPPED || r->runner != HK_RUNNER_NONE) {
-		hkw_status_set(app->status, HKW_ERROR, "Cannot rename \"%s\": it is %s; stop it first (s).",
-			       old, r ? hk_state_name(r->state) : "gone");
+		hkw_status_set(app->status, HKW_ERROR,
+			       "Cannot rename \"%s\": it is %s; stop it first (s).", old,
+			       r ? hk_state_name(r->state) : "gone");
 		return;
 	}
 	static const char *const labels[] = { "New name" };
@@ -615,13 +622,14 @@ static void do_device(struct hk_app *app)
 	const char *in = hk_str_trim(inside);
 	struct hk_device_req req;
 	hk_autoerr err = NULL;
-	if (hk_device_parse(hk_str_trim(action), hk_str_trim(what), *in ? in : NULL, &req, &err) < 0) {
+	if (hk_device_parse(hk_str_trim(action), hk_str_trim(what), *in ? in : NULL, &req, &err) <
+	    0) {
 		hk_app_error(app, "Device failed", err);
 		return;
 	}
 	/* The job's child gets a copy of req and the words it points to. */
-	hk_autofree char *label = xasprintf("%s %s %s \"%s\"", req.add ? "Giving" : "Taking back", req.what,
-					    req.add ? "to" : "from", app->pending_name);
+	hk_autofree char *label = xasprintf("%s %s %s \"%s\"", req.add ? "Giving" : "Taking back",
+					    req.what, req.add ? "to" : "from", app->pending_name);
 	hk_app_job_start(app, label, device_job, &req);
 }
 
@@ -796,7 +804,8 @@ static void container_action(struct hk_app *app, enum hk_action a, const char *s
 		start_stop(app, sel);
 		break;
 	case HK_ACT_RESTART: /* a restart stops it first: asked like s */
-		if (first_target_is(app, sel, is_active) && hk_store_settings(app->st)->confirm_stop)
+		if (first_target_is(app, sel, is_active) &&
+		    hk_store_settings(app->st)->confirm_stop)
 			ask_about_targets(app, HK_PENDING_RESTART, "Restart");
 		else
 			for_targets(app, "Restarting", do_restart);

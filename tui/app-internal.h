@@ -134,8 +134,8 @@ struct hk_app {
 	char *job_what;
 	unsigned job_ticks;
 	long long job_deadline_ms; /* a countdown shown while the job runs (hk_now_ms), or 0 */
-	struct hk_buf job_out; /* what the child wrote so far */
-	char *job_select;      /* select this container when the job is done */
+	struct hk_buf job_out;	   /* what the child wrote so far */
+	char *job_select;	   /* select this container when the job is done */
 
 	/* inotify on the container path and the run directories, so that a
 	 * state change shows at once (core/store-watch.h); NULL without
@@ -173,7 +173,8 @@ struct hk_app {
 void hk_app_error(struct hk_app *app, const char *title, const struct hk_error *err);
 /* A form dialog whose "yes" does what (for container name). */
 void hk_app_open_form(struct hk_app *app, const char *title, const char *const *labels,
-		      const char *const *defaults, size_t n, enum hk_pending what, const char *name);
+		      const char *const *defaults, size_t n, enum hk_pending what,
+		      const char *name);
 /* app-checkpoint.c: the checkpoint key's form (a dump of a running
  * container, a restore of a stopped one), and its "yes". */
 void hk_app_checkpoint_dialog(struct hk_app *app, const char *name);

@@ -305,7 +305,7 @@ static void loop(struct hk_app *app)
 			next = soon;
 		int64_t left = next - now_ms();
 		if (hk_app_job_running(app) && left > 150)
-			left = 150; /* the spinner */
+			left = 150;				/* the spinner */
 		long long remote = hk_app_remote_deadline(app); /* silence, a reconnect */
 		if (app->merge_pending && (remote < 0 || app->merged_ms + HK_APP_MERGE_MS < remote))
 			remote = app->merged_ms + HK_APP_MERGE_MS;
@@ -317,8 +317,9 @@ static void loop(struct hk_app *app)
 		hk_app_job_poll(app);
 		unsigned what = app->nhosts ? hk_app_remote_poll(app) : 0;
 		app->merge_pending |= what != 0;
-		bool remote_changed = (what & HK_REMOTE_HOSTS) ||
-				      (app->merge_pending && now_ms() >= app->merged_ms + HK_APP_MERGE_MS);
+		bool remote_changed =
+			(what & HK_REMOTE_HOSTS) ||
+			(app->merge_pending && now_ms() >= app->merged_ms + HK_APP_MERGE_MS);
 		if (remote_changed) {
 			hk_list_screen_merge(app); /* from memory: no local scan */
 			if (app->screen == HK_SCREEN_DETAILS &&

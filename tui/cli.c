@@ -45,15 +45,13 @@ int hk_cli_usage(const struct hk_cmd *cmd)
 
 /* The common options' getopt values: out of the way of any letter and of
  * HK_OPT_LONG_ONLY. */
-#define COMMON(c) (0x10000 + (c))
+#define COMMON(c)   (0x10000 + (c))
 #define OPT_VERSION COMMON(1)
 
-static const struct hk_opt name_opt = {
-	COMMON('n'), "name", "NAME", "the container (or NAME as the first word)"
-};
+static const struct hk_opt name_opt = { COMMON('n'), "name", "NAME",
+					"the container (or NAME as the first word)" };
 static const struct hk_opt common_opts[] = {
-	{ COMMON('P'), "lxcpath", "PATH",
-	  "the container path (default: /var/lib/hako)" },
+	{ COMMON('P'), "lxcpath", "PATH", "the container path (default: /var/lib/hako)" },
 	{ COMMON('q'), "quiet", NULL, "print errors only" },
 	{ COMMON('o'), "logfile", "FILE", "append every log message to FILE" },
 	{ COMMON('l'), "logpriority", "LEVEL", "TRACE, DEBUG, INFO, NOTICE, WARN or ERROR" },
@@ -82,8 +80,8 @@ static int short_letter(const struct hk_cmd *cmd, const struct hk_opt *o)
 }
 
 /* Calls fn for every option cmd takes: its own, then the common ones. */
-static void each_opt(const struct hk_cmd *cmd, void (*fn)(const struct hk_cmd *, const struct hk_opt *, void *),
-		     void *arg)
+static void each_opt(const struct hk_cmd *cmd,
+		     void (*fn)(const struct hk_cmd *, const struct hk_opt *, void *), void *arg)
 {
 	for (const struct hk_opt *o = cmd->opts; o && o->key; o++)
 		fn(cmd, o, arg);
@@ -108,8 +106,9 @@ static void add_to_spec(const struct hk_cmd *cmd, const struct hk_opt *o, void *
 		hk_buf_puts(&g->shorts, s);
 	}
 	if (o->name && g->n + 1 < HK_ARRAY_SIZE(g->longs))
-		g->longs[g->n++] = (struct option){ o->name, o->arg ? required_argument : no_argument,
-						    NULL, o->key };
+		g->longs[g->n++] =
+			(struct option){ o->name, o->arg ? required_argument : no_argument, NULL,
+					 o->key };
 }
 
 /* The option getopt named when it failed, for the message. */
@@ -177,7 +176,8 @@ int hk_cli_parse(struct hk_cli *cli, const struct hk_cmd *cmd, int argc, char **
 	opterr = 0;
 	int opt;
 	*status = 0;
-	while (*status == 0 && (opt = getopt_long(argc, argv, g.shorts.data, g.longs, NULL)) != -1) {
+	while (*status == 0 &&
+	       (opt = getopt_long(argc, argv, g.shorts.data, g.longs, NULL)) != -1) {
 		if (opt == '?' || opt == ':') {
 			fprintf(stderr, "hako: error: %s: %s \"%s\"\n", cmd->name,
 				opt == '?' ? "unknown option" : "no value given to option",
@@ -283,8 +283,8 @@ void hk_cli_print_help(const struct hk_cmd *cmd, FILE *out)
 {
 	fputs("usage: ", out);
 	hk_cli_print_synopsis(cmd, out);
-	hk_autofree char *summary = xasprintf("%c%s.", toupper((unsigned char)cmd->summary[0]),
-					       cmd->summary + 1);
+	hk_autofree char *summary =
+		xasprintf("%c%s.", toupper((unsigned char)cmd->summary[0]), cmd->summary + 1);
 	fputc('\n', out);
 	print_wrapped(out, summary, 78);
 	if (cmd->opts && cmd->opts[0].key) {
@@ -298,7 +298,8 @@ void hk_cli_print_help(const struct hk_cmd *cmd, FILE *out)
 	for (size_t i = 0; i < HK_ARRAY_SIZE(common_opts); i++)
 		print_opt(cmd, &common_opts[i], out);
 	fprintf(out, "\nExit status: %s.\nSee hako-%s(1).\n",
-		cmd->exit_status ? cmd->exit_status : "0 on success, 1 when it fails, 2 for a usage error",
+		cmd->exit_status ? cmd->exit_status
+				 : "0 on success, 1 when it fails, 2 for a usage error",
 		cmd->name);
 }
 
@@ -344,8 +345,10 @@ int hk_cli_log_opt(int opt, const char *arg)
 	}
 	int lvl = hk_log_level_parse(arg);
 	if (lvl < 0) {
-		fprintf(stderr, "hako: error: unknown log priority \"%s\" (use TRACE, DEBUG, INFO, NOTICE, WARN "
-				"or ERROR)\n", arg);
+		fprintf(stderr,
+			"hako: error: unknown log priority \"%s\" (use TRACE, DEBUG, INFO, NOTICE, WARN "
+			"or ERROR)\n",
+			arg);
 		return -1;
 	}
 	hk_log_set_level((enum hk_log_level)lvl);

@@ -24,7 +24,7 @@ struct hk_cli {
 	 * meaning (start --ephemeral SRC): the name then comes from -n only
 	 * and may be absent. */
 	bool name_not_first_word;
-	bool stdout_tty;     /* a table for people, lines for pipes */
+	bool stdout_tty; /* a table for people, lines for pipes */
 	bool quiet;
 };
 
@@ -40,15 +40,15 @@ struct hk_opt {
 #define HK_OPT_LONG_ONLY(n) (0x100 + (n))
 
 enum {
-	HK_CMD_NAMED = 1 << 0,	   /* takes a container: -n NAME or the first word */
+	HK_CMD_NAMED = 1 << 0,	       /* takes a container: -n NAME or the first word */
 	HK_CMD_NAME_OPTIONAL = 1 << 1, /* ... which it may go without */
-	HK_CMD_IN_ORDER = 1 << 2,	   /* options end at the first other word */
+	HK_CMD_IN_ORDER = 1 << 2,      /* options end at the first other word */
 };
 
 struct hk_cmd {
 	const char *name;
-	const char *alias;   /* or NULL */
-	const char *summary; /* one line for `hako help` */
+	const char *alias;	   /* or NULL */
+	const char *summary;	   /* one line for `hako help` */
 	const char *args;	   /* the words after the options ("KEY [VALUE]"), or NULL */
 	const char *more;	   /* more usage lines (other forms of the verb), or NULL */
 	const struct hk_opt *opts; /* its own options, ending with { 0 } */

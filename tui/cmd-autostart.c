@@ -52,7 +52,8 @@ static int on_opt(void *ctx, int key, const char *arg)
 		o->list = true;
 		return 0;
 	case 't':
-		return hk_cli_opt_uint("-t", arg, 0, 86400, "the timeout in seconds", &o->timeout_s);
+		return hk_cli_opt_uint("-t", arg, 0, 86400, "the timeout in seconds",
+				       &o->timeout_s);
 	case 'g':
 		hk_autostart_add_groups(&o->sel, arg);
 		return 0;
@@ -91,13 +92,16 @@ static int stop_one(struct hk_cli *cli, struct hk_store *st, const struct hk_aut
 				   .reboot = o->action == REBOOT };
 	hk_autoerr err = NULL;
 	if (hk_stop(st, it->name, &so, &err) < 0) {
-		hk_error_prefix(&err, "autostart: %s \"%s\"", o->action == REBOOT ? "reboot" : "stop",
-				it->name);
+		hk_error_prefix(&err, "autostart: %s \"%s\"",
+				o->action == REBOOT ? "reboot" : "stop", it->name);
 		hk_cli_fail(err);
 		return -1;
 	}
 	if (!cli->quiet)
-		printf("%s \"%s\"\n", o->action == REBOOT ? "Rebooted" : o->action == KILL ? "Killed" : "Stopped",
+		printf("%s \"%s\"\n",
+		       o->action == REBOOT ? "Rebooted"
+		       : o->action == KILL ? "Killed"
+					   : "Stopped",
 		       it->name);
 	fflush(stdout);
 	if (o->action == REBOOT && it->delay && !last)
@@ -107,7 +111,8 @@ static int stop_one(struct hk_cli *cli, struct hk_store *st, const struct hk_aut
 
 /* The k-th container to act on: starts and reboots in the plan's order;
  * shutdowns and kills group by group, each group backwards. */
-static const struct hk_autostart_item *nth(const struct hk_autostart_plan *p, size_t k, enum action a)
+static const struct hk_autostart_item *nth(const struct hk_autostart_plan *p, size_t k,
+					   enum action a)
 {
 	if (a == START || a == REBOOT)
 		return &p->v[k];

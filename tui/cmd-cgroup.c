@@ -21,14 +21,18 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		return 1;
 	hk_autoerr err = NULL;
 	struct hk_ct_cgroup c;
-	if (hk_name_validate(name, &err) < 0 || hk_runner_refuse(st, name, HK_OP_CGROUP, &err) < 0 ||
+	if (hk_name_validate(name, &err) < 0 ||
+	    hk_runner_refuse(st, name, HK_OP_CGROUP, &err) < 0 ||
 	    hk_ct_cgroup_open(st, name, &c, &err) < 0)
 		return hk_cli_fail(err);
 	hk_autofree char *out = NULL;
 	int rc = 0;
 	if (!c.cg)
-		rc = hk_error_set(&err, 0, "container \"%s\" has no cgroup of its own: you have no delegated "
-					   "cgroup; run \"hako setup-user\" as root", name);
+		rc = hk_error_set(
+			&err, 0,
+			"container \"%s\" has no cgroup of its own: you have no delegated "
+			"cgroup; run \"hako setup-user\" as root",
+			name);
 	else
 		rc = hk_cgroup_file_access(c.cg, key, value, &out, &err);
 	hk_ct_cgroup_close(&c);

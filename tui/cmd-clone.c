@@ -94,7 +94,9 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		return hk_cli_usage(&hk_cmd_clone);
 	/* REMOTE:NAME (hako-remote(1)): a clone is made on one host from a
 	 * container there; this verb does not go over ssh yet. */
-	const char *remote = strchr(o->src, ':') ? o->src : o->dst && strchr(o->dst, ':') ? o->dst : NULL;
+	const char *remote = strchr(o->src, ':')	     ? o->src
+			     : o->dst && strchr(o->dst, ':') ? o->dst
+							     : NULL;
 	if (remote) {
 		fprintf(stderr,
 			"hako: error: clone: \"%s\" is on a remote, and clone works on this host "
@@ -103,8 +105,10 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 			remote);
 		return 2;
 	}
-	if (a.rename && (o->snapshot || o->ephemeral || o->backend != HK_BACKEND_UNSET || o->force)) {
-		fprintf(stderr, "hako: error: clone -R renames in place: it takes no -s, -e, -B or -f\n");
+	if (a.rename &&
+	    (o->snapshot || o->ephemeral || o->backend != HK_BACKEND_UNSET || o->force)) {
+		fprintf(stderr,
+			"hako: error: clone -R renames in place: it takes no -s, -e, -B or -f\n");
 		return 2;
 	}
 	if (a.rename)

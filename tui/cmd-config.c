@@ -51,7 +51,7 @@ static int show_key(struct hk_store *st, const char *name, const char *key)
 {
 	hk_autoerr err = NULL;
 	const struct hk_config *cfg = hk_store_config(st, name, &err);
-	hk_autostrv values = {0};
+	hk_autostrv values = { 0 };
 	if (!cfg || hk_config_get(cfg, key, &values, &err) < 0) {
 		hk_error_prefix(&err, "container \"%s\"", name);
 		return hk_cli_fail(err);

@@ -27,7 +27,8 @@ static int print_log(const struct hk_store *st, const char *name, bool raw)
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 			size_t shown = n;
-			while (shown && p[shown - 1] == '\r') /* a tty's ONLCR and the program's own */
+			while (shown &&
+			       p[shown - 1] == '\r') /* a tty's ONLCR and the program's own */
 				shown--;
 			hk_autofree char *safe = hk_sanitize_line_plain_n(p, shown);
 			printf("%s\n", safe);
@@ -40,7 +41,14 @@ static int print_log(const struct hk_store *st, const char *name, bool raw)
 	return 0;
 }
 
-enum { OPT_LOG = HK_OPT_LONG_ONLY(0), OPT_RAW, OPT_FILTER, OPT_NO_FILTER, OPT_REPLAY, OPT_NO_REPLAY };
+enum {
+	OPT_LOG = HK_OPT_LONG_ONLY(0),
+	OPT_RAW,
+	OPT_FILTER,
+	OPT_NO_FILTER,
+	OPT_REPLAY,
+	OPT_NO_REPLAY
+};
 
 static const struct hk_opt opts[] = {
 	{ 'e', "escape", "CHAR", "escape character: ^b, b or a number (default ^a)" },
@@ -55,7 +63,7 @@ static const struct hk_opt opts[] = {
 };
 
 struct console_args {
-	int escape;	    /* 0: as hako.conf says */
+	int escape; /* 0: as hako.conf says */
 	unsigned tty;
 	int filter, replay; /* -1: as hako.conf says */
 	bool log_only, raw;
@@ -71,7 +79,8 @@ static int on_opt(void *ctx, int key, const char *arg)
 			return hk_cli_fail(err);
 		return 0;
 	case 't':
-		return hk_cli_opt_uint("-t", arg, 0, 64, "a tty number (0 is the console)", &a->tty);
+		return hk_cli_opt_uint("-t", arg, 0, 64, "a tty number (0 is the console)",
+				       &a->tty);
 	case OPT_LOG:
 		a->log_only = true;
 		return 0;

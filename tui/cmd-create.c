@@ -32,11 +32,12 @@ static int list_images(struct hk_cli *cli, const char *tpl, char **args)
 	if (!st)
 		return 1;
 	hk_autoerr err = NULL;
-	struct hk_image_index ix = {0};
+	struct hk_image_index ix = { 0 };
 	if (hk_template_download_list(hk_store_conf_dir(st), args, &ix, &err) < 0)
 		return hk_cli_fail(err);
 	if (cli->stdout_tty)
-		printf("%-12s %-12s %-8s %-10s %s\n", "DIST", "RELEASE", "ARCH", "VARIANT", "BUILD");
+		printf("%-12s %-12s %-8s %-10s %s\n", "DIST", "RELEASE", "ARCH", "VARIANT",
+		       "BUILD");
 	for (size_t i = 0; i < ix.n; i++) {
 		const struct hk_image_entry *e = &ix.v[i];
 		printf(cli->stdout_tty ? "%-12s %-12s %-8s %-10s %s\n" : "%s\t%s\t%s\t%s\t%s\n",
@@ -81,7 +82,7 @@ static int on_opt(void *ctx, int key, const char *arg)
 
 static int run(struct hk_cli *cli, int argc, char **argv)
 {
-	struct hk_create_opts o = {.backend = HK_BACKEND_UNSET};
+	struct hk_create_opts o = { .backend = HK_BACKEND_UNSET };
 	int status, rest = hk_cli_parse(cli, &hk_cmd_create, argc, argv, &o, &status);
 	if (rest < 0)
 		return status;

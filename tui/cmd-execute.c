@@ -79,7 +79,8 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 
 const struct hk_cmd hk_cmd_execute = {
 	.name = "execute",
-	.summary = "run one command as a stopped container's application, under a small init, like lxc-execute",
+	.summary =
+		"run one command as a stopped container's application, under a small init, like lxc-execute",
 	.args = "[-- CMD [ARGS...]]",
 	.opts = opts,
 	.flags = HK_CMD_NAMED,

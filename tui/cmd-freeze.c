@@ -6,7 +6,8 @@
 #include "lifecycle.h"
 #include "util.h"
 
-static int run_common(struct hk_cli *cli, int argc, char **argv, const struct hk_cmd *cmd, bool freeze)
+static int run_common(struct hk_cli *cli, int argc, char **argv, const struct hk_cmd *cmd,
+		      bool freeze)
 {
 	int status, rest = hk_cli_parse(cli, cmd, argc, argv, NULL, &status);
 	if (rest < 0)

@@ -59,7 +59,10 @@ static void print_usage(const struct hk_list_row *row)
 			: xasprintf("%.2f MiB", (double)row->mem_bytes / (1024.0 * 1024.0));
 	hk_autofree char *cpu = row->cpu_seconds < 0 ? NULL : xasprintf("%.2f s", row->cpu_seconds);
 	hk_autofree char *pids = row->pids < 0 ? NULL : xasprintf("%lld", row->pids);
-	hk_autofree char *io = row->io_bytes < 0 ? NULL : xasprintf("%.2f MiB", (double)row->io_bytes / (1024.0 * 1024.0));
+	hk_autofree char *io =
+		row->io_bytes < 0
+			? NULL
+			: xasprintf("%.2f MiB", (double)row->io_bytes / (1024.0 * 1024.0));
 	field("Memory use", mem);
 	field("CPU use", cpu);
 	field("BlkIO use", io);
@@ -72,7 +75,8 @@ static char *runner_text(const struct hk_list_row *row)
 	const char *kind = hk_runner_kind_name(row->runner);
 	if (row->runner != HK_RUNNER_LXC && row->runner != HK_RUNNER_OTHER)
 		return xstrdup(kind);
-	hk_autofree char *uid = row->runner_uid ? xasprintf(", uid %u", (unsigned)row->runner_uid) : xstrdup("");
+	hk_autofree char *uid =
+		row->runner_uid ? xasprintf(", uid %u", (unsigned)row->runner_uid) : xstrdup("");
 	if (row->runner_pid > 0)
 		return xasprintf("%s (monitor pid %d%s)", kind, (int)row->runner_pid, uid);
 	return xasprintf("%s (monitor not visible%s)", kind, uid);
@@ -83,7 +87,7 @@ static void print_info(struct hk_store *st, const struct hk_list_row *row)
 	const struct hk_config *cfg = row->cfg;
 	hk_autofree char *pid = row->init_pid > 0 ? xasprintf("%d", (int)row->init_pid) : NULL;
 	hk_autofree char *groups = NULL;
-	struct hk_buf gb = {0};
+	struct hk_buf gb = { 0 };
 	for (size_t i = 0; i < row->groups.n; i++)
 		hk_buf_printf(&gb, "%s%s", i ? "," : "", row->groups.v[i]);
 	groups = hk_buf_steal(&gb);

@@ -41,7 +41,7 @@ static char *join(const struct hk_strv *sv)
 {
 	if (sv->n == 0)
 		return NULL;
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	for (size_t i = 0; i < sv->n; i++) {
 		if (i)
 			hk_buf_puts(&b, ",");
@@ -188,28 +188,28 @@ static const struct hk_strv *a_ipv6(const struct hk_list_row *r)
 
 /* LXC's column names, then hako's own (BACKEND, CPU, PIDS, RUNNER ...). */
 static const struct column columns[] = {
-	{"NAME", J_STRING, t_name, NULL, NULL},
-	{"STATE", J_STRING, t_state, NULL, NULL},
-	{"PID", J_NUMBER, t_pid, t_pid, NULL},
-	{"RAM", J_NUMBER, t_ram, n_ram, NULL},
-	{"SWAP", J_NUMBER, t_swap, n_swap, NULL},
-	{"AUTOSTART", J_BOOL, t_auto, NULL, NULL},
-	{"GROUPS", J_ARRAY, t_groups, NULL, a_groups},
-	{"INTERFACE", J_ARRAY, t_ifaces, NULL, a_ifaces},
-	{"IPV4", J_ARRAY, t_ipv4, NULL, a_ipv4},
-	{"IPV6", J_ARRAY, t_ipv6, NULL, a_ipv6},
-	{"UNPRIVILEGED", J_BOOL, t_unpriv, NULL, NULL},
-	{"BACKEND", J_STRING, t_backend, NULL, NULL},
-	{"CPU", J_NUMBER, t_cpu, n_cpu, NULL},
-	{"PIDS", J_NUMBER, t_pids, t_pids, NULL},
-	{"IO", J_NUMBER, t_io, n_io, NULL},
-	{"DEPTH", J_NUMBER, t_depth, t_depth, NULL},
-	{"IDMAP", J_STRING, t_idmap, NULL, NULL},
-	{"RUNNER", J_STRING, t_runner, NULL, NULL},
+	{ "NAME", J_STRING, t_name, NULL, NULL },
+	{ "STATE", J_STRING, t_state, NULL, NULL },
+	{ "PID", J_NUMBER, t_pid, t_pid, NULL },
+	{ "RAM", J_NUMBER, t_ram, n_ram, NULL },
+	{ "SWAP", J_NUMBER, t_swap, n_swap, NULL },
+	{ "AUTOSTART", J_BOOL, t_auto, NULL, NULL },
+	{ "GROUPS", J_ARRAY, t_groups, NULL, a_groups },
+	{ "INTERFACE", J_ARRAY, t_ifaces, NULL, a_ifaces },
+	{ "IPV4", J_ARRAY, t_ipv4, NULL, a_ipv4 },
+	{ "IPV6", J_ARRAY, t_ipv6, NULL, a_ipv6 },
+	{ "UNPRIVILEGED", J_BOOL, t_unpriv, NULL, NULL },
+	{ "BACKEND", J_STRING, t_backend, NULL, NULL },
+	{ "CPU", J_NUMBER, t_cpu, n_cpu, NULL },
+	{ "PIDS", J_NUMBER, t_pids, t_pids, NULL },
+	{ "IO", J_NUMBER, t_io, n_io, NULL },
+	{ "DEPTH", J_NUMBER, t_depth, t_depth, NULL },
+	{ "IDMAP", J_STRING, t_idmap, NULL, NULL },
+	{ "RUNNER", J_STRING, t_runner, NULL, NULL },
 	/* The host of the row (local or a remote's name): no text of the
 	 * row's own, filled in by print_table; first in a listing of more
 	 * than one host. */
-	{"HOST", J_STRING, NULL, NULL, NULL},
+	{ "HOST", J_STRING, NULL, NULL, NULL },
 };
 
 static const char default_fancy[] = "NAME,STATE,IPV4,IPV6,UNPRIVILEGED,AUTOSTART,BACKEND";
@@ -218,7 +218,8 @@ static const char nested_fancy[] = "NAME,STATE,IPV4,IPV6,UNPRIVILEGED,AUTOSTART,
 /* The default table gains RUNNER when another program (LXC) runs one of
  * the containers listed, so that it is told apart from hako's own; a
  * path that only hako uses keeps its 7 columns. */
-static const char default_fancy_runner[] = "NAME,STATE,IPV4,IPV6,UNPRIVILEGED,AUTOSTART,BACKEND,RUNNER";
+static const char default_fancy_runner[] =
+	"NAME,STATE,IPV4,IPV6,UNPRIVILEGED,AUTOSTART,BACKEND,RUNNER";
 
 static const struct column *find_column(const char *name)
 {
@@ -230,7 +231,7 @@ static const struct column *find_column(const char *name)
 
 static char *valid_columns(void)
 {
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(columns); i++)
 		hk_buf_printf(&b, "%s%s", i ? " " : "", columns[i].name);
 	return hk_buf_steal(&b);
@@ -290,10 +291,10 @@ static void print_table(const struct hosts *h, const struct column **cols, size_
 		for (size_t r = 0; r < l->n; r++) {
 			hk_table_add_row(t);
 			for (size_t c = 0; c < ncols; c++) {
-				hk_autofree char *s = cols[c]->text
-							      ? cols[c]->text(&l->rows[r])
-							      : xstrdup(h->v[i].name ? h->v[i].name
-										     : HK_REMOTE_LOCAL);
+				hk_autofree char *s =
+					cols[c]->text ? cols[c]->text(&l->rows[r])
+						      : xstrdup(h->v[i].name ? h->v[i].name
+									     : HK_REMOTE_LOCAL);
 				hk_table_set(t, c, s);
 			}
 		}
@@ -349,12 +350,13 @@ void hk_ls_row_json(struct hk_buf *b, const struct hk_list_row *r)
 /* With remotes, each object starts with "host". */
 static void print_json(const struct hosts *h)
 {
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	hk_buf_puts(&b, "[");
 	size_t k = 0;
 	for (size_t i = 0; i < h->n; i++) {
 		const struct hk_list *l = &h->v[i].list;
-		hk_autofree char *host = hk_sanitize_json(h->v[i].name ? h->v[i].name : HK_REMOTE_LOCAL);
+		hk_autofree char *host =
+			hk_sanitize_json(h->v[i].name ? h->v[i].name : HK_REMOTE_LOCAL);
 		for (size_t r = 0; r < l->n; r++, k++) {
 			hk_buf_puts(&b, k ? ",\n  " : "\n  ");
 			if (h->show)
@@ -398,15 +400,23 @@ static void warn_broken(const struct hk_list *l)
 
 struct ls_opts {
 	bool fancy, json, one, nested, watch;
-	const char *remote; /* --remote NAME|all */
-	unsigned interval_s; /* 0: not given */
+	const char *remote;   /* --remote NAME|all */
+	unsigned interval_s;  /* 0: not given */
 	unsigned heartbeat_s; /* 0: none */
 	const char *format;
 	struct hk_list_filter filter;
 };
 
-enum { OPT_JSON = HK_OPT_LONG_ONLY(0), OPT_RUNNING, OPT_STOPPED, OPT_NESTED, OPT_WATCH, OPT_INTERVAL,
-       OPT_REMOTE, OPT_HEARTBEAT };
+enum {
+	OPT_JSON = HK_OPT_LONG_ONLY(0),
+	OPT_RUNNING,
+	OPT_STOPPED,
+	OPT_NESTED,
+	OPT_WATCH,
+	OPT_INTERVAL,
+	OPT_REMOTE,
+	OPT_HEARTBEAT
+};
 
 static const struct hk_opt opts[] = {
 	{ '1', NULL, NULL, "one name a line, on a terminal too" },
@@ -418,8 +428,10 @@ static const struct hk_opt opts[] = {
 	{ OPT_NESTED, "nested", NULL, "also containers inside running ones" },
 	{ OPT_NESTED, "nesting", NULL, "the same as --nested (lxc-ls)" },
 	{ OPT_WATCH, "watch", NULL, "with --json: stay, one JSON line per change" },
-	{ OPT_INTERVAL, "interval", "SECONDS", "with --watch: recheck usage this often (default 2)" },
-	{ OPT_HEARTBEAT, "heartbeat", "SECONDS", "with --watch: a heartbeat line when idle this long" },
+	{ OPT_INTERVAL, "interval", "SECONDS",
+	  "with --watch: recheck usage this often (default 2)" },
+	{ OPT_HEARTBEAT, "heartbeat", "SECONDS",
+	  "with --watch: a heartbeat line when idle this long" },
 	{ OPT_REMOTE, "remote", "NAME", "a remote's containers (all: here and every remote)" },
 	{ 0 },
 };
@@ -458,7 +470,8 @@ static int on_opt(void *ctx, int key, const char *arg)
 		return 0;
 	case OPT_INTERVAL:
 		return hk_cli_opt_uint("--interval", arg, 1, 3600,
-				       "the seconds between rechecks as a whole number", &o->interval_s);
+				       "the seconds between rechecks as a whole number",
+				       &o->interval_s);
 	case OPT_HEARTBEAT:
 		return hk_cli_opt_uint("--heartbeat", arg, 1, 3600,
 				       "the seconds between heartbeats as a whole number",
@@ -520,8 +533,9 @@ static struct hk_store *local_store(const struct hk_cli *cli)
 	struct hk_store *st = hk_cli_store(cli);
 	if (st && cli->lxcpath && access(hk_store_path(st), F_OK) < 0 && errno == ENOENT) {
 		hk_autoerr err = NULL;
-		hk_error_set(&err, 0, "container path \"%s\" (-P) does not exist; check the "
-					   "spelling, or create a container there first",
+		hk_error_set(&err, 0,
+			     "container path \"%s\" (-P) does not exist; check the "
+			     "spelling, or create a container there first",
 			     hk_store_path(st));
 		hk_cli_fail(err);
 		hk_store_free(st);
@@ -610,9 +624,9 @@ static void print_names(const struct hk_cli *cli, const struct ls_opts *o, const
 	char **names = xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < h->n; i++)
 		for (size_t r = 0; r < h->v[i].list.n; r++, k++)
-			names[k] = h->show && h->v[i].name
-					   ? xasprintf("%s:%s", h->v[i].name, h->v[i].list.rows[r].name)
-					   : xstrdup(h->v[i].list.rows[r].name);
+			names[k] = h->show && h->v[i].name ? xasprintf("%s:%s", h->v[i].name,
+								       h->v[i].list.rows[r].name)
+							   : xstrdup(h->v[i].list.rows[r].name);
 	hk_table_print_names(names, n, stdout, cli->stdout_tty && !o->one, terminal_width());
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -632,7 +646,7 @@ static bool shows_usage(const struct column *const *cols, size_t n)
 
 static int run_ls(struct hk_cli *cli, int argc, char **argv)
 {
-	struct ls_opts o = {0};
+	struct ls_opts o = { 0 };
 	int status, rest = hk_cli_parse(cli, &hk_cmd_ls, argc, argv, &o, &status);
 	if (rest < 0)
 		return status;
@@ -646,8 +660,9 @@ static int run_ls(struct hk_cli *cli, int argc, char **argv)
 	if (check_watch(&o) < 0)
 		return 2;
 	if (o.watch && remote && strcasecmp(remote, HK_REMOTE_LOCAL) != 0) {
-		fprintf(stderr, "hako: error: ls --watch streams this host's containers; run it on "
-				"the remote (ssh HOST hako ls --json --watch), or use the dashboard\n");
+		fprintf(stderr,
+			"hako: error: ls --watch streams this host's containers; run it on "
+			"the remote (ssh HOST hako ls --json --watch), or use the dashboard\n");
 		return 2;
 	}
 	if (remote && strcasecmp(remote, HK_REMOTE_LOCAL) != 0 &&
@@ -656,7 +671,7 @@ static int run_ls(struct hk_cli *cli, int argc, char **argv)
 		if (hk_remote_name_validate(remote, &err) < 0)
 			return hk_cli_fail(err);
 	}
-	struct hosts h = {0};
+	struct hosts h = { 0 };
 	bool all = remote && strcasecmp(remote, HK_REMOTE_ALL) == 0;
 	status = pick_hosts(remote, &h);
 	if (status != 0) {
@@ -669,7 +684,8 @@ static int run_ls(struct hk_cli *cli, int argc, char **argv)
 		hk_autostore st = local_store(cli);
 		if (!st)
 			return 1;
-		struct hk_ls_watch_opts wo = { .filter = o.filter, .nested = o.nested,
+		struct hk_ls_watch_opts wo = { .filter = o.filter,
+					       .nested = o.nested,
 					       .interval_s = o.interval_s ? o.interval_s : 2,
 					       .heartbeat_s = o.heartbeat_s };
 		return hk_ls_watch(st, &wo);
@@ -691,7 +707,7 @@ static int run_ls(struct hk_cli *cli, int argc, char **argv)
 	}
 	hk_autofree char *spec = NULL;
 	if (!o.format) {
-		const char *base = o.nested ? nested_fancy
+		const char *base = o.nested		  ? nested_fancy
 				   : any_foreign_host(&h) ? default_fancy_runner
 							  : default_fancy;
 		spec = h.show ? xasprintf("HOST,%s", base) : xstrdup(base);

@@ -56,7 +56,8 @@ static int do_list(struct hk_cli *cli)
 	bool root = geteuid() == 0;
 	hk_autoerr err = NULL;
 	struct hk_nic_record *r = NULL;
-	ssize_t n = root ? hk_nic_records_read(HK_NIC_DB_DIR, &r, &err) : hk_nic_client_list(&r, &err);
+	ssize_t n =
+		root ? hk_nic_records_read(HK_NIC_DB_DIR, &r, &err) : hk_nic_client_list(&r, &err);
 	if (n < 0)
 		return hk_cli_fail(err);
 	static const char *const headers[] = { "USER", "NAME", "BRIDGE", "HOST", "ADDRESS", "PID" };
@@ -67,8 +68,12 @@ static int do_list(struct hk_cli *cli)
 		snprintf(pid, sizeof(pid), "%ld", r[i].pid);
 		snprintf(uid, sizeof(uid), "%lu", r[i].uid);
 		const struct passwd *pw = root ? getpwuid((uid_t)r[i].uid) : NULL;
-		const char *cells[] = { pw ? pw->pw_name : uid, r[i].name, r[i].bridge, r[i].host,
-					strcmp(r[i].lease, "-") ? r[i].lease : NULL, pid };
+		const char *cells[] = { pw ? pw->pw_name : uid,
+					r[i].name,
+					r[i].bridge,
+					r[i].host,
+					strcmp(r[i].lease, "-") ? r[i].lease : NULL,
+					pid };
 		hk_table_add_row(t);
 		for (size_t c = skip; c < HK_ARRAY_SIZE(cells); c++)
 			hk_table_set(t, c - skip, cells[c]);
@@ -138,7 +143,9 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	if (!strcmp(verb, "list"))
 		return do_list(cli);
 	if (geteuid() != 0) {
-		fprintf(stderr, "hako: error: \"hako net %s\" changes the host's network: run it as root\n", verb);
+		fprintf(stderr,
+			"hako: error: \"hako net %s\" changes the host's network: run it as root\n",
+			verb);
 		return 1;
 	}
 	if (!strcmp(verb, "setup"))
@@ -152,7 +159,8 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 
 const struct hk_cmd hk_cmd_net = {
 	.name = "net",
-	.summary = "host networking: make the containers' bridge, show leases and veths, clean leases",
+	.summary =
+		"host networking: make the containers' bridge, show leases and veths, clean leases",
 	.args = "setup|leases|list|cleanup|remove",
 	.opts = opts,
 	.on_opt = on_opt,

@@ -56,7 +56,8 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		return hk_cli_fail(err);
 	if (todo)
 		printf("User \"%s\" can now create unprivileged containers; starting them with cgroups "
-		       "needs the step marked todo.\n", user);
+		       "needs the step marked todo.\n",
+		       user);
 	else
 		printf("User \"%s\" can now create and start unprivileged containers.\n", user);
 	return 0;

@@ -68,7 +68,9 @@ static int start(struct hk_cli *cli, int argc, char **argv, struct start_args *a
 	hk_autoerr err = NULL;
 	hk_autofree char *made = NULL;
 	if (src) {
-		struct hk_clone_opts co = { .src = src, .dst = name, .ephemeral = true, .snapshot = true };
+		struct hk_clone_opts co = {
+			.src = src, .dst = name, .ephemeral = true, .snapshot = true
+		};
 		if (hk_clone(st, &co, &made, &err) < 0)
 			return hk_cli_fail(err);
 		name = made;

@@ -22,7 +22,8 @@ static int on_opt(void *ctx, int key, const char *arg)
 	struct hk_stop_opts *so = ctx;
 	switch (key) {
 	case 't':
-		return hk_cli_opt_uint("-t", arg, 1, 86400, "the timeout in seconds", &so->timeout_s);
+		return hk_cli_opt_uint("-t", arg, 1, 86400, "the timeout in seconds",
+				       &so->timeout_s);
 	case 'k':
 		so->kill = true;
 		return 0;
@@ -58,7 +59,8 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 
 const struct hk_cmd hk_cmd_stop = {
 	.name = "stop",
-	.summary = "stop a container: halt signal, then kill after -t seconds (-k at once, -r reboot)",
+	.summary =
+		"stop a container: halt signal, then kill after -t seconds (-k at once, -r reboot)",
 	.opts = opts,
 	.flags = HK_CMD_NAMED,
 	.on_opt = on_opt,

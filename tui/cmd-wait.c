@@ -16,8 +16,7 @@ struct wait_opts {
 };
 
 static const struct hk_opt opts[] = {
-	{ 's', "state", "STATES",
-	  "states to wait for, joined with '|': RUNNING|FROZEN" },
+	{ 's', "state", "STATES", "states to wait for, joined with '|': RUNNING|FROZEN" },
 	{ 't', "timeout", "SECONDS", "give up after this long (exit 1); -1 (default): never" },
 	{ 0 },
 };
@@ -41,7 +40,8 @@ static int on_opt(void *ctx, int key, const char *arg)
 			return 0;
 		}
 		unsigned t;
-		int rc = hk_cli_opt_uint("-t", arg, 0, 31536000, "the timeout in seconds, or -1", &t);
+		int rc = hk_cli_opt_uint("-t", arg, 0, 31536000, "the timeout in seconds, or -1",
+					 &t);
 		wo->timeout_s = (int)t;
 		return rc;
 	}
@@ -58,7 +58,8 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	if (rest != argc)
 		return hk_cli_usage(&hk_cmd_wait);
 	if (!wo.states) {
-		fprintf(stderr, "hako: error: wait \"%s\": say which states with -s (hako wait %s -s RUNNING)\n",
+		fprintf(stderr,
+			"hako: error: wait \"%s\": say which states with -s (hako wait %s -s RUNNING)\n",
 			cli->name, cli->name);
 		return 2;
 	}
@@ -67,21 +68,22 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		return 1;
 	hk_autoerr err = NULL;
 	enum hk_state last;
-	int rc = hk_wait_for(st, cli->name, wo.mask,
-			     wo.timeout_s < 0 ? -1 : wo.timeout_s * 1000, &last, &err);
+	int rc = hk_wait_for(st, cli->name, wo.mask, wo.timeout_s < 0 ? -1 : wo.timeout_s * 1000,
+			     &last, &err);
 	if (rc < 0)
 		return hk_cli_fail(err);
 	if (rc == 0 && !cli->quiet) {
 		hk_autofree char *want = hk_wait_states_text(wo.mask);
-		fprintf(stderr, "hako: wait \"%s\": still %s after %d s (waited for %s)\n", cli->name,
-			hk_state_name(last), wo.timeout_s, want);
+		fprintf(stderr, "hako: wait \"%s\": still %s after %d s (waited for %s)\n",
+			cli->name, hk_state_name(last), wo.timeout_s, want);
 	}
 	return rc == 1 ? 0 : 1;
 }
 
 const struct hk_cmd hk_cmd_wait = {
 	.name = "wait",
-	.summary = "wait until a container is in one of some states (-s RUNNING|STOPPED), like lxc-wait",
+	.summary =
+		"wait until a container is in one of some states (-s RUNNING|STOPPED), like lxc-wait",
 	.opts = opts,
 	.flags = HK_CMD_NAMED,
 	.on_opt = on_opt,

@@ -156,7 +156,8 @@ static __attribute__((noreturn)) void attach(int argc, char **argv)
 static __attribute__((noreturn)) void app_exec(const sigset_t *mask, long uid, long gid, char **cmd)
 {
 	for (int s = 1; s < NSIG; s++)
-		signal(s, SIG_DFL); /* the monitor's ignored SIGINT/SIGHUP/SIGPIPE must not stay so */
+		signal(s,
+		       SIG_DFL); /* the monitor's ignored SIGINT/SIGHUP/SIGPIPE must not stay so */
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	/* Its own session, and the console as its controlling terminal when
 	 * stdin is the console (as LXC's init.lxc does): ^C typed there is
@@ -165,7 +166,8 @@ static __attribute__((noreturn)) void app_exec(const sigset_t *mask, long uid, l
 	if (isatty(0))
 		(void)ioctl(0, TIOCSCTTY, 0);
 	if (gid >= 0 || uid >= 0)
-		become_user((unsigned long)(uid >= 0 ? uid : 0), (unsigned long)(gid >= 0 ? gid : 0));
+		become_user((unsigned long)(uid >= 0 ? uid : 0),
+			    (unsigned long)(gid >= 0 ? gid : 0));
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	fcntl(err_fd, F_SETFD, FD_CLOEXEC);
 	execvp(cmd[0], cmd);

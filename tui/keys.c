@@ -12,19 +12,20 @@
 
 static const struct hk_binding table[] = {
 	{ HK_ACT_HELP, "help", "? F1", "Help", "show this help", false },
-	{ HK_ACT_START_STOP, "start-stop", "s", "Start/stop", "start or stop it (stop: [tui] stop_timeout)",
-	  true },
-	{ HK_ACT_CONSOLE, "console", "c", "Console", "join the console (its escape key, then q, comes back: [console] escape)",
-	  true },
+	{ HK_ACT_START_STOP, "start-stop", "s", "Start/stop",
+	  "start or stop it (stop: [tui] stop_timeout)", true },
+	{ HK_ACT_CONSOLE, "console", "c", "Console",
+	  "join the console (its escape key, then q, comes back: [console] escape)", true },
 	{ HK_ACT_ATTACH, "attach", "a", "Shell", "run a shell in the container", true },
 	{ HK_ACT_EXEC, "exec", "e", NULL, "run a command in the container", true },
 	{ HK_ACT_CREATE, "create", "n", "New", "create a container", true },
 	{ HK_ACT_CLONE, "clone", "C", NULL, "clone the container (copy or snapshot)", true },
 	{ HK_ACT_RENAME, "rename", "R", NULL, "rename the stopped container", true },
 	{ HK_ACT_CHECKPOINT, "checkpoint", "P", NULL,
-	  "checkpoint the running container into a directory, or restore the stopped one (CRIU)", true },
-	{ HK_ACT_DEVICE, "device", "V", NULL, "give it a host device node or interface, or take it back",
+	  "checkpoint the running container into a directory, or restore the stopped one (CRIU)",
 	  true },
+	{ HK_ACT_DEVICE, "device", "V", NULL,
+	  "give it a host device node or interface, or take it back", true },
 	{ HK_ACT_AUTOSTART, "autostart", "A", NULL,
 	  "start it at boot or not (lxc.start.auto; hako-autostart(1))", true },
 	{ HK_ACT_DESTROY, "destroy", "D Delete", "Destroy", "destroy the container (asks first)",
@@ -205,8 +206,9 @@ char *hk_keys_help_text(bool read_only, int width)
 	hk_buf_puts(&b, "hako dashboard keys ([keys] in hako.conf remaps them; man hako)\n\n");
 	for (size_t i = 0; i < HK_ARRAY_SIZE(table); i++) {
 		hk_autofree char *keys = hk_keys_describe(table[i].action);
-		hk_autofree char *help = xasprintf("%s%s", table[i].help,
-						   read_only && table[i].changes ? " (off: read-only)" : "");
+		hk_autofree char *help =
+			xasprintf("%s%s", table[i].help,
+				  read_only && table[i].changes ? " (off: read-only)" : "");
 		help_line(&b, keys, table[i].name, help, width);
 	}
 	hk_buf_puts(&b, "\nIn lists and views:\n"

@@ -21,7 +21,7 @@ void hk_ls_row_json(struct hk_buf *b, const struct hk_list_row *r);
 struct hk_ls_watch_opts {
 	struct hk_list_filter filter;
 	bool nested;
-	unsigned interval_s; /* usage figures are looked at this often */
+	unsigned interval_s;  /* usage figures are looked at this often */
 	unsigned heartbeat_s; /* a heartbeat line after this long without one; 0: none */
 };
 

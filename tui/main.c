@@ -13,11 +13,11 @@
 #include "util.h"
 
 static const struct hk_cmd *const commands[] = {
-	&hk_cmd_ls,      &hk_cmd_info,    &hk_cmd_create,   &hk_cmd_destroy,
-	&hk_cmd_start,   &hk_cmd_stop,    &hk_cmd_console,  &hk_cmd_attach, &hk_cmd_execute, &hk_cmd_freeze,
-	&hk_cmd_unfreeze, &hk_cmd_wait, &hk_cmd_autostart, &hk_cmd_cgroup, &hk_cmd_device, &hk_cmd_checkpoint, &hk_cmd_restore, &hk_cmd_config, &hk_cmd_setup_user, &hk_cmd_doctor,
-	&hk_cmd_clone,   &hk_cmd_rename,  &hk_cmd_snapshot,
-	&hk_cmd_net,     &hk_cmd_remote,
+	&hk_cmd_ls,	    &hk_cmd_info,    &hk_cmd_create,	&hk_cmd_destroy,    &hk_cmd_start,
+	&hk_cmd_stop,	    &hk_cmd_console, &hk_cmd_attach,	&hk_cmd_execute,    &hk_cmd_freeze,
+	&hk_cmd_unfreeze,   &hk_cmd_wait,    &hk_cmd_autostart, &hk_cmd_cgroup,	    &hk_cmd_device,
+	&hk_cmd_checkpoint, &hk_cmd_restore, &hk_cmd_config,	&hk_cmd_setup_user, &hk_cmd_doctor,
+	&hk_cmd_clone,	    &hk_cmd_rename,  &hk_cmd_snapshot,	&hk_cmd_net,	    &hk_cmd_remote,
 };
 
 static const struct hk_cmd *find_command(const char *name)
@@ -32,13 +32,15 @@ static const struct hk_cmd *find_command(const char *name)
 
 static void print_help(FILE *out)
 {
-	fprintf(out, "usage: hako [-P PATH] [--logfile FILE] [--logpriority LEVEL] [COMMAND [ARGS]]\n"
-		     "       hako [-P PATH] [--read-only] [--theme NAME] [--mouse]   (the dashboard)\n"
-		     "       hako -r|--remote NAME[,NAME...]|all   (the dashboard over those hosts)\n\n"
-		     "With no command, hako opens the dashboard.  Commands:\n");
+	fprintf(out,
+		"usage: hako [-P PATH] [--logfile FILE] [--logpriority LEVEL] [COMMAND [ARGS]]\n"
+		"       hako [-P PATH] [--read-only] [--theme NAME] [--mouse]   (the dashboard)\n"
+		"       hako -r|--remote NAME[,NAME...]|all   (the dashboard over those hosts)\n\n"
+		"With no command, hako opens the dashboard.  Commands:\n");
 	for (size_t i = 0; i < HK_ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
-	fprintf(out, "\nhako COMMAND --help (or hako help COMMAND) lists its options; its manual is\nhako-COMMAND(1), and hako(1) tells the whole story.\n");
+	fprintf(out,
+		"\nhako COMMAND --help (or hako help COMMAND) lists its options; its manual is\nhako-COMMAND(1), and hako(1) tells the whole story.\n");
 }
 
 static int help_command(int argc, char **argv)
@@ -49,7 +51,8 @@ static int help_command(int argc, char **argv)
 	}
 	const struct hk_cmd *c = find_command(argv[1]);
 	if (!c) {
-		fprintf(stderr, "hako: error: no command \"%s\"; 'hako help' lists them\n", argv[1]);
+		fprintf(stderr, "hako: error: no command \"%s\"; 'hako help' lists them\n",
+			argv[1]);
 		return 2;
 	}
 	hk_cli_print_help(c, stdout);
@@ -129,9 +132,10 @@ int main(int argc, char **argv)
 	}
 	const char *name = argv[first];
 	if (dash_opts.remote) {
-		fprintf(stderr, "hako: error: --remote before a command is for the dashboard; "
-				"write it after the command (hako %s --remote %s ...) or address "
-				"the container as REMOTE:NAME\n",
+		fprintf(stderr,
+			"hako: error: --remote before a command is for the dashboard; "
+			"write it after the command (hako %s --remote %s ...) or address "
+			"the container as REMOTE:NAME\n",
 			name, dash_opts.remote);
 		return 2;
 	}

@@ -75,7 +75,8 @@ static char *runner_text(const struct hk_list_row *r)
 {
 	if (r->runner != HK_RUNNER_LXC && r->runner != HK_RUNNER_OTHER)
 		return xstrdup(hk_runner_kind_name(r->runner));
-	hk_autofree char *mon = r->runner_pid > 0 ? xasprintf(", monitor pid %d", (int)r->runner_pid) : xstrdup("");
+	hk_autofree char *mon =
+		r->runner_pid > 0 ? xasprintf(", monitor pid %d", (int)r->runner_pid) : xstrdup("");
 	return xasprintf("%s%s: only stop works here, %s", hk_runner_kind_name(r->runner), mon,
 			 r->runner == HK_RUNNER_LXC ? "use lxc-attach, lxc-console ... for the rest"
 						    : "use the program that runs it for the rest");
@@ -138,9 +139,9 @@ static void fill_info(struct hk_app *app, const struct hk_list_row *r)
 		const struct hk_net_spec *n = &cfg->nets[i];
 		hk_autofree char *label = xasprintf("Net %u", n->index);
 		hk_autofree char *host = host_veth(n, hk_state_is_active(state) ? sf.init_pid : 0);
-		hk_autofree char *v = xasprintf("%s link=%s host veth=%s name=%s",
-						n->type ? n->type : "-", n->link ? n->link : "-",
-						host, n->name ? n->name : "-");
+		hk_autofree char *v =
+			xasprintf("%s link=%s host veth=%s name=%s", n->type ? n->type : "-",
+				  n->link ? n->link : "-", host, n->name ? n->name : "-");
 		info_line(app, label, v, HKW_NORMAL);
 	}
 	for (size_t i = 0; i < cfg->idmap.n; i++) {
@@ -295,8 +296,8 @@ static void fill_cgroups(struct hk_app *app, const struct hk_list_row *r)
 	if (!r->depth && app->cg_ok && foreign)
 		cg = r->init_pid > 0 ? hk_cgroup_open_proc(&app->cg, r->init_pid) : NULL;
 	else if (!r->depth && app->cg_ok)
-		cg = hk_cgroup_open_container(&app->cg, hk_store_is_root(app->st) ? NULL : &app->deleg,
-					      app->st, r->name);
+		cg = hk_cgroup_open_container(
+			&app->cg, hk_store_is_root(app->st) ? NULL : &app->deleg, app->st, r->name);
 	for (size_t i = 0; i < hk_cgroup_count(cg); i++) {
 		const struct hk_cgroup_hier *h;
 		const char *dir = hk_cgroup_dir_at(cg, i, &h);

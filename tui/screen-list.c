@@ -20,7 +20,21 @@
 #include "sanitize.h"
 #include "state.h"
 
-enum col { C_HOST, C_NAME, C_STATE, C_IPV4, C_IPV6, C_UNPRIV, C_BACKEND, C_MEM, C_CPU, C_PIDS, C_IO, C_AUTO, C_RUNNER };
+enum col {
+	C_HOST,
+	C_NAME,
+	C_STATE,
+	C_IPV4,
+	C_IPV6,
+	C_UNPRIV,
+	C_BACKEND,
+	C_MEM,
+	C_CPU,
+	C_PIDS,
+	C_IO,
+	C_AUTO,
+	C_RUNNER
+};
 
 /* Priority: 0 is never dropped; the highest number goes first. */
 static const struct hkw_column columns[] = {
@@ -186,9 +200,9 @@ static size_t add_row(struct hk_app *app, size_t i, size_t parent_row)
 		set_safe(t, row, C_HOST, host, NAN);
 	set_safe(t, row, col(app, C_NAME), shown, NAN);
 	hkw_table_set(t, row, col(app, C_STATE),
-		      down		 ? "?"
+		      down		? "?"
 		      : r->config_error ? "BADCONF"
-					 : hk_state_name(r->state),
+					: hk_state_name(r->state),
 		      NAN);
 	hkw_table_set(t, row, col(app, C_RUNNER), hk_runner_kind_name(r->runner), NAN);
 	set_safe(t, row, col(app, C_IPV4), v4, NAN);
@@ -369,7 +383,7 @@ void hk_list_screen_draw_header(struct hk_app *app, struct hkw_canvas *c)
 	hk_autofree char *line =
 		xasprintf(" hako  %s  cgroup:%s  %u running, %u stopped%s  %s  every %.1fs%s%s%s",
 			  from, layout, app->running, app->stopped, marks, who,
-			  app->refresh_ms / 1000.0, filter ? "  filter:/" : "", filter ? filter : "",
-			  app->read_only ? "  [read-only]" : "");
+			  app->refresh_ms / 1000.0, filter ? "  filter:/" : "",
+			  filter ? filter : "", app->read_only ? "  [read-only]" : "");
 	hkw_text_pad(c, 0, 0, c->w, HKW_HEADER, line);
 }

@@ -86,11 +86,12 @@ static bool terminal_usable(void)
 	bool ok = cup && cup != (char *)-1;
 	del_curterm(cur_term);
 	if (!ok)
-		snprintf(error_text, sizeof(error_text),
-			 "terminal type \"%.64s\" cannot move the cursor, which the dashboard needs; "
-			 "set TERM to your terminal's (vt100 works nearly everywhere), or use "
-			 "'hako ls -f'",
-			 term ? term : "");
+		snprintf(
+			error_text, sizeof(error_text),
+			"terminal type \"%.64s\" cannot move the cursor, which the dashboard needs; "
+			"set TERM to your terminal's (vt100 works nearly everywhere), or use "
+			"'hako ls -f'",
+			term ? term : "");
 	return ok;
 }
 

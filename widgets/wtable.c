@@ -229,7 +229,8 @@ void hkw_table_sort_step(struct hkw_table *t, int dir)
 {
 	size_t cols[t->ncols ? t->ncols : 1];
 	int widths[t->ncols ? t->ncols : 1];
-	size_t n = t->base.w > 0 ? hkw_table_layout(t, t->base.w, cols, widths) : 0, c = t->sort_col;
+	size_t n = t->base.w > 0 ? hkw_table_layout(t, t->base.w, cols, widths) : 0,
+	       c = t->sort_col;
 	for (size_t tries = 0; tries < t->ncols; tries++) {
 		c = (c + t->ncols + (dir > 0 ? 1 : t->ncols - 1)) % t->ncols;
 		if (n == 0 || shown(cols, n, c))

@@ -3,8 +3,8 @@
  * (man hako-nic(8); the work is in nic-*.c beside it).  It is the one file
  * of core/ that prints (its messages go to its caller, the monitor), as a
  * front end's main does.  Built alone, without ncurses, from its own
- * archive and a small base of core/ (make nic-link-check).  Before reading a single argument it trusts nothing of what the
- * caller handed over:
+ * archive and a small base of core/ (make nic-link-check).  Before reading a single argument it
+ * trusts nothing of what the caller handed over:
  *  - the environment: before any library's constructor runs (libnl reads
  *    NLDBG, NLCB and NLSYSCONFDIR in its own), it starts itself again
  *    with an empty one (clean_start below);
@@ -50,8 +50,9 @@
 static void clean_start(int argc, char **argv, char **envp)
 {
 	static const char no_args[] = "hako-nic: started without arguments; refused\n";
-	static const char no_exec[] = "hako-nic: cannot start again with an empty environment through "
-				      "/proc/self/exe (is /proc mounted?)\n";
+	static const char no_exec[] =
+		"hako-nic: cannot start again with an empty environment through "
+		"/proc/self/exe (is /proc mounted?)\n";
 	if (argc < 1 || !argv || !argv[0]) {
 		(void)!write(2, no_args, sizeof(no_args) - 1);
 		_exit(125);
@@ -66,7 +67,8 @@ static void clean_start(int argc, char **argv, char **envp)
 	_exit(125);
 }
 
-__attribute__((section(".preinit_array"), used)) static void (*const preinit)(int, char **, char **) = clean_start;
+__attribute__((section(".preinit_array"),
+	       used)) static void (*const preinit)(int, char **, char **) = clean_start;
 
 static void harden(void)
 {
@@ -114,7 +116,8 @@ static void leave_callers_cgroups(void)
 	int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	for (size_t i = 0; i < mi.n; i++) {
 		const struct hk_mountinfo_entry *e = &mi.e[i];
-		if ((strcmp(e->fstype, "cgroup2") && strcmp(e->fstype, "cgroup")) || strcmp(e->root, "/"))
+		if ((strcmp(e->fstype, "cgroup2") && strcmp(e->fstype, "cgroup")) ||
+		    strcmp(e->root, "/"))
 			continue;
 		hk_autofree char *procs = xasprintf("%s/cgroup.procs", e->mountpoint);
 		hk_autoclose int fd = open(procs, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -142,9 +145,11 @@ static void fresh_process(void)
 
 /* The child: root through and through, then the request.  Writes its
  * answer to out and its messages to errs; returns the exit status. */
-static int child_run(const struct hk_nic_request *req, const struct hk_nic_caller *c, int out, int errs)
+static int child_run(const struct hk_nic_request *req, const struct hk_nic_caller *c, int out,
+		     int errs)
 {
-	if (setsid() < 0 || setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+	if (setsid() < 0 || setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 ||
+	    setresuid(0, 0, 0) < 0)
 		return 125;
 	if (dup2(out, 1) < 0 || dup2(errs, 2) < 0)
 		return 125;
@@ -194,15 +199,18 @@ static int run_in_child(const struct hk_nic_request *req, const struct hk_nic_ca
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
-			hk_error_errno(&err, "hako-nic lost the process that does its work (pid %d)", (int)pid);
+			hk_error_errno(&err,
+				       "hako-nic lost the process that does its work (pid %d)",
+				       (int)pid);
 			return fail(err);
 		}
 	pass_on(errs, stderr);
 	pass_on(out, stdout);
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
-	fprintf(stderr, "hako-nic: the process that does its work (pid %d) was killed by signal %d\n", (int)pid,
-		WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	fprintf(stderr,
+		"hako-nic: the process that does its work (pid %d) was killed by signal %d\n",
+		(int)pid, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 	return 1;
 }
 
@@ -213,8 +221,9 @@ int main(int argc, char **argv)
 	hk_log_set_level(HK_LOG_WARN);
 	struct hk_error *err = NULL;
 	if (geteuid() != 0) {
-		hk_error_set(&err, EPERM, "not running as root; as root, install it setuid root "
-					  "(make install does: chown root:root and chmod 4755)");
+		hk_error_set(&err, EPERM,
+			     "not running as root; as root, install it setuid root "
+			     "(make install does: chown root:root and chmod 4755)");
 		return fail(err);
 	}
 	/* What it creates (its directory, records, leases) is root:root. */

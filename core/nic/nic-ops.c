@@ -26,9 +26,9 @@
 #include "net-lease.h"
 #include "net-link.h"
 
-#define DB_FILE "nics"
-#define DB_TMP "nics.tmp"
-#define DB_LOCK "lock"
+#define DB_FILE	 "nics"
+#define DB_TMP	 "nics.tmp"
+#define DB_LOCK	 "lock"
 #define TEXT_MAX (8u << 20)
 
 struct nic_db {
@@ -52,9 +52,12 @@ static void db_close(struct nic_db *db)
 
 static int planted(const char *dir, const char *file, struct hk_error **err)
 {
-	return hk_error_set(err, ELOOP, "hako-nic's \"%s/%s\" is a symbolic link or not a regular file; hako-nic "
-					"never makes one, so someone planted it: as root, remove it and check who "
-					"can write to %s", dir, file, dir);
+	return hk_error_set(
+		err, ELOOP,
+		"hako-nic's \"%s/%s\" is a symbolic link or not a regular file; hako-nic "
+		"never makes one, so someone planted it: as root, remove it and check who "
+		"can write to %s",
+		dir, file, dir);
 }
 
 static int read_fd(int fd, const char *dir, char **out, struct hk_error **err)
@@ -74,18 +77,22 @@ static int read_fd(int fd, const char *dir, char **out, struct hk_error **err)
 
 static int db_read(struct nic_db *db, struct hk_error **err)
 {
-	hk_autoclose int fd = openat(db->dirfd, DB_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	hk_autoclose int fd =
+		openat(db->dirfd, DB_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	struct stat st;
 	if (fd < 0 && errno != ELOOP)
-		return hk_error_errno(err, "cannot open hako-nic's records \"%s/%s\"", db->dir, DB_FILE);
+		return hk_error_errno(err, "cannot open hako-nic's records \"%s/%s\"", db->dir,
+				      DB_FILE);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return planted(db->dir, DB_FILE, err);
 	if (st.st_uid != 0 || (st.st_mode & 022))
-		return hk_error_set(err, EPERM, "hako-nic's records \"%s/%s\" are not root's alone (uid %u, mode "
-						"%04o); as root, remove the file", db->dir, DB_FILE,
-				    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		return hk_error_set(
+			err, EPERM,
+			"hako-nic's records \"%s/%s\" are not root's alone (uid %u, mode "
+			"%04o); as root, remove the file",
+			db->dir, DB_FILE, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	hk_autofree char *text = NULL;
 	if (read_fd(fd, db->dir, &text, err) < 0)
 		return -1;
@@ -107,10 +114,12 @@ static int db_open(const struct hk_nic_paths *p, struct nic_db *db, struct hk_er
 	db->dirfd = hk_nic_open_trusted(p->db_dir, true, "hako-nic's directory", err);
 	if (db->dirfd < 0)
 		return -1;
-	db->lockfd = openat(db->dirfd, DB_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	db->lockfd = openat(db->dirfd, DB_LOCK,
+			    O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 	struct stat st;
 	if (db->lockfd < 0 && errno != ELOOP)
-		return hk_error_errno(err, "cannot open hako-nic's lock \"%s/%s\"", p->db_dir, DB_LOCK);
+		return hk_error_errno(err, "cannot open hako-nic's lock \"%s/%s\"", p->db_dir,
+				      DB_LOCK);
 	if (db->lockfd < 0 || fstat(db->lockfd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0)
 		return planted(p->db_dir, DB_LOCK, err);
 	hk_autofree char *lock = xasprintf("%s/%s", p->db_dir, DB_LOCK);
@@ -126,7 +135,8 @@ static int db_write(struct nic_db *db, struct hk_error **err)
 		hk_nic_record_format(&db->r[i], &b);
 	hk_autofree char *text = hk_buf_steal(&b);
 	unlinkat(db->dirfd, DB_TMP, 0);
-	hk_autoclose int fd = openat(db->dirfd, DB_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	hk_autoclose int fd = openat(db->dirfd, DB_TMP,
+				     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	size_t len = strlen(text);
 	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) < 0 ||
 	    renameat(db->dirfd, DB_TMP, db->dirfd, DB_FILE) < 0) {
@@ -171,7 +181,8 @@ static void remove_nic(struct nl_sock *sk, const struct hk_nic_record *r)
 		int rc = rtnl_link_delete(sk, l);
 		rtnl_link_put(l);
 		if (rc < 0 && rc != -NLE_OBJ_NOTFOUND && rc != -NLE_NODEV)
-			hk_log(HK_LOG_WARN, "cannot delete interface \"%s\": %s", r->host, nl_geterror(rc));
+			hk_log(HK_LOG_WARN, "cannot delete interface \"%s\": %s", r->host,
+			       nl_geterror(rc));
 	}
 	hk_autoerr err = NULL;
 	if (strcmp(r->lease, "-") && hk_net_lease_release(r->lease, (pid_t)r->pid, &err) < 0)
@@ -183,7 +194,8 @@ static void db_cull(struct nic_db *db, struct nl_sock *sk)
 {
 	for (size_t i = db->n; i-- > 0;) {
 		const struct hk_nic_record *r = &db->r[i];
-		if (r->ifindex && hk_net_pid_alive((pid_t)r->pid, r->start) && link_is(sk, r->ifindex, r->host))
+		if (r->ifindex && hk_net_pid_alive((pid_t)r->pid, r->start) &&
+		    link_is(sk, r->ifindex, r->host))
 			continue;
 		remove_nic(sk, r);
 		db_drop(db, i);
@@ -195,18 +207,24 @@ static void db_cull(struct nic_db *db, struct nl_sock *sk)
 char *hk_nic_usernet_read(const char *path, struct hk_error **err)
 {
 	hk_autofree char *copy = xstrdup(path);
-	hk_autoclose int dfd = hk_nic_open_trusted(dirname(copy), true, "the directory of the usernet file", err);
+	hk_autoclose int dfd =
+		hk_nic_open_trusted(dirname(copy), true, "the directory of the usernet file", err);
 	if (dfd < 0)
 		return NULL;
 	hk_autoclose int fd = hk_nic_open_trusted(path, false, "usernet file", err);
-	if (fd < 0 && err && *err && (*err)->code == ENOENT && access(HK_NIC_LXC_USERNET, F_OK) == 0)
-		hk_error_prefix(err, "no ordinary user may have a network interface until root writes a line "
-				     "\"USER veth BRIDGE COUNT\" there: hako does not read LXC's %s; copy its lines, "
-				     "or run \"hako setup-user USER -n COUNT -b BRIDGE\" (see hako-nic(8))",
-				HK_NIC_LXC_USERNET);
+	if (fd < 0 && err && *err && (*err)->code == ENOENT &&
+	    access(HK_NIC_LXC_USERNET, F_OK) == 0)
+		hk_error_prefix(
+			err,
+			"no ordinary user may have a network interface until root writes a line "
+			"\"USER veth BRIDGE COUNT\" there: hako does not read LXC's %s; copy its lines, "
+			"or run \"hako setup-user USER -n COUNT -b BRIDGE\" (see hako-nic(8))",
+			HK_NIC_LXC_USERNET);
 	else if (fd < 0 && err && *err && (*err)->code == ENOENT)
-		hk_error_prefix(err, "no ordinary user may have a network interface until root writes a line "
-				     "\"USER veth BRIDGE COUNT\" (see hako-nic(8))");
+		hk_error_prefix(
+			err,
+			"no ordinary user may have a network interface until root writes a line "
+			"\"USER veth BRIDGE COUNT\" (see hako-nic(8))");
 	char *text = NULL;
 	if (fd < 0 || read_fd(fd, path, &text, err) < 0)
 		return NULL;
@@ -222,9 +240,12 @@ static int policy_quota(const struct hk_nic_paths *p, const struct hk_nic_reques
 		return -1;
 	unsigned q = hk_nic_usernet_quota(text, c->user, &c->groups, req->type, req->bridge, NULL);
 	if (q == 0)
-		return hk_error_set(err, EPERM, "user \"%s\" may not put a %s on bridge \"%s\": %s has no line for "
-						"it; as root, add \"%s %s %s 1\" to %s", c->user, req->type, req->bridge,
-				    p->usernet, c->user, req->type, req->bridge, p->usernet);
+		return hk_error_set(
+			err, EPERM,
+			"user \"%s\" may not put a %s on bridge \"%s\": %s has no line for "
+			"it; as root, add \"%s %s %s 1\" to %s",
+			c->user, req->type, req->bridge, p->usernet, c->user, req->type,
+			req->bridge, p->usernet);
 	return (int)q;
 }
 
@@ -235,15 +256,20 @@ static int bridge_index(struct nl_sock *sk, const char *bridge, struct hk_error 
 	if (idx < 0)
 		return -1;
 	if (idx == 0)
-		return hk_error_set(err, ENODEV, "bridge \"%s\" does not exist; as root, make it with \"hako net "
-						 "setup -b %s\"", bridge, bridge);
+		return hk_error_set(
+			err, ENODEV,
+			"bridge \"%s\" does not exist; as root, make it with \"hako net "
+			"setup -b %s\"",
+			bridge, bridge);
 	if (!is_bridge)
-		return hk_error_set(err, EINVAL, "\"%s\" is not a bridge; name a bridge listed for you in %s",
+		return hk_error_set(err, EINVAL,
+				    "\"%s\" is not a bridge; name a bridge listed for you in %s",
 				    bridge, HK_NIC_USERNET);
 	return idx;
 }
 
-static unsigned count_used(const struct nic_db *db, const struct hk_nic_caller *c, const struct hk_nic_request *req)
+static unsigned count_used(const struct nic_db *db, const struct hk_nic_caller *c,
+			   const struct hk_nic_request *req)
 {
 	unsigned n = 0;
 	for (size_t i = 0; i < db->n; i++)
@@ -254,8 +280,8 @@ static unsigned count_used(const struct nic_db *db, const struct hk_nic_caller *
 
 /* The pair: host end named by hako-nic, peer born in the verified
  * namespace (by descriptor, never by pid), host end on the bridge, up. */
-static int make_pair(struct nl_sock *sk, struct hk_nic_record *r, const char *peer_name, int nsfd, int bridge,
-		     struct hk_error **err)
+static int make_pair(struct nl_sock *sk, struct hk_nic_record *r, const char *peer_name, int nsfd,
+		     int bridge, struct hk_error **err)
 {
 	struct rtnl_link *l = rtnl_link_veth_alloc();
 	if (!l)
@@ -268,11 +294,15 @@ static int make_pair(struct nl_sock *sk, struct hk_nic_record *r, const char *pe
 	int rc = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_put(l);
 	if (rc < 0)
-		return hk_net_nl_error(err, rc, "cannot create veth \"%s\" with \"%s\" in the container (is the "
-						"name taken there?)", r->host, peer_name);
+		return hk_net_nl_error(
+			err, rc,
+			"cannot create veth \"%s\" with \"%s\" in the container (is the "
+			"name taken there?)",
+			r->host, peer_name);
 	int idx = hk_net_ifindex(sk, r->host, NULL, err);
 	if (idx <= 0)
-		return idx < 0 ? -1 : hk_error_set(err, ENODEV, "the new veth \"%s\" vanished", r->host);
+		return idx < 0 ? -1
+			       : hk_error_set(err, ENODEV, "the new veth \"%s\" vanished", r->host);
 	r->ifindex = (unsigned long)idx;
 	return hk_net_host_attach(sk, r->host, bridge, 0, err);
 }
@@ -317,21 +347,26 @@ static unsigned follow_mtu(struct nl_sock *sk, int bridge)
  * is certainly pinned, one whose MTU is not what following its ports
  * gives.  The kernel does not report the pin itself; a bridge pinned at
  * exactly that value is refused too, and the message says how to pin. */
-static int mtu_allowed(struct nl_sock *sk, const char *name, int bridge, unsigned mtu, unsigned *before,
-		       struct hk_error **err)
+static int mtu_allowed(struct nl_sock *sk, const char *name, int bridge, unsigned mtu,
+		       unsigned *before, struct hk_error **err)
 {
 	*before = link_mtu(sk, bridge);
 	unsigned follows = follow_mtu(sk, bridge);
 	if (!*before || !follows)
-		return hk_error_set(err, ENODEV, "cannot read the MTU of bridge \"%s\" and its ports", name);
+		return hk_error_set(err, ENODEV,
+				    "cannot read the MTU of bridge \"%s\" and its ports", name);
 	if (mtu > *before)
-		return hk_error_set(err, EINVAL, "MTU %u is above the %u of bridge \"%s\"; set lxc.net.N.mtu to "
-						 "at most %u", mtu, *before, name, *before);
+		return hk_error_set(err, EINVAL,
+				    "MTU %u is above the %u of bridge \"%s\"; set lxc.net.N.mtu to "
+				    "at most %u",
+				    mtu, *before, name, *before);
 	if (mtu < *before && *before == follows)
-		return hk_error_set(err, EPERM, "MTU %u would lower bridge \"%s\" from %u to %u for every "
-						"container on it; set lxc.net.N.mtu to %u, or as root pin the "
-						"bridge's MTU (ip link set %s mtu N, N other than its current MTU)",
-				    mtu, name, *before, mtu, *before, name);
+		return hk_error_set(
+			err, EPERM,
+			"MTU %u would lower bridge \"%s\" from %u to %u for every "
+			"container on it; set lxc.net.N.mtu to %u, or as root pin the "
+			"bridge's MTU (ip link set %s mtu N, N other than its current MTU)",
+			mtu, name, *before, mtu, *before, name);
 	return 0;
 }
 
@@ -345,15 +380,17 @@ static int set_host_mtu(struct nl_sock *sk, const struct hk_nic_record *r, int b
 		return -1;
 	unsigned after = link_mtu(sk, bridge);
 	if (after != before)
-		return hk_error_set(err, EPERM, "MTU %u would lower bridge \"%s\" from %u to %u for every container "
-						"on it; set lxc.net.N.mtu to %u, or as root pin the bridge's MTU "
-						"(ip link set %s mtu N, N other than its current MTU)", mtu, r->bridge,
-				    before, after, before, r->bridge);
+		return hk_error_set(
+			err, EPERM,
+			"MTU %u would lower bridge \"%s\" from %u to %u for every container "
+			"on it; set lxc.net.N.mtu to %u, or as root pin the bridge's MTU "
+			"(ip link set %s mtu N, N other than its current MTU)",
+			mtu, r->bridge, before, after, before, r->bridge);
 	return 0;
 }
 
-static int take_lease(const struct hk_nic_request *req, const struct hk_nic_caller *c, struct hk_nic_record *r,
-		      unsigned *prefix, struct hk_error **err)
+static int take_lease(const struct hk_nic_request *req, const struct hk_nic_caller *c,
+		      struct hk_nic_record *r, unsigned *prefix, struct hk_error **err)
 {
 	struct hk_net_ip br;
 	hk_autoerr no_addr = NULL;
@@ -370,7 +407,8 @@ static int take_lease(const struct hk_nic_request *req, const struct hk_nic_call
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return hk_error_errno(err, "cannot create \"%s\"", dir);
 	hk_autoclose int d1 = hk_nic_open_trusted(parent, true, "the run directory", err);
-	hk_autoclose int d2 = d1 < 0 ? -1 : hk_nic_open_trusted(dir, true, "the lease directory", err);
+	hk_autoclose int d2 =
+		d1 < 0 ? -1 : hk_nic_open_trusted(dir, true, "the lease directory", err);
 	if (d2 < 0)
 		return -1;
 	hk_autofree char *owner = xasprintf("%s:%s", c->user, req->name);
@@ -392,14 +430,15 @@ static int free_name(struct nl_sock *sk, char out[HK_IFNAME_SIZE], struct hk_err
 		if (idx <= 0)
 			return idx;
 	}
-	return hk_error_set(err, EEXIST, "no free host interface name after 16 tries; delete stale hkn* "
-					 "interfaces (as root: ip link del NAME)");
+	return hk_error_set(err, EEXIST,
+			    "no free host interface name after 16 tries; delete stale hkn* "
+			    "interfaces (as root: ip link del NAME)");
 }
 
 /* Under the lock: the pending record, the pair, the lease, the record. */
 static int create_locked(struct nic_db *db, struct nl_sock *sk, const struct hk_nic_request *req,
-			 const struct hk_nic_caller *c, int nsfd, long long start, int bridge, struct hk_buf *out,
-			 struct hk_error **err)
+			 const struct hk_nic_caller *c, int nsfd, long long start, int bridge,
+			 struct hk_buf *out, struct hk_error **err)
 {
 	struct hk_nic_record r = { .uid = c->uid, .pid = req->pid, .start = start };
 	snprintf(r.type, sizeof(r.type), "%s", req->type);
@@ -433,8 +472,8 @@ static int create_locked(struct nic_db *db, struct nl_sock *sk, const struct hk_
 	return 0;
 }
 
-static int do_create(const struct hk_nic_paths *p, const struct hk_nic_request *req, const struct hk_nic_caller *c,
-		     struct hk_buf *out, struct hk_error **err)
+static int do_create(const struct hk_nic_paths *p, const struct hk_nic_request *req,
+		     const struct hk_nic_caller *c, struct hk_buf *out, struct hk_error **err)
 {
 	int quota = policy_quota(p, req, c, err);
 	if (quota < 0)
@@ -453,10 +492,12 @@ static int do_create(const struct hk_nic_paths *p, const struct hk_nic_request *
 		db_cull(&db, sk);
 		unsigned used = count_used(&db, c, req);
 		if (used >= (unsigned)quota)
-			rc = hk_error_set(err, EDQUOT, "user \"%s\" already has %u of the %d %s interfaces %s allows "
-							"on bridge \"%s\"; stop a container that uses one, or ask "
-							"root to raise the count", c->user, used, quota, req->type,
-					  p->usernet, req->bridge);
+			rc = hk_error_set(
+				err, EDQUOT,
+				"user \"%s\" already has %u of the %d %s interfaces %s allows "
+				"on bridge \"%s\"; stop a container that uses one, or ask "
+				"root to raise the count",
+				c->user, used, quota, req->type, p->usernet, req->bridge);
 		else
 			rc = create_locked(&db, sk, req, c, nsfd, start, bridge, out, err);
 	}
@@ -486,7 +527,8 @@ static int do_delete_list(const struct hk_nic_paths *p, const struct hk_nic_requ
 		if (r->uid != c->uid)
 			continue;
 		if (req->op == HK_NIC_LIST) {
-			hk_buf_printf(out, "%s %ld %s %s %s\n", r->name, r->pid, r->bridge, r->host, r->lease);
+			hk_buf_printf(out, "%s %ld %s %s %s\n", r->name, r->pid, r->bridge, r->host,
+				      r->lease);
 		} else if (r->pid == req->pid && !strcmp(r->name, req->name)) {
 			remove_nic(sk, r);
 			db_drop(&db, i);
@@ -500,8 +542,8 @@ static int do_delete_list(const struct hk_nic_paths *p, const struct hk_nic_requ
 	return rc;
 }
 
-int hk_nic_run(const struct hk_nic_paths *p, const struct hk_nic_request *req, const struct hk_nic_caller *c,
-	       struct hk_buf *out, struct hk_error **err)
+int hk_nic_run(const struct hk_nic_paths *p, const struct hk_nic_request *req,
+	       const struct hk_nic_caller *c, struct hk_buf *out, struct hk_error **err)
 {
 	if (req->op == HK_NIC_CREATE)
 		return do_create(p, req, c, out, err);

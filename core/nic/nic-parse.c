@@ -22,7 +22,8 @@
 static size_t split_words(char *line, char *w[MAX_WORDS])
 {
 	size_t n = 0;
-	for (char *save, *t = strtok_r(line, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
+	for (char *save, *t = strtok_r(line, " \t\r\n", &save); t;
+	     t = strtok_r(NULL, " \t\r\n", &save)) {
 		if (n == MAX_WORDS)
 			return MAX_WORDS + 1;
 		w[n++] = t;
@@ -60,8 +61,9 @@ static bool usernet_match(const char *who, const char *user, const struct hk_str
 /* Sums the counts of the valid lines granting user (or one of groups) type
  * on bridge (NULL: none); bridges (when not NULL) collects every bridge
  * such a line names. */
-static unsigned usernet_scan(const char *text, const char *user, const struct hk_strv *groups, const char *type,
-			     const char *bridge, struct hk_strv *bridges, unsigned *bad)
+static unsigned usernet_scan(const char *text, const char *user, const struct hk_strv *groups,
+			     const char *type, const char *bridge, struct hk_strv *bridges,
+			     unsigned *bad)
 {
 	unsigned long total = 0;
 	unsigned nbad = 0;
@@ -96,8 +98,8 @@ unsigned hk_nic_usernet_quota(const char *text, const char *user, const struct h
 	return usernet_scan(text, user, groups, type, bridge, NULL, bad);
 }
 
-void hk_nic_usernet_bridges(const char *text, const char *user, const struct hk_strv *groups, const char *type,
-			    struct hk_strv *out)
+void hk_nic_usernet_bridges(const char *text, const char *user, const struct hk_strv *groups,
+			    const char *type, struct hk_strv *out)
 {
 	usernet_scan(text, user, groups, type, NULL, out, NULL);
 }
@@ -110,7 +112,8 @@ static int bad_field(struct hk_error **err, const char *what, const char *value)
 	return hk_error_set(err, EINVAL, "%s \"%s\" is not valid", what, shown);
 }
 
-static int copy_ifname(char dst[HK_IFNAME_SIZE], const char *src, const char *what, struct hk_error **err)
+static int copy_ifname(char dst[HK_IFNAME_SIZE], const char *src, const char *what,
+		       struct hk_error **err)
 {
 	if (hk_net_ifname_validate(src, what, err) < 0)
 		return -1;
@@ -153,7 +156,8 @@ static int record_fields(char *w[MAX_WORDS], struct hk_nic_record *r, struct hk_
 	if (strcmp(w[1], "veth"))
 		return bad_field(err, "type", w[1]);
 	snprintf(r->type, sizeof(r->type), "%s", w[1]);
-	if (copy_ifname(r->bridge, w[2], "bridge", err) < 0 || copy_ifname(r->host, w[3], "host end", err) < 0)
+	if (copy_ifname(r->bridge, w[2], "bridge", err) < 0 ||
+	    copy_ifname(r->host, w[3], "host end", err) < 0)
 		return -1;
 	if (!hk_parse_ulong(w[4], &ifindex) || ifindex > INT_MAX)
 		return bad_field(err, "interface index", w[4]);
@@ -185,8 +189,10 @@ int hk_nic_record_parse(const char *line, struct hk_nic_record *r, struct hk_err
 	char *w[MAX_WORDS];
 	hk_autofree char *copy = split_exact(line, w, 9, r);
 	if (!copy)
-		return hk_error_set(err, EINVAL, "a record needs 9 fields: UID TYPE BRIDGE HOST IFINDEX PID START "
-						 "LEASE NAME");
+		return hk_error_set(
+			err, EINVAL,
+			"a record needs 9 fields: UID TYPE BRIDGE HOST IFINDEX PID START "
+			"LEASE NAME");
 	return record_fields(w, r, err);
 }
 
@@ -195,19 +201,22 @@ int hk_nic_listing_parse(const char *line, struct hk_nic_record *r, struct hk_er
 	char *w[MAX_WORDS];
 	hk_autofree char *copy = split_exact(line, w, 5, r);
 	if (!copy)
-		return hk_error_set(err, EPROTO, "hako-nic listed a line without the 5 fields NAME PID BRIDGE HOST "
-						 "LEASE; is it the hako-nic of this hako?");
+		return hk_error_set(
+			err, EPROTO,
+			"hako-nic listed a line without the 5 fields NAME PID BRIDGE HOST "
+			"LEASE; is it the hako-nic of this hako?");
 	snprintf(r->type, sizeof(r->type), "veth");
 	if (copy_name(r->name, w[0], err) < 0 || parse_pid(w[1], &r->pid, err) < 0 ||
-	    copy_ifname(r->bridge, w[2], "bridge", err) < 0 || copy_ifname(r->host, w[3], "host end", err) < 0)
+	    copy_ifname(r->bridge, w[2], "bridge", err) < 0 ||
+	    copy_ifname(r->host, w[3], "host end", err) < 0)
 		return -1;
 	return parse_lease(w[4], r->lease, err);
 }
 
 void hk_nic_record_format(const struct hk_nic_record *r, struct hk_buf *b)
 {
-	hk_buf_printf(b, "%lu %s %s %s %lu %ld %lld %s %s\n", r->uid, r->type, r->bridge, r->host, r->ifindex,
-		      r->pid, r->start, r->lease[0] ? r->lease : "-", r->name);
+	hk_buf_printf(b, "%lu %s %s %s %lu %ld %lld %s %s\n", r->uid, r->type, r->bridge, r->host,
+		      r->ifindex, r->pid, r->start, r->lease[0] ? r->lease : "-", r->name);
 }
 
 size_t hk_nic_records_parse(const char *text, struct hk_nic_record **out, unsigned *bad)
@@ -238,7 +247,8 @@ size_t hk_nic_records_parse(const char *text, struct hk_nic_record **out, unsign
 /* ---- requests ---- */
 
 /* Types lxc-usernet knows that hako-nic does not make. */
-static const char *const unsupported_types[] = { "phys", "vlan", "macvlan", "ipvlan", "empty", "none" };
+static const char *const unsupported_types[] = { "phys",   "vlan",  "macvlan",
+						 "ipvlan", "empty", "none" };
 
 static int parse_type(const char *s, char out[8], struct hk_error **err)
 {
@@ -248,16 +258,21 @@ static int parse_type(const char *s, char out[8], struct hk_error **err)
 	}
 	for (size_t i = 0; i < HK_ARRAY_SIZE(unsupported_types); i++)
 		if (!strcmp(s, unsupported_types[i]))
-			return hk_error_set(err, ENOTSUP, "interface type \"%s\": hako-nic makes veth interfaces "
-							  "only; use lxc.net.N.type = veth with a bridge", s);
+			return hk_error_set(err, ENOTSUP,
+					    "interface type \"%s\": hako-nic makes veth interfaces "
+					    "only; use lxc.net.N.type = veth with a bridge",
+					    s);
 	hk_autofree char *shown = hk_sanitize_line(s);
-	return hk_error_set(err, EINVAL, "interface type \"%s\" is unknown; hako-nic makes veth interfaces", shown);
+	return hk_error_set(err, EINVAL,
+			    "interface type \"%s\" is unknown; hako-nic makes veth interfaces",
+			    shown);
 }
 
 static int usage(struct hk_error **err)
 {
-	return hk_error_set(err, EINVAL, "usage: hako-nic create NAME PID veth BRIDGE IFNAME [lease] [mtu=N] | "
-					 "hako-nic delete NAME PID | hako-nic list");
+	return hk_error_set(err, EINVAL,
+			    "usage: hako-nic create NAME PID veth BRIDGE IFNAME [lease] [mtu=N] | "
+			    "hako-nic delete NAME PID | hako-nic list");
 }
 
 /* "mtu=N", N in HK_NIC_MTU_MIN..HK_NIC_MTU_MAX (the bridge bounds it later). */
@@ -266,15 +281,16 @@ static int parse_mtu(const char *s, unsigned *out, struct hk_error **err)
 	unsigned long v;
 	if (!hk_parse_ulong(s + strlen("mtu="), &v) || v < HK_NIC_MTU_MIN || v > HK_NIC_MTU_MAX) {
 		hk_autofree char *shown = hk_sanitize_line(s);
-		return hk_error_set(err, EINVAL, "\"%s\": the MTU must be a number from %u to %u", shown,
-				    HK_NIC_MTU_MIN, HK_NIC_MTU_MAX);
+		return hk_error_set(err, EINVAL, "\"%s\": the MTU must be a number from %u to %u",
+				    shown, HK_NIC_MTU_MIN, HK_NIC_MTU_MAX);
 	}
 	*out = (unsigned)v;
 	return 0;
 }
 
 /* After IFNAME: "lease" and "mtu=N", each at most once, in this order. */
-static int parse_options(int argc, char *const argv[], struct hk_nic_request *req, struct hk_error **err)
+static int parse_options(int argc, char *const argv[], struct hk_nic_request *req,
+			 struct hk_error **err)
 {
 	int i = 6;
 	if (i < argc && !strcmp(argv[i], "lease")) {
@@ -286,20 +302,23 @@ static int parse_options(int argc, char *const argv[], struct hk_nic_request *re
 	return i == argc ? 0 : usage(err);
 }
 
-static int parse_create(int argc, char *const argv[], struct hk_nic_request *req, struct hk_error **err)
+static int parse_create(int argc, char *const argv[], struct hk_nic_request *req,
+			struct hk_error **err)
 {
 	if (argc < 6 || argc > 8)
 		return usage(err);
 	long pid = 0;
 	if (copy_name(req->name, argv[1], err) < 0 || parse_pid(argv[2], &pid, err) < 0 ||
-	    parse_type(argv[3], req->type, err) < 0 || copy_ifname(req->bridge, argv[4], "bridge", err) < 0 ||
+	    parse_type(argv[3], req->type, err) < 0 ||
+	    copy_ifname(req->bridge, argv[4], "bridge", err) < 0 ||
 	    copy_ifname(req->ifname, argv[5], "interface name", err) < 0)
 		return -1;
 	req->pid = (pid_t)pid;
 	return parse_options(argc, argv, req, err);
 }
 
-int hk_nic_request_parse(int argc, char *const argv[], struct hk_nic_request *req, struct hk_error **err)
+int hk_nic_request_parse(int argc, char *const argv[], struct hk_nic_request *req,
+			 struct hk_error **err)
 {
 	memset(req, 0, sizeof(*req));
 	if (argc < 1 || !argv || !argv[0])
@@ -338,10 +357,14 @@ int hk_nic_reply_parse(const char *text, struct hk_nic_reply *r, struct hk_error
 	char *w[MAX_WORDS];
 	if (split_words(copy, w) != 3) {
 		hk_autofree char *shown = hk_sanitize_line(text ? text : "");
-		return hk_error_set(err, EPROTO, "hako-nic answered \"%s\", not \"HOST IFNAME LEASE\"; is it the "
-						 "hako-nic of this hako?", shown);
+		return hk_error_set(
+			err, EPROTO,
+			"hako-nic answered \"%s\", not \"HOST IFNAME LEASE\"; is it the "
+			"hako-nic of this hako?",
+			shown);
 	}
-	if (copy_ifname(r->host, w[0], "host end", err) < 0 || copy_ifname(r->ifname, w[1], "interface", err) < 0)
+	if (copy_ifname(r->host, w[0], "host end", err) < 0 ||
+	    copy_ifname(r->ifname, w[1], "interface", err) < 0)
 		return -1;
 	if (!strcmp(w[2], "-"))
 		return 0;

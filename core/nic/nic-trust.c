@@ -47,8 +47,11 @@ int hk_nic_caller_get(struct hk_nic_caller *c, struct hk_error **err)
 	c->gid = getgid();
 	struct passwd *pw = getpwuid(c->uid);
 	if (!pw || strlen(pw->pw_name) >= sizeof(c->user))
-		return hk_error_set(err, ENOENT, "uid %u has no usable entry in /etc/passwd; hako-nic grants nics "
-						 "to named users (and their groups) only", (unsigned)c->uid);
+		return hk_error_set(
+			err, ENOENT,
+			"uid %u has no usable entry in /etc/passwd; hako-nic grants nics "
+			"to named users (and their groups) only",
+			(unsigned)c->uid);
 	snprintf(c->user, sizeof(c->user), "%s", pw->pw_name);
 	hk_nic_user_groups(c->user, pw->pw_gid, &c->groups);
 	return 0;
@@ -64,24 +67,32 @@ int hk_nic_open_trusted(const char *path, bool dir, const char *what, struct hk_
 	int flags = (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY | O_NONBLOCK) | O_NOFOLLOW | O_CLOEXEC;
 	hk_autoclose int fd = open(path, flags);
 	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
-		return hk_error_set(err, ELOOP, "%s \"%s\" is a symbolic link (or not a %s); hako-nic never makes "
-						"one there, so someone planted it: as root, remove it and check who "
-						"can write to its directory", what, path, dir ? "directory" : "file");
+		return hk_error_set(
+			err, ELOOP,
+			"%s \"%s\" is a symbolic link (or not a %s); hako-nic never makes "
+			"one there, so someone planted it: as root, remove it and check who "
+			"can write to its directory",
+			what, path, dir ? "directory" : "file");
 	if (fd < 0)
 		return hk_error_errno(err, "cannot open %s \"%s\"", what, path);
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return hk_error_errno(err, "cannot inspect %s \"%s\"", what, path);
 	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
-		return hk_error_set(err, EPERM, "%s \"%s\" is not a regular %s; as root, replace it with one",
+		return hk_error_set(err, EPERM,
+				    "%s \"%s\" is not a regular %s; as root, replace it with one",
 				    what, path, dir ? "directory" : "file");
 	if (st.st_uid != 0)
-		return hk_error_set(err, EPERM, "%s \"%s\" is owned by uid %u, not root, so hako-nic cannot trust "
-						"it; as root: chown root:root %s", what, path, (unsigned)st.st_uid, path);
+		return hk_error_set(
+			err, EPERM,
+			"%s \"%s\" is owned by uid %u, not root, so hako-nic cannot trust "
+			"it; as root: chown root:root %s",
+			what, path, (unsigned)st.st_uid, path);
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return hk_error_set(err, EPERM, "%s \"%s\" is writable by its group or others (mode %04o), so "
-						"anyone could change it; as root: chmod go-w %s", what, path,
-				    (unsigned)(st.st_mode & 07777), path);
+		return hk_error_set(err, EPERM,
+				    "%s \"%s\" is writable by its group or others (mode %04o), so "
+				    "anyone could change it; as root: chmod go-w %s",
+				    what, path, (unsigned)(st.st_mode & 07777), path);
 	return hk_steal_fd(&fd);
 }
 
@@ -120,7 +131,8 @@ static int open_as_caller(pid_t pid, uid_t uid)
 	hk_autoclose int dir = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct statfs sf;
 	struct stat st;
-	if (dir < 0 || fstatfs(dir, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC || fstat(dir, &st) < 0)
+	if (dir < 0 || fstatfs(dir, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC ||
+	    fstat(dir, &st) < 0)
 		return -1;
 	/* The process is the caller's, or lives in a user namespace of his. */
 	if (st.st_uid != uid) {
@@ -152,9 +164,12 @@ int hk_nic_netns_open(pid_t pid, uid_t uid, gid_t gid, long long *start, struct 
 		fd = -1;
 	}
 	if (fd < 0)
-		return hk_error_set(err, EPERM, "network namespace of pid %d: not one you own, or no such "
-						"process; name a process of yours in a network namespace whose user "
-						"namespace you created (your container's init)", (int)pid);
+		return hk_error_set(
+			err, EPERM,
+			"network namespace of pid %d: not one you own, or no such "
+			"process; name a process of yours in a network namespace whose user "
+			"namespace you created (your container's init)",
+			(int)pid);
 	*start = t0;
 	return fd;
 }

@@ -50,12 +50,12 @@
 /* LXC's: same lines, never read (another tool's grants are not hako's),
  * only named when hako's is missing. */
 #define HK_NIC_LXC_USERNET "/etc/lxc/lxc-usernet"
-#define HK_NIC_DB_DIR "/run/hako-nic"
-#define HK_NIC_MAX_COUNT 4096 /* per line and in total */
-#define HK_NIC_NAME_SIZE 64   /* a container name (HK_NAME_MAX) and the NUL */
+#define HK_NIC_DB_DIR	   "/run/hako-nic"
+#define HK_NIC_MAX_COUNT   4096 /* per line and in total */
+#define HK_NIC_NAME_SIZE   64	/* a container name (HK_NAME_MAX) and the NUL */
 #define HK_NIC_MAX_RECORDS 65536
-#define HK_NIC_MTU_MIN 68     /* IPv4's minimum (RFC 791) */
-#define HK_NIC_MTU_MAX 65535  /* IP's maximum datagram */
+#define HK_NIC_MTU_MIN	   68	 /* IPv4's minimum (RFC 791) */
+#define HK_NIC_MTU_MAX	   65535 /* IP's maximum datagram */
 
 /* ---- usernet (nic-parse.c) ---- */
 /* How many nics of type on bridge the user (or a member of groups) may
@@ -64,8 +64,8 @@ unsigned hk_nic_usernet_quota(const char *text, const char *user, const struct h
 			      const char *type, const char *bridge, unsigned *bad);
 /* Every bridge a valid line names for the user (or groups) and type,
  * appended to out once each, in file order (its count may be 0). */
-void hk_nic_usernet_bridges(const char *text, const char *user, const struct hk_strv *groups, const char *type,
-			    struct hk_strv *out);
+void hk_nic_usernet_bridges(const char *text, const char *user, const struct hk_strv *groups,
+			    const char *type, struct hk_strv *out);
 /* The usernet file at path, read only when it and its directory are
  * trusted as hako-nic trusts them (hk_nic_open_trusted); NULL with *err
  * (ENOENT when missing) otherwise.  Caller frees. */
@@ -113,7 +113,8 @@ struct hk_nic_request {
 };
 
 /* argv without the program name; every field is checked. */
-int hk_nic_request_parse(int argc, char *const argv[], struct hk_nic_request *req, struct hk_error **err);
+int hk_nic_request_parse(int argc, char *const argv[], struct hk_nic_request *req,
+			 struct hk_error **err);
 
 struct hk_nic_reply {
 	char host[HK_IFNAME_SIZE];
@@ -154,7 +155,7 @@ int hk_nic_open_trusted(const char *path, bool dir, const char *what, struct hk_
 int hk_nic_netns_open(pid_t pid, uid_t uid, gid_t gid, long long *start, struct hk_error **err);
 
 /* Runs one request for the caller; out gets the answer text. */
-int hk_nic_run(const struct hk_nic_paths *p, const struct hk_nic_request *req, const struct hk_nic_caller *c,
-	       struct hk_buf *out, struct hk_error **err);
+int hk_nic_run(const struct hk_nic_paths *p, const struct hk_nic_request *req,
+	       const struct hk_nic_caller *c, struct hk_buf *out, struct hk_error **err);
 
 #endif

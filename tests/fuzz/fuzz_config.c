@@ -66,7 +66,8 @@ static void compare_values(const struct hk_config *a, const struct hk_config *b,
 		}
 		for (size_t i = 0; i < a->n_nets; i++) {
 			char key[128];
-			snprintf(key, sizeof(key), "%.*s.%u.%s", (int)(n - name), name, a->nets[i].index, n + 3);
+			snprintf(key, sizeof(key), "%.*s.%u.%s", (int)(n - name), name,
+				 a->nets[i].index, n + 3);
 			compare_key(a, b, key, f1);
 		}
 	}

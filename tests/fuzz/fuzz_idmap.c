@@ -19,7 +19,7 @@ static bool same_range(const struct hk_idmap_range *a, const struct hk_idmap_ran
 /* format_range -> parse_line must give back every range unchanged. */
 static void check_round_trip(const struct hk_idmap *m)
 {
-	struct hk_idmap again = {0};
+	struct hk_idmap again = { 0 };
 	for (size_t i = 0; i < m->n; i++) {
 		hk_autofree char *s = hk_idmap_format_range(&m->r[i]);
 		if (hk_idmap_parse_line(s, &again, NULL) < 0)
@@ -52,11 +52,11 @@ static void check_round_trip(const struct hk_idmap *m)
 /* Probes a few ids of each child range: composed == parent(child(id)). */
 static void check_compose(const struct hk_idmap *child, const struct hk_idmap *parent)
 {
-	struct hk_idmap out = {0};
+	struct hk_idmap out = { 0 };
 	if (hk_idmap_compose(child, parent, &out, NULL) < 0)
 		return;
 	/* Splitting keeps every id: the same number per kind on both sides. */
-	unsigned long total[2] = {0, 0}, ranges[2] = {0, 0};
+	unsigned long total[2] = { 0, 0 }, ranges[2] = { 0, 0 };
 	for (size_t i = 0; i < child->n; i++)
 		total[child->r[i].kind == 'g'] += child->r[i].count;
 	for (size_t i = 0; i < out.n; i++) {
@@ -71,7 +71,7 @@ static void check_compose(const struct hk_idmap *child, const struct hk_idmap *p
 		abort();
 	for (size_t i = 0; i < child->n; i++) {
 		const struct hk_idmap_range *r = &child->r[i];
-		unsigned long probes[3] = {r->ns, r->ns + r->count / 2, r->ns + r->count - 1};
+		unsigned long probes[3] = { r->ns, r->ns + r->count / 2, r->ns + r->count - 1 };
 		for (int p = 0; p < 3; p++) {
 			unsigned long mid, a, b;
 			if (!hk_idmap_to_host(child, r->kind, probes[p], &mid) ||
@@ -86,7 +86,7 @@ static void check_compose(const struct hk_idmap *child, const struct hk_idmap *p
 /* A valid map is injective, so its inverse sends every host id back. */
 static void check_invert(const struct hk_idmap *m)
 {
-	struct hk_idmap inv = {0};
+	struct hk_idmap inv = { 0 };
 	hk_idmap_invert(m, &inv);
 	if (hk_idmap_validate(&inv, NULL) < 0)
 		abort();
@@ -104,7 +104,7 @@ static void check_invert(const struct hk_idmap *m)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	hk_autofree char *text = xstrndup((const char *)data, size);
-	struct hk_idmap m = {0}, parent = {0};
+	struct hk_idmap m = { 0 }, parent = { 0 };
 	char *save = NULL;
 	for (char *l = strtok_r(text, "\n", &save); l && m.n < 1000;
 	     l = strtok_r(NULL, "\n", &save)) {

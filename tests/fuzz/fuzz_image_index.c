@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_entry(const struct hk_image_index *ix, const struct hk_image_entry *e)
 {
-	const char *const fields[] = {e->dist, e->release, e->arch, e->variant, e->build};
+	const char *const fields[] = { e->dist, e->release, e->arch, e->variant, e->build };
 	for (size_t i = 0; i < 5; i++)
 		if (!hk_image_field_ok(fields[i]) || strchr(fields[i], '/') ||
 		    !strcmp(fields[i], "..") || !strcmp(fields[i], "."))

@@ -55,7 +55,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	const uint8_t *sizes = data + 1, *p = data + 1 + nsizes;
 	size_t left = size - 1 - nsizes, piece = 0;
-	struct hk_lxc_facts f = { .state = HK_LXC_RUNNING, .init_pid = 42, .name = "c1", .lxcpath = "/var/lib/hako" };
+	struct hk_lxc_facts f = {
+		.state = HK_LXC_RUNNING, .init_pid = 42, .name = "c1", .lxcpath = "/var/lib/hako"
+	};
 	struct hk_lxc_conn c = { 0 };
 	size_t total = 0;
 	while (left) {

@@ -18,7 +18,8 @@ static void check_request(const struct hk_nic_request *req)
 		return;
 	if (req->pid <= 0 || req->pid > 4194304 || !req->name[0] || strchr(req->name, '/'))
 		abort();
-	if (req->op == HK_NIC_CREATE && req->mtu && (req->mtu < HK_NIC_MTU_MIN || req->mtu > HK_NIC_MTU_MAX))
+	if (req->op == HK_NIC_CREATE && req->mtu &&
+	    (req->mtu < HK_NIC_MTU_MIN || req->mtu > HK_NIC_MTU_MAX))
 		abort();
 	if (req->op == HK_NIC_CREATE &&
 	    (strcmp(req->type, "veth") || hk_net_ifname_validate(req->bridge, "b", NULL) < 0 ||
@@ -42,12 +43,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_request(&req);
 	struct hk_nic_reply rep;
 	if (hk_nic_reply_parse(buf, &rep, NULL) == 0 &&
-	    (hk_net_ifname_validate(rep.host, "h", NULL) < 0 || (rep.lease.family && rep.lease.family != AF_INET)))
+	    (hk_net_ifname_validate(rep.host, "h", NULL) < 0 ||
+	     (rep.lease.family && rep.lease.family != AF_INET)))
 		abort();
 	struct hk_nic_record r;
 	if (hk_nic_listing_parse(buf, &r, NULL) == 0 &&
-	    (hk_net_ifname_validate(r.host, "h", NULL) < 0 || hk_net_ifname_validate(r.bridge, "b", NULL) < 0 ||
-	     r.pid <= 0 || !r.name[0] || strchr(r.name, '/')))
+	    (hk_net_ifname_validate(r.host, "h", NULL) < 0 ||
+	     hk_net_ifname_validate(r.bridge, "b", NULL) < 0 || r.pid <= 0 || !r.name[0] ||
+	     strchr(r.name, '/')))
 		abort();
 	free(buf);
 	return 0;

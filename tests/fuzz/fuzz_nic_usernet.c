@@ -22,7 +22,8 @@ static void check_records(const char *text)
 		if (hk_nic_record_parse(b.data, &again, NULL) < 0)
 			abort();
 		hk_nic_record_format(&again, &b2);
-		if (strcmp(b.data, b2.data) || hk_net_ifname_validate(again.host, "host", NULL) < 0 || again.pid <= 0)
+		if (strcmp(b.data, b2.data) ||
+		    hk_net_ifname_validate(again.host, "host", NULL) < 0 || again.pid <= 0)
 			abort();
 		hk_buf_free(&b);
 		hk_buf_free(&b2);
@@ -46,7 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hk_nic_usernet_bridges(text, "alice", &groups, "veth", &br);
 	for (size_t i = 0; i < br.n; i++)
 		for (size_t j = 0; j < i; j++)
-			if (!strcmp(br.v[i], br.v[j]) || hk_net_ifname_validate(br.v[i], "b", NULL) < 0)
+			if (!strcmp(br.v[i], br.v[j]) ||
+			    hk_net_ifname_validate(br.v[i], "b", NULL) < 0)
 				abort();
 	hk_strv_clear(&br);
 	hk_strv_clear(&groups);

@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (plain && (strlen(line) != size || memcmp(line, data, size) != 0))
 		abort();
 
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	hk_sanitize_json_buf(&b, (const char *)data, size);
 	hk_autofree char *json = hk_buf_steal(&b);
 	check_safe(json, strlen(json), true);

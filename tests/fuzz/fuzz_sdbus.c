@@ -27,7 +27,8 @@ static void check_string(const struct hk_sdbus_msg *m, size_t len, const char *s
 
 static void walk(const struct hk_sdbus_msg *m, size_t len)
 {
-	const char *fields[] = {m->path, m->iface, m->member, m->error_name, m->dest, m->sender, m->sig};
+	const char *fields[] = { m->path, m->iface,  m->member, m->error_name,
+				 m->dest, m->sender, m->sig };
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		check_string(m, len, fields[i]);
 	if (m->body < m->raw || m->body + m->body_len != m->raw + len)

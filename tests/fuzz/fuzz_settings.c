@@ -28,7 +28,8 @@ static void check_ok(const struct hk_settings *s)
 			abort();
 		/* one binding per action */
 		for (size_t j = 0; j < i; j++)
-			if (strncmp(s->keys.v[j], s->keys.v[i], (size_t)(eq - s->keys.v[i]) + 1) == 0)
+			if (strncmp(s->keys.v[j], s->keys.v[i], (size_t)(eq - s->keys.v[i]) + 1) ==
+			    0)
 				abort();
 	}
 	/* [remotes]: one line per name, each a valid remote with a host */

@@ -40,16 +40,16 @@ static void check_queries(const struct hk_subids *ids)
 		if (r->count == 0 || r->start + r->count > 4294967295UL ||
 		    !hk_subids_cover(ids, r->start, r->count))
 			abort();
-		unsigned long starts[] = {r->start, r->start ? r->start - 1 : 0,
-					  r->start + r->count / 2};
-		unsigned long counts[] = {1, r->count, r->count + 1, 1000};
+		unsigned long starts[] = { r->start, r->start ? r->start - 1 : 0,
+					   r->start + r->count / 2 };
+		unsigned long counts[] = { 1, r->count, r->count + 1, 1000 };
 		for (size_t s = 0; s < 3; s++) {
 			for (size_t c = 0; c < 4; c++) {
 				bool got = hk_subids_cover(ids, starts[s], counts[c]);
 				if (got != brute_cover(ids, starts[s], counts[c]))
 					abort();
 				/* check_allowed says the same for a map of that range. */
-				struct hk_idmap m = {0};
+				struct hk_idmap m = { 0 };
 				hk_idmap_add(&m, 'u', 0, starts[s], counts[c]);
 				bool own = counts[c] == 1 && starts[s] == 1000;
 				int rc = hk_idmap_check_allowed(&m, "alice", 1000, 1000, ids, NULL,

@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		check_clean(s, out);
 		/* the first line of the input doubles as an excludes pattern */
-		struct hk_strv pats = {0};
+		struct hk_strv pats = { 0 };
 		hk_strv_push(&pats, s);
 		(void)hk_image_excluded(out, &pats);
 		hk_strv_clear(&pats);

@@ -81,8 +81,9 @@ static int serve_file(int c, const char *method, const char *path, long range)
 	}
 	off_t size = sb.st_size, from = range > 0 ? range : 0;
 	if (from && from >= size) {
-		dprintf(c, "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */%lld\r\n"
-			   "Content-Length: 0\r\nConnection: close\r\n\r\n",
+		dprintf(c,
+			"HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */%lld\r\n"
+			"Content-Length: 0\r\nConnection: close\r\n\r\n",
 			(long long)size);
 		close(fd);
 		return 416;
@@ -152,10 +153,10 @@ int main(int argc, char **argv)
 	root = argv[1];
 	log_file = fopen(argv[3], "ae");
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t alen = sizeof(a);
-	if (!log_file || s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 16) < 0 ||
-	    getsockname(s, (struct sockaddr *)&a, &alen) < 0) {
+	if (!log_file || s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(s, 16) < 0 || getsockname(s, (struct sockaddr *)&a, &alen) < 0) {
 		perror("hk-httpd");
 		return 1;
 	}
@@ -163,7 +164,8 @@ int main(int argc, char **argv)
 	char tmp[4096];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[2]);
 	FILE *pf = fopen(tmp, "we");
-	if (!pf || fprintf(pf, "%d\n", ntohs(a.sin_port)) < 0 || fclose(pf) || rename(tmp, argv[2])) {
+	if (!pf || fprintf(pf, "%d\n", ntohs(a.sin_port)) < 0 || fclose(pf) ||
+	    rename(tmp, argv[2])) {
 		perror("hk-httpd: port file");
 		return 1;
 	}
@@ -174,7 +176,7 @@ int main(int argc, char **argv)
 				continue;
 			return 1;
 		}
-		struct timeval tv = {.tv_sec = 5};
+		struct timeval tv = { .tv_sec = 5 };
 		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		handle(c);
 		close(c);

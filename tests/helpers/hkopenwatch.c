@@ -37,7 +37,8 @@ int main(int argc, char **argv)
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	ssize_t r;
 	while ((r = read(in, buf, sizeof(buf))) > 0)
-		for (char *p = buf; p < buf + r; p += sizeof(struct inotify_event) + ((struct inotify_event *)p)->len)
+		for (char *p = buf; p < buf + r;
+		     p += sizeof(struct inotify_event) + ((struct inotify_event *)p)->len)
 			opens += (((struct inotify_event *)p)->mask & IN_OPEN) != 0;
 	fprintf(stderr, "opens %lu\n", opens);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;

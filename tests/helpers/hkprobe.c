@@ -36,8 +36,8 @@
 #ifndef AF_ALG
 #define AF_ALG 38
 #endif
-#define X32_BIT 0x40000000L
-#define I386_UMOUNT 52
+#define X32_BIT		0x40000000L
+#define I386_UMOUNT	52
 #define I386_KEXEC_LOAD 283
 
 static void report(const char *key, long rc)
@@ -52,7 +52,10 @@ static void report(const char *key, long rc)
 static long i386_call(long nr, long a, long b)
 {
 	long ret;
-	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b) : "memory", "r8", "r9", "r10", "r11");
+	__asm__ volatile("int $0x80"
+			 : "=a"(ret)
+			 : "a"(nr), "b"(a), "c"(b)
+			 : "memory", "r8", "r9", "r10", "r11");
 	if (ret < 0 && ret > -4096) {
 		errno = (int)-ret;
 		return -1;
@@ -110,7 +113,8 @@ static int probe_sys(void)
 		printf("i386=unavailable\n");
 		fflush(stdout);
 	} else {
-		report("i386_umount_force", i386_call(I386_UMOUNT, (long)(uintptr_t)nowhere, MNT_FORCE));
+		report("i386_umount_force",
+		       i386_call(I386_UMOUNT, (long)(uintptr_t)nowhere, MNT_FORCE));
 		report("i386_umount_plain", i386_call(I386_UMOUNT, (long)(uintptr_t)nowhere, 0));
 		report("i386_kexec_load", i386_call(I386_KEXEC_LOAD, 0, 0));
 	}
@@ -162,8 +166,10 @@ static int probe_addkey(int argc, char **argv)
 static int probe_findkey(const char *desc)
 {
 	report("session", syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
-	report("findkey", syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_SESSION_KEYRING, "user", desc, 0));
-	report("findkey_user", syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_USER_SESSION_KEYRING, "user", desc, 0));
+	report("findkey",
+	       syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_SESSION_KEYRING, "user", desc, 0));
+	report("findkey_user",
+	       syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_USER_SESSION_KEYRING, "user", desc, 0));
 	return 0;
 }
 
@@ -211,6 +217,7 @@ int main(int argc, char **argv)
 		return probe_exe(argv[2]);
 	if (strcmp(what, "capbnd") == 0)
 		return probe_capbnd();
-	fprintf(stderr, "usage: hkprobe sti|sys|strict|nested|addkey DESC CMD...|findkey DESC|exe PID|capbnd\n");
+	fprintf(stderr,
+		"usage: hkprobe sti|sys|strict|nested|addkey DESC CMD...|findkey DESC|exe PID|capbnd\n");
 	return 2;
 }

@@ -91,7 +91,8 @@ static void check_fd(int pid, int n, int fd)
 		return;
 	target[len] = '\0';
 	n_got++;
-	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISCHR(st.st_mode) &&
+	    !S_ISBLK(st.st_mode))
 		return; /* pipes, sockets, anon inodes: the attach's own channels */
 	if (target[0] == '/' && stat(target, &here) == 0 &&
 	    ((here.st_dev == st.st_dev && here.st_ino == st.st_ino) ||
@@ -247,8 +248,8 @@ int main(int argc, char **argv)
 			close(fd);
 		}
 	}
-	fprintf(out, "new=%lu caught_hako=%lu seized=%lu seized_hako=%lu got_fd=%lu exe_path=%lu\n", n_new,
-		n_hako, n_seized, n_seized_hako, n_got, n_exe_path);
+	fprintf(out, "new=%lu caught_hako=%lu seized=%lu seized_hako=%lu got_fd=%lu exe_path=%lu\n",
+		n_new, n_hako, n_seized, n_seized_hako, n_got, n_exe_path);
 	fclose(out);
 	return 0;
 }

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #define NR_OPENAT2 437
-#define X32_BIT 0x40000000u
+#define X32_BIT	   0x40000000u
 
 static int install(void)
 {
@@ -47,7 +47,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (install() < 0) {
-		fprintf(stderr, "no-openat2: cannot install the seccomp filter: %s\n", strerror(errno));
+		fprintf(stderr, "no-openat2: cannot install the seccomp filter: %s\n",
+			strerror(errno));
 		return 1;
 	}
 	struct {

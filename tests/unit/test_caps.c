@@ -274,7 +274,9 @@ static void test_limit_in_child(void **state)
 		if (hk_caps_limit(&p, NULL) < 0)
 			_exit(1);
 		uint64_t eff = status_field("CapEff"), prm = status_field("CapPrm");
-		_exit((eff & ~p.keep) || (prm & ~p.keep) || !(eff & (UINT64_C(1) << CAP_CHOWN)) ? 2 : 0);
+		_exit((eff & ~p.keep) || (prm & ~p.keep) || !(eff & (UINT64_C(1) << CAP_CHOWN))
+			      ? 2
+			      : 0);
 	}
 	int st;
 	assert_int_equal(waitpid(pid, &st, 0), pid);

@@ -82,7 +82,7 @@ static void test_parse_proc_bad(void **state)
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad); i++) {
 		hk_autofree char *text = xasprintf("0::/\n%s\n", bad[i]);
-		struct hk_proc_cgroup pc = {0};
+		struct hk_proc_cgroup pc = { 0 };
 		hk_autoerr err = NULL;
 		if (hk_cgroup_parse_proc(text, &pc, &err) != -1)
 			fail_msg("accepted \"%s\"", bad[i]);
@@ -313,23 +313,23 @@ static void test_stat_writable(void **state)
 		gid_t gid;
 		bool want;
 	} cases[] = {
-		{1000, 1000, S_IFDIR | 0755, 1000, 1000, true},
-		{1000, 1000, S_IFDIR | 0655, 1000, 1000, false}, /* no search bit */
-		{0, 0, S_IFDIR | 0755, 1000, 1000, false},
-		{0, 0, S_IFDIR | 0755, 0, 0, true},	     /* root */
-		{0, 1000, S_IFDIR | 0775, 1000, 1000, true}, /* group */
-		{0, 1000, S_IFDIR | 0765, 1000, 1000, false},
-		{0, 0, S_IFDIR | 0777, 1000, 1000, true},     /* other */
-		{1000, 0, S_IFDIR | 0577, 1000, 1000, false}, /* owner class wins */
-		{1000, 0, S_IFREG | 0644, 1000, 1000, true},
-		{1000, 0, S_IFREG | 0444, 1000, 1000, false},
-		{0, 0, S_IFREG | 0644, 1000, 1000, false},
-		{0, 0, S_IFREG | 0666, 1000, 1000, true},
+		{ 1000, 1000, S_IFDIR | 0755, 1000, 1000, true },
+		{ 1000, 1000, S_IFDIR | 0655, 1000, 1000, false }, /* no search bit */
+		{ 0, 0, S_IFDIR | 0755, 1000, 1000, false },
+		{ 0, 0, S_IFDIR | 0755, 0, 0, true },	       /* root */
+		{ 0, 1000, S_IFDIR | 0775, 1000, 1000, true }, /* group */
+		{ 0, 1000, S_IFDIR | 0765, 1000, 1000, false },
+		{ 0, 0, S_IFDIR | 0777, 1000, 1000, true },	/* other */
+		{ 1000, 0, S_IFDIR | 0577, 1000, 1000, false }, /* owner class wins */
+		{ 1000, 0, S_IFREG | 0644, 1000, 1000, true },
+		{ 1000, 0, S_IFREG | 0444, 1000, 1000, false },
+		{ 0, 0, S_IFREG | 0644, 1000, 1000, false },
+		{ 0, 0, S_IFREG | 0666, 1000, 1000, true },
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(cases); i++) {
-		struct stat st = {.st_uid = cases[i].st_uid,
-				  .st_gid = cases[i].st_gid,
-				  .st_mode = cases[i].mode};
+		struct stat st = { .st_uid = cases[i].st_uid,
+				   .st_gid = cases[i].st_gid,
+				   .st_mode = cases[i].mode };
 		if (hk_cgroup_stat_writable(&st, cases[i].uid, cases[i].gid) != cases[i].want)
 			fail_msg("case %zu", i);
 	}

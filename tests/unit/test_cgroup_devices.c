@@ -24,7 +24,8 @@
 static int run(const struct bpf_insn *p, size_t n, char type, unsigned access, unsigned major,
 	       unsigned minor)
 {
-	uint32_t ctx[3] = { (access << 16) | (type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR),
+	uint32_t ctx[3] = { (access << 16) |
+				    (type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR),
 			    major, minor };
 	uint64_t r[11] = { 0 };
 	for (size_t pc = 0; pc < n; pc++) {
@@ -68,7 +69,8 @@ static struct hk_dev_policy policy_of(const char *const *lines)
 	struct hk_dev_policy p;
 	hk_dev_policy_init(&p);
 	for (; *lines; lines += 2)
-		assert_int_equal(hk_dev_policy_add(&p, lines[0], lines[1], "lxc.cgroup2.x", NULL), 0);
+		assert_int_equal(hk_dev_policy_add(&p, lines[0], lines[1], "lxc.cgroup2.x", NULL),
+				 0);
 	return p;
 }
 
@@ -86,15 +88,16 @@ static int verdict(const struct hk_dev_policy *pol, char type, unsigned access, 
 static void test_parse_refusals(void **state)
 {
 	(void)state;
-	static const char *const bad[] = { "", "x 1:3 rwm", "c 1:3", "c 1 rwm", "c 1:3 rwx",
-					   "c a:3 rwm", "c 1:3 rwm extra", "c 99999999:1 r", "c :3 r",
-					   "b 1:* " };
+	static const char *const bad[] = {
+		"",	     "x 1:3 rwm",	"c 1:3",	  "c 1 rwm", "c 1:3 rwx",
+		"c a:3 rwm", "c 1:3 rwm extra", "c 99999999:1 r", "c :3 r",  "b 1:* "
+	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct hk_dev_policy p;
 		hk_dev_policy_init(&p);
 		struct hk_error *err = NULL;
-		assert_int_equal(hk_dev_policy_add(&p, "devices.allow", bad[i], "lxc.cgroup2.devices.allow",
-						   &err),
+		assert_int_equal(hk_dev_policy_add(&p, "devices.allow", bad[i],
+						   "lxc.cgroup2.devices.allow", &err),
 				 -1);
 		assert_non_null(strstr(err->msg, "lxc.cgroup2.devices.allow = "));
 		assert_non_null(strstr(err->msg, "TYPE MAJOR:MINOR ACCESS"));
@@ -108,18 +111,28 @@ static void test_common_conf(void **state)
 {
 	(void)state;
 	static const char *const lines[] = {
-		"devices.deny", "a", "devices.allow", "c *:* m", "devices.allow", "b *:* m",
-		"devices.allow", "c 1:3 rwm", "devices.allow", "c 1:5 rwm", "devices.allow", "c 136:* rwm",
+		"devices.deny",
+		"a",
+		"devices.allow",
+		"c *:* m",
+		"devices.allow",
+		"b *:* m",
+		"devices.allow",
+		"c 1:3 rwm",
+		"devices.allow",
+		"c 1:5 rwm",
+		"devices.allow",
+		"c 136:* rwm",
 		NULL,
 	};
 	struct hk_dev_policy p = policy_of(lines);
 	assert_false(p.default_allow);
-	assert_int_equal(verdict(&p, 'c', R | W, 1, 3), 1);  /* /dev/null */
-	assert_int_equal(verdict(&p, 'c', R, 1, 5), 1);      /* /dev/zero */
-	assert_int_equal(verdict(&p, 'c', W, 136, 7), 1);    /* a pty */
-	assert_int_equal(verdict(&p, 'b', M, 8, 0), 1);      /* mknod is allowed */
-	assert_int_equal(verdict(&p, 'b', R, 8, 0), 0);      /* reading a disk is not */
-	assert_int_equal(verdict(&p, 'c', R, 1, 1), 0);      /* /dev/mem */
+	assert_int_equal(verdict(&p, 'c', R | W, 1, 3), 1);    /* /dev/null */
+	assert_int_equal(verdict(&p, 'c', R, 1, 5), 1);	       /* /dev/zero */
+	assert_int_equal(verdict(&p, 'c', W, 136, 7), 1);      /* a pty */
+	assert_int_equal(verdict(&p, 'b', M, 8, 0), 1);	       /* mknod is allowed */
+	assert_int_equal(verdict(&p, 'b', R, 8, 0), 0);	       /* reading a disk is not */
+	assert_int_equal(verdict(&p, 'c', R, 1, 1), 0);	       /* /dev/mem */
 	assert_int_equal(verdict(&p, 'c', M | R, 10, 200), 0); /* more than m on a wildcard */
 	hk_dev_policy_free(&p);
 }
@@ -151,7 +164,8 @@ static void test_deny_exceptions(void **state)
 static void test_type_a_matches_both(void **state)
 {
 	(void)state;
-	static const char *const lines[] = { "devices.deny", "a", "devices.allow", "a 7:* r", NULL };
+	static const char *const lines[] = { "devices.deny", "a", "devices.allow", "a 7:* r",
+					     NULL };
 	struct hk_dev_policy p = policy_of(lines);
 	assert_int_equal(verdict(&p, 'b', R, 7, 3), 1);
 	assert_int_equal(verdict(&p, 'c', R, 7, 3), 1);
@@ -166,11 +180,22 @@ static void test_allows_matches_program(void **state)
 {
 	(void)state;
 	static const char *const p1[] = {
-		"devices.deny", "a", "devices.allow", "c *:* m", "devices.allow", "b *:* m",
-		"devices.allow", "c 1:3 rwm", "devices.allow", "c 136:* rwm", "devices.allow", "b 7:0 rwm",
+		"devices.deny",
+		"a",
+		"devices.allow",
+		"c *:* m",
+		"devices.allow",
+		"b *:* m",
+		"devices.allow",
+		"c 1:3 rwm",
+		"devices.allow",
+		"c 136:* rwm",
+		"devices.allow",
+		"b 7:0 rwm",
 		NULL,
 	};
-	static const char *const p2[] = { "devices.deny", "c 1:3 w", "devices.deny", "b *:* rwm", NULL };
+	static const char *const p2[] = { "devices.deny", "c 1:3 w", "devices.deny", "b *:* rwm",
+					  NULL };
 	static const char *const p3[] = { "devices.deny", "a", "devices.allow", "a 7:* r", NULL };
 	static const char *const p4[] = { NULL };
 	const char *const *const all[] = { p1, p2, p3, p4 };
@@ -182,10 +207,14 @@ static void test_allows_matches_program(void **state)
 				for (size_t b = 0; b < 3; b++)
 					for (int t = 0; t < 2; t++) {
 						char type = t ? 'b' : 'c';
-						bool want = verdict(&p, type, acc, majors[a], minors[b]) == 1;
-						if (hk_dev_policy_allows(&p, type, majors[a], minors[b], acc) != want)
-							fail_msg("policy %zu, %c %u:%u access %u: allows says %d", k,
-								 type, majors[a], minors[b], acc, !want);
+						bool want = verdict(&p, type, acc, majors[a],
+								    minors[b]) == 1;
+						if (hk_dev_policy_allows(&p, type, majors[a],
+									 minors[b], acc) != want)
+							fail_msg(
+								"policy %zu, %c %u:%u access %u: allows says %d",
+								k, type, majors[a], minors[b], acc,
+								!want);
 					}
 		hk_dev_policy_free(&p);
 	}
@@ -196,14 +225,16 @@ static void test_allows_matches_program(void **state)
 static void test_kernel_loads_it(void **state)
 {
 	(void)state;
-	const char *base = access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) == 0 ? "/sys/fs/cgroup/unified"
-											   : "/sys/fs/cgroup";
+	const char *base = access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) == 0
+				   ? "/sys/fs/cgroup/unified"
+				   : "/sys/fs/cgroup";
 	hk_autofree char *dir = xasprintf("%s/hk-devtest-%d", base, (int)getpid());
 	if (geteuid() != 0 || mkdir(dir, 0755) < 0) {
 		skip();
 		return;
 	}
-	static const char *const lines[] = { "devices.deny", "a", "devices.allow", "c 1:3 rwm", NULL };
+	static const char *const lines[] = { "devices.deny", "a", "devices.allow", "c 1:3 rwm",
+					     NULL };
 	struct hk_dev_policy p = policy_of(lines);
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(fd >= 0);

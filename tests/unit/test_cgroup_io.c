@@ -32,7 +32,8 @@ static void v1_sums_read_and_write_lines_not_total(void **state)
 	assert_int_equal(hk_cgroup_io_v1_bytes(t), 4096 + 8192 + 100);
 	/* no device counted: unknown (6.x counts only throttled devices) */
 	assert_int_equal(hk_cgroup_io_v1_bytes("Total 0\n"), -1);
-	assert_int_equal(hk_cgroup_io_v1_bytes("8:0 Read 0\n8:0 Write 0\n8:0 Total 0\nTotal 0\n"), 0);
+	assert_int_equal(hk_cgroup_io_v1_bytes("8:0 Read 0\n8:0 Write 0\n8:0 Total 0\nTotal 0\n"),
+			 0);
 	assert_int_equal(hk_cgroup_io_v1_bytes(NULL), -1);
 }
 

@@ -126,10 +126,13 @@ static void test_leaf_split(void **state)
 	for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
 		if (strstr(l, "/hako/"))
 			assert_true(hk_str_has_suffix(l, want));
-	const char *key = hk_cgroup_v1_for(&f->info, "pids") || hk_cgroup_unified(&f->info) ? "pids.max" : NULL;
+	const char *key = hk_cgroup_v1_for(&f->info, "pids") || hk_cgroup_unified(&f->info)
+				  ? "pids.max"
+				  : NULL;
 	if (key && hk_cgroup_file_access(f->cg, key, "77", NULL, &err) == 0) {
 		char file[512];
-		snprintf(file, sizeof(file), "%s/" HK_CGROUP_LEAF "/pids.max", hk_cgroup_main_dir(f->cg));
+		snprintf(file, sizeof(file), "%s/" HK_CGROUP_LEAF "/pids.max",
+			 hk_cgroup_main_dir(f->cg));
 		hk_autofree char *leafmax = NULL;
 		/* the leaf keeps its own (unlimited) value: the limit is on NAME */
 		if (hk_read_file(file, &leafmax, NULL, NULL) == 0)
@@ -261,9 +264,10 @@ static void test_open_proc(void **state)
 	struct hk_cgroup_info info;
 	hk_autoerr err = NULL;
 	assert_int_equal(hk_cgroup_detect(root, &info, &err), 0);
-	const char *text = "9:name=systemd:/lxc.payload.c1/init.scope\n8:pids:/lxc.payload.c1\n"
-			   "6:freezer:/lxc.payload.c1\n4:memory:/lxc.payload.c1\n3:cpuset:/lxc.payload.c1\n"
-			   "2:cpuacct:/lxc.payload.c1\n1:cpu:/lxc.payload.c1\n0::/lxc.payload.c1/init.scope\n";
+	const char *text =
+		"9:name=systemd:/lxc.payload.c1/init.scope\n8:pids:/lxc.payload.c1\n"
+		"6:freezer:/lxc.payload.c1\n4:memory:/lxc.payload.c1\n3:cpuset:/lxc.payload.c1\n"
+		"2:cpuacct:/lxc.payload.c1\n1:cpu:/lxc.payload.c1\n0::/lxc.payload.c1/init.scope\n";
 	struct hk_cgroup *cg = hk_cgroup_open_proc_text(&info, text);
 	assert_non_null(cg);
 	const char *want[][2] = {

@@ -42,18 +42,20 @@ static void test_unit_name(void **state)
 static void test_path_valid(void **state)
 {
 	(void)state;
-	static const char *const good[] = {"/user.slice/user-1000.slice/user@1000.service/app.slice/hako-c1-00ab.scope",
-					   "/hako-x\\x40y-0001.scope", "/system.slice/hako-a-1.scope"};
+	static const char *const good[] = {
+		"/user.slice/user-1000.slice/user@1000.service/app.slice/hako-c1-00ab.scope",
+		"/hako-x\\x40y-0001.scope", "/system.slice/hako-a-1.scope"
+	};
 	static const char *const bad[] = {
-		"user.slice/hako-c1-00ab.scope",	 /* relative */
-		"/a//hako-c1-00ab.scope",		 /* // */
-		"/a/../hako-c1-00ab.scope",		 /* .. */
-		"/a/hako-c1-00ab.scope/..",		 /* .. at the end */
-		"/a/other.scope",			 /* not hako's */
-		"/a/hako-c1-00ab.service",		 /* not a scope */
-		"/a/hako-.scope",			 /* nothing in it */
-		"/a/hako-c1\n-00ab.scope",		 /* control byte */
-		"/a/hako-c1-00ab.scope/hako/c1",	 /* below the scope */
+		"user.slice/hako-c1-00ab.scope", /* relative */
+		"/a//hako-c1-00ab.scope",	 /* // */
+		"/a/../hako-c1-00ab.scope",	 /* .. */
+		"/a/hako-c1-00ab.scope/..",	 /* .. at the end */
+		"/a/other.scope",		 /* not hako's */
+		"/a/hako-c1-00ab.service",	 /* not a scope */
+		"/a/hako-.scope",		 /* nothing in it */
+		"/a/hako-c1\n-00ab.scope",	 /* control byte */
+		"/a/hako-c1-00ab.scope/hako/c1", /* below the scope */
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(good); i++)
 		assert_true(hk_cgroup_scope_path_valid(good[i]));
@@ -72,7 +74,8 @@ static void host_make(struct host *h, bool systemd, const char *cg)
 	const char *top = getenv("HK_TEST_FIXTURES");
 	strcpy(h->dir, "/tmp/hako-sdtest.XXXXXX");
 	assert_non_null(mkdtemp(h->dir));
-	hk_autofree char *cmd = xasprintf("cp -a '%s/cgroup/v2/.' '%s/'", top ? top : "tests/fixtures", h->dir);
+	hk_autofree char *cmd =
+		xasprintf("cp -a '%s/cgroup/v2/.' '%s/'", top ? top : "tests/fixtures", h->dir);
 	assert_int_equal(system(cmd), 0);
 	if (systemd) {
 		hk_autofree char *run = xasprintf("%s/run/systemd/system", h->dir);
@@ -113,7 +116,9 @@ static void test_mode(void **state)
 	host_free(&h);
 
 	/* a monitor after a reboot, already in its scope's leaf */
-	host_make(&h, true, "/user.slice/user-1000.slice/user@1000.service/app.slice/hako-c1-00ab.scope/monitor");
+	host_make(
+		&h, true,
+		"/user.slice/user-1000.slice/user@1000.service/app.slice/hako-c1-00ab.scope/monitor");
 	assert_int_equal(hk_cgroup_systemd_mode(&h.info, 1000), HK_SD_SCOPE);
 	host_free(&h);
 }
@@ -144,7 +149,8 @@ static void test_record(void **state)
 {
 	(void)state;
 	struct host h;
-	const char *scope = "/user.slice/user-1000.slice/user@1000.service/app.slice/hako-c1-00ab.scope";
+	const char *scope =
+		"/user.slice/user-1000.slice/user@1000.service/app.slice/hako-c1-00ab.scope";
 	host_make(&h, true, NULL);
 	char store_dir[] = "/tmp/hako-sdstore.XXXXXX";
 	assert_non_null(mkdtemp(store_dir));

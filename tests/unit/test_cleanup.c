@@ -180,7 +180,8 @@ static void test_steps_documented(void **state)
 	while (i < HK_STEP__COUNT) {
 		const struct hk_step_def *first = hk_step_of((enum hk_step)i);
 		size_t n = 0;
-		while (i + n < HK_STEP__COUNT && !strcmp(hk_step_of((enum hk_step)(i + n))->op, first->op))
+		while (i + n < HK_STEP__COUNT &&
+		       !strcmp(hk_step_of((enum hk_step)(i + n))->op, first->op))
 			n++;
 		const struct hk_step_def *last = hk_step_of((enum hk_step)(i + n - 1));
 		struct hk_buf want = { 0 };
@@ -188,8 +189,8 @@ static void test_steps_documented(void **state)
 		for (size_t k = 0; k < n; k++) {
 			const struct hk_step_def *d = hk_step_of((enum hk_step)(i + k));
 			if (d->number != first->number + k)
-				fail_msg("%s step %s: number %u, want %zu", d->op, d->what, d->number,
-					 first->number + k);
+				fail_msg("%s step %s: number %u, want %zu", d->op, d->what,
+					 d->number, first->number + k);
 			hk_buf_printf(&want, "%s%s", d->what, k + 1 < n ? ", " : "");
 		}
 		/* op names are upper case in the table, lower case in the text */

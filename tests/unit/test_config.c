@@ -169,20 +169,20 @@ static void test_guides_lines(void **state)
 {
 	(void)state;
 	static const char *const pairs[][2] = {
-		{"lxc.id_map = u 0 100000 65536\nlxc.id_map = g 0 100000 65536\n",
-		 "lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n"},
-		{"lxc.network.type = veth\nlxc.network.link = lxcbr0\nlxc.network.flags = up\n"
-		 "lxc.network.hwaddr = 00:16:3e:xx:xx:xx\n",
-		 "lxc.net.0.type = veth\nlxc.net.0.link = lxcbr0\nlxc.net.0.flags = up\n"
-		 "lxc.net.0.hwaddr = 00:16:3e:xx:xx:xx\n"},
-		{"lxc.rootfs = aufs:/home/karma/.local/share/lxc/ct01/rootfs:"
-		 "/home/karma/.local/share/lxc/aufs01/delta0\n",
-		 "lxc.rootfs.path = aufs:/home/karma/.local/share/lxc/ct01/rootfs:"
-		 "/home/karma/.local/share/lxc/aufs01/delta0\n"},
-		{"lxc.mount.auto = cgroup\n", "lxc.mount.auto = cgroup\n"},
-		{"lxc.aa_profile = lxc-container-default-with-nesting\n",
-		 "lxc.apparmor.profile = lxc-container-default-with-nesting\n"},
-		{"lxc.id_map = u 0 165536 131072\n", "lxc.idmap = u 0 165536 131072\n"},
+		{ "lxc.id_map = u 0 100000 65536\nlxc.id_map = g 0 100000 65536\n",
+		  "lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n" },
+		{ "lxc.network.type = veth\nlxc.network.link = lxcbr0\nlxc.network.flags = up\n"
+		  "lxc.network.hwaddr = 00:16:3e:xx:xx:xx\n",
+		  "lxc.net.0.type = veth\nlxc.net.0.link = lxcbr0\nlxc.net.0.flags = up\n"
+		  "lxc.net.0.hwaddr = 00:16:3e:xx:xx:xx\n" },
+		{ "lxc.rootfs = aufs:/home/karma/.local/share/lxc/ct01/rootfs:"
+		  "/home/karma/.local/share/lxc/aufs01/delta0\n",
+		  "lxc.rootfs.path = aufs:/home/karma/.local/share/lxc/ct01/rootfs:"
+		  "/home/karma/.local/share/lxc/aufs01/delta0\n" },
+		{ "lxc.mount.auto = cgroup\n", "lxc.mount.auto = cgroup\n" },
+		{ "lxc.aa_profile = lxc-container-default-with-nesting\n",
+		  "lxc.apparmor.profile = lxc-container-default-with-nesting\n" },
+		{ "lxc.id_map = u 0 165536 131072\n", "lxc.idmap = u 0 165536 131072\n" },
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(pairs); i++) {
 		struct hk_config a, b;
@@ -285,62 +285,62 @@ static void test_errors(void **state)
 {
 	(void)state;
 	static const struct bad bad[] = {
-		{"# c\nlxc.foo = 1\n", "\"t\" line 2: unknown key \"lxc.foo\"; see hako.conf(5)"},
-		{"lxc.idmap = u 0 x 65536\n", "\"t\" line 1: lxc.idmap \"u 0 x 65536\": "},
-		{"lxc.id_map = z 0 1 1\n", "line 1: lxc.id_map \"z 0 1 1\""},
-		{"[global]\nlxc.tty.max = 1\n",
-		 "line 1: \"[global]\": a container config has no [sections]"},
-		{"lxc.tty.max = 1\nlxc.tty.max\n",
-		 "line 2: \"lxc.tty.max\" is not a \"key = value\" line"},
-		{"lxc.rootfs.path: /x\n",
-		 "line 1: \"lxc.rootfs.path: /x\" is not a \"key = value\" line"},
-		{"lxc.rootfs:x = /y\n", "line 1: unknown key \"lxc.rootfs:x\""},
-		{"lxc.autodev = yes\n", "lxc.autodev \"yes\": expected 0 or 1"},
-		{"lxc.tty.max = -1\n", "lxc.tty.max \"-1\": expected a whole number"},
-		{"lxc.tty.max = 99999999999\n", "expected a whole number"},
-		{"lxc.start.order = x\n", "lxc.start.order \"x\": expected a whole number"},
-		{"lxc.init.uid = -5\n", "lxc.init.uid \"-5\": expected a numeric id"},
-		{"lxc.net.0.mtu = 70000\n", "lxc.net.0.mtu \"70000\""},
-		{"lxc.signal.halt = SIGFOO\n", "lxc.signal.halt \"SIGFOO\": expected a signal"},
-		{"lxc.signal.stop = 999\n", "expected a signal"},
-		{"lxc.net.0.hwaddr = 00:16:3e:xx:xx\n",
-		 "lxc.net.0.hwaddr \"00:16:3e:xx:xx\": expected a MAC"},
-		{"lxc.net.0.hwaddr = 00:16:3e:gg:00:00\n", "expected a MAC"},
-		{"lxc.net.0.type = bridge\n",
-		 "lxc.net.0.type \"bridge\": unknown interface type; expected veth, empty"},
-		{"lxc.net.0.flags = down\n", "the only flag is \"up\""},
-		{"lxc.net.0.ipv4.address = 10.0.0.300/24\n", "expected an IPv4 address"},
-		{"lxc.net.0.ipv4.address = 10.0.0.3/33\n", "expected an IPv4 address"},
-		{"lxc.net.0.ipv6.address = 10.0.0.3\n", "expected an IPv6 address"},
-		{"lxc.net.0.ipv4.gateway = nope\n",
-		 "expected an IPv4 address, \"auto\" or \"dev\""},
-		{"lxc.net.0.macvlan.mode = fast\n", "macvlan mode"},
-		{"lxc.net.0.name = averyveryverylongname\n", "at most 15 characters"},
-		{"lxc.net.x.type = veth\n", "unknown key \"lxc.net.x.type\""},
-		{"lxc.net.0.color = red\n", "unknown key \"lxc.net.0.color\""},
-		{"lxc.network.link = br0\n", "lxc.network.link \"br0\": no interface yet"},
-		{"lxc.network.foo = 1\n", "unknown key \"lxc.network.foo\""},
-		{"lxc.net = x\n", "only an empty value"},
-		{"lxc.mount.auto = proc sys:bogus\n",
-		 "lxc.mount.auto \"proc sys:bogus\": unknown word \"sys:bogus\""},
-		{"lxc.mount.auto = shmounts:\n", "unknown word"},
-		{"lxc.cap.drop = sys_module sys_nothing\n", "unknown capability \"sys_nothing\""},
-		{"lxc.cap.drop = none\n", "unknown capability \"none\""},
-		{"lxc.rootfs.path = nfs:/x\n", "unknown storage backend \"nfs\""},
-		{"lxc.rootfs.path = overlay:/only-lower\n", "expected overlay:LOWER:UPPER"},
-		{"lxc.rootfs.path = aufs:/a:\n", "expected aufs:LOWER:UPPER"},
-		{"lxc.arch = vax\n", "lxc.arch \"vax\": unknown architecture"},
-		{"lxc.hook.bogus = /bin/true\n", "lxc.hook.bogus \"/bin/true\": unknown hook"},
-		{"lxc.console.buffer.size = 12 parsecs\n", "expected a size"},
-		{"lxc.log.level = LOUD\n", "lxc.log.level \"LOUD\""},
-		{"lxc.uts.name = "
-		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
-		 "at most 64 characters"},
-		{"lxc.environment = =x\n", "expected NAME=VALUE"},
-		{"lxc.cgroup = 1\n", "only an empty value is allowed here"},
-		{"lxc.include = /nonexistent/hako-test.conf\n",
-		 "line 1: lxc.include \"/nonexistent/hako-test.conf\": cannot read"},
-		{"lxc.tty max = 1\n", "unknown key \"lxc.tty max\""},
+		{ "# c\nlxc.foo = 1\n", "\"t\" line 2: unknown key \"lxc.foo\"; see hako.conf(5)" },
+		{ "lxc.idmap = u 0 x 65536\n", "\"t\" line 1: lxc.idmap \"u 0 x 65536\": " },
+		{ "lxc.id_map = z 0 1 1\n", "line 1: lxc.id_map \"z 0 1 1\"" },
+		{ "[global]\nlxc.tty.max = 1\n",
+		  "line 1: \"[global]\": a container config has no [sections]" },
+		{ "lxc.tty.max = 1\nlxc.tty.max\n",
+		  "line 2: \"lxc.tty.max\" is not a \"key = value\" line" },
+		{ "lxc.rootfs.path: /x\n",
+		  "line 1: \"lxc.rootfs.path: /x\" is not a \"key = value\" line" },
+		{ "lxc.rootfs:x = /y\n", "line 1: unknown key \"lxc.rootfs:x\"" },
+		{ "lxc.autodev = yes\n", "lxc.autodev \"yes\": expected 0 or 1" },
+		{ "lxc.tty.max = -1\n", "lxc.tty.max \"-1\": expected a whole number" },
+		{ "lxc.tty.max = 99999999999\n", "expected a whole number" },
+		{ "lxc.start.order = x\n", "lxc.start.order \"x\": expected a whole number" },
+		{ "lxc.init.uid = -5\n", "lxc.init.uid \"-5\": expected a numeric id" },
+		{ "lxc.net.0.mtu = 70000\n", "lxc.net.0.mtu \"70000\"" },
+		{ "lxc.signal.halt = SIGFOO\n", "lxc.signal.halt \"SIGFOO\": expected a signal" },
+		{ "lxc.signal.stop = 999\n", "expected a signal" },
+		{ "lxc.net.0.hwaddr = 00:16:3e:xx:xx\n",
+		  "lxc.net.0.hwaddr \"00:16:3e:xx:xx\": expected a MAC" },
+		{ "lxc.net.0.hwaddr = 00:16:3e:gg:00:00\n", "expected a MAC" },
+		{ "lxc.net.0.type = bridge\n",
+		  "lxc.net.0.type \"bridge\": unknown interface type; expected veth, empty" },
+		{ "lxc.net.0.flags = down\n", "the only flag is \"up\"" },
+		{ "lxc.net.0.ipv4.address = 10.0.0.300/24\n", "expected an IPv4 address" },
+		{ "lxc.net.0.ipv4.address = 10.0.0.3/33\n", "expected an IPv4 address" },
+		{ "lxc.net.0.ipv6.address = 10.0.0.3\n", "expected an IPv6 address" },
+		{ "lxc.net.0.ipv4.gateway = nope\n",
+		  "expected an IPv4 address, \"auto\" or \"dev\"" },
+		{ "lxc.net.0.macvlan.mode = fast\n", "macvlan mode" },
+		{ "lxc.net.0.name = averyveryverylongname\n", "at most 15 characters" },
+		{ "lxc.net.x.type = veth\n", "unknown key \"lxc.net.x.type\"" },
+		{ "lxc.net.0.color = red\n", "unknown key \"lxc.net.0.color\"" },
+		{ "lxc.network.link = br0\n", "lxc.network.link \"br0\": no interface yet" },
+		{ "lxc.network.foo = 1\n", "unknown key \"lxc.network.foo\"" },
+		{ "lxc.net = x\n", "only an empty value" },
+		{ "lxc.mount.auto = proc sys:bogus\n",
+		  "lxc.mount.auto \"proc sys:bogus\": unknown word \"sys:bogus\"" },
+		{ "lxc.mount.auto = shmounts:\n", "unknown word" },
+		{ "lxc.cap.drop = sys_module sys_nothing\n", "unknown capability \"sys_nothing\"" },
+		{ "lxc.cap.drop = none\n", "unknown capability \"none\"" },
+		{ "lxc.rootfs.path = nfs:/x\n", "unknown storage backend \"nfs\"" },
+		{ "lxc.rootfs.path = overlay:/only-lower\n", "expected overlay:LOWER:UPPER" },
+		{ "lxc.rootfs.path = aufs:/a:\n", "expected aufs:LOWER:UPPER" },
+		{ "lxc.arch = vax\n", "lxc.arch \"vax\": unknown architecture" },
+		{ "lxc.hook.bogus = /bin/true\n", "lxc.hook.bogus \"/bin/true\": unknown hook" },
+		{ "lxc.console.buffer.size = 12 parsecs\n", "expected a size" },
+		{ "lxc.log.level = LOUD\n", "lxc.log.level \"LOUD\"" },
+		{ "lxc.uts.name = "
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		  "at most 64 characters" },
+		{ "lxc.environment = =x\n", "expected NAME=VALUE" },
+		{ "lxc.cgroup = 1\n", "only an empty value is allowed here" },
+		{ "lxc.include = /nonexistent/hako-test.conf\n",
+		  "line 1: lxc.include \"/nonexistent/hako-test.conf\": cannot read" },
+		{ "lxc.tty max = 1\n", "unknown key \"lxc.tty max\"" },
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad); i++) {
 		struct hk_config c;
@@ -361,7 +361,7 @@ static void test_set_get(void **state)
 	(void)state;
 	struct hk_config c;
 	hk_autoerr e = NULL;
-	struct hk_strv v = {0};
+	struct hk_strv v = { 0 };
 	parse_ok(&c, "lxc.network.type = veth\nlxc.network.link = br0\nlxc.utsname = a\n");
 	assert_int_equal(hk_config_set(&c, "lxc.uts.name", "b", &e), 0);
 	assert_int_equal(hk_config_get(&c, "lxc.utsname", &v, &e), 0);
@@ -506,8 +506,8 @@ static void test_lxc_busybox(void **state)
 	/* lxc.apparmor.profile warns; allow_nesting is hako's nesting switch too. */
 	assert_int_equal(c.warnings, hk_config_apparmor_enabled() ? 0 : 1);
 	hk_config_free(&c);
-	static const char *const stock[] = {"common.conf", "userns.conf", "nesting.conf",
-					    "debian.common.conf", "ubuntu.common.conf"};
+	static const char *const stock[] = { "common.conf", "userns.conf", "nesting.conf",
+					     "debian.common.conf", "ubuntu.common.conf" };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(stock); i++) {
 		hk_autofree char *p = xasprintf("/usr/share/lxc/config/%s", stock[i]);
 		if (access(p, R_OK) != 0)
@@ -736,15 +736,15 @@ static void test_backend_and_rootfs(void **state)
 		enum hk_backend b;
 		const char *path, *upper;
 	} ok[] = {
-		{"/var/lib/hako/c1/rootfs", HK_BACKEND_DIR, "/var/lib/hako/c1/rootfs", NULL},
-		{"dir:/r", HK_BACKEND_DIR, "/r", NULL},
-		{"btrfs:/r", HK_BACKEND_BTRFS, "/r", NULL},
-		{"zfs:tank/c1", HK_BACKEND_ZFS, "tank/c1", NULL},
-		{"lvm:/dev/vg/c1", HK_BACKEND_LVM, "/dev/vg/c1", NULL},
-		{"overlayfs:/lo:/up", HK_BACKEND_OVERLAY, "/lo", "/up"},
-		{"overlay:/lo:/up", HK_BACKEND_OVERLAY, "/lo", "/up"},
-		{"/odd:path", HK_BACKEND_DIR, "/odd:path", NULL},
-		{"./Rel:x", HK_BACKEND_DIR, "./Rel:x", NULL},
+		{ "/var/lib/hako/c1/rootfs", HK_BACKEND_DIR, "/var/lib/hako/c1/rootfs", NULL },
+		{ "dir:/r", HK_BACKEND_DIR, "/r", NULL },
+		{ "btrfs:/r", HK_BACKEND_BTRFS, "/r", NULL },
+		{ "zfs:tank/c1", HK_BACKEND_ZFS, "tank/c1", NULL },
+		{ "lvm:/dev/vg/c1", HK_BACKEND_LVM, "/dev/vg/c1", NULL },
+		{ "overlayfs:/lo:/up", HK_BACKEND_OVERLAY, "/lo", "/up" },
+		{ "overlay:/lo:/up", HK_BACKEND_OVERLAY, "/lo", "/up" },
+		{ "/odd:path", HK_BACKEND_DIR, "/odd:path", NULL },
+		{ "./Rel:x", HK_BACKEND_DIR, "./Rel:x", NULL },
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(ok); i++) {
 		struct hk_rootfs_spec r;
@@ -759,7 +759,7 @@ static void test_backend_and_rootfs(void **state)
 	struct hk_rootfs_spec r;
 	hk_autoerr e = NULL;
 	assert_int_equal(hk_rootfs_spec_parse("dir:", &r, &e), -1);
-	struct hk_kvlist l = {0};
+	struct hk_kvlist l = { 0 };
 	hk_kvlist_add(&l, "a", "1");
 	hk_kvlist_add(&l, "b", "2");
 	assert_int_equal(l.n, 2);
@@ -802,7 +802,7 @@ static void test_man_page(void **state)
 		/* troff escapes: the page writes "lxc.net.N.type" and "lxc.cgroup.*" as is */
 		if (!strstr(man, d->info.name))
 			fail_msg("hako.conf.5 lacks %s", d->info.name);
-		struct hk_strv legacy = {0};
+		struct hk_strv legacy = { 0 };
 		hk_key_legacy_names(d->info.name, &legacy);
 		for (size_t j = 0; j < legacy.n; j++)
 			if (!strstr(man, legacy.v[j]))

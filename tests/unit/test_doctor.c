@@ -114,7 +114,9 @@ static char *make_broken_host(void)
 	char tmpl[] = "/tmp/hk-doctor-XXXXXX";
 	assert_non_null(mkdtemp(tmpl));
 	char *root = xstrdup(tmpl);
-	static const char *const ns[] = {"mnt", "pid", "uts", "ipc", "net", "user"}; /* no cgroup */
+	static const char *const ns[] = {
+		"mnt", "pid", "uts", "ipc", "net", "user"
+	}; /* no cgroup */
 	for (size_t i = 0; i < HK_ARRAY_SIZE(ns); i++) {
 		hk_autofree char *p = xasprintf("/proc/self/ns/%s", ns[i]);
 		put(root, p, "");
@@ -171,7 +173,7 @@ static void test_broken_host_user(void **state)
 {
 	(void)state;
 	hk_autofree char *root = make_broken_host();
-	struct results rs = {0};
+	struct results rs = { 0 };
 	int fails;
 	/* a uid no file belongs to, so nothing is writable for it */
 	run_on(root, 4243, "alice", &rs, &fails);
@@ -209,7 +211,7 @@ static void test_broken_host_root(void **state)
 {
 	(void)state;
 	hk_autofree char *root = make_broken_host();
-	struct results rs = {0};
+	struct results rs = { 0 };
 	int fails;
 	run_on(root, 0, "root", &rs, &fails);
 	/* what only unprivileged containers need is a warning for root */
@@ -247,7 +249,7 @@ static void test_good_host_user(void **state)
 	put(root, "/etc/subuid", "alice:300000:65536\nalice:400000:65536\n");
 	put(root, "/etc/subgid", "alice:300000:65536\n");
 	put(root, "/proc/self/ns/cgroup", "");
-	struct results rs = {0};
+	struct results rs = { 0 };
 	int fails;
 	run_on(root, 4243, "alice", &rs, &fails);
 	expect(&rs, "namespaces", HK_DOCTOR_OK, "cgroup", NULL);
@@ -275,7 +277,7 @@ static void test_no_cgroups(void **state)
 	(void)state;
 	hk_autofree char *root = make_broken_host();
 	put(root, "/proc/self/mountinfo", "1 0 8:1 / / rw - ext4 /dev/sda rw\n");
-	struct results rs = {0};
+	struct results rs = { 0 };
 	int fails;
 	run_on(root, 4243, "alice", &rs, &fails);
 	expect(&rs, "cgroup layout", HK_DOCTOR_FAIL, "no cgroup filesystem", "mount -t cgroup2");
@@ -299,13 +301,14 @@ static void test_cgroup_moves(void **state)
 {
 	(void)state;
 	hk_autofree char *root = make_broken_host();
-	struct results rs = {0};
+	struct results rs = { 0 };
 	rerun(root, &rs);
 	for (size_t i = 0; i < rs.n; i++)
 		assert_string_not_equal(rs.r[i].name, "cgroup moves");
 	put(root, "/sys/kernel/cgroup/features", "nsdelegate\nfavordynmods\nmemory_localevents\n");
 	rerun(root, &rs);
-	expect(&rs, "cgroup moves", HK_DOCTOR_WARN, "no cgroup hierarchy is mounted with favordynmods",
+	expect(&rs, "cgroup moves", HK_DOCTOR_WARN,
+	       "no cgroup hierarchy is mounted with favordynmods",
 	       "mount -o remount,favordynmods /sys/fs/cgroup");
 	put(root, "/proc/self/mountinfo",
 	    "26 23 0:26 / /sys/fs/cgroup rw,nosuid shared:9 - cgroup2 cgroup2 rw,nsdelegate,favordynmods\n");
@@ -326,23 +329,26 @@ static void test_nic(void **state)
 	hk_autofree char *root = make_broken_host();
 	hk_autofree char *nic = xasprintf("%s/hako-nic", root);
 	setenv("HAKO_NIC", nic, 1);
-	struct results rs = {0};
+	struct results rs = { 0 };
 	int fails;
 	run_on(root, 4243, "alice", &rs, &fails);
-	expect(&rs, "hako-nic", HK_DOCTOR_WARN, "is not installed: unprivileged containers get no network",
-	       "make install");
-	expect(&rs, "usernet", HK_DOCTOR_WARN, "/etc/hako/usernet: no ordinary user may have a veth",
-	       "hako setup-user alice -n 1");
+	expect(&rs, "hako-nic", HK_DOCTOR_WARN,
+	       "is not installed: unprivileged containers get no network", "make install");
+	expect(&rs, "usernet", HK_DOCTOR_WARN,
+	       "/etc/hako/usernet: no ordinary user may have a veth", "hako setup-user alice -n 1");
 	expect(&rs, "veth allowance", HK_DOCTOR_WARN, "user \"alice\" may have no veth",
 	       "hako setup-user alice -n 1 -b hakobr0");
 	results_free(&rs);
 
 	sh("cp /bin/true '%s' && chown 0:0 '%s' && chmod 0755 '%s'", nic, nic, nic);
-	put(root, "/etc/hako/usernet", "# veths\nalice veth br1 2\nalice veth hakobr0 1\nbob veth br9 3\n");
+	put(root, "/etc/hako/usernet",
+	    "# veths\nalice veth br1 2\nalice veth hakobr0 1\nbob veth br9 3\n");
 	run_on(root, 4243, "alice", &rs, &fails);
-	expect(&rs, "hako-nic", HK_DOCTOR_WARN, "is not setuid root (owner uid 0, mode 0755)", "chmod u+s");
+	expect(&rs, "hako-nic", HK_DOCTOR_WARN, "is not setuid root (owner uid 0, mode 0755)",
+	       "chmod u+s");
 	expect(&rs, "usernet", HK_DOCTOR_OK, "present, root's", NULL);
-	expect(&rs, "veth allowance", HK_DOCTOR_OK, "user \"alice\" may have 2 veth on br1, 1 on hakobr0", NULL);
+	expect(&rs, "veth allowance", HK_DOCTOR_OK,
+	       "user \"alice\" may have 2 veth on br1, 1 on hakobr0", NULL);
 	results_free(&rs);
 
 	sh("chmod 4755 '%s'", nic);
@@ -354,22 +360,27 @@ static void test_nic(void **state)
 		expect(&rs, "hako-nic", HK_DOCTOR_WARN, "nosuid mount", "without nosuid");
 	else
 		expect(&rs, "hako-nic", HK_DOCTOR_OK, "setuid root", NULL);
-	expect(&rs, "usernet", HK_DOCTOR_WARN, "1 malformed line, which grant nothing", "USER veth BRIDGE COUNT");
-	expect(&rs, "veth allowance", HK_DOCTOR_WARN, "may have 2 veth on br1, but none on \"hakobr0\"",
-	       "-b hakobr0");
+	expect(&rs, "usernet", HK_DOCTOR_WARN, "1 malformed line, which grant nothing",
+	       "USER veth BRIDGE COUNT");
+	expect(&rs, "veth allowance", HK_DOCTOR_WARN,
+	       "may have 2 veth on br1, but none on \"hakobr0\"", "-b hakobr0");
 	results_free(&rs);
 
 	sh("chmod 4777 '%s' && chmod 666 '%s/etc/hako/usernet'", nic, root);
 	run_on(root, 4243, "alice", &rs, &fails);
-	expect(&rs, "hako-nic", HK_DOCTOR_FAIL, "writable by its group or others (mode 4777)", "chmod go-w");
-	expect(&rs, "usernet", HK_DOCTOR_FAIL, "writable by its group or others", "chown root:root");
-	expect(&rs, "veth allowance", HK_DOCTOR_WARN, "no usable /etc/hako/usernet", "hako setup-user alice");
+	expect(&rs, "hako-nic", HK_DOCTOR_FAIL, "writable by its group or others (mode 4777)",
+	       "chmod go-w");
+	expect(&rs, "usernet", HK_DOCTOR_FAIL, "writable by its group or others",
+	       "chown root:root");
+	expect(&rs, "veth allowance", HK_DOCTOR_WARN, "no usable /etc/hako/usernet",
+	       "hako setup-user alice");
 	results_free(&rs);
 
 	sh("chmod 644 '%s/etc/hako/usernet' && chown 4243 '%s/etc/hako/usernet'", root, root);
 	run_on(root, 0, "root", &rs, &fails);
 	expect(&rs, "usernet", HK_DOCTOR_FAIL, "owned by uid 4243, not root", "chmod 644");
-	expect(&rs, "veth allowance", HK_DOCTOR_OK, "root's containers make their veths themselves", NULL);
+	expect(&rs, "veth allowance", HK_DOCTOR_OK, "root's containers make their veths themselves",
+	       NULL);
 	results_free(&rs);
 	unsetenv("HAKO_NIC");
 	sh("chmod -R u+w '%s' && rm -rf '%s'", root, root);
@@ -384,7 +395,7 @@ static void test_no_user(void **state)
 	assert_int_equal(opts.uid, getuid());
 	opts.user = NULL;
 	hk_autoerr err = NULL;
-	struct results rs = {0};
+	struct results rs = { 0 };
 	assert_int_equal(hk_doctor_run(&opts, collect, &rs, &err), -1);
 	assert_int_equal(err->code, EINVAL);
 	assert_int_equal(rs.n, 0);
@@ -411,7 +422,7 @@ static void le32(unsigned char *p, unsigned v)
 static void test_fcaps(void **state)
 {
 	(void)state;
-	unsigned char b[24] = {0};
+	unsigned char b[24] = { 0 };
 	le32(b, 0x02000001);   /* revision 2, effective */
 	le32(b + 4, 1u << 7);  /* cap_setuid permitted */
 	le32(b + 12, 1u << 1); /* cap 33 permitted */
@@ -438,7 +449,7 @@ static void test_real_host(void **state)
 	(void)state;
 	struct hk_doctor_opts opts;
 	hk_doctor_opts_init(&opts);
-	struct results rs = {0};
+	struct results rs = { 0 };
 	hk_autoerr err = NULL;
 	int fails = hk_doctor_run(&opts, collect, &rs, &err);
 	assert_true(fails >= 0);
@@ -466,7 +477,7 @@ static void test_store(void **state)
 	hk_doctor_opts_init(&opts);
 	opts.no_probes = true;
 	opts.root = "/nonexistent-root";
-	struct results rs = {0};
+	struct results rs = { 0 };
 	hk_autoerr err = NULL;
 	hk_doctor_run(&opts, collect, &rs, &err);
 	for (size_t i = 0; i < rs.n; i++)

@@ -30,8 +30,8 @@ static void test_parse_end(void **state)
 	assert_int_equal(ws, 0);
 	assert_int_equal(hk_execute_parse_end("EXIT 768", &ws), 0);
 	assert_int_equal(ws, 768);
-	const char *bad[] = { "", "EXIT", "EXIT ", "EXIT -1", "EXIT 65536", "EXIT 3x", "exit 3", "OK 12",
-			      "EXIT  3" };
+	const char *bad[] = { "",	 "EXIT",   "EXIT ", "EXIT -1", "EXIT 65536",
+			      "EXIT 3x", "exit 3", "OK 12", "EXIT  3" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(hk_execute_parse_end(bad[i], &ws), -1);
 }

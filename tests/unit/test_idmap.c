@@ -37,14 +37,14 @@ static void assert_ranges_equal(const struct hk_idmap_range *a, const struct hk_
 /* The guide's parent: host sub-ids 165536:131072 mapped from parent 0. */
 static void guide_parent(struct hk_idmap *p)
 {
-	*p = (struct hk_idmap){0};
+	*p = (struct hk_idmap){ 0 };
 	parse(p, "b 0 165536 131072");
 }
 
 static void test_parse_kinds(void **state)
 {
 	(void)state;
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	parse(&m, "u 0 100000 65536");
 	parse(&m, "\tg  0\t100000 65536  \n");
 	parse(&m, "b 65536 300000 10\r\n");
@@ -62,7 +62,7 @@ static void test_parse_kinds(void **state)
 static void test_parse_limits(void **state)
 {
 	(void)state;
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	parse(&m, "u 4294967294 0 1");
 	parse(&m, "u 0 4294967294 1");
 	parse(&m, "g 0 0 4294967295");
@@ -77,32 +77,32 @@ struct bad_line {
 };
 
 static const struct bad_line bad_lines[] = {
-	{"", "fewer than 4 fields"},
-	{"u 0 100000", "fewer than 4 fields"},
-	{"u 0 100000 65536 7", "more than 4 fields"},
-	{"x 0 100000 65536", "KIND \"x\" is not u, g or b"},
-	{"ug 0 100000 65536", "KIND \"ug\""},
-	{"U 0 100000 65536", "KIND \"U\""},
-	{"u -1 100000 65536", "NSID \"-1\" is not a decimal id"},
-	{"u +1 100000 65536", "NSID \"+1\""},
-	{"u 0x10 100000 65536", "NSID \"0x10\""},
-	{"u 0 1e5 65536", "HOSTID \"1e5\""},
-	{"u 0 100000 65536k", "COUNT \"65536k\" is not a decimal count"},
-	{"u 0 100000 0", "COUNT is 0"},
-	{"u 4294967295 0 1", "NSID \"4294967295\""},
-	{"u 0 4294967295 1", "HOSTID \"4294967295\""},
-	{"u 0 0 4294967296", "COUNT \"4294967296\""},
-	{"u 0 0 99999999999999999999999", "COUNT \"99999999999999999999999\""},
-	{"u 4294967294 0 2", "NSID + COUNT goes past 4294967294"},
-	{"g 0 4294967000 1000", "HOSTID + COUNT goes past"},
-	{"u 0,100000,65536", "fewer than 4 fields"},
+	{ "", "fewer than 4 fields" },
+	{ "u 0 100000", "fewer than 4 fields" },
+	{ "u 0 100000 65536 7", "more than 4 fields" },
+	{ "x 0 100000 65536", "KIND \"x\" is not u, g or b" },
+	{ "ug 0 100000 65536", "KIND \"ug\"" },
+	{ "U 0 100000 65536", "KIND \"U\"" },
+	{ "u -1 100000 65536", "NSID \"-1\" is not a decimal id" },
+	{ "u +1 100000 65536", "NSID \"+1\"" },
+	{ "u 0x10 100000 65536", "NSID \"0x10\"" },
+	{ "u 0 1e5 65536", "HOSTID \"1e5\"" },
+	{ "u 0 100000 65536k", "COUNT \"65536k\" is not a decimal count" },
+	{ "u 0 100000 0", "COUNT is 0" },
+	{ "u 4294967295 0 1", "NSID \"4294967295\"" },
+	{ "u 0 4294967295 1", "HOSTID \"4294967295\"" },
+	{ "u 0 0 4294967296", "COUNT \"4294967296\"" },
+	{ "u 0 0 99999999999999999999999", "COUNT \"99999999999999999999999\"" },
+	{ "u 4294967294 0 2", "NSID + COUNT goes past 4294967294" },
+	{ "g 0 4294967000 1000", "HOSTID + COUNT goes past" },
+	{ "u 0,100000,65536", "fewer than 4 fields" },
 };
 
 static void test_parse_errors(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad_lines); i++) {
-		struct hk_idmap m = {0};
+		struct hk_idmap m = { 0 };
 		hk_autoerr err = NULL;
 		assert_int_equal(hk_idmap_parse_line(bad_lines[i].line, &m, &err), -1);
 		assert_non_null(err);
@@ -112,7 +112,7 @@ static void test_parse_errors(void **state)
 		assert_null(m.r);
 	}
 	/* A NULL err is allowed and a failed 'b' adds nothing. */
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	assert_int_equal(hk_idmap_parse_line("b 0 0 0", &m, NULL), -1);
 	assert_int_equal(m.n, 0);
 }
@@ -120,7 +120,7 @@ static void test_parse_errors(void **state)
 static void test_parse_error_quotes_line_without_newline(void **state)
 {
 	(void)state;
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	hk_autoerr err = NULL;
 	assert_int_equal(hk_idmap_parse_line("u 0 abc 65536\n", &m, &err), -1);
 	assert_has(err->msg, "\"u 0 abc 65536\":", "HOSTID \"abc\"", NULL);
@@ -129,7 +129,7 @@ static void test_parse_error_quotes_line_without_newline(void **state)
 static void test_add_copy_has_kind(void **state)
 {
 	(void)state;
-	struct hk_idmap m = {0}, c;
+	struct hk_idmap m = { 0 }, c;
 	assert_false(hk_idmap_has_kind(&m, 'u'));
 	hk_idmap_add(&m, 'u', 0, 1000, 1);
 	assert_true(hk_idmap_has_kind(&m, 'u'));
@@ -147,7 +147,7 @@ static void test_add_copy_has_kind(void **state)
 	assert_int_equal(c.n, 101); /* deep copy survives */
 	assert_range(&c.r[100], 'g', 99, 1099, 1);
 	hk_idmap_free(&c);
-	struct hk_idmap empty = {0};
+	struct hk_idmap empty = { 0 };
 	hk_idmap_copy(&c, &empty);
 	assert_int_equal(c.n, 0);
 	assert_null(c.r);
@@ -164,7 +164,7 @@ static void expect_invalid(const struct hk_idmap *m, const char *a, const char *
 static void test_validate_ok(void **state)
 {
 	(void)state;
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	assert_int_equal(hk_idmap_validate(&m, NULL), 0); /* no map: no user namespace */
 	parse(&m, "b 0 100000 65536");
 	parse(&m, "b 65536 1000 1");	/* adjacent on the ns side */
@@ -180,20 +180,20 @@ static void test_validate_ok(void **state)
 static void test_validate_range_errors(void **state)
 {
 	(void)state;
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	parse(&m, "b 0 100000 65536");
 	hk_idmap_add(&m, 'u', 70000, 200000, 0);
 	expect_invalid(&m, "\"u 70000 200000 0\" is empty", "at least 1", NULL);
 	m.r[2].count = 4294967295UL - 70000 + 1;
 	expect_invalid(&m, "\"u 70000 200000 4294897296\"", "container ids go past 4294967294",
 		       NULL);
-	m.r[2] = (struct hk_idmap_range){'g', 70000, 4294967290UL, 5};
+	m.r[2] = (struct hk_idmap_range){ 'g', 70000, 4294967290UL, 5 };
 	assert_int_equal(hk_idmap_validate(&m, NULL), 0);
 	m.r[2].count = 6;
 	expect_invalid(&m, "\"g 70000 4294967290 6\"", "host ids go past", NULL);
-	m.r[2] = (struct hk_idmap_range){'x', 70000, 1, 1};
+	m.r[2] = (struct hk_idmap_range){ 'x', 70000, 1, 1 };
 	expect_invalid(&m, "\"x 70000 1 1\"", "kind must be u or g", NULL);
-	m.r[2] = (struct hk_idmap_range){'u', 4294967295UL, 1, 1};
+	m.r[2] = (struct hk_idmap_range){ 'u', 4294967295UL, 1, 1 };
 	expect_invalid(&m, "container ids go past", NULL, NULL);
 	hk_idmap_free(&m);
 }
@@ -201,16 +201,16 @@ static void test_validate_range_errors(void **state)
 static void test_validate_overlaps(void **state)
 {
 	(void)state;
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	parse(&m, "b 0 100000 65536");
 	parse(&m, "u 1000 300000 10");
 	expect_invalid(&m, "\"u 0 100000 65536\" and \"u 1000 300000 10\"",
 		       "overlap on the container side", NULL);
-	m.r[2] = (struct hk_idmap_range){'g', 70000, 165535, 10};
+	m.r[2] = (struct hk_idmap_range){ 'g', 70000, 165535, 10 };
 	expect_invalid(&m, "\"g 0 100000 65536\" and \"g 70000 165535 10\"",
 		       "overlap on the host side", NULL);
 	/* The same ids in u and g never clash. */
-	m.r[2] = (struct hk_idmap_range){'g', 70000, 165536, 10};
+	m.r[2] = (struct hk_idmap_range){ 'g', 70000, 165536, 10 };
 	assert_int_equal(hk_idmap_validate(&m, NULL), 0);
 	hk_idmap_free(&m);
 }
@@ -218,7 +218,7 @@ static void test_validate_overlaps(void **state)
 static void test_validate_too_many(void **state)
 {
 	(void)state;
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	for (unsigned long i = 0; i < HK_IDMAP_MAX_RANGES; i++) {
 		hk_idmap_add(&m, 'u', i * 10, 100000 + i * 10, 10);
 		hk_idmap_add(&m, 'g', i * 10, 100000 + i * 10, 10);
@@ -232,7 +232,7 @@ static void test_validate_too_many(void **state)
 static void test_validate_needs_both_kinds(void **state)
 {
 	(void)state;
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	parse(&m, "u 0 100000 65536");
 	expect_invalid(&m, "has u ranges but no g ranges", "needs both", "g 0 100000 65536");
 	hk_idmap_free(&m);
@@ -244,7 +244,7 @@ static void test_validate_needs_both_kinds(void **state)
 static void test_lookups(void **state)
 {
 	(void)state;
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	parse(&m, "u 0 100000 65536");
 	parse(&m, "u 65536 1000 1");
 	parse(&m, "g 0 200000 10");
@@ -276,7 +276,7 @@ static void test_lookups(void **state)
 static void test_compose_guide(void **state)
 {
 	(void)state;
-	struct hk_idmap parent, child = {0}, out = {0};
+	struct hk_idmap parent, child = { 0 }, out = { 0 };
 	guide_parent(&parent);
 	parse(&child, "b 0 65536 65536");
 	hk_autoerr err = NULL;
@@ -302,7 +302,7 @@ static void test_compose_guide(void **state)
 static void test_compose_outside_parent(void **state)
 {
 	(void)state;
-	struct hk_idmap parent, child = {0}, out = {0};
+	struct hk_idmap parent, child = { 0 }, out = { 0 };
 	guide_parent(&parent);
 	parse(&child, "b 0 100000 65536");
 	hk_autoerr err = NULL;
@@ -320,7 +320,7 @@ static void test_compose_outside_parent(void **state)
 static void test_compose_splits(void **state)
 {
 	(void)state;
-	struct hk_idmap parent = {0}, child = {0}, out = {0};
+	struct hk_idmap parent = { 0 }, child = { 0 }, out = { 0 };
 	/* Parent ranges given out of order, with the child spanning three. */
 	parse(&parent, "b 100 500000 50");
 	parse(&parent, "b 0 100000 100");
@@ -342,7 +342,7 @@ static void test_compose_splits(void **state)
 	}
 	hk_idmap_free(&out);
 	/* A child range ending one short of a parent range's end. */
-	struct hk_idmap short_child = {0};
+	struct hk_idmap short_child = { 0 };
 	parse(&short_child, "b 7 0 99");
 	assert_int_equal(hk_idmap_compose(&short_child, &parent, &out, NULL), 0);
 	assert_int_equal(out.n, 2);
@@ -366,7 +366,7 @@ static void test_compose_splits(void **state)
 static void test_compose_missing_kind_and_empty_parent(void **state)
 {
 	(void)state;
-	struct hk_idmap parent = {0}, child = {0}, out = {0};
+	struct hk_idmap parent = { 0 }, child = { 0 }, out = { 0 };
 	parse(&child, "b 0 65536 65536");
 	/* A parent without a map is the host: ids pass through. */
 	assert_int_equal(hk_idmap_compose(&child, &parent, &out, NULL), 0);
@@ -389,7 +389,7 @@ static void test_compose_missing_kind_and_empty_parent(void **state)
 static void test_compose_lists_many_parent_ranges(void **state)
 {
 	(void)state;
-	struct hk_idmap parent = {0}, child = {0}, out = {0};
+	struct hk_idmap parent = { 0 }, child = { 0 }, out = { 0 };
 	for (unsigned long i = 0; i < 20; i++)
 		hk_idmap_add(&parent, 'u', i * 10, 100000 + i * 10, 5);
 	parse(&child, "u 0 0 10");
@@ -405,7 +405,7 @@ static void test_compose_lists_many_parent_ranges(void **state)
 static void test_invert(void **state)
 {
 	(void)state;
-	struct hk_idmap parent, child = {0}, host = {0}, inv = {0}, back = {0};
+	struct hk_idmap parent, child = { 0 }, host = { 0 }, inv = { 0 }, back = { 0 };
 	guide_parent(&parent);
 	parse(&child, "b 0 65536 65536");
 	assert_int_equal(hk_idmap_compose(&child, &parent, &host, NULL), 0);
@@ -424,7 +424,7 @@ static void test_invert(void **state)
 	assert_ranges_equal(back.r, host.r, host.n);
 	hk_idmap_invert(&back, &back); /* in place */
 	assert_ranges_equal(back.r, inv.r, inv.n);
-	struct hk_idmap empty = {0};
+	struct hk_idmap empty = { 0 };
 	hk_idmap_invert(&empty, &empty);
 	assert_int_equal(empty.n, 0);
 	hk_idmap_free(&parent);
@@ -437,7 +437,7 @@ static void test_invert(void **state)
 static void test_format(void **state)
 {
 	(void)state;
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	hk_autofree char *none = hk_idmap_format_proc(&m, 'u');
 	assert_string_equal(none, "");
 	parse(&m, "u 0 100000 65536");
@@ -450,7 +450,7 @@ static void test_format(void **state)
 	hk_autofree char *r = hk_idmap_format_range(&m.r[2]);
 	assert_string_equal(r, "u 65536 1000 1");
 	/* format_range output parses back to the same range. */
-	struct hk_idmap again = {0};
+	struct hk_idmap again = { 0 };
 	parse(&again, r);
 	assert_ranges_equal(again.r, &m.r[2], 1);
 	hk_idmap_free(&again);

@@ -112,7 +112,7 @@ static void test_tar_path(void **state)
 static void test_excluded(void **state)
 {
 	(void)state;
-	struct hk_strv p = {0};
+	struct hk_strv p = { 0 };
 	hk_strv_push(&p, "./dev/*");
 	hk_strv_push(&p, "./etc/secret");
 	hk_strv_push(&p, "");
@@ -129,11 +129,11 @@ static void test_excluded(void **state)
 static void test_fill_and_lines(void **state)
 {
 	(void)state;
-	char *s = hk_image_fill("127.0.1.1 LXC_NAME\ninclude LXC_TEMPLATE_CONFIG/x at LXC_ROOTFS_PATH",
-				"c1", "/r");
+	char *s = hk_image_fill(
+		"127.0.1.1 LXC_NAME\ninclude LXC_TEMPLATE_CONFIG/x at LXC_ROOTFS_PATH", "c1", "/r");
 	assert_string_equal(s, "127.0.1.1 c1\ninclude /usr/share/lxc/config/x at /r");
 	free(s);
-	struct hk_strv l = {0};
+	struct hk_strv l = { 0 };
 	hk_image_lines("  /etc/hostname \n# c\n\n/etc/hosts", &l);
 	assert_int_equal(l.n, 2);
 	assert_string_equal(l.v[0], "/etc/hostname");
@@ -263,12 +263,12 @@ static void test_meta_read(void **state)
 {
 	(void)state;
 	const struct member m[] = {
-		{"./config", AE_IFREG, "lxc.arch = x86_64\n", 0},
-		{"config-user", AE_IFREG, "lxc.include = LXC_TEMPLATE_CONFIG/userns.conf\n", 0},
-		{"templates", AE_IFREG, "/etc/hostname\n", 0},
-		{"excludes-user", AE_IFREG, "./dev/*\n", 0},
-		{"expiry", AE_IFREG, "1700000000\n", 0},
-		{"create-message", AE_IFREG, "hi", 0},
+		{ "./config", AE_IFREG, "lxc.arch = x86_64\n", 0 },
+		{ "config-user", AE_IFREG, "lxc.include = LXC_TEMPLATE_CONFIG/userns.conf\n", 0 },
+		{ "templates", AE_IFREG, "/etc/hostname\n", 0 },
+		{ "excludes-user", AE_IFREG, "./dev/*\n", 0 },
+		{ "expiry", AE_IFREG, "1700000000\n", 0 },
+		{ "create-message", AE_IFREG, "hi", 0 },
 	};
 	int fd = make_tar(m, HK_ARRAY_SIZE(m));
 	struct hk_image_meta meta;
@@ -294,11 +294,16 @@ static int unpack_into(const char *dir, const struct member *m, size_t n, bool u
 {
 	int fd = make_tar(m, n);
 	int rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct hk_strv tpl = {0}, ex = {0};
+	struct hk_strv tpl = { 0 }, ex = { 0 };
 	hk_strv_push(&tpl, "/etc/hostname");
 	hk_strv_push(&ex, "./etc/skip");
-	struct hk_unpack u = {.archive_fd = fd, .shown = "t.tar.xz", .unprivileged = unpriv,
-			      .excludes = &ex, .templates = &tpl, .name = "c9", .rootfs = dir};
+	struct hk_unpack u = { .archive_fd = fd,
+			       .shown = "t.tar.xz",
+			       .unprivileged = unpriv,
+			       .excludes = &ex,
+			       .templates = &tpl,
+			       .name = "c9",
+			       .rootfs = dir };
 	int rc = hk_image_unpack(rootfd, &u, err);
 	hk_strv_clear(&tpl);
 	hk_strv_clear(&ex);
@@ -317,13 +322,13 @@ static void test_unpack(void **state)
 	char dir[] = "/tmp/hk-test-unpack.XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	const struct member good[] = {
-		{"./", AE_IFDIR, NULL, 0755},
-		{"./etc", AE_IFDIR, NULL, 0755},
-		{"./etc/hostname", AE_IFREG, "LXC_NAME\n", 0},
-		{"./etc/skip", AE_IFREG, "x", 0},
-		{"./bin", AE_IFDIR, NULL, 0755},
-		{"./bin/sh", AE_IFLNK, "/bin/busybox", 0},
-		{"./etc/h2", 0, "etc/hostname", 0},
+		{ "./", AE_IFDIR, NULL, 0755 },
+		{ "./etc", AE_IFDIR, NULL, 0755 },
+		{ "./etc/hostname", AE_IFREG, "LXC_NAME\n", 0 },
+		{ "./etc/skip", AE_IFREG, "x", 0 },
+		{ "./bin", AE_IFDIR, NULL, 0755 },
+		{ "./bin/sh", AE_IFLNK, "/bin/busybox", 0 },
+		{ "./etc/h2", 0, "etc/hostname", 0 },
 	};
 	assert_int_equal(unpack_into(dir, good, HK_ARRAY_SIZE(good), true, NULL), 0);
 	char *p = xasprintf("%s/etc/hostname", dir);
@@ -338,13 +343,14 @@ static void test_unpack(void **state)
 	p = xasprintf("%s/etc/h2", dir);
 	assert_int_equal(access(p, F_OK), 0);
 	free(p);
-	const struct member evil[] = {{"../escape", AE_IFREG, "x", 0}};
+	const struct member evil[] = { { "../escape", AE_IFREG, "x", 0 } };
 	struct hk_error *err = NULL;
 	assert_int_equal(unpack_into(dir, evil, 1, false, &err), -1);
 	assert_non_null(strstr(err->msg, "leads out of the rootfs"));
 	hk_error_free(err);
 	err = NULL;
-	const struct member through[] = {{"l", AE_IFLNK, "/tmp", 0}, {"l/x", AE_IFREG, "x", 0}};
+	const struct member through[] = { { "l", AE_IFLNK, "/tmp", 0 },
+					  { "l/x", AE_IFREG, "x", 0 } };
 	assert_int_equal(unpack_into(dir, through, 2, false, &err), -1);
 	assert_non_null(strstr(err->msg, "refused"));
 	hk_error_free(err);
@@ -399,33 +405,44 @@ static void test_template_find(void **state)
 static void test_download_args(void **state)
 {
 	(void)state;
-	struct hk_template_ctx ctx = {.name = "c", .rootfs = "/tmp/none"};
+	struct hk_template_ctx ctx = { .name = "c", .rootfs = "/tmp/none" };
 	struct hk_error *err = NULL;
-	char *a1[] = {(char *)"-d", NULL};
+	char *a1[] = { (char *)"-d", NULL };
 	ctx.args = a1;
 	assert_int_equal(hk_template_download.prepare(&ctx, &err), -1);
 	assert_non_null(strstr(err->msg, "needs a value"));
 	hk_error_free(err);
 	err = NULL;
 	hk_template_download.release(&ctx);
-	char *a2[] = {(char *)"-d", (char *)"x", (char *)"-r", (char *)"y", (char *)"--no-validate",
-		      (char *)"--server", (char *)"http://127.0.0.1:1", NULL};
+	char *a2[] = { (char *)"-d",
+		       (char *)"x",
+		       (char *)"-r",
+		       (char *)"y",
+		       (char *)"--no-validate",
+		       (char *)"--server",
+		       (char *)"http://127.0.0.1:1",
+		       NULL };
 	ctx.args = a2;
 	assert_int_equal(hk_template_download.prepare(&ctx, &err), -1);
 	assert_non_null(strstr(err->msg, "plain HTTP"));
 	hk_error_free(err);
 	err = NULL;
 	hk_template_download.release(&ctx);
-	char *a3[] = {(char *)"-d", (char *)"x", (char *)"-r", (char *)"y", (char *)"--server",
-		      (char *)"ftp://x", NULL};
+	char *a3[] = { (char *)"-d",	   (char *)"x",	      (char *)"-r", (char *)"y",
+		       (char *)"--server", (char *)"ftp://x", NULL };
 	ctx.args = a3;
 	assert_int_equal(hk_template_download.prepare(&ctx, &err), -1);
 	assert_non_null(strstr(err->msg, "not an http"));
 	hk_error_free(err);
 	err = NULL;
 	hk_template_download.release(&ctx);
-	char *a4[] = {(char *)"-d", (char *)"x", (char *)"-r", (char *)"y", (char *)"--force-cache",
-		      (char *)"--flush-cache", NULL};
+	char *a4[] = { (char *)"-d",
+		       (char *)"x",
+		       (char *)"-r",
+		       (char *)"y",
+		       (char *)"--force-cache",
+		       (char *)"--flush-cache",
+		       NULL };
 	ctx.args = a4;
 	assert_int_equal(hk_template_download.prepare(&ctx, &err), -1);
 	assert_non_null(strstr(err->msg, "contradict"));

@@ -21,11 +21,14 @@ static void test_settled_text(void **state)
 {
 	(void)state;
 	char line[96];
-	snprintf(line, sizeof(line), "%d 0x4 0x7ffd 0x1 0x0 0x0 0x0 0x7ffd 0x7f\n", __NR_epoll_wait);
+	snprintf(line, sizeof(line), "%d 0x4 0x7ffd 0x1 0x0 0x0 0x0 0x7ffd 0x7f\n",
+		 __NR_epoll_wait);
 	assert_true(hk_init_syscall_settled(line));
-	snprintf(line, sizeof(line), "%d 0xffffffff 0x7ffd 0x0 0x0 0x0 0x0 0x7ffd 0x7f\n", __NR_wait4);
+	snprintf(line, sizeof(line), "%d 0xffffffff 0x7ffd 0x0 0x0 0x0 0x0 0x7ffd 0x7f\n",
+		 __NR_wait4);
 	assert_true(hk_init_syscall_settled(line));
-	snprintf(line, sizeof(line), "%d 0x7ffd 0x7ffd 0x0 0x8 0x0 0x0 0x7ffd 0x7f\n", __NR_rt_sigtimedwait);
+	snprintf(line, sizeof(line), "%d 0x7ffd 0x7ffd 0x0 0x8 0x0 0x0 0x7ffd 0x7f\n",
+		 __NR_rt_sigtimedwait);
 	assert_true(hk_init_syscall_settled(line));
 	snprintf(line, sizeof(line), "%d 0x3 0x7ffd 0x2000 0x0 0x0 0x0 0x7ffd 0x7f\n", __NR_read);
 	assert_false(hk_init_syscall_settled(line)); /* systemd reads files while it sets up */
@@ -43,10 +46,13 @@ static void test_halt_signal_text(void **state)
 	static const char systemd[] = "Name:\tsystemd\nSigQ:\t0/15\nSigPnd:\t0000000000000000\n"
 				      "SigBlk:\t7be3c0fe28014a03\nSigIgn:\t0000000000001000\n"
 				      "SigCgt:\t00000001800004ec\n";
-	static const char busybox[] = "Name:\tinit\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
-				      "SigCgt:\t000000000000fa1b\n";
-	assert_int_equal(hk_init_halt_signal_for(systemd, "/usr/lib/systemd/systemd"), SIGRTMIN + 3);
-	assert_int_equal(hk_init_halt_signal_for(systemd, NULL), SIGRTMIN + 3); /* by its mask alone */
+	static const char busybox[] =
+		"Name:\tinit\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
+		"SigCgt:\t000000000000fa1b\n";
+	assert_int_equal(hk_init_halt_signal_for(systemd, "/usr/lib/systemd/systemd"),
+			 SIGRTMIN + 3);
+	assert_int_equal(hk_init_halt_signal_for(systemd, NULL),
+			 SIGRTMIN + 3); /* by its mask alone */
 	assert_int_equal(hk_init_halt_signal_for(NULL, "/lib/systemd/systemd"), SIGRTMIN + 3);
 	assert_int_equal(hk_init_halt_signal_for(busybox, "/bin/busybox"), SIGPWR);
 	assert_int_equal(hk_init_halt_signal_for(NULL, NULL), SIGPWR);
@@ -111,10 +117,12 @@ static void test_init_file_is_systemd(void **state)
 	(void)state;
 	char dir[] = "/tmp/hk-initprobe.XXXXXX";
 	assert_non_null(mkdtemp(dir));
-	hk_autofree char *cmd = xasprintf("cd %s && mkdir -p sbin bin lib/systemd usr/systemd && "
-					  "touch lib/systemd/systemd bin/busybox usr/systemd/init && "
-					  "ln -s /lib/systemd/systemd sbin/init && ln -s ../bin/busybox sbin/bb && "
-					  "ln -s ../usr/systemd/init sbin/other", dir);
+	hk_autofree char *cmd =
+		xasprintf("cd %s && mkdir -p sbin bin lib/systemd usr/systemd && "
+			  "touch lib/systemd/systemd bin/busybox usr/systemd/init && "
+			  "ln -s /lib/systemd/systemd sbin/init && ln -s ../bin/busybox sbin/bb && "
+			  "ln -s ../usr/systemd/init sbin/other",
+			  dir);
 	assert_int_equal(system(cmd), 0);
 	int root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(root >= 0);

@@ -33,7 +33,8 @@ static void refused(const char *text, size_t len, const char *why)
 static void test_values(void **state)
 {
 	(void)state;
-	hk_autojson v = ok(" {\"a\": [1, -2.5e3, 0, true, false, null, \"x\"], \"b\": {}, \"c\": []} ");
+	hk_autojson v =
+		ok(" {\"a\": [1, -2.5e3, 0, true, false, null, \"x\"], \"b\": {}, \"c\": []} ");
 	assert_int_equal(v->type, HK_JSON_OBJECT);
 	const struct hk_json *a = hk_json_get(v, "a");
 	assert_int_equal(a->type, HK_JSON_ARRAY);
@@ -55,7 +56,8 @@ static void test_strings(void **state)
 {
 	(void)state;
 	hk_autojson v = ok("\"a\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\u20ac\\ud83d\\ude00 \xc3\xa9\"");
-	assert_string_equal(v->string, "a\"\\/\b\f\n\r\t\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 \xc3\xa9");
+	assert_string_equal(v->string,
+			    "a\"\\/\b\f\n\r\t\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 \xc3\xa9");
 }
 
 static void test_refusals(void **state)

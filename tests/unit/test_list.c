@@ -138,7 +138,7 @@ static size_t count(struct fixture *f, const struct hk_list_filter *flt)
 static void test_regex(void **state)
 {
 	struct fixture *f = *state;
-	struct hk_list_filter flt = {.regex = "^(priv|auto)"};
+	struct hk_list_filter flt = { .regex = "^(priv|auto)" };
 	assert_int_equal(count(f, &flt), 2);
 	flt.regex = "e";
 	assert_int_equal(count(f, &flt), 2); /* legacy, broken */
@@ -174,7 +174,7 @@ static void test_state_filters(void **state)
 	hk_autoerr err = NULL;
 	struct hk_lock *lock = make_running(f, "priv", getpid());
 
-	struct hk_list_filter flt = {.running = true};
+	struct hk_list_filter flt = { .running = true };
 	struct hk_list l;
 	assert_int_equal(hk_list_build(f->st, &flt, &l, &err), 0);
 	assert_int_equal(l.n, 1);
@@ -183,12 +183,12 @@ static void test_state_filters(void **state)
 	assert_int_equal(l.rows[0].init_pid, 4321);
 	hk_list_free(&l);
 
-	flt = (struct hk_list_filter){.stopped = true};
+	flt = (struct hk_list_filter){ .stopped = true };
 	assert_int_equal(count(f, &flt), 3);
-	flt = (struct hk_list_filter){.stopped = true, .running = true};
+	flt = (struct hk_list_filter){ .stopped = true, .running = true };
 	assert_int_equal(count(f, &flt), 4);
 	hk_lock_release(lock);
-	flt = (struct hk_list_filter){.running = true};
+	flt = (struct hk_list_filter){ .running = true };
 	assert_int_equal(count(f, &flt), 0);
 }
 
@@ -280,9 +280,13 @@ static void test_busy_without_config(void **state)
 static void test_row_copy(void **state)
 {
 	(void)state;
-	struct hk_list_row r = { .name = xstrdup("c1"), .state = HK_STATE_RUNNING, .pids = 3,
-				 .backend = xstrdup("dir"), .idmap_host = xstrdup("u 0 1000 1"),
-				 .mem_bytes = 42, .cpu_seconds = 1.5 };
+	struct hk_list_row r = { .name = xstrdup("c1"),
+				 .state = HK_STATE_RUNNING,
+				 .pids = 3,
+				 .backend = xstrdup("dir"),
+				 .idmap_host = xstrdup("u 0 1000 1"),
+				 .mem_bytes = 42,
+				 .cpu_seconds = 1.5 };
 	hk_strv_push(&r.ipv4, "10.0.0.2");
 	hk_strv_push(&r.groups, "web");
 	struct hk_list_row c;

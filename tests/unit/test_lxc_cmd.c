@@ -123,7 +123,8 @@ static void test_conn_feed(void **state)
 	assert_int_equal(hk_lxc_conn_feed(&c, stream, sizeof(stream), &used, &got), 0);
 	assert_int_equal(used, sizeof(r));
 	assert_int_equal(hk_lxc_conn_want(&c), 5);
-	assert_int_equal(hk_lxc_conn_feed(&c, stream + used, sizeof(stream) - used, &used, &got), 1);
+	assert_int_equal(hk_lxc_conn_feed(&c, stream + used, sizeof(stream) - used, &used, &got),
+			 1);
 	assert_int_equal(used, 5);
 	/* a negative length: malformed, and nothing more is wanted */
 	r = req_of(HK_LXC_CMD_GET_STATE, -7);
@@ -135,7 +136,9 @@ static void test_conn_feed(void **state)
 static void test_answers(void **state)
 {
 	(void)state;
-	struct hk_lxc_facts f = { .state = HK_LXC_RUNNING, .init_pid = 4242, .name = "c1", .lxcpath = "/p" };
+	struct hk_lxc_facts f = {
+		.state = HK_LXC_RUNNING, .init_pid = 4242, .name = "c1", .lxcpath = "/p"
+	};
 	struct hk_lxc_rsp rsp;
 	const void *data;
 	size_t len;
@@ -354,10 +357,14 @@ static void test_claim(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_name_plain_and_hashed), cmocka_unit_test(test_addr),
-		cmocka_unit_test(test_req_parse),	      cmocka_unit_test(test_conn_feed),
-		cmocka_unit_test(test_answers),		      cmocka_unit_test(test_state_client),
-		cmocka_unit_test(test_client_replies),	      cmocka_unit_test(test_claim),
+		cmocka_unit_test(test_name_plain_and_hashed),
+		cmocka_unit_test(test_addr),
+		cmocka_unit_test(test_req_parse),
+		cmocka_unit_test(test_conn_feed),
+		cmocka_unit_test(test_answers),
+		cmocka_unit_test(test_state_client),
+		cmocka_unit_test(test_client_replies),
+		cmocka_unit_test(test_claim),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,9 @@ static void test_bind_entry(void **state)
 {
 	(void)state;
 	struct hk_mount_entry e;
-	assert_int_equal(hk_mount_entry_parse("/srv/data srv/data none bind,ro,create=dir 0 0", &e, NULL), 0);
+	assert_int_equal(
+		hk_mount_entry_parse("/srv/data srv/data none bind,ro,create=dir 0 0", &e, NULL),
+		0);
 	assert_string_equal(e.source, "/srv/data");
 	assert_string_equal(e.target, "srv/data");
 	assert_string_equal(e.fstype, "none");
@@ -29,7 +31,8 @@ static void test_absolute_target_stays_inside(void **state)
 {
 	(void)state;
 	struct hk_mount_entry e;
-	assert_int_equal(hk_mount_entry_parse("tmpfs //run tmpfs size=10m,mode=0755,nosuid", &e, NULL), 0);
+	assert_int_equal(
+		hk_mount_entry_parse("tmpfs //run tmpfs size=10m,mode=0755,nosuid", &e, NULL), 0);
 	assert_string_equal(e.target, "run");
 	assert_string_equal(e.data, "size=10m,mode=0755");
 	assert_true(e.attrs & HK_MNT_NOSUID);
@@ -40,8 +43,10 @@ static void test_escapes_and_optional(void **state)
 {
 	(void)state;
 	struct hk_mount_entry e;
-	assert_int_equal(hk_mount_entry_parse("/a\\040b mnt/with\\040space none rbind,optional,create=file",
-					      &e, NULL), 0);
+	assert_int_equal(
+		hk_mount_entry_parse("/a\\040b mnt/with\\040space none rbind,optional,create=file",
+				     &e, NULL),
+		0);
 	assert_string_equal(e.source, "/a b");
 	assert_string_equal(e.target, "mnt/with space");
 	assert_true(e.optional);

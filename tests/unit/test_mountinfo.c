@@ -113,7 +113,7 @@ static void test_bad_lines(void **state)
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad_lines); i++) {
 		hk_autofree char *text =
 			xasprintf("1 0 0:1 / / rw - ext4 /dev/vda rw\n%s\n", bad_lines[i]);
-		struct hk_mountinfo mi = {(void *)1, 7};
+		struct hk_mountinfo mi = { (void *)1, 7 };
 		hk_autoerr err = NULL;
 		if (hk_mountinfo_parse(text, &mi, &err) != -1)
 			fail_msg("accepted bad line %zu: \"%s\"", i, bad_lines[i]);

@@ -27,7 +27,7 @@ static void expect_bad(const char *name, ...)
 static void test_good(void **state)
 {
 	(void)state;
-	const char *good[] = { "a", "c1", "A_b.c-d", "_x", "0", "9lives", "web.example.org",
+	const char *good[] = { "a",    "c1", "A_b.c-d", "_x", "0", "9lives", "web.example.org",
 			       "a..b", "x-", "y." };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(good); i++) {
 		hk_autoerr err = NULL;
@@ -65,11 +65,14 @@ static void test_too_long(void **state)
 static void test_bad_chars(void **state)
 {
 	(void)state;
-	expect_bad("a/b", "container name \"a/b\" contains '/'; names may use letters, digits, '_', "
-			  "'.' and '-'",
+	expect_bad("a/b",
+		   "container name \"a/b\" contains '/'; names may use letters, digits, '_', "
+		   "'.' and '-'",
 		   NULL);
 	expect_bad("a b", "contains ' '", NULL);
-	expect_bad("a\x01" "b", "\"a\\x01b\"", "contains '\\x01'", NULL);
+	expect_bad("a\x01"
+		   "b",
+		   "\"a\\x01b\"", "contains '\\x01'", NULL);
 	expect_bad("tab\there", "'\\x09'", NULL);
 	expect_bad("del\x7f", "'\\x7f'", NULL);
 	expect_bad("caf\xc3\xa9", "\"caf\\xc3\\xa9\"", "contains '\\xc3'", NULL);
@@ -104,9 +107,9 @@ static void test_escape(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good),      cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_too_long),  cmocka_unit_test(test_bad_chars),
-		cmocka_unit_test(test_leading),   cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_good),	 cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_too_long), cmocka_unit_test(test_bad_chars),
+		cmocka_unit_test(test_leading),	 cmocka_unit_test(test_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

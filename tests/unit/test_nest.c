@@ -183,8 +183,9 @@ static void test_subid_slot_past_others(void **state)
 	hk_idmap_add(&w, 'u', 0, 100000, 1000000);
 	unsigned long start = 0, count = 0;
 	hk_autoerr err = NULL;
-	assert_int_equal(hk_nest_subid_slot(&w, 'u', "a:65536:65536\nb:131072:131072\n", 131072, &start,
-					    &count, &err), 0);
+	assert_int_equal(hk_nest_subid_slot(&w, 'u', "a:65536:65536\nb:131072:131072\n", 131072,
+					    &start, &count, &err),
+			 0);
 	assert_int_equal(start, 262144);
 	assert_int_equal(count, 131072);
 	hk_idmap_free(&w);

@@ -38,15 +38,16 @@ static void test_ifname_bad(void **state)
 	struct {
 		const char *name, *frag;
 	} bad[] = {
-		{ "", "1 to 15 bytes" },	  { "1234567890123456", "1 to 15 bytes" },
-		{ "a/b", "may not hold" },	  { "a:1", "may not hold" },
-		{ "a b", "may not hold" },	  { "a\tb", "may not hold" },
-		{ "a%d", "may not hold" },	  { ".", "not a valid" },
-		{ "..", "not a valid" },	  { "x\033[2J", "\\x1b" },
+		{ "", "1 to 15 bytes" },   { "1234567890123456", "1 to 15 bytes" },
+		{ "a/b", "may not hold" }, { "a:1", "may not hold" },
+		{ "a b", "may not hold" }, { "a\tb", "may not hold" },
+		{ "a%d", "may not hold" }, { ".", "not a valid" },
+		{ "..", "not a valid" },   { "x\033[2J", "\\x1b" },
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad); i++) {
 		hk_autoerr err = NULL;
-		expect_err(hk_net_ifname_validate(bad[i].name, "lxc.net.0.name", &err), &err, bad[i].frag);
+		expect_err(hk_net_ifname_validate(bad[i].name, "lxc.net.0.name", &err), &err,
+			   bad[i].frag);
 		assert_int_equal(err->code, EINVAL);
 		assert_non_null(strstr(err->msg, "lxc.net.0.name"));
 	}
@@ -105,13 +106,14 @@ static void test_plan_veth(void **state)
 {
 	(void)state;
 	struct hk_config cfg;
-	parse(&cfg, "lxc.net.0.type = veth\nlxc.net.0.link = hakobr0\nlxc.net.0.flags = up\n"
-		    "lxc.net.0.hwaddr = 00:16:3e:xx:xx:xx\nlxc.net.0.mtu = 1400\n"
-		    "lxc.net.0.ipv4.gateway = auto\n"
-		    "lxc.net.1.type = veth\nlxc.net.1.name = data\nlxc.net.1.veth.pair = vc1\n"
-		    "lxc.net.1.ipv4.address = 192.168.7.2/24\nlxc.net.1.ipv4.gateway = 192.168.7.1\n"
-		    "lxc.net.1.ipv6.address = fd00::2/64\nlxc.net.1.ipv6.gateway = dev\n"
-		    "lxc.net.2.type = empty\n");
+	parse(&cfg,
+	      "lxc.net.0.type = veth\nlxc.net.0.link = hakobr0\nlxc.net.0.flags = up\n"
+	      "lxc.net.0.hwaddr = 00:16:3e:xx:xx:xx\nlxc.net.0.mtu = 1400\n"
+	      "lxc.net.0.ipv4.gateway = auto\n"
+	      "lxc.net.1.type = veth\nlxc.net.1.name = data\nlxc.net.1.veth.pair = vc1\n"
+	      "lxc.net.1.ipv4.address = 192.168.7.2/24\nlxc.net.1.ipv4.gateway = 192.168.7.1\n"
+	      "lxc.net.1.ipv6.address = fd00::2/64\nlxc.net.1.ipv6.gateway = dev\n"
+	      "lxc.net.2.type = empty\n");
 	struct hk_net_state st;
 	hk_autoerr err = NULL;
 	assert_int_equal(hk_net_plan(&cfg, "c1", 1234, &st, &err), 0);
@@ -227,7 +229,8 @@ static void test_plan_refusals(void **state)
 	plan_fails_field(set_mac, "00:16:3e", "not a MAC");
 	plan_fails_field(set_gw4, "nope", "not an IPv4");
 	plan_fails("lxc.net.0.type = macvlan\n", "needs lxc.net.0.link");
-	plan_fails("lxc.net.0.type = veth\nlxc.net.0.mtu = 67\n", "lxc.net.0.mtu = 67: the MTU must be from 68 to 65535");
+	plan_fails("lxc.net.0.type = veth\nlxc.net.0.mtu = 67\n",
+		   "lxc.net.0.mtu = 67: the MTU must be from 68 to 65535");
 	plan_fails("lxc.net.0.type = veth\nlxc.net.0.ipv4.address = 10.0.0.2/24\n"
 		   "lxc.net.0.ipv4.address = 10.0.0.3/24\nlxc.net.0.ipv4.address = 10.0.0.4/24\n"
 		   "lxc.net.0.ipv4.address = 10.0.0.5/24\nlxc.net.0.ipv4.address = 10.0.0.6/24\n",
@@ -281,7 +284,8 @@ static void test_lease_take(void **state)
 	struct hk_net_ip mid = bridge("10.0.100.2/24");
 	hk_autofree char *t3 = hk_net_lease_take("", &mid, "c", 1, 1, all_alive, ip, NULL);
 	assert_string_equal(ip, "10.0.100.1");
-	hk_autofree char *t4 = hk_net_lease_take("10.0.100.1 x 1 1\n", &mid, "c", 1, 1, all_alive, ip, NULL);
+	hk_autofree char *t4 =
+		hk_net_lease_take("10.0.100.1 x 1 1\n", &mid, "c", 1, 1, all_alive, ip, NULL);
 	assert_string_equal(ip, "10.0.100.3");
 }
 
@@ -290,8 +294,8 @@ static void test_lease_stale_reclaimed(void **state)
 	(void)state;
 	struct hk_net_ip br = bridge("10.0.100.1/24");
 	char ip[HK_NET_IP_STRLEN];
-	hk_autofree char *t = hk_net_lease_take("10.0.100.2 dead 100 5\n10.0.100.3 live 200 6\n", &br, "new",
-						 300, 7, pid_100_dead, ip, NULL);
+	hk_autofree char *t = hk_net_lease_take("10.0.100.2 dead 100 5\n10.0.100.3 live 200 6\n",
+						&br, "new", 300, 7, pid_100_dead, ip, NULL);
 	assert_string_equal(ip, "10.0.100.2");
 	assert_string_equal(t, "10.0.100.3 live 200 6\n10.0.100.2 new 300 7\n");
 }
@@ -348,8 +352,8 @@ static void test_lease_prune(void **state)
 {
 	(void)state;
 	unsigned n = 99;
-	hk_autofree char *p = hk_net_lease_prune("10.0.100.2 a 100 1\n10.0.100.3 b 200 1\n10.0.100.4 r\n",
-						  pid_100_dead, &n);
+	hk_autofree char *p = hk_net_lease_prune(
+		"10.0.100.2 a 100 1\n10.0.100.3 b 200 1\n10.0.100.4 r\n", pid_100_dead, &n);
 	assert_int_equal(n, 1);
 	assert_string_equal(p, "10.0.100.3 b 200 1\n10.0.100.4 r\n");
 }

@@ -23,9 +23,9 @@
 #include "config.h"
 #include "net.h"
 
-#define BRIDGE "hktestbr0"
+#define BRIDGE	    "hktestbr0"
 #define BRIDGE_CIDR "10.99.99.1/24"
-#define BUSYBOX "/bin/busybox"
+#define BUSYBOX	    "/bin/busybox"
 
 static char run_dir[] = "/tmp/hako-net-test.XXXXXX";
 
@@ -320,10 +320,8 @@ static void test_stale_lease(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bridge_idempotent),
-		cmocka_unit_test(test_two_containers),
-		cmocka_unit_test(test_missing_bridge),
-		cmocka_unit_test(test_macvlan),
+		cmocka_unit_test(test_bridge_idempotent), cmocka_unit_test(test_two_containers),
+		cmocka_unit_test(test_missing_bridge),	  cmocka_unit_test(test_macvlan),
 		cmocka_unit_test(test_stale_lease),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -61,8 +61,9 @@ static void test_usernet_quota(void **state)
 	assert_int_equal(hk_nic_usernet_quota(text, "alice", &groups, "phys", "eth0", NULL), 1);
 	assert_int_equal(hk_nic_usernet_quota(NULL, "alice", &groups, "veth", "br0", NULL), 0);
 	/* A prefix of a name is not the name. */
-	assert_int_equal(hk_nic_usernet_quota("alic veth br0 5\nalicex veth br0 5\n", "alice", NULL, "veth",
-					      "br0", NULL), 0);
+	assert_int_equal(hk_nic_usernet_quota("alic veth br0 5\nalicex veth br0 5\n", "alice", NULL,
+					      "veth", "br0", NULL),
+			 0);
 	hk_strv_clear(&groups);
 }
 
@@ -90,12 +91,12 @@ static void test_usernet_bridges(void **state)
 static void test_usernet_bad_lines(void **state)
 {
 	(void)state;
-	const char *text = "alice veth br0\n"	     /* 3 fields */
+	const char *text = "alice veth br0\n"	      /* 3 fields */
 			   "alice veth br0 1 extra\n" /* 5 fields */
-			   "alice veth br0 x\n"	     /* not a number */
+			   "alice veth br0 x\n"	      /* not a number */
 			   "alice veth br0 -1\n"
-			   "alice veth br0 4097\n"   /* over the cap */
-			   "alice veth a/b 1\n"	     /* not an interface name */
+			   "alice veth br0 4097\n" /* over the cap */
+			   "alice veth a/b 1\n"	   /* not an interface name */
 			   "alice veth 1234567890123456 1\n"
 			   "@ veth br0 1\n"
 			   "alice veth br0 1\n";
@@ -104,7 +105,8 @@ static void test_usernet_bad_lines(void **state)
 	assert_int_equal(bad, 8);
 	/* The total is capped too. */
 	hk_autofree char *many = xasprintf("alice veth br0 4096\nalice veth br0 4096\n");
-	assert_int_equal(hk_nic_usernet_quota(many, "alice", NULL, "veth", "br0", NULL), HK_NIC_MAX_COUNT);
+	assert_int_equal(hk_nic_usernet_quota(many, "alice", NULL, "veth", "br0", NULL),
+			 HK_NIC_MAX_COUNT);
 }
 
 /* ---- records ---- */
@@ -194,7 +196,8 @@ static void test_listing(void **state)
 {
 	(void)state;
 	struct hk_nic_record r;
-	assert_int_equal(hk_nic_listing_parse("c1 1234 hakobr0 hkn0011aabb 10.0.100.7", &r, NULL), 0);
+	assert_int_equal(hk_nic_listing_parse("c1 1234 hakobr0 hkn0011aabb 10.0.100.7", &r, NULL),
+			 0);
 	assert_string_equal(r.name, "c1");
 	assert_int_equal(r.pid, 1234);
 	assert_string_equal(r.bridge, "hakobr0");
@@ -230,12 +233,13 @@ static void test_records_read(void **state)
 	hk_autoerr err = NULL;
 	assert_int_equal(hk_nic_records_read(dir, &r, &err), 0);
 	hk_autofree char *path = xasprintf("%s/nics", dir);
-	hk_autofree char *text = xasprintf("1000 veth br0 hkn00000001 5 %d %lld 10.0.0.2 live\n"
-					   "1000 veth br0 hkn00000002 0 %d %lld - pending\n"
-					   "1001 veth br0 hkn00000003 6 %d 1 - restarted\n"
-					   "garbage\n",
-					   (int)getpid(), hk_proc_start_time(getpid()), (int)getpid(),
-					   hk_proc_start_time(getpid()), (int)getpid());
+	hk_autofree char *text =
+		xasprintf("1000 veth br0 hkn00000001 5 %d %lld 10.0.0.2 live\n"
+			  "1000 veth br0 hkn00000002 0 %d %lld - pending\n"
+			  "1001 veth br0 hkn00000003 6 %d 1 - restarted\n"
+			  "garbage\n",
+			  (int)getpid(), hk_proc_start_time(getpid()), (int)getpid(),
+			  hk_proc_start_time(getpid()), (int)getpid());
 	assert_int_equal(hk_write_file_atomic(path, text, strlen(text), 0644, NULL), 0);
 	assert_int_equal(hk_nic_records_read(dir, &r, &err), 1);
 	assert_string_equal(r[0].name, "live");
@@ -265,7 +269,8 @@ static void test_request_good(void **state)
 	assert_int_equal(parse_words(cl, &req, NULL), 0);
 	assert_true(req.lease);
 	assert_int_equal(req.mtu, 0);
-	const char *cm[] = { "create", "c1", "1234", "veth", "hakobr0", "eth0", "lease", "mtu=1400", NULL };
+	const char *cm[] = { "create", "c1",	"1234",	    "veth", "hakobr0",
+			     "eth0",   "lease", "mtu=1400", NULL };
 	assert_int_equal(parse_words(cm, &req, NULL), 0);
 	assert_true(req.lease);
 	assert_int_equal(req.mtu, 1400);
@@ -273,7 +278,9 @@ static void test_request_good(void **state)
 	assert_int_equal(parse_words(cm2, &req, NULL), 0);
 	assert_false(req.lease);
 	assert_int_equal(req.mtu, 68);
-	const char *cm3[] = { "create", "c1", "1234", "veth", "hakobr0", "eth0", "mtu=65535", NULL };
+	const char *cm3[] = {
+		"create", "c1", "1234", "veth", "hakobr0", "eth0", "mtu=65535", NULL
+	};
 	assert_int_equal(parse_words(cm3, &req, NULL), 0);
 	assert_int_equal(req.mtu, 65535);
 	const char *d[] = { "delete", "c1", "99", NULL };
@@ -299,31 +306,59 @@ static void test_request_bad(void **state)
 		{ { "delete", "c1", NULL }, "usage", EINVAL },
 		{ { "create", "c1", "1", "veth", "br0", NULL }, "usage", EINVAL },
 		{ { "create", "c1", "1", "veth", "br0", "eth0", "lease2", NULL }, "usage", EINVAL },
-		{ { "create", "c1", "1", "veth", "br0", "eth0", "lease", "x", NULL }, "usage", EINVAL },
-		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=1400", "lease", NULL }, "usage", EINVAL },
-		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=1400", "mtu=1400", NULL }, "usage", EINVAL },
-		{ { "create", "c1", "1", "veth", "br0", "eth0", "lease", "lease", NULL }, "usage", EINVAL },
-		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=67", NULL }, "from 68 to 65535", EINVAL },
-		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=65536", NULL }, "from 68 to 65535", EINVAL },
-		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=", NULL }, "from 68 to 65535", EINVAL },
-		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=-1", NULL }, "from 68 to 65535", EINVAL },
-		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=0x100", NULL }, "from 68 to 65535", EINVAL },
-		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=99999999999999999999", NULL }, "from 68", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "lease", "x", NULL },
+		  "usage",
+		  EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=1400", "lease", NULL },
+		  "usage",
+		  EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=1400", "mtu=1400", NULL },
+		  "usage",
+		  EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "lease", "lease", NULL },
+		  "usage",
+		  EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=67", NULL },
+		  "from 68 to 65535",
+		  EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=65536", NULL },
+		  "from 68 to 65535",
+		  EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=", NULL },
+		  "from 68 to 65535",
+		  EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=-1", NULL },
+		  "from 68 to 65535",
+		  EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=0x100", NULL },
+		  "from 68 to 65535",
+		  EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "eth0", "mtu=99999999999999999999", NULL },
+		  "from 68",
+		  EINVAL },
 		{ { "create", "a/b", "1", "veth", "br0", "eth0", NULL }, "container name", EINVAL },
 		{ { "create", "c1", "0", "veth", "br0", "eth0", NULL }, "pid", EINVAL },
 		{ { "create", "c1", "-5", "veth", "br0", "eth0", NULL }, "pid", EINVAL },
 		{ { "create", "c1", "0x10", "veth", "br0", "eth0", NULL }, "pid", EINVAL },
 		{ { "create", "c1", "99999999", "veth", "br0", "eth0", NULL }, "pid", EINVAL },
-		{ { "create", "c1", "1", "phys", "eth1", "eth0", NULL }, "veth interfaces only", ENOTSUP },
-		{ { "create", "c1", "1", "vlan", "br0", "eth0", NULL }, "veth interfaces only", ENOTSUP },
-		{ { "create", "c1", "1", "macvlan", "br0", "eth0", NULL }, "veth interfaces only", ENOTSUP },
+		{ { "create", "c1", "1", "phys", "eth1", "eth0", NULL },
+		  "veth interfaces only",
+		  ENOTSUP },
+		{ { "create", "c1", "1", "vlan", "br0", "eth0", NULL },
+		  "veth interfaces only",
+		  ENOTSUP },
+		{ { "create", "c1", "1", "macvlan", "br0", "eth0", NULL },
+		  "veth interfaces only",
+		  ENOTSUP },
 		{ { "create", "c1", "1", "tun", "br0", "eth0", NULL }, "unknown", EINVAL },
 		{ { "create", "c1", "1", "veth", "../br", "eth0", NULL }, "may not hold", EINVAL },
 		{ { "create", "c1", "1", "veth", "br0", "eth/0", NULL }, "may not hold", EINVAL },
 		{ { "create", "c1", "1", "veth", "br0", "eth%d", NULL }, "may not hold", EINVAL },
 		{ { "create", "c1", "1", "veth", "br0", "eth\n0", NULL }, "may not hold", EINVAL },
 		{ { "create", "c1", "1", "veth", "br0", "eth 0", NULL }, "may not hold", EINVAL },
-		{ { "create", "c1", "1", "veth", "br0", "0123456789abcdef", NULL }, "1 to 15", EINVAL },
+		{ { "create", "c1", "1", "veth", "br0", "0123456789abcdef", NULL },
+		  "1 to 15",
+		  EINVAL },
 		{ { "create", "c1", "1", "veth", "br0", "", NULL }, "1 to 15", EINVAL },
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad); i++) {
@@ -373,7 +408,8 @@ static void test_check_plan(void **state)
 	assert_int_equal(hk_nic_check_plan(&plan, NULL), 0);
 	hk_autoerr e1 = NULL;
 	plan.ifs[1].link[0] = '\0';
-	expect_err(hk_nic_check_plan(&plan, &e1), &e1, "lxc.net.3: an ordinary user's veth needs lxc.net.3.link");
+	expect_err(hk_nic_check_plan(&plan, &e1), &e1,
+		   "lxc.net.3: an ordinary user's veth needs lxc.net.3.link");
 	hk_autoerr e2 = NULL;
 	plan.ifs[1].kind = HK_NET_MACVLAN;
 	expect_err(hk_nic_check_plan(&plan, &e2), &e2, "can only have veths");
@@ -393,7 +429,9 @@ static void test_plan_warn(void **state)
 	(void)state;
 	struct hk_net_state plan = { .n = 3 };
 	plan.ifs[0] = (struct hk_net_iface){ .index = 0, .kind = HK_NET_VETH, .host = "hk12_0" };
-	plan.ifs[1] = (struct hk_net_iface){ .index = 2, .kind = HK_NET_VETH, .host = "myveth", .pair_set = true };
+	plan.ifs[1] = (struct hk_net_iface){
+		.index = 2, .kind = HK_NET_VETH, .host = "myveth", .pair_set = true
+	};
 	plan.ifs[2] = (struct hk_net_iface){ .index = 5, .kind = HK_NET_VETH, .host = "hk12_5" };
 	struct hk_buf b = { 0 };
 	enum hk_log_level level = hk_log_get_level();
@@ -404,8 +442,10 @@ static void test_plan_warn(void **state)
 	assert_int_equal(hk_nic_plan_warn(&plan, "c1"), 0);
 	hk_log_set_sink(hk_log_sink_stderr, NULL);
 	hk_log_set_level(level);
-	assert_string_equal(b.data, "container \"c1\": lxc.net.2.veth.pair = myveth is ignored: hako-nic names an "
-				    "ordinary user's host end itself (hknXXXXXXXX); remove the line to silence this\n");
+	assert_string_equal(
+		b.data,
+		"container \"c1\": lxc.net.2.veth.pair = myveth is ignored: hako-nic names an "
+		"ordinary user's host end itself (hknXXXXXXXX); remove the line to silence this\n");
 	hk_buf_free(&b);
 }
 
@@ -442,18 +482,21 @@ static void test_open_trusted(void **state)
 	hk_autoerr e5 = NULL;
 	hk_autoerr e6 = NULL;
 	assert_int_equal(chmod(f, 0664), 0);
-	expect_err(hk_nic_open_trusted(f, false, "usernet file", &e1), &e1, "writable by its group or others");
+	expect_err(hk_nic_open_trusted(f, false, "usernet file", &e1), &e1,
+		   "writable by its group or others");
 	assert_non_null(strstr(e1->msg, "chmod go-w"));
 	assert_int_equal(chmod(f, 0646), 0);
 	expect_err(hk_nic_open_trusted(f, false, "usernet file", &e2), &e2, "mode 0646");
 	assert_int_equal(chmod(f, 0644), 0);
 	assert_int_equal(chown(f, NOBODY, 0), 0);
-	expect_err(hk_nic_open_trusted(f, false, "usernet file", &e3), &e3, "owned by uid 65534, not root");
+	expect_err(hk_nic_open_trusted(f, false, "usernet file", &e3), &e3,
+		   "owned by uid 65534, not root");
 	assert_int_equal(symlink(f, l), 0);
 	expect_err(hk_nic_open_trusted(l, false, "usernet file", &e4), &e4, "symbolic link");
 	assert_int_equal(mkfifo(p, 0644), 0);
 	expect_err(hk_nic_open_trusted(p, false, "usernet file", &e5), &e5, "not a regular file");
-	expect_err(hk_nic_open_trusted(f, true, "dir", &e6), &e6, "symbolic link (or not a directory)");
+	expect_err(hk_nic_open_trusted(f, true, "dir", &e6), &e6,
+		   "symbolic link (or not a directory)");
 	assert_int_equal(hk_rm_rf(d, NULL), 0);
 }
 
@@ -513,11 +556,16 @@ static void test_netns_owner(void **state)
 	struct {
 		pid_t pid;
 		uid_t uid;
-	} no[] = { { mine, NOBODY - 1 }, { getpid(), NOBODY }, { 1, NOBODY }, { 4194303, NOBODY }, { -1, NOBODY } };
+	} no[] = { { mine, NOBODY - 1 },
+		   { getpid(), NOBODY },
+		   { 1, NOBODY },
+		   { 4194303, NOBODY },
+		   { -1, NOBODY } };
 	char *first = NULL;
 	for (size_t i = 0; i < HK_ARRAY_SIZE(no); i++) {
 		hk_autoerr e = NULL;
-		expect_err(hk_nic_netns_open(no[i].pid, no[i].uid, no[i].uid, &start, &e), &e, "not one you own");
+		expect_err(hk_nic_netns_open(no[i].pid, no[i].uid, no[i].uid, &start, &e), &e,
+			   "not one you own");
 		assert_int_equal(e->code, EPERM);
 		/* Same words apart from the pid. */
 		const char *tail = strchr(e->msg, ':');
@@ -553,10 +601,13 @@ static void test_policy_refusals(void **state)
 	hk_autoerr e3 = NULL;
 	hk_autoerr e4 = NULL;
 	expect_err(hk_nic_run(&paths, &req, &c, &out, &e1), &e1, "until root writes a line");
-	assert_int_equal(hk_write_file_atomic(usernet, "nobody veth otherbr 1\n", 22, 0644, NULL), 0);
-	expect_err(hk_nic_run(&paths, &req, &c, &out, &e2), &e2, "may not put a veth on bridge \"hkbr-none\"");
+	assert_int_equal(hk_write_file_atomic(usernet, "nobody veth otherbr 1\n", 22, 0644, NULL),
+			 0);
+	expect_err(hk_nic_run(&paths, &req, &c, &out, &e2), &e2,
+		   "may not put a veth on bridge \"hkbr-none\"");
 	assert_non_null(strstr(e2->msg, "add \"nobody veth hkbr-none 1\""));
-	assert_int_equal(hk_write_file_atomic(usernet, "nobody veth hkbr-none 1\n", 24, 0664, NULL), 0);
+	assert_int_equal(hk_write_file_atomic(usernet, "nobody veth hkbr-none 1\n", 24, 0664, NULL),
+			 0);
 	expect_err(hk_nic_run(&paths, &req, &c, &out, &e3), &e3, "writable by its group");
 	assert_int_equal(chmod(usernet, 0644), 0);
 	/* Allowed now: the next check is the namespace (pid 1 is not ours). */
@@ -574,8 +625,8 @@ int main(void)
 		cmocka_unit_test(test_records_parse),	  cmocka_unit_test(test_request_good),
 		cmocka_unit_test(test_request_bad),	  cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_open_trusted),	  cmocka_unit_test(test_netns_owner),
-		cmocka_unit_test(test_policy_refusals),  cmocka_unit_test(test_check_plan),
-		cmocka_unit_test(test_usernet_bridges),  cmocka_unit_test(test_listing),
+		cmocka_unit_test(test_policy_refusals),	  cmocka_unit_test(test_check_plan),
+		cmocka_unit_test(test_usernet_bridges),	  cmocka_unit_test(test_listing),
 		cmocka_unit_test(test_records_read),	  cmocka_unit_test(test_plan_warn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,7 +31,8 @@ static void test_real_and_bad_paths(void **state)
 	fd = hk_procfs_open(path, O_RDONLY, &err);
 	assert_true(fd >= 0);
 	close(fd);
-	const char *bad[] = { "/etc/hostname", "/proc/", "/proc/sys/../../etc/passwd", "/procx/sys" };
+	const char *bad[] = { "/etc/hostname", "/proc/", "/proc/sys/../../etc/passwd",
+			      "/procx/sys" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(hk_procfs_open(bad[i], O_RDONLY, &err), -1);
 		assert_int_equal(err->code, EINVAL);
@@ -50,7 +51,8 @@ static void fake(void (*mnt)(const char *tmp), const char *want)
 	assert_non_null(mkdtemp(tmp));
 	pid_t pid = fork();
 	if (pid == 0) {
-		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 			_exit(2);
 		mnt(tmp);
 		struct hk_error *err = NULL;
@@ -78,7 +80,8 @@ static void bind_regular_file(const char *tmp)
 static void bind_other_proc_file(const char *tmp)
 {
 	(void)tmp;
-	if (mount("/proc/sys/kernel/hostname", "/proc/sys/kernel/domainname", NULL, MS_BIND, NULL) < 0)
+	if (mount("/proc/sys/kernel/hostname", "/proc/sys/kernel/domainname", NULL, MS_BIND, NULL) <
+	    0)
 		_exit(3);
 }
 

@@ -78,9 +78,10 @@ static void test_roundtrip_simple(void **state)
 	(void)state;
 	const enum hk_msg_type simple[] = {
 		HK_MSG_OK,   HK_MSG_STATE_GET,	    HK_MSG_FREEZE,	   HK_MSG_THAW,
-		HK_MSG_STOP, HK_MSG_CONSOLE_ATTACH, HK_MSG_CONSOLE_LOG_GET};
+		HK_MSG_STOP, HK_MSG_CONSOLE_ATTACH, HK_MSG_CONSOLE_LOG_GET
+	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(simple); i++) {
-		struct hk_buf b = {0};
+		struct hk_buf b = { 0 };
 		hk_autoerr err = NULL;
 		assert_int_equal(hk_proto_encode_simple(&b, simple[i], &err), 0);
 		assert_int_equal(b.len, HK_PROTO_HEADER);
@@ -101,7 +102,7 @@ static void test_roundtrip_simple(void **state)
 static void test_roundtrip_hello(void **state)
 {
 	(void)state;
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	hk_autoerr err = NULL;
 	size_t s = hk_proto_begin(&b, HK_MSG_HELLO, 0);
 	hk_proto_put_u32(&b, HK_TAG_VERSION, HK_PROTO_VERSION);
@@ -126,7 +127,7 @@ static void test_roundtrip_hello(void **state)
 static void test_roundtrip_state(void **state)
 {
 	(void)state;
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	hk_autoerr err = NULL;
 	size_t s = hk_proto_begin(&b, HK_MSG_STATE, 0);
 	assert_int_equal(hk_proto_put_str(&b, HK_TAG_STATE, "RUNNING"), 0);
@@ -154,7 +155,7 @@ static void test_roundtrip_state(void **state)
 static void test_roundtrip_stop_kill(void **state)
 {
 	(void)state;
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	hk_autoerr err = NULL;
 	size_t s = hk_proto_begin(&b, HK_MSG_STOP, 0);
 	hk_proto_put_u32(&b, HK_TAG_TIMEOUT_MS, 30000);
@@ -183,7 +184,7 @@ static void test_roundtrip_stop_kill(void **state)
 static void test_roundtrip_console(void **state)
 {
 	(void)state;
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	hk_autoerr err = NULL;
 	size_t s1 = hk_proto_begin(&b, HK_MSG_CONSOLE_ATTACH, 0);
 	hk_proto_put_u32(&b, HK_TAG_TTY, 2);
@@ -247,7 +248,7 @@ static void test_roundtrip_console(void **state)
 static void test_roundtrip_error(void **state)
 {
 	(void)state;
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	hk_autoerr err = NULL;
 	assert_int_equal(hk_proto_encode_error(&b, EPERM, "container \"c1\" is frozen ✓", &err), 0);
 	hk_automsg m;
@@ -270,7 +271,7 @@ static void test_roundtrip_error(void **state)
 static void test_accessor_errors(void **state)
 {
 	(void)state;
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	hk_autoerr err = NULL;
 	assert_int_equal(hk_proto_encode_error(&b, 5, "x", &err), 0);
 	hk_automsg m;
@@ -323,7 +324,7 @@ static void test_msg_fd(void **state)
 static void test_encoder_refuses(void **state)
 {
 	(void)state;
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	hk_autoerr err = NULL;
 	assert_int_equal(hk_proto_encode_simple(&b, HK_MSG_OK, &err), 0);
 	size_t keep = b.len;
@@ -397,8 +398,8 @@ static void test_bad_lengths(void **state)
 		assert_int_equal(err->code, EPROTO);
 		hk_error_freep(&err);
 	}
-	const uint32_t huge[] = {HK_PROTO_MAX_FRAME - 3, HK_PROTO_MAX_FRAME, 0x7fffffff,
-				 0xffffffff};
+	const uint32_t huge[] = { HK_PROTO_MAX_FRAME - 3, HK_PROTO_MAX_FRAME, 0x7fffffff,
+				  0xffffffff };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(huge); i++) {
 		raw(f, huge[i], HK_MSG_OK, 0, NULL, 0);
 		assert_int_equal(hk_proto_decode(f, 8, &m, &err), -1);
@@ -477,7 +478,7 @@ static void test_bad_strings(void **state)
 		"\x80",		    /* lone continuation */
 		"\xff",		    /* never valid */
 	};
-	const size_t len[] = {3, 2, 3, 3, 4, 2, 1, 1};
+	const size_t len[] = { 3, 2, 3, 3, 4, 2, 1, 1 };
 	uint8_t p[64];
 	uint32_t zero = 0;
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad); i++) {
@@ -494,7 +495,7 @@ static void test_bad_strings(void **state)
 static void test_duplicate_allowed_and_too_many(void **state)
 {
 	(void)state;
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	hk_autoerr err = NULL;
 	size_t s = hk_proto_begin(&b, HK_MSG_HELLO, 0);
 	hk_proto_put_u32(&b, HK_TAG_VERSION, 1);

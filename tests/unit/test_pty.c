@@ -216,7 +216,7 @@ static void test_raw_mode(void **state)
 	assert_int_equal(err->code, EBUSY);
 	hk_error_freep(&err);
 	/* The restore runs from a signal handler. */
-	struct sigaction sa = {.sa_handler = on_usr1}, old;
+	struct sigaction sa = { .sa_handler = on_usr1 }, old;
 	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
 	errno = 1234;
 	raise(SIGUSR1);
@@ -241,7 +241,7 @@ static void test_raw_mode(void **state)
 /* Feeds each chunk and returns everything forwarded, as a string. */
 static char *feed(struct hk_escape *e, const char *const *chunks)
 {
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	for (size_t i = 0; chunks[i]; i++) {
 		size_t n = strlen(chunks[i]);
 		char *out = xmalloc(n + 1);
@@ -254,7 +254,7 @@ static char *feed(struct hk_escape *e, const char *const *chunks)
 	return hk_buf_steal(&b);
 }
 
-#define FEED(e, ...) feed(e, (const char *const[]){__VA_ARGS__, NULL})
+#define FEED(e, ...) feed(e, (const char *const[]){ __VA_ARGS__, NULL })
 
 static void test_escape_passthrough(void **state)
 {
@@ -331,10 +331,11 @@ static void test_escape_parse(void **state)
 		const char *in;
 		int want; /* -1: refused */
 	} cases[] = {
-		{"^a", 1},  {"^A", 1},	  {"a", 1},   {"q", 17},   {"^]", 29}, {"1", 1},
-		{"29", 29}, {"255", 255}, {"C-b", 2}, {"Z", 26},   {"", -1},   {"^", -1},
-		{"0", -1},  {"256", -1},  {"ab", -1}, {"^ab", -1}, {"-1", -1}, {"^1", -1},
-		{"^@", -1}, {"C-", -1},	  {" a", -1},
+		{ "^a", 1 },   { "^A", 1 },  { "a", 1 },     { "q", 17 },   { "^]", 29 },
+		{ "1", 1 },    { "29", 29 }, { "255", 255 }, { "C-b", 2 },  { "Z", 26 },
+		{ "", -1 },    { "^", -1 },  { "0", -1 },    { "256", -1 }, { "ab", -1 },
+		{ "^ab", -1 }, { "-1", -1 }, { "^1", -1 },   { "^@", -1 },  { "C-", -1 },
+		{ " a", -1 },
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(cases); i++) {
 		int ch = -7;

@@ -167,7 +167,7 @@ static void test_names(void **state)
 {
 	(void)state;
 	static const char *const good[] = { "web1", "a", "Web_1.example-2", "localhost", "all2",
-					    "_x", "0" };
+					    "_x",   "0" };
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		hk_autoerr err = NULL;
 		if (hk_remote_name_validate(good[i], &err) < 0)
@@ -201,7 +201,8 @@ static void test_paths_and_values(void **state)
 	hk_autofree char *v = hk_remote_value(&r);
 	assert_string_equal(v, "ssh://u@db:2200 path=/srv/c-1");
 	hk_remote_clear(&r);
-	assert_int_equal(hk_remote_parse_value("db", "ssh://db \t path=/a_b/c.d,e+f@g%h=i:j", &r, &err), 0);
+	assert_int_equal(
+		hk_remote_parse_value("db", "ssh://db \t path=/a_b/c.d,e+f@g%h=i:j", &r, &err), 0);
 	assert_string_equal(r.path, "/a_b/c.d,e+f@g%h=i:j");
 	hk_remote_clear(&r);
 	assert_int_equal(hk_remote_parse_value("db", "ssh://[::1]", &r, &err), 0);
@@ -273,22 +274,31 @@ static void test_settings_section(void **state)
 		const char *fragments[4];
 	} bad[] = {
 		{ "[remotes]\nweb1 = ssh://-oProxyCommand=x\n",
-		  { "/x/hako.conf:2:", "[remotes] web1 = \"ssh://-oProxyCommand=x\"", "starting with '-'",
-		    "ssh://[USER@]HOST[:PORT]" } },
-		{ "[remotes]\n\nlocal = ssh://h\n", { "/x/hako.conf:3:", "local", "reserved", "another name" } },
+		  { "/x/hako.conf:2:", "[remotes] web1 = \"ssh://-oProxyCommand=x\"",
+		    "starting with '-'", "ssh://[USER@]HOST[:PORT]" } },
+		{ "[remotes]\n\nlocal = ssh://h\n",
+		  { "/x/hako.conf:3:", "local", "reserved", "another name" } },
 		{ "[remotes]\nall = ssh://h\n", { "/x/hako.conf:2:", "reserved", NULL } },
-		{ "[remotes]\nweb1 = ssh://h:0\n", { "/x/hako.conf:2:", "ssh://h:0", "1 to 65535", NULL } },
-		{ "[remotes]\nweb1 = ssh://h -p 1\n", { "/x/hako.conf:2:", "\"-p 1\" follows", NULL } },
-		{ "[remotes]\nweb1 = ssh://h # a comment\n", { "/x/hako.conf:2:", "follows the URL", NULL } },
-		{ "[remotes]\nweb1 =\n", { "/x/hako.conf:2:", "does not start with ssh://", NULL } },
+		{ "[remotes]\nweb1 = ssh://h:0\n",
+		  { "/x/hako.conf:2:", "ssh://h:0", "1 to 65535", NULL } },
+		{ "[remotes]\nweb1 = ssh://h -p 1\n",
+		  { "/x/hako.conf:2:", "\"-p 1\" follows", NULL } },
+		{ "[remotes]\nweb1 = ssh://h # a comment\n",
+		  { "/x/hako.conf:2:", "follows the URL", NULL } },
+		{ "[remotes]\nweb1 =\n",
+		  { "/x/hako.conf:2:", "does not start with ssh://", NULL } },
 		{ "[remotes]\nweb1 = ssh://a\ndb = ssh://b\nweb1 = ssh://c\n",
-		  { "/x/hako.conf:4:", "\"web1\" is defined twice", "first on line 2", "keep one" } },
-		{ "[remote]\nweb1 = ssh://a\n", { "/x/hako.conf:1:", "unknown section [remote]", "[remotes]", NULL } },
+		  { "/x/hako.conf:4:", "\"web1\" is defined twice", "first on line 2",
+		    "keep one" } },
+		{ "[remote]\nweb1 = ssh://a\n",
+		  { "/x/hako.conf:1:", "unknown section [remote]", "[remotes]", NULL } },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		hk_settings_init(&s);
 		hk_autoerr e = NULL;
-		assert_int_equal(hk_settings_parse(&s, bad[i].text, strlen(bad[i].text), "/x/hako.conf", &e), -1);
+		assert_int_equal(
+			hk_settings_parse(&s, bad[i].text, strlen(bad[i].text), "/x/hako.conf", &e),
+			-1);
 		for (size_t f = 0; f < 4 && bad[i].fragments[f]; f++)
 			assert_has(e->msg, bad[i].fragments[f], NULL);
 		hk_settings_free(&s);
@@ -352,7 +362,9 @@ static void test_address(void **state)
 	refuse_address("web1:-c1", "starts with '-'");
 	refuse_address("web1:c 1", "contains ' '");
 	refuse_address("web1:c1\n", "\\x0a");
-	refuse_address("we\x01" "b:c1", "\\x01");
+	refuse_address("we\x01"
+		       "b:c1",
+		       "\\x01");
 }
 
 /* ---- hako.conf rewrite ---------------------------------------------- */
@@ -400,7 +412,8 @@ static char *get(const char *path)
 /* No temp file left beside the conf. */
 static void assert_no_temp(const struct tmp *t)
 {
-	hk_autofree char *cmd = xasprintf("ls -A '%s/hako' | grep -v '^hako.conf$' | grep -q .", t->dir);
+	hk_autofree char *cmd =
+		xasprintf("ls -A '%s/hako' | grep -v '^hako.conf$' | grep -q .", t->dir);
 	assert_int_not_equal(system(cmd), 0);
 }
 
@@ -425,7 +438,8 @@ static void test_conf_add_new_file(void **state)
 	assert_int_equal(sb.st_mode & 07777, 0644);
 	add(t->conf, "db", "ssh://[::1]", "/srv/c", &err, 0);
 	hk_autofree char *text2 = get(t->conf);
-	assert_string_equal(text2, "[remotes]\nweb1 = ssh://admin@web1:2222\ndb = ssh://[::1] path=/srv/c\n");
+	assert_string_equal(
+		text2, "[remotes]\nweb1 = ssh://admin@web1:2222\ndb = ssh://[::1] path=/srv/c\n");
 	assert_no_temp(t);
 }
 
@@ -455,8 +469,8 @@ static void test_conf_add_keeps_the_rest(void **state)
 	hk_autofree char *text = get(t->conf);
 	/* after the last remote of the section, before its trailing comment */
 	hk_autofree char *want = xasprintf("%.*sweb2 = ssh://u@web2 path=/var/lib/lxc\n%s",
-					   (int)(strstr(keep, "db : ssh://db:2200\n") - keep + 19), keep,
-					   strstr(keep, "db : ssh://db:2200\n") + 19);
+					   (int)(strstr(keep, "db : ssh://db:2200\n") - keep + 19),
+					   keep, strstr(keep, "db : ssh://db:2200\n") + 19);
 	assert_string_equal(text, want);
 	struct stat sb;
 	assert_int_equal(stat(t->conf, &sb), 0);
@@ -472,7 +486,8 @@ static void test_conf_add_keeps_the_rest(void **state)
 	put(t->conf, "[remotes]\n# none yet\n[tui]\ntheme = default\n");
 	add(t->conf, "web1", "ssh://web1", NULL, &err, 0);
 	hk_autofree char *t3 = get(t->conf);
-	assert_string_equal(t3, "[remotes]\nweb1 = ssh://web1\n# none yet\n[tui]\ntheme = default\n");
+	assert_string_equal(t3,
+			    "[remotes]\nweb1 = ssh://web1\n# none yet\n[tui]\ntheme = default\n");
 	assert_no_temp(t);
 }
 
@@ -613,11 +628,13 @@ int main(void)
 		cmocka_unit_test(test_settings_section),
 		cmocka_unit_test(test_address),
 		cmocka_unit_test_setup_teardown(test_conf_add_new_file, setup_tmp, teardown_tmp),
-		cmocka_unit_test_setup_teardown(test_conf_add_keeps_the_rest, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_conf_add_keeps_the_rest, setup_tmp,
+						teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_conf_add_refused, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_conf_failed_write, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_conf_remove, setup_tmp, teardown_tmp),
-		cmocka_unit_test_setup_teardown(test_conf_edits_take_turns, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_conf_edits_take_turns, setup_tmp,
+						teardown_tmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

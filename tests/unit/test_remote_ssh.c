@@ -54,8 +54,11 @@ static void test_argv_full(void **state)
 {
 	(void)state;
 	struct hk_remote r = remote("ssh://admin@[2001:db8::1]:2222", "/srv/ct");
-	struct hk_ssh s = { .config = "/etc/hako/ssh_config", .control_dir = "/run/hako/ssh",
-			    .connect_timeout = 5, .batch = true, .tty = true };
+	struct hk_ssh s = { .config = "/etc/hako/ssh_config",
+			    .control_dir = "/run/hako/ssh",
+			    .connect_timeout = 5,
+			    .batch = true,
+			    .tty = true };
 	struct hk_strv v = { 0 };
 	hk_ssh_argv(&s, &r, HK_SSH_RUN, "hako 'console' 'c1'", &v);
 	hk_autofree char *j = joined(&v);
@@ -113,8 +116,23 @@ static void test_quote_hostile(void **state)
 {
 	(void)state;
 	static const char *const words[] = {
-		"plain", "", "it's", "'", "''", "a b\tc\nd", "$(touch /tmp/hk-pwned)", "`id`",
-		"; rm -rf /", "\\", "\"$HOME\"", "*", "-P", "--", "!x", "~root", "a'\\''b",
+		"plain",
+		"",
+		"it's",
+		"'",
+		"''",
+		"a b\tc\nd",
+		"$(touch /tmp/hk-pwned)",
+		"`id`",
+		"; rm -rf /",
+		"\\",
+		"\"$HOME\"",
+		"*",
+		"-P",
+		"--",
+		"!x",
+		"~root",
+		"a'\\''b",
 	};
 	size_t n = HK_ARRAY_SIZE(words);
 	hk_autofree char *cmd = hk_ssh_remote_command((char *const *)words, n);
@@ -208,7 +226,9 @@ static void test_classify(void **state)
 {
 	(void)state;
 	static const struct fault_case cases[] = {
-		{ 255, "admin@10.1.1.2: Permission denied (publickey).\r\n", HK_SSH_AUTH,
+		{ 255,
+		  "admin@10.1.1.2: Permission denied (publickey).\r\n",
+		  HK_SSH_AUTH,
 		  { "remote \"web1\"", "Permission denied (publickey)", "BatchMode",
 		    "ssh-copy-id -F /c/ssh_config -p 2222 admin@10.1.1.2",
 		    "`ssh -F '/c/ssh_config' -p 2222 admin@10.1.1.2`", NULL } },
@@ -218,20 +238,34 @@ static void test_classify(void **state)
 		  HK_SSH_KEY_CHANGED,
 		  { "remote \"web1\"", "CHANGED", "ssh-keygen -R '[10.1.1.2]:2222'",
 		    "ssh -F '/c/ssh_config' -p 2222 admin@10.1.1.2", NULL } },
-		{ 255, "No ED25519 host key is known for [10.1.1.2]:2222 and you have requested "
-		       "strict checking.\r\nHost key verification failed.\r\n",
-		  HK_SSH_KEY_UNKNOWN, { "not known", "Host key verification failed", "once", NULL } },
-		{ 255, "ssh: connect to host 10.1.1.2 port 2222: Connection refused\r\n",
-		  HK_SSH_UNREACHABLE, { "cannot be reached", "Connection refused", NULL } },
-		{ 255, "ssh: connect to host 10.1.1.2 port 2222: Connection timed out\r\n",
-		  HK_SSH_UNREACHABLE, { "cannot be reached", "timed out", NULL } },
-		{ 255, "ssh: Could not resolve hostname web9: Name or service not known\r\n",
-		  HK_SSH_UNREACHABLE, { "cannot be reached", "web9", NULL } },
-		{ 127, "sh: 1: hako: not found\n", HK_SSH_NO_HAKO,
+		{ 255,
+		  "No ED25519 host key is known for [10.1.1.2]:2222 and you have requested "
+		  "strict checking.\r\nHost key verification failed.\r\n",
+		  HK_SSH_KEY_UNKNOWN,
+		  { "not known", "Host key verification failed", "once", NULL } },
+		{ 255,
+		  "ssh: connect to host 10.1.1.2 port 2222: Connection refused\r\n",
+		  HK_SSH_UNREACHABLE,
+		  { "cannot be reached", "Connection refused", NULL } },
+		{ 255,
+		  "ssh: connect to host 10.1.1.2 port 2222: Connection timed out\r\n",
+		  HK_SSH_UNREACHABLE,
+		  { "cannot be reached", "timed out", NULL } },
+		{ 255,
+		  "ssh: Could not resolve hostname web9: Name or service not known\r\n",
+		  HK_SSH_UNREACHABLE,
+		  { "cannot be reached", "web9", NULL } },
+		{ 127,
+		  "sh: 1: hako: not found\n",
+		  HK_SSH_NO_HAKO,
 		  { "no hako on the PATH", "hako: not found", "install hako", NULL } },
-		{ 255, "mux_client_request_session: weird\n", HK_SSH_SSH_FAILED,
+		{ 255,
+		  "mux_client_request_session: weird\n",
+		  HK_SSH_SSH_FAILED,
 		  { "ssh failed", "weird", NULL } },
-		{ 1, "hako: error: container \"c1\" does not exist\n", HK_SSH_REMOTE_FAILED,
+		{ 1,
+		  "hako: error: container \"c1\" does not exist\n",
+		  HK_SSH_REMOTE_FAILED,
 		  { "status 1", "does not exist", NULL } },
 	};
 	struct hk_remote r = remote("ssh://admin@10.1.1.2:2222", NULL);

@@ -16,11 +16,11 @@
 #include "util.h"
 
 #define HELLO "{\"hako\": \"0.1.0\", \"protocol\": 1, \"host\": \"h1\", \"path\": \"/srv/ct\"}\n"
-#define ROW_C1                                                                              \
-	"{\"name\": \"c1\", \"state\": \"RUNNING\", \"pid\": 4242, \"ram\": 1048576, "      \
-	"\"swap\": null, \"autostart\": true, \"groups\": [\"web\"], \"interface\": "      \
-	"[\"eth0\"], \"ipv4\": [\"10.0.100.5\"], \"ipv6\": [], \"unprivileged\": false, "   \
-	"\"backend\": \"dir\", \"cpu\": 1.5, \"pids\": 3, \"depth\": 0, \"idmap\": null, " \
+#define ROW_C1                                                                                     \
+	"{\"name\": \"c1\", \"state\": \"RUNNING\", \"pid\": 4242, \"ram\": 1048576, "             \
+	"\"swap\": null, \"autostart\": true, \"groups\": [\"web\"], \"interface\": "              \
+	"[\"eth0\"], \"ipv4\": [\"10.0.100.5\"], \"ipv6\": [], \"unprivileged\": false, "          \
+	"\"backend\": \"dir\", \"cpu\": 1.5, \"pids\": 3, \"depth\": 0, \"idmap\": null, "         \
 	"\"runner\": \"hako\", \"config_error\": null}"
 #define ROW_A "{\"name\": \"a\", \"state\": \"STOPPED\", \"pid\": null, \"ram\": null}"
 #define SNAP  "{\"type\": \"snapshot\", \"containers\": [" ROW_C1 ", " ROW_A "]}\n"
@@ -75,10 +75,11 @@ static void test_stream(void **state)
 	assert_int_equal(hk_rwatch_take_changes(w, &names), 0);
 	hk_strv_clear(&names);
 	/* changes: a new one in the middle, one removed, one unknown line type */
-	assert_int_equal(feed(w, "{\"type\": \"changed\", \"container\": {\"name\": \"b\", "
-				 "\"state\": \"FROZEN\"}}\n{\"type\": \"removed\", \"name\": "
-				 "\"a\"}\n{\"type\": \"news\", \"x\": 1}\n{\"type\": \"removed\", "
-				 "\"name\": \"gone\"}\n",
+	assert_int_equal(feed(w,
+			      "{\"type\": \"changed\", \"container\": {\"name\": \"b\", "
+			      "\"state\": \"FROZEN\"}}\n{\"type\": \"removed\", \"name\": "
+			      "\"a\"}\n{\"type\": \"news\", \"x\": 1}\n{\"type\": \"removed\", "
+			      "\"name\": \"gone\"}\n",
 			      &err),
 			 0);
 	const struct hk_list *l = hk_rwatch_list(w);
@@ -158,8 +159,9 @@ static void test_old_hako(void **state)
 		   "install hako " HAKO_VERSION, NULL);
 	hk_error_free(err);
 	err = NULL;
-	assert_int_equal(hk_rwatch_explain_end(w, 1, "x\nhako: error: container path \"/p\" "
-						      "does not exist\n",
+	assert_int_equal(hk_rwatch_explain_end(w, 1,
+					       "x\nhako: error: container path \"/p\" "
+					       "does not exist\n",
 					       NULL, &need, &err),
 			 -1);
 	assert_has(err->msg, "remote \"web1\"", "status 1", "\"/p\" does not exist", NULL);
@@ -221,8 +223,9 @@ static void test_hostile(void **state)
 	w = hk_rwatch_new("web1");
 	hk_error_free(err);
 	err = NULL;
-	assert_int_equal(feed(w, HELLO "{\"type\": \"snapshot\", \"containers\": [{\"name\": "
-					"\"p/c\", \"state\": \"RUNNING\", \"depth\": 1}]}\n",
+	assert_int_equal(feed(w,
+			      HELLO "{\"type\": \"snapshot\", \"containers\": [{\"name\": "
+				    "\"p/c\", \"state\": \"RUNNING\", \"depth\": 1}]}\n",
 			      &err),
 			 0);
 	assert_int_equal(hk_rwatch_list(w)->rows[0].depth, 1);
@@ -232,10 +235,8 @@ static void test_hostile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stream),
-		cmocka_unit_test(test_heartbeat),
-		cmocka_unit_test(test_protocol),
-		cmocka_unit_test(test_old_hako),
+		cmocka_unit_test(test_stream),	 cmocka_unit_test(test_heartbeat),
+		cmocka_unit_test(test_protocol), cmocka_unit_test(test_old_hako),
 		cmocka_unit_test(test_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,7 +11,7 @@
 /* The whole content as a NUL-terminated string (test data is text). */
 static char *content(const struct hk_ringbuf *rb)
 {
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	hk_ringbuf_read_all(rb, &b);
 	hk_buf_append(&b, "", 0);
 	return hk_buf_steal(&b);
@@ -88,7 +88,7 @@ static void test_many_wraps(void **state)
 		hk_ringbuf_append(rb, stream + pos, n);
 		pos += n;
 		step++;
-		struct hk_buf b = {0};
+		struct hk_buf b = { 0 };
 		hk_ringbuf_read_all(rb, &b);
 		size_t want = pos < cap ? pos : cap;
 		assert_int_equal(b.len, want);

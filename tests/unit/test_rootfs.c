@@ -43,8 +43,14 @@ static void build(struct hk_mount_plan *p, const char *const *auto_words, size_t
 		hk_strv_push(&e, entries[i]);
 	static const struct hk_cgroup_mount v2[] = { { "", "cgroup2", NULL } };
 	struct hk_plan_input in = {
-		.mount_auto = &a, .mount_entries = &e, .autodev = true, .tty_max = 2, .pty_max = 100,
-		.console = true, .cgroups = v2, .n_cgroups = 1,
+		.mount_auto = &a,
+		.mount_entries = &e,
+		.autodev = true,
+		.tty_max = 2,
+		.pty_max = 100,
+		.console = true,
+		.cgroups = v2,
+		.n_cgroups = 1,
 	};
 	hk_autoerr err = NULL;
 	assert_int_equal(hk_mount_plan_build(&in, p, &err), 0);
@@ -77,9 +83,11 @@ static void test_defaults(void **state)
 	assert_non_null(find_op(&p, HK_OP_CONSOLE, "dev/console"));
 	assert_non_null(find_op(&p, HK_OP_TTY, "dev/tty2"));
 	assert_null(find_op(&p, HK_OP_TTY, "dev/tty3"));
-	const char *masked[] = { "proc/kcore", "proc/keys", "proc/timer_list", "proc/sched_debug",
-				 "proc/interrupts", "proc/latency_stats", "proc/acpi", "proc/scsi",
-				 "sys/firmware", "sys/devices/virtual/powercap" };
+	const char *masked[] = { "proc/kcore",	    "proc/keys",
+				 "proc/timer_list", "proc/sched_debug",
+				 "proc/interrupts", "proc/latency_stats",
+				 "proc/acpi",	    "proc/scsi",
+				 "sys/firmware",    "sys/devices/virtual/powercap" };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(masked); i++)
 		assert_non_null(find_op(&p, HK_OP_MASK, masked[i]));
 	/* Masks come last, after everything they could hide is mounted. */
@@ -124,7 +132,8 @@ static void test_entries_and_v1_cgroups(void **state)
 	hk_strv_push(&e, "/srv srv none bind,ro,create=dir 0 0");
 	hk_strv_push(&e, "tmpfs run tmpfs size=1m");
 	static const struct hk_cgroup_mount v1[] = {
-		{ "cpuset", "cgroup", "cpuset" }, { "unified", "cgroup2", NULL },
+		{ "cpuset", "cgroup", "cpuset" },
+		{ "unified", "cgroup2", NULL },
 	};
 	struct hk_plan_input in = { .mount_entries = &e, .cgroups = v1, .n_cgroups = 2 };
 	struct hk_mount_plan p;
@@ -153,7 +162,8 @@ static int run_in_ns(int (*fn)(void))
 {
 	pid_t pid = fork();
 	if (pid == 0) {
-		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 			_exit(99);
 		_exit(fn());
 	}
@@ -207,8 +217,8 @@ static int child_execute_defaults(void)
 		fprintf(stderr, "# %s\n", err ? err->msg : "?");
 		return 1;
 	}
-	if (fs_type_at("proc") != PROC_SUPER_MAGIC || fs_type_at("sys") != SYSFS_MAGIC || hook_calls != 1 ||
-	    fs_type_at("sys/fs/cgroup") != CGROUP2_SUPER_MAGIC)
+	if (fs_type_at("proc") != PROC_SUPER_MAGIC || fs_type_at("sys") != SYSFS_MAGIC ||
+	    hook_calls != 1 || fs_type_at("sys/fs/cgroup") != CGROUP2_SUPER_MAGIC)
 		return 2;
 	if (fs_type_at("dev") != TMPFS_MAGIC || fs_type_at("dev/pts") != DEVPTS_SUPER_MAGIC)
 		return 3;
@@ -354,8 +364,10 @@ int main(void)
 		cmocka_unit_test(test_bad_auto_word),
 		cmocka_unit_test(test_entries_and_v1_cgroups),
 		cmocka_unit_test_setup_teardown(test_execute_defaults, exec_setup, exec_teardown),
-		cmocka_unit_test_setup_teardown(test_refuse_proc_symlink, exec_setup, exec_teardown),
-		cmocka_unit_test_setup_teardown(test_refuse_entry_escape, exec_setup, exec_teardown),
+		cmocka_unit_test_setup_teardown(test_refuse_proc_symlink, exec_setup,
+						exec_teardown),
+		cmocka_unit_test_setup_teardown(test_refuse_entry_escape, exec_setup,
+						exec_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,7 +92,8 @@ static bool read_req(int c, struct hk_lxc_req *req)
 }
 
 /* The fake monitor: answers until its init dies or LXC_CMD_STOP kills it. */
-static __attribute__((noreturn)) void serve(const struct fixture *f, const struct fake *k, int ready)
+static __attribute__((noreturn)) void serve(const struct fixture *f, const struct fake *k,
+					    int ready)
 {
 	if (k->as_lxc)
 		prctl(PR_SET_NAME, "lxc-start");
@@ -116,7 +117,9 @@ static __attribute__((noreturn)) void serve(const struct fixture *f, const struc
 		_exit(2);
 	if (write(ready, "x", 1) != 1)
 		_exit(2);
-	struct hk_lxc_facts facts = { .state = k->state, .init_pid = init, .name = "c1", .lxcpath = f->path };
+	struct hk_lxc_facts facts = {
+		.state = k->state, .init_pid = init, .name = "c1", .lxcpath = f->path
+	};
 	for (;;) {
 		struct pollfd pf = { .fd = l, .events = POLLIN };
 		poll(&pf, 1, 20);
@@ -236,7 +239,8 @@ static void test_lxc_frozen(void **state)
 	assert_non_null(strstr(err->msg, mon));
 	hk_error_freep(&err);
 	for (int op = 0; op < HK_OP_COUNT; op++) { /* every operation names an lxc-* command */
-		assert_int_equal(hk_runner_refusal(f->st, "c1", &r, (enum hk_runner_op)op, &err), -1);
+		assert_int_equal(hk_runner_refusal(f->st, "c1", &r, (enum hk_runner_op)op, &err),
+				 -1);
 		assert_non_null(strstr(err->msg, "\"lxc-"));
 		hk_error_freep(&err);
 	}

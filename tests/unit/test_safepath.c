@@ -16,8 +16,8 @@
 #include "util.h"
 
 struct fixture {
-	char top[PATH_MAX];    /* temp dir: holds host/ and rootfs/ */
-	char host[PATH_MAX];   /* stands for the host: must stay untouched */
+	char top[PATH_MAX];  /* temp dir: holds host/ and rootfs/ */
+	char host[PATH_MAX]; /* stands for the host: must stay untouched */
 	char rootfs[PATH_MAX];
 	int rootfd;
 };
@@ -70,8 +70,8 @@ static int setup_common(void **state, const char *no_openat2)
 	assert_int_equal(mkdir(p, 0755), 0);
 	/* The hostile links, each pointing at the "host" by absolute path or
 	 * by climbing out with "..". */
-	lnk(f->host, f->rootfs, "abs");          /* /tmp/.../host */
-	lnk("../host", f->rootfs, "rel");        /* climbs out of rootfs */
+	lnk(f->host, f->rootfs, "abs");	  /* /tmp/.../host */
+	lnk("../host", f->rootfs, "rel"); /* climbs out of rootfs */
 	lnk("../../../../../../..", f->rootfs, "up");
 	lnk("/", f->rootfs, "slash");
 	lnk("/proc/self/root", f->rootfs, "magic");
@@ -80,8 +80,8 @@ static int setup_common(void **state, const char *no_openat2)
 	strcpy(p, pathf("%s/host/marker", f->top));
 	char devdir[PATH_MAX];
 	strcpy(devdir, pathf("%s/dev", f->rootfs));
-	lnk(p, devdir, "null");       /* /dev/null -> host file */
-	lnk(f->host, devdir, "pts");  /* /dev/pts -> host dir */
+	lnk(p, devdir, "null");	     /* /dev/null -> host file */
+	lnk(f->host, devdir, "pts"); /* /dev/pts -> host dir */
 	f->rootfd = open(f->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(f->rootfd >= 0);
 	if (no_openat2)
@@ -236,7 +236,8 @@ static void test_beneath_refuses_escaping_links(void **state)
 	const char *bad[] = { "slash/marker", "up/marker", "/../marker", "abs/marker" };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad); i++) {
 		hk_autoerr err = NULL;
-		assert_int_equal(hk_safe_open(f->rootfd, bad[i], O_RDONLY, 0, HK_SAFE_BENEATH, &err), -1);
+		assert_int_equal(
+			hk_safe_open(f->rootfd, bad[i], O_RDONLY, 0, HK_SAFE_BENEATH, &err), -1);
 		assert_non_null(err);
 	}
 	hk_autoerr err = NULL;
@@ -248,7 +249,8 @@ static void test_beneath_refuses_escaping_links(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	assert_int_equal(access(pathf("%s/dev/shm", f->rootfs), F_OK), 0);
-	assert_fd_reads(hk_safe_open(f->rootfd, "/marker", O_RDONLY, 0, HK_SAFE_BENEATH, NULL), "inside");
+	assert_fd_reads(hk_safe_open(f->rootfd, "/marker", O_RDONLY, 0, HK_SAFE_BENEATH, NULL),
+			"inside");
 }
 
 #define BOTH(t)                                                                                    \

@@ -20,7 +20,7 @@ static void assert_line(const char *in, size_t n, const char *want)
 
 static void assert_json_buf(const char *in, size_t n, const char *want)
 {
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	hk_sanitize_json_buf(&b, in, n);
 	hk_autofree char *got = hk_buf_steal(&b);
 	assert_string_equal(got, want);
@@ -147,7 +147,9 @@ static void test_line_plain_drops_ansi(void **state)
 		{ "[\x1b[0;32m  OK  \x1b[0m] Started", "[  OK  ] Started" },
 		{ "\x1b]0;title\a text", " text" },
 		{ "\x1b]52;c;AAAA\x1b\\x", "x" },
-		{ "a\x1b" "7b", "ab" },
+		{ "a\x1b"
+		  "7b",
+		  "ab" },
 		{ "cut \x1b[0;1", "cut \\x1b[0;1" },
 		{ "bad \x1b[1\x01m", "bad \\x1b[1\\x01m" },
 		{ "\x1b", "\\x1b" },
@@ -196,35 +198,52 @@ static void assert_filter(const char *in, size_t n, const char *want)
 }
 
 #define FILTER(s, want) assert_filter(s, sizeof(s) - 1, want)
-#define KEPT(s) FILTER(s, s)
+#define KEPT(s)		FILTER(s, s)
 
 static void test_filter_keeps(void **state)
 {
 	(void)state;
 	KEPT("plain text\r\n\tand a tab\a\b");
-	KEPT("caf\xc3\xa9 \xc2\xa9 \xe6\x97\xa5 \xf0\x9f\x90\xb3 \xed\x9b\x80"); /* 0x9b inside a character */
+	KEPT("caf\xc3\xa9 \xc2\xa9 \xe6\x97\xa5 \xf0\x9f\x90\xb3 \xed\x9b\x80"); /* 0x9b inside a
+										    character */
 	KEPT("\x1b[0;1;31mred\x1b[0m \x1b[38;5;208m\x1b[48;2;1;2;3m\x1b[38:2::1:2:3m");
 	KEPT("\x1b[H\x1b[2J\x1b[3J\x1b[10;20H\x1b[5A\x1b[K\x1b[1;24r\x1b[?25l\x1b[?25h");
 	KEPT("\x1b[?1049h\x1b[?1000h\x1b[?1006h\x1b[?2004h\x1b[?1h\x1b=\x1b>\x1b[4l");
-	KEPT("\x1b(0lqk\x1b(B\x1b)0\x0e\x0f\x1b" "7\x1b" "8\x1b" "D\x1b" "E\x1b" "M\x1b" "c\x1b#8");
+	KEPT("\x1b(0lqk\x1b(B\x1b)0\x0e\x0f\x1b"
+	     "7\x1b"
+	     "8\x1b"
+	     "D\x1b"
+	     "E\x1b"
+	     "M\x1b"
+	     "c\x1b#8");
 	KEPT("\x1b[2 q\x1b[>4;1m\x1b[>1u\x1b[<u\x1b[!p\x1b[5S\x1b[?5W\x7f");
 }
 
 static void test_filter_removes(void **state)
 {
 	(void)state;
-	FILTER("a\x1b]52;c;aGtwd25lZA==\x07" "b", "ab");
+	FILTER("a\x1b]52;c;aGtwd25lZA==\x07"
+	       "b",
+	       "ab");
 	FILTER("a\x1b]52;c;aGtwd25lZA==\x1b\\b", "ab");
-	FILTER("a\x1b]0;title\x07\x1b]2;t\x1b\\\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\b", "alinkb");
-	FILTER("a\x1b]4;1;?\x07\x1b]10;?\x07\x1b]11;rgb:0/0/0\x07\x1b]50;?\x07" "b", "ab");
-	FILTER("a\x1bP$qm\x1b\\\x1bP+q544e\x1b\\\x1bP1;1|17/ab\x1b\\\x1bPq#0;2;0;0;0~\x1b\\b", "ab");
+	FILTER("a\x1b]0;title\x07\x1b]2;t\x1b\\\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\b",
+	       "alinkb");
+	FILTER("a\x1b]4;1;?\x07\x1b]10;?\x07\x1b]11;rgb:0/0/0\x07\x1b]50;?\x07"
+	       "b",
+	       "ab");
+	FILTER("a\x1bP$qm\x1b\\\x1bP+q544e\x1b\\\x1bP1;1|17/ab\x1b\\\x1bPq#0;2;0;0;0~\x1b\\b",
+	       "ab");
 	FILTER("a\x1b_Gf=100;AAAA\x1b\\\x1b^pm\x1b\\\x1bXsos\x1b\\b", "ab");
 	FILTER("a\x1b[21t\x1b[20t\x1b[14t\x1b[18t\x1b[3;1;1t\x1b[8;100;100t\x1b[>3tb", "ab");
 	FILTER("a\x1b[c\x1b[0c\x1b[>c\x1b[=c\x1b[5n\x1b[6n\x1b[?6n\x1b[?996nb", "ab");
 	FILTER("a\x1b[?2026$p\x1b[4$p\x1b[x\x1b[1$w\x1b[1$u\x1b[1&u\x1b[?ub", "ab");
 	FILTER("a\x1b[1;1;1;1;1*y\x1b[\"v\x1b[1'|\x1b[#|\x1b[>q\x1b[?4m\x1b[?1;1Sb", "ab");
-	FILTER("a\x1b[0i\x1b[5i\x1b[?5i\x1b[61\"p\x1b" "Z\x1b%@\x1b%G\x1b G\x1b Fb", "ab");
-	FILTER("a\x05" "b\x1b\\c", "abc"); /* ENQ; a stray ST */
+	FILTER("a\x1b[0i\x1b[5i\x1b[?5i\x1b[61\"p\x1b"
+	       "Z\x1b%@\x1b%G\x1b G\x1b Fb",
+	       "ab");
+	FILTER("a\x05"
+	       "b\x1b\\c",
+	       "abc");			       /* ENQ; a stray ST */
 	FILTER("a\x1b[1;2?m\x1b[?1?hb", "ab"); /* malformed CSI: a terminal ignores them too */
 }
 
@@ -233,24 +252,49 @@ static void test_filter_removes(void **state)
 static void test_filter_c1(void **state)
 {
 	(void)state;
-	FILTER("a\x9b" "6n\x9d" "52;c;QQ==\x07\x90$qm\x9c\xc2\x9b" "c\xc2\x9d" "0;t\xc2\x9c" "b", "ab");
-	FILTER("\xc2\x9b" "31mx\x9b" "0m", "\x1b[31mx\x1b[0m");
-	FILTER("\xc2\x84\x85", "\x1b" "D\x1b" "E");
-	FILTER("\xc2\x41\xc2", "\xc2" "A"); /* a broken character; a 0xc2 held at the end */
-	FILTER("\xe0\x9d" "52;c;QQ==\x07" "b", "\xe0" "b"); /* not a continuation of 0xe0: an OSC */
+	FILTER("a\x9b"
+	       "6n\x9d"
+	       "52;c;QQ==\x07\x90$qm\x9c\xc2\x9b"
+	       "c\xc2\x9d"
+	       "0;t\xc2\x9c"
+	       "b",
+	       "ab");
+	FILTER("\xc2\x9b"
+	       "31mx\x9b"
+	       "0m",
+	       "\x1b[31mx\x1b[0m");
+	FILTER("\xc2\x84\x85", "\x1b"
+			       "D\x1b"
+			       "E");
+	FILTER("\xc2\x41\xc2", "\xc2"
+			       "A"); /* a broken character; a 0xc2 held at the end */
+	FILTER("\xe0\x9d"
+	       "52;c;QQ==\x07"
+	       "b",
+	       "\xe0"
+	       "b"); /* not a continuation of 0xe0: an OSC */
 }
 
 static void test_filter_state(void **state)
 {
 	(void)state;
-	FILTER("\x1b[1\x1b]52;c;x\x07z", "z");			 /* ESC gives up a CSI */
-	FILTER("\x1b[1\n;2H", "\n\x1b[1;2H");			 /* C0 inside a CSI acts at once */
-	FILTER("\x1b[1\x05;2H", "\x1b[1;2H");			 /* ... but ENQ never */
-	FILTER("\x1b[1\x18" "a\x1b]0;t\x1a" "b", "ab");		 /* CAN and SUB give up */
-	FILTER("\x1b]0;a\x1b\x1b]52;c;x\x07" "b", "b");		 /* ESC ends a string, starts another */
-	FILTER("\x1b]0;a\x1b[31mb", "\x1b[31mb");		 /* ... or a CSI */
-	FILTER("\x1b[\xc3\xa9m\x1b]0;\xc3\xa9\x07" "b", "\xc3\xa9mb"); /* non-ASCII breaks a CSI */
-	FILTER("\x1b]0;\xe2\x9c\x9c\x07" "b", "b");		 /* 0x9c inside a character is not ST */
+	FILTER("\x1b[1\x1b]52;c;x\x07z", "z"); /* ESC gives up a CSI */
+	FILTER("\x1b[1\n;2H", "\n\x1b[1;2H");  /* C0 inside a CSI acts at once */
+	FILTER("\x1b[1\x05;2H", "\x1b[1;2H");  /* ... but ENQ never */
+	FILTER("\x1b[1\x18"
+	       "a\x1b]0;t\x1a"
+	       "b",
+	       "ab"); /* CAN and SUB give up */
+	FILTER("\x1b]0;a\x1b\x1b]52;c;x\x07"
+	       "b",
+	       "b");				  /* ESC ends a string, starts another */
+	FILTER("\x1b]0;a\x1b[31mb", "\x1b[31mb"); /* ... or a CSI */
+	FILTER("\x1b[\xc3\xa9m\x1b]0;\xc3\xa9\x07"
+	       "b",
+	       "\xc3\xa9mb"); /* non-ASCII breaks a CSI */
+	FILTER("\x1b]0;\xe2\x9c\x9c\x07"
+	       "b",
+	       "b"); /* 0x9c inside a character is not ST */
 	char lng[200] = "\x1b[";
 	for (size_t i = 2; i < 150; i++)
 		lng[i] = i % 2 ? ';' : '1';
@@ -269,8 +313,10 @@ static void test_filter_state(void **state)
 static void test_filter_random(void **state)
 {
 	(void)state;
-	static const unsigned char alphabet[] = "\x1b\x1b\x1b[]P_^X\\;?>$\"*'#&0156cnptuxyq|mHh\x07\x05\x18"
-						"\x9b\x9c\x9d\x90\xc2\xc3\xe2\xa9" "a ";
+	static const unsigned char alphabet[] =
+		"\x1b\x1b\x1b[]P_^X\\;?>$\"*'#&0156cnptuxyq|mHh\x07\x05\x18"
+		"\x9b\x9c\x9d\x90\xc2\xc3\xe2\xa9"
+		"a ";
 	unsigned seed = 12345;
 	for (int round = 0; round < 3000; round++) {
 		unsigned char in[96];

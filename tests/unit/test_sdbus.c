@@ -40,7 +40,7 @@ static void assert_bytes(const struct hk_buf *b, const char *want, size_t len)
 static void test_put_alignment(void **state)
 {
 	(void)state;
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	hk_sdbus_put_byte(&b, 7);
 	hk_sdbus_put_u32(&b, 0x01020304); /* 3 padding bytes, little-endian */
 	hk_sdbus_put_signature(&b, "au"); /* no alignment */
@@ -51,13 +51,15 @@ static void test_put_alignment(void **state)
 	hk_sdbus_put_bool(&b, true);
 	static const char want[] = "\x07\0\0\0"
 				   "\x04\x03\x02\x01"
-				   "\x02" "au\0"	/* 8 */
-				   "\x02\0\0\0" "ab\0" /* 12 */
-				   "\0"		/* 19: pad */
-				   "\x05\0\0\0"	/* 20 */
-				   "\0\0\0\0"	/* 24: array length 0 */
-				   "\0\0\0\0"	/* 28: padding to 8 although empty */
-				   "\x01\0\0\0";	/* 32: the boolean */
+				   "\x02"
+				   "au\0" /* 8 */
+				   "\x02\0\0\0"
+				   "ab\0"	 /* 12 */
+				   "\0"		 /* 19: pad */
+				   "\x05\0\0\0"	 /* 20 */
+				   "\0\0\0\0"	 /* 24: array length 0 */
+				   "\0\0\0\0"	 /* 28: padding to 8 although empty */
+				   "\x01\0\0\0"; /* 32: the boolean */
 	assert_bytes(&b, want, sizeof(want) - 1);
 	hk_buf_free(&b);
 }
@@ -67,25 +69,30 @@ static void test_put_alignment(void **state)
 static void test_build_hello(void **state)
 {
 	(void)state;
-	static const char want[] = "l\x01\0\x01"	  /* little, METHOD_CALL, flags, version */
-				   "\0\0\0\0"		  /* body length */
-				   "\x01\0\0\0"		  /* serial */
-				   "\x6d\0\0\0"		  /* fields: 109 bytes */
-				   "\x01\x01o\0"	  /* 16: PATH, signature "o" */
+	static const char want[] = "l\x01\0\x01" /* little, METHOD_CALL, flags, version */
+				   "\0\0\0\0"	 /* body length */
+				   "\x01\0\0\0"	 /* serial */
+				   "\x6d\0\0\0"	 /* fields: 109 bytes */
+				   "\x01\x01o\0" /* 16: PATH, signature "o" */
 				   "\x15\0\0\0/org/freedesktop/DBus\0"
-				   "\0\0"		  /* 46: pad to 48 */
-				   "\x02\x01s\0"	  /* 48: INTERFACE */
+				   "\0\0"	 /* 46: pad to 48 */
+				   "\x02\x01s\0" /* 48: INTERFACE */
 				   "\x14\0\0\0org.freedesktop.DBus\0"
-				   "\0\0\0"		  /* 77: pad to 80 */
-				   "\x03\x01s\0"	  /* 80: MEMBER */
+				   "\0\0\0"	 /* 77: pad to 80 */
+				   "\x03\x01s\0" /* 80: MEMBER */
 				   "\x05\0\0\0Hello\0"
-				   "\0\0"		  /* 94: pad to 96 */
-				   "\x06\x01s\0"	  /* 96: DESTINATION */
+				   "\0\0"	 /* 94: pad to 96 */
+				   "\x06\x01s\0" /* 96: DESTINATION */
 				   "\x14\0\0\0org.freedesktop.DBus\0"
-				   "\0\0\0";		  /* 125: header padded to 128 */
-	struct hk_sdbus_call c = {"org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-				  "Hello", NULL, NULL, 0};
-	struct hk_buf b = {0};
+				   "\0\0\0"; /* 125: header padded to 128 */
+	struct hk_sdbus_call c = { "org.freedesktop.DBus",
+				   "/org/freedesktop/DBus",
+				   "org.freedesktop.DBus",
+				   "Hello",
+				   NULL,
+				   NULL,
+				   0 };
+	struct hk_buf b = { 0 };
 	hk_sdbus_build_call(&b, 1, &c);
 	assert_bytes(&b, want, sizeof(want) - 1);
 	hk_buf_free(&b);
@@ -96,40 +103,42 @@ static void test_build_hello(void **state)
 static void test_scope_body(void **state)
 {
 	(void)state;
-	static const char want[] =
-		"\x12\0\0\0hako-c1-0001.scope\0"	 /* 0: unit name (18) */
-		"\0"					 /* 23: pad */
-		"\x04\0\0\0fail\0"			 /* 24: mode */
-		"\0\0\0"				 /* 33: pad to 36 */
-		"\xaf\0\0\0"				 /* 36: a(sv) of 175 bytes */
-		"\x0b\0\0\0Description\0"		 /* 40 */
-		"\x01s\0"				 /* 56: variant "s" */
-		"\0"					 /* 59: pad */
-		"\x01\0\0\0d\0"				 /* 60 */
-		"\0\0\0\0\0\0"				 /* 66: pad to 72 */
-		"\x04\0\0\0PIDs\0"			 /* 72 */
-		"\x02" "au\0"				 /* 81: variant "au" */
-		"\0\0\0"				 /* 85: pad to 88 */
-		"\x04\0\0\0"				 /* 88: 4 bytes of u32 */
-		"\x34\x12\0\0"				 /* 92: pid 0x1234 */
-		"\x08\0\0\0Delegate\0"			 /* 96 */
-		"\x01" "b\0"				 /* 109: variant "b" */
-		"\x01\0\0\0"				 /* 112: true */
-		"\0\0\0\0"				 /* 116: pad to 120 */
-		"\x0b\0\0\0CollectMode\0"		 /* 120 */
-		"\x01s\0"				 /* 136 */
-		"\0"					 /* 139 */
-		"\x12\0\0\0inactive-or-failed\0"	 /* 140..162 */
-		"\0\0\0\0\0"				 /* 163: pad to 168 */
-		"\x06\0\0\0Before\0"			 /* 168 */
-		"\x02" "as\0"				 /* 179: variant "as" */
-		"\0"					 /* 183: pad to 184 */
-		"\x1b\0\0\0"				 /* 184: 27 bytes of strings */
-		"\x16\0\0\0hako-autostart.service\0"	 /* 188..214 */
-		"\0"					 /* 215: pad */
-		"\0\0\0\0"				 /* 216: empty a(sa(sv)) */
-		"\0\0\0\0";				 /* 220: pad to 224 */
-	struct hk_buf b = {0};
+	static const char want[] = "\x12\0\0\0hako-c1-0001.scope\0" /* 0: unit name (18) */
+				   "\0"				    /* 23: pad */
+				   "\x04\0\0\0fail\0"		    /* 24: mode */
+				   "\0\0\0"			    /* 33: pad to 36 */
+				   "\xaf\0\0\0"			    /* 36: a(sv) of 175 bytes */
+				   "\x0b\0\0\0Description\0"	    /* 40 */
+				   "\x01s\0"			    /* 56: variant "s" */
+				   "\0"				    /* 59: pad */
+				   "\x01\0\0\0d\0"		    /* 60 */
+				   "\0\0\0\0\0\0"		    /* 66: pad to 72 */
+				   "\x04\0\0\0PIDs\0"		    /* 72 */
+				   "\x02"
+				   "au\0"		  /* 81: variant "au" */
+				   "\0\0\0"		  /* 85: pad to 88 */
+				   "\x04\0\0\0"		  /* 88: 4 bytes of u32 */
+				   "\x34\x12\0\0"	  /* 92: pid 0x1234 */
+				   "\x08\0\0\0Delegate\0" /* 96 */
+				   "\x01"
+				   "b\0"			    /* 109: variant "b" */
+				   "\x01\0\0\0"			    /* 112: true */
+				   "\0\0\0\0"			    /* 116: pad to 120 */
+				   "\x0b\0\0\0CollectMode\0"	    /* 120 */
+				   "\x01s\0"			    /* 136 */
+				   "\0"				    /* 139 */
+				   "\x12\0\0\0inactive-or-failed\0" /* 140..162 */
+				   "\0\0\0\0\0"			    /* 163: pad to 168 */
+				   "\x06\0\0\0Before\0"		    /* 168 */
+				   "\x02"
+				   "as\0"	/* 179: variant "as" */
+				   "\0"		/* 183: pad to 184 */
+				   "\x1b\0\0\0" /* 184: 27 bytes of strings */
+				   "\x16\0\0\0hako-autostart.service\0" /* 188..214 */
+				   "\0"					/* 215: pad */
+				   "\0\0\0\0"				/* 216: empty a(sa(sv)) */
+				   "\0\0\0\0";				/* 220: pad to 224 */
+	struct hk_buf b = { 0 };
 	hk_sdbus_scope_body(&b, "hako-c1-0001.scope", "d", 0x1234);
 	assert_bytes(&b, want, sizeof(want) - 1);
 	hk_buf_free(&b);
@@ -140,11 +149,11 @@ static void test_attach_body(void **state)
 {
 	(void)state;
 	static const char want[] = "\x12\0\0\0hako-c1-0001.scope\0" /* 0: unit (18) */
-				   "\0"				  /* 23: pad */
+				   "\0"				    /* 23: pad */
 				   "\x10\0\0\0/hako/c1/payload\0"   /* 24: subcgroup (16) */
-				   "\0\0\0"				  /* 45: pad to 48 */
-				   "\x04\0\0\0"			  /* 48: 4 bytes of u32 */
-				   "\x39\x30\0\0";			  /* 52: pid 12345 */
+				   "\0\0\0"			    /* 45: pad to 48 */
+				   "\x04\0\0\0"			    /* 48: 4 bytes of u32 */
+				   "\x39\x30\0\0";		    /* 52: pid 12345 */
 	struct hk_buf b = { 0 };
 	hk_sdbus_attach_body(&b, "hako-c1-0001.scope", "/hako/c1/payload", 12345);
 	assert_bytes(&b, want, sizeof(want) - 1);
@@ -271,10 +280,11 @@ static void test_parse_big_endian(void **state)
 {
 	(void)state;
 	static const uint8_t be[] = {
-		'B', 2, 0, 1, 0, 0, 0, 4, 0, 0, 0, 5, 0, 0, 0, 15, /* body 4, serial 5, fields 15 */
-		5,   1, 'u', 0, 0, 0, 0, 7,			    /* REPLY_SERIAL 7 */
-		8,   1, 'g', 0, 1, 'u', 0, 0,			    /* SIGNATURE "u", pad */
-		1,   2, 3,   4,					    /* body */
+		'B', 2, 0,   1, 0, 0,	0, 4,
+		0,   0, 0,   5, 0, 0,	0, 15, /* body 4, serial 5, fields 15 */
+		5,   1, 'u', 0, 0, 0,	0, 7,  /* REPLY_SERIAL 7 */
+		8,   1, 'g', 0, 1, 'u', 0, 0,  /* SIGNATURE "u", pad */
+		1,   2, 3,   4,		       /* body */
 	};
 	struct hk_sdbus_msg m;
 	struct hk_sdbus_reader r;
@@ -318,17 +328,17 @@ static void test_parse_rejects(void **state)
 		assert_true(hk_sdbus_msg_size(sig, n, NULL) == (n < 16 ? 0 : (ssize_t)len));
 		assert_int_equal(hk_sdbus_msg_parse(sig, n, &m, NULL), -1);
 	}
-	assert_int_equal(parse_copy(sig, len, 0, 'x'), -1);  /* endianness */
-	assert_int_equal(parse_copy(sig, len, 3, 2), -1);    /* version */
-	assert_int_equal(parse_copy(sig, len, 8, 0), -1);    /* serial 10 -> 0 */
-	assert_int_equal(parse_copy(sig, len, 18, 's'), -1); /* PATH typed "s" */
-	assert_int_equal(parse_copy(sig, len, 52, 1), -1);   /* non-zero padding */
-	assert_int_equal(parse_copy(sig, len, 49, 'x'), -1); /* PATH's NUL */
-	assert_int_equal(parse_copy(sig, len, 49, 0), 0);    /* (unchanged: it parses) */
+	assert_int_equal(parse_copy(sig, len, 0, 'x'), -1);   /* endianness */
+	assert_int_equal(parse_copy(sig, len, 3, 2), -1);     /* version */
+	assert_int_equal(parse_copy(sig, len, 8, 0), -1);     /* serial 10 -> 0 */
+	assert_int_equal(parse_copy(sig, len, 18, 's'), -1);  /* PATH typed "s" */
+	assert_int_equal(parse_copy(sig, len, 52, 1), -1);    /* non-zero padding */
+	assert_int_equal(parse_copy(sig, len, 49, 'x'), -1);  /* PATH's NUL */
+	assert_int_equal(parse_copy(sig, len, 49, 0), 0);     /* (unchanged: it parses) */
 	assert_int_equal(parse_copy(sig, len, 20, 0xff), -1); /* PATH longer than the fields */
 	assert_int_equal(parse_copy(sig, len, 12, 0xa3), -1); /* fields length off by one */
 	/* the message's own length over the cap */
-	uint8_t big[16] = {'l', 4, 0, 1, 0, 0, 0x20, 0, 1, 0, 0, 0, 0, 0, 0, 0};
+	uint8_t big[16] = { 'l', 4, 0, 1, 0, 0, 0x20, 0, 1, 0, 0, 0, 0, 0, 0, 0 };
 	assert_int_equal(hk_sdbus_msg_size(big, sizeof(big), &err), -1);
 	assert_non_null(strstr(err->msg, "at most"));
 }
@@ -336,8 +346,10 @@ static void test_parse_rejects(void **state)
 static void test_signatures(void **state)
 {
 	(void)state;
-	static const char *const good[] = {"", "s", "ssa(sv)a(sa(sv))", "a{sv}", "aa{s(ii)}", "v", "uoss"};
-	static const char *const bad[] = {"a", "(", "()", "a{vs}", "{sv}", "a{s}", "a{sss}", "(s", "z", "s)"};
+	static const char *const good[] = { "",	 "s",	"ssa(sv)a(sa(sv))", "a{sv}", "aa{s(ii)}",
+					    "v", "uoss" };
+	static const char *const bad[] = { "a",	   "(",	     "()", "a{vs}", "{sv}",
+					   "a{s}", "a{sss}", "(s", "z",	    "s)" };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(good); i++)
 		assert_true(hk_sdbus_signature_valid(good[i]));
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad); i++)
@@ -359,15 +371,17 @@ static void test_bus_path(void **state)
 		unsigned uid;
 		const char *want;
 	} cases[] = {
-		{"tcp:host=x;unix:path=/tmp/sys.sock,guid=00", NULL, NULL, true, 0, "/tmp/sys.sock"},
-		{NULL, NULL, NULL, true, 0, "/run/dbus/system_bus_socket"},
-		{NULL, "unix:path=/tmp/s", "/run/user/1234", false, 1234, "/tmp/s"},
-		{NULL, "unix:abstract=/x", "/run/user/1234", false, 1234, "/run/user/1234/bus"},
-		{NULL, NULL, NULL, false, 77, "/run/user/77/bus"},
+		{ "tcp:host=x;unix:path=/tmp/sys.sock,guid=00", NULL, NULL, true, 0,
+		  "/tmp/sys.sock" },
+		{ NULL, NULL, NULL, true, 0, "/run/dbus/system_bus_socket" },
+		{ NULL, "unix:path=/tmp/s", "/run/user/1234", false, 1234, "/tmp/s" },
+		{ NULL, "unix:abstract=/x", "/run/user/1234", false, 1234, "/run/user/1234/bus" },
+		{ NULL, NULL, NULL, false, 77, "/run/user/77/bus" },
 	};
-	const char *vars[] = {"DBUS_SYSTEM_BUS_ADDRESS", "DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"};
+	const char *vars[] = { "DBUS_SYSTEM_BUS_ADDRESS", "DBUS_SESSION_BUS_ADDRESS",
+			       "XDG_RUNTIME_DIR" };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(cases); i++) {
-		const char *vals[] = {cases[i].sys_addr, cases[i].session_addr, cases[i].runtime};
+		const char *vals[] = { cases[i].sys_addr, cases[i].session_addr, cases[i].runtime };
 		for (size_t v = 0; v < HK_ARRAY_SIZE(vars); v++)
 			vals[v] ? setenv(vars[v], vals[v], 1) : unsetenv(vars[v]);
 		hk_autofree char *got = hk_sdbus_bus_path(cases[i].system, cases[i].uid);
@@ -404,7 +418,7 @@ static bool start_daemon(struct daemon *d)
 			return true;
 		if (waitpid(d->pid, NULL, WNOHANG) == d->pid)
 			return false;
-		struct timespec ts = {0, 10000000L};
+		struct timespec ts = { 0, 10000000L };
 		nanosleep(&ts, NULL);
 	}
 	return false;
@@ -431,7 +445,7 @@ static void count_owner_changes(void *ctx, const struct hk_sdbus_msg *m)
 static void test_live_daemon(void **state)
 {
 	(void)state;
-	struct daemon d = {0};
+	struct daemon d = { 0 };
 	if (access("/usr/bin/dbus-daemon", X_OK) < 0 || !start_daemon(&d)) {
 		stop_daemon(&d);
 		skip(); /* the test machines install dbus-daemon (Makefile DEPS_PKGS) */
@@ -445,8 +459,13 @@ static void test_live_daemon(void **state)
 	struct hk_sdbus_msg reply;
 	struct hk_sdbus_reader r;
 	const char *s;
-	struct hk_sdbus_call getid = {"org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-				      "GetId", NULL, NULL, 0};
+	struct hk_sdbus_call getid = { "org.freedesktop.DBus",
+				       "/org/freedesktop/DBus",
+				       "org.freedesktop.DBus",
+				       "GetId",
+				       NULL,
+				       NULL,
+				       0 };
 	assert_int_equal(hk_sdbus_call(bus, &getid, 5000, NULL, NULL, &reply, &err), 0);
 	hk_sdbus_reader_init(&r, &reply);
 	assert_int_equal(hk_sdbus_read_string(&r, &s), 0);
@@ -454,10 +473,15 @@ static void test_live_daemon(void **state)
 	hk_sdbus_msg_free(&reply);
 
 	/* an error reply reaches the caller with its name and text */
-	struct hk_buf body = {0};
+	struct hk_buf body = { 0 };
 	hk_sdbus_put_string(&body, "no.such.name");
-	struct hk_sdbus_call owner = {"org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-				      "GetNameOwner", "s", body.data, body.len};
+	struct hk_sdbus_call owner = { "org.freedesktop.DBus",
+				       "/org/freedesktop/DBus",
+				       "org.freedesktop.DBus",
+				       "GetNameOwner",
+				       "s",
+				       body.data,
+				       body.len };
 	assert_int_equal(hk_sdbus_call(bus, &owner, 5000, NULL, NULL, &reply, &err), -1);
 	assert_non_null(strstr(err->msg, "org.freedesktop.DBus.Error.NameHasNoOwner: "));
 	assert_non_null(strstr(err->msg, "no.such.name"));
@@ -466,8 +490,13 @@ static void test_live_daemon(void **state)
 
 	/* a signal match: a second connection makes NameOwnerChanged */
 	hk_sdbus_put_string(&body, "type='signal',member='NameOwnerChanged'");
-	struct hk_sdbus_call match = {"org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-				      "AddMatch", "s", body.data, body.len};
+	struct hk_sdbus_call match = { "org.freedesktop.DBus",
+				       "/org/freedesktop/DBus",
+				       "org.freedesktop.DBus",
+				       "AddMatch",
+				       "s",
+				       body.data,
+				       body.len };
 	assert_int_equal(hk_sdbus_call(bus, &match, 5000, NULL, NULL, &reply, &err), 0);
 	hk_sdbus_msg_free(&reply);
 	hk_buf_free(&body);
@@ -488,7 +517,7 @@ static void test_live_daemon(void **state)
 	stop_daemon(&d);
 	/* a socket nobody listens on refuses */
 	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char dir[] = "/tmp/hako-sdbus-refuse.XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/s", dir);
@@ -510,10 +539,11 @@ static void test_bad_peer(void **state)
 	char dir[] = "/tmp/hako-sdbus-peer.XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	hk_autofree char *path = xasprintf("%s/s", dir);
-	static const char *const answers[] = {"REJECTED EXTERNAL\r\n", "OK 0123\r\nxxxxxxxxxxxxxxxxxxxxxxxx"};
+	static const char *const answers[] = { "REJECTED EXTERNAL\r\n",
+					       "OK 0123\r\nxxxxxxxxxxxxxxxxxxxxxxxx" };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(answers); i++) {
 		int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 		strcpy(sa.sun_path, path);
 		unlink(path);
 		assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
@@ -522,7 +552,8 @@ static void test_bad_peer(void **state)
 		if (pid == 0) {
 			int c = accept(lfd, NULL, NULL);
 			char buf[256];
-			if (read(c, buf, sizeof(buf)) <= 0 || write(c, answers[i], strlen(answers[i])) < 0)
+			if (read(c, buf, sizeof(buf)) <= 0 ||
+			    write(c, answers[i], strlen(answers[i])) < 0)
 				_exit(1);
 			if (read(c, buf, sizeof(buf)) < 0) /* until the client gives up */
 				_exit(1);
@@ -544,11 +575,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_put_alignment),	  cmocka_unit_test(test_build_hello),
-		cmocka_unit_test(test_scope_body), cmocka_unit_test(test_attach_body),	  cmocka_unit_test(test_parse_dbus_daemon),
-		cmocka_unit_test(test_parse_systemd),	  cmocka_unit_test(test_skip_properties),
-		cmocka_unit_test(test_parse_big_endian),  cmocka_unit_test(test_parse_rejects),
-		cmocka_unit_test(test_signatures),	  cmocka_unit_test(test_bus_path),
-		cmocka_unit_test(test_live_daemon),	  cmocka_unit_test(test_bad_peer),
+		cmocka_unit_test(test_scope_body),	  cmocka_unit_test(test_attach_body),
+		cmocka_unit_test(test_parse_dbus_daemon), cmocka_unit_test(test_parse_systemd),
+		cmocka_unit_test(test_skip_properties),	  cmocka_unit_test(test_parse_big_endian),
+		cmocka_unit_test(test_parse_rejects),	  cmocka_unit_test(test_signatures),
+		cmocka_unit_test(test_bus_path),	  cmocka_unit_test(test_live_daemon),
+		cmocka_unit_test(test_bad_peer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,8 +100,9 @@ static void test_every_key(void **state)
 	assert_string_equal(s.keys.v[1], "console=C-a");
 	hk_settings_free(&s);
 	/* lxcpath before any section; a later value wins. */
-	assert_int_equal(parse(&s, "lxcpath = /a\n[paths]\nlxcpath = /b\n[create]\nbackend=btrfs\n",
-			       &err), 0);
+	assert_int_equal(
+		parse(&s, "lxcpath = /a\n[paths]\nlxcpath = /b\n[create]\nbackend=btrfs\n", &err),
+		0);
 	assert_string_equal(s.lxcpath, "/b");
 	assert_string_equal(s.default_backend, "btrfs");
 	hk_settings_free(&s);
@@ -123,14 +124,16 @@ static void test_console(void **state)
 	assert_true(s.console_filter);
 	assert_false(s.console_replay);
 	hk_settings_free(&s);
-	assert_int_equal(parse(&s, "[console]\nfilter = yes\nfilter = false\nreplay = TRUE\n", NULL), 0);
+	assert_int_equal(
+		parse(&s, "[console]\nfilter = yes\nfilter = false\nreplay = TRUE\n", NULL), 0);
 	assert_false(s.console_filter);
 	assert_true(s.console_replay);
 	hk_settings_free(&s);
-	expect_error("[console]\nfilter = maybe\n", "/x/hako.conf:2:", "[console] filter = \"maybe\"",
-		     "give yes or no", NULL);
+	expect_error("[console]\nfilter = maybe\n",
+		     "/x/hako.conf:2:", "[console] filter = \"maybe\"", "give yes or no", NULL);
 	expect_error("[console]\nreplay =\n", ":2:", "[console] replay", NULL);
-	expect_error("[console]\nfiltre = yes\n", ":2:", "known keys: filter, replay, escape", NULL);
+	expect_error("[console]\nfiltre = yes\n", ":2:", "known keys: filter, replay, escape",
+		     NULL);
 	/* escape: Ctrl-a unless set, spelt as for hako console -e */
 	assert_int_equal(parse(&s, "[console]\nfilter = no\n", NULL), 0);
 	assert_int_equal(s.console_escape, 1);
@@ -154,7 +157,8 @@ static void test_ssh(void **state)
 	assert_null(s.ssh_config);
 	assert_int_equal(s.ssh_connect_timeout, 5);
 	hk_settings_free(&s);
-	assert_int_equal(parse(&s, "[ssh]\nconfig = /etc/hako/ssh_config\nconnect_timeout = 2\n", NULL), 0);
+	assert_int_equal(
+		parse(&s, "[ssh]\nconfig = /etc/hako/ssh_config\nconnect_timeout = 2\n", NULL), 0);
 	assert_string_equal(s.ssh_config, "/etc/hako/ssh_config");
 	assert_int_equal(s.ssh_connect_timeout, 2);
 	hk_settings_free(&s);
@@ -190,8 +194,8 @@ static void test_stop_timeout(void **state)
 	assert_int_equal(parse(&s, "[tui]\nstop_timeout = 86400\n", NULL), 0);
 	assert_int_equal(s.stop_timeout, 86400);
 	hk_settings_free(&s);
-	expect_error("[tui]\nstop_timeout = 0\n", "/x/hako.conf:2:",
-		     "[tui] stop_timeout = \"0\"", "between 1 and 86400", NULL);
+	expect_error("[tui]\nstop_timeout = 0\n", "/x/hako.conf:2:", "[tui] stop_timeout = \"0\"",
+		     "between 1 and 86400", NULL);
 	expect_error("[tui]\nstop_timeout = 86401\n", ":2:", NULL);
 	expect_error("[tui]\nstop_timeout = 10s\n", ":2:", "\"10s\"", NULL);
 	expect_error("[tui]\nstop_timeout =\n", ":2:", NULL);
@@ -242,13 +246,14 @@ static void test_bad_values(void **state)
 static void test_unknown(void **state)
 {
 	(void)state;
-	expect_error("[net]\nbridge = br0\n\n# c\nbirdge = br1\n", "/x/hako.conf:5:",
-		     "unknown key \"birdge\" in section [net]", "known keys: bridge, subnet",
-		     NULL);
+	expect_error("[net]\nbridge = br0\n\n# c\nbirdge = br1\n",
+		     "/x/hako.conf:5:", "unknown key \"birdge\" in section [net]",
+		     "known keys: bridge, subnet", NULL);
 	expect_error("theme = dark\n", ":1:", "unknown key \"theme\" before any section", NULL);
 	/* An unknown section is reported at its header, even when empty. */
-	expect_error("[tui]\nrefresh = 200\n[colours]\n", "/x/hako.conf:3:",
-		     "unknown section [colours]", "[paths], [create], [net], [tui], [console], [keys]", NULL);
+	expect_error("[tui]\nrefresh = 200\n[colours]\n",
+		     "/x/hako.conf:3:", "unknown section [colours]",
+		     "[paths], [create], [net], [tui], [console], [keys]", NULL);
 	expect_error("\n  [net ]\nbridge = x\n", ":2:", "unknown section [net ]", NULL);
 	expect_error("[]\n", ":1:", "unknown section []", NULL);
 	char longsec[300];
@@ -302,7 +307,8 @@ static void test_ini_options_restored(void **state)
 	ini_allow_no_value = true;
 	ini_start_comment_prefixes = prefixes;
 	ini_max_line = 300;
-	const char *texts[] = { "[tui]\nrefresh = 500\n", "[tui]\nrefresh = 5\n", "[x]\n", "bad\n" };
+	const char *texts[] = { "[tui]\nrefresh = 500\n", "[tui]\nrefresh = 5\n", "[x]\n",
+				"bad\n" };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(texts); i++) {
 		struct hk_settings s;
 		parse(&s, texts[i], NULL);
@@ -372,10 +378,18 @@ static void test_load_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),	cmocka_unit_test(test_every_key),
-		cmocka_unit_test(test_refresh_bounds), cmocka_unit_test(test_console), cmocka_unit_test(test_ssh), cmocka_unit_test(test_stop_timeout), cmocka_unit_test(test_confirm_stop),	cmocka_unit_test(test_bad_values),
-		cmocka_unit_test(test_unknown),		cmocka_unit_test(test_syntax),
-		cmocka_unit_test(test_ini_options_restored), cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_refresh_bounds),
+		cmocka_unit_test(test_console),
+		cmocka_unit_test(test_ssh),
+		cmocka_unit_test(test_stop_timeout),
+		cmocka_unit_test(test_confirm_stop),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_unknown),
+		cmocka_unit_test(test_syntax),
+		cmocka_unit_test(test_ini_options_restored),
+		cmocka_unit_test(test_load_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

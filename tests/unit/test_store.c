@@ -330,8 +330,10 @@ static void test_real_user(void **state)
 		bad |= hk_store_uid(st) != 65534 ? 2 : 0;
 		bad |= strcmp(hk_store_user(st), "nobody") != 0 ? 4 : 0;
 		bad |= strcmp(hk_store_path(st), pathf("%s/home/.local/share/hako", top)) ? 8 : 0;
-		bad |= !hk_str_has_prefix(hk_store_run_dir(st), pathf("%s/home/.cache/hako/run/s-",
-									top)) ? 16 : 0;
+		bad |= !hk_str_has_prefix(hk_store_run_dir(st),
+					  pathf("%s/home/.cache/hako/run/s-", top))
+			       ? 16
+			       : 0;
 		hk_store_free(st);
 		_exit(bad);
 	}
@@ -370,8 +372,8 @@ static void test_list(void **state)
 		write_file(pathf("%s/%s/config", p, with_config[i]), "lxc.uts.name = x\n");
 	}
 	mkdirs(pathf("%s/noconfig/rootfs", p));
-	mkdirs(pathf("%s/zzz-noconfig", p)); /* last: a failed stat must not look like */
-	mkdirs(pathf("%s/0-noconfig", p));   /* a readdir error */
+	mkdirs(pathf("%s/zzz-noconfig", p));	 /* last: a failed stat must not look like */
+	mkdirs(pathf("%s/0-noconfig", p));	 /* a readdir error */
 	mkdirs(pathf("%s/configdir/config", p)); /* config that is a directory */
 	write_file(pathf("%s/plainfile", p), "");
 	assert_int_equal(symlink("alpha", pathf("%s/linked", p)), 0);

@@ -98,7 +98,8 @@ static void test_exec(void **state)
 	assert_int_equal(run(wrong, sv[0], &m, &got), 127);
 	/* init (hako execute) not as pid 1: refused, never a kill(-1) among
 	 * this user's processes. */
-	const char *not_one[] = { "hako-stub", HK_STUB_MAGIC, "init", fdarg, "7", "-1", "-1", "true", NULL };
+	const char *not_one[] = { "hako-stub", HK_STUB_MAGIC, "init", fdarg, "7",
+				  "-1",	       "-1",	      "true", NULL };
 	assert_int_equal(run(not_one, sv[0], &m, &got), 126);
 	assert_int_equal(got, (ssize_t)sizeof(m));
 	assert_int_equal(m.code, EPERM);
@@ -129,8 +130,9 @@ static int run_init(const char *script, int sig)
 		if (one == 0) {
 			char fdarg[16];
 			snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
-			const char *argv[] = { "hako-stub", HK_STUB_MAGIC, "init", fdarg, "7", "-1", "-1",
-					       "sh", "-c", script, NULL };
+			const char *argv[] = { "hako-stub", HK_STUB_MAGIC, "init", fdarg,
+					       "7",	    "-1",	   "-1",   "sh",
+					       "-c",	    script,	   NULL };
 			const char *envp[] = { "PATH=/usr/bin:/bin", NULL };
 			dup2(out[1], 1);
 			hk_stub_exec(fd, (char *const *)argv, (char *const *)envp);
@@ -170,8 +172,11 @@ static void test_init(void **state)
 	assert_int_equal(run_init("sleep 1000 & exit 5", 0), 5);
 	/* Signals to pid 1 reach the command; SIGPWR (hako's halt signal)
 	 * as SIGTERM. */
-	assert_int_equal(run_init("trap 'exit 7' USR1; echo ready; while :; do sleep 0.1; done", SIGUSR1), 7);
-	assert_int_equal(run_init("trap 'exit 9' TERM; echo ready; while :; do sleep 0.1; done", SIGPWR), 9);
+	assert_int_equal(
+		run_init("trap 'exit 7' USR1; echo ready; while :; do sleep 0.1; done", SIGUSR1),
+		7);
+	assert_int_equal(
+		run_init("trap 'exit 9' TERM; echo ready; while :; do sleep 0.1; done", SIGPWR), 9);
 }
 
 int main(void)

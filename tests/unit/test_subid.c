@@ -88,7 +88,7 @@ static void test_parse_bad_lines(void **state)
 		"alice:1:5\r",
 		"alice:1:99999999999999999999",
 	};
-	struct hk_buf text = {0};
+	struct hk_buf text = { 0 };
 	hk_buf_puts(&text, "alice:1000:10\n");
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad_lines); i++) {
 		struct hk_subids ids;
@@ -127,7 +127,7 @@ static void test_load(void **state)
 	char dir[] = "/tmp/hk-subid-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	hk_autofree char *path = xasprintf("%s/subuid", dir);
-	struct hk_subids ids = {(void *)1, 5};
+	struct hk_subids ids = { (void *)1, 5 };
 	hk_autoerr err = NULL;
 	/* A missing file: no sub-ids, not an error. */
 	assert_int_equal(hk_subid_load(path, "alice", 1000, &ids, &err), 0);
@@ -189,7 +189,7 @@ static int check(const char *lines, uid_t uid, gid_t gid, struct hk_error **err)
 {
 	struct hk_subids u, g;
 	guide_ids(&u, &g);
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	hk_autofree char *copy = xstrdup(lines);
 	char *save = NULL;
 	for (char *l = strtok_r(copy, ";", &save); l; l = strtok_r(NULL, ";", &save))
@@ -247,7 +247,7 @@ static void test_refused_outside(void **state)
 static void test_refused_without_subids(void **state)
 {
 	(void)state;
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	assert_int_equal(hk_idmap_parse_line("b 0 100000 65536", &m, NULL), 0);
 	hk_autoerr err = NULL;
 	assert_int_equal(hk_idmap_check_allowed(&m, NULL, 1000, 1000, NULL, NULL, &err), -1);
@@ -284,13 +284,13 @@ static void test_root_maps_anything(void **state)
 static void test_error_lists_many_ranges(void **state)
 {
 	(void)state;
-	struct hk_buf text = {0};
+	struct hk_buf text = { 0 };
 	for (int i = 0; i < 12; i++)
 		hk_buf_printf(&text, "a:%d:10\n", 1000 + i * 100);
 	hk_buf_puts(&text, "a:1010:90\n"); /* joins the first two */
 	struct hk_subids u;
 	hk_subid_parse(text.data, "a", 7, &u, NULL);
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	hk_idmap_add(&m, 'u', 0, 5, 1);
 	hk_autoerr err = NULL;
 	assert_int_equal(hk_idmap_check_allowed(&m, "a", 7, 7, &u, &u, &err), -1);

@@ -17,8 +17,8 @@
 
 static const char *host_busybox(void)
 {
-	static const char *const c[] = {"/bin/busybox", "/usr/bin/busybox", "/sbin/busybox",
-					"/usr/sbin/busybox"};
+	static const char *const c[] = { "/bin/busybox", "/usr/bin/busybox", "/sbin/busybox",
+					 "/usr/sbin/busybox" };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(c); i++)
 		if (access(c[i], X_OK) == 0)
 			return c[i];
@@ -62,14 +62,14 @@ static void test_find(void **state)
 
 static int prepare_with(char **args, struct hk_template_ctx *ctx, struct hk_error **err)
 {
-	*ctx = (struct hk_template_ctx){.name = "t1", .rootfs = "/x", .args = args};
+	*ctx = (struct hk_template_ctx){ .name = "t1", .rootfs = "/x", .args = args };
 	return hk_template_busybox.prepare(ctx, err);
 }
 
 static void test_args_unknown(void **state)
 {
 	(void)state;
-	char *args[] = {(char *)"--release", (char *)"3", NULL};
+	char *args[] = { (char *)"--release", (char *)"3", NULL };
 	struct hk_template_ctx ctx;
 	struct hk_error *err = NULL;
 	assert_int_equal(prepare_with(args, &ctx, &err), -1);
@@ -81,7 +81,7 @@ static void test_args_unknown(void **state)
 static void test_dynamic_refused(void **state)
 {
 	(void)state;
-	char *args[] = {(char *)"--busybox-path", (char *)"/bin/sh", NULL};
+	char *args[] = { (char *)"--busybox-path", (char *)"/bin/sh", NULL };
 	struct hk_template_ctx ctx;
 	struct hk_error *err = NULL;
 	assert_int_equal(prepare_with(args, &ctx, &err), -1);
@@ -94,7 +94,7 @@ static void test_dynamic_refused(void **state)
 static void test_missing_path(void **state)
 {
 	(void)state;
-	char *args[] = {(char *)"--busyboxpath", (char *)"/nonexistent/busybox", NULL};
+	char *args[] = { (char *)"--busyboxpath", (char *)"/nonexistent/busybox", NULL };
 	struct hk_template_ctx ctx;
 	struct hk_error *err = NULL;
 	assert_int_equal(prepare_with(args, &ctx, &err), -1);
@@ -107,8 +107,8 @@ static void test_missing_path(void **state)
 static void test_config_lines(void **state)
 {
 	(void)state;
-	struct hk_buf b = {0};
-	struct hk_template_ctx ctx = {.name = "t1"};
+	struct hk_buf b = { 0 };
+	struct hk_template_ctx ctx = { .name = "t1" };
 	hk_template_busybox.config(&ctx, &b);
 	assert_non_null(strstr(b.data, "lxc.signal.halt = SIGUSR1\n"));
 	assert_non_null(strstr(b.data, "lxc.signal.reboot = SIGTERM\n"));
@@ -199,12 +199,9 @@ static void test_build(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_applet_names),
-		cmocka_unit_test(test_find),
-		cmocka_unit_test(test_args_unknown),
-		cmocka_unit_test(test_dynamic_refused),
-		cmocka_unit_test(test_missing_path),
-		cmocka_unit_test(test_config_lines),
+		cmocka_unit_test(test_applet_names), cmocka_unit_test(test_find),
+		cmocka_unit_test(test_args_unknown), cmocka_unit_test(test_dynamic_refused),
+		cmocka_unit_test(test_missing_path), cmocka_unit_test(test_config_lines),
 		cmocka_unit_test(test_build),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

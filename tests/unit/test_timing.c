@@ -96,7 +96,8 @@ static void test_decode_refuses(void **state)
 	assert_string_equal(tl.steps[1].name, "two");
 	/* A long name is cut to fit, never past the table. */
 	tl.n = 0;
-	assert_int_equal(hk_timing_decode(&tl, "T 0 1 2 a-name-much-longer-than-the-room-it-has"), 0);
+	assert_int_equal(hk_timing_decode(&tl, "T 0 1 2 a-name-much-longer-than-the-room-it-has"),
+			 0);
 	assert_int_equal(strlen(tl.steps[0].name), HK_TIMING_NAME - 1);
 	tl.n = HK_TIMING_MAX;
 	assert_int_equal(hk_timing_decode(&tl, "T 0 1 2 full"), -1);
@@ -108,7 +109,8 @@ static void test_format(void **state)
 	(void)state;
 	struct hk_timeline tl = { .on = true, .origin_ns = 100 * MS };
 	/* Out of order, as they arrive from three processes. */
-	tl.steps[0] = (struct hk_timing_step){ 103 * MS, 103 * MS + 250000, HK_TIMING_CHILD, "mounts" };
+	tl.steps[0] =
+		(struct hk_timing_step){ 103 * MS, 103 * MS + 250000, HK_TIMING_CHILD, "mounts" };
 	tl.steps[1] = (struct hk_timing_step){ 100 * MS, 101 * MS + 500000, HK_TIMING_CLI, "lock" };
 	tl.steps[2] = (struct hk_timing_step){ 102 * MS, 102 * MS, HK_TIMING_MONITOR, "cgroup" };
 	tl.n = 3;

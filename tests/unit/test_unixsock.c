@@ -84,8 +84,8 @@ static void encode_ok(struct hk_buf *b, uint16_t flags)
 /* Sends raw bytes with n descriptors in one sendmsg. */
 static void send_raw_fds(int sock, const void *data, size_t len, const int *fds, size_t n)
 {
-	struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
 		struct cmsghdr align;
@@ -219,7 +219,7 @@ static void test_long_path(void **state)
 		fail_msg("connect: %s", err->msg);
 	hk_autoclose int a = hk_unixsock_accept(lfd, &err);
 	assert_true(a >= 0);
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	encode_ok(&b, 0);
 	assert_int_equal(hk_unixsock_send(c, b.data, b.len, -1, 1000, &err), 0);
 	hk_automsg m;
@@ -309,7 +309,7 @@ static void test_fd_passing(void **state)
 	hk_autoerr err = NULL;
 	int p[2];
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	encode_ok(&b, HK_FRAME_FD);
 	assert_int_equal(hk_unixsock_send(f->sp[0], b.data, b.len, p[1], 1000, &err), 0);
 	close(p[1]);
@@ -334,14 +334,14 @@ static void test_fd_per_frame(void **state)
 	hk_autoerr err = NULL;
 	hk_autoclose int n1 = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	hk_autoclose int n2 = open("/dev/zero", O_RDONLY | O_CLOEXEC);
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	encode_ok(&b, HK_FRAME_FD);
 	assert_int_equal(hk_unixsock_send(f->sp[0], b.data, b.len, n1, 1000, &err), 0);
 	assert_int_equal(hk_unixsock_send(f->sp[0], b.data, b.len, n2, 1000, &err), 0);
 	struct stat s1, s2, r;
 	fstat(n1, &s1);
 	fstat(n2, &s2);
-	struct hk_buf in = {0};
+	struct hk_buf in = { 0 };
 	int fd;
 	assert_int_equal(hk_unixsock_recv(f->sp[1], &in, &fd, 1000, &err), 0);
 	assert_int_equal(in.len, b.len);
@@ -358,7 +358,7 @@ static void test_fd_per_frame(void **state)
 
 static void expect_rejected(int sock, int *fdp, int code)
 {
-	struct hk_buf in = {0};
+	struct hk_buf in = { 0 };
 	hk_autoerr err = NULL;
 	assert_int_equal(hk_unixsock_recv(sock, &in, fdp, 1000, &err), -1);
 	assert_int_equal(err->code, code);
@@ -374,7 +374,7 @@ static void test_two_fds_rejected_and_closed(void **state)
 	int fds[2];
 	fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	fds[1] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	encode_ok(&b, HK_FRAME_FD);
 	send_raw_fds(f->sp[0], b.data, b.len, fds, 2);
 	close(fds[0]);
@@ -397,7 +397,7 @@ static void test_two_fds_rejected_and_closed(void **state)
 static void test_fd_mid_frame_rejected(void **state)
 {
 	struct fixture *f = *state;
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	encode_ok(&b, HK_FRAME_FD);
 	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	send_raw_fds(f->sp[0], b.data, 3, NULL, 0);
@@ -414,7 +414,7 @@ static void test_fd_flag_mismatch(void **state)
 {
 	struct fixture *f = *state;
 	hk_autoerr err = NULL;
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	hk_automsg m;
 	hk_msg_init(&m);
 	/* Flag set, no descriptor. */
@@ -436,7 +436,7 @@ static void test_fd_flag_mismatch(void **state)
 	assert_int_equal(m.fd, -1);
 	hk_error_freep(&err);
 	/* Garbage contents: a decode error, the stream goes on. */
-	uint8_t bad[8] = {4, 0, 0, 0, 99, 0, 0, 0};
+	uint8_t bad[8] = { 4, 0, 0, 0, 99, 0, 0, 0 };
 	send_raw_fds(f->sp[0], bad, sizeof(bad), NULL, 0);
 	assert_int_equal(hk_unixsock_recv_msg(f->sp[1], &m, 1000, &err), -1);
 	assert_int_equal(err->code, EPROTO);
@@ -452,7 +452,7 @@ static void test_fd_flag_mismatch(void **state)
 static void test_bad_length_words(void **state)
 {
 	struct fixture *f = *state;
-	const uint8_t zero[4] = {0, 0, 0, 0}, huge[4] = {0xff, 0xff, 0xff, 0x7f};
+	const uint8_t zero[4] = { 0, 0, 0, 0 }, huge[4] = { 0xff, 0xff, 0xff, 0x7f };
 	send_raw_fds(f->sp[0], zero, 4, NULL, 0);
 	expect_rejected(f->sp[1], NULL, EPROTO);
 	send_raw_fds(f->sp[0], huge, 4, NULL, 0);
@@ -463,14 +463,14 @@ static void test_eof(void **state)
 {
 	struct fixture *f = *state;
 	hk_autoerr err = NULL;
-	struct hk_buf in = {0};
+	struct hk_buf in = { 0 };
 	hk_closep(&f->sp[0]);
 	assert_int_equal(hk_unixsock_recv(f->sp[1], &in, NULL, 1000, &err), 1);
 	assert_null(err);
 	/* Closed in the middle of a frame. */
 	int sp[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
-	const uint8_t part[6] = {8, 0, 0, 0, 1, 0};
+	const uint8_t part[6] = { 8, 0, 0, 0, 1, 0 };
 	send_raw_fds(sp[0], part, sizeof(part), NULL, 0);
 	close(sp[0]);
 	assert_int_equal(hk_unixsock_recv(sp[1], &in, NULL, 1000, &err), -1);
@@ -485,7 +485,7 @@ static void test_recv_timeout(void **state)
 {
 	struct fixture *f = *state;
 	hk_autoerr err = NULL;
-	struct hk_buf in = {0};
+	struct hk_buf in = { 0 };
 	int64_t t0 = mono_ms();
 	assert_int_equal(hk_unixsock_recv(f->sp[1], &in, NULL, 100, &err), -1);
 	int64_t dt = mono_ms() - t0;
@@ -493,7 +493,7 @@ static void test_recv_timeout(void **state)
 	assert_true(dt >= 90 && dt < 1000);
 	hk_error_freep(&err);
 	/* Half a frame, then silence: the same deadline covers both reads. */
-	const uint8_t part[6] = {8, 0, 0, 0, 1, 0};
+	const uint8_t part[6] = { 8, 0, 0, 0, 1, 0 };
 	send_raw_fds(f->sp[0], part, sizeof(part), NULL, 0);
 	t0 = mono_ms();
 	assert_int_equal(hk_unixsock_recv(f->sp[1], &in, NULL, 150, &err), -1);
@@ -511,7 +511,7 @@ static void test_send_errors(void **state)
 	int sz = 4096;
 	setsockopt(f->sp[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	setsockopt(f->sp[1], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	size_t s = hk_proto_begin(&b, HK_MSG_CONSOLE_LOG, 0);
 	hk_proto_put_i64(&b, HK_TAG_OFFSET, 0);
 	hk_proto_put_i64(&b, HK_TAG_TOTAL, 0);
@@ -547,7 +547,7 @@ static void test_request_reply(void **state)
 	hk_autoclose int c = hk_unixsock_connect(sock, &err);
 	hk_autoclose int a = hk_unixsock_accept(lfd, &err);
 	assert_true(lfd >= 0 && c >= 0 && a >= 0);
-	struct hk_buf b = {0};
+	struct hk_buf b = { 0 };
 	size_t s = hk_proto_begin(&b, HK_MSG_CONSOLE_ATTACH, 0);
 	hk_proto_put_u32(&b, HK_TAG_TTY, 0);
 	assert_int_equal(hk_proto_end(&b, s, &err), 0);

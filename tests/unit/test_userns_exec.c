@@ -73,7 +73,7 @@ static void test_files_belong_to_mapped_root(void **state)
 	char dir[] = "/tmp/hk-userns-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	assert_int_equal(chown(dir, HOST_BASE, HOST_BASE), 0);
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	root_map(&m);
 	struct hk_error *err = NULL;
 	int rc = hk_userns_run(&m, HK_USERNS_MAP_SELF, make_file, dir, &err);
@@ -95,7 +95,7 @@ static void test_unwritable_dir_fails_inside(void **state)
 	SKIP_WITHOUT_USERNS();
 	char dir[] = "/tmp/hk-userns-XXXXXX"; /* owned by host root: not mapped */
 	assert_non_null(mkdtemp(dir));
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	root_map(&m);
 	struct hk_error *err = NULL;
 	assert_int_equal(hk_userns_run(&m, 0, make_file, dir, &err), -1);
@@ -116,7 +116,7 @@ static void test_error_travels_back(void **state)
 {
 	(void)state;
 	SKIP_WITHOUT_USERNS();
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	root_map(&m);
 	struct hk_error *err = NULL;
 	assert_int_equal(hk_userns_run(&m, 0, fail_with_text, NULL, &err), -1);
@@ -138,7 +138,7 @@ static void test_crash_is_reported(void **state)
 {
 	(void)state;
 	SKIP_WITHOUT_USERNS();
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	root_map(&m);
 	struct hk_error *err = NULL;
 	assert_int_equal(hk_userns_run(&m, 0, crash, NULL, &err), -1);
@@ -157,7 +157,7 @@ static int never_called(void *arg, struct hk_error **err)
 static void test_bad_map_never_forks(void **state)
 {
 	(void)state;
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	hk_idmap_add(&m, 'u', 0, HOST_BASE, 65536); /* uids but no gids */
 	int called = 0;
 	struct hk_error *err = NULL;
@@ -171,7 +171,7 @@ static void test_bad_map_never_forks(void **state)
 static void test_effective_map_adds_self(void **state)
 {
 	(void)state;
-	struct hk_idmap m = {0}, out = {0};
+	struct hk_idmap m = { 0 }, out = { 0 };
 	root_map(&m);
 	hk_userns_effective_map(&m, HK_USERNS_MAP_SELF, 1000, 1001, &out);
 	assert_int_equal(out.n, 4);
@@ -199,14 +199,15 @@ static void test_effective_map_adds_self(void **state)
 static void test_helper_argv(void **state)
 {
 	(void)state;
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	hk_idmap_add(&m, 'u', 0, 100000, 65536);
 	hk_idmap_add(&m, 'g', 0, 200000, 1000);
 	hk_idmap_add(&m, 'g', 1000, 1000, 1);
-	struct hk_strv v = {0};
+	struct hk_strv v = { 0 };
 	hk_userns_helper_argv(&v, "/usr/bin/newgidmap", 42, &m, 'g');
 	const char *want[] = {
-		"/usr/bin/newgidmap", "42", "0", "200000", "1000", "1000", "1000", "1"};
+		"/usr/bin/newgidmap", "42", "0", "200000", "1000", "1000", "1000", "1"
+	};
 	assert_int_equal(v.n, HK_ARRAY_SIZE(want));
 	for (size_t i = 0; i < v.n; i++)
 		assert_string_equal(v.v[i], want[i]);
@@ -220,7 +221,7 @@ static void test_check_map_root_ok(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		skip();
-	struct hk_idmap m = {0};
+	struct hk_idmap m = { 0 };
 	root_map(&m);
 	assert_int_equal(hk_userns_check_map(&m, NULL), 0);
 	hk_idmap_free(&m);

@@ -14,7 +14,8 @@ static void test_parse(void **state)
 	assert_int_equal(hk_wait_parse_states("RUNNING", &m, &err), 0);
 	assert_int_equal(m, 1u << HK_STATE_RUNNING);
 	assert_int_equal(hk_wait_parse_states("running|STOPPED|Frozen", &m, &err), 0);
-	assert_int_equal(m, (1u << HK_STATE_RUNNING) | (1u << HK_STATE_STOPPED) | (1u << HK_STATE_FROZEN));
+	assert_int_equal(m, (1u << HK_STATE_RUNNING) | (1u << HK_STATE_STOPPED) |
+				    (1u << HK_STATE_FROZEN));
 	/* LXC's passing states: the state they lead to */
 	assert_int_equal(hk_wait_parse_states("FREEZING|THAWED", &m, &err), 0);
 	assert_int_equal(m, (1u << HK_STATE_FROZEN) | (1u << HK_STATE_RUNNING));
@@ -25,8 +26,15 @@ static void test_parse(void **state)
 static void test_refusals(void **state)
 {
 	(void)state;
-	const char *bad[] = { "", "|", "RUNNING|", "|RUNNING", "RUN", "RUNNINGX", "RUNNING||STOPPED",
-			      "RUNNING STOPPED", "bogus\x1b[2J" };
+	const char *bad[] = { "",
+			      "|",
+			      "RUNNING|",
+			      "|RUNNING",
+			      "RUN",
+			      "RUNNINGX",
+			      "RUNNING||STOPPED",
+			      "RUNNING STOPPED",
+			      "bogus\x1b[2J" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		unsigned m = 0;
 		hk_autoerr err = NULL;
@@ -43,7 +51,8 @@ static void test_refusals(void **state)
 static void test_text(void **state)
 {
 	(void)state;
-	hk_autofree char *a = hk_wait_states_text((1u << HK_STATE_RUNNING) | (1u << HK_STATE_STOPPED));
+	hk_autofree char *a =
+		hk_wait_states_text((1u << HK_STATE_RUNNING) | (1u << HK_STATE_STOPPED));
 	assert_string_equal(a, "STOPPED|RUNNING");
 	hk_autofree char *none = hk_wait_states_text(0);
 	assert_string_equal(none, "");

@@ -234,9 +234,8 @@ static void test_table_nested_rows(void **state)
 		int parent;
 		double mem;
 	} rows[] = {
-		{ "b", "b", 0, -1, 10 },	    { "b/x", "x", 1, 0, 500 },
-		{ "b/x/deep", "deep", 2, 1, 1 }, { "a", "a", 0, -1, 50 },
-		{ "b/w", "w", 1, 0, 5 },	    { "c", "c", 0, -1, 100 },
+		{ "b", "b", 0, -1, 10 }, { "b/x", "x", 1, 0, 500 }, { "b/x/deep", "deep", 2, 1, 1 },
+		{ "a", "a", 0, -1, 50 }, { "b/w", "w", 1, 0, 5 },   { "c", "c", 0, -1, 100 },
 	};
 	for (size_t i = 0; i < 6; i++) {
 		size_t r = hkw_table_add_row(t, rows[i].key, HKW_RUNNING, rows[i].indent);

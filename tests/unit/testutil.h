@@ -59,7 +59,8 @@ static inline void write_file(const char *path, const char *text)
 	close(fd);
 	if (n != (ssize_t)len) {
 		unlink(tmp);
-		fail_msg("write_file: cannot write %s: %s", tmp, n < 0 ? strerror(saved) : "short write");
+		fail_msg("write_file: cannot write %s: %s", tmp,
+			 n < 0 ? strerror(saved) : "short write");
 	}
 	if (rename(tmp, path) < 0) {
 		saved = errno;
