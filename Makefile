@@ -222,9 +222,11 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--inline-suppr --suppress=missingIncludeSystem -I core -I widgets core widgets tui
 
+# Every C file of the tree against .clang-format (tests/run lint runs it).
 format-check:
 	@clang-format --dry-run --Werror $(CORE_SRC) $(NIC_SRC) $(WIDGET_SRC) $(TUI_SRC) $(STUB_SRC) core/*.h \
-		core/nic/*.h widgets/*.h tui/*.h
+		core/nic/*.h widgets/*.h tui/*.h $(UNIT_SRC) tests/unit/*.h $(FUZZ_SRC) $(HELPER_SRC) \
+		$(HELPER_LIB_SRC)
 
 install: all $(BUILD)/hako-static
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
