@@ -584,7 +584,9 @@ static int run_parent(struct attach_ctx *c, const struct hk_store *st, const cha
 		;
 	hk_timing_close_open(hk_timing_now());
 	struct hk_stub_msg m;
-	while (recv(c->errsock[0], &m, sizeof(m), MSG_DONTWAIT) == (ssize_t)sizeof(m)) {
+	struct iovec iov = { &m, sizeof(m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	while (hk_recvmsg_queued(c->errsock[0], &mh, MSG_DONTWAIT) == (ssize_t)sizeof(m)) {
 		m.text[sizeof(m.text) - 1] = '\0';
 		if (m.stage != ATTACH_TIMES_STAGE)
 			return hk_error_set(err, m.code, "attach \"%s\": %s", name, m.text);

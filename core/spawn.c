@@ -50,17 +50,16 @@ static int sync_send(int fd, enum hk_spawn_stage stage, int code, const char *te
 /* 1 = message, 0 = EOF (the child exec'd), -1 = error. */
 static int sync_recv(int fd, struct sync_msg *m)
 {
-	for (;;) {
-		ssize_t r = recv(fd, m, sizeof(*m), 0);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r == 0)
-			return 0;
-		if (r != (ssize_t)sizeof(*m))
-			return -1;
-		m->text[sizeof(m->text) - 1] = '\0';
-		return 1;
-	}
+	memset(m, 0, sizeof(*m)); /* a short message leaves no stale text */
+	struct iovec iov = { m, sizeof(*m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t r = hk_recvmsg_queued(fd, &mh, 0);
+	if (r == 0)
+		return 0;
+	if (r != (ssize_t)sizeof(*m))
+		return -1;
+	m->text[sizeof(m->text) - 1] = '\0';
+	return 1;
 }
 
 /* Sends the pty masters and peers (2 * n descriptors) with one message. */
@@ -102,9 +101,7 @@ static int recv_terms(int sock, unsigned n, struct hk_spawned *out, struct sync_
 			     .msg_iovlen = 1,
 			     .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf) };
-	ssize_t r;
-	while ((r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
+	ssize_t r = hk_recvmsg_queued(sock, &mh, MSG_CMSG_CLOEXEC);
 	if (r == 0)
 		return 0;
 	if (r != (ssize_t)sizeof(*m))

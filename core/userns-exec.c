@@ -67,11 +67,10 @@ static int send_msg(int sock, enum sync_stage stage, const struct hk_error *e)
 /* 0 and *m filled, or -1 on EOF/short read (the peer is gone). */
 static int recv_msg(int sock, struct sync_msg *m)
 {
-	ssize_t n;
-	do
-		n = recv(sock, m, sizeof(*m), 0);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(*m))
+	memset(m, 0, sizeof(*m)); /* a short message leaves no stale text */
+	struct iovec iov = { m, sizeof(*m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (hk_recvmsg_queued(sock, &mh, 0) != (ssize_t)sizeof(*m))
 		return -1;
 	m->text[sizeof(m->text) - 1] = '\0';
 	return 0;

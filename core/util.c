@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -237,6 +238,22 @@ int hk_write_all(int fd, const void *data, size_t len, size_t *done)
 	if (done)
 		*done = n;
 	return rc;
+}
+
+ssize_t hk_recvmsg_queued(int fd, struct msghdr *mh, int flags)
+{
+	bool reset_seen = false;
+	for (;;) {
+		ssize_t r = recvmsg(fd, mh, flags);
+		if (r < 0 && errno == EINTR)
+			continue;
+		/* The reset is sock_error(): read once, then cleared. */
+		if (r < 0 && errno == ECONNRESET && !reset_seen) {
+			reset_seen = true;
+			continue;
+		}
+		return r;
+	}
 }
 
 static void fsync_parent_dir(const char *path)

@@ -17,6 +17,8 @@
 
 #include "error.h"
 
+struct msghdr;
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
@@ -85,6 +87,13 @@ int hk_read_file(const char *path, char **out, size_t *len, struct hk_error **er
  * with errno (EAGAIN: a non-blocking fd is full).  *done (may be NULL)
  * gets how many bytes went out either way. */
 int hk_write_all(int fd, const void *data, size_t len, size_t *done);
+
+/* recvmsg on a local socket pair, again after EINTR and after
+ * ECONNRESET: a peer that exits with our last message unread in its
+ * queue makes the kernel report a reset once, before the messages it
+ * sent us, which are still queued and which the caller must not lose
+ * (a child's error reply).  recvmsg's result. */
+ssize_t hk_recvmsg_queued(int fd, struct msghdr *mh, int flags);
 
 /* Writes data to path atomically: a temp file in the same directory, fsync,
  * rename over path, fsync of the directory.  Never leaves a partial file. */
