@@ -256,16 +256,22 @@ execute_mode() {
 	# STOPPED; what is left is looked for once after the nine (a search of
 	# every cgroup hierarchy and process costs more than a failed start,
 	# and the lane's guests pay it many times over)
-	local step bad=
-	for step in 101 102 103 104 105 106 107 108 109; do
-		out=$(HK_EXTRA_ENV=HAKO_TEST_FAIL_STEP=$step hx "$who" "$p" -- true </dev/null 2>&1); rc=$?
-		[ $rc = 1 ] && grep -q "step $step .*failed on purpose" <<<"$out" &&
-			[ "$(state_of "$who" "$p")" = STOPPED ] ||
-			bad="$bad $step (status $rc: $(head -1 <<<"$out"))"
-	done
-	[ -z "$bad" ] && ok "$m: a failure at each start step 101-109 is refused (1), STOPPED" ||
-		not_ok "$m: failed steps:$bad"
-	check_clean "$m: ... and the nine failed starts left no cgroup, mount or process" "$p/$N" ""
+	# (In the guest lane crash-injection.sh fails each step of the same
+	# start for root and the user; there the nine cost minutes.)
+	if [ -n "${HK_GUEST:-}" ]; then
+		skip "$m: a failure at each start step: crash-injection covers it in the guest"
+	else
+		local step bad=
+		for step in 101 102 103 104 105 106 107 108 109; do
+			out=$(HK_EXTRA_ENV=HAKO_TEST_FAIL_STEP=$step hx "$who" "$p" -- true </dev/null 2>&1); rc=$?
+			[ $rc = 1 ] && grep -q "step $step .*failed on purpose" <<<"$out" &&
+				[ "$(state_of "$who" "$p")" = STOPPED ] ||
+				bad="$bad $step (status $rc: $(head -1 <<<"$out"))"
+		done
+		[ -z "$bad" ] && ok "$m: a failure at each start step 101-109 is refused (1), STOPPED" ||
+			not_ok "$m: failed steps:$bad"
+		check_clean "$m: ... and the nine failed starts left no cgroup, mount or process" "$p/$N" ""
+	fi
 	out=$(hx "$who" "$p" </dev/null 2>&1); rc=$?
 	[ $rc = 1 ] && grep -q 'which command? .*or set lxc.execute.cmd' <<<"$out" &&
 		ok "$m: no CMD and no lxc.execute.cmd: refused (1, as lxc-execute)" ||

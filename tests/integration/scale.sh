@@ -8,6 +8,7 @@
 # no mount; after destroy, no run directory.  Uses its own bridge
 # (hkscalebr1, 10.99.80.1/24), HAKO_RUN_DIR and names with the prefix
 # scale, so that other tests may run beside it.
+# guest-lane: skip - parallel-net.sh starts 16 networked containers at once in the guest, each checked for its own lease and nothing left
 . "$(dirname "$0")/../lib.sh"
 N=${SCALE_N:-20}
 BR=hkscalebr1

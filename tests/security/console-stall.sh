@@ -9,6 +9,7 @@
 # after the paste), the pasting viewer still sees new output, and `stop
 # -t 10` and `stop -k` each stop the container, the viewer seeing it end.
 # Four modes.
+# guest-lane: skip - the monitor's per-viewer console buffer: hako's own code over a pty, the same on every host (a 300 KB paste through tmux costs minutes under TCG)
 . "$(dirname "$0")/../lib.sh"
 hk_begin cs console-stall modes
 command -v tmux >/dev/null || { skip "console-stall: needs tmux"; plan_end; exit; }

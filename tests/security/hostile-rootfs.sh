@@ -143,10 +143,18 @@ cases=(
 	"tmpfs entry through evil -> host dir|s_entry_tmpfs|dir"
 )
 
+# In the guest lane root meets only the links over the kernel's own file
+# systems (proc, sysfs, cgroup2, devpts, the device nodes), which that
+# kernel mounts; the mount entries resolve as here, and the test user
+# meets every case there (a guest's start costs seconds).
 run_cases() { # WHO
 	local c desc setup tg t targets
 	for c in "${cases[@]}"; do
 		IFS='|' read -r desc setup tg INSIDE <<<"$c"
+		if [ -n "${HK_GUEST:-}" ] && [ "$1" = root ] && [[ $desc == *entry* ]]; then
+			skip "root: $desc: natively and for the test user only (the guest lane's time)"
+			continue
+		fi
 		mk_targets "$H"
 		targets=()
 		for t in $tg; do case "$t" in /*) targets+=("$t") ;; *) targets+=("$H/$t") ;; esac; done

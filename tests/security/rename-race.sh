@@ -23,6 +23,10 @@ hk_begin rr rename-race modes
 SWAP=$HK_TOP/build/tests/helpers/hkswap
 STARTS=${HAKO_RR_STARTS:-30}
 [ "${HK_GUEST:-0}" = 1 ] && STARTS=${HAKO_RR_STARTS:-10}
+# In the guest the mount layout differs between a privileged container and
+# one in a user namespace; ru and un differ from those only in who the
+# caller is and in cgroups, which the race does not touch: they run here.
+[ -n "${HK_GUEST:-}" ] && : "${HM_MODES:=rp ud}"
 [ "${HAKO_SOAK:-0}" = 1 ] && STARTS=${HAKO_RR_STARTS:-1000}
 SWAPPER=
 
