@@ -78,11 +78,11 @@ int hk_autostart_plan(struct hk_store *st, const struct hk_autostart_sel *sel,
 		      struct hk_autostart_plan *out, struct hk_error **err)
 {
 	memset(out, 0, sizeof(*out));
-	hk_autostrv names = { 0 };
+	hk_autostrv struct hk_strv names = { 0 };
 	if (hk_store_list(st, &names, err) < 0)
 		return -1;
 	for (size_t i = 0; i < names.n; i++) {
-		hk_autoerr e = NULL;
+		hk_autoerr struct hk_error *e = NULL;
 		if (!hk_store_config(st, names.v[i], &e)) {
 			hk_autofree char *msg = hk_error_render(e);
 			hk_strv_push_owned(&out->bad, xasprintf("%s: %s", names.v[i], msg));

@@ -183,7 +183,7 @@ int hk_caps_plan(const struct hk_strv *drop, const struct hk_strv *keep, struct 
 
 static int clear_inheritable(struct hk_error **err)
 {
-	hk_autocap caps = cap_get_proc();
+	hk_autocap cap_t caps = cap_get_proc();
 	if (!caps)
 		return hk_error_errno(err, "capabilities: read the process's sets (cap_get_proc)");
 	if (cap_clear_flag(caps, CAP_INHERITABLE) < 0 || cap_set_proc(caps) < 0)
@@ -215,7 +215,7 @@ int hk_caps_apply(const struct hk_caps_plan *p, struct hk_error **err)
 
 int hk_caps_limit(const struct hk_caps_plan *p, struct hk_error **err)
 {
-	hk_autocap caps = cap_get_proc();
+	hk_autocap cap_t caps = cap_get_proc();
 	if (!caps)
 		return hk_error_errno(err, "capabilities: read the process's sets (cap_get_proc)");
 	unsigned last = hk_caps_last_cap();

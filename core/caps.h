@@ -66,6 +66,6 @@ char *hk_caps_format(uint64_t mask);
 
 /* Cleanup attribute for libcap's cap_t. */
 void hk_cap_freep(cap_t *c);
-#define hk_autocap __attribute__((cleanup(hk_cap_freep))) cap_t
+#define hk_autocap __attribute__((cleanup(hk_cap_freep)))
 
 #endif

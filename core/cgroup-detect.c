@@ -149,7 +149,7 @@ static void v2_controllers(const char *root, struct hk_cgroup_hier *h)
 {
 	hk_autofree char *path = xasprintf("%s%s/cgroup.controllers", root, h->mountpoint);
 	hk_autofree char *text = NULL;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_read_file_at(AT_FDCWD, path, &text, NULL, 1 << 16, &err) < 0) {
 		hk_log(HK_LOG_DEBUG, "cgroup2 at \"%s\": cannot read cgroup.controllers",
 		       h->mountpoint);

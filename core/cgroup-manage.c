@@ -586,7 +586,7 @@ static int enter_via_systemd(const struct hk_cgroup *cg, const struct ct_hier *c
 	size_t rlen = strlen(cg->info->root);
 	hk_autofree char *leaf = xasprintf("%s/%s", c->dir + rlen, HK_CGROUP_LEAF);
 	hk_autofree char *aside = xasprintf("%s/%s", leaf, HK_CGROUP_ATTACH_LEAF);
-	hk_autoerr serr = NULL;
+	hk_autoerr struct hk_error *serr = NULL;
 	int rc = cg->attach_aside ? -1 : systemd_move(cg, leaf, pid, &serr);
 	if (rc < 0) {
 		hk_error_freep(&serr);
@@ -632,7 +632,7 @@ static int join_attach_leaf(int leaf_fd, const char *pid, struct hk_error **err)
  * pid was born there (hk_cgroup_clone_target). */
 static int attach_pid(struct hk_cgroup *cg, pid_t pid, bool skip_v2, struct hk_error **err)
 {
-	hk_autoerr ignored = NULL;
+	hk_autoerr struct hk_error *ignored = NULL;
 	if (!err)
 		err = &ignored;
 	char buf[32];

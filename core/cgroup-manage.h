@@ -59,7 +59,7 @@ struct hk_cgroup *hk_cgroup_open_proc_text(const struct hk_cgroup_info *info, co
 struct hk_cgroup *hk_cgroup_open_proc(const struct hk_cgroup_info *info, pid_t pid);
 void hk_cgroup_free(struct hk_cgroup *cg);
 void hk_cgroup_freep(struct hk_cgroup **cg);
-#define hk_autocgroup __attribute__((cleanup(hk_cgroup_freep))) struct hk_cgroup *
+#define hk_autocgroup __attribute__((cleanup(hk_cgroup_freep)))
 
 /* true when the container has its own cgroup in hierarchy h (h is one of
  * the info's): hierarchies that were not delegated to its user, or that

@@ -415,7 +415,7 @@ static char *ask_systemd(const struct hk_cgroup_info *info, const char *cg_name,
 	if (!unit)
 		return NULL;
 	bool no_bus;
-	hk_autoerr berr = NULL;
+	hk_autoerr struct hk_error *berr = NULL;
 	struct hk_sdbus *bus = open_bus(path, &no_bus, &berr);
 	if (!bus && no_bus) {
 		warn_no_bus(path);
@@ -521,7 +521,7 @@ int hk_cgroup_systemd_attach(const struct hk_cgroup_info *info, const char *dir,
 		return hk_error_set(err, ENOENT, "no systemd unit owns cgroup \"%s\"", cg);
 	bool root = geteuid() == 0;
 	hk_autofree char *path = hk_cgroup_systemd_bus_path(geteuid());
-	hk_autoerr berr = NULL;
+	hk_autoerr struct hk_error *berr = NULL;
 	struct hk_buf body = { 0 };
 	hk_sdbus_attach_body(&body, unit, sub, pid);
 	struct hk_sdbus_call call = { SD_DEST, SD_PATH,	  SD_MANAGER, "AttachProcessesToUnit",
@@ -540,7 +540,7 @@ int hk_cgroup_systemd_attach(const struct hk_cgroup_info *info, const char *dir,
 
 int hk_cgroup_systemd_linger(uid_t uid, struct hk_error **err)
 {
-	hk_autoerr berr = NULL;
+	hk_autoerr struct hk_error *berr = NULL;
 	struct hk_buf body = { 0 };
 	hk_sdbus_put_u32(&body, (uint32_t)uid);
 	hk_sdbus_put_bool(&body, true);

@@ -99,7 +99,7 @@ void hk_ckpt_cgroup_roots(const struct hk_cgroup *cg, struct hk_strv *roots, cha
 static __attribute__((noreturn)) void exec_criu(const struct hk_strv *argv, int out,
 						int (*prep)(void *, struct hk_error **), void *ctx)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (prep && prep(ctx, &err) < 0) {
 		dprintf(out, "Error (hako): %s\n", err->msg);
 		_exit(127);
@@ -344,7 +344,7 @@ static void dump_ctx_free(struct dump_ctx *c)
 static int gather(struct hk_store *st, const char *name, pid_t pid, struct dump_ctx *c,
 		  struct hk_error **err)
 {
-	hk_autostrv overrides = { 0 };
+	hk_autostrv struct hk_strv overrides = { 0 };
 	hk_start_overrides_load(st, name, &overrides);
 	if (hk_config_load_for_start(st, name, &overrides, &c->cfg, err) < 0 ||
 	    check_nets(name, &c->cfg, err) < 0 || hk_ckpt_mounts_of(&c->cfg, &c->mounts, err) < 0 ||
@@ -362,7 +362,7 @@ static int gather(struct hk_store *st, const char *name, pid_t pid, struct dump_
  * go of the lock, which is waited for. */
 static int wait_stopped(struct hk_store *st, const char *name, struct hk_error **err)
 {
-	hk_autolock lock = NULL;
+	hk_autolock struct hk_lock *lock = NULL;
 	if (hk_lock_acquire(st, name, HK_LOCK_WAIT, 15000, &lock, err) < 0)
 		return hk_error_prefix(err, "container \"%s\" was dumped, but did not stop", name);
 	return 0;
@@ -399,7 +399,7 @@ static int dump(struct hk_store *st, const char *name, const struct hk_checkpoin
 					  .ttys = &c.info,
 					  .leave_running = !o->stop,
 					  .verbose = o->verbose };
-		hk_autostrv argv = { 0 };
+		hk_autostrv struct hk_strv argv = { 0 };
 		hk_criu_dump_argv(&d, &argv);
 		rc = hk_ckpt_run_criu(&argv, dir, "dump", NULL, NULL, err);
 		if (rc < 0)

@@ -36,7 +36,7 @@ static void undo_unlink(void *arg)
 
 static void undo_rm_rf(void *arg)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_rm_rf(arg, &err) < 0) {
 		hk_autofree char *msg = hk_error_render(err);
 		hk_log(HK_LOG_WARN, "cleanup: %s", msg);

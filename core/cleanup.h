@@ -51,7 +51,7 @@ void hk_cleanup_run(struct hk_cleanup *c);
 void hk_cleanup_forget(struct hk_cleanup *c);
 /* Runs what is left (a scope left early runs back) and restores signals. */
 void hk_cleanup_done(struct hk_cleanup *c);
-#define hk_autocleanup __attribute__((cleanup(hk_cleanup_done))) struct hk_cleanup
+#define hk_autocleanup __attribute__((cleanup(hk_cleanup_done)))
 
 /* Blocks SIGINT, SIGTERM and SIGHUP for the calling thread; they stay
  * pending and act (with their usual disposition) once unblocked. */

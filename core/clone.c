@@ -82,7 +82,7 @@ int hk_clone_rootfs(const struct hk_clone_src *src, const char *dst_dir, const c
 void hk_clone_remove_dir(const char *dst_dir, const struct hk_idmap *map)
 {
 	hk_autofree char *rootfs = xasprintf("%s/rootfs", dst_dir);
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	struct hk_rootfs_spec spec = { .backend = HK_BACKEND_BTRFS, .path = rootfs };
 	struct stat sb;
 	/* a subvolume is its own "mount" to rm -rf: drop it first */
@@ -218,7 +218,7 @@ static int write_hostname(void *arg, struct hk_error **err)
 		close(d);
 	}
 	/* The upper of an overlay may not have it yet: a new file, then. */
-	hk_autoerr why = NULL;
+	hk_autoerr struct hk_error *why = NULL;
 	hk_autoclose int fd = open_hostname_file(rfd, O_WRONLY | O_TRUNC, &why);
 	if (fd < 0 && why->code == ENOENT)
 		fd = hk_safe_open(rfd, "etc/hostname", O_WRONLY | O_CREAT, 0644, 0, err);
@@ -244,7 +244,7 @@ void hk_clone_rename_in_rootfs(const char *spec_text, const struct hk_idmap *map
 	struct hostname_job h = { spec.upper ? spec.upper : spec.path,
 				  spec.upper ? spec.path : NULL, old_name, new_name };
 	struct hk_storage_req req = { .map = map, .as_user = geteuid() != 0 && map->n };
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	if (spec.backend != HK_BACKEND_ZFS && hk_storage_run(&req, write_hostname, &h, &e) < 0) {
 		hk_autofree char *msg = hk_error_render(e);
 		hk_log(HK_LOG_WARN, "clone \"%s\": %s", new_name, msg);
@@ -332,7 +332,7 @@ static int plan(struct job *j, struct hk_error **err)
 /* The source's lock, or (with force) the knowledge that it runs. */
 static int lock_source(struct job *j, struct hk_lock **lock, struct hk_error **err)
 {
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	if (hk_lock_acquire(j->st, j->o->src, HK_LOCK_TRY, 0, lock, &e) == 0)
 		return 0;
 	if (e->code != EBUSY) {
@@ -464,8 +464,8 @@ int hk_clone_between(struct hk_store *st, struct hk_store *dst_st, const struct 
 		     enum hk_clone_mode mode, bool keep_name, char **new_name,
 		     struct hk_error **err)
 {
-	hk_autolock src_lock = NULL;
-	hk_autolock dst_lock = NULL;
+	hk_autolock struct hk_lock *src_lock = NULL;
+	hk_autolock struct hk_lock *dst_lock = NULL;
 	/* LXC's names of both (runner.h): not a copy of a container LXC runs,
 	 * and no lxc-start of either while the copy is made. */
 	hk_autoclose int src_claim = -1;

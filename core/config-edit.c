@@ -49,7 +49,7 @@ int hk_config_edit(struct hk_store *st, const char *name, const char *key, const
 {
 	if (value && strpbrk(value, "\n\r"))
 		return hk_error_set(err, 0, "a value for \"%s\" cannot hold a line break", key);
-	hk_autolock lock = NULL;
+	hk_autolock struct hk_lock *lock = NULL;
 	if (hk_lock_acquire(st, name, HK_LOCK_TRY, 0, &lock, err) < 0) {
 		enum hk_runner_kind runner = HK_RUNNER_NONE;
 		enum hk_state state = hk_list_state_of(st, name, &runner);

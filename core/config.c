@@ -597,7 +597,7 @@ static int parse_file_at(struct hk_config *cfg, const char *path, struct hk_strv
 
 int hk_config_parse_file(struct hk_config *cfg, const char *path, struct hk_error **err)
 {
-	hk_autostrv stack = { 0 };
+	hk_autostrv struct hk_strv stack = { 0 };
 	int r = parse_file_at(cfg, path, &stack, 0, err);
 	if (r == 0) {
 		free(cfg->path);
@@ -609,7 +609,7 @@ int hk_config_parse_file(struct hk_config *cfg, const char *path, struct hk_erro
 int hk_config_parse_text_at(struct hk_config *cfg, const char *text, const char *name,
 			    const char *dir, struct hk_error **err)
 {
-	hk_autostrv stack = { 0 };
+	hk_autostrv struct hk_strv stack = { 0 };
 	return parse_text(cfg, text, strlen(text), name, dir, &stack, 0, err);
 }
 
@@ -623,7 +623,7 @@ int hk_config_include_setter(struct hk_config *cfg, void *obj, const struct hk_k
 			     const char *sub, const char *value, struct hk_error **err)
 {
 	(void)obj, (void)def, (void)sub;
-	hk_autostrv stack = { 0 };
+	hk_autostrv struct hk_strv stack = { 0 };
 	struct parse_ctx p = { .cfg = cfg, .name = "(set)", .stack = &stack };
 	int r = do_include(&p, value);
 	hk_error_propagate(err, &p.err);

@@ -31,7 +31,7 @@ static int send_winsize(int ctl, int tty_fd, unsigned tty)
 	hk_proto_put_u32(&req, HK_TAG_ROWS, ws.ws_row);
 	hk_proto_put_u32(&req, HK_TAG_COLS, ws.ws_col);
 	(void)tty;
-	hk_automsg reply;
+	hk_automsg struct hk_msg reply;
 	hk_msg_init(&reply);
 	int rc = hk_proto_end(&req, s, NULL);
 	if (rc == 0)
@@ -50,7 +50,7 @@ static int open_view(const struct hk_store *st, const char *name, const struct h
 	size_t s = hk_proto_begin(&req, HK_MSG_CONSOLE_ATTACH, 0);
 	hk_proto_put_u32(&req, HK_TAG_TTY, o->tty);
 	hk_proto_put_u32(&req, HK_TAG_WANT_LOG, o->replay);
-	hk_automsg reply;
+	hk_automsg struct hk_msg reply;
 	hk_msg_init(&reply);
 	int rc = hk_proto_end(&req, s, err);
 	if (rc == 0)
@@ -279,7 +279,7 @@ int hk_console_log(const struct hk_store *st, const char *name, struct hk_buf *o
 		struct hk_buf req = { 0 };
 		size_t s = hk_proto_begin(&req, HK_MSG_CONSOLE_LOG_GET, 0);
 		hk_proto_put_i64(&req, HK_TAG_OFFSET, offset);
-		hk_automsg reply;
+		hk_automsg struct hk_msg reply;
 		hk_msg_init(&reply);
 		int rc = hk_proto_end(&req, s, err);
 		if (rc == 0)

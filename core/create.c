@@ -311,7 +311,7 @@ static int derive_idmap(struct job *j, struct hk_error **err)
 	const char *user = hk_store_user(j->st);
 	uid_t uid = hk_store_uid(j->st);
 	unsigned long us = 0, gs = 0;
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	if (!first_big_range(SUBUID_FILE, user, uid, &us, &e) ||
 	    !first_big_range(SUBGID_FILE, user, uid, &gs, &e)) {
 		hk_autofree char *why = e ? hk_error_render(e) : NULL;
@@ -451,7 +451,7 @@ struct rootfs_undo {
 static void undo_rootfs(void *arg)
 {
 	struct rootfs_undo *u = arg;
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	if (hk_destroy_tree(u->path, &u->map, &e) < 0) {
 		hk_autofree char *msg = hk_error_render(e);
 		hk_log(HK_LOG_WARN, "cleanup: %s", msg);
@@ -587,7 +587,7 @@ static int execute(struct job *j, struct hk_error **err)
 
 int hk_create(struct hk_store *st, const struct hk_create_opts *o, struct hk_error **err)
 {
-	hk_autolock lock = NULL;
+	hk_autolock struct hk_lock *lock = NULL;
 	struct job j = { .st = st, .o = o, .rootfd = -1, .cs = HK_CLEANUP_INIT };
 	hk_config_init(&j.cfg);
 	hk_cleanup_block_signals(&j.cs);

@@ -58,7 +58,7 @@ static int refuse_mounts(const char *name, const char *dir, struct hk_error **er
 static int lock_container(struct hk_store *st, const char *name, unsigned flags,
 			  struct hk_lock **lock, struct hk_error **err)
 {
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	if (hk_lock_acquire(st, name, HK_LOCK_TRY, 0, lock, &e) == 0)
 		return 0;
 	if (e->code != EBUSY) {
@@ -96,7 +96,7 @@ static int lock_container(struct hk_store *st, const char *name, unsigned flags,
  * longer parses still lets the directory go. */
 static void read_config(struct hk_store *st, const char *name, char **rootfs, struct hk_idmap *map)
 {
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	const struct hk_config *cfg = hk_store_config(st, name, &e);
 	if (!cfg) {
 		hk_autofree char *msg = hk_error_render(e);
@@ -142,7 +142,7 @@ static int remove_container(struct hk_store *st, const char *name, struct hk_err
 
 static void remove_run_dir(const struct hk_store *st, const char *name, const char *run)
 {
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	if (hk_rm_rf(run, &e) < 0) {
 		hk_autofree char *msg = hk_error_render(e);
 		hk_log(HK_LOG_WARN, "destroy \"%s\": %s", name, msg);
@@ -155,7 +155,7 @@ static void remove_run_dir(const struct hk_store *st, const char *name, const ch
 static int check_dependents(struct hk_store *st, const char *name, unsigned flags,
 			    struct hk_error **err)
 {
-	hk_autostrv deps = { 0 };
+	hk_autostrv struct hk_strv deps = { 0 };
 	if (hk_storage_dependents(st, name, &deps, err) < 0)
 		return -1;
 	int rc = 0;
@@ -177,7 +177,7 @@ static int check_dependents(struct hk_store *st, const char *name, unsigned flag
 
 int hk_destroy(struct hk_store *st, const char *name, unsigned flags, struct hk_error **err)
 {
-	hk_autolock lock = NULL;
+	hk_autolock struct hk_lock *lock = NULL;
 	if (hk_name_validate(name, err) < 0)
 		return hk_error_prefix(err, "destroy");
 	hk_autofree char *run = hk_store_container_run_dir(st, name);
@@ -198,7 +198,7 @@ int hk_destroy(struct hk_store *st, const char *name, unsigned flags, struct hk_
 		return hk_error_prefix(err, "destroy \"%s\"", name);
 	/* Once removal starts it runs to the end: an interrupt would leave
 	 * half a container that neither start nor create accepts. */
-	hk_autocleanup hold = HK_CLEANUP_INIT;
+	hk_autocleanup struct hk_cleanup hold = HK_CLEANUP_INIT;
 	hk_cleanup_block_signals(&hold);
 	if (remove_container(st, name, err) < 0)
 		return hk_error_prefix(err, "destroy \"%s\"", name);

@@ -146,8 +146,8 @@ int hk_device_link_add(const struct hk_device_ct *ct, const char *host, const ch
 	hk_autoclose int nsfd = open_netns(ct, err);
 	if (nsfd < 0)
 		return -1;
-	hk_autonl hsk = hk_net_nl_open(err);
-	hk_autonl csk = hsk ? nl_in(nsfd, ct->name, err) : NULL;
+	hk_autonl struct nl_sock *hsk = hk_net_nl_open(err);
+	hk_autonl struct nl_sock *csk = hsk ? nl_in(nsfd, ct->name, err) : NULL;
 	if (!csk)
 		return -1;
 	struct rtnl_link *l = get_link(hsk, host, err);
@@ -187,8 +187,8 @@ int hk_device_link_del(const struct hk_device_ct *ct, const struct hk_device_lin
 		return -1;
 	if (host_ns < 0)
 		return hk_error_errno(err, "cannot open the host's network namespace");
-	hk_autonl hsk = hk_net_nl_open(err);
-	hk_autonl csk = hsk ? nl_in(nsfd, ct->name, err) : NULL;
+	hk_autonl struct nl_sock *hsk = hk_net_nl_open(err);
+	hk_autonl struct nl_sock *csk = hsk ? nl_in(nsfd, ct->name, err) : NULL;
 	if (!csk)
 		return -1;
 	struct rtnl_link *taken = get_link(hsk, rec->host, err);

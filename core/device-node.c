@@ -181,7 +181,7 @@ static int removal(struct job *j, struct hk_error **err)
 	hk_autofree char *dir = NULL;
 	const char *base;
 	split(n->inside, &dir, &base);
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	hk_autoclose int dfd = hk_safe_open(j->ct->rootfd, dir, O_PATH | O_DIRECTORY, 0, 0, &e);
 	struct stat sb;
 	if (dfd < 0 || fstatat(dfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !is_node(&sb, n))

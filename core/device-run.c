@@ -257,7 +257,7 @@ static int with_records(const struct hk_store *st, const struct hk_device_ct *ct
 	if (lfd < 0 || hk_flock_timed(lfd, lock, "hako device", 10000, err) < 0)
 		return lfd < 0 ? hk_error_errno(err, "cannot open %s", lock) : -1;
 	hk_autofree char *text = NULL;
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	if (hk_read_file(path, &text, NULL, &e) < 0)
 		return e->code == ENOENT ? hk_error_say(err, ENOENT,
 							"it was started by a hako that kept no "

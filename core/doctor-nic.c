@@ -73,7 +73,7 @@ static size_t check_usernet(const struct hk_doctor_opts *o, const char *root, ch
 			    struct hk_doctor_result *out)
 {
 	hk_autofree char *path = xasprintf("%s%s", root, HK_NIC_USERNET);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	*text = hk_nic_usernet_read(path, &err);
 	if (!*text && err->code == ENOENT)
 		return put(
@@ -109,7 +109,7 @@ static size_t check_usernet(const struct hk_doctor_opts *o, const char *root, ch
 static size_t describe_allowance(const char *text, const char *user, const struct hk_strv *groups,
 				 struct hk_buf *b)
 {
-	hk_autostrv bridges = { 0 };
+	hk_autostrv struct hk_strv bridges = { 0 };
 	hk_nic_usernet_bridges(text, user, groups, "veth", &bridges);
 	size_t n = 0;
 	for (size_t i = 0; i < bridges.n; i++) {
@@ -133,7 +133,7 @@ static size_t check_allowance(const struct hk_doctor_opts *o, const char *text,
 			   xasprintf("user \"%s\" may have no veth: no usable %s", o->user,
 				     HK_NIC_USERNET),
 			   hk_steal_ptr(&fix));
-	hk_autostrv groups = { 0 };
+	hk_autostrv struct hk_strv groups = { 0 };
 	hk_nic_user_groups(o->user, o->gid, &groups);
 	struct hk_buf b = { 0 };
 	size_t n = describe_allowance(text, o->user, &groups, &b);

@@ -93,7 +93,7 @@ static char *read_text(const struct run *r, const char *path)
 {
 	hk_autofree char *p = host_path(r, path);
 	char *text = NULL;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_read_file_at(AT_FDCWD, p, &text, NULL, 1 << 20, &err) < 0)
 		return NULL;
 	size_t n = strlen(text);
@@ -458,7 +458,7 @@ static void check_subids(struct run *r, const char *name, const char *file)
 	const char *user = r->o->user;
 	hk_autofree char *path = host_path(r, file);
 	struct hk_subids ids = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_subid_load(path, user, r->o->uid, &ids, &err) < 0) {
 		hk_autofree char *msg = hk_error_render(err);
 		report(r, name, user_fail(r), xstrdup(msg), xasprintf("make %s readable", file));
@@ -527,7 +527,7 @@ static char *describe_layout(const struct hk_cgroup_info *info)
 
 static void check_cgroup_layout(struct run *r)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_cgroup_detect(r->root, &r->cg, &err) < 0) {
 		hk_autofree char *msg = hk_error_render(err);
 		report(r, "cgroup layout", HK_DOCTOR_FAIL, xstrdup(msg),
@@ -693,7 +693,7 @@ struct overlay_probe {
 static int write_proc(const char *file, const char *text)
 {
 	hk_autofree char *path = xasprintf("/proc/%d/%s", (int)getpid(), file);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_autoclose int fd = hk_procfs_open(path, O_WRONLY, &err);
 	if (fd < 0) {
 		errno = err->code;
@@ -791,7 +791,7 @@ static void overlay_cleanup(struct overlay_probe *p)
 		/* overlay leaves work/work with mode 0, which stops a user's rm */
 		hk_autofree char *ww = xasprintf("%s/work", p->work);
 		(void)chmod(ww, 0700);
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		if (hk_rm_rf(p->top, &err) < 0)
 			hk_log(HK_LOG_WARN, "doctor: cannot remove \"%s\"", p->top);
 	}
@@ -821,7 +821,7 @@ static void check_overlay(struct run *r)
 		return;
 	}
 	struct overlay_probe p = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct probe_result res;
 	if (overlay_setup(r->o, &p, &err) < 0) {
 		hk_autofree char *msg = hk_error_render(err);
@@ -966,7 +966,7 @@ static void check_busybox(struct run *r)
 		return;
 	}
 	hk_autofree char *hp = host_path(r, path);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_autoclose int fd = open(hp, O_RDONLY | O_CLOEXEC);
 	int is_static = fd < 0 ? hk_error_errno(&err, "cannot open \"%s\"", hp)
 			       : hk_elf_is_static(fd, hp, &err);

@@ -53,6 +53,6 @@ void hk_error_freep(struct hk_error **e);
 /* Moves an error from *src to *dst (dst may be NULL: then it is freed). */
 void hk_error_propagate(struct hk_error **dst, struct hk_error **src);
 
-#define hk_autoerr __attribute__((cleanup(hk_error_freep))) struct hk_error *
+#define hk_autoerr __attribute__((cleanup(hk_error_freep)))
 
 #endif

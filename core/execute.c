@@ -236,7 +236,7 @@ static void show_console(const struct hk_store *st, const char *name, const stru
 	hk_console_opts_init(&co, st);
 	co.no_escape = true;
 	hk_autoclose int ctl = hk_monitor_connect(st, name, NULL);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_console_proxy(c->view, ctl, c->tty_in, c->tty_out, &co, &err) < 0)
 		hk_log(HK_LOG_WARN, "execute \"%s\": %s", name, err->msg);
 }

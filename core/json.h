@@ -44,7 +44,7 @@ struct hk_json {
 int hk_json_parse(const char *text, size_t len, struct hk_json **out, struct hk_error **err);
 void hk_json_free(struct hk_json *v);
 void hk_json_freep(struct hk_json **v);
-#define hk_autojson __attribute__((cleanup(hk_json_freep))) struct hk_json *
+#define hk_autojson __attribute__((cleanup(hk_json_freep)))
 
 /* obj's value under key, NULL when obj is no object or has no such key. */
 const struct hk_json *hk_json_get(const struct hk_json *obj, const char *key);

@@ -192,7 +192,7 @@ static int note_v2_limits(const char *name, const struct hk_config *cfg, struct 
 	struct hk_cgroup_info info;
 	if (cfg->cgroup_v2.n == 0 || hk_cgroup_detect("", &info, NULL) < 0)
 		return 0;
-	hk_autostrv notes = { 0 };
+	hk_autostrv struct hk_strv notes = { 0 };
 	int rc = hk_cgroup_v2_on_v1_notes(&info, &cfg->cgroup_v2, &notes, err);
 	hk_cgroup_info_free(&info);
 	for (size_t i = 0; i < notes.n; i++)
@@ -395,7 +395,7 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 	const struct hk_app *app = o ? o->app : NULL;
 	if (hk_store_require(st, name, err) < 0)
 		return -1;
-	hk_autolock lock = NULL;
+	hk_autolock struct hk_lock *lock = NULL;
 	if (hk_lock_acquire(st, name, HK_LOCK_TRY, 0, &lock, err) < 0) {
 		struct hk_state_file sf;
 		enum hk_state s = hk_state_effective(st, name, &sf);
@@ -603,7 +603,7 @@ static int finish_dead_monitor(struct hk_store *st, const char *name, struct hk_
 	struct hk_state_file sf;
 	if (!read_active_record(st, name, &sf))
 		return 0;
-	hk_autolock lock = NULL;
+	hk_autolock struct hk_lock *lock = NULL;
 	if (hk_lock_acquire(st, name, HK_LOCK_WAIT, 3000, &lock, NULL) < 0 ||
 	    !read_active_record(st, name, &sf))
 		return 0;
@@ -667,7 +667,7 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 	hk_proto_put_u32(&req, HK_TAG_REBOOT, o && o->reboot);
 	if (hk_timing.on)
 		hk_proto_put_u32(&req, HK_TAG_TIMING, 1);
-	hk_automsg reply;
+	hk_automsg struct hk_msg reply;
 	hk_msg_init(&reply);
 	int rc = hk_proto_end(&req, start, err);
 	if (rc == 0)
@@ -689,7 +689,7 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 	/* Whether the call failed or the monitor went: if it died instead
 	 * of finishing (it did not say it was done), the stop is finished
 	 * here. */
-	hk_autoerr dead_err = NULL;
+	hk_autoerr struct hk_error *dead_err = NULL;
 	int dead = done ? 0 : finish_dead_monitor(st, name, &dead_err);
 	if (dead != 0 && rc < 0 && err)
 		hk_error_freep(err); /* the dead monitor's EOF: superseded */
@@ -710,7 +710,7 @@ int hk_freeze(struct hk_store *st, const char *name, bool freeze, struct hk_erro
 	if (fd < 0)
 		return -1;
 	struct hk_buf req = { 0 };
-	hk_automsg reply;
+	hk_automsg struct hk_msg reply;
 	hk_msg_init(&reply);
 	int rc = hk_proto_encode_simple(&req, freeze ? HK_MSG_FREEZE : HK_MSG_THAW, err);
 	if (rc == 0)

@@ -101,7 +101,7 @@ static void row_fill(struct hk_store *st, const char *name, bool usage, struct h
 	row->unprivileged = !hk_store_is_root(st);
 	fill_state(st, name, row);
 
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	const struct hk_config *cfg = hk_store_config(st, name, &err);
 	if (cfg)
 		fill_from_config(st, cfg, row);
@@ -138,7 +138,7 @@ void hk_list_fill_addresses(struct hk_store *st, struct hk_list_row *row)
 	if (row->init_pid <= 0 || !hk_state_is_active(row->state) ||
 	    shares_our_netns(row->init_pid))
 		return;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_netns_read_addrs(row->init_pid, &row->ipv4, &row->ipv6, &err) < 0)
 		hk_log(HK_LOG_DEBUG, "addresses of \"%s\": %s", row->name, err->msg);
 }
@@ -293,7 +293,7 @@ int hk_list_build(struct hk_store *st, const struct hk_list_filter *filter, stru
 	int have_re = compile_filter(filter, &re, err);
 	if (have_re < 0)
 		return -1;
-	hk_autostrv names = { 0 };
+	hk_autostrv struct hk_strv names = { 0 };
 	if (hk_store_list(st, &names, err) < 0) {
 		if (have_re)
 			regfree(&re);

@@ -177,7 +177,7 @@ static bool make_room(struct hk_monitor *m)
 
 void hk_monitor_accept(struct hk_monitor *m)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	int fd = hk_unixsock_accept(m->listen_fd, &err);
 	if (fd < 0)
 		return;
@@ -249,9 +249,9 @@ void hk_monitor_sweep_clients(struct hk_monitor *m)
  * reply and the connection is closed (the monitor itself stays up). */
 static bool control_input(struct hk_monitor *m, size_t i)
 {
-	hk_automsg req;
+	hk_automsg struct hk_msg req;
 	hk_msg_init(&req);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_buf reply = { 0 };
 	int fd = m->clients[i].fd;
 	bool keep = true;

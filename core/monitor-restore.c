@@ -82,7 +82,7 @@ static int run_restore(struct hk_monitor *m, const char *rootfs, const char *pid
 		hk_ckpt_mounts_free(&mounts);
 		return -1;
 	}
-	hk_autostrv roots = { 0 }, argv = { 0 };
+	hk_autostrv struct hk_strv roots = { 0 }, argv = { 0 };
 	hk_ckpt_cgroup_roots(m->cgroup, &roots, NULL);
 	int fds[HK_CKPT_MAX_TTYS];
 	char *paths[HK_CKPT_MAX_TTYS];

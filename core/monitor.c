@@ -49,7 +49,7 @@ void hk_monitor_write_state(struct hk_monitor *m, enum hk_state s)
 	const char *boot = hk_state_boot_id(NULL);
 	if (boot)
 		snprintf(m->state.boot_id, sizeof(m->state.boot_id), "%s", boot);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_state_write_container(m->st, m->name, &m->state, &err) < 0)
 		hk_log(HK_LOG_WARN, "monitor of \"%s\": %s", m->name, err->msg);
 	if (s != HK_STATE_STOPPED) /* STOPPED: at the end (hk_monitor_lxc_finish) */
@@ -708,7 +708,7 @@ static void teardown(struct hk_monitor *m)
 	t = hk_timing_add("net-teardown", t);
 	hk_cleanup_crash_at(HK_STEP_STOP_NETWORK_REMOVED);
 	if (m->cgroup) {
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		int rc = hk_cgroup_kill(m->cgroup, 5000, &err);
 		t = hk_timing_add("cgroup-kill", t);
 		if (rc < 0 || hk_cgroup_remove_as_ct(m->cgroup, m->cfg, &err) < 0)
@@ -904,7 +904,7 @@ static void release_stoppers(struct hk_monitor *m)
  * the lock is still held so nobody can start it in between. */
 static void destroy_ephemeral(struct hk_store *st, const char *name)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_storage_destroy_container(st, name, &err) < 0) {
 		hk_log(HK_LOG_ERROR, "ephemeral \"%s\" was not destroyed: %s", name, err->msg);
 		return;
@@ -918,7 +918,7 @@ static void destroy_ephemeral(struct hk_store *st, const char *name)
 static void forget_run_dir(struct hk_store *st, const char *name)
 {
 	hk_autofree char *run = hk_store_container_run_dir(st, name);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_rm_rf(run, &err) < 0)
 		hk_log(HK_LOG_WARN, "run directory of \"%s\": %s", name, err->msg);
 	hk_store_prune_run_dir(st);
@@ -939,7 +939,7 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 				.restore = a->restore };
 	hk_state_file_init(&m.state);
 	int ready_fd = a->ready_fd;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	m.sock_path = hk_monitor_socket_path(a->st, a->name);
 	unlink(m.sock_path); /* a socket file left by a monitor that died */
 	m.listen_fd = hk_unixsock_listen(m.sock_path, &err);

@@ -278,7 +278,7 @@ static void scan_store(int rootfd, const char *store, struct children *cs, bool 
 			continue;
 		hk_autofree char *cfg = xasprintf("%s/%s/config", store, de->d_name);
 		/* O_PATH first: a FIFO or device planted as config is never opened. */
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		hk_autoclose int fd =
 			hk_safe_open(rootfd, cfg, O_PATH, 0, HK_SAFE_NOFOLLOW_LAST, &err);
 		if (fd < 0 && err && err->code == EACCES)
@@ -402,7 +402,7 @@ static char *host_map_of(const struct child *c, const struct hk_idmap *parent_ho
 {
 	memset(out, 0, sizeof(*out));
 	if (c->have_map && c->map.n) {
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		if (hk_idmap_compose(&c->map, parent_host, out, &err) < 0)
 			return xasprintf("invalid: %s", err->msg);
 	} else if (c->have_map) {

@@ -129,7 +129,7 @@ static int setup_one(struct nl_sock *sk, const struct hk_net_iface *ifc, struct 
 
 int hk_net_child_setup(const struct hk_net_state *st, struct hk_error **err)
 {
-	hk_autonl sk = hk_net_nl_open(err);
+	hk_autonl struct nl_sock *sk = hk_net_nl_open(err);
 	if (!sk)
 		return -1;
 	if (hk_net_link_up(sk, "lo", NULL, err) < 0)

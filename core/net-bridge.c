@@ -20,7 +20,7 @@ int hk_net_bridge_setup(const char *bridge, const char *cidr, struct hk_net_brid
 	if (hk_net_ifname_validate(bridge, "bridge", err) < 0 ||
 	    hk_net_ip_parse(cidr, AF_INET, &ip, err) < 0)
 		return -1;
-	hk_autonl sk = hk_net_nl_open(err);
+	hk_autonl struct nl_sock *sk = hk_net_nl_open(err);
 	if (!sk)
 		return -1;
 	bool is_bridge = false;
@@ -55,7 +55,7 @@ int hk_net_bridge_setup(const char *bridge, const char *cidr, struct hk_net_brid
 
 int hk_net_bridge_delete(const char *bridge, struct hk_error **err)
 {
-	hk_autonl sk = hk_net_nl_open(err);
+	hk_autonl struct nl_sock *sk = hk_net_nl_open(err);
 	if (!sk)
 		return -1;
 	bool is_bridge = false;

@@ -226,7 +226,7 @@ static char *do_prune(const char *text, void *ctx, struct hk_error **err)
 int hk_net_cleanup_stale(void)
 {
 	unsigned dropped = 0;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (with_leases(do_prune, &dropped, &err) < 0)
 		return -1;
 	return (int)dropped;

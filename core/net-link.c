@@ -135,7 +135,7 @@ int hk_net_find_addr(struct nl_sock *sk, int ifindex, int family, struct hk_net_
 
 int hk_net_link_addr(const char *ifname, int family, struct hk_net_ip *out, struct hk_error **err)
 {
-	hk_autonl sk = hk_net_nl_open(err);
+	hk_autonl struct nl_sock *sk = hk_net_nl_open(err);
 	if (!sk)
 		return -1;
 	int idx = hk_net_ifindex(sk, ifname, NULL, err);

@@ -13,7 +13,7 @@
 struct nl_sock;
 struct nl_sock *hk_net_nl_open(struct hk_error **err);
 void hk_net_nl_closep(struct nl_sock **sk);
-#define hk_autonl __attribute__((cleanup(hk_net_nl_closep))) struct nl_sock *
+#define hk_autonl __attribute__((cleanup(hk_net_nl_closep)))
 /* libnl's errors are its own numbers: its text goes into the message. */
 int hk_net_nl_error(struct hk_error **err, int nlerr, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -215,7 +215,7 @@ static int host_addresses(struct hk_net_state *st, struct hk_net_iface *ifc, str
 	if (ifc->kind != HK_NET_VETH || !*ifc->link)
 		return 0;
 	struct hk_net_ip br;
-	hk_autoerr no_addr = NULL;
+	hk_autoerr struct hk_error *no_addr = NULL;
 	if ((!has4 || ifc->gw4_auto) && hk_net_link_addr(ifc->link, AF_INET, &br, &no_addr) < 0) {
 		/* A bridge without IPv4 (its addresses come from elsewhere, or
 		 * none at all): like LXC, the container gets no address from
@@ -262,7 +262,7 @@ int hk_net_host_setup(const struct hk_config *cfg, const char *name, pid_t child
 	bool user = geteuid() != 0;
 	if (user && hk_nic_check_plan(out, err) < 0)
 		return hk_error_prefix(err, "container \"%s\"", out->owner);
-	hk_autonl sk = hk_net_nl_open(err);
+	hk_autonl struct nl_sock *sk = hk_net_nl_open(err);
 	if (!sk)
 		return -1;
 	for (unsigned i = 0; i < out->n; i++) {
@@ -283,7 +283,7 @@ int hk_net_host_setup(const struct hk_config *cfg, const char *name, pid_t child
 /* hako-nic deletes what it made (the veths and their leases). */
 static void helper_teardown(struct hk_net_state *st)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_nic_client_delete(st->owner, st->child, &err) < 0)
 		hk_log(HK_LOG_WARN, "network cleanup of \"%s\": %s", st->owner, err->msg);
 	for (unsigned i = 0; i < st->n; i++) {
@@ -301,14 +301,14 @@ void hk_net_host_teardown(struct hk_net_state *st)
 		helper_teardown(st);
 		return;
 	}
-	hk_autoerr err = NULL;
-	hk_autonl sk = hk_net_nl_open(&err);
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autonl struct nl_sock *sk = hk_net_nl_open(&err);
 	for (unsigned i = 0; i < st->n; i++) {
 		struct hk_net_iface *ifc = &st->ifs[i];
 		if (sk)
 			hk_net_host_unmake(sk, ifc);
 		if (ifc->lease[0]) {
-			hk_autoerr e2 = NULL;
+			hk_autoerr struct hk_error *e2 = NULL;
 			if (hk_net_lease_release(ifc->lease, st->child, &e2) < 0)
 				hk_log(HK_LOG_WARN, "lease %s of \"%s\": %s", ifc->lease, st->owner,
 				       e2->msg);

@@ -224,7 +224,7 @@ ssize_t hk_nic_records_read(const char *db_dir, struct hk_nic_record **out, stru
 	*out = NULL;
 	hk_autofree char *path = xasprintf("%s/nics", db_dir);
 	hk_autofree char *text = NULL;
-	hk_autoerr rerr = NULL;
+	hk_autoerr struct hk_error *rerr = NULL;
 	if (hk_read_file(path, &text, NULL, &rerr) < 0) {
 		if (rerr->code == ENOENT)
 			return 0;

@@ -150,7 +150,7 @@ struct hk_msg {
 void hk_msg_init(struct hk_msg *m);
 /* Frees the fields and closes m->fd; leaves m as after hk_msg_init. */
 void hk_msg_clear(struct hk_msg *m);
-#define hk_automsg __attribute__((cleanup(hk_msg_clear))) struct hk_msg
+#define hk_automsg __attribute__((cleanup(hk_msg_clear)))
 
 /* Typed accessors: 0 and *out set, or -1 (ENOENT absent, EPROTO wrong kind)
  * with err set.  With a repeated tag they return the first occurrence. */

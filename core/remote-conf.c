@@ -44,6 +44,9 @@ static void conf_file_clear(struct conf_file *f)
 	if (f->lock_fd >= 0)
 		close(f->lock_fd);
 }
+/* conf_file_load fills the file first thing, so the cleanup is safe on
+ * every return. */
+#define autoconf_file __attribute__((cleanup(conf_file_clear)))
 
 /* Two edits at once would each write their own copy and lose the
  * other's line: every edit holds an flock on the file's directory from
@@ -83,7 +86,7 @@ static int conf_file_load(struct conf_file *f, const char *conf, struct hk_error
 	}
 	if (conf_file_lock(f, err) < 0)
 		return -1;
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	if (hk_read_file_at(AT_FDCWD, f->path, &f->text, &f->len, CONF_MAX, &e) < 0) {
 		if (e->code != ENOENT) {
 			hk_error_propagate(err, &e);
@@ -202,7 +205,7 @@ static int conf_file_write(struct conf_file *f, const char *conf, struct hk_buf 
 {
 	struct hk_settings check;
 	hk_settings_init(&check);
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	int r = hk_settings_parse(&check, b->data ? b->data : "", b->len, conf, &e);
 	bool ok = r == 0 && (hk_settings_remote(&check, name) != NULL) == present;
 	hk_settings_free(&check);
@@ -225,7 +228,7 @@ static int conf_file_write(struct conf_file *f, const char *conf, struct hk_buf 
 
 int hk_remote_conf_add(const char *conf, const struct hk_remote *r, struct hk_error **err)
 {
-	struct conf_file f __attribute__((cleanup(conf_file_clear)));
+	autoconf_file struct conf_file f;
 	if (conf_file_load(&f, conf, err) < 0)
 		return -1;
 	const struct hk_remote *old = hk_settings_remote(&f.settings, r->name);
@@ -257,7 +260,7 @@ int hk_remote_conf_add(const char *conf, const struct hk_remote *r, struct hk_er
 
 int hk_remote_conf_remove(const char *conf, const char *name, struct hk_error **err)
 {
-	struct conf_file f __attribute__((cleanup(conf_file_clear)));
+	autoconf_file struct conf_file f;
 	if (conf_file_load(&f, conf, err) < 0)
 		return -1;
 	hk_autofree char *shown = hk_str_escape(name, 80);

@@ -420,7 +420,7 @@ static int run_quiet(struct hk_strv *argv, int *status, char **text, struct hk_e
 int hk_ssh_connect(const struct hk_ssh *s, const struct hk_remote *r, struct hk_error **err)
 {
 	int status = 0;
-	hk_autostrv check = { 0 };
+	hk_autostrv struct hk_strv check = { 0 };
 	hk_ssh_argv(s, r, HK_SSH_CHECK, NULL, &check);
 	int rc = run_quiet(&check, &status, NULL, err);
 	if (rc < 0 || status == 0)
@@ -428,7 +428,7 @@ int hk_ssh_connect(const struct hk_ssh *s, const struct hk_remote *r, struct hk_
 	/* -f: ssh goes to the background once logged in, and the connection
 	 * stays there (ControlPersist) with its stderr: a memfd, not a pipe
 	 * whose end would never come. */
-	hk_autostrv open_it = { 0 };
+	hk_autostrv struct hk_strv open_it = { 0 };
 	hk_ssh_argv(s, r, HK_SSH_MASTER, NULL, &open_it);
 	hk_autofree char *text = NULL;
 	rc = run_quiet(&open_it, &status, &text, err);
@@ -443,7 +443,7 @@ int hk_ssh_run_foreground(const struct hk_ssh *s, const struct hk_remote *r, cha
 			  size_t n, struct hk_error **err)
 {
 	hk_autofree char *cmd = hk_ssh_remote_command(words, n);
-	hk_autostrv argv = { 0 };
+	hk_autostrv struct hk_strv argv = { 0 };
 	hk_ssh_argv(s, r, HK_SSH_RUN, cmd, &argv);
 	struct hk_ssh_proc p;
 	/* Ctrl-C and Ctrl-\ are for the remote command (with -t they travel
@@ -471,7 +471,7 @@ int hk_ssh_capture(const struct hk_ssh *s, const struct hk_remote *r, char *cons
 		   struct hk_error **err)
 {
 	hk_autofree char *cmd = hk_ssh_remote_command(words, n);
-	hk_autostrv argv = { 0 };
+	hk_autostrv struct hk_strv argv = { 0 };
 	hk_ssh_argv(s, r, HK_SSH_RUN, cmd, &argv);
 	struct hk_ssh_proc p;
 	int rc = hk_ssh_spawn(argv.v, HK_SSH_PIPE_OUT, &p, err);

@@ -390,7 +390,7 @@ static int apply(struct hk_rwatch *w, const struct hk_json *o, struct hk_error *
 
 static int line(struct hk_rwatch *w, struct hk_error **err)
 {
-	hk_autojson v = NULL;
+	hk_autojson struct hk_json *v = NULL;
 	int rc = hk_json_parse(w->line.data, w->line.len, &v, err);
 	if (rc == 0)
 		rc = apply(w, v, err);

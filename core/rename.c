@@ -127,7 +127,7 @@ static void job_free(struct job *j)
 /* OLD's lock: refused while it runs or while another command has it. */
 static int lock_old(struct job *j, struct hk_error **err)
 {
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	if (hk_lock_acquire(j->st, j->old, HK_LOCK_TRY, 0, &j->locks[j->n_locks], &e) == 0) {
 		j->n_locks++;
 		return 0;
@@ -177,7 +177,7 @@ static int lock_dependents(struct job *j, struct hk_strv *deps, struct hk_error 
 			return hk_error_set(err, E2BIG,
 					    "more than %zu snapshot clones depend on it",
 					    HK_ARRAY_SIZE(j->locks) - 2);
-		hk_autoerr e = NULL;
+		hk_autoerr struct hk_error *e = NULL;
 		if (hk_lock_acquire(j->st, deps->v[i], HK_LOCK_TRY, 0, &j->locks[j->n_locks], &e) <
 		    0)
 			return hk_error_set(
@@ -254,7 +254,7 @@ static void undo_move(void *arg)
 static void undo_edit(void *arg)
 {
 	struct edit *e = arg;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_write_file_atomic(e->file, e->before, strlen(e->before), 0644, &err) < 0)
 		hk_log(HK_LOG_ERROR, "rename: cannot put back %s: %s", e->file, err->msg);
 }

@@ -23,7 +23,7 @@ struct hk_ringbuf;
 struct hk_ringbuf *hk_ringbuf_new(size_t cap);
 void hk_ringbuf_free(struct hk_ringbuf *rb);
 void hk_ringbuf_freep(struct hk_ringbuf **rb);
-#define hk_autoringbuf __attribute__((cleanup(hk_ringbuf_freep))) struct hk_ringbuf *
+#define hk_autoringbuf __attribute__((cleanup(hk_ringbuf_freep)))
 
 /* Appends len bytes, overwriting the oldest when full (a write larger than
  * the capacity keeps only its tail). */

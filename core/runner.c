@@ -68,7 +68,7 @@ static bool ask(const struct hk_store *st, const char *name, int cmd, intptr_t *
 	hk_autoclose int fd = hk_lxc_sock_connect(hk_store_path(st), name, NULL);
 	struct hk_lxc_reply r;
 	hk_lxc_reply_init(&r);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	bool ok = fd >= 0 &&
 		  hk_lxc_request(fd, cmd, NULL, 0, &r, HK_RUNNER_TIMEOUT_MS, &err) == 0 &&
 		  !r.closed && r.ret == 0;
@@ -133,7 +133,7 @@ void hk_runner_probe(const struct hk_store *st, const char *name, struct hk_runn
 	out->may_act = uid == 0 || uid == getuid();
 	out->state = HK_STATE_RUNNING;
 	struct hk_lxc_reply rep;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_lxc_request(fd, HK_LXC_CMD_GET_INIT_PID, NULL, 0, &rep, HK_RUNNER_TIMEOUT_MS,
 			   &err) == 0 &&
 	    !rep.closed && rep.ret == 0 && rep.value > 0 && rep.value < 0x40000000)
@@ -248,7 +248,7 @@ int hk_runner_claim(const struct hk_store *st, const char *name, enum hk_runner_
 	hk_autofree char *sock = hk_lxc_sock_name(hk_store_path(st), name);
 	/* A holder may let go between a failed bind and the probe: try again. */
 	for (int tries = 0; tries < 3; tries++) {
-		hk_autoerr e = NULL;
+		hk_autoerr struct hk_error *e = NULL;
 		int fd = hk_lxc_sock_claim(hk_store_path(st), name, &e);
 		if (fd >= 0)
 			return fd;

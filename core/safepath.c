@@ -83,7 +83,7 @@ static void walk_push_components(struct walk *w, const char *path)
 {
 	/* Components are stored reversed so the next one is at the end. */
 	hk_autofree char *copy = xstrdup(path);
-	hk_autostrv parts = { 0 };
+	hk_autostrv struct hk_strv parts = { 0 };
 	for (char *save, *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save))
 		if (strcmp(c, ".") != 0)
 			hk_strv_push(&parts, c);

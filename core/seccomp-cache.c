@@ -149,7 +149,7 @@ static void cache_write(const char *dir, int dir_fd, const char *file, const cha
 	hk_buf_append(&all, key, strlen(key) + 1);
 	hk_buf_append(&all, bpf->data, bpf->len);
 	hk_autofree char *path = xasprintf("%s/%s", dir, file);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_write_run_file(path, all.data, all.len, 0600, &err) < 0)
 		hk_log(HK_LOG_DEBUG, "seccomp cache: %s", err->msg);
 	hk_buf_free(&all);

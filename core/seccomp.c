@@ -278,7 +278,7 @@ void hk_scmp_releasep(void *p)
 static scmp_filter_ctx arch_ctx(const struct hk_seccomp_plan *p, uint32_t arch,
 				struct hk_error **err)
 {
-	hk_autoscmp ctx = seccomp_init(p->default_action);
+	hk_autoscmp void *ctx = seccomp_init(p->default_action);
 	if (!ctx) {
 		hk_error_set(err, EINVAL,
 			     "seccomp profile \"%s\": libseccomp refused the default action",
@@ -352,9 +352,9 @@ static int add_rule(const struct hk_seccomp_plan *p, const struct hk_seccomp_rul
 
 void *hk_seccomp_build(const struct hk_seccomp_plan *p, struct hk_error **err)
 {
-	hk_autoscmp main_ctx = NULL;
+	hk_autoscmp void *main_ctx = NULL;
 	for (size_t a = 0; a < p->n_arches; a++) {
-		hk_autoscmp ctx = arch_ctx(p, p->arches[a], err);
+		hk_autoscmp void *ctx = arch_ctx(p, p->arches[a], err);
 		if (!ctx)
 			return NULL;
 		for (size_t i = 0; i < p->n_rules; i++)
@@ -379,8 +379,8 @@ void *hk_seccomp_build(const struct hk_seccomp_plan *p, struct hk_error **err)
  * program ('B') or an errno and a message ('E'). */
 static void compile_child(const struct hk_seccomp_plan *p, int fd)
 {
-	hk_autoerr err = NULL;
-	hk_autoscmp ctx = hk_seccomp_build(p, &err);
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autoscmp void *ctx = hk_seccomp_build(p, &err);
 	int rc = ctx ? 0 : -1;
 	if (ctx && (write(fd, "B", 1) != 1 || (rc = seccomp_export_bpf(ctx, fd)) < 0) && !err)
 		hk_error_set(&err, rc < 0 ? -rc : EIO,
@@ -537,7 +537,7 @@ int hk_seccomp_load(const struct hk_seccomp_plan *p, struct hk_error **err)
 
 int hk_seccomp_export_bpf(const struct hk_seccomp_plan *p, int fd, struct hk_error **err)
 {
-	hk_autoscmp ctx = hk_seccomp_build(p, err);
+	hk_autoscmp void *ctx = hk_seccomp_build(p, err);
 	if (!ctx)
 		return -1;
 	int rc = seccomp_export_bpf(ctx, fd);

@@ -79,7 +79,7 @@ struct hk_seccomp_plan *hk_seccomp_plan_new(const char *source, uint32_t native,
 					    uint32_t default_action);
 void hk_seccomp_plan_free(struct hk_seccomp_plan *p);
 void hk_seccomp_plan_freep(struct hk_seccomp_plan **p);
-#define hk_autoseccomp_plan __attribute__((cleanup(hk_seccomp_plan_freep))) struct hk_seccomp_plan *
+#define hk_autoseccomp_plan __attribute__((cleanup(hk_seccomp_plan_freep)))
 
 /* Appends a rule (the name is copied); returns it for adding conditions. */
 struct hk_seccomp_rule *hk_seccomp_plan_add(struct hk_seccomp_plan *p, uint32_t arch,
@@ -127,7 +127,7 @@ const char *hk_seccomp_arch_name(uint32_t arch);
 /* Cleanup attribute for libseccomp's filter context (a scmp_filter_ctx,
  * which is a void *); seccomp_release()s it. */
 void hk_scmp_releasep(void *ctx);
-#define hk_autoscmp __attribute__((cleanup(hk_scmp_releasep))) void *
+#define hk_autoscmp __attribute__((cleanup(hk_scmp_releasep)))
 
 /* A libseccomp context (scmp_filter_ctx) holding the plan for every arch of
  * it.  It does not set no_new_privs on load (lxc.no_new_privs decides). */

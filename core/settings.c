@@ -196,7 +196,7 @@ static int set_console_replay(struct parse_ctx *c, const char *key, const char *
  * console, written as for -e (^a, C-o, a letter, a number). */
 static int set_console_escape(struct parse_ctx *c, const char *key, const char *value)
 {
-	hk_autoerr why = NULL;
+	hk_autoerr struct hk_error *why = NULL;
 	if (hk_escape_parse(value, &c->s->console_escape, &why) < 0)
 		return bad_value(c, "console", key, value,
 				 "give ^a, C-o, a letter or a number 1-255");
@@ -244,7 +244,7 @@ const struct hk_remote *hk_settings_remote(const struct hk_settings *s, const ch
 static int set_remote(struct parse_ctx *c, const char *key, const char *value)
 {
 	struct hk_settings *s = c->s;
-	hk_autoerr why = NULL;
+	hk_autoerr struct hk_error *why = NULL;
 	struct hk_remote r;
 	if (hk_remote_parse_value(key, value, &r, &why) < 0)
 		return bad_value(c, "remotes", key, value, why->msg);
@@ -492,7 +492,7 @@ int hk_settings_load(struct hk_settings *s, const char *path, struct hk_error **
 {
 	hk_autofree char *text = NULL;
 	size_t len = 0;
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	if (hk_read_file_at(AT_FDCWD, path, &text, &len, 1u << 20, &e) < 0) {
 		if (e->code == ENOENT)
 			return 0;

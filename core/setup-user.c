@@ -240,7 +240,7 @@ static int ensure_linger(const struct hk_setup_user_opts *o, const struct hk_cgr
 			pw->pw_name, pw->pw_name);
 		return 0;
 	}
-	hk_autoerr lerr = NULL;
+	hk_autoerr struct hk_error *lerr = NULL;
 	if (hk_cgroup_systemd_linger(pw->pw_uid, &lerr) < 0) {
 		report_fmt(
 			report, ctx, HK_SETUP_TODO,
@@ -290,7 +290,7 @@ static int ensure_usernet(const struct hk_setup_user_opts *o, const struct passw
 	if (access(path, F_OK) == 0 && hk_read_file(path, &text, NULL, err) < 0)
 		return hk_error_prefix(err, "usernet");
 	hk_autofree char *owned = text ? text : xstrdup("");
-	hk_autostrv groups = { 0 };
+	hk_autostrv struct hk_strv groups = { 0 };
 	hk_nic_user_groups(pw->pw_name, pw->pw_gid, &groups);
 	unsigned q = hk_nic_usernet_quota(owned, pw->pw_name, &groups, "veth", bridge, NULL);
 	if (q > 0 || want == 0) {

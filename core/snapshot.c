@@ -57,7 +57,7 @@ static struct hk_store *snap_store(struct hk_store *st, const char *name, struct
 
 static int next_index(struct hk_store *ss, unsigned long *next, struct hk_error **err)
 {
-	hk_autostrv names = { 0 };
+	hk_autostrv struct hk_strv names = { 0 };
 	if (hk_store_list(ss, &names, err) < 0)
 		return -1;
 	*next = 0;
@@ -91,7 +91,7 @@ int hk_snapshot_create(struct hk_store *st, const char *name, const char *commen
 {
 	if (hk_name_validate(name, err) < 0)
 		return hk_error_prefix(err, "snapshot");
-	hk_autostore ss = snap_store(st, name, err);
+	hk_autostore struct hk_store *ss = snap_store(st, name, err);
 	unsigned long n;
 	if (!ss || next_index(ss, &n, err) < 0)
 		return hk_error_prefix(err, "snapshot \"%s\"", name);
@@ -100,7 +100,7 @@ int hk_snapshot_create(struct hk_store *st, const char *name, const char *commen
 	if (hk_clone_between(st, ss, &o, HK_CLONE_CHEAPEST, true, NULL, err) < 0)
 		return -1;
 	if (write_meta(ss, sname, comment, err) < 0) {
-		hk_autoerr e = NULL;
+		hk_autoerr struct hk_error *e = NULL;
 		if (hk_storage_destroy_container(ss, sname, &e) < 0)
 			hk_log(HK_LOG_WARN, "snapshot \"%s\": cannot remove %s again", name, sname);
 		return hk_error_prefix(err, "snapshot \"%s\"", name);
@@ -138,8 +138,8 @@ int hk_snapshot_list(struct hk_store *st, const char *name, struct hk_snapshot_l
 		return hk_error_prefix(err, "snapshot");
 	if (hk_store_require(st, name, err) < 0)
 		return -1;
-	hk_autostore ss = snap_store(st, name, err);
-	hk_autostrv names = { 0 };
+	hk_autostore struct hk_store *ss = snap_store(st, name, err);
+	hk_autostrv struct hk_strv names = { 0 };
 	if (!ss || hk_store_list(ss, &names, err) < 0)
 		return hk_error_prefix(err, "snapshots of \"%s\"", name);
 	for (size_t i = 0; i < names.n; i++) {
@@ -179,12 +179,12 @@ int hk_snapshot_destroy(struct hk_store *st, const char *name, const char *snap,
 {
 	if (hk_name_validate(name, err) < 0 || check_snap_name(snap, err) < 0)
 		return hk_error_prefix(err, "snapshot");
-	hk_autostore ss = snap_store(st, name, err);
+	hk_autostore struct hk_store *ss = snap_store(st, name, err);
 	if (!ss)
 		return -1;
 	if (!hk_store_exists(ss, snap))
 		return hk_error_set(err, ENOENT, "container \"%s\" has no snapshot %s", name, snap);
-	hk_autolock lock = NULL;
+	hk_autolock struct hk_lock *lock = NULL;
 	if (hk_lock_acquire(ss, snap, HK_LOCK_TRY, 0, &lock, err) < 0 ||
 	    hk_storage_destroy_container(ss, snap, err) < 0)
 		return hk_error_prefix(err, "snapshot \"%s\": destroy %s", name, snap);
@@ -337,7 +337,7 @@ int hk_snapshot_restore(struct hk_store *st, const char *name, const char *snap,
 {
 	if (hk_name_validate(name, err) < 0 || check_snap_name(snap, err) < 0)
 		return hk_error_prefix(err, "restore");
-	hk_autostore ss = snap_store(st, name, err);
+	hk_autostore struct hk_store *ss = snap_store(st, name, err);
 	if (!ss)
 		return -1;
 	if (!hk_store_exists(ss, snap))
@@ -349,7 +349,7 @@ int hk_snapshot_restore(struct hk_store *st, const char *name, const char *snap,
 	}
 	if (!hk_store_exists(st, name))
 		return hk_error_set(err, ENOENT, "restore: container \"%s\" does not exist", name);
-	hk_autolock lock = NULL;
+	hk_autolock struct hk_lock *lock = NULL;
 	struct restore r = {
 		.st = st, .ss = ss, .name = name, .snap = snap, .cs = HK_CLEANUP_INIT
 	};

@@ -308,14 +308,14 @@ static bool path_inside(const char *path, const char *dir)
 int hk_storage_dependents(struct hk_store *st, const char *name, struct hk_strv *out,
 			  struct hk_error **err)
 {
-	hk_autostrv names = { 0 };
+	hk_autostrv struct hk_strv names = { 0 };
 	if (hk_store_list(st, &names, err) < 0)
 		return -1;
 	hk_autofree char *dir = hk_store_container_dir(st, name);
 	for (size_t i = 0; i < names.n; i++) {
 		if (!strcmp(names.v[i], name))
 			continue;
-		hk_autoerr e = NULL;
+		hk_autoerr struct hk_error *e = NULL;
 		const struct hk_config *cfg = hk_store_config(st, names.v[i], &e);
 		if (!cfg) {
 			hk_autofree char *msg = hk_error_render(e);

@@ -27,7 +27,7 @@ void hk_store_note_run_path(const struct hk_store *st)
 	hk_autofree char *file = xasprintf("%s/" PATH_FILE, st->run_dir);
 	if (access(file, F_OK) == 0)
 		return;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_write_run_file(file, st->path, strlen(st->path), 0600, &err) < 0)
 		hk_log(HK_LOG_DEBUG, "cannot note the container path: %s", err->msg);
 }

@@ -27,7 +27,7 @@ struct hk_store_watch;
 struct hk_store_watch *hk_store_watch_new(struct hk_store *st, struct hk_error **err);
 void hk_store_watch_free(struct hk_store_watch *w);
 void hk_store_watch_freep(struct hk_store_watch **w);
-#define hk_autowatch __attribute__((cleanup(hk_store_watch_freep))) struct hk_store_watch *
+#define hk_autowatch __attribute__((cleanup(hk_store_watch_freep)))
 
 /* The descriptor to poll for reading, -1 for a NULL watcher. */
 int hk_store_watch_fd(const struct hk_store_watch *w);

@@ -219,7 +219,7 @@ int hk_store_list(const struct hk_store *st, struct hk_strv *names, struct hk_er
 				      "is a directory you may read",
 				      st->path);
 	}
-	hk_autostrv found = { 0 };
+	hk_autostrv struct hk_strv found = { 0 };
 	for (;;) {
 		errno = 0; /* readdir() leaves it alone at the end */
 		struct dirent *de = readdir(d);
@@ -231,7 +231,7 @@ int hk_store_list(const struct hk_store *st, struct hk_strv *names, struct hk_er
 			continue;
 		if (!has_config_at(dirfd(d), de->d_name))
 			continue;
-		hk_autoerr e = NULL;
+		hk_autoerr struct hk_error *e = NULL;
 		if (hk_name_validate(de->d_name, &e) < 0) {
 			hk_log(HK_LOG_DEBUG, "%s: skipped: %s", st->path, e->msg);
 			continue;

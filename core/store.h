@@ -74,7 +74,7 @@ struct hk_config;
 int hk_store_open(const char *lxcpath, struct hk_store **out, struct hk_error **err);
 void hk_store_free(struct hk_store *st);
 void hk_store_freep(struct hk_store **st);
-#define hk_autostore __attribute__((cleanup(hk_store_freep))) struct hk_store *
+#define hk_autostore __attribute__((cleanup(hk_store_freep)))
 
 bool hk_store_is_root(const struct hk_store *st);	  /* caller is uid 0 */
 const char *hk_store_path(const struct hk_store *st);	  /* container path */
@@ -155,6 +155,6 @@ void hk_lock_set_holder(struct hk_lock *l, pid_t pid);
 void hk_lock_set_command(const char *cmd);
 void hk_lock_release(struct hk_lock *l);
 void hk_lock_releasep(struct hk_lock **l);
-#define hk_autolock __attribute__((cleanup(hk_lock_releasep))) struct hk_lock *
+#define hk_autolock __attribute__((cleanup(hk_lock_releasep)))
 
 #endif

@@ -109,7 +109,7 @@ int hk_subid_load(const char *path, const char *user, uid_t uid, struct hk_subid
 	out->r = NULL;
 	out->n = 0;
 	hk_autofree char *text = NULL;
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	if (hk_read_file(path, &text, NULL, &e) < 0) {
 		if (e->code == ENOENT)
 			return 0; /* no file: the user simply has no sub-ids */

@@ -427,7 +427,7 @@ out:
  * download. */
 static int obtain(struct download *d, const struct hk_progress *p, struct hk_error **err)
 {
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	if (use_cache(d, &e) == 0) {
 		if (!expired(d) || d->o.force) {
 			hk_log(HK_LOG_INFO, "using cached build %s from %s", d->build, d->dir);

@@ -190,7 +190,7 @@ static int run_helper(const char *prog, pid_t pid, const struct hk_idmap *map, c
 				      "%s is missing; ordinary users need it to map ids "
 				      "(apt-get install uidmap)",
 				      prog);
-	hk_autostrv argv = { 0 };
+	hk_autostrv struct hk_strv argv = { 0 };
 	hk_userns_helper_argv(&argv, prog, pid, map, kind);
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)

@@ -32,6 +32,9 @@ void hk_freep(void *p);
 void hk_closep(int *fd);
 void hk_fclosep(FILE **f);
 
+/* Every hk_auto* macro is the cleanup attribute alone and the declaration
+ * names its own type, as in hk_autoerr struct hk_error *err = NULL;
+ * (hk_autofree takes any pointer, so none can carry a type). */
 #define hk_autofree   __attribute__((cleanup(hk_freep)))
 #define hk_autoclose  __attribute__((cleanup(hk_closep)))
 #define hk_autofclose __attribute__((cleanup(hk_fclosep)))
@@ -64,8 +67,8 @@ struct hk_strv {
 void hk_strv_push(struct hk_strv *sv, const char *s);
 void hk_strv_push_owned(struct hk_strv *sv, char *s);
 void hk_strv_clear(struct hk_strv *sv);
-/* A vector cleared when it goes out of scope: hk_autostrv v = { 0 }; */
-#define hk_autostrv __attribute__((cleanup(hk_strv_clear))) struct hk_strv
+/* A vector cleared when it goes out of scope: hk_autostrv struct hk_strv v = { 0 }; */
+#define hk_autostrv __attribute__((cleanup(hk_strv_clear)))
 bool hk_strv_contains(const struct hk_strv *sv, const char *s);
 void hk_strv_copy(struct hk_strv *dst, const struct hk_strv *src);
 

@@ -90,8 +90,9 @@ int hk_wait_for(struct hk_store *st, const char *name, unsigned mask, int timeou
 {
 	if (hk_store_require(st, name, err) < 0)
 		return -1;
-	hk_autoerr werr = NULL;
-	hk_autowatch w = hk_store_watch_new(st, &werr); /* NULL: look every RECHECK_MS */
+	hk_autoerr struct hk_error *werr = NULL;
+	hk_autowatch struct hk_store_watch *w =
+		hk_store_watch_new(st, &werr); /* NULL: look every RECHECK_MS */
 	long long deadline = timeout_ms < 0 ? -1 : hk_now_ms() + timeout_ms;
 	for (;;) {
 		watch_one(w, name); /* before looking: a change after it wakes the poll */

@@ -220,7 +220,7 @@ static size_t for_targets(struct hk_app *app, const char *what,
 static bool first_target_is(struct hk_app *app, const char *sel,
 			    bool (*pred)(struct hk_app *, const char *))
 {
-	hk_autostrv names = { 0 };
+	hk_autostrv struct hk_strv names = { 0 };
 	targets(app, &names);
 	bool r = pred(app, names.n ? names.v[0] : sel);
 	return r;
@@ -235,7 +235,7 @@ static void stop_targets(struct hk_app *app);
 static bool some_target(struct hk_app *app, bool (*pred)(struct hk_app *, const char *),
 			const char *verb)
 {
-	hk_autostrv names = { 0 };
+	hk_autostrv struct hk_strv names = { 0 };
 	targets(app, &names);
 	bool any = false;
 	for (size_t i = 0; i < names.n && !any; i++)
@@ -292,7 +292,7 @@ static void stop_targets(struct hk_app *app)
 static void remote_interactive(struct hk_app *app, const char *name, const char *const *args,
 			       const char *what)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_app_suspend(app);
 	printf("\r\nhako: %s \"%s\" over ssh; %s\r\n", args[0], name,
 	       strcmp(args[0], "console") == 0 ? "Ctrl-a q comes back to the dashboard"
@@ -314,7 +314,7 @@ static void console(struct hk_app *app, const char *name)
 				   "Console failed");
 		return;
 	}
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_app_suspend(app);
 	struct hk_console_opts co;
 	hk_console_opts_init(&co, app->st); /* hako.conf's [console] filter and replay */
@@ -332,7 +332,7 @@ static void attach(struct hk_app *app, const char *name)
 				   "Attach failed");
 		return;
 	}
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	int code = 0;
 	hk_app_suspend(app);
 	printf("\r\nhako: shell in \"%s\"; exit it to come back to the dashboard\r\n", name);
@@ -377,7 +377,7 @@ static void do_exec(struct hk_app *app)
 		return;
 	char *argv[] = { (char *)"/bin/sh", (char *)"-c", cmd, NULL };
 	struct hk_attach_opts ao = { .argv = argv, .pty = true };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	int code = 0;
 	hk_app_suspend(app);
 	int rc;
@@ -445,7 +445,7 @@ static void edit_config(struct hk_app *app, const char *name)
 	hk_app_resume(app);
 	struct hk_config cfg;
 	hk_config_init(&cfg);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	int rc = hk_config_parse_file(&cfg, path, &err);
 	hk_config_free(&cfg);
 	if (rc < 0) {
@@ -472,7 +472,7 @@ static void ask(struct hk_app *app, enum hk_pending what, const char *title, con
 
 static void ask_about_targets(struct hk_app *app, enum hk_pending what, const char *verb)
 {
-	hk_autostrv names = { 0 };
+	hk_autostrv struct hk_strv names = { 0 };
 	targets(app, &names);
 	if (!names.n) {
 		hkw_status_set(app->status, HKW_STATUS, "No container selected.");
@@ -534,7 +534,7 @@ static void do_create(struct hk_app *app)
 	hkw_destroy(hkw_dialog_widget(app->dialog));
 	app->dialog = NULL;
 	struct hk_create_opts co = { .name = n, .template_name = t };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (*b && (co.backend = hk_backend_from_name(b)) == HK_BACKEND_UNSET) {
 		hk_error_set(&err, EINVAL, "backend \"%s\": not known (dir, btrfs, overlay...)", b);
 		hk_app_error(app, "Create failed", err);
@@ -581,7 +581,7 @@ static void do_rename(struct hk_app *app)
 	hk_autofree char *dst = xstrdup(hkw_dialog_value(app->dialog, 0));
 	hkw_destroy(hkw_dialog_widget(app->dialog));
 	app->dialog = NULL;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (!strcmp(dst, app->pending_name))
 		return; /* left as it was: nothing to do */
 	if (hk_name_validate(dst, &err) < 0) {
@@ -621,7 +621,7 @@ static void do_device(struct hk_app *app)
 	app->dialog = NULL;
 	const char *in = hk_str_trim(inside);
 	struct hk_device_req req;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_device_parse(hk_str_trim(action), hk_str_trim(what), *in ? in : NULL, &req, &err) <
 	    0) {
 		hk_app_error(app, "Device failed", err);
@@ -674,7 +674,7 @@ static void do_clone(struct hk_app *app)
 	hkw_destroy(hkw_dialog_widget(app->dialog));
 	app->dialog = NULL;
 	struct hk_clone_opts co = { .src = app->pending_name, .dst = dst, .snapshot = snapshot };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (*b && (co.backend = hk_backend_from_name(b)) == HK_BACKEND_UNSET) {
 		hk_error_set(&err, EINVAL, "backend \"%s\": not known (dir, btrfs, overlay...)", b);
 		hk_app_error(app, "Clone failed", err);

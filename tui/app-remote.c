@@ -116,7 +116,7 @@ int hk_app_remote_init(struct hk_app *app, const char *spec)
 		return -1;
 	}
 	app->multi = app->nhosts > 1;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_cli_ssh_init(&app->ssh, true, false, &err) < 0) {
 		hk_autofree char *m = hk_error_render(err);
 		fprintf(stderr, "hako: error: %s\n", m);
@@ -175,7 +175,7 @@ static void start_stream(struct hk_app *app, struct hk_app_host *h)
 	hk_autofree char *cmd = hk_ssh_remote_command(words.v, words.n);
 	hk_strv_clear(&words);
 	hk_ssh_argv(&app->ssh, &h->r, HK_SSH_RUN, cmd, &argv);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	long long now = hk_now_ms();
 	int rc = hk_ssh_spawn(argv.v, HK_SSH_PIPE_OUT, &h->p, &err);
 	hk_strv_clear(&argv);
@@ -196,7 +196,7 @@ static char *explain(struct hk_app *app, struct hk_app_host *h, int status, cons
 {
 	if (feed_err)
 		return hk_error_render(feed_err);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	enum hk_ssh_fault f = hk_ssh_classify(status, text);
 	if (f != HK_SSH_REMOTE_FAILED && f != HK_SSH_OK) {
 		hk_ssh_fail(&app->ssh, &h->r, "watch", status, text, &err);
@@ -270,7 +270,7 @@ static unsigned read_stream(struct hk_app *app, struct hk_app_host *h)
 		}
 		total += (size_t)n;
 		hk_rlink_heard(&h->link, hk_now_ms());
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		bool was_ready = hk_rwatch_ready(h->w);
 		if (hk_rwatch_feed(h->w, buf, (size_t)n, &err) < 0) {
 			end_stream(app, h, err, NULL);

@@ -118,7 +118,7 @@ static char *find_theme(struct hk_app *app, const char *name)
 {
 	if (strchr(name, '/'))
 		return xstrdup(name);
-	hk_autostrv dirs = { 0 };
+	hk_autostrv struct hk_strv dirs = { 0 };
 	theme_dirs(app, &dirs);
 	char *found = NULL;
 	for (size_t i = 0; i < dirs.n && !found; i++) {
@@ -164,7 +164,7 @@ int hk_app_theme_load(struct hk_app *app, const char *name, struct hkw_style *st
 
 void hk_app_theme_apply(struct hk_app *app, const char *name)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hkw_style styles[HKW_ROLE_COUNT];
 	if (hk_app_theme_load(app, name, styles, &err) < 0) {
 		hk_app_error(app, "Bad theme: using the default", err);

@@ -175,7 +175,7 @@ static void filter_key(struct hk_app *app, int key)
 	} else {
 		hkw_input_key(&app->filter_in, key);
 	}
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (app->filtering && hk_list_screen_filter_set(app, app->filter_in.buf, &err) < 0)
 		hkw_status_set(app->status, HKW_ERROR, "%s", err->msg);
 	else if (app->filtering)
@@ -425,7 +425,7 @@ static void read_host(struct hk_app *app)
 {
 	if (gethostname(app->hostname, sizeof(app->hostname) - 1) < 0)
 		snprintf(app->hostname, sizeof(app->hostname), "?");
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	app->cg_ok = hk_cgroup_detect("", &app->cg, &err) == 0;
 	if (app->cg_ok && !hk_store_is_root(app->st))
 		hk_cgroup_check_delegation(&app->cg, hk_store_uid(app->st), hk_store_gid(app->st),
@@ -434,7 +434,7 @@ static void read_host(struct hk_app *app)
 
 static int setup(struct hk_app *app, const struct hk_app_opts *o)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_store_open(o->lxcpath, &app->st, &err) < 0) {
 		hk_autofree char *m = hk_error_render(err);
 		fprintf(stderr, "hako: error: %s\n", m);
@@ -450,7 +450,7 @@ static int setup(struct hk_app *app, const struct hk_app_opts *o)
 /* [keys] remaps; a bad line is shown once the screen is up. */
 static void apply_keys(struct hk_app *app)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_keys_remap(&hk_store_settings(app->st)->keys, &err) < 0)
 		hk_app_error(app, "hako.conf [keys]: the default is kept for this line", err);
 	hk_keys_fill_keybar(app->keybar, app->read_only);

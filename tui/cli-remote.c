@@ -23,7 +23,7 @@
 
 int hk_cli_remote_find(const char *name, struct hk_remote *out, struct hk_error **err)
 {
-	hk_autostore st = NULL;
+	hk_autostore struct hk_store *st = NULL;
 	if (hk_store_open(NULL, &st, err) < 0)
 		return -1;
 	const struct hk_remote *r = hk_settings_remote(hk_store_settings(st), name);
@@ -45,7 +45,7 @@ int hk_cli_remote_find(const char *name, struct hk_remote *out, struct hk_error 
 
 int hk_cli_ssh_init(struct hk_ssh *s, bool batch, bool tty, struct hk_error **err)
 {
-	hk_autostore st = NULL;
+	hk_autostore struct hk_store *st = NULL;
 	if (hk_store_open(NULL, &st, err) < 0)
 		return -1;
 	const struct hk_settings *set = hk_store_settings(st);
@@ -107,7 +107,7 @@ static void remote_words(const struct hk_cli *cli, const struct hk_remote *r, in
 int hk_cli_remote_verb(struct hk_cli *cli, const struct hk_cmd *cmd, const void *ctx, int argc,
 		       char *const *argv)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_address a;
 	if (hk_address_parse(cli->name, &a, &err) < 0)
 		return hk_cli_fail(err);
@@ -137,7 +137,7 @@ int hk_cli_remote_verb(struct hk_cli *cli, const struct hk_cmd *cmd, const void 
 	    hk_ssh_connect(&s, &r, &err) < 0) {
 		status = hk_cli_fail(err);
 	} else {
-		hk_autostrv words = { 0 };
+		hk_autostrv struct hk_strv words = { 0 };
 		int at = word_of(argc, argv, cli->name);
 		remote_words(cli, &r, argc, argv, at, a.name, &words);
 		status = hk_ssh_run_foreground(&s, &r, words.v, words.n, &err);

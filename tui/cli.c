@@ -305,7 +305,7 @@ void hk_cli_print_help(const struct hk_cmd *cmd, FILE *out)
 
 struct hk_store *hk_cli_store(const struct hk_cli *cli)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_store *st = NULL;
 	if (hk_store_open(cli->lxcpath, &st, &err) < 0) {
 		hk_cli_fail(err);

@@ -70,10 +70,10 @@ static int attach(struct hk_cli *cli, int argc, char **argv, struct attach_args 
 		return hk_cli_usage(&hk_cmd_attach);
 	o->argv = rest < argc ? argv + rest : NULL;
 	o->pty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	int code = 0;
 	hk_timing_add("store", hk_timing_last());
 	int rc = hk_attach(st, cli->name, o, &code, &err);

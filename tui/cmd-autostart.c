@@ -70,7 +70,7 @@ static int on_opt(void *ctx, int key, const char *arg)
 static int start_one(struct hk_cli *cli, struct hk_store *st, const struct hk_autostart_item *it,
 		     bool last)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_start(st, it->name, NULL, NULL, &err) < 0) {
 		hk_error_prefix(&err, "autostart: start \"%s\"", it->name);
 		hk_cli_fail(err);
@@ -90,7 +90,7 @@ static int stop_one(struct hk_cli *cli, struct hk_store *st, const struct hk_aut
 	struct hk_stop_opts so = { .timeout_s = o->timeout_s,
 				   .kill = o->action == KILL,
 				   .reboot = o->action == REBOOT };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_stop(st, it->name, &so, &err) < 0) {
 		hk_error_prefix(&err, "autostart: %s \"%s\"",
 				o->action == REBOOT ? "reboot" : "stop", it->name);
@@ -164,12 +164,12 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		hk_strv_clear(&o.sel.groups);
 		return rest < 0 ? status : hk_cli_usage(&hk_cmd_autostart);
 	}
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st) {
 		hk_strv_clear(&o.sel.groups);
 		return 1;
 	}
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_autostart_plan p;
 	int rc = hk_autostart_plan(st, &o.sel, &p, &err);
 	hk_strv_clear(&o.sel.groups);

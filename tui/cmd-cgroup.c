@@ -16,10 +16,10 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	if (argc - rest < 1 || argc - rest > 2)
 		return hk_cli_usage(&hk_cmd_cgroup);
 	const char *key = argv[rest], *value = argc - rest == 2 ? argv[rest + 1] : NULL;
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_ct_cgroup c;
 	if (hk_name_validate(name, &err) < 0 ||
 	    hk_runner_refuse(st, name, HK_OP_CGROUP, &err) < 0 ||

@@ -75,7 +75,7 @@ static const char *bad_combination(const struct ckpt_args *a)
 
 static int do_restore(struct hk_cli *cli, struct hk_store *st, const struct ckpt_args *a)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_restore_opts ro = { .dir = a->dir, .verbose = a->verbose };
 	pid_t pid = 0;
 	if (hk_restore(st, cli->name, &ro, &pid, &err) < 0)
@@ -94,7 +94,7 @@ static int do_restore(struct hk_cli *cli, struct hk_store *st, const struct ckpt
 
 static int do_checkpoint(struct hk_cli *cli, struct hk_store *st, const struct ckpt_args *a)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_checkpoint_opts o = { .dir = a->dir, .stop = a->stop, .verbose = a->verbose };
 	if (hk_checkpoint(st, cli->name, &o, &err) < 0)
 		return hk_cli_fail(err);
@@ -119,7 +119,7 @@ static int run_verb(struct hk_cli *cli, const struct hk_cmd *cmd, int argc, char
 			a.restore ? "restore" : "checkpoint", cli->name, bad);
 		return 2;
 	}
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
 	return a.restore ? do_restore(cli, st, &a) : do_checkpoint(cli, st, &a);

@@ -114,10 +114,10 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	if (a.rename)
 		return hk_cli_rename(cli, o->src, o->dst);
 
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	char *made = NULL;
 	struct hk_bar bar;
 	o->progress = hk_bar_progress(&bar, cli->quiet);

@@ -29,7 +29,7 @@ static void print_line(const char *s, size_t n)
 
 static int show_file(const struct hk_cli *cli, const char *path)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_autofree char *text = NULL;
 	size_t len = 0;
 	if (hk_read_file(path, &text, &len, &err) < 0)
@@ -49,9 +49,9 @@ static int show_file(const struct hk_cli *cli, const char *path)
 
 static int show_key(struct hk_store *st, const char *name, const char *key)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	const struct hk_config *cfg = hk_store_config(st, name, &err);
-	hk_autostrv values = { 0 };
+	hk_autostrv struct hk_strv values = { 0 };
 	if (!cfg || hk_config_get(cfg, key, &values, &err) < 0) {
 		hk_error_prefix(&err, "container \"%s\"", name);
 		return hk_cli_fail(err);
@@ -63,7 +63,7 @@ static int show_key(struct hk_store *st, const char *name, const char *key)
 
 static int edit(struct hk_store *st, const char *name, const char *key, const char *value)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_config_edit(st, name, key, value, &err) < 0)
 		return hk_cli_fail(err);
 	return 0;
@@ -117,10 +117,10 @@ static int run_config(struct hk_cli *cli, int argc, char **argv)
 	}
 	if (!name || nargs > 2 || (a.unset && nargs != 0))
 		return hk_cli_usage(&hk_cmd_config);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_name_validate(name, &err) < 0)
 		return hk_cli_fail(err);
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
 	if (!hk_store_exists(st, name)) {

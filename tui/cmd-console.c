@@ -16,7 +16,7 @@
  * --raw writes the bytes as the container wrote them. */
 static int print_log(const struct hk_store *st, const char *name, bool raw)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_buf log = { 0 };
 	if (hk_console_log(st, name, &log, &err) < 0)
 		return hk_cli_fail(err);
@@ -72,7 +72,7 @@ struct console_args {
 static int on_opt(void *ctx, int key, const char *arg)
 {
 	struct console_args *a = ctx;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	switch (key) {
 	case 'e':
 		if (hk_escape_parse(arg, &a->escape, &err) < 0)
@@ -108,7 +108,7 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	if (rest != argc)
 		return hk_cli_usage(&hk_cmd_console);
 	const char *name = cli->name;
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
 	if (a.log_only)
@@ -122,7 +122,7 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		o.filter = a.filter;
 	if (a.replay >= 0)
 		o.replay = a.replay;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_console_run(st, name, &o, NULL, &err) < 0)
 		return hk_cli_fail(err);
 	return 0;

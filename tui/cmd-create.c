@@ -28,10 +28,10 @@ static int list_images(struct hk_cli *cli, const char *tpl, char **args)
 		return fprintf(stderr, "hako: error: --list is an argument of the download "
 				       "template: hako create -t download -- --list\n"),
 		       2;
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_image_index ix = { 0 };
 	if (hk_template_download_list(hk_store_conf_dir(st), args, &ix, &err) < 0)
 		return hk_cli_fail(err);
@@ -99,10 +99,10 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	struct hk_bar bar;
 	o.progress = hk_bar_progress(&bar, cli->quiet);
 
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_create(st, &o, &err) < 0) {
 		hk_bar_end(&bar);
 		return hk_cli_fail(err);

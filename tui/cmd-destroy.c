@@ -33,10 +33,10 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	if (rest != argc)
 		return hk_cli_usage(&hk_cmd_destroy);
 
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_destroy(st, cli->name, flags, &err) < 0)
 		return hk_cli_fail(err);
 	if (!cli->quiet)

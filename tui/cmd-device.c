@@ -14,14 +14,14 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		return status;
 	if (argc - rest < 2 || argc - rest > 3)
 		return hk_cli_usage(&hk_cmd_device);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_device_req req;
 	if (hk_device_parse(argv[rest], argv[rest + 1], argc - rest == 3 ? argv[rest + 2] : NULL,
 			    &req, &err) < 0) {
 		fprintf(stderr, "hako: error: device \"%s\": %s\n", cli->name, err->msg);
 		return 2;
 	}
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
 	if (hk_device_run(st, cli->name, &req, &err) < 0)

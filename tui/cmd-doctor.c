@@ -82,7 +82,7 @@ static void on_check(void *ctx, const struct hk_doctor_check *c)
 static void store_facts(const struct hk_cli *cli, char **bridge, char **path)
 {
 	struct hk_store *st = NULL;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	*bridge = *path = NULL;
 	if (hk_store_open(cli->lxcpath, &st, &err) < 0) {
 		hk_autofree char *msg = hk_error_render(err);
@@ -130,7 +130,7 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	hk_autofree char *juser = hk_sanitize_json(opts.user);
 	if (o.json)
 		printf("{\"user\": %s, \"uid\": %u, \"checks\": [", juser, (unsigned)opts.uid);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	int fails = hk_doctor_run(&opts, on_check, &o, &err);
 	if (fails < 0)
 		return hk_cli_fail(err);

@@ -59,10 +59,10 @@ static int execute(struct hk_cli *cli, int argc, char **argv, struct execute_arg
 		return hk_cli_usage(&hk_cmd_execute);
 	a->o.argv = rest < argc ? argv + rest : NULL; /* none: lxc.execute.cmd */
 	a->o.overrides = &a->overrides;
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	int code = 0;
 	if (hk_execute(st, cli->name, &a->o, &code, &err) < 0)
 		return hk_cli_fail(err);

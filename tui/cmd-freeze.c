@@ -14,10 +14,10 @@ static int run_common(struct hk_cli *cli, int argc, char **argv, const struct hk
 		return status;
 	if (rest != argc)
 		return hk_cli_usage(cmd);
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_freeze(st, cli->name, freeze, &err) < 0)
 		return hk_cli_fail(err);
 	return 0;

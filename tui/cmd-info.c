@@ -123,10 +123,10 @@ static int run_info(struct hk_cli *cli, int argc, char **argv)
 	if (rest != argc)
 		return hk_cli_usage(&hk_cmd_info);
 	const char *name = cli->name;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_name_validate(name, &err) < 0)
 		return hk_cli_fail(err);
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
 	if (!hk_store_exists(st, name)) {

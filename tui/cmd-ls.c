@@ -532,7 +532,7 @@ static struct hk_store *local_store(const struct hk_cli *cli)
 {
 	struct hk_store *st = hk_cli_store(cli);
 	if (st && cli->lxcpath && access(hk_store_path(st), F_OK) < 0 && errno == ENOENT) {
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		hk_error_set(&err, 0,
 			     "container path \"%s\" (-P) does not exist; check the "
 			     "spelling, or create a container there first",
@@ -547,10 +547,10 @@ static struct hk_store *local_store(const struct hk_cli *cli)
 /* This host's rows into h (name NULL: shown as local); 0 or exit status. */
 static int local_rows(struct hk_cli *cli, const struct ls_opts *o, struct hk_ls_host *h)
 {
-	hk_autostore st = local_store(cli);
+	hk_autostore struct hk_store *st = local_store(cli);
 	if (!st)
 		return 1;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_list_build(st, &o->filter, &h->list, &err) < 0)
 		return hk_cli_fail(err);
 	if (o->nested)
@@ -570,8 +570,8 @@ static int pick_hosts(const char *remote, struct hosts *h)
 		h->v[0].name = remote;
 		return 0;
 	}
-	hk_autostore st = NULL;
-	hk_autoerr err = NULL;
+	hk_autostore struct hk_store *st = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_store_open(NULL, &st, &err) < 0)
 		return hk_cli_fail(err);
 	const struct hk_settings *set = hk_store_settings(st);
@@ -667,7 +667,7 @@ static int run_ls(struct hk_cli *cli, int argc, char **argv)
 	}
 	if (remote && strcasecmp(remote, HK_REMOTE_LOCAL) != 0 &&
 	    strcasecmp(remote, HK_REMOTE_ALL) != 0) {
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		if (hk_remote_name_validate(remote, &err) < 0)
 			return hk_cli_fail(err);
 	}
@@ -681,7 +681,7 @@ static int run_ls(struct hk_cli *cli, int argc, char **argv)
 	h.show = h.n > 1 || (o.remote && strcasecmp(o.remote, HK_REMOTE_LOCAL) != 0);
 	if (o.watch) {
 		hosts_free(&h, all);
-		hk_autostore st = local_store(cli);
+		hk_autostore struct hk_store *st = local_store(cli);
 		if (!st)
 			return 1;
 		struct hk_ls_watch_opts wo = { .filter = o.filter,

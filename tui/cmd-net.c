@@ -22,13 +22,13 @@ struct net_opts {
 
 static int do_setup(struct hk_cli *cli, const struct net_opts *o)
 {
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
 	const struct hk_settings *s = hk_store_settings(st);
 	const char *bridge = o->bridge ? o->bridge : s->bridge;
 	const char *subnet = o->subnet ? o->subnet : s->subnet;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_net_bridge_report rep;
 	if (hk_net_bridge_setup(bridge, subnet, &rep, &err) < 0)
 		return hk_cli_fail(err);
@@ -42,7 +42,7 @@ static int do_setup(struct hk_cli *cli, const struct net_opts *o)
 
 static int do_leases(void)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_autofree char *text = hk_net_lease_list(&err);
 	if (!text)
 		return hk_cli_fail(err);
@@ -54,7 +54,7 @@ static int do_leases(void)
 static int do_list(struct hk_cli *cli)
 {
 	bool root = geteuid() == 0;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_nic_record *r = NULL;
 	ssize_t n =
 		root ? hk_nic_records_read(HK_NIC_DB_DIR, &r, &err) : hk_nic_client_list(&r, &err);
@@ -99,11 +99,11 @@ static int do_cleanup(struct hk_cli *cli)
 
 static int do_remove(struct hk_cli *cli, const struct net_opts *o)
 {
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
 	const char *bridge = o->bridge ? o->bridge : hk_store_settings(st)->bridge;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_net_bridge_delete(bridge, &err) < 0)
 		return hk_cli_fail(err);
 	if (!cli->quiet)

@@ -38,7 +38,7 @@ static int on_opt(void *ctx, int key, const char *arg)
 /* CONF_DIR/hako.conf of the caller, as hk_store_open reads it. */
 static char *conf_path(const struct hk_cli *cli)
 {
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	return st ? xasprintf("%s/hako.conf", hk_store_conf_dir(st)) : NULL;
 }
 
@@ -57,7 +57,7 @@ static int do_add(struct hk_cli *cli, int argc, char **argv)
 		}
 		path = argv[2] + 5;
 	}
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_remote r;
 	if (hk_remote_parse(argv[0], argv[1], path, &r, &err) < 0) {
 		hk_error_prefix(&err, "remote add");
@@ -85,7 +85,7 @@ static int do_remove(struct hk_cli *cli, int argc, char **argv)
 	hk_autofree char *conf = conf_path(cli);
 	if (!conf)
 		return 1;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_remote_conf_remove(conf, argv[0], &err) < 0) {
 		hk_error_prefix(&err, "remote remove");
 		return hk_cli_fail(err);
@@ -118,7 +118,7 @@ static void print_json(const struct hk_settings *s)
 
 static int do_list(struct hk_cli *cli, bool json)
 {
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
 	const struct hk_settings *s = hk_store_settings(st);

@@ -20,10 +20,10 @@ static int on_opt(void *ctx, int key, const char *arg)
 
 int hk_cli_rename(struct hk_cli *cli, const char *old, const char *new_name)
 {
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_rename(st, old, new_name, &err) < 0)
 		return hk_cli_fail(err);
 	if (!cli->quiet)

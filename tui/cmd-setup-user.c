@@ -47,10 +47,10 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 	if (rest != argc - 1)
 		return hk_cli_usage(&hk_cmd_setup_user);
 	const char *user = argv[rest];
-	hk_autostore st = o.bridge ? NULL : hk_cli_store(cli);
+	hk_autostore struct hk_store *st = o.bridge ? NULL : hk_cli_store(cli);
 	if (st)
 		o.bridge = hk_store_settings(st)->bridge;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	bool todo = false;
 	if (hk_setup_user(user, &o, print_line, &todo, &err) < 0)
 		return hk_cli_fail(err);

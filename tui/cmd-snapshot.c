@@ -12,7 +12,7 @@ enum action { MAKE, LIST, RESTORE, DESTROY };
 static int list(struct hk_cli *cli, struct hk_store *st, const char *name)
 {
 	struct hk_snapshot_list l = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_snapshot_list(st, name, &l, &err) < 0)
 		return hk_cli_fail(err);
 	if (cli->stdout_tty && l.n == 0)
@@ -29,10 +29,10 @@ static int list(struct hk_cli *cli, struct hk_store *st, const char *name)
 static int act(struct hk_cli *cli, enum action a, const char *name, const char *snap,
 	       const char *newname, const char *comment)
 {
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	char *made = NULL;
 	switch (a) {
 	case LIST:

@@ -62,10 +62,10 @@ static int start(struct hk_cli *cli, int argc, char **argv, struct start_args *a
 		src = argv[rest++];
 	if ((!name && !src) || rest != argc)
 		return hk_cli_usage(&hk_cmd_start);
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_autofree char *made = NULL;
 	if (src) {
 		struct hk_clone_opts co = {

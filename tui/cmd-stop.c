@@ -45,10 +45,10 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		return status;
 	if (rest != argc)
 		return hk_cli_usage(&hk_cmd_stop);
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_timing_add("store", hk_timing_last());
 	int rc = hk_stop(st, cli->name, &so, &err);
 	hk_cli_timing_print("stop", cli->name);

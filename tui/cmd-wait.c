@@ -26,7 +26,7 @@ static int on_opt(void *ctx, int key, const char *arg)
 	struct wait_opts *wo = ctx;
 	switch (key) {
 	case 's': {
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		if (hk_wait_parse_states(arg, &wo->mask, &err) < 0) {
 			fprintf(stderr, "hako: error: -s: %s\n", err->msg);
 			return 2;
@@ -63,10 +63,10 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 			cli->name, cli->name);
 		return 2;
 	}
-	hk_autostore st = hk_cli_store(cli);
+	hk_autostore struct hk_store *st = hk_cli_store(cli);
 	if (!st)
 		return 1;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	enum hk_state last;
 	int rc = hk_wait_for(st, cli->name, wo.mask, wo.timeout_s < 0 ? -1 : wo.timeout_s * 1000,
 			     &last, &err);

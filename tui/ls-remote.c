@@ -163,7 +163,7 @@ static void poll_all(const struct hk_ssh *s, struct feed *f, size_t n, long long
 int hk_ls_remote_fetch(struct hk_ls_host *hosts, size_t n, const struct hk_ls_remote_opts *o)
 {
 	struct hk_ssh s;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	/* nobody can answer a prompt for several hosts at once */
 	if (hk_cli_ssh_init(&s, true, false, &err) < 0)
 		return hk_cli_fail(err);

@@ -255,7 +255,7 @@ static enum put loop(struct stream *s, int sig_fd)
 			return beat;
 		if (!event && now_ms() < next)
 			continue;
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		if (relist(s, &err) < 0) {
 			hk_cli_fail(err);
 			return PUT_FAILED;
@@ -275,14 +275,14 @@ int hk_ls_watch(struct hk_store *st, const struct hk_ls_watch_opts *o)
 		return 1;
 	}
 	struct stream s = { .st = st, .o = o };
-	hk_autoerr werr = NULL;
+	hk_autoerr struct hk_error *werr = NULL;
 	s.watch = hk_store_watch_new(st, &werr);
 	if (!s.watch) {
 		hk_autofree char *msg = hk_error_render(werr);
 		fprintf(stderr, "hako: warning: %s; changes show every %u s instead\n", msg,
 			o->interval_s);
 	}
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	enum put r = put_hello(st);
 	if (r == PUT_OK && relist(&s, &err) < 0) {
 		hk_cli_fail(err);

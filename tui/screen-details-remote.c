@@ -79,7 +79,7 @@ static bool remote_text(struct hk_app *app, const char *key, const char *const *
 	bool fresh = app->fetched && app->fetched_key && strcmp(app->fetched_key, key) == 0 &&
 		     app->fetched_tab == tab && now - app->fetched_ms < HK_APP_FETCH_MS;
 	if (!fresh) {
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		char *out = NULL;
 		free(app->fetched);
 		app->fetched = NULL;

@@ -292,7 +292,7 @@ static void fill_cgroups(struct hk_app *app, const struct hk_list_row *r)
 	 * monitor recorded (root's too, on a systemd host), the user's
 	 * delegated cgroup, or the hierarchy's top; another program's
 	 * container, where its init is. */
-	hk_autocgroup cg = NULL;
+	hk_autocgroup struct hk_cgroup *cg = NULL;
 	if (!r->depth && app->cg_ok && foreign)
 		cg = r->init_pid > 0 ? hk_cgroup_open_proc(&app->cg, r->init_pid) : NULL;
 	else if (!r->depth && app->cg_ok)
@@ -464,7 +464,7 @@ static void fill_idmaps(struct hk_app *app, const struct hk_list_row *r)
 			  hk_subids_cover(x->kind == 'u' ? &su : &sg, x->host, x->count);
 		idmap_bar(app, x, span, ok);
 	}
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_idmap_check_allowed(&cfg->idmap, hk_store_user(app->st), hk_store_uid(app->st),
 				   hk_store_gid(app->st), &su, &sg, &err) < 0) {
 		hk_autofree char *m = hk_error_render(err);
@@ -535,7 +535,7 @@ static void fill_config(struct hk_app *app, const struct hk_list_row *r)
 		hkw_textview_add(app->text, HKW_HEADER, head);
 		char *text = NULL;
 		size_t len;
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		if (hk_read_file(files.v[i], &text, &len, &err) < 0) {
 			hk_autofree char *m = hk_error_render(err);
 			hkw_textview_add(app->text, HKW_ERROR, m);
@@ -567,7 +567,7 @@ static void fill_log(struct hk_app *app, const struct hk_list_row *r)
 		return;
 	}
 	struct hk_buf b = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_console_log(app->st, r->name, &b, &err) < 0) {
 		hk_autofree char *m = hk_error_render(err);
 		hkw_textview_add(app->text, HKW_ERROR, m);

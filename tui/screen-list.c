@@ -333,7 +333,7 @@ void hk_list_screen_refresh(struct hk_app *app)
 		hk_list_screen_merge(app);
 		return;
 	}
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_list fresh = { 0 };
 	if (hk_list_build(app->st, NULL, &fresh, &err) < 0) {
 		hk_autofree char *m = hk_error_render(err);

@@ -184,7 +184,7 @@ static void remove_nic(struct nl_sock *sk, const struct hk_nic_record *r)
 			hk_log(HK_LOG_WARN, "cannot delete interface \"%s\": %s", r->host,
 			       nl_geterror(rc));
 	}
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (strcmp(r->lease, "-") && hk_net_lease_release(r->lease, (pid_t)r->pid, &err) < 0)
 		hk_log(HK_LOG_WARN, "lease %s: %s", r->lease, err->msg);
 }
@@ -393,7 +393,7 @@ static int take_lease(const struct hk_nic_request *req, const struct hk_nic_call
 		      struct hk_nic_record *r, unsigned *prefix, struct hk_error **err)
 {
 	struct hk_net_ip br;
-	hk_autoerr no_addr = NULL;
+	hk_autoerr struct hk_error *no_addr = NULL;
 	if (hk_net_link_addr(req->bridge, AF_INET, &br, &no_addr) < 0) {
 		if (no_addr->code == EADDRNOTAVAIL)
 			return 0; /* nothing to lease from: no address, as with LXC */
@@ -482,7 +482,7 @@ static int do_create(const struct hk_nic_paths *p, const struct hk_nic_request *
 	hk_autoclose int nsfd = hk_nic_netns_open(req->pid, c->uid, c->gid, &start, err);
 	if (nsfd < 0)
 		return -1;
-	hk_autonl sk = hk_net_nl_open(err);
+	hk_autonl struct nl_sock *sk = hk_net_nl_open(err);
 	int bridge = sk ? bridge_index(sk, req->bridge, err) : -1;
 	if (bridge < 0)
 		return -1;
@@ -512,7 +512,7 @@ static int do_create(const struct hk_nic_paths *p, const struct hk_nic_request *
 static int do_delete_list(const struct hk_nic_paths *p, const struct hk_nic_request *req,
 			  const struct hk_nic_caller *c, struct hk_buf *out, struct hk_error **err)
 {
-	hk_autonl sk = hk_net_nl_open(err);
+	hk_autonl struct nl_sock *sk = hk_net_nl_open(err);
 	struct nic_db db;
 	if (!sk)
 		return -1;

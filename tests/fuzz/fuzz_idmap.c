@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *save = NULL;
 	for (char *l = strtok_r(text, "\n", &save); l && m.n < 1000;
 	     l = strtok_r(NULL, "\n", &save)) {
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		size_t before = m.n;
 		if (hk_idmap_parse_line(l, &m, &err) < 0 && (!err || m.n != before))
 			abort();

@@ -69,7 +69,7 @@ static void test_parse_name(void **state)
 	assert_int_equal(hk_caps_parse_name("0", "k", 40, NULL), CAP_CHOWN);
 	assert_int_equal(hk_caps_parse_name("40", "k", 40, NULL), 40);
 
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_caps_parse_name("41", "lxc.cap.drop", 40, &err), -1);
 	assert_non_null(strstr(err->msg, "41"));
 	assert_non_null(strstr(err->msg, "(40)"));
@@ -147,7 +147,7 @@ static void test_plan_both_is_error(void **state)
 	struct hk_strv drop = strv_of("sys_admin", NULL);
 	struct hk_strv keep = strv_of("chown", NULL);
 	struct hk_caps_plan p = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_caps_plan(&drop, &keep, &p, &err), -1);
 	assert_non_null(err);
 	assert_non_null(strstr(err->msg, "lxc.cap.drop"));
@@ -162,7 +162,7 @@ static void test_plan_unknown_name(void **state)
 	(void)state;
 	struct hk_strv drop = strv_of("sys_admin sys_modul", NULL);
 	struct hk_caps_plan p = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_caps_plan(&drop, NULL, &p, &err), -1);
 	assert_non_null(strstr(err->msg, "lxc.cap.drop"));
 	assert_non_null(strstr(err->msg, "\"sys_modul\""));
@@ -211,7 +211,7 @@ static uint64_t status_field(const char *name)
  * apply has something to clear, then apply and read the kernel's view. */
 static void child_apply(const struct hk_caps_plan *p)
 {
-	hk_autocap caps = cap_get_proc();
+	hk_autocap cap_t caps = cap_get_proc();
 	cap_value_t raise[] = { CAP_NET_BIND_SERVICE };
 	CHILD_CHECK(caps && cap_set_flag(caps, CAP_INHERITABLE, 1, raise, CAP_SET) == 0);
 	CHILD_CHECK(cap_set_proc(caps) == 0);
@@ -219,7 +219,7 @@ static void child_apply(const struct hk_caps_plan *p)
 	CHILD_CHECK(status_field("CapInh") != 0 && status_field("CapAmb") != 0);
 
 	uint64_t eff_before = status_field("CapEff");
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	CHILD_CHECK(hk_caps_apply(p, &err) == 0);
 	CHILD_CHECK(status_field("CapBnd") == p->keep);
 	CHILD_CHECK(status_field("CapInh") == 0);
@@ -294,10 +294,10 @@ static void test_apply_without_privilege_fails(void **state)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		hk_autocap none = cap_init(); /* all sets empty */
+		hk_autocap cap_t none = cap_init(); /* all sets empty */
 		CHILD_CHECK(none && cap_set_proc(none) == 0);
 		struct hk_caps_plan p = { .keep = 0, .last_cap = hk_caps_last_cap() };
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		CHILD_CHECK(hk_caps_apply(&p, &err) == -1);
 		CHILD_CHECK(err->code == EPERM && strstr(err->msg, "CAP_SETPCAP"));
 		_exit(0);

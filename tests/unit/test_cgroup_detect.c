@@ -83,7 +83,7 @@ static void test_parse_proc_bad(void **state)
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad); i++) {
 		hk_autofree char *text = xasprintf("0::/\n%s\n", bad[i]);
 		struct hk_proc_cgroup pc = { 0 };
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		if (hk_cgroup_parse_proc(text, &pc, &err) != -1)
 			fail_msg("accepted \"%s\"", bad[i]);
 		assert_int_equal(err->code, EINVAL);
@@ -99,7 +99,7 @@ static void test_detect_v2(void **state)
 	(void)state;
 	hk_autofree char *root = fixture("v2");
 	struct hk_cgroup_info info;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_cgroup_detect(root, &info, &err), 0);
 	assert_int_equal(info.layout, HK_CGROUP_V2);
 	assert_string_equal(hk_cgroup_layout_name(info.layout), "unified");
@@ -256,7 +256,7 @@ static void test_detect_errors(void **state)
 {
 	(void)state;
 	struct hk_cgroup_info info;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_cgroup_detect("/nonexistent-root", &info, &err), -1);
 	assert_non_null(strstr(err->msg, "/nonexistent-root/proc/self/mountinfo"));
 	hk_error_free(err);
@@ -287,7 +287,7 @@ static void test_detect_this_host(void **state)
 {
 	(void)state;
 	struct hk_cgroup_info info;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_cgroup_detect("/", &info, &err) < 0) {
 		/* a host without any cgroup mount (a bare chroot) */
 		assert_int_equal(err->code, ENOENT);

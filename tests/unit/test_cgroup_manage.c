@@ -29,7 +29,7 @@ static int setup(void **state)
 	if (geteuid() != 0)
 		return 0;
 	struct fx *f = xcalloc(1, sizeof(*f));
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_cgroup_detect("", &f->info, &err), 0);
 	snprintf(f->name, sizeof(f->name), "unit-%d", (int)getpid());
 	f->cg = hk_cgroup_open(&f->info, NULL, f->name);
@@ -71,7 +71,7 @@ static void test_lifecycle(void **state)
 	if (geteuid() != 0)
 		skip();
 	struct fx *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_cgroup_create(f->cg, &err), 0);
 	assert_true(hk_cgroup_exists(f->cg));
 	pid_t child = spawn_sleeper();
@@ -113,7 +113,7 @@ static void test_leaf_split(void **state)
 	if (geteuid() != 0)
 		skip();
 	struct fx *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_cgroup_create(f->cg, &err), 0);
 	pid_t child = spawn_sleeper();
 	assert_int_equal(hk_cgroup_attach(f->cg, child, &err), 0);
@@ -156,7 +156,7 @@ static void test_unknown_limit_refused(void **state)
 	if (geteuid() != 0)
 		skip();
 	struct fx *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_cgroup_create(f->cg, &err), 0);
 	struct hk_kvlist v1 = { 0 };
 	hk_kvlist_add(&v1, "nosuchcontroller.limit", "1");
@@ -178,7 +178,7 @@ static void test_stale_and_populated(void **state)
 	if (geteuid() != 0)
 		skip();
 	struct fx *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_cgroup_create(f->cg, &err), 0);
 	/* A nested cgroup left inside (a container made its own). */
 	char nested[512];
@@ -207,7 +207,7 @@ static void test_chown_delegation(void **state)
 	struct fx *f = *state;
 	if (!f)
 		skip();
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_cgroup_create(f->cg, &err), 0);
 	assert_int_equal(hk_cgroup_chown(f->cg, 4242, 4343, true, &err), 0);
 	hk_autofree char *dir = xasprintf("%s/%s", hk_cgroup_main_dir(f->cg), HK_CGROUP_LEAF);
@@ -262,7 +262,7 @@ static void test_open_proc(void **state)
 	(void)state;
 	hk_autofree char *root = fixture("hybrid");
 	struct hk_cgroup_info info;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_cgroup_detect(root, &info, &err), 0);
 	const char *text =
 		"9:name=systemd:/lxc.payload.c1/init.scope\n8:pids:/lxc.payload.c1\n"

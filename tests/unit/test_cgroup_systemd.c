@@ -22,7 +22,7 @@
 static void test_unit_name(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_autofree char *a = hk_cgroup_scope_unit("c1", 0xab, &err);
 	assert_string_equal(a, "hako-c1-00ab.scope");
 	hk_autofree char *b = hk_cgroup_scope_unit("web_1.x-y@deadbeef", 0xffff, &err);
@@ -154,7 +154,7 @@ static void test_record(void **state)
 	host_make(&h, true, NULL);
 	char store_dir[] = "/tmp/hako-sdstore.XXXXXX";
 	assert_non_null(mkdtemp(store_dir));
-	hk_autostore st = NULL;
+	hk_autostore struct hk_store *st = NULL;
 	assert_int_equal(hk_store_open(store_dir, &st, NULL), 0);
 	hk_autofree char *run = hk_store_container_run_dir(st, "c1");
 	hk_autofree char *file = xasprintf("%s/cgroup2-scope", run);

@@ -15,7 +15,7 @@ static void expect(const char *key, const char *value, int want_rc, const char *
 {
 	struct hk_kvlist out = { 0 };
 	const char *why = NULL;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	int rc = hk_cgroup_v2_to_v1(key, value, &out, &why, &err);
 	if (rc != want_rc)
 		fail_msg("%s = %s: rc %d, want %d (%s)", key, value, rc, want_rc,
@@ -102,7 +102,7 @@ static void test_notes(void **state)
 {
 	(void)state;
 	struct hk_cgroup_info info;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	const char *top = getenv("HK_TEST_FIXTURES");
 	hk_autofree char *root = xasprintf("%s/cgroup/hybrid", top ? top : "tests/fixtures");
 	assert_int_equal(hk_cgroup_detect(root, &info, &err), 0);

@@ -71,7 +71,7 @@ static void test_auto_runs_at_scope_end(void **state)
 	(void)state;
 	reset();
 	{
-		hk_autocleanup c = HK_CLEANUP_INIT;
+		hk_autocleanup struct hk_cleanup c = HK_CLEANUP_INIT;
 		hk_cleanup_push(&c, record, (void *)"z", NULL);
 	}
 	assert_string_equal(order, "z");

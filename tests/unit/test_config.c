@@ -344,7 +344,7 @@ static void test_errors(void **state)
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad); i++) {
 		struct hk_config c;
-		hk_autoerr e = NULL;
+		hk_autoerr struct hk_error *e = NULL;
 		hk_config_init(&c);
 		int r = hk_config_parse_string(&c, bad[i].text, "t", &e);
 		if (r == 0)
@@ -360,7 +360,7 @@ static void test_set_get(void **state)
 {
 	(void)state;
 	struct hk_config c;
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	struct hk_strv v = { 0 };
 	parse_ok(&c, "lxc.network.type = veth\nlxc.network.link = br0\nlxc.utsname = a\n");
 	assert_int_equal(hk_config_set(&c, "lxc.uts.name", "b", &e), 0);
@@ -465,7 +465,7 @@ static void test_include_errors(void **state)
 	hk_autofree char *loop = fixture("loop-a.conf");
 	hk_autofree char *missing = fixture("include-missing.conf");
 	struct hk_config c;
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	hk_config_init(&c);
 	assert_int_equal(hk_config_parse_file(&c, loop, &e), -1);
 	assert_non_null(strstr(e->msg, "line 2: lxc.include \"loop-b.conf\""));
@@ -580,7 +580,7 @@ static void test_long_line(void **state)
 	memset(text + l, 'a', n);
 	strcpy(text + l + n, "\nlxc.foo = 1\n");
 	struct hk_config c;
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	hk_config_init(&c);
 	assert_int_equal(hk_config_parse_string(&c, text, "t", &e), -1);
 	assert_non_null(strstr(e->msg, "line 3: unknown key \"lxc.foo\""));
@@ -604,7 +604,7 @@ static const char edit_text[] = "# top comment\n"
 static void test_text_set(void **state)
 {
 	(void)state;
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	hk_autofree char *a = hk_config_text_set(edit_text, "lxc.uts.name", "new", &e);
 	assert_non_null(a);
 	/* exact bytes: the earlier duplicate goes, the last keeps its spelling */
@@ -644,7 +644,7 @@ static void test_text_set(void **state)
 static void test_text_unset_replace(void **state)
 {
 	(void)state;
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	hk_autofree char *a = hk_config_text_unset(edit_text, "lxc.uts.name", &e);
 	assert_string_equal(a, "# top comment\n\n  # indented comment\nlxc.network.type = veth\n"
 			       "lxc.network.link = br0\nlxc.cap.drop = sys_time\n# tail");
@@ -668,7 +668,7 @@ static void test_file_edit(void **state)
 	assert_non_null(mkdtemp(dir));
 	hk_autofree char *path = xasprintf("%s/config", dir);
 	hk_autofree char *inc = xasprintf("%s/inc.conf", dir);
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	FILE *f = fopen(inc, "we");
 	fputs("lxc.tty.max = 3\n", f);
 	fclose(f);
@@ -748,7 +748,7 @@ static void test_backend_and_rootfs(void **state)
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(ok); i++) {
 		struct hk_rootfs_spec r;
-		hk_autoerr e = NULL;
+		hk_autoerr struct hk_error *e = NULL;
 		assert_int_equal(hk_rootfs_spec_parse(ok[i].v, &r, &e), 0);
 		assert_int_equal(r.backend, ok[i].b);
 		assert_string_equal(r.path, ok[i].path);
@@ -757,7 +757,7 @@ static void test_backend_and_rootfs(void **state)
 		hk_rootfs_spec_free(&r);
 	}
 	struct hk_rootfs_spec r;
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	assert_int_equal(hk_rootfs_spec_parse("dir:", &r, &e), -1);
 	struct hk_kvlist l = { 0 };
 	hk_kvlist_add(&l, "a", "1");

@@ -17,7 +17,7 @@ static void test_record_roundtrip(void **state)
 	hk_autofree char *text = hk_ckpt_info_format(&in);
 	assert_string_equal(text, "hako-checkpoint 1\nname c1\ntty 0 8800 3f\ntty 1 8801 3f\n");
 	struct hk_ckpt_info out;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_ckpt_info_parse(text, &out, &err), 0);
 	assert_string_equal(out.name, "c1");
 	assert_int_equal(out.n_ttys, 2);
@@ -44,7 +44,7 @@ static void test_record_refusals(void **state)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct hk_ckpt_info out;
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		if (hk_ckpt_info_parse(bad[i], &out, &err) != -1)
 			fail_msg("accepted: \"%s\"", bad[i]);
 		assert_non_null(err);
@@ -99,7 +99,7 @@ static void test_dump_argv(void **state)
 				  .n_mounts = 1,
 				  .ttys = &ttys,
 				  .leave_running = true };
-	hk_autostrv argv = { 0 };
+	hk_autostrv struct hk_strv argv = { 0 };
 	hk_criu_dump_argv(&d, &argv);
 	assert_string_equal(argv.v[0], "/usr/sbin/criu");
 	assert_string_equal(argv.v[1], "dump");
@@ -115,7 +115,7 @@ static void test_dump_argv(void **state)
 	assert_string_equal(argv.v[argv.n - 1], "--leave-running");
 	/* -s: no --leave-running */
 	d.leave_running = false;
-	hk_autostrv stop = { 0 };
+	hk_autostrv struct hk_strv stop = { 0 };
 	hk_criu_dump_argv(&d, &stop);
 	for (size_t i = 0; i < stop.n; i++)
 		assert_string_not_equal(stop.v[i], "--leave-running");
@@ -141,7 +141,7 @@ static void test_restore_argv(void **state)
 				     .tty_fds = fds,
 				     .tty_paths = paths,
 				     .verbose = true };
-	hk_autostrv argv = { 0 };
+	hk_autostrv struct hk_strv argv = { 0 };
 	hk_criu_restore_argv(&r, &argv);
 	assert_string_equal(argv.v[1], "restore");
 	assert_true(has_pair(&argv, "--root", "/var/lib/hako/c1/rootfs"));
@@ -171,7 +171,7 @@ static void test_find(void **state)
 	(void)state;
 	hk_autofree char *old = getenv("PATH") ? xstrdup(getenv("PATH")) : NULL;
 	setenv("PATH", "/nonexistent:relative", 1);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_null(hk_criu_find(&err));
 	assert_has(err->msg, "install the \"criu\" package", NULL);
 	if (old)

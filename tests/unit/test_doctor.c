@@ -160,7 +160,7 @@ static void run_on(const char *root, uid_t uid, const char *user, struct results
 	opts.user = user;
 	opts.root = root;
 	opts.no_probes = true;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	*fails = hk_doctor_run(&opts, collect, rs, &err);
 	assert_true(*fails >= 0);
 	int counted = 0;
@@ -394,7 +394,7 @@ static void test_no_user(void **state)
 	assert_non_null(opts.user);
 	assert_int_equal(opts.uid, getuid());
 	opts.user = NULL;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct results rs = { 0 };
 	assert_int_equal(hk_doctor_run(&opts, collect, &rs, &err), -1);
 	assert_int_equal(err->code, EINVAL);
@@ -450,7 +450,7 @@ static void test_real_host(void **state)
 	struct hk_doctor_opts opts;
 	hk_doctor_opts_init(&opts);
 	struct results rs = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	int fails = hk_doctor_run(&opts, collect, &rs, &err);
 	assert_true(fails >= 0);
 	assert_true(rs.n >= 19);
@@ -478,7 +478,7 @@ static void test_store(void **state)
 	opts.no_probes = true;
 	opts.root = "/nonexistent-root";
 	struct results rs = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_doctor_run(&opts, collect, &rs, &err);
 	for (size_t i = 0; i < rs.n; i++)
 		assert_string_not_equal(rs.r[i].name, "container directories");

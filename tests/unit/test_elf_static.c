@@ -82,7 +82,7 @@ static enum verdict direct(const char *path)
 {
 	hk_autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	int r = hk_elf_is_static(fd, path, &err);
 	if (r < 0) {
 		assert_int_equal(err->code, ENOEXEC);
@@ -110,7 +110,7 @@ static enum verdict by_doctor(const char *root)
 	o.root = root;
 	o.no_probes = true;
 	enum verdict v = (enum verdict) - 1;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_true(hk_doctor_run(&o, keep_busybox, &v, &err) >= 0);
 	assert_int_not_equal(v, -1);
 	return v;
@@ -122,7 +122,7 @@ static enum verdict by_template(const char *path)
 {
 	char *args[] = { (char *)"--busybox-path", (char *)path, NULL };
 	struct hk_template_ctx ctx = { .name = "elf1", .args = args };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	int r = hk_template_busybox.prepare(&ctx, &err);
 	hk_template_busybox.release(&ctx);
 	if (r == 0 || strstr(err->msg, "--list-full"))

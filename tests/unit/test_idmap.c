@@ -12,7 +12,7 @@
 
 static void parse(struct hk_idmap *map, const char *line)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_idmap_parse_line(line, map, &err) < 0)
 		fail_msg("parse \"%s\": %s", line, err->msg);
 }
@@ -103,7 +103,7 @@ static void test_parse_errors(void **state)
 	(void)state;
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad_lines); i++) {
 		struct hk_idmap m = { 0 };
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		assert_int_equal(hk_idmap_parse_line(bad_lines[i].line, &m, &err), -1);
 		assert_non_null(err);
 		hk_autofree char *quoted = xasprintf("\"%s\"", bad_lines[i].line);
@@ -121,7 +121,7 @@ static void test_parse_error_quotes_line_without_newline(void **state)
 {
 	(void)state;
 	struct hk_idmap m = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_idmap_parse_line("u 0 abc 65536\n", &m, &err), -1);
 	assert_has(err->msg, "\"u 0 abc 65536\":", "HOSTID \"abc\"", NULL);
 }
@@ -155,7 +155,7 @@ static void test_add_copy_has_kind(void **state)
 
 static void expect_invalid(const struct hk_idmap *m, const char *a, const char *b, const char *c)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_idmap_validate(m, &err), -1);
 	assert_non_null(err);
 	assert_has(err->msg, a, b ? b : "", c ? c : "", NULL);
@@ -171,7 +171,7 @@ static void test_validate_ok(void **state)
 	parse(&m, "u 65537 165536 10"); /* adjacent on the host side */
 	parse(&m, "g 70000 0 1");
 	parse(&m, "u 4294967294 4294967294 1");
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_idmap_validate(&m, &err), 0);
 	assert_null(err);
 	hk_idmap_free(&m);
@@ -279,7 +279,7 @@ static void test_compose_guide(void **state)
 	struct hk_idmap parent, child = { 0 }, out = { 0 };
 	guide_parent(&parent);
 	parse(&child, "b 0 65536 65536");
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_idmap_compose(&child, &parent, &out, &err), 0);
 	assert_null(err);
 	assert_int_equal(out.n, 2);
@@ -305,7 +305,7 @@ static void test_compose_outside_parent(void **state)
 	struct hk_idmap parent, child = { 0 }, out = { 0 };
 	guide_parent(&parent);
 	parse(&child, "b 0 100000 65536");
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_idmap_compose(&child, &parent, &out, &err), -1);
 	assert_non_null(err);
 	assert_has(err->msg, "child range \"u 0 100000 65536\" is not inside the parent's map",
@@ -352,7 +352,7 @@ static void test_compose_splits(void **state)
 	hk_idmap_free(&short_child);
 	/* A hole in the middle of the parent's map is named. */
 	parent.r[0].count = 40; /* u 100 500000 40: parent uids 140-149 unmapped */
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_idmap_compose(&child, &parent, &out, &err), -1);
 	assert_has(err->msg, "\"u 0 50 200\"", "parent uids 140-149 are not mapped",
 		   "u 100 500000 40, u 0 100000 100, u 150 900000 1000 cover parent ids 100-139, "
@@ -374,7 +374,7 @@ static void test_compose_missing_kind_and_empty_parent(void **state)
 	assert_ranges_equal(out.r, child.r, 2);
 	hk_idmap_free(&out);
 	parse(&parent, "u 0 165536 131072");
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_idmap_compose(&child, &parent, &out, &err), -1);
 	assert_has(err->msg, "\"g 0 65536 65536\"", "(the parent maps no gids)", NULL);
 	/* Composing in place replaces the child. */
@@ -393,7 +393,7 @@ static void test_compose_lists_many_parent_ranges(void **state)
 	for (unsigned long i = 0; i < 20; i++)
 		hk_idmap_add(&parent, 'u', i * 10, 100000 + i * 10, 5);
 	parse(&child, "u 0 0 10");
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_idmap_compose(&child, &parent, &out, &err), -1);
 	assert_has(err->msg, "parent uids 5-9 are not mapped", "u 70 100070 5, ...", "70-74, ...",
 		   NULL);

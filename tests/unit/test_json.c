@@ -14,7 +14,7 @@
 static struct hk_json *ok(const char *text)
 {
 	struct hk_json *v = NULL;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_json_parse(text, strlen(text), &v, &err) < 0)
 		fail_msg("\"%s\" refused: %s", text, err->msg);
 	return v;
@@ -23,7 +23,7 @@ static struct hk_json *ok(const char *text)
 static void refused(const char *text, size_t len, const char *why)
 {
 	struct hk_json *v = NULL;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_json_parse(text, len, &v, &err) == 0)
 		fail_msg("\"%.60s\" accepted", text);
 	assert_null(v);
@@ -33,7 +33,7 @@ static void refused(const char *text, size_t len, const char *why)
 static void test_values(void **state)
 {
 	(void)state;
-	hk_autojson v =
+	hk_autojson struct hk_json *v =
 		ok(" {\"a\": [1, -2.5e3, 0, true, false, null, \"x\"], \"b\": {}, \"c\": []} ");
 	assert_int_equal(v->type, HK_JSON_OBJECT);
 	const struct hk_json *a = hk_json_get(v, "a");
@@ -55,7 +55,8 @@ static void test_values(void **state)
 static void test_strings(void **state)
 {
 	(void)state;
-	hk_autojson v = ok("\"a\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\u20ac\\ud83d\\ude00 \xc3\xa9\"");
+	hk_autojson struct hk_json *v =
+		ok("\"a\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\u20ac\\ud83d\\ude00 \xc3\xa9\"");
 	assert_string_equal(v->string,
 			    "a\"\\/\b\f\n\r\t\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 \xc3\xa9");
 }
@@ -107,7 +108,7 @@ static void test_limits(void **state)
 	refused(deep, n, "deeper than 16");
 	free(deep);
 	/* 15 levels are fine */
-	hk_autojson v = ok("[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]");
+	hk_autojson struct hk_json *v = ok("[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]");
 	assert_int_equal(v->type, HK_JSON_ARRAY);
 	/* too many values */
 	struct hk_buf b = { 0 };

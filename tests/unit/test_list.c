@@ -51,7 +51,7 @@ static int setup(void **state)
 		       "lxc.rootfs.path = btrfs:/srv/priv\nlxc.group = web\nlxc.group = db\n");
 	make_container(f, "auto1", "lxc.start.auto = 1\n");
 	make_container(f, "broken", "lxc.no.such.key = 1\n");
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_store_open(f->path, &f->st, &err), 0);
 	*state = f;
 	return 0;
@@ -79,7 +79,7 @@ static void test_rows(void **state)
 {
 	struct fixture *f = *state;
 	struct hk_list l;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_list_build(f->st, NULL, &l, &err), 0);
 	assert_int_equal(l.n, 4);
 	/* Sorted by name. */
@@ -128,7 +128,7 @@ static void test_rows(void **state)
 static size_t count(struct fixture *f, const struct hk_list_filter *flt)
 {
 	struct hk_list l;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_list_build(f->st, flt, &l, &err), 0);
 	size_t n = l.n;
 	hk_list_free(&l);
@@ -146,7 +146,7 @@ static void test_regex(void **state)
 	assert_int_equal(count(f, &flt), 0);
 	flt.regex = "(";
 	struct hk_list l;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_list_build(f->st, &flt, &l, &err), -1);
 	assert_non_null(strstr(err->msg, "bad name filter \"(\""));
 }
@@ -155,7 +155,7 @@ static void test_regex(void **state)
  * state file naming monitor mon.  Returns the lock. */
 static struct hk_lock *make_running(struct fixture *f, const char *name, pid_t mon)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_lock *lock = NULL;
 	assert_int_equal(hk_lock_acquire(f->st, name, HK_LOCK_TRY, 0, &lock, &err), 0);
 	struct hk_state_file sf;
@@ -171,7 +171,7 @@ static struct hk_lock *make_running(struct fixture *f, const char *name, pid_t m
 static void test_state_filters(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_lock *lock = make_running(f, "priv", getpid());
 
 	struct hk_list_filter flt = { .running = true };
@@ -213,15 +213,15 @@ static void test_empty_and_missing_path(void **state)
 	(void)state;
 	char dir[] = "/tmp/hk-test-list-empty-XXXXXX";
 	assert_non_null(mkdtemp(dir));
-	hk_autoerr err = NULL;
-	hk_autostore st = NULL;
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autostore struct hk_store *st = NULL;
 	assert_int_equal(hk_store_open(dir, &st, &err), 0);
 	struct hk_list l;
 	assert_int_equal(hk_list_build(st, NULL, &l, &err), 0);
 	assert_int_equal(l.n, 0);
 	hk_list_free(&l);
 	hk_autofree char *missing = xasprintf("%s/none", dir);
-	hk_autostore st2 = NULL;
+	hk_autostore struct hk_store *st2 = NULL;
 	assert_int_equal(hk_store_open(missing, &st2, &err), 0);
 	assert_int_equal(hk_list_build(st2, NULL, &l, &err), 0);
 	assert_int_equal(l.n, 0);
@@ -234,7 +234,7 @@ static void test_empty_and_missing_path(void **state)
 static void test_unresponsive(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	pid_t mon = fork();
 	if (mon == 0) {
 		for (;;)
@@ -264,7 +264,7 @@ static void test_unresponsive(void **state)
 static void test_busy_without_config(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_lock *lock = NULL;
 	assert_int_equal(hk_lock_acquire(f->st, "half", HK_LOCK_TRY, 0, &lock, &err), 0);
 	hk_autofree char *dir = xasprintf("%s/half", f->path);

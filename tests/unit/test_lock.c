@@ -117,7 +117,7 @@ static int child_wait_times_out(struct fixture *f, const void *arg)
 static void test_acquire_probe_release(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_lock_probe(f->st, "c1"), 0); /* nothing yet */
 	struct hk_lock *l = NULL;
 	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &l, &err), 0);
@@ -133,7 +133,7 @@ static void test_acquire_probe_release(void **state)
 	assert_int_equal(in_child(child_try_busy, f, "; try again later"), 0);
 	assert_int_equal(in_child(child_wait_times_out, f, NULL), 0);
 	/* Other names are independent. */
-	hk_autolock l2 = NULL;
+	hk_autolock struct hk_lock *l2 = NULL;
 	assert_int_equal(hk_lock_acquire(f->st, "c2", HK_LOCK_TRY, 0, &l2, &err), 0);
 	hk_lock_release(l);
 	pid_t zero = 0;
@@ -152,8 +152,8 @@ static void test_acquire_probe_release(void **state)
 static void test_command(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
-	hk_autolock l = NULL;
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autolock struct hk_lock *l = NULL;
 	/* Default: the program's name (no argument here). */
 	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &l, &err), 0);
 	assert_int_equal(in_child(child_try_busy, f, "(test_lock)"), 0);
@@ -181,7 +181,7 @@ static void test_command(void **state)
 static void test_inherited(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_lock *l = NULL;
 	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &l, &err), 0);
 	int go[2];
@@ -198,7 +198,7 @@ static void test_inherited(void **state)
 	hk_lock_set_holder(l, pid);
 	hk_lock_release(l); /* the parent's descriptor is gone */
 	assert_int_equal(hk_lock_probe(f->st, "c1"), pid);
-	hk_autolock again = NULL;
+	hk_autolock struct hk_lock *again = NULL;
 	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &again, &err), -1);
 	assert_int_equal(err->code, EBUSY);
 	char want[64];
@@ -217,7 +217,7 @@ static void test_inherited(void **state)
 static void test_wait_succeeds(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	int ready[2];
 	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
 	pid_t pid = fork();
@@ -236,7 +236,7 @@ static void test_wait_succeeds(void **state)
 	assert_int_equal(read(ready[0], &c, 1), 1);
 	close(ready[0]);
 	assert_int_equal(hk_lock_probe(f->st, "c1"), pid);
-	hk_autolock l = NULL;
+	hk_autolock struct hk_lock *l = NULL;
 	long long t0 = hk_now_ms();
 	if (hk_lock_acquire(f->st, "c1", HK_LOCK_WAIT, 5000, &l, &err) < 0)
 		fail_msg("%s", err->msg);
@@ -252,12 +252,12 @@ static void test_wait_succeeds(void **state)
 static void test_removed_run_dir(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
-	hk_autolock old = NULL;
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autolock struct hk_lock *old = NULL;
 	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &old, &err), 0);
 	assert_int_equal(hk_rm_rf(hk_store_run_dir(f->st), NULL), 0);
 	assert_int_equal(hk_lock_probe(f->st, "c1"), 0);
-	hk_autolock l = NULL;
+	hk_autolock struct hk_lock *l = NULL;
 	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &l, &err), 0);
 	assert_int_equal(hk_lock_probe(f->st, "c1"), getpid());
 }
@@ -265,8 +265,8 @@ static void test_removed_run_dir(void **state)
 static void test_dirs_and_names(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
-	hk_autolock l = NULL;
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autolock struct hk_lock *l = NULL;
 	/* Before the container exists (create takes it first). */
 	assert_false(hk_store_exists(f->st, "newc"));
 	assert_int_equal(hk_lock_acquire(f->st, "newc", HK_LOCK_WAIT, 100, &l, &err), 0);
@@ -286,7 +286,7 @@ static void test_dirs_and_names(void **state)
 	/* The container path itself was not created. */
 	assert_int_equal(stat(hk_store_path(f->st), &sb), -1);
 	/* Invalid names. */
-	hk_autolock bad = NULL;
+	hk_autolock struct hk_lock *bad = NULL;
 	assert_int_equal(hk_lock_acquire(f->st, "../x", HK_LOCK_TRY, 0, &bad, &err), -1);
 	assert_int_equal(err->code, EINVAL);
 	assert_int_equal(hk_lock_probe(f->st, "../x"), 0);

@@ -279,7 +279,7 @@ static void test_client_replies(void **state)
 {
 	(void)state;
 	struct hk_lxc_reply r;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_lxc_rsp rsp = { .ret = 0, .datalen = 3, .data = 77 };
 	assert_int_equal(ask_with(&rsp, "c1", 3, 0, false, &r, &err), 0);
 	assert_false(r.closed);
@@ -331,7 +331,7 @@ static void test_claim(void **state)
 	(void)state;
 	char path[64];
 	snprintf(path, sizeof(path), "/hk-unit-lxc-%d", (int)getpid());
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_autoclose int held = hk_lxc_sock_claim(path, "c1", &err);
 	assert_true(held >= 0);
 	/* bound, not listening: LXC's clients see it stopped, its start fails */

@@ -72,7 +72,7 @@ static void hello_answered(struct fixture *f)
 {
 	send_hello(f->peer);
 	assert_true(hk_monitor_client_input(&f->m, 0));
-	hk_automsg reply;
+	hk_automsg struct hk_msg reply;
 	hk_msg_init(&reply);
 	assert_int_equal(hk_unixsock_recv_msg(f->peer, &reply, 1000, NULL), 0);
 	assert_int_equal(reply.type, HK_MSG_HELLO);
@@ -111,7 +111,7 @@ static void test_malformed_frame(void **state)
 	}; /* length 1: shorter than a header */
 	assert_int_equal(write(f->peer, bad, sizeof(bad)), (ssize_t)sizeof(bad));
 	assert_false(hk_monitor_client_input(&f->m, 0));
-	hk_automsg reply;
+	hk_automsg struct hk_msg reply;
 	hk_msg_init(&reply);
 	assert_int_equal(hk_unixsock_recv_msg(f->peer, &reply, 1000, NULL), 0);
 	assert_int_equal(reply.type, HK_MSG_ERROR);

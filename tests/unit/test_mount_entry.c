@@ -63,7 +63,7 @@ static void test_refusals(void **state)
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad); i++) {
 		struct hk_mount_entry e;
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		assert_int_equal(hk_mount_entry_parse(bad[i], &e, &err), -1);
 		assert_non_null(err);
 		assert_non_null(strstr(err->msg, "mount entry"));

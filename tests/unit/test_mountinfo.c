@@ -114,7 +114,7 @@ static void test_bad_lines(void **state)
 		hk_autofree char *text =
 			xasprintf("1 0 0:1 / / rw - ext4 /dev/vda rw\n%s\n", bad_lines[i]);
 		struct hk_mountinfo mi = { (void *)1, 7 };
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		if (hk_mountinfo_parse(text, &mi, &err) != -1)
 			fail_msg("accepted bad line %zu: \"%s\"", i, bad_lines[i]);
 		assert_non_null(err);
@@ -162,7 +162,7 @@ static void test_load(void **state)
 {
 	(void)state;
 	struct hk_mountinfo mi;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_mountinfo_load("/proc/self/mountinfo", &mi, &err), 0);
 	assert_true(mi.n > 0);
 	assert_non_null(hk_mountinfo_find(&mi, "/"));
@@ -182,7 +182,7 @@ static void test_load_bad_file_names_it(void **state)
 	assert_int_equal(write(fd, "garbage\n", 8), 8);
 	close(fd);
 	struct hk_mountinfo mi;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_mountinfo_load(path, &mi, &err), -1);
 	unlink(path);
 	assert_non_null(strstr(err->msg, path));

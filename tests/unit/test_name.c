@@ -11,7 +11,7 @@
 /* Validates name, expects failure and every fragment in the message. */
 static void expect_bad(const char *name, ...)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_name_validate(name, &err), -1);
 	assert_non_null(err);
 	assert_int_equal(err->code, EINVAL);
@@ -30,7 +30,7 @@ static void test_good(void **state)
 	const char *good[] = { "a",    "c1", "A_b.c-d", "_x", "0", "9lives", "web.example.org",
 			       "a..b", "x-", "y." };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(good); i++) {
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		if (hk_name_validate(good[i], &err) != 0)
 			fail_msg("\"%s\" refused: %s", good[i], err->msg);
 		assert_null(err);

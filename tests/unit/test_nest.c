@@ -16,7 +16,7 @@
 
 static void parse(struct hk_config *cfg, const char *text)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_config_init(cfg);
 	if (hk_config_parse_string(cfg, text, "test", &err) < 0)
 		fail_msg("parse: %s", err->msg);
@@ -119,7 +119,7 @@ static void test_child_map_inside(void **state)
 	struct hk_idmap w = window_131072(), child = { 0 };
 	hk_idmap_add(&child, 'u', 0, 65536, 65536);
 	hk_idmap_add(&child, 'g', 0, 65536, 65536);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_nest_check_child_map(&child, &w, &err), 0);
 	assert_int_equal(hk_nest_check_child_map(&child, NULL, &err), 0);
 	/* a window made of two adjacent ranges covers a range across them */
@@ -141,7 +141,7 @@ static void test_child_map_outside(void **state)
 	struct hk_idmap w = window_131072(), child = { 0 };
 	hk_idmap_add(&child, 'u', 0, 100000, 65536); /* ends at 165535 > 131071 */
 	hk_idmap_add(&child, 'g', 0, 65536, 65536);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_nest_check_child_map(&child, &w, &err), -1);
 	assert_int_equal(err->code, ERANGE);
 	assert_contains(err->msg, "\"u 0 100000 65536\"");
@@ -167,7 +167,7 @@ static void test_subid_slot_guide(void **state)
 	(void)state;
 	struct hk_idmap w = window_131072();
 	unsigned long start = 0, count = 0;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_nest_subid_slot(&w, 'u', "", 131072, &start, &count, &err), 0);
 	assert_int_equal(start, 65536);
 	assert_int_equal(count, 65536); /* what fits: the guide's 65536:65536 */
@@ -182,7 +182,7 @@ static void test_subid_slot_past_others(void **state)
 	struct hk_idmap w = { 0 };
 	hk_idmap_add(&w, 'u', 0, 100000, 1000000);
 	unsigned long start = 0, count = 0;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_nest_subid_slot(&w, 'u', "a:65536:65536\nb:131072:131072\n", 131072,
 					    &start, &count, &err),
 			 0);
@@ -197,7 +197,7 @@ static void test_subid_slot_no_room(void **state)
 	struct hk_idmap w = { 0 };
 	hk_idmap_add(&w, 'u', 0, 100000, 65536); /* a plain, non-nesting map */
 	unsigned long start = 7, count = 7;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_nest_subid_slot(&w, 'u', "", 131072, &start, &count, &err), -1);
 	assert_int_equal(err->code, ERANGE);
 	assert_contains(err->msg, "no room for 65536 sub-uids from 65536");

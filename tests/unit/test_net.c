@@ -45,13 +45,13 @@ static void test_ifname_bad(void **state)
 		{ "..", "not a valid" },   { "x\033[2J", "\\x1b" },
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad); i++) {
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		expect_err(hk_net_ifname_validate(bad[i].name, "lxc.net.0.name", &err), &err,
 			   bad[i].frag);
 		assert_int_equal(err->code, EINVAL);
 		assert_non_null(strstr(err->msg, "lxc.net.0.name"));
 	}
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	expect_err(hk_net_ifname_validate(NULL, "x", &err), &err, "1 to 15");
 }
 
@@ -84,10 +84,10 @@ static void test_ip_parse(void **state)
 	assert_int_equal(ip.prefix, 64);
 	hk_net_ip_format(&ip, false, txt);
 	assert_string_equal(txt, "fd00::5");
-	hk_autoerr e1 = NULL;
-	hk_autoerr e2 = NULL;
-	hk_autoerr e3 = NULL;
-	hk_autoerr e4 = NULL;
+	hk_autoerr struct hk_error *e1 = NULL;
+	hk_autoerr struct hk_error *e2 = NULL;
+	hk_autoerr struct hk_error *e3 = NULL;
+	hk_autoerr struct hk_error *e4 = NULL;
 	expect_err(hk_net_ip_parse("fd00::5", AF_INET, &ip, &e1), &e1, "not an IPv4");
 	expect_err(hk_net_ip_parse("10.0.0.1/33", AF_INET, &ip, &e2), &e2, "0 to 32");
 	expect_err(hk_net_ip_parse("10.0.0.1/x", AF_INET, &ip, &e3), &e3, "prefix");
@@ -97,7 +97,7 @@ static void test_ip_parse(void **state)
 static void parse(struct hk_config *cfg, const char *text)
 {
 	hk_config_init(cfg);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_config_parse_string(cfg, text, "test", &err) < 0)
 		fail_msg("%s", err->msg);
 }
@@ -115,7 +115,7 @@ static void test_plan_veth(void **state)
 	      "lxc.net.1.ipv6.address = fd00::2/64\nlxc.net.1.ipv6.gateway = dev\n"
 	      "lxc.net.2.type = empty\n");
 	struct hk_net_state st;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_net_plan(&cfg, "c1", 1234, &st, &err), 0);
 	assert_int_equal(st.n, 2);
 	assert_string_equal(st.owner, "c1");
@@ -167,7 +167,7 @@ static void plan_fails(const char *text, const char *frag)
 	struct hk_config cfg;
 	parse(&cfg, text);
 	struct hk_net_state st;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	expect_err(hk_net_plan(&cfg, "c", 1, &st, &err), &err, frag);
 	hk_config_free(&cfg);
 }
@@ -181,7 +181,7 @@ static void plan_fails_field(char *(*field)(struct hk_net_spec *ns, char *v), co
 	parse(&cfg, "lxc.net.0.type = veth\n");
 	field(&cfg.nets[0], xstrdup(value));
 	struct hk_net_state st;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	expect_err(hk_net_plan(&cfg, "c", 1, &st, &err), &err, frag);
 	hk_config_free(&cfg);
 }
@@ -307,12 +307,12 @@ static void test_lease_full(void **state)
 	char ip[HK_NET_IP_STRLEN];
 	hk_autofree char *t = hk_net_lease_take("", &br, "a", 1, 1, all_alive, ip, NULL);
 	assert_string_equal(ip, "10.0.0.2");
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	char *none = hk_net_lease_take(t, &br, "b", 2, 2, all_alive, ip, &err);
 	assert_null(none);
 	expect_err(-1, &err, "no free address left in 10.0.0.1/30");
 	assert_int_equal(err->code, EADDRNOTAVAIL);
-	hk_autoerr e2 = NULL;
+	hk_autoerr struct hk_error *e2 = NULL;
 	struct hk_net_ip tiny = bridge("10.0.0.1/31");
 	assert_null(hk_net_lease_take("", &tiny, "b", 2, 2, all_alive, ip, &e2));
 	expect_err(-1, &e2, "/8 to /30");

@@ -120,7 +120,7 @@ static void kid_stop(struct kid *k)
 static void parse(struct hk_config *cfg, const char *text)
 {
 	hk_config_init(cfg);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_config_parse_string(cfg, text, "test", &err) < 0)
 		fail_msg("%s", err->msg);
 }
@@ -142,7 +142,7 @@ static int setup(void **state)
 	if (!mkdtemp(run_dir))
 		return -1;
 	setenv("HAKO_RUN_DIR", run_dir, 1);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_net_bridge_report rep;
 	if (hk_net_bridge_setup(BRIDGE, BRIDGE_CIDR, &rep, &err) < 0) {
 		fprintf(stderr, "bridge: %s\n", err->msg);
@@ -177,7 +177,7 @@ static void test_bridge_idempotent(void **state)
 	if (!can_run())
 		skip();
 	struct hk_net_bridge_report rep;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_net_bridge_setup(BRIDGE, BRIDGE_CIDR, &rep, &err), 0);
 	assert_false(rep.created);
 	assert_false(rep.addr_added);
@@ -186,7 +186,7 @@ static void test_bridge_idempotent(void **state)
 	assert_int_equal(hk_net_link_addr(BRIDGE, AF_INET, &ip, NULL), 0);
 	assert_int_equal(ip.prefix, 24);
 	/* A name that exists and is no bridge is refused. */
-	hk_autoerr e2 = NULL;
+	hk_autoerr struct hk_error *e2 = NULL;
 	assert_int_equal(hk_net_bridge_setup("lo", "10.99.98.1/24", &rep, &e2), -1);
 	assert_non_null(strstr(e2->msg, "is not a bridge"));
 }
@@ -202,7 +202,7 @@ static void test_two_containers(void **state)
 	struct kid a, b;
 	kid_start(&a, sa);
 	kid_start(&b, sb);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_net_host_setup(&cfg, "ta", a.pid, sa, &err) < 0 ||
 	    hk_net_host_setup(&cfg, "tb", b.pid, sb, &err) < 0)
 		fail_msg("host setup: %s", err->msg);
@@ -250,7 +250,7 @@ static void test_missing_bridge(void **state)
 	struct hk_net_state *st = hk_net_state_new_shared();
 	struct kid k;
 	kid_start(&k, st);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_net_host_setup(&cfg, "tm", k.pid, st, &err), -1);
 	assert_non_null(strstr(err->msg, "\"hknosuchbr0\""));
 	assert_non_null(strstr(err->msg, "hako net setup"));
@@ -280,7 +280,7 @@ static void test_macvlan(void **state)
 	struct hk_net_state *st = hk_net_state_new_shared();
 	struct kid k;
 	kid_start(&k, st);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_net_host_setup(&cfg, "tmv", k.pid, st, &err) < 0)
 		fail_msg("host setup: %s", err->msg);
 	assert_int_equal(st->ifs[0].lease[0], '\0'); /* a static address: no lease */

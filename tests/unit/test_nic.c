@@ -156,7 +156,7 @@ static void test_record_bad(void **state)
 		{ "1 veth br0 h 1 2 3 - ../n", "container name" },
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad); i++) {
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		struct hk_nic_record r;
 		expect_err(hk_nic_record_parse(bad[i].line, &r, &err), &err, bad[i].frag);
 	}
@@ -218,7 +218,7 @@ static void test_listing(void **state)
 		{ "c1 1 br0 hkn0 10.0.0.300", "lease" },
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad); i++) {
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		expect_err(hk_nic_listing_parse(bad[i].line, &r, &err), &err, bad[i].frag);
 	}
 }
@@ -230,7 +230,7 @@ static void test_records_read(void **state)
 	char dir[] = "/tmp/hk-nicrec-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	struct hk_nic_record *r = NULL;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_nic_records_read(dir, &r, &err), 0);
 	hk_autofree char *path = xasprintf("%s/nics", dir);
 	hk_autofree char *text =
@@ -362,12 +362,12 @@ static void test_request_bad(void **state)
 		{ { "create", "c1", "1", "veth", "br0", "", NULL }, "1 to 15", EINVAL },
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad); i++) {
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		struct hk_nic_request req;
 		expect_err(parse_words(bad[i].w, &req, &err), &err, bad[i].frag);
 		assert_int_equal(err->code, bad[i].code);
 	}
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_nic_request req;
 	expect_err(hk_nic_request_parse(0, NULL, &req, &err), &err, "usage");
 }
@@ -392,7 +392,7 @@ static void test_reply(void **state)
 		{ "\033]52;c;x\007 a b c", "\\x1b" },
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad); i++) {
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		expect_err(hk_nic_reply_parse(bad[i][0], &r, &err), &err, bad[i][1]);
 	}
 }
@@ -406,11 +406,11 @@ static void test_check_plan(void **state)
 	plan.ifs[0] = (struct hk_net_iface){ .index = 0, .kind = HK_NET_VETH, .link = "hakobr0" };
 	plan.ifs[1] = (struct hk_net_iface){ .index = 3, .kind = HK_NET_VETH, .link = "br1" };
 	assert_int_equal(hk_nic_check_plan(&plan, NULL), 0);
-	hk_autoerr e1 = NULL;
+	hk_autoerr struct hk_error *e1 = NULL;
 	plan.ifs[1].link[0] = '\0';
 	expect_err(hk_nic_check_plan(&plan, &e1), &e1,
 		   "lxc.net.3: an ordinary user's veth needs lxc.net.3.link");
-	hk_autoerr e2 = NULL;
+	hk_autoerr struct hk_error *e2 = NULL;
 	plan.ifs[1].kind = HK_NET_MACVLAN;
 	expect_err(hk_nic_check_plan(&plan, &e2), &e2, "can only have veths");
 	assert_int_equal(e2->code, ENOTSUP);
@@ -475,12 +475,12 @@ static void test_open_trusted(void **state)
 	fd = hk_nic_open_trusted(d, true, "dir", NULL);
 	assert_true(fd >= 0);
 	close(fd);
-	hk_autoerr e1 = NULL;
-	hk_autoerr e2 = NULL;
-	hk_autoerr e3 = NULL;
-	hk_autoerr e4 = NULL;
-	hk_autoerr e5 = NULL;
-	hk_autoerr e6 = NULL;
+	hk_autoerr struct hk_error *e1 = NULL;
+	hk_autoerr struct hk_error *e2 = NULL;
+	hk_autoerr struct hk_error *e3 = NULL;
+	hk_autoerr struct hk_error *e4 = NULL;
+	hk_autoerr struct hk_error *e5 = NULL;
+	hk_autoerr struct hk_error *e6 = NULL;
 	assert_int_equal(chmod(f, 0664), 0);
 	expect_err(hk_nic_open_trusted(f, false, "usernet file", &e1), &e1,
 		   "writable by its group or others");
@@ -542,7 +542,7 @@ static void test_netns_owner(void **state)
 		skip(); /* switching effective ids needs root */
 	pid_t mine = ns_child(NOBODY);
 	long long start = 0;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	int fd = hk_nic_netns_open(mine, NOBODY, NOBODY, &start, &err);
 	assert_true(fd >= 0);
 	assert_true(start > 0);
@@ -563,7 +563,7 @@ static void test_netns_owner(void **state)
 		   { -1, NOBODY } };
 	char *first = NULL;
 	for (size_t i = 0; i < HK_ARRAY_SIZE(no); i++) {
-		hk_autoerr e = NULL;
+		hk_autoerr struct hk_error *e = NULL;
 		expect_err(hk_nic_netns_open(no[i].pid, no[i].uid, no[i].uid, &start, &e), &e,
 			   "not one you own");
 		assert_int_equal(e->code, EPERM);
@@ -596,10 +596,10 @@ static void test_policy_refusals(void **state)
 	const char *w[] = { "create", "c1", "1", "veth", "hkbr-none", "eth0", NULL };
 	assert_int_equal(parse_words(w, &req, NULL), 0);
 	struct hk_buf out = { 0 };
-	hk_autoerr e1 = NULL;
-	hk_autoerr e2 = NULL;
-	hk_autoerr e3 = NULL;
-	hk_autoerr e4 = NULL;
+	hk_autoerr struct hk_error *e1 = NULL;
+	hk_autoerr struct hk_error *e2 = NULL;
+	hk_autoerr struct hk_error *e3 = NULL;
+	hk_autoerr struct hk_error *e4 = NULL;
 	expect_err(hk_nic_run(&paths, &req, &c, &out, &e1), &e1, "until root writes a line");
 	assert_int_equal(hk_write_file_atomic(usernet, "nobody veth otherbr 1\n", 22, 0644, NULL),
 			 0);

@@ -22,7 +22,7 @@
 static void test_real_and_bad_paths(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	int fd = hk_procfs_open("/proc/sys/kernel/hostname", O_RDONLY, &err);
 	assert_true(fd >= 0);
 	close(fd);

@@ -39,9 +39,9 @@ static void expect_bad(uint16_t type, uint16_t flags, const void *payload, size_
 {
 	uint8_t *f = xmalloc(8 + plen);
 	size_t n = raw(f, (uint32_t)(4 + plen), type, flags, payload, plen);
-	hk_automsg m;
+	hk_automsg struct hk_msg m;
 	hk_msg_init(&m);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_proto_decode(f, n, &m, &err), -1);
 	assert_non_null(err);
 	assert_int_equal(err->code, code);
@@ -53,7 +53,7 @@ static void expect_bad(uint16_t type, uint16_t flags, const void *payload, size_
 
 static void decode_ok(const struct hk_buf *b, struct hk_msg *m)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_proto_decode(b->data, b->len, m, &err) < 0)
 		fail_msg("decode: %s", err->msg);
 }
@@ -82,12 +82,12 @@ static void test_roundtrip_simple(void **state)
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(simple); i++) {
 		struct hk_buf b = { 0 };
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		assert_int_equal(hk_proto_encode_simple(&b, simple[i], &err), 0);
 		assert_int_equal(b.len, HK_PROTO_HEADER);
 		size_t start = hk_proto_begin(&b, simple[i], HK_FRAME_FD);
 		assert_int_equal(hk_proto_end(&b, start, &err), 0);
-		hk_automsg m;
+		hk_automsg struct hk_msg m;
 		hk_msg_init(&m);
 		assert_int_equal(hk_proto_decode(b.data, HK_PROTO_HEADER, &m, &err), 0);
 		assert_int_equal(m.type, simple[i]);
@@ -103,13 +103,13 @@ static void test_roundtrip_hello(void **state)
 {
 	(void)state;
 	struct hk_buf b = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	size_t s = hk_proto_begin(&b, HK_MSG_HELLO, 0);
 	hk_proto_put_u32(&b, HK_TAG_VERSION, HK_PROTO_VERSION);
 	assert_int_equal(hk_proto_put_str(&b, HK_TAG_FEATURE, "proxy"), 0);
 	assert_int_equal(hk_proto_put_str(&b, HK_TAG_FEATURE, "fd"), 0);
 	assert_int_equal(hk_proto_end(&b, s, &err), 0);
-	hk_automsg m;
+	hk_automsg struct hk_msg m;
 	hk_msg_init(&m);
 	decode_ok(&b, &m);
 	uint32_t v = 0;
@@ -128,14 +128,14 @@ static void test_roundtrip_state(void **state)
 {
 	(void)state;
 	struct hk_buf b = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	size_t s = hk_proto_begin(&b, HK_MSG_STATE, 0);
 	assert_int_equal(hk_proto_put_str(&b, HK_TAG_STATE, "RUNNING"), 0);
 	hk_proto_put_u32(&b, HK_TAG_INIT_PID, 4242);
 	hk_proto_put_u32(&b, HK_TAG_MONITOR_PID, 0xfffffffeu);
 	hk_proto_put_i64(&b, HK_TAG_STARTED, -1234567890123LL);
 	assert_int_equal(hk_proto_end(&b, s, &err), 0);
-	hk_automsg m;
+	hk_automsg struct hk_msg m;
 	hk_msg_init(&m);
 	decode_ok(&b, &m);
 	const char *st;
@@ -156,7 +156,7 @@ static void test_roundtrip_stop_kill(void **state)
 {
 	(void)state;
 	struct hk_buf b = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	size_t s = hk_proto_begin(&b, HK_MSG_STOP, 0);
 	hk_proto_put_u32(&b, HK_TAG_TIMEOUT_MS, 30000);
 	hk_proto_put_u32(&b, HK_TAG_KILL, 1);
@@ -166,7 +166,7 @@ static void test_roundtrip_stop_kill(void **state)
 	s = hk_proto_begin(&b, HK_MSG_KILL, 0);
 	hk_proto_put_u32(&b, HK_TAG_SIGNAL, 9);
 	assert_int_equal(hk_proto_end(&b, s, &err), 0);
-	hk_automsg m;
+	hk_automsg struct hk_msg m;
 	hk_msg_init(&m);
 	assert_int_equal(hk_proto_decode(b.data, s, &m, &err), 0);
 	assert_int_equal(m.type, HK_MSG_STOP);
@@ -185,7 +185,7 @@ static void test_roundtrip_console(void **state)
 {
 	(void)state;
 	struct hk_buf b = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	size_t s1 = hk_proto_begin(&b, HK_MSG_CONSOLE_ATTACH, 0);
 	hk_proto_put_u32(&b, HK_TAG_TTY, 2);
 	hk_proto_put_u32(&b, HK_TAG_WANT_LOG, 1);
@@ -213,7 +213,7 @@ static void test_roundtrip_console(void **state)
 	hk_proto_put_u32(&b, HK_TAG_COLS, 132);
 	assert_int_equal(hk_proto_end(&b, s5, &err), 0);
 
-	hk_automsg m;
+	hk_automsg struct hk_msg m;
 	hk_msg_init(&m);
 	assert_int_equal(hk_proto_decode(b.data + s1, s2 - s1, &m, &err), 0);
 	assert_int_equal(hk_msg_u32_or(&m, HK_TAG_TTY, 9), 2);
@@ -249,9 +249,9 @@ static void test_roundtrip_error(void **state)
 {
 	(void)state;
 	struct hk_buf b = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_proto_encode_error(&b, EPERM, "container \"c1\" is frozen ✓", &err), 0);
-	hk_automsg m;
+	hk_automsg struct hk_msg m;
 	hk_msg_init(&m);
 	decode_ok(&b, &m);
 	const char *msg;
@@ -272,9 +272,9 @@ static void test_accessor_errors(void **state)
 {
 	(void)state;
 	struct hk_buf b = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_proto_encode_error(&b, 5, "x", &err), 0);
-	hk_automsg m;
+	hk_automsg struct hk_msg m;
 	hk_msg_init(&m);
 	decode_ok(&b, &m);
 	uint32_t v;
@@ -303,7 +303,7 @@ static void test_accessor_errors(void **state)
 static void test_msg_fd(void **state)
 {
 	(void)state;
-	hk_automsg m;
+	hk_automsg struct hk_msg m;
 	hk_msg_init(&m);
 	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
@@ -325,7 +325,7 @@ static void test_encoder_refuses(void **state)
 {
 	(void)state;
 	struct hk_buf b = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_proto_encode_simple(&b, HK_MSG_OK, &err), 0);
 	size_t keep = b.len;
 
@@ -383,9 +383,9 @@ static void test_bad_lengths(void **state)
 {
 	(void)state;
 	uint8_t f[16];
-	hk_automsg m;
+	hk_automsg struct hk_msg m;
 	hk_msg_init(&m);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_proto_decode(f, 3, &m, &err), -1); /* no length word */
 	hk_error_freep(&err);
 	raw(f, 0, HK_MSG_OK, 0, NULL, 0);
@@ -496,7 +496,7 @@ static void test_duplicate_allowed_and_too_many(void **state)
 {
 	(void)state;
 	struct hk_buf b = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	size_t s = hk_proto_begin(&b, HK_MSG_HELLO, 0);
 	hk_proto_put_u32(&b, HK_TAG_VERSION, 1);
 	for (int i = 0; i < HK_PROTO_MAX_FIELDS - 1; i++)

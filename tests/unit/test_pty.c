@@ -43,7 +43,7 @@ static void test_open_pair(void **state)
 {
 	(void)state;
 	struct hk_pty p;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_pty_open(&p, &err) < 0)
 		fail_msg("hk_pty_open: %s", err->msg);
 	assert_cloexec(p.master);
@@ -69,7 +69,7 @@ static void test_peer_ways(void **state)
 	assert_true(m >= 0);
 	assert_int_equal(grantpt(m), 0);
 	assert_int_equal(unlockpt(m), 0);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_autoclose int a = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (a < 0) {
 		print_message("skip: no TIOCGPTPEER (kernel before 4.13)\n");
@@ -95,7 +95,7 @@ static void test_peer_not_master(void **state)
 {
 	(void)state;
 	hk_autoclose int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_pty_peer(fd, &err), -1);
 	assert_non_null(err);
 	hk_error_freep(&err);
@@ -171,7 +171,7 @@ static void test_winsize(void **state)
 {
 	(void)state;
 	struct hk_pty p;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_pty_open(&p, &err), 0);
 	assert_int_equal(hk_pty_set_winsize(p.master, 43, 132, &err), 0);
 	struct winsize ws;
@@ -201,7 +201,7 @@ static void test_raw_mode(void **state)
 {
 	(void)state;
 	struct hk_pty p;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_pty_open(&p, &err), 0);
 	struct termios before, t;
 	assert_int_equal(tcgetattr(p.peer, &before), 0);
@@ -339,7 +339,7 @@ static void test_escape_parse(void **state)
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(cases); i++) {
 		int ch = -7;
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		int r = hk_escape_parse(cases[i].in, &ch, &err);
 		if (cases[i].want < 0) {
 			if (r != -1)

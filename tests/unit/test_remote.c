@@ -27,7 +27,7 @@ static void accept_url(const char *url, const char *user, const char *host, unsi
 		       const char *canon)
 {
 	struct hk_remote r;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_remote_parse("web1", url, NULL, &r, &err) < 0)
 		fail_msg("\"%s\" refused: %s", url, err->msg);
 	if (user)
@@ -47,7 +47,7 @@ static void accept_url(const char *url, const char *user, const char *host, unsi
 static void refuse_url(const char *url, const char *fragment)
 {
 	struct hk_remote r;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_remote_parse("web1", url, NULL, &r, &err) == 0)
 		fail_msg("\"%s\" accepted as host \"%s\"", url, r.host);
 	assert_int_equal(err->code, EINVAL);
@@ -154,11 +154,11 @@ static void test_url_refused(void **state)
 
 static void refuse_name(const char *name, const char *fragment)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_remote_name_validate(name, &err), -1);
 	assert_has(err->msg, "remote name", fragment, NULL);
 	struct hk_remote r;
-	hk_autoerr err2 = NULL;
+	hk_autoerr struct hk_error *err2 = NULL;
 	assert_int_equal(hk_remote_parse(name, "ssh://h", NULL, &r, &err2), -1);
 	assert_null(r.name);
 }
@@ -169,7 +169,7 @@ static void test_names(void **state)
 	static const char *const good[] = { "web1", "a", "Web_1.example-2", "localhost", "all2",
 					    "_x",   "0" };
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		if (hk_remote_name_validate(good[i], &err) < 0)
 			fail_msg("\"%s\" refused: %s", good[i], err->msg);
 	}
@@ -194,7 +194,7 @@ static void test_paths_and_values(void **state)
 {
 	(void)state;
 	struct hk_remote r;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_remote_parse_value("db", "ssh://u@db:2200 path=/srv/c-1", &r, &err), 0);
 	assert_string_equal(r.path, "/srv/c-1");
 	assert_int_equal(r.port, 2200);
@@ -231,7 +231,7 @@ static void test_paths_and_values(void **state)
 		{ "", "does not start with ssh://" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		hk_autoerr e = NULL;
+		hk_autoerr struct hk_error *e = NULL;
 		if (hk_remote_parse_value("db", bad[i].value, &r, &e) == 0)
 			fail_msg("\"%s\" accepted", bad[i].value);
 		assert_has(e->msg, bad[i].fragment, NULL);
@@ -240,7 +240,7 @@ static void test_paths_and_values(void **state)
 	char longpath[4200] = "ssh://db path=/";
 	memset(longpath + 15, 'p', 4100);
 	longpath[4115] = '\0';
-	hk_autoerr e = NULL;
+	hk_autoerr struct hk_error *e = NULL;
 	assert_int_equal(hk_remote_parse_value("db", longpath, &r, &e), -1);
 	assert_has(e->msg, "longer than 4095", NULL);
 }
@@ -257,7 +257,7 @@ static void test_settings_section(void **state)
 				   "db=ssh://[2001:db8::5] path=/srv/lxc\n";
 	struct hk_settings s;
 	hk_settings_init(&s);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_settings_parse(&s, text, strlen(text), "/x/hako.conf", &err), 0);
 	assert_int_equal(s.n_remotes, 2);
 	assert_string_equal(s.remotes[0].name, "web1");
@@ -295,7 +295,7 @@ static void test_settings_section(void **state)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		hk_settings_init(&s);
-		hk_autoerr e = NULL;
+		hk_autoerr struct hk_error *e = NULL;
 		assert_int_equal(
 			hk_settings_parse(&s, bad[i].text, strlen(bad[i].text), "/x/hako.conf", &e),
 			-1);
@@ -311,7 +311,7 @@ static void expect_address(const char *arg, enum hk_address_scope scope, const c
 			   const char *name)
 {
 	struct hk_address a;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_address_parse(arg, &a, &err) < 0)
 		fail_msg("\"%s\" refused: %s", arg, err->msg);
 	assert_int_equal(a.scope, scope);
@@ -329,7 +329,7 @@ static void expect_address(const char *arg, enum hk_address_scope scope, const c
 static void refuse_address(const char *arg, const char *fragment)
 {
 	struct hk_address a;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_address_parse(arg, &a, &err) == 0)
 		fail_msg("\"%s\" accepted", arg);
 	assert_has(err->msg, "address \"", fragment, NULL);
@@ -429,7 +429,7 @@ static void add(const char *conf, const char *name, const char *url, const char 
 static void test_conf_add_new_file(void **state)
 {
 	struct tmp *t = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	add(t->conf, "web1", "ssh://admin@web1:2222", NULL, &err, 0); /* makes hako/ too */
 	hk_autofree char *text = get(t->conf);
 	assert_string_equal(text, "[remotes]\nweb1 = ssh://admin@web1:2222\n");
@@ -464,7 +464,7 @@ static void test_conf_add_keeps_the_rest(void **state)
 	struct tmp *t = *state;
 	put(t->conf, keep);
 	chmod(t->conf, 0600);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	add(t->conf, "web2", "ssh://u@web2", "/var/lib/lxc", &err, 0);
 	hk_autofree char *text = get(t->conf);
 	/* after the last remote of the section, before its trailing comment */
@@ -495,7 +495,7 @@ static void test_conf_add_refused(void **state)
 {
 	struct tmp *t = *state;
 	put(t->conf, keep);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	add(t->conf, "db", "ssh://other", NULL, &err, -1);
 	assert_int_equal(err->code, EEXIST);
 	assert_has(err->msg, "remote \"db\" already exists", t->conf, "ssh://db:2200",
@@ -506,7 +506,7 @@ static void test_conf_add_refused(void **state)
 	/* a file hako refuses is not touched: its error comes first */
 	static const char broken[] = "[net]\nbirdge = br0\n";
 	put(t->conf, broken);
-	hk_autoerr err2 = NULL;
+	hk_autoerr struct hk_error *err2 = NULL;
 	add(t->conf, "web1", "ssh://web1", NULL, &err2, -1);
 	assert_has(err2->msg, ":2: unknown key \"birdge\"", "fix that line first", NULL);
 	hk_autofree char *t2 = get(t->conf);
@@ -517,7 +517,7 @@ static void test_conf_add_refused(void **state)
 	hk_autofree char *real = xasprintf("%s/real.conf", t->dir);
 	assert_int_equal(rename(t->conf, real), 0);
 	assert_int_equal(symlink(real, t->conf), 0);
-	hk_autoerr err3 = NULL;
+	hk_autoerr struct hk_error *err3 = NULL;
 	add(t->conf, "web3", "ssh://web3", NULL, &err3, 0);
 	struct stat sb;
 	assert_int_equal(lstat(t->conf, &sb), 0);
@@ -538,7 +538,7 @@ static void test_conf_failed_write(void **state)
 	small.rlim_max = old.rlim_max;
 	void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_remote r;
 	assert_int_equal(hk_remote_parse("web2", "ssh://web2.example.org", NULL, &r, NULL), 0);
 	int rc = hk_remote_conf_add(t->conf, &r, &err);
@@ -557,7 +557,7 @@ static void test_conf_remove(void **state)
 {
 	struct tmp *t = *state;
 	put(t->conf, keep);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_remote_conf_remove(t->conf, "db", &err), 0);
 	hk_autofree char *text = get(t->conf);
 	hk_autofree char *want = xstrdup(keep);
@@ -572,14 +572,14 @@ static void test_conf_remove(void **state)
 	assert_string_equal(t2, "[keys]\nweb1 = F5\n[remotes]\n");
 
 	/* missing remote, missing file: refused, nothing written */
-	hk_autoerr e1 = NULL;
+	hk_autoerr struct hk_error *e1 = NULL;
 	assert_int_equal(hk_remote_conf_remove(t->conf, "web1", &e1), -1);
 	assert_int_equal(e1->code, ENOENT);
 	assert_has(e1->msg, "no remote \"web1\"", t->conf, "hako remote list", NULL);
 	hk_autofree char *t3 = get(t->conf);
 	assert_string_equal(t3, "[keys]\nweb1 = F5\n[remotes]\n");
 	hk_autofree char *none = xasprintf("%s/none/hako.conf", t->dir);
-	hk_autoerr e2 = NULL;
+	hk_autoerr struct hk_error *e2 = NULL;
 	assert_int_equal(hk_remote_conf_remove(none, "web1", &e2), -1);
 	assert_has(e2->msg, "no remote \"web1\"", NULL);
 	assert_int_equal(access(none, F_OK), -1);

@@ -22,7 +22,7 @@
 static struct hk_remote remote(const char *url, const char *path)
 {
 	struct hk_remote r;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (hk_remote_parse("web1", url, path, &r, &err) < 0)
 		fail_msg("%s", err->msg);
 	return r;
@@ -171,7 +171,7 @@ static void test_control_dir(void **state)
 {
 	(void)state;
 	hk_autofree char *dir = NULL;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_ssh_control_dir(&dir, &err), 0);
 	hk_autofree char *want = xasprintf("%s/ssh", tmp);
 	assert_string_equal(dir, want);
@@ -205,7 +205,7 @@ static void test_control_dir_long(void **state)
 	snprintf(long_dir, sizeof(long_dir), "%s/%0120d", tmp, 0);
 	setenv("HAKO_RUN_DIR", long_dir, 1);
 	hk_autofree char *dir = NULL;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_autofree char *want = xasprintf("/tmp/hako-ssh-%u", (unsigned)geteuid());
 	bool existed = access(want, F_OK) == 0;
 	assert_int_equal(hk_ssh_control_dir(&dir, &err), 0);
@@ -273,7 +273,7 @@ static void test_classify(void **state)
 	for (size_t i = 0; i < HK_ARRAY_SIZE(cases); i++) {
 		const struct fault_case *c = &cases[i];
 		assert_int_equal(hk_ssh_classify(c->status, c->text), c->fault);
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		assert_int_equal(hk_ssh_fail(&s, &r, "ls", c->status, c->text, &err), -1);
 		assert_true(hk_str_has_prefix(err->msg, "ls: remote \"web1\""));
 		for (size_t k = 0; c->msg[k]; k++)
@@ -290,7 +290,7 @@ static void test_fail_escapes(void **state)
 	(void)state;
 	struct hk_remote r = remote("ssh://h1", NULL);
 	struct hk_ssh s = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_ssh_fail(&s, &r, "ls", 255, "Connection closed by \x1b]0;owned\x07 port 22\n", &err);
 	for (const char *p = err->msg; *p; p++)
 		assert_true((unsigned char)*p >= 0x20);
@@ -304,7 +304,7 @@ static void test_spawn_missing(void **state)
 	(void)state;
 	char *argv[] = { (char *)"/nonexistent/ssh", (char *)"x", NULL };
 	struct hk_ssh_proc p;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_ssh_spawn(argv, HK_SSH_PIPE_OUT, &p, &err), 0);
 	int status;
 	hk_autofree char *text = NULL;

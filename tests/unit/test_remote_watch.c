@@ -58,7 +58,7 @@ static void check_table(const struct hk_rwatch *w)
 static void test_stream(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	/* whole */
 	struct hk_rwatch *w = hk_rwatch_new("web1");
 	assert_false(hk_rwatch_ready(w));
@@ -104,7 +104,7 @@ static void test_stream(void **state)
 static void test_heartbeat(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_rwatch *w = hk_rwatch_new("web1");
 	assert_int_equal(feed(w, HELLO "{\"type\": \"heartbeat\"}\n", &err), 0);
 	assert_false(hk_rwatch_ready(w)); /* a beat is no snapshot */
@@ -127,7 +127,7 @@ static void test_protocol(void **state)
 {
 	(void)state;
 	struct hk_rwatch *w = hk_rwatch_new("web1");
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(feed(w, "{\"hako\": \"9.0\", \"protocol\": 2, \"host\": \"x\"}\n", &err),
 			 -1);
 	assert_true(hk_str_has_prefix(err->msg, "remote \"web1\" runs hako 9.0")); /* said once */
@@ -147,7 +147,7 @@ static void test_old_hako(void **state)
 {
 	(void)state;
 	struct hk_rwatch *w = hk_rwatch_new("web1");
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	bool need = false;
 	const char *text = "hako: error: ls: unknown option \"--watch\"\n";
 	assert_int_equal(hk_rwatch_explain_end(w, 2, text, NULL, &need, &err), -1);
@@ -193,7 +193,7 @@ static void test_hostile(void **state)
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(lines); i++) {
 		struct hk_rwatch *w = hk_rwatch_new("web1");
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		assert_int_equal(feed(w, HELLO SNAP, &err), 0);
 		hk_autofree char *l = xasprintf("%s\n", lines[i]);
 		if (feed(w, l, &err) == 0)
@@ -203,7 +203,7 @@ static void test_hostile(void **state)
 	}
 	/* a change before the snapshot */
 	struct hk_rwatch *w = hk_rwatch_new("web1");
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(feed(w, HELLO "{\"type\": \"removed\", \"name\": \"a\"}\n", &err), -1);
 	assert_has(err->msg, "before the snapshot", NULL);
 	hk_rwatch_free(w);

@@ -20,7 +20,7 @@ static char *content(const struct hk_ringbuf *rb)
 static void test_default_capacity(void **state)
 {
 	(void)state;
-	hk_autoringbuf rb = hk_ringbuf_new(0);
+	hk_autoringbuf struct hk_ringbuf *rb = hk_ringbuf_new(0);
 	assert_int_equal(hk_ringbuf_capacity(rb), 128 * 1024);
 	assert_int_equal(hk_ringbuf_size(rb), 0);
 	assert_int_equal(hk_ringbuf_total(rb), 0);
@@ -31,7 +31,7 @@ static void test_default_capacity(void **state)
 static void test_append_in_order(void **state)
 {
 	(void)state;
-	hk_autoringbuf rb = hk_ringbuf_new(8);
+	hk_autoringbuf struct hk_ringbuf *rb = hk_ringbuf_new(8);
 	hk_ringbuf_append(rb, "abc", 3);
 	hk_ringbuf_append(rb, "de", 2);
 	hk_autofree char *c = content(rb);
@@ -43,7 +43,7 @@ static void test_append_in_order(void **state)
 static void test_overwrite_oldest(void **state)
 {
 	(void)state;
-	hk_autoringbuf rb = hk_ringbuf_new(8);
+	hk_autoringbuf struct hk_ringbuf *rb = hk_ringbuf_new(8);
 	hk_ringbuf_append(rb, "abcdef", 6);
 	hk_ringbuf_append(rb, "ghijk", 5); /* wraps: 3 oldest bytes gone */
 	hk_autofree char *c = content(rb);
@@ -61,7 +61,7 @@ static void test_overwrite_oldest(void **state)
 static void test_write_larger_than_capacity(void **state)
 {
 	(void)state;
-	hk_autoringbuf rb = hk_ringbuf_new(4);
+	hk_autoringbuf struct hk_ringbuf *rb = hk_ringbuf_new(4);
 	hk_ringbuf_append(rb, "x", 1);
 	hk_ringbuf_append(rb, "0123456789", 10);
 	hk_autofree char *c = content(rb);
@@ -76,7 +76,7 @@ static void test_many_wraps(void **state)
 {
 	(void)state;
 	const size_t cap = 97;
-	hk_autoringbuf rb = hk_ringbuf_new(cap);
+	hk_autoringbuf struct hk_ringbuf *rb = hk_ringbuf_new(cap);
 	uint8_t stream[5000];
 	for (size_t i = 0; i < sizeof(stream); i++)
 		stream[i] = (uint8_t)(i * 7 + 3);
@@ -100,7 +100,7 @@ static void test_many_wraps(void **state)
 static void test_read_from(void **state)
 {
 	(void)state;
-	hk_autoringbuf rb = hk_ringbuf_new(8);
+	hk_autoringbuf struct hk_ringbuf *rb = hk_ringbuf_new(8);
 	hk_ringbuf_append(rb, "abcdefghijkl", 12); /* holds efghijkl, oldest 4 */
 	char out[16];
 	uint64_t start = 99, lost = 99;
@@ -129,7 +129,7 @@ static void test_read_from(void **state)
 static void test_reader_lost(void **state)
 {
 	(void)state;
-	hk_autoringbuf rb = hk_ringbuf_new(8);
+	hk_autoringbuf struct hk_ringbuf *rb = hk_ringbuf_new(8);
 	struct hk_ringbuf_reader r;
 	hk_ringbuf_reader_init(rb, &r, 1);
 	char out[16];
@@ -155,7 +155,7 @@ static void test_reader_lost(void **state)
 static void test_reader_live_only(void **state)
 {
 	(void)state;
-	hk_autoringbuf rb = hk_ringbuf_new(8);
+	hk_autoringbuf struct hk_ringbuf *rb = hk_ringbuf_new(8);
 	hk_ringbuf_append(rb, "old", 3);
 	struct hk_ringbuf_reader replay, live;
 	hk_ringbuf_reader_init(rb, &replay, 1);
@@ -172,7 +172,7 @@ static void test_reader_live_only(void **state)
 static void test_clear(void **state)
 {
 	(void)state;
-	hk_autoringbuf rb = hk_ringbuf_new(8);
+	hk_autoringbuf struct hk_ringbuf *rb = hk_ringbuf_new(8);
 	hk_ringbuf_append(rb, "abcdef", 6);
 	hk_ringbuf_clear(rb);
 	assert_int_equal(hk_ringbuf_size(rb), 0);

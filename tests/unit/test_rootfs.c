@@ -52,7 +52,7 @@ static void build(struct hk_mount_plan *p, const char *const *auto_words, size_t
 		.cgroups = v2,
 		.n_cgroups = 1,
 	};
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_mount_plan_build(&in, p, &err), 0);
 	hk_strv_clear(&a);
 	hk_strv_clear(&e);
@@ -119,7 +119,7 @@ static void test_bad_auto_word(void **state)
 	hk_strv_push(&a, "proc:sometimes");
 	struct hk_plan_input in = { .mount_auto = &a };
 	struct hk_mount_plan p;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_mount_plan_build(&in, &p, &err), -1);
 	assert_non_null(strstr(err->msg, "proc:sometimes"));
 	hk_strv_clear(&a);

@@ -46,7 +46,7 @@ static int setup(void **state)
 	hk_autofree char *cfg = xasprintf("%s/c1/config", f->path);
 	const char *text = "lxc.uts.name = c1\n";
 	assert_int_equal(hk_write_file_atomic(cfg, text, strlen(text), 0644, NULL), 0);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_store_open(f->path, &f->st, &err), 0);
 	*state = f;
 	return 0;
@@ -171,7 +171,7 @@ static void test_nobody(void **state)
 	hk_runner_probe(f->st, "c1", &r);
 	assert_int_equal(r.kind, HK_RUNNER_NONE);
 	assert_int_equal(r.state, HK_STATE_STOPPED);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_runner_refuse(f->st, "c1", HK_OP_DESTROY, &err), 0);
 	int fd = hk_runner_claim(f->st, "c1", HK_OP_DESTROY, &err);
 	assert_true(fd >= 0);
@@ -206,7 +206,7 @@ static void test_other_runner(void **state)
 	assert_int_equal(row.runner_pid, f->server);
 	assert_string_equal(hk_runner_kind_name(row.runner), "other");
 	hk_list_row_free(&row);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_runner_refuse(f->st, "c1", HK_OP_DESTROY, &err), -1);
 	assert_int_equal(err->code, EBUSY);
 	assert_non_null(strstr(err->msg, "another program (\"test_runner\""));
@@ -231,7 +231,7 @@ static void test_lxc_frozen(void **state)
 	hk_runner_probe(f->st, "c1", &r);
 	assert_int_equal(r.kind, HK_RUNNER_LXC);
 	assert_int_equal(r.state, HK_STATE_FROZEN);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_runner_refusal(f->st, "c1", &r, HK_OP_DESTROY, &err), -1);
 	hk_autofree char *want = xasprintf("\"lxc-destroy -f -n c1 -P %s\"", f->path);
 	assert_non_null(strstr(err->msg, want));
@@ -250,7 +250,7 @@ static void test_lxc_stop(void **state)
 {
 	struct fixture *f = *state;
 	struct fake k = { .state = HK_LXC_RUNNING, .as_lxc = true };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	bool killed = true;
 	struct hk_runner r;
 	/* a halt: its init gets SIGPWR through a pidfd and ends; the monitor follows */
@@ -285,7 +285,7 @@ static void test_squatter_ignored(void **state)
 	struct hk_runner r;
 	hk_runner_probe(f->st, "c1", &r);
 	assert_int_equal(r.kind, HK_RUNNER_NONE);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_runner_refuse(f->st, "c1", HK_OP_START, &err), 0);
 	assert_int_equal(hk_runner_claim(f->st, "c1", HK_OP_START, &err), HK_RUNNER_UNCLAIMED);
 	assert_null(err);

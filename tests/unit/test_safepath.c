@@ -141,7 +141,7 @@ static void test_symlinks_stay_inside(void **state)
 static void test_links_to_host_do_not_resolve_there(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	/* "abs" points at the host dir by absolute path: inside the root that
 	 * path does not exist, so the open fails instead of reaching the host. */
 	assert_int_equal(hk_safe_open(f->rootfd, "abs/marker", O_RDONLY, 0, 0, &err), -1);
@@ -157,7 +157,7 @@ static void test_links_to_host_do_not_resolve_there(void **state)
 static void test_symlink_loop(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_safe_open(f->rootfd, "loop1/x", O_RDONLY, 0, 0, &err), -1);
 	assert_non_null(err);
 	assert_int_equal(err->code, ELOOP);
@@ -166,7 +166,7 @@ static void test_symlink_loop(void **state)
 static void test_create_never_through_symlink(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	/* /dev/null is a symlink to a host file: O_CREAT must refuse it. */
 	int fd = hk_safe_open(f->rootfd, "dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644, 0, &err);
 	assert_int_equal(fd, -1);
@@ -188,7 +188,7 @@ static void test_create_never_through_symlink(void **state)
 static void test_mkdir_p_through_links(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	/* "dev/pts" points at the host dir; inside the root that target does
 	 * not exist, so mkdir -p refuses (as mkdir -p in a chroot would),
 	 * and nothing is made on the host. */
@@ -212,7 +212,7 @@ static void test_mkdir_p_through_links(void **state)
 static void test_touch(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	int fd = hk_safe_touch(f->rootfd, "/etc/hostname", 0644, 0, &err);
 	assert_int_equal(fd, -1); /* /etc does not exist in this rootfs */
 	hk_error_freep(&err);
@@ -235,12 +235,12 @@ static void test_beneath_refuses_escaping_links(void **state)
 	struct fixture *f = *state;
 	const char *bad[] = { "slash/marker", "up/marker", "/../marker", "abs/marker" };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(bad); i++) {
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		assert_int_equal(
 			hk_safe_open(f->rootfd, bad[i], O_RDONLY, 0, HK_SAFE_BENEATH, &err), -1);
 		assert_non_null(err);
 	}
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_safe_mkdir_p(f->rootfd, "up/x", 0755, HK_SAFE_BENEATH, &err), -1);
 	assert_int_equal(access(pathf("%s/x", f->rootfs), F_OK), -1);
 	/* A relative link that stays inside is fine. */

@@ -322,7 +322,7 @@ static void test_parse_rejects(void **state)
 	size_t len;
 	hk_autofree uint8_t *sig = fixture("systemd-job-removed.bin", &len);
 	struct hk_sdbus_msg m;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	/* every truncation: too short to size, or not the whole message */
 	for (size_t n = 0; n < len; n++) {
 		assert_true(hk_sdbus_msg_size(sig, n, NULL) == (n < 16 ? 0 : (ssize_t)len));
@@ -450,7 +450,7 @@ static void test_live_daemon(void **state)
 		stop_daemon(&d);
 		skip(); /* the test machines install dbus-daemon (Makefile DEPS_PKGS) */
 	}
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_sdbus *bus = hk_sdbus_open(d.sock, &err);
 	assert_non_null(bus);
 	assert_true(hk_sdbus_unique_name(bus)[0] == ':');
@@ -559,7 +559,7 @@ static void test_bad_peer(void **state)
 				_exit(1);
 			_exit(0);
 		}
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		assert_null(hk_sdbus_open(path, &err));
 		assert_non_null(err);
 		if (i == 0)

@@ -121,7 +121,7 @@ static void in_child(int (*fn)(const void *arg), const void *arg)
 
 static int load_in_child(const struct hk_seccomp_plan *p)
 {
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || hk_seccomp_load(p, &err) < 0) {
 		fprintf(stderr, "child: load: %s\n", err ? err->msg : "no_new_privs");
 		return -1;
@@ -141,8 +141,9 @@ static struct hk_seccomp_plan *marked(struct hk_seccomp_plan *p)
 static void test_v1(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
-	hk_autoseccomp_plan p = parse_fixture("v1.policy", SCMP_ARCH_X86_64, &err);
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autoseccomp_plan struct hk_seccomp_plan *p =
+		parse_fixture("v1.policy", SCMP_ARCH_X86_64, &err);
 	assert_non_null(p);
 	assert_int_equal(p->default_action, SCMP_ACT_KILL_PROCESS);
 	assert_int_equal(p->n_rules, 4);
@@ -159,8 +160,9 @@ static void test_v1_whitelist_unknown_number(void **state)
 {
 	(void)state;
 	hk_log_set_sink(capture, NULL);
-	hk_autoerr err = NULL;
-	hk_autoseccomp_plan p = parse_fixture("v1-whitelist.policy", SCMP_ARCH_X86_64, &err);
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autoseccomp_plan struct hk_seccomp_plan *p =
+		parse_fixture("v1-whitelist.policy", SCMP_ARCH_X86_64, &err);
 	hk_log_set_sink(hk_log_sink_stderr, NULL);
 	assert_non_null(p);
 	assert_int_equal(p->n_rules, 1); /* 99999 skipped with a warning */
@@ -173,8 +175,9 @@ static void test_v1_whitelist_unknown_number(void **state)
 static void test_v2_denylist(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
-	hk_autoseccomp_plan p = parse_fixture("v2-denylist.policy", SCMP_ARCH_X86_64, &err);
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autoseccomp_plan struct hk_seccomp_plan *p =
+		parse_fixture("v2-denylist.policy", SCMP_ARCH_X86_64, &err);
 	assert_non_null(p);
 	assert_int_equal(p->default_action, SCMP_ACT_ALLOW);
 	const struct hk_seccomp_rule *r = find_rule(p, "umount2", 0);
@@ -197,8 +200,9 @@ static void test_v2_denylist(void **state)
 static void test_v2_allowlist(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
-	hk_autoseccomp_plan p = parse_fixture("v2-allowlist.policy", SCMP_ARCH_X86_64, &err);
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autoseccomp_plan struct hk_seccomp_plan *p =
+		parse_fixture("v2-allowlist.policy", SCMP_ARCH_X86_64, &err);
 	assert_non_null(p);
 	assert_int_equal(p->default_action, SCMP_ACT_TRAP); /* "allowlist trap" */
 	assert_int_equal(find_rule(p, "open", SCMP_ARCH_X86_64)->action, SCMP_ACT_ALLOW);
@@ -212,8 +216,8 @@ static void test_v2_allowlist(void **state)
 static void test_v2_blacklist_default_action(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
-	hk_autoseccomp_plan p =
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autoseccomp_plan struct hk_seccomp_plan *p =
 		parse_fixture("v2-blacklist-default.policy", SCMP_ARCH_X86_64, &err);
 	assert_non_null(p);
 	assert_int_equal(p->default_action, SCMP_ACT_ERRNO(38));
@@ -223,8 +227,9 @@ static void test_v2_blacklist_default_action(void **state)
 static void test_v2_sections_x86_64(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
-	hk_autoseccomp_plan p = parse_fixture("v2-sections.policy", SCMP_ARCH_X86_64, &err);
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autoseccomp_plan struct hk_seccomp_plan *p =
+		parse_fixture("v2-sections.policy", SCMP_ARCH_X86_64, &err);
 	assert_non_null(p);
 	assert_int_equal(find_rule(p, "kexec_load", 0)->action, SCMP_ACT_KILL_PROCESS);
 	assert_int_equal(find_rule(p, "mknod", SCMP_ARCH_X86_64)->action, SCMP_ACT_ERRNO(2));
@@ -242,9 +247,10 @@ static void test_v2_sections_x86_64(void **state)
 static void test_v2_sections_aarch64(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_log_set_sink(capture, NULL);
-	hk_autoseccomp_plan p = parse_fixture("v2-sections.policy", SCMP_ARCH_AARCH64, &err);
+	hk_autoseccomp_plan struct hk_seccomp_plan *p =
+		parse_fixture("v2-sections.policy", SCMP_ARCH_AARCH64, &err);
 	hk_log_set_sink(hk_log_sink_stderr, NULL);
 	assert_non_null(p);
 	assert_non_null(warnings.data);
@@ -265,8 +271,9 @@ static void test_v2_sections_aarch64(void **state)
 static void test_v2_conditions(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
-	hk_autoseccomp_plan p = parse_fixture("v2-conds.policy", SCMP_ARCH_X86_64, &err);
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autoseccomp_plan struct hk_seccomp_plan *p =
+		parse_fixture("v2-conds.policy", SCMP_ARCH_X86_64, &err);
 	assert_non_null(p);
 	static const struct {
 		const char *name;
@@ -305,7 +312,7 @@ static void test_v2_conditions(void **state)
 	assert_int_equal(find_rule(p, "personality", 0)->action, SCMP_ACT_ERRNO(22));
 
 	/* libseccomp accepts every rule: the plan builds. */
-	hk_autoscmp ctx = hk_seccomp_build(p, &err);
+	hk_autoscmp void *ctx = hk_seccomp_build(p, &err);
 	assert_non_null(ctx);
 }
 
@@ -314,10 +321,11 @@ static void test_v2_conditions(void **state)
 static void test_build_error_names_line(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
-	hk_autoseccomp_plan p = parse_fixture("build-dup-arg.policy", SCMP_ARCH_X86_64, &err);
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autoseccomp_plan struct hk_seccomp_plan *p =
+		parse_fixture("build-dup-arg.policy", SCMP_ARCH_X86_64, &err);
 	assert_non_null(p);
-	hk_autoscmp ctx = hk_seccomp_build(p, &err);
+	hk_autoscmp void *ctx = hk_seccomp_build(p, &err);
 	assert_null(ctx);
 	assert_non_null(err);
 	assert_non_null(strstr(err->msg, "build-dup-arg.policy:3: add the rule for \"socket\""));
@@ -327,8 +335,9 @@ static void test_build_error_names_line(void **state)
 static void test_v2_six_conditions(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
-	hk_autoseccomp_plan p = parse_fixture("v2-six-conds.policy", SCMP_ARCH_X86_64, &err);
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autoseccomp_plan struct hk_seccomp_plan *p =
+		parse_fixture("v2-six-conds.policy", SCMP_ARCH_X86_64, &err);
 	assert_non_null(p);
 	assert_int_equal(p->rules[0].n_conds, 6);
 	assert_int_equal(p->rules[0].conds[5].index, 5);
@@ -339,8 +348,9 @@ static void test_v2_unknown_syscall_warns(void **state)
 {
 	(void)state;
 	hk_log_set_sink(capture, NULL);
-	hk_autoerr err = NULL;
-	hk_autoseccomp_plan p = parse_fixture("v2-unknown-syscall.policy", SCMP_ARCH_X86_64, &err);
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autoseccomp_plan struct hk_seccomp_plan *p =
+		parse_fixture("v2-unknown-syscall.policy", SCMP_ARCH_X86_64, &err);
 	hk_log_set_sink(hk_log_sink_stderr, NULL);
 	assert_non_null(p);
 	assert_int_equal(p->n_rules, 1);
@@ -355,8 +365,8 @@ static void test_load_file_and_missing(void **state)
 {
 	(void)state;
 	hk_autofree char *path = fixture("v2-denylist.policy");
-	hk_autoerr err = NULL;
-	hk_autoseccomp_plan p = hk_seccomp_policy_load_file(path, &err);
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autoseccomp_plan struct hk_seccomp_plan *p = hk_seccomp_policy_load_file(path, &err);
 	assert_non_null(p);
 	assert_string_equal(p->source, path);
 
@@ -402,7 +412,7 @@ static void test_errors(void **state)
 		{ "bad-truncated.policy", 2, "unexpected end of file" },
 	};
 	for (size_t i = 0; i < HK_ARRAY_SIZE(cases); i++) {
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		struct hk_seccomp_plan *p = parse_fixture(cases[i].file, SCMP_ARCH_X86_64, &err);
 		if (p || !err)
 			fail_msg("%s: accepted", cases[i].file);
@@ -417,7 +427,7 @@ static void test_errors(void **state)
 static void test_error_nul_byte_and_empty(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_null(hk_seccomp_policy_parse("2\nden\0ylist\n", 12, "mem", 0, &err));
 	assert_non_null(strstr(err->msg, "mem:2: "));
 	assert_non_null(strstr(err->msg, "NUL"));
@@ -427,7 +437,8 @@ static void test_error_nul_byte_and_empty(void **state)
 	hk_error_freep(&err);
 	/* Comments and blank lines before the version are fine. */
 	const char *ok = "# hako\n\n2\ndenylist\n";
-	hk_autoseccomp_plan p = hk_seccomp_policy_parse(ok, strlen(ok), "mem", 0, &err);
+	hk_autoseccomp_plan struct hk_seccomp_plan *p =
+		hk_seccomp_policy_parse(ok, strlen(ok), "mem", 0, &err);
 	assert_non_null(p);
 	assert_int_equal(p->n_rules, 0);
 }
@@ -466,7 +477,7 @@ static bool has_masked(const struct hk_seccomp_plan *p, const char *name, unsign
 static void test_default_plan(void **state)
 {
 	(void)state;
-	hk_autoseccomp_plan p = hk_seccomp_default_plan(false);
+	hk_autoseccomp_plan struct hk_seccomp_plan *p = hk_seccomp_default_plan(false);
 	assert_string_equal(p->source, HK_SECCOMP_PROFILE_DEFAULT);
 	assert_int_equal(p->default_action, SCMP_ACT_ALLOW);
 	for (size_t i = 0; i < HK_ARRAY_SIZE(default_denied); i++) {
@@ -497,7 +508,7 @@ static void test_default_plan(void **state)
 static void test_strict_plan(void **state)
 {
 	(void)state;
-	hk_autoseccomp_plan p = hk_seccomp_default_plan(true);
+	hk_autoseccomp_plan struct hk_seccomp_plan *p = hk_seccomp_default_plan(true);
 	assert_string_equal(p->source, HK_SECCOMP_PROFILE_STRICT);
 	for (size_t i = 0; i < HK_ARRAY_SIZE(default_denied); i++)
 		assert_non_null(find_rule(p, default_denied[i], 0));
@@ -514,11 +525,11 @@ static void test_resolve(void **state)
 	(void)state;
 	static const char *const defaults[] = { NULL, "", HK_SECCOMP_PROFILE_DEFAULT };
 	for (size_t i = 0; i < HK_ARRAY_SIZE(defaults); i++) {
-		hk_autoseccomp_plan p = NULL;
+		hk_autoseccomp_plan struct hk_seccomp_plan *p = NULL;
 		assert_int_equal(hk_seccomp_plan_resolve(defaults[i], &p, NULL), 0);
 		assert_string_equal(p->source, HK_SECCOMP_PROFILE_DEFAULT);
 	}
-	hk_autoseccomp_plan strict = NULL;
+	hk_autoseccomp_plan struct hk_seccomp_plan *strict = NULL;
 	assert_int_equal(hk_seccomp_plan_resolve("hako:strict", &strict, NULL), 0);
 	assert_non_null(find_rule(strict, "keyctl", 0));
 
@@ -528,12 +539,12 @@ static void test_resolve(void **state)
 	assert_int_equal(hk_seccomp_load(none, NULL), 0); /* loads nothing */
 
 	hk_autofree char *path = fixture("v2-conds.policy");
-	hk_autoseccomp_plan file = NULL;
+	hk_autoseccomp_plan struct hk_seccomp_plan *file = NULL;
 	assert_int_equal(hk_seccomp_plan_resolve(path, &file, NULL), 0);
 	assert_string_equal(file->source, path);
 
-	hk_autoerr err = NULL;
-	hk_autoseccomp_plan bad = NULL;
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autoseccomp_plan struct hk_seccomp_plan *bad = NULL;
 	hk_autofree char *bad_path = fixture("bad-version.policy");
 	assert_int_equal(hk_seccomp_plan_resolve(bad_path, &bad, &err), -1);
 	assert_null(bad);
@@ -569,7 +580,7 @@ static struct sock_filter *export(const struct hk_seccomp_plan *p, size_t *n)
 {
 	int fd = memfd_create("bpf", MFD_CLOEXEC);
 	assert_true(fd >= 0);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_seccomp_export_bpf(p, fd, &err), 0);
 	off_t size = lseek(fd, 0, SEEK_END);
 	assert_true(size > 0 && size % sizeof(struct sock_filter) == 0);
@@ -591,7 +602,7 @@ static bool bpf_has_k(const struct sock_filter *prog, size_t n, uint32_t k)
 static void test_export_bpf_covers_compat_arches(void **state)
 {
 	(void)state;
-	hk_autoseccomp_plan p = hk_seccomp_default_plan(false);
+	hk_autoseccomp_plan struct hk_seccomp_plan *p = hk_seccomp_default_plan(false);
 	size_t n;
 	hk_autofree struct sock_filter *prog = export(p, &n);
 	for (size_t i = 0; i < p->n_arches; i++)
@@ -605,7 +616,7 @@ static void test_export_bpf_covers_compat_arches(void **state)
 	assert_true(bpf_has_k(prog, n, 283)); /* kexec_load on i386 */
 	assert_true(bpf_has_k(prog, n, 246)); /* kexec_load on x86_64 */
 #endif
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_seccomp_export_bpf(p, -1, &err), -1);
 	assert_non_null(strstr(err->msg, "export"));
 }
@@ -614,11 +625,11 @@ static void test_export_bpf_covers_compat_arches(void **state)
 static void test_compile_matches_export(void **state)
 {
 	(void)state;
-	hk_autoseccomp_plan p = hk_seccomp_default_plan(false);
+	hk_autoseccomp_plan struct hk_seccomp_plan *p = hk_seccomp_default_plan(false);
 	size_t n;
 	hk_autofree struct sock_filter *prog = export(p, &n);
 	struct hk_buf bpf = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_seccomp_compile(p, HK_SECCOMP_COMPILE_CPU_MS, &bpf, &err), 0);
 	assert_int_equal(bpf.len, n * sizeof(struct sock_filter));
 	assert_memory_equal(bpf.data, prog, bpf.len);
@@ -645,8 +656,8 @@ static void test_prepare_cached(void **state)
 	(void)state;
 	char dir[] = "/tmp/hk-test-seccomp-cache.XXXXXX";
 	assert_non_null(mkdtemp(dir));
-	hk_autoseccomp_plan p = hk_seccomp_default_plan(false);
-	hk_autoerr err = NULL;
+	hk_autoseccomp_plan struct hk_seccomp_plan *p = hk_seccomp_default_plan(false);
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_seccomp_prog direct, first, again;
 	assert_int_equal(hk_seccomp_prepare(p, &direct, &err), 0);
 	assert_int_equal(hk_seccomp_prepare_cached(p, dir, &first, &err), 0);
@@ -677,7 +688,7 @@ static void test_prepare_cached(void **state)
 	assert_int_equal(again.bpf.len, direct.bpf.len);
 	assert_memory_equal(again.bpf.data, direct.bpf.data, direct.bpf.len);
 	/* the key changes with the rules */
-	hk_autoseccomp_plan strict = hk_seccomp_default_plan(true);
+	hk_autoseccomp_plan struct hk_seccomp_plan *strict = hk_seccomp_default_plan(true);
 	hk_autofree char *skey = hk_seccomp_plan_key(strict);
 	assert_string_not_equal(key, skey);
 	hk_seccomp_prog_free(&again);
@@ -695,8 +706,8 @@ static void test_compile_deadline(void **state)
 	static const char text[] = "2\ndenylist\n"
 				   "socket [0,16,>=][1,100,<=]\n"
 				   "socket [0,16,>=][1,1,==]\n";
-	hk_autoerr err = NULL;
-	hk_autoseccomp_plan p =
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autoseccomp_plan struct hk_seccomp_plan *p =
 		hk_seccomp_policy_parse(text, sizeof(text) - 1, "hang", SCMP_ARCH_X86_64, &err);
 	assert_non_null(p);
 	struct hk_buf bpf = { 0 };
@@ -848,7 +859,7 @@ static int child_default(const void *arg)
 	bool ia32 = *(const bool *)arg;
 	struct probe before, after;
 	probe_calls(&before, ia32);
-	hk_autoseccomp_plan p = hk_seccomp_default_plan(false);
+	hk_autoseccomp_plan struct hk_seccomp_plan *p = hk_seccomp_default_plan(false);
 	CHILD_CHECK(load_in_child(p) == 0);
 	probe_calls(&after, ia32);
 
@@ -892,7 +903,7 @@ static void test_default_filter(void **state)
 static int child_marked(const void *arg)
 {
 	bool ia32 = *(const bool *)arg;
-	hk_autoseccomp_plan p = marked(hk_seccomp_default_plan(false));
+	hk_autoseccomp_plan struct hk_seccomp_plan *p = marked(hk_seccomp_default_plan(false));
 	CHILD_CHECK(load_in_child(p) == 0);
 	struct probe after;
 	probe_calls(&after, ia32);
@@ -926,11 +937,12 @@ static void test_filter_marked(void **state)
 static int child_nested(const void *arg)
 {
 	(void)arg;
-	hk_autoseccomp_plan outer = hk_seccomp_default_plan(true);
+	hk_autoseccomp_plan struct hk_seccomp_plan *outer = hk_seccomp_default_plan(true);
 	CHILD_CHECK(load_in_child(outer) == 0);
 	const char *text = "2\ndenylist\ngetppid errno 33\n";
-	hk_autoerr err = NULL;
-	hk_autoseccomp_plan inner = hk_seccomp_policy_parse(text, strlen(text), "inner", 0, &err);
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autoseccomp_plan struct hk_seccomp_plan *inner =
+		hk_seccomp_policy_parse(text, strlen(text), "inner", 0, &err);
 	CHILD_CHECK(inner != NULL);
 	CHILD_CHECK(hk_seccomp_load(inner, &err) == 0);
 	/* syscall(): glibc's getppid() never sets errno. */
@@ -948,7 +960,7 @@ static void test_nested_filter(void **state)
 static int child_strict(const void *arg)
 {
 	bool strict = *(const bool *)arg;
-	hk_autoseccomp_plan p = marked(hk_seccomp_default_plan(strict));
+	hk_autoseccomp_plan struct hk_seccomp_plan *p = marked(hk_seccomp_default_plan(strict));
 	CHILD_CHECK(load_in_child(p) == 0);
 	int keyctl_err = ERR_OF(syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3, 0));
 	int alg_err = ERR_OF(socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
@@ -981,13 +993,13 @@ static void test_strict_filter(void **state)
 static int child_no_privs(const void *arg)
 {
 	(void)arg;
-	hk_autocap caps = cap_get_proc();
+	hk_autocap cap_t caps = cap_get_proc();
 	cap_value_t admin[] = { CAP_SYS_ADMIN };
 	CHILD_CHECK(caps && cap_set_flag(caps, CAP_EFFECTIVE, 1, admin, CAP_CLEAR) == 0);
 	CHILD_CHECK(cap_set_flag(caps, CAP_PERMITTED, 1, admin, CAP_CLEAR) == 0);
 	CHILD_CHECK(cap_set_proc(caps) == 0);
-	hk_autoseccomp_plan p = hk_seccomp_default_plan(false);
-	hk_autoerr err = NULL;
+	hk_autoseccomp_plan struct hk_seccomp_plan *p = hk_seccomp_default_plan(false);
+	hk_autoerr struct hk_error *err = NULL;
 	CHILD_CHECK(hk_seccomp_load(p, &err) == -1);
 	CHILD_CHECK(err->code == EACCES && strstr(err->msg, "no_new_privs"));
 	return 0;

@@ -23,7 +23,7 @@ static int parse(struct hk_settings *s, const char *text, struct hk_error **err)
 static void expect_error(const char *text, ...)
 {
 	struct hk_settings s;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(parse(&s, text, &err), -1);
 	assert_non_null(err);
 	assert_int_equal(err->code, EINVAL);
@@ -54,7 +54,7 @@ static void test_defaults(void **state)
 	hk_settings_free(&s); /* twice is fine */
 	hk_settings_free(NULL);
 	/* Empty text and comments only keep the defaults. */
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(parse(&s, "", &err), 0);
 	hk_settings_free(&s);
 	assert_int_equal(parse(&s, "# hako.conf\n; nothing\n\n   \n[net]\n", &err), 0);
@@ -84,7 +84,7 @@ static void test_every_key(void **state)
 				   "console = C-a\n"
 				   "quit = F10\n";
 	struct hk_settings s;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(parse(&s, text, &err), 0);
 	assert_null(err);
 	assert_string_equal(s.lxcpath, "/srv/containers");
@@ -277,7 +277,7 @@ static void test_syntax(void **state)
 	text[n + 8 - 8 + 1] = '\0';
 	/* line 2 is n - 8 bytes long: accepted */
 	struct hk_settings s;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	if (parse(&s, text, &err) != 0)
 		fail_msg("%s", err->msg);
 	assert_int_equal(strlen(s.lxcpath), n - 8 - strlen("lxcpath = "));
@@ -344,7 +344,7 @@ static void test_load_file(void **state)
 	assert_non_null(mkdtemp(dir));
 	hk_autofree char *path = xasprintf("%s/hako.conf", dir);
 	struct hk_settings s;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	/* Missing: not an error, defaults stay. */
 	hk_settings_init(&s);
 	assert_int_equal(hk_settings_load(&s, path, &err), 0);

@@ -30,7 +30,7 @@ static int setup(void **state)
 	f->path = xasprintf("%s/lxc", f->dir);
 	hk_autofree char *run = xasprintf("%s/run", f->dir);
 	setenv("HAKO_RUN_DIR", run, 1);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_store_open(f->path, &f->st, &err), 0);
 	hk_autofree char *cdir = xasprintf("%s/c1/rootfs", f->path);
 	assert_int_equal(hk_mkdir_p(cdir, 0755, NULL), 0);
@@ -99,7 +99,7 @@ static void test_format_parse_roundtrip(void **state)
 static void assert_parse_fails(const char *text, const char *want)
 {
 	struct hk_state_file sf;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_state_parse(text, "/run/x/state", &sf, &err), -1);
 	assert_non_null(err);
 	assert_contains(err->msg, want);
@@ -130,12 +130,12 @@ static void test_write_read(void **state)
 	assert_int_equal(hk_state_write(path, &a, NULL), 0);
 	assert_int_equal(hk_state_read(path, &b, NULL), 0);
 	assert_memory_equal(&a, &b, sizeof(a));
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_autofree char *missing = xasprintf("%s/none", f->dir);
 	assert_int_equal(hk_state_read(missing, &b, &err), -1);
 	assert_int_equal(err->code, ENOENT);
 	assert_int_equal(b.state, HK_STATE_STOPPED);
-	hk_autoerr err2 = NULL;
+	hk_autoerr struct hk_error *err2 = NULL;
 	hk_autofree char *nodir = xasprintf("%s/no/such/dir/state", f->dir);
 	assert_int_equal(hk_state_write(nodir, &a, &err2), -1);
 	assert_non_null(err2);
@@ -158,7 +158,7 @@ static void write_state(struct fixture *f, enum hk_state s, const char *boot, pi
 	sf.init_pid = 777;
 	sf.monitor_pid = monitor;
 	strcpy(sf.boot_id, boot);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_state_write_container(f->st, "c1", &sf, &err), 0);
 }
 
@@ -204,7 +204,7 @@ static void test_effective(void **state)
 		write_state(f, HK_STATE_RUNNING, boot, getpid());
 	}
 
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_lock *lock = NULL;
 	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &lock, &err), 0);
 	assert_int_equal(hk_state_effective(f->st, "c1", &sf), HK_STATE_RUNNING);

@@ -88,10 +88,10 @@ static void test_hash(void **state)
 	assert_true(hk_store_path_hash("/var/lib/hako") == hk_store_path_hash("/var/lib/hako"));
 	assert_true(hk_store_path_hash("/var/lib/hako") != hk_store_path_hash("/var/lib/lxc"));
 	/* Stable through a store: same path same run dir, others differ. */
-	hk_autoerr err = NULL;
-	hk_autostore a = NULL;
-	hk_autostore b = NULL;
-	hk_autostore c = NULL;
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autostore struct hk_store *a = NULL;
+	hk_autostore struct hk_store *b = NULL;
+	hk_autostore struct hk_store *c = NULL;
 	assert_int_equal(hk_store_open(pathf("%s/p1", top), &a, &err), 0);
 	assert_int_equal(hk_store_open(pathf("%s/p1/", top), &b, &err), 0);
 	assert_int_equal(hk_store_open(pathf("%s/p2", top), &c, &err), 0);
@@ -106,7 +106,7 @@ static void test_hash(void **state)
 static void check_canon(const char *in, const char *want)
 {
 	hk_autofree char *out = NULL;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_store_canonical_path(in, &out, &err), 0);
 	assert_string_equal(out, want);
 }
@@ -132,7 +132,7 @@ static void test_canonical(void **state)
 	check_canon("./new/", pathf("%s/real/new", top));
 	check_canon("..", top);
 	assert_int_equal(chdir(cwd), 0);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	char *out = NULL;
 	assert_int_equal(hk_store_canonical_path("", &out, &err), -1);
 	assert_non_null(strstr(err->msg, "empty"));
@@ -144,8 +144,8 @@ static void test_root_with_P(void **state)
 	(void)state;
 	if (getuid() != 0)
 		skip();
-	hk_autoerr err = NULL;
-	hk_autostore st = NULL;
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autostore struct hk_store *st = NULL;
 	assert_int_equal(hk_store_open(pathf("%s/lxc", top), &st, &err), 0);
 	assert_true(hk_store_is_root(st));
 	assert_int_equal(hk_store_uid(st), 0);
@@ -175,7 +175,7 @@ static void test_root_with_P(void **state)
 	char cwd[PATH_MAX];
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	assert_int_equal(chdir(top), 0);
-	hk_autostore rel = NULL;
+	hk_autostore struct hk_store *rel = NULL;
 	assert_int_equal(hk_store_open("some/where", &rel, &err), 0);
 	assert_int_equal(chdir(cwd), 0);
 	assert_string_equal(hk_store_path(rel), pathf("%s/some/where", top));
@@ -192,7 +192,7 @@ static void test_root_defaults(void **state)
 	struct hk_store *st = xcalloc(1, sizeof(*st));
 	st->is_root = true;
 	hk_settings_init(&st->settings);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_store_resolve_paths(st, NULL, &err), 0);
 	assert_string_equal(st->path, "/var/lib/hako");
 	assert_string_equal(st->conf_dir, "/etc/hako");
@@ -212,7 +212,7 @@ static void test_user_xdg(void **state)
 	setenv("XDG_CACHE_HOME", pathf("%s/cache", top), 1);
 	mkdirs(pathf("%s/xdgrun", top));
 	setenv("XDG_RUNTIME_DIR", pathf("%s/xdgrun", top), 1);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_store *st = user_store(getuid(), NULL, &err);
 	assert_non_null(st);
 	assert_false(hk_store_is_root(st));
@@ -241,7 +241,7 @@ static void test_user_fallbacks(void **state)
 	(void)state;
 	unsetenv("HAKO_RUN_DIR");
 	hk_autofree char *home = xstrdup(pathf("%s/home", top));
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	/* Not set: ~/.local/share, ~/.config, ~/.cache; an unowned uid has no
 	 * /run/user/UID, so the run dir falls back to ~/.cache/hako/run. */
 	uid_t nobody_uid = 54321;
@@ -290,7 +290,7 @@ static void test_lxcpath_precedence(void **state)
 {
 	(void)state;
 	setenv("XDG_CONFIG_HOME", pathf("%s/conf", top), 1);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	mkdirs(pathf("%s/conf/hako", top));
 	write_file(pathf("%s/conf/hako/hako.conf", top),
 		   pathf("[paths]\nlxcpath = %s/fromconf\n[net]\nbridge = br9\n", top));
@@ -358,8 +358,8 @@ static bool list_equals(const struct hk_strv *v, ...)
 static void test_list(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
-	hk_autostore st = NULL;
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autostore struct hk_store *st = NULL;
 	hk_autofree char *p = xstrdup(pathf("%s/lxc", top));
 	assert_int_equal(hk_store_open(p, &st, &err), 0);
 	/* Missing container path: empty, no error. */
@@ -396,10 +396,10 @@ static void test_list(void **state)
 static void test_list_errors(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_autofree char *file = xstrdup(pathf("%s/afile", top));
 	write_file(file, "");
-	hk_autostore st = NULL;
+	hk_autostore struct hk_store *st = NULL;
 	assert_int_equal(hk_store_open(file, &st, &err), 0);
 	struct hk_strv names = { 0 };
 	assert_int_equal(hk_store_list(st, &names, &err), -1);
@@ -448,8 +448,8 @@ static void rewrite(const char *path, const char *text)
 static void test_config_cache(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
-	hk_autostore st = NULL;
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autostore struct hk_store *st = NULL;
 	hk_autofree char *p = xstrdup(pathf("%s/lxc", top));
 	assert_int_equal(hk_store_open(p, &st, &err), 0);
 	hk_autofree char *cfgp = xstrdup(pathf("%s/c1/config", p));
@@ -521,8 +521,8 @@ static void test_config_cache(void **state)
 static void test_many(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
-	hk_autostore st = NULL;
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autostore struct hk_store *st = NULL;
 	hk_autofree char *p = xstrdup(pathf("%s/many", top));
 	assert_int_equal(hk_store_open(p, &st, &err), 0);
 	for (int i = 0; i < 500; i++) {
@@ -561,16 +561,16 @@ static bool exists(const char *path)
 static void test_sweep(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_autofree char *p = xstrdup(pathf("%s/ct", top)); /* pathf's buffers rotate */
-	hk_autostore st = NULL;
+	hk_autostore struct hk_store *st = NULL;
 	assert_int_equal(hk_store_open(p, &st, &err), 0);
 	const char *run = hk_store_run_dir(st);
 	hk_autofree char *da = NULL, *db = NULL;
 	assert_int_equal(hk_store_make_run_dir(st, "a", &da, &err), 0);
 	assert_int_equal(hk_store_make_run_dir(st, "b", &db, &err), 0);
 	assert_true(exists(pathf("%s/.path", run)));
-	hk_autolock lock = NULL;
+	hk_autolock struct hk_lock *lock = NULL;
 	assert_int_equal(hk_lock_acquire(st, "c", HK_LOCK_TRY, 0, &lock, &err), 0);
 	mkdirs(pathf("%s/a", p));
 	write_file(pathf("%s/a/config", p), "lxc.uts.name = a\n");
@@ -578,7 +578,7 @@ static void test_sweep(void **state)
 	mkdirs(pathf("%s/run/s-0000000000000000", top));
 	mkdirs(pathf("%s/run/s-0000000000000001/x", top));
 
-	hk_autostore again = NULL;
+	hk_autostore struct hk_store *again = NULL;
 	assert_int_equal(hk_store_open(p, &again, &err), 0);
 	assert_true(exists(pathf("%s/a", run)));  /* its config is there */
 	assert_false(exists(pathf("%s/b", run))); /* gone, and free */

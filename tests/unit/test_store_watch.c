@@ -45,7 +45,7 @@ static void make_container(struct fixture *f, const char *name)
 static bool relist(struct fixture *f)
 {
 	hk_list_free(&f->l);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_list_build(f->st, NULL, &f->l, &err), 0);
 	return hk_store_watch_update(f->w, &f->l);
 }
@@ -73,7 +73,7 @@ static int setup(void **state)
 	assert_int_equal(hk_mkdir_p(f->path, 0755, NULL), 0);
 	hk_autofree char *run = xasprintf("%s/run", f->dir);
 	setenv("HAKO_RUN_DIR", run, 1);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_store_open(f->path, &f->st, &err), 0);
 	make_container(f, "c1");
 	f->w = hk_store_watch_new(f->st, &err);

@@ -128,7 +128,7 @@ static void test_load(void **state)
 	assert_non_null(mkdtemp(dir));
 	hk_autofree char *path = xasprintf("%s/subuid", dir);
 	struct hk_subids ids = { (void *)1, 5 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	/* A missing file: no sub-ids, not an error. */
 	assert_int_equal(hk_subid_load(path, "alice", 1000, &ids, &err), 0);
 	assert_null(err);
@@ -204,7 +204,7 @@ static int check(const char *lines, uid_t uid, gid_t gid, struct hk_error **err)
 static void test_allowed_inside(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(check("b 0 165536 131072", 1000, 1000, &err), 0);
 	assert_int_equal(check("b 0 200000 10;b 10 296607 1", 1000, 1000, &err), 0);
 	/* Own uid and gid, count 1, next to sub-ids. */
@@ -216,7 +216,7 @@ static void test_allowed_inside(void **state)
 static void test_refused_outside(void **state)
 {
 	(void)state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(check("b 0 100000 65536", 1000, 1000, &err), -1);
 	assert_non_null(err);
 	assert_int_equal(err->code, EPERM);
@@ -249,7 +249,7 @@ static void test_refused_without_subids(void **state)
 	(void)state;
 	struct hk_idmap m = { 0 };
 	assert_int_equal(hk_idmap_parse_line("b 0 100000 65536", &m, NULL), 0);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_idmap_check_allowed(&m, NULL, 1000, 1000, NULL, NULL, &err), -1);
 	assert_has(err->msg, "user \"1000\"", "(none)", "usermod --add-subuids 100000-165535 1000",
 		   NULL);
@@ -292,7 +292,7 @@ static void test_error_lists_many_ranges(void **state)
 	hk_subid_parse(text.data, "a", 7, &u, NULL);
 	struct hk_idmap m = { 0 };
 	hk_idmap_add(&m, 'u', 0, 5, 1);
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_idmap_check_allowed(&m, "a", 7, 7, &u, &u, &err), -1);
 	assert_has(err->msg, "(1000-1109, 1200-1209,", "1800-1809, ...)", NULL);
 	assert_null(strstr(err->msg, "1900-1909"));

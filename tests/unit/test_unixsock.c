@@ -108,7 +108,7 @@ static void send_raw_fds(int sock, const void *data, size_t len, const int *fds,
 static void test_listen_connect(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	mode_t old = umask(0);
 	char sock[PATH_MAX];
 	snprintf(sock, sizeof(sock), "%s/run/sock", f->top);
@@ -143,7 +143,7 @@ static void test_listen_connect(void **state)
 static void test_listen_refuses_bad_dirs(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	/* group/other access */
 	assert_int_equal(mkdir(pathf("%s/open", f->top), 0755), 0);
 	assert_int_equal(chmod(pathf("%s/open", f->top), 0750), 0);
@@ -184,7 +184,7 @@ static void test_listen_refuses_foreign_owner(void **state)
 		print_message("skip: needs root to chown a directory to uid 65534\n");
 		skip();
 	}
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(mkdir(pathf("%s/theirs", f->top), 0700), 0);
 	assert_int_equal(chown(pathf("%s/theirs", f->top), 65534, 65534), 0);
 	assert_int_equal(hk_unixsock_listen(pathf("%s/theirs/sock", f->top), &err), -1);
@@ -196,7 +196,7 @@ static void test_listen_refuses_foreign_owner(void **state)
 static void test_long_path(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	char dir[512];
 	snprintf(dir, sizeof(dir), "%s", f->top);
 	for (int i = 0; i < 4; i++) {
@@ -222,7 +222,7 @@ static void test_long_path(void **state)
 	struct hk_buf b = { 0 };
 	encode_ok(&b, 0);
 	assert_int_equal(hk_unixsock_send(c, b.data, b.len, -1, 1000, &err), 0);
-	hk_automsg m;
+	hk_automsg struct hk_msg m;
 	hk_msg_init(&m);
 	assert_int_equal(hk_unixsock_recv_msg(a, &m, 1000, &err), 0);
 	assert_int_equal(m.type, HK_MSG_OK);
@@ -238,7 +238,7 @@ static void test_long_path(void **state)
 static void test_connect_fails(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_unixsock_connect(pathf("%s/nothing", f->top), &err), -1);
 	assert_int_equal(err->code, ENOENT);
 	assert_non_null(strstr(err->msg, "monitor running"));
@@ -266,7 +266,7 @@ static void test_peer_cred(void **state)
 		print_message("skip: needs root to setuid() a client to 65534\n");
 		skip();
 	}
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	char sock[PATH_MAX];
 	snprintf(sock, sizeof(sock), "%s/run/sock", f->top);
 	hk_autoclose int lfd = hk_unixsock_listen(sock, &err);
@@ -306,14 +306,14 @@ static void test_peer_cred(void **state)
 static void test_fd_passing(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	int p[2];
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
 	struct hk_buf b = { 0 };
 	encode_ok(&b, HK_FRAME_FD);
 	assert_int_equal(hk_unixsock_send(f->sp[0], b.data, b.len, p[1], 1000, &err), 0);
 	close(p[1]);
-	hk_automsg m;
+	hk_automsg struct hk_msg m;
 	hk_msg_init(&m);
 	assert_int_equal(hk_unixsock_recv_msg(f->sp[1], &m, 1000, &err), 0);
 	assert_int_equal(m.flags, HK_FRAME_FD);
@@ -331,7 +331,7 @@ static void test_fd_passing(void **state)
 static void test_fd_per_frame(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	hk_autoclose int n1 = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	hk_autoclose int n2 = open("/dev/zero", O_RDONLY | O_CLOEXEC);
 	struct hk_buf b = { 0 };
@@ -359,7 +359,7 @@ static void test_fd_per_frame(void **state)
 static void expect_rejected(int sock, int *fdp, int code)
 {
 	struct hk_buf in = { 0 };
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_unixsock_recv(sock, &in, fdp, 1000, &err), -1);
 	assert_int_equal(err->code, code);
 	assert_int_equal(in.len, 0);
@@ -413,9 +413,9 @@ static void test_fd_mid_frame_rejected(void **state)
 static void test_fd_flag_mismatch(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_buf b = { 0 };
-	hk_automsg m;
+	hk_automsg struct hk_msg m;
 	hk_msg_init(&m);
 	/* Flag set, no descriptor. */
 	encode_ok(&b, HK_FRAME_FD);
@@ -462,7 +462,7 @@ static void test_bad_length_words(void **state)
 static void test_eof(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_buf in = { 0 };
 	hk_closep(&f->sp[0]);
 	assert_int_equal(hk_unixsock_recv(f->sp[1], &in, NULL, 1000, &err), 1);
@@ -484,7 +484,7 @@ static void test_eof(void **state)
 static void test_recv_timeout(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	struct hk_buf in = { 0 };
 	int64_t t0 = mono_ms();
 	assert_int_equal(hk_unixsock_recv(f->sp[1], &in, NULL, 100, &err), -1);
@@ -506,7 +506,7 @@ static void test_recv_timeout(void **state)
 static void test_send_errors(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	/* A peer that never reads: the send gives up at its deadline. */
 	int sz = 4096;
 	setsockopt(f->sp[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
@@ -540,7 +540,7 @@ static void test_send_errors(void **state)
 static void test_request_reply(void **state)
 {
 	struct fixture *f = *state;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	char sock[PATH_MAX];
 	snprintf(sock, sizeof(sock), "%s/mon/sock", f->top);
 	hk_autoclose int lfd = hk_unixsock_listen(sock, &err);
@@ -552,7 +552,7 @@ static void test_request_reply(void **state)
 	hk_proto_put_u32(&b, HK_TAG_TTY, 0);
 	assert_int_equal(hk_proto_end(&b, s, &err), 0);
 	assert_int_equal(hk_unixsock_send(c, b.data, b.len, -1, 1000, &err), 0);
-	hk_automsg req;
+	hk_automsg struct hk_msg req;
 	hk_msg_init(&req);
 	assert_int_equal(hk_unixsock_recv_msg(a, &req, 1000, &err), 0);
 	assert_int_equal(req.type, HK_MSG_CONSOLE_ATTACH);
@@ -563,7 +563,7 @@ static void test_request_reply(void **state)
 	assert_int_equal(hk_proto_end(&b, s, &err), 0);
 	hk_autoclose int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 	assert_int_equal(hk_unixsock_send(a, b.data, b.len, nul, 1000, &err), 0);
-	hk_automsg rep;
+	hk_automsg struct hk_msg rep;
 	hk_msg_init(&rep);
 	assert_int_equal(hk_unixsock_recv_msg(c, &rep, 1000, &err), 0);
 	assert_int_equal(rep.type, HK_MSG_CONSOLE);

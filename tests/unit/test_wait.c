@@ -10,7 +10,7 @@ static void test_parse(void **state)
 {
 	(void)state;
 	unsigned m;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_wait_parse_states("RUNNING", &m, &err), 0);
 	assert_int_equal(m, 1u << HK_STATE_RUNNING);
 	assert_int_equal(hk_wait_parse_states("running|STOPPED|Frozen", &m, &err), 0);
@@ -37,13 +37,13 @@ static void test_refusals(void **state)
 			      "bogus\x1b[2J" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		unsigned m = 0;
-		hk_autoerr err = NULL;
+		hk_autoerr struct hk_error *err = NULL;
 		assert_int_equal(hk_wait_parse_states(bad[i], &m, &err), -1);
 		assert_non_null(err);
 		assert_has(err->msg, "is not a state", "STOPPED|STARTING|RUNNING", NULL);
 	}
 	unsigned m;
-	hk_autoerr err = NULL;
+	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_wait_parse_states("\x1b]52;c;AAAA\x07", &m, &err), -1);
 	assert_null(strchr(err->msg, '\x1b')); /* the word is shown escaped */
 }
