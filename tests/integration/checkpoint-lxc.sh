@@ -17,9 +17,10 @@ N=ckptlxc
 lxc_pair_begin lxc-checkpoint $N "lxc-checkpoint comparison"
 # no terminals for criu to find masters of: LXC's dump of its console
 # and ttys fails ("tty: Unable to find a master"); init runs a sleep.
-# No binds of the host's /lib dirs (busybox-static needs none): criu 3.17
-# restores neither tool's dump of them ("mnt-v2: Failed to move_mount from
-# /lib ...: Invalid argument").
+# No binds of the host's /lib dirs (busybox-static needs none): where /lib
+# is a symlink (Debian's, to usr/lib) criu 3.17 fails to restore the bind
+# as lxc-checkpoint gives it ("mnt-v2: Failed to move_mount from /lib
+# ...: Invalid argument"; hako gives where it leads: checkpoint.sh).
 sed -i -e 's/^lxc.tty.max = .*/lxc.tty.max = 0/' -e '\|^lxc.mount.entry = /\(usr/\)\?lib|d' "$T/$N/config"
 echo 'lxc.console.path = none' >>"$T/$N/config"
 printf '::sysinit:/etc/init.d/rcS\n::respawn:/bin/sleep 3600\n' >"$T/$N/rootfs/etc/inittab"
