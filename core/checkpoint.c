@@ -28,6 +28,18 @@
 
 /* ---- shared by the dump and the restore ---- */
 
+/* A bind's host source as the start's mount(2) found it: symlinks
+ * followed (Debian's /lib is one to usr/lib), since criu's restore
+ * moves the mount from the path it is given and fails on a symlink
+ * ("mnt-v2: Failed to move_mount from /lib ...: Invalid argument").  The
+ * source is the host's, from the config, never the container's.  One
+ * that does not resolve is given as written, for criu to name. */
+static char *bind_source(const char *source)
+{
+	char *real = realpath(source, NULL);
+	return real ? real : xstrdup(source);
+}
+
 int hk_ckpt_mounts_of(const struct hk_config *cfg, struct hk_ckpt_mounts *out,
 		      struct hk_error **err)
 {
@@ -41,7 +53,7 @@ int hk_ckpt_mounts_of(const struct hk_config *cfg, struct hk_ckpt_mounts *out,
 			/* each string is its own allocation: the pointers stay */
 			hk_strv_push_owned(&out->strings, xasprintf("/%s", e.target));
 			hk_strv_push(&out->strings, e.target);
-			hk_strv_push(&out->strings, e.source);
+			hk_strv_push_owned(&out->strings, bind_source(e.source));
 			char **s = out->strings.v + out->strings.n - 3;
 			out->v[out->n++] = (struct hk_criu_ext_mount){ .target = s[0],
 								       .id = s[1],

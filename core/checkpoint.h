@@ -47,7 +47,8 @@ int hk_restore(struct hk_store *st, const char *name, const struct hk_restore_op
 /* ---- shared by the dump and the restore ---- */
 
 /* The bind mounts of the config (lxc.mount.entry ... bind): criu takes
- * them as external mounts, id = their target. */
+ * them as external mounts, id = their target, source = the host path
+ * with its symlinks resolved (as the start's mount followed them). */
 struct hk_ckpt_mounts {
 	struct hk_criu_ext_mount *v;
 	size_t n;

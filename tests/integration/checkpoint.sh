@@ -3,8 +3,9 @@
 # over CRIU on a busybox container whose counter process writes to an
 # open file: a dump that leaves it running and one that stops it (-s);
 # each restored, the counter goes on from the dumped value (same pid,
-# same descriptor on the same file); the restored container is RUNNING
-# under a monitor (ls, info, attach, stop work) and a stop leaves
+# same descriptor on the same file, a bind of a host symlink back); the
+# restored container is RUNNING under a monitor (ls, info, attach, stop
+# work) and a stop leaves
 # nothing (cgroups, mounts, monitor).  Refusals, each with its message
 # and exit status 1 (as lxc-checkpoint's; usage errors 2, as every hako
 # verb): not running, already running,
@@ -74,6 +75,10 @@ CRIU_WHY=$(criu_probe) && CRIU_OK=1 || CRIU_OK=
 kill "$PROBE" 2>/dev/null; PROBE=
 
 check "create" h create $C -t busybox
+# a bind of a host symlink, as of Debian's /lib -> usr/lib: criu restores
+# it from where it leads (given the link, it fails: "Failed to move_mount")
+mkdir "$T/bindreal"; echo criu-bind-mark >"$T/bindreal/mark"; ln -s bindreal "$T/bindlink"
+echo "lxc.mount.entry = $T/bindlink mnt/b none ro,bind,create=dir 0 0" >>"$P/$C/config"
 # The counter: line after line into fd 3 (held open), the value also in
 # /root/now (written afresh each time), its pid in /root/counter.pid.
 COUNTER='echo $$ >/root/counter.pid; i=0; exec 3>>/root/counter
@@ -165,6 +170,7 @@ if [ -n "$V2" ] && [ "$V2" -gt "$V1" ] && [ "$V2" -lt "$V_STOP" ]; then
 	ok "the counter goes on from the dump ($V1 .. $V2, it had reached $V_STOP)"
 else not_ok "the counter: dumped at $V1, reached $V_STOP, after the restore ${V2:-nothing}"; fi
 check_output "same pid, fd 3 on the same file" '^/root/counter$' fd3
+check_output "the bind of a host symlink is back" '^criu-bind-mark$' h attach $C -- cat /mnt/b/mark
 [ "$(cat "$R/counter.pid")" = "$CPID" ] && ok "... pid $CPID" || not_ok "pid changed"
 
 # ---- dump with -s ----
