@@ -1,7 +1,7 @@
 # tests/lib/lxc.sh - one container of LXC's busybox template that an
 # lxc-* tool and hako both act on, in the same container path ($T): the
-# comparison scripts (device-lxc.sh, checkpoint-lxc.sh).  Sourced after
-# tests/lib.sh and hk_begin.
+# comparison scripts (device-lxc.sh, checkpoint-lxc.sh, rename-lxc.sh).
+# Sourced after tests/lib.sh and hk_begin.
 
 # shellcheck shell=bash
 # lxc_pair_begin TOOL NAME DESC: NAME made by lxc-create -t busybox in
