@@ -26,10 +26,11 @@ mkdir "$T/$X" && echo "lxc.uts.name = $X" >"$T/$X/config"
 
 # rc TOOL OLD NEW: "rc N" of a rename by TOOL: lxc (lxc-copy -R), hako
 # (hako rename OLD NEW) or clone (hako clone -R -n OLD -N NEW); its
-# output in $T/.out (ls shows no dot file)
+# output in $T/.out, LXC's errors in $T/.log (ls shows no dot file)
 rc() {
+	: >"$T/.log"
 	case $1 in
-	lxc) lxc-copy -R -n "$2" -N "$3" -P "$T" ;;
+	lxc) lxc-copy -R -n "$2" -N "$3" -P "$T" -o "$T/.log" -l ERROR ;;
 	hako) "$HAKO" rename "$2" "$3" -P "$T" ;;
 	clone) "$HAKO" clone -R -n "$2" -N "$3" -P "$T" ;;
 	esac >"$T/.out" 2>&1 </dev/null
@@ -51,7 +52,7 @@ renamed() {
 		ok "$tool: $old renamed to $new ($r): lxc.uts.name $uts, lxc.rootfs.path dir:T/$new/rootfs, $old gone"
 	else
 		not_ok "$tool: $old to $new: $r, lxc.uts.name '$uts', lxc.rootfs.path '${root//$T/T}'"
-		diag "$(cat "$T/.out"; ls "$T"; grep -n "$T/$old/" "$cfg" 2>&1)"
+		diag "$(cat "$T/.out" "$T/.log"; ls "$T"; grep -n "$T/$old/" "$cfg" 2>&1)"
 	fi
 }
 # same DESC OLD NEW: the refusals of each tool (hako in both spellings)
@@ -70,10 +71,11 @@ same() {
 # without rsync (the guest lane's) cannot rename at all.  A probe on a
 # container hako never touched tells that from a config hako left wrong.
 mkdir -p "$T/renlxcp/rootfs" && echo "lxc.rootfs.path = dir:$T/renlxcp/rootfs" >"$T/renlxcp/config"
-if out=$(lxc-copy -R -n renlxcp -N renlxcq -P "$T" 2>&1 </dev/null); then LXC_RENAMES=1
+if [ "$(rc lxc renlxcp renlxcq)" = "rc 0" ]; then LXC_RENAMES=1
 else
 	LXC_RENAMES=
-	skip "renames by lxc-copy -R: it cannot rename a container here: $(grep . <<<"$out" | tail -1)"
+	skip "renames by lxc-copy -R: it cannot rename a container here:" \
+		"$(grep -m1 ERROR "$T/.log" | sed -E 's/.* - [^ ]+:[0-9]+ - //')"
 fi
 rm -rf "$T/renlxcp" "$T/renlxcq"
 # hako first, on the config as lxc-create wrote it (lxc.uts.name quoted)
@@ -91,7 +93,7 @@ same "a NEW with a '/'" $N "$M/x"
 l=$(rc lxc $N "$M y"); [ "$l" = "rc 0" ] && rc lxc "$M y" $N >/dev/null
 k=$(rc hako $N "$M y")
 [ "$k" = "rc 1" ] && [ -d "$T/$N" ] && [ ! -e "$T/$M y" ] &&
-	ok "a NEW with a blank: hako refuses ($k; lxc-copy -R $l: the documented difference)" ||
+	ok "a NEW with a blank: hako refuses by its name rule ($k; lxc-copy -R $l: hako-rename(1))" ||
 	not_ok "a NEW with a blank: hako rename $k (lxc-copy -R $l)"
 
 lxc_pair_start
