@@ -7,18 +7,21 @@
  * misread: a [section] line, a line without '=', a key holding ':'.  Each
  * key is resolved through the key table (config-keys.c) and applied by its
  * setter; every accepted line is also kept in cfg->entries.  lxc.include
- * recurses with a stack of real paths to refuse loops.  Also here: the
- * rootfs spec, backend names, key/value lists, printing a config back and
- * filling MAC wildcards.
+ * recurses with a stack of the files being read (device and inode) to
+ * refuse loops.  Also here: the rootfs spec, backend names, key/value
+ * lists, printing a config back and filling MAC wildcards.
  */
 #include "config-internal.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -370,7 +373,7 @@ struct parse_ctx {
 	size_t len, pos;
 	unsigned line;
 	bool mid_line;	       /* inih asked for the rest of a long line */
-	struct hk_strv *stack; /* real paths of the files being read */
+	struct hk_strv *stack; /* "dev:ino" of the files being read */
 	unsigned depth;
 	struct hk_error *err;
 };
@@ -570,25 +573,30 @@ static int parse_text(struct hk_config *cfg, const char *text, size_t len, const
 static int parse_file_at(struct hk_config *cfg, const char *path, struct hk_strv *stack,
 			 unsigned depth, struct hk_error **err)
 {
-	char real[PATH_MAX];
-	if (!realpath(path, real))
+	/* A file is the same file by device and inode, whatever path (links,
+	 * "..") names it: fstat of the open file, no realpath walk. */
+	hk_autoclose int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) < 0)
 		return hk_error_errno(err, "cannot read config \"%s\"", path);
-	if (hk_strv_contains(stack, real))
+	char id[48];
+	snprintf(id, sizeof(id), "%ju:%ju", (uintmax_t)sb.st_dev, (uintmax_t)sb.st_ino);
+	if (hk_strv_contains(stack, id))
 		return hk_error_set(err, ELOOP,
 				    "include loop: \"%s\" is already being read; "
 				    "remove one of the lxc.include lines",
-				    real);
+				    path);
 	if (depth > MAX_INCLUDE_DEPTH)
 		return hk_error_set(err, ELOOP, "includes nested deeper than %d at \"%s\"",
 				    MAX_INCLUDE_DEPTH, path);
 	hk_autofree char *text = NULL;
 	size_t len;
-	if (hk_read_file(path, &text, &len, err) < 0)
+	if (hk_read_fd(fd, path, &text, &len, 0, err) < 0)
 		return hk_error_prefix(err, "config \"%s\"", path);
 	hk_autofree char *copy = xstrdup(path);
 	hk_autofree char *dir = xstrdup(dirname(copy));
 	hk_strv_push(&cfg->files, path);
-	hk_strv_push(stack, real);
+	hk_strv_push(stack, id);
 	int r = parse_text(cfg, text, len, path, dir, stack, depth, err);
 	free(stack->v[--stack->n]);
 	stack->v[stack->n] = NULL;

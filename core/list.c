@@ -1,5 +1,7 @@
 /* list.c - builds the rows of `hako ls` from the store: cached config,
- * lock probe and state file per container, nothing forked.  Cheap enough
+ * lock probe and state file per container that has a run directory (one
+ * look at the run directory and the bound sockets for all: list-probe.h),
+ * nothing forked.  Cheap enough
  * for a dashboard refreshing hundreds of containers every second. */
 #include "list.h"
 
@@ -14,6 +16,7 @@
 #include "cgroup-manage.h"
 #include "cgroup-systemd.h"
 #include "idmap.h"
+#include "list-probe.h"
 #include "log.h"
 #include "net.h"
 
@@ -51,9 +54,12 @@ static bool monitor_stopped(pid_t pid)
 /* Stopped as far as this hako knows: LXC (or another hako) may run it.
  * Not while its lock is held: a start of this hako's is under way, and
  * its monitor already holds LXC's name. */
-static void fill_foreign(const struct hk_store *st, const char *name, struct hk_list_row *row)
+static void fill_foreign(const struct hk_store *st, const char *name,
+			 const struct hk_list_probe *probe, struct hk_list_row *row)
 {
-	if (hk_lock_probe(st, name) != 0)
+	if (!hk_list_probe_may_have_runner(probe, st, name))
+		return;
+	if (hk_list_probe_may_have_run_dir(probe, name) && hk_lock_probe(st, name) != 0)
 		return;
 	struct hk_runner r;
 	hk_runner_probe(st, name, &r);
@@ -67,9 +73,16 @@ static void fill_foreign(const struct hk_store *st, const char *name, struct hk_
 }
 
 /* row's state, init and runner: hako's own state, an unresponsive
- * monitor, or the state of another program that runs it. */
-static void fill_state(struct hk_store *st, const char *name, struct hk_list_row *row)
+ * monitor, or the state of another program that runs it.  probe (may be
+ * NULL) spares the probes of a container with no run directory. */
+static void fill_state(struct hk_store *st, const char *name, const struct hk_list_probe *probe,
+		       struct hk_list_row *row)
 {
+	if (!hk_list_probe_may_have_run_dir(probe, name)) {
+		row->state = HK_STATE_STOPPED;
+		fill_foreign(st, name, probe, row);
+		return;
+	}
 	struct hk_state_file sf;
 	row->state = hk_state_effective(st, name, &sf);
 	if (hk_state_is_active(row->state))
@@ -80,26 +93,27 @@ static void fill_state(struct hk_store *st, const char *name, struct hk_list_row
 	if (hk_state_is_active(row->state))
 		row->runner = HK_RUNNER_HAKO;
 	else if (row->state == HK_STATE_STOPPED)
-		fill_foreign(st, name, row);
+		fill_foreign(st, name, probe, row);
 }
 
 enum hk_state hk_list_state_of(struct hk_store *st, const char *name, enum hk_runner_kind *runner)
 {
 	struct hk_list_row row = { 0 };
-	fill_state(st, name, &row);
+	fill_state(st, name, NULL, &row);
 	if (runner)
 		*runner = row.runner;
 	return row.state;
 }
 
-static void row_fill(struct hk_store *st, const char *name, bool usage, struct hk_list_row *row)
+static void row_fill(struct hk_store *st, const char *name, const struct hk_list_probe *probe,
+		     bool usage, struct hk_list_row *row)
 {
 	memset(row, 0, sizeof(*row));
 	row->name = xstrdup(name);
 	row->mem_bytes = row->swap_bytes = row->pids = row->io_bytes = -1;
 	row->cpu_seconds = -1;
 	row->unprivileged = !hk_store_is_root(st);
-	fill_state(st, name, row);
+	fill_state(st, name, probe, row);
 
 	hk_autoerr struct hk_error *err = NULL;
 	const struct hk_config *cfg = hk_store_config(st, name, &err);
@@ -118,7 +132,7 @@ static void row_fill(struct hk_store *st, const char *name, bool usage, struct h
 
 void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row *row)
 {
-	row_fill(st, name, true, row);
+	row_fill(st, name, NULL, true, row);
 }
 
 /* true when pid shares our network namespace (lxc.net.0.type = none):
@@ -300,16 +314,19 @@ int hk_list_build(struct hk_store *st, const struct hk_list_filter *filter, stru
 		return -1;
 	}
 	out->rows = xcalloc(names.n ? names.n : 1, sizeof(*out->rows));
+	struct hk_list_probe probe;
+	hk_list_probe_take(st, &probe);
 	for (size_t i = 0; i < names.n; i++) {
 		if (have_re && regexec(&re, names.v[i], 0, NULL, 0) != 0)
 			continue;
 		struct hk_list_row *row = &out->rows[out->n];
-		row_fill(st, names.v[i], !(filter && filter->no_usage), row);
+		row_fill(st, names.v[i], &probe, !(filter && filter->no_usage), row);
 		if (state_wanted(filter, row->state) && !vanished(st, row))
 			out->n++;
 		else
 			hk_list_row_free(row);
 	}
+	hk_list_probe_clear(&probe);
 	if (have_re)
 		regfree(&re);
 	/* A listing by regex does not ask for every container: keep all. */

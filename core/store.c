@@ -347,8 +347,13 @@ static struct cache_entry *parse_entry(const struct hk_store *st, const char *na
 		}
 		e->n_stamps = e->cfg.files.n + 1;
 		e->stamps = xcalloc(e->n_stamps, sizeof(*e->stamps));
-		for (size_t i = 0; i < e->n_stamps; i++)
-			stamp_file(stamp_path(e, i), &e->stamps[i]);
+		for (size_t i = 0; i < e->n_stamps; i++) {
+			/* cfg.files starts with the top file: stamped once. */
+			if (i > 0 && strcmp(stamp_path(e, i), e->path) == 0)
+				e->stamps[i] = e->stamps[0];
+			else
+				stamp_file(stamp_path(e, i), &e->stamps[i]);
+		}
 		if (stamp_equal(&before, &e->stamps[0]) || attempt == 3)
 			return e;
 		cache_entry_free(e);

@@ -183,11 +183,16 @@ bool hk_parse_long(const char *s, long *out)
 int hk_read_file_at(int dirfd, const char *path, char **out, size_t *len, size_t max,
 		    struct hk_error **err)
 {
-	if (!max)
-		max = 64u << 20;
 	hk_autoclose int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return hk_error_errno(err, "cannot open \"%s\"", path);
+	return hk_read_fd(fd, path, out, len, max, err);
+}
+
+int hk_read_fd(int fd, const char *path, char **out, size_t *len, size_t max, struct hk_error **err)
+{
+	if (!max)
+		max = 64u << 20;
 	struct hk_buf b = { 0 };
 	char chunk[8192];
 	for (;;) {

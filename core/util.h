@@ -85,6 +85,9 @@ bool hk_parse_long(const char *s, long *out);
 int hk_read_file_at(int dirfd, const char *path, char **out, size_t *len, size_t max,
 		    struct hk_error **err);
 int hk_read_file(const char *path, char **out, size_t *len, struct hk_error **err);
+/* The same from an open fd, to its end (path names it in errors). */
+int hk_read_fd(int fd, const char *path, char **out, size_t *len, size_t max,
+	       struct hk_error **err);
 
 /* Writes all of data to fd, again after a short write or EINTR: 0, or -1
  * with errno (EAGAIN: a non-blocking fd is full).  *done (may be NULL)

@@ -3,19 +3,24 @@
  * listed with its error, the name regex, the running/stopped filters (a
  * container made RUNNING through its lock and state file), row_fill, a
  * SIGSTOPped monitor shown UNRESPONSIVE, a locked container without
- * a config shown BUSY, and a row copied under another name (the
- * dashboard's HOST:NAME rows) owning all its strings. */
+ * a config shown BUSY, a row copied under another name (the
+ * dashboard's HOST:NAME rows) owning all its strings, and a listing's
+ * one look at the run directory and the bound socket names. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
 
 #include "list.h"
+#include "list-probe.h"
+#include "lxc-cmd.h"
 #include "state.h"
 #include "store.h"
 #include "util.h"
@@ -277,6 +282,55 @@ static void test_busy_without_config(void **state)
 	hk_lock_release(lock);
 }
 
+/* /proc/net/unix as the kernel writes it: the inode padded, no path for
+ * unnamed sockets, '@' for abstract ones, a path may hold spaces. */
+static void test_probe_parse_unix(void **state)
+{
+	(void)state;
+	const char *text =
+		"Num       RefCount Protocol Flags    Type St Inode Path\n"
+		"0000000000000000: 00000002 00000000 00010000 0001 01   123 @/srv/my ct/web/command\n"
+		"0000000000000000: 00000002 00000000 00000000 0001 03 45678\n"
+		"0000000000000000: 00000003 00000000 00000000 0001 03 45679 /run/dbus/system_bus_socket\n"
+		"0000000000000000: 00000002 00000000 00010000 0001 01 99999 @lxc/00000000deadbeef/command\n";
+	hk_autostrv struct hk_strv v = { 0 };
+	assert_int_equal(hk_list_probe_parse_unix(text, &v), 0);
+	assert_int_equal(v.n, 2);
+	assert_string_equal(v.v[0], "/srv/my ct/web/command");
+	assert_string_equal(v.v[1], "lxc/00000000deadbeef/command");
+	hk_autostrv struct hk_strv none = { 0 };
+	assert_int_equal(hk_list_probe_parse_unix("not that file\n", &none), -1);
+}
+
+/* The probe knows which containers have a run directory and which LXC
+ * names are bound; a listing still finds the running one. */
+static void test_probe_take(void **state)
+{
+	struct fixture *f = *state;
+	hk_autoerr struct hk_error *err = NULL;
+	struct hk_lock *lock = make_running(f, "priv", getpid());
+	int fd = hk_lxc_sock_claim(hk_store_path(f->st), "auto1", &err);
+	assert_true(fd >= 0);
+	struct hk_list_probe p;
+	hk_list_probe_take(f->st, &p);
+	assert_true(p.run_known);
+	assert_true(p.socks_known);
+	assert_true(hk_list_probe_may_have_run_dir(&p, "priv"));
+	assert_false(hk_list_probe_may_have_run_dir(&p, "legacy"));
+	assert_true(hk_list_probe_may_have_runner(&p, f->st, "auto1"));
+	assert_false(hk_list_probe_may_have_runner(&p, f->st, "legacy"));
+	assert_true(hk_list_probe_may_have_run_dir(NULL, "legacy")); /* no probe: ask */
+	hk_list_probe_clear(&p);
+	close(fd);
+
+	struct hk_list l;
+	assert_int_equal(hk_list_build(f->st, NULL, &l, &err), 0);
+	assert_int_equal(find(&l, "priv")->state, HK_STATE_RUNNING);
+	assert_int_equal(find(&l, "legacy")->state, HK_STATE_STOPPED);
+	hk_list_free(&l);
+	hk_lock_release(lock);
+}
+
 static void test_row_copy(void **state)
 {
 	(void)state;
@@ -318,6 +372,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_busy_without_config, setup, teardown),
 		cmocka_unit_test(test_empty_and_missing_path),
 		cmocka_unit_test(test_row_copy),
+		cmocka_unit_test(test_probe_parse_unix),
+		cmocka_unit_test_setup_teardown(test_probe_take, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
