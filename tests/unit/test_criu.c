@@ -175,10 +175,11 @@ static void test_bind_source_resolved(void **state)
 	assert_int_equal(mkdir(target, 0755), 0);
 	assert_int_equal(symlink("usr-lib", link), 0);
 	assert_non_null(realpath(target, real));
-	hk_autofree char *text = xasprintf("lxc.mount.entry = %s lib none ro,bind 0 0\n"
-					   "lxc.mount.entry = /nonexistent-hk mnt/x none bind,optional 0 0\n"
-					   "lxc.mount.entry = shm dev/shm tmpfs defaults 0 0\n",
-					   link);
+	hk_autofree char *text =
+		xasprintf("lxc.mount.entry = %s lib none ro,bind 0 0\n"
+			  "lxc.mount.entry = /nonexistent-hk mnt/x none bind,optional 0 0\n"
+			  "lxc.mount.entry = shm dev/shm tmpfs defaults 0 0\n",
+			  link);
 	struct hk_config cfg;
 	struct hk_error *err = NULL;
 	hk_config_init(&cfg);
