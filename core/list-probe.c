@@ -10,22 +10,6 @@
 #include "log.h"
 #include "lxc-cmd.h"
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void sort_strv(struct hk_strv *v)
-{
-	if (v->n > 1)
-		qsort(v->v, v->n, sizeof(*v->v), cmp_str);
-}
-
-static bool sorted_has(const struct hk_strv *v, const char *s)
-{
-	return v->n && bsearch(&s, v->v, v->n, sizeof(*v->v), cmp_str) != NULL;
-}
-
 /* One getdents of RUNDIR/s-HASH: missing means nothing of this store
  * runs (the first start makes it). */
 static bool list_run_dir(const struct hk_store *st, struct hk_strv *out)
@@ -40,7 +24,7 @@ static bool list_run_dir(const struct hk_store *st, struct hk_strv *out)
 			hk_strv_push(out, de->d_name);
 	bool ok = errno == 0;
 	closedir(d);
-	sort_strv(out);
+	hk_strv_sort(out);
 	return ok;
 }
 
@@ -74,7 +58,7 @@ int hk_list_probe_parse_unix(const char *text, struct hk_strv *out)
 			hk_strv_push_owned(out, xstrndup(p + 2, (size_t)(end - p - 2)));
 		line = *end ? end : NULL;
 	}
-	sort_strv(out);
+	hk_strv_sort(out);
 	return 0;
 }
 
@@ -109,7 +93,7 @@ void hk_list_probe_clear(struct hk_list_probe *p)
 
 bool hk_list_probe_may_have_run_dir(const struct hk_list_probe *p, const char *name)
 {
-	return !p || !p->run_known || sorted_has(&p->run_names, name);
+	return !p || !p->run_known || hk_strv_sorted_has(&p->run_names, name);
 }
 
 bool hk_list_probe_may_have_runner(const struct hk_list_probe *p, const struct hk_store *st,
@@ -118,5 +102,5 @@ bool hk_list_probe_may_have_runner(const struct hk_list_probe *p, const struct h
 	if (!p || !p->socks_known)
 		return true;
 	hk_autofree char *sock = hk_lxc_sock_name(hk_store_path(st), name);
-	return sorted_has(&p->socks, sock);
+	return hk_strv_sorted_has(&p->socks, sock);
 }

@@ -203,11 +203,6 @@ int hk_store_require(const struct hk_store *st, const char *name, struct hk_erro
 			    name, hk_store_path(st), name, p);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int hk_store_list(const struct hk_store *st, struct hk_strv *names, struct hk_error **err)
 {
 	DIR *d = opendir(st->path); /* glibc opens it O_CLOEXEC */
@@ -244,8 +239,7 @@ int hk_store_list(const struct hk_store *st, struct hk_strv *names, struct hk_er
 		errno = saved;
 		return hk_error_errno(err, "cannot read the container path \"%s\"", st->path);
 	}
-	if (found.n)
-		qsort(found.v, found.n, sizeof(*found.v), cmp_str);
+	hk_strv_sort(&found);
 	for (size_t i = 0; i < found.n; i++)
 		hk_strv_push_owned(names, hk_steal_ptr(&found.v[i]));
 	return 0;

@@ -119,6 +119,22 @@ void hk_strv_clear(struct hk_strv *sv)
 	sv->n = sv->cap = 0;
 }
 
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void hk_strv_sort(struct hk_strv *sv)
+{
+	if (sv->n > 1)
+		qsort(sv->v, sv->n, sizeof(*sv->v), cmp_strp);
+}
+
+bool hk_strv_sorted_has(const struct hk_strv *sv, const char *s)
+{
+	return sv->n && bsearch(&s, sv->v, sv->n, sizeof(*sv->v), cmp_strp) != NULL;
+}
+
 bool hk_strv_contains(const struct hk_strv *sv, const char *s)
 {
 	for (size_t i = 0; i < sv->n; i++)

@@ -70,6 +70,9 @@ void hk_strv_clear(struct hk_strv *sv);
 /* A vector cleared when it goes out of scope: hk_autostrv struct hk_strv v = { 0 }; */
 #define hk_autostrv __attribute__((cleanup(hk_strv_clear)))
 bool hk_strv_contains(const struct hk_strv *sv, const char *s);
+/* Sorts sv by strcmp; hk_strv_sorted_has then finds s by bisection. */
+void hk_strv_sort(struct hk_strv *sv);
+bool hk_strv_sorted_has(const struct hk_strv *sv, const char *s);
 void hk_strv_copy(struct hk_strv *dst, const struct hk_strv *src);
 
 /* String helpers. */

@@ -187,11 +187,6 @@ void hk_app_theme_apply(struct hk_app *app, const char *name)
 	clearok(curscr, TRUE);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 char *hk_app_theme_next(struct hk_app *app, const char *current)
 {
 	struct hk_strv dirs = { 0 }, names = { 0 };
@@ -215,7 +210,7 @@ char *hk_app_theme_next(struct hk_app *app, const char *current)
 		hk_strv_clear(&names);
 		return xstrdup("default");
 	}
-	qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	hk_strv_sort(&names);
 	size_t next = 0;
 	for (size_t i = 0; current && i < names.n; i++)
 		if (strcmp(names.v[i], current) == 0)
