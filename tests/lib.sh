@@ -282,25 +282,54 @@ hk_undelegate() {
 	fi
 	return 0
 }
+# hk_canon_v VAR PATH: PATH made canonical as realpath -m does, into VAR;
+# by bash alone when PATH is absolute, plain (no //, ., ..) and has no
+# symbolic link on its way (the common case: a test's own directory).
+hk_canon_v() {
+	local _cv_p=$2 _cv_pre= _cv_c
+	local -a _cv_parts
+	if [[ $_cv_p == /* && $_cv_p != *//* && $_cv_p != */./* && $_cv_p != */../* &&
+		$_cv_p != */. && $_cv_p != */.. && $_cv_p != ?*/ ]]; then
+		IFS=/ read -r -a _cv_parts <<<"${_cv_p#/}"
+		for _cv_c in "${_cv_parts[@]}"; do
+			_cv_pre+=/$_cv_c
+			[ -L "$_cv_pre" ] && break
+		done
+		[ -L "$_cv_pre" ] || { printf -v "$1" '%s' "$_cv_p"; return 0; }
+	fi
+	printf -v "$1" '%s' "$(realpath -m -- "$_cv_p")"
+}
 # hk_path_hash PATH: hako's hash of a container path (hk_store_path_hash:
 # 64-bit FNV-1a of the path made canonical), as a signed shell number.
 hk_path_hash() {
-	local LC_ALL=C s i c h=$((0xcbf29ce484222325))
-	s=$(realpath -m -- "$1")
-	for ((i = 0; i < ${#s}; i++)); do
-		printf -v c '%d' "'${s:i:1}"
-		h=$(((h ^ (c & 255)) * 0x100000001b3))
-	done
+	local h
+	hk_path_hash_v h "$1"
 	echo "$h"
+}
+hk_path_hash_v() { # VAR PATH: hk_path_hash into VAR
+	local LC_ALL=C _ph_s _ph_i _ph_c _ph_h=$((0xcbf29ce484222325))
+	hk_canon_v _ph_s "$2"
+	for ((_ph_i = 0; _ph_i < ${#_ph_s}; _ph_i++)); do
+		printf -v _ph_c '%d' "'${_ph_s:_ph_i:1}"
+		_ph_h=$(((_ph_h ^ (_ph_c & 255)) * 0x100000001b3))
+	done
+	printf -v "$1" '%s' "$_ph_h"
 }
 # hk_cgroup_name NAME PATH: the name of container NAME's cgroup when its
 # container path is PATH (hk_store_cgroup_name): NAME in a default path
 # (/var/lib/hako, a user's ~/.local/share/hako), else NAME@ and the low
 # 32 bits of the path's hash.
 hk_cgroup_name() {
-	case "$(realpath -m -- "$2")" in
-	/var/lib/hako | */.local/share/hako) echo "$1" ;;
-	*) printf '%s@%08x\n' "$1" $(($(hk_path_hash "$2") & 0xffffffff)) ;;
+	local cg
+	hk_cgroup_name_v cg "$1" "$2"
+	echo "$cg"
+}
+hk_cgroup_name_v() { # VAR NAME PATH: hk_cgroup_name into VAR
+	local _cn_c _cn_h
+	hk_canon_v _cn_c "$3"
+	case "$_cn_c" in
+	/var/lib/hako | */.local/share/hako) printf -v "$1" '%s' "$2" ;;
+	*) hk_path_hash_v _cn_h "$3"; printf -v "$1" '%s@%08x' "$2" $((_cn_h & 0xffffffff)) ;;
 	esac
 }
 # hk_unit_escape STRING: STRING as hako escapes it into a unit name
@@ -341,8 +370,8 @@ hk_run_bases_list() {
 # directories of container NAME (of its container path PATH, or any)
 # record (file cgroup2-scope, written by the monitor), where they exist.
 hk_cgroup_recorded() {
-	local run=s-* base rec line
-	[ -n "${2:-}" ] && printf -v run 's-%016x' "$(hk_path_hash "$2")"
+	local run=s-* base rec line h
+	[ -n "${2:-}" ] && hk_path_hash_v h "$2" && printf -v run 's-%016x' "$h"
 	hk_run_bases_list
 	for base in "${HK_RUN_BASE_LIST[@]}"; do
 		for rec in "$base"/$run/"$1"/cgroup2-scope; do
@@ -366,7 +395,7 @@ hk_cgroups_named() {
 	local -a match mnts=()
 	hex4='[0-9a-f][0-9a-f][0-9a-f][0-9a-f]'
 	if [ -n "$path" ]; then
-		cg=$(hk_cgroup_name "$name" "$path")
+		hk_cgroup_name_v cg "$name" "$path"
 		e=$(hk_unit_escape "$cg")
 		match=(\( -name "$cg" -path "*/hako/$cg" \) -print -prune
 			-o -name "hako-${e//\\/\\\\}-$hex4.scope" -print)
