@@ -25,19 +25,23 @@ modes_init() { # TAG
 	printf 'lxc.idmap = u 0 300000 65536\nlxc.idmap = g 0 300000 65536\n' >"$HM_T/idmap.conf"
 	if ensure_test_user && "$HAKO" setup-user "$HK_TEST_USER" >/dev/null 2>&1; then
 		local home
-		home=$(getent passwd "$HK_TEST_USER" | cut -d: -f6)
+		hk_home_of home "$HK_TEST_USER"
 		HM_U=$(as_user mktemp -d "$home/hako-$1.XXXXXX")
 		chmod 755 "$HM_U"
 	fi
 }
-hm_path() { case "$1" in rp | ru) echo "$HM_T/$1" ;; *) echo "$HM_U/$1" ;; esac; }
-hm_dir() { echo "$(hm_path "$1")/$HM_N"; }
-hm_rootfs() { echo "$(hm_path "$1")/$HM_N/rootfs"; }
+# (hm_path_v VAR MODE sets VAR: hm runs for most steps of a test, and a
+# subshell is a fork, ~10 ms in a TCG guest.)
+hm_path_v() { case "$2" in rp | ru) printf -v "$1" '%s' "$HM_T/$2" ;; *) printf -v "$1" '%s' "$HM_U/$2" ;; esac; }
+hm_path() { local p; hm_path_v p "$1"; echo "$p"; }
+hm_dir() { local p; hm_path_v p "$1"; echo "$p/$HM_N"; }
+hm_rootfs() { local p; hm_path_v p "$1"; echo "$p/$HM_N/rootfs"; }
 hm_user() { case "$1" in rp | ru) return 1 ;; esac; }
 hm() {
-	local m=$1 sub=$2; shift 2
-	if hm_user "$m"; then as_user "$HAKO" "$sub" -P "$(hm_path "$m")" "$@"
-	else "$HAKO" "$sub" -P "$(hm_path "$m")" "$@"; fi
+	local m=$1 sub=$2 p; shift 2
+	hm_path_v p "$m"
+	if hm_user "$m"; then as_user "$HAKO" "$sub" -P "$p" "$@"
+	else "$HAKO" "$sub" -P "$p" "$@"; fi
 }
 hm_in() { local m=$1; shift; hm "$m" attach "$HM_N" -- "$@"; }
 hm_create() { # MODE [CONFIG-LINE...]: a fresh container with the probe at /hkprobe
@@ -45,8 +49,10 @@ hm_create() { # MODE [CONFIG-LINE...]: a fresh container with the probe at /hkpr
 	hm "$m" destroy -f "$HM_N" >/dev/null 2>&1
 	if [ "$m" = ru ]; then hm "$m" create "$HM_N" -t busybox -f "$HM_T/idmap.conf"
 	else hm "$m" create "$HM_N" -t busybox; fi >/dev/null 2>&1 || return 1
-	for l in "$@"; do echo "$l" >>"$(hm_dir "$m")/config"; done
-	install -m 755 "$HM_PROBE" "$(hm_rootfs "$m")/hkprobe"
+	local p
+	hm_path_v p "$m"
+	for l in "$@"; do echo "$l" >>"$p/$HM_N/config"; done
+	install -m 755 "$HM_PROBE" "$p/$HM_N/rootfs/hkprobe"
 }
 hm_init_pid() { hm "$1" ls -F NAME,PID 2>/dev/null | awk -F'\t' -v n="$HM_N" '$1 == n { print $2 }'; }
 # hm_cgroups_found MODE DESC: while $HM_N runs, the positive twin of a
