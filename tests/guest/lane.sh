@@ -46,6 +46,7 @@
 #   HK_GUEST_CACHE=DIR       kernel and images (default /var/cache/hako-guest)
 #   HK_GUEST_MEM=3G HK_GUEST_SMP=1  each guest's memory and CPUs (see shards())
 #   HK_GUEST_APPEND="..."    more kernel command line for both guests
+#   HK_GUEST_NICE=N          qemu's nice value (default 5; see boot())
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -131,10 +132,15 @@ unlock() { [ -n "${HG_LOCK_FD:-}" ] && exec {HG_LOCK_FD}>&-; HG_LOCK_FD=; }
 
 # boot TIMEOUT QEMU-ARGS...: starts the guest in the background (QPID):
 # the console into console.log, the results port into results.log.
+# qemu runs at nice HK_GUEST_NICE (default 5): beside make check's native
+# suites (one script at a time, about one CPU) the three TCG guests would
+# otherwise take most of both CPUs and the native lane, the longer one,
+# would wait; niced, the guests still get what the native lane leaves
+# (at least a CPU between them) and all of it once it is done.
 boot() {
 	local t=$1; shift
 	: >"$RUN/results.log"
-	timeout -k 5 "$t" qemu-system-x86_64 -nodefaults -accel tcg,thread=multi -cpu max \
+	nice -n "${HK_GUEST_NICE:-5}" timeout -k 5 "$t" qemu-system-x86_64 -nodefaults -accel tcg,thread=multi -cpu max \
 		-smp "$SMP" -m "$MEM" -display none -no-reboot \
 		-kernel "$HG_KROOT/boot/vmlinuz-$HG_KVER" \
 		-chardev file,id=console,path="$RUN/console.log" -serial chardev:console \
