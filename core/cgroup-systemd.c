@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "log.h"
 #include "sdbus.h"
 
@@ -116,10 +117,9 @@ bool hk_cgroup_scope_path_valid(const char *path)
 	return is_hako_scope(base, strlen(base));
 }
 
-static char *record_path(const struct hk_store *st, const char *name)
+static char *record_path(const char *run_dir)
 {
-	hk_autofree char *run = hk_store_container_run_dir(st, name);
-	return xasprintf("%s/%s", run, SCOPE_FILE);
+	return xasprintf("%s/%s", run_dir, SCOPE_FILE);
 }
 
 /* The directory of cgroup path cg in hierarchy h (no root prefix). */
@@ -139,7 +139,8 @@ char *hk_cgroup_scope_recorded(const struct hk_cgroup_info *info, const struct h
 			       const char *name)
 {
 	const struct hk_cgroup_hier *u = hk_cgroup_unified(info);
-	hk_autofree char *path = record_path(st, name);
+	hk_autofree char *run = hk_store_container_run_dir(st, name);
+	hk_autofree char *path = record_path(run);
 	hk_autofree char *text = NULL;
 	if (!u || hk_read_file_at(AT_FDCWD, path, &text, NULL, 4096, NULL) < 0)
 		return NULL;
@@ -158,19 +159,17 @@ char *hk_cgroup_scope_recorded(const struct hk_cgroup_info *info, const struct h
 	return dir;
 }
 
-void hk_cgroup_scope_forget(const struct hk_store *st, const char *name)
+void hk_cgroup_scope_forget(const struct hk_ct *ct)
 {
-	hk_autofree char *path = record_path(st, name);
+	hk_autofree char *path = record_path(ct->run_dir);
 	unlink(path);
 }
 
-static int record_scope(const struct hk_store *st, const char *name, const char *cg,
-			struct hk_error **err)
+static int record_scope(const struct hk_ct *ct, const char *cg, struct hk_error **err)
 {
-	hk_autofree char *run = hk_store_container_run_dir(st, name);
-	hk_autofree char *path = record_path(st, name);
+	hk_autofree char *path = record_path(ct->run_dir);
 	hk_autofree char *text = xasprintf("%s\n", cg);
-	if (hk_mkdir_p(run, 0700, err) < 0 ||
+	if (hk_mkdir_p(ct->run_dir, 0700, err) < 0 ||
 	    hk_write_run_file(path, text, strlen(text), 0600, err) < 0)
 		return hk_error_prefix(err, "record the container's scope");
 	return 0;
@@ -434,8 +433,8 @@ static char *ask_systemd(const struct hk_cgroup_info *info, const char *cg_name,
 	return NULL;
 }
 
-int hk_cgroup_systemd_prepare(const struct hk_cgroup_info *info, const struct hk_store *st,
-			      const char *name, char **scope_dir, struct hk_error **err)
+int hk_cgroup_systemd_prepare(const struct hk_cgroup_info *info, const struct hk_ct *ct,
+			      char **scope_dir, struct hk_error **err)
 {
 	*scope_dir = NULL;
 	const struct hk_cgroup_hier *u = hk_cgroup_unified(info);
@@ -443,8 +442,7 @@ int hk_cgroup_systemd_prepare(const struct hk_cgroup_info *info, const struct hk
 		return 0;
 	hk_autofree char *dir = u->dir ? own_scope(u->dir) : NULL; /* a reboot: still inside */
 	if (!dir) {
-		hk_autofree char *cg_name = hk_store_cgroup_name(st, name);
-		hk_autofree char *cg = ask_systemd(info, cg_name, err);
+		hk_autofree char *cg = ask_systemd(info, ct->cgroup_name, err);
 		if (!cg)
 			return *err ? -1 : 0;
 		dir = cgroup_to_dir(u, cg);
@@ -455,13 +453,14 @@ int hk_cgroup_systemd_prepare(const struct hk_cgroup_info *info, const struct hk
 				u->mountpoint);
 		if (enter_monitor_leaf(info, dir, err) < 0)
 			return -1;
-		hk_log(HK_LOG_INFO, "\"%s\" runs in systemd's transient scope \"%s\"", name, dir);
+		hk_log(HK_LOG_INFO, "\"%s\" runs in systemd's transient scope \"%s\"", ct->name,
+		       dir);
 	}
 	hk_autofree char *rel = xstrdup(dir + strlen(u->mountpoint));
 	hk_autofree char *cg = strcmp(u->mount_root, "/") == 0
 				       ? hk_steal_ptr(&rel)
 				       : xasprintf("%s%s", u->mount_root, rel);
-	if (record_scope(st, name, cg, err) < 0)
+	if (record_scope(ct, cg, err) < 0)
 		return -1;
 	*scope_dir = hk_steal_ptr(&dir);
 	return 0;

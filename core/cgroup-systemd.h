@@ -48,8 +48,9 @@ char *hk_cgroup_scope_unit(const char *cg_name, uint16_t salt, struct hk_error *
  * Without a bus to talk to, it logs why and leaves *scope_dir NULL (the
  * caller falls back to what delegation it has); a refusal from systemd is
  * an error naming the unit, systemd's error and the fix. */
-int hk_cgroup_systemd_prepare(const struct hk_cgroup_info *info, const struct hk_store *st,
-			      const char *name, char **scope_dir, struct hk_error **err);
+struct hk_ct;
+int hk_cgroup_systemd_prepare(const struct hk_cgroup_info *info, const struct hk_ct *ct,
+			      char **scope_dir, struct hk_error **err);
 
 /* For the starting command (whose messages the user sees, unlike the
  * monitor's): warns when hako will not be able to ask systemd for a scope
@@ -60,7 +61,7 @@ void hk_cgroup_systemd_preflight(void);
  * directory without info's root prefix; NULL when none. */
 char *hk_cgroup_scope_recorded(const struct hk_cgroup_info *info, const struct hk_store *st,
 			       const char *name);
-void hk_cgroup_scope_forget(const struct hk_store *st, const char *name);
+void hk_cgroup_scope_forget(const struct hk_ct *ct);
 
 /* Whether a recorded cgroup path is one hako could have made: absolute,
  * no "..", "//" or control bytes, ending in a "hako-*.scope" component. */

@@ -1,6 +1,7 @@
 /* device.c - the pure half of `hako device` (device.h): the words of the
  * command line and the records file, and the device policy they make. */
 #include "device.h"
+#include "container.h"
 #include "device-internal.h"
 
 #include <ctype.h>
@@ -239,7 +240,7 @@ char *hk_device_records_path(const struct hk_store *st, const char *name)
 	return xasprintf("%s/devices", dir);
 }
 
-int hk_device_record_start(const struct hk_store *st, const char *name, const struct hk_cgroup *cg,
+int hk_device_record_start(const struct hk_ct *ct, const struct hk_cgroup *cg,
 			   struct hk_error **err)
 {
 	struct hk_device_records r = { 0 };
@@ -250,9 +251,8 @@ int hk_device_record_start(const struct hk_store *st, const char *name, const st
 	}
 	hk_autofree char *text = hk_device_records_format(&r);
 	hk_device_records_free(&r);
-	hk_autofree char *dir = NULL;
-	if (hk_store_make_run_dir(st, name, &dir, err) < 0)
+	if (hk_ct_make_run_dir(ct, err) < 0)
 		return -1;
-	hk_autofree char *path = xasprintf("%s/devices", dir);
+	hk_autofree char *path = xasprintf("%s/devices", ct->run_dir);
 	return hk_write_run_file(path, text, strlen(text), 0644, err);
 }

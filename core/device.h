@@ -101,7 +101,8 @@ int hk_device_run(const struct hk_store *st, const char *name, const struct hk_d
 
 /* The monitor, once the limits are in force: starts the records with the
  * rules cg put in force (cg NULL: none). */
-int hk_device_record_start(const struct hk_store *st, const char *name, const struct hk_cgroup *cg,
+struct hk_ct;
+int hk_device_record_start(const struct hk_ct *ct, const struct hk_cgroup *cg,
 			   struct hk_error **err);
 
 #endif

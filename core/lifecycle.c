@@ -19,6 +19,7 @@
 #include "cgroup-manage.h"
 #include "cgroup-systemd.h"
 #include "cgroup-v2to1.h"
+#include "container.h"
 #include "execute.h"
 #include "init-probe.h"
 #include "log.h"
@@ -33,22 +34,42 @@
 #include "unixsock.h"
 #include "userns-exec.h"
 
+static int load_config(const char *path, const struct hk_strv *overrides, struct hk_config *cfg,
+		       struct hk_error **err);
+static int not_running(const struct hk_ct *ct, struct hk_error **err);
+
 int hk_error_not_running(const struct hk_store *st, const char *name, struct hk_error **err)
 {
-	if (hk_store_require(st, name, err) < 0)
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_EXISTING, &ct, err) < 0)
 		return -1;
-	hk_autofree char *p = hk_store_path_arg(st);
+	return not_running(ct, err);
+}
+
+/* The refusal for a container that does not run (or does not exist). */
+static int not_running(const struct hk_ct *ct, struct hk_error **err)
+{
+	if (!hk_ct_exists(ct))
+		return hk_ct_refuse_missing(ct, err);
+	hk_autofree char *p = hk_store_path_arg(ct->st);
 	return hk_error_say(err, ESRCH,
 			    "container \"%s\" is not running; start it with \"hako start %s%s\"",
-			    name, name, p);
+			    ct->name, ct->name, p);
 }
 
 int hk_config_load_for_start(const struct hk_store *st, const char *name,
 			     const struct hk_strv *overrides, struct hk_config *cfg,
 			     struct hk_error **err)
 {
-	hk_config_init(cfg);
 	hk_autofree char *path = hk_store_config_path(st, name);
+	return load_config(path, overrides, cfg, err);
+}
+
+/* The config at path with the -s overrides applied. */
+static int load_config(const char *path, const struct hk_strv *overrides, struct hk_config *cfg,
+		       struct hk_error **err)
+{
+	hk_config_init(cfg);
 	if (hk_config_parse_file(cfg, path, err) < 0)
 		return -1;
 	for (size_t i = 0; overrides && i < overrides->n; i++) {
@@ -241,13 +262,12 @@ static char *overrides_path(const struct hk_store *st, const char *name)
 
 /* Records the -s overrides so that attach applies the same config (caps,
  * seccomp, no_new_privs) as the running container got. */
-static int save_overrides(const struct hk_store *st, const char *name, const struct hk_strv *o,
-			  struct hk_error **err)
+static int save_overrides(const struct hk_ct *ct, const struct hk_strv *o, struct hk_error **err)
 {
 	struct hk_buf b = { 0 };
 	for (size_t i = 0; o && i < o->n; i++)
 		hk_buf_printf(&b, "%s\n", o->v[i]);
-	hk_autofree char *path = overrides_path(st, name);
+	hk_autofree char *path = xasprintf("%s/overrides", ct->run_dir);
 	int rc = hk_write_run_file(path, b.data ? b.data : "", b.len, 0600, err);
 	hk_buf_free(&b);
 	return rc;
@@ -292,7 +312,7 @@ static void close_inherited(void)
 }
 
 /* The monitor process: detached from the terminal, holding the lock. */
-static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const char *name,
+static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const struct hk_ct *ct,
 						    struct hk_config *cfg, struct hk_lock *lock,
 						    int ready, int lxc_fd, const struct hk_app *app,
 						    const struct hk_restore_req *restore)
@@ -323,7 +343,9 @@ static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const c
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	hk_lock_set_holder(lock, getpid());
-	char *own_name = xstrdup(name); /* name may live in the argv rewritten below */
+	/* The handle's name is its own copy: the caller's may live in the
+	 * argv rewritten below. */
+	const char *own_name = ct->name;
 	/* So may an application's words, and its TERM in the environment. */
 	struct hk_app own_app;
 	struct hk_strv words = { 0 };
@@ -341,7 +363,7 @@ static __attribute__((noreturn)) void monitor_child(struct hk_store *st, const c
 		title[strlen("hako monitor ") + strlen(own_name)] = '\0';
 	hk_proctitle_set(title);
 	struct hk_monitor_args a = { .st = st,
-				     .name = own_name,
+				     .ct = ct,
 				     .cfg = cfg,
 				     .ready_fd = ready,
 				     .lock = lock,
@@ -393,12 +415,14 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 	int64_t t = hk_timing_now();
 	const char *verb = o && o->app ? "execute" : o && o->restore ? "restore" : "start";
 	const struct hk_app *app = o ? o->app : NULL;
-	if (hk_store_require(st, name, err) < 0)
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_EXISTING, &ct, err) < 0)
 		return -1;
+	name = ct->name;
 	hk_autolock struct hk_lock *lock = NULL;
-	if (hk_lock_acquire(st, name, HK_LOCK_TRY, 0, &lock, err) < 0) {
+	if (hk_ct_lock(ct, HK_LOCK_TRY, 0, &lock, err) < 0) {
 		struct hk_state_file sf;
-		enum hk_state s = hk_state_effective(st, name, &sf);
+		enum hk_state s = hk_state_effective_ct(ct, &sf);
 		if (hk_state_is_active(s) && sf.init_pid > 0) {
 			hk_error_freep(err);
 			return hk_error_set(err, EBUSY,
@@ -422,10 +446,10 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 		return hk_error_prefix(err, "%s \"%s\"", verb, name);
 	t = hk_timing_add("lock", t);
 	struct hk_config cfg;
-	int rc = hk_config_load_for_start(st, name, o ? o->overrides : NULL, &cfg, err);
+	int rc = load_config(ct->config_path, o ? o->overrides : NULL, &cfg, err);
 	t = hk_timing_add("config", t);
 	if (rc == 0 && (preflight(st, name, &cfg, app, err) < 0 ||
-			save_overrides(st, name, o ? o->overrides : NULL, err) < 0))
+			save_overrides(ct, o ? o->overrides : NULL, err) < 0))
 		rc = -1;
 	t = hk_timing_add("preflight", t);
 	if (rc < 0) {
@@ -449,7 +473,7 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 		hk_timing_become(HK_TIMING_MONITOR);
 		hk_timing_add("fork", t);
 		close(pipefd[0]);
-		monitor_child(st, name, &cfg, lock, pipefd[1], lxc_fd, app, o ? o->restore : NULL);
+		monitor_child(st, ct, &cfg, lock, pipefd[1], lxc_fd, app, o ? o->restore : NULL);
 	}
 	close(pipefd[1]);
 	rc = read_ready(pipefd[0], name, init_pid, err);
@@ -464,12 +488,21 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 
 int hk_monitor_connect(const struct hk_store *st, const char *name, struct hk_error **err)
 {
-	if (hk_lock_probe(st, name) == 0)
-		return hk_error_not_running(st, name, err);
-	hk_autofree char *path = hk_monitor_socket_path(st, name);
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0)
+		return -1;
+	return hk_ct_monitor_connect(ct, err);
+}
+
+int hk_ct_monitor_connect(const struct hk_ct *ct, struct hk_error **err)
+{
+	if (hk_ct_lock_probe(ct) == 0)
+		return not_running(ct, err);
+	hk_autofree char *path = xasprintf("%s/monitor.sock", ct->run_dir);
 	int fd = hk_unixsock_connect(path, err);
 	if (fd < 0)
-		return hk_error_prefix(err, "container \"%s\": its monitor does not answer", name);
+		return hk_error_prefix(err, "container \"%s\": its monitor does not answer",
+				       ct->name);
 	return fd;
 }
 
@@ -550,9 +583,10 @@ static bool init_gone(const struct hk_state_file *sf)
 }
 
 /* A container without a monitor: kill through its cgroup, else its init. */
-static int stop_orphan(struct hk_store *st, const char *name, const struct hk_state_file *sf,
+static int stop_orphan(struct hk_store *st, const struct hk_ct *ct, const struct hk_state_file *sf,
 		       struct hk_error **err)
 {
+	const char *name = ct->name;
 	struct hk_ct_cgroup c;
 	if (hk_ct_cgroup_open(st, name, &c, err) < 0)
 		return -1;
@@ -576,17 +610,16 @@ static int stop_orphan(struct hk_store *st, const char *name, const struct hk_st
 		struct hk_state_file done;
 		hk_state_file_init(&done);
 		done.stopped = time(NULL);
-		hk_state_write_container(st, name, &done, NULL);
+		hk_state_write_ct(ct, &done, NULL);
 	}
 	return rc;
 }
 
 /* The record of a container whose monitor is gone, or false. */
-static bool read_active_record(const struct hk_store *st, const char *name,
-			       struct hk_state_file *sf)
+static bool read_active_record(const struct hk_ct *ct, struct hk_state_file *sf)
 {
 	hk_state_file_init(sf);
-	hk_autofree char *path = hk_state_path(st, name);
+	hk_autofree char *path = xasprintf("%s/state", ct->run_dir);
 	const char *boot = hk_state_boot_id(NULL);
 	return hk_state_read(path, sf, NULL) == 0 && boot && strcmp(sf->boot_id, boot) == 0 &&
 	       hk_state_is_active(sf->state);
@@ -598,18 +631,17 @@ static bool read_active_record(const struct hk_store *st, const char *name,
  * is waited for: a dying process's files close one by one (its socket
  * before its lock), and a child it forked may hold the lock a moment
  * longer.  Returns 1 when it finished a stop. */
-static int finish_dead_monitor(struct hk_store *st, const char *name, struct hk_error **err)
+static int finish_dead_monitor(struct hk_store *st, const struct hk_ct *ct, struct hk_error **err)
 {
 	struct hk_state_file sf;
-	if (!read_active_record(st, name, &sf))
+	if (!read_active_record(ct, &sf))
 		return 0;
 	hk_autolock struct hk_lock *lock = NULL;
-	if (hk_lock_acquire(st, name, HK_LOCK_WAIT, 3000, &lock, NULL) < 0 ||
-	    !read_active_record(st, name, &sf))
+	if (hk_ct_lock(ct, HK_LOCK_WAIT, 3000, &lock, NULL) < 0 || !read_active_record(ct, &sf))
 		return 0;
 	hk_log(HK_LOG_NOTICE, "the monitor of \"%s\" died while it stopped: finishing its cleanup",
-	       name);
-	return stop_orphan(st, name, &sf, err) < 0 ? -1 : 1;
+	       ct->name);
+	return stop_orphan(st, ct, &sf, err) < 0 ? -1 : 1;
 }
 
 /* A container LXC runs: stopped as lxc-stop does (runner.h). */
@@ -634,28 +666,30 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 	    struct hk_error **err)
 {
 	int64_t t = hk_timing_last();
-	if (hk_name_validate(name, err) < 0)
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0)
 		return hk_error_prefix(err, "stop");
+	name = ct->name;
 	struct hk_state_file sf;
-	enum hk_state s = hk_state_effective(st, name, &sf);
+	enum hk_state s = hk_state_effective_ct(ct, &sf);
 	/* A running container whose directory was removed can still be
 	 * stopped: its run directory knows it. */
-	if (!hk_state_is_active(s) && s != HK_STATE_ORPHANED && hk_store_require(st, name, err) < 0)
-		return -1;
+	if (!hk_state_is_active(s) && s != HK_STATE_ORPHANED && !hk_ct_exists(ct))
+		return hk_ct_refuse_missing(ct, err);
 	if (s == HK_STATE_ORPHANED)
-		return stop_orphan(st, name, &sf, err);
+		return stop_orphan(st, ct, &sf, err);
 	if (!hk_state_is_active(s)) {
-		int dead = finish_dead_monitor(st, name, err);
+		int dead = finish_dead_monitor(st, ct, err);
 		if (dead != 0)
 			return dead < 0 ? hk_error_prefix(err, "stop \"%s\"", name) : 0;
 		struct hk_runner r = { .kind = HK_RUNNER_NONE };
-		if (hk_lock_probe(st, name) == 0) /* else this hako is starting it */
+		if (hk_ct_lock_probe(ct) == 0) /* else this hako is starting it */
 			hk_runner_probe(st, name, &r);
 		if (r.kind != HK_RUNNER_NONE)
 			return stop_foreign(st, name, &r, o, err);
-		return hk_error_not_running(st, name, err);
+		return not_running(ct, err);
 	}
-	hk_autoclose int fd = hk_monitor_connect(st, name, err);
+	hk_autoclose int fd = hk_ct_monitor_connect(ct, err);
 	if (fd < 0)
 		return -1;
 	hk_timing_add("connect", t);
@@ -690,7 +724,7 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 	 * of finishing (it did not say it was done), the stop is finished
 	 * here. */
 	hk_autoerr struct hk_error *dead_err = NULL;
-	int dead = done ? 0 : finish_dead_monitor(st, name, &dead_err);
+	int dead = done ? 0 : finish_dead_monitor(st, ct, &dead_err);
 	if (dead != 0 && rc < 0 && err)
 		hk_error_freep(err); /* the dead monitor's EOF: superseded */
 	if (dead < 0)

@@ -54,6 +54,9 @@ void hk_start_overrides_load(const struct hk_store *st, const char *name, struct
 /* Connects to a running container's monitor (SOCK_CLOEXEC); a clear error
  * when the container is not running. */
 int hk_monitor_connect(const struct hk_store *st, const char *name, struct hk_error **err);
+/* The same for a container handle (container.h). */
+struct hk_ct;
+int hk_ct_monitor_connect(const struct hk_ct *ct, struct hk_error **err);
 
 /* The refusal for a container that does not run: "does not exist in PATH;
  * create it with ..." (ENOENT) when there is no such container, else "is

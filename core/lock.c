@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "log.h"
 #include "store-internal.h"
 
@@ -174,13 +175,13 @@ static bool still_ours(int fd, const char *path)
 
 /* One try: open (creating directories and file), lock, verify.  Returns
  * 0 with *out_fd, 1 when the file was replaced (try again), -1 on error. */
-static int try_once(const struct hk_store *st, const char *name, enum hk_lock_mode mode,
-		    long long start, unsigned timeout_ms, int *out_fd, struct hk_error **err)
+static int try_once(const struct hk_ct *ct, enum hk_lock_mode mode, long long start,
+		    unsigned timeout_ms, int *out_fd, struct hk_error **err)
 {
-	hk_autofree char *dir = NULL;
-	if (hk_store_make_run_dir(st, name, &dir, err) < 0)
+	const char *name = ct->name;
+	if (hk_ct_make_run_dir(ct, err) < 0)
 		return hk_error_prefix(err, "lock container \"%s\"", name);
-	hk_autofree char *path = xasprintf("%s/lock", dir);
+	hk_autofree char *path = xasprintf("%s/lock", ct->run_dir);
 	hk_autoclose int fd =
 		open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 	if (fd < 0 && errno == ENOENT)
@@ -201,12 +202,20 @@ static int try_once(const struct hk_store *st, const char *name, enum hk_lock_mo
 int hk_lock_acquire(const struct hk_store *st, const char *name, enum hk_lock_mode mode,
 		    unsigned timeout_ms, struct hk_lock **out, struct hk_error **err)
 {
-	if (hk_name_validate(name, err) < 0)
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0)
 		return -1;
+	return hk_ct_lock(ct, mode, timeout_ms, out, err);
+}
+
+int hk_ct_lock(const struct hk_ct *ct, enum hk_lock_mode mode, unsigned timeout_ms,
+	       struct hk_lock **out, struct hk_error **err)
+{
+	const char *name = ct->name;
 	long long start = hk_now_ms();
 	int fd = -1;
 	for (int i = 0; i < REOPEN_MAX; i++) {
-		int r = try_once(st, name, mode, start, timeout_ms, &fd, err);
+		int r = try_once(ct, mode, start, timeout_ms, &fd, err);
 		if (r < 0)
 			return -1;
 		if (r == 0) {
@@ -221,14 +230,28 @@ int hk_lock_acquire(const struct hk_store *st, const char *name, enum hk_lock_mo
 	return hk_error_set(err, EAGAIN,
 			    "lock container \"%s\": its lock file keeps being replaced; is another "
 			    "program removing %s?",
-			    name, hk_store_run_dir(st));
+			    name, hk_store_run_dir(ct->st));
 }
+
+static pid_t probe_path(const char *path);
 
 pid_t hk_lock_probe(const struct hk_store *st, const char *name)
 {
 	if (hk_name_validate(name, NULL) < 0)
 		return 0;
 	hk_autofree char *path = xasprintf("%s/%s/lock", hk_store_run_dir(st), name);
+	return probe_path(path);
+}
+
+pid_t hk_ct_lock_probe(const struct hk_ct *ct)
+{
+	hk_autofree char *path = xasprintf("%s/lock", ct->run_dir);
+	return probe_path(path);
+}
+
+/* Who holds the lock file at path (hk_lock_probe). */
+static pid_t probe_path(const char *path)
+{
 	hk_autoclose int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0) {
 		if (errno != ENOENT)

@@ -64,7 +64,8 @@ struct mon_term {
 
 struct hk_monitor {
 	struct hk_store *st;
-	const char *name;
+	const struct hk_ct *ct; /* its name and directories, joined once (container.h) */
+	const char *name;	/* ct->name */
 	struct hk_config *cfg;
 	struct hk_state_file state;
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "container.h"
 #include "device.h"
 #include "log.h"
 #include "monitor-internal.h"
@@ -142,8 +143,7 @@ int hk_monitor_restore_init(struct hk_monitor *m, struct hk_error **err)
 	if (!rootfs || open_terms(m, &m->restore->info, err) < 0 ||
 	    hk_monitor_apply_limits(m, err) < 0)
 		return -1;
-	hk_autofree char *run = hk_store_container_run_dir(m->st, m->name);
-	hk_autofree char *pidfile = xasprintf("%s/criu-restore.pid", run);
+	hk_autofree char *pidfile = xasprintf("%s/criu-restore.pid", m->ct->run_dir);
 	unlink(pidfile);
 	t = hk_timing_add("prepare", t);
 	int rc = run_restore(m, rootfs, pidfile, err);
@@ -154,7 +154,7 @@ int hk_monitor_restore_init(struct hk_monitor *m, struct hk_error **err)
 	}
 	if (take_init(m, pidfile, err) < 0)
 		return -1;
-	if (hk_device_record_start(m->st, m->name, m->cgroup, err) < 0)
+	if (hk_device_record_start(m->ct, m->cgroup, err) < 0)
 		return hk_error_prefix(err, "container \"%s\"", m->name);
 	if (m->cgroup && m->cfg->idmap.n &&
 	    hk_cgroup_delegate_to_ct_root(m->cgroup, &m->cfg->idmap, err) < 0)

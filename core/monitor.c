@@ -22,6 +22,7 @@
 #include "caps.h"
 #include "cgroup-systemd.h"
 #include "cleanup.h"
+#include "container.h"
 #include "device.h"
 #include "log.h"
 #include "monitor-internal.h"
@@ -50,7 +51,7 @@ void hk_monitor_write_state(struct hk_monitor *m, enum hk_state s)
 	if (boot)
 		snprintf(m->state.boot_id, sizeof(m->state.boot_id), "%s", boot);
 	hk_autoerr struct hk_error *err = NULL;
-	if (hk_state_write_container(m->st, m->name, &m->state, &err) < 0)
+	if (hk_state_write_ct(m->ct, &m->state, &err) < 0)
 		hk_log(HK_LOG_WARN, "monitor of \"%s\": %s", m->name, err->msg);
 	if (s != HK_STATE_STOPPED) /* STOPPED: at the end (hk_monitor_lxc_finish) */
 		hk_monitor_lxc_notify(m);
@@ -132,13 +133,13 @@ static void drain_term(struct hk_monitor *m, size_t t)
 
 static int setup_cgroup(struct hk_monitor *m, struct hk_error **err)
 {
-	hk_autofree char *cg_name = hk_store_cgroup_name(m->st, m->name);
+	const char *cg_name = m->ct->cgroup_name;
 	hk_autofree char *scope = NULL;
 	if (hk_cgroup_detect("", &m->cg_info, err) < 0)
 		return -1;
 	m->have_cg_info = true;
 	/* On a systemd host, systemd's transient scope is the v2 base. */
-	if (hk_cgroup_systemd_prepare(&m->cg_info, m->st, m->name, &scope, err) < 0)
+	if (hk_cgroup_systemd_prepare(&m->cg_info, m->ct, &scope, err) < 0)
 		return hk_error_prefix(err, "container \"%s\"", m->name);
 	if (getuid() == 0) {
 		m->cgroup = hk_cgroup_open_scoped(&m->cg_info, NULL, cg_name, scope);
@@ -243,7 +244,7 @@ static int join_cgroups(void *ctx, pid_t pid, bool born_in_cgroup, struct hk_err
 					 : hk_cgroup_attach(m->cgroup, pid, err)) < 0)
 		rc = -1;
 	/* What `hako device` adds to (device.h). */
-	if (rc == 0 && hk_device_record_start(m->st, m->name, m->cgroup, err) < 0)
+	if (rc == 0 && hk_device_record_start(m->ct, m->cgroup, err) < 0)
 		rc = hk_error_prefix(err, "container \"%s\"", m->name);
 	/* Last, once the monitor no longer writes it: an id-mapped
 	 * container's root makes its own cgroups (systemd's init.scope, a
@@ -323,8 +324,7 @@ char *hk_monitor_rootfs_dir(const struct hk_monitor *m, struct hk_error **err)
 	const struct hk_storage_ops *ops = hk_storage_find(r->backend, err);
 	if (!ops || ops->support(NULL, err) < 0)
 		return NULL;
-	hk_autofree char *dir = hk_store_container_dir(m->st, m->name);
-	char *target = hk_storage_rootfs_target(r, dir);
+	char *target = hk_storage_rootfs_target(r, m->ct->dir);
 	if (access(target, F_OK) < 0) {
 		hk_error_errno(err, "rootfs \"%s\"", target);
 		free(target);
@@ -717,7 +717,7 @@ static void teardown(struct hk_monitor *m)
 		m->cgroup = NULL;
 		t = hk_timing_add("cgroup-remove", t);
 	}
-	hk_cgroup_scope_forget(m->st, m->name);
+	hk_cgroup_scope_forget(m->ct);
 	if (m->have_cg_info)
 		hk_cgroup_info_free(&m->cg_info);
 	m->have_cg_info = false;
@@ -915,19 +915,19 @@ static void destroy_ephemeral(struct hk_store *st, const char *name)
 /* A container that is gone (ephemeral, or its directory removed while it
  * ran) keeps no run directory, and its store none once it is empty; the
  * lock file goes while still held (a waiter sees it replaced). */
-static void forget_run_dir(struct hk_store *st, const char *name)
+static void forget_run_dir(const struct hk_ct *ct)
 {
-	hk_autofree char *run = hk_store_container_run_dir(st, name);
 	hk_autoerr struct hk_error *err = NULL;
-	if (hk_rm_rf(run, &err) < 0)
-		hk_log(HK_LOG_WARN, "run directory of \"%s\": %s", name, err->msg);
-	hk_store_prune_run_dir(st);
+	if (hk_rm_rf(ct->run_dir, &err) < 0)
+		hk_log(HK_LOG_WARN, "run directory of \"%s\": %s", ct->name, err->msg);
+	hk_store_prune_run_dir(ct->st);
 }
 
 int hk_monitor_run(const struct hk_monitor_args *a)
 {
 	struct hk_monitor m = { .st = a->st,
-				.name = a->name,
+				.ct = a->ct,
+				.name = a->ct->name,
 				.cfg = a->cfg,
 				.pidfd = -1,
 				.listen_fd = -1,
@@ -940,7 +940,7 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 	hk_state_file_init(&m.state);
 	int ready_fd = a->ready_fd;
 	hk_autoerr struct hk_error *err = NULL;
-	m.sock_path = hk_monitor_socket_path(a->st, a->name);
+	m.sock_path = xasprintf("%s/monitor.sock", a->ct->run_dir);
 	unlink(m.sock_path); /* a socket file left by a monitor that died */
 	m.listen_fd = hk_unixsock_listen(m.sock_path, &err);
 	hk_monitor_lxc_listen(&m);
@@ -955,7 +955,7 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 			if (!reboot || m.stopping || m.app)
 				break;
 			close_terms(&m);
-			hk_log(HK_LOG_NOTICE, "\"%s\" rebooted: starting it again", a->name);
+			hk_log(HK_LOG_NOTICE, "\"%s\" rebooted: starting it again", m.name);
 		}
 	}
 	if (err)
@@ -972,9 +972,9 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 	hk_monitor_write_state(&m, HK_STATE_STOPPED);
 	hk_cleanup_crash_at(HK_STEP_STOP_STATE_RECORDED);
 	if (a->cfg->ephemeral)
-		destroy_ephemeral(a->st, a->name);
-	if (!hk_store_exists(a->st, a->name))
-		forget_run_dir(a->st, a->name);
+		destroy_ephemeral(a->st, m.name);
+	if (!hk_ct_exists(a->ct))
+		forget_run_dir(a->ct);
 	t = hk_timing_add("state", t);
 	/* LXC may start it once hako has let go of everything. */
 	hk_monitor_lxc_close(&m);

@@ -7,11 +7,12 @@
 #include "execute.h"
 #include "store.h"
 
+struct hk_ct;
 struct hk_restore_req;
 
 struct hk_monitor_args {
 	struct hk_store *st;
-	const char *name;
+	const struct hk_ct *ct; /* the container (its name and directories), of st */
 	struct hk_config *cfg;
 	int ready_fd;	      /* gets "OK PID\n" or "ERR ERRNO MESSAGE" (lines), then is closed */
 	struct hk_lock *lock; /* the container's lock, released when all is cleaned up */

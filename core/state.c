@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container.h"
 #include "store-internal.h"
 #include "util.h"
 
@@ -215,10 +216,17 @@ char *hk_state_path(const struct hk_store *st, const char *name)
 int hk_state_write_container(const struct hk_store *st, const char *name,
 			     const struct hk_state_file *sf, struct hk_error **err)
 {
-	hk_autofree char *dir = NULL;
-	if (hk_store_make_run_dir(st, name, &dir, err) < 0)
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0)
 		return -1;
-	hk_autofree char *path = xasprintf("%s/state", dir);
+	return hk_state_write_ct(ct, sf, err);
+}
+
+int hk_state_write_ct(const struct hk_ct *ct, const struct hk_state_file *sf, struct hk_error **err)
+{
+	if (hk_ct_make_run_dir(ct, err) < 0)
+		return -1;
+	hk_autofree char *path = xasprintf("%s/state", ct->run_dir);
 	return hk_state_write(path, sf, err);
 }
 
@@ -236,12 +244,23 @@ static bool init_alive(pid_t pid, long long start)
 enum hk_state hk_state_effective(const struct hk_store *st, const char *name,
 				 struct hk_state_file *sf)
 {
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, NULL) < 0) {
+		if (sf)
+			hk_state_file_init(sf);
+		return HK_STATE_STOPPED; /* a bad name: nothing runs under it */
+	}
+	return hk_state_effective_ct(ct, sf);
+}
+
+enum hk_state hk_state_effective_ct(const struct hk_ct *ct, struct hk_state_file *sf)
+{
 	struct hk_state_file local;
 	if (!sf)
 		sf = &local;
 	hk_state_file_init(sf);
-	bool locked = hk_lock_probe(st, name) != 0;
-	hk_autofree char *path = hk_state_path(st, name);
+	bool locked = hk_ct_lock_probe(ct) != 0;
+	hk_autofree char *path = xasprintf("%s/state", ct->run_dir);
 	const char *boot = hk_state_boot_id(NULL);
 	bool current = hk_state_read(path, sf, NULL) == 0 && boot && strcmp(sf->boot_id, boot) == 0;
 	if (!current)

@@ -91,6 +91,11 @@ int hk_state_write_container(const struct hk_store *st, const char *name,
  * blocks, never fails: what cannot be read counts as absent. */
 enum hk_state hk_state_effective(const struct hk_store *st, const char *name,
 				 struct hk_state_file *sf);
+/* The same for a container handle (container.h), and its state written. */
+struct hk_ct;
+enum hk_state hk_state_effective_ct(const struct hk_ct *ct, struct hk_state_file *sf);
+int hk_state_write_ct(const struct hk_ct *ct, const struct hk_state_file *sf,
+		      struct hk_error **err);
 
 /* Has processes: everything but STOPPED and BUSY. */
 bool hk_state_is_active(enum hk_state s);

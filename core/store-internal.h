@@ -47,6 +47,13 @@ int hk_store_canonical_path(const char *path, char **out, struct hk_error **err)
  * RUNDIR/s-HASH/NAME (0700); returns the last one in *out. */
 int hk_store_make_run_dir(const struct hk_store *st, const char *name, char **out,
 			  struct hk_error **err);
+/* The same for a container's run directory already joined (container.h's
+ * run_dir, which must lie in st's run directory). */
+int hk_store_make_run_dir_at(const struct hk_store *st, const char *dir, struct hk_error **err);
+/* true when dir (PATH/NAME) is a real directory holding a regular config. */
+bool hk_store_dir_has_config(const char *dir);
+/* The refusal of hk_store_require for a container that does not exist. */
+int hk_store_refuse_missing(const struct hk_store *st, const char *name, struct hk_error **err);
 
 /* store-sweep.c: RUNDIR/s-HASH/.path names the container path (written
  * with the first run directory of a store), and the sweep run by every

@@ -255,10 +255,18 @@ static int mkdir_mode(const char *path, mode_t mode, struct hk_error **err)
 int hk_store_make_run_dir(const struct hk_store *st, const char *name, char **out,
 			  struct hk_error **err)
 {
+	hk_autofree char *dir = xasprintf("%s/%s", st->run_dir, name);
+	if (hk_store_make_run_dir_at(st, dir, err) < 0)
+		return -1;
+	*out = hk_steal_ptr(&dir);
+	return 0;
+}
+
+int hk_store_make_run_dir_at(const struct hk_store *st, const char *dir, struct hk_error **err)
+{
 	/* Parents of RUNDIR (the cache fallback) are private too. */
 	if (hk_mkdir_p(st->run_base, st->is_root ? 0755 : 0700, err) < 0)
 		return -1;
-	hk_autofree char *dir = xasprintf("%s/%s", st->run_dir, name);
 	/* A destroy elsewhere removes the store's directory once it is
 	 * empty (hk_store_prune_run_dir): make it again when that happened
 	 * between the two mkdirs. */
@@ -271,7 +279,6 @@ int hk_store_make_run_dir(const struct hk_store *st, const char *name, char **ou
 			return hk_error_errno(err, "cannot create the run directory \"%s\"", dir);
 	}
 	hk_store_note_run_path(st);
-	*out = hk_steal_ptr(&dir);
 	return 0;
 }
 

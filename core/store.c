@@ -182,6 +182,11 @@ static bool has_config_at(int dirfd, const char *name)
 	return fstatat(dirfd, cfg, &sb, 0) == 0 && S_ISREG(sb.st_mode);
 }
 
+bool hk_store_dir_has_config(const char *dir)
+{
+	return has_config_at(AT_FDCWD, dir);
+}
+
 bool hk_store_exists(const struct hk_store *st, const char *name)
 {
 	if (hk_name_validate(name, NULL) < 0)
@@ -196,6 +201,11 @@ int hk_store_require(const struct hk_store *st, const char *name, struct hk_erro
 		return -1;
 	if (hk_store_exists(st, name))
 		return 0;
+	return hk_store_refuse_missing(st, name, err);
+}
+
+int hk_store_refuse_missing(const struct hk_store *st, const char *name, struct hk_error **err)
+{
 	hk_autofree char *p = hk_store_path_arg(st);
 	return hk_error_say(err, ENOENT,
 			    "container \"%s\" does not exist in %s; create it with "

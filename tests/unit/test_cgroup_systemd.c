@@ -16,6 +16,7 @@
 #include "testutil.h"
 
 #include "cgroup-systemd.h"
+#include "container.h"
 #include "store.h"
 #include "util.h"
 
@@ -174,7 +175,9 @@ static void test_record(void **state)
 	assert_int_equal(hk_write_file_atomic(file, bad, strlen(bad), 0600, NULL), 0);
 	assert_null(hk_cgroup_scope_recorded(&h.info, st, "c1")); /* refused */
 
-	hk_cgroup_scope_forget(st, "c1");
+	hk_autoct struct hk_ct *ct = NULL;
+	assert_int_equal(hk_ct_open(st, "c1", HK_CT_MAY_BE_MISSING, &ct, NULL), 0);
+	hk_cgroup_scope_forget(ct);
 	assert_int_equal(access(file, F_OK), -1);
 	hk_rm_rf(run, NULL);
 	rmdir(store_dir);

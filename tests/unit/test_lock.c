@@ -16,46 +16,26 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "teststore.h"
 
 #include "store-internal.h"
 
-struct fixture {
-	char top[PATH_MAX];
-	struct hk_store *st;
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = xcalloc(1, sizeof(*f));
-	strcpy(f->top, "/tmp/hk-lock-XXXXXX");
-	if (!mkdtemp(f->top))
-		return -1;
-	hk_autofree char *run = xasprintf("%s/run", f->top);
-	hk_autofree char *home = xasprintf("%s/home", f->top);
-	hk_autofree char *lxc = xasprintf("%s/lxc", f->top);
-	setenv("HAKO_RUN_DIR", run, 1);
-	setenv("HOME", home, 1);
-	unsetenv("XDG_CONFIG_HOME");
-	if (hk_store_open(lxc, &f->st, NULL) < 0)
-		return -1;
 	hk_lock_set_command(NULL);
-	*state = f;
-	return 0;
+	*state = hk_store_fixture_new("/tmp/hk-lock-XXXXXX");
+	return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	hk_store_free(f->st);
-	int r = hk_rm_rf(f->top, NULL);
-	free(f);
 	hk_lock_set_command(NULL);
-	return r;
+	return hk_store_fixture_free(*state);
 }
 
 /* Runs fn in a child process and returns its exit status. */
-static int in_child(int (*fn)(struct fixture *f, const void *arg), struct fixture *f,
-		    const void *arg)
+static int in_child(int (*fn)(struct hk_store_fixture *f, const void *arg),
+		    struct hk_store_fixture *f, const void *arg)
 {
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -67,14 +47,14 @@ static int in_child(int (*fn)(struct fixture *f, const void *arg), struct fixtur
 	return WEXITSTATUS(status);
 }
 
-static int child_probe(struct fixture *f, const void *arg)
+static int child_probe(struct hk_store_fixture *f, const void *arg)
 {
 	pid_t want = *(const pid_t *)arg;
 	return hk_lock_probe(f->st, "c1") == want ? 0 : 1;
 }
 
 /* TRY must fail with EBUSY naming arg (a string). */
-static int child_try_busy(struct fixture *f, const void *arg)
+static int child_try_busy(struct hk_store_fixture *f, const void *arg)
 {
 	struct hk_lock *l = NULL;
 	struct hk_error *err = NULL;
@@ -87,7 +67,7 @@ static int child_try_busy(struct fixture *f, const void *arg)
 	return 0;
 }
 
-static int child_try_ok(struct fixture *f, const void *arg)
+static int child_try_ok(struct hk_store_fixture *f, const void *arg)
 {
 	(void)arg;
 	struct hk_lock *l = NULL;
@@ -98,7 +78,7 @@ static int child_try_ok(struct fixture *f, const void *arg)
 	return mine ? 0 : 2;
 }
 
-static int child_wait_times_out(struct fixture *f, const void *arg)
+static int child_wait_times_out(struct hk_store_fixture *f, const void *arg)
 {
 	(void)arg;
 	struct hk_lock *l = NULL;
@@ -116,7 +96,7 @@ static int child_wait_times_out(struct fixture *f, const void *arg)
 
 static void test_acquire_probe_release(void **state)
 {
-	struct fixture *f = *state;
+	struct hk_store_fixture *f = *state;
 	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_lock_probe(f->st, "c1"), 0); /* nothing yet */
 	struct hk_lock *l = NULL;
@@ -151,7 +131,7 @@ static void test_acquire_probe_release(void **state)
 
 static void test_command(void **state)
 {
-	struct fixture *f = *state;
+	struct hk_store_fixture *f = *state;
 	hk_autoerr struct hk_error *err = NULL;
 	hk_autolock struct hk_lock *l = NULL;
 	/* Default: the program's name (no argument here). */
@@ -180,7 +160,7 @@ static void test_command(void **state)
  * descriptor, the lock stays held until the child exits. */
 static void test_inherited(void **state)
 {
-	struct fixture *f = *state;
+	struct hk_store_fixture *f = *state;
 	hk_autoerr struct hk_error *err = NULL;
 	struct hk_lock *l = NULL;
 	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &l, &err), 0);
@@ -216,7 +196,7 @@ static void test_inherited(void **state)
 /* WAIT gets the lock when the holder lets go within the timeout. */
 static void test_wait_succeeds(void **state)
 {
-	struct fixture *f = *state;
+	struct hk_store_fixture *f = *state;
 	hk_autoerr struct hk_error *err = NULL;
 	int ready[2];
 	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
@@ -251,7 +231,7 @@ static void test_wait_succeeds(void **state)
  * acquirer gets a fresh file (the old holder's inode no longer counts). */
 static void test_removed_run_dir(void **state)
 {
-	struct fixture *f = *state;
+	struct hk_store_fixture *f = *state;
 	hk_autoerr struct hk_error *err = NULL;
 	hk_autolock struct hk_lock *old = NULL;
 	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &old, &err), 0);
@@ -264,7 +244,7 @@ static void test_removed_run_dir(void **state)
 
 static void test_dirs_and_names(void **state)
 {
-	struct fixture *f = *state;
+	struct hk_store_fixture *f = *state;
 	hk_autoerr struct hk_error *err = NULL;
 	hk_autolock struct hk_lock *l = NULL;
 	/* Before the container exists (create takes it first). */

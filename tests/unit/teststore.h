@@ -1,0 +1,51 @@
+/* teststore.h - a store of its own for a unit test that locks, records
+ * states or lists: top (a mkdtemp template, filled in) becomes a fresh
+ * temp dir holding the run directory (HAKO_RUN_DIR=TOP/run), the home
+ * (HOME=TOP/home, XDG_CONFIG_HOME unset: no hako.conf of the caller's)
+ * and the container path TOP/lxc.  Include it after testutil.h. */
+#ifndef HK_TESTSTORE_H
+#define HK_TESTSTORE_H
+
+#include <limits.h>
+
+#include "store.h"
+#include "util.h"
+
+static inline int hk_test_store_open(char *top, struct hk_store **st)
+{
+	if (!mkdtemp(top))
+		return -1;
+	hk_autofree char *run = xasprintf("%s/run", top);
+	hk_autofree char *home = xasprintf("%s/home", top);
+	hk_autofree char *lxc = xasprintf("%s/lxc", top);
+	setenv("HAKO_RUN_DIR", run, 1);
+	setenv("HOME", home, 1);
+	unsetenv("XDG_CONFIG_HOME");
+	return hk_store_open(lxc, st, NULL);
+}
+
+/* The same as a cmocka fixture: a fresh store below template ("/tmp/hk-NAME-XXXXXX"),
+ * freed and its directory removed by hk_store_fixture_free. */
+struct hk_store_fixture {
+	char top[PATH_MAX];
+	struct hk_store *st;
+};
+static inline struct hk_store_fixture *hk_store_fixture_new(const char *template)
+{
+	struct hk_store_fixture *f = xcalloc(1, sizeof(*f));
+	snprintf(f->top, sizeof(f->top), "%s", template);
+	if (hk_test_store_open(f->top, &f->st) < 0) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+static inline int hk_store_fixture_free(struct hk_store_fixture *f)
+{
+	hk_store_free(f->st);
+	int r = hk_rm_rf(f->top, NULL);
+	free(f);
+	return r;
+}
+
+#endif
