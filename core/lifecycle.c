@@ -254,10 +254,9 @@ static int preflight(const struct hk_store *st, const char *name, const struct h
 	return 0;
 }
 
-static char *overrides_path(const struct hk_store *st, const char *name)
+static char *overrides_path(const char *run_dir)
 {
-	hk_autofree char *run = hk_store_container_run_dir(st, name);
-	return xasprintf("%s/overrides", run);
+	return xasprintf("%s/overrides", run_dir);
 }
 
 /* Records the -s overrides so that attach applies the same config (caps,
@@ -267,7 +266,7 @@ static int save_overrides(const struct hk_ct *ct, const struct hk_strv *o, struc
 	struct hk_buf b = { 0 };
 	for (size_t i = 0; o && i < o->n; i++)
 		hk_buf_printf(&b, "%s\n", o->v[i]);
-	hk_autofree char *path = xasprintf("%s/overrides", ct->run_dir);
+	hk_autofree char *path = overrides_path(ct->run_dir);
 	int rc = hk_write_run_file(path, b.data ? b.data : "", b.len, 0600, err);
 	hk_buf_free(&b);
 	return rc;
@@ -275,7 +274,8 @@ static int save_overrides(const struct hk_ct *ct, const struct hk_strv *o, struc
 
 void hk_start_overrides_load(const struct hk_store *st, const char *name, struct hk_strv *out)
 {
-	hk_autofree char *path = overrides_path(st, name);
+	hk_autofree char *run = hk_store_container_run_dir(st, name);
+	hk_autofree char *path = overrides_path(run);
 	hk_autofree char *text = NULL;
 	if (hk_read_file(path, &text, NULL, NULL) < 0)
 		return;
@@ -498,7 +498,7 @@ int hk_ct_monitor_connect(const struct hk_ct *ct, struct hk_error **err)
 {
 	if (hk_ct_lock_probe(ct) == 0)
 		return not_running(ct, err);
-	hk_autofree char *path = xasprintf("%s/monitor.sock", ct->run_dir);
+	hk_autofree char *path = hk_monitor_socket_in(ct->run_dir);
 	int fd = hk_unixsock_connect(path, err);
 	if (fd < 0)
 		return hk_error_prefix(err, "container \"%s\": its monitor does not answer",
@@ -619,7 +619,7 @@ static int stop_orphan(struct hk_store *st, const struct hk_ct *ct, const struct
 static bool read_active_record(const struct hk_ct *ct, struct hk_state_file *sf)
 {
 	hk_state_file_init(sf);
-	hk_autofree char *path = xasprintf("%s/state", ct->run_dir);
+	hk_autofree char *path = hk_state_path_ct(ct);
 	const char *boot = hk_state_boot_id(NULL);
 	return hk_state_read(path, sf, NULL) == 0 && boot && strcmp(sf->boot_id, boot) == 0 &&
 	       hk_state_is_active(sf->state);

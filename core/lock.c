@@ -239,13 +239,18 @@ pid_t hk_lock_probe(const struct hk_store *st, const char *name)
 {
 	if (hk_name_validate(name, NULL) < 0)
 		return 0;
-	hk_autofree char *path = xasprintf("%s/%s/lock", hk_store_run_dir(st), name);
-	return probe_path(path);
+	hk_autofree char *run = hk_store_container_run_dir(st, name);
+	return hk_lock_probe_dir(run);
 }
 
 pid_t hk_ct_lock_probe(const struct hk_ct *ct)
 {
-	hk_autofree char *path = xasprintf("%s/lock", ct->run_dir);
+	return hk_lock_probe_dir(ct->run_dir);
+}
+
+pid_t hk_lock_probe_dir(const char *run_dir)
+{
+	hk_autofree char *path = xasprintf("%s/lock", run_dir);
 	return probe_path(path);
 }
 

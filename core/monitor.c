@@ -39,7 +39,12 @@
 char *hk_monitor_socket_path(const struct hk_store *st, const char *name)
 {
 	hk_autofree char *dir = hk_store_container_run_dir(st, name);
-	return xasprintf("%s/monitor.sock", dir);
+	return hk_monitor_socket_in(dir);
+}
+
+char *hk_monitor_socket_in(const char *run_dir)
+{
+	return xasprintf("%s/monitor.sock", run_dir);
 }
 
 void hk_monitor_write_state(struct hk_monitor *m, enum hk_state s)
@@ -940,7 +945,7 @@ int hk_monitor_run(const struct hk_monitor_args *a)
 	hk_state_file_init(&m.state);
 	int ready_fd = a->ready_fd;
 	hk_autoerr struct hk_error *err = NULL;
-	m.sock_path = xasprintf("%s/monitor.sock", a->ct->run_dir);
+	m.sock_path = hk_monitor_socket_in(a->ct->run_dir);
 	unlink(m.sock_path); /* a socket file left by a monitor that died */
 	m.listen_fd = hk_unixsock_listen(m.sock_path, &err);
 	hk_monitor_lxc_listen(&m);

@@ -47,5 +47,7 @@ int hk_monitor_run(const struct hk_monitor_args *a);
 
 /* The monitor socket of a container: RUNDIR/.../NAME/monitor.sock. */
 char *hk_monitor_socket_path(const struct hk_store *st, const char *name);
+/* The same in a container's run directory (container.h's run_dir). */
+char *hk_monitor_socket_in(const char *run_dir);
 
 #endif

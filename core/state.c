@@ -207,10 +207,23 @@ int hk_state_write(const char *path, const struct hk_state_file *sf, struct hk_e
 	return hk_write_run_file(path, text, strlen(text), 0644, err);
 }
 
+/* RUN_DIR/state. */
+static char *state_file(const char *run_dir)
+{
+	return xasprintf("%s/state", run_dir);
+}
+
+static enum hk_state effective_in(const char *run_dir, struct hk_state_file *sf);
+
 char *hk_state_path(const struct hk_store *st, const char *name)
 {
 	hk_autofree char *dir = hk_store_container_run_dir(st, name);
-	return xasprintf("%s/state", dir);
+	return state_file(dir);
+}
+
+char *hk_state_path_ct(const struct hk_ct *ct)
+{
+	return state_file(ct->run_dir);
 }
 
 int hk_state_write_container(const struct hk_store *st, const char *name,
@@ -226,7 +239,7 @@ int hk_state_write_ct(const struct hk_ct *ct, const struct hk_state_file *sf, st
 {
 	if (hk_ct_make_run_dir(ct, err) < 0)
 		return -1;
-	hk_autofree char *path = xasprintf("%s/state", ct->run_dir);
+	hk_autofree char *path = state_file(ct->run_dir);
 	return hk_state_write(path, sf, err);
 }
 
@@ -241,26 +254,34 @@ static bool init_alive(pid_t pid, long long start)
 	return pid > 0 && start > 0 && hk_proc_start_time(pid) == start;
 }
 
+/* The listing asks this for every container with a run directory, on
+ * every refresh: only the run directory is joined, not a whole handle. */
 enum hk_state hk_state_effective(const struct hk_store *st, const char *name,
 				 struct hk_state_file *sf)
 {
-	hk_autoct struct hk_ct *ct = NULL;
-	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, NULL) < 0) {
+	if (hk_name_validate(name, NULL) < 0) {
 		if (sf)
 			hk_state_file_init(sf);
 		return HK_STATE_STOPPED; /* a bad name: nothing runs under it */
 	}
-	return hk_state_effective_ct(ct, sf);
+	hk_autofree char *run = hk_store_container_run_dir(st, name);
+	return effective_in(run, sf);
 }
 
 enum hk_state hk_state_effective_ct(const struct hk_ct *ct, struct hk_state_file *sf)
+{
+	return effective_in(ct->run_dir, sf);
+}
+
+/* The effective state of the container whose run directory is run_dir. */
+static enum hk_state effective_in(const char *run_dir, struct hk_state_file *sf)
 {
 	struct hk_state_file local;
 	if (!sf)
 		sf = &local;
 	hk_state_file_init(sf);
-	bool locked = hk_ct_lock_probe(ct) != 0;
-	hk_autofree char *path = xasprintf("%s/state", ct->run_dir);
+	bool locked = hk_lock_probe_dir(run_dir) != 0;
+	hk_autofree char *path = state_file(run_dir);
 	const char *boot = hk_state_boot_id(NULL);
 	bool current = hk_state_read(path, sf, NULL) == 0 && boot && strcmp(sf->boot_id, boot) == 0;
 	if (!current)

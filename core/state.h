@@ -94,6 +94,7 @@ enum hk_state hk_state_effective(const struct hk_store *st, const char *name,
 /* The same for a container handle (container.h), and its state written. */
 struct hk_ct;
 enum hk_state hk_state_effective_ct(const struct hk_ct *ct, struct hk_state_file *sf);
+char *hk_state_path_ct(const struct hk_ct *ct);
 int hk_state_write_ct(const struct hk_ct *ct, const struct hk_state_file *sf,
 		      struct hk_error **err);
 

@@ -50,6 +50,8 @@ int hk_store_make_run_dir(const struct hk_store *st, const char *name, char **ou
 /* The same for a container's run directory already joined (container.h's
  * run_dir, which must lie in st's run directory). */
 int hk_store_make_run_dir_at(const struct hk_store *st, const char *dir, struct hk_error **err);
+/* hk_lock_probe for a container's run directory already joined (lock.c). */
+pid_t hk_lock_probe_dir(const char *run_dir);
 /* true when dir (PATH/NAME) is a real directory holding a regular config. */
 bool hk_store_dir_has_config(const char *dir);
 /* The refusal of hk_store_require for a container that does not exist. */
