@@ -31,6 +31,7 @@
 #include "cgroup-manage.h"
 #include "nest.h"
 #include "config.h"
+#include "container.h"
 #include "lifecycle.h"
 #include "pty.h"
 #include "runner.h"
@@ -380,14 +381,15 @@ static __attribute__((noreturn)) void child_a(struct attach_ctx *c)
 
 /* ---- the parent ---- */
 
-static int init_pidfd(const struct hk_store *st, const char *name, struct hk_error **err)
+static int init_pidfd(const struct hk_ct *ct, struct hk_error **err)
 {
+	const char *name = ct->name;
 	struct hk_state_file sf;
-	enum hk_state s = hk_state_effective(st, name, &sf);
-	if (s == HK_STATE_STOPPED && hk_runner_refuse(st, name, HK_OP_ATTACH, err) < 0)
+	enum hk_state s = hk_state_effective_ct(ct, &sf);
+	if (s == HK_STATE_STOPPED && hk_runner_refuse(ct, HK_OP_ATTACH, err) < 0)
 		return -1;
 	if (s != HK_STATE_RUNNING && s != HK_STATE_FROZEN)
-		return hk_error_not_running(st, name, err);
+		return hk_ct_refuse_not_running(ct, err);
 	if (s == HK_STATE_FROZEN)
 		return hk_error_set(err, EAGAIN, "container \"%s\" is frozen; unfreeze it first",
 				    name);
@@ -398,7 +400,7 @@ static int init_pidfd(const struct hk_store *st, const char *name, struct hk_err
 	/* The pid could only have been reused if init was reaped, which
 	 * changes the state file: check it still names the same init. */
 	struct hk_state_file again;
-	if (hk_state_effective(st, name, &again) != s || again.init_pid != sf.init_pid ||
+	if (hk_state_effective_ct(ct, &again) != s || again.init_pid != sf.init_pid ||
 	    again.started != sf.started) {
 		close(pidfd);
 		return hk_error_set(err, ESRCH, "container \"%s\" stopped while attaching", name);
@@ -406,13 +408,12 @@ static int init_pidfd(const struct hk_store *st, const char *name, struct hk_err
 	return pidfd;
 }
 
-static int prepare(const struct hk_store *st, const char *name, struct attach_ctx *c,
-		   struct hk_error **err)
+static int prepare(const struct hk_ct *ct, struct attach_ctx *c, struct hk_error **err)
 {
 	struct hk_strv overrides = { 0 };
-	hk_start_overrides_load(st, name, &overrides);
+	hk_start_overrides_load(ct, &overrides);
 	int64_t t = hk_timing_now();
-	int rc = hk_config_load_for_start(st, name, &overrides, &c->cfg, err);
+	int rc = hk_config_load_for_start(ct, &overrides, &c->cfg, err);
 	hk_strv_clear(&overrides);
 	t = hk_timing_add("config", t);
 	if (rc < 0)
@@ -423,7 +424,7 @@ static int prepare(const struct hk_store *st, const char *name, struct attach_ct
 	if (c->cfg.idmap.n == 0)
 		hk_seccomp_add_host_guard(&c->seccomp);
 	if (c->seccomp &&
-	    hk_seccomp_prepare_cached(c->seccomp, hk_store_cache_dir(st), &c->sprog, err) < 0)
+	    hk_seccomp_prepare_cached(c->seccomp, hk_store_cache_dir(ct->st), &c->sprog, err) < 0)
 		return -1;
 	t = hk_timing_add("seccomp", t);
 	if ((c->stubfd = hk_stub_open(err)) < 0)
@@ -442,11 +443,10 @@ static int prepare(const struct hk_store *st, const char *name, struct attach_ct
  * that has none (an ordinary user without delegation, warned at start)
  * has nothing to join; otherwise a failure fails the attach: a command
  * outside the cgroup would escape pids.max and memory.max. */
-static int join_cgroup(const struct hk_store *st, const char *name, bool nesting, pid_t pid,
-		       struct hk_error **err)
+static int join_cgroup(const struct hk_ct *ct, bool nesting, pid_t pid, struct hk_error **err)
 {
 	struct hk_ct_cgroup c;
-	if (hk_ct_cgroup_open(st, name, &c, err) < 0)
+	if (hk_ct_cgroup_open(ct, &c, err) < 0)
 		return -1;
 	if (c.cg && nesting)
 		hk_cgroup_attach_aside(c.cg);
@@ -540,9 +540,10 @@ static void ctx_close(struct attach_ctx *c)
 	hk_config_free(&c->cfg);
 }
 
-static int run_parent(struct attach_ctx *c, const struct hk_store *st, const char *name, pid_t a,
-		      int *exit_code, struct hk_error **err)
+static int run_parent(struct attach_ctx *c, const struct hk_ct *ct, pid_t a, int *exit_code,
+		      struct hk_error **err)
 {
+	const char *name = ct->name;
 	const struct hk_attach_opts *o = c->o;
 	int in = o->in_fd, out = o->in_fd == 0 && o->out_fd == 0 ? 1 : o->out_fd;
 	int errfd = o->in_fd == 0 && o->err_fd == 0 ? 2 : o->err_fd;
@@ -551,7 +552,7 @@ static int run_parent(struct attach_ctx *c, const struct hk_store *st, const cha
 	for (int i = 0; i < 3 && !o->pty; i++)
 		close(c->pipes[i][i == 0 ? 0 : 1]), c->pipes[i][i == 0 ? 0 : 1] = -1;
 	int64_t t = hk_timing_now();
-	if (join_cgroup(st, name, hk_nest_enabled(&c->cfg), a, err) < 0) {
+	if (join_cgroup(ct, hk_nest_enabled(&c->cfg), a, err) < 0) {
 		kill(a, SIGKILL);
 		while (waitpid(a, NULL, 0) < 0 && errno == EINTR)
 			;
@@ -610,11 +611,13 @@ int hk_attach(const struct hk_store *st, const char *name, const struct hk_attac
 				.pipes = { { -1, -1 }, { -1, -1 }, { -1, -1 } } };
 	hk_config_init(&c.cfg);
 	int64_t t = hk_timing_last();
-	if (hk_name_validate(name, err) < 0)
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0)
 		return -1;
-	c.pidfd = init_pidfd(st, name, err);
+	name = ct->name;
+	c.pidfd = init_pidfd(ct, err);
 	t = hk_timing_add("state", t);
-	if (c.pidfd < 0 || prepare(st, name, &c, err) < 0) {
+	if (c.pidfd < 0 || prepare(ct, &c, err) < 0) {
 		ctx_close(&c);
 		return hk_error_prefix(err, "attach \"%s\"", name);
 	}
@@ -632,7 +635,7 @@ int hk_attach(const struct hk_store *st, const char *name, const struct hk_attac
 		child_a(&c);
 	}
 	hk_timing_add("fork", t);
-	int rc = run_parent(&c, st, name, a, exit_code, err);
+	int rc = run_parent(&c, ct, a, exit_code, err);
 	ctx_close(&c);
 	return rc;
 }

@@ -32,6 +32,7 @@
 #include "cgroup-devices.h"
 #include "cgroup-systemd.h"
 #include "cgroup-v2to1.h"
+#include "container.h"
 #include "log.h"
 #include "storage.h"
 
@@ -1095,30 +1096,30 @@ int hk_cgroup_file_access(struct hk_cgroup *cg, const char *key, const char *val
 	return 0;
 }
 
-int hk_ct_cgroup_open(const struct hk_store *st, const char *name, struct hk_ct_cgroup *out,
-		      struct hk_error **err)
+int hk_ct_cgroup_open(const struct hk_ct *ct, struct hk_ct_cgroup *out, struct hk_error **err)
 {
+	const struct hk_store *st = ct->st;
 	memset(out, 0, sizeof(*out));
 	if (hk_cgroup_detect("", &out->info, err) < 0)
 		return -1;
 	if (hk_store_is_root(st)) {
-		out->cg = hk_cgroup_open_container(&out->info, NULL, st, name);
+		out->cg = hk_cgroup_open_container(&out->info, NULL, ct->cgroup_name, ct->run_dir);
 		return 0;
 	}
 	hk_cgroup_check_delegation(&out->info, hk_store_uid(st), hk_store_gid(st), &out->deleg);
 	/* With systemd, the monitor gets its delegation from a scope. */
 	if (out->deleg.ok || hk_cgroup_systemd_mode(&out->info, hk_store_uid(st)) == HK_SD_SCOPE)
-		out->cg = hk_cgroup_open_container(&out->info, &out->deleg, st, name);
+		out->cg = hk_cgroup_open_container(&out->info, &out->deleg, ct->cgroup_name,
+						   ct->run_dir);
 	return 0;
 }
 
 struct hk_cgroup *hk_cgroup_open_container(const struct hk_cgroup_info *info,
 					   const struct hk_cgroup_delegation *deleg,
-					   const struct hk_store *st, const char *name)
+					   const char *cgroup_name, const char *run_dir)
 {
-	hk_autofree char *cg_name = hk_store_cgroup_name(st, name);
-	hk_autofree char *scope = hk_cgroup_scope_recorded(info, st, name);
-	return hk_cgroup_open_scoped(info, deleg, cg_name, scope);
+	hk_autofree char *scope = hk_cgroup_scope_recorded(info, run_dir);
+	return hk_cgroup_open_scoped(info, deleg, cgroup_name, scope);
 }
 
 void hk_ct_cgroup_close(struct hk_ct_cgroup *c)

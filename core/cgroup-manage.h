@@ -21,6 +21,8 @@
 #include "error.h"
 #include "store.h"
 
+struct hk_ct;
+
 struct hk_cgroup;
 
 /* The leaf below BASE/hako/NAME that holds the container's processes and
@@ -45,11 +47,12 @@ struct hk_cgroup *hk_cgroup_open(const struct hk_cgroup_info *info,
 struct hk_cgroup *hk_cgroup_open_scoped(const struct hk_cgroup_info *info,
 					const struct hk_cgroup_delegation *deleg, const char *name,
 					const char *v2_base);
-/* A container's cgroup as its other processes find it: under the scope
- * its monitor recorded, if any (deleg NULL for root). */
+/* A container's cgroup as its other processes find it: cgroup_name
+ * (store.h's hk_store_cgroup_name) under the scope its monitor recorded in
+ * run_dir, if any (deleg NULL for root). */
 struct hk_cgroup *hk_cgroup_open_container(const struct hk_cgroup_info *info,
 					   const struct hk_cgroup_delegation *deleg,
-					   const struct hk_store *st, const char *name);
+					   const char *cgroup_name, const char *run_dir);
 /* The cgroups a running process is in, in every hierarchy used: those of
  * a container another program runs (runner.h), for reading only (stats,
  * pids, frozen).  A trailing HK_CGROUP_INIT_LEAF (where systemd inside
@@ -194,8 +197,7 @@ struct hk_ct_cgroup {
 	struct hk_cgroup_delegation deleg;
 	struct hk_cgroup *cg;
 };
-int hk_ct_cgroup_open(const struct hk_store *st, const char *name, struct hk_ct_cgroup *out,
-		      struct hk_error **err);
+int hk_ct_cgroup_open(const struct hk_ct *ct, struct hk_ct_cgroup *out, struct hk_error **err);
 void hk_ct_cgroup_close(struct hk_ct_cgroup *c);
 
 #endif

@@ -135,12 +135,10 @@ static char *cgroup_to_dir(const struct hk_cgroup_hier *h, const char *cg)
 	return xasprintf("%s%s", h->mountpoint, strcmp(rel, "/") == 0 ? "" : rel);
 }
 
-char *hk_cgroup_scope_recorded(const struct hk_cgroup_info *info, const struct hk_store *st,
-			       const char *name)
+char *hk_cgroup_scope_recorded(const struct hk_cgroup_info *info, const char *run_dir)
 {
 	const struct hk_cgroup_hier *u = hk_cgroup_unified(info);
-	hk_autofree char *run = hk_store_container_run_dir(st, name);
-	hk_autofree char *path = record_path(run);
+	hk_autofree char *path = record_path(run_dir);
 	hk_autofree char *text = NULL;
 	if (!u || hk_read_file_at(AT_FDCWD, path, &text, NULL, 4096, NULL) < 0)
 		return NULL;

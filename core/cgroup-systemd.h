@@ -57,10 +57,10 @@ int hk_cgroup_systemd_prepare(const struct hk_cgroup_info *info, const struct hk
  * because no bus socket is there. */
 void hk_cgroup_systemd_preflight(void);
 
-/* The scope recorded for a container whose directory still exists, as a
- * directory without info's root prefix; NULL when none. */
-char *hk_cgroup_scope_recorded(const struct hk_cgroup_info *info, const struct hk_store *st,
-			       const char *name);
+/* The scope recorded in a container's run directory (its monitor's, whose
+ * cgroup still exists), as a directory without info's root prefix; NULL
+ * when none. */
+char *hk_cgroup_scope_recorded(const struct hk_cgroup_info *info, const char *run_dir);
 void hk_cgroup_scope_forget(const struct hk_ct *ct);
 
 /* Whether a recorded cgroup path is one hako could have made: absolute,

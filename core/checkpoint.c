@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "lifecycle.h"
 #include "mount-entry.h"
 #include "runner.h"
@@ -310,12 +311,12 @@ static int prepare_dir(const char *dir, struct hk_error **err)
 }
 
 /* The container is running here (its monitor holds it): its state. */
-static int require_running(struct hk_store *st, const char *name, struct hk_state_file *sf,
-			   struct hk_error **err)
+static int require_running(const struct hk_ct *ct, struct hk_state_file *sf, struct hk_error **err)
 {
-	if (hk_runner_refuse(st, name, HK_OP_CHECKPOINT, err) < 0)
+	const char *name = ct->name;
+	if (hk_runner_refuse(ct, HK_OP_CHECKPOINT, err) < 0)
 		return -1;
-	enum hk_state s = hk_state_effective(st, name, sf);
+	enum hk_state s = hk_state_effective_ct(ct, sf);
 	if (s == HK_STATE_ORPHANED)
 		return hk_error_say(err, ESRCH,
 				    "container \"%s\" has lost its monitor (ORPHANED); stop it "
@@ -326,7 +327,7 @@ static int require_running(struct hk_store *st, const char *name, struct hk_stat
 			       ? hk_error_say(err, EBUSY,
 					      "container \"%s\" is %s; checkpoint it once it runs",
 					      name, hk_state_name(s))
-			       : hk_error_not_running(st, name, err);
+			       : hk_ct_refuse_not_running(ct, err);
 	return 0;
 }
 
@@ -353,16 +354,16 @@ static void dump_ctx_free(struct dump_ctx *c)
 }
 
 /* Everything the dump needs, read while the container runs. */
-static int gather(struct hk_store *st, const char *name, pid_t pid, struct dump_ctx *c,
-		  struct hk_error **err)
+static int gather(const struct hk_ct *ct, pid_t pid, struct dump_ctx *c, struct hk_error **err)
 {
+	const char *name = ct->name;
 	hk_autostrv struct hk_strv overrides = { 0 };
-	hk_start_overrides_load(st, name, &overrides);
-	if (hk_config_load_for_start(st, name, &overrides, &c->cfg, err) < 0 ||
+	hk_start_overrides_load(ct, &overrides);
+	if (hk_config_load_for_start(ct, &overrides, &c->cfg, err) < 0 ||
 	    check_nets(name, &c->cfg, err) < 0 || hk_ckpt_mounts_of(&c->cfg, &c->mounts, err) < 0 ||
 	    find_ttys(pid, &c->cfg, &c->info, err) < 0)
 		return -1;
-	if (hk_ct_cgroup_open(st, name, &c->cg, err) < 0)
+	if (hk_ct_cgroup_open(ct, &c->cg, err) < 0)
 		return -1;
 	c->have_cg = true;
 	hk_ckpt_cgroup_roots(c->cg.cg, &c->roots, &c->freeze);
@@ -372,11 +373,12 @@ static int gather(struct hk_store *st, const char *name, pid_t pid, struct dump_
 
 /* -s: criu killed the processes; the monitor finishes the stop and lets
  * go of the lock, which is waited for. */
-static int wait_stopped(struct hk_store *st, const char *name, struct hk_error **err)
+static int wait_stopped(const struct hk_ct *ct, struct hk_error **err)
 {
 	hk_autolock struct hk_lock *lock = NULL;
-	if (hk_lock_acquire(st, name, HK_LOCK_WAIT, 15000, &lock, err) < 0)
-		return hk_error_prefix(err, "container \"%s\" was dumped, but did not stop", name);
+	if (hk_ct_lock(ct, HK_LOCK_WAIT, 15000, &lock, err) < 0)
+		return hk_error_prefix(err, "container \"%s\" was dumped, but did not stop",
+				       ct->name);
 	return 0;
 }
 
@@ -384,15 +386,16 @@ static int dump(struct hk_store *st, const char *name, const struct hk_checkpoin
 		const char *dir, struct hk_error **err)
 {
 	struct hk_state_file sf;
-	if (refuse_user(st, name, "checkpoint", err) < 0 || hk_store_require(st, name, err) < 0 ||
-	    require_running(st, name, &sf, err) < 0)
+	hk_autoct struct hk_ct *ct = NULL;
+	if (refuse_user(st, name, "checkpoint", err) < 0 ||
+	    hk_ct_open(st, name, HK_CT_EXISTING, &ct, err) < 0 || require_running(ct, &sf, err) < 0)
 		return -1;
 	hk_autofree char *criu = hk_criu_find(err);
 	if (!criu)
 		return -1;
 	struct dump_ctx c = { 0 };
 	hk_config_init(&c.cfg);
-	int rc = gather(st, name, sf.init_pid, &c, err);
+	int rc = gather(ct, sf.init_pid, &c, err);
 	if (rc == 0)
 		rc = prepare_dir(dir, err);
 	hk_autofree char *record = xasprintf("%s/%s", dir, HK_CKPT_FILE);
@@ -419,7 +422,7 @@ static int dump(struct hk_store *st, const char *name, const struct hk_checkpoin
 	}
 	dump_ctx_free(&c);
 	if (rc == 0 && o->stop)
-		rc = wait_stopped(st, name, err);
+		rc = wait_stopped(ct, err);
 	return rc;
 }
 
@@ -467,12 +470,13 @@ static int read_checkpoint(const char *dir, const char *name, struct hk_ckpt_inf
 
 /* A restore is for a stopped container: one that runs is said so
  * before its checkpoint is looked at. */
-static int refuse_active(struct hk_store *st, const char *name, struct hk_error **err)
+static int refuse_active(const struct hk_ct *ct, struct hk_error **err)
 {
-	if (hk_runner_refuse(st, name, HK_OP_CRIU_RESTORE, err) < 0)
+	const char *name = ct->name;
+	if (hk_runner_refuse(ct, HK_OP_CRIU_RESTORE, err) < 0)
 		return hk_error_prefix(err, "restore \"%s\"", name);
 	struct hk_state_file sf;
-	enum hk_state s = hk_state_effective(st, name, &sf);
+	enum hk_state s = hk_state_effective_ct(ct, &sf);
 	if (!hk_state_is_active(s) && s != HK_STATE_ORPHANED)
 		return 0;
 	return hk_error_say(err, EBUSY,
@@ -485,11 +489,12 @@ int hk_restore(struct hk_store *st, const char *name, const struct hk_restore_op
 	       pid_t *init_pid, struct hk_error **err)
 {
 	struct hk_restore_req req = { .dir = absolute(o->dir), .verbose = o->verbose };
+	hk_autoct struct hk_ct *ct = NULL;
 	int rc = refuse_user(st, name, "restore", err);
 	if (rc == 0)
-		rc = hk_store_require(st, name, err);
+		rc = hk_ct_open(st, name, HK_CT_EXISTING, &ct, err);
 	if (rc == 0)
-		rc = refuse_active(st, name, err);
+		rc = refuse_active(ct, err);
 	if (rc == 0 && read_checkpoint(req.dir, name, &req.info, err) < 0)
 		rc = hk_error_prefix(err, "restore \"%s\"", name);
 	if (rc == 0 && !(req.criu = hk_criu_find(err)))

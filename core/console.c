@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "lifecycle.h"
 #include "proto.h"
 #include "runner.h"
@@ -40,10 +41,10 @@ static int send_winsize(int ctl, int tty_fd, unsigned tty)
 	return rc;
 }
 
-static int open_view(const struct hk_store *st, const char *name, const struct hk_console_opts *o,
-		     struct hk_error **err)
+static int open_view(const struct hk_ct *ct, const struct hk_console_opts *o, struct hk_error **err)
 {
-	int fd = hk_monitor_connect(st, name, err);
+	const char *name = ct->name;
+	int fd = hk_ct_monitor_connect(ct, err);
 	if (fd < 0)
 		return -1;
 	struct hk_buf req = { 0 };
@@ -234,12 +235,15 @@ int hk_console_run(const struct hk_store *st, const char *name, const struct hk_
 		   int *exit_status, struct hk_error **err)
 {
 	int in = o->in_fd, out = o->in_fd == 0 && o->out_fd == 0 ? 1 : o->out_fd;
-	if (hk_runner_refuse(st, name, HK_OP_CONSOLE, err) < 0)
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0 ||
+	    hk_runner_refuse(ct, HK_OP_CONSOLE, err) < 0)
 		return hk_error_prefix(err, "console \"%s\"", name);
-	hk_autoclose int ctl = hk_monitor_connect(st, name, err);
+	name = ct->name;
+	hk_autoclose int ctl = hk_ct_monitor_connect(ct, err);
 	if (ctl < 0)
 		return hk_error_prefix(err, "console \"%s\"", name);
-	hk_autoclose int view = open_view(st, name, o, err);
+	hk_autoclose int view = open_view(ct, o, err);
 	if (view < 0)
 		return hk_error_prefix(err, "console \"%s\"", name);
 	bool tty = isatty(in);
@@ -258,7 +262,7 @@ int hk_console_run(const struct hk_store *st, const char *name, const struct hk_
 	if (exit_status) {
 		*exit_status = 0;
 		struct hk_state_file sf;
-		if (!detached && hk_state_effective(st, name, &sf) == HK_STATE_STOPPED &&
+		if (!detached && hk_state_effective_ct(ct, &sf) == HK_STATE_STOPPED &&
 		    sf.exit_status > 0)
 			*exit_status = WIFEXITED(sf.exit_status) ? WEXITSTATUS(sf.exit_status)
 								 : 128 + WTERMSIG(sf.exit_status);
@@ -269,9 +273,12 @@ int hk_console_run(const struct hk_store *st, const char *name, const struct hk_
 int hk_console_log(const struct hk_store *st, const char *name, struct hk_buf *out,
 		   struct hk_error **err)
 {
-	if (hk_runner_refuse(st, name, HK_OP_CONSOLE, err) < 0)
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0 ||
+	    hk_runner_refuse(ct, HK_OP_CONSOLE, err) < 0)
 		return hk_error_prefix(err, "console log of \"%s\"", name);
-	hk_autoclose int fd = hk_monitor_connect(st, name, err);
+	name = ct->name;
+	hk_autoclose int fd = hk_ct_monitor_connect(ct, err);
 	if (fd < 0)
 		return hk_error_prefix(err, "console log of \"%s\"", name);
 	int64_t offset = 0;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cgroup-manage.h"
+#include "container.h"
 #include "util.h"
 
 #define RWM (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD)
@@ -62,14 +63,14 @@ static int apply(struct hk_cgroup *cg, int v, const char *key, const char *value
 	return allow_tree(fd, value, 0, err);
 }
 
-static int open_cg(const struct hk_store *st, const char *name, struct hk_ct_cgroup *c,
-		   struct hk_error **err)
+static int open_cg(const struct hk_ct *ct, struct hk_ct_cgroup *c, struct hk_error **err)
 {
-	if (hk_ct_cgroup_open(st, name, c, err) < 0)
+	if (hk_ct_cgroup_open(ct, c, err) < 0)
 		return -1;
 	if (!c->cg) {
 		hk_ct_cgroup_close(c);
-		return hk_error_set(err, ENOENT, "container \"%s\" has no cgroup of its own", name);
+		return hk_error_set(err, ENOENT, "container \"%s\" has no cgroup of its own",
+				    ct->name);
 	}
 	return 0;
 }
@@ -83,9 +84,8 @@ static void undo(struct hk_cgroup *cg, int v, const struct hk_device_records *r,
 	hk_dev_policy_free(&pol);
 }
 
-int hk_device_cgroup_allow(const struct hk_store *st, const char *name,
-			   const struct hk_device_records *r, struct hk_device_node *n,
-			   struct hk_error **err)
+int hk_device_cgroup_allow(const struct hk_ct *ct, const struct hk_device_records *r,
+			   struct hk_device_node *n, struct hk_error **err)
 {
 	hk_autofree char *value = xasprintf("%c %ld:%ld rwm", n->type, n->major, n->minor);
 	struct hk_ct_cgroup c = { 0 };
@@ -106,8 +106,8 @@ int hk_device_cgroup_allow(const struct hk_store *st, const char *name,
 				"the device rules of \"%s\" deny %s with a deny rule that an allow "
 				"cannot lift (lxc.cgroup%s.devices.deny); change them and restart "
 				"it",
-				name, value, v == 1 ? "" : "2");
-		else if (!opened && (rc = open_cg(st, name, &c, err)) == 0)
+				ct->name, value, v == 1 ? "" : "2");
+		else if (!opened && (rc = open_cg(ct, &c, err)) == 0)
 			opened = true;
 		if (rc == 0 && (rc = apply(c.cg, v, "devices.allow", value, &pol, err)) == 0)
 			n->added |= (unsigned)v;
@@ -120,8 +120,8 @@ int hk_device_cgroup_allow(const struct hk_store *st, const char *name,
 	return rc < 0 ? hk_error_prefix(err, "allow %s in the device cgroup", value) : 0;
 }
 
-int hk_device_cgroup_revoke(const struct hk_store *st, const char *name,
-			    const struct hk_device_records *r, size_t i, struct hk_error **err)
+int hk_device_cgroup_revoke(const struct hk_ct *ct, const struct hk_device_records *r, size_t i,
+			    struct hk_error **err)
 {
 	const struct hk_device_node *n = &r->nodes[i];
 	unsigned bits = n->added;
@@ -133,7 +133,7 @@ int hk_device_cgroup_revoke(const struct hk_store *st, const char *name,
 		return 0;
 	hk_autofree char *value = xasprintf("%c %ld:%ld rwm", n->type, n->major, n->minor);
 	struct hk_ct_cgroup c;
-	if (open_cg(st, name, &c, err) < 0)
+	if (open_cg(ct, &c, err) < 0)
 		return -1;
 	int rc = 0;
 	for (int v = 1; v <= 2 && rc == 0; v++) {

@@ -9,10 +9,13 @@
 
 #include "device.h"
 
+struct hk_ct;
+
 /* A running container as `hako device` holds it: its init by pidfd
  * (checked against the state file after every open through /proc/PID). */
 struct hk_device_ct {
-	const char *name;
+	const struct hk_ct *handle; /* the container (container.h) */
+	const char *name;	    /* handle->name */
 	pid_t pid;
 	int pidfd;
 	int rootfd;	/* O_PATH of /proc/PID/root: the container's root */
@@ -21,18 +24,17 @@ struct hk_device_ct {
 	gid_t root_gid;
 };
 
-/* RUNDIR/s-HASH/NAME/devices */
-char *hk_device_records_path(const struct hk_store *st, const char *name);
+/* RUN_DIR/devices: the records of the container whose run directory that is */
+char *hk_device_records_path(const char *run_dir);
 
 /* Allows node n (not yet in r) where the records hold device rules; sets
  * n->added to where it had to.  Refused when a deny rule keeps it out. */
-int hk_device_cgroup_allow(const struct hk_store *st, const char *name,
-			   const struct hk_device_records *r, struct hk_device_node *n,
-			   struct hk_error **err);
+int hk_device_cgroup_allow(const struct hk_ct *ct, const struct hk_device_records *r,
+			   struct hk_device_node *n, struct hk_error **err);
 /* Revokes what the add of r->nodes[i] allowed, unless another node of
  * the records needs the same allow. */
-int hk_device_cgroup_revoke(const struct hk_store *st, const char *name,
-			    const struct hk_device_records *r, size_t i, struct hk_error **err);
+int hk_device_cgroup_revoke(const struct hk_ct *ct, const struct hk_device_records *r, size_t i,
+			    struct hk_error **err);
 
 /* Makes n inside with mode (permission bits); hostfd is the host node
  * (O_PATH), for the message only. */

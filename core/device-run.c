@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "runner.h"
@@ -61,10 +62,14 @@ static void ct_close(struct hk_device_ct *ct)
 
 /* Opens what of init the work needs; the state file must name the same
  * init after, and the pidfd still live: then /proc/PID was that init's. */
-static int ct_open(const struct hk_store *st, const char *name, const struct hk_state_file *sf,
+static int ct_open(const struct hk_ct *handle, const struct hk_state_file *sf,
 		   struct hk_device_ct *ct, struct hk_error **err)
 {
-	*ct = (struct hk_device_ct){ .name = name, .pid = sf->init_pid, .pidfd = -1, .rootfd = -1 };
+	*ct = (struct hk_device_ct){ .handle = handle,
+				     .name = handle->name,
+				     .pid = sf->init_pid,
+				     .pidfd = -1,
+				     .rootfd = -1 };
 	ct->pidfd = hk_pidfd_open(sf->init_pid);
 	if (ct->pidfd < 0)
 		return hk_error_errno(err, "its init (pid %d) is gone", (int)sf->init_pid);
@@ -81,7 +86,7 @@ static int ct_open(const struct hk_store *st, const char *name, const struct hk_
 	ct->root_uid = (uid_t)uid;
 	ct->root_gid = (gid_t)gid;
 	struct hk_state_file again;
-	enum hk_state s = hk_state_effective(st, name, &again);
+	enum hk_state s = hk_state_effective_ct(handle, &again);
 	if ((s != HK_STATE_RUNNING && s != HK_STATE_FROZEN) || again.init_pid != sf->init_pid ||
 	    again.started != sf->started || hk_pidfd_signal(ct->pidfd, 0) < 0)
 		return hk_error_set(err, ESRCH, "it stopped meanwhile");
@@ -90,17 +95,16 @@ static int ct_open(const struct hk_store *st, const char *name, const struct hk_
 
 /* ---- nodes ---- */
 
-static int write_records(const struct hk_store *st, const char *name,
-			 const struct hk_device_records *r, struct hk_error **err)
+static int write_records(const struct hk_device_ct *ct, const struct hk_device_records *r,
+			 struct hk_error **err)
 {
 	hk_autofree char *text = hk_device_records_format(r);
-	hk_autofree char *path = hk_device_records_path(st, name);
+	hk_autofree char *path = hk_device_records_path(ct->handle->run_dir);
 	return hk_write_run_file(path, text, strlen(text), 0644, err);
 }
 
-static int node_add(const struct hk_store *st, const struct hk_device_ct *ct,
-		    struct hk_device_records *r, const struct hk_device_req *req,
-		    struct hk_error **err)
+static int node_add(const struct hk_device_ct *ct, struct hk_device_records *r,
+		    const struct hk_device_req *req, struct hk_error **err)
 {
 	const char *inside = req->inside ? req->inside : req->what;
 	for (size_t i = 0; i < r->n_nodes; i++)
@@ -128,18 +132,18 @@ static int node_add(const struct hk_store *st, const struct hk_device_ct *ct,
 				    ct->userns,
 				    (char *)req->what,
 				    (char *)inside };
-	if (hk_device_cgroup_allow(st, ct->name, r, &n, err) < 0)
+	if (hk_device_cgroup_allow(ct->handle, r, &n, err) < 0)
 		return -1;
 	r->nodes = xrealloc(r->nodes, (r->n_nodes + 1) * sizeof(*r->nodes));
 	n.host = xstrdup(n.host);
 	n.inside = xstrdup(n.inside);
 	r->nodes[r->n_nodes++] = n;
 	if (hk_device_node_make(ct, &n, sb.st_mode, err) == 0) {
-		if (write_records(st, ct->name, r, err) == 0)
+		if (write_records(ct, r, err) == 0)
 			return 0;
 		hk_device_node_remove(ct, &n, NULL);
 	}
-	hk_device_cgroup_revoke(st, ct->name, r, r->n_nodes - 1, NULL);
+	hk_device_cgroup_revoke(ct->handle, r, r->n_nodes - 1, NULL);
 	hk_device_records_drop_node(r, r->n_nodes - 1);
 	return -1;
 }
@@ -159,9 +163,8 @@ static size_t find_node(const struct hk_device_records *r, const struct hk_devic
 	return (size_t)-1;
 }
 
-static int node_del(const struct hk_store *st, const struct hk_device_ct *ct,
-		    struct hk_device_records *r, const struct hk_device_req *req,
-		    struct hk_error **err)
+static int node_del(const struct hk_device_ct *ct, struct hk_device_records *r,
+		    const struct hk_device_req *req, struct hk_error **err)
 {
 	size_t i = find_node(r, req);
 	if (i == (size_t)-1)
@@ -178,17 +181,16 @@ static int node_del(const struct hk_store *st, const struct hk_device_ct *ct,
 		       "%s: %s inside is not the node given any more (gone or replaced): left "
 		       "alone",
 		       ct->name, r->nodes[i].inside);
-	if (hk_device_cgroup_revoke(st, ct->name, r, i, err) < 0)
+	if (hk_device_cgroup_revoke(ct->handle, r, i, err) < 0)
 		return -1;
 	hk_device_records_drop_node(r, i);
-	return write_records(st, ct->name, r, err);
+	return write_records(ct, r, err);
 }
 
 /* ---- links ---- */
 
-static int link_add(const struct hk_store *st, const struct hk_device_ct *ct,
-		    struct hk_device_records *r, const struct hk_device_req *req,
-		    struct hk_error **err)
+static int link_add(const struct hk_device_ct *ct, struct hk_device_records *r,
+		    const struct hk_device_req *req, struct hk_error **err)
 {
 	struct hk_device_link l = { 0 };
 	snprintf(l.host, sizeof(l.host), "%s", req->what);
@@ -197,16 +199,15 @@ static int link_add(const struct hk_store *st, const struct hk_device_ct *ct,
 		return -1;
 	r->links = xrealloc(r->links, (r->n_links + 1) * sizeof(*r->links));
 	r->links[r->n_links++] = l;
-	if (write_records(st, ct->name, r, err) == 0)
+	if (write_records(ct, r, err) == 0)
 		return 0;
 	hk_device_link_del(ct, &l, NULL);
 	r->n_links--;
 	return -1;
 }
 
-static int link_del(const struct hk_store *st, const struct hk_device_ct *ct,
-		    struct hk_device_records *r, const struct hk_device_req *req,
-		    struct hk_error **err)
+static int link_del(const struct hk_device_ct *ct, struct hk_device_records *r,
+		    const struct hk_device_req *req, struct hk_error **err)
 {
 	size_t i = (size_t)-1;
 	for (int pass = 0; pass < 2 && i == (size_t)-1; pass++)
@@ -226,7 +227,7 @@ static int link_del(const struct hk_store *st, const struct hk_device_ct *ct,
 	if (hk_device_link_del(ct, &r->links[i], err) < 0)
 		return -1;
 	hk_device_records_drop_link(r, i);
-	return write_records(st, ct->name, r, err);
+	return write_records(ct, r, err);
 }
 
 /* ---- the whole ---- */
@@ -248,10 +249,10 @@ static int refuse_user(const struct hk_device_req *req, struct hk_error **err)
 		req->what, (req->inside ? req->inside : req->what) + 1);
 }
 
-static int with_records(const struct hk_store *st, const struct hk_device_ct *ct,
-			const struct hk_device_req *req, struct hk_error **err)
+static int with_records(const struct hk_device_ct *ct, const struct hk_device_req *req,
+			struct hk_error **err)
 {
-	hk_autofree char *path = hk_device_records_path(st, ct->name);
+	hk_autofree char *path = hk_device_records_path(ct->handle->run_dir);
 	hk_autofree char *lock = xasprintf("%s.lock", path);
 	hk_autoclose int lfd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (lfd < 0 || hk_flock_timed(lfd, lock, "hako device", 10000, err) < 0)
@@ -268,8 +269,8 @@ static int with_records(const struct hk_store *st, const struct hk_device_ct *ct
 	struct hk_device_records r;
 	if (hk_device_records_parse(text, &r, err) < 0)
 		return hk_error_prefix(err, "%s", path);
-	int rc = req->node ? (req->add ? node_add : node_del)(st, ct, &r, req, err)
-			   : (req->add ? link_add : link_del)(st, ct, &r, req, err);
+	int rc = req->node ? (req->add ? node_add : node_del)(ct, &r, req, err)
+			   : (req->add ? link_add : link_del)(ct, &r, req, err);
 	hk_device_records_free(&r);
 	return rc;
 }
@@ -277,19 +278,21 @@ static int with_records(const struct hk_store *st, const struct hk_device_ct *ct
 int hk_device_run(const struct hk_store *st, const char *name, const struct hk_device_req *req,
 		  struct hk_error **err)
 {
-	if (hk_name_validate(name, err) < 0 || hk_store_require(st, name, err) < 0 ||
-	    hk_runner_refuse(st, name, HK_OP_DEVICE, err) < 0)
+	hk_autoct struct hk_ct *handle = NULL;
+	if (hk_ct_open(st, name, HK_CT_EXISTING, &handle, err) < 0 ||
+	    hk_runner_refuse(handle, HK_OP_DEVICE, err) < 0)
 		return -1;
+	name = handle->name;
 	struct hk_state_file sf;
-	enum hk_state s = hk_state_effective(st, name, &sf);
+	enum hk_state s = hk_state_effective_ct(handle, &sf);
 	if (s != HK_STATE_RUNNING && s != HK_STATE_FROZEN)
-		return hk_error_not_running(st, name, err);
+		return hk_ct_refuse_not_running(handle, err);
 	if (!hk_store_is_root(st) || !hk_storage_in_init_userns())
 		return refuse_user(req, err) < 0 ? hk_error_prefix(err, "device \"%s\"", name) : 0;
 	struct hk_device_ct ct;
-	int rc = ct_open(st, name, &sf, &ct, err);
+	int rc = ct_open(handle, &sf, &ct, err);
 	if (rc == 0)
-		rc = with_records(st, &ct, req, err);
+		rc = with_records(&ct, req, err);
 	ct_close(&ct);
 	return rc < 0 ? hk_error_prefix(err, "device \"%s\" %s %s", name, req->add ? "add" : "del",
 					req->what)

@@ -234,10 +234,9 @@ bool hk_device_policy(const struct hk_device_records *r, int version, size_t ski
 
 /* ---- the start ---- */
 
-char *hk_device_records_path(const struct hk_store *st, const char *name)
+char *hk_device_records_path(const char *run_dir)
 {
-	hk_autofree char *dir = hk_store_container_run_dir(st, name);
-	return xasprintf("%s/devices", dir);
+	return xasprintf("%s/devices", run_dir);
 }
 
 int hk_device_record_start(const struct hk_ct *ct, const struct hk_cgroup *cg,
@@ -253,6 +252,6 @@ int hk_device_record_start(const struct hk_ct *ct, const struct hk_cgroup *cg,
 	hk_device_records_free(&r);
 	if (hk_ct_make_run_dir(ct, err) < 0)
 		return -1;
-	hk_autofree char *path = xasprintf("%s/devices", ct->run_dir);
+	hk_autofree char *path = hk_device_records_path(ct->run_dir);
 	return hk_write_run_file(path, text, strlen(text), 0644, err);
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "container.h"
 #include "lifecycle.h"
 #include "log.h"
 
@@ -230,21 +231,24 @@ static int read_end(int chan, const char *name, int *wait_status, struct hk_erro
 
 /* The console view until the monitor closes it (the container stopped);
  * its window size follows this terminal through a control connection. */
-static void show_console(const struct hk_store *st, const char *name, const struct caller *c)
+static void show_console(const struct hk_ct *ct, const struct caller *c)
 {
 	struct hk_console_opts co;
-	hk_console_opts_init(&co, st);
+	hk_console_opts_init(&co, ct->st);
 	co.no_escape = true;
-	hk_autoclose int ctl = hk_monitor_connect(st, name, NULL);
+	hk_autoclose int ctl = hk_ct_monitor_connect(ct, NULL);
 	hk_autoerr struct hk_error *err = NULL;
 	if (hk_console_proxy(c->view, ctl, c->tty_in, c->tty_out, &co, &err) < 0)
-		hk_log(HK_LOG_WARN, "execute \"%s\": %s", name, err->msg);
+		hk_log(HK_LOG_WARN, "execute \"%s\": %s", ct->name, err->msg);
 }
 
-/* Starts the container with CMD (argv) and, unless -d, waits for its end. */
-static int run(struct hk_store *st, const char *name, const struct hk_execute_opts *o,
+/* Starts the container with CMD (argv) and, unless -d, waits for its end.
+ * (hk_start takes the store, whose config cache the monitor may change, so
+ * it opens its own handle.) */
+static int run(struct hk_store *st, const struct hk_ct *ct, const struct hk_execute_opts *o,
 	       char *const *argv, int *code, struct hk_error **err)
 {
+	const char *name = ct->name;
 	struct hk_app app = { .argv = argv,
 			      .uid = o->uid,
 			      .gid = o->gid,
@@ -269,7 +273,7 @@ static int run(struct hk_store *st, const char *name, const struct hk_execute_op
 	if (rc == 0 && !o->daemon) {
 		forward_signals_go(&mask);
 		if (c.view >= 0)
-			show_console(st, name, &c);
+			show_console(ct, &c);
 		int status = 0;
 		rc = read_end(c.chan, name, &status, err);
 		if (rc == 0)
@@ -283,12 +287,12 @@ static int run(struct hk_store *st, const char *name, const struct hk_execute_op
 }
 
 /* No command given: lxc.execute.cmd's words (LXC's default), into *words. */
-static int default_cmd(const struct hk_store *st, const char *name, const struct hk_execute_opts *o,
+static int default_cmd(const struct hk_ct *ct, const struct hk_execute_opts *o,
 		       struct hk_strv *words, struct hk_error **err)
 {
+	const char *name = ct->name;
 	struct hk_config cfg;
-	if (hk_store_require(st, name, err) < 0 ||
-	    hk_config_load_for_start(st, name, o->overrides, &cfg, err) < 0)
+	if (hk_config_load_for_start(ct, o->overrides, &cfg, err) < 0)
 		return hk_error_prefix(err, "execute \"%s\"", name);
 	hk_autofree char *copy = xstrdup(cfg.execute_cmd ? cfg.execute_cmd : "");
 	hk_config_free(&cfg);
@@ -306,13 +310,12 @@ int hk_execute(struct hk_store *st, const char *name, const struct hk_execute_op
 	       struct hk_error **err)
 {
 	*code = 0;
-	struct hk_strv words = { 0 };
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_EXISTING, &ct, err) < 0)
+		return hk_error_prefix(err, "execute \"%s\"", name);
+	hk_autostrv struct hk_strv words = { 0 };
 	bool given = o->argv && o->argv[0] && *o->argv[0];
-	if (!given && default_cmd(st, name, o, &words, err) < 0) {
-		hk_strv_clear(&words);
+	if (!given && default_cmd(ct, o, &words, err) < 0)
 		return -1;
-	}
-	int rc = run(st, name, o, given ? o->argv : words.v, code, err);
-	hk_strv_clear(&words);
-	return rc;
+	return run(st, ct, o, given ? o->argv : words.v, code, err);
 }

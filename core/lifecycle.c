@@ -36,18 +36,8 @@
 
 static int load_config(const char *path, const struct hk_strv *overrides, struct hk_config *cfg,
 		       struct hk_error **err);
-static int not_running(const struct hk_ct *ct, struct hk_error **err);
 
-int hk_error_not_running(const struct hk_store *st, const char *name, struct hk_error **err)
-{
-	hk_autoct struct hk_ct *ct = NULL;
-	if (hk_ct_open(st, name, HK_CT_EXISTING, &ct, err) < 0)
-		return -1;
-	return not_running(ct, err);
-}
-
-/* The refusal for a container that does not run (or does not exist). */
-static int not_running(const struct hk_ct *ct, struct hk_error **err)
+int hk_ct_refuse_not_running(const struct hk_ct *ct, struct hk_error **err)
 {
 	if (!hk_ct_exists(ct))
 		return hk_ct_refuse_missing(ct, err);
@@ -57,12 +47,10 @@ static int not_running(const struct hk_ct *ct, struct hk_error **err)
 			    ct->name, ct->name, p);
 }
 
-int hk_config_load_for_start(const struct hk_store *st, const char *name,
-			     const struct hk_strv *overrides, struct hk_config *cfg,
-			     struct hk_error **err)
+int hk_config_load_for_start(const struct hk_ct *ct, const struct hk_strv *overrides,
+			     struct hk_config *cfg, struct hk_error **err)
 {
-	hk_autofree char *path = hk_store_config_path(st, name);
-	return load_config(path, overrides, cfg, err);
+	return load_config(ct->config_path, overrides, cfg, err);
 }
 
 /* The config at path with the -s overrides applied. */
@@ -272,10 +260,9 @@ static int save_overrides(const struct hk_ct *ct, const struct hk_strv *o, struc
 	return rc;
 }
 
-void hk_start_overrides_load(const struct hk_store *st, const char *name, struct hk_strv *out)
+void hk_start_overrides_load(const struct hk_ct *ct, struct hk_strv *out)
 {
-	hk_autofree char *run = hk_store_container_run_dir(st, name);
-	hk_autofree char *path = overrides_path(run);
+	hk_autofree char *path = overrides_path(ct->run_dir);
 	hk_autofree char *text = NULL;
 	if (hk_read_file(path, &text, NULL, NULL) < 0)
 		return;
@@ -486,18 +473,10 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 	return 0;
 }
 
-int hk_monitor_connect(const struct hk_store *st, const char *name, struct hk_error **err)
-{
-	hk_autoct struct hk_ct *ct = NULL;
-	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0)
-		return -1;
-	return hk_ct_monitor_connect(ct, err);
-}
-
 int hk_ct_monitor_connect(const struct hk_ct *ct, struct hk_error **err)
 {
 	if (hk_ct_lock_probe(ct) == 0)
-		return not_running(ct, err);
+		return hk_ct_refuse_not_running(ct, err);
 	hk_autofree char *path = hk_monitor_socket_in(ct->run_dir);
 	int fd = hk_unixsock_connect(path, err);
 	if (fd < 0)
@@ -588,7 +567,7 @@ static int stop_orphan(struct hk_store *st, const struct hk_ct *ct, const struct
 {
 	const char *name = ct->name;
 	struct hk_ct_cgroup c;
-	if (hk_ct_cgroup_open(st, name, &c, err) < 0)
+	if (hk_ct_cgroup_open(ct, &c, err) < 0)
 		return -1;
 	int rc = 0;
 	if (!c.cg || !hk_cgroup_exists(c.cg)) {
@@ -687,7 +666,7 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 			hk_runner_probe(st, name, &r);
 		if (r.kind != HK_RUNNER_NONE)
 			return stop_foreign(st, name, &r, o, err);
-		return not_running(ct, err);
+		return hk_ct_refuse_not_running(ct, err);
 	}
 	hk_autoclose int fd = hk_ct_monitor_connect(ct, err);
 	if (fd < 0)
@@ -737,10 +716,12 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 
 int hk_freeze(struct hk_store *st, const char *name, bool freeze, struct hk_error **err)
 {
-	if (hk_store_require(st, name, err) < 0 ||
-	    hk_runner_refuse(st, name, freeze ? HK_OP_FREEZE : HK_OP_UNFREEZE, err) < 0)
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_EXISTING, &ct, err) < 0 ||
+	    hk_runner_refuse(ct, freeze ? HK_OP_FREEZE : HK_OP_UNFREEZE, err) < 0)
 		return -1;
-	hk_autoclose int fd = hk_monitor_connect(st, name, err);
+	name = ct->name;
+	hk_autoclose int fd = hk_ct_monitor_connect(ct, err);
 	if (fd < 0)
 		return -1;
 	struct hk_buf req = { 0 };

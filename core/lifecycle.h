@@ -42,26 +42,24 @@ int hk_stop(struct hk_store *st, const char *name, const struct hk_stop_opts *o,
 
 int hk_freeze(struct hk_store *st, const char *name, bool freeze, struct hk_error **err);
 
+struct hk_ct;
+
 /* Loads a container's config for a start (fresh, mutable), with overrides. */
-int hk_config_load_for_start(const struct hk_store *st, const char *name,
-			     const struct hk_strv *overrides, struct hk_config *cfg,
-			     struct hk_error **err);
+int hk_config_load_for_start(const struct hk_ct *ct, const struct hk_strv *overrides,
+			     struct hk_config *cfg, struct hk_error **err);
 
 /* The -s overrides the running container was started with (recorded in
  * its run directory), appended to out; nothing when there were none. */
-void hk_start_overrides_load(const struct hk_store *st, const char *name, struct hk_strv *out);
+void hk_start_overrides_load(const struct hk_ct *ct, struct hk_strv *out);
 
 /* Connects to a running container's monitor (SOCK_CLOEXEC); a clear error
  * when the container is not running. */
-int hk_monitor_connect(const struct hk_store *st, const char *name, struct hk_error **err);
-/* The same for a container handle (container.h). */
-struct hk_ct;
 int hk_ct_monitor_connect(const struct hk_ct *ct, struct hk_error **err);
 
 /* The refusal for a container that does not run: "does not exist in PATH;
  * create it with ..." (ENOENT) when there is no such container, else "is
  * not running; start it with ..." (ESRCH).  Returns -1. */
-int hk_error_not_running(const struct hk_store *st, const char *name, struct hk_error **err);
+int hk_ct_refuse_not_running(const struct hk_ct *ct, struct hk_error **err);
 /* Sends one request frame and receives the reply; an ERROR reply becomes
  * err.  reply must be initialised with hk_msg_init. */
 int hk_monitor_call(int fd, const struct hk_buf *req, struct hk_msg *reply, int timeout_ms,

@@ -214,8 +214,10 @@ void hk_list_fill_usage(struct hk_store *st, struct hk_list_row *row)
 	}
 	if (!layout_ready(st))
 		return;
+	hk_autofree char *cg_name = hk_store_cgroup_name(st, row->name);
+	hk_autofree char *run_dir = hk_store_container_run_dir(st, row->name);
 	struct hk_cgroup *cg = hk_cgroup_open_container(
-		&layout.info, hk_store_is_root(st) ? NULL : &layout.deleg, st, row->name);
+		&layout.info, hk_store_is_root(st) ? NULL : &layout.deleg, cg_name, run_dir);
 	struct hk_cgroup_stats stats;
 	hk_cgroup_stats_read(cg, &stats);
 	hk_cgroup_free(cg);

@@ -36,12 +36,6 @@
 #include "timing.h"
 #include "unixsock.h"
 
-char *hk_monitor_socket_path(const struct hk_store *st, const char *name)
-{
-	hk_autofree char *dir = hk_store_container_run_dir(st, name);
-	return hk_monitor_socket_in(dir);
-}
-
 char *hk_monitor_socket_in(const char *run_dir)
 {
 	return xasprintf("%s/monitor.sock", run_dir);

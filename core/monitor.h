@@ -45,9 +45,8 @@ struct hk_monitor_args {
  * returns the monitor's exit status. */
 int hk_monitor_run(const struct hk_monitor_args *a);
 
-/* The monitor socket of a container: RUNDIR/.../NAME/monitor.sock. */
-char *hk_monitor_socket_path(const struct hk_store *st, const char *name);
-/* The same in a container's run directory (container.h's run_dir). */
+/* The monitor socket in a container's run directory (container.h's
+ * run_dir): RUN_DIR/monitor.sock. */
 char *hk_monitor_socket_in(const char *run_dir);
 
 #endif

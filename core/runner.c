@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "container.h"
 #include "init-probe.h"
 #include "log.h"
 #include "lxc-cmd.h"
@@ -232,14 +233,13 @@ int hk_runner_refusal(const struct hk_store *st, const char *name, const struct 
 			    name, by, op_texts[op].verb, instead);
 }
 
-int hk_runner_refuse(const struct hk_store *st, const char *name, enum hk_runner_op op,
-		     struct hk_error **err)
+int hk_runner_refuse(const struct hk_ct *ct, enum hk_runner_op op, struct hk_error **err)
 {
-	if (hk_lock_probe(st, name) != 0)
+	if (hk_ct_lock_probe(ct) != 0)
 		return 0; /* this hako runs it (or is busy with it): its own checks apply */
 	struct hk_runner r;
-	hk_runner_probe(st, name, &r);
-	return r.kind == HK_RUNNER_NONE ? 0 : hk_runner_refusal(st, name, &r, op, err);
+	hk_runner_probe(ct->st, ct->name, &r);
+	return r.kind == HK_RUNNER_NONE ? 0 : hk_runner_refusal(ct->st, ct->name, &r, op, err);
 }
 
 int hk_runner_claim(const struct hk_store *st, const char *name, enum hk_runner_op op,

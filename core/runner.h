@@ -32,6 +32,8 @@
 #include "state.h"
 #include "store.h"
 
+struct hk_ct;
+
 enum hk_runner_kind {
 	HK_RUNNER_NONE,	 /* stopped, or nobody believed holds the name */
 	HK_RUNNER_HAKO,	 /* this hako (its lock): set by list.c, never by a probe */
@@ -90,8 +92,7 @@ int hk_runner_refusal(const struct hk_store *st, const char *name, const struct 
 
 /* For an operation on a container: 0 when this hako runs it (its lock is
  * held) or nobody else does, else the refusal. */
-int hk_runner_refuse(const struct hk_store *st, const char *name, enum hk_runner_op op,
-		     struct hk_error **err);
+int hk_runner_refuse(const struct hk_ct *ct, enum hk_runner_op op, struct hk_error **err);
 
 /* Claims LXC's name for the container (bound, not listening) for an
  * operation that must not race with lxc-start; take the container's lock

@@ -215,24 +215,9 @@ static char *state_file(const char *run_dir)
 
 static enum hk_state effective_in(const char *run_dir, struct hk_state_file *sf);
 
-char *hk_state_path(const struct hk_store *st, const char *name)
-{
-	hk_autofree char *dir = hk_store_container_run_dir(st, name);
-	return state_file(dir);
-}
-
 char *hk_state_path_ct(const struct hk_ct *ct)
 {
 	return state_file(ct->run_dir);
-}
-
-int hk_state_write_container(const struct hk_store *st, const char *name,
-			     const struct hk_state_file *sf, struct hk_error **err)
-{
-	hk_autoct struct hk_ct *ct = NULL;
-	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0)
-		return -1;
-	return hk_state_write_ct(ct, sf, err);
 }
 
 int hk_state_write_ct(const struct hk_ct *ct, const struct hk_state_file *sf, struct hk_error **err)

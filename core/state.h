@@ -80,18 +80,14 @@ int hk_state_parse(const char *text, const char *path, struct hk_state_file *sf,
 int hk_state_read(const char *path, struct hk_state_file *sf, struct hk_error **err);
 int hk_state_write(const char *path, const struct hk_state_file *sf, struct hk_error **err);
 
-/* RUNDIR/s-HASH/NAME/state.  Caller frees. */
-char *hk_state_path(const struct hk_store *st, const char *name);
-/* Writes the container's state file, making its run directory if needed. */
-int hk_state_write_container(const struct hk_store *st, const char *name,
-			     const struct hk_state_file *sf, struct hk_error **err);
-
 /* The effective state (see above).  sf (may be NULL) gets the file's
  * contents when they were used, else an initialised struct.  Never
  * blocks, never fails: what cannot be read counts as absent. */
 enum hk_state hk_state_effective(const struct hk_store *st, const char *name,
 				 struct hk_state_file *sf);
-/* The same for a container handle (container.h), and its state written. */
+/* The same for a container handle (container.h); its state file's path
+ * (RUN_DIR/state, caller frees); its state written, its run directory
+ * made if needed. */
 struct hk_ct;
 enum hk_state hk_state_effective_ct(const struct hk_ct *ct, struct hk_state_file *sf);
 char *hk_state_path_ct(const struct hk_ct *ct);

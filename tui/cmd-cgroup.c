@@ -4,6 +4,7 @@
 
 #include "cgroup-manage.h"
 #include "cli.h"
+#include "container.h"
 #include "runner.h"
 #include "util.h"
 
@@ -21,9 +22,9 @@ static int run(struct hk_cli *cli, int argc, char **argv)
 		return 1;
 	hk_autoerr struct hk_error *err = NULL;
 	struct hk_ct_cgroup c;
-	if (hk_name_validate(name, &err) < 0 ||
-	    hk_runner_refuse(st, name, HK_OP_CGROUP, &err) < 0 ||
-	    hk_ct_cgroup_open(st, name, &c, &err) < 0)
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, &err) < 0 ||
+	    hk_runner_refuse(ct, HK_OP_CGROUP, &err) < 0 || hk_ct_cgroup_open(ct, &c, &err) < 0)
 		return hk_cli_fail(err);
 	hk_autofree char *out = NULL;
 	int rc = 0;

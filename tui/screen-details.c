@@ -19,6 +19,7 @@
 #include "app-internal.h"
 #include "config.h"
 #include "console.h"
+#include "container.h"
 #include "idmap.h"
 #include "net.h"
 #include "sanitize.h"
@@ -274,6 +275,16 @@ static void walk(struct hk_app *app, int dfd, ssize_t parent, const char *key, i
 	closedir(d);
 }
 
+/* A container this hako runs: its cgroup where its other commands find it. */
+static struct hk_cgroup *open_own(struct hk_app *app, const char *name)
+{
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(app->st, name, HK_CT_MAY_BE_MISSING, &ct, NULL) < 0)
+		return NULL;
+	return hk_cgroup_open_container(&app->cg, hk_store_is_root(app->st) ? NULL : &app->deleg,
+					ct->cgroup_name, ct->run_dir);
+}
+
 static void fill_cgroups(struct hk_app *app, const struct hk_list_row *r)
 {
 	bool foreign = r->runner == HK_RUNNER_LXC || r->runner == HK_RUNNER_OTHER;
@@ -296,8 +307,7 @@ static void fill_cgroups(struct hk_app *app, const struct hk_list_row *r)
 	if (!r->depth && app->cg_ok && foreign)
 		cg = r->init_pid > 0 ? hk_cgroup_open_proc(&app->cg, r->init_pid) : NULL;
 	else if (!r->depth && app->cg_ok)
-		cg = hk_cgroup_open_container(
-			&app->cg, hk_store_is_root(app->st) ? NULL : &app->deleg, app->st, r->name);
+		cg = open_own(app, r->name);
 	for (size_t i = 0; i < hk_cgroup_count(cg); i++) {
 		const struct hk_cgroup_hier *h;
 		const char *dir = hk_cgroup_dir_at(cg, i, &h);

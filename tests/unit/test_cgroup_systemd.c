@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "teststore.h"
 
 #include "cgroup-systemd.h"
 #include "container.h"
@@ -153,34 +154,34 @@ static void test_record(void **state)
 	const char *scope =
 		"/user.slice/user-1000.slice/user@1000.service/app.slice/hako-c1-00ab.scope";
 	host_make(&h, true, NULL);
-	char store_dir[] = "/tmp/hako-sdstore.XXXXXX";
-	assert_non_null(mkdtemp(store_dir));
-	hk_autostore struct hk_store *st = NULL;
-	assert_int_equal(hk_store_open(store_dir, &st, NULL), 0);
+	/* a store whose run directory is its own, not the host's /run/hako */
+	struct hk_store_fixture *f = hk_store_fixture_new("/tmp/hako-sdstore.XXXXXX");
+	assert_non_null(f);
+	const struct hk_store *st = f->st;
 	hk_autofree char *run = hk_store_container_run_dir(st, "c1");
 	hk_autofree char *file = xasprintf("%s/cgroup2-scope", run);
 	assert_int_equal(hk_mkdir_p(run, 0700, NULL), 0);
 
-	assert_null(hk_cgroup_scope_recorded(&h.info, st, "c1")); /* none */
+	assert_null(hk_cgroup_scope_recorded(&h.info, run)); /* none */
 	hk_autofree char *line = xasprintf("%s\n", scope);
 	assert_int_equal(hk_write_file_atomic(file, line, strlen(line), 0600, NULL), 0);
-	assert_null(hk_cgroup_scope_recorded(&h.info, st, "c1")); /* its cgroup is gone: stale */
+	assert_null(hk_cgroup_scope_recorded(&h.info, run)); /* its cgroup is gone: stale */
 	hk_autofree char *dir = xasprintf("%s/sys/fs/cgroup%s", h.dir, scope);
 	assert_int_equal(hk_mkdir_p(dir, 0755, NULL), 0);
-	hk_autofree char *got = hk_cgroup_scope_recorded(&h.info, st, "c1");
+	hk_autofree char *got = hk_cgroup_scope_recorded(&h.info, run);
 	hk_autofree char *want = xasprintf("/sys/fs/cgroup%s", scope);
 	assert_string_equal(got, want);
 
 	static const char bad[] = "/user.slice/../../etc\n";
 	assert_int_equal(hk_write_file_atomic(file, bad, strlen(bad), 0600, NULL), 0);
-	assert_null(hk_cgroup_scope_recorded(&h.info, st, "c1")); /* refused */
+	assert_null(hk_cgroup_scope_recorded(&h.info, run)); /* refused */
 
 	hk_autoct struct hk_ct *ct = NULL;
 	assert_int_equal(hk_ct_open(st, "c1", HK_CT_MAY_BE_MISSING, &ct, NULL), 0);
 	hk_cgroup_scope_forget(ct);
 	assert_int_equal(access(file, F_OK), -1);
-	hk_rm_rf(run, NULL);
-	rmdir(store_dir);
+	hk_ct_freep(&ct);
+	assert_int_equal(hk_store_fixture_free(f), 0);
 	host_free(&h);
 }
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "teststore.h"
 
 #include "list.h"
 #include "list-probe.h"
@@ -169,7 +170,7 @@ static struct hk_lock *make_running(struct fixture *f, const char *name, pid_t m
 	sf.init_pid = 4321;
 	sf.monitor_pid = mon;
 	strcpy(sf.boot_id, hk_state_boot_id(NULL));
-	assert_int_equal(hk_state_write_container(f->st, name, &sf, &err), 0);
+	assert_int_equal(hk_test_state_write(f->st, name, &sf, &err), 0);
 	return lock;
 }
 

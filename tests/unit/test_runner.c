@@ -20,6 +20,7 @@
 
 #include "testutil.h"
 
+#include "container.h"
 #include "list.h"
 #include "lxc-cmd.h"
 #include "runner.h"
@@ -164,6 +165,14 @@ static void start_server(struct fixture *f, const struct fake *k)
 	close(p[0]);
 }
 
+/* hk_runner_refuse on the fixture's container c1. */
+static int refuse(struct fixture *f, enum hk_runner_op op, struct hk_error **err)
+{
+	hk_autoct struct hk_ct *ct = NULL;
+	assert_int_equal(hk_ct_open(f->st, "c1", HK_CT_MAY_BE_MISSING, &ct, NULL), 0);
+	return hk_runner_refuse(ct, op, err);
+}
+
 static void test_nobody(void **state)
 {
 	struct fixture *f = *state;
@@ -172,7 +181,7 @@ static void test_nobody(void **state)
 	assert_int_equal(r.kind, HK_RUNNER_NONE);
 	assert_int_equal(r.state, HK_STATE_STOPPED);
 	hk_autoerr struct hk_error *err = NULL;
-	assert_int_equal(hk_runner_refuse(f->st, "c1", HK_OP_DESTROY, &err), 0);
+	assert_int_equal(refuse(f, HK_OP_DESTROY, &err), 0);
 	int fd = hk_runner_claim(f->st, "c1", HK_OP_DESTROY, &err);
 	assert_true(fd >= 0);
 	/* while claimed, nobody else gets the name (lxc-start's bind fails) */
@@ -207,7 +216,7 @@ static void test_other_runner(void **state)
 	assert_string_equal(hk_runner_kind_name(row.runner), "other");
 	hk_list_row_free(&row);
 	hk_autoerr struct hk_error *err = NULL;
-	assert_int_equal(hk_runner_refuse(f->st, "c1", HK_OP_DESTROY, &err), -1);
+	assert_int_equal(refuse(f, HK_OP_DESTROY, &err), -1);
 	assert_int_equal(err->code, EBUSY);
 	assert_non_null(strstr(err->msg, "another program (\"test_runner\""));
 	hk_error_freep(&err);
@@ -286,7 +295,7 @@ static void test_squatter_ignored(void **state)
 	hk_runner_probe(f->st, "c1", &r);
 	assert_int_equal(r.kind, HK_RUNNER_NONE);
 	hk_autoerr struct hk_error *err = NULL;
-	assert_int_equal(hk_runner_refuse(f->st, "c1", HK_OP_START, &err), 0);
+	assert_int_equal(refuse(f, HK_OP_START, &err), 0);
 	assert_int_equal(hk_runner_claim(f->st, "c1", HK_OP_START, &err), HK_RUNNER_UNCLAIMED);
 	assert_null(err);
 	struct hk_list_row row;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "teststore.h"
 
 #include "state.h"
 #include "store.h"
@@ -159,7 +160,7 @@ static void write_state(struct fixture *f, enum hk_state s, const char *boot, pi
 	sf.monitor_pid = monitor;
 	strcpy(sf.boot_id, boot);
 	hk_autoerr struct hk_error *err = NULL;
-	assert_int_equal(hk_state_write_container(f->st, "c1", &sf, &err), 0);
+	assert_int_equal(hk_test_state_write(f->st, "c1", &sf, &err), 0);
 }
 
 static pid_t dead_pid(void)
@@ -180,7 +181,9 @@ static void test_effective(void **state)
 	/* No lock, no file; then a stale RUNNING file without the lock. */
 	assert_int_equal(hk_state_effective(f->st, "c1", &sf), HK_STATE_STOPPED);
 	write_state(f, HK_STATE_RUNNING, boot, getpid());
-	hk_autofree char *path = hk_state_path(f->st, "c1");
+	hk_autoct struct hk_ct *ct = NULL;
+	assert_int_equal(hk_ct_open(f->st, "c1", HK_CT_MAY_BE_MISSING, &ct, NULL), 0);
+	hk_autofree char *path = hk_state_path_ct(ct);
 	struct stat stb;
 	assert_int_equal(stat(path, &stb), 0);
 	assert_int_equal(hk_state_effective(f->st, "c1", &sf), HK_STATE_STOPPED);
@@ -196,10 +199,10 @@ static void test_effective(void **state)
 		live.init_pid = getpid();
 		live.init_start = hk_proc_start_time(getpid());
 		strcpy(live.boot_id, boot);
-		assert_int_equal(hk_state_write_container(f->st, "c1", &live, NULL), 0);
+		assert_int_equal(hk_test_state_write(f->st, "c1", &live, NULL), 0);
 		assert_int_equal(hk_state_effective(f->st, "c1", &sf), HK_STATE_ORPHANED);
 		live.init_start += 1; /* a reused pid: another start time */
-		assert_int_equal(hk_state_write_container(f->st, "c1", &live, NULL), 0);
+		assert_int_equal(hk_test_state_write(f->st, "c1", &live, NULL), 0);
 		assert_int_equal(hk_state_effective(f->st, "c1", &sf), HK_STATE_STOPPED);
 		write_state(f, HK_STATE_RUNNING, boot, getpid());
 	}

@@ -8,6 +8,8 @@
 
 #include <limits.h>
 
+#include "container.h"
+#include "state.h"
 #include "store.h"
 #include "util.h"
 
@@ -22,6 +24,16 @@ static inline int hk_test_store_open(char *top, struct hk_store **st)
 	setenv("HOME", home, 1);
 	unsetenv("XDG_CONFIG_HOME");
 	return hk_store_open(lxc, st, NULL);
+}
+
+/* Writes container name's state file as its monitor would (hk_state_write_ct). */
+static inline int hk_test_state_write(const struct hk_store *st, const char *name,
+				      const struct hk_state_file *sf, struct hk_error **err)
+{
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0)
+		return -1;
+	return hk_state_write_ct(ct, sf, err);
 }
 
 /* The same as a cmocka fixture: a fresh store below template ("/tmp/hk-NAME-XXXXXX"),
