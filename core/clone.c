@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "container.h"
 #include <fcntl.h>
 
 #include "safepath.h"
@@ -260,9 +261,9 @@ struct job {
 	bool keep_name; /* snapshots keep hostname and MACs */
 	const struct hk_clone_opts *o;
 	char *dst;
-	char *src_dir, *dst_dir, *dst_config;
-	char *text;    /* the source config's text */
-	char *src_uts; /* the source's lxc.uts.name */
+	struct hk_ct *src, *dst_ct; /* the two containers (container.h) */
+	char *text;		    /* the source config's text */
+	char *src_uts;		    /* the source's lxc.uts.name */
 	struct hk_rootfs_spec spec;
 	struct hk_idmap map;
 	enum hk_clone_mode mode;
@@ -273,9 +274,8 @@ static void job_free(struct job *j)
 {
 	hk_cleanup_done(&j->cs);
 	free(j->dst);
-	free(j->src_dir);
-	free(j->dst_dir);
-	free(j->dst_config);
+	hk_ct_free(j->src);
+	hk_ct_free(j->dst_ct);
 	free(j->text);
 	free(j->src_uts);
 	hk_rootfs_spec_free(&j->spec);
@@ -301,12 +301,13 @@ static int plan(struct job *j, struct hk_error **err)
 	j->dst = o->dst ? xstrdup(o->dst) : o->ephemeral ? ephemeral_name(o->src) : NULL;
 	if (!j->dst)
 		return hk_error_set(err, EINVAL, "no name for the new container");
-	if (hk_name_validate(o->src, err) < 0 || hk_name_validate(j->dst, err) < 0)
+	if (hk_ct_open(j->st, o->src, HK_CT_MAY_BE_MISSING, &j->src, err) < 0 ||
+	    hk_ct_open(j->dst_st, j->dst, HK_CT_MAY_BE_MISSING, &j->dst_ct, err) < 0)
 		return -1;
 	if (!strcmp(o->src, j->dst))
 		return hk_error_set(err, EINVAL, "the clone needs a name other than its source's");
-	if (hk_store_require(j->st, o->src, err) < 0)
-		return -1;
+	if (!hk_ct_exists(j->src))
+		return hk_ct_refuse_missing(j->src, err);
 	const struct hk_config *cfg = hk_store_config(j->st, o->src, err);
 	if (!cfg)
 		return -1;
@@ -315,10 +316,6 @@ static int plan(struct job *j, struct hk_error **err)
 				    o->src);
 	hk_idmap_copy(&j->map, &cfg->idmap);
 	j->src_uts = cfg->uts_name ? xstrdup(cfg->uts_name) : NULL;
-	j->src_dir = hk_store_container_dir(j->st, o->src);
-	j->dst_dir = hk_store_container_dir(j->dst_st, j->dst);
-	j->dst_config = hk_store_config_path(j->dst_st, j->dst);
-	hk_autofree char *src_config = hk_store_config_path(j->st, o->src);
 	if (j->mode != HK_CLONE_CHEAPEST)
 		j->mode = o->snapshot || o->ephemeral ? HK_CLONE_SNAPSHOT : HK_CLONE_COPY;
 	if (o->ephemeral && o->backend != HK_BACKEND_UNSET && o->backend != HK_BACKEND_OVERLAY)
@@ -326,20 +323,20 @@ static int plan(struct job *j, struct hk_error **err)
 				    "an ephemeral clone is an overlay clone (-B %s "
 				    "cannot be used with -e)",
 				    hk_backend_name(o->backend));
-	return hk_read_file(src_config, &j->text, NULL, err);
+	return hk_read_file(j->src->config_path, &j->text, NULL, err);
 }
 
 /* The source's lock, or (with force) the knowledge that it runs. */
 static int lock_source(struct job *j, struct hk_lock **lock, struct hk_error **err)
 {
 	hk_autoerr struct hk_error *e = NULL;
-	if (hk_lock_acquire(j->st, j->o->src, HK_LOCK_TRY, 0, lock, &e) == 0)
+	if (hk_ct_lock(j->src, HK_LOCK_TRY, 0, lock, &e) == 0)
 		return 0;
 	if (e->code != EBUSY) {
 		hk_error_propagate(err, &e);
 		return -1;
 	}
-	enum hk_state s = hk_state_effective(j->st, j->o->src, NULL);
+	enum hk_state s = hk_state_effective_ct(j->src, NULL);
 	if (hk_state_is_active(s) && j->o->force) {
 		hk_log(HK_LOG_WARN, "clone: \"%s\" is %s; copying it anyway (-f)", j->o->src,
 		       hk_state_name(s));
@@ -358,22 +355,22 @@ static int lock_source(struct job *j, struct hk_lock **lock, struct hk_error **e
 
 static int lock_dest(struct job *j, struct hk_lock **lock, struct hk_error **err)
 {
-	hk_autofree char *run = hk_store_container_run_dir(j->dst_st, j->dst);
+	const char *run = j->dst_ct->run_dir;
 	bool had_run = access(run, F_OK) == 0;
-	if (hk_lock_acquire(j->dst_st, j->dst, HK_LOCK_TRY, 0, lock, err) < 0)
+	if (hk_ct_lock(j->dst_ct, HK_LOCK_TRY, 0, lock, err) < 0)
 		return -1; /* the lock's error names the container and its holder */
 	if (!had_run)
 		hk_cleanup_push_rm_rf(&j->cs, run);
-	if (hk_store_exists(j->dst_st, j->dst))
+	if (hk_ct_exists(j->dst_ct))
 		return hk_error_set(err, EEXIST,
 				    "container \"%s\" already exists in %s; choose another name "
 				    "or destroy it first",
 				    j->dst, hk_store_path(j->dst_st));
-	if (access(j->dst_dir, F_OK) == 0)
+	if (access(j->dst_ct->dir, F_OK) == 0)
 		return hk_error_set(err, EEXIST,
 				    "\"%s\" exists but holds no container config; remove it or "
 				    "choose another name",
-				    j->dst_dir);
+				    j->dst_ct->dir);
 	return 0;
 }
 
@@ -402,23 +399,23 @@ static int make_dst_dir(struct job *j, struct hk_error **err)
 	if (access(path, F_OK) < 0 && hk_mkdir_p(path, 0755, err) < 0)
 		return -1;
 	/* 0700 until sealed: the seal below sets the mode it keeps */
-	if (mkdir(j->dst_dir, 0700) < 0)
-		return hk_error_errno(err, "cannot create \"%s\"", j->dst_dir);
+	if (mkdir(j->dst_ct->dir, 0700) < 0)
+		return hk_error_errno(err, "cannot create \"%s\"", j->dst_ct->dir);
 	struct dir_undo *u = xcalloc(1, sizeof(*u));
-	u->dir = xstrdup(j->dst_dir);
+	u->dir = xstrdup(j->dst_ct->dir);
 	hk_idmap_copy(&u->map, &j->map);
 	hk_cleanup_push(&j->cs, undo_dir, u, free_dir_undo);
-	if (hk_store_seal_container_dir(j->dst_dir, &j->map, err) < 0)
+	if (hk_store_seal_container_dir(j->dst_ct->dir, &j->map, err) < 0)
 		return -1;
 	return 0;
 }
 
 static int make_rootfs_and_config(struct job *j, struct hk_error **err)
 {
-	struct hk_clone_src src = { &j->spec, &j->map, j->src_dir };
+	struct hk_clone_src src = { &j->spec, &j->map, j->src->dir };
 	hk_autofree char *spec = NULL;
 	int64_t t = hk_timing_now();
-	if (hk_clone_rootfs(&src, j->dst_dir, hk_store_path(j->dst_st), j->mode, j->o->backend,
+	if (hk_clone_rootfs(&src, j->dst_ct->dir, hk_store_path(j->dst_st), j->mode, j->o->backend,
 			    j->o->copy_flags, &j->o->progress, &spec, err) < 0)
 		return -1;
 	t = hk_timing_add("rootfs", t);
@@ -433,9 +430,9 @@ static int make_rootfs_and_config(struct job *j, struct hk_error **err)
 	 * source's, already on disk, plus empty upper directories, so with its
 	 * config on disk it survives a crash (a full copy's data is written
 	 * back later, like cp -a's). */
-	if (hk_write_file_atomic(j->dst_config, text, strlen(text), 0644, err) < 0)
+	if (hk_write_file_atomic(j->dst_ct->config_path, text, strlen(text), 0644, err) < 0)
 		return -1;
-	hk_cleanup_push_unlink(&j->cs, j->dst_config);
+	hk_cleanup_push_unlink(&j->cs, j->dst_ct->config_path);
 	hk_timing_add("config", t);
 	return 0;
 }

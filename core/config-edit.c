@@ -13,6 +13,7 @@
 
 #include "config-edit.h"
 #include "config.h"
+#include "container.h"
 #include "list.h"
 #include "runner.h"
 #include "util.h"
@@ -29,14 +30,13 @@ static bool is_start_key(const char *key)
 
 /* The edit itself, one at a time per container (flock on its directory:
  * the config file's inode changes with each atomic replacement). */
-static int edit_file(struct hk_store *st, const char *name, const char *key, const char *value,
+static int edit_file(const struct hk_ct *ct, const char *key, const char *value,
 		     struct hk_error **err)
 {
-	hk_autofree char *dir = hk_store_container_dir(st, name);
+	const char *name = ct->name, *dir = ct->dir, *path = ct->config_path;
 	hk_autoclose int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || flock(dfd, LOCK_EX) < 0)
 		return hk_error_errno(err, "container \"%s\": cannot open \"%s\"", name, dir);
-	hk_autofree char *path = hk_store_config_path(st, name);
 	int rc = value ? hk_config_file_set(path, key, value, err)
 		       : hk_config_file_unset(path, key, err);
 	if (rc < 0)
@@ -49,8 +49,12 @@ int hk_config_edit(struct hk_store *st, const char *name, const char *key, const
 {
 	if (value && strpbrk(value, "\n\r"))
 		return hk_error_set(err, 0, "a value for \"%s\" cannot hold a line break", key);
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0)
+		return -1;
+	name = ct->name;
 	hk_autolock struct hk_lock *lock = NULL;
-	if (hk_lock_acquire(st, name, HK_LOCK_TRY, 0, &lock, err) < 0) {
+	if (hk_ct_lock(ct, HK_LOCK_TRY, 0, &lock, err) < 0) {
 		enum hk_runner_kind runner = HK_RUNNER_NONE;
 		enum hk_state state = hk_list_state_of(st, name, &runner);
 		bool runs_here = (state == HK_STATE_RUNNING || state == HK_STATE_FROZEN) &&
@@ -67,10 +71,10 @@ int hk_config_edit(struct hk_store *st, const char *name, const char *key, const
 		if (!runs_here)
 			return hk_error_prefix(err, "cannot change the config of \"%s\" now", name);
 		hk_error_freep(err);
-		return edit_file(st, name, key, value, err);
+		return edit_file(ct, key, value, err);
 	}
 	hk_autoclose int claim = hk_runner_claim(st, name, HK_OP_CONFIG, err);
 	if (claim == -1)
 		return -1;
-	return edit_file(st, name, key, value, err);
+	return edit_file(ct, key, value, err);
 }

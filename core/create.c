@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "container.h"
 #include "log.h"
 #include "net-text.h"
 #include "storage.h"
@@ -105,10 +106,9 @@ struct job {
 	const struct hk_template *tpl;
 	struct hk_template_ctx tctx;
 	enum hk_backend backend;
-	char *dir;	   /* PATH/NAME */
-	char *rootfs;	   /* PATH/NAME/rootfs */
-	char *config_path; /* PATH/NAME/config */
-	char *text;	   /* the config file's text */
+	struct hk_ct *ct; /* the container to be (its dir, config path, run dir) */
+	char *rootfs;	  /* PATH/NAME/rootfs */
+	char *text;	  /* the config file's text */
 	struct hk_config cfg;
 	int rootfd;
 	struct hk_cleanup cs;
@@ -121,9 +121,8 @@ static void job_free(struct job *j)
 		j->tpl->release(&j->tctx);
 	if (j->rootfd >= 0)
 		close(j->rootfd);
-	free(j->dir);
+	hk_ct_free(j->ct);
 	free(j->rootfs);
-	free(j->config_path);
 	free(j->text);
 	hk_config_free(&j->cfg);
 }
@@ -169,9 +168,9 @@ static int make_dir_rootfs(struct job *j, struct hk_error **err)
 
 static int make_btrfs_rootfs(struct job *j, struct hk_error **err)
 {
-	hk_autoclose int dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	hk_autoclose int dfd = open(j->ct->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
-		return hk_error_errno(err, "cannot open \"%s\"", j->dir);
+		return hk_error_errno(err, "cannot open \"%s\"", j->ct->dir);
 	struct btrfs_ioctl_vol_args args = { 0 };
 	strcpy(args.name, "rootfs");
 	if (ioctl(dfd, BTRFS_IOC_SUBVOL_CREATE, &args) < 0)
@@ -334,7 +333,7 @@ static int parse_text(struct job *j, struct hk_error **err)
 {
 	hk_config_free(&j->cfg);
 	hk_config_init(&j->cfg);
-	return hk_config_parse_string(&j->cfg, j->text, j->config_path, err);
+	return hk_config_parse_string(&j->cfg, j->text, j->ct->config_path, err);
 }
 
 static void header(struct job *j, struct hk_buf *b)
@@ -430,16 +429,16 @@ static int make_container_path(struct job *j, const char *path, struct hk_error 
 
 static int refuse_existing(struct job *j, struct hk_error **err)
 {
-	if (hk_store_exists(j->st, j->o->name))
+	if (hk_ct_exists(j->ct))
 		return hk_error_set(err, 0,
 				    "container \"%s\" already exists in %s; choose "
 				    "another name or destroy it first",
 				    j->o->name, hk_store_path(j->st));
-	if (access(j->dir, F_OK) == 0)
+	if (access(j->ct->dir, F_OK) == 0)
 		return hk_error_set(err, 0,
 				    "\"%s\" exists but holds no container config; "
 				    "remove it or choose another name",
-				    j->dir);
+				    j->ct->dir);
 	return 0;
 }
 
@@ -515,24 +514,22 @@ static int run_template(struct job *j, struct hk_error **err)
 
 static int write_config(struct job *j, struct hk_error **err)
 {
-	if (hk_write_file_atomic(j->config_path, j->text, strlen(j->text), 0644, err) < 0)
+	if (hk_write_file_atomic(j->ct->config_path, j->text, strlen(j->text), 0644, err) < 0)
 		return -1;
-	hk_cleanup_push_unlink(&j->cs, j->config_path);
+	hk_cleanup_push_unlink(&j->cs, j->ct->config_path);
 	return 0;
 }
 
 /* Before the disk: everything that may refuse. */
 static int plan(struct job *j, struct hk_error **err)
 {
-	if (hk_name_validate(j->o->name, err) < 0)
+	if (hk_ct_open(j->st, j->o->name, HK_CT_MAY_BE_MISSING, &j->ct, err) < 0)
 		return -1;
 	const char *source = NULL;
 	j->tpl = hk_template_find(j->o->template_name, &source, err);
 	if (!j->tpl || resolve_backend(j, err) < 0)
 		return -1;
-	j->dir = hk_store_container_dir(j->st, j->o->name);
 	j->rootfs = hk_store_rootfs_default(j->st, j->o->name);
-	j->config_path = hk_store_config_path(j->st, j->o->name);
 	j->tctx = (struct hk_template_ctx){
 		.name = j->o->name,
 		.rootfs = j->rootfs,
@@ -548,9 +545,9 @@ static int plan(struct job *j, struct hk_error **err)
 
 static int lock_and_check(struct job *j, struct hk_lock **lock, struct hk_error **err)
 {
-	hk_autofree char *run = hk_store_container_run_dir(j->st, j->o->name);
+	const char *run = j->ct->run_dir;
 	bool had_run = access(run, F_OK) == 0;
-	if (hk_lock_acquire(j->st, j->o->name, HK_LOCK_TRY, 0, lock, err) < 0) {
+	if (hk_ct_lock(j->ct, HK_LOCK_TRY, 0, lock, err) < 0) {
 		if ((*err)->code == EBUSY)
 			hk_error_prefix(err,
 					"container \"%s\" is busy (being created, destroyed or "
@@ -571,10 +568,10 @@ static int execute(struct job *j, struct hk_error **err)
 	    hk_cleanup_at(c, HK_STEP_CREATE_CONFIG, err) < 0 || build_config(j, err) < 0 ||
 	    hk_cleanup_at(c, HK_STEP_CREATE_PATH, err) < 0 ||
 	    make_container_path(j, hk_store_path(j->st), err) < 0 ||
-	    hk_cleanup_at(c, HK_STEP_CREATE_DIR, err) < 0 || make_dir(j->dir, err) < 0)
+	    hk_cleanup_at(c, HK_STEP_CREATE_DIR, err) < 0 || make_dir(j->ct->dir, err) < 0)
 		return -1;
-	hk_cleanup_push_rmdir(c, j->dir);
-	if (hk_store_seal_container_dir(j->dir, &j->cfg.idmap, err) < 0)
+	hk_cleanup_push_rmdir(c, j->ct->dir);
+	if (hk_store_seal_container_dir(j->ct->dir, &j->cfg.idmap, err) < 0)
 		return -1;
 	if (hk_cleanup_at(c, HK_STEP_CREATE_ROOTFS, err) < 0 || make_rootfs(j, err) < 0 ||
 	    hk_cleanup_at(c, HK_STEP_CREATE_BUILD, err) < 0 || run_template(j, err) < 0 ||

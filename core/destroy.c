@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "container.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "mountinfo.h"
@@ -55,24 +56,26 @@ static int refuse_mounts(const char *name, const char *dir, struct hk_error **er
 	return rc;
 }
 
-static int lock_container(struct hk_store *st, const char *name, unsigned flags,
+/* (hk_stop takes the store, whose config cache the monitor may change.) */
+static int lock_container(struct hk_store *st, const struct hk_ct *ct, unsigned flags,
 			  struct hk_lock **lock, struct hk_error **err)
 {
+	const char *name = ct->name;
 	hk_autoerr struct hk_error *e = NULL;
-	if (hk_lock_acquire(st, name, HK_LOCK_TRY, 0, lock, &e) == 0)
+	if (hk_ct_lock(ct, HK_LOCK_TRY, 0, lock, &e) == 0)
 		return 0;
 	if (e->code != EBUSY) {
 		hk_error_propagate(err, &e);
 		return -1;
 	}
-	pid_t pid = hk_lock_probe(st, name);
+	pid_t pid = hk_ct_lock_probe(ct);
 	struct hk_state_file sf;
-	bool active = hk_state_is_active(hk_state_effective(st, name, &sf));
+	bool active = hk_state_is_active(hk_state_effective_ct(ct, &sf));
 	if ((flags & HK_DESTROY_FORCE) && active) {
 		/* -f: kill it, then take the lock its monitor gave up. */
 		struct hk_stop_opts so = { .kill = true };
 		if (hk_stop(st, name, &so, err) < 0 ||
-		    hk_lock_acquire(st, name, HK_LOCK_WAIT, 10000, lock, err) < 0)
+		    hk_ct_lock(ct, HK_LOCK_WAIT, 10000, lock, err) < 0)
 			return -1;
 		return 0;
 	}
@@ -112,9 +115,9 @@ static void read_config(struct hk_store *st, const char *name, char **rootfs, st
 
 /* The rootfs first (a btrfs subvolume is its own device, which the
  * directory's rm -rf would refuse to enter), then the directory. */
-static int remove_container(struct hk_store *st, const char *name, struct hk_error **err)
+static int remove_container(struct hk_store *st, const struct hk_ct *ct, struct hk_error **err)
 {
-	hk_autofree char *dir = hk_store_container_dir(st, name);
+	const char *name = ct->name, *dir = ct->dir;
 	/* A config that parses: its backend removes the rootfs (btrfs
 	 * subvolumes, overlay layers) and its snapshots. */
 	if (hk_store_config(st, name, NULL)) {
@@ -140,14 +143,14 @@ static int remove_container(struct hk_store *st, const char *name, struct hk_err
 	return rc;
 }
 
-static void remove_run_dir(const struct hk_store *st, const char *name, const char *run)
+static void remove_run_dir(const struct hk_ct *ct)
 {
 	hk_autoerr struct hk_error *e = NULL;
-	if (hk_rm_rf(run, &e) < 0) {
+	if (hk_rm_rf(ct->run_dir, &e) < 0) {
 		hk_autofree char *msg = hk_error_render(e);
-		hk_log(HK_LOG_WARN, "destroy \"%s\": %s", name, msg);
+		hk_log(HK_LOG_WARN, "destroy \"%s\": %s", ct->name, msg);
 	}
-	hk_store_prune_run_dir(st);
+	hk_store_prune_run_dir(ct->st);
 }
 
 /* Snapshot clones (overlay lowers) need this container: refuse, naming
@@ -177,16 +180,17 @@ static int check_dependents(struct hk_store *st, const char *name, unsigned flag
 
 int hk_destroy(struct hk_store *st, const char *name, unsigned flags, struct hk_error **err)
 {
-	hk_autolock struct hk_lock *lock = NULL;
-	if (hk_name_validate(name, err) < 0)
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0)
 		return hk_error_prefix(err, "destroy");
-	hk_autofree char *run = hk_store_container_run_dir(st, name);
-	bool had_run = access(run, F_OK) == 0;
-	if (lock_container(st, name, flags, &lock, err) < 0)
+	name = ct->name;
+	hk_autolock struct hk_lock *lock = NULL;
+	bool had_run = access(ct->run_dir, F_OK) == 0;
+	if (lock_container(st, ct, flags, &lock, err) < 0)
 		return hk_error_prefix(err, "destroy \"%s\"", name);
-	if (!hk_store_exists(st, name)) {
+	if (!hk_ct_exists(ct)) {
 		if (!had_run) /* the lock made it */
-			remove_run_dir(st, name, run);
+			remove_run_dir(ct);
 		return hk_error_set(err, 0,
 				    "destroy \"%s\": container \"%s\" does not exist "
 				    "in %s",
@@ -200,9 +204,9 @@ int hk_destroy(struct hk_store *st, const char *name, unsigned flags, struct hk_
 	 * half a container that neither start nor create accepts. */
 	hk_autocleanup struct hk_cleanup hold = HK_CLEANUP_INIT;
 	hk_cleanup_block_signals(&hold);
-	if (remove_container(st, name, err) < 0)
+	if (remove_container(st, ct, err) < 0)
 		return hk_error_prefix(err, "destroy \"%s\"", name);
-	remove_run_dir(st, name, run);
+	remove_run_dir(ct);
 	hk_log(HK_LOG_INFO, "destroyed container \"%s\" in %s", name, hk_store_path(st));
 	return 0;
 }

@@ -199,15 +199,6 @@ static int try_once(const struct hk_ct *ct, enum hk_lock_mode mode, long long st
 	return 0;
 }
 
-int hk_lock_acquire(const struct hk_store *st, const char *name, enum hk_lock_mode mode,
-		    unsigned timeout_ms, struct hk_lock **out, struct hk_error **err)
-{
-	hk_autoct struct hk_ct *ct = NULL;
-	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0)
-		return -1;
-	return hk_ct_lock(ct, mode, timeout_ms, out, err);
-}
-
 int hk_ct_lock(const struct hk_ct *ct, enum hk_lock_mode mode, unsigned timeout_ms,
 	       struct hk_lock **out, struct hk_error **err)
 {

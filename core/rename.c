@@ -22,6 +22,7 @@
 #include "cleanup.h"
 #include "clone.h"
 #include "config.h"
+#include "container.h"
 #include "log.h"
 #include "runner.h"
 #include "snapshot.h"
@@ -98,8 +99,8 @@ struct edit {
 struct job {
 	struct hk_store *st;
 	const char *old, *new;
-	char *old_dir, *new_dir;
-	struct hk_lock *locks[64]; /* OLD's, NEW's, each snapshot clone's */
+	struct hk_ct *old_ct, *new_ct; /* the container and its name to be (container.h) */
+	struct hk_lock *locks[64];     /* OLD's, NEW's, each snapshot clone's */
 	size_t n_locks;
 	struct edit *edits;
 	size_t n_edits;
@@ -119,8 +120,8 @@ static void job_free(struct job *j)
 	free(j->edits);
 	for (size_t i = j->n_locks; i-- > 0;)
 		hk_lock_release(j->locks[i]);
-	free(j->old_dir);
-	free(j->new_dir);
+	hk_ct_free(j->old_ct);
+	hk_ct_free(j->new_ct);
 	free(j->spec);
 }
 
@@ -128,11 +129,11 @@ static void job_free(struct job *j)
 static int lock_old(struct job *j, struct hk_error **err)
 {
 	hk_autoerr struct hk_error *e = NULL;
-	if (hk_lock_acquire(j->st, j->old, HK_LOCK_TRY, 0, &j->locks[j->n_locks], &e) == 0) {
+	if (hk_ct_lock(j->old_ct, HK_LOCK_TRY, 0, &j->locks[j->n_locks], &e) == 0) {
 		j->n_locks++;
 		return 0;
 	}
-	enum hk_state s = hk_state_effective(j->st, j->old, NULL);
+	enum hk_state s = hk_state_effective_ct(j->old_ct, NULL);
 	if (e->code == EBUSY && hk_state_is_active(s)) {
 		hk_autofree char *p = hk_store_path_arg(j->st);
 		return hk_error_set(err, EBUSY,
@@ -146,23 +147,23 @@ static int lock_old(struct job *j, struct hk_error **err)
 /* NEW's lock, and NEW free: no container, no directory. */
 static int lock_new(struct job *j, struct hk_error **err)
 {
-	hk_autofree char *run = hk_store_container_run_dir(j->st, j->new);
+	const char *run = j->new_ct->run_dir;
 	bool had_run = access(run, F_OK) == 0;
-	if (hk_lock_acquire(j->st, j->new, HK_LOCK_TRY, 0, &j->locks[j->n_locks], err) < 0)
+	if (hk_ct_lock(j->new_ct, HK_LOCK_TRY, 0, &j->locks[j->n_locks], err) < 0)
 		return -1;
 	j->n_locks++;
 	if (!had_run)
 		hk_cleanup_push_rm_rf(&j->cs, run);
-	if (hk_store_exists(j->st, j->new))
+	if (hk_ct_exists(j->new_ct))
 		return hk_error_set(err, EEXIST,
 				    "container \"%s\" already exists in %s; choose another name",
 				    j->new, hk_store_path(j->st));
-	if (access(j->new_dir, F_OK) == 0 || errno != ENOENT)
+	if (access(j->new_ct->dir, F_OK) == 0 || errno != ENOENT)
 		return hk_error_set(
 			err, EEXIST,
 			"\"%s\" exists but holds no container config; remove it or choose "
 			"another name",
-			j->new_dir);
+			j->new_ct->dir);
 	return 0;
 }
 
@@ -178,14 +179,16 @@ static int lock_dependents(struct job *j, struct hk_strv *deps, struct hk_error 
 					    "more than %zu snapshot clones depend on it",
 					    HK_ARRAY_SIZE(j->locks) - 2);
 		hk_autoerr struct hk_error *e = NULL;
-		if (hk_lock_acquire(j->st, deps->v[i], HK_LOCK_TRY, 0, &j->locks[j->n_locks], &e) <
-		    0)
+		hk_autoct struct hk_ct *dep = NULL;
+		if (hk_ct_open(j->st, deps->v[i], HK_CT_MAY_BE_MISSING, &dep, err) < 0)
+			return -1;
+		if (hk_ct_lock(dep, HK_LOCK_TRY, 0, &j->locks[j->n_locks], &e) < 0)
 			return hk_error_set(
 				err, EBUSY,
 				"snapshot clone \"%s\" is built on it and is %s; stop it "
 				"first (its config names \"%s\"'s rootfs)",
-				deps->v[i],
-				hk_state_name(hk_state_effective(j->st, deps->v[i], NULL)), j->old);
+				deps->v[i], hk_state_name(hk_state_effective_ct(dep, NULL)),
+				j->old);
 		j->n_locks++;
 	}
 	return 0;
@@ -199,7 +202,7 @@ static int plan_edit(struct job *j, const char *before_path, const char *after_p
 	hk_autofree char *text = NULL;
 	if (hk_read_file(before_path, &text, NULL, err) < 0)
 		return -1;
-	char *after = hk_rename_config_paths(text, j->old_dir, j->new_dir);
+	char *after = hk_rename_config_paths(text, j->old_ct->dir, j->new_ct->dir);
 	if (rename_uts) {
 		char *set = hk_config_text_set(after, "lxc.uts.name", j->new, err);
 		free(after);
@@ -216,18 +219,18 @@ static int plan_edit(struct job *j, const char *before_path, const char *after_p
  * its snapshot clones'. */
 static int plan_edits(struct job *j, const struct hk_strv *deps, struct hk_error **err)
 {
-	hk_autofree char *own = xasprintf("%s/config", j->old_dir);
-	hk_autofree char *own_after = xasprintf("%s/config", j->new_dir);
+	hk_autofree char *own = xasprintf("%s/config", j->old_ct->dir);
+	hk_autofree char *own_after = xasprintf("%s/config", j->new_ct->dir);
 	const char *uts = j->cfg->uts_name;
 	if (plan_edit(j, own, own_after, !uts || !strcmp(uts, j->old), err) < 0)
 		return -1;
-	hk_autofree char *snaps = xasprintf("%s/snaps", j->old_dir);
+	hk_autofree char *snaps = xasprintf("%s/snaps", j->old_ct->dir);
 	DIR *d = opendir(snaps);
 	for (struct dirent *e; d && (e = readdir(d));) {
 		if (!hk_snapshot_name_ok(e->d_name, NULL))
 			continue;
 		hk_autofree char *b = xasprintf("%s/%s/config", snaps, e->d_name);
-		hk_autofree char *a = xasprintf("%s/snaps/%s/config", j->new_dir, e->d_name);
+		hk_autofree char *a = xasprintf("%s/snaps/%s/config", j->new_ct->dir, e->d_name);
 		if (access(b, F_OK) == 0 && plan_edit(j, b, a, false, err) < 0) {
 			closedir(d);
 			return -1;
@@ -246,9 +249,9 @@ static int plan_edits(struct job *j, const struct hk_strv *deps, struct hk_error
 static void undo_move(void *arg)
 {
 	struct job *j = arg;
-	if (renameat2(AT_FDCWD, j->new_dir, AT_FDCWD, j->old_dir, RENAME_NOREPLACE) < 0)
-		hk_log(HK_LOG_ERROR, "rename: cannot move \"%s\" back to \"%s\": %m", j->new_dir,
-		       j->old_dir);
+	if (renameat2(AT_FDCWD, j->new_ct->dir, AT_FDCWD, j->old_ct->dir, RENAME_NOREPLACE) < 0)
+		hk_log(HK_LOG_ERROR, "rename: cannot move \"%s\" back to \"%s\": %m",
+		       j->new_ct->dir, j->old_ct->dir);
 }
 
 static void undo_edit(void *arg)
@@ -263,9 +266,9 @@ static int move_and_write(struct job *j, struct hk_error **err)
 {
 	if (hk_cleanup_at(&j->cs, HK_STEP_RENAME_DIR, err) < 0)
 		return -1;
-	if (renameat2(AT_FDCWD, j->old_dir, AT_FDCWD, j->new_dir, RENAME_NOREPLACE) < 0)
-		return hk_error_errno(err, "cannot rename \"%s\" to \"%s\"", j->old_dir,
-				      j->new_dir);
+	if (renameat2(AT_FDCWD, j->old_ct->dir, AT_FDCWD, j->new_ct->dir, RENAME_NOREPLACE) < 0)
+		return hk_error_errno(err, "cannot rename \"%s\" to \"%s\"", j->old_ct->dir,
+				      j->new_ct->dir);
 	hk_cleanup_push(&j->cs, undo_move, j, NULL);
 	if (hk_cleanup_at(&j->cs, HK_STEP_RENAME_CONFIGS, err) < 0)
 		return -1;
@@ -284,10 +287,8 @@ static int move_and_write(struct job *j, struct hk_error **err)
  * goes with the sweep once its lock is let go. */
 static void move_run_state(struct job *j)
 {
-	hk_autofree char *from = hk_store_container_run_dir(j->st, j->old);
-	hk_autofree char *to = hk_store_container_run_dir(j->st, j->new);
-	hk_autofree char *a = xasprintf("%s/state", from);
-	hk_autofree char *b = xasprintf("%s/state", to);
+	hk_autofree char *a = hk_state_path_ct(j->old_ct);
+	hk_autofree char *b = hk_state_path_ct(j->new_ct);
 	if (rename(a, b) < 0 && errno != ENOENT)
 		hk_log(HK_LOG_DEBUG, "rename: cannot move %s: %m", a);
 }
@@ -297,8 +298,12 @@ static int run(struct job *j, struct hk_error **err)
 	struct hk_strv deps = { 0 };
 	int rc = -1;
 	hk_autoclose int claim = -1; /* LXC's name, held until the end */
-	if (lock_old(j, err) < 0 || hk_store_require(j->st, j->old, err) < 0)
+	if (lock_old(j, err) < 0)
 		goto out;
+	if (!hk_ct_exists(j->old_ct)) {
+		hk_ct_refuse_missing(j->old_ct, err);
+		goto out;
+	}
 	claim = hk_runner_claim(j->st, j->old, HK_OP_RENAME, err);
 	if (claim == -1 || !(j->cfg = hk_store_config(j->st, j->old, err)) ||
 	    lock_new(j, err) < 0 || lock_dependents(j, &deps, err) < 0 ||
@@ -310,7 +315,7 @@ static int run(struct job *j, struct hk_error **err)
 	hk_cleanup_forget(&j->cs);
 	/* After the commit: it only warns, and has no undo. */
 	if (j->cfg->rootfs.raw) {
-		j->spec = moved_value(j->cfg->rootfs.raw, j->old_dir, j->new_dir);
+		j->spec = moved_value(j->cfg->rootfs.raw, j->old_ct->dir, j->new_ct->dir);
 		hk_clone_rename_in_rootfs(j->spec, &j->cfg->idmap, j->old, j->new);
 	}
 	move_run_state(j);
@@ -322,13 +327,16 @@ out:
 
 int hk_rename(struct hk_store *st, const char *old, const char *new_name, struct hk_error **err)
 {
-	if (hk_name_validate(old, err) < 0 || hk_name_validate(new_name, err) < 0)
-		return hk_error_prefix(err, "rename");
-	if (!strcmp(old, new_name))
-		return hk_error_set(err, EINVAL, "rename \"%s\": the new name is the same", old);
 	struct job j = { .st = st, .old = old, .new = new_name, .cs = HK_CLEANUP_INIT };
-	j.old_dir = hk_store_container_dir(st, old);
-	j.new_dir = hk_store_container_dir(st, new_name);
+	if (hk_ct_open(st, old, HK_CT_MAY_BE_MISSING, &j.old_ct, err) < 0 ||
+	    hk_ct_open(st, new_name, HK_CT_MAY_BE_MISSING, &j.new_ct, err) < 0) {
+		job_free(&j);
+		return hk_error_prefix(err, "rename");
+	}
+	if (!strcmp(old, new_name)) {
+		job_free(&j);
+		return hk_error_set(err, EINVAL, "rename \"%s\": the new name is the same", old);
+	}
 	int rc = run(&j, err);
 	job_free(&j);
 	if (rc < 0)

@@ -18,6 +18,7 @@
 #include "cleanup.h"
 #include "clone.h"
 #include "config.h"
+#include "container.h"
 #include "create.h"
 #include "log.h"
 #include "runner.h"
@@ -45,10 +46,9 @@ static int check_snap_name(const char *snap, struct hk_error **err)
 }
 
 /* The store of PATH/NAME/snaps. */
-static struct hk_store *snap_store(struct hk_store *st, const char *name, struct hk_error **err)
+static struct hk_store *snap_store(const struct hk_ct *ct, struct hk_error **err)
 {
-	hk_autofree char *dir = hk_store_container_dir(st, name);
-	hk_autofree char *snaps = xasprintf("%s/snaps", dir);
+	hk_autofree char *snaps = xasprintf("%s/snaps", ct->dir);
 	struct hk_store *out = NULL;
 	if (hk_store_open(snaps, &out, err) < 0)
 		return NULL;
@@ -89,9 +89,11 @@ static int write_meta(struct hk_store *ss, const char *snap, const char *comment
 int hk_snapshot_create(struct hk_store *st, const char *name, const char *comment, char **snap,
 		       struct hk_error **err)
 {
-	if (hk_name_validate(name, err) < 0)
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0)
 		return hk_error_prefix(err, "snapshot");
-	hk_autostore struct hk_store *ss = snap_store(st, name, err);
+	name = ct->name;
+	hk_autostore struct hk_store *ss = snap_store(ct, err);
 	unsigned long n;
 	if (!ss || next_index(ss, &n, err) < 0)
 		return hk_error_prefix(err, "snapshot \"%s\"", name);
@@ -134,11 +136,13 @@ static int by_number(const void *a, const void *b)
 int hk_snapshot_list(struct hk_store *st, const char *name, struct hk_snapshot_list *out,
 		     struct hk_error **err)
 {
-	if (hk_name_validate(name, err) < 0)
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0)
 		return hk_error_prefix(err, "snapshot");
-	if (hk_store_require(st, name, err) < 0)
-		return -1;
-	hk_autostore struct hk_store *ss = snap_store(st, name, err);
+	if (!hk_ct_exists(ct))
+		return hk_ct_refuse_missing(ct, err);
+	name = ct->name;
+	hk_autostore struct hk_store *ss = snap_store(ct, err);
 	hk_autostrv struct hk_strv names = { 0 };
 	if (!ss || hk_store_list(ss, &names, err) < 0)
 		return hk_error_prefix(err, "snapshots of \"%s\"", name);
@@ -177,20 +181,22 @@ void hk_snapshot_list_free(struct hk_snapshot_list *l)
 int hk_snapshot_destroy(struct hk_store *st, const char *name, const char *snap,
 			struct hk_error **err)
 {
-	if (hk_name_validate(name, err) < 0 || check_snap_name(snap, err) < 0)
+	hk_autoct struct hk_ct *ct = NULL, *snap_ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0 ||
+	    check_snap_name(snap, err) < 0)
 		return hk_error_prefix(err, "snapshot");
-	hk_autostore struct hk_store *ss = snap_store(st, name, err);
-	if (!ss)
+	name = ct->name;
+	hk_autostore struct hk_store *ss = snap_store(ct, err);
+	if (!ss || hk_ct_open(ss, snap, HK_CT_MAY_BE_MISSING, &snap_ct, err) < 0)
 		return -1;
-	if (!hk_store_exists(ss, snap))
+	if (!hk_ct_exists(snap_ct))
 		return hk_error_set(err, ENOENT, "container \"%s\" has no snapshot %s", name, snap);
 	hk_autolock struct hk_lock *lock = NULL;
-	if (hk_lock_acquire(ss, snap, HK_LOCK_TRY, 0, &lock, err) < 0 ||
+	if (hk_ct_lock(snap_ct, HK_LOCK_TRY, 0, &lock, err) < 0 ||
 	    hk_storage_destroy_container(ss, snap, err) < 0)
 		return hk_error_prefix(err, "snapshot \"%s\": destroy %s", name, snap);
-	hk_autofree char *run = hk_store_container_run_dir(ss, snap);
 	hk_lock_release(hk_steal_ptr(&lock));
-	hk_rm_rf(run, NULL);
+	hk_rm_rf(snap_ct->run_dir, NULL);
 	return 0;
 }
 
@@ -322,22 +328,25 @@ static void restore_free(struct restore *r)
 	hk_idmap_free(&r->map);
 }
 
-static int lock_stopped(struct hk_store *st, const char *name, struct hk_lock **lock,
-			struct hk_error **err)
+static int lock_stopped(const struct hk_ct *ct, struct hk_lock **lock, struct hk_error **err)
 {
-	if (hk_lock_acquire(st, name, HK_LOCK_TRY, 0, lock, err) == 0)
+	if (hk_ct_lock(ct, HK_LOCK_TRY, 0, lock, err) == 0)
 		return 0;
 	if ((*err)->code == EBUSY)
-		hk_error_prefix(err, "container \"%s\" is running or busy; stop it first", name);
+		hk_error_prefix(err, "container \"%s\" is running or busy; stop it first",
+				ct->name);
 	return -1;
 }
 
 int hk_snapshot_restore(struct hk_store *st, const char *name, const char *snap,
 			const char *newname, struct hk_error **err)
 {
-	if (hk_name_validate(name, err) < 0 || check_snap_name(snap, err) < 0)
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0 ||
+	    check_snap_name(snap, err) < 0)
 		return hk_error_prefix(err, "restore");
-	hk_autostore struct hk_store *ss = snap_store(st, name, err);
+	name = ct->name;
+	hk_autostore struct hk_store *ss = snap_store(ct, err);
 	if (!ss)
 		return -1;
 	if (!hk_store_exists(ss, snap))
@@ -347,14 +356,14 @@ int hk_snapshot_restore(struct hk_store *st, const char *name, const char *snap,
 		struct hk_clone_opts o = { .src = snap, .dst = newname };
 		return hk_clone_between(ss, st, &o, HK_CLONE_CHEAPEST, false, NULL, err);
 	}
-	if (!hk_store_exists(st, name))
+	if (!hk_ct_exists(ct))
 		return hk_error_set(err, ENOENT, "restore: container \"%s\" does not exist", name);
 	hk_autolock struct hk_lock *lock = NULL;
 	struct restore r = {
 		.st = st, .ss = ss, .name = name, .snap = snap, .cs = HK_CLEANUP_INIT
 	};
 	hk_cleanup_block_signals(&r.cs);
-	int rc = lock_stopped(st, name, &lock, err);
+	int rc = lock_stopped(ct, &lock, err);
 	/* Not over a container LXC runs; and lxc-start not while it changes. */
 	hk_autoclose int claim = rc == 0 ? hk_runner_claim(st, name, HK_OP_RESTORE, err) : -1;
 	if (rc == 0 && claim == -1)

@@ -54,7 +54,8 @@ int hk_store_make_run_dir_at(const struct hk_store *st, const char *dir, struct 
 pid_t hk_lock_probe_dir(const char *run_dir);
 /* true when dir (PATH/NAME) is a real directory holding a regular config. */
 bool hk_store_dir_has_config(const char *dir);
-/* The refusal of hk_store_require for a container that does not exist. */
+/* The refusal for a container that does not exist ("does not exist in
+ * PATH; create it with ...", ENOENT). */
 int hk_store_refuse_missing(const struct hk_store *st, const char *name, struct hk_error **err);
 
 /* store-sweep.c: RUNDIR/s-HASH/.path names the container path (written

@@ -195,15 +195,6 @@ bool hk_store_exists(const struct hk_store *st, const char *name)
 	return has_config_at(AT_FDCWD, dir);
 }
 
-int hk_store_require(const struct hk_store *st, const char *name, struct hk_error **err)
-{
-	if (hk_name_validate(name, err) < 0)
-		return -1;
-	if (hk_store_exists(st, name))
-		return 0;
-	return hk_store_refuse_missing(st, name, err);
-}
-
 int hk_store_refuse_missing(const struct hk_store *st, const char *name, struct hk_error **err)
 {
 	hk_autofree char *p = hk_store_path_arg(st);

@@ -119,9 +119,6 @@ char *hk_store_cgroup_name(const struct hk_store *st, const char *name);
 
 /* true when PATH/NAME/config exists. */
 bool hk_store_exists(const struct hk_store *st, const char *name);
-/* 0 when name is valid and the container exists; else -1 with the
- * refusal (ENOENT: "does not exist in PATH; create it with ..."). */
-int hk_store_require(const struct hk_store *st, const char *name, struct hk_error **err);
 /* Names of every container (directories holding a `config`), sorted,
  * appended to names.  Invalid names found on disk are skipped with a debug
  * log.  A container path that does not exist yet lists as empty. */
@@ -138,11 +135,8 @@ const struct hk_config *hk_store_config(struct hk_store *st, const char *name,
 /* The per-container lock. */
 struct hk_lock;
 enum hk_lock_mode { HK_LOCK_TRY, HK_LOCK_WAIT };
-/* WAIT waits up to timeout_ms, then fails naming the holder's pid and
- * command.  TRY fails at once with EBUSY, also naming the holder. */
-int hk_lock_acquire(const struct hk_store *st, const char *name, enum hk_lock_mode mode,
-		    unsigned timeout_ms, struct hk_lock **out, struct hk_error **err);
-/* Who holds it: 0 when free, else the holder pid written in the lock file
+/* (A container's lock is taken through its handle: container.h's
+ * hk_ct_lock.)  Who holds it: 0 when free, else the holder pid written in the lock file
  * (or -1 when held but the pid is unknown).  Never blocks. */
 pid_t hk_lock_probe(const struct hk_store *st, const char *name);
 /* The descriptor, for handing the lock on to a child (the monitor). */

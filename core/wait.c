@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "container.h"
 #include "list.h"
 #include "sanitize.h"
 #include "store-watch.h"
@@ -77,10 +78,10 @@ static void watch_one(struct hk_store_watch *w, const char *name)
 /* The state as ls shows it, but STOPPED only once nothing holds the
  * container any more: the monitor writes STOPPED before it lets go of the
  * lock, and a start in between would find it busy. */
-static enum hk_state state_now(struct hk_store *st, const char *name)
+static enum hk_state state_now(struct hk_store *st, const struct hk_ct *ct)
 {
-	enum hk_state s = hk_list_state_of(st, name, NULL);
-	if (s == HK_STATE_STOPPED && hk_lock_probe(st, name) != 0)
+	enum hk_state s = hk_list_state_of(st, ct->name, NULL);
+	if (s == HK_STATE_STOPPED && hk_ct_lock_probe(ct) != 0)
 		return HK_STATE_STOPPING;
 	return s;
 }
@@ -88,15 +89,17 @@ static enum hk_state state_now(struct hk_store *st, const char *name)
 int hk_wait_for(struct hk_store *st, const char *name, unsigned mask, int timeout_ms,
 		enum hk_state *reached, struct hk_error **err)
 {
-	if (hk_store_require(st, name, err) < 0)
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_EXISTING, &ct, err) < 0)
 		return -1;
+	name = ct->name;
 	hk_autoerr struct hk_error *werr = NULL;
 	hk_autowatch struct hk_store_watch *w =
 		hk_store_watch_new(st, &werr); /* NULL: look every RECHECK_MS */
 	long long deadline = timeout_ms < 0 ? -1 : hk_now_ms() + timeout_ms;
 	for (;;) {
 		watch_one(w, name); /* before looking: a change after it wakes the poll */
-		*reached = state_now(st, name);
+		*reached = state_now(st, ct);
 		if (mask & (1u << *reached))
 			return 1;
 		/* a lock let go is no file event: look again soon */

@@ -163,7 +163,7 @@ static struct hk_lock *make_running(struct fixture *f, const char *name, pid_t m
 {
 	hk_autoerr struct hk_error *err = NULL;
 	struct hk_lock *lock = NULL;
-	assert_int_equal(hk_lock_acquire(f->st, name, HK_LOCK_TRY, 0, &lock, &err), 0);
+	assert_int_equal(hk_test_lock(f->st, name, HK_LOCK_TRY, 0, &lock, &err), 0);
 	struct hk_state_file sf;
 	hk_state_file_init(&sf);
 	sf.state = HK_STATE_RUNNING;
@@ -272,7 +272,7 @@ static void test_busy_without_config(void **state)
 	struct fixture *f = *state;
 	hk_autoerr struct hk_error *err = NULL;
 	struct hk_lock *lock = NULL;
-	assert_int_equal(hk_lock_acquire(f->st, "half", HK_LOCK_TRY, 0, &lock, &err), 0);
+	assert_int_equal(hk_test_lock(f->st, "half", HK_LOCK_TRY, 0, &lock, &err), 0);
 	hk_autofree char *dir = xasprintf("%s/half", f->path);
 	assert_int_equal(hk_mkdir_p(dir, 0755, NULL), 0);
 	struct hk_list_row row;

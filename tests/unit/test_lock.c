@@ -58,7 +58,7 @@ static int child_try_busy(struct hk_store_fixture *f, const void *arg)
 {
 	struct hk_lock *l = NULL;
 	struct hk_error *err = NULL;
-	if (hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &l, &err) == 0)
+	if (hk_test_lock(f->st, "c1", HK_LOCK_TRY, 0, &l, &err) == 0)
 		return 1;
 	if (err->code != EBUSY)
 		return 2;
@@ -71,7 +71,7 @@ static int child_try_ok(struct hk_store_fixture *f, const void *arg)
 {
 	(void)arg;
 	struct hk_lock *l = NULL;
-	if (hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &l, NULL) < 0)
+	if (hk_test_lock(f->st, "c1", HK_LOCK_TRY, 0, &l, NULL) < 0)
 		return 1;
 	bool mine = hk_lock_probe(f->st, "c1") == getpid();
 	hk_lock_release(l);
@@ -84,7 +84,7 @@ static int child_wait_times_out(struct hk_store_fixture *f, const void *arg)
 	struct hk_lock *l = NULL;
 	struct hk_error *err = NULL;
 	long long t0 = hk_now_ms();
-	if (hk_lock_acquire(f->st, "c1", HK_LOCK_WAIT, 300, &l, &err) == 0)
+	if (hk_test_lock(f->st, "c1", HK_LOCK_WAIT, 300, &l, &err) == 0)
 		return 1;
 	long long took = hk_now_ms() - t0;
 	if (took < 300 || took > 2000)
@@ -100,7 +100,7 @@ static void test_acquire_probe_release(void **state)
 	hk_autoerr struct hk_error *err = NULL;
 	assert_int_equal(hk_lock_probe(f->st, "c1"), 0); /* nothing yet */
 	struct hk_lock *l = NULL;
-	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &l, &err), 0);
+	assert_int_equal(hk_test_lock(f->st, "c1", HK_LOCK_TRY, 0, &l, &err), 0);
 	assert_non_null(l);
 	assert_true(hk_lock_fd(l) >= 0);
 	assert_true(fcntl(hk_lock_fd(l), F_GETFD) & FD_CLOEXEC);
@@ -114,7 +114,7 @@ static void test_acquire_probe_release(void **state)
 	assert_int_equal(in_child(child_wait_times_out, f, NULL), 0);
 	/* Other names are independent. */
 	hk_autolock struct hk_lock *l2 = NULL;
-	assert_int_equal(hk_lock_acquire(f->st, "c2", HK_LOCK_TRY, 0, &l2, &err), 0);
+	assert_int_equal(hk_test_lock(f->st, "c2", HK_LOCK_TRY, 0, &l2, &err), 0);
 	hk_lock_release(l);
 	pid_t zero = 0;
 	assert_int_equal(in_child(child_probe, f, &zero), 0);
@@ -135,16 +135,16 @@ static void test_command(void **state)
 	hk_autoerr struct hk_error *err = NULL;
 	hk_autolock struct hk_lock *l = NULL;
 	/* Default: the program's name (no argument here). */
-	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &l, &err), 0);
+	assert_int_equal(hk_test_lock(f->st, "c1", HK_LOCK_TRY, 0, &l, &err), 0);
 	assert_int_equal(in_child(child_try_busy, f, "(test_lock)"), 0);
 	hk_lock_release(hk_steal_ptr(&l));
 	hk_lock_set_command("hako start");
-	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &l, &err), 0);
+	assert_int_equal(hk_test_lock(f->st, "c1", HK_LOCK_TRY, 0, &l, &err), 0);
 	assert_int_equal(in_child(child_try_busy, f, "(hako start); try again later"), 0);
 	hk_lock_release(hk_steal_ptr(&l));
 	/* A command with a newline stays one line. */
 	hk_lock_set_command("evil\nname");
-	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &l, &err), 0);
+	assert_int_equal(hk_test_lock(f->st, "c1", HK_LOCK_TRY, 0, &l, &err), 0);
 	assert_int_equal(in_child(child_try_busy, f, "(evil?name)"), 0);
 	/* An unreadable holder line: held, pid unknown. */
 	assert_int_equal(ftruncate(hk_lock_fd(l), 0), 0);
@@ -163,7 +163,7 @@ static void test_inherited(void **state)
 	struct hk_store_fixture *f = *state;
 	hk_autoerr struct hk_error *err = NULL;
 	struct hk_lock *l = NULL;
-	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &l, &err), 0);
+	assert_int_equal(hk_test_lock(f->st, "c1", HK_LOCK_TRY, 0, &l, &err), 0);
 	int go[2];
 	assert_int_equal(pipe2(go, O_CLOEXEC), 0);
 	pid_t pid = fork();
@@ -179,7 +179,7 @@ static void test_inherited(void **state)
 	hk_lock_release(l); /* the parent's descriptor is gone */
 	assert_int_equal(hk_lock_probe(f->st, "c1"), pid);
 	hk_autolock struct hk_lock *again = NULL;
-	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &again, &err), -1);
+	assert_int_equal(hk_test_lock(f->st, "c1", HK_LOCK_TRY, 0, &again, &err), -1);
 	assert_int_equal(err->code, EBUSY);
 	char want[64];
 	snprintf(want, sizeof(want), "locked by pid %d (test_lock)", (int)pid);
@@ -190,7 +190,7 @@ static void test_inherited(void **state)
 	int status;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(hk_lock_probe(f->st, "c1"), 0);
-	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &again, &err), 0);
+	assert_int_equal(hk_test_lock(f->st, "c1", HK_LOCK_TRY, 0, &again, &err), 0);
 }
 
 /* WAIT gets the lock when the holder lets go within the timeout. */
@@ -204,7 +204,7 @@ static void test_wait_succeeds(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct hk_lock *l = NULL;
-		if (hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &l, NULL) < 0)
+		if (hk_test_lock(f->st, "c1", HK_LOCK_TRY, 0, &l, NULL) < 0)
 			_exit(1);
 		if (write(ready[1], "x", 1) != 1)
 			_exit(2);
@@ -218,7 +218,7 @@ static void test_wait_succeeds(void **state)
 	assert_int_equal(hk_lock_probe(f->st, "c1"), pid);
 	hk_autolock struct hk_lock *l = NULL;
 	long long t0 = hk_now_ms();
-	if (hk_lock_acquire(f->st, "c1", HK_LOCK_WAIT, 5000, &l, &err) < 0)
+	if (hk_test_lock(f->st, "c1", HK_LOCK_WAIT, 5000, &l, &err) < 0)
 		fail_msg("%s", err->msg);
 	assert_true(hk_now_ms() - t0 < 4000);
 	assert_int_equal(hk_lock_probe(f->st, "c1"), getpid());
@@ -234,11 +234,11 @@ static void test_removed_run_dir(void **state)
 	struct hk_store_fixture *f = *state;
 	hk_autoerr struct hk_error *err = NULL;
 	hk_autolock struct hk_lock *old = NULL;
-	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &old, &err), 0);
+	assert_int_equal(hk_test_lock(f->st, "c1", HK_LOCK_TRY, 0, &old, &err), 0);
 	assert_int_equal(hk_rm_rf(hk_store_run_dir(f->st), NULL), 0);
 	assert_int_equal(hk_lock_probe(f->st, "c1"), 0);
 	hk_autolock struct hk_lock *l = NULL;
-	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &l, &err), 0);
+	assert_int_equal(hk_test_lock(f->st, "c1", HK_LOCK_TRY, 0, &l, &err), 0);
 	assert_int_equal(hk_lock_probe(f->st, "c1"), getpid());
 }
 
@@ -249,7 +249,7 @@ static void test_dirs_and_names(void **state)
 	hk_autolock struct hk_lock *l = NULL;
 	/* Before the container exists (create takes it first). */
 	assert_false(hk_store_exists(f->st, "newc"));
-	assert_int_equal(hk_lock_acquire(f->st, "newc", HK_LOCK_WAIT, 100, &l, &err), 0);
+	assert_int_equal(hk_test_lock(f->st, "newc", HK_LOCK_WAIT, 100, &l, &err), 0);
 	struct stat sb;
 	hk_autofree char *base = xasprintf("%s/run", f->top);
 	assert_int_equal(stat(base, &sb), 0);
@@ -267,7 +267,7 @@ static void test_dirs_and_names(void **state)
 	assert_int_equal(stat(hk_store_path(f->st), &sb), -1);
 	/* Invalid names. */
 	hk_autolock struct hk_lock *bad = NULL;
-	assert_int_equal(hk_lock_acquire(f->st, "../x", HK_LOCK_TRY, 0, &bad, &err), -1);
+	assert_int_equal(hk_test_lock(f->st, "../x", HK_LOCK_TRY, 0, &bad, &err), -1);
 	assert_int_equal(err->code, EINVAL);
 	assert_int_equal(hk_lock_probe(f->st, "../x"), 0);
 	assert_int_equal(hk_lock_probe(f->st, "never"), 0);
@@ -279,7 +279,7 @@ static void test_dirs_and_names(void **state)
 	assert_int_equal(symlink(target, lfile), 0);
 	hk_error_free(err);
 	err = NULL;
-	assert_int_equal(hk_lock_acquire(f->st, "sym", HK_LOCK_TRY, 0, &bad, &err), -1);
+	assert_int_equal(hk_test_lock(f->st, "sym", HK_LOCK_TRY, 0, &bad, &err), -1);
 	assert_int_equal(err->code, ELOOP);
 	assert_int_equal(lstat(target, &sb), -1);
 	/* A run directory that cannot be made: a clear error. */
@@ -287,7 +287,7 @@ static void test_dirs_and_names(void **state)
 	assert_int_equal(hk_write_file_atomic(rd, "", 0, 0600, NULL), 0);
 	hk_error_free(err);
 	err = NULL;
-	assert_int_equal(hk_lock_acquire(f->st, "file", HK_LOCK_TRY, 0, &bad, &err), -1);
+	assert_int_equal(hk_test_lock(f->st, "file", HK_LOCK_TRY, 0, &bad, &err), -1);
 	assert_non_null(strstr(err->msg, "lock container \"file\""));
 }
 

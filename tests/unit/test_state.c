@@ -209,7 +209,7 @@ static void test_effective(void **state)
 
 	hk_autoerr struct hk_error *err = NULL;
 	struct hk_lock *lock = NULL;
-	assert_int_equal(hk_lock_acquire(f->st, "c1", HK_LOCK_TRY, 0, &lock, &err), 0);
+	assert_int_equal(hk_test_lock(f->st, "c1", HK_LOCK_TRY, 0, &lock, &err), 0);
 	assert_int_equal(hk_state_effective(f->st, "c1", &sf), HK_STATE_RUNNING);
 	assert_int_equal(sf.init_pid, 777);
 	assert_int_equal(hk_state_effective(f->st, "c1", NULL), HK_STATE_RUNNING);

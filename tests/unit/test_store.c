@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "teststore.h"
 
 #include "config.h"
 #include "store-internal.h"
@@ -571,7 +572,7 @@ static void test_sweep(void **state)
 	assert_int_equal(hk_store_make_run_dir(st, "b", &db, &err), 0);
 	assert_true(exists(pathf("%s/.path", run)));
 	hk_autolock struct hk_lock *lock = NULL;
-	assert_int_equal(hk_lock_acquire(st, "c", HK_LOCK_TRY, 0, &lock, &err), 0);
+	assert_int_equal(hk_test_lock(st, "c", HK_LOCK_TRY, 0, &lock, &err), 0);
 	mkdirs(pathf("%s/a", p));
 	write_file(pathf("%s/a/config", p), "lxc.uts.name = a\n");
 	write_file(pathf("%s/b/state", run), "STOPPED\n");
@@ -596,7 +597,7 @@ static void test_sweep(void **state)
 	assert_int_equal(hk_store_open(p, &again, &err), 0);
 	assert_false(exists(run));
 	/* and a lock taken afterwards makes it again */
-	assert_int_equal(hk_lock_acquire(again, "d", HK_LOCK_TRY, 0, &lock, &err), 0);
+	assert_int_equal(hk_test_lock(again, "d", HK_LOCK_TRY, 0, &lock, &err), 0);
 	assert_true(exists(pathf("%s/d/lock", run)));
 	assert_true(exists(pathf("%s/.path", run)));
 }

@@ -26,6 +26,16 @@ static inline int hk_test_store_open(char *top, struct hk_store **st)
 	return hk_store_open(lxc, st, NULL);
 }
 
+/* Takes container name's lock (container.h's hk_ct_lock). */
+static inline int hk_test_lock(const struct hk_store *st, const char *name, enum hk_lock_mode mode,
+			       unsigned timeout_ms, struct hk_lock **out, struct hk_error **err)
+{
+	hk_autoct struct hk_ct *ct = NULL;
+	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0)
+		return -1;
+	return hk_ct_lock(ct, mode, timeout_ms, out, err);
+}
+
 /* Writes container name's state file as its monitor would (hk_state_write_ct). */
 static inline int hk_test_state_write(const struct hk_store *st, const char *name,
 				      const struct hk_state_file *sf, struct hk_error **err)
