@@ -6,6 +6,7 @@
  * dbus-daemon started for the test. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -404,24 +405,29 @@ static bool start_daemon(struct daemon *d)
 		return false;
 	d->sock = xasprintf("%s/bus", d->dir);
 	hk_autofree char *addr = xasprintf("--address=unix:path=%s", d->sock);
+	/* Ready once it prints its address (--print-address): it listens
+	 * then.  The socket file alone appears at bind, before the listen, and
+	 * a connect in between is refused (seen on a busy machine). */
+	int ready[2];
+	if (pipe(ready) < 0)
+		return false;
 	d->pid = fork();
 	if (d->pid == 0) {
+		close(ready[0]);
 		int null = open("/dev/null", O_RDWR);
 		dup2(null, 1);
 		dup2(null, 2);
-		execlp("dbus-daemon", "dbus-daemon", "--session", addr, "--nofork", (char *)NULL);
+		hk_autofree char *print = xasprintf("--print-address=%d", ready[1]);
+		execlp("dbus-daemon", "dbus-daemon", "--session", addr, print, "--nofork",
+		       (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 200; i++) {
-		struct stat st;
-		if (stat(d->sock, &st) == 0)
-			return true;
-		if (waitpid(d->pid, NULL, WNOHANG) == d->pid)
-			return false;
-		struct timespec ts = { 0, 10000000L };
-		nanosleep(&ts, NULL);
-	}
-	return false;
+	close(ready[1]);
+	struct pollfd pf = { .fd = ready[0], .events = POLLIN };
+	char line[512];
+	bool ok = d->pid > 0 && poll(&pf, 1, 30000) == 1 && read(ready[0], line, sizeof(line)) > 0;
+	close(ready[0]);
+	return ok;
 }
 
 static void stop_daemon(struct daemon *d)
