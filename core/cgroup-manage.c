@@ -1049,6 +1049,8 @@ void hk_cgroup_stats_read(const struct hk_cgroup *cg, struct hk_cgroup_stats *ou
 {
 	*out = (struct hk_cgroup_stats){ -1, -1, -1, -1 };
 	for (size_t i = 0; i < cg->n; i++) {
+		if (!cg->hs[i].ops->has_stats(cg->hs[i].h))
+			continue;
 		hk_autoclose int fd = open_cgroup_dir(cg->hs[i].dir, NULL);
 		if (fd >= 0)
 			cg->hs[i].ops->stats(fd, cg->hs[i].h, out);

@@ -167,6 +167,9 @@ struct hk_cgroup_ops {
 	/* 1 = done by the kernel (cgroup.kill), 0 = not supported */
 	int (*kill)(int dir_fd);
 	void (*stats)(int dir_fd, const struct hk_cgroup_hier *h, struct hk_cgroup_stats *out);
+	/* Whether stats reads anything in h: a hierarchy without one of the
+	 * controllers it reads is not opened (a hybrid host has a dozen). */
+	bool (*has_stats)(const struct hk_cgroup_hier *h);
 };
 extern const struct hk_cgroup_ops hk_cgroup_v1_ops;
 extern const struct hk_cgroup_ops hk_cgroup_v2_ops;

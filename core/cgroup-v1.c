@@ -80,6 +80,15 @@ static void v1_stats(int dir_fd, const struct hk_cgroup_hier *h, struct hk_cgrou
 		v1_io(dir_fd, out);
 }
 
+static bool v1_has_stats(const struct hk_cgroup_hier *h)
+{
+	static const char *const read[] = { "memory", "cpuacct", "pids", "blkio" };
+	for (size_t i = 0; i < HK_ARRAY_SIZE(read); i++)
+		if (hk_strv_contains(&h->controllers, read[i]))
+			return true;
+	return false;
+}
+
 const struct hk_cgroup_ops hk_cgroup_v1_ops = {
 	.version = 1,
 	.init_dir = v1_init_dir,
@@ -87,4 +96,5 @@ const struct hk_cgroup_ops hk_cgroup_v1_ops = {
 	.frozen = v1_frozen,
 	.kill = v1_kill,
 	.stats = v1_stats,
+	.has_stats = v1_has_stats,
 };

@@ -54,22 +54,35 @@ static int v2_kill(int dir_fd)
 	return hk_cgroup_write_at(dir_fd, "cgroup.kill", "1", NULL) == 0 ? 1 : 0;
 }
 
+/* A controller's files exist below the root only where the root has it
+ * (cgroup.controllers): those of a controller the host keeps on v1 (a
+ * hybrid host) are not looked for. */
 static void v2_stats(int dir_fd, const struct hk_cgroup_hier *h, struct hk_cgroup_stats *out)
 {
-	(void)h;
-	int64_t v = hk_cgroup_read_number(dir_fd, "memory.current");
-	if (v >= 0)
+	int64_t v;
+	if (hk_strv_contains(&h->controllers, "memory") &&
+	    (v = hk_cgroup_read_number(dir_fd, "memory.current")) >= 0)
 		out->memory_bytes = v;
-	if ((v = hk_cgroup_read_number(dir_fd, "pids.current")) >= 0)
+	if (hk_strv_contains(&h->controllers, "pids") &&
+	    (v = hk_cgroup_read_number(dir_fd, "pids.current")) >= 0)
 		out->pids = v;
+	/* cpu.stat's usage_usec is the core's, there without the cpu controller */
 	hk_autofree char *cpu = hk_cgroup_read_at(dir_fd, "cpu.stat");
 	const char *u = cpu ? strstr(cpu, "usage_usec ") : NULL;
 	if (u)
 		out->cpu_usec = strtoll(u + strlen("usage_usec "), NULL, 10);
 	/* io.stat is there only where the io controller is enabled */
-	hk_autofree char *io = hk_cgroup_read_at(dir_fd, "io.stat");
+	hk_autofree char *io = hk_strv_contains(&h->controllers, "io")
+				       ? hk_cgroup_read_at(dir_fd, "io.stat")
+				       : NULL;
 	if ((v = hk_cgroup_io_v2_bytes(io)) >= 0)
 		out->io_bytes = v;
+}
+
+static bool v2_has_stats(const struct hk_cgroup_hier *h)
+{
+	(void)h;
+	return true; /* cpu.stat */
 }
 
 const struct hk_cgroup_ops hk_cgroup_v2_ops = {
@@ -79,4 +92,5 @@ const struct hk_cgroup_ops hk_cgroup_v2_ops = {
 	.frozen = v2_frozen,
 	.kill = v2_kill,
 	.stats = v2_stats,
+	.has_stats = v2_has_stats,
 };

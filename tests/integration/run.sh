@@ -57,6 +57,7 @@ wait_booted() {
 	done
 	return 1
 }
+usage() { h "$1" ls -F NAME,RAM,CPU,PIDS -P "$2" 2>/dev/null | awk -F'\t' -v n="$3" '$1 == n { print $2 "\t" $3 "\t" $4 }'; }
 init_pid() {
 	h "$1" ls -F NAME,PID -P "$2" 2>/dev/null | awk -F'\t' -v n="$3" '$1 == n { print $2 }'
 }
@@ -110,6 +111,10 @@ run_mode() {
 	[ "$(state "$who" "$P" "$name")" = RUNNING ] && ok "$m: ls -f shows RUNNING" \
 		|| not_ok "$m: ls -f after start: $(state "$who" "$P" "$name")"
 	wait_booted "$who" "$P" "$name" || diag "$m: the boot script did not finish in 5 s"
+	# Its usage, read from its cgroup (only the hierarchies that hold
+	# memory, cpu, pids or io are looked in); none without a cgroup.
+	[ -n "$nocg" ] || check_output "$m: ls -F RAM,CPU,PIDS reads its cgroup's usage" \
+		$'^[0-9.]+MiB\t[0-9]+\\.[0-9]{2}s\t[1-9][0-9]*$' usage "$who" "$P" "$name"
 	check_output "$m: init runs getty on /dev/console (the console pty is usable inside)" \
 		'getty -L console' h "$who" attach "$name" -P "$P" -- ps
 	out=$(h "$who" attach "$name" -P "$P" -- cat /proc/1/cmdline 2>&1 | tr '\0' ' ')
