@@ -116,7 +116,9 @@ static void row_fill(struct hk_store *st, const char *name, const struct hk_list
 	fill_state(st, name, probe, row);
 
 	hk_autoerr struct hk_error *err = NULL;
-	const struct hk_config *cfg = hk_store_config(st, name, &err);
+	/* a listing's row (probe) reads the config as that listing found it */
+	const struct hk_config *cfg =
+		probe ? hk_store_config_listed(st, name, &err) : hk_store_config(st, name, &err);
 	if (cfg)
 		fill_from_config(st, cfg, row);
 	else if (err->code != ENOENT ||

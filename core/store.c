@@ -35,12 +35,18 @@ struct cache_entry {
 	struct hk_config cfg;
 	struct file_stamp *stamps; /* one per cfg.files entry, plus the top file */
 	size_t n_stamps;
+	unsigned listed; /* the listing whose stat of the top file matched stamps[0] */
 };
 
 struct hk_store_cache {
 	struct cache_entry **v; /* sorted by name */
 	size_t n, cap;
+	unsigned listing; /* hk_store_list calls so far */
 };
+
+static void stamp_of(const struct stat *sb, struct file_stamp *fs);
+static bool stamp_equal(const struct file_stamp *a, const struct file_stamp *b);
+static size_t cache_find(const struct hk_store_cache *c, const char *name, bool *found);
 
 int hk_store_open(const char *lxcpath, struct hk_store **out, struct hk_error **err)
 {
@@ -172,14 +178,33 @@ char *hk_store_container_run_dir(const struct hk_store *st, const char *name)
 }
 
 /* NAME/config below an open container path: a regular file (a symlinked
- * config is allowed, LXC allows it) in a real directory. */
+ * config is allowed, LXC allows it) in a real directory, whose stat goes
+ * to cfg.  is_dir: readdir's d_type said NAME is a directory already. */
+static bool config_at(int dirfd, const char *name, bool is_dir, struct stat *cfg)
+{
+	struct stat sb;
+	if (!is_dir && (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(sb.st_mode)))
+		return false;
+	hk_autofree char *path = xasprintf("%s/config", name);
+	return fstatat(dirfd, path, cfg, 0) == 0 && S_ISREG(cfg->st_mode);
+}
+
 static bool has_config_at(int dirfd, const char *name)
 {
 	struct stat sb;
-	if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(sb.st_mode))
-		return false;
-	hk_autofree char *cfg = xasprintf("%s/config", name);
-	return fstatat(dirfd, cfg, &sb, 0) == 0 && S_ISREG(sb.st_mode);
+	return config_at(dirfd, name, false, &sb);
+}
+
+/* The listing's stat of NAME/config: a cached config it still matches
+ * need not be stat'ed again by the listing's hk_store_config_listed. */
+static void note_listed(struct hk_store_cache *c, const char *name, const struct stat *sb)
+{
+	bool found;
+	size_t i = cache_find(c, name, &found);
+	struct file_stamp now;
+	stamp_of(sb, &now);
+	if (found && stamp_equal(&now, &c->v[i]->stamps[0]))
+		c->v[i]->listed = c->listing;
 }
 
 bool hk_store_dir_has_config(const char *dir)
@@ -216,6 +241,9 @@ int hk_store_list(const struct hk_store *st, struct hk_strv *names, struct hk_er
 				      st->path);
 	}
 	hk_autostrv struct hk_strv found = { 0 };
+	/* The cache is the store's memo, not its state: a const store's may
+	 * learn what this listing saw. */
+	st->cache->listing++;
 	for (;;) {
 		errno = 0; /* readdir() leaves it alone at the end */
 		struct dirent *de = readdir(d);
@@ -225,13 +253,15 @@ int hk_store_list(const struct hk_store *st, struct hk_strv *names, struct hk_er
 			continue;
 		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
 			continue;
-		if (!has_config_at(dirfd(d), de->d_name))
+		struct stat cfg;
+		if (!config_at(dirfd(d), de->d_name, de->d_type == DT_DIR, &cfg))
 			continue;
 		hk_autoerr struct hk_error *e = NULL;
 		if (hk_name_validate(de->d_name, &e) < 0) {
 			hk_log(HK_LOG_DEBUG, "%s: skipped: %s", st->path, e->msg);
 			continue;
 		}
+		note_listed(st->cache, de->d_name, &cfg);
 		hk_strv_push(&found, de->d_name);
 	}
 	int saved = errno;
@@ -246,6 +276,11 @@ int hk_store_list(const struct hk_store *st, struct hk_strv *names, struct hk_er
 	return 0;
 }
 
+static void stamp_of(const struct stat *sb, struct file_stamp *fs)
+{
+	*fs = (struct file_stamp){ sb->st_mtim, sb->st_size, sb->st_ino, sb->st_dev, false };
+}
+
 static void stamp_file(const char *path, struct file_stamp *fs)
 {
 	struct stat sb;
@@ -254,7 +289,7 @@ static void stamp_file(const char *path, struct file_stamp *fs)
 		fs->missing = true;
 		return;
 	}
-	*fs = (struct file_stamp){ sb.st_mtim, sb.st_size, sb.st_ino, sb.st_dev, false };
+	stamp_of(&sb, fs);
 }
 
 static bool stamp_equal(const struct file_stamp *a, const struct file_stamp *b)
@@ -270,9 +305,10 @@ static const char *stamp_path(const struct cache_entry *e, size_t i)
 	return i == 0 ? e->path : e->cfg.files.v[i - 1];
 }
 
-static bool entry_fresh(const struct cache_entry *e)
+/* from: 1 when the top file is known fresh (the listing saw it). */
+static bool entry_fresh(const struct cache_entry *e, size_t from)
 {
-	for (size_t i = 0; i < e->n_stamps; i++) {
+	for (size_t i = from; i < e->n_stamps; i++) {
 		/* cfg.files starts with the top file: one stat of it is enough. */
 		if (i > 0 && strcmp(stamp_path(e, i), e->path) == 0)
 			continue;
@@ -363,7 +399,7 @@ const struct hk_config *hk_store_config(struct hk_store *st, const char *name,
 	struct hk_store_cache *c = st->cache;
 	bool found;
 	size_t i = cache_find(c, name, &found);
-	if (found && entry_fresh(c->v[i]))
+	if (found && entry_fresh(c->v[i], 0))
 		return &c->v[i]->cfg;
 	if (found)
 		cache_drop(c, i);
@@ -372,4 +408,15 @@ const struct hk_config *hk_store_config(struct hk_store *st, const char *name,
 		return NULL;
 	cache_insert(c, i, e);
 	return &e->cfg;
+}
+
+const struct hk_config *hk_store_config_listed(struct hk_store *st, const char *name,
+					       struct hk_error **err)
+{
+	struct hk_store_cache *c = st->cache;
+	bool found = false;
+	size_t i = hk_name_validate(name, NULL) == 0 ? cache_find(c, name, &found) : 0;
+	if (c->listing && found && c->v[i]->listed == c->listing && entry_fresh(c->v[i], 1))
+		return &c->v[i]->cfg;
+	return hk_store_config(st, name, err);
 }

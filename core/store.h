@@ -131,6 +131,12 @@ int hk_store_list(const struct hk_store *st, struct hk_strv *names, struct hk_er
  * includes is seen once one of the files read before changes.) */
 const struct hk_config *hk_store_config(struct hk_store *st, const char *name,
 					struct hk_error **err);
+/* The same for a listing, as of its last hk_store_list: a cached config
+ * whose file that listing's stat found unchanged is not stat'ed again
+ * (included files are).  Only for the rows of that listing: anything
+ * else asks hk_store_config, which looks at the file now. */
+const struct hk_config *hk_store_config_listed(struct hk_store *st, const char *name,
+					       struct hk_error **err);
 
 /* The per-container lock. */
 struct hk_lock;

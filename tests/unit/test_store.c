@@ -446,18 +446,62 @@ static void rewrite(const char *path, const char *text)
 	close(fd);
 }
 
+/* A store TOP/lxc (*p) with container c1: its config (*cfgp) names
+ * uts aaaa and includes *inc, which sets init.cmd /bin/one. */
+static struct hk_store *store_with_c1(char **p, char **cfgp, char **inc)
+{
+	struct hk_store *st = NULL;
+	*p = xstrdup(pathf("%s/lxc", top));
+	assert_int_equal(hk_store_open(*p, &st, NULL), 0);
+	*cfgp = xstrdup(pathf("%s/c1/config", *p));
+	*inc = xstrdup(pathf("%s/c1/extra.conf", *p));
+	mkdirs(pathf("%s/c1", *p));
+	write_file(*inc, "lxc.init.cmd = /bin/one\n");
+	write_file(*cfgp, pathf("lxc.uts.name = aaaa\nlxc.include = %s\n", *inc));
+	return st;
+}
+
+/* A listing's rows read the configs as that listing found them (its stat
+ * of each NAME/config vouches for the cached parse); everything else sees
+ * the file as it is now; an included file is always looked at. */
+static void test_config_listed(void **state)
+{
+	(void)state;
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autofree char *p = NULL, *cfgp = NULL, *inc = NULL;
+	hk_autostore struct hk_store *st = store_with_c1(&p, &cfgp, &inc);
+	/* no listing yet: as hk_store_config */
+	const struct hk_config *c = hk_store_config_listed(st, "c1", &err);
+	assert_non_null(c);
+	assert_string_equal(c->uts_name, "aaaa");
+	hk_autostrv struct hk_strv names = { 0 };
+	assert_int_equal(hk_store_list(st, &names, &err), 0);
+	assert_int_equal(names.n, 1);
+	assert_ptr_equal(hk_store_config_listed(st, "c1", &err), c);
+	/* changed after the listing: its rows keep what it saw; a direct read
+	 * and the next listing see the change */
+	write_file(cfgp, pathf("lxc.uts.name = bbbbb\nlxc.include = %s\n", inc));
+	assert_string_equal(hk_store_config_listed(st, "c1", &err)->uts_name, "aaaa");
+	assert_string_equal(hk_store_config(st, "c1", &err)->uts_name, "bbbbb");
+	write_file(cfgp, pathf("lxc.uts.name = cccccc\nlxc.include = %s\n", inc));
+	hk_strv_clear(&names);
+	assert_int_equal(hk_store_list(st, &names, &err), 0);
+	c = hk_store_config_listed(st, "c1", &err);
+	assert_string_equal(c->uts_name, "cccccc");
+	/* an included file changed since: re-parsed */
+	write_file(inc, "lxc.init.cmd = /bin/two\n");
+	assert_string_equal(hk_store_config_listed(st, "c1", &err)->init_cmd, "/bin/two");
+	/* a bad name is refused as hk_store_config refuses it */
+	assert_null(hk_store_config_listed(st, "../x", &err));
+	assert_non_null(err);
+}
+
 static void test_config_cache(void **state)
 {
 	(void)state;
 	hk_autoerr struct hk_error *err = NULL;
-	hk_autostore struct hk_store *st = NULL;
-	hk_autofree char *p = xstrdup(pathf("%s/lxc", top));
-	assert_int_equal(hk_store_open(p, &st, &err), 0);
-	hk_autofree char *cfgp = xstrdup(pathf("%s/c1/config", p));
-	hk_autofree char *inc = xstrdup(pathf("%s/c1/extra.conf", p));
-	mkdirs(pathf("%s/c1", p));
-	write_file(inc, "lxc.init.cmd = /bin/one\n");
-	write_file(cfgp, pathf("lxc.uts.name = aaaa\nlxc.include = %s\n", inc));
+	hk_autofree char *p = NULL, *cfgp = NULL, *inc = NULL;
+	hk_autostore struct hk_store *st = store_with_c1(&p, &cfgp, &inc);
 	set_mtime(cfgp, 1000000);
 	const struct hk_config *c = hk_store_config(st, "c1", &err);
 	if (!c)
@@ -616,6 +660,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
 	};
