@@ -6,11 +6,14 @@
 # on both alike:
 #   - overlay snapshot clone      vs `lxc-copy -s -B overlay`;
 #   - full copy (dir)             vs a plain `lxc-copy` (rsync);
-#   - full copy on a loop-mounted btrfs (`hako clone -B btrfs`: a new
-#     subvolume filled with FICLONE reflinks) vs `lxc-copy` of an LXC
+#   - full copy on a loop-mounted btrfs (`hako clone -B btrfs`: a
+#     snapshot of the source's subvolume) vs `lxc-copy` of an LXC
 #     container on the same btrfs.
 # Medians of RUNS (11) for snapshot clones, of COPY_RUNS (3) for full
-# copies.  Warm page cache.  Targets: overlay snapshot clone
+# copies.  Warm page cache; each run's undo (not timed) ends with a sync,
+# so that no run pays for the writeback of the one before it (an earlier
+# gigabyte written by rsync or removed made a btrfs snapshot's commit
+# take 0.5 s instead of 15 ms).  Targets: overlay snapshot clone
 # <= 0.5x lxc-copy -s at every size; full copy of 1 GB <= 0.4x lxc-copy;
 # a btrfs reflink copy under 100 ms.  A missed target says by how much.
 # Prints a table; fails only when an operation fails, never on timing.
@@ -63,6 +66,7 @@ time_once() {
 	t1=${EPOCHREALTIME/[.,]/}
 	t0=$((10#$t0 * 1000)) t1=$((10#$t1 * 1000))
 	eval "$UNDO" >/dev/null 2>&1
+	sync
 	echo $((t1 - t0))
 }
 # pair RUNS UNDO_A CMD_A UNDO_B CMD_B: RUNS alternating runs of the

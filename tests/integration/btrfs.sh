@@ -35,6 +35,34 @@ echo changed >"$P/b2/rootfs/marker"
 check "a write in the clone never reaches the source" grep -qx original "$P/b1/rootfs/marker"
 check "clone -B btrfs (copy into a new subvolume)" "$HAKO" clone -B btrfs b1 b3 -P "$P"
 check "... a subvolume with the files" bash -c "[ \$(stat -c %i '$P/b3/rootfs') = 256 ] && grep -qx original '$P/b3/rootfs/marker'"
+echo copied >"$P/b3/rootfs/marker"
+check "... whose writes never reach the source" grep -qx original "$P/b1/rootfs/marker"
+# A full copy of a subvolume is a snapshot of it (one ioctl, every extent
+# shared), as independent as a copy: its source can go.
+check "create b7 -B btrfs" "$HAKO" create b7 -t busybox -B btrfs -P "$P"
+echo seven >"$P/b7/rootfs/marker"
+check "clone -B btrfs b7 b8" "$HAKO" clone -B btrfs b7 b8 -P "$P"
+uuid() { btrfs subvolume show "$1" 2>/dev/null | awk -v k="$2" '$0 ~ "^[[:space:]]*" k ":" { print $NF }'; }
+if command -v btrfs >/dev/null; then
+	check "... made as a snapshot of it (its parent UUID is b7's UUID)" \
+		test -n "$(uuid "$P/b7/rootfs" UUID)" -a "$(uuid "$P/b8/rootfs" "Parent UUID")" = "$(uuid "$P/b7/rootfs" UUID)"
+else
+	skip "a full copy's parent UUID: no btrfs command here"
+fi
+check "destroy its source b7" "$HAKO" destroy b7 -P "$P"
+check "... the copy keeps every file" bash -c "grep -qx seven '$P/b8/rootfs/marker' && [ -x '$P/b8/rootfs/bin/busybox' ]"
+# A subvolume inside the source is another device, copied empty as a mount
+# point is (hako-clone(1)), by the snapshot as by the copy engine.
+if command -v btrfs >/dev/null && btrfs -q subvolume create "$P/b8/rootfs/inner" >/dev/null &&
+	echo inside >"$P/b8/rootfs/inner/f"; then
+	check "clone -B btrfs of a rootfs with a subvolume inside" "$HAKO" clone -B btrfs b8 b9 -P "$P"
+	check "... has it as an empty directory" bash -c "[ -d '$P/b9/rootfs/inner' ] && [ -z \"\$(ls -A '$P/b9/rootfs/inner')\" ]"
+	btrfs -q subvolume delete "$P/b8/rootfs/inner" >/dev/null
+	check "destroy b8 and b9" bash -c "'$HAKO' destroy b8 -P '$P' && '$HAKO' destroy b9 -P '$P'"
+else
+	skip "a subvolume inside a rootfs: no btrfs command here"
+	"$HAKO" destroy b8 -P "$P" >/dev/null 2>&1
+fi
 check "clone -B dir on btrfs" "$HAKO" clone b1 b4 -P "$P"
 check "... a plain directory" bash -c "[ \$(stat -c %i '$P/b4/rootfs') != 256 ]"
 check_output "clone -s of a dir rootfs with -B btrfs is refused" 'not a btrfs subvolume' "$HAKO" clone -s -B btrfs b4 b5 -P "$P"
@@ -73,6 +101,10 @@ UP=$T/mnt/user
 mkdir -p "$UP" && chown "$HK_TEST_USER:" "$UP"
 check "user: create -B btrfs" as_user "$HAKO" create ub -t busybox -B btrfs -P "$UP/lxc"
 check "user: clone -s (a snapshot of its own subvolume)" as_user "$HAKO" clone -s ub ub2 -P "$UP/lxc"
+check "user: clone -B btrfs (a full copy of its own subvolume)" as_user "$HAKO" clone -B btrfs ub ub3 -P "$UP/lxc"
+check "user: ... a subvolume with the files, owned by the mapped root" \
+	bash -c "[ \$(stat -c %i '$UP/lxc/ub3/rootfs') = 256 ] && [ -x '$UP/lxc/ub3/rootfs/bin/busybox' ] && [ \$(stat -c %U '$UP/lxc/ub3/rootfs') != '$HK_TEST_USER' ]"
+check "user: destroy the copy" as_user "$HAKO" destroy ub3 -P "$UP/lxc"
 check "user: the snapshot is a subvolume of the mapped root" \
 	bash -c "[ \$(stat -c %i '$UP/lxc/ub2/rootfs') = 256 ] && [ \$(stat -c %U '$UP/lxc/ub2/rootfs') != '$HK_TEST_USER' ]"
 check "user: snapshot" as_user "$HAKO" snapshot ub -P "$UP/lxc"
