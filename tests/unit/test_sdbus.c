@@ -430,6 +430,8 @@ static bool start_daemon(struct daemon *d)
 	return ok;
 }
 
+/* Idempotent: the test's end and its teardown (after a failed assert,
+ * which leaves the test at once) may both call it. */
 static void stop_daemon(struct daemon *d)
 {
 	if (d->pid > 0) {
@@ -438,8 +440,19 @@ static void stop_daemon(struct daemon *d)
 	}
 	if (d->sock)
 		unlink(d->sock);
-	rmdir(d->dir);
+	if (d->dir[0])
+		rmdir(d->dir);
 	free(d->sock);
+	*d = (struct daemon){ 0 };
+}
+
+static struct daemon live; /* test_live_daemon's, stopped by its teardown */
+
+static int live_teardown(void **state)
+{
+	(void)state;
+	stop_daemon(&live);
+	return 0;
 }
 
 static void count_owner_changes(void *ctx, const struct hk_sdbus_msg *m)
@@ -451,13 +464,12 @@ static void count_owner_changes(void *ctx, const struct hk_sdbus_msg *m)
 static void test_live_daemon(void **state)
 {
 	(void)state;
-	struct daemon d = { 0 };
-	if (access("/usr/bin/dbus-daemon", X_OK) < 0 || !start_daemon(&d)) {
-		stop_daemon(&d);
+	if (access("/usr/bin/dbus-daemon", X_OK) < 0 || !start_daemon(&live)) {
+		stop_daemon(&live);
 		skip(); /* the test machines install dbus-daemon (Makefile DEPS_PKGS) */
 	}
 	hk_autoerr struct hk_error *err = NULL;
-	struct hk_sdbus *bus = hk_sdbus_open(d.sock, &err);
+	struct hk_sdbus *bus = hk_sdbus_open(live.sock, &err);
 	assert_non_null(bus);
 	assert_true(hk_sdbus_unique_name(bus)[0] == ':');
 
@@ -506,7 +518,7 @@ static void test_live_daemon(void **state)
 	assert_int_equal(hk_sdbus_call(bus, &match, 5000, NULL, NULL, &reply, &err), 0);
 	hk_sdbus_msg_free(&reply);
 	hk_buf_free(&body);
-	struct hk_sdbus *other = hk_sdbus_open(d.sock, &err);
+	struct hk_sdbus *other = hk_sdbus_open(live.sock, &err);
 	assert_non_null(other);
 	int changes = 0;
 	for (int i = 0; i < 50 && changes == 0; i++)
@@ -517,10 +529,10 @@ static void test_live_daemon(void **state)
 	hk_sdbus_close(bus);
 
 	/* the daemon gone: the socket refuses */
-	kill(d.pid, SIGTERM);
-	waitpid(d.pid, NULL, 0);
-	d.pid = 0;
-	stop_daemon(&d);
+	kill(live.pid, SIGTERM);
+	waitpid(live.pid, NULL, 0);
+	live.pid = 0;
+	stop_daemon(&live);
 	/* a socket nobody listens on refuses */
 	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -580,12 +592,18 @@ static void test_bad_peer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_put_alignment),	  cmocka_unit_test(test_build_hello),
-		cmocka_unit_test(test_scope_body),	  cmocka_unit_test(test_attach_body),
-		cmocka_unit_test(test_parse_dbus_daemon), cmocka_unit_test(test_parse_systemd),
-		cmocka_unit_test(test_skip_properties),	  cmocka_unit_test(test_parse_big_endian),
-		cmocka_unit_test(test_parse_rejects),	  cmocka_unit_test(test_signatures),
-		cmocka_unit_test(test_bus_path),	  cmocka_unit_test(test_live_daemon),
+		cmocka_unit_test(test_put_alignment),
+		cmocka_unit_test(test_build_hello),
+		cmocka_unit_test(test_scope_body),
+		cmocka_unit_test(test_attach_body),
+		cmocka_unit_test(test_parse_dbus_daemon),
+		cmocka_unit_test(test_parse_systemd),
+		cmocka_unit_test(test_skip_properties),
+		cmocka_unit_test(test_parse_big_endian),
+		cmocka_unit_test(test_parse_rejects),
+		cmocka_unit_test(test_signatures),
+		cmocka_unit_test(test_bus_path),
+		cmocka_unit_test_teardown(test_live_daemon, live_teardown),
 		cmocka_unit_test(test_bad_peer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
