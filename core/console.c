@@ -231,18 +231,26 @@ int hk_console_proxy(int view, int ctl, int in, int out, const struct hk_console
 	return detached;
 }
 
+/* The container's handle and a connection to its monitor: -1 with the
+ * refusal (a bad name, another runner's container, not running). */
+static int connect_monitor(const struct hk_store *st, const char *name, struct hk_ct **ct,
+			   struct hk_error **err)
+{
+	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, ct, err) < 0 ||
+	    hk_runner_refuse(*ct, HK_OP_CONSOLE, err) < 0)
+		return -1;
+	return hk_ct_monitor_connect(*ct, err);
+}
+
 int hk_console_run(const struct hk_store *st, const char *name, const struct hk_console_opts *o,
 		   int *exit_status, struct hk_error **err)
 {
 	int in = o->in_fd, out = o->in_fd == 0 && o->out_fd == 0 ? 1 : o->out_fd;
 	hk_autoct struct hk_ct *ct = NULL;
-	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0 ||
-	    hk_runner_refuse(ct, HK_OP_CONSOLE, err) < 0)
-		return hk_error_prefix(err, "console \"%s\"", name);
-	name = ct->name;
-	hk_autoclose int ctl = hk_ct_monitor_connect(ct, err);
+	hk_autoclose int ctl = connect_monitor(st, name, &ct, err);
 	if (ctl < 0)
 		return hk_error_prefix(err, "console \"%s\"", name);
+	name = ct->name;
 	hk_autoclose int view = open_view(ct, o, err);
 	if (view < 0)
 		return hk_error_prefix(err, "console \"%s\"", name);
@@ -274,11 +282,7 @@ int hk_console_log(const struct hk_store *st, const char *name, struct hk_buf *o
 		   struct hk_error **err)
 {
 	hk_autoct struct hk_ct *ct = NULL;
-	if (hk_ct_open(st, name, HK_CT_MAY_BE_MISSING, &ct, err) < 0 ||
-	    hk_runner_refuse(ct, HK_OP_CONSOLE, err) < 0)
-		return hk_error_prefix(err, "console log of \"%s\"", name);
-	name = ct->name;
-	hk_autoclose int fd = hk_ct_monitor_connect(ct, err);
+	hk_autoclose int fd = connect_monitor(st, name, &ct, err);
 	if (fd < 0)
 		return hk_error_prefix(err, "console log of \"%s\"", name);
 	int64_t offset = 0;
