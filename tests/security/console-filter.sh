@@ -36,7 +36,9 @@ hm_conf() {
 }
 
 # view MODE OUT HM-FUNCTION CONSOLE-ARGS...: a viewer with a pipe for its
-# input, until a payload printed while it watches shows in OUT.
+# input, until a payload printed while it watches shows in OUT, whole: to
+# its last ">" (its start alone may come in a write of its own, and the
+# viewer closed then would cut the rest off: seen on a busy machine).
 view() {
 	local m=$1 out=$2 how=$3 fifo=$HM_T/in pid tag=late$RANDOM; shift 3
 	rm -f "$fifo" "$out"
@@ -47,7 +49,7 @@ view() {
 	exec 7>"$fifo"
 	for _ in $(seq 60); do
 		hm_in "$m" sh -c "cat /hk$tag >/dev/console" >/dev/null 2>&1
-		grep -aq "hk$tag<" "$out" 2>/dev/null && break
+		grep -aq "hk$tag<.*red.*>" "$out" 2>/dev/null && break
 		sleep 0.5
 	done
 	exec 7>&-
