@@ -34,9 +34,6 @@
 #include "unixsock.h"
 #include "userns-exec.h"
 
-static int load_config(const char *path, const struct hk_strv *overrides, struct hk_config *cfg,
-		       struct hk_error **err);
-
 int hk_ct_refuse_not_running(const struct hk_ct *ct, struct hk_error **err)
 {
 	if (!hk_ct_exists(ct))
@@ -50,15 +47,8 @@ int hk_ct_refuse_not_running(const struct hk_ct *ct, struct hk_error **err)
 int hk_config_load_for_start(const struct hk_ct *ct, const struct hk_strv *overrides,
 			     struct hk_config *cfg, struct hk_error **err)
 {
-	return load_config(ct->config_path, overrides, cfg, err);
-}
-
-/* The config at path with the -s overrides applied. */
-static int load_config(const char *path, const struct hk_strv *overrides, struct hk_config *cfg,
-		       struct hk_error **err)
-{
 	hk_config_init(cfg);
-	if (hk_config_parse_file(cfg, path, err) < 0)
+	if (hk_config_parse_file(cfg, ct->config_path, err) < 0)
 		return -1;
 	for (size_t i = 0; overrides && i < overrides->n; i++) {
 		const char *kv = overrides->v[i];
@@ -433,7 +423,7 @@ int hk_start(struct hk_store *st, const char *name, const struct hk_start_opts *
 		return hk_error_prefix(err, "%s \"%s\"", verb, name);
 	t = hk_timing_add("lock", t);
 	struct hk_config cfg;
-	int rc = load_config(ct->config_path, o ? o->overrides : NULL, &cfg, err);
+	int rc = hk_config_load_for_start(ct, o ? o->overrides : NULL, &cfg, err);
 	t = hk_timing_add("config", t);
 	if (rc == 0 && (preflight(st, name, &cfg, app, err) < 0 ||
 			save_overrides(ct, o ? o->overrides : NULL, err) < 0))
