@@ -1057,6 +1057,49 @@ void hk_cgroup_stats_read(const struct hk_cgroup *cg, struct hk_cgroup_stats *ou
 	}
 }
 
+struct hk_cgroup_stats_dirs {
+	size_t n;
+	struct {
+		int fd;
+		const struct hk_cgroup_hier *h;
+		const struct hk_cgroup_ops *ops;
+	} d[];
+};
+
+struct hk_cgroup_stats_dirs *hk_cgroup_stats_dirs_open(const struct hk_cgroup *cg)
+{
+	struct hk_cgroup_stats_dirs *d = xcalloc(1, sizeof(*d) + (cg->n + 1) * sizeof(d->d[0]));
+	for (size_t i = 0; i < cg->n; i++) {
+		if (!cg->hs[i].ops->has_stats(cg->hs[i].h))
+			continue;
+		int fd = open_cgroup_dir(cg->hs[i].dir, NULL);
+		if (fd >= 0) {
+			d->d[d->n].fd = fd;
+			d->d[d->n].h = cg->hs[i].h;
+			d->d[d->n++].ops = cg->hs[i].ops;
+		}
+	}
+	if (d->n == 0) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void hk_cgroup_stats_dirs_read(const struct hk_cgroup_stats_dirs *d, struct hk_cgroup_stats *out)
+{
+	*out = (struct hk_cgroup_stats){ -1, -1, -1, -1 };
+	for (size_t i = 0; d && i < d->n; i++)
+		d->d[i].ops->stats(d->d[i].fd, d->d[i].h, out);
+}
+
+void hk_cgroup_stats_dirs_free(struct hk_cgroup_stats_dirs *d)
+{
+	for (size_t i = 0; d && i < d->n; i++)
+		close(d->d[i].fd);
+	free(d);
+}
+
 /* The directory holding KEY: the v1 hierarchy of its controller, else v2. */
 static struct ct_hier *hier_for_key(struct hk_cgroup *cg, const char *key)
 {

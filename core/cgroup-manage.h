@@ -150,6 +150,15 @@ struct hk_cgroup_stats {
 	int64_t io_bytes;     /* block I/O read + written, -1 unknown */
 };
 void hk_cgroup_stats_read(const struct hk_cgroup *cg, struct hk_cgroup_stats *out);
+/* The directories hk_cgroup_stats_read reads, opened once (and checked to
+ * be cgroup directories once) for a reader that asks again and again,
+ * the dashboard's rows on screen: each read is then only the stat files,
+ * with no path walk.  Outlives cg, not cg's hk_cgroup_info.  NULL when
+ * no directory opened (the cgroup is gone). */
+struct hk_cgroup_stats_dirs;
+struct hk_cgroup_stats_dirs *hk_cgroup_stats_dirs_open(const struct hk_cgroup *cg);
+void hk_cgroup_stats_dirs_read(const struct hk_cgroup_stats_dirs *d, struct hk_cgroup_stats *out);
+void hk_cgroup_stats_dirs_free(struct hk_cgroup_stats_dirs *d);
 /* Block I/O bytes (read + written) in the kernel's text of v2's io.stat
  * and of v1's blkio.throttle.io_service_bytes; -1 when it does not parse
  * (cgroup-io.c). */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup-manage.h"
@@ -187,6 +188,22 @@ static bool layout_ready(const struct hk_store *st)
 	return layout.usable;
 }
 
+static long long mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void take_stats(struct hk_list_row *row, const struct hk_cgroup_stats *stats)
+{
+	row->mem_bytes = stats->memory_bytes;
+	row->cpu_seconds = stats->cpu_usec >= 0 ? (double)stats->cpu_usec / 1e6 : -1;
+	row->pids = stats->pids;
+	row->io_bytes = stats->io_bytes;
+	row->usage_at_us = mono_us();
+}
+
 /* A container another program runs: its init's cgroups, which anyone
  * may read. */
 static void fill_foreign_usage(struct hk_list_row *row)
@@ -198,35 +215,109 @@ static void fill_foreign_usage(struct hk_list_row *row)
 		return;
 	struct hk_cgroup_stats stats;
 	hk_cgroup_stats_read(cg, &stats);
-	row->mem_bytes = stats.memory_bytes;
-	row->cpu_seconds = stats.cpu_usec >= 0 ? (double)stats.cpu_usec / 1e6 : -1;
-	row->pids = stats.pids;
-	row->io_bytes = stats.io_bytes;
+	take_stats(row, &stats);
 	free(row->cgroup_host);
 	row->cgroup_host = *hk_cgroup_main_dir(cg) ? xstrdup(hk_cgroup_main_dir(cg)) : NULL;
 	hk_cgroup_free(cg);
 }
 
-void hk_list_fill_usage(struct hk_store *st, struct hk_list_row *row)
+/* The cgroup directories of the rows a dashboard reads every tick
+ * (hk_list_row_update), kept open: a read is then the stat files alone.
+ * Keyed by cgroup name and init (a container started again may have a
+ * new cgroup); at most KEPT_MAX (a screenful, and far below the file
+ * limit); dropped by the next whole listing when no tick asked for them
+ * since the one before (kept_sweep). */
+#define KEPT_MAX 64
+static struct kept_usage {
+	char *cg_name;
+	pid_t init;
+	struct hk_cgroup_stats_dirs *dirs;
+	bool used;
+} kept[KEPT_MAX];
+static size_t nkept;
+
+static struct kept_usage *kept_find(const char *cg_name, pid_t init)
+{
+	for (size_t i = 0; i < nkept; i++)
+		if (kept[i].init == init && strcmp(kept[i].cg_name, cg_name) == 0)
+			return &kept[i];
+	return NULL;
+}
+
+static void kept_sweep(void)
+{
+	for (size_t i = 0; i < nkept;) {
+		if (kept[i].used) {
+			kept[i++].used = false;
+			continue;
+		}
+		free(kept[i].cg_name);
+		hk_cgroup_stats_dirs_free(kept[i].dirs);
+		kept[i] = kept[--nkept];
+	}
+}
+
+/* keep: a tick's read, whose directories are worth keeping open. */
+static void fill_own_usage(struct hk_store *st, struct hk_list_row *row, bool keep)
+{
+	hk_autofree char *cg_name = hk_store_cgroup_name(st, row->name);
+	struct kept_usage *k = kept_find(cg_name, row->init_pid);
+	struct hk_cgroup_stats stats;
+	if (!k) {
+		hk_autofree char *run_dir = hk_store_container_run_dir(st, row->name);
+		struct hk_cgroup *cg = hk_cgroup_open_container(
+			&layout.info, hk_store_is_root(st) ? NULL : &layout.deleg, cg_name,
+			run_dir);
+		struct hk_cgroup_stats_dirs *dirs =
+			keep && nkept < KEPT_MAX ? hk_cgroup_stats_dirs_open(cg) : NULL;
+		if (dirs) {
+			k = &kept[nkept++];
+			*k = (struct kept_usage){ xstrdup(cg_name), row->init_pid, dirs, false };
+		} else {
+			hk_cgroup_stats_read(cg, &stats);
+		}
+		hk_cgroup_free(cg);
+	}
+	if (k) {
+		k->used |= keep;
+		hk_cgroup_stats_dirs_read(k->dirs, &stats);
+	}
+	take_stats(row, &stats);
+}
+
+static void fill_usage(struct hk_store *st, struct hk_list_row *row, bool keep)
 {
 	if (row->runner == HK_RUNNER_LXC || row->runner == HK_RUNNER_OTHER) {
 		layout_ready(st);
 		fill_foreign_usage(row);
-		return;
+	} else if (layout_ready(st)) {
+		fill_own_usage(st, row, keep);
 	}
-	if (!layout_ready(st))
-		return;
-	hk_autofree char *cg_name = hk_store_cgroup_name(st, row->name);
-	hk_autofree char *run_dir = hk_store_container_run_dir(st, row->name);
-	struct hk_cgroup *cg = hk_cgroup_open_container(
-		&layout.info, hk_store_is_root(st) ? NULL : &layout.deleg, cg_name, run_dir);
-	struct hk_cgroup_stats stats;
-	hk_cgroup_stats_read(cg, &stats);
-	hk_cgroup_free(cg);
-	row->mem_bytes = stats.memory_bytes;
-	row->cpu_seconds = stats.cpu_usec >= 0 ? (double)stats.cpu_usec / 1e6 : -1;
-	row->pids = stats.pids;
-	row->io_bytes = stats.io_bytes;
+}
+
+void hk_list_fill_usage(struct hk_store *st, struct hk_list_row *row)
+{
+	fill_usage(st, row, false);
+}
+
+bool hk_list_row_update(struct hk_store *st, struct hk_list_row *row)
+{
+	enum hk_state was = row->state;
+	pid_t init = row->init_pid;
+	row->init_pid = row->runner_pid = 0;
+	row->runner_uid = 0;
+	row->runner = HK_RUNNER_NONE;
+	fill_state(st, row->name, NULL, row);
+	hk_strv_clear(&row->ipv4);
+	hk_strv_clear(&row->ipv6);
+	row->mem_bytes = row->swap_bytes = row->pids = row->io_bytes = -1;
+	row->cpu_seconds = -1;
+	row->usage_at_us = 0;
+	if (hk_state_is_active(row->state)) {
+		hk_list_fill_addresses(st, row);
+		fill_usage(st, row, true);
+	}
+	return row->state != was || row->init_pid != init;
 }
 
 void hk_list_row_free(struct hk_list_row *row)
@@ -334,7 +425,9 @@ int hk_list_build(struct hk_store *st, const struct hk_list_filter *filter, stru
 	if (have_re)
 		regfree(&re);
 	/* A listing by regex does not ask for every container: keep all. */
-	if (!have_re)
+	if (!have_re) {
 		hk_netns_cache_sweep();
+		kept_sweep();
+	}
 	return 0;
 }

@@ -37,6 +37,7 @@ struct hk_list_row {
 	double cpu_seconds;	     /* < 0 = unknown */
 	long long pids;		     /* -1 = unknown */
 	long long io_bytes;	     /* block I/O read + written, -1 = unknown */
+	long long usage_at_us;	     /* CLOCK_MONOTONIC of the usage read, 0 = none */
 	char *config_error;	     /* NULL when the config parsed */
 	const struct hk_config *cfg; /* the store's parsed config, NULL on error */
 	/* Nesting (nest.h, hk_list_add_nested): 0 for the store's own
@@ -75,6 +76,12 @@ int hk_list_build(struct hk_store *st, const struct hk_list_filter *filter, stru
 		  struct hk_error **err);
 /* One row (for `hako info`): also for a name hk_store_list would skip. */
 void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row *row);
+/* Reads again what changes while a listed container runs: its state,
+ * init, runner, addresses and usage (the dashboard's rows on screen
+ * between two full listings).  The config, backend and nesting stay as
+ * listed.  True when the state or init changed: the caller lists again
+ * (a stopped container's row is more than its state). */
+bool hk_list_row_update(struct hk_store *st, struct hk_list_row *row);
 void hk_list_row_free(struct hk_list_row *row);
 /* A deep copy of src named name (the dashboard's HOST:NAME rows); cfg
  * is borrowed as src's is. */

@@ -15,7 +15,13 @@
  * dashboard refreshing every second starts no thread and forks no process
  * per container per refresh.  hk_netns_cache_sweep() drops the sockets of
  * namespaces that a whole listing did not ask for, so a stopped container's
- * namespace is not kept alive. */
+ * namespace is not kept alive.
+ *
+ * Beside each kept socket, a second one made with it listens to the
+ * namespace's address changes (RTMGRP_IPV4_IFADDR, _IPV6_IFADDR): while
+ * it has nothing to read, the addresses are those of the last dump, and
+ * a read costs one recv instead of a dump.  It is drained before each
+ * dump, so a change during the dump shows in it or waits on the socket. */
 #include "net.h"
 
 #include <arpa/inet.h>
@@ -28,6 +34,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <linux/netlink.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -37,8 +44,11 @@
 #include "unixsock.h"
 #include "util.h"
 
+#define WATCH_GROUPS (RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR)
+
 struct read_job {
 	int nsfd;
+	int watch_fd; /* the socket made beside it that hears changes, -1 = none */
 	struct hk_strv *v4, *v6;
 	int rc;
 	int nlerr;
@@ -75,11 +85,13 @@ static void dump_addrs(struct read_job *j, struct nl_sock *sk)
 	}
 }
 
-/* A bound NETLINK_ROUTE socket in the caller's network namespace, or -1. */
-static int netlink_socket(void)
+/* A bound NETLINK_ROUTE socket in the caller's network namespace, or -1;
+ * groups: the multicast groups it hears (then non-blocking). */
+static int netlink_socket(unsigned groups)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = groups };
+	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | (groups ? SOCK_NONBLOCK : 0),
+			NETLINK_ROUTE);
 	if (nl >= 0 && bind(nl, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
 		close(nl);
@@ -95,8 +107,10 @@ static void *socket_thread(void *arg)
 {
 	struct read_job *j = arg;
 	j->rc = -1;
-	if (setns(j->nsfd, CLONE_NEWNET) < 0 || (j->rc = netlink_socket()) < 0)
+	if (setns(j->nsfd, CLONE_NEWNET) < 0 || (j->rc = netlink_socket(0)) < 0)
 		j->sys_errno = errno;
+	else
+		j->watch_fd = netlink_socket(WATCH_GROUPS);
 	return NULL;
 }
 
@@ -105,10 +119,13 @@ static __attribute__((noreturn)) void socket_child(int usfd, int nsfd, int sock)
 {
 	if (setns(usfd, CLONE_NEWUSER) < 0 || setns(nsfd, CLONE_NEWNET) < 0)
 		_exit(1);
-	int nl = netlink_socket();
+	int nl = netlink_socket(0), watch = netlink_socket(WATCH_GROUPS);
 	if (nl < 0)
 		_exit(2);
-	_exit(hk_unixsock_send_one_fd(sock, nl) == 0 ? 0 : 3);
+	if (hk_unixsock_send_one_fd(sock, nl) < 0 ||
+	    (watch >= 0 && hk_unixsock_send_one_fd(sock, watch) < 0))
+		_exit(3);
+	_exit(0);
 }
 
 /* A netlink socket made inside the user and network namespaces of pid. */
@@ -125,6 +142,7 @@ static int socket_via_userns(pid_t pid, int nsfd, struct read_job *j)
 		socket_child(usfd, nsfd, sv[1]);
 	close(sv[1]);
 	int fd = c > 0 ? hk_unixsock_recv_one_fd(sv[0]) : -1;
+	j->watch_fd = fd >= 0 ? hk_unixsock_recv_one_fd(sv[0]) : -1; /* -1 once the child is gone */
 	close(sv[0]);
 	int status = 0;
 	while (c > 0 && waitpid(c, &status, 0) < 0 && errno == EINTR)
@@ -150,6 +168,9 @@ struct ns_sock {
 	dev_t dev;
 	ino_t ino;
 	int fd;
+	int watch_fd; /* hears address changes, -1 = none */
+	bool known;   /* v4, v6 hold the last dump */
+	struct hk_strv v4, v6;
 	bool used; /* asked for since the last sweep */
 };
 
@@ -169,6 +190,10 @@ static struct ns_sock *cache_find(const struct stat *sb)
 static void cache_drop(struct ns_sock *e)
 {
 	close(e->fd);
+	if (e->watch_fd >= 0)
+		close(e->watch_fd);
+	hk_strv_clear(&e->v4);
+	hk_strv_clear(&e->v6);
 	*e = cache.v[--cache.n];
 }
 
@@ -181,6 +206,20 @@ void hk_netns_cache_sweep(void)
 		}
 		cache.v[i++].used = false;
 	}
+}
+
+/* Two descriptors a namespace: with hundreds of containers running, more
+ * than the 1024 a login session's soft limit allows.  The hard limit is
+ * the ceiling the admin set (systemd's default is 512K): on EMFILE the soft
+ * one is raised to it, once, so that a listing of a small host changes
+ * nothing.  True when it was raised. */
+static bool raise_nofile(void)
+{
+	struct rlimit r;
+	if (getrlimit(RLIMIT_NOFILE, &r) < 0 || r.rlim_cur >= r.rlim_max)
+		return false;
+	r.rlim_cur = r.rlim_max;
+	return setrlimit(RLIMIT_NOFILE, &r) == 0;
 }
 
 /* The kept socket of the namespace nsfd refers to, made when missing. */
@@ -199,17 +238,52 @@ static struct ns_sock *ns_socket(pid_t pid, struct read_job *j)
 			cache.v = xrealloc(cache.v, cache.cap * sizeof(*cache.v));
 		}
 		e = &cache.v[cache.n++];
-		*e = (struct ns_sock){ .dev = sb.st_dev, .ino = sb.st_ino, .fd = fd };
+		*e = (struct ns_sock){
+			.dev = sb.st_dev, .ino = sb.st_ino, .fd = fd, .watch_fd = j->watch_fd
+		};
 	}
 	e->used = true;
 	return e;
 }
 
-/* One dump over a copy of the kept socket (libnl closes what it is given). */
+/* True when the namespace's addresses may differ from the last dump:
+ * none was made, nothing hears changes, or a change (or an overflow of
+ * the socket that hears them) came since; drains what came. */
+static bool addrs_changed(struct ns_sock *e)
+{
+	if (!e->known || e->watch_fd < 0)
+		return true;
+	char buf[4096] __attribute__((aligned(4)));
+	bool any = false;
+	ssize_t n;
+	while ((n = recv(e->watch_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0 ||
+	       (n < 0 && (errno == ENOBUFS || errno == EINTR)))
+		any = true;
+	return any;
+}
+
+static void addrs_keep(struct ns_sock *e, const struct read_job *j)
+{
+	hk_strv_clear(&e->v4);
+	hk_strv_clear(&e->v6);
+	hk_strv_copy(&e->v4, j->v4);
+	hk_strv_copy(&e->v6, j->v6);
+	e->known = true;
+}
+
+/* One dump over a copy of the kept socket (libnl closes what it is given),
+ * or the addresses of the last one when nothing changed since. */
 static void read_addrs(pid_t pid, struct read_job *j)
 {
 	struct ns_sock *e = ns_socket(pid, j);
 	j->rc = 0;
+	if (e && !addrs_changed(e)) {
+		hk_strv_copy(j->v4, &e->v4);
+		hk_strv_copy(j->v6, &e->v6);
+		return;
+	}
+	if (e)
+		e->known = false;
 	int fd = e ? fcntl(e->fd, F_DUPFD_CLOEXEC, 3) : -1;
 	if (fd < 0) {
 		if (e && !j->sys_errno)
@@ -230,14 +304,16 @@ static void read_addrs(pid_t pid, struct read_job *j)
 	/* A dump that failed half-way may leave replies queued: start afresh. */
 	if (j->rc < 0 && e)
 		cache_drop(e);
+	else if (e)
+		addrs_keep(e, j);
 }
 
-int hk_netns_read_addrs(pid_t pid, struct hk_strv *ipv4, struct hk_strv *ipv6,
-			struct hk_error **err)
+static int read_ns_addrs(pid_t pid, struct hk_strv *ipv4, struct hk_strv *ipv6,
+			 struct hk_error **err)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	struct read_job j = { .v4 = ipv4, .v6 = ipv6 };
+	struct read_job j = { .v4 = ipv4, .v6 = ipv6, .watch_fd = -1 };
 	j.nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (j.nsfd < 0)
 		return hk_error_errno(err, "cannot open the network namespace of pid %d", (int)pid);
@@ -249,4 +325,19 @@ int hk_netns_read_addrs(pid_t pid, struct hk_strv *ipv4, struct hk_strv *ipv6,
 	if (j.rc < 0)
 		return hk_net_nl_error(err, j.nlerr, "cannot read addresses of pid %d", (int)pid);
 	return 0;
+}
+
+int hk_netns_read_addrs(pid_t pid, struct hk_strv *ipv4, struct hk_strv *ipv6,
+			struct hk_error **err)
+{
+	hk_autoerr struct hk_error *first = NULL;
+	if (read_ns_addrs(pid, ipv4, ipv6, &first) == 0)
+		return 0;
+	if (first->code != EMFILE || !raise_nofile()) {
+		hk_error_propagate(err, &first);
+		return -1;
+	}
+	hk_strv_clear(ipv4);
+	hk_strv_clear(ipv6);
+	return read_ns_addrs(pid, ipv4, ipv6, err);
 }

@@ -27,6 +27,7 @@
 #define LINE_MAX_BYTES 4096 /* longer lines are an error, never split */
 #define REFRESH_MIN    100
 #define REFRESH_MAX    60000
+#define RESCAN_MAX     3600000
 
 struct parse_ctx {
 	struct hk_settings *s;
@@ -158,6 +159,22 @@ static int set_refresh(struct parse_ctx *c, const char *key, const char *value)
 {
 	return set_uint(c, "tui", key, value, REFRESH_MIN, REFRESH_MAX, "milliseconds",
 			&c->s->refresh_ms);
+}
+
+/* How often the dashboard lists every container again with no event:
+ * "auto" (by what a listing costs, tui/screen-list.c), or milliseconds,
+ * 0 = at every refresh. */
+static int set_rescan(struct parse_ctx *c, const char *key, const char *value)
+{
+	if (strcmp(value, "auto") == 0) {
+		c->s->rescan_ms = -1;
+		return 0;
+	}
+	unsigned ms;
+	if (set_uint(c, "tui", key, value, 0, RESCAN_MAX, "\"auto\" or milliseconds", &ms) < 0)
+		return -1;
+	c->s->rescan_ms = (int)ms;
+	return 0;
 }
 
 /* The dashboard's `s` and `r`: seconds for init to halt before the kill,
@@ -295,6 +312,7 @@ static const struct setting_key keys[] = {
 	{ "net", "subnet", set_subnet },
 	{ "tui", "theme", set_theme },
 	{ "tui", "refresh", set_refresh },
+	{ "tui", "rescan", set_rescan },
 	{ "tui", "stop_timeout", set_stop_timeout },
 	{ "tui", "confirm_stop", set_confirm_stop },
 	{ "console", "filter", set_console_filter },
@@ -462,6 +480,7 @@ void hk_settings_init(struct hk_settings *s)
 		.subnet = xstrdup("10.0.100.1/24"),
 		.theme = xstrdup("default"),
 		.refresh_ms = 1000,
+		.rescan_ms = -1,
 		.stop_timeout = 30,
 		.console_replay = true,
 		.console_escape = HK_ESCAPE_DEFAULT,

@@ -47,6 +47,7 @@ struct hk_settings {
 	char *subnet;		   /* [net] subnet, default "10.0.100.1/24" */
 	char *theme;		   /* [tui] theme, default "default" */
 	unsigned refresh_ms;	   /* [tui] refresh, default 1000 */
+	int rescan_ms;		   /* [tui] rescan, -1 = auto (the default) */
 	unsigned stop_timeout;	   /* [tui] stop_timeout (s), default 30 as `hako stop` */
 	bool confirm_stop;	   /* [tui] confirm_stop: `s` asks before a stop, default yes */
 	bool console_filter;	   /* [console] filter, default no (hako console --filter) */

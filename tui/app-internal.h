@@ -80,6 +80,7 @@ struct hk_app {
 	struct hk_store *st;
 	bool read_only;
 	unsigned refresh_ms;
+	int rescan_ms; /* [tui] rescan: -1 auto, else the longest wait between full listings */
 	bool quit;
 
 	/* Host facts for the header. */
@@ -96,6 +97,10 @@ struct hk_app {
 	int64_t *mem;	 /* per list row, -1 unknown */
 	int64_t *pids;
 	unsigned running, stopped;
+	/* The full listing and the ticks between two (screen-list.c). */
+	long long listed_ms;	   /* hk_now_ms of the last full listing */
+	long long list_cost_us[5]; /* what the last five cost (a ring) */
+	size_t list_costs;	   /* how many were made */
 
 	/* Filter: the regex being typed, and the one applied. */
 	bool filtering;
@@ -184,8 +189,12 @@ void hk_app_redraw_now(struct hk_app *app);
 /* The help screen's text, wrapped for the current width (its layout calls
  * it again when the width changes). */
 void hk_app_help_fill(struct hk_app *app);
-/* What the refresh timer does: the list, the watches, the open tab. */
+/* After a change (a watch's event, an action): the whole list again,
+ * the watches, the open tab. */
 void hk_app_refresh_data(struct hk_app *app);
+/* What the refresh timer does: the rows that can have changed with no
+ * event (hk_list_screen_tick), the open tab. */
+void hk_app_tick(struct hk_app *app);
 /* The selected container's name, or NULL. */
 const char *hk_app_selected(const struct hk_app *app);
 const struct hk_list_row *hk_app_row(const struct hk_app *app, const char *name);
@@ -221,6 +230,7 @@ extern bool hk_app_in_job;
 /* app-bench.c: HAKO_BENCH_FRAMES=N (0 when unset or bad). */
 struct hk_app_bench_result {
 	int64_t first_frame_realtime_ns, first_frame_ns, median_ns, max_ns;
+	int64_t full_median_ns, full_max_ns; /* the full listing, forced */
 	unsigned frames;
 	long rss_kb, hwm_kb;
 };
@@ -279,7 +289,12 @@ int hk_app_remote_foreground(struct hk_app *app, const char *key, const char *co
 			     struct hk_error **err);
 
 /* screen-list.c */
+/* The full listing: every container, state, config, usage, nesting. */
 void hk_list_screen_refresh(struct hk_app *app);
+/* A timer's tick: the full listing when one is due (see the .c), else
+ * the state, addresses and usage of the running rows on screen (all
+ * running rows when a usage column sorts), the rest as listed. */
+void hk_list_screen_tick(struct hk_app *app);
 /* The rows again from what is in memory (a remote's change): no scan. */
 void hk_list_screen_merge(struct hk_app *app);
 void hk_list_screen_draw_header(struct hk_app *app, struct hkw_canvas *c);

@@ -151,6 +151,14 @@ void hk_app_refresh_data(struct hk_app *app)
 		hk_details_refresh(app);
 }
 
+void hk_app_tick(struct hk_app *app)
+{
+	hk_list_screen_tick(app);
+	hk_app_watch_update(app);
+	if (app->screen == HK_SCREEN_DETAILS)
+		hk_details_refresh(app);
+}
+
 /* A key that does nothing says so (htop's F2 setup, a typo), rather than
  * being swallowed. */
 static void unknown_key(struct hk_app *app, int key)
@@ -180,7 +188,7 @@ static void filter_key(struct hk_app *app, int key)
 		hkw_status_set(app->status, HKW_ERROR, "%s", err->msg);
 	else if (app->filtering)
 		hkw_status_set(app->status, HKW_STATUS, " ");
-	hk_list_screen_refresh(app);
+	hk_list_screen_merge(app); /* the rows in memory, filtered again */
 }
 
 static void dialog_key(struct hk_app *app, int key)
@@ -332,7 +340,7 @@ static void loop(struct hk_app *app)
 		}
 		/* the timer, also when streams keep waking the loop */
 		if ((key == ERR || key == HK_TERM_WAKE) && now_ms() >= next) {
-			hk_app_refresh_data(app);
+			hk_app_tick(app);
 			next = now_ms() + app->refresh_ms;
 			continue;
 		}
@@ -442,6 +450,7 @@ static int setup(struct hk_app *app, const struct hk_app_opts *o)
 	}
 	const struct hk_settings *s = hk_store_settings(app->st);
 	app->refresh_ms = s->refresh_ms >= 100 ? s->refresh_ms : 1000;
+	app->rescan_ms = s->rescan_ms;
 	hk_keys_reset();
 	read_host(app);
 	return hk_app_remote_init(app, o->remote);

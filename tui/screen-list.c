@@ -9,6 +9,7 @@
  * the filter matches HOST:NAME too; a host that is down keeps its rows,
  * dimmed, with "?" for a state nobody can vouch for. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -120,11 +121,13 @@ static void read_usage(struct hk_app *app, size_t i)
 		return;
 	int64_t cpu = (int64_t)(r->cpu_seconds * 1e6);
 	struct hk_cpu_sample *prev = sample_for(app, r->name);
-	if (prev->cpu_usec == cpu && strchr(r->name, ':')) {
+	/* the reading worked out last time: a row the tick left as listed */
+	bool same = r->usage_at_us > 0 && r->usage_at_us == prev->at_usec;
+	if (same || (prev->cpu_usec == cpu && strchr(r->name, ':'))) {
 		app->cpu_pct[i] = prev->pct;
 		return;
 	}
-	int64_t now = mono_usec();
+	int64_t now = r->usage_at_us > 0 ? r->usage_at_us : mono_usec();
 	if (prev->cpu_usec >= 0 && now > prev->at_usec && cpu >= prev->cpu_usec)
 		app->cpu_pct[i] =
 			100.0 * (double)(cpu - prev->cpu_usec) / (double)(now - prev->at_usec);
@@ -335,15 +338,91 @@ void hk_list_screen_refresh(struct hk_app *app)
 	}
 	hk_autoerr struct hk_error *err = NULL;
 	struct hk_list fresh = { 0 };
+	int64_t t0 = mono_usec();
+	app->listed_ms = hk_now_ms();
 	if (hk_list_build(app->st, NULL, &fresh, &err) < 0) {
 		hk_autofree char *m = hk_error_render(err);
 		hkw_status_set(app->status, HKW_ERROR, "%s", m);
 		return;
 	}
 	hk_list_add_nested(&fresh);
+	app->list_cost_us[app->list_costs++ % HK_ARRAY_SIZE(app->list_cost_us)] = mono_usec() - t0;
 	struct hk_list *to = app->nhosts ? &app->local : &app->list;
 	hk_list_free(to);
 	*to = fresh;
+	hk_list_screen_merge(app);
+}
+
+/* How long a full listing takes: the median of the last five. */
+static long long list_cost_ms(const struct hk_app *app)
+{
+	size_t n = app->list_costs < HK_ARRAY_SIZE(app->list_cost_us)
+			   ? app->list_costs
+			   : HK_ARRAY_SIZE(app->list_cost_us);
+	long long v[HK_ARRAY_SIZE(app->list_cost_us)];
+	memcpy(v, app->list_cost_us, n * sizeof(*v));
+	for (size_t i = 1; i < n; i++) /* insertion sort of five */
+		for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			long long x = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	return n ? v[n / 2] / 1000 : 0;
+}
+
+/* A full listing is due each tick while it is cheap (tens of containers
+ * list in a few milliseconds); with hundreds it comes less often, so that
+ * listing takes at most 1/LIST_CPU_SHARE of one CPU (0.25 %: a listing of
+ * 1,000 containers that costs 35 ms comes every 14 s), never less often
+ * than every LIST_MAX_MS; [tui] rescan = MS sets the interval instead.
+ * Changes a watch sees (a start, a stop, a
+ * create, a destroy of hako's own) list at once whatever the interval;
+ * what no watch sees (another program starting a container, a config
+ * edited in place, a container nested in another) waits for it.  With no
+ * watch, or while a row is BUSY, every tick lists. */
+#define LIST_CPU_SHARE 400
+#define LIST_MAX_MS    30000
+static bool list_due(const struct hk_app *app, const struct hk_list *l)
+{
+	if (!app->list_costs || hk_store_watch_fd(app->watch) < 0 ||
+	    hk_store_watch_recheck_ms(l, INT_MAX) != INT_MAX)
+		return true;
+	long long every = app->rescan_ms >= 0 ? app->rescan_ms : list_cost_ms(app) * LIST_CPU_SHARE;
+	if (app->rescan_ms < 0 && every > LIST_MAX_MS)
+		every = LIST_MAX_MS;
+	if (every < (long long)app->refresh_ms)
+		every = app->refresh_ms;
+	/* a tick comes a refresh after the last one ended: allow for that */
+	return hk_now_ms() >= app->listed_ms + every - app->refresh_ms / 4;
+}
+
+/* Usage columns sort by figures the tick must read for every row. */
+static bool usage_sorted(const struct hk_app *app)
+{
+	size_t n;
+	const struct hkw_column *cols = hk_list_screen_columns(app, &n);
+	size_t c = hkw_table_sort_col(app->table);
+	return c < n && cols[c].desc;
+}
+
+void hk_list_screen_tick(struct hk_app *app)
+{
+	struct hk_list *l = app->nhosts ? &app->local : &app->list;
+	if ((app->nhosts && !app->show_local) || list_due(app, l)) {
+		hk_list_screen_refresh(app);
+		return;
+	}
+	bool all = usage_sorted(app);
+	for (size_t i = 0; i < l->n; i++) {
+		struct hk_list_row *r = &l->rows[i];
+		if (r->depth || !hk_state_is_active(r->state) ||
+		    (!all && !hkw_table_shown(app->table, r->name)))
+			continue;
+		if (hk_list_row_update(app->st, r)) { /* stopped, or started again */
+			hk_list_screen_refresh(app);
+			return;
+		}
+	}
 	hk_list_screen_merge(app);
 }
 

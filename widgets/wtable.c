@@ -250,6 +250,19 @@ size_t hkw_table_selected_pos(const struct hkw_table *t)
 	return t->sel;
 }
 
+bool hkw_table_shown(const struct hkw_table *t, const char *key)
+{
+	int body = t->base.h - 1;
+	if (body <= 0)
+		return false;
+	size_t top = t->top;
+	hkw_scroll_to(t->sel, body, &top);
+	for (size_t pos = top; pos < t->n && pos < top + (size_t)body; pos++)
+		if (strcmp(t->rows[t->order[pos]].key, key) == 0)
+			return true;
+	return false;
+}
+
 static void find_key(struct hkw_table *t, const char *key)
 {
 	for (size_t i = 0; i < t->n; i++)

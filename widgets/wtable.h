@@ -49,6 +49,9 @@ const char *hkw_table_selected(const struct hkw_table *t);
 void hkw_table_select(struct hkw_table *t, const char *key);
 /* Display position of the selection. */
 size_t hkw_table_selected_pos(const struct hkw_table *t);
+/* Whether the row keyed key is on screen: among the rows the next draw
+ * shows at the size of the last one (false before the first draw). */
+bool hkw_table_shown(const struct hkw_table *t, const char *key);
 /* Selects the row drawn on screen line y (a mouse click); false when
  * no row is there. */
 bool hkw_table_click(struct hkw_table *t, int y);

@@ -95,6 +95,14 @@ static void test_lifecycle(void **state)
 	hk_cgroup_stats_read(f->cg, &st);
 	assert_true(st.memory_bytes >= 0);
 	assert_true(st.pids == -1 || st.pids == 1);
+	/* the same figures through the directories kept open (the dashboard's tick) */
+	struct hk_cgroup_stats_dirs *dirs = hk_cgroup_stats_dirs_open(f->cg);
+	assert_non_null(dirs);
+	struct hk_cgroup_stats kept;
+	hk_cgroup_stats_dirs_read(dirs, &kept);
+	assert_true(kept.memory_bytes >= 0);
+	assert_int_equal(kept.pids, st.pids);
+	assert_true((kept.cpu_usec >= 0) == (st.cpu_usec >= 0));
 	assert_int_equal(hk_cgroup_freeze(f->cg, true, &err), 0);
 	assert_true(hk_cgroup_is_frozen(f->cg));
 	assert_int_equal(hk_cgroup_freeze(f->cg, false, &err), 0);
@@ -103,6 +111,12 @@ static void test_lifecycle(void **state)
 	reap(child);
 	assert_int_equal(hk_cgroup_remove(f->cg, &err), 0);
 	assert_false(hk_cgroup_exists(f->cg));
+	/* kept directories of a removed cgroup read nothing, and fail no one */
+	hk_cgroup_stats_dirs_read(dirs, &kept);
+	assert_int_equal(kept.pids, -1);
+	assert_int_equal(kept.memory_bytes, -1);
+	hk_cgroup_stats_dirs_free(dirs);
+	assert_null(hk_cgroup_stats_dirs_open(f->cg));
 }
 
 /* Inner/outer split: the process sits in NAME/payload in every

@@ -7,6 +7,7 @@
  * no veth and no lease behind.  Also: a missing bridge is refused with the
  * fix and leaves nothing behind; stale leases are reclaimed. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -297,6 +299,100 @@ static void test_macvlan(void **state)
 	hk_config_free(&cfg);
 }
 
+/* ip ARGS... run in pid's network namespace; its exit status. */
+static int ip_in(pid_t pid, const char *args)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "nsenter -t %d -n ip %s", (int)pid, args);
+	return system(cmd);
+}
+
+/* The addresses of a namespace are kept between two reads and dumped
+ * again only when its netlink group says they changed: each read still
+ * sees an address added or removed just before it. */
+static void test_addrs_follow_changes(void **state)
+{
+	(void)state;
+	if (!can_run() || system("command -v nsenter ip >/dev/null 2>&1") != 0)
+		skip();
+	struct hk_net_state *st = hk_net_state_new_shared();
+	struct kid k;
+	kid_start(&k, st);
+	struct hk_strv v4 = { 0 }, v6 = { 0 };
+	assert_int_equal(hk_netns_read_addrs(k.pid, &v4, &v6, NULL), 0);
+	assert_int_equal(v4.n, 0);
+	const char *const addrs[] = { "10.99.97.5", "10.99.97.6" };
+	for (size_t i = 0; i < 2; i++) {
+		char args[96];
+		snprintf(args, sizeof(args), "addr add %s/32 dev lo", addrs[i]);
+		assert_int_equal(ip_in(k.pid, args), 0);
+		for (int twice = 0; twice < 2; twice++) { /* dumped, then kept */
+			hk_strv_clear(&v4);
+			assert_int_equal(hk_netns_read_addrs(k.pid, &v4, &v6, NULL), 0);
+			assert_int_equal(v4.n, i + 1);
+			assert_string_equal(v4.v[i], addrs[i]);
+		}
+	}
+	assert_int_equal(ip_in(k.pid, "addr del 10.99.97.5/32 dev lo"), 0);
+	hk_strv_clear(&v4);
+	assert_int_equal(hk_netns_read_addrs(k.pid, &v4, &v6, NULL), 0);
+	assert_int_equal(v4.n, 1);
+	assert_string_equal(v4.v[0], "10.99.97.6");
+	hk_strv_clear(&v4);
+	hk_strv_clear(&v6);
+	kid_stop(&k);
+	hk_net_state_free_shared(st);
+}
+
+static int open_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	for (struct dirent *e; d && (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n - 1; /* opendir's own */
+}
+
+/* Each namespace read keeps two descriptors: past the soft limit the
+ * read raises it to the hard one rather than fail (hundreds of running
+ * containers under a session's 1024). */
+static void test_addrs_past_soft_nofile(void **state)
+{
+	(void)state;
+	if (!can_run())
+		skip();
+	struct hk_net_state *st = hk_net_state_new_shared();
+	struct kid k[6];
+	for (size_t i = 0; i < 6; i++)
+		kid_start(&k[i], st);
+	struct rlimit old;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	if (old.rlim_max < (rlim_t)open_fds() + 64)
+		skip();
+	/* room for two namespaces' sockets, not six */
+	struct rlimit low = { (rlim_t)open_fds() + 5, old.rlim_max };
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	for (size_t i = 0; i < 6; i++) {
+		struct hk_strv v4 = { 0 }, v6 = { 0 };
+		hk_autoerr struct hk_error *err = NULL;
+		if (hk_netns_read_addrs(k[i].pid, &v4, &v6, &err) < 0)
+			fail_msg("namespace %zu: %s", i, err->msg);
+		hk_strv_clear(&v4);
+		hk_strv_clear(&v6);
+	}
+	struct rlimit now;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &now), 0);
+	assert_true(now.rlim_cur == old.rlim_max);
+	hk_netns_cache_sweep(); /* the sockets of namespaces not asked for since: */
+	hk_netns_cache_sweep(); /* all of them */
+	setrlimit(RLIMIT_NOFILE, &old);
+	for (size_t i = 0; i < 6; i++)
+		kid_stop(&k[i]);
+	hk_net_state_free_shared(st);
+}
+
 static void test_stale_lease(void **state)
 {
 	(void)state;
@@ -320,9 +416,13 @@ static void test_stale_lease(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bridge_idempotent), cmocka_unit_test(test_two_containers),
-		cmocka_unit_test(test_missing_bridge),	  cmocka_unit_test(test_macvlan),
+		cmocka_unit_test(test_bridge_idempotent),
+		cmocka_unit_test(test_two_containers),
+		cmocka_unit_test(test_missing_bridge),
+		cmocka_unit_test(test_macvlan),
 		cmocka_unit_test(test_stale_lease),
+		cmocka_unit_test(test_addrs_follow_changes),
+		cmocka_unit_test(test_addrs_past_soft_nofile),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

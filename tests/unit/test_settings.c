@@ -184,6 +184,28 @@ static void test_refresh_bounds(void **state)
 	expect_error("[tui]\nrefresh = 99999999999999999999999\n", ":2:", NULL);
 }
 
+static void test_rescan(void **state)
+{
+	(void)state;
+	struct hk_settings s;
+	assert_int_equal(parse(&s, "", NULL), 0);
+	assert_int_equal(s.rescan_ms, -1); /* auto */
+	hk_settings_free(&s);
+	assert_int_equal(parse(&s, "[tui]\nrescan = 0\n", NULL), 0);
+	assert_int_equal(s.rescan_ms, 0);
+	hk_settings_free(&s);
+	assert_int_equal(parse(&s, "[tui]\nrescan = 30000\n", NULL), 0);
+	assert_int_equal(s.rescan_ms, 30000);
+	hk_settings_free(&s);
+	assert_int_equal(parse(&s, "[tui]\nrescan = 30000\nrescan = auto\n", NULL), 0);
+	assert_int_equal(s.rescan_ms, -1);
+	hk_settings_free(&s);
+	expect_error("[tui]\nrescan = soon\n", "/x/hako.conf:2:", "[tui] rescan = \"soon\"",
+		     "\"auto\" or milliseconds between 0 and 3600000", NULL);
+	expect_error("[tui]\nrescan = 3600001\n", ":2:", NULL);
+	expect_error("[tui]\nrescan = -1\n", ":2:", NULL);
+}
+
 static void test_stop_timeout(void **state)
 {
 	(void)state;
@@ -384,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_console),
 		cmocka_unit_test(test_ssh),
 		cmocka_unit_test(test_stop_timeout),
+		cmocka_unit_test(test_rescan),
 		cmocka_unit_test(test_confirm_stop),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_unknown),

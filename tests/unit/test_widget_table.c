@@ -105,6 +105,34 @@ static void draw_table(struct hkw_table *t, struct hkw_memcanvas *m, int h, int 
 	hkw_draw(hkw_table_widget(t), &m->base);
 }
 
+/* The rows on screen: those the next draw shows at the last draw's size,
+ * which the dashboard's tick reads again (and no others). */
+static void test_table_shown(void **state)
+{
+	(void)state;
+	struct hkw_table *t = hkw_table_new(cols, NCOLS);
+	char key[16];
+	for (int i = 0; i < 20; i++) {
+		snprintf(key, sizeof(key), "c%02d", i);
+		hkw_table_set(t, hkw_table_add_row(t, key, HKW_RUNNING, 0), 0, key, NAN);
+	}
+	hkw_table_sort(t);
+	assert_false(hkw_table_shown(t, "c00")); /* never drawn */
+	struct hkw_memcanvas m;
+	draw_table(t, &m, 6, 80); /* the header and five rows */
+	assert_true(hkw_table_shown(t, "c00"));
+	assert_true(hkw_table_shown(t, "c04"));
+	assert_false(hkw_table_shown(t, "c05"));
+	assert_false(hkw_table_shown(t, "nosuch"));
+	hkw_memcanvas_free(&m);
+	/* the selection moved to the end: the next draw scrolls there */
+	hkw_table_select(t, "c19");
+	assert_false(hkw_table_shown(t, "c00"));
+	assert_true(hkw_table_shown(t, "c15"));
+	assert_true(hkw_table_shown(t, "c19"));
+	hkw_destroy(hkw_table_widget(t));
+}
+
 static void test_table_render_cells(void **state)
 {
 	(void)state;
@@ -644,6 +672,7 @@ int main(void)
 		cmocka_unit_test(test_dialog_message_keeps_text),
 		cmocka_unit_test(test_dialog_confirm_and_form),
 		cmocka_unit_test(test_textview_follow),
+		cmocka_unit_test(test_table_shown),
 		cmocka_unit_test(test_bars_and_tabs),
 		cmocka_unit_test(test_text_is_safe),
 	};
