@@ -96,6 +96,7 @@ struct hk_app {
 	double *cpu_pct; /* per list row, < 0 unknown */
 	int64_t *mem;	 /* per list row, -1 unknown */
 	int64_t *pids;
+	size_t *table_row; /* per list row, its row in app->table, SIZE_MAX filtered out */
 	unsigned running, stopped;
 	/* The full listing and the ticks between two (screen-list.c). */
 	long long listed_ms;	   /* hk_now_ms of the last full listing */

@@ -403,6 +403,7 @@ static void app_free(struct hk_app *app)
 	free(app->cpu_pct);
 	free(app->mem);
 	free(app->pids);
+	free(app->table_row);
 	if (app->filter_ok)
 		regfree(&app->filter_re);
 	free(app->filter);

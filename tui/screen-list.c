@@ -176,18 +176,13 @@ static const char *row_host(const struct hk_app *app, const char *key, bool *dow
 	return h ? h->name : HK_REMOTE_LOCAL;
 }
 
-/* A nested container's row sits under its parent's, indented, showing
- * its own name; its key stays the full PARENT/NAME (HOST:NAME for a
- * remote's row). */
-static size_t add_row(struct hk_app *app, size_t i, size_t parent_row)
+/* The cells of table row `row` from list row i. */
+static void set_cells(struct hk_app *app, size_t i, size_t row)
 {
 	const struct hk_list_row *r = &app->list.rows[i];
 	struct hkw_table *t = app->table;
 	bool down = false;
 	const char *host = row_host(app, r->name, &down);
-	size_t row = hkw_table_add_row(t, r->name, down ? HKW_DIM : state_role(r), (int)r->depth);
-	if (r->depth && parent_row != SIZE_MAX)
-		hkw_table_set_parent(t, row, parent_row);
 	const char *shown = strchr(r->name, ':') ? strchr(r->name, ':') + 1 : r->name;
 	if (r->depth && strrchr(shown, '/'))
 		shown = strrchr(shown, '/') + 1;
@@ -218,6 +213,22 @@ static size_t add_row(struct hk_app *app, size_t i, size_t parent_row)
 	hkw_table_set(t, row, col(app, C_PIDS), pids,
 		      app->pids[i] < 0 ? NAN : (double)app->pids[i]);
 	hkw_table_set(t, row, col(app, C_AUTO), r->autostart ? "yes" : "no", NAN);
+}
+
+/* A nested container's row sits under its parent's, indented, showing
+ * its own name; its key stays the full PARENT/NAME (HOST:NAME for a
+ * remote's row). */
+static size_t add_row(struct hk_app *app, size_t i, size_t parent_row)
+{
+	const struct hk_list_row *r = &app->list.rows[i];
+	bool down = false;
+	row_host(app, r->name, &down);
+	size_t row = hkw_table_add_row(app->table, r->name, down ? HKW_DIM : state_role(r),
+				       (int)r->depth);
+	if (r->depth && parent_row != SIZE_MAX)
+		hkw_table_set_parent(app->table, row, parent_row);
+	set_cells(app, i, row);
+	app->table_row[i] = row;
 	return row;
 }
 
@@ -302,6 +313,7 @@ static void fill_table(struct hk_app *app)
 	app->cpu_pct = xrealloc(app->cpu_pct, n * sizeof(*app->cpu_pct));
 	app->mem = xrealloc(app->mem, n * sizeof(*app->mem));
 	app->pids = xrealloc(app->pids, n * sizeof(*app->pids));
+	app->table_row = xrealloc(app->table_row, n * sizeof(*app->table_row));
 	app->running = app->stopped = 0;
 	hkw_table_clear(app->table);
 	size_t level_row[8]; /* the table row of the last container at each depth */
@@ -316,6 +328,7 @@ static void fill_table(struct hk_app *app)
 		read_usage(app, i);
 		size_t d = r->depth < 8 ? r->depth : 7;
 		size_t parent = d ? level_row[d - 1] : SIZE_MAX;
+		app->table_row[i] = SIZE_MAX;
 		level_row[d] = passes_filter(app, r->name) ? add_row(app, i, parent) : SIZE_MAX;
 	}
 	hkw_table_sort(app->table);
@@ -422,8 +435,16 @@ void hk_list_screen_tick(struct hk_app *app)
 			hk_list_screen_refresh(app);
 			return;
 		}
+		/* one host: the table's row of it, its cells set again */
+		if (!app->nhosts && app->table_row[i] != SIZE_MAX) {
+			read_usage(app, i);
+			set_cells(app, i, app->table_row[i]);
+		}
 	}
-	hk_list_screen_merge(app);
+	if (app->nhosts)
+		hk_list_screen_merge(app); /* the other hosts' rows, copied again */
+	else if (all)
+		hkw_table_sort(app->table);
 }
 
 /* Where the rows come from: HOSTNAME:PATH, or over many hosts how many

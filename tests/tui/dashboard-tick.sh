@@ -8,7 +8,8 @@
 # dumped again on the change), so does its memory; a monitor killed (no
 # event any watch sees) turns the row ORPHANED at the next tick; a start
 # from another terminal shows at once (the store watch); a config edited
-# in place waits for the rescan, and F5 lists at once.
+# in place waits for the rescan, and F5 lists at once; sorted by MEM,
+# every running row is read and sorted again at each tick.
 . "$(dirname "$0")/../lib.sh"
 hk_begin tick dashboard-tick root
 
@@ -67,6 +68,18 @@ wait_for "F5 lists everything at once: b's AUTOSTART is yes" '^b +STOPPED .* yes
 # --- a start from another terminal: the store watch lists at once
 check "start b from outside" hk start b
 wait_for "b shows RUNNING at once" '^b +RUNNING' 3
+
+# --- sorted by MEM, every running row is read at each tick and sorted
+for ((i = 0; i < 12; i++)); do screen | grep -q 'MEM▼' && break; tm send-keys -t tick '>'; sleep 0.3; done
+wait_for "> moves the sort to MEM, largest first" 'MEM▼'
+line_of() { screen | grep -nE "^$1 +RUNNING" | cut -d: -f1 | head -1; }
+[ "$(line_of a)" -lt "$(line_of b)" ] 2>/dev/null && ok "a (40 MiB) sorts above b" \
+	|| { not_ok "a does not sort above b"; screen | sed 's/^/#   /'; }
+check "80 MiB written to a tmpfs inside b" hk attach b -- sh -c \
+	'mkdir -p /mnt/t && mount -t tmpfs t /mnt/t && head -c 83886080 /dev/zero >/mnt/t/f'
+for ((i = 0; i < 40; i++)); do [ "$(line_of b)" -lt "$(line_of a)" ] 2>/dev/null && break; sleep 0.1; done
+[ "$(line_of b)" -lt "$(line_of a)" ] 2>/dev/null && ok "the next ticks sort b (80 MiB) above a" \
+	|| { not_ok "b does not move above a"; screen | sed 's/^/#   /'; }
 
 # --- a's monitor killed: the lock goes with it, which no watch sees
 mon=$(awk -F= '$1 == "monitor_pid" { print $2 }' "$HAKO_RUN_DIR"/*/a/state 2>/dev/null)
