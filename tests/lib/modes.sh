@@ -10,6 +10,7 @@
 #   hm MODE SUB ARGS...  hako SUB as the mode's caller, -P added
 #   hm_in MODE CMD...    `hako attach` into the mode's container
 #   hm_create MODE [CONFIG-LINE...]  a fresh busybox container $HM_N
+#   hm_booted MODE       until its boot script (rcS) is over
 #   hm_rootfs MODE, hm_dir MODE  its rootfs and the container directory
 HM_PROBE=$HK_TOP/build/tests/helpers/hkprobe
 # HM_MODES: the modes a script runs, when it (or the environment) narrows them.
@@ -53,6 +54,20 @@ hm_create() { # MODE [CONFIG-LINE...]: a fresh container with the probe at /hkpr
 	hm_path_v p "$m"
 	for l in "$@"; do echo "$l" >>"$p/$HM_N/config"; done
 	install -m 755 "$HM_PROBE" "$p/$HM_N/rootfs/hkprobe"
+}
+# hm_booted MODE: until the container's busybox init has run its boot
+# script (rcS) to the end.  `hako start` returns once init runs, as
+# lxc-start does, and rcS mounts /proc, /sys, /dev/pts, /dev/shm and /run
+# where it finds none: over a test's own mount there, too, if it comes
+# later.  busybox init starts the respawned gettys only after every
+# sysinit entry has exited, so a getty means rcS is over (`ps | grep rcS`
+# does not: it finds nothing before init has forked rcS).
+hm_booted() {
+	for _ in $(seq 100); do
+		hm_in "$1" sh -c 'ps | grep -q "[g]etty"' 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
 }
 hm_init_pid() { hm "$1" ls -F NAME,PID 2>/dev/null | awk -F'\t' -v n="$HM_N" '$1 == n { print $2 }'; }
 # hm_cgroups_found MODE DESC: while $HM_N runs, the positive twin of a

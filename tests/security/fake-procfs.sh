@@ -6,8 +6,10 @@
 # mounted over the file; and the capability count comes from the kernel
 # (prctl), never from /proc/sys/kernel/cap_last_cap.
 #  - four modes: container root mounts a tmpfs over its /proc holding
-#    sys/kernel/cap_last_cap = 1; an attach afterwards still gets the
-#    bounding set it got before (it used to drop only caps 0 and 1);
+#    sys/kernel/cap_last_cap = 1 once the boot script is over (it would
+#    mount procfs over it); an attach afterwards, with the fake still in
+#    place, gets the bounding set it got before (it used to drop only
+#    caps 0 and 1);
 #  - four modes: lxc.mount.entry puts a tmpfs on the container's /proc and
 #    lxc.sysctl.net.ipv4.tcp_keepalive_time is set: the sysctl lands in
 #    the container's real network namespace, before the tmpfs;
@@ -23,15 +25,22 @@ fp_mode() {
 	local m=$1 l=${HM_LABEL[$1]} before after out init
 	hm_create "$m" || { not_ok "$l: create"; return; }
 	check "$l: start" hm "$m" start "$HM_N"
+	# rcS mounts procfs on a /proc without /proc/mounts: the fake comes after it.
+	hm_booted "$m" || diag "$l: the boot script did not finish in 10 s"
 	before=$(hm_in "$m" /hkprobe capbnd 2>&1)
 	out=$(hm_in "$m" sh -c 'mount -t tmpfs fake /proc && mkdir -p /proc/sys/kernel && echo 1 >/proc/sys/kernel/cap_last_cap && cat /proc/sys/kernel/cap_last_cap' 2>&1)
 	if [ "$out" != 1 ]; then
 		not_ok "$l: cannot fake /proc inside: $out"
 	else
 		after=$(hm_in "$m" /hkprobe capbnd 2>&1)
-		[ -n "$before" ] && [ "$before" = "$after" ] \
-			&& ok "$l: with a tmpfs /proc saying cap_last_cap = 1, attach keeps its bounding set ($after)" \
-			|| not_ok "$l: bounding set $before before the fake /proc, $after after"
+		out=$(hm_in "$m" cat /proc/sys/kernel/cap_last_cap 2>&1)
+		if [ "$out" != 1 ]; then
+			not_ok "$l: the fake /proc was covered by the time of the attach (cap_last_cap reads '$out')"
+		elif [ -n "$before" ] && [ "$before" = "$after" ]; then
+			ok "$l: with a tmpfs /proc saying cap_last_cap = 1, attach keeps its bounding set ($after)"
+		else
+			not_ok "$l: bounding set $before before the fake /proc, $after after"
+		fi
 	fi
 	hm "$m" stop -k "$HM_N" >/dev/null 2>&1
 	# A config that hides /proc under a tmpfs: the sysctl is written before.
