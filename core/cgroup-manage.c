@@ -76,14 +76,19 @@ char *hk_cgroup_read_at(int dir_fd, const char *file)
 	return text;
 }
 
+int64_t hk_cgroup_parse_number(const char *text)
+{
+	if (!text)
+		return -1;
+	hk_autofree char *line = xstrndup(text, strcspn(text, "\n"));
+	long v;
+	return hk_parse_long(line, &v) ? v : -1;
+}
+
 int64_t hk_cgroup_read_number(int dir_fd, const char *file)
 {
 	hk_autofree char *text = hk_cgroup_read_at(dir_fd, file);
-	long v;
-	if (!text)
-		return -1;
-	text[strcspn(text, "\n")] = '\0';
-	return hk_parse_long(text, &v) ? v : -1;
+	return hk_cgroup_parse_number(text);
 }
 
 int hk_cgroup_freeze_and_wait(int dir_fd, const char *file, const char *value, int (*frozen)(int),
@@ -1045,59 +1050,131 @@ int hk_cgroup_remove(struct hk_cgroup *cg, struct hk_error **err)
 	return rc;
 }
 
+/* The first of "A|B" that dir_fd holds, opened; -1 when none. */
+static int open_stat_file(int dir_fd, const char *spec)
+{
+	for (const char *p = spec; *p;) {
+		size_t len = strcspn(p, "|");
+		hk_autofree char *name = xstrndup(p, len);
+		int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		p += len + (p[len] == '|');
+	}
+	return -1;
+}
+
+/* A stat file's whole text, read from its start: kernfs makes it afresh
+ * at offset 0, so a kept descriptor serves again and again.  A read that
+ * leaves room in the buffer had all there was (kernfs fills it as far as
+ * the text goes), which spares the read that would return 0.  NULL when
+ * it cannot be read (its cgroup removed). */
+static char *read_stat_file(int fd)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = xmalloc(cap);
+	for (;;) {
+		ssize_t n = pread(fd, buf + len, cap - len - 1, (off_t)len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return NULL;
+		}
+		len += (size_t)n;
+		if (n == 0 || len < cap - 1)
+			break;
+		cap *= 2;
+		buf = xrealloc(buf, cap);
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+static void parse_stat_file(int fd, const struct hk_cgroup_ops *ops, const char *name,
+			    struct hk_cgroup_stats *out)
+{
+	hk_autofree char *text = read_stat_file(fd);
+	if (text)
+		ops->stat_parse(name, text, out);
+}
+
+/* The stat files of cg's hierarchy i.  On a hybrid host v1's cpuacct
+ * counts the CPU time: the unified hierarchy's cpu.stat, which it would
+ * override, is not read. */
+static size_t stat_files_of(const struct hk_cgroup *cg, size_t i, const char **names)
+{
+	size_t n = cg->hs[i].ops->stat_files(cg->hs[i].h, names), kept = 0;
+	bool cpuacct = false;
+	for (size_t k = 0; cg->hs[i].h->version == 2 && k < cg->n; k++)
+		cpuacct |= cg->hs[k].h->version == 1 &&
+			   hk_strv_contains(&cg->hs[k].h->controllers, "cpuacct");
+	for (size_t k = 0; k < n; k++)
+		if (!cpuacct || strcmp(names[k], "cpu.stat") != 0)
+			names[kept++] = names[k];
+	return kept;
+}
+
 void hk_cgroup_stats_read(const struct hk_cgroup *cg, struct hk_cgroup_stats *out)
 {
 	*out = (struct hk_cgroup_stats){ -1, -1, -1, -1 };
 	for (size_t i = 0; i < cg->n; i++) {
-		if (!cg->hs[i].ops->has_stats(cg->hs[i].h))
-			continue;
-		hk_autoclose int fd = open_cgroup_dir(cg->hs[i].dir, NULL);
-		if (fd >= 0)
-			cg->hs[i].ops->stats(fd, cg->hs[i].h, out);
+		const char *names[HK_CGROUP_STAT_FILES];
+		size_t n = stat_files_of(cg, i, names);
+		hk_autoclose int dir = n ? open_cgroup_dir(cg->hs[i].dir, NULL) : -1;
+		for (size_t k = 0; dir >= 0 && k < n; k++) {
+			hk_autoclose int fd = open_stat_file(dir, names[k]);
+			if (fd >= 0)
+				parse_stat_file(fd, cg->hs[i].ops, names[k], out);
+		}
 	}
 }
 
-struct hk_cgroup_stats_dirs {
+struct hk_cgroup_stats_files {
 	size_t n;
 	struct {
 		int fd;
-		const struct hk_cgroup_hier *h;
+		const char *name; /* as stat_files gave it: static */
 		const struct hk_cgroup_ops *ops;
-	} d[];
+	} f[];
 };
 
-struct hk_cgroup_stats_dirs *hk_cgroup_stats_dirs_open(const struct hk_cgroup *cg)
+struct hk_cgroup_stats_files *hk_cgroup_stats_files_open(const struct hk_cgroup *cg)
 {
-	struct hk_cgroup_stats_dirs *d = xcalloc(1, sizeof(*d) + (cg->n + 1) * sizeof(d->d[0]));
+	struct hk_cgroup_stats_files *sf =
+		xcalloc(1, sizeof(*sf) + (cg->n * HK_CGROUP_STAT_FILES + 1) * sizeof(sf->f[0]));
 	for (size_t i = 0; i < cg->n; i++) {
-		if (!cg->hs[i].ops->has_stats(cg->hs[i].h))
-			continue;
-		int fd = open_cgroup_dir(cg->hs[i].dir, NULL);
-		if (fd >= 0) {
-			d->d[d->n].fd = fd;
-			d->d[d->n].h = cg->hs[i].h;
-			d->d[d->n++].ops = cg->hs[i].ops;
+		const char *names[HK_CGROUP_STAT_FILES];
+		size_t n = stat_files_of(cg, i, names);
+		hk_autoclose int dir = n ? open_cgroup_dir(cg->hs[i].dir, NULL) : -1;
+		for (size_t k = 0; dir >= 0 && k < n; k++) {
+			int fd = open_stat_file(dir, names[k]);
+			if (fd < 0)
+				continue;
+			sf->f[sf->n].fd = fd;
+			sf->f[sf->n].name = names[k];
+			sf->f[sf->n++].ops = cg->hs[i].ops;
 		}
 	}
-	if (d->n == 0) {
-		free(d);
+	if (sf->n == 0) {
+		free(sf);
 		return NULL;
 	}
-	return d;
+	return sf;
 }
 
-void hk_cgroup_stats_dirs_read(const struct hk_cgroup_stats_dirs *d, struct hk_cgroup_stats *out)
+void hk_cgroup_stats_files_read(const struct hk_cgroup_stats_files *sf, struct hk_cgroup_stats *out)
 {
 	*out = (struct hk_cgroup_stats){ -1, -1, -1, -1 };
-	for (size_t i = 0; d && i < d->n; i++)
-		d->d[i].ops->stats(d->d[i].fd, d->d[i].h, out);
+	for (size_t i = 0; sf && i < sf->n; i++)
+		parse_stat_file(sf->f[i].fd, sf->f[i].ops, sf->f[i].name, out);
 }
 
-void hk_cgroup_stats_dirs_free(struct hk_cgroup_stats_dirs *d)
+void hk_cgroup_stats_files_free(struct hk_cgroup_stats_files *sf)
 {
-	for (size_t i = 0; d && i < d->n; i++)
-		close(d->d[i].fd);
-	free(d);
+	for (size_t i = 0; sf && i < sf->n; i++)
+		close(sf->f[i].fd);
+	free(sf);
 }
 
 /* The directory holding KEY: the v1 hierarchy of its controller, else v2. */

@@ -150,15 +150,16 @@ struct hk_cgroup_stats {
 	int64_t io_bytes;     /* block I/O read + written, -1 unknown */
 };
 void hk_cgroup_stats_read(const struct hk_cgroup *cg, struct hk_cgroup_stats *out);
-/* The directories hk_cgroup_stats_read reads, opened once (and checked to
- * be cgroup directories once) for a reader that asks again and again,
- * the dashboard's rows on screen: each read is then only the stat files,
- * with no path walk.  Outlives cg, not cg's hk_cgroup_info.  NULL when
- * no directory opened (the cgroup is gone). */
-struct hk_cgroup_stats_dirs;
-struct hk_cgroup_stats_dirs *hk_cgroup_stats_dirs_open(const struct hk_cgroup *cg);
-void hk_cgroup_stats_dirs_read(const struct hk_cgroup_stats_dirs *d, struct hk_cgroup_stats *out);
-void hk_cgroup_stats_dirs_free(struct hk_cgroup_stats_dirs *d);
+/* The files hk_cgroup_stats_read reads, opened once (in directories
+ * checked to be cgroup directories) for a reader that asks again and
+ * again, the dashboard's rows on screen: a read is then one pread a file,
+ * with no path walk, no open and no close.  Outlives cg, not cg's
+ * hk_cgroup_info.  NULL when no file opened (the cgroup is gone). */
+struct hk_cgroup_stats_files;
+struct hk_cgroup_stats_files *hk_cgroup_stats_files_open(const struct hk_cgroup *cg);
+void hk_cgroup_stats_files_read(const struct hk_cgroup_stats_files *sf,
+				struct hk_cgroup_stats *out);
+void hk_cgroup_stats_files_free(struct hk_cgroup_stats_files *sf);
 /* Block I/O bytes (read + written) in the kernel's text of v2's io.stat
  * and of v1's blkio.throttle.io_service_bytes; -1 when it does not parse
  * (cgroup-io.c). */
@@ -175,11 +176,15 @@ struct hk_cgroup_ops {
 	int (*frozen)(int dir_fd);
 	/* 1 = done by the kernel (cgroup.kill), 0 = not supported */
 	int (*kill)(int dir_fd);
-	void (*stats)(int dir_fd, const struct hk_cgroup_hier *h, struct hk_cgroup_stats *out);
-	/* Whether stats reads anything in h: a hierarchy without one of the
-	 * controllers it reads is not opened (a hybrid host has a dozen). */
-	bool (*has_stats)(const struct hk_cgroup_hier *h);
+	/* The files the usage figures come from in h, into names (at most
+	 * HK_CGROUP_STAT_FILES), each "A" or "A|B" (A, else B where the kernel
+	 * has no A); how many.  A hierarchy with none (none of the controllers
+	 * they belong to: a hybrid host has a dozen) is not opened. */
+	size_t (*stat_files)(const struct hk_cgroup_hier *h, const char **names);
+	/* What one of them holds, into out; name as stat_files gave it. */
+	void (*stat_parse)(const char *name, const char *text, struct hk_cgroup_stats *out);
 };
+#define HK_CGROUP_STAT_FILES 4
 extern const struct hk_cgroup_ops hk_cgroup_v1_ops;
 extern const struct hk_cgroup_ops hk_cgroup_v2_ops;
 
@@ -188,6 +193,8 @@ int hk_cgroup_write_at(int dir_fd, const char *file, const char *value, struct h
 char *hk_cgroup_read_at(int dir_fd, const char *file);
 /* A file holding one number ("123\n"); -1 when absent or not a number. */
 int64_t hk_cgroup_read_number(int dir_fd, const char *file);
+/* The number such a file holds, -1 when it holds none. */
+int64_t hk_cgroup_parse_number(const char *text);
 /* Writes `value` to `file` and waits up to 5 s until frozen(dir_fd)
  * reports `want` (1 frozen, 0 thawed). */
 int hk_cgroup_freeze_and_wait(int dir_fd, const char *file, const char *value, int (*frozen)(int),

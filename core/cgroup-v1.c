@@ -50,43 +50,41 @@ static int v1_kill(int dir_fd)
 	return 0; /* v1 has no cgroup.kill */
 }
 
-/* The container's block I/O, its nested cgroups' included where the
- * kernel has the _recursive file (it counts only the cgroup itself
- * otherwise). */
-static void v1_io(int dir_fd, struct hk_cgroup_stats *out)
+/* Each controller's usage file.  Block I/O: the container's nested
+ * cgroups' included where the kernel has the _recursive file (it counts
+ * only the cgroup itself otherwise). */
+static const struct {
+	const char *controller, *file;
+} v1_stat_files[] = {
+	{ "memory", "memory.usage_in_bytes" },
+	{ "cpuacct", "cpuacct.usage" },
+	{ "pids", "pids.current" },
+	{ "blkio", "blkio.throttle.io_service_bytes_recursive|blkio.throttle.io_service_bytes" },
+};
+
+static size_t v1_files(const struct hk_cgroup_hier *h, const char **names)
 {
-	hk_autofree char *text =
-		hk_cgroup_read_at(dir_fd, "blkio.throttle.io_service_bytes_recursive");
-	if (!text)
-		text = hk_cgroup_read_at(dir_fd, "blkio.throttle.io_service_bytes");
-	int64_t v = hk_cgroup_io_v1_bytes(text);
-	if (v >= 0)
-		out->io_bytes = v;
+	size_t n = 0;
+	for (size_t i = 0; i < HK_ARRAY_SIZE(v1_stat_files); i++)
+		if (hk_strv_contains(&h->controllers, v1_stat_files[i].controller))
+			names[n++] = v1_stat_files[i].file;
+	return n;
 }
 
-static void v1_stats(int dir_fd, const struct hk_cgroup_hier *h, struct hk_cgroup_stats *out)
+static void v1_parse(const char *name, const char *text, struct hk_cgroup_stats *out)
 {
-	int64_t v;
-	if (hk_strv_contains(&h->controllers, "memory") &&
-	    (v = hk_cgroup_read_number(dir_fd, "memory.usage_in_bytes")) >= 0)
+	int64_t v = strncmp(name, "blkio.", 6) == 0 ? hk_cgroup_io_v1_bytes(text)
+						    : hk_cgroup_parse_number(text);
+	if (v < 0)
+		return;
+	if (strcmp(name, "memory.usage_in_bytes") == 0)
 		out->memory_bytes = v;
-	if (hk_strv_contains(&h->controllers, "cpuacct") &&
-	    (v = hk_cgroup_read_number(dir_fd, "cpuacct.usage")) >= 0)
+	else if (strcmp(name, "cpuacct.usage") == 0)
 		out->cpu_usec = v / 1000;
-	if (hk_strv_contains(&h->controllers, "pids") &&
-	    (v = hk_cgroup_read_number(dir_fd, "pids.current")) >= 0)
+	else if (strcmp(name, "pids.current") == 0)
 		out->pids = v;
-	if (hk_strv_contains(&h->controllers, "blkio"))
-		v1_io(dir_fd, out);
-}
-
-static bool v1_has_stats(const struct hk_cgroup_hier *h)
-{
-	static const char *const read[] = { "memory", "cpuacct", "pids", "blkio" };
-	for (size_t i = 0; i < HK_ARRAY_SIZE(read); i++)
-		if (hk_strv_contains(&h->controllers, read[i]))
-			return true;
-	return false;
+	else
+		out->io_bytes = v;
 }
 
 const struct hk_cgroup_ops hk_cgroup_v1_ops = {
@@ -95,6 +93,6 @@ const struct hk_cgroup_ops hk_cgroup_v1_ops = {
 	.freeze = v1_freeze,
 	.frozen = v1_frozen,
 	.kill = v1_kill,
-	.stats = v1_stats,
-	.has_stats = v1_has_stats,
+	.stat_files = v1_files,
+	.stat_parse = v1_parse,
 };

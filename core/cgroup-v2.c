@@ -57,32 +57,34 @@ static int v2_kill(int dir_fd)
 /* A controller's files exist below the root only where the root has it
  * (cgroup.controllers): those of a controller the host keeps on v1 (a
  * hybrid host) are not looked for. */
-static void v2_stats(int dir_fd, const struct hk_cgroup_hier *h, struct hk_cgroup_stats *out)
+/* cpu.stat's usage_usec is the core's, there without the cpu controller;
+ * io.stat only where the io controller is enabled. */
+static size_t v2_files(const struct hk_cgroup_hier *h, const char **names)
 {
-	int64_t v;
-	if (hk_strv_contains(&h->controllers, "memory") &&
-	    (v = hk_cgroup_read_number(dir_fd, "memory.current")) >= 0)
-		out->memory_bytes = v;
-	if (hk_strv_contains(&h->controllers, "pids") &&
-	    (v = hk_cgroup_read_number(dir_fd, "pids.current")) >= 0)
-		out->pids = v;
-	/* cpu.stat's usage_usec is the core's, there without the cpu controller */
-	hk_autofree char *cpu = hk_cgroup_read_at(dir_fd, "cpu.stat");
-	const char *u = cpu ? strstr(cpu, "usage_usec ") : NULL;
-	if (u)
-		out->cpu_usec = strtoll(u + strlen("usage_usec "), NULL, 10);
-	/* io.stat is there only where the io controller is enabled */
-	hk_autofree char *io = hk_strv_contains(&h->controllers, "io")
-				       ? hk_cgroup_read_at(dir_fd, "io.stat")
-				       : NULL;
-	if ((v = hk_cgroup_io_v2_bytes(io)) >= 0)
-		out->io_bytes = v;
+	size_t n = 0;
+	if (hk_strv_contains(&h->controllers, "memory"))
+		names[n++] = "memory.current";
+	if (hk_strv_contains(&h->controllers, "pids"))
+		names[n++] = "pids.current";
+	names[n++] = "cpu.stat";
+	if (hk_strv_contains(&h->controllers, "io"))
+		names[n++] = "io.stat";
+	return n;
 }
 
-static bool v2_has_stats(const struct hk_cgroup_hier *h)
+static void v2_parse(const char *name, const char *text, struct hk_cgroup_stats *out)
 {
-	(void)h;
-	return true; /* cpu.stat */
+	int64_t v;
+	if (strcmp(name, "cpu.stat") == 0) {
+		const char *u = strstr(text, "usage_usec ");
+		if (u)
+			out->cpu_usec = strtoll(u + strlen("usage_usec "), NULL, 10);
+	} else if (strcmp(name, "io.stat") == 0) {
+		if ((v = hk_cgroup_io_v2_bytes(text)) >= 0)
+			out->io_bytes = v;
+	} else if ((v = hk_cgroup_parse_number(text)) >= 0) {
+		*(strcmp(name, "memory.current") == 0 ? &out->memory_bytes : &out->pids) = v;
+	}
 }
 
 const struct hk_cgroup_ops hk_cgroup_v2_ops = {
@@ -91,6 +93,6 @@ const struct hk_cgroup_ops hk_cgroup_v2_ops = {
 	.freeze = v2_freeze,
 	.frozen = v2_frozen,
 	.kill = v2_kill,
-	.stats = v2_stats,
-	.has_stats = v2_has_stats,
+	.stat_files = v2_files,
+	.stat_parse = v2_parse,
 };

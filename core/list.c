@@ -138,23 +138,11 @@ void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row 
 	row_fill(st, name, NULL, true, row);
 }
 
-/* true when pid shares our network namespace (lxc.net.0.type = none):
- * its addresses are the host's, not the container's. */
-static bool shares_our_netns(pid_t pid)
-{
-	char path[64];
-	struct stat a, b;
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	return stat(path, &a) == 0 && stat("/proc/self/ns/net", &b) == 0 && a.st_ino == b.st_ino &&
-	       a.st_dev == b.st_dev;
-}
-
 void hk_list_fill_addresses(struct hk_store *st, struct hk_list_row *row)
 {
 	(void)st;
-	if (row->init_pid <= 0 || !hk_state_is_active(row->state) ||
-	    shares_our_netns(row->init_pid))
-		return;
+	if (row->init_pid <= 0 || !hk_state_is_active(row->state))
+		return; /* none either where it shares our namespace: see net.h */
 	hk_autoerr struct hk_error *err = NULL;
 	if (hk_netns_read_addrs(row->init_pid, &row->ipv4, &row->ipv6, &err) < 0)
 		hk_log(HK_LOG_DEBUG, "addresses of \"%s\": %s", row->name, err->msg);
@@ -221,17 +209,17 @@ static void fill_foreign_usage(struct hk_list_row *row)
 	hk_cgroup_free(cg);
 }
 
-/* The cgroup directories of the rows a dashboard reads every tick
- * (hk_list_row_update), kept open: a read is then the stat files alone.
+/* The cgroup stat files of the rows a dashboard reads every tick
+ * (hk_list_row_update), kept open: a read is then one pread a file.
  * Keyed by cgroup name and init (a container started again may have a
  * new cgroup); at most KEPT_MAX (a screenful, and far below the file
  * limit); dropped by the next whole listing when no tick asked for them
  * since the one before (kept_sweep). */
-#define KEPT_MAX 64
+#define KEPT_MAX 64 /* of up to 5 descriptors each */
 static struct kept_usage {
 	char *cg_name;
 	pid_t init;
-	struct hk_cgroup_stats_dirs *dirs;
+	struct hk_cgroup_stats_files *files;
 	bool used;
 } kept[KEPT_MAX];
 static size_t nkept;
@@ -252,12 +240,12 @@ static void kept_sweep(void)
 			continue;
 		}
 		free(kept[i].cg_name);
-		hk_cgroup_stats_dirs_free(kept[i].dirs);
+		hk_cgroup_stats_files_free(kept[i].files);
 		kept[i] = kept[--nkept];
 	}
 }
 
-/* keep: a tick's read, whose directories are worth keeping open. */
+/* keep: a tick's read, whose files are worth keeping open. */
 static void fill_own_usage(struct hk_store *st, struct hk_list_row *row, bool keep)
 {
 	hk_autofree char *cg_name = hk_store_cgroup_name(st, row->name);
@@ -268,11 +256,11 @@ static void fill_own_usage(struct hk_store *st, struct hk_list_row *row, bool ke
 		struct hk_cgroup *cg = hk_cgroup_open_container(
 			&layout.info, hk_store_is_root(st) ? NULL : &layout.deleg, cg_name,
 			run_dir);
-		struct hk_cgroup_stats_dirs *dirs =
-			keep && nkept < KEPT_MAX ? hk_cgroup_stats_dirs_open(cg) : NULL;
-		if (dirs) {
+		struct hk_cgroup_stats_files *files =
+			keep && nkept < KEPT_MAX ? hk_cgroup_stats_files_open(cg) : NULL;
+		if (files) {
 			k = &kept[nkept++];
-			*k = (struct kept_usage){ xstrdup(cg_name), row->init_pid, dirs, false };
+			*k = (struct kept_usage){ xstrdup(cg_name), row->init_pid, files, false };
 		} else {
 			hk_cgroup_stats_read(cg, &stats);
 		}
@@ -280,7 +268,7 @@ static void fill_own_usage(struct hk_store *st, struct hk_list_row *row, bool ke
 	}
 	if (k) {
 		k->used |= keep;
-		hk_cgroup_stats_dirs_read(k->dirs, &stats);
+		hk_cgroup_stats_files_read(k->files, &stats);
 	}
 	take_stats(row, &stats);
 }

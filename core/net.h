@@ -115,7 +115,9 @@ int hk_net_bridge_delete(const char *bridge, struct hk_error **err);
 
 /* ---- reading a running container's addresses (netns-read.c) ---- */
 /* Global IPv4 and IPv6 addresses of every interface but lo in the network
- * namespace of pid, read by a short-lived thread that setns()es into it. */
+ * namespace of pid, read by a short-lived thread that setns()es into it;
+ * none when pid shares the caller's namespace (lxc.net.0.type = none: the
+ * addresses are the host's, not the container's). */
 int hk_netns_read_addrs(pid_t pid, struct hk_strv *ipv4, struct hk_strv *ipv6,
 			struct hk_error **err);
 /* Closes the kept netlink sockets of namespaces no read asked for since the

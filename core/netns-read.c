@@ -49,6 +49,7 @@
 struct read_job {
 	int nsfd;
 	int watch_fd; /* the socket made beside it that hears changes, -1 = none */
+	bool ours;    /* the caller's own namespace: nothing to read */
 	struct hk_strv *v4, *v6;
 	int rc;
 	int nlerr;
@@ -222,12 +223,27 @@ static bool raise_nofile(void)
 	return setrlimit(RLIMIT_NOFILE, &r) == 0;
 }
 
+/* Whether sb is the caller's own network namespace (which never changes:
+ * looked up once). */
+static bool our_netns(const struct stat *sb)
+{
+	static struct stat self;
+	static bool known;
+	if (!known && stat("/proc/self/ns/net", &self) == 0)
+		known = true;
+	return known && self.st_dev == sb->st_dev && self.st_ino == sb->st_ino;
+}
+
 /* The kept socket of the namespace nsfd refers to, made when missing. */
 static struct ns_sock *ns_socket(pid_t pid, struct read_job *j)
 {
 	struct stat sb;
 	if (fstat(j->nsfd, &sb) < 0)
 		return (j->sys_errno = errno), NULL;
+	if (our_netns(&sb)) {
+		j->ours = true;
+		return NULL;
+	}
 	struct ns_sock *e = cache_find(&sb);
 	if (!e) {
 		int fd = geteuid() != 0 ? socket_via_userns(pid, j->nsfd, j) : socket_via_thread(j);
@@ -277,6 +293,8 @@ static void read_addrs(pid_t pid, struct read_job *j)
 {
 	struct ns_sock *e = ns_socket(pid, j);
 	j->rc = 0;
+	if (j->ours)
+		return;
 	if (e && !addrs_changed(e)) {
 		hk_strv_copy(j->v4, &e->v4);
 		hk_strv_copy(j->v6, &e->v6);

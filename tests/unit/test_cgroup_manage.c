@@ -95,28 +95,35 @@ static void test_lifecycle(void **state)
 	hk_cgroup_stats_read(f->cg, &st);
 	assert_true(st.memory_bytes >= 0);
 	assert_true(st.pids == -1 || st.pids == 1);
-	/* the same figures through the directories kept open (the dashboard's tick) */
-	struct hk_cgroup_stats_dirs *dirs = hk_cgroup_stats_dirs_open(f->cg);
-	assert_non_null(dirs);
+	/* the same figures through the files kept open (the dashboard's tick) */
+	struct hk_cgroup_stats_files *files = hk_cgroup_stats_files_open(f->cg);
+	assert_non_null(files);
 	struct hk_cgroup_stats kept;
-	hk_cgroup_stats_dirs_read(dirs, &kept);
+	hk_cgroup_stats_files_read(files, &kept);
 	assert_true(kept.memory_bytes >= 0);
 	assert_int_equal(kept.pids, st.pids);
 	assert_true((kept.cpu_usec >= 0) == (st.cpu_usec >= 0));
+	/* read again from the start: the figures of now, not of the open */
+	pid_t second = spawn_sleeper();
+	assert_int_equal(hk_cgroup_attach(f->cg, second, &err), 0);
+	hk_cgroup_stats_files_read(files, &kept);
+	if (st.pids >= 0)
+		assert_int_equal(kept.pids, st.pids + 1);
 	assert_int_equal(hk_cgroup_freeze(f->cg, true, &err), 0);
 	assert_true(hk_cgroup_is_frozen(f->cg));
 	assert_int_equal(hk_cgroup_freeze(f->cg, false, &err), 0);
 	assert_false(hk_cgroup_is_frozen(f->cg));
 	assert_int_equal(hk_cgroup_kill(f->cg, 2000, &err), 0);
 	reap(child);
+	reap(second);
 	assert_int_equal(hk_cgroup_remove(f->cg, &err), 0);
 	assert_false(hk_cgroup_exists(f->cg));
-	/* kept directories of a removed cgroup read nothing, and fail no one */
-	hk_cgroup_stats_dirs_read(dirs, &kept);
+	/* kept files of a removed cgroup read nothing, and fail no one */
+	hk_cgroup_stats_files_read(files, &kept);
 	assert_int_equal(kept.pids, -1);
 	assert_int_equal(kept.memory_bytes, -1);
-	hk_cgroup_stats_dirs_free(dirs);
-	assert_null(hk_cgroup_stats_dirs_open(f->cg));
+	hk_cgroup_stats_files_free(files);
+	assert_null(hk_cgroup_stats_files_open(f->cg));
 }
 
 /* Inner/outer split: the process sits in NAME/payload in every
