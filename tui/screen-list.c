@@ -400,11 +400,11 @@ static long long list_cost_ms(const struct hk_app *app)
  * listing takes at most 1/LIST_CPU_SHARE of one CPU (0.25 %: a listing of
  * 1,000 containers that costs 35 ms comes every 14 s), never less often
  * than every LIST_MAX_MS; [tui] rescan = MS sets the interval instead.
- * Changes a watch sees (a start, a stop, a
- * create, a destroy of hako's own) list at once whatever the interval;
- * what no watch sees (another program starting a container, a config
- * edited in place, a container nested in another) waits for it.  With no
- * watch, or while a row is BUSY, every tick lists. */
+ * Changes a watch sees (a start, a stop, a create, a destroy of hako's
+ * own) list at once whatever the interval; what no watch sees (another
+ * program starting a container, a config edited in place, a container
+ * nested in another) waits for it.  With no watch, or while a row is
+ * BUSY, every tick lists. */
 #define LIST_CPU_SHARE 400
 #define LIST_MAX_MS    30000
 static bool list_due(const struct hk_app *app, const struct hk_list *l)
