@@ -48,9 +48,10 @@ $net"
 make_ct demo-nest "lxc.include = $nesting
 $map
 $net"
-# busybox's rcS mounts /sys/fs/cgroup inside; wait for it to finish
+# busybox's rcS mounts /sys/fs/cgroup inside; wait for it to finish (a
+# getty runs once it has: init starts them after every sysinit entry)
 i=0
-while hako attach demo-nest -- sh -c 'ps | grep -q "[r]cS"' 2>/dev/null && [ $i -lt 50 ]; do
+until hako attach demo-nest -- sh -c '! ps | grep -q "[r]cS" && ps | grep -q "[g]etty"' 2>/dev/null || [ $i -ge 80 ]; do
 	sleep 0.1; i=$((i + 1))
 done
 if ! in_nest ls -1 | grep -qx child; then

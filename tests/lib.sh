@@ -125,6 +125,15 @@ ensure_test_user() {
 	local home
 	hk_home_of home "$HK_TEST_USER" && chmod 755 "$home"
 }
+# HK_BOOTED_SH: a shell command that succeeds inside a busybox container
+# once its boot script (rcS) is over.  `hako start` returns once init
+# runs, as lxc-start does, and init may not have forked rcS yet, so "no
+# rcS in ps" alone can come too early; busybox init starts the respawned
+# entries (the template's gettys) only after every sysinit entry has
+# exited.  An inittab with no getty: no rcS running is all there is.
+# (Each name in brackets: the command's own line, which ps shows, holds
+# none of them.)
+HK_BOOTED_SH='! ps | grep -q "[r]cS" && { ps | grep -q "[g]etty" || ! grep -q "[g]etty" /etc/inittab; }'
 # hk_home_of VAR USER: USER's home directory from /etc/passwd into VAR, read
 # by bash itself (as_user runs for most commands of a test: no forks).
 hk_home_of() {

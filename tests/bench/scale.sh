@@ -198,7 +198,7 @@ if [ -n "$dash_refresh" ]; then
 		missed+=("dashboard refresh: $(ms "$dash_refresh" 1) ms, $(awk -v v="$dash_refresh" 'BEGIN { printf "%.1f", v / 20e6 }')x the target")
 	# [tui] rescan = auto: a full listing once 400 times its cost has gone by
 	printf '%-40s %10s ms   (every %s s with rescan = auto)\n' "dashboard full listing" "$(ms "$dash_full" 2)" \
-		"$(awk -v v="$dash_full" 'BEGIN { s = v * 400 / 1e9; printf "%.1f", s < 1 ? 1 : s > 30 ? 30 : s }')"
+		"$(awk -v v="$dash_full" 'BEGIN { s = v * 400 / 1e9; printf "%.1f", (s < 1 ? 1 : (s > 30 ? 30 : s)) }')"
 	printf '%-40s %10s %%    target < 0.5 %%\n' "dashboard idle CPU, ${IDLE_SECS}s" "$idle_pct"
 	awk -v p="$idle_pct" 'BEGIN { exit !(p >= 0.5) }' &&
 		missed+=("dashboard idle CPU: $idle_pct %, $(awk -v p="$idle_pct" 'BEGIN { printf "%.1f", p / 0.5 }')x the target")

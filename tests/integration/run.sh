@@ -46,13 +46,12 @@ h() {
 	else HK_TEST_USER=$who as_user "$HAKO" "$@"; fi
 }
 state() { h "$1" ls -F NAME,STATE -P "$2" 2>/dev/null | awk -F'\t' -v n="$3" '$1 == n { print $2 }'; }
-# wait_booted WHO PATH NAME: until busybox's boot script (rcS) is over, so
-# that nothing it does races what the test looks at.
+# wait_booted WHO PATH NAME: until busybox's boot script (rcS) is over
+# (HK_BOOTED_SH), so that nothing it does races what the test looks at.
 wait_booted() {
 	local i
-	sleep 0.3
-	for i in $(seq 50); do
-		h "$1" attach "$3" -P "$2" -- sh -c 'ps | grep -q "[r]cS"' 2>/dev/null || return 0
+	for i in $(seq 80); do
+		h "$1" attach "$3" -P "$2" -- sh -c "$HK_BOOTED_SH" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	return 1
@@ -110,7 +109,7 @@ run_mode() {
 	diag "$m: start took $((t1 - t0)) ms"
 	[ "$(state "$who" "$P" "$name")" = RUNNING ] && ok "$m: ls -f shows RUNNING" \
 		|| not_ok "$m: ls -f after start: $(state "$who" "$P" "$name")"
-	wait_booted "$who" "$P" "$name" || diag "$m: the boot script did not finish in 5 s"
+	wait_booted "$who" "$P" "$name" || diag "$m: the boot script did not finish in 8 s"
 	# Its usage, read from its cgroup (only the hierarchies that hold
 	# memory, cpu, pids or io are looked in); none without a cgroup.
 	[ -n "$nocg" ] || check_output "$m: ls -F RAM,CPU,PIDS reads its cgroup's usage" \
@@ -241,7 +240,7 @@ run_mode() {
 	check_clean "$m: nothing left after stop -k" "$P/$name" "$cgs" $pids
 
 	check "$m: start -s lxc.uts.name=other" h "$who" start "$name" -s lxc.uts.name=other -P "$P"
-	wait_booted "$who" "$P" "$name" || diag "$m: the boot script did not finish in 5 s"
+	wait_booted "$who" "$P" "$name" || diag "$m: the boot script did not finish in 8 s"
 	check_output "$m: hostname is the -s value" '^other$' h "$who" attach "$name" -P "$P" -- hostname
 	snapshot "$who" "$P" "$name"
 	check "$m: stop -k" h "$who" stop -k "$name" -P "$P"

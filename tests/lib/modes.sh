@@ -56,15 +56,12 @@ hm_create() { # MODE [CONFIG-LINE...]: a fresh container with the probe at /hkpr
 	install -m 755 "$HM_PROBE" "$p/$HM_N/rootfs/hkprobe"
 }
 # hm_booted MODE: until the container's busybox init has run its boot
-# script (rcS) to the end.  `hako start` returns once init runs, as
-# lxc-start does, and rcS mounts /proc, /sys, /dev/pts, /dev/shm and /run
-# where it finds none: over a test's own mount there, too, if it comes
-# later.  busybox init starts the respawned gettys only after every
-# sysinit entry has exited, so a getty means rcS is over (`ps | grep rcS`
-# does not: it finds nothing before init has forked rcS).
+# script (rcS) to the end (HK_BOOTED_SH): rcS mounts /proc, /sys,
+# /dev/pts, /dev/shm and /run where it finds none, over a test's own
+# mount there too if it comes later.
 hm_booted() {
 	for _ in $(seq 100); do
-		hm_in "$1" sh -c 'ps | grep -q "[g]etty"' 2>/dev/null && return 0
+		hm_in "$1" sh -c "$HK_BOOTED_SH" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	return 1

@@ -16,11 +16,12 @@ in_parent() {
 	else HK_TEST_USER=$who as_user "$HAKO" attach "$parent" -P "$path" -- "$@"; fi
 }
 
-# wait_boot WHO PATH NAME: until busybox's rcS is over in the parent.
+# wait_boot WHO PATH NAME: until busybox's rcS is over in the parent
+# (HK_BOOTED_SH).
 wait_boot() {
 	local i
 	for i in $(seq 50); do
-		in_parent "$1" "$2" "$3" sh -c 'ps | grep -q "[r]cS"' 2>/dev/null || return 0
+		in_parent "$1" "$2" "$3" sh -c "$HK_BOOTED_SH" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	return 1
