@@ -85,12 +85,6 @@ int64_t hk_cgroup_parse_number(const char *text)
 	return hk_parse_long(line, &v) ? v : -1;
 }
 
-int64_t hk_cgroup_read_number(int dir_fd, const char *file)
-{
-	hk_autofree char *text = hk_cgroup_read_at(dir_fd, file);
-	return hk_cgroup_parse_number(text);
-}
-
 int hk_cgroup_freeze_and_wait(int dir_fd, const char *file, const char *value, int (*frozen)(int),
 			      int want, struct hk_error **err)
 {
@@ -1115,21 +1109,6 @@ static size_t stat_files_of(const struct hk_cgroup *cg, size_t i, const char **n
 	return kept;
 }
 
-void hk_cgroup_stats_read(const struct hk_cgroup *cg, struct hk_cgroup_stats *out)
-{
-	*out = (struct hk_cgroup_stats){ -1, -1, -1, -1 };
-	for (size_t i = 0; i < cg->n; i++) {
-		const char *names[HK_CGROUP_STAT_FILES];
-		size_t n = stat_files_of(cg, i, names);
-		hk_autoclose int dir = n ? open_cgroup_dir(cg->hs[i].dir, NULL) : -1;
-		for (size_t k = 0; dir >= 0 && k < n; k++) {
-			hk_autoclose int fd = open_stat_file(dir, names[k]);
-			if (fd >= 0)
-				parse_stat_file(fd, cg->hs[i].ops, names[k], out);
-		}
-	}
-}
-
 struct hk_cgroup_stats_files {
 	size_t n;
 	struct {
@@ -1175,6 +1154,15 @@ void hk_cgroup_stats_files_free(struct hk_cgroup_stats_files *sf)
 	for (size_t i = 0; sf && i < sf->n; i++)
 		close(sf->f[i].fd);
 	free(sf);
+}
+
+/* A single read is the kept files' open, read and close: one way to the
+ * figures. */
+void hk_cgroup_stats_read(const struct hk_cgroup *cg, struct hk_cgroup_stats *out)
+{
+	struct hk_cgroup_stats_files *sf = hk_cgroup_stats_files_open(cg);
+	hk_cgroup_stats_files_read(sf, out);
+	hk_cgroup_stats_files_free(sf);
 }
 
 /* The directory holding KEY: the v1 hierarchy of its controller, else v2. */

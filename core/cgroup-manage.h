@@ -191,8 +191,6 @@ extern const struct hk_cgroup_ops hk_cgroup_v2_ops;
 /* Small file helpers shared by the ops (cgroup-manage.c). */
 int hk_cgroup_write_at(int dir_fd, const char *file, const char *value, struct hk_error **err);
 char *hk_cgroup_read_at(int dir_fd, const char *file);
-/* A file holding one number ("123\n"); -1 when absent or not a number. */
-int64_t hk_cgroup_read_number(int dir_fd, const char *file);
 /* The number such a file holds, -1 when it holds none. */
 int64_t hk_cgroup_parse_number(const char *text);
 /* Writes `value` to `file` and waits up to 5 s until frozen(dir_fd)

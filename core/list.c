@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cgroup-manage.h"
@@ -176,20 +175,13 @@ static bool layout_ready(const struct hk_store *st)
 	return layout.usable;
 }
 
-static long long mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void take_stats(struct hk_list_row *row, const struct hk_cgroup_stats *stats)
 {
 	row->mem_bytes = stats->memory_bytes;
 	row->cpu_seconds = stats->cpu_usec >= 0 ? (double)stats->cpu_usec / 1e6 : -1;
 	row->pids = stats->pids;
 	row->io_bytes = stats->io_bytes;
-	row->usage_at_us = mono_us();
+	row->usage_at_us = hk_now_us();
 }
 
 /* A container another program runs: its init's cgroups, which anyone

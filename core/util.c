@@ -487,9 +487,14 @@ void hk_backoff_sleep(struct hk_backoff *b)
 
 long long hk_now_ms(void)
 {
+	return hk_now_us() / 1000;
+}
+
+long long hk_now_us(void)
+{
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 long long hk_proc_start_time(pid_t pid)

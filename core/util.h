@@ -126,6 +126,8 @@ int hk_pidfd_signal(int pidfd, int sig);
 long long hk_proc_start_time(pid_t pid);
 /* CLOCK_MONOTONIC in milliseconds, for deadlines. */
 long long hk_now_ms(void);
+/* The same clock (CLOCK_MONOTONIC) in microseconds. */
+long long hk_now_us(void);
 
 /* A wait that polls (a cgroup freezing, emptying): the first look again
  * after 0.1 ms, each later one after twice as long, at most 10 ms apart,

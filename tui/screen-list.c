@@ -88,23 +88,13 @@ static int state_role(const struct hk_list_row *r)
 	}
 }
 
-static int64_t clock_usec(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t mono_usec(void)
-{
-	return clock_usec(CLOCK_MONOTONIC);
-}
-
 /* What a listing costs is CPU time, not the wall clock's: on a busy
  * machine the wait for a CPU would make listings rarer for nothing. */
 static int64_t cpu_usec(void)
 {
-	return clock_usec(CLOCK_PROCESS_CPUTIME_ID);
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static struct hk_cpu_sample *sample_for(struct hk_app *app, const char *name)
@@ -139,7 +129,7 @@ static void read_usage(struct hk_app *app, size_t i)
 		app->cpu_pct[i] = prev->pct;
 		return;
 	}
-	int64_t now = r->usage_at_us > 0 ? r->usage_at_us : mono_usec();
+	int64_t now = r->usage_at_us > 0 ? r->usage_at_us : hk_now_us();
 	if (prev->cpu_usec >= 0 && now > prev->at_usec && cpu >= prev->cpu_usec)
 		app->cpu_pct[i] =
 			100.0 * (double)(cpu - prev->cpu_usec) / (double)(now - prev->at_usec);
