@@ -2,6 +2,7 @@
 # (core/) and build/libhkwidgets.a (widgets/).  See README.md.
 
 BUILD    ?= build
+NPROC    ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 CC       ?= gcc
@@ -206,10 +207,10 @@ deps:
 demo: deps all hako-static
 	@tests/demo.sh $(BUILD)/hako
 
+# check: build/ first (what the guest lane copies), then tests/run all,
+# which starts the guests and builds build/asan and build/fuzz beside them.
 check: deps
-	$(MAKE) test-build
-	$(MAKE) BUILD=build/asan SAN=1 test-build
-	$(MAKE) fuzz-build
+	$(MAKE) -j$(NPROC) test-build
 	tests/run all
 
 unit: test-build
