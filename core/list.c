@@ -6,6 +6,7 @@
 #include "list.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -75,9 +76,13 @@ static void fill_foreign(const struct hk_store *st, const char *name,
 /* row's state, init and runner: hako's own state, an unresponsive
  * monitor, or the state of another program that runs it.  probe (may be
  * NULL) spares the probes of a container with no run directory. */
+/* *monitor (may be NULL): the monitor's pid from the state file, 0 for
+ * none. */
 static void fill_state(struct hk_store *st, const char *name, const struct hk_list_probe *probe,
-		       struct hk_list_row *row)
+		       struct hk_list_row *row, pid_t *monitor)
 {
+	if (monitor)
+		*monitor = 0;
 	if (!hk_list_probe_may_have_run_dir(probe, name)) {
 		row->state = HK_STATE_STOPPED;
 		fill_foreign(st, name, probe, row);
@@ -85,6 +90,8 @@ static void fill_state(struct hk_store *st, const char *name, const struct hk_li
 	}
 	struct hk_state_file sf;
 	row->state = hk_state_effective(st, name, &sf);
+	if (monitor)
+		*monitor = sf.monitor_pid;
 	if (hk_state_is_active(row->state))
 		row->init_pid = sf.init_pid;
 	if (hk_state_is_active(row->state) && row->state != HK_STATE_ORPHANED &&
@@ -99,7 +106,7 @@ static void fill_state(struct hk_store *st, const char *name, const struct hk_li
 enum hk_state hk_list_state_of(struct hk_store *st, const char *name, enum hk_runner_kind *runner)
 {
 	struct hk_list_row row = { 0 };
-	fill_state(st, name, NULL, &row);
+	fill_state(st, name, NULL, &row, NULL);
 	if (runner)
 		*runner = row.runner;
 	return row.state;
@@ -113,7 +120,7 @@ static void row_fill(struct hk_store *st, const char *name, const struct hk_list
 	row->mem_bytes = row->swap_bytes = row->pids = row->io_bytes = -1;
 	row->cpu_seconds = -1;
 	row->unprivileged = !hk_store_is_root(st);
-	fill_state(st, name, probe, row);
+	fill_state(st, name, probe, row, NULL);
 
 	hk_autoerr struct hk_error *err = NULL;
 	/* a listing's row (probe) reads the config as that listing found it */
@@ -280,14 +287,107 @@ void hk_list_fill_usage(struct hk_store *st, struct hk_list_row *row)
 	fill_usage(st, row, false);
 }
 
-bool hk_list_row_update(struct hk_store *st, struct hk_list_row *row)
+/* The tick's state probe (hk_list_row_update).  While a watch sees every
+ * rewrite of the state files, a running container's state changes behind
+ * its back only when its monitor dies (ORPHANED, or STOPPED once its
+ * lock is let go) or is stopped by a signal (UNRESPONSIVE).  The
+ * monitor's /proc/PID/stat, kept open, answers both with one pread: the
+ * read fails once that process is gone, even if its pid is used again.
+ * It replaces a lock probe, a state file read and an open of the same
+ * stat file (about 40 % of a tick at 100 running).  Keyed by run
+ * directory; swept like kept (kept_sweep). */
+#define KEPT_MONITORS_MAX KEPT_MAX
+static struct kept_monitor {
+	char *run_dir;
+	enum hk_state state;
+	pid_t init;
+	int fd;
+	bool used;
+} monitors[KEPT_MONITORS_MAX];
+static size_t nmonitors;
+
+static struct kept_monitor *monitor_find(const char *run_dir)
+{
+	for (size_t i = 0; i < nmonitors; i++)
+		if (strcmp(monitors[i].run_dir, run_dir) == 0)
+			return &monitors[i];
+	return NULL;
+}
+
+static void monitor_drop(struct kept_monitor *k)
+{
+	free(k->run_dir);
+	close(k->fd);
+	*k = monitors[--nmonitors];
+}
+
+static void monitors_sweep(void)
+{
+	for (size_t i = 0; i < nmonitors;) {
+		if (monitors[i].used)
+			monitors[i++].used = false;
+		else
+			monitor_drop(&monitors[i]);
+	}
+}
+
+/* The kept monitor still runs and is not stopped. */
+static bool monitor_alive(const struct kept_monitor *k)
+{
+	char stat[512];
+	ssize_t n = pread(k->fd, stat, sizeof(stat) - 1, 0);
+	if (n <= 0)
+		return false;
+	stat[n] = '\0';
+	const char *s = strrchr(stat, ')'); /* the command may hold spaces and ')' */
+	return s && s[1] == ' ' && s[2] && !strchr("TtZX", s[2]);
+}
+
+/* Keeps the monitor of a row the full probe found running, as found. */
+static void monitor_keep(char **run_dir, const struct hk_list_row *row, pid_t monitor)
+{
+	if (monitor <= 0 || row->runner != HK_RUNNER_HAKO || row->state == HK_STATE_ORPHANED ||
+	    row->state == HK_STATE_UNRESPONSIVE || nmonitors == KEPT_MONITORS_MAX)
+		return;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)monitor);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	monitors[nmonitors++] =
+		(struct kept_monitor){ *run_dir, row->state, row->init_pid, fd, true };
+	*run_dir = NULL;
+}
+
+/* The state the kept monitor vouches for: the row's as last listed, when
+ * that is what the full probe found (a listing since may have seen a
+ * reboot's new init), and the monitor still runs. */
+static bool monitor_vouches(struct kept_monitor *k, const struct hk_list_row *row)
+{
+	if (!k || k->state != row->state || k->init != row->init_pid || !monitor_alive(k))
+		return false;
+	k->used = true;
+	return true;
+}
+
+bool hk_list_row_update(struct hk_store *st, struct hk_list_row *row, bool state_watched)
 {
 	enum hk_state was = row->state;
 	pid_t init = row->init_pid;
-	row->init_pid = row->runner_pid = 0;
-	row->runner_uid = 0;
-	row->runner = HK_RUNNER_NONE;
-	fill_state(st, row->name, NULL, row);
+	hk_autofree char *run_dir =
+		state_watched ? hk_store_container_run_dir(st, row->name) : NULL;
+	struct kept_monitor *k = run_dir ? monitor_find(run_dir) : NULL;
+	if (!monitor_vouches(k, row)) {
+		if (k)
+			monitor_drop(k);
+		pid_t monitor;
+		row->init_pid = row->runner_pid = 0;
+		row->runner_uid = 0;
+		row->runner = HK_RUNNER_NONE;
+		fill_state(st, row->name, NULL, row, &monitor);
+		if (run_dir)
+			monitor_keep(&run_dir, row, monitor);
+	}
 	hk_strv_clear(&row->ipv4);
 	hk_strv_clear(&row->ipv6);
 	row->mem_bytes = row->swap_bytes = row->pids = row->io_bytes = -1;
@@ -408,6 +508,7 @@ int hk_list_build(struct hk_store *st, const struct hk_list_filter *filter, stru
 	if (!have_re) {
 		hk_netns_cache_sweep();
 		kept_sweep();
+		monitors_sweep();
 	}
 	return 0;
 }

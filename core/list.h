@@ -80,8 +80,12 @@ void hk_list_row_fill(struct hk_store *st, const char *name, struct hk_list_row 
  * init, runner, addresses and usage (the dashboard's rows on screen
  * between two full listings).  The config, backend and nesting stay as
  * listed.  True when the state or init changed: the caller lists again
- * (a stopped container's row is more than its state). */
-bool hk_list_row_update(struct hk_store *st, struct hk_list_row *row);
+ * (a stopped container's row is more than its state).  state_watched:
+ * the caller watches the store (hk_store_watch_sees_states) and lists
+ * again at each rewrite of a state file; the state is then read only
+ * when the container's monitor has gone or stopped, which one read of
+ * its kept /proc/PID/stat tells. */
+bool hk_list_row_update(struct hk_store *st, struct hk_list_row *row, bool state_watched);
 void hk_list_row_free(struct hk_list_row *row);
 /* A deep copy of src named name (the dashboard's HOST:NAME rows); cfg
  * is borrowed as src's is. */

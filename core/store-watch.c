@@ -33,6 +33,7 @@ struct hk_store_watch {
 	struct hk_strv watched; /* containers whose run directory is watched */
 	bool rewatch;		/* an event came: add every watch again */
 	bool run_dir_watched;
+	bool states_watched; /* every active row's run directory (sees_states) */
 };
 
 static bool add_dir(struct hk_store_watch *w, const char *dir)
@@ -141,9 +142,11 @@ bool hk_store_watch_update(struct hk_store_watch *w, const struct hk_list *l)
 	watch_unlisted(w, hk_store_run_dir(w->st), l);
 	struct hk_strv now = { 0 };
 	bool added = false;
+	w->states_watched = w->run_dir_watched;
 	for (size_t i = 0; i < l->n; i++) {
 		hk_autofree char *dir = hk_store_container_run_dir(w->st, l->rows[i].name);
-		add_dir(w, dir);
+		if (!add_dir(w, dir) && hk_state_is_active(l->rows[i].state))
+			w->states_watched = false;
 		added = added || !hk_strv_contains(&w->watched, l->rows[i].name);
 		hk_strv_push(&now, l->rows[i].name);
 	}
@@ -151,6 +154,11 @@ bool hk_store_watch_update(struct hk_store_watch *w, const struct hk_list *l)
 	w->watched = now;
 	w->rewatch = false;
 	return added;
+}
+
+bool hk_store_watch_sees_states(const struct hk_store_watch *w)
+{
+	return w && w->states_watched && !w->rewatch;
 }
 
 bool hk_store_watch_drain(struct hk_store_watch *w)

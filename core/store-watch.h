@@ -37,6 +37,12 @@ int hk_store_watch_fd(const struct hk_store_watch *w);
  * built and now was not seen, so a caller that must miss nothing builds
  * the list once more.  NULL w: nothing, false. */
 bool hk_store_watch_update(struct hk_store_watch *w, const struct hk_list *l);
+/* True when the watch sees every rewrite of the state file of each
+ * container the last update's list had running (each one's run
+ * directory is watched) and no event has come since that update: until
+ * the next event, a running container's state changes only if its
+ * monitor dies or stops (hk_list_row_update).  NULL w: false. */
+bool hk_store_watch_sees_states(const struct hk_store_watch *w);
 /* Reads every pending event; true when there was one (build the list
  * again, then call hk_store_watch_update). */
 bool hk_store_watch_drain(struct hk_store_watch *w);

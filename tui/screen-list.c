@@ -428,12 +428,14 @@ void hk_list_screen_tick(struct hk_app *app)
 		return;
 	}
 	bool all = usage_sorted(app);
+	/* the watch lists again at each state file rewrite it sees */
+	bool watched = hk_store_watch_sees_states(app->watch);
 	for (size_t i = 0; i < l->n; i++) {
 		struct hk_list_row *r = &l->rows[i];
 		if (r->depth || !hk_state_is_active(r->state) ||
 		    (!all && !hkw_table_shown(app->table, r->name)))
 			continue;
-		if (hk_list_row_update(app->st, r)) { /* stopped, or started again */
+		if (hk_list_row_update(app->st, r, watched)) { /* stopped, or started again */
 			hk_list_screen_refresh(app);
 			return;
 		}

@@ -6,7 +6,9 @@
 # rows on screen.  Checked: an address added and removed inside a running
 # container shows at the next tick (its namespace's kept addresses are
 # dumped again on the change), so does its memory; a monitor killed (no
-# event any watch sees) turns the row ORPHANED at the next tick; a start
+# event any watch sees) turns the row ORPHANED at the next tick, one
+# stopped UNRESPONSIVE; between listings a tick opens no state file or
+# lock (strace); a start
 # from another terminal shows at once (the store watch); a config edited
 # in place waits for the rescan, and F5 lists at once; sorted by MEM,
 # every running row is read and sorted again at each tick.
@@ -69,6 +71,22 @@ wait_for "F5 lists everything at once: b's AUTOSTART is yes" '^b +STOPPED .* yes
 check "start b from outside" hk start b
 wait_for "b shows RUNNING at once" '^b +RUNNING' 3
 
+# --- between listings a tick opens no state file and probes no lock: the
+# watch sees each rewrite of a state file, and each monitor's kept
+# /proc/PID/stat, read again, says it still runs (before, each tick read
+# both for every running row on screen).  strace is not in the guest.
+if command -v strace >/dev/null; then
+	sleep 1 # b's first tick, which keeps its monitor, is past
+	tpid=$(tm display -p -t tick '#{pane_pid}')
+	timeout -s INT 3 strace -qq -p "$tpid" -e trace=openat,openat2,pread64 -o "$T/tick.trace" 2>/dev/null
+	reads=$(grep -c 'pread64(' "$T/tick.trace")
+	opens=$(grep -cE 'open[^"]*"[^"]*/(a|b)/(state|lock)"' "$T/tick.trace")
+	[ "$reads" -ge 4 ] && [ "$opens" = 0 ] && ok "3 s of ticks: $reads kept-file reads, no state file or lock opened" \
+		|| { not_ok "3 s of ticks: $reads kept-file reads, $opens state files or locks opened"; grep -E '/(state|lock)"' "$T/tick.trace" | head -4 | sed 's/^/#   /'; }
+else
+	skip "tick's state probe: no strace"
+fi
+
 # --- sorted by MEM, every running row is read at each tick and sorted
 for ((i = 0; i < 12; i++)); do screen | grep -q 'MEM▼' && break; tm send-keys -t tick '>'; sleep 0.3; done
 wait_for "> moves the sort to MEM, largest first" 'MEM▼'
@@ -81,8 +99,17 @@ for ((i = 0; i < 40; i++)); do [ "$(line_of b)" -lt "$(line_of a)" ] 2>/dev/null
 [ "$(line_of b)" -lt "$(line_of a)" ] 2>/dev/null && ok "the next ticks sort b (80 MiB) above a" \
 	|| { not_ok "b does not move above a"; screen | sed 's/^/#   /'; }
 
-# --- a's monitor killed: the lock goes with it, which no watch sees
+# --- a's monitor stopped (SIGSTOP): no watch sees it either
 mon=$(awk -F= '$1 == "monitor_pid" { print $2 }' "$HAKO_RUN_DIR"/*/a/state 2>/dev/null)
+if [ -n "$mon" ] && kill -STOP "$mon"; then
+	wait_for "a tick finds a's monitor stopped: UNRESPONSIVE" '^a +UNRESPONSIVE' 4
+	kill -CONT "$mon"
+	wait_for "continued, a tick shows a RUNNING again" '^a +RUNNING' 4
+else
+	not_ok "no monitor pid in a's state file"
+fi
+
+# --- a's monitor killed: the lock goes with it, which no watch sees
 if [ -n "$mon" ] && kill -9 "$mon"; then
 	wait_for "a tick finds a's monitor gone: ORPHANED" '^a +ORPHANED' 4
 else

@@ -8,7 +8,8 @@
  * file there (a lock probe) does not; the run directory of a container
  * the list leaves out is watched too; a removed container wakes it; the
  * BUSY recheck delay; update says when a container is watched for the
- * first time; a NULL watcher is inert. */
+ * first time; sees_states holds only while every running row's run
+ * directory is watched and no event waits; a NULL watcher is inert. */
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -177,6 +178,30 @@ static void test_destroy(void **state)
 	assert_int_equal(f->l.n, 0);
 }
 
+/* The dashboard's tick trusts the watch for state changes only while it
+ * sees every running row's state file and nothing came since. */
+static void test_sees_states(void **state)
+{
+	struct fixture *f = *state;
+	struct hk_list_row rows[2] = { { .name = (char *)"c1", .state = HK_STATE_RUNNING },
+				       { .name = (char *)"c2", .state = HK_STATE_STOPPED } };
+	struct hk_list l = { rows, 2 };
+	hk_store_watch_update(f->w, &l);
+	assert_false(hk_store_watch_sees_states(f->w)); /* c1 has no run directory */
+	hk_autofree char *crun = hk_store_container_run_dir(f->st, "c1");
+	assert_int_equal(hk_mkdir_p(crun, 0700, NULL), 0);
+	hk_store_watch_drain(f->w);
+	hk_store_watch_update(f->w, &l);
+	assert_true(hk_store_watch_sees_states(f->w)); /* c2, stopped, needs none */
+	hk_autofree char *st = xasprintf("%s/state", crun);
+	assert_int_equal(hk_write_file_atomic(st, "RUNNING\n", 8, 0644, NULL), 0);
+	assert_true(woke(f));
+	assert_false(hk_store_watch_sees_states(f->w)); /* until the next update */
+	hk_store_watch_update(f->w, &l);
+	assert_true(hk_store_watch_sees_states(f->w));
+	assert_false(hk_store_watch_sees_states(NULL));
+}
+
 static void test_recheck_ms(void **state)
 {
 	(void)state;
@@ -209,6 +234,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_run_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unlisted_run_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sees_states, setup, teardown),
 		cmocka_unit_test(test_recheck_ms),
 		cmocka_unit_test(test_null_watcher),
 	};
