@@ -10,7 +10,9 @@
 # is-system-running`, journald keeps a line, root logs in on `hako console`
 # through console-getty, the leased address pings the bridge, the
 # container sees no cgroup of the host's beyond its own, `hako stop` halts
-# it without a kill, `stop -r` brings it back, and nothing is left.  The
+# it without a kill, `stop -r` brings it back, and nothing is left.  As
+# root, the dashboard's row (read by the timer's tick) shows its memory
+# and pids, and ten more pids once ten processes run inside.  The
 # user without a cgroup is refused before anything starts, with the reason.
 #
 # HK_SYSTEMD_SUITES="bookworm trixie" and HK_SYSTEMD_MODES="priv idmap
@@ -99,6 +101,36 @@ check_console() {
 	$TM kill-server >/dev/null 2>&1
 }
 
+# check_dashboard M PATH NAME: root's dashboard on the booted container,
+# with [tui] rescan = 600000 (an overlay on /etc in a private mount
+# namespace gives it its own hako.conf): after the first listing only the
+# timer's tick reads the row (its kept cgroup files).  It shows the
+# container's memory (MiB) and pids (at least systemd and journald), and
+# ten more pids at a tick once ten sleeps run inside.
+pids_shown() { pane | grep -E "^$1 +RUNNING" | sed -nE 's/.* [0-9]+\.[0-9]M +[0-9]+\.[0-9] +([0-9]+) .*/\1/p'; }
+check_dashboard() {
+	local m=$1 path=$2 name=$3 before now
+	mkdir -p "$T/etc-up/hako" "$T/etc-work"
+	printf '[tui]\nrefresh = 500\nrescan = 600000\n' >"$T/etc-up/hako/hako.conf"
+	new_pane || { not_ok "$m: tmux did not start"; return; }
+	$TM send-keys -t hk "unshare -m --propagation slave sh -c 'mount -t overlay overlay -o \
+lowerdir=/etc,upperdir=$T/etc-up,workdir=$T/etc-work /etc && exec env TERM=screen-256color \
+LANG=C.UTF-8 $HAKO -P $path'" Enter
+	check_pane "$m: the dashboard shows its memory and pids" \
+		"^$name +RUNNING .* ([1-9]|[1-9][0-9]+)\.[0-9]M +[0-9]+\.[0-9] +([2-9]|[1-9][0-9]+) " 100
+	before=$(pids_shown "$name")
+	inside root "$path" "$name" sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 20 </dev/null >/dev/null 2>&1 & done' </dev/null >/dev/null 2>&1
+	for _ in $(seq 50); do
+		now=$(pids_shown "$name")
+		[ -n "$before" ] && [ "${now:-0}" -ge $((before + 10)) ] && break
+		sleep 0.2
+	done
+	[ -n "$before" ] && [ "${now:-0}" -ge $((before + 10)) ] && ok "$m: a tick shows ten more pids ($before -> $now)" ||
+		{ not_ok "$m: pids shown $before, then ${now:-none} (ten sleeps started)"; pane | grep -E "^(NAME|$name) " | sed 's/^/#   /'; }
+	$TM send-keys -t hk q
+	$TM kill-server >/dev/null 2>&1
+}
+
 # check_reboots M WHO PATH NAME PID: stop -r gives a new init (not PID)
 # that boots again.
 check_reboots() {
@@ -165,6 +197,7 @@ run_mode() {
 			journalctl -t hkmark -o cat --no-pager | grep . && exit; sleep 0.2; done"
 	out=$(inside "$who" "$path" "$name" sh -c 'find /sys/fs/cgroup -maxdepth 4 -name "hako*" -o -maxdepth 4 -name "*.users" 2>/dev/null')
 	[ -z "$out" ] && ok "$m: no cgroup of the host's is in sight" || { not_ok "$m: the container sees:"; echo "$out" | head | sed 's/^/#   /'; }
+	[ "$who" = root ] && check_dashboard "$m" "$path" "$name"
 	check_console "$m" "$who" "$path" "$name"
 	ip=$(h "$who" ls -F NAME,IPV4 -P "$path" 2>/dev/null | awk -F'\t' -v n="$name" '$1 == n { print $2 }')
 	case $ip in 10.99.97.*) ok "$m: leased address $ip" ;; *) not_ok "$m: no leased address (\"$ip\")" ;; esac

@@ -6,7 +6,9 @@
 # Proves: one list with a HOST column for all four hosts and the header's
 # host count; a container started by the CLI on web2 shows RUNNING
 # within a few seconds (from web2's watch stream, not a timer here); the
-# filter matches HOST:NAME (local:NAME for this host's) and NAME alone; s on a remote row stops and starts it on its
+# filter matches HOST:NAME (local:NAME for this host's) and NAME alone;
+# a busy local container's CPU% holds through the remotes' merges (never
+# 0.0 between ticks); s on a remote row stops and starts it on its
 # host (the CLI there agrees); c on a remote row opens its console over
 # ssh -t (login prompt) and Ctrl-a q comes back to the list; its details
 # name the host and show the remote's `hako info`; a remote
@@ -44,6 +46,7 @@ cleanup() {
 		"$HK" stop -k "web$i:dr$i" >/dev/null 2>&1
 		"$HK" destroy "web$i:dr$i" >/dev/null 2>&1
 	done
+	"$HK" -P "$T/ct/local" stop -k dr0 >/dev/null 2>&1
 	"$HK" -P "$T/ct/local" destroy dr0 >/dev/null 2>&1
 	sshh_cleanup
 	rm -rf "$T"
@@ -145,6 +148,37 @@ keys Escape
 keys / 'local:' Enter
 wait_for "the filter local: keeps this host's row" '^local +dr0 +STOPPED'
 wait_gone "... and hides the remotes'" '^web[123] +dr'
+keys Escape
+
+# ---- this host's CPU% through the remotes' merges ------------------------------
+# Each event of a remote's stream merges every host's rows into the list
+# again (a busy loop on web1 makes its stream send at each interval).
+# This host's rows keep the CPU% their last tick worked out; before
+# each reading kept its time (usage_at_us), a merge worked it out again
+# from the same CPU time over a later clock, and a busy row showed 0.0
+# until the next tick.
+check "local: dr0 has only lo" "$HK" -P "$T/ct/local" config dr0 lxc.net.0.type empty
+check "local: start dr0" "$HK" -P "$T/ct/local" start dr0
+"$HK" -P "$T/ct/local" attach dr0 -- /bin/sh -c 'echo $$ >/tmp/busy.pid; while :; do :; done' </dev/null >/dev/null 2>&1 &
+busy=$!
+"$HK" attach web1:dr1 -- /bin/sh -c 'echo $$ >/tmp/busy.pid; while :; do :; done' </dev/null >/dev/null 2>&1 &
+busy1=$!
+keys / '^local:dr0$' Enter
+wait_for "a busy loop in dr0 shows as CPU% of at least 1" '^local +dr0 +RUNNING.* ([1-9][0-9]*)\.[0-9] +[0-9]+' 10
+zeros=0 seen=0
+for ((i = 0; i < 30; i++)); do
+	line=$(screen | grep -E '^local +dr0 +RUNNING')
+	grep -Eq ' [0-9]+\.[0-9] +[0-9]+' <<<"$line" && seen=$((seen + 1))
+	grep -Eq ' 0\.0 +[0-9]+' <<<"$line" && zeros=$((zeros + 1))
+	sleep 0.2
+done
+[ "$seen" -ge 25 ] && [ "$zeros" = 0 ] && ok "dr0's CPU% never fell to 0.0 in 6 s of ticks and merges ($seen readings)" \
+	|| { not_ok "dr0's CPU% showed 0.0 in $zeros of $seen readings"; screen | sed 's/^/#   /'; }
+"$HK" -P "$T/ct/local" attach dr0 -- /bin/sh -c 'kill $(cat /tmp/busy.pid)' </dev/null >/dev/null 2>&1
+"$HK" attach web1:dr1 -- /bin/sh -c 'kill $(cat /tmp/busy.pid)' </dev/null >/dev/null 2>&1
+wait "$busy" "$busy1" 2>/dev/null
+check "local: stop dr0" "$HK" -P "$T/ct/local" stop -k dr0
+wait_for "dr0 shows STOPPED" '^local +dr0 +STOPPED' 10
 keys Escape
 
 # ---- actions go to the row's host -----------------------------------------------------
