@@ -15,14 +15,14 @@
 # pivot_root); a start may also be refused.  After the run: the host's
 # mount table, the secret directory and host / are unchanged.  Starts per mode:
 # HAKO_RR_STARTS (default 30, ~35 s in all; HAKO_SOAK=1: 1000, ~17 min;
-# HK_GUEST=1: 10, as the guest lane checks the host's mount layout, not
+# HK_GUEST=1: 5, as the guest lane checks the host's mount layout, not
 # the odds of the race, which the native run takes).
 # Four modes.
 . "$(dirname "$0")/../lib.sh"
 hk_begin rr rename-race modes
 SWAP=$HK_TOP/build/tests/helpers/hkswap
 STARTS=${HAKO_RR_STARTS:-30}
-[ "${HK_GUEST:-0}" = 1 ] && STARTS=${HAKO_RR_STARTS:-10}
+[ "${HK_GUEST:-0}" = 1 ] && STARTS=${HAKO_RR_STARTS:-5}
 # In the guest the mount layout differs between a privileged container and
 # one in a user namespace; ru and un differ from those only in who the
 # caller is and in cgroups, which the race does not touch: they run here.
