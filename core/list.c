@@ -75,8 +75,8 @@ static void fill_foreign(const struct hk_store *st, const char *name,
 
 /* row's state, init and runner: hako's own state, an unresponsive
  * monitor, or the state of another program that runs it.  probe (may be
- * NULL) spares the probes of a container with no run directory. */
-/* *monitor (may be NULL): the monitor's pid from the state file, 0 for
+ * NULL) spares the probes of a container with no run directory.
+ * *monitor (may be NULL): the monitor's pid from the state file, 0 for
  * none. */
 static void fill_state(struct hk_store *st, const char *name, const struct hk_list_probe *probe,
 		       struct hk_list_row *row, pid_t *monitor)
