@@ -38,6 +38,13 @@ static void fill_from_config(struct hk_store *st, const struct hk_config *cfg,
 		hk_strv_push(&row->interfaces, cfg->nets[i].link ? cfg->nets[i].link : "");
 }
 
+/* The state letter of a /proc/PID/stat text (R, S, T, Z...), '\0' if none. */
+static char proc_stat_state(const char *stat)
+{
+	const char *s = strrchr(stat, ')'); /* the command may hold spaces and ')' */
+	return s && s[1] == ' ' ? s[2] : '\0';
+}
+
 /* A monitor in state T or t (SIGSTOP, or stopped by a tracer) would not
  * answer a command: ls says so without asking it (it never talks to
  * monitors, so it cannot block behind one). */
@@ -48,8 +55,8 @@ static bool monitor_stopped(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (pid <= 0 || hk_read_file(path, &stat, NULL, NULL) < 0)
 		return false;
-	const char *s = strrchr(stat, ')'); /* the command may hold spaces and ')' */
-	return s && (s[2] == 'T' || s[2] == 't');
+	char c = proc_stat_state(stat);
+	return c == 'T' || c == 't';
 }
 
 /* Stopped as far as this hako knows: LXC (or another hako) may run it.
@@ -339,8 +346,8 @@ static bool monitor_alive(const struct kept_monitor *k)
 	if (n <= 0)
 		return false;
 	stat[n] = '\0';
-	const char *s = strrchr(stat, ')'); /* the command may hold spaces and ')' */
-	return s && s[1] == ' ' && s[2] && !strchr("TtZX", s[2]);
+	char c = proc_stat_state(stat);
+	return c && !strchr("TtZX", c);
 }
 
 /* Keeps the monitor of a row the full probe found running, as found. */
