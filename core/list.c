@@ -215,27 +215,69 @@ static void fill_foreign_usage(struct hk_list_row *row)
 	hk_cgroup_free(cg);
 }
 
-/* The cgroup stat files of the rows a dashboard reads every tick
- * (hk_list_row_update), kept open: a read is then one pread a file.
- * Keyed by cgroup name and init (a container started again may have a
- * new cgroup); at most KEPT_MAX (a screenful, and far below the file
- * limit); dropped by the next whole listing when no tick asked for them
- * since the one before (kept_sweep). */
-#define KEPT_MAX 64 /* of up to 5 descriptors each */
-static struct kept_usage {
-	char *cg_name;
+/* What a dashboard's tick (hk_list_row_update) keeps open for each
+ * running row it reads, for one run of the container (one init):
+ *  - its cgroup stat files: a usage read is then one pread a file;
+ *  - its monitor's /proc/PID/stat.  While a watch sees every rewrite of
+ *    the state files, a running container's state changes behind its back
+ *    only when its monitor dies (ORPHANED, or STOPPED once its lock is let
+ *    go) or is stopped by a signal (UNRESPONSIVE); one pread of that file
+ *    answers both (it fails once that process is gone, even if its pid is
+ *    used again).  It replaces a lock probe, a state file read and an open
+ *    of the same stat file (about 40 % of a tick at 100 running).
+ * Keyed by run directory; a new init empties the record (a container
+ * started again may have a new cgroup).  At most KEPT_MAX (a screenful,
+ * and far below the file limit); dropped by the next whole listing when
+ * no tick used it since the one before (kept_sweep). */
+#define KEPT_MAX 64 /* of up to 6 descriptors each */
+static struct kept {
+	char *run_dir;
 	pid_t init;
-	struct hk_cgroup_stats_files *files;
+	struct hk_cgroup_stats_files *usage; /* NULL: not open */
+	int monitor_fd;			     /* -1: not open */
+	enum hk_state state;		     /* what monitor_fd vouches for */
 	bool used;
 } kept[KEPT_MAX];
 static size_t nkept;
 
-static struct kept_usage *kept_find(const char *cg_name, pid_t init)
+static struct kept *kept_find(const char *run_dir)
 {
 	for (size_t i = 0; i < nkept; i++)
-		if (kept[i].init == init && strcmp(kept[i].cg_name, cg_name) == 0)
+		if (strcmp(kept[i].run_dir, run_dir) == 0)
 			return &kept[i];
 	return NULL;
+}
+
+static void kept_close_monitor(struct kept *k)
+{
+	if (k->monitor_fd >= 0)
+		close(k->monitor_fd);
+	k->monitor_fd = -1;
+}
+
+static void kept_close(struct kept *k)
+{
+	kept_close_monitor(k);
+	hk_cgroup_stats_files_free(k->usage);
+	k->usage = NULL;
+}
+
+/* run_dir's record for the run of init, marked used: found, emptied when
+ * it held another run's files, or new; NULL when the table is full. */
+static struct kept *kept_for(const char *run_dir, pid_t init)
+{
+	struct kept *k = kept_find(run_dir);
+	if (k && k->init != init) {
+		kept_close(k);
+		k->init = init;
+	}
+	if (!k && nkept < KEPT_MAX) {
+		k = &kept[nkept++];
+		*k = (struct kept){ .run_dir = xstrdup(run_dir), .init = init, .monitor_fd = -1 };
+	}
+	if (k)
+		k->used = true;
+	return k;
 }
 
 static void kept_sweep(void)
@@ -245,104 +287,58 @@ static void kept_sweep(void)
 			kept[i++].used = false;
 			continue;
 		}
-		free(kept[i].cg_name);
-		hk_cgroup_stats_files_free(kept[i].files);
+		kept_close(&kept[i]);
+		free(kept[i].run_dir);
 		kept[i] = kept[--nkept];
 	}
 }
 
 /* keep: a tick's read, whose files are worth keeping open. */
-static void fill_own_usage(struct hk_store *st, struct hk_list_row *row, bool keep)
+static void fill_own_usage(struct hk_store *st, struct hk_list_row *row, bool keep,
+			   const char *run_dir)
 {
-	hk_autofree char *cg_name = hk_store_cgroup_name(st, row->name);
-	struct kept_usage *k = kept_find(cg_name, row->init_pid);
+	struct kept *k = keep ? kept_for(run_dir, row->init_pid) : kept_find(run_dir);
+	if (k && k->init != row->init_pid)
+		k = NULL; /* another run's files */
 	struct hk_cgroup_stats stats;
-	if (!k) {
-		hk_autofree char *run_dir = hk_store_container_run_dir(st, row->name);
+	if (!k || !k->usage) {
+		hk_autofree char *cg_name = hk_store_cgroup_name(st, row->name);
 		struct hk_cgroup *cg = hk_cgroup_open_container(
 			&layout.info, hk_store_is_root(st) ? NULL : &layout.deleg, cg_name,
 			run_dir);
-		struct hk_cgroup_stats_files *files =
-			keep && nkept < KEPT_MAX ? hk_cgroup_stats_files_open(cg) : NULL;
-		if (files) {
-			k = &kept[nkept++];
-			*k = (struct kept_usage){ xstrdup(cg_name), row->init_pid, files, false };
-		} else {
+		if (k && keep)
+			k->usage = hk_cgroup_stats_files_open(cg);
+		if (!k || !k->usage)
 			hk_cgroup_stats_read(cg, &stats);
-		}
 		hk_cgroup_free(cg);
 	}
-	if (k) {
-		k->used |= keep;
-		hk_cgroup_stats_files_read(k->files, &stats);
-	}
+	if (k && k->usage)
+		hk_cgroup_stats_files_read(k->usage, &stats);
 	take_stats(row, &stats);
 }
 
-static void fill_usage(struct hk_store *st, struct hk_list_row *row, bool keep)
+/* run_dir: the row's run directory (NULL: worked out here). */
+static void fill_usage(struct hk_store *st, struct hk_list_row *row, bool keep, const char *run_dir)
 {
 	if (row->runner == HK_RUNNER_LXC || row->runner == HK_RUNNER_OTHER) {
 		layout_ready(st);
 		fill_foreign_usage(row);
 	} else if (layout_ready(st)) {
-		fill_own_usage(st, row, keep);
+		hk_autofree char *own = run_dir ? NULL : hk_store_container_run_dir(st, row->name);
+		fill_own_usage(st, row, keep, run_dir ? run_dir : own);
 	}
 }
 
 void hk_list_fill_usage(struct hk_store *st, struct hk_list_row *row)
 {
-	fill_usage(st, row, false);
-}
-
-/* The tick's state probe (hk_list_row_update).  While a watch sees every
- * rewrite of the state files, a running container's state changes behind
- * its back only when its monitor dies (ORPHANED, or STOPPED once its
- * lock is let go) or is stopped by a signal (UNRESPONSIVE).  The
- * monitor's /proc/PID/stat, kept open, answers both with one pread: the
- * read fails once that process is gone, even if its pid is used again.
- * It replaces a lock probe, a state file read and an open of the same
- * stat file (about 40 % of a tick at 100 running).  Keyed by run
- * directory; swept like kept (kept_sweep). */
-#define KEPT_MONITORS_MAX KEPT_MAX
-static struct kept_monitor {
-	char *run_dir;
-	enum hk_state state;
-	pid_t init;
-	int fd;
-	bool used;
-} monitors[KEPT_MONITORS_MAX];
-static size_t nmonitors;
-
-static struct kept_monitor *monitor_find(const char *run_dir)
-{
-	for (size_t i = 0; i < nmonitors; i++)
-		if (strcmp(monitors[i].run_dir, run_dir) == 0)
-			return &monitors[i];
-	return NULL;
-}
-
-static void monitor_drop(struct kept_monitor *k)
-{
-	free(k->run_dir);
-	close(k->fd);
-	*k = monitors[--nmonitors];
-}
-
-static void monitors_sweep(void)
-{
-	for (size_t i = 0; i < nmonitors;) {
-		if (monitors[i].used)
-			monitors[i++].used = false;
-		else
-			monitor_drop(&monitors[i]);
-	}
+	fill_usage(st, row, false, NULL);
 }
 
 /* The kept monitor still runs and is not stopped. */
-static bool monitor_alive(const struct kept_monitor *k)
+static bool monitor_alive(const struct kept *k)
 {
 	char stat[512];
-	ssize_t n = pread(k->fd, stat, sizeof(stat) - 1, 0);
+	ssize_t n = pread(k->monitor_fd, stat, sizeof(stat) - 1, 0);
 	if (n <= 0)
 		return false;
 	stat[n] = '\0';
@@ -351,27 +347,27 @@ static bool monitor_alive(const struct kept_monitor *k)
 }
 
 /* Keeps the monitor of a row the full probe found running, as found. */
-static void monitor_keep(char **run_dir, const struct hk_list_row *row, pid_t monitor)
+static void monitor_keep(const char *run_dir, const struct hk_list_row *row, pid_t monitor)
 {
 	if (monitor <= 0 || row->runner != HK_RUNNER_HAKO || row->state == HK_STATE_ORPHANED ||
-	    row->state == HK_STATE_UNRESPONSIVE || nmonitors == KEPT_MONITORS_MAX)
+	    row->state == HK_STATE_UNRESPONSIVE)
+		return;
+	struct kept *k = kept_for(run_dir, row->init_pid);
+	if (!k)
 		return;
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)monitor);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	monitors[nmonitors++] =
-		(struct kept_monitor){ *run_dir, row->state, row->init_pid, fd, true };
-	*run_dir = NULL;
+	k->monitor_fd = open(path, O_RDONLY | O_CLOEXEC);
+	k->state = row->state;
 }
 
 /* The state the kept monitor vouches for: the row's as last listed, when
  * that is what the full probe found (a listing since may have seen a
  * reboot's new init), and the monitor still runs. */
-static bool monitor_vouches(struct kept_monitor *k, const struct hk_list_row *row)
+static bool monitor_vouches(struct kept *k, const struct hk_list_row *row)
 {
-	if (!k || k->state != row->state || k->init != row->init_pid || !monitor_alive(k))
+	if (!k || k->monitor_fd < 0 || k->state != row->state || k->init != row->init_pid ||
+	    !monitor_alive(k))
 		return false;
 	k->used = true;
 	return true;
@@ -381,19 +377,18 @@ bool hk_list_row_update(struct hk_store *st, struct hk_list_row *row, bool state
 {
 	enum hk_state was = row->state;
 	pid_t init = row->init_pid;
-	hk_autofree char *run_dir =
-		state_watched ? hk_store_container_run_dir(st, row->name) : NULL;
-	struct kept_monitor *k = run_dir ? monitor_find(run_dir) : NULL;
+	hk_autofree char *run_dir = hk_store_container_run_dir(st, row->name);
+	struct kept *k = state_watched ? kept_find(run_dir) : NULL;
 	if (!monitor_vouches(k, row)) {
 		if (k)
-			monitor_drop(k);
+			kept_close_monitor(k);
 		pid_t monitor;
 		row->init_pid = row->runner_pid = 0;
 		row->runner_uid = 0;
 		row->runner = HK_RUNNER_NONE;
 		fill_state(st, row->name, NULL, row, &monitor);
-		if (run_dir)
-			monitor_keep(&run_dir, row, monitor);
+		if (state_watched)
+			monitor_keep(run_dir, row, monitor);
 	}
 	hk_strv_clear(&row->ipv4);
 	hk_strv_clear(&row->ipv6);
@@ -402,7 +397,7 @@ bool hk_list_row_update(struct hk_store *st, struct hk_list_row *row, bool state
 	row->usage_at_us = 0;
 	if (hk_state_is_active(row->state)) {
 		hk_list_fill_addresses(st, row);
-		fill_usage(st, row, true);
+		fill_usage(st, row, true, run_dir);
 	}
 	return row->state != was || row->init_pid != init;
 }
@@ -515,7 +510,6 @@ int hk_list_build(struct hk_store *st, const struct hk_list_filter *filter, stru
 	if (!have_re) {
 		hk_netns_cache_sweep();
 		kept_sweep();
-		monitors_sweep();
 	}
 	return 0;
 }

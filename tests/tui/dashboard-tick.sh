@@ -11,7 +11,8 @@
 # lock (strace); a start
 # from another terminal shows at once (the store watch); a config edited
 # in place waits for the rescan, and F5 lists at once; sorted by MEM,
-# every running row is read and sorted again at each tick.
+# every running row is read and sorted again at each tick; a container
+# started again from outside shows its new run's usage.
 . "$(dirname "$0")/../lib.sh"
 hk_begin tick dashboard-tick root
 
@@ -98,6 +99,16 @@ check "80 MiB written to a tmpfs inside b" hk attach b -- sh -c \
 for ((i = 0; i < 40; i++)); do [ "$(line_of b)" -lt "$(line_of a)" ] 2>/dev/null && break; sleep 0.1; done
 [ "$(line_of b)" -lt "$(line_of a)" ] 2>/dev/null && ok "the next ticks sort b (80 MiB) above a" \
 	|| { not_ok "b does not move above a"; screen | sed 's/^/#   /'; }
+
+# --- b started again from outside: a new init and a new cgroup, whose
+# usage the tick reads (not the files it kept open for the last run)
+restart_b() { hk stop -k b && hk start b; }
+check "b stopped and started again from outside" restart_b
+wait_for "b is RUNNING again with its new run's memory (under 40M)" \
+	'^b +RUNNING .* ([0-9]|[1-3][0-9])(\.[0-9])?[KM] ' 6
+for ((i = 0; i < 40; i++)); do [ "$(line_of a)" -lt "$(line_of b)" ] 2>/dev/null && break; sleep 0.1; done
+[ "$(line_of a)" -lt "$(line_of b)" ] 2>/dev/null && ok "a sorts above the restarted b again" \
+	|| { not_ok "the restarted b stays above a"; screen | sed 's/^/#   /'; }
 
 # --- a's monitor stopped (SIGSTOP): no watch sees it either
 mon=$(awk -F= '$1 == "monitor_pid" { print $2 }' "$HAKO_RUN_DIR"/*/a/state 2>/dev/null)
