@@ -211,7 +211,7 @@ demo: deps all hako-static
 # which starts the guests and builds build/asan and build/fuzz beside them.
 check: deps
 	$(MAKE) -j$(NPROC) test-build
-	tests/run all
+	NPROC=$(NPROC) tests/run all
 
 unit: test-build
 	tests/run unit

@@ -492,9 +492,14 @@ long long hk_now_ms(void)
 
 long long hk_now_us(void)
 {
+	return hk_clock_ns(CLOCK_MONOTONIC) / 1000;
+}
+
+long long hk_clock_ns(clockid_t id)
+{
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	clock_gettime(id, &ts);
+	return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 long long hk_proc_start_time(pid_t pid)

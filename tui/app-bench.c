@@ -21,13 +21,6 @@
 
 #include "app-internal.h"
 
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -47,10 +40,10 @@ static void timed_refreshes(struct hk_app *app, unsigned frames, void (*refresh)
 {
 	int64_t *t = xcalloc(frames, sizeof(*t));
 	for (unsigned i = 0; i < frames; i++) {
-		int64_t t0 = clock_ns(CLOCK_MONOTONIC);
+		int64_t t0 = hk_clock_ns(CLOCK_MONOTONIC);
 		refresh(app);
 		hk_app_redraw_now(app);
-		t[i] = clock_ns(CLOCK_MONOTONIC) - t0;
+		t[i] = hk_clock_ns(CLOCK_MONOTONIC) - t0;
 	}
 	qsort(t, frames, sizeof(*t), cmp_i64);
 	*median = t[frames / 2];
@@ -71,8 +64,8 @@ void hk_app_bench(struct hk_app *app, unsigned frames, int64_t started_ns,
 		  struct hk_app_bench_result *out)
 {
 	hk_app_redraw_now(app);
-	out->first_frame_realtime_ns = clock_ns(CLOCK_REALTIME);
-	out->first_frame_ns = clock_ns(CLOCK_MONOTONIC) - started_ns;
+	out->first_frame_realtime_ns = hk_clock_ns(CLOCK_REALTIME);
+	out->first_frame_ns = hk_clock_ns(CLOCK_MONOTONIC) - started_ns;
 	out->frames = frames;
 	timed_refreshes(app, frames, hk_app_tick, &out->median_ns, &out->max_ns);
 	timed_refreshes(app, frames, hk_app_refresh_data, &out->full_median_ns, &out->full_max_ns);

@@ -275,13 +275,6 @@ static void handle_key(struct hk_app *app, int key)
 		unknown_key(app, key);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The descriptors the loop waits on besides the keyboard. */
 static size_t loop_fds(const struct hk_app *app, int *fds, size_t max)
 {
@@ -295,7 +288,7 @@ static size_t loop_fds(const struct hk_app *app, int *fds, size_t max)
 
 static void loop(struct hk_app *app)
 {
-	int64_t next = now_ms() + app->refresh_ms;
+	int64_t next = hk_now_ms() + app->refresh_ms;
 	size_t max = app->nhosts + 2;
 	hk_autofree int *fds = xcalloc(max, sizeof(*fds));
 	bool dirty = true;
@@ -308,17 +301,17 @@ static void loop(struct hk_app *app)
 		 * goes with a close): the list looks again soon instead of at
 		 * the next timed refresh. */
 		const struct hk_list *here = app->nhosts ? &app->local : &app->list;
-		int64_t soon = now_ms() + hk_store_watch_recheck_ms(here, INT_MAX);
+		int64_t soon = hk_now_ms() + hk_store_watch_recheck_ms(here, INT_MAX);
 		if (next > soon)
 			next = soon;
-		int64_t left = next - now_ms();
+		int64_t left = next - hk_now_ms();
 		if (hk_app_job_running(app) && left > 150)
 			left = 150;				/* the spinner */
 		long long remote = hk_app_remote_deadline(app); /* silence, a reconnect */
 		if (app->merge_pending && (remote < 0 || app->merged_ms + HK_APP_MERGE_MS < remote))
 			remote = app->merged_ms + HK_APP_MERGE_MS;
-		if (remote >= 0 && remote - now_ms() < left)
-			left = remote - now_ms() + 1;
+		if (remote >= 0 && remote - hk_now_ms() < left)
+			left = remote - hk_now_ms() + 1;
 		size_t nfds = loop_fds(app, fds, max);
 		int key = hk_term_key(left > 0 ? (int)left : 0, fds, nfds);
 		bool job = hk_app_job_running(app);
@@ -327,7 +320,7 @@ static void loop(struct hk_app *app)
 		app->merge_pending |= what != 0;
 		bool remote_changed =
 			(what & HK_REMOTE_HOSTS) ||
-			(app->merge_pending && now_ms() >= app->merged_ms + HK_APP_MERGE_MS);
+			(app->merge_pending && hk_now_ms() >= app->merged_ms + HK_APP_MERGE_MS);
 		if (remote_changed) {
 			hk_list_screen_merge(app); /* from memory: no local scan */
 			if (app->screen == HK_SCREEN_DETAILS &&
@@ -339,9 +332,9 @@ static void loop(struct hk_app *app)
 			continue;
 		}
 		/* the timer, also when streams keep waking the loop */
-		if ((key == ERR || key == HK_TERM_WAKE) && now_ms() >= next) {
+		if ((key == ERR || key == HK_TERM_WAKE) && hk_now_ms() >= next) {
 			hk_app_tick(app);
-			next = now_ms() + app->refresh_ms;
+			next = hk_now_ms() + app->refresh_ms;
 			continue;
 		}
 		/* a heartbeat, a stream's bytes that changed nothing or a
@@ -468,9 +461,7 @@ static void apply_keys(struct hk_app *app)
 
 int hk_app_run(const struct hk_app_opts *o)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	int64_t started_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	int64_t started_ns = hk_clock_ns(CLOCK_MONOTONIC);
 	unsigned bench = hk_app_bench_frames();
 	struct hk_app_bench_result br = { 0 };
 	struct hk_app app = { .opts = o, .read_only = o->read_only, .job_fd = -1 };
