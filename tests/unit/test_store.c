@@ -603,17 +603,25 @@ static bool exists(const char *path)
  * a NAME whose config is gone and whose lock is free, then s-HASH when
  * nothing is left; a running (locked) one and one with a config stay; an
  * s-HASH from before .path is removed only when empty. */
+/* The store at top/ct, with run directories for a and b. */
+static struct hk_store *store_with_runs_a_b(void)
+{
+	hk_autoerr struct hk_error *err = NULL;
+	struct hk_store *st = NULL;
+	assert_int_equal(hk_store_open(pathf("%s/ct", top), &st, &err), 0);
+	hk_autofree char *da = NULL, *db = NULL;
+	assert_int_equal(hk_store_make_run_dir(st, "a", &da, &err), 0);
+	assert_int_equal(hk_store_make_run_dir(st, "b", &db, &err), 0);
+	return st;
+}
+
 static void test_sweep(void **state)
 {
 	(void)state;
 	hk_autoerr struct hk_error *err = NULL;
 	hk_autofree char *p = xstrdup(pathf("%s/ct", top)); /* pathf's buffers rotate */
-	hk_autostore struct hk_store *st = NULL;
-	assert_int_equal(hk_store_open(p, &st, &err), 0);
+	hk_autostore struct hk_store *st = store_with_runs_a_b();
 	const char *run = hk_store_run_dir(st);
-	hk_autofree char *da = NULL, *db = NULL;
-	assert_int_equal(hk_store_make_run_dir(st, "a", &da, &err), 0);
-	assert_int_equal(hk_store_make_run_dir(st, "b", &db, &err), 0);
 	assert_true(exists(pathf("%s/.path", run)));
 	hk_autolock struct hk_lock *lock = NULL;
 	assert_int_equal(hk_test_lock(st, "c", HK_LOCK_TRY, 0, &lock, &err), 0);
@@ -637,6 +645,7 @@ static void test_sweep(void **state)
 	assert_false(exists(pathf("%s/c", run)));
 	assert_true(exists(pathf("%s/.path", run)));
 	assert_int_equal(unlink(pathf("%s/a/config", p)), 0);
+	assert_int_equal(rmdir(pathf("%s/a", p)), 0);
 	hk_store_freep(&again);
 	assert_int_equal(hk_store_open(p, &again, &err), 0);
 	assert_false(exists(run));
@@ -644,6 +653,56 @@ static void test_sweep(void **state)
 	assert_int_equal(hk_test_lock(again, "d", HK_LOCK_TRY, 0, &lock, &err), 0);
 	assert_true(exists(pathf("%s/d/lock", run)));
 	assert_true(exists(pathf("%s/.path", run)));
+}
+
+/* PATH's mtime set a minute back, as a store nobody changed lately. */
+static void age(const char *path)
+{
+	struct timespec t[2];
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	t[0].tv_sec -= 60;
+	t[1] = t[0];
+	assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+/* A whole sweep notes what PATH looked like (.swept), and a store open
+ * skips that s-HASH while PATH looks the same (one stat instead of an
+ * access per run directory): a config removed by hand from a directory
+ * that stays keeps its run directory; a container directory removed
+ * changes PATH, and the next open sweeps both.  A PATH changed just now
+ * is not noted (its timestamps' granularity). */
+static void test_sweep_notes_path(void **state)
+{
+	(void)state;
+	hk_autoerr struct hk_error *err = NULL;
+	hk_autofree char *p = xstrdup(pathf("%s/ct", top));
+	hk_autostore struct hk_store *st = store_with_runs_a_b();
+	const char *run = hk_store_run_dir(st);
+	mkdirs(pathf("%s/a", p));
+	mkdirs(pathf("%s/b", p));
+	write_file(pathf("%s/a/config", p), "lxc.uts.name = a\n");
+	write_file(pathf("%s/b/config", p), "lxc.uts.name = b\n");
+
+	hk_autostore struct hk_store *again = NULL;
+	assert_int_equal(hk_store_open(p, &again, &err), 0);
+	assert_false(exists(pathf("%s/.swept", run))); /* PATH changed just now */
+	age(p);
+	hk_store_freep(&again);
+	assert_int_equal(hk_store_open(p, &again, &err), 0);
+	assert_true(exists(pathf("%s/.swept", run)));
+
+	assert_int_equal(unlink(pathf("%s/a/config", p)), 0);
+	hk_store_freep(&again);
+	assert_int_equal(hk_store_open(p, &again, &err), 0);
+	assert_true(exists(pathf("%s/a", run))); /* PATH looks the same: skipped */
+
+	assert_int_equal(unlink(pathf("%s/b/config", p)), 0);
+	assert_int_equal(rmdir(pathf("%s/b", p)), 0);
+	hk_store_freep(&again);
+	assert_int_equal(hk_store_open(p, &again, &err), 0);
+	assert_false(exists(pathf("%s/b", run)));
+	assert_false(exists(pathf("%s/a", run)));
+	assert_false(exists(run)); /* nothing left in it */
 }
 
 int main(void)
@@ -663,6 +722,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_config_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_notes_path, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
