@@ -134,6 +134,19 @@ ensure_test_user() {
 # (Each name in brackets: the command's own line, which ps shows, holds
 # none of them.)
 HK_BOOTED_SH='! ps | grep -q "[r]cS" && { ps | grep -q "[g]etty" || ! grep -q "[g]etty" /etc/inittab; }'
+# hk_conf_wrapper FILE DIR: FILE runs hako ($HAKO, and this HAKO_RUN_DIR
+# when one is set) with DIR/etc-up as an overlay on /etc in a private
+# mount namespace: DIR/etc-up/hako/hako.conf, which the test writes, is
+# root's hako.conf for that hako alone.
+hk_conf_wrapper() {
+	local file=$1 dir=$2
+	mkdir -p "$dir/etc-up/hako" "$dir/etc-work" || return 1
+	{
+		echo '#!/bin/sh'
+		[ -n "${HAKO_RUN_DIR:-}" ] && echo "export HAKO_RUN_DIR=$HAKO_RUN_DIR"
+		echo "exec unshare -m --propagation slave sh -c 'mount -t overlay overlay -o lowerdir=/etc,upperdir=$dir/etc-up,workdir=$dir/etc-work /etc && exec \"\$0\" \"\$@\"' \"$HAKO\" \"\$@\""
+	} >"$file" && chmod 755 "$file"
+}
 # hk_home_of VAR USER: USER's home directory from /etc/passwd into VAR, read
 # by bash itself (as_user runs for most commands of a test: no forks).
 hk_home_of() {

@@ -68,7 +68,7 @@ hk_on_exit cleanup
 # mount namespace, as the remote tests do)
 HK=$T/hako
 mkdir -p "$T/ct/local" "$T/bin"
-sshh_hako_wrapper "$HK" "$T"
+hk_conf_wrapper "$HK" "$T"
 ln -s "$HAKO" "$T/bin/hako"
 
 t_setup=$(now)

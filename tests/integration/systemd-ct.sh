@@ -110,12 +110,10 @@ check_console() {
 pids_shown() { pane | grep -E "^$1 +RUNNING" | sed -nE 's/.* [0-9]+\.[0-9]M +[0-9]+\.[0-9] +([0-9]+) .*/\1/p'; }
 check_dashboard() {
 	local m=$1 path=$2 name=$3 before now
-	mkdir -p "$T/etc-up/hako" "$T/etc-work"
+	hk_conf_wrapper "$T/ns-hako" "$T"
 	printf '[tui]\nrefresh = 500\nrescan = 600000\n' >"$T/etc-up/hako/hako.conf"
 	new_pane || { not_ok "$m: tmux did not start"; return; }
-	$TM send-keys -t hk "unshare -m --propagation slave sh -c 'mount -t overlay overlay -o \
-lowerdir=/etc,upperdir=$T/etc-up,workdir=$T/etc-work /etc && exec env TERM=screen-256color \
-LANG=C.UTF-8 $HAKO -P $path'" Enter
+	$TM send-keys -t hk "TERM=screen-256color LANG=C.UTF-8 $T/ns-hako -P $path" Enter
 	check_pane "$m: the dashboard shows its memory and pids" \
 		"^$name +RUNNING .* ([1-9]|[1-9][0-9]+)\.[0-9]M +[0-9]+\.[0-9] +([2-9]|[1-9][0-9]+) " 100
 	before=$(pids_shown "$name")

@@ -20,9 +20,6 @@
 #   sshh_rekey NAME           a new host key (known_hosts keeps the old one)
 #   sshh_cleanup              every sshd, connection, namespace and veth made
 #   sshh_leftovers            prints what sshh_cleanup should have removed
-#   sshh_hako_wrapper FILE DIR   FILE runs hako (HAKO) with DIR/etc-up as an
-#                             overlay on /etc (DIR/etc-up/hako/hako.conf: the
-#                             test's [remotes]) in a private mount namespace
 
 SSHH_DIR= SSHH_PREFIX= SSHH_NETS=() SSHH_NAMES=() SSHH_MADE_RUN_SSHD=
 
@@ -208,13 +205,3 @@ sshh_leftovers() {
 	return 0
 }
 
-sshh_hako_wrapper() {
-	local file=$1 dir=$2
-	mkdir -p "$dir/etc-up/hako" "$dir/etc-work" || return 1
-	cat >"$file" <<EOF
-#!/bin/sh
-export HAKO_RUN_DIR=$HAKO_RUN_DIR
-exec unshare -m --propagation slave sh -c 'mount -t overlay overlay -o lowerdir=/etc,upperdir=$dir/etc-up,workdir=$dir/etc-work /etc && exec "\$0" "\$@"' "$HAKO" "\$@"
-EOF
-	chmod 755 "$file"
-}

@@ -57,7 +57,7 @@ hk_on_exit cleanup
 # private mount namespace, as remote-ssh.sh does)
 HK=$T/hako
 mkdir -p "$T/ct/local" "$T/ct/web1" "$T/ct/web2" "$T/ct/web3" "$T/bin"
-sshh_hako_wrapper "$HK" "$T"
+hk_conf_wrapper "$HK" "$T"
 ln -s "$HAKO" "$T/bin/hako"
 
 up=1

@@ -36,14 +36,11 @@ check "start a" hk start a
 
 # root's hako.conf is /etc/hako/hako.conf: an overlay on /etc in a
 # private mount namespace gives this dashboard its own
-mkdir -p "$T/etc-up/hako" "$T/etc-work"
+hk_conf_wrapper "$T/ns-hako" "$T"
 printf '[tui]\nrefresh = 500\nrescan = 600000\n' >"$T/etc-up/hako/hako.conf"
 tm_fresh
 tm -f /dev/null new-session -d -s tick -x 200 -y 30 \
-	env HAKO_RUN_DIR="$HAKO_RUN_DIR" TERM=screen-256color LANG=C.UTF-8 \
-	unshare -m --propagation slave sh -c \
-	'mount -t overlay overlay -o lowerdir=/etc,upperdir=$0/etc-up,workdir=$0/etc-work /etc && exec "$1" -P "$2"' \
-	"$T" "$HAKO" "$P"
+	env TERM=screen-256color LANG=C.UTF-8 "$T/ns-hako" -P "$P"
 tm set-option -t tick remain-on-exit on >/dev/null
 wait_for "the list shows a RUNNING" '^a +RUNNING'
 wait_for "the list shows b STOPPED" '^b +STOPPED'
@@ -105,7 +102,7 @@ for ((i = 0; i < 40; i++)); do [ "$(line_of b)" -lt "$(line_of a)" ] 2>/dev/null
 restart_b() { hk stop -k b && hk start b; }
 check "b stopped and started again from outside" restart_b
 wait_for "b is RUNNING again with its new run's memory (under 40M)" \
-	'^b +RUNNING .* ([0-9]|[1-3][0-9])(\.[0-9])?[KM] ' 6
+	'^b +RUNNING .* ([0-9]+(\.[0-9])?K|([0-9]|[1-3][0-9])(\.[0-9])?M) ' 6
 for ((i = 0; i < 40; i++)); do [ "$(line_of a)" -lt "$(line_of b)" ] 2>/dev/null && break; sleep 0.1; done
 [ "$(line_of a)" -lt "$(line_of b)" ] 2>/dev/null && ok "a sorts above the restarted b again" \
 	|| { not_ok "the restarted b stays above a"; screen | sed 's/^/#   /'; }

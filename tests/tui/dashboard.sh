@@ -471,13 +471,8 @@ keys q
 check "create stubborn" hk create stubborn -t busybox
 echo 'lxc.signal.halt = SIGCONT' >>"$P/stubborn/config"
 check "start stubborn" hk start stubborn
-mkdir -p "$T/etc-up/hako" "$T/etc-work"
+hk_conf_wrapper "$T/ns-hako" "$T"
 printf '[tui]\nstop_timeout = 2\nconfirm_stop = no\n[console]\nescape = ^o\n' >"$T/etc-up/hako/hako.conf"
-cat >"$T/ns-hako" <<EOF
-#!/bin/sh
-exec unshare -m --propagation slave sh -c 'mount -t overlay overlay -o lowerdir=/etc,upperdir=$T/etc-up,workdir=$T/etc-work /etc && exec "\$0" "\$@"' "$HAKO" "\$@"
-EOF
-chmod +x "$T/ns-hako"
 real_hako=$HAKO
 HAKO=$T/ns-hako dash
 HAKO=$real_hako
