@@ -3,7 +3,8 @@
 # same LXC container path (20 busybox containers, 5 of them running when
 # LXC can start them here), and how hako's cost per container grows from
 # 20 to 500 containers (target: flat, < 1 ms each).  Medians of RUNS runs,
-# timed with date +%s%N.  Prints a table; never fails on timing alone.
+# timed with bash's clock (tests/lib/bench.sh).  Prints a table; never
+# fails on timing alone.
 set -uo pipefail
 HAKO=${HAKO:-build/hako}
 RUNS=${RUNS:-15}
@@ -24,16 +25,14 @@ cleanup() {
 	rm -rf "$T"
 }
 hk_on_exit cleanup
+. "$(dirname "$0")/../lib/bench.sh"
 
 # median_ns CMD...: median wall time of RUNS runs of CMD, in nanoseconds.
 median_ns() {
-	local i t0 t1 times=()
+	local i times=()
 	"$@" >/dev/null 2>&1 # warm the page cache
 	for ((i = 0; i < RUNS; i++)); do
-		t0=$(date +%s%N)
-		"$@" >/dev/null 2>&1
-		t1=$(date +%s%N)
-		times+=($((t1 - t0)))
+		timed times "$@"
 	done
 	printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p"
 }
@@ -104,11 +103,11 @@ median_extra_ns() {
 	local i t0 t1 t2 d=() whole=()
 	"$HAKO" ls -f -P "$1" >/dev/null 2>&1
 	for ((i = 0; i < RUNS; i++)); do
-		t0=$(date +%s%N)
+		clock_ns t0
 		"$HAKO" ls -f -P "$T/empty" >/dev/null 2>&1
-		t1=$(date +%s%N)
+		clock_ns t1
 		"$HAKO" ls -f -P "$1" >/dev/null 2>&1
-		t2=$(date +%s%N)
+		clock_ns t2
 		d+=($(((t2 - t1) - (t1 - t0))))
 		whole+=($((t2 - t1)))
 	done
