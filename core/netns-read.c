@@ -47,9 +47,10 @@
 #define WATCH_GROUPS (RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR)
 
 struct read_job {
-	int nsfd;
-	int watch_fd; /* the socket made beside it that hears changes, -1 = none */
-	bool ours;    /* the caller's own namespace: nothing to read */
+	int nsfd;		  /* -1 when known says which namespace */
+	const struct stat *known; /* a namespace with a kept socket, or ours */
+	int watch_fd;		  /* the socket made beside it that hears changes, -1 = none */
+	bool ours;		  /* the caller's own namespace: nothing to read */
 	struct hk_strv *v4, *v6;
 	int rc;
 	int nlerr;
@@ -234,17 +235,22 @@ static bool our_netns(const struct stat *sb)
 	return known && self.st_dev == sb->st_dev && self.st_ino == sb->st_ino;
 }
 
-/* The kept socket of the namespace nsfd refers to, made when missing. */
+/* The kept socket of the namespace nsfd (or known) refers to, made when
+ * missing. */
 static struct ns_sock *ns_socket(pid_t pid, struct read_job *j)
 {
 	struct stat sb;
-	if (fstat(j->nsfd, &sb) < 0)
+	if (j->known)
+		sb = *j->known;
+	else if (fstat(j->nsfd, &sb) < 0)
 		return (j->sys_errno = errno), NULL;
 	if (our_netns(&sb)) {
 		j->ours = true;
 		return NULL;
 	}
 	struct ns_sock *e = cache_find(&sb);
+	if (!e && j->nsfd < 0) /* known a moment ago: not reached */
+		return (j->sys_errno = ESTALE), NULL;
 	if (!e) {
 		int fd = geteuid() != 0 ? socket_via_userns(pid, j->nsfd, j) : socket_via_thread(j);
 		if (fd < 0)
@@ -331,12 +337,21 @@ static int read_ns_addrs(pid_t pid, struct hk_strv *ipv4, struct hk_strv *ipv6,
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	struct read_job j = { .v4 = ipv4, .v6 = ipv6, .watch_fd = -1 };
-	j.nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (j.nsfd < 0)
-		return hk_error_errno(err, "cannot open the network namespace of pid %d", (int)pid);
-	read_addrs(pid, &j);
-	close(j.nsfd);
+	struct read_job j = { .v4 = ipv4, .v6 = ipv6, .watch_fd = -1, .nsfd = -1 };
+	/* A namespace read before (or ours) needs no descriptor: stat follows
+	 * the link to the namespace itself (a dashboard's tick, every row). */
+	struct stat sb;
+	if (stat(path, &sb) == 0 && (our_netns(&sb) || cache_find(&sb))) {
+		j.known = &sb;
+		read_addrs(pid, &j);
+	} else {
+		j.nsfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (j.nsfd < 0)
+			return hk_error_errno(err, "cannot open the network namespace of pid %d",
+					      (int)pid);
+		read_addrs(pid, &j);
+		close(j.nsfd);
+	}
 	if (j.sys_errno)
 		return hk_error_set(err, j.sys_errno,
 				    "cannot enter the network namespace of pid %d", (int)pid);
