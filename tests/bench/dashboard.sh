@@ -96,19 +96,14 @@ measure() {
 
 # idle N: CPU of a dashboard left alone for IDLE_SECS seconds.
 idle() {
-	local pid i a b hz
+	local pid
 	tm kill-server 2>/dev/null
 	while tm has-session 2>/dev/null; do sleep 0.05; done
 	tm new-session -d -s idle -x 200 -y 60 \
 		"exec env TERM=screen-256color LANG=C.UTF-8 $HAKO -P $P"
 	pid=$(tm list-panes -t idle -F '#{pane_pid}')
 	sleep 2 # the first frame and the first refresh
-	cpu() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
-	a=$(cpu) || return 1
-	sleep "$IDLE_SECS"
-	b=$(cpu) || return 1
-	hz=$(getconf CLK_TCK)
-	idle_pct=$(awk -v d=$((b - a)) -v hz="$hz" -v s="$IDLE_SECS" 'BEGIN { printf "%.2f", d / hz / s * 100 }')
+	idle_pct=$(idle_pct "$pid" "$IDLE_SECS") || return 1
 	idle_rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
 	tm send-keys -t idle q
 }

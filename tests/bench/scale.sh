@@ -27,7 +27,9 @@ TOTAL=${TOTAL:-1000}
 ROUNDS=${ROUNDS:-3}
 RUNS=${RUNS:-5}
 FRAMES=${FRAMES:-20}
-IDLE_SECS=${IDLE_SECS:-10}
+# long enough to average the full listings (one every ~12 s here): a 10 s
+# window caught one or none, 0.25 % of CPU either way
+IDLE_SECS=${IDLE_SECS:-40}
 . "$(dirname "$0")/../lib.sh"
 hk_begin bench-scale "scale bench" root
 chmod 755 "$T"
@@ -166,10 +168,7 @@ if command -v tmux >/dev/null; then
 	tm new-session -d -s idle -x 200 -y 60 "exec env TERM=screen-256color LANG=C.UTF-8 $HAKO -P $H"
 	pid=$(tm list-panes -t idle -F '#{pane_pid}')
 	sleep 3 # the first frame and refresh
-	a=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
-	sleep "$IDLE_SECS"
-	b=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
-	idle_pct=$(awk -v d=$((b - a)) -v hz="$(getconf CLK_TCK)" -v s="$IDLE_SECS" 'BEGIN { printf "%.2f", d / hz / s * 100 }')
+	idle_pct=$(idle_pct "$pid" "$IDLE_SECS")
 	tm kill-server 2>/dev/null
 fi
 

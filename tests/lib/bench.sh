@@ -16,6 +16,16 @@ timed() {
 	_arr+=($((t1 - t0)))
 	return $rc
 }
+# idle_pct PID SECS: the CPU PID's main thread used over the next SECS
+# seconds, in percent of one CPU with 3 decimals (/proc/PID/schedstat's
+# nanoseconds: /proc/PID/stat counts 10 ms ticks, 0.1 % steps over 10 s).
+idle_pct() {
+	local a b
+	read -r a _ <"/proc/$1/schedstat" || return 1
+	sleep "$2"
+	read -r b _ <"/proc/$1/schedstat" || return 1
+	awk -v d=$((b - a)) -v s="$2" 'BEGIN { printf "%.3f", d / 1e9 / s * 100 }'
+}
 median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
 # ms NS [DECIMALS]: nanoseconds as milliseconds (1 decimal by default).
 ms() { awk -v n="$1" -v d="${2:-1}" 'BEGIN { printf "%.*f", d, n / 1e6 }'; }
