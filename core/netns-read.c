@@ -46,11 +46,13 @@
 
 #define WATCH_GROUPS (RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR)
 
+struct ns_sock;
+
 struct read_job {
-	int nsfd;		  /* -1 when known says which namespace */
-	const struct stat *known; /* a namespace with a kept socket, or ours */
-	int watch_fd;		  /* the socket made beside it that hears changes, -1 = none */
-	bool ours;		  /* the caller's own namespace: nothing to read */
+	int nsfd;	      /* -1 when kept says which namespace */
+	struct ns_sock *kept; /* the namespace's kept socket, found by its stat */
+	int watch_fd;	      /* the socket made beside it that hears changes, -1 = none */
+	bool ours;	      /* the caller's own namespace: nothing to read */
 	struct hk_strv *v4, *v6;
 	int rc;
 	int nlerr;
@@ -235,36 +237,42 @@ static bool our_netns(const struct stat *sb)
 	return known && self.st_dev == sb->st_dev && self.st_ino == sb->st_ino;
 }
 
-/* The kept socket of the namespace nsfd (or known) refers to, made when
- * missing. */
+/* A new kept socket for the namespace sb, nsfd, names. */
+static struct ns_sock *cache_add(pid_t pid, struct read_job *j, const struct stat *sb)
+{
+	int fd = geteuid() != 0 ? socket_via_userns(pid, j->nsfd, j) : socket_via_thread(j);
+	if (fd < 0)
+		return NULL;
+	if (cache.n == cache.cap) {
+		cache.cap = cache.cap ? cache.cap * 2 : 16;
+		cache.v = xrealloc(cache.v, cache.cap * sizeof(*cache.v));
+	}
+	struct ns_sock *e = &cache.v[cache.n++];
+	*e = (struct ns_sock){
+		.dev = sb->st_dev, .ino = sb->st_ino, .fd = fd, .watch_fd = j->watch_fd
+	};
+	return e;
+}
+
+/* The kept socket of the namespace nsfd refers to (or the one the caller
+ * found already), made when missing. */
 static struct ns_sock *ns_socket(pid_t pid, struct read_job *j)
 {
-	struct stat sb;
-	if (j->known)
-		sb = *j->known;
-	else if (fstat(j->nsfd, &sb) < 0)
-		return (j->sys_errno = errno), NULL;
-	if (our_netns(&sb)) {
-		j->ours = true;
-		return NULL;
-	}
-	struct ns_sock *e = cache_find(&sb);
-	if (!e && j->nsfd < 0) /* known a moment ago: not reached */
-		return (j->sys_errno = ESTALE), NULL;
+	struct ns_sock *e = j->kept;
 	if (!e) {
-		int fd = geteuid() != 0 ? socket_via_userns(pid, j->nsfd, j) : socket_via_thread(j);
-		if (fd < 0)
+		struct stat sb;
+		if (fstat(j->nsfd, &sb) < 0)
+			return (j->sys_errno = errno), NULL;
+		if (our_netns(&sb)) {
+			j->ours = true;
 			return NULL;
-		if (cache.n == cache.cap) {
-			cache.cap = cache.cap ? cache.cap * 2 : 16;
-			cache.v = xrealloc(cache.v, cache.cap * sizeof(*cache.v));
 		}
-		e = &cache.v[cache.n++];
-		*e = (struct ns_sock){
-			.dev = sb.st_dev, .ino = sb.st_ino, .fd = fd, .watch_fd = j->watch_fd
-		};
+		e = cache_find(&sb);
+		if (!e)
+			e = cache_add(pid, j, &sb);
 	}
-	e->used = true;
+	if (e)
+		e->used = true;
 	return e;
 }
 
@@ -341,8 +349,10 @@ static int read_ns_addrs(pid_t pid, struct hk_strv *ipv4, struct hk_strv *ipv6,
 	/* A namespace read before (or ours) needs no descriptor: stat follows
 	 * the link to the namespace itself (a dashboard's tick, every row). */
 	struct stat sb;
-	if (stat(path, &sb) == 0 && (our_netns(&sb) || cache_find(&sb))) {
-		j.known = &sb;
+	bool seen = stat(path, &sb) == 0;
+	if (seen && our_netns(&sb))
+		return 0;
+	if (seen && (j.kept = cache_find(&sb)) != NULL) {
 		read_addrs(pid, &j);
 	} else {
 		j.nsfd = open(path, O_RDONLY | O_CLOEXEC);

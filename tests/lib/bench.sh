@@ -2,7 +2,7 @@
 # nanoseconds, medians, milliseconds and ratios for their tables.
 # The clock is bash's EPOCHREALTIME (microseconds), read without starting
 # a process: date +%s%N around a command added the start and exit of date
-# itself (3-4 ms here) to each timing, on both sides of every ratio.
+# itself (8-14 ms here) to each timing, on both sides of every ratio.
 # clock_ns VAR: that clock in nanoseconds into VAR, in this shell ($(now)
 # forks a subshell: fine around seconds, not around milliseconds).
 clock_ns() { local _t=${EPOCHREALTIME/[.,]/}; printf -v "$1" '%s' $((10#$_t * 1000)); }
