@@ -12,6 +12,23 @@ static void curses_put(struct hkw_canvas *c, int y, int x, const char *s, size_t
 	mvaddnstr(y, x, s, (int)n);
 }
 
+static void curses_run(struct hkw_canvas *c, int y, int x, const char *s, size_t n, int role)
+{
+	curses_put(c, y, x, s, n, role);
+}
+
+/* whline writes the cells without going through waddch one by one: the
+ * bulk of a frame (table rows are padded) at a fraction of the cost.  It
+ * adds the window's current attributes to the blank's, so those are set
+ * first. */
+static void curses_blank(struct hkw_canvas *c, int y, int x, int n, int role)
+{
+	struct hkw_cursescanvas *cc = (struct hkw_cursescanvas *)c;
+	attr_t a = cc->attrs ? (attr_t)cc->attrs[role] : A_NORMAL;
+	attrset(a);
+	mvhline(y, x, ' ' | (chtype)a, n);
+}
+
 static void curses_cursor(struct hkw_canvas *c, int y, int x)
 {
 	struct hkw_cursescanvas *cc = (struct hkw_cursescanvas *)c;
@@ -19,7 +36,9 @@ static void curses_cursor(struct hkw_canvas *c, int y, int x)
 	cc->cur_x = x;
 }
 
-static const struct hkw_canvas_ops curses_ops = { .put = curses_put, .cursor = curses_cursor };
+static const struct hkw_canvas_ops curses_ops = {
+	.put = curses_put, .run = curses_run, .blank = curses_blank, .cursor = curses_cursor
+};
 
 void hkw_cursescanvas_init(struct hkw_cursescanvas *cc, const int *attrs, bool ascii)
 {

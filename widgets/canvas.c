@@ -94,16 +94,33 @@ size_t hkw_prefix_bytes(const char *s, int cols)
 	return off;
 }
 
+/* Printable ASCII: one byte, one cell, shown as it is. */
+static bool plain(unsigned char b)
+{
+	return b >= 0x20 && b < 0x7f;
+}
+
 int hkw_text(struct hkw_canvas *c, int y, int x, int maxw, int role, const char *s)
 {
 	int used = 0;
 	if (!s || y < 0 || y >= c->h)
 		return 0;
 	while (*s && used < maxw) {
-		size_t n = cp_len(s);
 		int cx = x + used;
 		if (cx >= c->w)
 			break;
+		/* A run of plain bytes on the canvas goes in one call. */
+		size_t run = 0;
+		while (cx >= 0 && plain((unsigned char)s[run]) && used + (int)run < maxw &&
+		       cx + (int)run < c->w)
+			run++;
+		if (run) {
+			c->ops->run(c, y, cx, s, run, role);
+			s += run;
+			used += (int)run;
+			continue;
+		}
+		size_t n = cp_len(s);
 		unsigned char b = (unsigned char)*s;
 		/* Never a control byte, and no UTF-8 on an ASCII terminal. */
 		bool safe =
@@ -118,9 +135,9 @@ int hkw_text(struct hkw_canvas *c, int y, int x, int maxw, int role, const char 
 
 void hkw_fill(struct hkw_canvas *c, int y, int x, int n, int role)
 {
-	for (int i = 0; i < n; i++)
-		if (y >= 0 && y < c->h && x + i >= 0 && x + i < c->w)
-			c->ops->put(c, y, x + i, " ", 1, role);
+	int from = x > 0 ? x : 0, to = x + n < c->w ? x + n : c->w;
+	if (y >= 0 && y < c->h && to > from)
+		c->ops->blank(c, y, from, to - from, role);
 }
 
 void hkw_text_pad(struct hkw_canvas *c, int y, int x, int maxw, int role, const char *s)
@@ -165,6 +182,18 @@ static void mem_put(struct hkw_canvas *c, int y, int x, const char *s, size_t n,
 	cell->role = (unsigned char)role;
 }
 
+static void mem_run(struct hkw_canvas *c, int y, int x, const char *s, size_t n, int role)
+{
+	for (size_t i = 0; i < n; i++)
+		mem_put(c, y, x + (int)i, s + i, 1, role);
+}
+
+static void mem_blank(struct hkw_canvas *c, int y, int x, int n, int role)
+{
+	for (int i = 0; i < n; i++)
+		mem_put(c, y, x + i, " ", 1, role);
+}
+
 static void mem_cursor(struct hkw_canvas *c, int y, int x)
 {
 	struct hkw_memcanvas *m = (struct hkw_memcanvas *)c;
@@ -172,7 +201,9 @@ static void mem_cursor(struct hkw_canvas *c, int y, int x)
 	m->cur_x = x;
 }
 
-static const struct hkw_canvas_ops mem_ops = { .put = mem_put, .cursor = mem_cursor };
+static const struct hkw_canvas_ops mem_ops = {
+	.put = mem_put, .run = mem_run, .blank = mem_blank, .cursor = mem_cursor
+};
 
 void hkw_memcanvas_init(struct hkw_memcanvas *m, int h, int w, bool ascii)
 {

@@ -64,6 +64,11 @@ struct hkw_canvas;
 struct hkw_canvas_ops {
 	/* One cell: s[0..n) is one code point's UTF-8 bytes. */
 	void (*put)(struct hkw_canvas *c, int y, int x, const char *s, size_t n, int role);
+	/* n cells at once, all within the canvas: s[0..n) printable ASCII,
+	 * one byte a cell (run), or blanks (blank).  A screen is mostly
+	 * these: one call each instead of one a cell. */
+	void (*run)(struct hkw_canvas *c, int y, int x, const char *s, size_t n, int role);
+	void (*blank)(struct hkw_canvas *c, int y, int x, int n, int role);
 	/* Where the terminal cursor should be (an input field), or y < 0. */
 	void (*cursor)(struct hkw_canvas *c, int y, int x);
 };

@@ -462,6 +462,28 @@ keys n
 keys q
 dash TERM=vt100 --
 wait_for "TERM=vt100 uses the ASCII sort marker" 'NAMEv'
+# Each row is drawn in its role's attributes alone: the blanks between its
+# cells too (they once took the attributes of whatever was drawn before,
+# bold or reverse gaps).  capture-pane -e shows an attribute change as an
+# escape sequence: none may sit between a row's first and last character.
+one_attr_rows() { # DESC
+	local line rest bad=
+	while IFS= read -r line; do
+		rest=$(printf '%s' "$line" | sed -E 's/^(\x1b\[[0-9;]*m)+//; s/ +$//')
+		case "$rest" in c1* | c2* | broken*) ;; *) continue ;; esac
+		[[ "$rest" == *$'\e'* ]] && bad+="$(printf '%s' "$rest" | cat -v | cut -c1-120); "
+	done < <(tm capture-pane -p -e -t dash)
+	[ -z "$bad" ] && ok "$1" || not_ok "$1: $bad"
+}
+one_attr_rows "TERM=vt100: each row in one attribute, the gaps between cells too"
+keys q
+dash NO_COLOR=1 --
+wait_quiet '^c1 +RUNNING'
+one_attr_rows "NO_COLOR: each row in one attribute, the gaps between cells too"
+keys q
+dash --
+wait_quiet '^c1 +RUNNING'
+one_attr_rows "colours: each row in one attribute, the gaps between cells too"
 keys q
 
 # --- s stops with [tui] stop_timeout of hako.conf: an init that ignores

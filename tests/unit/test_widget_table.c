@@ -654,6 +654,39 @@ static void test_text_is_safe(void **state)
 	hkw_memcanvas_free(&m);
 }
 
+/* Runs of plain text and blanks are clipped to the canvas like single
+ * cells: nothing written left of it, past its right edge, or past maxw. */
+static void test_text_runs_clip(void **state)
+{
+	(void)state;
+	struct hkw_memcanvas m;
+	hkw_memcanvas_init(&m, 2, 10, false);
+	assert_int_equal(hkw_text(&m.base, 0, -2, 20, HKW_RUNNING, "abcdefgh"), 8);
+	assert_int_equal(hkw_text(&m.base, 0, 7, 20, HKW_ERROR, "xyz12"), 3);
+	char *r = row_text(&m, 0);
+	assert_string_equal(r, "cdefgh xyz");
+	free(r);
+	assert_int_equal(hkw_memcanvas_at(&m, 0, 0)->role, HKW_RUNNING);
+	assert_int_equal(hkw_memcanvas_at(&m, 0, 6)->role, HKW_NORMAL);
+	assert_int_equal(hkw_memcanvas_at(&m, 0, 9)->role, HKW_ERROR);
+	/* maxw stops a run; UTF-8 between runs keeps its cell. */
+	assert_int_equal(hkw_text(&m.base, 1, 0, 4, HKW_NORMAL,
+				  "ab\xc3\xa9"
+				  "cdef"),
+			 4);
+	hkw_fill(&m.base, 1, -3, 5, HKW_SELECTION); /* cells 0 and 1 */
+	hkw_fill(&m.base, 1, 8, 10, HKW_SELECTION); /* cells 8 and 9 */
+	hkw_fill(&m.base, 5, 0, 10, HKW_SELECTION); /* no such line */
+	r = row_text(&m, 1);
+	assert_string_equal(r, "  \xc3\xa9"
+			       "c      ");
+	free(r);
+	assert_int_equal(hkw_memcanvas_at(&m, 1, 1)->role, HKW_SELECTION);
+	assert_int_equal(hkw_memcanvas_at(&m, 1, 3)->role, HKW_NORMAL);
+	assert_int_equal(hkw_memcanvas_at(&m, 1, 8)->role, HKW_SELECTION);
+	hkw_memcanvas_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -675,6 +708,7 @@ int main(void)
 		cmocka_unit_test(test_table_shown),
 		cmocka_unit_test(test_bars_and_tabs),
 		cmocka_unit_test(test_text_is_safe),
+		cmocka_unit_test(test_text_runs_clip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
