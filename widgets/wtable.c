@@ -13,6 +13,7 @@
 struct cell {
 	char *text;
 	double num;
+	int width; /* hkw_width(text), kept: the layout asks every draw */
 };
 
 struct row {
@@ -113,6 +114,7 @@ void hkw_table_set(struct hkw_table *t, size_t row, size_t col, const char *text
 	free(c->text);
 	c->text = hkw_strdup(text);
 	c->num = num;
+	c->width = hkw_width(c->text);
 }
 
 size_t hkw_table_rows(const struct hkw_table *t)
@@ -347,7 +349,7 @@ static int column_width(const struct hkw_table *t, size_t c)
 	int w = hkw_width(col->title) + 1;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct row *r = &t->rows[i];
-		int cw = hkw_width(r->cells[c].text) + (c == 0 ? 2 * r->indent : 0);
+		int cw = r->cells[c].width + (c == 0 ? 2 * r->indent : 0);
 		if (cw > w)
 			w = cw;
 	}
