@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/keyctl.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -33,6 +34,7 @@
 #include "config.h"
 #include "container.h"
 #include "lifecycle.h"
+#include "log.h"
 #include "pty.h"
 #include "runner.h"
 #include "seccomp.h"
@@ -67,7 +69,11 @@ struct attach_ctx {
 	int errsock[2]; /* [0] parent, [1] children */
 	int fdsock[2];	/* pty master from B */
 	int pipes[3][2];
-	int stubfd; /* the sealed hako-stub */
+	int stubfd;		 /* the sealed hako-stub */
+	struct hk_ct_cgroup cgs; /* opened before A is made */
+	bool cgs_open;
+	struct hk_cgroup *join; /* cgs.cg when it exists, else NULL: nothing to join */
+	bool born;		/* A was born in join's v2 directory */
 };
 
 /* The stage of A's --timing message on the error socket (hako-stub's
@@ -439,20 +445,51 @@ static int prepare(const struct hk_ct *ct, struct attach_ctx *c, struct hk_error
 	return 0;
 }
 
-/* Puts A (and so the command) into the container's cgroup.  A container
- * that has none (an ordinary user without delegation, warned at start)
- * has nothing to join; otherwise a failure fails the attach: a command
- * outside the cgroup would escape pids.max and memory.max. */
-static int join_cgroup(const struct hk_ct *ct, bool nesting, pid_t pid, struct hk_error **err)
+/* The container's cgroup, opened before A is made so that A can be born
+ * in it.  A container that has none (an ordinary user without
+ * delegation, warned at start) has nothing to join. */
+static int open_cgroup(const struct hk_ct *ct, struct attach_ctx *c, struct hk_error **err)
 {
-	struct hk_ct_cgroup c;
-	if (hk_ct_cgroup_open(ct, &c, err) < 0)
+	if (hk_ct_cgroup_open(ct, &c->cgs, err) < 0)
 		return -1;
-	if (c.cg && nesting)
-		hk_cgroup_attach_aside(c.cg);
-	int rc = c.cg && hk_cgroup_exists(c.cg) ? hk_cgroup_attach(c.cg, pid, err) : 0;
-	hk_ct_cgroup_close(&c);
-	return rc;
+	c->cgs_open = true;
+	if (c->cgs.cg && hk_nest_enabled(&c->cfg))
+		hk_cgroup_attach_aside(c->cgs.cg);
+	c->join = c->cgs.cg && hk_cgroup_exists(c->cgs.cg) ? c->cgs.cg : NULL;
+	return 0;
+}
+
+/* A, born in the container's v2 cgroup when the caller may put a process
+ * there (root): never moved there, so the kernel does not wait for an RCU
+ * grace period (hk_cgroup_clone_target).  Otherwise forked, and moved by
+ * join_cgroup. */
+static pid_t fork_a(struct attach_ctx *c)
+{
+	hk_autoclose int target = c->join && geteuid() == 0 ? hk_cgroup_attach_target(c->join) : -1;
+	if (target >= 0) {
+		struct clone_args args = { .flags = CLONE_INTO_CGROUP,
+					   .cgroup = (uint64_t)target,
+					   .exit_signal = SIGCHLD };
+		long pid = syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0) {
+			c->born = true;
+			return (pid_t)pid;
+		}
+		hk_log(HK_LOG_DEBUG, "clone3 into the cgroup refused (%m): moved after");
+	}
+	return fork();
+}
+
+/* Puts A (and so the command) into the container's cgroup: every
+ * hierarchy, or the v1 ones when A was born in the v2 one.  A failure
+ * fails the attach: a command outside the cgroup would escape pids.max
+ * and memory.max. */
+static int join_cgroup(struct attach_ctx *c, pid_t pid, struct hk_error **err)
+{
+	if (!c->join)
+		return 0;
+	return c->born ? hk_cgroup_attach_born(c->join, pid, err)
+		       : hk_cgroup_attach(c->join, pid, err);
 }
 
 static void copy_once(int from, int to, bool *open_flag)
@@ -538,6 +575,10 @@ static void ctx_close(struct attach_ctx *c)
 	c->seccomp = NULL;
 	hk_seccomp_prog_free(&c->sprog);
 	hk_config_free(&c->cfg);
+	if (c->cgs_open)
+		hk_ct_cgroup_close(&c->cgs);
+	c->cgs_open = false;
+	c->join = NULL;
 }
 
 static int run_parent(struct attach_ctx *c, const struct hk_ct *ct, pid_t a, int *exit_code,
@@ -552,7 +593,7 @@ static int run_parent(struct attach_ctx *c, const struct hk_ct *ct, pid_t a, int
 	for (int i = 0; i < 3 && !o->pty; i++)
 		close(c->pipes[i][i == 0 ? 0 : 1]), c->pipes[i][i == 0 ? 0 : 1] = -1;
 	int64_t t = hk_timing_now();
-	if (join_cgroup(ct, hk_nest_enabled(&c->cfg), a, err) < 0) {
+	if (join_cgroup(c, a, err) < 0) {
 		kill(a, SIGKILL);
 		while (waitpid(a, NULL, 0) < 0 && errno == EINTR)
 			;
@@ -617,13 +658,14 @@ int hk_attach(const struct hk_store *st, const char *name, const struct hk_attac
 	name = ct->name;
 	c.pidfd = init_pidfd(ct, err);
 	t = hk_timing_add("state", t);
-	if (c.pidfd < 0 || prepare(ct, &c, err) < 0) {
+	if (c.pidfd < 0 || prepare(ct, &c, err) < 0 ||
+	    (t = hk_timing_now(), open_cgroup(ct, &c, err)) < 0) {
 		ctx_close(&c);
 		return hk_error_prefix(err, "attach \"%s\"", name);
 	}
-	t = hk_timing_now();
+	t = hk_timing_add("cgroup-open", t);
 	fflush(NULL);
-	pid_t a = fork();
+	pid_t a = fork_a(&c);
 	if (a < 0) {
 		ctx_close(&c);
 		return hk_error_errno(err, "attach \"%s\": fork", name);

@@ -612,14 +612,20 @@ void hk_cgroup_attach_aside(struct hk_cgroup *cg)
 	cg->attach_aside = true;
 }
 
+/* The leaf's HK_CGROUP_ATTACH_LEAF, made on first use. */
+static int open_attach_leaf(int leaf_fd)
+{
+	if (mkdirat(leaf_fd, HK_CGROUP_ATTACH_LEAF, 0755) < 0 && errno != EEXIST)
+		return -1;
+	return openat(leaf_fd, HK_CGROUP_ATTACH_LEAF,
+		      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
 /* The container's root gives controllers to children (a nested hako
  * made room): join its leaf HK_CGROUP_ATTACH_LEAF instead. */
 static int join_attach_leaf(int leaf_fd, const char *pid, struct hk_error **err)
 {
-	if (mkdirat(leaf_fd, HK_CGROUP_ATTACH_LEAF, 0755) < 0 && errno != EEXIST)
-		return -1;
-	hk_autoclose int fd = openat(leaf_fd, HK_CGROUP_ATTACH_LEAF,
-				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	hk_autoclose int fd = open_attach_leaf(leaf_fd);
 	if (fd < 0 || hk_cgroup_write_at(fd, "cgroup.procs", pid, NULL) < 0)
 		return -1;
 	hk_error_free(*err);
@@ -677,6 +683,30 @@ int hk_cgroup_clone_target(struct hk_cgroup *cg)
 	for (size_t i = 0; i < cg->n; i++)
 		if (cg->hs[i].h->version == 2 && !cg->attach_aside)
 			return open_leaf(&cg->hs[i], NULL);
+	return -1;
+}
+
+/* The leaf holds no process of its own once it gives controllers to
+ * children (systemd inside enabled them): a process born or moved there
+ * is refused (EBUSY). */
+static bool gives_controllers(int leaf_fd)
+{
+	hk_autofree char *text = hk_cgroup_read_at(leaf_fd, "cgroup.subtree_control");
+	return text && *hk_str_trim(text);
+}
+
+int hk_cgroup_attach_target(struct hk_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		if (cg->hs[i].h->version != 2)
+			continue;
+		int leaf = open_leaf(&cg->hs[i], NULL);
+		if (leaf < 0 || (!cg->attach_aside && !gives_controllers(leaf)))
+			return leaf;
+		int aside = open_attach_leaf(leaf);
+		close(leaf);
+		return aside;
+	}
 	return -1;
 }
 

@@ -99,8 +99,14 @@ int hk_cgroup_attach(struct hk_cgroup *cg, pid_t pid, struct hk_error **err);
  * for an RCU grace period, 2-18 ms on an idle host).  -1 when the cgroup
  * has no v2 hierarchy (or its attaches go aside). */
 int hk_cgroup_clone_target(struct hk_cgroup *cg);
-/* hk_cgroup_attach for a process born in hk_cgroup_clone_target's leaf:
- * the v1 hierarchies only. */
+/* Where an attached process (hako attach's first child) can be born on
+ * cgroup v2, for the same reason: the leaf, or its HK_CGROUP_ATTACH_LEAF
+ * (made when missing) when attaches go aside or the leaf gives
+ * controllers to children (systemd inside).  -1 when there is no v2
+ * hierarchy.  clone3 still checks the caller may move a process there. */
+int hk_cgroup_attach_target(struct hk_cgroup *cg);
+/* hk_cgroup_attach for a process born in hk_cgroup_clone_target's or
+ * hk_cgroup_attach_target's directory: the v1 hierarchies only. */
 int hk_cgroup_attach_born(struct hk_cgroup *cg, pid_t pid, struct hk_error **err);
 /* Attaches that follow put processes into the leaf's HK_CGROUP_ATTACH_LEAF
  * on cgroup v2, for a nesting container: a nested hako needs the leaf to

@@ -32,7 +32,7 @@ child:stub child:net-inside child:limits child:mounts-early child:cgroup-wait ch
 child:seccomp child:close-fds child:exec monitor:ready monitor:state"
 STOP_STEPS="cli:store cli:connect monitor:kill monitor:init-exit monitor:net-teardown
 monitor:cgroup-kill monitor:cgroup-remove monitor:close monitor:state monitor:release cli:finish"
-ATTACH_STEPS="cli:store cli:state cli:config cli:seccomp cli:stub cli:fork cli:cgroup child:setns
+ATTACH_STEPS="cli:store cli:state cli:config cli:seccomp cli:stub cli:cgroup-open cli:fork cli:cgroup child:setns
 child:confine child:user child:exec-run"
 CLONE_STEPS="cli:store cli:plan cli:lock cli:directory cli:rootfs cli:config cli:finish"
 

@@ -19,6 +19,30 @@ if mount -t cgroup -o none,name=hkrel$$ cgroup /tmp/hkc 2>/dev/null; then
 	echo /hk-no-agent >/tmp/hkc/release_agent 2>/dev/null && r=written; umount /tmp/hkc
 fi; echo $r'
 
+# Root's attach is born in the container's cgroup v2 directory (clone3
+# with CLONE_INTO_CGROUP): moving it there instead (a write of
+# cgroup.procs) makes the kernel wait for an RCU grace period.  strace -y
+# names each descriptor's path.
+V2=$(findmnt -n -t cgroup2 -o TARGET 2>/dev/null | head -n 1)
+attach_born() {
+	local m=$1 l=${HM_LABEL[$1]} p st
+	hm_user "$m" && return
+	if [ -z "$V2" ] || ! command -v strace >/dev/null; then
+		skip "$l: attach born in the v2 cgroup (needs strace and cgroup2)"
+		return
+	fi
+	hm_path_v p "$m"
+	st=$HM_T/strace.$m
+	strace -f -y -e trace=clone3,openat -o "$st" "$HAKO" attach "$HM_N" -P "$p" -- true
+	if grep -q 'clone3(.*CLONE_INTO_CGROUP' "$st" &&
+		! grep -E "openat\\($V2/[^>]*>, \"cgroup.procs\", O_WRONLY" "$st" | grep -q .; then
+		ok "$l: an attach is born in the v2 cgroup, not moved there"
+	else
+		not_ok "$l: attach: clone3 into the cgroup missing, or a v2 cgroup.procs written"
+		grep -E 'clone3|cgroup.procs' "$st" | sed 's/^/#   /' | head
+	fi
+}
+
 cg_mode() {
 	local m=$1 l=${HM_LABEL[$1]} out init mon
 	local key=lxc.cgroup.pids.max
@@ -37,6 +61,7 @@ cg_mode() {
 	# fails instead): inside, its /proc/self/cgroup is init's.
 	out=$(hm_in "$m" sh -c 'a=$(cat /proc/self/cgroup); i=$(cat /proc/1/cgroup); [ "$a" = "$i" ] && echo same || echo "attached: $a; init: $i"' 2>&1)
 	[ "$out" = same ] && ok "$l: an attached process is in init's cgroup" || not_ok "$l: $(echo $out)"
+	attach_born "$m"
 	out=$(hm_in "$m" sh -c "$RELEASE" 2>&1)
 	[ "$out" = fail ] && ok "$l: release_agent trick fails" || not_ok "$l: release_agent trick: $out"
 	out=$(hm_in "$m" unshare -Urm sh -c "$RELEASE" 2>&1)
