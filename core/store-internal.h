@@ -16,7 +16,6 @@ struct hk_store {
 	bool is_root;
 	uid_t uid;
 	gid_t gid;
-	char *user;	    /* user name, or the uid as text */
 	char *path;	    /* the container path, absolute and canonical */
 	char *conf_dir;	    /* /etc/hako or $XDG_CONFIG_HOME/hako */
 	char *default_conf; /* CONF_DIR/default.conf */

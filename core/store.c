@@ -42,6 +42,9 @@ struct hk_store_cache {
 	struct cache_entry **v; /* sorted by name */
 	size_t n, cap;
 	unsigned listing; /* hk_store_list calls so far */
+	/* The caller's user name, looked up at the first hk_store_user: most
+	 * commands never ask, and the lookup may go to sssd or LDAP. */
+	char *user;
 };
 
 static void stamp_of(const struct stat *sb, struct file_stamp *fs);
@@ -54,8 +57,6 @@ int hk_store_open(const char *lxcpath, struct hk_store **out, struct hk_error **
 	st->uid = getuid();
 	st->gid = getgid();
 	st->is_root = st->uid == 0;
-	struct passwd *pw = getpwuid(st->uid);
-	st->user = pw && pw->pw_name ? xstrdup(pw->pw_name) : xasprintf("%u", (unsigned)st->uid);
 	st->cache = xcalloc(1, sizeof(*st->cache));
 	hk_settings_init(&st->settings);
 	if (hk_store_resolve_paths(st, lxcpath, err) < 0) {
@@ -86,9 +87,9 @@ void hk_store_free(struct hk_store *st)
 		for (size_t i = 0; i < st->cache->n; i++)
 			cache_entry_free(st->cache->v[i]);
 		free(st->cache->v);
+		free(st->cache->user);
 		free(st->cache);
 	}
-	free(st->user);
 	free(st->path);
 	free(st->conf_dir);
 	free(st->default_conf);
@@ -154,7 +155,12 @@ gid_t hk_store_gid(const struct hk_store *st)
 
 const char *hk_store_user(const struct hk_store *st)
 {
-	return st->user;
+	if (!st->cache->user) {
+		struct passwd *pw = getpwuid(st->uid);
+		st->cache->user = pw && pw->pw_name ? xstrdup(pw->pw_name)
+						    : xasprintf("%u", (unsigned)st->uid);
+	}
+	return st->cache->user;
 }
 
 char *hk_store_container_dir(const struct hk_store *st, const char *name)

@@ -70,7 +70,6 @@ static struct hk_store *user_store(uid_t uid, const char *lxcpath, struct hk_err
 	struct hk_store *st = xcalloc(1, sizeof(*st));
 	st->uid = uid;
 	st->gid = uid;
-	st->user = xstrdup("someone");
 	hk_settings_init(&st->settings);
 	if (hk_store_resolve_paths(st, lxcpath, err) < 0) {
 		hk_store_free(st);
