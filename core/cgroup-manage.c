@@ -1055,6 +1055,24 @@ static int remove_tree_at(int parent_fd, const char *name, const char *shown, st
 	return rc;
 }
 
+/* NAME as hako made it: its leaf, with the attach leaf when attaches went
+ * aside, removed by name.  True when NAME is gone; false when anything
+ * else is there (a nested hako's cgroups), for remove_tree_at's walk,
+ * which reads every directory of the tree (each a kernfs listing of all
+ * its control files: most of a stop's cgroup removal). */
+static bool remove_as_made(int mid, const char *name)
+{
+	hk_autoclose int fd = openat(mid, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT;
+	if (unlinkat(fd, HK_CGROUP_LEAF "/" HK_CGROUP_ATTACH_LEAF, AT_REMOVEDIR) < 0 &&
+	    errno != ENOENT)
+		return false;
+	if (unlinkat(fd, HK_CGROUP_LEAF, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return false;
+	return unlinkat(mid, name, AT_REMOVEDIR) == 0 || errno == ENOENT;
+}
+
 int hk_cgroup_remove(struct hk_cgroup *cg, struct hk_error **err)
 {
 	const char *name = strrchr(cg->rel, '/') + 1;
@@ -1064,7 +1082,8 @@ int hk_cgroup_remove(struct hk_cgroup *cg, struct hk_error **err)
 		int mid = open(mid_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (mid < 0)
 			continue;
-		if (remove_tree_at(mid, name, cg->hs[i].dir, rc ? NULL : err) < 0)
+		if (!remove_as_made(mid, name) &&
+		    remove_tree_at(mid, name, cg->hs[i].dir, rc ? NULL : err) < 0)
 			rc = -1;
 		/* The shared "hako" level goes when its last container does. */
 		close(mid);

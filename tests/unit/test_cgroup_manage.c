@@ -172,6 +172,35 @@ static void test_leaf_split(void **state)
 	assert_false(hk_cgroup_exists(f->cg));
 }
 
+/* What hako made is removed by name; anything else below the leaf (a
+ * nested hako's cgroups, here in the first hierarchy) by the walk: either
+ * way nothing is left. */
+static void test_remove_as_made_and_nested(void **state)
+{
+	if (geteuid() != 0)
+		skip();
+	struct fx *f = *state;
+	hk_autoerr struct hk_error *err = NULL;
+	assert_int_equal(hk_cgroup_create(f->cg, &err), 0);
+	const char *main_dir = hk_cgroup_main_dir(f->cg);
+	static const char *const below[] = { "/" HK_CGROUP_LEAF "/" HK_CGROUP_ATTACH_LEAF,
+					     "/" HK_CGROUP_LEAF "/hako",
+					     "/" HK_CGROUP_LEAF "/hako/inner" };
+	for (size_t i = 0; i < sizeof(below) / sizeof(below[0]); i++) {
+		hk_autofree char *d = xasprintf("%s%s", main_dir, below[i]);
+		assert_int_equal(hk_mkdir_p(d, 0755, &err), 0);
+	}
+	assert_int_equal(hk_cgroup_remove(f->cg, &err), 0);
+	assert_false(hk_cgroup_exists(f->cg));
+	assert_int_equal(access(main_dir, F_OK), -1);
+	/* and the plain case: the leaf and its attach leaf alone */
+	assert_int_equal(hk_cgroup_create(f->cg, &err), 0);
+	hk_autofree char *aside = xasprintf("%s%s", main_dir, below[0]);
+	assert_int_equal(hk_mkdir_p(aside, 0755, &err), 0);
+	assert_int_equal(hk_cgroup_remove(f->cg, &err), 0);
+	assert_false(hk_cgroup_exists(f->cg));
+}
+
 static void test_unknown_limit_refused(void **state)
 {
 	if (geteuid() != 0)
@@ -323,6 +352,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leaf_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_as_made_and_nested, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_limit_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_and_populated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chown_delegation, setup, teardown),
