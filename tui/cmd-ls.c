@@ -544,12 +544,19 @@ static struct hk_store *local_store(const struct hk_cli *cli)
 	return st;
 }
 
+/* The store a listing read, kept until the process exits: freeing its
+ * parsed configs (a thousand of them at scale) was 7 % of an `ls -f`.
+ * Reachable from here, it is no leak to a leak checker. */
+static struct hk_store *listed_store;
+
 /* This host's rows into h (name NULL: shown as local); 0 or exit status. */
 static int local_rows(struct hk_cli *cli, const struct ls_opts *o, struct hk_ls_host *h)
 {
-	hk_autostore struct hk_store *st = local_store(cli);
+	struct hk_store *st = local_store(cli);
 	if (!st)
 		return 1;
+	hk_store_free(listed_store);
+	listed_store = st;
 	hk_autoerr struct hk_error *err = NULL;
 	if (hk_list_build(st, &o->filter, &h->list, &err) < 0)
 		return hk_cli_fail(err);
