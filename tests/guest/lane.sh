@@ -8,8 +8,10 @@
 #   systemd     Debian bookworm with systemd as PID 1, logind and dbus
 #               (tests/guest/image.sh builds it once and caches it); runs
 #               tests/integration/*.sh, tests/security/*.sh (but those
-#               marked "# guest-lane: skip - WHY") and
-#               tests/guest/sessions.sh from this checkout, which a second
+#               marked "# guest-lane: skip - WHY"), tests/tui/dashboard-tick.sh
+#               (the dashboard's reads of cgroup v2 usage and of
+#               addresses, under systemd) and tests/guest/sessions.sh
+#               from this checkout, which a second
 #               disk brings in at the same path as here (build/config/
 #               nesting.conf names build/hako-static by its absolute path).
 #
@@ -293,7 +295,8 @@ image() {
 scripts() {
 	local f
 	if [ -n "${HK_GUEST_SCRIPTS:-}" ]; then printf '%s\n' $HK_GUEST_SCRIPTS; return; fi
-	for f in "$top"/tests/integration/*.sh "$top"/tests/security/*.sh "$top"/tests/guest/sessions.sh "$top"/tests/guest/reboot-autostart.sh; do
+	for f in "$top"/tests/integration/*.sh "$top"/tests/security/*.sh "$top"/tests/tui/dashboard-tick.sh \
+		"$top"/tests/guest/sessions.sh "$top"/tests/guest/reboot-autostart.sh; do
 		grep -q '^# guest-lane: skip' "$f" && continue
 		f=${f#"$top/tests/"}; echo "${f%.sh}"
 	done
