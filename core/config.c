@@ -379,7 +379,7 @@ struct parse_ctx {
 };
 
 static int parse_file_at(struct hk_config *cfg, const char *path, struct hk_strv *stack,
-			 unsigned depth, struct hk_error **err);
+			 unsigned depth, struct stat *top, struct hk_error **err);
 
 static int line_error(struct parse_ctx *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -476,7 +476,7 @@ static int do_include(struct parse_ctx *p, const char *value)
 		return hk_error_errno(&p->err, "cannot read \"%s\"", path);
 	}
 	if (!S_ISDIR(st.st_mode))
-		return parse_file_at(p->cfg, path, p->stack, p->depth + 1, &p->err);
+		return parse_file_at(p->cfg, path, p->stack, p->depth + 1, NULL, &p->err);
 	struct dirent **list;
 	int n = scandir(path, &list, NULL, alphasort);
 	if (n < 0)
@@ -486,7 +486,7 @@ static int do_include(struct parse_ctx *p, const char *value)
 		if (r == 0 && hk_str_has_suffix(list[i]->d_name, ".conf") &&
 		    list[i]->d_name[0] != '.') {
 			hk_autofree char *f = xasprintf("%s/%s", path, list[i]->d_name);
-			r = parse_file_at(p->cfg, f, p->stack, p->depth + 1, &p->err);
+			r = parse_file_at(p->cfg, f, p->stack, p->depth + 1, NULL, &p->err);
 		}
 		free(list[i]);
 	}
@@ -570,8 +570,10 @@ static int parse_text(struct hk_config *cfg, const char *text, size_t len, const
 	return run_inih(&p, err);
 }
 
+/* top (may be NULL): the fstat of the file read, as it was before the
+ * read. */
 static int parse_file_at(struct hk_config *cfg, const char *path, struct hk_strv *stack,
-			 unsigned depth, struct hk_error **err)
+			 unsigned depth, struct stat *top, struct hk_error **err)
 {
 	/* A file is the same file by device and inode, whatever path (links,
 	 * "..") names it: fstat of the open file, no realpath walk. */
@@ -579,6 +581,8 @@ static int parse_file_at(struct hk_config *cfg, const char *path, struct hk_strv
 	struct stat sb;
 	if (fd < 0 || fstat(fd, &sb) < 0)
 		return hk_error_errno(err, "cannot read config \"%s\"", path);
+	if (top)
+		*top = sb;
 	char id[48];
 	snprintf(id, sizeof(id), "%ju:%ju", (uintmax_t)sb.st_dev, (uintmax_t)sb.st_ino);
 	if (hk_strv_contains(stack, id))
@@ -605,8 +609,14 @@ static int parse_file_at(struct hk_config *cfg, const char *path, struct hk_strv
 
 int hk_config_parse_file(struct hk_config *cfg, const char *path, struct hk_error **err)
 {
+	return hk_config_parse_file_stat(cfg, path, NULL, err);
+}
+
+int hk_config_parse_file_stat(struct hk_config *cfg, const char *path, struct stat *top,
+			      struct hk_error **err)
+{
 	hk_autostrv struct hk_strv stack = { 0 };
-	int r = parse_file_at(cfg, path, &stack, 0, err);
+	int r = parse_file_at(cfg, path, &stack, 0, top, err);
 	if (r == 0) {
 		free(cfg->path);
 		cfg->path = xstrdup(path);

@@ -161,6 +161,11 @@ void hk_config_free(struct hk_config *cfg);
  * already (so default.conf then the container's config can be layered).
  * Errors name file:line and the key. */
 int hk_config_parse_file(struct hk_config *cfg, const char *path, struct hk_error **err);
+/* The same, and *top: the fstat of the top file as it was opened (the
+ * contents read are that inode's, from before any later change of it). */
+struct stat;
+int hk_config_parse_file_stat(struct hk_config *cfg, const char *path, struct stat *top,
+			      struct hk_error **err);
 /* Same for text in memory; `name` is used in messages. Includes are
  * resolved relative to the current directory. */
 int hk_config_parse_string(struct hk_config *cfg, const char *text, const char *name,

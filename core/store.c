@@ -365,23 +365,25 @@ static void cache_insert(struct hk_store_cache *c, size_t i, struct cache_entry 
 }
 
 /* Parses PATH/NAME/config into a new entry.  The stamps are taken after
- * parsing; if the top file changed meanwhile, the parse is repeated so
+ * parsing; if the top file changed meanwhile (its stamp then differs from
+ * the fstat of the descriptor the parse read), the parse is repeated so
  * that a stamp never vouches for older contents than were read. */
 static struct cache_entry *parse_entry(const struct hk_store *st, const char *name,
 				       struct hk_error **err)
 {
 	hk_autofree char *path = hk_store_config_path(st, name);
 	for (int attempt = 0;; attempt++) {
+		struct stat read_sb;
 		struct file_stamp before;
-		stamp_file(path, &before);
 		struct cache_entry *e = xcalloc(1, sizeof(*e));
 		e->name = xstrdup(name);
 		e->path = xstrdup(path);
 		hk_config_init(&e->cfg);
-		if (hk_config_parse_file(&e->cfg, path, err) < 0) {
+		if (hk_config_parse_file_stat(&e->cfg, path, &read_sb, err) < 0) {
 			cache_entry_free(e);
 			return NULL;
 		}
+		stamp_of(&read_sb, &before);
 		e->n_stamps = e->cfg.files.n + 1;
 		e->stamps = xcalloc(e->n_stamps, sizeof(*e->stamps));
 		for (size_t i = 0; i < e->n_stamps; i++) {
