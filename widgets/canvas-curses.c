@@ -12,11 +12,6 @@ static void curses_put(struct hkw_canvas *c, int y, int x, const char *s, size_t
 	mvaddnstr(y, x, s, (int)n);
 }
 
-static void curses_run(struct hkw_canvas *c, int y, int x, const char *s, size_t n, int role)
-{
-	curses_put(c, y, x, s, n, role);
-}
-
 /* whline writes the cells without going through waddch one by one: the
  * bulk of a frame (table rows are padded) at a fraction of the cost.  It
  * adds the window's current attributes to the blank's, so those are set
@@ -37,7 +32,11 @@ static void curses_cursor(struct hkw_canvas *c, int y, int x)
 }
 
 static const struct hkw_canvas_ops curses_ops = {
-	.put = curses_put, .run = curses_run, .blank = curses_blank, .cursor = curses_cursor
+	/* mvaddnstr writes a run as well as one cell */
+	.put = curses_put,
+	.run = curses_put,
+	.blank = curses_blank,
+	.cursor = curses_cursor
 };
 
 void hkw_cursescanvas_init(struct hkw_cursescanvas *cc, const int *attrs, bool ascii)
